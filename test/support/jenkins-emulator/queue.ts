@@ -1,0 +1,232 @@
+// The build queue (doc §4.4, §5): Waiting → (Blocked) → Buildable → Left with
+// `executable: null` for a moment → Left with `executable`, or Left cancelled.
+// Transitions are replayed in time order up to the clock's `now` whenever the
+// emulator is looked at, so a manual clock drives everything.
+import { timeSpanString } from './clock.js'
+import { buildRef, causeAction, createBuild, estimatedDuration, isBuilding, parametersAction, paramsRecord } from './builds.js'
+import { colorOf, WORKFLOW_JOB } from './colors.js'
+import { fullName, itemUrl } from './paths.js'
+import type { BuildScenario, Cause, Item, ParamValue, QueueItem } from './types.js'
+
+export interface QueueTiming {
+  /** how long an item stays Buildable before an executor takes it (ms) */
+  buildableMs: number
+  /** the LeftItem `executable: null` window (ms) */
+  executableGapMs: number
+  /** LeftItems are forgotten this long after leaving (Jenkins: 5 min) */
+  leftItemTtlMs: number
+  /** concurrent executors for Pipeline tasks (Infinity: flyweight, never waits) */
+  executors: number
+}
+
+type Event = { at: number; run: () => void }
+
+function paramKey(params: ParamValue[] | null): string {
+  if (!params) return ''
+  return params
+    .map((p) => `${p.name}=${String(p.value)}`)
+    .sort()
+    .join('\n')
+}
+
+export class JenkinsQueue {
+  readonly items: QueueItem[] = []
+  nextId = 1
+  #cursor: number
+
+  constructor(
+    readonly timing: QueueTiming,
+    private readonly scenarioFor: (job: Item, number: number, params: ParamValue[] | null) => BuildScenario,
+    start: number,
+  ) {
+    this.#cursor = start
+  }
+
+  /** Queue.schedule2: merge into an identical waiting/blocked/buildable item, else add. */
+  schedule(job: Item, params: ParamValue[] | null, causes: Cause[], now: number, quietSec: number): { item: QueueItem; merged: boolean } {
+    this.runUntil(now)
+    const due = now + quietSec * 1000
+    const key = paramKey(params)
+    // Pending and left items are not candidates ("Do not include pendings").
+    const existing = this.items.find(
+      (i) => i.job === job && i.state !== 'left' && paramKey(i.params) === key,
+    )
+    if (existing) {
+      existing.causes.push(...causes)
+      if (existing.state === 'waiting' && due < existing.due) existing.due = due
+      return { item: existing, merged: true }
+    }
+    const item: QueueItem = { id: this.nextId++, job, params, causes: [...causes], inQueueSince: now, due, state: 'waiting', cancelled: false }
+    this.items.push(item)
+    return { item, merged: false }
+  }
+
+  get(id: number, now: number): QueueItem | undefined {
+    this.runUntil(now)
+    return this.items.find((i) => i.id === id)
+  }
+
+  active(now: number): QueueItem[] {
+    this.runUntil(now)
+    return this.items.filter((i) => i.state !== 'left')
+  }
+
+  /** Queue.cancel: only items still in the queue can be cancelled. */
+  cancel(id: number, now: number): boolean {
+    const item = this.get(id, now)
+    if (!item || item.state === 'left') return false
+    item.state = 'left'
+    item.cancelled = true
+    item.leftAt = now
+    return true
+  }
+
+  /** Forget everything about a job (it was deleted). */
+  dropJob(job: Item, now: number): void {
+    for (const i of this.active(now)) if (i.job === job || isInside(i.job, job)) this.cancel(i.id, now)
+  }
+
+  #busy(at: number): number {
+    let n = 0
+    for (const i of this.items) if (i.state === 'left' && !i.cancelled && (!i.build || isBuilding(i.build, at))) n++
+    return n
+  }
+
+  #runningBuildOf(job: Item, at: number) {
+    return job.builds.find((b) => isBuilding(b, at))
+  }
+
+  #jobOccupied(job: Item, at: number, except?: QueueItem): boolean {
+    if (this.#runningBuildOf(job, at)) return true
+    return this.items.some((i) => i !== except && i.job === job && i.state === 'left' && !i.cancelled && !i.build)
+  }
+
+  #nextEvent(): Event | undefined {
+    const events: Event[] = []
+    const t = this.timing
+    for (const i of this.items) {
+      if (i.state === 'waiting') {
+        events.push({
+          at: i.due,
+          run: () => {
+            i.buildableStart = i.due
+            i.state = !i.job.def.concurrentBuild && this.#jobOccupied(i.job, i.due) ? 'blocked' : 'buildable'
+          },
+        })
+      } else if (i.state === 'buildable' && this.#busy(this.#cursor) < t.executors) {
+        const at = Math.max(this.#cursor, (i.buildableStart ?? i.due) + t.buildableMs)
+        events.push({
+          at,
+          run: () => {
+            if (!i.job.def.concurrentBuild && this.#jobOccupied(i.job, at, i)) {
+              i.state = 'blocked'
+              return
+            }
+            i.state = 'left'
+            i.leftAt = at
+          },
+        })
+      } else if (i.state === 'left') {
+        const leftAt = i.leftAt ?? 0
+        if (!i.cancelled && !i.build) {
+          events.push({
+            at: leftAt + t.executableGapMs,
+            run: () => {
+              const number = i.job.nextBuildNumber
+              const scenario = this.scenarioFor(i.job, number, i.params)
+              i.build = createBuild(i.job, i.id, i.params, i.causes, leftAt + t.executableGapMs, scenario)
+            },
+          })
+        }
+        events.push({ at: leftAt + t.leftItemTtlMs, run: () => this.items.splice(this.items.indexOf(i), 1) })
+      }
+    }
+    for (const job of new Set(this.items.map((i) => i.job))) {
+      for (const b of job.builds) {
+        if (b.endProcessed || !Number.isFinite(b.endAt)) continue
+        events.push({
+          at: b.endAt,
+          run: () => {
+            b.endProcessed = true
+            const blocked = this.items.find((i) => i.job === job && i.state === 'blocked')
+            if (blocked && !this.#jobOccupied(job, b.endAt)) blocked.state = 'buildable'
+          },
+        })
+      }
+    }
+    let best: Event | undefined
+    for (const e of events) if (!best || e.at < best.at) best = e
+    return best
+  }
+
+  /** Replay every transition due up to `now`, in time order. */
+  runUntil(now: number): void {
+    for (let guard = 0; guard < 100_000; guard++) {
+      const e = this.#nextEvent()
+      if (!e || e.at > now) break
+      this.#cursor = Math.max(this.#cursor, e.at)
+      e.run()
+    }
+    this.#cursor = Math.max(this.#cursor, now)
+  }
+
+  #why(i: QueueItem, now: number): string | null {
+    switch (i.state) {
+      case 'waiting':
+        return i.due > now ? `In the quiet period. Expires in ${timeSpanString(i.due - now)}` : 'Finished waiting'
+      case 'blocked': {
+        const running = this.#runningBuildOf(i.job, now)
+        if (!running) return 'Waiting for next available executor'
+        const est = estimatedDuration(i.job, now)
+        const eta = est > 0 ? ` (ETA: ${timeSpanString(Math.max(0, est - (now - running.startedAt)))})` : ''
+        return `Build #${running.number} is already in progress${eta}`
+      }
+      case 'buildable':
+        return 'Waiting for next available executor'
+      default:
+        return null
+    }
+  }
+
+  itemJson(i: QueueItem, now: number, root: string): Record<string, unknown> {
+    const cls = { waiting: 'WaitingItem', blocked: 'BlockedItem', buildable: 'BuildableItem', left: 'LeftItem' }[i.state]
+    const actions: Record<string, unknown>[] = []
+    if (i.params) actions.push(parametersAction(i.params))
+    actions.push(causeAction(i.causes))
+    const json: Record<string, unknown> = {
+      _class: `hudson.model.Queue$${cls}`,
+      actions,
+      blocked: i.state === 'blocked',
+      buildable: i.state === 'buildable',
+      id: i.id,
+      inQueueSince: i.inQueueSince,
+      params: (i.params ?? [])
+        .map((p) => `\n${p.name}=${p.type === 'password' ? '****' : String(p.value)}`)
+        .join(''),
+      stuck: false,
+      task: { _class: WORKFLOW_JOB, name: i.job.name, url: itemUrl(root, i.job), color: colorOf(i.job, now) },
+      url: `queue/item/${i.id}/`,
+      why: this.#why(i, now),
+    }
+    if (i.state === 'waiting') json.timestamp = i.due
+    if (i.state === 'blocked') json.buildableStartMilliseconds = i.buildableStart
+    if (i.state === 'buildable') {
+      json.buildableStartMilliseconds = i.buildableStart
+      json.pending = false
+    }
+    if (i.state === 'left') {
+      json.cancelled = i.cancelled
+      json.executable = i.build ? buildRef(i.build, root) : null
+    }
+    return json
+  }
+
+  describe(i: QueueItem): string {
+    return `${fullName(i.job)} #${i.id} ${JSON.stringify(paramsRecord(i.params))}`
+  }
+}
+
+function isInside(job: Item, folder: Item): boolean {
+  for (let p = job.parent; p; p = p.parent) if (p === folder) return true
+  return false
+}

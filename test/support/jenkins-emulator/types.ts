@@ -1,0 +1,102 @@
+import type { JobDefinition, ParamType } from './config-xml.js'
+
+export type BuildResult = 'SUCCESS' | 'UNSTABLE' | 'FAILURE' | 'NOT_BUILT' | 'ABORTED'
+
+/** Jenkins' `Result.ordinal`: a Pipeline's result can only get worse. */
+export const RESULT_ORDINAL: Record<BuildResult, number> = {
+  SUCCESS: 0,
+  UNSTABLE: 1,
+  FAILURE: 2,
+  NOT_BUILT: 3,
+  ABORTED: 4,
+}
+
+export const RESULT_COLOR: Record<BuildResult, string> = {
+  SUCCESS: 'blue',
+  UNSTABLE: 'yellow',
+  FAILURE: 'red',
+  NOT_BUILT: 'notbuilt',
+  ABORTED: 'aborted',
+}
+
+export interface Cause {
+  _class: string
+  shortDescription: string
+  userId?: string | null
+  userName?: string
+  addr?: string
+  note?: string | null
+}
+
+export interface ParamValue {
+  type: ParamType
+  name: string
+  value: string | boolean
+}
+
+/** How a build started from this job behaves. */
+export interface BuildScenario {
+  /** final result (default SUCCESS) */
+  result?: BuildResult
+  /** run time in ms (default 2000); `Infinity` = runs until `control.completeBuild` or stop */
+  durationMs?: number
+  /** a result the Pipeline sets while still running (`unstable`, `catchError`) */
+  midRunResult?: { result: BuildResult; atMs: number }
+  /** stage names printed into the log (default Checkout, Test) */
+  stages?: string[]
+  /** stage that fails (FAILURE/UNSTABLE); later stages are printed as skipped */
+  failingStage?: string
+  /** extra lines printed inside the first stage */
+  extraLog?: string[]
+}
+
+export type ScenarioSource = BuildScenario | ((ctx: { job: string; number: number; params: Record<string, string | boolean> }) => BuildScenario)
+
+export interface Item {
+  name: string
+  parent: Item | null
+  configXml: string
+  def: JobDefinition
+  children: Map<string, Item>
+  builds: Build[]
+  nextBuildNumber: number
+  scenario?: ScenarioSource
+}
+
+export interface LogLine {
+  at: number
+  text: string
+}
+
+export interface Build {
+  job: Item
+  number: number
+  queueId: number
+  params: ParamValue[] | null
+  causes: Cause[]
+  startedAt: number
+  /** when the build stops building; Infinity until completed */
+  endAt: number
+  finalResult: BuildResult
+  midRunResult?: { result: BuildResult; at: number }
+  log: LogLine[]
+  /** the end has been processed by the queue simulation */
+  endProcessed: boolean
+}
+
+export type QueueState = 'waiting' | 'blocked' | 'buildable' | 'left'
+
+export interface QueueItem {
+  id: number
+  job: Item
+  params: ParamValue[] | null
+  causes: Cause[]
+  inQueueSince: number
+  /** end of the quiet period */
+  due: number
+  state: QueueState
+  buildableStart?: number
+  leftAt?: number
+  cancelled: boolean
+  build?: Build
+}
