@@ -1,0 +1,74 @@
+// buildApp(deps): the whole HTTP service as one Fastify instance; tests call it directly.
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config/schema.js'
+import { createTenantResolver } from './config/tenants.js'
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js'
+import { apiPlugin } from './http/api.js'
+import { healthPlugin } from './http/health.js'
+import { hooksPlugin } from './http/hooks.js'
+import { deliveryIdFromHeaders } from './intake/headers.js'
+import { createProviders } from './providers/index.js'
+import type { DeliveryStore } from './store/store.js'
+
+export interface AppDeps {
+  config: Config
+  store: DeliveryStore
+  logger?: Logger
+  now?: () => Date
+}
+
+/** Fastify's own content errors, renamed into our catalogue. */
+function translate(err: FastifyError, maxBodyBytes: number): FastifyError {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new PayloadTooLargeError(maxBodyBytes)
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError('this one')
+  return err
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store } = deps
+  const now = deps.now ?? (() => new Date())
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger | undefined,
+    genReqId: () => randomUUID(),
+    // The host's delivery id goes on every line of the request, the first one included.
+    childLoggerFactory: (logger, bindings, options, rawRequest) => {
+      const deliveryId = deliveryIdFromHeaders(rawRequest.headers)
+      return logger.child(deliveryId ? { ...bindings, deliveryId } : bindings, options)
+    },
+    // Never hang on a client that stops sending half way.
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    bodyLimit: config.server.maxBodyBytes,
+    return503OnClosing: true,
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const err = translate(error, config.server.maxBodyBytes)
+    const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+    if (statusCode >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: err.code, statusCode }, err.message)
+    return reply.code(statusCode).send({
+      statusCode,
+      code: err.code ?? 'TAMER_INTERNAL',
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message: statusCode >= 500 && !err.code?.startsWith('TAMER_') ? 'internal error' : err.message,
+    })
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, code: 'TAMER_NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  )
+
+  const providers = createProviders(config)
+  const intake = { store, tenantOf: createTenantResolver(config), now }
+  await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes })
+  await app.register(apiPlugin, { store, tokens: config.api.tokens })
+  await app.register(healthPlugin, { store })
+
+  for (const p of providers)
+    if (!p.configured) app.log.warn(`${p.route} deliveries will be refused: no secret is configured for them`)
+  if (config.api.tokens.length === 0) app.log.warn('the read API refuses every request: no API token is configured (TAMER_API_TOKEN)')
+  return app
+}

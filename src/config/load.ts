@@ -1,0 +1,133 @@
+// The only place that reads the environment and config files.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Ajv, type ErrorObject } from 'ajv'
+import { parse as parseYaml } from 'yaml'
+import { ConfigError } from '../errors.js'
+import { ConfigSchema, type Config } from './schema.js'
+
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url))
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv
+  /** Overrides TAMER_CONFIG. */
+  file?: string
+  /** Values laid over everything else (tests). */
+  overrides?: unknown
+}
+
+type Env = NodeJS.ProcessEnv
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
+const validate = ajv.compile<Config>(ConfigSchema)
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? {}
+  let merged = readYaml(DEFAULT_CONFIG_FILE)
+  const file = options.file ?? env.TAMER_CONFIG
+  if (file) merged = deepMerge(merged, readYaml(file))
+  merged = deepMerge(merged, envOverrides(env))
+  if (options.overrides !== undefined) merged = deepMerge(merged, options.overrides)
+  return validateConfig(merged)
+}
+
+export function validateConfig(raw: unknown): Config {
+  const candidate = structuredClone(raw ?? {})
+  if (!validate(candidate)) throw toConfigError(validate.errors ?? [])
+  checkGlobs(candidate)
+  return candidate
+}
+
+function readYaml(file: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError('TAMER_CONFIG', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  try {
+    return parseYaml(text) ?? {}
+  } catch (err) {
+    throw new ConfigError('TAMER_CONFIG', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+}
+
+/** Lists in env are comma-separated, so several secrets can be live during a rotation. */
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+}
+
+function envOverrides(env: Env): Record<string, unknown> {
+  const out: Record<string, any> = {}
+  const set = (path: string[], value: unknown) => {
+    if (value === undefined) return
+    let node = out
+    for (const key of path.slice(0, -1)) node = node[key] ??= {}
+    node[path[path.length - 1]!] = value
+  }
+  if (env.TAMER_PORT !== undefined) set(['server', 'port'], parseInteger('TAMER_PORT', env.TAMER_PORT))
+  set(['server', 'host'], env.TAMER_HOST)
+  set(['server', 'logLevel'], env.TAMER_LOG_LEVEL)
+  set(['dataDir'], env.TAMER_DATA_DIR)
+  set(['providers', 'github', 'secrets'], list(env.TAMER_GITHUB_SECRET))
+  set(['providers', 'gitlab', 'tokens'], list(env.TAMER_GITLAB_TOKEN))
+  set(['providers', 'gitlab', 'signingTokens'], list(env.TAMER_GITLAB_SIGNING_TOKEN))
+  set(['providers', 'bitbucket', 'secrets'], list(env.TAMER_BITBUCKET_SECRET))
+  set(['api', 'tokens'], list(env.TAMER_API_TOKEN))
+  return out
+}
+
+function parseInteger(key: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(key, `must be a whole number, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Objects merge key by key; arrays and scalars from `over` replace those in `base`. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v)
+  return out
+}
+
+function keyOf(err: ErrorObject): string {
+  const parts = err.instancePath.split('/').filter(Boolean)
+  if (err.keyword === 'additionalProperties') parts.push(String(err.params.additionalProperty))
+  if (err.keyword === 'required') parts.push(String(err.params.missingProperty))
+  return parts.length ? parts.join('.') : '(root)'
+}
+
+function toConfigError(errors: ErrorObject[]): ConfigError {
+  // anyOf/union noise: prefer the most specific message for the deepest path.
+  const sorted = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)
+  const err = sorted.find((e) => e.keyword !== 'anyOf') ?? sorted[0]
+  if (!err) return new ConfigError('(root)', 'invalid')
+  const problem =
+    err.keyword === 'additionalProperties'
+      ? 'unknown key'
+      : err.keyword === 'const' || err.keyword === 'anyOf'
+        ? `must be one of the allowed values${allowed(errors, err.instancePath)}`
+        : (err.message ?? 'invalid')
+  return new ConfigError(keyOf(err), problem)
+}
+
+function allowed(errors: ErrorObject[], path: string): string {
+  const values = errors
+    .filter((e) => e.instancePath === path && e.keyword === 'const')
+    .map((e) => JSON.stringify(e.params.allowedValue))
+  return values.length ? ` (${values.join(', ')})` : ''
+}
+
+function checkGlobs(config: Config): void {
+  for (const [i, t] of config.tenants.entries())
+    for (const [j, g] of t.repositories.entries())
+      if (/\s/.test(g)) throw new ConfigError(`tenants.${i}.repositories.${j}`, 'a glob may not contain white space')
+}

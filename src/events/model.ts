@@ -1,0 +1,89 @@
+// The neutral event model every git host is normalized into. The pipeline never
+// branches on which host sent an event; hosts' quirks are noted here where they bite.
+
+export type ProviderName = 'github' | 'gitlab' | 'bitbucket-cloud' | 'bitbucket-server'
+
+export interface Person {
+  name: string | null
+  /** Null where the host gives none (Bitbucket Cloud actors; GitLab shows `[REDACTED]` for private emails, kept null). */
+  email: string | null
+  username: string | null
+}
+
+export interface Repository {
+  /** `owner/name`; GitLab nested groups keep every level; Bitbucket Server is `PROJECT/slug`. */
+  fullName: string
+  cloneUrl: { https: string | null; ssh: string | null }
+  webUrl: string | null
+  /** Unknown on Bitbucket push payloads. */
+  defaultBranch: string | null
+}
+
+export interface Commit {
+  id: string
+  message: string
+  timestamp: string | null
+  url: string | null
+  author: Person
+  added: string[]
+  modified: string[]
+  removed: string[]
+}
+
+interface EventBase {
+  provider: ProviderName
+  /** The host's own id of the delivery (X-GitHub-Delivery, Idempotency-Key, X-Request-UUID, X-Request-Id). */
+  deliveryId: string | null
+  tenant: string
+  repository: Repository
+  receivedAt: string
+}
+
+export interface PushEvent extends EventBase {
+  kind: 'push'
+  /** Always a full ref (`refs/heads/x`, `refs/tags/v1`), also for Bitbucket Cloud which sends bare names. */
+  ref: string
+  refType: 'branch' | 'tag'
+  branch: string | null
+  tag: string | null
+  /** 40 zeros when the ref was created. */
+  before: string
+  /** 40 zeros when the ref was deleted. */
+  after: string
+  created: boolean
+  deleted: boolean
+  /** Null where the host does not say (GitLab, Bitbucket Server). */
+  forced: boolean | null
+  commits: Commit[]
+  /** The real number of commits where the host says (GitLab `total_commits_count`), else commits.length. */
+  totalCommits: number
+  /**
+   * False when the per-file lists are missing or incomplete: Bitbucket (never sends them),
+   * GitLab system hooks, commit lists cut by the host (GitHub 2,048, GitLab 20, Bitbucket Cloud 5).
+   * Later steps then compute changed files from git.
+   */
+  filesKnown: boolean
+  pusher: Person
+}
+
+export interface PullRequestEvent extends EventBase {
+  kind: 'pull_request'
+  /** Neutral action: opened, updated, reopened, closed, merged, or the host's own word for others. */
+  action: string
+  number: number
+  title: string
+  source: { branch: string; sha: string | null; repositoryFullName: string | null; cloneUrl: string | null }
+  target: { branch: string; sha: string | null }
+  author: Person
+  url: string | null
+}
+
+export type TamerEvent = PushEvent | PullRequestEvent
+
+/** What a delivery came to: events to act on, a ping, or something Tamer does not act on. */
+export type Normalized =
+  | { kind: 'events'; events: TamerEvent[] }
+  | { kind: 'ping'; note: string }
+  | { kind: 'ignored'; reason: string }
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000'

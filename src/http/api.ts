@@ -1,0 +1,96 @@
+// GET /api/deliveries[/:id] behind a bearer token.
+import type { FastifyPluginAsync } from 'fastify'
+import type { ApiTokenConfig } from '../config/schema.js'
+import { NotFoundError } from '../errors.js'
+import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/store.js'
+import type { ProviderName } from '../events/model.js'
+import { createBearerAuth, type TokenScope } from './auth.js'
+
+export interface ApiPluginOptions {
+  store: DeliveryStore
+  tokens: readonly ApiTokenConfig[]
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scope?: TokenScope
+  }
+}
+
+const ListQuery = {
+  type: 'object',
+  properties: {
+    provider: { type: 'string', enum: ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] },
+    repository: { type: 'string', minLength: 1 },
+    status: { type: 'string', enum: ['pending', 'ping', 'ignored', 'processed', 'failed'] },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    cursor: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+} as const
+
+interface ListQueryType {
+  provider?: ProviderName
+  repository?: string
+  status?: DeliveryStatus
+  limit: number
+  cursor?: number
+}
+
+function summary(d: StoredDelivery) {
+  return {
+    id: d.id,
+    provider: d.provider,
+    eventType: d.eventType,
+    hostDeliveryId: d.hostDeliveryId,
+    tenant: d.tenant,
+    repository: d.repository,
+    status: d.status,
+    kind: d.normalized.kind,
+    receivedAt: d.receivedAt,
+    updatedAt: d.updatedAt,
+  }
+}
+
+function inScope(scope: TokenScope | undefined, tenant: string): boolean {
+  return !scope?.tenants || scope.tenants.includes(tenant)
+}
+
+export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts) => {
+  const authenticate = createBearerAuth(opts.tokens)
+  app.addHook('onRequest', async (request) => {
+    request.scope = authenticate(request)
+  })
+
+  app.get<{ Querystring: ListQueryType }>(
+    '/api/deliveries',
+    { schema: { querystring: ListQuery } },
+    async (request) => {
+      const q = request.query
+      const items = await opts.store.listDeliveries({
+        provider: q.provider,
+        repository: q.repository,
+        status: q.status,
+        tenants: request.scope?.tenants,
+        before: q.cursor,
+        limit: q.limit + 1,
+      })
+      const page = items.slice(0, q.limit)
+      return {
+        items: page.map(summary),
+        nextCursor: items.length > q.limit ? page[page.length - 1]!.seq : null,
+      }
+    },
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/api/deliveries/:id',
+    { schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } } },
+    async (request) => {
+      const d = await opts.store.getDelivery(request.params.id)
+      // Another tenant's delivery is answered exactly like a missing one.
+      if (!d || !inScope(request.scope, d.tenant)) throw new NotFoundError('delivery')
+      return { ...summary(d), headers: d.headers, normalized: d.normalized }
+    },
+  )
+}

@@ -1,0 +1,59 @@
+// POST /hooks/:provider — thin: the raw body in, receiveDelivery, 202/200 out.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { UnsupportedMediaTypeError } from '../errors.js'
+import { receiveDelivery, type IntakeDeps } from '../intake/receive.js'
+import type { WebhookProvider } from '../providers/provider.js'
+
+export interface HooksPluginOptions {
+  intake: IntakeDeps
+  providers: WebhookProvider[]
+  maxBodyBytes: number
+}
+
+const AcceptedSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, duplicate: { type: 'boolean' } },
+  required: ['id'],
+} as const
+
+const ErrorSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+} as const
+
+export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: FastifyInstance, opts) => {
+  // Signatures cover the exact bytes, so bodies stay Buffers; only JSON and (GitHub) form bodies come in.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(
+    ['application/json', 'application/x-www-form-urlencoded'],
+    { parseAs: 'buffer' },
+    (_req, body, done) => done(null, body),
+  )
+
+  for (const provider of opts.providers) {
+    app.post(
+      `/hooks/${provider.route}`,
+      {
+        bodyLimit: opts.maxBodyBytes,
+        schema: {
+          response: { 200: AcceptedSchema, 202: AcceptedSchema, '4xx': ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+        if (contentType !== 'application/json' && !(provider.route === 'github' && contentType === 'application/x-www-form-urlencoded'))
+          throw new UnsupportedMediaTypeError(contentType || '(none)')
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+        const result = await receiveDelivery(opts.intake, provider, { raw, headers: request.headers, contentType })
+        request.log.info({ storedId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
+        if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
+        return reply.code(202).send({ id: result.id })
+      },
+    )
+  }
+}

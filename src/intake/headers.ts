@@ -1,0 +1,25 @@
+// Headers kept with a delivery, minus anything that authenticates it.
+import type { IncomingHttpHeaders } from 'node:http'
+
+const SENSITIVE = /signature|token|authorization|secret|password|cookie|api-key/i
+
+export function storableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || SENSITIVE.test(name)) continue
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+/** The host's delivery id, for log lines, read before anything is verified. */
+export function deliveryIdFromHeaders(headers: IncomingHttpHeaders): string | undefined {
+  const v =
+    headers['x-github-delivery'] ??
+    headers['idempotency-key'] ??
+    headers['x-gitlab-webhook-uuid'] ??
+    headers['x-request-uuid'] ??
+    headers['x-request-id']
+  const s = Array.isArray(v) ? v[0] : v
+  return s ? s.slice(0, 100) : undefined
+}

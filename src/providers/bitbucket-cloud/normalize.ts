@@ -1,0 +1,146 @@
+// Bitbucket Cloud payloads → neutral events. One repo:push may carry several ref changes.
+// https://support.atlassian.com/bitbucket-cloud/docs/event-payloads/
+import { BadPayloadError } from '../../errors.js'
+import { ZERO_SHA, type Normalized, type ProviderName, type PushEvent, type Repository } from '../../events/model.js'
+import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { bool, field, list, num, parseRawAuthor, text } from '../json.js'
+
+export function bitbucketCloudRepositoryName(payload: unknown): string | null {
+  return text(payload, 'repository', 'full_name')
+}
+
+function repository(payload: unknown, derivedHost: string | null): Repository {
+  const repo = field(payload, 'repository')
+  const fullName = bitbucketCloudRepositoryName(payload)
+  if (!fullName) throw new BadPayloadError('repository.full_name is missing')
+  const clone = list(repo, 'links', 'clone')
+  const cloneHref = (name: string) => text(clone.find((c) => text(c, 'name') === name), 'href')
+  return {
+    fullName,
+    // Cloud payloads carry only self/html/avatar links; clone URLs follow from the full name.
+    cloneUrl: {
+      https: cloneHref('https') ?? (derivedHost ? `https://${derivedHost}/${fullName}.git` : null),
+      ssh: cloneHref('ssh') ?? (derivedHost ? `git@${derivedHost}:${fullName}.git` : null),
+    },
+    webUrl: text(repo, 'links', 'html', 'href'),
+    defaultBranch: text(repo, 'mainbranch', 'name'),
+  }
+}
+
+function actor(payload: unknown) {
+  const a = field(payload, 'actor')
+  return { name: text(a, 'display_name'), email: null, username: text(a, 'nickname') ?? text(a, 'username') }
+}
+
+const PULL_REQUEST_ACTIONS: Record<string, string> = {
+  'pullrequest:created': 'opened',
+  'pullrequest:updated': 'updated',
+  'pullrequest:fulfilled': 'merged',
+  'pullrequest:rejected': 'closed',
+}
+
+/**
+ * `provider` is bitbucket-server for the "Post Webhooks for Bitbucket" add-on, which posts
+ * Cloud-shaped bodies from a Server; then no bitbucket.org URLs are made up.
+ */
+export function normalizeBitbucketCloud(
+  payload: unknown,
+  delivery: IdentifiedDelivery,
+  ctx: NormalizeContext,
+  provider: ProviderName = 'bitbucket-cloud',
+): Normalized {
+  const base = { provider, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  const derivedHost = provider === 'bitbucket-cloud' ? 'bitbucket.org' : null
+  if (delivery.eventType === 'repo:push') {
+    const repo = repository(payload, derivedHost)
+    const tenant = ctx.tenantOf(repo.fullName)
+    const changes = list(payload, 'push', 'changes')
+    if (changes.length === 0) return { kind: 'ignored', reason: 'repo:push without changes' }
+    const events: PushEvent[] = changes.map((change) => {
+      const next = field(change, 'new')
+      const old = field(change, 'old')
+      const ref = next ?? old
+      const name = text(ref, 'name')
+      if (!name) throw new BadPayloadError('push.changes[].new or .old needs a name')
+      const isTag = text(ref, 'type') === 'tag' || text(ref, 'type') === 'annotated_tag'
+      const commits = list(change, 'commits').map((c) => {
+        const author = parseRawAuthor(text(c, 'author', 'raw'))
+        return {
+          id: text(c, 'hash') ?? '',
+          message: text(c, 'message') ?? '',
+          timestamp: text(c, 'date'),
+          url: text(c, 'links', 'html', 'href'),
+          author: {
+            name: author.name ?? text(c, 'author', 'user', 'display_name'),
+            email: author.email,
+            username: text(c, 'author', 'user', 'nickname'),
+          },
+          added: [],
+          modified: [],
+          removed: [],
+        }
+      })
+      return {
+        ...base,
+        kind: 'push',
+        tenant,
+        repository: repo,
+        ref: `${isTag ? 'refs/tags/' : 'refs/heads/'}${name}`,
+        refType: isTag ? 'tag' : 'branch',
+        branch: isTag ? null : name,
+        tag: isTag ? name : null,
+        before: text(old, 'target', 'hash') ?? ZERO_SHA,
+        after: text(next, 'target', 'hash') ?? ZERO_SHA,
+        created: bool(change, 'created') ?? old === null,
+        deleted: bool(change, 'closed') ?? next === null,
+        forced: bool(change, 'forced'),
+        commits,
+        totalCommits: commits.length,
+        // Bitbucket sends no per-file lists (and at most 5 commits per change).
+        filesKnown: false,
+        pusher: actor(payload),
+      }
+    })
+    return { kind: 'events', events }
+  }
+  const action = PULL_REQUEST_ACTIONS[delivery.eventType]
+  if (action) {
+    const pr = field(payload, 'pullrequest')
+    const number = num(pr, 'id')
+    const sourceBranch = text(pr, 'source', 'branch', 'name')
+    const targetBranch = text(pr, 'destination', 'branch', 'name')
+    if (number === null || !sourceBranch || !targetBranch)
+      throw new BadPayloadError('pullrequest needs id, source.branch.name and destination.branch.name')
+    const repo = repository(payload, derivedHost)
+    const sourceRepo = text(pr, 'source', 'repository', 'full_name')
+    return {
+      kind: 'events',
+      events: [
+        {
+          ...base,
+          kind: 'pull_request',
+          tenant: ctx.tenantOf(repo.fullName),
+          repository: repo,
+          action,
+          number,
+          title: text(pr, 'title') ?? '',
+          // Bitbucket Cloud abbreviates these hashes to 12 characters.
+          source: {
+            branch: sourceBranch,
+            sha: text(pr, 'source', 'commit', 'hash'),
+            repositoryFullName: sourceRepo,
+            cloneUrl: sourceRepo && derivedHost ? `https://${derivedHost}/${sourceRepo}.git` : null,
+          },
+          target: { branch: targetBranch, sha: text(pr, 'destination', 'commit', 'hash') },
+          author: {
+            name: text(pr, 'author', 'display_name'),
+            email: null,
+            username: text(pr, 'author', 'nickname') ?? text(pr, 'author', 'username'),
+          },
+          url: text(pr, 'links', 'html', 'href'),
+        },
+      ],
+    }
+  }
+  return { kind: 'ignored', reason: `Bitbucket Cloud event ${delivery.eventType} is not acted on` }
+}

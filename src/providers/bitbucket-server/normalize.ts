@@ -1,0 +1,143 @@
+// Bitbucket Server / Data Center payloads → neutral events.
+// https://confluence.atlassian.com/bitbucketserver089/event-payload-1236435931.html
+import { BadPayloadError } from '../../errors.js'
+import { ZERO_SHA, type Commit, type Normalized, type PushEvent, type Repository } from '../../events/model.js'
+import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { field, list, num, text, timestamp } from '../json.js'
+
+function fullNameOf(repo: unknown): string | null {
+  const key = text(repo, 'project', 'key')
+  const slug = text(repo, 'slug')
+  return key && slug ? `${key}/${slug}` : null
+}
+
+export function bitbucketServerRepositoryName(payload: unknown): string | null {
+  return fullNameOf(field(payload, 'repository')) ?? fullNameOf(field(payload, 'pullRequest', 'toRef', 'repository'))
+}
+
+function cloneHref(repo: unknown, name: string): string | null {
+  // `links.clone` lists http and ssh in either order; 2018-era payloads have no links at all.
+  return text(
+    list(repo, 'links', 'clone').find((c) => text(c, 'name') === name),
+    'href',
+  )
+}
+
+function repository(repo: unknown): Repository {
+  const fullName = fullNameOf(repo)
+  if (!fullName) throw new BadPayloadError('repository.project.key and repository.slug are missing')
+  return {
+    fullName,
+    cloneUrl: { https: cloneHref(repo, 'http'), ssh: cloneHref(repo, 'ssh') },
+    webUrl: text(list(repo, 'links', 'self')[0], 'href'),
+    defaultBranch: null,
+  }
+}
+
+function user(value: unknown) {
+  return {
+    name: text(value, 'displayName') ?? text(value, 'name'),
+    email: text(value, 'emailAddress'),
+    username: text(value, 'slug') ?? text(value, 'name'),
+  }
+}
+
+// Only newer Data Center releases send commits (no file lists); DC 10 sends ISO timestamps.
+function commit(value: unknown): Commit {
+  return {
+    id: text(value, 'id') ?? '',
+    message: text(value, 'message') ?? '',
+    timestamp: timestamp(field(value, 'authorTimestamp')) ?? timestamp(field(value, 'committerTimestamp')),
+    url: null,
+    author: { name: text(value, 'author', 'displayName') ?? text(value, 'author', 'name'), email: text(value, 'author', 'emailAddress'), username: text(value, 'author', 'slug') },
+    added: [],
+    modified: [],
+    removed: [],
+  }
+}
+
+const PULL_REQUEST_ACTIONS: Record<string, string> = {
+  'pr:opened': 'opened',
+  'pr:from_ref_updated': 'updated',
+  'pr:reopened': 'reopened',
+  'pr:merged': 'merged',
+  'pr:declined': 'closed',
+  'pr:deleted': 'closed',
+}
+
+export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedDelivery, ctx: NormalizeContext): Normalized {
+  const base = { provider: 'bitbucket-server' as const, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  if (delivery.eventType === 'diagnostics:ping') return { kind: 'ping', note: 'Bitbucket Server test connection' }
+  if (delivery.eventType === 'repo:refs_changed') {
+    const repo = repository(field(payload, 'repository'))
+    const tenant = ctx.tenantOf(repo.fullName)
+    const changes = list(payload, 'changes')
+    if (changes.length === 0) return { kind: 'ignored', reason: 'repo:refs_changed without changes' }
+    // commits[] is per delivery, not per change: it can only be attributed when one ref changed.
+    const commits = changes.length === 1 ? list(payload, 'commits').map(commit) : []
+    const events: PushEvent[] = changes.map((change) => {
+      const refId = text(change, 'refId') ?? text(change, 'ref', 'id')
+      if (!refId) throw new BadPayloadError('changes[].refId is missing')
+      const isTag = text(change, 'ref', 'type') === 'TAG' || refId.startsWith('refs/tags/')
+      const name = text(change, 'ref', 'displayId') ?? refId.replace(/^refs\/(heads|tags)\//, '')
+      const type = text(change, 'type')
+      const before = text(change, 'fromHash') ?? ZERO_SHA
+      const after = text(change, 'toHash') ?? ZERO_SHA
+      return {
+        ...base,
+        kind: 'push',
+        tenant,
+        repository: repo,
+        ref: refId,
+        refType: isTag ? 'tag' : 'branch',
+        branch: isTag ? null : name,
+        tag: isTag ? name : null,
+        before,
+        after,
+        created: type === 'ADD' || before === ZERO_SHA,
+        deleted: type === 'DELETE' || after === ZERO_SHA,
+        forced: null,
+        commits,
+        totalCommits: commits.length,
+        filesKnown: false,
+        pusher: user(field(payload, 'actor')),
+      }
+    })
+    return { kind: 'events', events }
+  }
+  const action = PULL_REQUEST_ACTIONS[delivery.eventType]
+  if (action) {
+    const pr = field(payload, 'pullRequest')
+    const number = num(pr, 'id')
+    const sourceBranch = text(pr, 'fromRef', 'displayId')
+    const targetBranch = text(pr, 'toRef', 'displayId')
+    if (number === null || !sourceBranch || !targetBranch)
+      throw new BadPayloadError('pullRequest needs id, fromRef.displayId and toRef.displayId')
+    const repo = repository(field(pr, 'toRef', 'repository'))
+    const fromRepo = field(pr, 'fromRef', 'repository')
+    return {
+      kind: 'events',
+      events: [
+        {
+          ...base,
+          kind: 'pull_request',
+          tenant: ctx.tenantOf(repo.fullName),
+          repository: repo,
+          action,
+          number,
+          title: text(pr, 'title') ?? '',
+          source: {
+            branch: sourceBranch,
+            sha: text(pr, 'fromRef', 'latestCommit'),
+            repositoryFullName: fullNameOf(fromRepo),
+            cloneUrl: cloneHref(fromRepo, 'http'),
+          },
+          target: { branch: targetBranch, sha: text(pr, 'toRef', 'latestCommit') },
+          author: user(field(pr, 'author', 'user')),
+          url: text(list(pr, 'links', 'self')[0], 'href'),
+        },
+      ],
+    }
+  }
+  return { kind: 'ignored', reason: `Bitbucket Server event ${delivery.eventType} is not acted on` }
+}

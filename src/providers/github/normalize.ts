@@ -1,0 +1,156 @@
+// GitHub payloads → neutral events. https://docs.github.com/en/webhooks/webhook-events-and-payloads
+import { BadPayloadError } from '../../errors.js'
+import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
+import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { bool, field, list, num, stringList, text } from '../json.js'
+
+/** GitHub cuts `commits[]` at 2,048. */
+const MAX_PUSH_COMMITS = 2048
+
+export function githubRepositoryName(payload: unknown): string | null {
+  return text(payload, 'repository', 'full_name') ?? legacyFullName(field(payload, 'repository'))
+}
+
+// 2012-era payloads have no full_name: owner.name + name.
+function legacyFullName(repo: unknown): string | null {
+  const owner = text(repo, 'owner', 'login') ?? text(repo, 'owner', 'name')
+  const name = text(repo, 'name')
+  return owner && name ? `${owner}/${name}` : null
+}
+
+function repository(payload: unknown): Repository {
+  const repo = field(payload, 'repository')
+  const fullName = githubRepositoryName(payload)
+  if (!fullName) throw new BadPayloadError('repository.full_name is missing')
+  const webUrl = text(repo, 'html_url') ?? text(repo, 'url')
+  return {
+    fullName,
+    // 2012-era payloads have no clone_url; their `url` is the HTML URL.
+    cloneUrl: {
+      https: text(repo, 'clone_url') ?? (webUrl?.startsWith('https://') ? `${webUrl}.git` : null),
+      ssh: text(repo, 'ssh_url'),
+    },
+    webUrl,
+    defaultBranch: text(repo, 'default_branch') ?? text(repo, 'master_branch'),
+  }
+}
+
+function person(value: unknown): Person {
+  return { name: text(value, 'name'), email: text(value, 'email'), username: text(value, 'username') ?? text(value, 'login') }
+}
+
+function commit(value: unknown): Commit & { filesListed: boolean } {
+  const added = stringList(value, 'added')
+  const modified = stringList(value, 'modified')
+  const removed = stringList(value, 'removed')
+  return {
+    id: text(value, 'id') ?? '',
+    message: text(value, 'message') ?? '',
+    timestamp: text(value, 'timestamp'),
+    url: text(value, 'url'),
+    author: person(field(value, 'author')),
+    added: added ?? [],
+    modified: modified ?? [],
+    removed: removed ?? [],
+    filesListed: added !== null && modified !== null && removed !== null,
+  }
+}
+
+const PULL_REQUEST_ACTIONS: Record<string, string> = {
+  opened: 'opened',
+  synchronize: 'updated',
+  reopened: 'reopened',
+  closed: 'closed',
+}
+
+export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, ctx: NormalizeContext): Normalized {
+  const base = { provider: 'github' as const, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  switch (delivery.eventType) {
+    case 'ping':
+      return { kind: 'ping', note: text(payload, 'zen') ?? 'ping' }
+    case 'create':
+    case 'delete':
+      return { kind: 'ignored', reason: `${delivery.eventType} is covered by the push event GitHub sends with it` }
+    case 'push': {
+      const ref = text(payload, 'ref')
+      const after = text(payload, 'after')
+      const before = text(payload, 'before')
+      if (!ref || !after || !before) throw new BadPayloadError('push needs ref, before and after')
+      const repo = repository(payload)
+      const parsed = list(payload, 'commits').map(commit)
+      const isTag = ref.startsWith('refs/tags/')
+      const created = bool(payload, 'created') ?? before === ZERO_SHA
+      const deleted = bool(payload, 'deleted') ?? after === ZERO_SHA
+      const forced = bool(payload, 'forced')
+      const name = ref.replace(/^refs\/(heads|tags)\//, '')
+      return {
+        kind: 'events',
+        events: [
+          {
+            ...base,
+            kind: 'push',
+            tenant: ctx.tenantOf(repo.fullName),
+            repository: repo,
+            ref,
+            refType: isTag ? 'tag' : 'branch',
+            branch: isTag ? null : name,
+            tag: isTag ? name : null,
+            before,
+            after,
+            created,
+            deleted,
+            // 2012-era payloads set forced on creations too.
+            forced: forced === true && created ? false : forced,
+            commits: parsed.map(({ filesListed: _, ...c }) => c),
+            totalCommits: parsed.length,
+            // A force push or a new branch lists only the new commits, which is not before..after.
+            filesKnown:
+              parsed.length < MAX_PUSH_COMMITS && parsed.every((c) => c.filesListed) && !created && forced !== true,
+            pusher: {
+              name: text(payload, 'pusher', 'name'),
+              email: text(payload, 'pusher', 'email'),
+              username: text(payload, 'sender', 'login') ?? text(payload, 'pusher', 'name'),
+            },
+          },
+        ],
+      }
+    }
+    case 'pull_request': {
+      const pr = field(payload, 'pull_request')
+      const rawAction = text(payload, 'action') ?? ''
+      const action = rawAction === 'closed' && bool(pr, 'merged') === true ? 'merged' : PULL_REQUEST_ACTIONS[rawAction]
+      if (!action) return { kind: 'ignored', reason: `pull_request action ${rawAction || '(none)'} is not acted on` }
+      const number = num(pr, 'number') ?? num(payload, 'number')
+      const sourceBranch = text(pr, 'head', 'ref')
+      const targetBranch = text(pr, 'base', 'ref')
+      if (number === null || !sourceBranch || !targetBranch)
+        throw new BadPayloadError('pull_request needs number, head.ref and base.ref')
+      const repo = repository(payload)
+      return {
+        kind: 'events',
+        events: [
+          {
+            ...base,
+            kind: 'pull_request',
+            tenant: ctx.tenantOf(repo.fullName),
+            repository: repo,
+            action,
+            number,
+            title: text(pr, 'title') ?? '',
+            source: {
+              branch: sourceBranch,
+              sha: text(pr, 'head', 'sha'),
+              repositoryFullName: text(pr, 'head', 'repo', 'full_name'),
+              cloneUrl: text(pr, 'head', 'repo', 'clone_url'),
+            },
+            target: { branch: targetBranch, sha: text(pr, 'base', 'sha') },
+            author: { name: null, email: null, username: text(pr, 'user', 'login') },
+            url: text(pr, 'html_url'),
+          },
+        ],
+      }
+    }
+    default:
+      return { kind: 'ignored', reason: `GitHub event ${delivery.eventType} is not acted on` }
+  }
+}

@@ -1,0 +1,51 @@
+// The one store interface. SQLite is the embedded default.
+import type { Normalized, ProviderName } from '../events/model.js'
+
+export type DeliveryStatus = 'pending' | 'ping' | 'ignored' | 'processed' | 'failed'
+
+export interface NewDelivery {
+  provider: ProviderName
+  dedupeKey: string
+  hostDeliveryId: string | null
+  eventType: string
+  tenant: string
+  repository: string | null
+  status: DeliveryStatus
+  /** Headers with signatures, tokens and credentials already removed. */
+  headers: Record<string, string>
+  body: Buffer
+  normalized: Normalized
+  receivedAt: string
+}
+
+export interface StoredDelivery extends Omit<NewDelivery, 'body'> {
+  id: string
+  seq: number
+  updatedAt: string
+}
+
+export interface RecordResult {
+  id: string
+  duplicate: boolean
+}
+
+export interface DeliveryQuery {
+  provider?: ProviderName
+  repository?: string
+  status?: DeliveryStatus
+  /** Restricts to these tenants (API tokens scoped to tenants). */
+  tenants?: readonly string[]
+  /** Only deliveries with seq below this (pages run newest first). */
+  before?: number
+  limit: number
+}
+
+export interface DeliveryStore {
+  /** Resolves once the delivery is durably committed, or found to be a duplicate. */
+  recordDelivery(delivery: NewDelivery): Promise<RecordResult>
+  getDelivery(id: string): Promise<StoredDelivery | null>
+  listDeliveries(query: DeliveryQuery): Promise<StoredDelivery[]>
+  /** Throws when the store cannot take a write. */
+  checkWritable(): Promise<void>
+  close(): Promise<void>
+}
