@@ -1,0 +1,21 @@
+/** Tamer's notebook diff core: pure functions, no I/O. */
+export type {
+  Cell,
+  CodeCell,
+  DiffEntry,
+  DiffOptions,
+  JsonObject,
+  JsonValue,
+  Notebook,
+  Output,
+  AddEntry,
+  RemoveEntry,
+  ReplaceEntry,
+  PatchEntry,
+  AddRangeEntry,
+  RemoveRangeEntry,
+} from './model.js';
+export { NotebookParseError, parseNotebook } from './parse.js';
+export { diffNotebooks, diffStringsByChar } from './diff.js';
+export { SequenceMatcher } from './difflib.js';
+export { splitLinesKeepEnds, codePoints } from './text.js';

@@ -1,0 +1,125 @@
+/**
+ * Types for Jupyter notebooks (nbformat 4, as nbformat's reader returns them: multiline
+ * strings joined) and for nbdime's JSON diff format (docs/source/diffing.rst in jupyter/nbdime,
+ * `nbdime/diff_format.py`).
+ */
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** A mime bundle: mime type → value. Text mimes are joined strings; JSON mimes stay objects. */
+export type MimeBundle = JsonObject;
+
+export interface StreamOutput extends JsonObject {
+  output_type: 'stream';
+  name: string;
+  text: string;
+}
+
+export interface ExecuteResultOutput extends JsonObject {
+  output_type: 'execute_result';
+  execution_count: number | null;
+  data: MimeBundle;
+  metadata: JsonObject;
+}
+
+export interface DisplayDataOutput extends JsonObject {
+  output_type: 'display_data';
+  data: MimeBundle;
+  metadata: JsonObject;
+}
+
+export interface ErrorOutput extends JsonObject {
+  output_type: 'error';
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export type Output = StreamOutput | ExecuteResultOutput | DisplayDataOutput | ErrorOutput;
+
+export interface Cell extends JsonObject {
+  cell_type: string;
+  source: string;
+  metadata: JsonObject;
+}
+
+export interface CodeCell extends Cell {
+  cell_type: 'code';
+  execution_count: number | null;
+  outputs: Output[];
+}
+
+export interface Notebook extends JsonObject {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: JsonObject;
+  cells: Cell[];
+}
+
+// ---- nbdime diff entries ---------------------------------------------------------------------
+
+/** Dict entry: key only in B. */
+export interface AddEntry {
+  op: 'add';
+  key: string;
+  value: JsonValue;
+}
+/** Dict entry: key only in A. */
+export interface RemoveEntry {
+  op: 'remove';
+  key: string;
+}
+/** Dict entry: atomic value changed, or the type changed. */
+export interface ReplaceEntry {
+  op: 'replace';
+  key: string;
+  value: JsonValue;
+}
+/** Dict or sequence entry: recurse into the value at `key`. */
+export interface PatchEntry {
+  op: 'patch';
+  key: string | number;
+  diff: DiffEntry[];
+}
+/** Sequence entry: insert before A[key]. A string for character-level diffs, else a list. */
+export interface AddRangeEntry {
+  op: 'addrange';
+  key: number;
+  valuelist: JsonValue[] | string;
+}
+/** Sequence entry: delete A[key:key+length]. */
+export interface RemoveRangeEntry {
+  op: 'removerange';
+  key: number;
+  length: number;
+}
+
+export type DiffEntry =
+  | AddEntry
+  | RemoveEntry
+  | ReplaceEntry
+  | PatchEntry
+  | AddRangeEntry
+  | RemoveRangeEntry;
+
+/** What to leave out of a diff, like nbdime's `-S -O -A -M -I -D` flags. */
+export interface DiffOptions {
+  ignoreSources?: boolean;
+  ignoreOutputs?: boolean;
+  ignoreAttachments?: boolean;
+  ignoreMetadata?: boolean;
+  /** Like nbdime, replaced cell ids still appear: ids are atomic (see nbdime.md §6). */
+  ignoreIds?: boolean;
+  /** Execution counts of cells and outputs. */
+  ignoreDetails?: boolean;
+  /**
+   * Above this many candidate pairs (N·M) in one alignment rectangle, the similarity levels are
+   * first anchored on cells that are identical and unique on both sides (see sequence.ts).
+   * Default 4,000,000. Real notebooks never get near it.
+   */
+  exactAlignmentLimit?: number;
+}

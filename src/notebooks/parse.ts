@@ -1,0 +1,292 @@
+/**
+ * Reading notebooks the way nbdime does (`nbformat.read(f, as_version=4)`, nbformat 5.x):
+ * v4 is kept at its minor version, line lists are joined, transient keys are stripped, and v3 is
+ * upgraded (worksheets → cells, heading → markdown, input → source, pyout → execute_result …).
+ *
+ * Deliberate difference: nbformat gives random ids to cells of upgraded v3 notebooks and to
+ * missing/duplicate ids in ≥4.5 notebooks. We give deterministic ids derived from the file's
+ * text and the cell index, and never align cells by them (a random id never matches either).
+ */
+import { setFlavor, isObject } from './json.js';
+import type { JsonObject, JsonValue, Notebook } from './model.js';
+import { splitLines } from './text.js';
+
+export class NotebookParseError extends Error {
+  readonly code = 'NOTEBOOK_PARSE_ERROR';
+  constructor(
+    readonly notebook: string,
+    readonly reason: string,
+  ) {
+    super(`could not parse ${notebook}: ${reason}`);
+    this.name = 'NotebookParseError';
+  }
+}
+
+/** Cells whose id was invented while reading (never used to align cells). */
+export const unmatchableIds = new WeakSet<object>();
+
+/** Parse notebook JSON text into an nbformat-4 notebook, or throw `NotebookParseError`. */
+export function parseNotebook(text: string, name: string): Notebook {
+  const fail = (reason: string): never => {
+    throw new NotebookParseError(name, reason);
+  };
+  if (typeof text !== 'string') fail('input is not text');
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') fail('the file is empty');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (e) {
+    fail(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!isObject(raw)) fail(`not a notebook: the top-level JSON value is ${describe(raw)}, not an object`);
+  const nb = raw as JsonObject;
+  const major = nb['nbformat'] ?? 1;
+  const minor = nb['nbformat_minor'] ?? 0;
+  if (typeof major !== 'number' || !Number.isInteger(major)) fail(`not a notebook: "nbformat" is ${describe(major)}`);
+  if (typeof minor !== 'number' || !Number.isInteger(minor)) fail(`not a notebook: "nbformat_minor" is ${describe(minor)}`);
+  if (major === 4) return readV4(nb, minor as number, text, fail);
+  if (major === 3) return upgradeV3(nb, text, fail);
+  if (major === 1 || major === 2) {
+    if (!('nbformat' in nb)) fail('not a notebook: no "nbformat" version and no "cells"');
+    return fail(`nbformat ${major} notebooks are not supported (only 3 and 4)`);
+  }
+  return fail(`unsupported nbformat version ${major}`);
+}
+
+type Fail = (reason: string) => never;
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`.slice(0, 60);
+}
+
+/** `"".join(lines)` when `v` is a list of strings. */
+function joined(v: JsonValue | undefined, fail: Fail, what: string): JsonValue | undefined {
+  if (!Array.isArray(v)) return v;
+  if (!v.every((s) => typeof s === 'string')) fail(`${what} is a list with non-string items`);
+  return v.join('');
+}
+
+const isJsonMime = (mime: string) => mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'));
+
+function rejoinBundle(bundle: JsonValue | undefined): void {
+  if (!isObject(bundle)) return;
+  for (const [k, v] of Object.entries(bundle)) {
+    if (!isJsonMime(k) && Array.isArray(v) && v.every((s) => typeof s === 'string')) bundle[k] = v.join('');
+  }
+}
+
+function readV4(nb: JsonObject, minor: number, text: string, fail: Fail): Notebook {
+  const cells = nb['cells'];
+  if (!Array.isArray(cells)) fail('not a notebook: missing the "cells" list');
+  const meta = nb['metadata'];
+  if (!isObject(meta)) fail('not a notebook: missing the "metadata" object');
+  (cells as JsonValue[]).forEach((cell, index) => {
+    if (!isObject(cell)) fail(`cell ${index} is not an object`);
+    const c = cell as JsonObject;
+    if (!isObject(c['metadata'])) fail(`cell ${index} is missing its "metadata" object`);
+    if ('source' in c) c['source'] = joined(c['source'], fail, `cell ${index} source`) as JsonValue;
+    const attachments = c['attachments'];
+    if (isObject(attachments)) for (const att of Object.values(attachments)) rejoinBundle(att);
+    if (c['cell_type'] === 'code' && Array.isArray(c['outputs'])) {
+      for (const out of c['outputs']) {
+        if (!isObject(out)) fail(`an output of cell ${index} is not an object`);
+        const o = out as JsonObject;
+        const ot = o['output_type'];
+        if (ot === 'execute_result' || ot === 'display_data') rejoinBundle(o['data']);
+        else if (ot && Array.isArray(o['text'])) o['text'] = joined(o['text'], fail, `an output of cell ${index}`) as JsonValue;
+      }
+    }
+  });
+  // strip_transient
+  const m = meta as JsonObject;
+  delete m['orig_nbformat'];
+  delete m['orig_nbformat_minor'];
+  delete m['signature'];
+  for (const c of cells as JsonObject[]) delete (c['metadata'] as JsonObject)['trusted'];
+  if (minor >= 5) repairIds(cells as JsonObject[], text);
+  return nb as Notebook;
+}
+
+/** nbformat's validator: ≥4.5 cells without an id, or with an id seen before, get a new id. */
+function repairIds(cells: JsonObject[], text: string): void {
+  const seen = new Set<JsonValue>();
+  cells.forEach((c, index) => {
+    if (!('id' in c)) inventId(c, text, index);
+  });
+  cells.forEach((c, index) => {
+    const id = c['id'] as JsonValue;
+    if (seen.has(id) && !unmatchableIds.has(c)) inventId(c, text, index);
+    else seen.add(id);
+  });
+}
+
+function inventId(cell: JsonObject, text: string, index: number): void {
+  cell['id'] = fnv1a(`${index}\u0000${text}`).toString(16).padStart(8, '0');
+  unmatchableIds.add(cell);
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+// ---- nbformat 3 → 4 (nbformat/v3/rwbase.py rejoin_lines, nbformat/v4/convert.py upgrade) ----
+
+function markFlavor(v: JsonValue | undefined, flavor: 'v3' | 'plain'): void {
+  if (Array.isArray(v)) for (const x of v) markFlavor(x, flavor);
+  else if (isObject(v)) {
+    setFlavor(v, flavor);
+    for (const x of Object.values(v)) markFlavor(x, flavor);
+  }
+}
+
+/** v3 `_join_lines`: lines from `splitlines(True)` are concatenated, else joined with "\n". */
+function joinLinesV3(v: JsonValue | undefined, fail: Fail, what: string): JsonValue | undefined {
+  if (!Array.isArray(v)) return v;
+  if (!v.every((s) => typeof s === 'string')) fail(`${what} is a list with non-string items`);
+  const lines = v as string[];
+  if (lines.length && /[\n\r]$/.test(lines[0] as string)) return lines.join('');
+  return lines.join('\n');
+}
+
+const MULTILINE_OUTPUTS_V3 = ['text', 'html', 'svg', 'latex', 'javascript', 'json'];
+const MIME_MAP_V3: [string, string][] = [
+  ['text', 'text/plain'],
+  ['html', 'text/html'],
+  ['svg', 'image/svg+xml'],
+  ['png', 'image/png'],
+  ['jpeg', 'image/jpeg'],
+  ['latex', 'text/latex'],
+  ['json', 'application/json'],
+  ['javascript', 'application/javascript'],
+];
+
+function toMimeKeys(d: JsonObject): void {
+  for (const [alias, mime] of MIME_MAP_V3) {
+    if (alias in d) {
+      const v = d[alias] as JsonValue;
+      delete d[alias];
+      d[mime] = v;
+    }
+  }
+}
+
+function upgradeV3(nb: JsonObject, text: string, fail: Fail): Notebook {
+  markFlavor(nb, 'v3');
+  const worksheets = nb['worksheets'] ?? [];
+  if (!Array.isArray(worksheets)) fail('"worksheets" is not a list');
+  const meta = nb['metadata'];
+  if (!isObject(meta)) fail('not a notebook: missing the "metadata" object');
+  const cells: JsonObject[] = [];
+  for (const ws of worksheets as JsonValue[]) {
+    if (!isObject(ws) || !Array.isArray(ws['cells'])) fail('a worksheet has no "cells" list');
+    for (const cell of (ws as JsonObject)['cells'] as JsonValue[]) {
+      if (!isObject(cell)) fail(`cell ${cells.length} is not an object`);
+      cells.push(upgradeCellV3(cell as JsonObject, cells.length, fail));
+    }
+  }
+  const m = meta as JsonObject;
+  const origMajor = nb['orig_nbformat'];
+  const origMinor = nb['orig_nbformat_minor'];
+  delete nb['orig_nbformat'];
+  delete nb['orig_nbformat_minor'];
+  m['orig_nbformat'] = origMajor || 3;
+  m['orig_nbformat_minor'] = origMinor || 0;
+  nb['nbformat'] = 4;
+  nb['nbformat_minor'] = 5;
+  delete nb['worksheets'];
+  nb['cells'] = cells;
+  delete m['name'];
+  delete m['signature'];
+  cells.forEach((c, index) => inventId(c, text, index));
+  return nb as Notebook;
+}
+
+function upgradeCellV3(cell: JsonObject, index: number, fail: Fail): JsonObject {
+  const what = `cell ${index}`;
+  // v3 rejoin_lines
+  if (cell['cell_type'] === 'code') {
+    if (Array.isArray(cell['input'])) cell['input'] = joinLinesV3(cell['input'], fail, `${what} input`) as JsonValue;
+    if (!Array.isArray(cell['outputs'])) fail(`${what} has no "outputs" list`);
+    for (const out of cell['outputs'] as JsonValue[]) {
+      if (!isObject(out)) fail(`an output of ${what} is not an object`);
+      const o = out as JsonObject;
+      for (const key of MULTILINE_OUTPUTS_V3) {
+        if (Array.isArray(o[key])) o[key] = joinLinesV3(o[key], fail, `an output of ${what}`) as JsonValue;
+      }
+    }
+  } else {
+    for (const key of ['source', 'rendered']) {
+      if (Array.isArray(cell[key])) cell[key] = joinLinesV3(cell[key], fail, `${what} ${key}`) as JsonValue;
+    }
+  }
+  // v4 upgrade_cell
+  if (!isObject(cell['metadata'])) cell['metadata'] = {};
+  const type = cell['cell_type'];
+  if (type === 'code') {
+    delete cell['language'];
+    if ('collapsed' in cell) {
+      (cell['metadata'] as JsonObject)['collapsed'] = cell['collapsed'] as JsonValue;
+      delete cell['collapsed'];
+    }
+    cell['source'] = 'input' in cell ? (cell['input'] as JsonValue) : '';
+    delete cell['input'];
+    cell['execution_count'] = 'prompt_number' in cell ? (cell['prompt_number'] as JsonValue) : null;
+    delete cell['prompt_number'];
+    cell['outputs'] = (cell['outputs'] as JsonObject[]).map((o) => upgradeOutputV3(o, fail, what));
+  } else if (type === 'heading') {
+    cell['cell_type'] = 'markdown';
+    const level = 'level' in cell ? cell['level'] : 1;
+    delete cell['level'];
+    const source = typeof cell['source'] === 'string' ? cell['source'] : '';
+    cell['source'] = `${'#'.repeat(Number(level) || 0)} ${splitLines(source).join(' ')}`;
+  } else if (type === 'html') {
+    cell['cell_type'] = 'markdown';
+  }
+  return cell;
+}
+
+function upgradeOutputV3(o: JsonObject, fail: Fail, what: string): JsonObject {
+  const ot = o['output_type'];
+  if (ot === 'pyout' || ot === 'display_data') {
+    if (!('metadata' in o)) o['metadata'] = {};
+    if (ot === 'pyout') {
+      o['output_type'] = 'execute_result';
+      o['execution_count'] = 'prompt_number' in o ? (o['prompt_number'] as JsonValue) : null;
+      delete o['prompt_number'];
+    }
+    const data: JsonObject = {};
+    setFlavor(data, 'plain');
+    for (const key of Object.keys(o)) {
+      if (key === 'output_type' || key === 'execution_count' || key === 'metadata') continue;
+      data[key] = o[key] as JsonValue;
+      delete o[key];
+    }
+    toMimeKeys(data);
+    o['data'] = data;
+    if (isObject(o['metadata'])) toMimeKeys(o['metadata']);
+    if (typeof data['application/json'] === 'string') {
+      try {
+        const parsed = JSON.parse(data['application/json']) as JsonValue;
+        markFlavor(parsed, 'plain');
+        data['application/json'] = parsed;
+      } catch {
+        fail(`an output of ${what} has invalid application/json data`);
+      }
+    }
+  } else if (ot === 'pyerr') {
+    o['output_type'] = 'error';
+  } else if (ot === 'stream') {
+    o['name'] = 'stream' in o ? (o['stream'] as JsonValue) : 'stdout';
+    delete o['stream'];
+  }
+  return o;
+}

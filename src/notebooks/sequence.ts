@@ -1,0 +1,295 @@
+/**
+ * Sequence alignment with exactly the result of nbdime's brute-force LCS
+ * (`nbdime/diffing/seq_bruteforce.py`), but without its N×M grids.
+ *
+ * nbdime fills G[i][j] = compare(A[i], B[j]) and the LCS-length table R, then backtracks from
+ * (N, M): diagonal if G[x-1][y-1], else up if R[x-1][y] == R[x][y], else left. The backtrack only
+ * depends on the set of matching pairs, so we compute that set (hashing for equality
+ * predicates; explicit evaluation for similarity predicates), the chain length f(p) of every pair
+ * (Hunt–Szymanski thresholds, O(P log N)), and replay the backtrack in O(L log P):
+ *
+ *   at (x, y) with R[x][y] = L, let r0 = the smallest row of a pair with f = L and column < y.
+ *   The brute force walks up column y-1 from row x-1 down to r0 taking the first match, and
+ *   otherwise walks left along row r0 to its last match before column y-1.
+ *
+ * Pairs with equal f form an antichain (rows ascending ⇒ columns non-increasing), so r0 is a
+ * binary search. test/notebooks/sequence.test.ts checks this against a port of the brute force.
+ */
+
+/** A run of `n` aligned items: A[i..i+n) ~ B[j..j+n). */
+export type Snake = [i: number, j: number, n: number];
+
+/** Matching pairs in CSR form: row i's columns are `cols[rowStart[i]..rowStart[i+1])`, ascending. */
+export interface Pairs {
+  n: number;
+  m: number;
+  rowStart: Int32Array;
+  cols: Int32Array;
+}
+
+function lowerBound(arr: number[], v: number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** LCS index pairs as nbdime's `bruteforce_lcs_indices` would return them (ascending). */
+export function lcsIndices(p: Pairs): { ai: number[]; bj: number[] } {
+  const { n, m, rowStart, cols } = p;
+  const count = cols.length;
+  const ai: number[] = [];
+  const bj: number[] = [];
+  if (count === 0) return { ai, bj };
+  const pairRow = new Int32Array(count);
+  const thresholds: number[] = [];
+  const buckets: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const s = rowStart[i] as number;
+    const e = rowStart[i + 1] as number;
+    for (let t = e - 1; t >= s; t--) {
+      const j = cols[t] as number;
+      pairRow[t] = i;
+      const k = lowerBound(thresholds, j);
+      if (k === thresholds.length) {
+        thresholds.push(j);
+        buckets.push([t]);
+      } else {
+        thresholds[k] = j;
+        (buckets[k] as number[]).push(t);
+      }
+    }
+  }
+  // Column index: rows ascending per column.
+  const colStart = new Int32Array(m + 1);
+  for (let t = 0; t < count; t++) {
+    const c = (cols[t] as number) + 1;
+    colStart[c] = (colStart[c] as number) + 1;
+  }
+  for (let j = 0; j < m; j++) colStart[j + 1] = (colStart[j + 1] as number) + (colStart[j] as number);
+  const fill = colStart.slice(0, m);
+  const colRows = new Int32Array(count);
+  for (let t = 0; t < count; t++) {
+    const j = cols[t] as number;
+    const at = fill[j] as number;
+    fill[j] = at + 1;
+    colRows[at] = pairRow[t] as number;
+  }
+
+  let x = n;
+  let y = m;
+  for (let L = thresholds.length; L > 0; L--) {
+    const bucket = buckets[L - 1] as number[];
+    // First pair in the bucket with column <= y-1 (columns are non-increasing along the bucket).
+    let lo = 0;
+    let hi = bucket.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((cols[bucket[mid] as number] as number) <= y - 1) hi = mid;
+      else lo = mid + 1;
+    }
+    const r0 = pairRow[bucket[lo] as number] as number;
+    // Column y-1: largest row <= x-1 with a match.
+    let mi = -1;
+    let mj = -1;
+    {
+      let clo = colStart[y - 1] as number;
+      let chi = colStart[y] as number;
+      while (clo < chi) {
+        const mid = (clo + chi) >>> 1;
+        if ((colRows[mid] as number) <= x - 1) clo = mid + 1;
+        else chi = mid;
+      }
+      if (clo > (colStart[y - 1] as number)) {
+        const r = colRows[clo - 1] as number;
+        if (r >= r0) {
+          mi = r;
+          mj = y - 1;
+        }
+      }
+    }
+    if (mi < 0) {
+      // Row r0: largest column <= y-2.
+      let rlo = rowStart[r0] as number;
+      let rhi = rowStart[r0 + 1] as number;
+      while (rlo < rhi) {
+        const mid = (rlo + rhi) >>> 1;
+        if ((cols[mid] as number) <= y - 2) rlo = mid + 1;
+        else rhi = mid;
+      }
+      mi = r0;
+      mj = cols[rlo - 1] as number;
+    }
+    ai.push(mi);
+    bj.push(mj);
+    x = mi;
+    y = mj;
+  }
+  ai.reverse();
+  bj.reverse();
+  return { ai, bj };
+}
+
+/** `bruteforce_compute_snakes`: LCS pairs merged into diagonal runs, offset by (i0, j0). */
+export function snakesFromPairs(p: Pairs, i0 = 0, j0 = 0): Snake[] {
+  const { ai, bj } = lcsIndices(p);
+  const snakes: Snake[] = [];
+  let last: Snake | undefined;
+  for (let k = 0; k < ai.length; k++) {
+    const i = (ai[k] as number) + i0;
+    const j = (bj[k] as number) + j0;
+    if (last && last[0] + last[2] === i && last[1] + last[2] === j) last[2]++;
+    else {
+      last = [i, j, 1];
+      snakes.push(last);
+    }
+  }
+  return snakes;
+}
+
+/** Pairs where tokens are equal. Negative tokens match nothing. */
+export function pairsFromTokens(a: ArrayLike<number>, b: ArrayLike<number>): Pairs {
+  const n = a.length;
+  const m = b.length;
+  const where = new Map<number, number[]>();
+  for (let j = 0; j < m; j++) {
+    const t = b[j] as number;
+    if (t < 0) continue;
+    const l = where.get(t);
+    if (l) l.push(j);
+    else where.set(t, [j]);
+  }
+  const rowStart = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const t = a[i] as number;
+    const l = t < 0 ? undefined : where.get(t);
+    total += l ? l.length : 0;
+    rowStart[i + 1] = total;
+  }
+  const cols = new Int32Array(total);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = a[i] as number;
+    const l = t < 0 ? undefined : where.get(t);
+    if (l) for (const j of l) cols[k++] = j;
+  }
+  return { n, m, rowStart, cols };
+}
+
+/** Pairs where `compare(i, j)` holds, evaluated on the whole n×m grid like nbdime does. */
+export function pairsFromPredicate(n: number, m: number, compare: (i: number, j: number) => boolean): Pairs {
+  const rowStart = new Int32Array(n + 1);
+  const cols: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) if (compare(i, j)) cols.push(j);
+    rowStart[i + 1] = cols.length;
+  }
+  return { n, m, rowStart, cols: Int32Array.from(cols) };
+}
+
+/** A level of the multilevel algorithm: snakes (absolute indices) inside the rectangle. */
+export type LevelSnakes = (i0: number, j0: number, i1: number, j1: number) => Snake[];
+
+/**
+ * `compute_snakes_multilevel`: the strictest level (last) over the whole range, then each gap
+ * between its snakes with the next weaker level; contiguous snakes are merged.
+ */
+export function computeSnakesMultilevel(
+  levels: LevelSnakes[],
+  rect: [number, number, number, number],
+  level = levels.length - 1,
+): Snake[] {
+  let [i0, j0] = rect;
+  const [, , i1, j1] = rect;
+  const snakes = (levels[level] as LevelSnakes)(i0, j0, i1, j1);
+  if (level === 0) return snakes;
+  const out: Snake[] = [[0, 0, 0]];
+  for (const snake of [...snakes, [i1, j1, 0] as Snake]) {
+    const [i, j, n] = snake;
+    if (i > i0 && j > j0) out.push(...computeSnakesMultilevel(levels, [i0, j0, i, j], level - 1));
+    if (n > 0) {
+      const last = out[out.length - 1] as Snake;
+      if (last[0] + last[2] === i && last[1] + last[2] === j) last[2] += n;
+      else out.push([i, j, n]);
+    }
+    i0 = i + n;
+    j0 = j + n;
+  }
+  if ((out[0] as Snake)[2] === 0) out.shift();
+  return out;
+}
+
+/**
+ * Snakes for one similarity level. Up to `limit` candidate pairs the predicate is evaluated on
+ * the whole rectangle (exactly nbdime's result). Above it — far beyond real notebooks, where
+ * nbdime itself takes minutes — items that are identical (`exactToken`, which must imply the
+ * predicate) and unique on both sides are aligned first, and the predicate is then evaluated in
+ * the gaps between those anchors. This is the one deliberate difference from nbdime: it can only
+ * matter when the brute force would skip an identical, unique item to gain a longer alignment.
+ */
+export function predicateSnakes(
+  compare: (i: number, j: number) => boolean,
+  exactToken: ((side: 0 | 1, index: number) => number) | undefined,
+  limit: number,
+): LevelSnakes {
+  const run = (i0: number, j0: number, i1: number, j1: number, anchored: boolean): Snake[] => {
+    const n = i1 - i0;
+    const m = j1 - j0;
+    if (n <= 0 || m <= 0) return [];
+    if (n * m <= limit || !exactToken || anchored) {
+      return snakesFromPairs(pairsFromPredicate(n, m, (i, j) => compare(i + i0, j + j0)), i0, j0);
+    }
+    const ta = uniqueTokens(n, (k) => exactToken(0, k + i0));
+    const tb = uniqueTokens(m, (k) => exactToken(1, k + j0));
+    const anchors = snakesFromPairs(pairsFromTokens(ta, tb), i0, j0);
+    if (anchors.length === 0) return run(i0, j0, i1, j1, true);
+    const out: Snake[] = [];
+    let x = i0;
+    let y = j0;
+    for (const s of [...anchors, [i1, j1, 0] as Snake]) {
+      for (const t of run(x, y, s[0], s[1], false)) out.push(t);
+      if (s[2] > 0) out.push(s);
+      x = s[0] + s[2];
+      y = s[1] + s[2];
+    }
+    return mergeSnakes(out);
+  };
+  return (i0, j0, i1, j1) => run(i0, j0, i1, j1, false);
+}
+
+function uniqueTokens(n: number, token: (k: number) => number): Int32Array {
+  const t = new Int32Array(n);
+  const seen = new Map<number, number>();
+  for (let k = 0; k < n; k++) {
+    const v = token(k);
+    t[k] = v;
+    seen.set(v, (seen.get(v) ?? 0) + 1);
+  }
+  for (let k = 0; k < n; k++) if (seen.get(t[k] as number) !== 1) t[k] = -1;
+  return t;
+}
+
+/** Snakes for an equality level, from per-item tokens (negative: matches nothing). */
+export function tokenSnakes(ta: ArrayLike<number>, tb: ArrayLike<number>): LevelSnakes {
+  return (i0, j0, i1, j1) => {
+    if (i1 <= i0 || j1 <= j0) return [];
+    const sa = Array.prototype.slice.call(ta, i0, i1) as number[];
+    const sb = Array.prototype.slice.call(tb, j0, j1) as number[];
+    return snakesFromPairs(pairsFromTokens(sa, sb), i0, j0);
+  };
+}
+
+function mergeSnakes(snakes: Snake[]): Snake[] {
+  const out: Snake[] = [];
+  for (const s of snakes) {
+    const last = out[out.length - 1];
+    if (last && last[0] + last[2] === s[0] && last[1] + last[2] === s[1]) last[2] += s[2];
+    else out.push([s[0], s[1], s[2]]);
+  }
+  return out;
+}
