@@ -1,0 +1,110 @@
+// Config: embedded defaults, file + env overrides, errors that name the key; the CLI exits 2.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { loadConfig } from '../../src/config/load.js'
+import { createTenantResolver } from '../../src/config/tenants.js'
+import { ConfigError } from '../../src/errors.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+function tempFile(t: { teardown(fn: () => void): void }, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-config-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'tamer.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
+t.test('embedded defaults run with zero setup', async (t) => {
+  const c = loadConfig({ env: {} })
+  t.equal(c.server.port, 8080)
+  t.equal(c.server.host, '0.0.0.0')
+  t.equal(c.dataDir, './data')
+  t.equal(c.store.driver, 'sqlite')
+  t.equal(c.store.sqlite.synchronous, 'FULL')
+  t.same(c.providers.github.secrets, [])
+  t.same(c.api.tokens, [])
+  t.equal(c.server.maxBodyBytes, 25 * 1024 * 1024)
+})
+
+t.test('file, then env; env lists are comma-separated for rotation', async (t) => {
+  const file = tempFile(t, 'server:\n  port: 9000\n  logLevel: debug\nproviders:\n  github:\n    secrets: [from-file]\n')
+  const c = loadConfig({
+    env: {
+      TAMER_CONFIG: file,
+      TAMER_HOST: '127.0.0.1',
+      TAMER_DATA_DIR: '/var/lib/tamer',
+      TAMER_GITHUB_SECRET: 'new-secret, old-secret',
+      TAMER_GITLAB_TOKEN: 'gl',
+      TAMER_BITBUCKET_SECRET: 'bb',
+      TAMER_API_TOKEN: 'api-token-1234',
+    },
+  })
+  t.equal(c.server.port, 9000)
+  t.equal(c.server.logLevel, 'debug')
+  t.equal(c.server.host, '127.0.0.1')
+  t.equal(c.dataDir, '/var/lib/tamer')
+  t.same(c.providers.github.secrets, ['new-secret', 'old-secret'])
+  t.same(c.providers.gitlab.tokens, ['gl'])
+  t.same(c.providers.bitbucket.secrets, ['bb'])
+  t.same(c.api.tokens, ['api-token-1234'])
+  t.equal(loadConfig({ env: { TAMER_CONFIG: file, TAMER_PORT: '9100' } }).server.port, 9100)
+})
+
+t.test('errors name the bad key and what is wrong', async (t) => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['server:\n  prot: 1\n', {}, /server\.prot: unknown key/],
+    ['server:\n  port: 70000\n', {}, /server\.port: must be <= 65535/],
+    ['server:\n  port: "x"\n', {}, /server\.port: must be integer/],
+    ['store:\n  sqlite:\n    synchronous: OFF\n', {}, /store\.sqlite\.synchronous: must be one of the allowed values \("FULL", "NORMAL"\)/],
+    ['providers:\n  github:\n    secrets: [""]\n', {}, /providers\.github\.secrets\.0: must NOT have fewer than 1 characters/],
+    ['providers:\n  gitea: {}\n', {}, /providers\.gitea: unknown key/],
+    ['tenants:\n  - name: "bad name"\n    repositories: ["*"]\n', {}, /tenants\.0\.name: must match pattern/],
+    ['{}', { TAMER_PORT: 'eighty' }, /TAMER_PORT: must be a whole number/],
+    ['server: [\n', {}, /TAMER_CONFIG: .* is not valid YAML/],
+  ]
+  for (const [yaml, env, message] of cases) {
+    const file = tempFile(t, yaml)
+    t.throws(() => loadConfig({ env: { TAMER_CONFIG: file, ...env } }), message, yaml)
+    try {
+      loadConfig({ env: { TAMER_CONFIG: file, ...env } })
+    } catch (err) {
+      t.type(err, ConfigError)
+    }
+  }
+  t.throws(() => loadConfig({ env: { TAMER_CONFIG: '/nonexistent/tamer.yaml' } }), /TAMER_CONFIG: cannot read \/nonexistent\/tamer.yaml: ENOENT/)
+})
+
+t.test('tenant resolution: first matching glob, else the default tenant', async (t) => {
+  const tenantOf = createTenantResolver({
+    defaultTenant: 'shared',
+    tenants: [
+      { name: 'risk', repositories: ['risk-team/*', 'DS/fraud-*'] },
+      { name: 'nested', repositories: ['group/sub/**'] },
+    ],
+  })
+  t.equal(tenantOf('risk-team/score'), 'risk')
+  t.equal(tenantOf('DS/fraud-model'), 'risk')
+  t.equal(tenantOf('group/sub/deeper/project'), 'nested')
+  t.equal(tenantOf('acme/other'), 'shared')
+  t.equal(tenantOf(null), 'shared')
+})
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (err, _stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
+    )
+  })
+}
+
+t.test('tamer serve exits 2 on an invalid config, naming the key', async (t) => {
+  const file = tempFile(t, 'server:\n  port: -1\n')
+  const res = await runCli(['serve'], { TAMER_CONFIG: file })
+  t.equal(res.code, 2)
+  t.match(res.stderr, /invalid config: server\.port: must be >= 0/)
+})
