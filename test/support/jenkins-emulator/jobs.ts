@@ -1,5 +1,5 @@
 // Items (doc §7): the folder tree, createItem name checks, and job/folder JSON.
-import { buildRef, isBuilding } from './builds.js'
+import { buildJson, buildRef, isBuilding } from './builds.js'
 import { colorOf, FOLDER, WORKFLOW_JOB } from './colors.js'
 import { PARAM_DEFINITION_CLASS, PARAM_VALUE_CLASS, parseJobDefinition, type JobDefinition } from './config-xml.js'
 import { fullDisplayName, fullName, itemUrl } from './paths.js'
@@ -95,10 +95,15 @@ export function childRef(item: Item, now: number, root: string): Record<string, 
   return { _class: WORKFLOW_JOB, name: item.name, url: itemUrl(root, item), color: colorOf(item, now) }
 }
 
-export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueue): Record<string, unknown> {
+/**
+ * `deep`: builds are full objects (for `?tree=builds[...]` or `?depth=1`);
+ * otherwise depth 0 shows `{_class, number, url}` references.
+ */
+export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueue, deep = false): Record<string, unknown> {
+  const show = (b: Build) => (deep ? buildJson(b, now, root) : buildRef(b, root))
   const ref = (name: string) => {
     const b = findBuild(job, name, now)
-    return b ? buildRef(b, root) : null
+    return b ? show(b) : null
   }
   const queued = queue.active(now).find((i) => i.job === job)
   return {
@@ -115,7 +120,7 @@ export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueu
     builds: [...job.builds]
       .reverse()
       .slice(0, 100)
-      .map((b) => buildRef(b, root)),
+      .map(show),
     color: colorOf(job, now),
     firstBuild: ref('firstBuild'),
     healthReport: [],

@@ -167,7 +167,10 @@ function itemRoutes(emu: Emulator, ctx: Ctx): void {
     if (rest.length === 1 && rest[0] === 'createItem') return doCreateItem(emu, ctx, item)
     return sendNotFound(ctx, emu.headerInfo)
   }
-  if (isApiJson(rest)) return emu.json(ctx, jobJson(item, now, ctx.root, emu.queue))
+  if (isApiJson(rest)) {
+    const deep = ctx.query.has('tree') || Number(ctx.query.get('depth') ?? '0') > 0
+    return emu.json(ctx, jobJson(item, now, ctx.root, emu.queue, deep))
+  }
   if (rest.length === 0) return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>${item.name}</h1></body></html>`, { 'Content-Type': 'text/html;charset=UTF-8' })
   if (rest.length === 1 && rest[0] === 'build') return build(emu, ctx, item)
   if (rest.length === 1 && rest[0] === 'buildWithParameters') return buildWithParameters(emu, ctx, item)
