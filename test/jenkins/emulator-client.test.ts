@@ -3,7 +3,7 @@
 import t from 'tap'
 import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
 import { Jenkins, type JenkinsResponseError } from '../support/jenkins-emulator/npm-client.js'
-import { DOC_73_XML, emulator, pushJobXml } from './helpers.js'
+import { DOC_73_XML, emulator, pushJobXml } from '../support/jenkins-emulator/fixtures.js'
 
 function clientUrl(url: string, secret: string = DEFAULT_USER.apiToken): string {
   const u = new URL(url)

@@ -7,7 +7,7 @@ import t from 'tap'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { emulator, MINIMAL_XML, pushJobXml, queueIdOf } from './helpers.js'
+import { emulator, MINIMAL_XML, pushJobXml, queueIdOf } from '../support/jenkins-emulator/fixtures.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const CORPUS = process.env.JENKINS_CORPUS_DIR ?? resolve(REPO_ROOT, '../shared/corpus/jenkins')

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { ManualClock } from '../support/jenkins-emulator/index.js'
 import { basic } from '../support/jenkins-emulator/http-client.js'
-import { DOC_73_XML, FOLDER_XML, MINIMAL_XML, PASSWORD, TOKEN, emulator, pushJobXml, queueIdOf } from './helpers.js'
+import { DOC_73_XML, FOLDER_XML, MINIMAL_XML, PASSWORD, TOKEN, emulator, pushJobXml, queueIdOf } from '../support/jenkins-emulator/fixtures.js'
 
 const XML = { 'content-type': 'text/xml; charset=utf-8' }
 

@@ -10,7 +10,7 @@ import {
   type JobParameter,
 } from '../../src/jenkins/job-config.js'
 import { parseXml, child, childText } from '../support/jenkins-emulator/xml.js'
-import { DOC_73_XML, emulator } from './helpers.js'
+import { DOC_73_XML, emulator } from '../support/jenkins-emulator/fixtures.js'
 
 const PARAMS: JobParameter[] = [
   { name: 'GIT_REF', type: 'string', default: 'main', description: 'branch or sha' },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { COMMON_PARAMETERS, listTemplates, loadTemplate } from '../../src/jenkins/templates.js'
 import { renderPipelineJobConfigXml } from '../../src/jenkins/job-config.js'
-import { emulator } from './helpers.js'
+import { emulator } from '../support/jenkins-emulator/fixtures.js'
 
 const REQUIRED = ['REPO_URL', 'BRANCH', 'COMMIT_SHA', 'PROVIDER', 'DELIVERY_ID', 'DIFF_URL', 'THRESHOLDS', 'CALLBACK_URL']
 const templates = listTemplates()

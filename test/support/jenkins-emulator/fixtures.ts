@@ -1,6 +1,6 @@
-import { startJenkinsEmulator, DEFAULT_USER, type JenkinsEmulator, type JenkinsEmulatorOptions } from '../support/jenkins-emulator/index.js'
-import { basic, raw, type RawRequest, type RawResponse } from '../support/jenkins-emulator/http-client.js'
-import { renderPipelineJobConfigXml, type JobParameter } from '../../src/jenkins/job-config.js'
+import { startJenkinsEmulator, DEFAULT_USER, type JenkinsEmulator, type JenkinsEmulatorOptions } from './index.js'
+import { basic, raw, type RawRequest, type RawResponse } from './http-client.js'
+import { renderPipelineJobConfigXml, type JobParameter } from '../../../src/jenkins/job-config.js'
 
 /** The composed example of docs/jenkins-api.md §7.3, verbatim. */
 export const DOC_73_XML = `<?xml version='1.1' encoding='UTF-8'?>
