@@ -1,15 +1,18 @@
-// SQLite store (WAL). Writes are group-committed: every delivery that arrives while a
-// commit is in flight joins the next transaction, so synchronous=FULL (a 2xx survives
-// power loss) costs one fsync per batch instead of one per delivery.
+// SQLite store (WAL). Reads run on this thread; writes go to one writer thread that
+// group-commits: every delivery that arrives while a commit is in flight joins the next
+// transaction, so synchronous=FULL (a 2xx survives power loss) costs one fsync per batch.
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryQuery, DeliveryStore, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
 import { migrate } from './migrations.js'
+import type { WriterOptions, WriterReply, WriterRequest } from './writer.js'
 
 export interface SqliteStoreOptions {
-  /** A file path, or ':memory:'. */
+  /** A file path, or ':memory:' (a private temporary file then, since two threads share it). */
   file: string
   synchronous?: 'FULL' | 'NORMAL'
   maxBatch?: number
@@ -58,79 +61,91 @@ function toDelivery(row: Row): StoredDelivery {
   }
 }
 
+/**
+ * Built, the writer is writer.js. From sources (tests, benches) it is writer.ts, and loader
+ * hooks do not reach worker threads, so the worker registers tsx itself first.
+ */
+function startWriter(workerData: WriterOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer.js', import.meta.url), { workerData })
+  const url = new URL('./writer.ts', import.meta.url).href
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })`
+  return new Worker(bootstrap, { eval: true, workerData })
+}
+
 export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
-  const db = new BetterSqlite3(options.file)
+  const temporary = options.file === ':memory:'
+  const file = temporary ? join(tmpdir(), `tamer-${randomUUID()}.db`) : options.file
+  mkdirSync(dirname(file), { recursive: true })
+  const db = new BetterSqlite3(file)
   db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
   db.pragma('busy_timeout = 5000')
   migrate(db)
   const maxBatch = options.maxBatch ?? 256
-
-  const insert = db.prepare(
-    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
-       headers, body, normalized, received_at, updated_at)
-     VALUES (@id, @provider, @dedupeKey, @hostDeliveryId, @eventType, @tenant, @repository, @status,
-       @headers, @body, @normalized, @receivedAt, @receivedAt)
-     ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id`,
-  )
-  const existing = db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
-  const heartbeat = db.prepare(
-    'INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-  )
 
-  const commitBatch = db.transaction((batch: Pending[]): RecordResult[] =>
-    batch.map(({ delivery: d }) => {
-      const row = insert.get({
-        id: randomUUID(),
-        provider: d.provider,
-        dedupeKey: d.dedupeKey,
-        hostDeliveryId: d.hostDeliveryId,
-        eventType: d.eventType,
-        tenant: d.tenant,
-        repository: d.repository,
-        status: d.status,
-        headers: JSON.stringify(d.headers),
-        body: d.body,
-        normalized: JSON.stringify(d.normalized),
-        receivedAt: d.receivedAt,
-      }) as { id: string } | undefined
-      if (row) return { id: row.id, duplicate: false }
-      return { id: existing.get(d.provider, d.dedupeKey) as string, duplicate: true }
-    }),
-  )
+  const synchronous = options.synchronous ?? 'FULL'
+  const writer = startWriter({ file, synchronous, role: 'writer' })
+  const checkpointer = startWriter({ file, synchronous, role: 'checkpointer' })
+  writer.unref()
+  checkpointer.unref()
 
   let queue: Pending[] = []
-  let scheduled = false
+  /** Whoever waits for the writer's next reply: a batch, a heartbeat or the close. */
+  let inFlight: ((reply: WriterReply) => void) | null = null
+  const waiters: { request: WriterRequest; onReply: (reply: WriterReply) => void }[] = []
+  let broken: Error | null = null
   let closed = false
 
-  const flush = () => {
-    scheduled = false
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch)
-      queue = queue.slice(batch.length)
-      let results: RecordResult[]
-      try {
-        results = commitBatch(batch)
-      } catch (err) {
-        for (const p of batch) p.reject(err)
-        continue
-      }
-      batch.forEach((p, i) => p.resolve(results[i]!))
-    }
+  const send = (request: WriterRequest, onReply: (reply: WriterReply) => void) => {
+    inFlight = onReply
+    writer.postMessage(request)
   }
+
+  const pump = () => {
+    if (inFlight || broken) return
+    const waiter = waiters.shift()
+    if (waiter) return send(waiter.request, waiter.onReply)
+    if (queue.length === 0) return
+    const batch = queue.slice(0, maxBatch)
+    queue = queue.slice(batch.length)
+    send({ type: 'batch', items: batch.map((p) => p.delivery) }, (reply) => {
+      if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
+      else {
+        const err = new Error(reply.type === 'failed' ? reply.message : 'unexpected writer reply')
+        for (const p of batch) p.reject(err)
+      }
+    })
+  }
+
+  writer.on('message', (reply: WriterReply) => {
+    const onReply = inFlight
+    inFlight = null
+    onReply?.(reply)
+    pump()
+  })
+  writer.on('error', (err) => {
+    broken = err
+    inFlight?.({ type: 'failed', message: err.message })
+    inFlight = null
+    for (const p of queue) p.reject(err)
+    queue = []
+    for (const w of waiters.splice(0)) w.onReply({ type: 'failed', message: err.message })
+  })
+
+  const request = (req: WriterRequest) =>
+    new Promise<WriterReply>((resolve) => {
+      if (broken) return resolve({ type: 'failed', message: broken.message })
+      waiters.push({ request: req, onReply: resolve })
+      pump()
+    })
 
   return {
     recordDelivery(delivery) {
       if (closed) return Promise.reject(new Error('store is closed'))
+      if (broken) return Promise.reject(broken)
       return new Promise<RecordResult>((resolve, reject) => {
         queue.push({ delivery, resolve, reject })
-        if (!scheduled) {
-          scheduled = true
-          // setImmediate runs after the current I/O phase, so every request parsed in it joins this batch.
-          setImmediate(flush)
-        }
+        pump()
       })
     },
     async getDelivery(id) {
@@ -154,13 +169,26 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
       return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toDelivery)
     },
     async checkWritable() {
-      heartbeat.run(new Date().toISOString())
+      if (closed) throw new Error('store is closed')
+      const reply = await request({ type: 'heartbeat' })
+      if (reply.type !== 'heartbeat') throw new Error(reply.type === 'failed' ? reply.message : 'writer did not answer')
     },
     async close() {
       if (closed) return
       closed = true
-      flush()
+      // Everything already queued is committed before the writer closes.
+      while (queue.length > 0 || inFlight) await new Promise((r) => setImmediate(r))
+      if (!broken) await request({ type: 'close' })
+      await writer.terminate()
+      await new Promise<void>((resolve) => {
+        checkpointer.once('message', () => resolve())
+        checkpointer.once('error', () => resolve())
+        checkpointer.once('exit', () => resolve())
+        checkpointer.postMessage({ type: 'close' } satisfies WriterRequest)
+      })
+      await checkpointer.terminate()
       db.close()
+      if (temporary) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
     },
   }
 }

@@ -1,0 +1,64 @@
+/**
+ * Benchmark of the native notebook diff on large synthetic pairs (like nbdime.md §11: 5 % of
+ * cells edited, inserted or deleted). Usage: node --import tsx bench/diff.ts [cells] [--no-ids] [--png N]
+ */
+import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js';
+
+export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: number; seed?: number } = {}): [string, string] {
+  const ids = opts.ids ?? true;
+  let s = (opts.seed ?? 1) >>> 0;
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const int = (n: number) => Math.floor(rnd() * n);
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'loss', 'model', 'data', 'plot', 'train', 'x', 'y'];
+  const line = () => `${words[int(words.length)]}_${int(1000)} = ${words[int(words.length)]}(${int(100)}, ${int(100)})\n`;
+  let n = 0;
+  const cell = () => {
+    const id = ids ? { id: `cell-${n++}` } : {};
+    if (rnd() < 0.3) return { cell_type: 'markdown', ...id, metadata: {}, source: [`## Section ${int(1e6)}\n`, line()] };
+    const outputs: unknown[] = [{ name: 'stdout', output_type: 'stream', text: [line(), line()] }];
+    if (opts.pngEvery && int(opts.pngEvery) === 0) {
+      const bytes = Buffer.alloc(75_000);
+      for (let k = 0; k < bytes.length; k += 4) bytes.writeUInt32LE((rnd() * 2 ** 32) >>> 0, k);
+      outputs.push({ data: { 'image/png': bytes.toString('base64'), 'text/plain': ['<Figure>'] }, metadata: {}, output_type: 'display_data' });
+    }
+    return { cell_type: 'code', execution_count: int(500), ...id, metadata: {}, outputs, source: Array.from({ length: 2 + int(4) }, line) };
+  };
+  const a = Array.from({ length: cells }, cell);
+  const b = a.map((c) => JSON.parse(JSON.stringify(c)) as Record<string, unknown>);
+  for (let e = 0; e < Math.ceil(cells * 0.05); e++) {
+    const k = int(3);
+    const i = int(b.length);
+    if (k === 0) b.splice(i, 0, cell());
+    else if (k === 1) b.splice(i, 1);
+    else {
+      const c = b[i] as { source: string[] };
+      c.source = [...c.source.slice(0, -1), line()];
+    }
+  }
+  const nb = (cs: unknown[]) => JSON.stringify({ cells: cs, metadata: {}, nbformat: 4, nbformat_minor: ids ? 5 : 4 }, null, 1);
+  return [nb(a), nb(b)];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const cells = Number(args.find((x) => /^\d+$/.test(x)) ?? 20000);
+  const pngAt = args.indexOf('--png');
+  const pngEvery = pngAt >= 0 ? Number(args[pngAt + 1]) : 0;
+  const [a, b] = largePair(cells, { ids: !args.includes('--no-ids'), pngEvery });
+  const heap0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const na = parseNotebook(a, 'a.ipynb');
+  const nb = parseNotebook(b, 'b.ipynb');
+  const t1 = performance.now();
+  const d = diffNotebooks(na, nb);
+  const t2 = performance.now();
+  const mb = (x: number) => (x / 2 ** 20).toFixed(1);
+  console.log(
+    `${cells} cells${args.includes('--no-ids') ? ' (no ids)' : ''}: files ${mb(a.length)} + ${mb(b.length)} MB, ` +
+      `parse ${(t1 - t0).toFixed(0)} ms, diff ${(t2 - t1).toFixed(0)} ms, ` +
+      `${JSON.stringify(d).length} bytes of diff, rss +${mb(process.memoryUsage().rss - heap0)} MB (peak rss ${mb(process.resourceUsage().maxRSS * 1024)} MB)`,
+  );
+}

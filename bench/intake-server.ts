@@ -1,0 +1,56 @@
+// One server for bench/intake.ts, in its own process: durable | nostore | bare.
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Fastify from 'fastify'
+import { buildApp } from '../src/app.js'
+import { validateConfig } from '../src/config/load.js'
+import { openSqliteStore } from '../src/store/sqlite/index.js'
+import type { DeliveryStore } from '../src/store/store.js'
+
+export const BENCH_SECRET = 'bench-secret'
+const mode = process.argv[2] ?? 'durable'
+
+/** Verify + parse + 202 with no storage: the ceiling for the intake work. */
+function nullStore(): DeliveryStore {
+  return {
+    recordDelivery: async () => ({ id: randomUUID(), duplicate: false }),
+    getDelivery: async () => null,
+    listDeliveries: async () => [],
+    checkWritable: async () => {},
+    close: async () => {},
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
+  const config = validateConfig({ server: { logLevel: 'silent' }, providers: { github: { secrets: [BENCH_SECRET] } } })
+  let app
+  let store: DeliveryStore | undefined
+  if (mode === 'bare') {
+    app = Fastify()
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_r, body, done) => done(null, body))
+    app.post('/hooks/github', async (_req, reply) => reply.code(202).send({ id: randomUUID() }))
+  } else {
+    store = mode === 'durable' ? openSqliteStore({ file: join(dir, 'tamer.db'), synchronous: 'FULL' }) : nullStore()
+    app = await buildApp({ config, store })
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  process.send?.({ port })
+  process.on('message', async (msg) => {
+    if (msg === 'count' && store) {
+      const n = (await store.listDeliveries({ limit: 1_000_000 })).length
+      process.send?.({ stored: n })
+    }
+    if (msg === 'stop') {
+      await app.close()
+      await store?.close()
+      rmSync(dir, { recursive: true, force: true })
+      process.exit(0)
+    }
+  })
+}
+
+void main()

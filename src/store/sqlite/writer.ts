@@ -1,0 +1,104 @@
+// The SQLite writer thread. Commits run here so the event loop keeps verifying and
+// parsing deliveries while an fsync is in flight; whatever queued meanwhile becomes
+// the next batch (group commit).
+import { randomUUID } from 'node:crypto'
+import { parentPort, workerData } from 'node:worker_threads'
+import BetterSqlite3 from 'better-sqlite3'
+import type { NewDelivery, RecordResult } from '../store.js'
+
+export type WriterRequest =
+  | { type: 'batch'; items: NewDelivery[] }
+  | { type: 'heartbeat' }
+  | { type: 'close' }
+
+export type WriterReply =
+  | { type: 'done'; results: RecordResult[] }
+  | { type: 'failed'; message: string }
+  | { type: 'heartbeat'; ok: true }
+  | { type: 'closed' }
+
+export interface WriterOptions {
+  file: string
+  synchronous: 'FULL' | 'NORMAL'
+  /** The checkpointer copies the WAL into the database on its own thread. */
+  role: 'writer' | 'checkpointer'
+}
+
+const options = workerData as WriterOptions
+const db = new BetterSqlite3(options.file)
+db.pragma('journal_mode = WAL')
+db.pragma(`synchronous = ${options.synchronous}`)
+db.pragma('busy_timeout = 5000')
+// A checkpoint in the commit path stalls a batch for tens of milliseconds (it fsyncs the
+// database file), so commits never checkpoint; a second thread does, without blocking them.
+db.pragma('wal_autocheckpoint = 0')
+if (options.role === 'checkpointer') runCheckpointer()
+
+const insert = db.prepare(
+  `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
+     headers, body, normalized, received_at, updated_at)
+   VALUES (@id, @provider, @dedupeKey, @hostDeliveryId, @eventType, @tenant, @repository, @status,
+     @headers, @body, @normalized, @receivedAt, @receivedAt)
+   ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id`,
+)
+const existing = db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
+const heartbeat = db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
+
+const commitBatch = db.transaction((items: NewDelivery[]): RecordResult[] =>
+  items.map((d) => {
+    const row = insert.get({
+      id: randomUUID(),
+      provider: d.provider,
+      dedupeKey: d.dedupeKey,
+      hostDeliveryId: d.hostDeliveryId,
+      eventType: d.eventType,
+      tenant: d.tenant,
+      repository: d.repository,
+      status: d.status,
+      headers: JSON.stringify(d.headers),
+      // Structured clone turns Buffers into plain Uint8Arrays.
+      body: Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength),
+      normalized: JSON.stringify(d.normalized),
+      receivedAt: d.receivedAt,
+    }) as { id: string } | undefined
+    return row ? { id: row.id, duplicate: false } : { id: existing.get(d.provider, d.dedupeKey) as string, duplicate: true }
+  }),
+)
+
+if (options.role === 'writer') parentPort!.on('message', (msg: WriterRequest) => {
+  let reply: WriterReply
+  try {
+    if (msg.type === 'batch') reply = { type: 'done', results: commitBatch(msg.items) }
+    else if (msg.type === 'heartbeat') {
+      heartbeat.run(new Date().toISOString())
+      reply = { type: 'heartbeat', ok: true }
+    } else {
+      db.close()
+      reply = { type: 'closed' }
+    }
+  } catch (err) {
+    reply = { type: 'failed', message: (err as Error).message }
+  }
+  parentPort!.postMessage(reply)
+})
+
+function runCheckpointer(): void {
+  const CHECKPOINT_EVERY_MS = 250
+  const timer = setInterval(() => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)')
+    } catch {
+      // Busy or closing: the next round tries again.
+    }
+  }, CHECKPOINT_EVERY_MS)
+  parentPort!.on('message', (msg: WriterRequest) => {
+    if (msg.type !== 'close') return
+    clearInterval(timer)
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)')
+    } finally {
+      db.close()
+      parentPort!.postMessage({ type: 'closed' } satisfies WriterReply)
+    }
+  })
+}
