@@ -99,8 +99,9 @@ export class SequenceMatcher {
       newTouched.length = 0;
     }
     for (let t = 0; t < touched.length; t++) j2len[touched[t] as number] = 0;
-    // Without junk, the junk-extension loops of CPython only extend over elements that are
-    // popular (autojunk) — reproduce the non-junk extension, which is what applies there.
+    // CPython then extends the match over equal non-junk neighbours (they can be "popular"
+    // elements dropped from b2j by autojunk). There is never junk here (isjunk is None), so its
+    // second pair of loops, which extend over junk, never runs and is omitted.
     while (besti > alo && bestj > blo && a[besti - 1] === b[bestj - 1]) {
       besti--;
       bestj--;
