@@ -1,4 +1,7 @@
-/** The speed target of issue #3: a 20,000-cell pair in under 3 s (nbdime: ~5 min with ids). */
+/**
+ * A 20,000-cell pair (the size that takes nbdime ~5 min) diffs without a runaway alignment.
+ * Speed itself is measured by `npm run bench:diff`, not here.
+ */
 import t from 'tap';
 import { diffNotebooks, parseNotebook } from '../../src/notebooks/index.js';
 import type { DiffEntry } from '../../src/notebooks/index.js';
@@ -7,15 +10,7 @@ import { largePair } from '../../bench/diff.js';
 for (const ids of [true, false]) {
   t.test(`20,000 cells ${ids ? 'with' : 'without'} ids`, async (t) => {
     const [a, b] = largePair(20_000, { ids });
-    let best = Infinity;
-    let d: DiffEntry[] = [];
-    for (let run = 0; run < 2; run++) {
-      // Best of two: the suite runs test files in parallel on small CI machines.
-      const t0 = performance.now();
-      d = diffNotebooks(parseNotebook(a, 'a.ipynb'), parseNotebook(b, 'b.ipynb'));
-      best = Math.min(best, performance.now() - t0);
-    }
-    t.ok(best < 3000, `parse + diff took ${best.toFixed(0)} ms`);
+    const d: DiffEntry[] = diffNotebooks(parseNotebook(a, 'a.ipynb'), parseNotebook(b, 'b.ipynb'));
     const cells = d.find((e) => e.key === 'cells');
     const entries = cells?.op === 'patch' ? cells.diff : [];
     // 1,000 edits (≈ a third each: insert, delete, change a line). No runaway delete-everything:
