@@ -21,9 +21,9 @@ export interface AppDeps {
 }
 
 /** Fastify's own content errors, renamed into our catalogue. */
-function translate(err: FastifyError, maxBodyBytes: number): FastifyError {
+function translate(err: FastifyError, maxBodyBytes: number, contentType: string | undefined): FastifyError {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new PayloadTooLargeError(maxBodyBytes)
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError('this one')
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError(contentType || '(none)')
   return err
 }
 
@@ -46,7 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const err = translate(error, config.server.maxBodyBytes)
+    const err = translate(error, config.server.maxBodyBytes, request.headers['content-type']?.split(';')[0])
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     if (statusCode >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: err.code, statusCode }, err.message)
