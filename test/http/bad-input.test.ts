@@ -104,6 +104,7 @@ t.test('unsupported content type → 415', async (t) => {
     const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: { ...d.headers, 'content-type': type }, payload: d.body })
     t.equal(res.statusCode, 415, type)
     t.equal(res.json().code, 'TAMER_UNSUPPORTED_MEDIA_TYPE', type)
+    t.ok(res.json().message.includes(type.split(';')[0]), `the message names ${type}`)
   }
   const gl = signedGitLab('Push Hook', 'payload=%7B%7D')
   const glRes = await h.app.inject({ method: 'POST', url: '/hooks/gitlab', headers: { ...gl.headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: gl.body })
