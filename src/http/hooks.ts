@@ -52,7 +52,8 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
         const result = await receiveDelivery(opts.intake, provider, { raw, headers: request.headers, contentType })
         request.log.info({ storedId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
-        return reply.code(202).send({ id: result.id })
+        // A ping needs no further work, so it is answered as done; everything else is queued.
+        return reply.code(result.status === 'ping' ? 200 : 202).send({ id: result.id })
       },
     )
   }

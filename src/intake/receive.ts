@@ -23,7 +23,7 @@ export async function receiveDelivery(
   deps: IntakeDeps,
   provider: WebhookProvider,
   request: IntakeRequest,
-): Promise<RecordResult & { hostDeliveryId: string | null }> {
+): Promise<RecordResult & { hostDeliveryId: string | null; status: DeliveryStatus }> {
   const delivery = provider.identify(request.headers, request.raw)
   let payload: unknown
   let decodeError: unknown
@@ -59,5 +59,5 @@ export async function receiveDelivery(
     normalized,
     receivedAt,
   })
-  return { ...result, hostDeliveryId: delivery.hostDeliveryId }
+  return { ...result, hostDeliveryId: delivery.hostDeliveryId, status }
 }
