@@ -7,10 +7,14 @@ import type { Config } from './config/schema.js'
 import { createTenantResolver } from './config/tenants.js'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js'
 import { apiPlugin } from './http/api.js'
+import { buildsPlugin } from './http/builds.js'
+import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
 import { hooksPlugin } from './http/hooks.js'
 import { deliveryIdFromHeaders } from './intake/headers.js'
 import { createProviders } from './providers/index.js'
+import type { Pipeline } from './pipeline/index.js'
+import type { BuildStore } from './store/builds.js'
 import type { DeliveryStore } from './store/store.js'
 
 export interface AppDeps {
@@ -18,6 +22,12 @@ export interface AppDeps {
   store: DeliveryStore
   logger?: Logger
   now?: () => Date
+  /** Routes stored deliveries to Jenkins; started when the app is ready, stopped on close. */
+  pipeline?: Pipeline
+}
+
+function hasBuilds(store: DeliveryStore): store is DeliveryStore & BuildStore {
+  return typeof (store as Partial<BuildStore>).listBuilds === 'function'
 }
 
 /** Fastify's own content errors, renamed into our catalogue. */
@@ -62,10 +72,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   )
 
   const providers = createProviders(config)
-  const intake = { store, tenantOf: createTenantResolver(config), now }
+  const pipeline = deps.pipeline
+  // A stored push wakes the pipeline; the delivery itself is already durable.
+  const intakeStore: DeliveryStore = pipeline
+    ? {
+        ...store,
+        recordDelivery: async (d) => {
+          const r = await store.recordDelivery(d)
+          if (!r.duplicate && d.status === 'pending') pipeline.wake()
+          return r
+        },
+      }
+    : store
+  const intake = { store: intakeStore, tenantOf: createTenantResolver(config), now }
   await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes })
   await app.register(apiPlugin, { store, tokens: config.api.tokens })
   await app.register(healthPlugin, { store })
+  if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens })
+  if (pipeline) {
+    await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
+    app.addHook('onReady', async () => pipeline.start())
+    app.addHook('onClose', async () => pipeline.stop())
+  }
 
   for (const p of providers)
     if (!p.configured) app.log.warn(`${p.route} deliveries will be refused: no secret is configured for them`)

@@ -7,11 +7,15 @@ import { loadConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
 import { openSqliteStore } from './store/sqlite/index.js'
+import { createPipeline } from './pipeline/index.js'
+import { jobsSync, rulesTest } from './pipeline/commands.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
 Commands:
-  serve            Run the webhook receiver and API (default port 8080)
+  serve                    Run the webhook receiver, API and build pipeline (default port 8080)
+  rules test <delivery-id> Show which routing rules match a stored delivery, and why
+  jobs sync                Create or update the Jenkins jobs of the rules' templates
 
 Options:
   -c, --config FILE   YAML config file (also TAMER_CONFIG)
@@ -26,7 +30,9 @@ async function serve(configFile: string | undefined): Promise<void> {
     synchronous: config.store.sqlite.synchronous,
     maxBatch: config.store.sqlite.maxBatch,
   })
-  const app = await buildApp({ config, store, logger })
+  const pipeline = createPipeline({ config, store, logger })
+  if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
+  const app = await buildApp({ config, store, logger, pipeline })
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down')
     await app.close()
@@ -53,6 +59,24 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') {
       await serve(values.config)
       return -1 // keeps running
+    }
+    if (command === 'rules' && positionals[1] === 'test' && positionals[2]) {
+      const config = loadConfig({ env: process.env, file: values.config })
+      const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
+      try {
+        return await rulesTest(config, store, positionals[2], (s) => process.stdout.write(s))
+      } finally {
+        await store.close()
+      }
+    }
+    if (command === 'jobs' && positionals[1] === 'sync') {
+      const config = loadConfig({ env: process.env, file: values.config })
+      const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
+      try {
+        return await jobsSync(config, store, (s) => process.stdout.write(s))
+      } finally {
+        await store.close()
+      }
     }
     process.stderr.write(`tamer: unknown command ${command}\n${USAGE}`)
     return 1

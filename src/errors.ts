@@ -29,3 +29,15 @@ export class ConfigError extends Error {
     this.key = key
   }
 }
+export const CallbackNotConfiguredError = createError(
+  'TAMER_CALLBACK_NOT_CONFIGURED',
+  'No Jenkins callback secret is configured (TAMER_JENKINS_CALLBACK_SECRET), so every callback is refused',
+  401,
+)
+export const PipelineNotRunningError = createError('TAMER_PIPELINE_NOT_RUNNING', 'The build pipeline is not running in this process', 503)
+
+// Notebook diffs (issue #3).
+export const NbdimeUnavailableError = createError('TAMER_NBDIME_UNAVAILABLE', 'nbdime is not available: %s', 503)
+export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff failed: %s', 502)
+export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
+export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Ajv, type ErrorObject } from 'ajv'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
+import { checkRules } from './rules.js'
 import { ConfigSchema, type Config } from './schema.js'
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url))
@@ -35,6 +36,7 @@ export function validateConfig(raw: unknown): Config {
   const candidate = structuredClone(raw ?? {})
   if (!validate(candidate)) throw toConfigError(validate.errors ?? [])
   checkGlobs(candidate)
+  checkRules(candidate)
   return candidate
 }
 
@@ -78,6 +80,11 @@ function envOverrides(env: Env): Record<string, unknown> {
   set(['providers', 'gitlab', 'signingTokens'], list(env.TAMER_GITLAB_SIGNING_TOKEN))
   set(['providers', 'bitbucket', 'secrets'], list(env.TAMER_BITBUCKET_SECRET))
   set(['api', 'tokens'], list(env.TAMER_API_TOKEN))
+  set(['jenkins', 'url'], env.TAMER_JENKINS_URL)
+  set(['jenkins', 'user'], env.TAMER_JENKINS_USER)
+  set(['jenkins', 'token'], env.TAMER_JENKINS_TOKEN)
+  set(['jenkins', 'callbackSecret'], env.TAMER_JENKINS_CALLBACK_SECRET)
+  set(['jenkins', 'publicUrl'], env.TAMER_PUBLIC_URL)
   return out
 }
 

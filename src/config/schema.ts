@@ -51,6 +51,55 @@ const ApiToken = Type.Union([
   ),
 ])
 
+/** Where Jenkins is and how Tamer talks to it; no url = Tamer records what it would trigger. */
+const JenkinsSettings = Type.Object(
+  {
+    url: Type.String({ default: '' }),
+    user: Type.String({ default: '' }),
+    /** An API token (no CSRF crumb needed); a password works too, at one crumb request per POST. */
+    token: Type.String({ default: '' }),
+    /** Whether `token` is a password (then a crumb is fetched before every POST). */
+    tokenIsPassword: Type.Boolean({ default: false }),
+    /** HMAC key of X-Tamer-Signature on the templates' callbacks (Jenkins credential `tamer-callback-secret`). */
+    callbackSecret: Type.String({ default: '' }),
+    /** Tamer's public base URL as Jenkins reaches it; CALLBACK_URL is derived from it. */
+    publicUrl: Type.String({ default: '' }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /** Backoff of failed Jenkins calls: base, doubled per attempt, capped. */
+    retryBaseMs: Type.Integer({ minimum: 1, default: 1_000 }),
+    retryMaxMs: Type.Integer({ minimum: 1, default: 300_000 }),
+    /** Polling of queued and running builds (the fallback when a callback is lost). */
+    pollInitialMs: Type.Integer({ minimum: 1, default: 2_000 }),
+    pollMaxMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+/** A routing rule: which events start which job. Absent conditions match everything. */
+const Rule = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    tenant: Type.Optional(Type.String({ minLength: 1 })),
+    /** A glob on `owner/name`, or a regex written as `/…/`. */
+    repository: Type.Optional(Type.String({ minLength: 1 })),
+    /** Regexes, matched against the whole branch or tag name. */
+    branch: Type.Optional(Type.String({ minLength: 1 })),
+    tag: Type.Optional(Type.String({ minLength: 1 })),
+    events: Type.Array(
+      Type.Union([Type.Literal('push'), Type.Literal('tag'), Type.Literal('pull_request')]),
+      { minItems: 1, default: ['push'] },
+    ),
+    /** Globs; the rule matches when any changed file matches one. */
+    paths: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+    /** A template in jenkinsfiles/; without one, `job` names an existing job Tamer does not manage. */
+    template: Type.Optional(Type.String({ minLength: 1 })),
+    /** Job name pattern, e.g. `ds/{repo}/{branch}`; slashes are folders. */
+    job: Type.String({ minLength: 1 }),
+    parameters: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+  },
+  { additionalProperties: false },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Object(
@@ -100,9 +149,13 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    jenkins: JenkinsSettings,
+    rules: Type.Array(Rule, { default: [] }),
   },
   { additionalProperties: false },
 )
 
 export type Config = Static<typeof ConfigSchema>
 export type ApiTokenConfig = Static<typeof ApiToken>
+export type RuleConfig = Static<typeof Rule>
+export type JenkinsConfig = Static<typeof JenkinsSettings>

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
-import type { DeliveryQuery, DeliveryStore, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
+import type { DeliveryQuery, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
+import type { BuildRecord, TamerStore } from '../builds.js'
+import { createBuildReads } from './build-reads.js'
+import type { BuildWriteOp, BuildWriteResult } from './build-writes.js'
 import { migrate } from './migrations.js'
 import type { WriterOptions, WriterReply, WriterRequest } from './writer.js'
 
@@ -21,6 +24,12 @@ export interface SqliteStoreOptions {
 interface Pending {
   delivery: NewDelivery
   resolve: (r: RecordResult) => void
+  reject: (e: unknown) => void
+}
+
+interface PendingOp {
+  op: BuildWriteOp
+  resolve: (r: BuildWriteResult) => void
   reject: (e: unknown) => void
 }
 
@@ -72,7 +81,7 @@ function startWriter(workerData: WriterOptions): Worker {
   return new Worker(bootstrap, { eval: true, workerData })
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
+export function openSqliteStore(options: SqliteStoreOptions): TamerStore {
   const temporary = options.file === ':memory:'
   const file = temporary ? join(tmpdir(), `tamer-${randomUUID()}.db`) : options.file
   mkdirSync(dirname(file), { recursive: true })
@@ -82,6 +91,8 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
   migrate(db)
   const maxBatch = options.maxBatch ?? 256
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
+  const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
+  const buildReads = createBuildReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const writer = startWriter({ file, synchronous, role: 'writer' })
@@ -90,6 +101,8 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
   checkpointer.unref()
 
   let queue: Pending[] = []
+  let ops: PendingOp[] = []
+  let opsTurn = false
   /** Whoever waits for the writer's next reply: a batch, a heartbeat or the close. */
   let inFlight: ((reply: WriterReply) => void) | null = null
   const waiters: { request: WriterRequest; onReply: (reply: WriterReply) => void }[] = []
@@ -105,7 +118,13 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
     if (inFlight || broken) return
     const waiter = waiters.shift()
     if (waiter) return send(waiter.request, waiter.onReply)
+    // Deliveries and build writes take turns, so neither starves the other.
+    if (ops.length > 0 && (opsTurn || queue.length === 0)) {
+      opsTurn = false
+      return pumpOps()
+    }
     if (queue.length === 0) return
+    opsTurn = true
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
     send({ type: 'batch', items: batch.map((p) => p.delivery) }, (reply) => {
@@ -114,6 +133,29 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
         const err = new Error(reply.type === 'failed' ? reply.message : 'unexpected writer reply')
         for (const p of batch) p.reject(err)
       }
+    })
+  }
+
+  const pumpOps = () => {
+    if (ops.length === 0) return
+    const batch = ops.slice(0, maxBatch)
+    ops = ops.slice(batch.length)
+    send({ type: 'ops', ops: batch.map((p) => p.op) }, (reply) => {
+      if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
+      else {
+        const err = new Error(reply.type === 'failed' ? reply.message : 'unexpected writer reply')
+        for (const p of batch) p.reject(err)
+      }
+    })
+  }
+
+  /** Build writes queue like deliveries and commit in groups on the writer thread. */
+  const write = (op: BuildWriteOp) => {
+    if (closed) return Promise.reject(new Error('store is closed'))
+    if (broken) return Promise.reject(broken)
+    return new Promise<BuildWriteResult>((resolve, reject) => {
+      ops.push({ op, resolve, reject })
+      pump()
     })
   }
 
@@ -129,6 +171,8 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
     inFlight = null
     for (const p of queue) p.reject(err)
     queue = []
+    for (const p of ops) p.reject(err)
+    ops = []
     for (const w of waiters.splice(0)) w.onReply({ type: 'failed', message: err.message })
   })
 
@@ -168,6 +212,18 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
         ORDER BY seq DESC LIMIT ?`
       return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toDelivery)
     },
+    async pendingDeliveries(limit) {
+      return (pendingRows.all(limit) as Row[]).map(toDelivery)
+    },
+    async planDelivery(plan) {
+      const ids = (await write({ op: 'plan', plan, at: new Date().toISOString() })) ?? []
+      const builds = await Promise.all(ids.map((id) => buildReads.getBuild(id)))
+      return builds.filter((b): b is BuildRecord => b !== null)
+    },
+    async updateBuild(id, patch) {
+      await write({ op: 'update', id, patch, at: new Date().toISOString() })
+    },
+    ...buildReads,
     async checkWritable() {
       if (closed) throw new Error('store is closed')
       const reply = await request({ type: 'heartbeat' })
@@ -177,7 +233,7 @@ export function openSqliteStore(options: SqliteStoreOptions): DeliveryStore {
       if (closed) return
       closed = true
       // Everything already queued is committed before the writer closes.
-      while (queue.length > 0 || inFlight) await new Promise((r) => setImmediate(r))
+      while (queue.length > 0 || ops.length > 0 || inFlight) await new Promise((r) => setImmediate(r))
       if (!broken) await request({ type: 'close' })
       await writer.terminate()
       await new Promise<void>((resolve) => {

@@ -29,6 +29,53 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'builds',
+    sql: `
+      CREATE TABLE dispatches (
+        delivery_id TEXT PRIMARY KEY REFERENCES deliveries (id),
+        outcome TEXT NOT NULL,
+        evaluation TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+      );
+      CREATE TABLE builds (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+        event_index INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        job TEXT NOT NULL,
+        template TEXT,
+        tenant TEXT NOT NULL,
+        repository TEXT,
+        parameters TEXT NOT NULL,
+        delivery_param TEXT NOT NULL,
+        state TEXT NOT NULL,
+        queue_id INTEGER,
+        build_number INTEGER,
+        build_url TEXT,
+        result TEXT,
+        duration_ms INTEGER,
+        failing_stage TEXT,
+        log_tail TEXT,
+        tests TEXT,
+        callback TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_error TEXT,
+        accepted_at INTEGER NOT NULL,
+        triggered_at INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (delivery_id, event_index, job)
+      );
+      CREATE INDEX builds_state ON builds (state, next_attempt_at);
+      CREATE INDEX builds_delivery ON builds (delivery_id);
+      CREATE INDEX builds_job_param ON builds (job, delivery_param);
+      CREATE INDEX builds_tenant_seq ON builds (tenant, seq);
+    `,
+  },
 ]
 
 export function migrate(db: Database): number[] {

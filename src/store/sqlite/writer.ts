@@ -5,14 +5,18 @@ import { randomUUID } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { NewDelivery, RecordResult } from '../store.js'
+import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
 
 export type WriterRequest =
   | { type: 'batch'; items: NewDelivery[] }
+  /** Build bookkeeping, group-committed like deliveries: one transaction for the whole list. */
+  | { type: 'ops'; ops: BuildWriteOp[] }
   | { type: 'heartbeat' }
   | { type: 'close' }
 
 export type WriterReply =
   | { type: 'done'; results: RecordResult[] }
+  | { type: 'ops-done'; results: BuildWriteResult[] }
   | { type: 'failed'; message: string }
   | { type: 'heartbeat'; ok: true }
   | { type: 'closed' }
@@ -65,10 +69,14 @@ const commitBatch = db.transaction((items: NewDelivery[]): RecordResult[] =>
   }),
 )
 
+const applyBuildWrite = options.role === 'writer' ? createBuildWrites(db) : null
+const commitOps = db.transaction((ops: BuildWriteOp[]): BuildWriteResult[] => ops.map((op) => applyBuildWrite!(op)))
+
 if (options.role === 'writer') parentPort!.on('message', (msg: WriterRequest) => {
   let reply: WriterReply
   try {
     if (msg.type === 'batch') reply = { type: 'done', results: commitBatch(msg.items) }
+    else if (msg.type === 'ops') reply = { type: 'ops-done', results: commitOps(msg.ops) }
     else if (msg.type === 'heartbeat') {
       heartbeat.run(new Date().toISOString())
       reply = { type: 'heartbeat', ok: true }

@@ -1,0 +1,93 @@
+// GET /api/builds[/:id] behind the same bearer tokens as /api/deliveries, tenant-scoped.
+import type { FastifyPluginAsync } from 'fastify'
+import type { ApiTokenConfig } from '../config/schema.js'
+import { NotFoundError } from '../errors.js'
+import type { BuildRecord, BuildState, BuildStore } from '../store/builds.js'
+import { createBearerAuth } from './auth.js'
+
+export interface BuildsPluginOptions {
+  store: BuildStore
+  tokens: readonly ApiTokenConfig[]
+}
+
+const STATES: BuildState[] = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost']
+
+const ListQuery = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', enum: STATES },
+    delivery: { type: 'string', minLength: 1, maxLength: 100 },
+    job: { type: 'string', minLength: 1, maxLength: 500 },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    cursor: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+} as const
+
+interface ListQueryType {
+  state?: BuildState
+  delivery?: string
+  job?: string
+  limit: number
+  cursor?: number
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+function summary(b: BuildRecord) {
+  return {
+    id: b.id,
+    deliveryId: b.deliveryId,
+    tenant: b.tenant,
+    repository: b.repository,
+    rule: b.rule,
+    job: b.job,
+    template: b.template,
+    state: b.state,
+    queueId: b.queueId,
+    buildNumber: b.buildNumber,
+    buildUrl: b.buildUrl,
+    result: b.result,
+    durationMs: b.durationMs,
+    failingStage: b.failingStage,
+    tests: b.tests,
+    attempts: b.attempts,
+    nextAttemptAt: iso(b.nextAttemptAt),
+    lastError: b.lastError,
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
+  }
+}
+
+export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app, opts) => {
+  const authenticate = createBearerAuth(opts.tokens)
+  app.addHook('onRequest', async (request) => {
+    request.scope = authenticate(request)
+  })
+
+  app.get<{ Querystring: ListQueryType }>('/api/builds', { schema: { querystring: ListQuery } }, async (request) => {
+    const q = request.query
+    const items = await opts.store.listBuilds({
+      state: q.state,
+      deliveryId: q.delivery,
+      job: q.job,
+      tenants: request.scope?.tenants,
+      before: q.cursor,
+      limit: q.limit + 1,
+    })
+    const page = items.slice(0, q.limit)
+    return { items: page.map(summary), nextCursor: items.length > q.limit ? page[page.length - 1]!.seq : null }
+  })
+
+  app.get<{ Params: { id: string } }>(
+    '/api/builds/:id',
+    { schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } } },
+    async (request) => {
+      const b = await opts.store.getBuild(request.params.id)
+      const tenants = request.scope?.tenants
+      // Another tenant's build is answered exactly like a missing one.
+      if (!b || (tenants && !tenants.includes(b.tenant))) throw new NotFoundError('build')
+      return { ...summary(b), parameters: b.parameters, callback: b.callback, logTail: b.logTail, triggeredAt: iso(b.triggeredAt), acceptedAt: iso(b.acceptedAt) }
+    },
+  )
+}

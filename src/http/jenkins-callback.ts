@@ -1,0 +1,57 @@
+// POST /api/jenkins/callback: the templates' post block reports a build's end,
+// signed `X-Tamer-Signature: sha256=<HMAC-SHA256 of the exact body>`.
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { FastifyPluginAsync } from 'fastify'
+import { BadPayloadError, BadSignatureError, CallbackNotConfiguredError, MalformedBodyError, NotFoundError } from '../errors.js'
+import type { CallbackBody, Pipeline } from '../pipeline/index.js'
+
+export interface CallbackPluginOptions {
+  pipeline: Pipeline
+  secret: string
+}
+
+export function verifyCallbackSignature(secret: string, body: Buffer, header: string | undefined): boolean {
+  const m = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '')
+  if (!m) return false
+  const want = createHmac('sha256', secret).update(body).digest()
+  return timingSafeEqual(want, Buffer.from(m[1]!, 'hex'))
+}
+
+function parse(raw: Buffer): CallbackBody {
+  let v: unknown
+  try {
+    v = JSON.parse(raw.toString('utf8'))
+  } catch (err) {
+    throw new MalformedBodyError((err as Error).message)
+  }
+  const o = v as Record<string, unknown>
+  if (typeof o !== 'object' || o === null || typeof o.delivery_id !== 'string' || typeof o.job !== 'string')
+    throw new BadPayloadError('delivery_id and job are required strings')
+  const str = (x: unknown) => (typeof x === 'string' ? x : null)
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null)
+  return {
+    delivery_id: o.delivery_id,
+    job: o.job,
+    build_number: num(o.build_number) ?? undefined,
+    build_url: str(o.build_url) ?? undefined,
+    result: str(o.result),
+    failed_stage: str(o.failed_stage),
+    duration_ms: num(o.duration_ms),
+  }
+}
+
+export const callbackPlugin: FastifyPluginAsync<CallbackPluginOptions> = async (app, opts) => {
+  // The signature covers the exact bytes.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body))
+  app.post('/api/jenkins/callback', async (request, reply) => {
+    if (!opts.secret) throw new CallbackNotConfiguredError()
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+    const header = request.headers['x-tamer-signature']
+    if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) throw new BadSignatureError('X-Tamer-Signature does not match')
+    const body = parse(raw)
+    if (!(await opts.pipeline.callback(body))) throw new NotFoundError('build')
+    request.log.info({ job: body.job, deliveryId: body.delivery_id, result: body.result }, 'Jenkins callback')
+    return reply.code(202).send({ accepted: true })
+  })
+}

@@ -1,0 +1,231 @@
+// The only place that talks HTTP to Jenkins, through the `jenkins` npm client
+// (silas/node-jenkins 1.1.0, docs/jenkins-api.md §10). Its traps are handled here:
+//  - with an API token no crumb is needed, so `crumbIssuer: false` (one request per POST, not two);
+//  - a merged duplicate answers 303, which the client throws: read the Location instead;
+//  - credentials go in an Authorization header, not the URL, so the client's Referer
+//    header (which it builds from baseUrl) never carries them.
+import { createRequire } from 'node:module'
+import type { TestCounts } from '../store/builds.js'
+
+export type JenkinsFailure = 'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'not-found' | 'server' | 'rejected'
+
+export class JenkinsCallError extends Error {
+  constructor(
+    readonly kind: JenkinsFailure,
+    readonly status: number | null,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'JenkinsCallError'
+  }
+}
+
+export interface QueueItemInfo {
+  id: number
+  left: boolean
+  cancelled: boolean
+  buildNumber: number | null
+  buildUrl: string | null
+  params: Record<string, string>
+}
+
+export interface BuildInfo {
+  number: number
+  queueId: number | null
+  building: boolean
+  result: string | null
+  durationMs: number
+  url: string | null
+  params: Record<string, string>
+  tests: TestCounts | null
+}
+
+export interface JenkinsApi {
+  trigger(job: string, parameters: Record<string, string>): Promise<{ queueId: number; merged: boolean }>
+  /** null: Jenkins no longer knows the item (left items are kept 5 minutes). */
+  queueItem(id: number): Promise<QueueItemInfo | null>
+  /** Items still in the queue for this job. */
+  queuedFor(job: string): Promise<QueueItemInfo[]>
+  /** The job's newest builds with their parameters; [] when the job does not exist. */
+  recentBuilds(job: string): Promise<BuildInfo[]>
+  build(job: string, number: number): Promise<BuildInfo>
+  logTail(job: string, number: number, lines: number): Promise<string>
+  /** null when the item does not exist. */
+  getConfig(job: string): Promise<string | null>
+  createItem(job: string, xml: string): Promise<void>
+  updateConfig(job: string, xml: string): Promise<void>
+}
+
+export interface JenkinsClientSettings {
+  url: string
+  user: string
+  token: string
+  /** a password needs a crumb before every POST; an API token does not */
+  tokenIsPassword?: boolean
+  timeoutMs?: number
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+interface NpmJenkins {
+  job: {
+    build(opts: { name: string; parameters?: Record<string, string> }): Promise<number>
+    get(opts: { name: string; tree?: string }): Promise<any>
+    create(name: string, xml: string): Promise<void>
+    config(name: string, xml?: string): Promise<string | undefined>
+  }
+  queue: { item(id: number): Promise<any>; list(opts?: { tree?: string }): Promise<any[]> }
+  build: {
+    get(opts: { name: string; number: number; tree?: string }): Promise<any>
+    log(opts: { name: string; number: number; start?: number; meta?: boolean }): Promise<{ text: string; more: boolean; size: string }>
+  }
+}
+const require = createRequire(import.meta.url)
+const NpmJenkinsClient = require('jenkins') as new (opts: Record<string, unknown>) => NpmJenkins
+
+function classify(err: unknown): JenkinsCallError {
+  if (err instanceof JenkinsCallError) return err
+  const e = err as { message?: string; code?: string; notFound?: boolean; res?: { statusCode?: number } }
+  // The client's 404 errors for jobs and builds carry `notFound` and no response.
+  const status = e.res?.statusCode ?? (e.notFound ? 404 : null)
+  // Messages are the client's ("jenkins: job.build: not found"), never the URL or credentials.
+  const message = (e.message ?? String(err)).slice(0, 300)
+  if (status === null) {
+    if (/timeout/i.test(message) || e.code === 'ETIMEDOUT') return new JenkinsCallError('timeout', null, message)
+    return new JenkinsCallError('unreachable', null, message)
+  }
+  if (status === 401) return new JenkinsCallError('unauthorized', status, message)
+  if (status === 403) return new JenkinsCallError('forbidden', status, message)
+  if (status === 404) return new JenkinsCallError('not-found', status, message)
+  if (status >= 500) return new JenkinsCallError('server', status, message)
+  return new JenkinsCallError('rejected', status, message)
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    throw classify(err)
+  }
+}
+
+function paramsOf(actions: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const a of Array.isArray(actions) ? actions : []) {
+    const list = (a as { parameters?: { name?: string; value?: unknown }[] } | null)?.parameters
+    if (Array.isArray(list)) for (const p of list) if (typeof p.name === 'string') out[p.name] = String(p.value ?? '')
+  }
+  return out
+}
+
+function testsOf(actions: unknown): TestCounts | null {
+  for (const a of Array.isArray(actions) ? actions : []) {
+    const r = a as { _class?: string; totalCount?: number; failCount?: number; skipCount?: number } | null
+    if (r && typeof r.totalCount === 'number' && /TestResultAction|AggregatedTestResultAction/.test(r._class ?? ''))
+      return { total: r.totalCount, failed: r.failCount ?? 0, skipped: r.skipCount ?? 0 }
+  }
+  return null
+}
+
+function buildInfo(b: any): BuildInfo {
+  return {
+    number: Number(b.number),
+    queueId: typeof b.queueId === 'number' ? b.queueId : null,
+    // A Pipeline can set `result` while still running: only `building` says it is over (§6.2).
+    building: b.building !== false,
+    result: typeof b.result === 'string' ? b.result : null,
+    durationMs: typeof b.duration === 'number' ? b.duration : 0,
+    url: typeof b.url === 'string' ? b.url : null,
+    params: paramsOf(b.actions),
+    tests: testsOf(b.actions),
+  }
+}
+
+function queueInfo(i: any): QueueItemInfo {
+  const left = typeof i._class === 'string' ? i._class.endsWith('$LeftItem') : 'executable' in i
+  return {
+    id: Number(i.id),
+    left,
+    cancelled: i.cancelled === true,
+    // A LeftItem can show executable: null for a moment before the build exists (§5.2).
+    buildNumber: typeof i.executable?.number === 'number' ? i.executable.number : null,
+    buildUrl: typeof i.executable?.url === 'string' ? i.executable.url : null,
+    params: paramsOf(i.actions),
+  }
+}
+
+/** `/job/a/job/b/` → `a/b` */
+function jobNameFromUrl(url: string): string {
+  const parts = new URL(url, 'http://x').pathname.split('/').filter(Boolean)
+  const names: string[] = []
+  for (let i = 0; i < parts.length - 1; i++) if (parts[i] === 'job') names.push(decodeURIComponent(parts[++i]!))
+  return names.join('/')
+}
+
+export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
+  const baseUrl = s.url.replace(/\/+$/, '')
+  const headers: Record<string, string> = {}
+  if (s.user) headers.authorization = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`
+  const j = new NpmJenkinsClient({ baseUrl, headers, crumbIssuer: s.tokenIsPassword === true, timeout: s.timeoutMs ?? 10_000 })
+  const BUILD_TREE = 'number,queueId,building,result,duration,url,actions[parameters[name,value],_class,totalCount,failCount,skipCount]'
+
+  return {
+    async trigger(job, parameters) {
+      try {
+        return { queueId: await j.job.build({ name: job, parameters }), merged: false }
+      } catch (err) {
+        // 303 See Other: Jenkins folded the request into an identical queued one (§4.4).
+        const e = err as { res?: { statusCode?: number; headers?: Record<string, unknown> } }
+        const location = e.res?.statusCode === 303 ? String(e.res.headers?.location ?? '') : ''
+        const m = /\/queue\/item\/(\d+)\/?$/.exec(location)
+        if (m) return { queueId: Number(m[1]), merged: true }
+        throw classify(err)
+      }
+    },
+    async queueItem(id) {
+      try {
+        return queueInfo(await j.queue.item(id))
+      } catch (err) {
+        const c = classify(err)
+        if (c.kind === 'not-found') return null
+        throw c
+      }
+    },
+    async queuedFor(job) {
+      const items = await call(() => j.queue.list({ tree: 'items[id,actions[parameters[name,value]],task[url]]' }))
+      return items.filter((i) => typeof i?.task?.url === 'string' && jobNameFromUrl(i.task.url) === job).map(queueInfo)
+    },
+    async recentBuilds(job) {
+      try {
+        const body = await j.job.get({ name: job, tree: `builds[${BUILD_TREE}]` })
+        return (Array.isArray(body?.builds) ? body.builds : []).map(buildInfo)
+      } catch (err) {
+        const c = classify(err)
+        if (c.kind === 'not-found') return []
+        throw c
+      }
+    },
+    async build(job, number) {
+      return buildInfo(await call(() => j.build.get({ name: job, number, tree: BUILD_TREE })))
+    },
+    async logTail(job, number, lines) {
+      const log = await call(() => j.build.log({ name: job, number, start: 0, meta: true }))
+      const all = log.text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n')
+      return all.slice(-lines).join('\n')
+    },
+    async getConfig(job) {
+      try {
+        return (await j.job.config(job)) ?? null
+      } catch (err) {
+        const c = classify(err)
+        if (c.kind === 'not-found') return null
+        throw c
+      }
+    },
+    async createItem(job, xml) {
+      await call(() => j.job.create(job, xml))
+    },
+    async updateConfig(job, xml) {
+      await call(() => j.job.config(job, xml))
+    },
+  }
+}

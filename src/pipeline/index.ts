@@ -1,0 +1,210 @@
+// The pipeline as durable jobs: pending deliveries are routed (rules → planned
+// builds, one transaction), then every active build is driven step by step
+// (provision → trigger → follow the queue item → follow the build). All state is
+// in the store, so after a restart `start()` picks up exactly where it stopped.
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import { createJenkinsApi, type JenkinsApi } from '../jenkins/client.js'
+import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
+import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js'
+import type { StoredDelivery } from '../store/store.js'
+import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
+import { planSettings, routeDelivery } from './plan.js'
+import { followBuildStep, followQueueStep, triggerStep, type StepDeps } from './steps.js'
+
+export interface Timers {
+  set(fn: () => void, ms: number): unknown
+  clear(handle: unknown): void
+}
+
+export const realTimers: Timers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+}
+
+/** Tests drive the pipeline with `drain()` and a manual clock; nothing waits for real. */
+export const manualTimers: Timers = { set: () => null, clear: () => {} }
+
+export interface PipelineDeps {
+  config: Config
+  store: TamerStore
+  logger?: Logger
+  now?: () => number
+  timers?: Timers
+  /** default: from config.jenkins (null when no url is configured) */
+  api?: JenkinsApi | null
+  changedFiles?: ChangedFilesSource
+  /** at most this many steps talk to Jenkins at once */
+  concurrency?: number
+}
+
+export interface CallbackBody {
+  delivery_id: string
+  job: string
+  build_number?: number
+  build_url?: string
+  result?: string | null
+  failed_stage?: string | null
+  duration_ms?: number | null
+}
+
+export interface Pipeline {
+  readonly api: JenkinsApi | null
+  readonly provisioner: Provisioner | null
+  /** Resume: route pending deliveries and drive active builds. */
+  start(): void
+  /** Something changed (a delivery was stored, a callback came): look now. */
+  wake(): void
+  /** Run every step that is due now, repeatedly, until nothing is due and nothing runs. */
+  drain(): Promise<void>
+  /** The template's report; false when no build of Tamer's has that DELIVERY_ID on that job. */
+  callback(body: CallbackBody): Promise<boolean>
+  stop(): Promise<void>
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const { config, store, logger } = deps
+  const now = deps.now ?? Date.now
+  const timers = deps.timers ?? realTimers
+  const j = config.jenkins
+  const api = deps.api !== undefined ? deps.api : j.url ? createJenkinsApi({ url: j.url, user: j.user, token: j.token, tokenIsPassword: j.tokenIsPassword, timeoutMs: j.requestTimeoutMs }) : null
+  const provisioner = api ? createProvisioner(api) : null
+  const settings = { ...planSettings(config, deps.changedFiles ?? noChangedFiles), jenkinsConfigured: api !== null }
+  const limit = deps.concurrency ?? 32
+  const stepDeps: StepDeps | null =
+    api && provisioner
+      ? { store, api, provisioner, now, logger, retryBaseMs: j.retryBaseMs, retryMaxMs: j.retryMaxMs, pollInitialMs: j.pollInitialMs, pollMaxMs: j.pollMaxMs }
+      : null
+
+  const busy = new Set<string>()
+  const running = new Set<Promise<void>>()
+  let timer: unknown = null
+  let passing: Promise<number> | null = null
+  let again = false
+  let stopped = false
+
+  const launch = (key: string, work: () => Promise<void>) => {
+    busy.add(key)
+    const p = work()
+      .catch((err: unknown) => logger?.error({ err, key }, 'pipeline step failed'))
+      .finally(() => {
+        busy.delete(key)
+        running.delete(p)
+        if (!stopped) wake()
+      })
+    running.add(p)
+  }
+
+  const step = async (snapshot: BuildRecord) => {
+    if (!stepDeps) return
+    // A pass's list can be a moment old; the step works on what the store says now.
+    const b = await store.getBuild(snapshot.id)
+    if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
+    if ((b.nextAttemptAt ?? 0) > now()) return
+    if (b.state === 'queued') return followQueueStep(stepDeps, b)
+    if (b.state === 'running') return followBuildStep(stepDeps, b)
+    return triggerStep(stepDeps, b)
+  }
+
+  const route = async (d: StoredDelivery) => {
+    const { plan } = await routeDelivery(d, settings)
+    const builds = await store.planDelivery(plan)
+    logger?.info({ delivery: d.id, outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
+    // Straight on to the trigger, without waiting for the next pass.
+    for (const b of builds) if (b.state === 'pending' && !busy.has(b.id)) launch(b.id, () => step(b))
+  }
+
+  async function pass(): Promise<number> {
+    let launched = 0
+    for (const d of await store.pendingDeliveries(500)) {
+      if (busy.has(d.id)) continue
+      launch(d.id, () => route(d))
+      launched++
+    }
+    if (!stepDeps) return launched
+    const t = now()
+    let next = Infinity
+    for (const b of await store.activeBuilds()) {
+      if (busy.has(b.id)) continue
+      const due = b.nextAttemptAt ?? 0
+      if (due > t) {
+        next = Math.min(next, due)
+        continue
+      }
+      if (running.size >= limit) break
+      launch(b.id, () => step(b))
+      launched++
+    }
+    if (timer !== null) timers.clear(timer)
+    timer = Number.isFinite(next) && !stopped ? timers.set(() => ((timer = null), wake()), Math.max(0, next - now())) : null
+    return launched
+  }
+
+  /** One pass at a time; a wake during a pass asks for another one after it. */
+  function runPass(): Promise<number> {
+    if (passing) {
+      again = true
+      return passing
+    }
+    passing = pass()
+      .catch((err: unknown) => (logger?.error({ err }, 'pipeline pass failed'), 0))
+      .finally(() => {
+        passing = null
+        if (again && !stopped) {
+          again = false
+          void runPass()
+        }
+      })
+    return passing
+  }
+
+  function wake(): void {
+    if (!stopped) void runPass()
+  }
+
+  return {
+    api,
+    provisioner,
+    start: wake,
+    wake,
+    async drain() {
+      for (let round = 0; round < 1000; round++) {
+        if (passing) await passing
+        if (running.size > 0) {
+          await Promise.all([...running])
+          continue
+        }
+        const launched = await runPass()
+        if (launched === 0 && running.size === 0 && !passing) return
+      }
+      throw new Error('pipeline did not settle')
+    },
+    async callback(body) {
+      const b = await store.findBuildByDeliveryParam(body.job, body.delivery_id)
+      if (!b) return false
+      const report: CallbackReport = {
+        result: body.result ?? null,
+        failedStage: body.failed_stage ?? null,
+        durationMs: body.duration_ms ?? null,
+        at: new Date(now()).toISOString(),
+      }
+      // The report comes from the post block, while the build is still running: it
+      // speeds up polling, it does not finish the build (only building:false does).
+      await store.updateBuild(b.id, {
+        callback: report,
+        ...(report.failedStage ? { failingStage: report.failedStage } : {}),
+        ...(b.state === 'queued' && typeof body.build_number === 'number' ? { state: 'running' as const, buildNumber: body.build_number } : {}),
+        ...(b.state === 'queued' || b.state === 'running' ? { nextAttemptAt: now() } : {}),
+      })
+      wake()
+      return true
+    },
+    async stop() {
+      stopped = true
+      if (timer !== null) timers.clear(timer)
+      timer = null
+      if (passing) await passing
+      await Promise.all([...running])
+    },
+  }
+}

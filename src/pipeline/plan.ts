@@ -1,0 +1,86 @@
+// Route one delivery: evaluate the rules for each of its events and turn the
+// matches into planned builds with their Jenkins parameters.
+import type { Config, RuleConfig } from '../config/schema.js'
+import type { TamerEvent } from '../events/model.js'
+import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
+import type { StoredDelivery } from '../store/store.js'
+import type { ChangedFilesSource } from './changed-files.js'
+import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
+
+export interface PlanSettings {
+  rules: readonly RuleConfig[]
+  jenkinsConfigured: boolean
+  publicUrl: string
+  changedFiles: ChangedFilesSource
+}
+
+export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
+  return { rules: config.rules, jenkinsConfigured: config.jenkins.url !== '', publicUrl: config.jenkins.publicUrl.replace(/\/+$/, ''), changedFiles }
+}
+
+/** Unique per build request, so Jenkins never folds two deliveries into one queue item (§4.4). */
+export function deliveryParam(deliveryId: string, eventIndex: number): string {
+  return eventIndex === 0 ? deliveryId : `${deliveryId}.${eventIndex}`
+}
+
+export function buildParameters(d: StoredDelivery, e: TamerEvent, eventIndex: number, rule: RuleConfig, publicUrl: string): Record<string, string> {
+  const sha = e.kind === 'push' ? e.after : (e.source.sha ?? '')
+  return {
+    REPO_URL: e.kind === 'pull_request' && e.source.cloneUrl ? e.source.cloneUrl : (e.repository.cloneUrl.https ?? e.repository.cloneUrl.ssh ?? ''),
+    BRANCH: branchOf(e) ?? (e.kind === 'push' ? (e.tag ?? '') : ''),
+    COMMIT_SHA: sha,
+    PROVIDER: e.provider,
+    // DIFF_URL stays empty until the notebook diff pages exist.
+    DIFF_URL: '',
+    THRESHOLDS: '{}',
+    ...rule.parameters,
+    // Never from a rule: these make the build findable and its report verifiable.
+    DELIVERY_ID: deliveryParam(d.id, eventIndex),
+    CALLBACK_URL: publicUrl ? `${publicUrl}/api/jenkins/callback` : '',
+  }
+}
+
+export interface RoutedDelivery {
+  plan: DeliveryPlan
+  verdicts: RuleVerdict[]
+}
+
+export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise<RoutedDelivery> {
+  const events = d.normalized.kind === 'events' ? d.normalized.events : []
+  const verdicts = await evaluateRules(s.rules, events, s.changedFiles)
+  const builds: PlannedBuild[] = []
+  const acceptedAt = Date.parse(d.receivedAt)
+  for (const v of verdicts) {
+    if (!v.matched || v.job === undefined) continue
+    // Two rules naming the same job for the same event start it once.
+    const twin = builds.find((b) => b.eventIndex === v.eventIndex && b.job === v.job)
+    if (twin) {
+      v.reasons.push(`job ${v.job} already started for this event by ${twin.rule}`)
+      continue
+    }
+    const event = events[v.eventIndex]!
+    const rule = s.rules[v.index]!
+    builds.push({
+      deliveryId: d.id,
+      eventIndex: v.eventIndex,
+      rule: v.rule,
+      job: v.job,
+      template: v.template ?? null,
+      tenant: d.tenant,
+      repository: d.repository,
+      parameters: buildParameters(d, event, v.eventIndex, rule, s.publicUrl),
+      state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
+      acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,
+    })
+  }
+  const outcome = builds.length === 0 ? 'no rule matched' : s.jenkinsConfigured ? 'triggered' : 'recorded'
+  const evaluation = verdicts.map(({ rule, eventIndex, matched, reasons, job, pathsUnevaluated }) => ({
+    rule,
+    eventIndex,
+    matched,
+    reasons,
+    ...(job !== undefined && matched ? { job } : {}),
+    ...(pathsUnevaluated ? { pathsUnevaluated } : {}),
+  }))
+  return { plan: { deliveryId: d.id, outcome, evaluation, builds }, verdicts }
+}

@@ -1,0 +1,138 @@
+// The build side of the store: what each delivery was routed to and how every
+// Jenkins run went. Interface only, so a PostgreSQL store can implement it too.
+import type { StoredDelivery } from './store.js'
+
+/**
+ * pending: planned, not sent yet · waiting-for-jenkins: an attempt failed, retried at nextAttemptAt ·
+ * triggering: buildWithParameters may have reached Jenkins (a retry looks for it by DELIVERY_ID first) ·
+ * queued / running / finished · not-triggered: no Jenkins configured, recorded only ·
+ * cancelled: the queue item was cancelled in Jenkins · lost: Jenkins forgot the item and has no build for it.
+ */
+export type BuildState =
+  | 'pending'
+  | 'waiting-for-jenkins'
+  | 'triggering'
+  | 'queued'
+  | 'running'
+  | 'finished'
+  | 'not-triggered'
+  | 'cancelled'
+  | 'lost'
+
+export const ACTIVE_BUILD_STATES: readonly BuildState[] = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running']
+
+export interface TestCounts {
+  total: number
+  failed: number
+  skipped: number
+}
+
+export interface CallbackReport {
+  result: string | null
+  failedStage: string | null
+  durationMs: number | null
+  at: string
+}
+
+export interface PlannedBuild {
+  deliveryId: string
+  eventIndex: number
+  rule: string
+  job: string
+  template: string | null
+  tenant: string
+  repository: string | null
+  parameters: Record<string, string>
+  state: 'pending' | 'not-triggered'
+  /** epoch ms the delivery was accepted (for the dispatch latency) */
+  acceptedAt: number
+}
+
+export interface BuildRecord extends Omit<PlannedBuild, 'state'> {
+  id: string
+  seq: number
+  state: BuildState
+  queueId: number | null
+  buildNumber: number | null
+  buildUrl: string | null
+  result: string | null
+  durationMs: number | null
+  failingStage: string | null
+  logTail: string | null
+  tests: TestCounts | null
+  callback: CallbackReport | null
+  attempts: number
+  /** epoch ms */
+  nextAttemptAt: number | null
+  lastError: string | null
+  /** epoch ms buildWithParameters was sent the last time */
+  triggeredAt: number | null
+  createdAt: string
+  updatedAt: string
+}
+
+export type BuildPatch = Partial<
+  Pick<
+    BuildRecord,
+    | 'state'
+    | 'queueId'
+    | 'buildNumber'
+    | 'buildUrl'
+    | 'result'
+    | 'durationMs'
+    | 'failingStage'
+    | 'logTail'
+    | 'tests'
+    | 'callback'
+    | 'attempts'
+    | 'nextAttemptAt'
+    | 'lastError'
+    | 'triggeredAt'
+    | 'job'
+  >
+>
+
+export type DispatchOutcome = 'triggered' | 'recorded' | 'no rule matched'
+
+export interface DeliveryPlan {
+  deliveryId: string
+  outcome: DispatchOutcome
+  /** the rule evaluation, kept as evidence (`tamer rules test` shows the same) */
+  evaluation: unknown
+  builds: PlannedBuild[]
+}
+
+export interface DispatchRecord {
+  deliveryId: string
+  outcome: DispatchOutcome
+  evaluation: unknown
+  decidedAt: string
+}
+
+export interface BuildQuery {
+  deliveryId?: string
+  state?: BuildState
+  job?: string
+  tenants?: readonly string[]
+  before?: number
+  limit: number
+}
+
+export interface BuildStore {
+  /** Deliveries still waiting for routing, oldest first. */
+  pendingDeliveries(limit: number): Promise<StoredDelivery[]>
+  /** In one transaction: the builds, the rule evaluation, and the delivery marked processed. Idempotent. */
+  planDelivery(plan: DeliveryPlan): Promise<BuildRecord[]>
+  updateBuild(id: string, patch: BuildPatch): Promise<void>
+  getBuild(id: string): Promise<BuildRecord | null>
+  listBuilds(query: BuildQuery): Promise<BuildRecord[]>
+  /** Builds the pipeline still has to drive (after a restart too). */
+  activeBuilds(): Promise<BuildRecord[]>
+  /** The build Tamer triggered with this DELIVERY_ID parameter on this job. */
+  findBuildByDeliveryParam(job: string, deliveryParam: string): Promise<BuildRecord | null>
+  getDispatch(deliveryId: string): Promise<DispatchRecord | null>
+  /** Distinct (job, template) pairs Tamer provisioned, for `tamer jobs sync`. */
+  knownJobs(): Promise<{ job: string; template: string }[]>
+}
+
+export type TamerStore = import('./store.js').DeliveryStore & BuildStore

@@ -1,0 +1,111 @@
+// Build reads, on the main thread (WAL readers never wait for the writer).
+import type { Database } from 'better-sqlite3'
+import { ACTIVE_BUILD_STATES, type BuildQuery, type BuildRecord, type BuildStore, type DispatchRecord } from '../builds.js'
+
+interface Row {
+  seq: number
+  id: string
+  delivery_id: string
+  event_index: number
+  rule: string
+  job: string
+  template: string | null
+  tenant: string
+  repository: string | null
+  parameters: string
+  state: string
+  queue_id: number | null
+  build_number: number | null
+  build_url: string | null
+  result: string | null
+  duration_ms: number | null
+  failing_stage: string | null
+  log_tail: string | null
+  tests: string | null
+  callback: string | null
+  attempts: number
+  next_attempt_at: number | null
+  last_error: string | null
+  accepted_at: number
+  triggered_at: number | null
+  created_at: string
+  updated_at: string
+}
+
+function toBuild(r: Row): BuildRecord {
+  return {
+    id: r.id,
+    seq: r.seq,
+    deliveryId: r.delivery_id,
+    eventIndex: r.event_index,
+    rule: r.rule,
+    job: r.job,
+    template: r.template,
+    tenant: r.tenant,
+    repository: r.repository,
+    parameters: JSON.parse(r.parameters),
+    state: r.state as BuildRecord['state'],
+    queueId: r.queue_id,
+    buildNumber: r.build_number,
+    buildUrl: r.build_url,
+    result: r.result,
+    durationMs: r.duration_ms,
+    failingStage: r.failing_stage,
+    logTail: r.log_tail,
+    tests: r.tests === null ? null : JSON.parse(r.tests),
+    callback: r.callback === null ? null : JSON.parse(r.callback),
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    acceptedAt: r.accepted_at,
+    triggeredAt: r.triggered_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+export type BuildReads = Omit<BuildStore, 'planDelivery' | 'updateBuild' | 'pendingDeliveries'>
+
+export function createBuildReads(db: Database): BuildReads {
+  const byId = db.prepare('SELECT * FROM builds WHERE id = ?')
+  const active = db.prepare(`SELECT * FROM builds WHERE state IN (${ACTIVE_BUILD_STATES.map(() => '?').join(', ')}) ORDER BY seq`)
+  const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
+  const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
+  const known = db.prepare('SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
+  return {
+    async getBuild(id) {
+      const r = byId.get(id) as Row | undefined
+      return r ? toBuild(r) : null
+    },
+    async listBuilds(q: BuildQuery) {
+      const where: string[] = []
+      const params: unknown[] = []
+      if (q.deliveryId) (where.push('delivery_id = ?'), params.push(q.deliveryId))
+      if (q.state) (where.push('state = ?'), params.push(q.state))
+      if (q.job) (where.push('job = ?'), params.push(q.job))
+      if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before))
+      if (q.tenants) {
+        if (q.tenants.length === 0) return []
+        where.push(`tenant IN (${q.tenants.map(() => '?').join(', ')})`)
+        params.push(...q.tenants)
+      }
+      const sql = `SELECT * FROM builds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`
+      return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toBuild)
+    },
+    async activeBuilds() {
+      return (active.all(...ACTIVE_BUILD_STATES) as Row[]).map(toBuild)
+    },
+    async findBuildByDeliveryParam(job, deliveryParam) {
+      const r = byParam.get(job, deliveryParam) as Row | undefined
+      return r ? toBuild(r) : null
+    },
+    async getDispatch(deliveryId): Promise<DispatchRecord | null> {
+      const r = dispatch.get(deliveryId) as { delivery_id: string; outcome: string; evaluation: string; decided_at: string } | undefined
+      if (!r) return null
+      return { deliveryId: r.delivery_id, outcome: r.outcome as DispatchRecord['outcome'], evaluation: JSON.parse(r.evaluation), decidedAt: r.decided_at }
+    },
+    async knownJobs() {
+      return known.all() as { job: string; template: string }[]
+    },
+  }
+}

@@ -1,0 +1,111 @@
+// The real app + real SQLite + the real pipeline, talking to the Jenkins emulator,
+// on one ManualClock: tests move time with `advance(ms)` and run due work with `drain()`.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import type { Config } from '../../src/config/schema.js'
+import { createLogger } from '../../src/logging.js'
+import { createPipeline, manualTimers, type Pipeline } from '../../src/pipeline/index.js'
+import type { BuildRecord, TamerStore } from '../../src/store/builds.js'
+import { openSqliteStore } from '../../src/store/sqlite/index.js'
+import { SECRETS, testConfig } from './app.js'
+import { DEFAULT_USER, ManualClock, startJenkinsEmulator, type JenkinsEmulator, type JenkinsEmulatorOptions } from './jenkins-emulator/index.js'
+import { githubPush } from './payloads.js'
+import { signedGitHub } from './sign.js'
+
+export const CALLBACK_SECRET = 'callback-test-secret'
+
+export const DS_RULE = { name: 'data science', repository: 'acme-ds/*', branch: 'main|release/.*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }
+
+export interface PipelineHarness {
+  app: FastifyInstance
+  store: TamerStore
+  pipeline: Pipeline
+  jenkins: JenkinsEmulator
+  clock: ManualClock
+  logs: string[]
+  advance(ms: number): void
+  drain(): Promise<void>
+  push(over?: Record<string, unknown>, delivery?: string): Promise<{ statusCode: number; id: string }>
+  builds(): Promise<BuildRecord[]>
+  /** Stop app and pipeline (a crash, as far as Jenkins can tell) and start both again on the same data. */
+  restart(opts?: { store?: (s: TamerStore) => TamerStore }): Promise<void>
+  jenkinsRequests(): string[]
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export async function startPipelineApp(
+  t: Teardown,
+  o: { rules?: unknown[]; jenkins?: Record<string, unknown> | null; emulator?: JenkinsEmulatorOptions; wrapStore?: (s: TamerStore) => TamerStore } = {},
+): Promise<PipelineHarness> {
+  const clock = new ManualClock()
+  const jenkins = await startJenkinsEmulator({ clock, quietPeriodSec: 0, ...o.emulator })
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-pipeline-'))
+  const jenkinsConfig =
+    o.jenkins === null
+      ? {}
+      : { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, callbackSecret: CALLBACK_SECRET, publicUrl: 'https://tamer.example.com', ...o.jenkins }
+  const config: Config = testConfig({ rules: o.rules ?? [DS_RULE], jenkins: jenkinsConfig })
+  const logs: string[] = []
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(...chunk.toString().split('\n').filter(Boolean))
+      cb()
+    },
+  })
+  const open = async (wrap?: (s: TamerStore) => TamerStore) => {
+    const raw = openSqliteStore({ file: join(dir, 'tamer.db') })
+    const store = wrap ? wrap(raw) : raw
+    const logger = createLogger('info', sink)
+    const pipeline = createPipeline({ config, store, logger, now: () => clock.now(), timers: manualTimers })
+    const app = await buildApp({ config, store, logger, pipeline, now: () => new Date(clock.now()) })
+    await app.ready()
+    return { app, store, raw, pipeline }
+  }
+  let cur = await open(o.wrapStore)
+  const h: PipelineHarness = {
+    get app() {
+      return cur.app
+    },
+    get store() {
+      return cur.store
+    },
+    get pipeline() {
+      return cur.pipeline
+    },
+    jenkins,
+    clock,
+    logs,
+    advance: (ms) => jenkins.control.advance(ms),
+    drain: () => cur.pipeline.drain(),
+    async push(over = {}, delivery) {
+      const d = signedGitHub('push', githubPush(over), delivery ? { delivery } : {})
+      const res = await cur.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+      return { statusCode: res.statusCode, id: res.json().id as string }
+    },
+    async builds() {
+      return (await cur.store.listBuilds({ limit: 1000 })).reverse()
+    },
+    async restart(r = {}) {
+      await cur.app.close().catch(() => {})
+      await cur.raw.close()
+      cur = await open(r.store)
+    },
+    jenkinsRequests: () => jenkins.state.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status ?? ''}`.trim()),
+  }
+  t.teardown(async () => {
+    await cur.app.close().catch(() => {})
+    await cur.raw.close()
+    await jenkins.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return h
+}
+
+export const apiAuth = () => ({ authorization: `Bearer ${SECRETS.api}` })
