@@ -41,3 +41,9 @@ export const NbdimeUnavailableError = createError('TAMER_NBDIME_UNAVAILABLE', 'n
 export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff failed: %s', 502)
 export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
 export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)
+
+// Notebook diffs (issue #3).
+export const NbdimeUnavailableError = createError('TAMER_NBDIME_UNAVAILABLE', 'nbdime is not available: %s', 503)
+export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff failed: %s', 502)
+export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
+export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)
