@@ -1,0 +1,120 @@
+// Jenkins faults: every one is retried with backoff, never dropped, and visible in
+// /api/builds as waiting-for-jenkins until Jenkins takes the build.
+import t, { type Test } from 'tap'
+import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
+import { apiAuth, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
+
+const JOB = 'ds/churn-model/main'
+const triggers = (h: PipelineHarness) => h.jenkins.state.requests.filter((r) => r.path.includes('/buildWithParameters'))
+
+async function waitingInApi(t: Test, h: PipelineHarness, error: RegExp) {
+  const res = await h.app.inject({ method: 'GET', url: '/api/builds?state=waiting-for-jenkins', headers: apiAuth() })
+  t.equal(res.json().items.length, 1, 'visible as waiting-for-jenkins')
+  t.match(res.json().items[0].lastError, error)
+  t.notMatch(res.body, DEFAULT_USER.apiToken, 'no credentials in the API answer')
+}
+
+t.test('Jenkins unreachable: waits, backs off, triggers once Jenkins is back', async (t) => {
+  const h = await startPipelineApp(t)
+  await h.jenkins.control.down()
+  await h.push()
+  await h.drain()
+  await waitingInApi(t, h, /^unreachable/)
+  const first = (await h.builds())[0]!
+  t.equal(first.nextAttemptAt! - h.clock.now(), 1000, 'first retry after the base delay')
+  h.advance(1000)
+  await h.drain()
+  const second = (await h.builds())[0]!
+  t.equal(second.attempts, 2)
+  t.equal(second.nextAttemptAt! - h.clock.now(), 2000, 'then doubled')
+  await h.jenkins.control.up()
+  h.advance(2000)
+  await h.drain()
+  t.match((await h.builds())[0], { state: 'queued', queueId: 1, lastError: null })
+  t.equal(triggers(h).length, 1)
+  t.notOk(h.logs.some((l) => l.includes(DEFAULT_USER.apiToken)), 'no credentials in logs')
+})
+
+t.test('401: a wrong token is retried, not dropped', async (t) => {
+  const h = await startPipelineApp(t, { jenkins: { token: 'wrong-token-value' } })
+  await h.push()
+  await h.drain()
+  await waitingInApi(t, h, /unauthorized \(HTTP 401\)/)
+  h.advance(1000)
+  await h.drain()
+  t.match((await h.builds())[0], { state: 'waiting-for-jenkins', attempts: 2 })
+  t.notOk(h.logs.some((l) => l.includes('wrong-token-value')), 'no credentials in logs')
+})
+
+t.test('403 no valid crumb: a password without crumbs is refused and retried; with crumbs it works', async (t) => {
+  const h = await startPipelineApp(t, { jenkins: { token: DEFAULT_USER.password } })
+  // provisioning reads first (GET needs no crumb), the first POST is refused
+  await h.push()
+  await h.drain()
+  await waitingInApi(t, h, /forbidden \(HTTP 403\)/)
+  t.match(h.jenkinsRequests().at(-1), /^POST .* 403$/)
+
+  const ok = await startPipelineApp(t, { jenkins: { token: DEFAULT_USER.password, tokenIsPassword: true } })
+  await ok.push()
+  await ok.drain()
+  t.match((await ok.builds())[0], { state: 'queued' })
+  const trigger = ok.jenkinsRequests().indexOf('POST /job/ds/job/churn-model/job/main/buildWithParameters 201')
+  t.equal(ok.jenkinsRequests()[trigger - 1], 'GET /crumbIssuer/api/json 200', 'a fresh crumb before the POST')
+})
+
+t.test('500: retried with backoff until Jenkins answers', async (t) => {
+  const h = await startPipelineApp(t)
+  await h.push()
+  await h.drain() // provisions and triggers the first push
+  h.jenkins.control.failNext(2)
+  await h.push({ after: 'a'.repeat(40) })
+  await h.drain()
+  await waitingInApi(t, h, /server \(HTTP 500\)/)
+  h.advance(1000)
+  await h.drain()
+  h.advance(2000)
+  await h.drain()
+  const builds = await h.builds()
+  t.match(builds[1], { state: 'queued', lastError: null })
+  t.ok(builds[1]!.attempts >= 2, 'took more than one attempt')
+  t.same(
+    triggers(h).filter((r) => r.status === 201).length,
+    2,
+    'each build accepted by Jenkins exactly once',
+  )
+})
+
+t.test('404: the job vanished, is provisioned again and the trigger retried once', async (t) => {
+  const h = await startPipelineApp(t)
+  await h.push()
+  await h.drain()
+  h.advance(10_000)
+  await h.drain()
+  h.jenkins.control.vanishJob('ds')
+  await h.push({ after: 'b'.repeat(40) })
+  await h.drain()
+  const builds = await h.builds()
+  t.match(builds[1], { state: 'queued', attempts: 1, lastError: null })
+  t.ok(h.jenkins.state.item(JOB), 'folders and job created again')
+  t.same(
+    triggers(h).map((r) => r.status),
+    [201, 404, 201],
+  )
+})
+
+t.test('a duplicate delivery never triggers twice; two quick pushes give two builds', async (t) => {
+  const h = await startPipelineApp(t)
+  const a = await h.push({}, 'host-delivery-1')
+  const dup = await h.push({}, 'host-delivery-1')
+  t.equal(a.statusCode, 202)
+  t.equal(dup.statusCode, 200, 'intake answers the duplicate as such')
+  // the same commit pushed again (e.g. a re-run) is a different delivery
+  await h.push({}, 'host-delivery-2')
+  await h.drain()
+  h.advance(5_000)
+  await h.drain()
+  const builds = await h.builds()
+  t.equal(builds.length, 2)
+  t.same(builds.map((b) => b.buildNumber), [1, 2], 'identical parameters except DELIVERY_ID: not merged by Jenkins')
+  t.equal(triggers(h).length, 2)
+})
