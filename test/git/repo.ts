@@ -1,0 +1,55 @@
+// Real git repositories in a temp dir: a bare "remote" served over file:// and a working clone.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { execa } from 'execa'
+
+const ENV = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com' }
+
+export async function gitAvailable(): Promise<boolean> {
+  return execa('git', ['--version']).then(() => true, () => false)
+}
+
+export interface TestRepo {
+  root: string
+  url: string
+  git(...args: string[]): Promise<string>
+  write(files: Record<string, string | Buffer>): void
+  /** Stages everything, commits, returns the new commit id. */
+  commit(message: string): Promise<string>
+  push(...refs: string[]): Promise<void>
+  cleanup(): void
+}
+
+export async function makeRepo(): Promise<TestRepo> {
+  const root = mkdtempSync(join(tmpdir(), 'tamer-git-'))
+  const remote = join(root, 'remote.git')
+  const work = join(root, 'work')
+  const git = async (...args: string[]) => (await execa('git', args, { cwd: work, env: ENV })).stdout
+  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote], { env: ENV })
+  // What GitHub and GitLab allow: partial clone, and fetching a commit by id.
+  await execa('git', ['-C', remote, 'config', 'uploadpack.allowFilter', 'true'], { env: ENV })
+  await execa('git', ['-C', remote, 'config', 'uploadpack.allowAnySHA1InWant', 'true'], { env: ENV })
+  await execa('git', ['clone', '--quiet', remote, work], { env: ENV })
+  await git('checkout', '--quiet', '-B', 'main')
+  return {
+    root,
+    url: `file://${remote}`,
+    git,
+    write(files) {
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(work, path)), { recursive: true })
+        writeFileSync(join(work, path), content)
+      }
+    },
+    async commit(message) {
+      await git('add', '-A')
+      await git('commit', '--quiet', '--allow-empty', '-m', message)
+      return git('rev-parse', 'HEAD')
+    },
+    async push(...refs) {
+      await git('push', '--quiet', 'origin', ...refs)
+    },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  }
+}
