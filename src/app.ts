@@ -7,6 +7,10 @@ import type { Config } from './config/schema.js'
 import { createTenantResolver } from './config/tenants.js'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js'
 import { apiPlugin } from './http/api.js'
+import { diffsPlugin } from './http/diffs.js'
+import { MirrorCache } from './git/mirror.js'
+import type { DiffEngine } from './nbdime/engine.js'
+import { resolve } from 'node:path'
 import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
@@ -24,6 +28,10 @@ export interface AppDeps {
   now?: () => Date
   /** Routes stored deliveries to Jenkins; started when the app is ready, stopped on close. */
   pipeline?: Pipeline
+  /** Git mirrors for /diffs (default: <dataDir>/mirrors, https/ssh remotes only). */
+  mirrors?: MirrorCache
+  /** Notebook diff engine for /diffs (default native; see createDiffEngine for nbdime). */
+  diffEngine?: DiffEngine
 }
 
 function hasBuilds(store: DeliveryStore): store is DeliveryStore & BuildStore {
@@ -88,6 +96,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes })
   await app.register(apiPlugin, { store, tokens: config.api.tokens })
   await app.register(healthPlugin, { store })
+  const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
+  await app.register(diffsPlugin, { store, tokens: config.api.tokens, mirrors, engine: deps.diffEngine })
   if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens })
   if (pipeline) {
     await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })

@@ -1,0 +1,92 @@
+// GET /diffs/:deliveryId (the HTML page of a push) and GET /api/diffs/:deliveryId (files and
+// nbdime-format diffs), behind the same bearer tokens and tenant scopes as /api/deliveries.
+// Rendered on demand from the mirror cache; recent results are kept in memory.
+import type { FastifyPluginAsync } from 'fastify'
+import type { ApiTokenConfig } from '../config/schema.js'
+import { NotAPushError, NotFoundError } from '../errors.js'
+import type { PushEvent } from '../events/model.js'
+import type { MirrorCache } from '../git/mirror.js'
+import { diffPush, type PushDiffLimits } from '../git/push-diff.js'
+import { nativeEngine, type DiffEngine } from '../nbdime/engine.js'
+import { DIFF_PAGE_CSP, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render.js'
+import type { DeliveryStore } from '../store/store.js'
+import { createBearerAuth } from './auth.js'
+
+export interface DiffsPluginOptions {
+  store: DeliveryStore
+  tokens: readonly ApiTokenConfig[]
+  mirrors: MirrorCache
+  engine?: DiffEngine
+  limits?: PushDiffLimits
+  /** Push diffs kept in memory (default 32). A push's diff never changes, so no expiry. */
+  cacheSize?: number
+}
+
+const Params = { type: 'object', properties: { deliveryId: { type: 'string', maxLength: 100 } }, required: ['deliveryId'] } as const
+
+/** The JSON shape of one file: the base notebook stays out (it can be tens of MB of images). */
+function fileJson(f: FileDiff) {
+  const common = { path: f.path, oldPath: f.oldPath, status: f.status, kind: f.kind }
+  if (f.kind === 'notebook') return { ...common, summary: f.summary, diff: f.diff }
+  if (f.kind === 'text') return { ...common, unified: f.unified }
+  return { ...common, reason: f.reason, note: f.note, ...(f.unified !== undefined ? { unified: f.unified } : {}) }
+}
+
+export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, opts) => {
+  const authenticate = createBearerAuth(opts.tokens)
+  const engine = opts.engine ?? nativeEngine
+  const cache = new Map<string, Promise<PushDiff[]>>()
+  const cacheSize = opts.cacheSize ?? 32
+
+  async function pushDiffs(deliveryId: string, tenants: readonly string[] | undefined): Promise<PushDiff[]> {
+    const d = await opts.store.getDelivery(deliveryId)
+    // Another tenant's delivery is answered exactly like a missing one.
+    if (!d || (tenants && !tenants.includes(d.tenant))) throw new NotFoundError('delivery')
+    const pushes = d.normalized.kind === 'events' ? d.normalized.events.filter((e): e is PushEvent => e.kind === 'push') : []
+    if (pushes.length === 0) throw new NotAPushError(deliveryId)
+    let pending = cache.get(d.id)
+    if (!pending) {
+      pending = Promise.all(pushes.map((p) => diffPush(opts.mirrors, engine, {
+        cloneUrl: p.repository.cloneUrl.https ?? p.repository.cloneUrl.ssh ?? '',
+        repository: p.repository.fullName,
+        ref: p.ref,
+        before: p.before,
+        after: p.after,
+        defaultBranch: p.repository.defaultBranch,
+        limits: opts.limits,
+      })))
+      cache.set(d.id, pending)
+      // A failure (git down, remote gone) is not cached: the next request tries again.
+      pending.catch(() => cache.delete(d.id))
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value!)
+    }
+    return pending
+  }
+
+  app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { params: Params } }, async (request) => {
+    const scope = authenticate(request)
+    const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
+    return {
+      deliveryId: request.params.deliveryId,
+      pushes: pushes.map((p) => ({ repository: p.repository, ref: p.ref, base: p.base, head: p.head, notes: p.notes, files: p.files.map(fileJson) })),
+    }
+  })
+
+  app.get<{ Params: { deliveryId: string } }>('/diffs/:deliveryId', { schema: { params: Params } }, async (request, reply) => {
+    const scope = authenticate(request)
+    const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
+    // Several pushes in one delivery (rare: system hooks) share one page.
+    const page: PushDiff = pushes.length === 1 ? pushes[0]! : {
+      ...pushes[0]!,
+      files: pushes.flatMap((p) => p.files.map((f) => ({ ...f, path: `${p.ref ?? ''}: ${f.path}` }))),
+      notes: pushes.flatMap((p) => p.notes),
+    }
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', DIFF_PAGE_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('cache-control', 'private, max-age=300')
+      .send(renderPushDiffHtml(page))
+  })
+}
