@@ -1,0 +1,85 @@
+// npm run bench:dispatch — 1,000 signed pushes through intake → rules → provision →
+// buildWithParameters against the Jenkins emulator (real clock, quiet period 0).
+// Prints the time from delivery accepted to buildWithParameters sent (p50/p99) and the
+// Jenkins HTTP requests per triggered build.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp } from '../src/app.js'
+import { validateConfig } from '../src/config/load.js'
+import { createPipeline } from '../src/pipeline/index.js'
+import { openSqliteStore } from '../src/store/sqlite/index.js'
+import { DEFAULT_USER, realClock, startJenkinsEmulator } from '../test/support/jenkins-emulator/index.js'
+import { githubPush } from '../test/support/payloads.js'
+import { signedGitHub } from '../test/support/sign.js'
+import { SECRETS } from '../test/support/app.js'
+
+const PUSHES = Number(process.env.PUSHES ?? 1000)
+const CONCURRENCY = 50
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
+}
+
+async function main() {
+  const jenkins = await startJenkinsEmulator({ clock: realClock, quietPeriodSec: 0, defaultScenario: { durationMs: 60_000 } })
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
+  const config = validateConfig({
+    server: { logLevel: 'silent' },
+    providers: { github: { secrets: [SECRETS.github] } },
+    jenkins: { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
+    rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }],
+  })
+  const store = openSqliteStore({ file: join(dir, 'tamer.db') })
+  const pipeline = createPipeline({ config, store })
+  const app = await buildApp({ config, store, pipeline })
+  await app.ready()
+
+  const started = Date.now()
+  let next = 0
+  const worker = async () => {
+    while (next < PUSHES) {
+      const i = next++
+      const d = signedGitHub('push', githubPush({ after: i.toString(16).padStart(40, '0') }))
+      const res = await app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+      if (res.statusCode !== 202) throw new Error(`push ${i}: ${res.statusCode}`)
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const accepted = Date.now()
+  for (;;) {
+    const triggered = (await store.listBuilds({ limit: PUSHES + 1 })).filter((b) => b.state === 'queued' || b.state === 'running')
+    if (triggered.length >= PUSHES) break
+    if (Date.now() - started > 120_000) throw new Error(`only ${triggered.length} of ${PUSHES} triggered`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  const done = Date.now()
+  const errs = new Map<string, number>()
+  for (const b of await store.listBuilds({ limit: PUSHES + 1 })) if (b.attempts > 1) errs.set(String(b.lastError ?? b.attempts), (errs.get(String(b.lastError ?? b.attempts)) ?? 0) + 1)
+  if (errs.size) console.log("  retried:", Object.fromEntries(errs))
+  const builds = await store.listBuilds({ limit: PUSHES + 1 })
+  const lat = builds.map((b) => (b.triggeredAt ?? NaN) - b.acceptedAt).sort((a, b) => a - b)
+  const reqs = jenkins.state.requests
+  const triggers = reqs.filter((r) => r.path.includes('/buildWithParameters')).length
+  const provisioning = reqs.filter((r) => r.path.includes('config.xml') || r.path.includes('createItem')).length
+  const crumbs = reqs.filter((r) => r.path.includes('crumbIssuer')).length
+  const other = reqs.length - triggers - provisioning - crumbs
+
+  console.log(`bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main)`)
+  console.log(`  intake of all pushes: ${accepted - started} ms; all triggered after ${done - started} ms`)
+  console.log(`  accepted → buildWithParameters sent: p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat.at(-1)} ms (target p99 < 250 ms)`)
+  console.log(`  Jenkins requests: ${reqs.length} total for ${builds.length} builds = ${(reqs.length / builds.length).toFixed(3)} per build`)
+  console.log(`    buildWithParameters ${triggers}, provisioning (config.xml/createItem, once per job and folder) ${provisioning}, crumb ${crumbs}, other ${other}`)
+  console.log('  minimum the API allows: 1 request per build (one POST buildWithParameters; an API token needs no crumb),')
+  console.log('  plus one-off provisioning per job; following a build to its result needs >= 1 queue-item GET and >= 1 build GET more.')
+
+  await app.close()
+  await store.close()
+  await jenkins.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
