@@ -1,0 +1,34 @@
+// Rules at config load: a job name pattern that renders an invalid Jenkins name is refused, naming the key.
+import t from 'tap'
+import { validateConfig } from '../../src/config/load.js'
+import { ConfigError } from '../../src/errors.js'
+import { renderJobName } from '../../src/jenkins/job-name.js'
+
+function refused(f: () => unknown): ConfigError {
+  try {
+    f()
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('config was accepted')
+}
+
+const rule = (over: Record<string, unknown>) => ({ rules: [{ template: 'tests-only', job: 'ds/{repo}', ...over }] })
+
+t.test('invalid job names and bad rules are refused with the key', async (t) => {
+  for (const [job, problem] of [['ds//x', /empty name segment/], ['ds/a:b', /unsafe character/], ['ds/{nope}', /unknown placeholder/], ['/ds', /start or end/], ['ds/x.', /end with/]] as const) {
+    const err = refused(() => validateConfig(rule({ job })))
+    t.equal(err.key, 'rules.0.job', job)
+    t.match(err.message, problem)
+  }
+  t.equal(refused(() => validateConfig(rule({ branch: '(' }))).key, 'rules.0.branch')
+  t.equal(refused(() => validateConfig(rule({ template: 'nope' }))).key, 'rules.0.template')
+  t.ok(validateConfig(rule({})).rules[0])
+})
+
+t.test('placeholder values become safe segments', async (t) => {
+  t.equal(renderJobName('ds/{repo}/{branch}', { repo: 'm', branch: 'feature/x:y' }), 'ds/m/feature-x-y')
+  t.equal(renderJobName('{repository}/ci', { repository: 'acme/models' }), 'acme/models/ci')
+  t.throws(() => renderJobName('t/{tag}', { tag: null }), /no value/)
+})
