@@ -9,6 +9,8 @@ import { createLogger } from './logging.js'
 import { openSqliteStore } from './store/sqlite/index.js'
 import { createPipeline } from './pipeline/index.js'
 import { jobsSync, rulesTest } from './pipeline/commands.js'
+import { runDiffCommand, runGitDiffDriver } from './nbdime/diff-command.js'
+import { gitSetup } from './git/setup.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
@@ -16,6 +18,10 @@ Commands:
   serve                    Run the webhook receiver, API and build pipeline (default port 8080)
   rules test <delivery-id> Show which routing rules match a stored delivery, and why
   jobs sync                Create or update the Jenkins jobs of the rules' templates
+  diff A.ipynb B.ipynb     Notebook-aware diff (--format text|json|html|markdown, --engine native|nbdime,
+                           --ignore-outputs …; see tamer diff --help)
+  git-setup [--global]     Make \`git diff\` use Tamer for *.ipynb (diff driver + .gitattributes);
+                           --command CMD says how git starts Tamer (default: this tamer)
 
 Options:
   -c, --config FILE   YAML config file (also TAMER_CONFIG)
@@ -44,7 +50,23 @@ async function serve(configFile: string | undefined): Promise<void> {
   await app.listen({ host: config.server.host, port: config.server.port })
 }
 
+/** The notebook-diff commands take their own options, so they are dispatched before the others. */
+async function notebookCommand(argv: string[]): Promise<number | null> {
+  const io = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s), color: process.stdout.isTTY === true }
+  if (argv[0] === 'diff') return runDiffCommand(argv.slice(1), io)
+  if (argv[0] === 'git-diff-driver') return runGitDiffDriver(argv.slice(1), io)
+  if (argv[0] !== 'git-setup') return null
+  const { values } = parseArgs({ args: argv.slice(1), options: { global: { type: 'boolean' }, command: { type: 'string' } } })
+  // By default git starts this very installation: node plus this script, absolute paths.
+  const command = values.command ?? [process.execPath, ...process.execArgv, resolve(process.argv[1] ?? 'tamer')].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  const r = await gitSetup({ cwd: process.cwd(), global: values.global, command })
+  process.stdout.write(`git config ${values.global ? '--global ' : ''}diff.tamer.command = ${r.driver}\n${r.attributesFile}: *.ipynb diff=tamer\n`)
+  return 0
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const notebookStatus = await notebookCommand(argv)
+  if (notebookStatus !== null) return notebookStatus
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -95,7 +95,9 @@ export function hunks(rows: readonly LineRow[], context: number, paint: Paint = 
     const bStart = firstNo(rows, start, 'b');
     const aLen = slice.filter((r) => r.kind !== 'add').length;
     const bLen = slice.filter((r) => r.kind !== 'del').length;
-    out.push(paint(ESC.cyan, `@@ -${aStart},${aLen} +${bStart},${bLen} @@`));
+    // git's form: the count is left out when it is 1.
+    const range = (start: number, len: number) => (len === 1 ? `${start}` : `${len === 0 ? start - 1 : start},${len}`);
+    out.push(paint(ESC.cyan, `@@ -${range(aStart, aLen)} +${range(bStart, bLen)} @@`));
     let dels: string[] = [];
     let adds: string[] = [];
     const flush = () => {
