@@ -1,8 +1,13 @@
 /**
  * Benchmark of the native notebook diff on large synthetic pairs (like nbdime.md §11: 5 % of
- * cells edited, inserted or deleted). Usage: node --import tsx bench/diff.ts [cells] [--no-ids] [--png N]
+ * cells edited, inserted or deleted).
+ *   node --import tsx bench/diff.ts [cells] [--no-ids] [--png N] [--json]   one native run
+ *   npm run bench:diff [-- --skip-slow] [--nbdime-timeout S] [--no-nbdime]  native vs the real nbdime
+ * The comparison runs each native case in a child process (so its peak RSS is the case's own)
+ * and nbdime through the adapter (src/nbdime/nbdiff.ts), capped by a timeout reported as "> N s".
  */
 import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js';
+import { compareEngines } from './diff-compare.js';
 
 export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: number; seed?: number } = {}): [string, string] {
   const ids = opts.ids ?? true;
@@ -42,7 +47,9 @@ export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: numbe
   return [nb(a), nb(b)];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && !process.argv.slice(2).some((x) => /^\d+$/.test(x))) {
+  await compareEngines(process.argv.slice(2));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const cells = Number(args.find((x) => /^\d+$/.test(x)) ?? 20000);
   const pngAt = args.indexOf('--png');
@@ -56,6 +63,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const d = diffNotebooks(na, nb);
   const t2 = performance.now();
   const mb = (x: number) => (x / 2 ** 20).toFixed(1);
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ bytes: a.length + b.length, parseMs: t1 - t0, diffMs: t2 - t1, peakRss: process.resourceUsage().maxRSS * 1024, entries: d.length }));
+    process.exit(0);
+  }
   console.log(
     `${cells} cells${args.includes('--no-ids') ? ' (no ids)' : ''}: files ${mb(a.length)} + ${mb(b.length)} MB, ` +
       `parse ${(t1 - t0).toFixed(0)} ms, diff ${(t2 - t1).toFixed(0)} ms, ` +

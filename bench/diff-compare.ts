@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:diff`: Tamer's native engine against the real nbdime on the corpus pairs (when
+ * ../shared/corpus/notebooks exists) and on generated large pairs. Prints wall time of both, the
+ * ratio and Tamer's peak memory. Not a test: figures go in the issue's closing note.
+ *
+ * Native: parse + diff inside a fresh child process (the service's cost; peak RSS is the child's).
+ * nbdime: the whole `nbdiff --out` process through the adapter, start-up (~0.25 s) included, as
+ * a deployment with `engine: nbdime` would pay it.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execa } from 'execa'
+import { detectNbdime, nbdimeDiff } from '../src/nbdime/nbdiff.js'
+import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js'
+import { largePair } from './diff.js'
+
+interface Case {
+  name: string
+  /** Arguments for a native child run of bench/diff.ts, or texts for an in-process run. */
+  args?: string[]
+  texts: () => [string, string]
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+
+async function nativeChild(args: string[]): Promise<{ ms: number; peakRss: number; bytes: number }> {
+  const r = await execa(process.execPath, [...process.execArgv, join(HERE, 'diff.ts'), ...args, '--json'])
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { parseMs: number; diffMs: number; peakRss: number; bytes: number }
+  return { ms: j.parseMs + j.diffMs, peakRss: j.peakRss, bytes: j.bytes }
+}
+
+function nativeInProcess(a: string, b: string): { ms: number } {
+  const t0 = performance.now()
+  diffNotebooks(parseNotebook(a, 'a'), parseNotebook(b, 'b'))
+  return { ms: performance.now() - t0 }
+}
+
+function corpusCases(): Case[] {
+  const root = resolve(HERE, '../../shared/corpus/notebooks')
+  if (!existsSync(root)) return []
+  return readdirSync(root).flatMap((name) => {
+    const dir = join(root, name)
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : []
+    if (files.length < 2) return []
+    const a = files.find((f) => /^(a|base|before)/.test(f)) ?? files[0]!
+    const b = files.find((f) => f !== a && /^(b|local|remote|after)/.test(f)) ?? files[1]!
+    return [{ name: `corpus ${name}`, texts: () => [readFileSync(join(dir, a), 'utf8'), readFileSync(join(dir, b), 'utf8')] as [string, string] }]
+  })
+}
+
+export async function compareEngines(argv: string[]): Promise<void> {
+  const skipSlow = argv.includes('--skip-slow') || process.env['BENCH_SKIP_SLOW'] === '1'
+  const at = argv.indexOf('--nbdime-timeout')
+  const timeoutS = at >= 0 ? Number(argv[at + 1]) : Number(process.env['BENCH_NBDIME_TIMEOUT'] ?? (skipSlow ? 60 : 1800))
+  const found = argv.includes('--no-nbdime') ? null : await detectNbdime()
+  console.log(`nbdime: ${found ? (found.available ? `nbdiff ${found.version}, timeout ${timeoutS} s` : `absent (${found.reason})`) : 'skipped (--no-nbdime)'}`)
+
+  const large = (cells: number, ids: boolean, png: number): Case => ({
+    name: `${cells} cells, ${ids ? 'ids' : 'no ids'}${png ? `, ${100 / png} % ~100 KB PNG` : ''}`,
+    args: [String(cells), ...(ids ? [] : ['--no-ids']), ...(png ? ['--png', String(png)] : [])],
+    texts: () => largePair(cells, { ids, pngEvery: png }),
+  })
+  const cases = [...corpusCases(), large(2000, true, 10), large(2000, false, 10), large(20000, true, 0), large(20000, false, 0)]
+
+  const rows: string[][] = [['pair', 'files', 'Tamer native', 'nbdime 4.0.4', 'ratio', 'Tamer peak RSS', 'RSS / files']]
+  for (const c of cases) {
+    const [a, b] = c.texts()
+    const files = a.length + b.length
+    const native = c.args ? await nativeChild(c.args) : { ...nativeInProcess(a, b), peakRss: NaN }
+    let nb = '—'
+    let ratio = '—'
+    if (found?.available) {
+      const t0 = performance.now()
+      try {
+        await nbdimeDiff(a, b, {}, { timeoutMs: timeoutS * 1000 })
+        const ms = performance.now() - t0
+        nb = secs(ms)
+        ratio = `${(ms / native.ms).toFixed(0)}×`
+      } catch (err) {
+        const timedOut = /timed out/.test((err as Error).message)
+        nb = timedOut ? `> ${timeoutS} s` : `failed: ${(err as Error).message.slice(0, 60)}`
+        ratio = timedOut ? `> ${((timeoutS * 1000) / native.ms).toFixed(0)}×` : '—'
+      }
+    }
+    const rss = Number.isNaN(native.peakRss) ? '(in-process)' : mb(native.peakRss)
+    const rssRatio = Number.isNaN(native.peakRss) ? '' : `${(native.peakRss / files).toFixed(1)}×`
+    rows.push([c.name, mb(files), secs(native.ms), nb, ratio, rss, rssRatio])
+    console.log(rows[rows.length - 1]!.join(' | '))
+  }
+  console.log('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|')
+  for (const r of rows.slice(1)) console.log('| ' + r.join(' | ') + ' |')
+}
