@@ -2,7 +2,6 @@
 // text files as unified diffs, and the cases that are described instead of diffed — LFS pointers,
 // submodule bumps, notebooks over the size limit, binaries, unparsable notebooks (with a plain-text
 // fallback). Never throws for a file's content; only for git itself (clone/fetch failures).
-import { basename } from 'node:path'
 import type { SimpleGit } from 'simple-git'
 import type { DiffEngine } from '../nbdime/engine.js'
 import { NotebookParseError, type DiffOptions } from '../notebooks/index.js'
@@ -85,8 +84,8 @@ async function diffFile(git: SimpleGit, engine: DiffEngine, base: string, head: 
     }
     const a = f.oldBlob ? (await readBlob(git, f.oldBlob)).toString('utf8') : JSON.stringify(EMPTY_NOTEBOOK)
     const b = f.newBlob ? (await readBlob(git, f.newBlob)).toString('utf8') : JSON.stringify(EMPTY_NOTEBOOK)
-    const names = { a: basename(f.oldPath ?? f.path), b: basename(f.path) }
-    if (names.a === names.b) Object.assign(names, { a: `a/${names.a}`, b: `b/${names.b}` })
+    // git's naming, so "could not parse b/nb/train.ipynb" says which side and which file.
+    const names = { a: `a/${f.oldPath ?? f.path}`, b: `b/${f.path}` }
     try {
       const r = await engine.diff(a, b, names, options)
       return { ...common, kind: 'notebook', base: r.base, diff: r.diff, summary: summarize(r.base, r.diff) }

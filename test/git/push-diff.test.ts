@@ -103,6 +103,20 @@ if (!(await gitAvailable())) {
     t.match(gone.notes.join(), /deleted/)
   })
 
+  t.test('bad notebooks: a clear message and a plain-text fallback, never a throw', async (t) => {
+    const before = await repo.git('rev-parse', 'HEAD')
+    const garbage = Buffer.from(Array.from({ length: 3000 }, (_, k) => (k * 7919) % 256))
+    repo.write({ 'list.ipynb': '[1, 2, 3]\n', 'v5.ipynb': '{"nbformat": 5, "nbformat_minor": 0, "cells": []}\n', 'garbage.ipynb': garbage, 'empty.ipynb': '' })
+    const after = await repo.commit('bad input')
+    await repo.push('main')
+    const push = await diffPush(mirrors, nativeEngine, request(before, after))
+    const note = (p: string) => push.files.find((f) => f.path === p)
+    t.match(note('list.ipynb'), { kind: 'note', reason: 'unparsable', note: /^could not parse b\/list\.ipynb: not a notebook: the top-level JSON value is an array/, unified: /\+\[1, 2, 3\]/ })
+    t.match(note('v5.ipynb'), { kind: 'note', reason: 'unparsable', note: /^could not parse b\/v5\.ipynb: unsupported nbformat version 5/ })
+    t.match(note('garbage.ipynb'), { kind: 'note', reason: 'unparsable', note: /^could not parse b\/garbage\.ipynb: /, unified: /Binary files/ })
+    t.match(note('empty.ipynb'), { kind: 'note', reason: 'unparsable', note: /could not parse b\/empty\.ipynb: the file is empty/ })
+  })
+
   t.test('mirror: partial clone, incremental fetch, allowed protocols, unknown commits', async (t) => {
     const m = await mirrors.ensure(repo.url)
     t.equal(m.partial, true, 'the server allows --filter=blob:none')
