@@ -7,18 +7,16 @@
  * nbdime: the whole `nbdiff --out` process through the adapter, start-up (~0.25 s) included, as
  * a deployment with `engine: nbdime` would pay it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { detectNbdime, nbdimeDiff } from '../src/nbdime/nbdiff.js'
-import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js'
 import { largePair } from './diff.js'
 
 interface Case {
   name: string
-  /** Arguments for a native child run of bench/diff.ts, or texts for an in-process run. */
-  args?: string[]
   texts: () => [string, string]
 }
 
@@ -26,16 +24,18 @@ const HERE = fileURLToPath(new URL('.', import.meta.url))
 const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-async function nativeChild(args: string[]): Promise<{ ms: number; peakRss: number; bytes: number }> {
-  const r = await execa(process.execPath, [...process.execArgv, join(HERE, 'diff.ts'), ...args, '--json'])
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { parseMs: number; diffMs: number; peakRss: number; bytes: number }
-  return { ms: j.parseMs + j.diffMs, peakRss: j.peakRss, bytes: j.bytes }
-}
-
-function nativeInProcess(a: string, b: string): { ms: number } {
-  const t0 = performance.now()
-  diffNotebooks(parseNotebook(a, 'a'), parseNotebook(b, 'b'))
-  return { ms: performance.now() - t0 }
+/** Native parse + diff of the pair in a fresh process; peakRss minus the process's start-up RSS. */
+async function nativeChild(a: string, b: string): Promise<{ ms: number; peakRss: number; overBase: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
+  try {
+    writeFileSync(join(dir, 'a.ipynb'), a)
+    writeFileSync(join(dir, 'b.ipynb'), b)
+    const r = await execa(process.execPath, [...process.execArgv, join(HERE, 'diff.ts'), '0', '--files', join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), '--json'])
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { parseMs: number; diffMs: number; peakRss: number; baseRss: number }
+    return { ms: j.parseMs + j.diffMs, peakRss: j.peakRss, overBase: j.peakRss - j.baseRss }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 function corpusCases(): Case[] {
@@ -60,16 +60,15 @@ export async function compareEngines(argv: string[]): Promise<void> {
 
   const large = (cells: number, ids: boolean, png: number): Case => ({
     name: `${cells} cells, ${ids ? 'ids' : 'no ids'}${png ? `, ${100 / png} % ~100 KB PNG` : ''}`,
-    args: [String(cells), ...(ids ? [] : ['--no-ids']), ...(png ? ['--png', String(png)] : [])],
     texts: () => largePair(cells, { ids, pngEvery: png }),
   })
   const cases = [...corpusCases(), large(2000, true, 10), large(2000, false, 10), large(20000, true, 0), large(20000, false, 0)]
 
-  const rows: string[][] = [['pair', 'files', 'Tamer native', 'nbdime 4.0.4', 'ratio', 'Tamer peak RSS', 'RSS / files']]
+  const rows: string[][] = [['pair', 'files (A+B)', 'Tamer native', 'nbdime 4.0.4', 'ratio', 'Tamer peak RSS (over start-up)', '(over start-up) / files']]
   for (const c of cases) {
     const [a, b] = c.texts()
     const files = a.length + b.length
-    const native = c.args ? await nativeChild(c.args) : { ...nativeInProcess(a, b), peakRss: NaN }
+    const native = await nativeChild(a, b)
     let nb = '—'
     let ratio = '—'
     if (found?.available) {
@@ -85,8 +84,8 @@ export async function compareEngines(argv: string[]): Promise<void> {
         ratio = timedOut ? `> ${((timeoutS * 1000) / native.ms).toFixed(0)}×` : '—'
       }
     }
-    const rss = Number.isNaN(native.peakRss) ? '(in-process)' : mb(native.peakRss)
-    const rssRatio = Number.isNaN(native.peakRss) ? '' : `${(native.peakRss / files).toFixed(1)}×`
+    const rss = `${mb(native.peakRss)} (${mb(native.overBase)})`
+    const rssRatio = `${(native.overBase / files).toFixed(1)}×`
     rows.push([c.name, mb(files), secs(native.ms), nb, ratio, rss, rssRatio])
     console.log(rows[rows.length - 1]!.join(' | '))
   }

@@ -6,6 +6,7 @@
  * The comparison runs each native case in a child process (so its peak RSS is the case's own)
  * and nbdime through the adapter (src/nbdime/nbdiff.ts), capped by a timeout reported as "> N s".
  */
+import { readFileSync } from 'node:fs';
 import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js';
 import { compareEngines } from './diff-compare.js';
 
@@ -54,7 +55,12 @@ if (import.meta.url === `file://${process.argv[1]}` && !process.argv.slice(2).so
   const cells = Number(args.find((x) => /^\d+$/.test(x)) ?? 20000);
   const pngAt = args.indexOf('--png');
   const pngEvery = pngAt >= 0 ? Number(args[pngAt + 1]) : 0;
-  const [a, b] = largePair(cells, { ids: !args.includes('--no-ids'), pngEvery });
+  const filesAt = args.indexOf('--files');
+  const baseRss = process.memoryUsage().rss;
+  // --files A B: read a pair written by the comparison, so peak RSS is not inflated by generating it.
+  const [a, b] = filesAt >= 0
+    ? [readFileSync(args[filesAt + 1]!, 'utf8'), readFileSync(args[filesAt + 2]!, 'utf8')]
+    : largePair(cells, { ids: !args.includes('--no-ids'), pngEvery });
   const heap0 = process.memoryUsage().rss;
   const t0 = performance.now();
   const na = parseNotebook(a, 'a.ipynb');
@@ -64,7 +70,7 @@ if (import.meta.url === `file://${process.argv[1]}` && !process.argv.slice(2).so
   const t2 = performance.now();
   const mb = (x: number) => (x / 2 ** 20).toFixed(1);
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ bytes: a.length + b.length, parseMs: t1 - t0, diffMs: t2 - t1, peakRss: process.resourceUsage().maxRSS * 1024, entries: d.length }));
+    console.log(JSON.stringify({ bytes: a.length + b.length, parseMs: t1 - t0, diffMs: t2 - t1, peakRss: process.resourceUsage().maxRSS * 1024, baseRss, entries: d.length }));
     process.exit(0);
   }
   console.log(
