@@ -36,6 +36,11 @@ export interface PipelineDeps {
   changedFiles?: ChangedFilesSource
   /** at most this many steps talk to Jenkins at once */
   concurrency?: number
+  /**
+   * Wakes within this many ms share one pass (default 10 with real timers, 0 with injected
+   * ones): every finished step wakes the pipeline, and a pass reads the store.
+   */
+  wakeCoalesceMs?: number
 }
 
 export interface CallbackBody {
@@ -123,14 +128,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     if (!stepDeps) return launched
     const t = now()
-    let next = Infinity
-    for (const b of await store.activeBuilds()) {
+    // Busy builds are in the answer too, so ask for that many more.
+    const { due, nextAt } = await store.dueBuilds(t, limit + busy.size)
+    let next = nextAt ?? Infinity
+    for (const b of due) {
       if (busy.has(b.id)) continue
-      const due = b.nextAttemptAt ?? 0
-      if (due > t) {
-        next = Math.min(next, due)
-        continue
-      }
+      // More is due than may run at once: the pass after the next finished step takes it.
       if (running.size >= limit) break
       launch(b.id, () => step(b))
       launched++
@@ -158,8 +161,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return passing
   }
 
+  const coalesceMs = deps.wakeCoalesceMs ?? (deps.timers ? 0 : 10)
+  let wakeScheduled = false
   function wake(): void {
-    if (!stopped) void runPass()
+    if (stopped) return
+    if (coalesceMs === 0) return void runPass()
+    if (wakeScheduled) return
+    wakeScheduled = true
+    setTimeout(() => {
+      wakeScheduled = false
+      if (!stopped) void runPass()
+    }, coalesceMs).unref()
   }
 
   return {

@@ -128,6 +128,11 @@ export interface BuildStore {
   listBuilds(query: BuildQuery): Promise<BuildRecord[]>
   /** Builds the pipeline still has to drive (after a restart too). */
   activeBuilds(): Promise<BuildRecord[]>
+  /**
+   * The active builds due by `now` (at most `limit`, most overdue first) and when the next
+   * one falls due: a pass costs what is due, not every build in flight.
+   */
+  dueBuilds(now: number, limit: number): Promise<{ due: BuildRecord[]; nextAt: number | null }>
   /** The build Tamer triggered with this DELIVERY_ID parameter on this job. */
   findBuildByDeliveryParam(job: string, deliveryParam: string): Promise<BuildRecord | null>
   getDispatch(deliveryId: string): Promise<DispatchRecord | null>

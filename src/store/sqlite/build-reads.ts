@@ -69,6 +69,12 @@ export type BuildReads = Omit<BuildStore, 'planDelivery' | 'updateBuild' | 'pend
 export function createBuildReads(db: Database): BuildReads {
   const byId = db.prepare('SELECT * FROM builds WHERE id = ?')
   const active = db.prepare(`SELECT * FROM builds WHERE state IN (${ACTIVE_BUILD_STATES.map(() => '?').join(', ')}) ORDER BY seq`)
+  const states = ACTIVE_BUILD_STATES.map(() => '?').join(', ')
+  const due = db.prepare(
+    `SELECT * FROM builds WHERE state IN (${states}) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+     ORDER BY coalesce(next_attempt_at, 0), seq LIMIT ?`,
+  )
+  const nextDue = db.prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`).pluck()
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
   const known = db.prepare('SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
@@ -94,6 +100,11 @@ export function createBuildReads(db: Database): BuildReads {
     },
     async activeBuilds() {
       return (active.all(...ACTIVE_BUILD_STATES) as Row[]).map(toBuild)
+    },
+    async dueBuilds(now, limit) {
+      const rows = due.all(...ACTIVE_BUILD_STATES, now, limit) as Row[]
+      const next = nextDue.get(...ACTIVE_BUILD_STATES, now) as number | null
+      return { due: rows.map(toBuild), nextAt: next ?? null }
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = byParam.get(job, deliveryParam) as Row | undefined

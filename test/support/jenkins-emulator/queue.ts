@@ -21,12 +21,20 @@ export interface QueueTiming {
 
 type Event = { at: number; run: () => void }
 
+// Keys are cached per parameter list: schedule() compares against every queued item.
+const paramKeys = new WeakMap<ParamValue[], string>()
+
 function paramKey(params: ParamValue[] | null): string {
   if (!params) return ''
-  return params
-    .map((p) => `${p.name}=${String(p.value)}`)
-    .sort()
-    .join('\n')
+  let key = paramKeys.get(params)
+  if (key === undefined) {
+    key = params
+      .map((p) => `${p.name}=${String(p.value)}`)
+      .sort()
+      .join('\n')
+    paramKeys.set(params, key)
+  }
+  return key
 }
 
 export class JenkinsQueue {
@@ -101,21 +109,45 @@ export class JenkinsQueue {
     return this.items.some((i) => i !== except && i.job === job && i.state === 'left' && !i.cancelled && !i.build)
   }
 
+  /**
+   * The earliest due transition. Only the winner gets a closure: this runs on every request
+   * over every item, and the queue can hold thousands.
+   */
   #nextEvent(): Event | undefined {
-    const events: Event[] = []
     const t = this.timing
+    type Kind = 'wake' | 'take' | 'start' | 'forget' | 'end'
+    let best: { at: number; kind: Kind; item?: QueueItem; build?: Item['builds'][number]; job?: Item } | undefined
+    const consider = (at: number, kind: Kind, item?: QueueItem, build?: Item['builds'][number], job?: Item) => {
+      if (!best || at < best.at) best = { at, kind, item, build, job }
+    }
+    // One count per pass, not one per buildable item.
+    let busy: number | undefined
     for (const i of this.items) {
-      if (i.state === 'waiting') {
-        events.push({
-          at: i.due,
+      if (i.state === 'waiting') consider(i.due, 'wake', i)
+      else if (i.state === 'buildable' && (busy ??= this.#busy(this.#cursor)) < t.executors)
+        consider(Math.max(this.#cursor, (i.buildableStart ?? i.due) + t.buildableMs), 'take', i)
+      else if (i.state === 'left') {
+        const leftAt = i.leftAt ?? 0
+        if (!i.cancelled && !i.build) consider(leftAt + t.executableGapMs, 'start', i)
+        consider(leftAt + t.leftItemTtlMs, 'forget', i)
+      }
+    }
+    for (const job of new Set(this.items.map((i) => i.job)))
+      for (const b of job.builds) if (!b.endProcessed && Number.isFinite(b.endAt)) consider(b.endAt, 'end', undefined, b, job)
+    if (!best) return undefined
+    const { at, kind, item, build, job } = best as { at: number; kind: Kind; item?: QueueItem; build?: Item['builds'][number]; job?: Item }
+    const i = item!
+    switch (kind) {
+      case 'wake':
+        return {
+          at,
           run: () => {
             i.buildableStart = i.due
             i.state = !i.job.def.concurrentBuild && this.#jobOccupied(i.job, i.due) ? 'blocked' : 'buildable'
           },
-        })
-      } else if (i.state === 'buildable' && this.#busy(this.#cursor) < t.executors) {
-        const at = Math.max(this.#cursor, (i.buildableStart ?? i.due) + t.buildableMs)
-        events.push({
+        }
+      case 'take':
+        return {
           at,
           run: () => {
             if (!i.job.def.concurrentBuild && this.#jobOccupied(i.job, at, i)) {
@@ -125,38 +157,28 @@ export class JenkinsQueue {
             i.state = 'left'
             i.leftAt = at
           },
-        })
-      } else if (i.state === 'left') {
-        const leftAt = i.leftAt ?? 0
-        if (!i.cancelled && !i.build) {
-          events.push({
-            at: leftAt + t.executableGapMs,
-            run: () => {
-              const number = i.job.nextBuildNumber
-              const scenario = this.scenarioFor(i.job, number, i.params)
-              i.build = createBuild(i.job, i.id, i.params, i.causes, leftAt + t.executableGapMs, scenario)
-            },
-          })
         }
-        events.push({ at: leftAt + t.leftItemTtlMs, run: () => this.items.splice(this.items.indexOf(i), 1) })
-      }
-    }
-    for (const job of new Set(this.items.map((i) => i.job))) {
-      for (const b of job.builds) {
-        if (b.endProcessed || !Number.isFinite(b.endAt)) continue
-        events.push({
-          at: b.endAt,
+      case 'start':
+        return {
+          at,
           run: () => {
-            b.endProcessed = true
-            const blocked = this.items.find((i) => i.job === job && i.state === 'blocked')
-            if (blocked && !this.#jobOccupied(job, b.endAt)) blocked.state = 'buildable'
+            const number = i.job.nextBuildNumber
+            const scenario = this.scenarioFor(i.job, number, i.params)
+            i.build = createBuild(i.job, i.id, i.params, i.causes, at, scenario)
           },
-        })
-      }
+        }
+      case 'forget':
+        return { at, run: () => this.items.splice(this.items.indexOf(i), 1) }
+      case 'end':
+        return {
+          at,
+          run: () => {
+            build!.endProcessed = true
+            const blocked = this.items.find((x) => x.job === job && x.state === 'blocked')
+            if (blocked && !this.#jobOccupied(job!, build!.endAt)) blocked.state = 'buildable'
+          },
+        }
     }
-    let best: Event | undefined
-    for (const e of events) if (!best || e.at < best.at) best = e
-    return best
   }
 
   /** Replay every transition due up to `now`, in time order. */
