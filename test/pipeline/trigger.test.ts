@@ -5,7 +5,7 @@ import { SHA_B } from '../support/payloads.js'
 
 t.test('a push provisions the job in folders, triggers it once and follows it to its result', async (t) => {
   const h = await startPipelineApp(t)
-  h.jenkins.control.setDefaultScenario({ result: 'FAILURE', durationMs: 4000, stages: ['Checkout', 'Unit tests', 'Deploy'], failingStage: 'Unit tests' })
+  h.jenkins.control.setDefaultScenario({ result: 'FAILURE', durationMs: 4000, stages: ['Checkout', 'Unit tests', 'Deploy'], failingStage: 'Unit tests', tests: { total: 57, failed: 3, skipped: 2 } })
   const { statusCode, id } = await h.push()
   t.equal(statusCode, 202)
   await h.drain()
@@ -28,10 +28,11 @@ t.test('a push provisions the job in folders, triggers it once and follows it to
   await h.drain()
   const running = (await h.builds())[0]!
   t.equal(running.state, 'running', 'still polling with backoff')
+  t.equal(running.tests, null, 'no test counts while the build runs')
   h.advance(10_000)
   await h.drain()
   const done = (await h.builds())[0]!
-  t.match(done, { state: 'finished', result: 'FAILURE', failingStage: 'Unit tests', durationMs: 4000 })
+  t.match(done, { state: 'finished', result: 'FAILURE', failingStage: 'Unit tests', durationMs: 4000, tests: { total: 57, failed: 3, skipped: 2 } })
   t.match(done.logTail, /Finished: FAILURE$/)
 
   const list = await h.app.inject({ method: 'GET', url: '/api/builds', headers: apiAuth() })

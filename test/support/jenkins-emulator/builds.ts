@@ -71,6 +71,7 @@ export function createBuild(
     endProcessed: false,
   }
   if (mid) build.midRunResult = { result: mid.result, at: startedAt + mid.atMs }
+  if (scenario.tests) build.tests = scenario.tests
   if (Number.isFinite(build.endAt)) build.log.push({ at: build.endAt, text: `Finished: ${finalResult}` })
   job.builds.push(build)
   return build
@@ -147,6 +148,9 @@ export function buildJson(b: Build, now: number, root: string): Record<string, u
   actions.push(causeAction(b.causes))
   actions.push({ _class: 'org.jenkinsci.plugins.workflow.libs.LibrariesAction' }, {}, {})
   actions.push({ _class: 'org.jenkinsci.plugins.workflow.job.views.FlowGraphAction' }, {})
+  // The junit step's action, as Jenkins lists it once the results are recorded.
+  if (b.tests && !building)
+    actions.push({ _class: 'hudson.tasks.junit.TestResultAction', failCount: b.tests.failed, skipCount: b.tests.skipped, totalCount: b.tests.total, urlName: 'testReport' })
   // Stapler writes each class level's properties in name order (Run, then WorkflowRun).
   return {
     _class: WORKFLOW_RUN,

@@ -48,6 +48,8 @@ export interface BuildScenario {
   failingStage?: string
   /** extra lines printed inside the first stage */
   extraLog?: string[]
+  /** JUnit results the build publishes (a TestResultAction once it has finished) */
+  tests?: { total: number; failed: number; skipped: number }
 }
 
 export type ScenarioSource = BuildScenario | ((ctx: { job: string; number: number; params: Record<string, string | boolean> }) => BuildScenario)
@@ -82,6 +84,7 @@ export interface Build {
   log: LogLine[]
   /** the end has been processed by the queue simulation */
   endProcessed: boolean
+  tests?: { total: number; failed: number; skipped: number }
 }
 
 export type QueueState = 'waiting' | 'blocked' | 'buildable' | 'left'
