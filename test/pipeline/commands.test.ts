@@ -1,0 +1,51 @@
+// `tamer rules test` and `tamer jobs sync` against a stored delivery and the emulator.
+import t from 'tap'
+import { jobsSync, rulesTest } from '../../src/pipeline/commands.js'
+import { testConfig } from '../support/app.js'
+import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
+import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
+
+// Tags only: the push below does not provision it, so the first sync creates it.
+const FIXED_RULE = { name: 'nightly', repository: 'acme-ds/*', events: ['tag'], template: 'data-science', job: 'nightly/churn' }
+
+function collect() {
+  const lines: string[] = []
+  return { out: (s: string) => lines.push(s), text: () => lines.join('') }
+}
+
+t.test('rules test shows each rule, why it matched or not, and the recorded outcome', async (t) => {
+  const rules = [DS_RULE, { name: 'tags only', events: ['tag'], template: 'tests-only', job: 'tags/{repo}' }]
+  const h = await startPipelineApp(t, { rules, jenkins: null })
+  const { id } = await h.push()
+  await h.drain()
+  const config = testConfig({ rules })
+  const c = collect()
+  t.equal(await rulesTest(config, h.store, id, c.out), 0)
+  const text = c.text()
+  t.match(text, new RegExp(`delivery ${id}: github push acme-ds/churn-model`))
+  t.match(text, /MATCH data science \(event 0\)/)
+  t.match(text, /no +tags only \(event 0\)\n +event: push is not one of tag/)
+  t.match(text, /=> recorded: ds\/churn-model\/main/)
+  t.match(text, /recorded at .*: recorded/)
+  const missing = collect()
+  t.equal(await rulesTest(config, h.store, 'no-such-delivery', missing.out), 1)
+  t.match(missing.text(), /no delivery no-such-delivery/)
+})
+
+t.test('jobs sync creates the rules\' fixed jobs and known jobs, then leaves them alone', async (t) => {
+  const h = await startPipelineApp(t, { rules: [DS_RULE, FIXED_RULE] })
+  await h.push()
+  await h.drain() // provisions ds/churn-model/main on first use
+  const config = testConfig({ rules: [DS_RULE, FIXED_RULE], jenkins: { url: h.jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken } })
+  const first = collect()
+  t.equal(await jobsSync(config, h.store, first.out), 0)
+  t.match(first.text(), /created nightly\/churn \(data-science\)/)
+  t.match(first.text(), /unchanged ds\/churn-model\/main \(tests-only\)/)
+  t.ok(h.jenkins.state.item('nightly/churn'), 'the job exists in its folder')
+  const second = collect()
+  t.equal(await jobsSync(config, h.store, second.out), 0)
+  t.match(second.text(), /unchanged nightly\/churn/)
+  const none = collect()
+  t.equal(await jobsSync(testConfig({ rules: [FIXED_RULE] }), h.store, none.out), 2, 'no Jenkins configured')
+  t.match(none.text(), /no Jenkins configured/)
+})
