@@ -130,7 +130,8 @@ pre.stderr{background:#fff8e6}
 .html-output table{border-collapse:collapse}.html-output td,.html-output th{border:1px solid #d0d7de;padding:2px 6px}
 details.meta{margin:4px 0}details.meta summary{cursor:pointer;color:#57606a}
 span.hunk{color:#0550ae}
-.viewswitch{margin-left:12px}
+.viewswitch{margin-left:12px}.viewswitch label{cursor:pointer;text-decoration:underline;color:#0969da}
+#v-side:checked~header label[for=v-side],#v-uni:checked~header label[for=v-uni]{font-weight:700;text-decoration:none;color:inherit}
 #v-side:checked~main table.uni{display:none}
 #v-uni:checked~main table.side{display:none}
 #v-uni:checked~main .outs{grid-template-columns:1fr}
