@@ -59,7 +59,23 @@ export function renderPushDiffHtml(push: PushDiff): string {
   return page(title, `${notes}${toc}`, files);
 }
 
+/** Embedded images stop here (per page); later ones are named, not shown. */
+export const MAX_PAGE_IMAGE_BYTES = 40 * 2 ** 20;
+
+/**
+ * Cap the data: images of a page. The regex only ever sees our own markup: notebook text is
+ * escaped, so it cannot contain a literal `<img`.
+ */
+function capImages(html: string, maxBytes: number): string {
+  let used = 0;
+  return html.replace(/<img alt="([^"]*)" src="(data:[^"]*)">/g, (whole, alt: string, uri: string) => {
+    used += uri.length;
+    return used <= maxBytes ? whole : `<p class="note">${alt} not shown: the page's image budget (${Math.round(maxBytes / 2 ** 20)} MB) is used up</p>`;
+  });
+}
+
 function page(title: string, intro: string, body: string): string {
+  body = capImages(body, MAX_PAGE_IMAGE_BYTES);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${esc(title)}</title><style>${PAGE_CSS}</style></head>

@@ -102,3 +102,18 @@ t.test('html: escaped, sanitized, images validated, no script anywhere', async (
   t.notMatch(DIFF_PAGE_CSP, /script-src/)
   t.match(DIFF_PAGE_CSP, /default-src 'none'/)
 })
+
+t.test('html: embedded images stop at the page budget', async (t) => {
+  const { MAX_PAGE_IMAGE_BYTES } = await import('../../src/notebooks/render-html.js')
+  // A 1 MB base64 blob with a PNG signature passes the renderer's checks (it does not decode).
+  const png = 'iVBORw0KGgo' + 'A'.repeat(2 ** 20 + 1)
+  const count = Math.ceil(MAX_PAGE_IMAGE_BYTES / png.length) + 3
+  const outputs = Array.from({ length: count }, () => ({ data: { 'image/png': png }, metadata: {}, output_type: 'display_data' }))
+  const a = parse(notebook([]), 'a.ipynb')
+  const b = parse(notebook([code('c1', 'plots()', outputs as never, 1)]), 'b.ipynb')
+  const html = renderNotebookDiffHtml({ base: a, diff: diffNotebooks(a, b) })
+  const shown = html.match(/<img /g)?.length ?? 0
+  t.ok(shown > 0 && shown < count, `${shown} of ${count} images embedded`)
+  t.ok(html.length < MAX_PAGE_IMAGE_BYTES + 10 * 2 ** 20, 'page size bounded')
+  t.match(html, /image budget \(40 MB\) is used up/)
+})
