@@ -9,6 +9,7 @@ import { execa } from 'execa'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
 import { gitAvailable, makeRepo } from '../git/repo.js'
+import { detectNbdime } from '../../src/nbdime/nbdiff.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const CLI = resolve('src/cli.ts')
@@ -30,6 +31,10 @@ t.test('tamer diff: text, json, html, markdown, ignore flags, bad input', async 
 
   const json = JSON.parse((await tamer(['diff', A, B, '--format', 'json'])).stdout)
   t.match(json, [{ op: 'patch', key: 'cells' }])
+  const viaNbdime = await tamer(['diff', A, B, '--format', 'json', '--engine', 'nbdime'])
+  if ((await detectNbdime()).available) t.same(JSON.parse(viaNbdime.stdout), json, '--engine nbdime: the real nbdiff, same diff')
+  else if (process.env.CI) t.fail('nbdime is required in CI')
+  else t.match(viaNbdime.stderr, /nbdime engine requested but unavailable/, 'absent nbdime is said plainly')
   const noOut = JSON.parse((await tamer(['diff', A, B, '--format', 'json', '--ignore-outputs'])).stdout)
   t.notMatch(JSON.stringify(noOut), /"outputs"/)
   t.match((await tamer(['diff', A, B, '--format', 'html'])).stdout, /^<!DOCTYPE html>/)
