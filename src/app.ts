@@ -15,6 +15,9 @@ import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
 import { hooksPlugin } from './http/hooks.js'
+import { notificationsPlugin } from './http/notifications.js'
+import type { Notifier } from './notify/notifier.js'
+import type { NotificationStore } from './store/notifications.js'
 import { deliveryIdFromHeaders } from './intake/headers.js'
 import { createProviders } from './providers/index.js'
 import type { Pipeline } from './pipeline/index.js'
@@ -32,6 +35,12 @@ export interface AppDeps {
   mirrors?: MirrorCache
   /** Notebook diff engine for /diffs (default native; see createDiffEngine for nbdime). */
   diffEngine?: DiffEngine
+  /** Decides and sends notices about finished builds; started when the app is ready, stopped on close. */
+  notifier?: Notifier
+}
+
+function hasNotifications(store: DeliveryStore): store is DeliveryStore & NotificationStore {
+  return typeof (store as Partial<NotificationStore>).listNotifications === 'function'
 }
 
 function hasBuilds(store: DeliveryStore): store is DeliveryStore & BuildStore {
@@ -103,6 +112,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
     app.addHook('onReady', async () => pipeline.start())
     app.addHook('onClose', async () => pipeline.stop())
+  }
+
+  const notifier = deps.notifier
+  if (hasNotifications(store))
+    await app.register(notificationsPlugin, { store, tokens: config.api.tokens, resend: notifier ? (id) => notifier.resend(id) : undefined })
+  if (notifier) {
+    app.addHook('onReady', async () => notifier.start())
+    app.addHook('onClose', async () => notifier.stop())
   }
 
   for (const p of providers)

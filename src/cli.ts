@@ -11,6 +11,12 @@ import { createPipeline } from './pipeline/index.js'
 import { jobsSync, rulesTest } from './pipeline/commands.js'
 import { runDiffCommand, runGitDiffDriver } from './nbdime/diff-command.js'
 import { gitSetup } from './git/setup.js'
+import { notifyTest } from './notify/command.js'
+import { createNotifier } from './notify/notifier.js'
+import { pushDiffSummary } from './notify/notebook-summary.js'
+import { wakeOnFinish } from './notify/wake.js'
+import { MirrorCache } from './git/mirror.js'
+import { nativeEngine } from './nbdime/engine.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
@@ -18,6 +24,8 @@ Commands:
   serve                    Run the webhook receiver, API and build pipeline (default port 8080)
   rules test <delivery-id> Show which routing rules match a stored delivery, and why
   jobs sync                Create or update the Jenkins jobs of the rules' templates
+  notify test --channel NAME [--to ADDRESS]
+                           Send a sample notice through one configured channel (email or a chat name)
   diff A.ipynb B.ipynb     Notebook-aware diff (--format text|json|html|markdown, --engine native|nbdime,
                            --ignore-outputs …; see tamer diff --help)
   git-setup [--global]     Make \`git diff\` use Tamer for *.ipynb (diff driver + .gitattributes);
@@ -36,9 +44,11 @@ async function serve(configFile: string | undefined): Promise<void> {
     synchronous: config.store.sqlite.synchronous,
     maxBatch: config.store.sqlite.maxBatch,
   })
-  const pipeline = createPipeline({ config, store, logger })
+  const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
+  const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(mirrors, nativeEngine) })
+  const pipeline = createPipeline({ config, store: wakeOnFinish(store, () => notifier.wake()), logger })
   if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
-  const app = await buildApp({ config, store, logger, pipeline })
+  const app = await buildApp({ config, store, logger, pipeline, mirrors, notifier })
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down')
     await app.close()
@@ -64,9 +74,29 @@ async function notebookCommand(argv: string[]): Promise<number | null> {
   return 0
 }
 
+/** `notify test` takes its own options, so it is dispatched before the others too. */
+async function notifyCommand(argv: string[]): Promise<number | null> {
+  if (argv[0] !== 'notify' || argv[1] !== 'test') return null
+  const { values: v } = parseArgs({ args: argv.slice(2), options: { config: { type: 'string', short: 'c' }, channel: { type: 'string' }, to: { type: 'string', multiple: true } } })
+  if (!v.channel) {
+    process.stderr.write('tamer: notify test needs --channel NAME\n')
+    return 2
+  }
+  try {
+    const config = loadConfig({ env: process.env, file: v.config })
+    return await notifyTest(config, { channel: v.channel, to: v.to ?? [] }, (s) => void process.stdout.write(s), (s) => void process.stderr.write(s))
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`tamer: ${err.message}\n`)
+    return 2
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const notebookStatus = await notebookCommand(argv)
   if (notebookStatus !== null) return notebookStatus
+  const notifyStatus = await notifyCommand(argv)
+  if (notifyStatus !== null) return notifyStatus
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

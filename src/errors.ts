@@ -42,8 +42,6 @@ export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff fail
 export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
 export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)
 
-// Notebook diffs (issue #3).
-export const NbdimeUnavailableError = createError('TAMER_NBDIME_UNAVAILABLE', 'nbdime is not available: %s', 503)
-export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff failed: %s', 502)
-export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
-export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)
+// Notifications (issue #5).
+export const NotificationNotDeadError = createError('TAMER_NOTIFICATION_NOT_DEAD', 'Only dead letters can be re-sent; this notice is %s', 409)
+export const NotifierNotRunningError = createError('TAMER_NOTIFIER_NOT_RUNNING', 'Notifications are not sent by this process', 503)

@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { checkRules } from './rules.js'
+import { checkNotifications } from './notifications-check.js'
 import { ConfigSchema, type Config } from './schema.js'
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url))
@@ -37,6 +38,7 @@ export function validateConfig(raw: unknown): Config {
   if (!validate(candidate)) throw toConfigError(validate.errors ?? [])
   checkGlobs(candidate)
   checkRules(candidate)
+  checkNotifications(candidate)
   return candidate
 }
 
@@ -85,6 +87,8 @@ function envOverrides(env: Env): Record<string, unknown> {
   set(['jenkins', 'token'], env.TAMER_JENKINS_TOKEN)
   set(['jenkins', 'callbackSecret'], env.TAMER_JENKINS_CALLBACK_SECRET)
   set(['jenkins', 'publicUrl'], env.TAMER_PUBLIC_URL)
+  set(['notifications', 'smtp', 'url'], env.TAMER_SMTP_URL)
+  set(['notifications', 'smtp', 'from'], env.TAMER_SMTP_FROM)
   return out
 }
 

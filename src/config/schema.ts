@@ -1,5 +1,6 @@
 // The one config schema. Defaults here are the embedded zero-setup defaults.
 import { Type, type Static } from '@sinclair/typebox'
+import { NotificationsSettings } from './notifications-schema.js'
 
 const SecretList = Type.Array(Type.String({ minLength: 1 }), { default: [] })
 
@@ -151,6 +152,7 @@ export const ConfigSchema = Type.Object(
     ),
     jenkins: JenkinsSettings,
     rules: Type.Array(Rule, { default: [] }),
+    notifications: NotificationsSettings,
   },
   { additionalProperties: false },
 )

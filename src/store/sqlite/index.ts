@@ -12,6 +12,9 @@ import type { BuildRecord, TamerStore } from '../builds.js'
 import { createBuildReads } from './build-reads.js'
 import type { BuildWriteOp, BuildWriteResult } from './build-writes.js'
 import { migrate } from './migrations.js'
+import type { NotificationStore } from '../notifications.js'
+import { createNotificationReads } from './notification-reads.js'
+import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
 import type { WriterOptions, WriterReply, WriterRequest } from './writer.js'
 
 export interface SqliteStoreOptions {
@@ -28,8 +31,8 @@ interface Pending {
 }
 
 interface PendingOp {
-  op: BuildWriteOp
-  resolve: (r: BuildWriteResult) => void
+  op: BuildWriteOp | NotificationWriteOp
+  resolve: (r: BuildWriteResult | NotificationWriteResult) => void
   reject: (e: unknown) => void
 }
 
@@ -81,7 +84,7 @@ function startWriter(workerData: WriterOptions): Worker {
   return new Worker(bootstrap, { eval: true, workerData })
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): TamerStore {
+export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore {
   const temporary = options.file === ':memory:'
   const file = temporary ? join(tmpdir(), `tamer-${randomUUID()}.db`) : options.file
   mkdirSync(dirname(file), { recursive: true })
@@ -93,6 +96,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
   const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
   const buildReads = createBuildReads(db)
+  const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const writer = startWriter({ file, synchronous, role: 'writer' })
@@ -150,10 +154,12 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore {
   }
 
   /** Build writes queue like deliveries and commit in groups on the writer thread. */
-  const write = (op: BuildWriteOp) => {
+  function write(op: BuildWriteOp): Promise<BuildWriteResult>
+  function write(op: NotificationWriteOp): Promise<NotificationWriteResult>
+  function write(op: BuildWriteOp | NotificationWriteOp): Promise<BuildWriteResult | NotificationWriteResult> {
     if (closed) return Promise.reject(new Error('store is closed'))
     if (broken) return Promise.reject(broken)
-    return new Promise<BuildWriteResult>((resolve, reject) => {
+    return new Promise<BuildWriteResult | NotificationWriteResult>((resolve, reject) => {
       ops.push({ op, resolve, reject })
       pump()
     })
@@ -224,6 +230,20 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore {
       await write({ op: 'update', id, patch, at: new Date().toISOString() })
     },
     ...buildReads,
+    ...notificationReads,
+    async undecidedBuilds(limit) {
+      const builds = await Promise.all(undecidedBuildIds(limit).map((id) => buildReads.getBuild(id)))
+      return builds.filter((b): b is BuildRecord => b !== null)
+    },
+    async recordDecision(decision, notices, at) {
+      return (await write({ op: 'notice-decide', decision, notices, at: new Date(at).toISOString() })) === true
+    },
+    async updateNotification(id, from, patch) {
+      return (await write({ op: 'notice-update', id, from, patch, at: new Date().toISOString() })) === true
+    },
+    async abandonInterruptedSends(reason, at) {
+      return (await write({ op: 'notice-abandon', reason, at: new Date(at).toISOString() })) as number
+    },
     async checkWritable() {
       if (closed) throw new Error('store is closed')
       const reply = await request({ type: 'heartbeat' })

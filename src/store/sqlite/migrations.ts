@@ -76,6 +76,48 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX builds_tenant_seq ON builds (tenant, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'notifications',
+    sql: `
+      CREATE TABLE notice_decisions (
+        build_id TEXT PRIMARY KEY REFERENCES builds (id),
+        thread_key TEXT NOT NULL,
+        outcome TEXT,
+        notified INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        decided_at INTEGER NOT NULL
+      );
+      CREATE INDEX notice_decisions_thread ON notice_decisions (thread_key, decided_at);
+      -- Builds that finished before notifications existed are not announced after an upgrade.
+      INSERT INTO notice_decisions (build_id, thread_key, outcome, notified, reason, decided_at)
+        SELECT id, '', NULL, 0, 'finished before notifications existed', 0 FROM builds WHERE state = 'finished';
+      CREATE TABLE notifications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        build_id TEXT,
+        tenant TEXT NOT NULL,
+        repository TEXT,
+        branch TEXT,
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_error TEXT,
+        accepted_by TEXT,
+        sent_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX notifications_state ON notifications (state, next_attempt_at);
+      CREATE INDEX notifications_tenant_seq ON notifications (tenant, seq);
+    `,
+  },
 ]
 
 export function migrate(db: Database): number[] {

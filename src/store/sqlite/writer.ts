@@ -6,17 +6,18 @@ import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { NewDelivery, RecordResult } from '../store.js'
 import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
+import { createNotificationWrites, isNotificationWrite, type NotificationWriteOp, type NotificationWriteResult } from './notification-writes.js'
 
 export type WriterRequest =
   | { type: 'batch'; items: NewDelivery[] }
   /** Build bookkeeping, group-committed like deliveries: one transaction for the whole list. */
-  | { type: 'ops'; ops: BuildWriteOp[] }
+  | { type: 'ops'; ops: (BuildWriteOp | NotificationWriteOp)[] }
   | { type: 'heartbeat' }
   | { type: 'close' }
 
 export type WriterReply =
   | { type: 'done'; results: RecordResult[] }
-  | { type: 'ops-done'; results: BuildWriteResult[] }
+  | { type: 'ops-done'; results: (BuildWriteResult | NotificationWriteResult)[] }
   | { type: 'failed'; message: string }
   | { type: 'heartbeat'; ok: true }
   | { type: 'closed' }
@@ -70,7 +71,10 @@ const commitBatch = db.transaction((items: NewDelivery[]): RecordResult[] =>
 )
 
 const applyBuildWrite = options.role === 'writer' ? createBuildWrites(db) : null
-const commitOps = db.transaction((ops: BuildWriteOp[]): BuildWriteResult[] => ops.map((op) => applyBuildWrite!(op)))
+const applyNotificationWrite = options.role === 'writer' ? createNotificationWrites(db) : null
+const commitOps = db.transaction((ops: (BuildWriteOp | NotificationWriteOp)[]): (BuildWriteResult | NotificationWriteResult)[] =>
+  ops.map((op) => (isNotificationWrite(op) ? applyNotificationWrite!(op) : applyBuildWrite!(op))),
+)
 
 if (options.role === 'writer') parentPort!.on('message', (msg: WriterRequest) => {
   let reply: WriterReply

@@ -1,0 +1,91 @@
+// GET /api/notifications (the outbox, dead letters first to look at) and
+// POST /api/notifications/:id/resend, behind the read API's bearer tokens, tenant-scoped.
+// Payloads are not shown: a mail body can quote a console log; the subject and state tell enough.
+import type { FastifyPluginAsync } from 'fastify'
+import type { ApiTokenConfig } from '../config/schema.js'
+import { NotFoundError, NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
+import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
+import { createBearerAuth } from './auth.js'
+
+export interface NotificationsPluginOptions {
+  store: NotificationStore
+  tokens: readonly ApiTokenConfig[]
+  /** Absent when this process does not send (resend then answers 503). */
+  resend?: (id: string) => Promise<NotificationRecord | null>
+}
+
+const STATES: NotificationState[] = ['pending', 'sending', 'sent', 'dead']
+
+const ListQuery = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', enum: STATES },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    cursor: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+} as const
+
+const IdParams = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } as const
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+function summary(n: NotificationRecord) {
+  return {
+    id: n.id,
+    buildId: n.buildId,
+    tenant: n.tenant,
+    repository: n.repository,
+    branch: n.branch,
+    channel: n.channel,
+    kind: n.kind,
+    outcome: n.outcome,
+    subject: n.subject,
+    recipients: n.recipients.length,
+    state: n.state,
+    attempts: n.attempts,
+    nextAttemptAt: iso(n.nextAttemptAt),
+    lastError: n.lastError,
+    acceptedBy: n.acceptedBy,
+    sentAt: n.sentAt,
+    createdAt: n.createdAt,
+    updatedAt: n.updatedAt,
+  }
+}
+
+export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions> = async (app, opts) => {
+  const authenticate = createBearerAuth(opts.tokens)
+  app.addHook('onRequest', async (request) => {
+    request.scope = authenticate(request)
+  })
+
+  app.get<{ Querystring: { state?: NotificationState; limit: number; cursor?: number } }>(
+    '/api/notifications',
+    { schema: { querystring: ListQuery } },
+    async (request) => {
+      const q = request.query
+      const items = await opts.store.listNotifications({ state: q.state, tenants: request.scope?.tenants, before: q.cursor, limit: q.limit + 1 })
+      const page = items.slice(0, q.limit)
+      return { items: page.map(summary), nextCursor: items.length > q.limit ? page[page.length - 1]!.seq : null }
+    },
+  )
+
+  const visible = async (id: string, tenants: readonly string[] | undefined) => {
+    const n = await opts.store.getNotification(id)
+    // Another tenant's notice is answered exactly like a missing one.
+    if (!n || (tenants && !tenants.includes(n.tenant))) throw new NotFoundError('notification')
+    return n
+  }
+
+  app.get<{ Params: { id: string } }>('/api/notifications/:id', { schema: { params: IdParams } }, async (request) =>
+    summary(await visible(request.params.id, request.scope?.tenants)),
+  )
+
+  app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { params: IdParams } }, async (request, reply) => {
+    const n = await visible(request.params.id, request.scope?.tenants)
+    if (!opts.resend) throw new NotifierNotRunningError()
+    const moved = await opts.resend(n.id)
+    if (!moved) throw new NotificationNotDeadError(n.state)
+    return reply.code(202).send(summary(moved))
+  })
+}

@@ -1,0 +1,136 @@
+// Builds the neutral notice for a finished build from what the store holds: the build, the
+// branch's builds since it was last green and the pushes that started them.
+import type { Commit, PushEvent, TamerEvent } from '../events/model.js'
+import type { BuildRecord } from '../store/builds.js'
+import type { NoticeOutcome } from '../store/notifications.js'
+import type { StoredDelivery } from '../store/store.js'
+import { logExcerpt, maskSecrets } from './mask.js'
+import { oneLine, type MetricGateValue, type Notice, type NoticeCommit } from './model.js'
+import { branchOf } from './outcome.js'
+import { safeHref } from './render/html-escape.js'
+
+const MAX_COMMITS = 20
+const MAX_FAILED_TESTS = 20
+
+export interface NoticeInput {
+  build: BuildRecord
+  outcome: NoticeOutcome
+  /** the last green build of the branch, if any */
+  lastGreen: BuildRecord | null
+  /** earlier builds since then, oldest first; this build is added at the end */
+  sinceGreen: BuildRecord[]
+  /** the stored deliveries of those builds, by id */
+  deliveries: ReadonlyMap<string, StoredDelivery>
+  secrets: readonly string[]
+  logLines: number
+  notebookSummary: string | null
+  /** Tamer's public URL, for the diff link when the build has no DIFF_URL */
+  publicUrl: string
+}
+
+export function eventOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): TamerEvent | null {
+  const d = deliveries.get(b.deliveryId)
+  if (!d || d.normalized.kind !== 'events') return null
+  return d.normalized.events[b.eventIndex] ?? null
+}
+
+export function pushOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): PushEvent | null {
+  const e = eventOf(b, deliveries)
+  return e?.kind === 'push' ? e : null
+}
+
+/** Commits of the range, newest first, each once (a force-push can repeat them). */
+export function rangeCommits(builds: readonly BuildRecord[], deliveries: ReadonlyMap<string, StoredDelivery>): Commit[] {
+  const seen = new Set<string>()
+  const out: Commit[] = []
+  for (const b of [...builds].reverse()) {
+    const push = pushOf(b, deliveries)
+    for (const c of [...(push?.commits ?? [])].reverse()) {
+      if (seen.has(c.id)) continue
+      seen.add(c.id)
+      out.push(c)
+    }
+  }
+  return out
+}
+
+const personName = (p: { name: string | null; username: string | null; email: string | null }) => p.name || p.username || p.email || 'unknown'
+
+function noticeCommit(c: Commit): NoticeCommit {
+  return { id: c.id, author: oneLine(personName(c.author), 100), email: c.author.email, message: oneLine(c.message.split('\n')[0] ?? '', 200), url: safeHref(c.url) }
+}
+
+const METRIC_LINE = /^\s*(\S+)\s+(\S+)\s+min=(\S+)\s+max=(\S+)\s+(ok|FAIL)\s*$/
+const none = (v: string) => (v === 'None' || v === 'null' ? null : v)
+
+/** The data-science template's metric gate prints `name value min=… max=… ok|FAIL` per metric. */
+export function metricGateValues(log: string): MetricGateValue[] {
+  const out = new Map<string, MetricGateValue>()
+  for (const line of log.split('\n')) {
+    const m = METRIC_LINE.exec(line)
+    if (m) out.set(m[1]!, { name: m[1]!, value: m[2]!, min: none(m[3]!), max: none(m[4]!), ok: m[5] === 'ok' })
+  }
+  return [...out.values()].slice(0, 30)
+}
+
+/** pytest's short summary (`FAILED tests/test_x.py::test_y - …`), the names JUnit counts cannot give. */
+export function failedTestNames(log: string): string[] {
+  const out = new Set<string>()
+  for (const line of log.split('\n')) {
+    const m = /^(?:\S+\s+)?FAILED\s+(\S+::\S+)/.exec(line)
+    if (m) out.add(oneLine(m[1]!, 200))
+  }
+  return [...out].slice(0, MAX_FAILED_TESTS)
+}
+
+export function buildNotice(i: NoticeInput): Notice {
+  const b = i.build
+  const builds = [...i.sinceGreen, b]
+  const commits = rangeCommits(builds, i.deliveries)
+  const push = pushOf(b, i.deliveries)
+  const firstPush = builds.map((x) => pushOf(x, i.deliveries)).find((p) => p !== null) ?? null
+  const event = eventOf(b, i.deliveries)
+  // Parsed from the whole stored tail, masked first: a metric or test name is no place for a secret either.
+  const fullLog = maskSecrets(b.logTail ?? '', i.secrets)
+  const diffUrl = safeHref(b.parameters.DIFF_URL || (i.publicUrl && push ? `${i.publicUrl.replace(/\/+$/, '')}/diffs/${b.deliveryId}` : null))
+  return {
+    outcome: i.outcome,
+    tenant: b.tenant,
+    repository: b.repository ?? event?.repository.fullName ?? '(unknown repository)',
+    branch: branchOf(b),
+    job: b.job,
+    buildNumber: b.buildNumber,
+    buildUrl: safeHref(b.buildUrl),
+    result: b.result ?? 'UNKNOWN',
+    durationMs: b.durationMs,
+    failingStage: b.failingStage ? oneLine(b.failingStage, 100) : null,
+    range: {
+      from: i.lastGreen?.parameters.COMMIT_SHA || firstPush?.before || null,
+      to: b.parameters.COMMIT_SHA || push?.after || null,
+    },
+    commits: commits.slice(0, MAX_COMMITS).map(noticeCommit),
+    moreCommits: Math.max(0, commits.length - MAX_COMMITS),
+    pusher: push ? oneLine(personName(push.pusher), 100) : event?.kind === 'pull_request' ? oneLine(personName(event.author), 100) : null,
+    logExcerpt: i.outcome === 'fixed' ? '' : logExcerpt(b.logTail, i.logLines, i.secrets),
+    tests: b.tests,
+    failedTests: failedTestNames(fullLog),
+    metrics: metricGateValues(fullLog),
+    notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary, i.secrets) : null,
+    diffUrl,
+  }
+}
+
+/** Who changed the branch since it was green: commit authors, newest first; plus the pusher. */
+export function culpritAddresses(i: Pick<NoticeInput, 'build' | 'sinceGreen' | 'deliveries'>): string[] {
+  const builds = [...i.sinceGreen, i.build]
+  const out = rangeCommits(builds, i.deliveries).map((c) => c.author.email ?? '')
+  for (const b of builds) {
+    const e = eventOf(b, i.deliveries)
+    if (e?.kind === 'pull_request' && e.author.email) out.push(e.author.email)
+  }
+  return out.filter(Boolean)
+}
+
+export function pusherAddress(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): string | null {
+  return pushOf(b, deliveries)?.pusher.email ?? null
+}

@@ -1,0 +1,130 @@
+// The notifier: decides about every finished build (planner.ts) and works the outbox
+// (outbox.ts), in passes like the pipeline. Everything it knows is in the store, so after a
+// restart `start()` continues where it stopped.
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import type { Timers } from '../pipeline/index.js'
+import { realTimers } from '../pipeline/index.js'
+import type { TamerStore } from '../store/builds.js'
+import type { NotificationRecord, NotificationStore } from '../store/notifications.js'
+import { closeChannels, createChannels, type ChannelRegistry } from './channels/index.js'
+import { noNotebookSummary, type NotebookSummarySource } from './notebook-summary.js'
+import { sendNotification, type SenderDeps } from './outbox.js'
+import { planBuild, type PlannerDeps } from './planner.js'
+import { configuredSecrets } from './secrets.js'
+
+export type NotifyingStore = TamerStore & NotificationStore
+
+export interface NotifierDeps {
+  config: Config
+  store: NotifyingStore
+  logger?: Logger
+  now?: () => number
+  timers?: Timers
+  /** default: from config.notifications */
+  channels?: ChannelRegistry
+  notebookSummary?: NotebookSummarySource
+  /** With real timers, finished builds are also looked for this often (a wake can be missed). */
+  scanEveryMs?: number
+  newId?: () => string
+}
+
+export interface Notifier {
+  readonly channels: ChannelRegistry
+  start(): Promise<void>
+  wake(): void
+  /** Decide and send everything due now, repeatedly, until nothing is left (tests). */
+  drain(): Promise<void>
+  /** A dead letter back to pending; null when there is no dead notice with that id. */
+  resend(id: string): Promise<NotificationRecord | null>
+  stop(): Promise<void>
+}
+
+export const INTERRUPTED = 'interrupted by a restart while sending: it may or may not have arrived, so it was not sent again (re-send it if it did not)'
+
+export function createNotifier(deps: NotifierDeps): Notifier {
+  const { config, store, logger } = deps
+  const now = deps.now ?? Date.now
+  const timers = deps.timers ?? realTimers
+  const channels = deps.channels ?? createChannels(config.notifications, { now })
+  const secrets = configuredSecrets(config)
+  const n = config.notifications
+  const planner: PlannerDeps = { config, store, channels, notebookSummary: deps.notebookSummary ?? noNotebookSummary, secrets, now, logger, newId: deps.newId }
+  const sender: SenderDeps = { store, channels, now, logger, secrets, retryBaseMs: n.retryBaseMs, retryMaxMs: n.retryMaxMs, maxAttempts: n.maxAttempts }
+  const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 10_000)
+
+  let timer: unknown = null
+  let passing: Promise<number> | null = null
+  let again = false
+  let stopped = false
+
+  async function pass(): Promise<number> {
+    let done = 0
+    for (const b of await store.undecidedBuilds(100)) {
+      await planBuild(planner, b).catch((err: unknown) => logger?.error({ err, build: b.id }, 'notification decision failed'))
+      done++
+    }
+    const { due, nextAt } = await store.dueNotifications(now(), 50)
+    // One peer at a time per channel would be kinder; a handful in parallel keeps a slow one from holding the rest.
+    for (let i = 0; i < due.length; i += 4) await Promise.all(due.slice(i, i + 4).map((x) => sendNotification(sender, x)))
+    done += due.length
+    if (timer !== null) timers.clear(timer)
+    timer = null
+    if (!stopped) {
+      const next = Math.min(nextAt ?? Infinity, scanEveryMs === null ? Infinity : now() + scanEveryMs)
+      if (Number.isFinite(next)) timer = timers.set(() => ((timer = null), wake()), Math.max(0, next - now()))
+    }
+    return done
+  }
+
+  function runPass(): Promise<number> {
+    if (passing) {
+      again = true
+      return passing
+    }
+    passing = pass()
+      .catch((err: unknown) => (logger?.error({ err }, 'notifier pass failed'), 0))
+      .finally(() => {
+        passing = null
+        if (again && !stopped) {
+          again = false
+          void runPass()
+        }
+      })
+    return passing
+  }
+
+  function wake(): void {
+    if (!stopped) void runPass()
+  }
+
+  return {
+    channels,
+    async start() {
+      const abandoned = await store.abandonInterruptedSends(INTERRUPTED, now())
+      if (abandoned > 0) logger?.warn({ count: abandoned }, 'notices interrupted mid-send by a restart are dead letters now (never sent twice)')
+      wake()
+    },
+    wake,
+    async drain() {
+      for (let round = 0; round < 1000; round++) {
+        if (passing) await passing
+        if ((await runPass()) === 0 && !passing) return
+      }
+      throw new Error('notifier did not settle')
+    },
+    async resend(id) {
+      const moved = await store.updateNotification(id, 'dead', { state: 'pending', attempts: 0, nextAttemptAt: null, lastError: null })
+      if (!moved) return null
+      wake()
+      return store.getNotification(id)
+    },
+    async stop() {
+      stopped = true
+      if (timer !== null) timers.clear(timer)
+      timer = null
+      if (passing) await passing
+      if (!deps.channels) closeChannels(channels)
+    },
+  }
+}

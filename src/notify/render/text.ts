@@ -1,0 +1,28 @@
+// The plain-text notice: the mail's text part and what `notify test` prints.
+import { facts, headline, shortSha, type Notice } from '../model.js'
+
+export function renderText(n: Notice): string {
+  const out: string[] = [headline(n), '']
+  const f = facts(n)
+  const width = Math.max(...f.map(([k]) => k.length))
+  for (const [k, v] of f) out.push(`${`${k}:`.padEnd(width + 2)}${v}`)
+  if (n.buildUrl) out.push(`${'Build:'.padEnd(width + 2)}${n.buildUrl}`)
+  if (n.commits.length > 0) {
+    out.push('', 'Changes:')
+    for (const c of n.commits) out.push(`  ${shortSha(c.id)} ${c.message} (${c.author})`)
+    if (n.moreCommits > 0) out.push(`  … and ${n.moreCommits} more`)
+  }
+  if (n.failedTests.length > 0) out.push('', 'Failed tests:', ...n.failedTests.map((t) => `  ${t}`))
+  if (n.metrics.length > 0) {
+    out.push('', 'Metric gate:')
+    for (const m of n.metrics) out.push(`  ${m.ok ? 'ok  ' : 'FAIL'} ${m.name} = ${m.value} (min ${m.min ?? '-'}, max ${m.max ?? '-'})`)
+  }
+  if (n.notebookSummary || n.diffUrl) {
+    out.push('', 'Notebooks:')
+    if (n.notebookSummary) out.push(n.notebookSummary)
+    if (n.diffUrl) out.push(`Diff: ${n.diffUrl}`)
+  }
+  if (n.logExcerpt) out.push('', 'Console (last lines):', ...n.logExcerpt.split('\n').map((l) => `  ${l}`))
+  out.push('', '-- ', `Tamer · ${n.tenant}`)
+  return out.join('\n') + '\n'
+}
