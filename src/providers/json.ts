@@ -64,3 +64,25 @@ export function timestamp(value: Json): string | null {
   if (typeof value === 'string' && value.length > 0) return value
   return null
 }
+
+/** A ref's neutral fields; `name` overrides the short name (Bitbucket sends it apart). */
+export function refFields(ref: string, isTag: boolean, name?: string) {
+  const short = name ?? ref.replace(/^refs\/(heads|tags)\//, '')
+  return { ref, refType: isTag ? ('tag' as const) : ('branch' as const), branch: isTag ? null : short, tag: isTag ? short : null }
+}
+
+/**
+ * A commit's per-file lists (GitHub, GitLab project hooks). `filesListed` is false when the
+ * host sent none (GitLab system hooks), so "no list" differs from "no files".
+ */
+export function commitFiles(value: Json) {
+  const added = stringList(value, 'added')
+  const modified = stringList(value, 'modified')
+  const removed = stringList(value, 'removed')
+  return {
+    added: added ?? [],
+    modified: modified ?? [],
+    removed: removed ?? [],
+    filesListed: added !== null && modified !== null && removed !== null,
+  }
+}

@@ -3,7 +3,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Normalized, type ProviderName, type PushEvent, type Repository } from '../../events/model.js'
 import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
-import { bool, field, list, num, parseRawAuthor, text } from '../json.js'
+import { bool, field, list, num, parseRawAuthor, refFields, text } from '../json.js'
 
 export function bitbucketCloudRepositoryName(payload: unknown): string | null {
   return text(payload, 'repository', 'full_name')
@@ -85,10 +85,8 @@ export function normalizeBitbucketCloud(
         kind: 'push',
         tenant,
         repository: repo,
-        ref: `${isTag ? 'refs/tags/' : 'refs/heads/'}${name}`,
-        refType: isTag ? 'tag' : 'branch',
-        branch: isTag ? null : name,
-        tag: isTag ? name : null,
+        // Bitbucket Cloud sends bare names; the model keeps full refs.
+        ...refFields(`${isTag ? 'refs/tags/' : 'refs/heads/'}${name}`, isTag),
         before: text(old, 'target', 'hash') ?? ZERO_SHA,
         after: text(next, 'target', 'hash') ?? ZERO_SHA,
         created: bool(change, 'created') ?? old === null,

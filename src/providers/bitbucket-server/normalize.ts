@@ -3,7 +3,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type PushEvent, type Repository } from '../../events/model.js'
 import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
-import { field, list, num, text, timestamp } from '../json.js'
+import { field, list, num, refFields, text, timestamp } from '../json.js'
 
 function fullNameOf(repo: unknown): string | null {
   const key = text(repo, 'project', 'key')
@@ -79,7 +79,6 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
       const refId = text(change, 'refId') ?? text(change, 'ref', 'id')
       if (!refId) throw new BadPayloadError('changes[].refId is missing')
       const isTag = text(change, 'ref', 'type') === 'TAG' || refId.startsWith('refs/tags/')
-      const name = text(change, 'ref', 'displayId') ?? refId.replace(/^refs\/(heads|tags)\//, '')
       const type = text(change, 'type')
       const before = text(change, 'fromHash') ?? ZERO_SHA
       const after = text(change, 'toHash') ?? ZERO_SHA
@@ -88,10 +87,7 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
         kind: 'push',
         tenant,
         repository: repo,
-        ref: refId,
-        refType: isTag ? 'tag' : 'branch',
-        branch: isTag ? null : name,
-        tag: isTag ? name : null,
+        ...refFields(refId, isTag, text(change, 'ref', 'displayId') ?? undefined),
         before,
         after,
         created: type === 'ADD' || before === ZERO_SHA,

@@ -2,7 +2,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
 import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
-import { bool, field, list, num, stringList, text } from '../json.js'
+import { bool, commitFiles, field, list, num, refFields, text } from '../json.js'
 
 /** GitHub cuts `commits[]` at 2,048. */
 const MAX_PUSH_COMMITS = 2048
@@ -40,19 +40,13 @@ function person(value: unknown): Person {
 }
 
 function commit(value: unknown): Commit & { filesListed: boolean } {
-  const added = stringList(value, 'added')
-  const modified = stringList(value, 'modified')
-  const removed = stringList(value, 'removed')
   return {
     id: text(value, 'id') ?? '',
     message: text(value, 'message') ?? '',
     timestamp: text(value, 'timestamp'),
     url: text(value, 'url'),
     author: person(field(value, 'author')),
-    added: added ?? [],
-    modified: modified ?? [],
-    removed: removed ?? [],
-    filesListed: added !== null && modified !== null && removed !== null,
+    ...commitFiles(value),
   }
 }
 
@@ -82,7 +76,6 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
       const created = bool(payload, 'created') ?? before === ZERO_SHA
       const deleted = bool(payload, 'deleted') ?? after === ZERO_SHA
       const forced = bool(payload, 'forced')
-      const name = ref.replace(/^refs\/(heads|tags)\//, '')
       return {
         kind: 'events',
         events: [
@@ -91,10 +84,7 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
             kind: 'push',
             tenant: ctx.tenantOf(repo.fullName),
             repository: repo,
-            ref,
-            refType: isTag ? 'tag' : 'branch',
-            branch: isTag ? null : name,
-            tag: isTag ? name : null,
+            ...refFields(ref, isTag),
             before,
             after,
             created,

@@ -2,7 +2,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
 import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
-import { field, list, num, stringList, text } from '../json.js'
+import { commitFiles, field, list, num, refFields, text } from '../json.js'
 
 export function gitlabRepositoryName(payload: unknown): string | null {
   return (
@@ -42,19 +42,13 @@ function email(value: string | null): string | null {
 }
 
 function commit(value: unknown): Commit & { filesListed: boolean } {
-  const added = stringList(value, 'added')
-  const modified = stringList(value, 'modified')
-  const removed = stringList(value, 'removed')
   return {
     id: text(value, 'id') ?? '',
     message: text(value, 'message') ?? '',
     timestamp: text(value, 'timestamp'),
     url: text(value, 'url'),
     author: { name: text(value, 'author', 'name'), email: email(text(value, 'author', 'email')), username: null },
-    added: added ?? [],
-    modified: modified ?? [],
-    removed: removed ?? [],
-    filesListed: added !== null && modified !== null && removed !== null,
+    ...commitFiles(value),
   }
 }
 
@@ -84,7 +78,6 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
     const parsed = list(payload, 'commits').map(commit)
     const total = num(payload, 'total_commits_count') ?? parsed.length
     const created = before === ZERO_SHA
-    const name = ref.replace(/^refs\/(heads|tags)\//, '')
     return {
       kind: 'events',
       events: [
@@ -93,10 +86,7 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
           kind: 'push',
           tenant: ctx.tenantOf(repo.fullName),
           repository: repo,
-          ref,
-          refType: isTag ? 'tag' : 'branch',
-          branch: isTag ? null : name,
-          tag: isTag ? name : null,
+          ...refFields(ref, isTag),
           before,
           after,
           created,
