@@ -133,6 +133,15 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
+    /** Signed links to diff pages (DIFF_URL, mails, chat): opened without a bearer token until they expire. */
+    links: Type.Object(
+      {
+        /** HMAC key; empty: no signed links, pages need a bearer token. */
+        secret: Type.String({ default: '' }),
+        ttlDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     tenants: Type.Array(
       Type.Object(
         { name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }), repositories: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) },

@@ -11,6 +11,7 @@ import { nativeEngine, type DiffEngine } from '../nbdime/engine.js'
 import { DIFF_PAGE_CSP, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render.js'
 import type { DeliveryStore } from '../store/store.js'
 import { createBearerAuth } from './auth.js'
+import type { DiffLinks } from './links.js'
 
 export interface DiffsPluginOptions {
   store: DeliveryStore
@@ -18,6 +19,8 @@ export interface DiffsPluginOptions {
   mirrors: MirrorCache
   engine?: DiffEngine
   limits?: PushDiffLimits
+  /** Signed links open one page without a bearer token. */
+  links?: DiffLinks
   /** Push diffs kept in memory (default 32). A push's diff never changes, so no expiry. */
   cacheSize?: number
 }
@@ -72,8 +75,11 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
     }
   })
 
-  app.get<{ Params: { deliveryId: string } }>('/diffs/:deliveryId', { schema: { params: Params } }, async (request, reply) => {
-    const scope = authenticate(request)
+  const LinkQuery = { type: 'object', properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } } } as const
+  app.get<{ Params: { deliveryId: string }; Querystring: { exp?: string; sig?: string } }>('/diffs/:deliveryId', { schema: { params: Params, querystring: LinkQuery } }, async (request, reply) => {
+    // A valid signed link opens this one page; anything else needs a bearer token.
+    const signed = opts.links?.verify(request.params.deliveryId, request.query.exp, request.query.sig) === true
+    const scope = signed ? { tenants: undefined } : authenticate(request)
     const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
     // Several pushes in one delivery (rare: system hooks) share one page.
     const page: PushDiff = pushes.length === 1 ? pushes[0]! : {

@@ -4,6 +4,7 @@ import type { Config, RuleConfig } from '../config/schema.js'
 import type { TamerEvent } from '../events/model.js'
 import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
+import { createDiffLinks } from '../http/links.js'
 import type { ChangedFilesSource } from './changed-files.js'
 import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
 
@@ -12,10 +13,19 @@ export interface PlanSettings {
   jenkinsConfigured: boolean
   publicUrl: string
   changedFiles: ChangedFilesSource
+  /** The signed link to a push's diff page, or null when links are not configured. */
+  diffUrl(deliveryId: string): string | null
 }
 
 export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
-  return { rules: config.rules, jenkinsConfigured: config.jenkins.url !== '', publicUrl: config.jenkins.publicUrl.replace(/\/+$/, ''), changedFiles }
+  const links = createDiffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, ttlDays: config.links.ttlDays })
+  return {
+    rules: config.rules,
+    jenkinsConfigured: config.jenkins.url !== '',
+    publicUrl: config.jenkins.publicUrl.replace(/\/+$/, ''),
+    changedFiles,
+    diffUrl: (id) => links.urlFor(id),
+  }
 }
 
 /** Unique per build request, so Jenkins never folds two deliveries into one queue item (§4.4). */
@@ -23,15 +33,22 @@ export function deliveryParam(deliveryId: string, eventIndex: number): string {
   return eventIndex === 0 ? deliveryId : `${deliveryId}.${eventIndex}`
 }
 
-export function buildParameters(d: StoredDelivery, e: TamerEvent, eventIndex: number, rule: RuleConfig, publicUrl: string): Record<string, string> {
+export function buildParameters(
+  d: StoredDelivery,
+  e: TamerEvent,
+  eventIndex: number,
+  rule: RuleConfig,
+  publicUrl: string,
+  diffUrl: string | null = null,
+): Record<string, string> {
   const sha = e.kind === 'push' ? e.after : (e.source.sha ?? '')
   return {
     REPO_URL: e.kind === 'pull_request' && e.source.cloneUrl ? e.source.cloneUrl : (e.repository.cloneUrl.https ?? e.repository.cloneUrl.ssh ?? ''),
     BRANCH: branchOf(e) ?? (e.kind === 'push' ? (e.tag ?? '') : ''),
     COMMIT_SHA: sha,
     PROVIDER: e.provider,
-    // DIFF_URL stays empty until the notebook diff pages exist.
-    DIFF_URL: '',
+    // A signed link, so the build page, mails and chat open it without a token.
+    DIFF_URL: e.kind === 'push' && !e.deleted ? (diffUrl ?? '') : '',
     THRESHOLDS: '{}',
     ...rule.parameters,
     // Never from a rule: these make the build findable and its report verifiable.
@@ -68,7 +85,7 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
       template: v.template ?? null,
       tenant: d.tenant,
       repository: d.repository,
-      parameters: buildParameters(d, event, v.eventIndex, rule, s.publicUrl),
+      parameters: buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id)),
       state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
       acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,
     })

@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js'
 import type { PushEvent } from '../../src/events/model.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { createLogger } from '../../src/logging.js'
+import { createDiffLinks } from '../../src/http/links.js'
 import { DIFF_PAGE_CSP } from '../../src/notebooks/render.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import type { DeliveryStore } from '../../src/store/store.js'
@@ -15,6 +16,7 @@ import { SECRETS, testConfig } from '../support/app.js'
 import { gitAvailable, makeRepo } from '../git/repo.js'
 
 const SCOPED = 'other-tenant-token-01'
+const LINK_SECRET = 'link-secret-for-tests'
 const auth = (token = SECRETS.api) => ({ authorization: `Bearer ${token}` })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
@@ -52,7 +54,11 @@ if (!(await gitAvailable())) {
     await repo.push('main')
 
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const config = testConfig({ api: { tokens: [SECRETS.api, { token: SCOPED, tenants: ['other'] }] } })
+    const config = testConfig({
+      api: { tokens: [SECRETS.api, { token: SCOPED, tenants: ['other'] }] },
+      links: { secret: LINK_SECRET, ttlDays: 30 },
+      jenkins: { publicUrl: 'https://tamer.example.com/' },
+    })
     const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] }) })
     t.teardown(async () => {
       await app.close()
@@ -91,6 +97,25 @@ if (!(await gitAvailable())) {
       t.equal(other.json().code, 'TAMER_NOT_FOUND')
     }
     t.equal((await app.inject({ method: 'GET', url: '/api/diffs/nope', headers: auth() })).statusCode, 404)
+
+    // A signed link (DIFF_URL, mails) opens that one page without a token, until it expires.
+    const links = createDiffLinks({ secret: LINK_SECRET, publicUrl: 'https://tamer.example.com', ttlDays: 30 })
+    const link = new URL(links.urlFor(id)!)
+    t.equal(link.origin + link.pathname, `https://tamer.example.com/diffs/${id}`)
+    const opened = await app.inject({ method: 'GET', url: link.pathname + link.search })
+    t.equal(opened.statusCode, 200, 'signed link opens the page')
+    t.equal(opened.headers['content-security-policy'], DIFF_PAGE_CSP)
+    const sig = link.searchParams.get('sig')!
+    const exp = link.searchParams.get('exp')!
+    const tampered = `${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`
+    t.equal((await app.inject({ method: 'GET', url: `${link.pathname}?exp=${exp}&sig=${tampered}` })).statusCode, 401, 'a changed signature does not')
+    t.equal((await app.inject({ method: 'GET', url: `${link.pathname}?exp=${Number(exp) + 1}&sig=${sig}` })).statusCode, 401, 'nor a later expiry')
+    const other = await record(store, { before: c1, after: c2 })
+    t.equal((await app.inject({ method: 'GET', url: `/diffs/${other}${link.search}` })).statusCode, 401, 'nor another delivery')
+    const expired = createDiffLinks({ secret: LINK_SECRET, publicUrl: 'https://tamer.example.com', ttlDays: 1, now: () => Date.now() - 2 * 86_400_000 })
+    const old = new URL(expired.urlFor(id)!)
+    t.equal((await app.inject({ method: 'GET', url: old.pathname + old.search })).statusCode, 401, 'nor an expired link')
+    t.equal((await app.inject({ method: 'GET', url: `/api/diffs/${id}${link.search}` })).statusCode, 401, 'the JSON API still needs a token')
     const ping = await record(store, { before: c1, after: c2 }, 'default', 'ping')
     t.match((await app.inject({ method: 'GET', url: `/api/diffs/${ping}`, headers: auth() })).json(), { statusCode: 404, code: 'TAMER_NOT_A_PUSH' })
 
