@@ -108,7 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthPlugin, { store })
   const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
   const links = createDiffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, ttlDays: config.links.ttlDays, now: () => now().getTime() })
-  await app.register(diffsPlugin, { store, tokens: config.api.tokens, mirrors, engine: deps.diffEngine, links })
+  const limits = { maxNotebookBytes: config.diffs.maxNotebookBytes, maxFiles: config.diffs.maxFiles }
+  await app.register(diffsPlugin, { store, tokens: config.api.tokens, mirrors, engine: deps.diffEngine, links, limits })
   if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens })
   if (pipeline) {
     await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })

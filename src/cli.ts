@@ -16,7 +16,7 @@ import { createNotifier } from './notify/notifier.js'
 import { pushDiffSummary } from './notify/notebook-summary.js'
 import { wakeOnFinish } from './notify/wake.js'
 import { MirrorCache } from './git/mirror.js'
-import { nativeEngine } from './nbdime/engine.js'
+import { createDiffEngine, nativeEngine } from './nbdime/engine.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
@@ -45,10 +45,13 @@ async function serve(configFile: string | undefined): Promise<void> {
     maxBatch: config.store.sqlite.maxBatch,
   })
   const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
-  const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(mirrors, nativeEngine) })
+  const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs })
+  if (notice) logger.warn(notice)
+  logger.info({ engine: diffEngine === nativeEngine ? 'native' : 'nbdime' }, 'notebook diff engine')
+  const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(mirrors, diffEngine) })
   const pipeline = createPipeline({ config, store: wakeOnFinish(store, () => notifier.wake()), logger })
   if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
-  const app = await buildApp({ config, store, logger, pipeline, mirrors, notifier })
+  const app = await buildApp({ config, store, logger, pipeline, mirrors, notifier, diffEngine })
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down')
     await app.close()

@@ -133,6 +133,20 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
+    /** Notebook-aware diffs of pushes. */
+    diffs: Type.Object(
+      {
+        /** native: in-process (default); nbdime: the installed nbdiff, native when it is absent. */
+        engine: Type.Union([Type.Literal('native'), Type.Literal('nbdime')], { default: 'native' }),
+        nbdiffPath: Type.String({ minLength: 1, default: 'nbdiff' }),
+        nbdiffTimeoutMs: Type.Integer({ minimum: 1000, default: 120_000 }),
+        /** Notebooks larger than this are summarized, not diffed. */
+        maxNotebookBytes: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024 }),
+        /** Files beyond this many in one push are listed, not diffed. */
+        maxFiles: Type.Integer({ minimum: 1, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Signed links to diff pages (DIFF_URL, mails, chat): opened without a bearer token until they expire. */
     links: Type.Object(
       {

@@ -29,6 +29,8 @@ t.test('embedded defaults run with zero setup', async (t) => {
   t.same(c.providers.github.secrets, [])
   t.same(c.api.tokens, [])
   t.equal(c.server.maxBodyBytes, 25 * 1024 * 1024)
+  t.equal(c.diffs.engine, 'native')
+  t.equal(c.links.secret, '', 'no signed links until a secret is set')
 })
 
 t.test('file, then env; env lists are comma-separated for rotation', async (t) => {
@@ -42,8 +44,12 @@ t.test('file, then env; env lists are comma-separated for rotation', async (t) =
       TAMER_GITLAB_TOKEN: 'gl',
       TAMER_BITBUCKET_SECRET: 'bb',
       TAMER_API_TOKEN: 'api-token-1234',
+      TAMER_LINK_SECRET: 'links',
+      TAMER_DIFF_ENGINE: 'nbdime',
     },
   })
+  t.equal(c.links.secret, 'links')
+  t.equal(c.diffs.engine, 'nbdime')
   t.equal(c.server.port, 9000)
   t.equal(c.server.logLevel, 'debug')
   t.equal(c.server.host, '127.0.0.1')
@@ -65,6 +71,7 @@ t.test('errors name the bad key and what is wrong', async (t) => {
     ['providers:\n  gitea: {}\n', {}, /providers\.gitea: unknown key/],
     ['tenants:\n  - name: "bad name"\n    repositories: ["*"]\n', {}, /tenants\.0\.name: must match pattern/],
     ['{}', { TAMER_PORT: 'eighty' }, /TAMER_PORT: must be a whole number/],
+    ['{}', { TAMER_DIFF_ENGINE: 'difflib' }, /diffs\.engine: must be one of the allowed values \("native", "nbdime"\)/],
     ['server: [\n', {}, /TAMER_CONFIG: .* is not valid YAML/],
   ]
   for (const [yaml, env, message] of cases) {
