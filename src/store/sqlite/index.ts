@@ -15,6 +15,7 @@ import { migrate } from './migrations.js'
 import type { NotificationStore } from '../notifications.js'
 import { createNotificationReads } from './notification-reads.js'
 import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
+import { toDeliveryRow } from './delivery-row.js'
 import type { WriterOptions, WriterReply, WriterRequest } from './writer.js'
 
 export interface SqliteStoreOptions {
@@ -131,7 +132,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     opsTurn = true
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
-    send({ type: 'batch', items: batch.map((p) => p.delivery) }, (reply) => {
+    send({ type: 'batch', items: batch.map((p) => toDeliveryRow(p.delivery)) }, (reply) => {
       if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
       else {
         const err = new Error(reply.type === 'failed' ? reply.message : 'unexpected writer reply')

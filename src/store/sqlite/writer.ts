@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
-import type { NewDelivery, RecordResult } from '../store.js'
+import type { RecordResult } from '../store.js'
+import type { DeliveryRow } from './delivery-row.js'
 import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
 import { createNotificationWrites, isNotificationWrite, type NotificationWriteOp, type NotificationWriteResult } from './notification-writes.js'
 
 export type WriterRequest =
-  | { type: 'batch'; items: NewDelivery[] }
+  | { type: 'batch'; items: DeliveryRow[] }
   /** Build bookkeeping, group-committed like deliveries: one transaction for the whole list. */
   | { type: 'ops'; ops: (BuildWriteOp | NotificationWriteOp)[] }
   | { type: 'heartbeat' }
@@ -49,7 +50,7 @@ const insert = db.prepare(
 const existing = db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
 const heartbeat = db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
 
-const commitBatch = db.transaction((items: NewDelivery[]): RecordResult[] =>
+const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
   items.map((d) => {
     const row = insert.get({
       id: randomUUID(),
@@ -60,10 +61,10 @@ const commitBatch = db.transaction((items: NewDelivery[]): RecordResult[] =>
       tenant: d.tenant,
       repository: d.repository,
       status: d.status,
-      headers: JSON.stringify(d.headers),
+      headers: d.headers,
       // Structured clone turns Buffers into plain Uint8Arrays.
       body: Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength),
-      normalized: JSON.stringify(d.normalized),
+      normalized: d.normalized,
       receivedAt: d.receivedAt,
     }) as { id: string } | undefined
     return row ? { id: row.id, duplicate: false } : { id: existing.get(d.provider, d.dedupeKey) as string, duplicate: true }
