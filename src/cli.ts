@@ -7,6 +7,7 @@ import { loadConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
 import { openSqliteStore } from './store/sqlite/index.js'
+import { gitChangedFiles } from './pipeline/changed-files.js'
 import { createPipeline } from './pipeline/index.js'
 import { jobsSync, rulesTest } from './pipeline/commands.js'
 import { runDiffCommand, runGitDiffDriver } from './nbdime/diff-command.js'
@@ -49,7 +50,7 @@ async function serve(configFile: string | undefined): Promise<void> {
   if (notice) logger.warn(notice)
   logger.info({ engine: diffEngine === nativeEngine ? 'native' : 'nbdime' }, 'notebook diff engine')
   const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(mirrors, diffEngine) })
-  const pipeline = createPipeline({ config, store: wakeOnFinish(store, () => notifier.wake()), logger })
+  const pipeline = createPipeline({ config, store: wakeOnFinish(store, () => notifier.wake()), logger, changedFiles: gitChangedFiles(mirrors, logger) })
   if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
   const app = await buildApp({ config, store, logger, pipeline, mirrors, notifier, diffEngine })
   const shutdown = async (signal: string) => {
@@ -119,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ env: process.env, file: values.config })
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
-        return await rulesTest(config, store, positionals[2], (s) => process.stdout.write(s))
+        const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
+        return await rulesTest(config, store, positionals[2], (s) => process.stdout.write(s), gitChangedFiles(mirrors))
       } finally {
         await store.close()
       }

@@ -31,13 +31,8 @@ export interface PushDiffRequest {
 
 const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\n(?:[\s\S]*\n)?oid sha256:([0-9a-f]{64})\nsize (\d+)\n/
 
-export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: PushDiffRequest): Promise<PushDiff> {
-  const notes: string[] = []
-  const result = (base: string, files: FileDiff[]): PushDiff => ({ repository: req.repository, ref: req.ref, base, head: req.after, files, notes })
-  if (isZero(req.after)) {
-    notes.push('The ref was deleted by this push: nothing to diff.')
-    return result(req.before, [])
-  }
+/** The commit a push is compared with: `before`, or for a new ref its fork point with the default branch. */
+async function pushBase(mirrors: MirrorCache, req: Pick<PushDiffRequest, 'cloneUrl' | 'before' | 'after' | 'defaultBranch'>, notes: string[]) {
   const mirror = await mirrors.ensure(req.cloneUrl, isZero(req.before) ? [req.after] : [req.before, req.after])
   const git = mirror.git
   let base = req.before
@@ -51,6 +46,29 @@ export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: Pu
       notes.push('New ref with no merge-base with the default branch: every file is shown as added.')
     }
   }
+  return { git, base }
+}
+
+/** The paths a push changed (renames give both names), for routing rules' path globs. */
+export async function changedPathsOfPush(mirrors: MirrorCache, req: Pick<PushDiffRequest, 'cloneUrl' | 'before' | 'after' | 'defaultBranch'>): Promise<string[]> {
+  if (isZero(req.after)) return []
+  const { git, base } = await pushBase(mirrors, req, [])
+  const paths = new Set<string>()
+  for (const f of await changedFiles(git, base, req.after)) {
+    paths.add(f.path)
+    if (f.oldPath) paths.add(f.oldPath)
+  }
+  return [...paths]
+}
+
+export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: PushDiffRequest): Promise<PushDiff> {
+  const notes: string[] = []
+  const result = (base: string, files: FileDiff[]): PushDiff => ({ repository: req.repository, ref: req.ref, base, head: req.after, files, notes })
+  if (isZero(req.after)) {
+    notes.push('The ref was deleted by this push: nothing to diff.')
+    return result(req.before, [])
+  }
+  const { git, base } = await pushBase(mirrors, req, notes)
   const limits = { maxNotebookBytes: 20 * 2 ** 20, maxTextDiffBytes: 256 * 1024, maxFiles: 300, ...req.limits }
   const changed = await changedFiles(git, base, req.after)
   const files: FileDiff[] = []

@@ -1,7 +1,10 @@
 // Where a rule's path globs get the changed files when the host sent no list
-// (filesKnown: false). The git module plugs in here; until it exists, the
-// answer is "unknown" and rules say that their path condition was not evaluated.
+// (filesKnown: false): from git. Without a source (or when git fails) the answer is
+// "unknown" and rules say that their path condition was not evaluated.
+import type { Logger } from 'pino'
 import type { PushEvent } from '../events/model.js'
+import type { MirrorCache } from '../git/mirror.js'
+import { changedPathsOfPush } from '../git/push-diff.js'
 
 export interface ChangedFilesSource {
   /** The files changed between event.before and event.after, or null when they cannot be known (yet). */
@@ -19,4 +22,21 @@ export function filesFromCommits(event: PushEvent): string[] {
   const out = new Set<string>()
   for (const c of event.commits) for (const f of [...c.added, ...c.modified, ...c.removed]) out.add(f)
   return [...out]
+}
+
+/** Changed files from the repository itself (a bare mirror), for hosts that send no lists. */
+export function gitChangedFiles(mirrors: MirrorCache, logger?: Logger): ChangedFilesSource {
+  return {
+    async changedFiles(event) {
+      const cloneUrl = event.repository.cloneUrl.https ?? event.repository.cloneUrl.ssh
+      if (!cloneUrl) return null
+      try {
+        return await changedPathsOfPush(mirrors, { cloneUrl, before: event.before, after: event.after, defaultBranch: event.repository.defaultBranch })
+      } catch (err) {
+        // Unknown, not empty: the rule then matches and says its path condition was not evaluated.
+        logger?.warn({ repository: event.repository.fullName, err: (err as Error).message }, 'changed files not known from git')
+        return null
+      }
+    },
+  }
 }
