@@ -33,7 +33,7 @@ async function main() {
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_r, body, done) => done(null, body))
     app.post('/hooks/github', async (_req, reply) => reply.code(202).send({ id: randomUUID() }))
   } else {
-    store = mode === 'durable' ? openSqliteStore({ file: join(dir, 'tamer.db'), synchronous: 'FULL' }) : nullStore()
+    store = mode === 'durable' ? openSqliteStore({ file: join(dir, 'tamer.db'), synchronous: (process.env.BENCH_SYNC as 'FULL' | 'NORMAL') ?? 'FULL' }) : nullStore()
     app = await buildApp({ config, store })
   }
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -1,4 +1,5 @@
 // npm run bench:intake — durable intake vs (a) the same route without storage and (b) a bare route.
+// BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS size the runs; BENCH_SYNC=NORMAL shows what the fsync costs.
 // Each server runs in its own process; autocannon drives it from this one.
 import { fork, type ChildProcess } from 'node:child_process'
 import { createHmac, randomUUID } from 'node:crypto'
@@ -7,7 +8,7 @@ import autocannon from 'autocannon'
 import { githubPush } from '../test/support/payloads.js'
 
 const SECRET = 'bench-secret'
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 
 /** A push of about 8.5 KB, like the corpus push: several commits with file lists. */
@@ -66,23 +67,34 @@ async function load(url: string, body: Buffer, overallRate?: number) {
   }
 }
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+
+function median<T>(xs: T[], key: (x: T) => number): T {
+  return [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]!
+}
+
 async function main() {
   const body = pushBody()
-  console.log(`push body: ${body.length} bytes; ${DURATION}s per run, ${CONNECTIONS} connections`)
+  console.log(`push body: ${body.length} bytes; ${ROUNDS} rounds of ${DURATION}s per mode, ${CONNECTIONS} connections`)
+  const modes = ['bare', 'nostore', 'durable'] as const
+  const servers = Object.fromEntries(await Promise.all(modes.map(async (m) => [m, await start(m)] as const)))
+  for (const m of modes) await load(servers[m]!.url, body).catch(() => undefined) // warm-up, discarded
+  // The modes take turns, round after round, so a slower minute of this shared machine
+  // weighs on all of them alike; each mode's median round is reported.
+  const runs: Record<string, Awaited<ReturnType<typeof load>>[]> = { bare: [], nostore: [], durable: [] }
+  for (let round = 0; round < ROUNDS; round++) for (const m of modes) runs[m]!.push(await load(servers[m]!.url, body))
   const rows: Record<string, Awaited<ReturnType<typeof load>>> = {}
-  for (const mode of ['bare', 'nostore', 'durable']) {
-    const { child, url } = await start(mode)
-    await load(url, body).catch(() => undefined) // warm-up, discarded
-    rows[mode] = await load(url, body)
-    if (mode === 'durable') {
-      const before = await ask<{ stored: number }>(child, 'count')
-      rows['durable @1000/s'] = await load(url, body, 1000)
-      const after = await ask<{ stored: number }>(child, 'count')
-      const expected = rows['durable @1000/s'].total - rows['durable @1000/s'].non2xx
-      console.log(`stored during the 1,000/s run: ${after.stored - before.stored} of ${expected} acknowledged`)
-    }
-    child.send('stop')
-  }
+  for (const m of modes) rows[m] = median(runs[m]!, (r) => r.rps)
+  const ratios = runs.durable!.map((r, i) => r.rps / runs.nostore![i]!.rps)
+
+  const durable = servers.durable!
+  const before = await ask<{ stored: number }>(durable.child, 'count')
+  rows['durable @1000/s'] = await load(durable.url, body, 1000)
+  const after = await ask<{ stored: number }>(durable.child, 'count')
+  const fixed = rows['durable @1000/s']!
+  console.log(`stored during the 1,000/s run: ${after.stored - before.stored} (${fixed.total} answered, ${fixed.non2xx} non-2xx)`)
+  for (const m of modes) servers[m]!.child.send('stop')
+
   const ceiling = rows.nostore!.rps
   console.log('\nmode                    deliveries/s   p50 ms   p99 ms   non-2xx   vs (a) verify+parse')
   const names: Record<string, string> = { bare: '(b) bare 202', nostore: '(a) verify+parse+202', durable: 'durable (FULL, group)', 'durable @1000/s': 'durable at 1,000/s' }
@@ -90,8 +102,8 @@ async function main() {
     console.log(
       `${names[mode]!.padEnd(24)}${r.rps.toFixed(0).padStart(12)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.non2xx + r.errors).padStart(10)}${(r.rps / ceiling).toFixed(2).padStart(12)}`,
     )
-  const ratio = rows.durable!.rps / ceiling
-  console.log(`\ndurable / (a) = ${(ratio * 100).toFixed(0)} % (target >= 70 %); p99 at 1,000/s = ${rows['durable @1000/s']!.p99} ms (target < 25 ms)`)
+  console.log(`\ndurable / (a) per round: ${ratios.map((x) => `${(x * 100).toFixed(0)} %`).join(', ')}; median ${(median(ratios, (x) => x) * 100).toFixed(0)} % (target >= 70 %)`)
+  console.log(`p99 at 1,000/s = ${fixed.p99} ms (target < 25 ms)`)
 }
 
 void main()
