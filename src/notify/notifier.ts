@@ -12,6 +12,7 @@ import { noNotebookSummary, type NotebookSummarySource } from './notebook-summar
 import { sendNotification, type SenderDeps } from './outbox.js'
 import { planBuild, type PlannerDeps } from './planner.js'
 import { configuredSecrets } from './secrets.js'
+import { serialPasses } from '../pipeline/passes.js'
 
 export type NotifyingStore = TamerStore & NotificationStore
 
@@ -54,8 +55,6 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 10_000)
 
   let timer: unknown = null
-  let passing: Promise<number> | null = null
-  let again = false
   let stopped = false
 
   async function pass(): Promise<number> {
@@ -77,22 +76,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     return done
   }
 
-  function runPass(): Promise<number> {
-    if (passing) {
-      again = true
-      return passing
-    }
-    passing = pass()
-      .catch((err: unknown) => (logger?.error({ err }, 'notifier pass failed'), 0))
-      .finally(() => {
-        passing = null
-        if (again && !stopped) {
-          again = false
-          void runPass()
-        }
-      })
-    return passing
-  }
+  const passes = serialPasses(pass, (err) => logger?.error({ err }, 'notifier pass failed'), () => stopped)
+  const runPass = passes.run
 
   function wake(): void {
     if (!stopped) void runPass()
@@ -108,8 +93,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     wake,
     async drain() {
       for (let round = 0; round < 1000; round++) {
-        if (passing) await passing
-        if ((await runPass()) === 0 && !passing) return
+        await passes.current()
+        if ((await runPass()) === 0 && !passes.current()) return
       }
       throw new Error('notifier did not settle')
     },
@@ -123,7 +108,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       stopped = true
       if (timer !== null) timers.clear(timer)
       timer = null
-      if (passing) await passing
+      await passes.current()
       if (!deps.channels) closeChannels(channels)
     },
   }

@@ -11,6 +11,7 @@ import type { StoredDelivery } from '../store/store.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type StepDeps } from './steps.js'
+import { serialPasses } from './passes.js'
 
 export interface Timers {
   set(fn: () => void, ms: number): unknown
@@ -84,8 +85,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const busy = new Set<string>()
   const running = new Set<Promise<void>>()
   let timer: unknown = null
-  let passing: Promise<number> | null = null
-  let again = false
   let stopped = false
 
   const launch = (key: string, work: () => Promise<void>) => {
@@ -143,23 +142,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return launched
   }
 
-  /** One pass at a time; a wake during a pass asks for another one after it. */
-  function runPass(): Promise<number> {
-    if (passing) {
-      again = true
-      return passing
-    }
-    passing = pass()
-      .catch((err: unknown) => (logger?.error({ err }, 'pipeline pass failed'), 0))
-      .finally(() => {
-        passing = null
-        if (again && !stopped) {
-          again = false
-          void runPass()
-        }
-      })
-    return passing
-  }
+  const passes = serialPasses(pass, (err) => logger?.error({ err }, 'pipeline pass failed'), () => stopped)
+  const runPass = passes.run
 
   const coalesceMs = deps.wakeCoalesceMs ?? (deps.timers ? 0 : 10)
   let wakeScheduled = false
@@ -181,13 +165,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     wake,
     async drain() {
       for (let round = 0; round < 1000; round++) {
-        if (passing) await passing
+        await passes.current()
         if (running.size > 0) {
           await Promise.all([...running])
           continue
         }
         const launched = await runPass()
-        if (launched === 0 && running.size === 0 && !passing) return
+        if (launched === 0 && running.size === 0 && !passes.current()) return
       }
       throw new Error('pipeline did not settle')
     },
@@ -215,7 +199,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       stopped = true
       if (timer !== null) timers.clear(timer)
       timer = null
-      if (passing) await passing
+      await passes.current()
       await Promise.all([...running])
     },
   }
