@@ -4,17 +4,11 @@ import type { ApiTokenConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
 import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
-import { createBearerAuth, type TokenScope } from './auth.js'
+import { pageOf, requireBearer, type TokenScope } from './auth.js'
 
 export interface ApiPluginOptions {
   store: DeliveryStore
   tokens: readonly ApiTokenConfig[]
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    scope?: TokenScope
-  }
 }
 
 const ListQuery = {
@@ -57,10 +51,7 @@ function inScope(scope: TokenScope | undefined, tenant: string): boolean {
 }
 
 export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts) => {
-  const authenticate = createBearerAuth(opts.tokens)
-  app.addHook('onRequest', async (request) => {
-    request.scope = authenticate(request)
-  })
+  app.addHook('onRequest', requireBearer(opts.tokens))
 
   app.get<{ Querystring: ListQueryType }>(
     '/api/deliveries',
@@ -75,11 +66,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
         before: q.cursor,
         limit: q.limit + 1,
       })
-      const page = items.slice(0, q.limit)
-      return {
-        items: page.map(summary),
-        nextCursor: items.length > q.limit ? page[page.length - 1]!.seq : null,
-      }
+      return pageOf(items, q.limit, summary)
     },
   )
 

@@ -4,6 +4,13 @@ import type { ApiTokenConfig } from '../config/schema.js'
 import { UnauthorizedError } from '../errors.js'
 import { tokenMatches } from '../providers/signatures.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by requireBearer: which tenants this request may see. */
+    scope?: TokenScope
+  }
+}
+
 export interface TokenScope {
   /** Undefined: every tenant. */
   tenants: readonly string[] | undefined
@@ -21,4 +28,21 @@ export function createBearerAuth(tokens: readonly ApiTokenConfig[]) {
     if (!scope) throw new UnauthorizedError()
     return scope
   }
+}
+
+/** An onRequest hook: every route of the plugin needs a bearer token; its scope lands on the request. */
+export function requireBearer(tokens: readonly ApiTokenConfig[]) {
+  const authenticate = createBearerAuth(tokens)
+  return async (request: FastifyRequest): Promise<void> => {
+    request.scope = authenticate(request)
+  }
+}
+
+/**
+ * One page of a newest-first list fetched with limit + 1 rows: the extra row only says that
+ * there is more, and the cursor is the last shown row's seq.
+ */
+export function pageOf<T extends { seq: number }, U>(rows: T[], limit: number, view: (row: T) => U) {
+  const page = rows.slice(0, limit)
+  return { items: page.map(view), nextCursor: rows.length > limit ? page[page.length - 1]!.seq : null }
 }

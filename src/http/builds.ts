@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
 import type { BuildRecord, BuildState, BuildStore } from '../store/builds.js'
-import { createBearerAuth } from './auth.js'
+import { pageOf, requireBearer } from './auth.js'
 
 export interface BuildsPluginOptions {
   store: BuildStore
@@ -60,10 +60,7 @@ function summary(b: BuildRecord) {
 }
 
 export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app, opts) => {
-  const authenticate = createBearerAuth(opts.tokens)
-  app.addHook('onRequest', async (request) => {
-    request.scope = authenticate(request)
-  })
+  app.addHook('onRequest', requireBearer(opts.tokens))
 
   app.get<{ Querystring: ListQueryType }>('/api/builds', { schema: { querystring: ListQuery } }, async (request) => {
     const q = request.query
@@ -75,8 +72,7 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
       before: q.cursor,
       limit: q.limit + 1,
     })
-    const page = items.slice(0, q.limit)
-    return { items: page.map(summary), nextCursor: items.length > q.limit ? page[page.length - 1]!.seq : null }
+    return pageOf(items, q.limit, summary)
   })
 
   app.get<{ Params: { id: string } }>(

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { NotFoundError, NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
 import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
-import { createBearerAuth } from './auth.js'
+import { pageOf, requireBearer } from './auth.js'
 
 export interface NotificationsPluginOptions {
   store: NotificationStore
@@ -54,10 +54,7 @@ function summary(n: NotificationRecord) {
 }
 
 export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions> = async (app, opts) => {
-  const authenticate = createBearerAuth(opts.tokens)
-  app.addHook('onRequest', async (request) => {
-    request.scope = authenticate(request)
-  })
+  app.addHook('onRequest', requireBearer(opts.tokens))
 
   app.get<{ Querystring: { state?: NotificationState; limit: number; cursor?: number } }>(
     '/api/notifications',
@@ -65,8 +62,7 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
     async (request) => {
       const q = request.query
       const items = await opts.store.listNotifications({ state: q.state, tenants: request.scope?.tenants, before: q.cursor, limit: q.limit + 1 })
-      const page = items.slice(0, q.limit)
-      return { items: page.map(summary), nextCursor: items.length > q.limit ? page[page.length - 1]!.seq : null }
+      return pageOf(items, q.limit, summary)
     },
   )
 
