@@ -27,7 +27,7 @@ t.test('the real nbdiff', async (t) => {
   const found = await detectNbdime()
   if (!found.available) {
     if (process.env.CI) t.fail(`nbdime is required in CI: ${found.reason}`)
-    else t.pass(`skipped: nbdime not installed: ${found.reason}`)
+    else t.skip(`nbdime not installed: ${found.reason}`, () => {})
     return
   }
   t.equal(found.version, '4.0.4', 'the release the corpus references came from')
@@ -58,7 +58,7 @@ t.test('the real nbdiff', async (t) => {
 
 t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async (t) => {
   const found = await detectNbdime()
-  if (!found.available) return void t.pass('skipped: nbdime not installed')
+  if (!found.available) return void t.skip('nbdime not installed', () => {})
   const dir = mkdtempSync(join(tmpdir(), 'tamer-stray-'))
   writeFileSync(join(dir, 'nbdime_config.json'), JSON.stringify({ Diff: { sources: false, outputs: false, metadata: false, details: false, attachments: false } }))
   const nb = (text: string) => JSON.stringify({ cells: [{ cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [{ name: 'stdout', output_type: 'stream', text }], source: 'print(x)' }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
@@ -81,7 +81,7 @@ t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async 
 
 t.test('bad input and timeouts are errors, not hangs', async (t) => {
   const found = await detectNbdime()
-  if (!found.available) return void t.pass('skipped: nbdime not installed')
+  if (!found.available) return void t.skip('nbdime not installed', () => {})
   const ok = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
   await t.rejects(nbdimeDiff(ok, '{"cells": [', {}), { code: 'TAMER_NBDIME_FAILED', exitCode: 1, detail: /NotJSONError/ })
   await t.rejects(nbdimeDiff(ok, ok, {}, { timeoutMs: 1 }), { code: 'TAMER_NBDIME_FAILED', message: /timed out/ })
