@@ -57,6 +57,13 @@ export function buildParameters(
   }
 }
 
+/** The event a build is for, whichever delivery carried it (see PlannedBuild.eventKey). */
+export function eventKey(e: TamerEvent): string | null {
+  const repo = `${e.provider}|${e.repository.fullName}`
+  if (e.kind === 'push') return `${repo}|${e.ref}|${e.before}|${e.after}`
+  return e.source.sha ? `${repo}|pr/${e.number}|${e.action}|${e.source.sha}` : null
+}
+
 export interface RoutedDelivery {
   plan: DeliveryPlan
   verdicts: RuleVerdict[]
@@ -87,6 +94,7 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
       repository: d.repository,
       parameters: buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id)),
       state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
+      eventKey: eventKey(event),
       acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,
     })
   }

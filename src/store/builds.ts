@@ -44,6 +44,11 @@ export interface PlannedBuild {
   repository: string | null
   parameters: Record<string, string>
   state: 'pending' | 'not-triggered'
+  /**
+   * What the build is for, independent of the delivery that carried it (provider, repository,
+   * ref or PR, commit): a second delivery of the same event starts no second build of a job.
+   */
+  eventKey: string | null
   /** epoch ms the delivery was accepted (for the dispatch latency) */
   acceptedAt: number
 }
@@ -92,7 +97,8 @@ export type BuildPatch = Partial<
   >
 >
 
-export type DispatchOutcome = 'triggered' | 'recorded' | 'no rule matched'
+/** 'already planned by another delivery': the same event came twice (e.g. a repo hook and an org hook). */
+export type DispatchOutcome = 'triggered' | 'recorded' | 'no rule matched' | 'already planned by another delivery'
 
 export interface DeliveryPlan {
   deliveryId: string

@@ -3,6 +3,8 @@
 import t, { type Test } from 'tap'
 import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
 import { apiAuth, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
+import { githubPush } from '../support/payloads.js'
+import { signedGitHub } from '../support/sign.js'
 
 const JOB = 'ds/churn-model/main'
 const triggers = (h: PipelineHarness) => h.jenkins.state.requests.filter((r) => r.path.includes('/buildWithParameters'))
@@ -108,8 +110,9 @@ t.test('a duplicate delivery never triggers twice; two quick pushes give two bui
   const dup = await h.push({}, 'host-delivery-1')
   t.equal(a.statusCode, 202)
   t.equal(dup.statusCode, 200, 'intake answers the duplicate as such')
-  // the same commit pushed again (e.g. a re-run) is a different delivery
-  await h.push({}, 'host-delivery-2')
+  // the same commit pushed again onto another base (a reset, then a push) is a different event
+  // whose Jenkins parameters differ only in DELIVERY_ID
+  await h.push({ before: '1'.repeat(40) }, 'host-delivery-2')
   await h.drain()
   h.advance(5_000)
   await h.drain()
@@ -117,4 +120,24 @@ t.test('a duplicate delivery never triggers twice; two quick pushes give two bui
   t.equal(builds.length, 2)
   t.same(builds.map((b) => b.buildNumber), [1, 2], 'identical parameters except DELIVERY_ID: not merged by Jenkins')
   t.equal(triggers(h).length, 2)
+})
+
+t.test('the same push from a repo hook and an org hook: two deliveries, one build', async (t) => {
+  const h = await startPipelineApp(t)
+  const payload = githubPush()
+  const ids: string[] = []
+  for (const hookId of ['1001', '2002']) {
+    // One GUID per event, shared by every hook (webhook-auth.md §2.2).
+    const d = signedGitHub('push', payload, { delivery: 'one-event-guid', hookId })
+    const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+    t.equal(res.statusCode, 202, `hook ${hookId}: its own delivery`)
+    ids.push(res.json().id)
+  }
+  await h.drain()
+  const builds = await h.builds()
+  t.equal(builds.length, 1, 'one build')
+  t.equal(builds[0]!.deliveryId, ids[0])
+  t.equal(triggers(h).length, 1, 'one buildWithParameters')
+  t.equal((await h.store.getDispatch(ids[1]!))?.outcome, 'already planned by another delivery')
+  t.equal((await h.store.getDelivery(ids[1]!))?.status, 'processed')
 })

@@ -27,6 +27,7 @@ interface Row {
   next_attempt_at: number | null
   last_error: string | null
   accepted_at: number
+  event_key: string | null
   triggered_at: number | null
   created_at: string
   updated_at: string
@@ -58,6 +59,7 @@ function toBuild(r: Row): BuildRecord {
     nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error,
     acceptedAt: r.accepted_at,
+    eventKey: r.event_key,
     triggeredAt: r.triggered_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -31,16 +31,18 @@ const JSON_COLUMNS = new Set<keyof BuildPatch>(['tests', 'callback'])
 
 export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWriteResult {
   const insertBuild = db.prepare(
-    `INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters, delivery_param,
-       state, accepted_at, created_at, updated_at)
+    // OR IGNORE: the same delivery planned again, or the same event already planned for this
+    // job by another delivery (its event_key), both mean "already there".
+    `INSERT OR IGNORE INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters, delivery_param,
+       state, event_key, accepted_at, created_at, updated_at)
      VALUES (@id, @deliveryId, @eventIndex, @rule, @job, @template, @tenant, @repository, @parameters, @deliveryParam,
-       @state, @acceptedAt, @at, @at)
-     ON CONFLICT (delivery_id, event_index, job) DO NOTHING`,
+       @state, @eventKey, @acceptedAt, @at, @at)`,
   )
   const insertDispatch = db.prepare(
     `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (delivery_id) DO NOTHING`,
   )
+  const setOutcome = db.prepare('UPDATE dispatches SET outcome = ? WHERE delivery_id = ?')
   const markProcessed = db.prepare(`UPDATE deliveries SET status = 'processed', updated_at = ? WHERE id = ? AND status = 'pending'`)
   const idsOf = db.prepare('SELECT id FROM builds WHERE delivery_id = ? ORDER BY seq').pluck()
   const updates = new Map<string, ReturnType<Database['prepare']>>()
@@ -50,8 +52,9 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
       const { plan, at } = op
       // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
       if (insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at).changes > 0) {
+        let inserted = 0
         for (const b of plan.builds) {
-          insertBuild.run({
+          inserted += insertBuild.run({
             id: randomUUID(),
             deliveryId: b.deliveryId,
             eventIndex: b.eventIndex,
@@ -63,10 +66,12 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
             parameters: JSON.stringify(b.parameters),
             deliveryParam: b.parameters.DELIVERY_ID ?? '',
             state: b.state,
+            eventKey: b.eventKey,
             acceptedAt: b.acceptedAt,
             at,
-          })
+          }).changes
         }
+        if (plan.builds.length > 0 && inserted === 0) setOutcome.run('already planned by another delivery', plan.deliveryId)
       }
       markProcessed.run(at, plan.deliveryId)
       return idsOf.all(plan.deliveryId) as string[]

@@ -118,6 +118,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX notifications_tenant_seq ON notifications (tenant, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'builds-event-key',
+    // A repo hook and an org hook both deliver the same push (two deliveries, one event):
+    // one job is started once per event, whichever delivery came first.
+    sql: `
+      ALTER TABLE builds ADD COLUMN event_key TEXT;
+      CREATE UNIQUE INDEX builds_job_event_key ON builds (job, event_key) WHERE event_key IS NOT NULL;
+    `,
+  },
 ]
 
 export function migrate(db: Database): number[] {
