@@ -8,7 +8,7 @@ import { createTenantResolver } from './config/tenants.js'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js'
 import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
-import { createDiffLinks } from './http/links.js'
+import { diffLinksFromConfig } from './http/links.js'
 import { MirrorCache } from './git/mirror.js'
 import type { DiffEngine } from './nbdime/engine.js'
 import { resolve } from 'node:path'
@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiPlugin, { store, tokens: config.api.tokens })
   await app.register(healthPlugin, { store })
   const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
-  const links = createDiffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, ttlDays: config.links.ttlDays, now: () => now().getTime() })
+  const links = diffLinksFromConfig(config, () => now().getTime())
   const limits = { maxNotebookBytes: config.diffs.maxNotebookBytes, maxFiles: config.diffs.maxFiles }
   await app.register(diffsPlugin, { store, tokens: config.api.tokens, mirrors, engine: deps.diffEngine, links, limits })
   if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens })

@@ -41,3 +41,11 @@ export function createDiffLinks(s: DiffLinkSettings): DiffLinks {
     },
   }
 }
+
+/** The links Tamer signs, from its config: one place decides the secret, base URL and lifetime. */
+export function diffLinksFromConfig(
+  config: { links: { secret: string; ttlDays: number }; jenkins: { publicUrl: string } },
+  now?: () => number,
+): DiffLinks {
+  return createDiffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, ttlDays: config.links.ttlDays, now })
+}

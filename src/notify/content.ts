@@ -24,8 +24,8 @@ export interface NoticeInput {
   secrets: readonly string[]
   logLines: number
   notebookSummary: string | null
-  /** Tamer's public URL, for the diff link when the build has no DIFF_URL */
-  publicUrl: string
+  /** A signed link to a delivery's diff page (null when links are not configured), for builds without DIFF_URL */
+  diffLink(deliveryId: string): string | null
 }
 
 export function eventOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): TamerEvent | null {
@@ -92,7 +92,8 @@ export function buildNotice(i: NoticeInput): Notice {
   const event = eventOf(b, i.deliveries)
   // Parsed from the whole stored tail, masked first: a metric or test name is no place for a secret either.
   const fullLog = maskSecrets(b.logTail ?? '', i.secrets)
-  const diffUrl = safeHref(b.parameters.DIFF_URL || (i.publicUrl && push ? `${i.publicUrl.replace(/\/+$/, '')}/diffs/${b.deliveryId}` : null))
+  // Only signed links: an unsigned /diffs URL would answer 401 to whoever reads the notice.
+  const diffUrl = safeHref(b.parameters.DIFF_URL || (push ? i.diffLink(b.deliveryId) : null))
   return {
     outcome: i.outcome,
     tenant: b.tenant,

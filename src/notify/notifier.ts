@@ -10,6 +10,7 @@ import type { NotificationRecord, NotificationStore } from '../store/notificatio
 import { closeChannels, createChannels, type ChannelRegistry } from './channels/index.js'
 import { noNotebookSummary, type NotebookSummarySource } from './notebook-summary.js'
 import { sendNotification, type SenderDeps } from './outbox.js'
+import { diffLinksFromConfig } from '../http/links.js'
 import { planBuild, type PlannerDeps } from './planner.js'
 import { configuredSecrets } from './secrets.js'
 import { serialPasses } from '../pipeline/passes.js'
@@ -50,7 +51,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const channels = deps.channels ?? createChannels(config.notifications, { now })
   const secrets = configuredSecrets(config)
   const n = config.notifications
-  const planner: PlannerDeps = { config, store, channels, notebookSummary: deps.notebookSummary ?? noNotebookSummary, secrets, now, logger, newId: deps.newId }
+  const links = diffLinksFromConfig(config, now)
+  const planner: PlannerDeps = { config, store, channels, notebookSummary: deps.notebookSummary ?? noNotebookSummary, links, secrets, now, logger, newId: deps.newId }
   const sender: SenderDeps = { store, channels, now, logger, secrets, retryBaseMs: n.retryBaseMs, retryMaxMs: n.retryMaxMs, maxAttempts: n.maxAttempts }
   const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 10_000)
 

@@ -14,12 +14,15 @@ import { headline } from './model.js'
 import type { NotebookSummarySource } from './notebook-summary.js'
 import { branchHistory, branchOf, classifyOutcome, threadKeyOf } from './outcome.js'
 import { matchingRules, rulePasses } from './rules.js'
+import type { DiffLinks } from '../http/links.js'
 
 export interface PlannerDeps {
   config: Config
   store: TamerStore & NotificationStore
   channels: ChannelRegistry
   notebookSummary: NotebookSummarySource
+  /** The same signed links Jenkins gets as DIFF_URL. */
+  links: DiffLinks
   secrets: readonly string[]
   now(): number
   logger?: Logger
@@ -75,7 +78,7 @@ async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: Notic
     secrets: d.secrets,
     logLines: d.config.notifications.logLines,
     notebookSummary: summary,
-    publicUrl: d.config.jenkins.publicUrl,
+    diffLink: (id) => d.links.urlFor(id),
   })
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {

@@ -152,10 +152,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (coalesceMs === 0) return void runPass()
     if (wakeScheduled) return
     wakeScheduled = true
-    setTimeout(() => {
+    timers.set(() => {
       wakeScheduled = false
       if (!stopped) void runPass()
-    }, coalesceMs).unref()
+    }, coalesceMs)
   }
 
   return {

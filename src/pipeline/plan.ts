@@ -4,7 +4,7 @@ import type { Config, RuleConfig } from '../config/schema.js'
 import type { TamerEvent } from '../events/model.js'
 import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
-import { createDiffLinks } from '../http/links.js'
+import { diffLinksFromConfig } from '../http/links.js'
 import type { ChangedFilesSource } from './changed-files.js'
 import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
 
@@ -18,7 +18,7 @@ export interface PlanSettings {
 }
 
 export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
-  const links = createDiffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, ttlDays: config.links.ttlDays })
+  const links = diffLinksFromConfig(config)
   return {
     rules: config.rules,
     jenkinsConfigured: config.jenkins.url !== '',

@@ -43,7 +43,7 @@ t.test('a failure mails the culprits and fixed recipients, threads per branch, e
   t.match(text, `${c1.slice(0, 7)} ${evil} (Grace Hopper)`, 'commit message as typed in the text part')
   t.match(text, /FAIL auc = 0\.78 \(min 0\.8, max -\)/, 'metric gate values')
   t.match(text, 'tests/test_model.py::test_auc', 'failed test name')
-  t.match(text, `Diff: https://tamer.example.com/diffs/`, 'diff link')
+  t.match(text, /Diff: https:\/\/tamer\.example\.com\/diffs\/[\w-]+\?exp=\d+&sig=[\w-]+/, 'a signed diff link')
   t.match(text, /Finished: FAILURE/, 'console tail')
   t.notMatch(html, '<script>', 'HTML in a commit message is escaped')
   t.match(html, '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;')

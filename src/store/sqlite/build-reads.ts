@@ -1,6 +1,7 @@
 // Build reads, on the main thread (WAL readers never wait for the writer).
 import type { Database } from 'better-sqlite3'
 import { ACTIVE_BUILD_STATES, type BuildQuery, type BuildRecord, type BuildStore, type DispatchRecord } from '../builds.js'
+import { createPageQuery } from './page-query.js'
 
 interface Row {
   seq: number
@@ -78,6 +79,7 @@ export function createBuildReads(db: Database): BuildReads {
   )
   const nextDue = db.prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`).pluck()
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
+  const pageOfBuilds = createPageQuery(db, 'SELECT * FROM builds')
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
   const known = db.prepare('SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
   return {
@@ -86,19 +88,8 @@ export function createBuildReads(db: Database): BuildReads {
       return r ? toBuild(r) : null
     },
     async listBuilds(q: BuildQuery) {
-      const where: string[] = []
-      const params: unknown[] = []
-      if (q.deliveryId) (where.push('delivery_id = ?'), params.push(q.deliveryId))
-      if (q.state) (where.push('state = ?'), params.push(q.state))
-      if (q.job) (where.push('job = ?'), params.push(q.job))
-      if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before))
-      if (q.tenants) {
-        if (q.tenants.length === 0) return []
-        where.push(`tenant IN (${q.tenants.map(() => '?').join(', ')})`)
-        params.push(...q.tenants)
-      }
-      const sql = `SELECT * FROM builds ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`
-      return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toBuild)
+      const rows = pageOfBuilds({ equals: { delivery_id: q.deliveryId, state: q.state, job: q.job }, tenants: q.tenants, before: q.before, limit: q.limit })
+      return (rows as Row[]).map(toBuild)
     },
     async activeBuilds() {
       return (active.all(...ACTIVE_BUILD_STATES) as Row[]).map(toBuild)

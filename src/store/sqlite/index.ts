@@ -17,6 +17,7 @@ import { createNotificationReads } from './notification-reads.js'
 import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriterOptions, WriterReply, WriterRequest } from './writer.js'
+import { createPageQuery } from './page-query.js'
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' (a private temporary file then, since two threads share it). */
@@ -95,6 +96,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   migrate(db)
   const maxBatch = options.maxBatch ?? 256
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
+  const pageOfDeliveries = createPageQuery(db, `SELECT ${COLUMNS} FROM deliveries`)
   const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
   const buildReads = createBuildReads(db)
   const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
@@ -204,20 +206,8 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
       return row ? toDelivery(row) : null
     },
     async listDeliveries(q: DeliveryQuery) {
-      const where: string[] = []
-      const params: unknown[] = []
-      if (q.provider) (where.push('provider = ?'), params.push(q.provider))
-      if (q.repository) (where.push('repository = ?'), params.push(q.repository))
-      if (q.status) (where.push('status = ?'), params.push(q.status))
-      if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before))
-      if (q.tenants) {
-        if (q.tenants.length === 0) return []
-        where.push(`tenant IN (${q.tenants.map(() => '?').join(', ')})`)
-        params.push(...q.tenants)
-      }
-      const sql = `SELECT ${COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY seq DESC LIMIT ?`
-      return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toDelivery)
+      const rows = pageOfDeliveries({ equals: { provider: q.provider, repository: q.repository, status: q.status }, tenants: q.tenants, before: q.before, limit: q.limit })
+      return (rows as Row[]).map(toDelivery)
     },
     async pendingDeliveries(limit) {
       return (pendingRows.all(limit) as Row[]).map(toDelivery)

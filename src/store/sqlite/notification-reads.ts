@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3'
 import type { NoticeDecision, NotificationQuery, NotificationRecord, NotificationStore } from '../notifications.js'
 import type { BuildRecord } from '../builds.js'
+import { createPageQuery } from './page-query.js'
 
 interface Row {
   seq: number
@@ -74,6 +75,7 @@ export type NotificationReads = Omit<NotificationStore, 'recordDecision' | 'upda
 }
 
 export function createNotificationReads(db: Database): NotificationReads {
+  const pageOfNotifications = createPageQuery(db, 'SELECT * FROM notifications')
   const undecided = db.prepare(
     `SELECT b.id FROM builds b LEFT JOIN notice_decisions d ON d.build_id = b.id
      WHERE b.state = 'finished' AND d.build_id IS NULL ORDER BY b.seq LIMIT ?`,
@@ -108,17 +110,8 @@ export function createNotificationReads(db: Database): NotificationReads {
       return r ? toNotification(r) : null
     },
     async listNotifications(q: NotificationQuery) {
-      const where: string[] = []
-      const params: unknown[] = []
-      if (q.state) (where.push('state = ?'), params.push(q.state))
-      if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before))
-      if (q.tenants) {
-        if (q.tenants.length === 0) return []
-        where.push(`tenant IN (${q.tenants.map(() => '?').join(', ')})`)
-        params.push(...q.tenants)
-      }
-      const sql = `SELECT * FROM notifications ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`
-      return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toNotification)
+      const rows = pageOfNotifications({ equals: { state: q.state }, tenants: q.tenants, before: q.before, limit: q.limit })
+      return (rows as Row[]).map(toNotification)
     },
   }
 }

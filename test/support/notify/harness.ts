@@ -33,6 +33,7 @@ export async function startNotifyHarness(t: Teardown, notifications: (peers: { s
   const h = await startPipelineApp(t)
   const config = testConfig({
     jenkins: { publicUrl: 'https://tamer.example.com', token: 'jenkins-api-token-xyz' },
+    links: { secret: 'notify-link-secret' },
     notifications: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer CI <ci@tamer.example.com>', timeoutMs: 2000 }, maskValues: [LOG_SECRET], ...notifications({ smtp, http }) },
   })
   const make = () =>
