@@ -144,6 +144,10 @@ export const ConfigSchema = Type.Object(
         maxNotebookBytes: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024 }),
         /** Files beyond this many in one push are listed, not diffed. */
         maxFiles: Type.Integer({ minimum: 1, default: 300 }),
+        /** Render a push's diff right after intake (so pages and notices find it stored), not only on first view. */
+        precompute: Type.Boolean({ default: true }),
+        /** A push diff larger than this (serialized) is not stored; it is rendered again on each view. */
+        storeMaxBytes: Type.Integer({ minimum: 0, default: 32 * 1024 * 1024 }),
       },
       { additionalProperties: false, default: {} },
     ),
