@@ -4,9 +4,6 @@
  * `nbdiff` on PATH this test fails under CI and is skipped elsewhere.
  */
 import t from 'tap';
-import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { diffNotebooks, parseNotebook } from '../../src/notebooks/index.js';
 import type { DiffEntry } from '../../src/notebooks/index.js';
 import { type Pair, randomPairs, scenarios } from './fixtures.js';
@@ -50,30 +47,4 @@ if (version !== 'nbdiff 4.0.4') {
     t.same(norm(got), norm(ref), `${p.name}: same JSON diff as nbdime`);
   }
   t.comment(`parity: ${exact}/${pairs.length} exact, ${cellLevel}/${pairs.length} at cell level`);
-
-  // The shared corpus of real notebook pairs, when this machine has it.
-  const corpus = fileURLToPath(new URL('../../../shared/corpus/notebooks/', import.meta.url));
-  if (existsSync(corpus)) {
-    for (const entry of await readdir(corpus, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const dir = `${corpus}${entry.name}/`;
-      const refFile = ['nbdime.diff.json', 'nbdime-main.diff.json'].map((f) => dir + f).find(existsSync);
-      if (!refFile || !existsSync(dir + 'a.ipynb') || !existsSync(dir + 'b.ipynb')) continue;
-      const a = await readFile(dir + 'a.ipynb', 'utf8');
-      const b = await readFile(dir + 'b.ipynb', 'utf8');
-      const ref = JSON.parse(await readFile(refFile, 'utf8')) as DiffEntry[];
-      const got = diffNotebooks(parseNotebook(a, 'a.ipynb'), parseNotebook(b, 'b.ipynb'));
-      const random = hasRandomIds(a) || hasRandomIds(b);
-      t.same(random ? maskIds(got) : got, random ? maskIds(ref) : ref, `corpus ${entry.name}`);
-    }
-  }
-}
-
-/** nbformat invents random ids for v3 notebooks and for ≥4.5 cells without (unique) ids. */
-function hasRandomIds(text: string): boolean {
-  const nb = JSON.parse(text) as { nbformat?: number; nbformat_minor?: number; cells?: { id?: string }[] };
-  if ((nb.nbformat ?? 1) < 4) return true;
-  if ((nb.nbformat_minor ?? 0) < 5) return false;
-  const ids = (nb.cells ?? []).map((c) => c.id);
-  return ids.some((id) => id === undefined) || new Set(ids).size !== ids.length;
 }
