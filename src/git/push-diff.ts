@@ -29,6 +29,9 @@ export interface PushDiffRequest {
   limits?: PushDiffLimits
 }
 
+/** What the limits are when a request leaves them out (a stored diff's variant names them). */
+export const DEFAULT_PUSH_DIFF_LIMITS: Required<PushDiffLimits> = { maxNotebookBytes: 20 * 2 ** 20, maxTextDiffBytes: 256 * 1024, maxFiles: 300 }
+
 const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\n(?:[\s\S]*\n)?oid sha256:([0-9a-f]{64})\nsize (\d+)\n/
 
 /** The commit a push is compared with: `before`, or for a new ref its fork point with the default branch. */
@@ -69,7 +72,7 @@ export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: Pu
     return result(req.before, [])
   }
   const { git, base } = await pushBase(mirrors, req, notes)
-  const limits = { maxNotebookBytes: 20 * 2 ** 20, maxTextDiffBytes: 256 * 1024, maxFiles: 300, ...req.limits }
+  const limits = { ...DEFAULT_PUSH_DIFF_LIMITS, ...req.limits }
   const changed = await changedFiles(git, base, req.after)
   const files: FileDiff[] = []
   for (const [k, f] of changed.entries()) {

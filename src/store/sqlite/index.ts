@@ -15,8 +15,11 @@ import { migrate } from './migrations.js'
 import type { NotificationStore } from '../notifications.js'
 import { createNotificationReads } from './notification-reads.js'
 import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
+import type { PushDiffStore } from '../push-diffs.js'
+import { createPushDiffReads } from './push-diff-reads.js'
+import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js'
 import { toDeliveryRow } from './delivery-row.js'
-import type { WriterOptions, WriterReply, WriterRequest } from './writer.js'
+import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
 
 export interface SqliteStoreOptions {
@@ -33,8 +36,8 @@ interface Pending {
 }
 
 interface PendingOp {
-  op: BuildWriteOp | NotificationWriteOp
-  resolve: (r: BuildWriteResult | NotificationWriteResult) => void
+  op: WriteOp
+  resolve: (r: WriteResult) => void
   reject: (e: unknown) => void
 }
 
@@ -86,7 +89,7 @@ function startWriter(workerData: WriterOptions): Worker {
   return new Worker(bootstrap, { eval: true, workerData })
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore {
+export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore & PushDiffStore {
   const temporary = options.file === ':memory:'
   const file = temporary ? join(tmpdir(), `tamer-${randomUUID()}.db`) : options.file
   mkdirSync(dirname(file), { recursive: true })
@@ -100,6 +103,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
   const buildReads = createBuildReads(db)
   const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
+  const pushDiffReads = createPushDiffReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const writer = startWriter({ file, synchronous, role: 'writer' })
@@ -156,13 +160,14 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     })
   }
 
-  /** Build writes queue like deliveries and commit in groups on the writer thread. */
+  /** Build, notification and push-diff writes queue like deliveries and commit in groups on the writer thread. */
   function write(op: BuildWriteOp): Promise<BuildWriteResult>
   function write(op: NotificationWriteOp): Promise<NotificationWriteResult>
-  function write(op: BuildWriteOp | NotificationWriteOp): Promise<BuildWriteResult | NotificationWriteResult> {
+  function write(op: PushDiffWriteOp): Promise<PushDiffWriteResult>
+  function write(op: WriteOp): Promise<WriteResult> {
     if (closed) return Promise.reject(new Error('store is closed'))
     if (broken) return Promise.reject(broken)
-    return new Promise<BuildWriteResult | NotificationWriteResult>((resolve, reject) => {
+    return new Promise<WriteResult>((resolve, reject) => {
       ops.push({ op, resolve, reject })
       pump()
     })
@@ -234,6 +239,10 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     },
     async abandonInterruptedSends(reason, at) {
       return (await write({ op: 'notice-abandon', reason, at: new Date(at).toISOString() })) as number
+    },
+    ...pushDiffReads,
+    async savePushDiff(d) {
+      await write({ op: 'diff-save', deliveryId: d.deliveryId, variant: d.variant, payload: d.payload, rawBytes: d.rawBytes, at: new Date().toISOString() })
     },
     async checkWritable() {
       if (closed) throw new Error('store is closed')

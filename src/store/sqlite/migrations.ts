@@ -128,6 +128,22 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE UNIQUE INDEX builds_job_event_key ON builds (job, event_key) WHERE event_key IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'push-diffs',
+    // A push's rendered diff, compressed, per variant (engine + limits + format version): pages,
+    // notices and other replicas read it instead of computing it again (issue #3).
+    sql: `
+      CREATE TABLE push_diffs (
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+        variant TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        raw_bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (delivery_id, variant)
+      );
+    `,
+  },
 ]
 
 export function migrate(db: Database): number[] {

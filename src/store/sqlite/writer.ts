@@ -8,17 +8,22 @@ import type { RecordResult } from '../store.js'
 import type { DeliveryRow } from './delivery-row.js'
 import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
 import { createNotificationWrites, isNotificationWrite, type NotificationWriteOp, type NotificationWriteResult } from './notification-writes.js'
+import { createPushDiffWrites, isPushDiffWrite, type PushDiffWriteOp, type PushDiffWriteResult } from './push-diff-writes.js'
+
+/** Every write besides deliveries: group-committed together, one transaction per list. */
+export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp
+export type WriteResult = BuildWriteResult | NotificationWriteResult | PushDiffWriteResult
 
 export type WriterRequest =
   | { type: 'batch'; items: DeliveryRow[] }
   /** Build bookkeeping, group-committed like deliveries: one transaction for the whole list. */
-  | { type: 'ops'; ops: (BuildWriteOp | NotificationWriteOp)[] }
+  | { type: 'ops'; ops: WriteOp[] }
   | { type: 'heartbeat' }
   | { type: 'close' }
 
 export type WriterReply =
   | { type: 'done'; results: RecordResult[] }
-  | { type: 'ops-done'; results: (BuildWriteResult | NotificationWriteResult)[] }
+  | { type: 'ops-done'; results: WriteResult[] }
   | { type: 'failed'; message: string }
   | { type: 'heartbeat'; ok: true }
   | { type: 'closed' }
@@ -75,8 +80,11 @@ const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
 
 const applyBuildWrite = options.role === 'writer' ? createBuildWrites(db) : null
 const applyNotificationWrite = options.role === 'writer' ? createNotificationWrites(db) : null
-const commitOps = db.transaction((ops: (BuildWriteOp | NotificationWriteOp)[]): (BuildWriteResult | NotificationWriteResult)[] =>
-  ops.map((op) => (isNotificationWrite(op) ? applyNotificationWrite!(op) : applyBuildWrite!(op))),
+const applyPushDiffWrite = options.role === 'writer' ? createPushDiffWrites(db) : null
+const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
+  ops.map((op) =>
+    isNotificationWrite(op) ? applyNotificationWrite!(op) : isPushDiffWrite(op) ? applyPushDiffWrite!(op) : applyBuildWrite!(op),
+  ),
 )
 
 if (options.role === 'writer') parentPort!.on('message', (msg: WriterRequest) => {
