@@ -1,7 +1,6 @@
 // Push diffs from real git repos: statuses, notebooks, text, renames, deletions, LFS pointers,
 // submodule bumps, size limits, broken notebooks, new and deleted branches, the mirror cache.
-import { mkdirSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { MirrorCache } from '../../src/git/mirror.js'
@@ -9,7 +8,7 @@ import { diffPush } from '../../src/git/push-diff.js'
 import { nativeEngine } from '../../src/nbdime/engine.js'
 import type { FileDiff } from '../../src/notebooks/render.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
-import { gitAvailable, makeRepo } from './repo.js'
+import { gitAvailable, makeRepo, tempDir } from './repo.js'
 
 const ZERO = '0'.repeat(40)
 const nb = (src: string, out: string, cells: string[] = []) =>
@@ -20,9 +19,8 @@ if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')
   else t.skip('git not installed', () => {})
 } else {
-  const repo = await makeRepo()
-  t.teardown(repo.cleanup)
-  const mirrors = new MirrorCache({ dir: mkdtempSync(join(tmpdir(), 'tamer-mirrors-')), allowProtocols: ['file'] })
+  const repo = await makeRepo(t)
+  const mirrors = new MirrorCache({ dir: tempDir(t, 'tamer-mirrors-'), allowProtocols: ['file'] })
   const request = (before: string, after: string, ref = 'refs/heads/main') => ({ cloneUrl: repo.url, repository: 'acme/ds', ref, before, after, defaultBranch: 'main', limits: { maxNotebookBytes: 4000 } })
 
   repo.write({
@@ -127,7 +125,7 @@ if (!(await gitAvailable())) {
     t.equal(again.path, m.path, 'the same mirror, fetched again')
     t.equal((await again.git.raw(['rev-parse', 'refs/heads/main'])).trim(), c4)
 
-    const strict = new MirrorCache({ dir: mkdtempSync(join(tmpdir(), 'tamer-mirrors-')) })
+    const strict = new MirrorCache({ dir: tempDir(t, 'tamer-mirrors-') })
     await t.rejects(strict.ensure(repo.url), { code: 'TAMER_GIT_FAILED', message: /clone file:\/\// }, 'file:// is refused unless allowed')
     await t.rejects(diffPush(mirrors, nativeEngine, request(c1, 'f'.repeat(40))), { code: 'TAMER_GIT_FAILED', message: /commit f{40} is not in/ })
   })

@@ -21,17 +21,38 @@ export interface TestRepo {
   cleanup(): void
 }
 
-export async function makeRepo(): Promise<TestRepo> {
+/** What registers cleanup: a tap test (`t`), or the top-level `t`. */
+export interface Teardown {
+  teardown(fn: () => void): void
+}
+
+/** A temp dir removed when `t` ends. */
+export function tempDir(t: Teardown, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** With `t`, the repo is removed when `t` ends; without, call `cleanup()` yourself. */
+export async function makeRepo(t?: Teardown): Promise<TestRepo> {
   const root = mkdtempSync(join(tmpdir(), 'tamer-git-'))
+  const cleanup = () => rmSync(root, { recursive: true, force: true })
+  t?.teardown(cleanup)
   const remote = join(root, 'remote.git')
   const work = join(root, 'work')
   const git = async (...args: string[]) => (await execa('git', args, { cwd: work, env: ENV })).stdout
-  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote], { env: ENV })
-  // What GitHub and GitLab allow: partial clone, and fetching a commit by id.
-  await execa('git', ['-C', remote, 'config', 'uploadpack.allowFilter', 'true'], { env: ENV })
-  await execa('git', ['-C', remote, 'config', 'uploadpack.allowAnySHA1InWant', 'true'], { env: ENV })
-  await execa('git', ['clone', '--quiet', remote, work], { env: ENV })
-  await git('checkout', '--quiet', '-B', 'main')
+  try {
+    await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote], { env: ENV })
+    // What GitHub and GitLab allow: partial clone, and fetching a commit by id.
+    await execa('git', ['-C', remote, 'config', 'uploadpack.allowFilter', 'true'], { env: ENV })
+    await execa('git', ['-C', remote, 'config', 'uploadpack.allowAnySHA1InWant', 'true'], { env: ENV })
+    await execa('git', ['clone', '--quiet', remote, work], { env: ENV })
+    await git('checkout', '--quiet', '-B', 'main')
+  } catch (err) {
+    // Nobody gets a handle to clean up after a failed setup.
+    cleanup()
+    throw err
+  }
   return {
     root,
     url: `file://${remote}`,
@@ -50,6 +71,6 @@ export async function makeRepo(): Promise<TestRepo> {
     async push(...refs) {
       await git('push', '--quiet', 'origin', ...refs)
     },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup,
   }
 }
