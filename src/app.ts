@@ -10,7 +10,10 @@ import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
 import { diffLinksFromConfig } from './http/links.js'
 import { MirrorCache } from './git/mirror.js'
-import type { DiffEngine } from './nbdime/engine.js'
+import { nativeEngine, type DiffEngine } from './nbdime/engine.js'
+import { createDiffPrecompute } from './diffs/precompute.js'
+import { pushDiffServiceFromConfig, pushEventsOf, type PushDiffService } from './diffs/service.js'
+import type { PushDiffStore } from './store/push-diffs.js'
 import { resolve } from 'node:path'
 import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
@@ -23,7 +26,7 @@ import { deliveryIdFromHeaders } from './intake/headers.js'
 import { createProviders } from './providers/index.js'
 import type { Pipeline } from './pipeline/index.js'
 import type { BuildStore } from './store/builds.js'
-import type { DeliveryStore } from './store/store.js'
+import type { DeliveryStore, NewDelivery } from './store/store.js'
 
 export interface AppDeps {
   config: Config
@@ -36,6 +39,8 @@ export interface AppDeps {
   mirrors?: MirrorCache
   /** Notebook diff engine for /diffs (default native; see createDiffEngine for nbdime). */
   diffEngine?: DiffEngine
+  /** Push diffs for pages and precompute (default: from config.diffs, mirrors, diffEngine and the store). */
+  pushDiffs?: PushDiffService
   /** Decides and sends notices about finished builds; started when the app is ready, stopped on close. */
   notifier?: Notifier
 }
@@ -46,6 +51,10 @@ function hasNotifications(store: DeliveryStore): store is DeliveryStore & Notifi
 
 function hasBuilds(store: DeliveryStore): store is DeliveryStore & BuildStore {
   return typeof (store as Partial<BuildStore>).listBuilds === 'function'
+}
+
+function hasPushDiffs(store: DeliveryStore): store is DeliveryStore & PushDiffStore {
+  return typeof (store as Partial<PushDiffStore>).getPushDiff === 'function'
 }
 
 /** Fastify's own content errors, renamed into our catalogue. */
@@ -91,13 +100,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const providers = createProviders(config)
   const pipeline = deps.pipeline
-  // A stored push wakes the pipeline; the delivery itself is already durable.
-  const intakeStore: DeliveryStore = pipeline
+  const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
+  const pushDiffs =
+    deps.pushDiffs ??
+    pushDiffServiceFromConfig(config, { mirrors, engine: deps.diffEngine ?? nativeEngine, store: hasPushDiffs(store) ? store : null, logger: app.log })
+  const precompute = config.diffs.precompute ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger: app.log }) : null
+  if (precompute) app.addHook('onClose', async () => precompute.stop())
+
+  // What a newly stored delivery sets off. The delivery is already durable, and none of these
+  // holds the webhook's answer back.
+  const onAccepted: ((id: string, d: NewDelivery) => void)[] = []
+  if (pipeline) onAccepted.push((_id, d) => d.status === 'pending' && pipeline.wake())
+  if (precompute) onAccepted.push((id, d) => pushEventsOf(d).length > 0 && precompute.enqueue(id))
+  const intakeStore: DeliveryStore = onAccepted.length
     ? {
         ...store,
         recordDelivery: async (d) => {
           const r = await store.recordDelivery(d)
-          if (!r.duplicate && d.status === 'pending') pipeline.wake()
+          if (!r.duplicate) for (const f of onAccepted) f(r.id, d)
           return r
         },
       }
@@ -106,10 +126,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes })
   await app.register(apiPlugin, { store, tokens: config.api.tokens })
   await app.register(healthPlugin, { store })
-  const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
   const links = diffLinksFromConfig(config, () => now().getTime())
-  const limits = { maxNotebookBytes: config.diffs.maxNotebookBytes, maxFiles: config.diffs.maxFiles }
-  await app.register(diffsPlugin, { store, tokens: config.api.tokens, mirrors, engine: deps.diffEngine, links, limits })
+  await app.register(diffsPlugin, { store, tokens: config.api.tokens, pushDiffs, links })
   if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens })
   if (pipeline) {
     await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })

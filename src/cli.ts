@@ -15,6 +15,7 @@ import { gitSetup } from './git/setup.js'
 import { notifyTest } from './notify/command.js'
 import { createNotifier } from './notify/notifier.js'
 import { pushDiffSummary } from './notify/notebook-summary.js'
+import { pushDiffServiceFromConfig } from './diffs/service.js'
 import { wakeOnFinish } from './notify/wake.js'
 import { MirrorCache } from './git/mirror.js'
 import { createDiffEngine, nativeEngine } from './nbdime/engine.js'
@@ -49,10 +50,12 @@ async function serve(configFile: string | undefined): Promise<void> {
   const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs })
   if (notice) logger.warn(notice)
   logger.info({ engine: diffEngine === nativeEngine ? 'native' : 'nbdime' }, 'notebook diff engine')
-  const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(mirrors, diffEngine) })
+  // One service for pages, precompute and notices: each push is diffed once and stored.
+  const pushDiffs = pushDiffServiceFromConfig(config, { mirrors, engine: diffEngine, store, logger })
+  const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(store, pushDiffs) })
   const pipeline = createPipeline({ config, store: wakeOnFinish(store, () => notifier.wake()), logger, changedFiles: gitChangedFiles(mirrors, logger) })
   if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
-  const app = await buildApp({ config, store, logger, pipeline, mirrors, notifier, diffEngine })
+  const app = await buildApp({ config, store, logger, pipeline, mirrors, notifier, diffEngine, pushDiffs })
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down')
     await app.close()

@@ -1,13 +1,10 @@
 // GET /diffs/:deliveryId (the HTML page of a push) and GET /api/diffs/:deliveryId (files and
 // nbdime-format diffs), behind the same bearer tokens and tenant scopes as /api/deliveries.
-// Rendered on demand from the mirror cache; recent results are kept in memory.
+// The diffs come from the push-diff service (memory, store, or rendered now and stored).
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
-import { NotAPushError, NotFoundError } from '../errors.js'
-import type { PushEvent } from '../events/model.js'
-import type { MirrorCache } from '../git/mirror.js'
-import { diffPush, type PushDiffLimits } from '../git/push-diff.js'
-import { nativeEngine, type DiffEngine } from '../nbdime/engine.js'
+import type { PushDiffService } from '../diffs/service.js'
+import { NotFoundError } from '../errors.js'
 import { DIFF_PAGE_CSP, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render.js'
 import type { DeliveryStore } from '../store/store.js'
 import { createBearerAuth } from './auth.js'
@@ -16,13 +13,9 @@ import type { DiffLinks } from './links.js'
 export interface DiffsPluginOptions {
   store: DeliveryStore
   tokens: readonly ApiTokenConfig[]
-  mirrors: MirrorCache
-  engine?: DiffEngine
-  limits?: PushDiffLimits
+  pushDiffs: PushDiffService
   /** Signed links open one page without a bearer token. */
   links?: DiffLinks
-  /** Push diffs kept in memory (default 32). A push's diff never changes, so no expiry. */
-  cacheSize?: number
 }
 
 const Params = { type: 'object', properties: { deliveryId: { type: 'string', maxLength: 100 } }, required: ['deliveryId'] } as const
@@ -37,33 +30,12 @@ function fileJson(f: FileDiff) {
 
 export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, opts) => {
   const authenticate = createBearerAuth(opts.tokens)
-  const engine = opts.engine ?? nativeEngine
-  const cache = new Map<string, Promise<PushDiff[]>>()
-  const cacheSize = opts.cacheSize ?? 32
 
   async function pushDiffs(deliveryId: string, tenants: readonly string[] | undefined): Promise<PushDiff[]> {
     const d = await opts.store.getDelivery(deliveryId)
-    // Another tenant's delivery is answered exactly like a missing one.
+    // Another tenant's delivery is answered exactly like a missing one, stored diff or not.
     if (!d || (tenants && !tenants.includes(d.tenant))) throw new NotFoundError('delivery')
-    const pushes = d.normalized.kind === 'events' ? d.normalized.events.filter((e): e is PushEvent => e.kind === 'push') : []
-    if (pushes.length === 0) throw new NotAPushError(deliveryId)
-    let pending = cache.get(d.id)
-    if (!pending) {
-      pending = Promise.all(pushes.map((p) => diffPush(opts.mirrors, engine, {
-        cloneUrl: p.repository.cloneUrl.https ?? p.repository.cloneUrl.ssh ?? '',
-        repository: p.repository.fullName,
-        ref: p.ref,
-        before: p.before,
-        after: p.after,
-        defaultBranch: p.repository.defaultBranch,
-        limits: opts.limits,
-      })))
-      cache.set(d.id, pending)
-      // A failure (git down, remote gone) is not cached: the next request tries again.
-      pending.catch(() => cache.delete(d.id))
-      while (cache.size > cacheSize) cache.delete(cache.keys().next().value!)
-    }
-    return pending
+    return opts.pushDiffs.diffsOf(d)
   }
 
   app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { params: Params } }, async (request) => {

@@ -1,12 +1,12 @@
-// Where a notice's notebook diff summary comes from. The git + diff engine source renders the
-// push's Markdown summary (src/notebooks/render-markdown.ts); any failure leaves it out of the
-// notice rather than holding the notice back.
+// Where a notice's notebook diff summary comes from: the push's diff from the push-diff service
+// (usually stored already, by precompute or a page view), as the Markdown summary of
+// src/notebooks/render-markdown.ts. Any failure leaves it out of the notice rather than holding
+// the notice back.
+import type { PushDiffService } from '../diffs/service.js'
 import type { PushEvent } from '../events/model.js'
-import { diffPush } from '../git/push-diff.js'
-import type { MirrorCache } from '../git/mirror.js'
-import type { DiffEngine } from '../nbdime/engine.js'
 import { renderPushSummaryMarkdown } from '../notebooks/render-markdown.js'
 import type { BuildRecord } from '../store/builds.js'
+import type { DeliveryStore } from '../store/store.js'
 
 export interface NotebookSummarySource {
   /** Markdown, or null when there is nothing to say (no push, no notebooks, git unavailable). */
@@ -15,23 +15,26 @@ export interface NotebookSummarySource {
 
 export const noNotebookSummary: NotebookSummarySource = { summary: async () => null }
 
-export function pushDiffSummary(mirrors: MirrorCache, engine: DiffEngine, o: { timeoutMs?: number; budget?: number } = {}): NotebookSummarySource {
+export function pushDiffSummary(
+  deliveries: Pick<DeliveryStore, 'getDelivery'>,
+  pushDiffs: PushDiffService,
+  o: { timeoutMs?: number; budget?: number } = {},
+): NotebookSummarySource {
+  const summarize = async (build: BuildRecord, push: PushEvent): Promise<string | null> => {
+    const delivery = await deliveries.getDelivery(build.deliveryId)
+    if (!delivery) return null
+    // A delivery can carry several pushes (system hooks): the build's is the one with its commit.
+    const diff = (await pushDiffs.diffsOf(delivery)).find((d) => d.head === push.after && d.ref === push.ref)
+    return diff?.files.some((f) => f.kind === 'notebook') ? renderPushSummaryMarkdown(diff, { budget: o.budget ?? 2000 }) : null
+  }
   return {
-    async summary(_build, push) {
-      const cloneUrl = push?.repository.cloneUrl.https ?? push?.repository.cloneUrl.ssh
-      if (!push || !cloneUrl || push.deleted) return null
-      const work = diffPush(mirrors, engine, {
-        cloneUrl,
-        repository: push.repository.fullName,
-        ref: push.ref,
-        before: push.before,
-        after: push.after,
-        defaultBranch: push.repository.defaultBranch,
-      }).then((d) => (d.files.some((f) => f.kind === 'notebook') ? renderPushSummaryMarkdown(d, { budget: o.budget ?? 2000 }) : null))
+    async summary(build, push) {
+      if (!push || push.deleted || !(push.repository.cloneUrl.https ?? push.repository.cloneUrl.ssh)) return null
       let timer: NodeJS.Timeout | undefined
+      // The diff goes on (and is stored) after a timeout; only this notice goes without it.
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), o.timeoutMs ?? 20_000)))
       try {
-        return await Promise.race([work.catch(() => null), timeout])
+        return await Promise.race([summarize(build, push).catch(() => null), timeout])
       } finally {
         clearTimeout(timer)
       }

@@ -19,6 +19,10 @@ export const SECRETS = {
   api: 'api-test-token-0001',
 }
 
+/**
+ * Diffs are not precomputed unless a test says `diffs: { precompute: true }`: the payloads'
+ * clone URLs are not real, and a clone per delivery would cost time (and reach the network).
+ */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return validateConfig({
     server: { logLevel: 'info' },
@@ -30,6 +34,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
       bitbucket: { secrets: [SECRETS.bitbucket] },
     },
     ...overrides,
+    diffs: { precompute: false, ...(overrides.diffs as Record<string, unknown> | undefined) },
   })
 }
 

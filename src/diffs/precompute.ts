@@ -1,0 +1,88 @@
+// Push diffs rendered right after intake, in the background, so the first page view and the
+// build's notice find them stored. Bounded: a few at a time and a bounded queue that drops the
+// oldest when full — a dropped delivery is still diffed on its first view.
+import { maskSecrets } from '../notify/mask.js'
+import type { DeliveryStore } from '../store/store.js'
+import type { PushDiffService, WarnLogger } from './service.js'
+
+export interface DiffPrecompute {
+  /** Never waits: the delivery is queued and diffed later. */
+  enqueue(deliveryId: string): void
+  /** Resolves when the queue is empty and nothing runs. */
+  idle(): Promise<void>
+  /** Drops the queue and waits for the diffs already running. */
+  stop(): Promise<void>
+}
+
+export interface DiffPrecomputeDeps {
+  service: PushDiffService
+  deliveries: Pick<DeliveryStore, 'getDelivery'>
+  logger?: WarnLogger
+  /** Diffs at once (default 1): git and the engine share the CPU with intake. */
+  concurrency?: number
+  /** Deliveries waiting (default 64). */
+  queueLimit?: number
+}
+
+/** A failure's reason without credentials: URL userinfo of any scheme, then known token shapes. */
+export function redactReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err)
+  return maskSecrets(message.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@'), []).slice(0, 500)
+}
+
+export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {
+  const concurrency = deps.concurrency ?? 1
+  const queueLimit = deps.queueLimit ?? 64
+  const queue: string[] = []
+  const running = new Set<Promise<void>>()
+  let idleWaiters: (() => void)[] = []
+  let stopped = false
+
+  const settleIdle = () => {
+    if (queue.length > 0 || running.size > 0) return
+    for (const w of idleWaiters.splice(0)) w()
+  }
+
+  const diffOne = async (deliveryId: string) => {
+    try {
+      const delivery = await deps.deliveries.getDelivery(deliveryId)
+      if (delivery) await deps.service.diffsOf(delivery)
+    } catch (err) {
+      deps.logger?.warn({ deliveryId, reason: redactReason(err) }, 'push diff not precomputed; it is diffed on first view')
+    }
+  }
+
+  const pump = () => {
+    while (!stopped && running.size < concurrency && queue.length > 0) {
+      const id = queue.shift()!
+      const p: Promise<void> = diffOne(id).finally(() => {
+        running.delete(p)
+        pump()
+      })
+      running.add(p)
+    }
+    settleIdle()
+  }
+
+  return {
+    enqueue(deliveryId) {
+      if (stopped) return
+      queue.push(deliveryId)
+      if (queue.length > queueLimit) queue.shift()
+      // The webhook's answer goes out first.
+      setImmediate(pump)
+    },
+    idle() {
+      if (queue.length === 0 && running.size === 0) return Promise.resolve()
+      return new Promise<void>((resolve) => idleWaiters.push(resolve))
+    },
+    async stop() {
+      stopped = true
+      queue.length = 0
+      await Promise.all([...running])
+      const waiters = idleWaiters
+      idleWaiters = []
+      for (const w of waiters) w()
+    },
+  }
+}

@@ -1,0 +1,160 @@
+// The one way to get a delivery's push diffs, for pages, the JSON API, notices and precompute:
+// recent results from memory, a computation already running shared (single flight), then the
+// store, then git + the diff engine, saved for next time. A failure is never cached: the next
+// caller tries again.
+import { createHash } from 'node:crypto'
+import type { Config } from '../config/schema.js'
+import { NotAPushError } from '../errors.js'
+import type { PushEvent } from '../events/model.js'
+import type { MirrorCache } from '../git/mirror.js'
+import { DEFAULT_PUSH_DIFF_LIMITS, diffPush, type PushDiffLimits } from '../git/push-diff.js'
+import type { DiffEngine } from '../nbdime/engine.js'
+import type { PushDiff } from '../notebooks/render.js'
+import type { PushDiffStore } from '../store/push-diffs.js'
+import type { StoredDelivery } from '../store/store.js'
+import { compressPushDiffs, decodePushDiffs, PUSH_DIFF_FORMAT, serializePushDiffs } from './codec.js'
+
+/** pino's and Fastify's loggers both fit. */
+export interface WarnLogger {
+  warn(obj: object, msg: string): void
+}
+
+export interface PushDiffServiceDeps {
+  mirrors: MirrorCache
+  engine: DiffEngine
+  /** null: nothing is stored, recent diffs are only kept in memory. */
+  store: PushDiffStore | null
+  limits?: PushDiffLimits
+  /** Serialized diffs larger than this are not stored (0: none are); memory still keeps recent ones. */
+  storeMaxBytes: number
+  /** Most deliveries kept in memory (default 16). */
+  memoryEntries?: number
+  /** Most serialized bytes kept in memory (default 128 MB); a larger diff alone is not kept. */
+  memoryBytes?: number
+  logger?: WarnLogger
+}
+
+export interface PushDiffService {
+  /** The store key's second half: engine, limits and format. */
+  readonly variant: string
+  /** One PushDiff per push event of the delivery. Throws NotAPushError, or GitFailedError when git fails. */
+  diffsOf(delivery: StoredDelivery): Promise<PushDiff[]>
+}
+
+export function pushEventsOf(delivery: Pick<StoredDelivery, 'normalized'>): PushEvent[] {
+  return delivery.normalized.kind === 'events' ? delivery.normalized.events.filter((e): e is PushEvent => e.kind === 'push') : []
+}
+
+/** Engine + a hash of the resolved limits + the codec's format, e.g. `native-3f2a9c1b7d04-f1`. */
+export function pushDiffVariant(engine: DiffEngine, limits: Required<PushDiffLimits>): string {
+  const keys = Object.keys(limits).sort() as (keyof PushDiffLimits)[]
+  const hash = createHash('sha256').update(JSON.stringify(keys.map((k) => [k, limits[k]]))).digest('hex').slice(0, 12)
+  return `${engine.name}-${hash}-f${PUSH_DIFF_FORMAT}`
+}
+
+interface Remembered {
+  pushes: PushDiff[]
+  bytes: number
+}
+
+export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffService {
+  const limits: Required<PushDiffLimits> = { ...DEFAULT_PUSH_DIFF_LIMITS }
+  for (const [k, v] of Object.entries(deps.limits ?? {}) as [keyof PushDiffLimits, number | undefined][]) if (v !== undefined) limits[k] = v
+  const variant = pushDiffVariant(deps.engine, limits)
+  const memoryEntries = deps.memoryEntries ?? 16
+  const memoryBytes = deps.memoryBytes ?? 128 * 2 ** 20
+  const memory = new Map<string, Remembered>()
+  let memoryUsed = 0
+  const inflight = new Map<string, Promise<PushDiff[]>>()
+
+  const remember = (id: string, entry: Remembered) => {
+    if (entry.bytes > memoryBytes) return
+    forget(id)
+    memory.set(id, entry)
+    memoryUsed += entry.bytes
+    while (memory.size > memoryEntries || memoryUsed > memoryBytes) forget(memory.keys().next().value!)
+  }
+  const forget = (id: string) => {
+    const old = memory.get(id)
+    if (!old) return
+    memory.delete(id)
+    memoryUsed -= old.bytes
+  }
+
+  const fromStore = async (id: string): Promise<Remembered | null> => {
+    if (!deps.store) return null
+    const row = await deps.store.getPushDiff(id, variant)
+    if (!row) return null
+    try {
+      return { pushes: await decodePushDiffs(row.payload), bytes: row.rawBytes }
+    } catch (err) {
+      // Computed again below, and the save replaces the row.
+      deps.logger?.warn({ deliveryId: id, variant, reason: (err as Error).message }, 'stored push diff unreadable; diffing again')
+      return null
+    }
+  }
+
+  const compute = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<Remembered> => {
+    const diffs = await Promise.all(
+      pushes.map((p) =>
+        diffPush(deps.mirrors, deps.engine, {
+          cloneUrl: p.repository.cloneUrl.https ?? p.repository.cloneUrl.ssh ?? '',
+          repository: p.repository.fullName,
+          ref: p.ref,
+          before: p.before,
+          after: p.after,
+          defaultBranch: p.repository.defaultBranch,
+          limits,
+        }),
+      ),
+    )
+    const serialized = serializePushDiffs(diffs)
+    const bytes = serialized?.length ?? Infinity
+    if (serialized && deps.store && bytes <= deps.storeMaxBytes) {
+      try {
+        await deps.store.savePushDiff({ deliveryId: delivery.id, variant, payload: await compressPushDiffs(serialized), rawBytes: bytes })
+      } catch (err) {
+        // The diff is good; only keeping it failed. The next view after it leaves memory diffs again.
+        deps.logger?.warn({ deliveryId: delivery.id, reason: (err as Error).message }, 'push diff not stored')
+      }
+    }
+    return { pushes: diffs, bytes }
+  }
+
+  const load = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<PushDiff[]> => {
+    const entry = (await fromStore(delivery.id)) ?? (await compute(delivery, pushes))
+    remember(delivery.id, entry)
+    return entry.pushes
+  }
+
+  return {
+    variant,
+    diffsOf(delivery) {
+      const pushes = pushEventsOf(delivery)
+      if (pushes.length === 0) return Promise.reject(new NotAPushError(delivery.id))
+      const recent = memory.get(delivery.id)
+      if (recent) {
+        remember(delivery.id, recent)
+        return Promise.resolve(recent.pushes)
+      }
+      let pending = inflight.get(delivery.id)
+      if (!pending) {
+        pending = load(delivery, pushes).finally(() => inflight.delete(delivery.id))
+        inflight.set(delivery.id, pending)
+      }
+      return pending
+    },
+  }
+}
+
+/** The service as `tamer serve` and buildApp set it up from `diffs.*`. */
+export function pushDiffServiceFromConfig(
+  config: Pick<Config, 'diffs'>,
+  o: { mirrors: MirrorCache; engine: DiffEngine; store: PushDiffStore | null; logger?: WarnLogger },
+): PushDiffService {
+  return createPushDiffService({
+    ...o,
+    limits: { maxNotebookBytes: config.diffs.maxNotebookBytes, maxFiles: config.diffs.maxFiles },
+    storeMaxBytes: config.diffs.storeMaxBytes,
+  })
+}
