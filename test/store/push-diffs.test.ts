@@ -1,0 +1,80 @@
+// Stored push diffs in SQLite: bytes round-trip per (delivery, variant), a save replaces, the
+// row survives a restart, and a database from before migration 5 gains the table and keeps its data.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import BetterSqlite3 from 'better-sqlite3'
+import t from 'tap'
+import { openSqliteStore } from '../../src/store/sqlite/index.js'
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js'
+import type { NewDelivery } from '../../src/store/store.js'
+
+function delivery(key: string): NewDelivery {
+  return {
+    provider: 'github', dedupeKey: key, hostDeliveryId: key, eventType: 'push', tenant: 'default', repository: 'acme/r',
+    status: 'processed', headers: {}, body: Buffer.from('{}'), normalized: { kind: 'ignored', reason: 'test' }, receivedAt: new Date().toISOString(),
+  }
+}
+
+function tempFile(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-push-diffs-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'tamer.db')
+}
+
+t.test('bytes round-trip per delivery and variant; a save replaces; a restart keeps them', async (t) => {
+  const file = tempFile(t)
+  const store = openSqliteStore({ file })
+  const { id } = await store.recordDelivery(delivery('a'))
+  const payload = randomBytes(3 * 2 ** 20)
+  t.equal(await store.getPushDiff(id, 'native-x-f1'), null, 'nothing stored yet')
+  // Queued with a build write, so both go to the writer in one ops batch.
+  await Promise.all([store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload, rawBytes: 9_000_000 }), store.updateBuild('no-such-build', { attempts: 1 })])
+  const got = await store.getPushDiff(id, 'native-x-f1')
+  t.ok(got && payload.equals(got.payload), 'the same bytes come back')
+  t.match(got, { deliveryId: id, variant: 'native-x-f1', rawBytes: 9_000_000, createdAt: /^\d{4}-\d\d-\d\dT/ })
+  t.equal(await store.getPushDiff(id, 'nbdime-x-f1'), null, 'another variant is a miss')
+  t.equal(await store.getPushDiff('other-delivery', 'native-x-f1'), null, 'another delivery is a miss')
+
+  await store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload: Buffer.from('mended'), rawBytes: 6 })
+  t.equal((await store.getPushDiff(id, 'native-x-f1'))?.payload.toString(), 'mended', 'a save replaces the row')
+  await store.close()
+
+  const reopened = openSqliteStore({ file })
+  t.teardown(() => reopened.close())
+  t.equal((await reopened.getPushDiff(id, 'native-x-f1'))?.payload.toString(), 'mended', 'survives a restart')
+  await t.rejects(
+    (async () => {
+      await store.savePushDiff({ deliveryId: id, variant: 'v', payload: Buffer.from('x'), rawBytes: 1 })
+    })(),
+    /closed/,
+    'a closed store refuses the write',
+  )
+})
+
+t.test('a version 4 database gains push_diffs (migration 5) and keeps its deliveries', async (t) => {
+  const file = tempFile(t)
+  const old = new BetterSqlite3(file)
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
+  for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
+    old.exec(m.sql)
+    old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
+  }
+  old.prepare(
+    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
+     VALUES ('d-old', 'github', 'k-old', NULL, 'push', 'default', 'acme/r', 'processed', '{}', x'7b7d', '{"kind":"ignored","reason":"old"}', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`,
+  ).run()
+  t.equal(old.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'push_diffs'").pluck().get(), 0, 'no table before')
+  old.close()
+
+  const store = openSqliteStore({ file })
+  t.teardown(() => store.close())
+  t.match(await store.getDelivery('d-old'), { id: 'd-old', repository: 'acme/r' }, 'the old delivery is still there')
+  await store.savePushDiff({ deliveryId: 'd-old', variant: 'native-x-f1', payload: Buffer.from([1, 2, 3]), rawBytes: 3 })
+  t.same([...(await store.getPushDiff('d-old', 'native-x-f1'))!.payload], [1, 2, 3])
+  const db = new BetterSqlite3(file, { readonly: true })
+  t.teardown(() => db.close())
+  t.same(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2, 3, 4, 5])
+  t.equal(db.prepare("SELECT name FROM schema_migrations WHERE version = 5").pluck().get(), 'push-diffs')
+})
