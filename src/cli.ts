@@ -46,7 +46,7 @@ async function serve(configFile: string | undefined): Promise<void> {
     synchronous: config.store.sqlite.synchronous,
     maxBatch: config.store.sqlite.maxBatch,
   })
-  const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
+  const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
   const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs })
   if (notice) logger.warn(notice)
   logger.info({ engine: diffEngine === nativeEngine ? 'native' : 'nbdime' }, 'notebook diff engine')
@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ env: process.env, file: values.config })
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
-        const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors') })
+        const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
         return await rulesTest(config, store, positionals[2], (s) => process.stdout.write(s), gitChangedFiles(mirrors))
       } finally {
         await store.close()

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Ajv, type ErrorObject } from 'ajv'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
+import { credentialPrefixProblem } from '../git/credentials.js'
 import { checkRules } from './rules.js'
 import { checkNotifications } from './notifications-check.js'
 import { ConfigSchema, type Config } from './schema.js'
@@ -37,6 +38,7 @@ export function validateConfig(raw: unknown): Config {
   const candidate = structuredClone(raw ?? {})
   if (!validate(candidate)) throw toConfigError(validate.errors ?? [])
   checkGlobs(candidate)
+  checkGitCredentials(candidate)
   checkRules(candidate)
   checkNotifications(candidate)
   return candidate
@@ -91,7 +93,39 @@ function envOverrides(env: Env): Record<string, unknown> {
   set(['jenkins', 'publicUrl'], env.TAMER_PUBLIC_URL)
   set(['notifications', 'smtp', 'url'], env.TAMER_SMTP_URL)
   set(['notifications', 'smtp', 'from'], env.TAMER_SMTP_FROM)
+  set(['git', 'credentials'], gitCredentials(env.TAMER_GIT_CREDENTIALS))
   return out
+}
+
+/**
+ * `https://user:token@host/prefix/` URLs, comma-separated; `https://token@host/…` takes the default
+ * username. Userinfo is percent-decoded (`%2C` for a comma). Errors give the entry's position, never its text.
+ */
+function gitCredentials(value: string | undefined): { url: string; username?: string; password: string }[] | undefined {
+  return list(value)?.map((entry, i) => {
+    const bad = (problem: string) => new ConfigError('TAMER_GIT_CREDENTIALS', `entry ${i + 1} ${problem}`)
+    const scheme = /^https?:\/\//i.exec(entry)?.[0]
+    // As URL parsers do: the userinfo ends at the authority's last `@`.
+    const authority = scheme === undefined ? '' : entry.slice(scheme.length).split(/[/?#]/)[0]!
+    const at = authority.lastIndexOf('@')
+    if (scheme === undefined || at < 0) throw bad('must look like https://user:token@host/prefix/')
+    const userinfo = authority.slice(0, at)
+    const colon = userinfo.indexOf(':')
+    let username: string | undefined
+    let password: string
+    try {
+      username = colon < 0 ? undefined : decodeURIComponent(userinfo.slice(0, colon))
+      password = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(colon + 1))
+    } catch {
+      throw bad('has a user or token that is not valid percent-encoding')
+    }
+    if (password === '') throw bad('has no token')
+    if (username === '') throw bad('has an empty user (leave out "user:" for the default)')
+    const url = scheme + entry.slice(scheme.length + at + 1)
+    const problem = credentialPrefixProblem(url)
+    if (problem) throw bad(problem)
+    return username === undefined ? { url, password } : { url, username, password }
+  })
 }
 
 function parseInteger(key: string, value: string): number {
@@ -137,6 +171,13 @@ function allowed(errors: ErrorObject[], path: string): string {
     .filter((e) => e.instancePath === path && e.keyword === 'const')
     .map((e) => JSON.stringify(e.params.allowedValue))
   return values.length ? ` (${values.join(', ')})` : ''
+}
+
+function checkGitCredentials(config: Config): void {
+  for (const [i, c] of config.git.credentials.entries()) {
+    const problem = credentialPrefixProblem(c.url)
+    if (problem) throw new ConfigError(`git.credentials.${i}.url`, problem)
+  }
 }
 
 function checkGlobs(config: Config): void {

@@ -76,6 +76,27 @@ const JenkinsSettings = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
+/** HTTPS credentials for fetching private repositories into the diff mirrors. */
+const GitSettings = Type.Object(
+  {
+    credentials: Type.Array(
+      Type.Object(
+        {
+          /** An http(s) URL prefix (`https://github.com/acme/`); the longest one covering a clone URL at a `/` boundary is used. */
+          url: Type.String({ minLength: 1 }),
+          /** GitHub takes any name with a PAT (`x-access-token` for app tokens); GitLab OAuth tokens need `oauth2`; Bitbucket Cloud access tokens `x-token-auth`. */
+          username: Type.String({ minLength: 1, default: 'x-access-token' }),
+          /** The token (or password); sent as HTTP Basic auth, only to URLs under `url`. */
+          password: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+)
+
 /** A routing rule: which events start which job. Absent conditions match everything. */
 const Rule = Type.Object(
   {
@@ -178,6 +199,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     jenkins: JenkinsSettings,
+    git: GitSettings,
     rules: Type.Array(Rule, { default: [] }),
     notifications: NotificationsSettings,
   },

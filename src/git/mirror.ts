@@ -7,6 +7,7 @@ import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { simpleGit, type SimpleGit } from 'simple-git'
 import { GitFailedError } from '../errors.js'
+import { basicAuthorization, credentialFor, credentialGitConfig, withoutUserinfo, type GitCredential } from './credentials.js'
 
 export interface MirrorCacheOptions {
   /** Where mirrors live, one folder per remote. */
@@ -17,6 +18,8 @@ export interface MirrorCacheOptions {
   allowProtocols?: readonly string[]
   /** Try `--filter=blob:none` on first clone (default true). */
   partialClone?: boolean
+  /** HTTPS credentials by URL prefix (config `git.credentials`); the longest matching prefix is sent. */
+  credentials?: readonly GitCredential[]
 }
 
 export interface Mirror {
@@ -31,22 +34,29 @@ export class MirrorCache {
   constructor(private readonly opts: MirrorCacheOptions) {}
 
   /** Where the mirror of `url` lives: a hash, plus the repo name for people reading the folder. */
-  pathFor(url: string): string {
+  pathFor(cloneUrl: string): string {
+    // Hashed without userinfo, so a token in a clone URL neither moves the mirror nor names it.
+    const url = withoutUserinfo(cloneUrl)
     const name = (url.split(/[/:]/).pop() ?? 'repo').replace(/\.git$/, '').replace(/[^\w.-]/g, '_').slice(0, 40)
     return join(this.opts.dir, `${createHash('sha256').update(url).digest('hex').slice(0, 16)}-${name}.git`)
   }
 
-  git(baseDir: string): SimpleGit {
+  /** Git in `baseDir`; with `url`, it sends the credential configured for that remote, if any. */
+  git(baseDir: string, url?: string): SimpleGit {
+    const credential = url === undefined ? undefined : credentialFor(url, this.opts.credentials ?? [])
     // A minimal environment: simple-git refuses variables that can run programs (EDITOR, GIT_SSH_COMMAND …).
     const keep = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'LANG', 'SSH_AUTH_SOCK'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
-    // GIT_CONFIG_GLOBAL points at /dev/null on purpose, hence allowUnsafeConfigPaths.
-    return simpleGit({ baseDir, timeout: { block: this.opts.timeoutMs ?? 300_000 }, unsafe: { allowUnsafeConfigPaths: true } }).env({
+    // GIT_CONFIG_GLOBAL points at /dev/null on purpose, hence allowUnsafeConfigPaths; credentials
+    // travel as GIT_CONFIG_COUNT entries, hence allowUnsafeConfigEnvCount (simple-git still vets the keys).
+    const unsafe = { allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true }
+    return simpleGit({ baseDir, timeout: { block: this.opts.timeoutMs ?? 300_000 }, unsafe }).env({
       ...keep,
       // Never wait for a password prompt; never read the operator's config for this remote.
       GIT_TERMINAL_PROMPT: '0',
       GIT_ALLOW_PROTOCOL: (this.opts.allowProtocols ?? ['https', 'http', 'ssh', 'git']).join(':'),
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
+      ...(url !== undefined && credential ? credentialGitConfig(url, credential) : {}),
     })
   }
 
@@ -54,16 +64,19 @@ export class MirrorCache {
    * The mirror of `url`, cloned on first use and fetched now; `want` are commits that must be
    * present afterwards (fetched by id if no branch has them, e.g. after a force-push).
    */
-  async ensure(url: string, want: readonly string[] = []): Promise<Mirror> {
+  async ensure(cloneUrl: string, want: readonly string[] = []): Promise<Mirror> {
+    // A token someone left in a clone URL is dropped: credentials come from config only.
+    const url = withoutUserinfo(cloneUrl)
     return this.serialized(url, async () => {
       const path = this.pathFor(url)
       await mkdir(this.opts.dir, { recursive: true })
       if (!(await exists(join(path, 'HEAD')))) await this.clone(url, path)
-      const git = this.git(path)
+      // The mirror's git carries the credential: partial clones fetch blobs lazily through it.
+      const git = this.git(path, url)
       try {
         await git.raw(['fetch', '--prune', '--no-tags', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'])
       } catch (err) {
-        throw new GitFailedError(`fetch ${redact(url)}: ${firstLine(err)}`)
+        throw this.failure('fetch', url, err)
       }
       for (const sha of want) {
         if (await hasCommit(git, sha)) continue
@@ -78,15 +91,30 @@ export class MirrorCache {
   private async clone(url: string, path: string): Promise<void> {
     const attempt = async (extra: string[]) => {
       await rm(path, { recursive: true, force: true })
-      await this.git(this.opts.dir).raw(['clone', '--bare', '--quiet', ...extra, '--', url, path])
+      await this.git(this.opts.dir, url).raw(['clone', '--bare', '--quiet', ...extra, '--', url, path])
     }
     try {
       if (this.opts.partialClone === false) await attempt([])
-      else await attempt(['--filter=blob:none']).catch(() => attempt([]))
+      else await attempt(['--filter=blob:none']).catch((err) => (gitProblem(err) ? Promise.reject(err) : attempt([])))
     } catch (err) {
       await rm(path, { recursive: true, force: true })
-      throw new GitFailedError(`clone ${redact(url)}: ${firstLine(err)}`)
+      throw this.failure('clone', url, err)
     }
+  }
+
+  /** A GitFailedError that says what went wrong and what to configure, and never holds a secret. */
+  private failure(action: string, url: string, err: unknown): Error {
+    const credential = credentialFor(url, this.opts.credentials ?? [])
+    const problem = gitProblem(err)
+    let message: string
+    if (problem === 'auth')
+      message = credential
+        ? `authentication failed for ${redact(url)}: the server refused the credentials of git.credentials ${credential.url}`
+        : `authentication failed for ${redact(url)}: no git.credentials entry covers this URL`
+    else if (problem === 'redirect' && credential)
+      message = `${action} ${redact(url)}: the server redirected; redirects are not followed when credentials are sent (use the repository's current URL)`
+    else message = `${action} ${redact(url)}: ${firstLine(err)}`
+    return new GitFailedError(credential ? scrub(message, credential) : message)
   }
 
   /** One git operation per mirror at a time; different remotes run in parallel. */
@@ -116,3 +144,17 @@ export function redact(url: string): string {
 }
 
 const firstLine = (err: unknown) => String((err as Error).message ?? err).trim().split('\n')[0]
+
+/** Failures worth their own message; what git prints for them (GIT_TERMINAL_PROMPT=0 turns a 401 into "could not read Username"). */
+function gitProblem(err: unknown): 'auth' | 'redirect' | undefined {
+  const text = String((err as Error).message ?? err)
+  if (/could not read (Username|Password)|Authentication failed|terminal prompts disabled|returned error: 40[13]\b/i.test(text)) return 'auth'
+  if (/returned error: 30[1278]\b|redirect/i.test(text)) return 'redirect'
+  return undefined
+}
+
+/** Defence in depth: git never prints the header, but a message must not carry it if it ever did. */
+function scrub(message: string, credential: GitCredential): string {
+  const header = basicAuthorization(credential)
+  return [credential.password, header.slice('Basic '.length)].reduce((m, secret) => m.split(secret).join('***'), message)
+}

@@ -86,6 +86,52 @@ t.test('errors name the bad key and what is wrong', async (t) => {
   t.throws(() => loadConfig({ env: { TAMER_CONFIG: '/nonexistent/tamer.yaml' } }), /TAMER_CONFIG: cannot read \/nonexistent\/tamer.yaml: ENOENT/)
 })
 
+t.test('git.credentials: from the file or TAMER_GIT_CREDENTIALS, with a default username', async (t) => {
+  t.same(loadConfig({ env: {} }).git.credentials, [], 'no credentials by default: public repositories only')
+  const file = tempFile(t, 'git:\n  credentials:\n    - url: https://github.com/acme/\n      password: ghp_fromfile\n    - url: https://gitlab.example.com/ds/\n      username: oauth2\n      password: glpat-fromfile\n')
+  t.same(loadConfig({ env: { TAMER_CONFIG: file } }).git.credentials, [
+    { url: 'https://github.com/acme/', username: 'x-access-token', password: 'ghp_fromfile' },
+    { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-fromfile' },
+  ])
+  const env = { TAMER_CONFIG: file, TAMER_GIT_CREDENTIALS: 'https://oauth2:glpat-abc@gitlab.example.com/ds/, https://ghp_tok@github.com/acme, http://x-token-auth:p%40ss%2Cw%3Ard@Bitbucket.internal:7990/scm/' }
+  t.same(loadConfig({ env }).git.credentials, [
+    { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-abc' },
+    { url: 'https://github.com/acme', username: 'x-access-token', password: 'ghp_tok' },
+    { url: 'http://Bitbucket.internal:7990/scm/', username: 'x-token-auth', password: 'p@ss,w:rd' },
+  ], 'env replaces the file\'s list; userinfo is percent-decoded')
+  t.same(loadConfig({ env: { TAMER_GIT_CREDENTIALS: 'https://u:a@b@github.com/acme/' } }).git.credentials, [{ url: 'https://github.com/acme/', username: 'u', password: 'a@b' }], 'the last @ ends the userinfo')
+})
+
+t.test('a malformed git credential is a config error naming the key, never echoing the token', async (t) => {
+  const secret = 'ghp_DoNotPrintMe0123'
+  const envCases: [string, RegExp][] = [
+    [secret, /^invalid config: TAMER_GIT_CREDENTIALS: entry 1 must look like https:\/\/user:token@host\/prefix\/$/],
+    [`https://ok:tok@github.com/, ssh://git:${secret}@github.com/acme/`, /TAMER_GIT_CREDENTIALS: entry 2 must look like/],
+    [`https://user:@github.com/`, /TAMER_GIT_CREDENTIALS: entry 1 has no token/],
+    [`https://:${secret}@github.com/`, /TAMER_GIT_CREDENTIALS: entry 1 has an empty user/],
+    [`https://u:${secret}%zz@github.com/`, /TAMER_GIT_CREDENTIALS: entry 1 has a user or token that is not valid percent-encoding/],
+    [`https://u:${secret}@github.com/?ref=${secret}`, /TAMER_GIT_CREDENTIALS: entry 1 must not contain a query or fragment/],
+    [`https://u:${secret}@`, /TAMER_GIT_CREDENTIALS: entry 1 is not a valid URL/],
+  ]
+  for (const [value, message] of envCases) {
+    const err = t.throws(() => loadConfig({ env: { TAMER_GIT_CREDENTIALS: value } }), message, value.replace(secret, '<secret>'))
+    t.type(err, ConfigError)
+    t.notMatch(String((err as Error)?.message), secret)
+  }
+  const fileCases: [string, RegExp][] = [
+    [`git:\n  credentials:\n    - url: ssh://git@github.com/acme/\n      password: ${secret}\n`, /git\.credentials\.0\.url: must start with https:\/\/ or http:\/\//],
+    [`git:\n  credentials:\n    - url: https://me:${secret}@github.com/\n      password: x\n`, /git\.credentials\.0\.url: must not contain a user or token; use username and password/],
+    ['git:\n  credentials:\n    - url: https://github.com/\n', /git\.credentials\.0\.password: must have required property 'password'/],
+    [`git:\n  credentials:\n    - url: https://github.com/\n      token: ${secret}\n      password: x\n`, /git\.credentials\.0\.token: unknown key/],
+    [`git:\n  credentials:\n    - url: https://github.com/\n      username: ""\n      password: ${secret}\n`, /git\.credentials\.0\.username: must NOT have fewer than 1 characters/],
+  ]
+  for (const [yaml, message] of fileCases) {
+    const file = tempFile(t, yaml)
+    const err = t.throws(() => loadConfig({ env: { TAMER_CONFIG: file } }), message, yaml.replace(secret, '<secret>'))
+    t.notMatch(String((err as Error)?.message), secret)
+  }
+})
+
 t.test('tenant resolution: first matching glob, else the default tenant', async (t) => {
   const tenantOf = createTenantResolver({
     defaultTenant: 'shared',

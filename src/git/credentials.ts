@@ -1,0 +1,85 @@
+// HTTPS credentials for the mirrors: which one a clone URL gets, and the git environment that
+// sends it. Pure: no I/O, so config loading can share the URL rules.
+
+export interface GitCredential {
+  /** An http(s) URL prefix, e.g. `https://github.com/acme/`. */
+  url: string
+  username: string
+  password: string
+}
+
+const HTTP_URL = /^https?:\/\//i
+
+/** The URL without `user:password@` when it is http(s); ssh URLs keep their user (`git@…` is not a secret). */
+export function withoutUserinfo(url: string): string {
+  return HTTP_URL.test(url) ? url.replace(/^(https?:\/\/)[^@/?#]*@/i, '$1') : url
+}
+
+interface Parsed {
+  origin: string
+  path: string
+}
+
+/** Scheme, host and port compared case-insensitively (URL lowercases them); the path as written. */
+function parse(url: string): Parsed | undefined {
+  if (!HTTP_URL.test(url)) return undefined
+  try {
+    const u = new URL(url)
+    return { origin: `${u.protocol}//${u.host}`, path: u.pathname }
+  } catch {
+    return undefined
+  }
+}
+
+/** Why `url` cannot be a credential prefix, or undefined when it can. Never quotes the value. */
+export function credentialPrefixProblem(url: string): string | undefined {
+  if (!HTTP_URL.test(url)) return 'must start with https:// or http://'
+  if (!parse(url)) return 'is not a valid URL'
+  if (/^https?:\/\/[^/?#]*@/i.test(url)) return 'must not contain a user or token; use username and password'
+  if (/[?#]/.test(url)) return 'must not contain a query or fragment'
+  return undefined
+}
+
+/** True when `prefix` covers `path` at a segment boundary: `/acme` covers `/acme/x.git`, not `/acme-evil/x.git`. */
+function covers(prefix: string, path: string): boolean {
+  if (prefix.endsWith('/')) return path.startsWith(prefix)
+  return path === prefix || path.startsWith(`${prefix}/`)
+}
+
+/** The credential with the longest prefix covering `url` (`…/ds` also covers `…/ds.git`). */
+export function credentialFor(url: string, credentials: readonly GitCredential[]): GitCredential | undefined {
+  const target = parse(withoutUserinfo(url))
+  if (!target) return undefined
+  const paths = target.path.endsWith('.git') ? [target.path, target.path.slice(0, -4)] : [target.path]
+  let best: { credential: GitCredential; length: number } | undefined
+  for (const credential of credentials) {
+    const prefix = parse(credential.url)
+    if (!prefix || prefix.origin !== target.origin) continue
+    if (!paths.some((p) => covers(prefix.path, p))) continue
+    if (!best || prefix.path.length > best.length) best = { credential, length: prefix.path.length }
+  }
+  return best?.credential
+}
+
+/** The value of the Authorization header, for scrubbing as well as sending. */
+export function basicAuthorization(credential: GitCredential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
+}
+
+/**
+ * Git config (GIT_CONFIG_COUNT/KEY/VALUE, git ≥ 2.31) that sends `credential` to `url` only.
+ * Env, not `-c` or the mirror's config: argv is world-readable in `ps`, /proc/<pid>/environ only
+ * to our own user, and nothing lands on disk. Redirects are refused because git re-bases every
+ * later request on a redirect's target and would send this header there (git-config
+ * http.followRedirects); curl itself drops Authorization on cross-host redirects.
+ */
+export function credentialGitConfig(url: string, credential: GitCredential): Record<string, string> {
+  const entries: [string, string][] = [
+    [`http.${url}.extraHeader`, `Authorization: ${basicAuthorization(credential)}`],
+    [`http.${url}.followRedirects`, 'false'],
+  ]
+  return {
+    GIT_CONFIG_COUNT: String(entries.length),
+    ...Object.fromEntries(entries.flatMap(([key, value], n) => [[`GIT_CONFIG_KEY_${n}`, key], [`GIT_CONFIG_VALUE_${n}`, value]])),
+  }
+}
