@@ -1,0 +1,135 @@
+// The push-diff service on real git and real SQLite: one computation for concurrent callers,
+// stored and read back without git, oversized diffs kept in memory only, failures never kept,
+// an unreadable row diffed again and replaced.
+import { renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { decodePushDiffs } from '../../src/diffs/codec.js'
+import { createPushDiffService, type PushDiffServiceDeps } from '../../src/diffs/service.js'
+import { MirrorCache } from '../../src/git/mirror.js'
+import { createLogger } from '../../src/logging.js'
+import { nativeEngine, type DiffEngine } from '../../src/nbdime/engine.js'
+import { openSqliteStore } from '../../src/store/sqlite/index.js'
+import type { StoredDelivery } from '../../src/store/store.js'
+import { gitAvailable, tempDir } from '../git/repo.js'
+import { notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
+
+/** The native engine, counting notebook diffs: each one is real work the service did. */
+function countingEngine(): DiffEngine & { calls: number } {
+  const engine = {
+    name: 'native' as const,
+    calls: 0,
+    diff: (...args: Parameters<DiffEngine['diff']>) => {
+      engine.calls++
+      return nativeEngine.diff(...args)
+    },
+  }
+  return engine
+}
+
+if (!(await gitAvailable())) {
+  if (process.env.CI) t.fail('git is required in CI')
+  else t.skip('git not installed', () => {})
+} else {
+  const dir = tempDir(t, 'tamer-diff-service-')
+  const store = openSqliteStore({ file: join(dir, 'tamer.db') })
+  t.teardown(() => store.close())
+  let mirrorDirs = 0
+  const freshMirrors = () => new MirrorCache({ dir: join(dir, `mirrors-${mirrorDirs++}`), allowProtocols: ['file'] })
+  const service = (o: Partial<PushDiffServiceDeps> = {}) => createPushDiffService({ mirrors: freshMirrors(), engine: countingEngine(), store, storeMaxBytes: 32 * 2 ** 20, ...o })
+  const delivery = async (cloneUrl: string, before: string, after: string): Promise<StoredDelivery> =>
+    (await store.getDelivery(await recordPush(store, pushEvent({ cloneUrl, before, after }))))!
+  // Untouched by the subtests (each records its own deliveries), so they can share it.
+  const shared = await notebookPush(t)
+
+  t.test('concurrent callers share one computation; the result is stored and read back without git', async (t) => {
+    const { repo, before, after } = await notebookPush(t)
+    const d = await delivery(repo.url, before, after)
+    const engine = countingEngine()
+    const first = service({ engine })
+    const results = await Promise.all([first.diffsOf(d), first.diffsOf(d), first.diffsOf(d)])
+    t.equal(engine.calls, 1, 'train.ipynb was diffed once for three callers')
+    t.ok(results[1] === results[0] && results[2] === results[0], 'all three got the one result')
+    t.match(results[0], [{ repository: 'acme/ds', base: before, head: after, files: [{ path: 'notes.md', kind: 'text' }, { path: 'train.ipynb', kind: 'notebook' }] }])
+    t.equal(await first.diffsOf(d), results[0], 'then from memory')
+    t.equal(engine.calls, 1)
+
+    const row = await store.getPushDiff(d.id, first.variant)
+    t.ok(row, 'stored under the service variant')
+    t.match(first.variant, /^native-[0-9a-f]{12}-f1$/)
+    t.strictSame(await decodePushDiffs(row!.payload), results[0])
+
+    // Another process: empty memory, a new mirror dir, and the remote gone.
+    repo.cleanup()
+    const other = countingEngine()
+    const second = service({ engine: other })
+    t.strictSame(await second.diffsOf(d), results[0], 'the stored diff, with no git at all')
+    t.equal(other.calls, 0)
+    const limited = service({ limits: { maxFiles: 1 } })
+    t.not(limited.variant, first.variant, 'other limits are another variant')
+    await t.rejects(limited.diffsOf(d), { code: 'TAMER_GIT_FAILED' }, 'which is not read from the first one’s row')
+  })
+
+  t.test('a diff over storeMaxBytes is kept in memory only; 0 stores nothing', async (t) => {
+    const { repo, before, after } = shared
+    for (const storeMaxBytes of [100, 0]) {
+      const d = await delivery(repo.url, before, after)
+      const engine = countingEngine()
+      const s = service({ engine, storeMaxBytes })
+      const diffs = await s.diffsOf(d)
+      t.equal(await store.getPushDiff(d.id, s.variant), null, `storeMaxBytes ${storeMaxBytes}: not stored`)
+      t.equal(await s.diffsOf(d), diffs, 'the next view comes from memory')
+      t.equal(engine.calls, 1)
+    }
+  })
+
+  t.test('memory keeps memoryEntries deliveries, the most recently used', async (t) => {
+    const { repo, before, after } = shared
+    const [a, b] = [await delivery(repo.url, before, after), await delivery(repo.url, before, after)]
+    const engine = countingEngine()
+    const s = service({ engine, store: null, memoryEntries: 1 })
+    await s.diffsOf(a)
+    await s.diffsOf(a)
+    t.equal(engine.calls, 1)
+    await s.diffsOf(b)
+    await s.diffsOf(a)
+    t.equal(engine.calls, 3, 'b pushed a out of memory, and nothing is stored')
+  })
+
+  t.test('a failure is not kept: the remote appears, the next call succeeds', async (t) => {
+    const { repo, before, after } = await notebookPush(t)
+    const later = join(repo.root, 'later.git')
+    const d = await delivery(`file://${later}`, before, after)
+    const s = service()
+    await t.rejects(s.diffsOf(d), { code: 'TAMER_GIT_FAILED', statusCode: 502 })
+    t.equal(await store.getPushDiff(d.id, s.variant), null, 'nothing stored for a failure')
+    renameSync(join(repo.root, 'remote.git'), later)
+    t.match(await s.diffsOf(d), [{ head: after, files: [{ path: 'notes.md' }, { path: 'train.ipynb' }] }])
+    t.ok(await store.getPushDiff(d.id, s.variant), 'stored once it worked')
+  })
+
+  t.test('a stored row that does not decode is diffed again and replaced, with one warning', async (t) => {
+    const { repo, before, after } = shared
+    const d = await delivery(repo.url, before, after)
+    const logs: string[] = []
+    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
+    const engine = countingEngine()
+    const s = service({ engine, logger })
+    await store.savePushDiff({ deliveryId: d.id, variant: s.variant, payload: Buffer.from('garbage'), rawBytes: 7 })
+    const diffs = await s.diffsOf(d)
+    t.equal(engine.calls, 1, 'diffed again')
+    t.strictSame(await decodePushDiffs((await store.getPushDiff(d.id, s.variant))!.payload), diffs, 'the row is mended')
+    t.equal(logs.length, 1)
+    t.match(JSON.parse(logs[0]!), { level: 40, deliveryId: d.id, msg: /unreadable/ })
+  })
+
+  t.test('a delivery without a push is TAMER_NOT_A_PUSH', async (t) => {
+    const { id } = await store.recordDelivery({
+      provider: 'github', dedupeKey: 'ping-1', hostDeliveryId: null, eventType: 'ping', tenant: 'default', repository: 'acme/ds',
+      status: 'ping', headers: {}, body: Buffer.from('{}'), receivedAt: new Date().toISOString(), normalized: { kind: 'ping', note: 'hi' },
+    })
+    await t.rejects(service().diffsOf((await store.getDelivery(id))!), { code: 'TAMER_NOT_A_PUSH', statusCode: 404 })
+  })
+
+}
