@@ -18,7 +18,7 @@ import { pushDiffSummary } from './notify/notebook-summary.js'
 import { pushDiffServiceFromConfig } from './diffs/service.js'
 import { wakeOnFinish } from './notify/wake.js'
 import { MirrorCache } from './git/mirror.js'
-import { createDiffEngine, nativeEngine } from './nbdime/engine.js'
+import { createDiffEngine } from './nbdime/engine.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
@@ -47,9 +47,10 @@ async function serve(configFile: string | undefined): Promise<void> {
     maxBatch: config.store.sqlite.maxBatch,
   })
   const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
-  const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs })
+  // Native diffs run in a worker thread here: a big notebook must not stall webhook intake.
+  const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs, worker: {} })
   if (notice) logger.warn(notice)
-  logger.info({ engine: diffEngine === nativeEngine ? 'native' : 'nbdime' }, 'notebook diff engine')
+  logger.info({ engine: diffEngine.name }, 'notebook diff engine')
   // One service for pages, precompute and notices: each push is diffed once and stored.
   const pushDiffs = pushDiffServiceFromConfig(config, { mirrors, engine: diffEngine, store, logger })
   const notifier = createNotifier({ config, store, logger, notebookSummary: pushDiffSummary(store, pushDiffs) })

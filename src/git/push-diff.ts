@@ -103,8 +103,9 @@ async function diffFile(git: SimpleGit, engine: DiffEngine, base: string, head: 
     if (sizes.old > limits.maxNotebookBytes || sizes.new > limits.maxNotebookBytes) {
       return { ...common, kind: 'note', reason: 'too-large', note: `notebook ${human(sizes.old)} → ${human(sizes.new)}, over the ${human(limits.maxNotebookBytes)} limit: summarized, not rendered` }
     }
-    const a = f.oldBlob ? (await readBlob(git, f.oldBlob)).toString('utf8') : JSON.stringify(EMPTY_NOTEBOOK)
-    const b = f.newBlob ? (await readBlob(git, f.newBlob)).toString('utf8') : JSON.stringify(EMPTY_NOTEBOOK)
+    // Bytes, not strings: a worker engine takes them over without a copy.
+    const a = f.oldBlob ? await readBlob(git, f.oldBlob) : JSON.stringify(EMPTY_NOTEBOOK)
+    const b = f.newBlob ? await readBlob(git, f.newBlob) : JSON.stringify(EMPTY_NOTEBOOK)
     // git's naming, so "could not parse b/nb/train.ipynb" says which side and which file.
     const names = { a: `a/${f.oldPath ?? f.path}`, b: `b/${f.path}` }
     try {

@@ -2,6 +2,7 @@
 // default; `nbdime` runs the real nbdiff and falls back to native, saying so, where it is absent.
 import { diffNotebooks, parseNotebook, type DiffEntry, type DiffOptions, type Notebook } from '../notebooks/index.js'
 import { detectNbdime, nbdimeDiff, type NbdiffOptions } from './nbdiff.js'
+import { workerEngine, type WorkerEngineOptions } from './worker-engine.js'
 
 export type EngineName = 'native' | 'nbdime'
 
@@ -13,15 +14,20 @@ export interface NotebookDiffResult {
 
 export interface DiffEngine {
   name: EngineName
-  /** Throws NotebookParseError ("could not parse b.ipynb: …") for bad input. */
-  diff(aText: string, bText: string, names: { a: string; b: string }, options?: DiffOptions): Promise<NotebookDiffResult>
+  /**
+   * Throws NotebookParseError ("could not parse b.ipynb: …") for bad input. Bytes are UTF-8 and
+   * may be handed over (a worker engine empties the caller's buffer instead of copying it).
+   */
+  diff(aText: string | Uint8Array, bText: string | Uint8Array, names: { a: string; b: string }, options?: DiffOptions): Promise<NotebookDiffResult>
 }
+
+const asText = (x: string | Uint8Array) => (typeof x === 'string' ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('utf8'))
 
 export const nativeEngine: DiffEngine = {
   name: 'native',
   async diff(aText, bText, names, options = {}) {
-    const base = parseNotebook(aText, names.a)
-    const b = parseNotebook(bText, names.b)
+    const base = parseNotebook(asText(aText), names.a)
+    const b = parseNotebook(asText(bText), names.b)
     return { base, diff: diffNotebooks(base, b, options) }
   },
 }
@@ -32,17 +38,23 @@ export function nbdimeEngine(opts: NbdiffOptions = {}): DiffEngine {
     async diff(aText, bText, names, options = {}) {
       // Parse first: bad input gets the same clear error as with the native engine, and the
       // renderers need A anyway.
-      const base = parseNotebook(aText, names.a)
-      parseNotebook(bText, names.b)
-      return { base, diff: await nbdimeDiff(aText, bText, options, opts) }
+      const a = asText(aText)
+      const b = asText(bText)
+      const base = parseNotebook(a, names.a)
+      parseNotebook(b, names.b)
+      return { base, diff: await nbdimeDiff(a, b, options, opts) }
     },
   }
 }
 
-/** The engine asked for, or native with a plain `notice` when nbdime cannot run here. */
-export async function createDiffEngine(name: EngineName, opts: NbdiffOptions = {}): Promise<{ engine: DiffEngine; notice: string | null }> {
-  if (name === 'native') return { engine: nativeEngine, notice: null }
+/**
+ * The engine asked for, or native with a plain `notice` when nbdime cannot run here. With
+ * `worker`, native diffs run in a worker thread (the server); without, in process (the CLI).
+ */
+export async function createDiffEngine(name: EngineName, opts: NbdiffOptions & { worker?: WorkerEngineOptions } = {}): Promise<{ engine: DiffEngine; notice: string | null }> {
+  const native = () => (opts.worker ? workerEngine(opts.worker) : nativeEngine)
+  if (name === 'native') return { engine: native(), notice: null }
   const found = await detectNbdime(opts)
-  if (!found.available) return { engine: nativeEngine, notice: `nbdime engine requested but unavailable (${found.reason}); using the native engine` }
+  if (!found.available) return { engine: native(), notice: `nbdime engine requested but unavailable (${found.reason}); using the native engine` }
   return { engine: nbdimeEngine({ ...opts, command: found.command }), notice: null }
 }

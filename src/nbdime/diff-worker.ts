@@ -1,0 +1,37 @@
+// The native engine's worker thread: decode, parse and diff one pair at a time, off the event
+// loop that answers webhooks, in a heap of its own (see worker-engine.ts).
+import { parentPort } from 'node:worker_threads'
+import { diffNotebooks, NotebookParseError, parseNotebook, type DiffOptions, type Notebook } from '../notebooks/index.js'
+
+export interface DiffJob {
+  id: number
+  a: Uint8Array | string
+  b: Uint8Array | string
+  names: { a: string; b: string }
+  options: DiffOptions
+}
+
+export type DiffJobResult =
+  | { id: number; ok: true; base: Notebook; diff: unknown[] }
+  | { id: number; ok: false; parse?: { notebook: string; reason: string }; message: string }
+
+const decoder = new TextDecoder()
+const text = (x: Uint8Array | string) => (typeof x === 'string' ? x : decoder.decode(x))
+
+parentPort?.on('message', (job: DiffJob) => {
+  let reply: DiffJobResult
+  try {
+    // One side's text at a time: it is garbage as soon as it is parsed.
+    const base = parseNotebook(text(job.a), job.names.a)
+    job.a = ''
+    const b = parseNotebook(text(job.b), job.names.b)
+    job.b = ''
+    reply = { id: job.id, ok: true, base, diff: diffNotebooks(base, b, job.options) }
+  } catch (err) {
+    reply = err instanceof NotebookParseError
+      ? { id: job.id, ok: false, parse: { notebook: err.notebook, reason: err.reason }, message: err.message }
+      : { id: job.id, ok: false, message: (err as Error).message ?? String(err) }
+  }
+  parentPort!.postMessage(reply)
+})
+parentPort?.postMessage('ready')
