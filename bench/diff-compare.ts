@@ -7,12 +7,13 @@
  * nbdime: the whole `nbdiff --out` process through the adapter, start-up (~0.25 s) included, as
  * a deployment with `engine: nbdime` would pay it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { detectNbdime, nbdimeDiff } from '../src/nbdime/nbdiff.js'
+import { notebookCorpusPairs } from '../test/support/notebook-corpus.js'
 import { largePair } from './diff.js'
 
 interface Case {
@@ -24,13 +25,18 @@ const HERE = fileURLToPath(new URL('.', import.meta.url))
 const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-/** Native parse + diff of the pair in a fresh process; peakRss minus the process's start-up RSS. */
-async function nativeChild(a: string, b: string): Promise<{ ms: number; peakRss: number; overBase: number }> {
+/**
+ * Native parse + diff of the pair in a fresh process; peakRss minus the process's RSS before the
+ * pair was read. In process (the pure core, as the CLI runs it) or `worker` (as the server runs
+ * it: bytes handed to the worker engine, measured over a warmed-up worker).
+ */
+async function nativeChild(a: string, b: string, worker = false): Promise<{ ms: number; peakRss: number; overBase: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
   try {
     writeFileSync(join(dir, 'a.ipynb'), a)
     writeFileSync(join(dir, 'b.ipynb'), b)
-    const r = await execa(process.execPath, [...process.execArgv, join(HERE, 'diff.ts'), '0', '--files', join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), '--json'])
+    const args = [join(HERE, 'diff.ts'), '0', '--files', join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), '--json', ...(worker ? ['--worker'] : [])]
+    const r = await execa(process.execPath, [...process.execArgv, ...args])
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { parseMs: number; diffMs: number; peakRss: number; baseRss: number }
     return { ms: j.parseMs + j.diffMs, peakRss: j.peakRss, overBase: j.peakRss - j.baseRss }
   } finally {
@@ -39,16 +45,7 @@ async function nativeChild(a: string, b: string): Promise<{ ms: number; peakRss:
 }
 
 function corpusCases(): Case[] {
-  const root = resolve(HERE, '../../shared/corpus/notebooks')
-  if (!existsSync(root)) return []
-  return readdirSync(root).flatMap((name) => {
-    const dir = join(root, name)
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : []
-    if (files.length < 2) return []
-    const a = files.find((f) => /^(a|base|before)/.test(f)) ?? files[0]!
-    const b = files.find((f) => f !== a && /^(b|local|remote|after)/.test(f)) ?? files[1]!
-    return [{ name: `corpus ${name}`, texts: () => [readFileSync(join(dir, a), 'utf8'), readFileSync(join(dir, b), 'utf8')] as [string, string] }]
-  })
+  return notebookCorpusPairs().map((p) => ({ name: `corpus ${p.name}`, texts: () => [p.a, p.b] as [string, string] }))
 }
 
 export async function compareEngines(argv: string[]): Promise<void> {
@@ -64,11 +61,12 @@ export async function compareEngines(argv: string[]): Promise<void> {
   })
   const cases = [...corpusCases(), large(2000, true, 10), large(2000, false, 10), large(20000, true, 0), large(20000, false, 0)]
 
-  const rows: string[][] = [['pair', 'files (A+B)', 'Tamer native', 'nbdime 4.0.4', 'ratio', 'Tamer peak RSS (over start-up)', '(over start-up) / files']]
+  const rows: string[][] = [['pair', 'files (A+B)', 'Tamer native', 'nbdime 4.0.4', 'ratio', 'Tamer peak RSS (over start-up)', '÷ files', 'served (worker): time', 'served: RSS over start-up ÷ files']]
   for (const c of cases) {
     const [a, b] = c.texts()
     const files = a.length + b.length
     const native = await nativeChild(a, b)
+    const served = await nativeChild(a, b, true)
     let nb = '—'
     let ratio = '—'
     if (found?.available) {
@@ -86,7 +84,7 @@ export async function compareEngines(argv: string[]): Promise<void> {
     }
     const rss = `${mb(native.peakRss)} (${mb(native.overBase)})`
     const rssRatio = `${(native.overBase / files).toFixed(1)}×`
-    rows.push([c.name, mb(files), secs(native.ms), nb, ratio, rss, rssRatio])
+    rows.push([c.name, mb(files), secs(native.ms), nb, ratio, rss, rssRatio, secs(served.ms), `${(served.overBase / files).toFixed(1)}×`])
     console.log(rows[rows.length - 1]!.join(' | '))
   }
   console.log('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|')

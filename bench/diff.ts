@@ -2,12 +2,14 @@
  * Benchmark of the native notebook diff on large synthetic pairs (like nbdime.md §11: 5 % of
  * cells edited, inserted or deleted).
  *   node --import tsx bench/diff.ts [cells] [--no-ids] [--png N] [--json]   one native run
+ *   node --import tsx bench/diff.ts 0 --files A B --json [--worker]      one pair, in process or as served
  *   npm run bench:diff [-- --skip-slow] [--nbdime-timeout S] [--no-nbdime]  native vs the real nbdime
  * The comparison runs each native case in a child process (so its peak RSS is the case's own)
  * and nbdime through the adapter (src/nbdime/nbdiff.ts), capped by a timeout reported as "> N s".
  */
 import { readFileSync } from 'node:fs';
 import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js';
+import { workerEngine } from '../src/nbdime/worker-engine.js';
 import { compareEngines } from './diff-compare.js';
 
 export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: number; seed?: number } = {}): [string, string] {
@@ -56,6 +58,21 @@ if (import.meta.url === `file://${process.argv[1]}` && !process.argv.slice(2).so
   const pngAt = args.indexOf('--png');
   const pngEvery = pngAt >= 0 ? Number(args[pngAt + 1]) : 0;
   const filesAt = args.indexOf('--files');
+  if (args.includes('--worker')) {
+    // As the server runs it: bytes handed to the worker engine; memory over a warmed-up worker.
+    const engine = workerEngine();
+    const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 });
+    await engine.diff(tiny, tiny, { a: 'a', b: 'b' });
+    const baseRss = process.memoryUsage().rss;
+    const bytes = [readFileSync(args[filesAt + 1]!), readFileSync(args[filesAt + 2]!)] as const;
+    const size = bytes[0].length + bytes[1].length;
+    const t0 = performance.now();
+    const r = await engine.diff(bytes[0], bytes[1], { a: 'a.ipynb', b: 'b.ipynb' });
+    const ms = performance.now() - t0;
+    console.log(JSON.stringify({ bytes: size, parseMs: 0, diffMs: ms, peakRss: process.resourceUsage().maxRSS * 1024, baseRss, entries: r.diff.length }));
+    await engine.close();
+    process.exit(0);
+  }
   const baseRss = process.memoryUsage().rss;
   // --files A B: read a pair written by the comparison, so peak RSS is not inflated by generating it.
   const [a, b] = filesAt >= 0
