@@ -1,6 +1,6 @@
 // `tamer diff` and `tamer git-setup` as a user runs them: the real CLI in a child process, and a
 // real repository whose `git diff` goes through Tamer afterwards.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,6 +17,7 @@ const tamer = (args: string[], cwd = process.cwd()) => execa(process.execPath, [
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
 const dir = mkdtempSync(join(tmpdir(), 'tamer-cli-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const A = join(dir, 'a.ipynb')
 const B = join(dir, 'b.ipynb')
 writeFileSync(A, nb('acc = fit()\nprint(acc)', 'accuracy: 0.91\n'))

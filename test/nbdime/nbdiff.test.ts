@@ -1,6 +1,6 @@
 // The adapter to the real nbdime: detection, same diff model as the native engine, ignore flags,
 // a hermetic cwd, errors and timeouts. Needs nbdime 4.0.4 (`pip install nbdime==4.0.4`).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -60,6 +60,7 @@ t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async 
   const found = await detectNbdime()
   if (!found.available) return void t.skip('nbdime not installed', () => {})
   const dir = mkdtempSync(join(tmpdir(), 'tamer-stray-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'nbdime_config.json'), JSON.stringify({ Diff: { sources: false, outputs: false, metadata: false, details: false, attachments: false } }))
   const nb = (text: string) => JSON.stringify({ cells: [{ cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [{ name: 'stdout', output_type: 'stream', text }], source: 'print(x)' }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
   const p = { a: nb('accuracy 0.91\n'), b: nb('accuracy 0.93\n') }
