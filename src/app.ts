@@ -110,8 +110,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // What a newly stored delivery sets off. The delivery is already durable, and none of these
   // holds the webhook's answer back.
   const onAccepted: ((id: string, d: NewDelivery) => void)[] = []
-  if (pipeline) onAccepted.push((_id, d) => d.status === 'pending' && pipeline.wake())
-  if (precompute) onAccepted.push((id, d) => pushEventsOf(d).length > 0 && precompute.enqueue(id))
+  if (pipeline)
+    onAccepted.push((_id, d) => {
+      if (d.status === 'pending') pipeline.wake()
+    })
+  if (precompute)
+    onAccepted.push((id, d) => {
+      if (pushEventsOf(d).length > 0) precompute.enqueue(id)
+    })
   const intakeStore: DeliveryStore = onAccepted.length
     ? {
         ...store,
