@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js'
 import { NotAPushError } from '../errors.js'
 import type { PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
-import { DEFAULT_PUSH_DIFF_LIMITS, diffPush, type PushDiffLimits } from '../git/push-diff.js'
+import { DEFAULT_PUSH_DIFF_LIMITS, diffPush, engineFailedOn, type PushDiffLimits } from '../git/push-diff.js'
 import type { DiffEngine } from '../nbdime/engine.js'
 import type { PushDiff } from '../notebooks/render.js'
 import type { PushDiffStore } from '../store/push-diffs.js'
@@ -55,6 +55,8 @@ export function pushDiffVariant(engine: DiffEngine, limits: Required<PushDiffLim
 interface Remembered {
   pushes: PushDiff[]
   bytes: number
+  /** False when a notebook's diff failed in the engine (e.g. its time limit): shown once, made again next time. */
+  keep: boolean
 }
 
 export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffService {
@@ -86,7 +88,7 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
     const row = await deps.store.getPushDiff(id, variant)
     if (!row) return null
     try {
-      return { pushes: await decodePushDiffs(row.payload), bytes: row.rawBytes }
+      return { pushes: await decodePushDiffs(row.payload), bytes: row.rawBytes, keep: true }
     } catch (err) {
       // Computed again below, and the save replaces the row.
       deps.logger?.warn({ deliveryId: id, variant, reason: (err as Error).message }, 'stored push diff unreadable; diffing again')
@@ -108,7 +110,8 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
         }),
       ),
     )
-    const serialized = serializePushDiffs(diffs)
+    const keep = !diffs.some((d) => d.files.some(engineFailedOn))
+    const serialized = keep ? serializePushDiffs(diffs) : null
     const bytes = serialized?.length ?? Infinity
     if (serialized && deps.store && bytes <= deps.storeMaxBytes) {
       try {
@@ -118,12 +121,12 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
         deps.logger?.warn({ deliveryId: delivery.id, reason: (err as Error).message }, 'push diff not stored')
       }
     }
-    return { pushes: diffs, bytes }
+    return { pushes: diffs, bytes, keep }
   }
 
   const load = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<PushDiff[]> => {
     const entry = (await fromStore(delivery.id)) ?? (await compute(delivery, pushes))
-    remember(delivery.id, entry)
+    if (entry.keep) remember(delivery.id, entry)
     return entry.pushes
   }
 

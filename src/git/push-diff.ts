@@ -32,6 +32,16 @@ export interface PushDiffRequest {
 /** What the limits are when a request leaves them out (a stored diff's variant names them). */
 export const DEFAULT_PUSH_DIFF_LIMITS: Required<PushDiffLimits> = { maxNotebookBytes: 20 * 2 ** 20, maxTextDiffBytes: 256 * 1024, maxFiles: 300 }
 
+const ENGINE_FAILED = 'could not diff '
+
+/**
+ * A notebook the engine failed on (over its time limit, nbdiff crashing) rather than one it could
+ * not read: the next attempt may work, so a diff holding one is worth making again, not keeping.
+ */
+export function engineFailedOn(f: FileDiff): boolean {
+  return f.kind === 'note' && f.reason === 'unparsable' && f.note.startsWith(ENGINE_FAILED)
+}
+
 const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\n(?:[\s\S]*\n)?oid sha256:([0-9a-f]{64})\nsize (\d+)\n/
 
 /** The commit a push is compared with: `before`, or for a new ref its fork point with the default branch. */
@@ -112,7 +122,7 @@ async function diffFile(git: SimpleGit, engine: DiffEngine, base: string, head: 
       const r = await engine.diff(a, b, names, options)
       return { ...common, kind: 'notebook', base: r.base, diff: r.diff, summary: summarize(r.base, r.diff) }
     } catch (err) {
-      const why = err instanceof NotebookParseError ? err.message : `could not diff ${names.b}: ${(err as Error).message}`
+      const why = err instanceof NotebookParseError ? err.message : `${ENGINE_FAILED}${names.b}: ${(err as Error).message}`
       const fallback = await unifiedDiff(git, base, head, f, limits.maxTextDiffBytes).catch(() => '')
       return { ...common, kind: 'note', reason: 'unparsable', note: `${why} (plain-text diff below)`, unified: fallback }
     }

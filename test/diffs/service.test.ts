@@ -109,6 +109,33 @@ if (!(await gitAvailable())) {
     t.ok(await store.getPushDiff(d.id, s.variant), 'stored once it worked')
   })
 
+  t.test('a notebook the engine failed on (say, its time limit) is shown, not kept: the next call diffs again', async (t) => {
+    const { repo, before, after } = shared
+    const d = await delivery(repo.url, before, after)
+    let failures = 1
+    const engine: DiffEngine = {
+      name: 'native',
+      diff: (...args) => (failures-- > 0 ? Promise.reject(new Error('over the 60 s limit')) : nativeEngine.diff(...args)),
+    }
+    const s = service({ engine })
+    const first = await s.diffsOf(d)
+    t.match(first[0]!.files[1], { path: 'train.ipynb', kind: 'note', reason: 'unparsable', note: /^could not diff b\/train\.ipynb: over the 60 s limit/ })
+    t.equal(await store.getPushDiff(d.id, s.variant), null, 'not stored')
+    const second = await s.diffsOf(d)
+    t.not(second, first, 'not kept in memory either')
+    t.match(second[0]!.files[1], { path: 'train.ipynb', kind: 'notebook' })
+    t.ok(await store.getPushDiff(d.id, s.variant), 'the good diff is stored')
+  })
+
+  t.test('a notebook that cannot be read is a lasting answer: stored', async (t) => {
+    const { repo, before, after } = shared
+    const d = await delivery(repo.url, before, after)
+    const engine: DiffEngine = { name: 'native', diff: (a, _b, names, o) => nativeEngine.diff(a, '{"cells": [', names, o) }
+    const s = service({ engine })
+    t.match((await s.diffsOf(d))[0]!.files[1], { kind: 'note', reason: 'unparsable', note: /^could not parse b\/train\.ipynb/ })
+    t.ok(await store.getPushDiff(d.id, s.variant))
+  })
+
   t.test('a stored row that does not decode is diffed again and replaced, with one warning', async (t) => {
     const { repo, before, after } = shared
     const d = await delivery(repo.url, before, after)
