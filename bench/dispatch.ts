@@ -29,6 +29,8 @@ async function main() {
     providers: { github: { secrets: [SECRETS.github] } },
     jenkins: { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
     rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }],
+    // Dispatch alone: the pushes name a remote that does not exist, so no background diffs.
+    diffs: { precompute: false },
   })
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
   const pipeline = createPipeline({ config, store })

@@ -25,7 +25,8 @@ function nullStore(): DeliveryStore {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
-  const config = validateConfig({ server: { logLevel: 'silent' }, providers: { github: { secrets: [BENCH_SECRET] } } })
+  // Intake alone: the pushes name a remote that does not exist, so no background diffs.
+  const config = validateConfig({ server: { logLevel: 'silent' }, providers: { github: { secrets: [BENCH_SECRET] } }, diffs: { precompute: false } })
   let app
   let store: DeliveryStore | undefined
   if (mode === 'bare') {
