@@ -6,7 +6,7 @@
 import { MappingDiffBuilder, SequenceDiffBuilder } from './builders.js';
 import { Similarity } from './compare.js';
 import { SequenceMatcher } from './difflib.js';
-import { Interner, canonical, isObject, pyEqual, sameContainerType } from './json.js';
+import { Interner, canonical, hash53, isObject, pyEqual, sameContainerType } from './json.js';
 import type { DiffEntry, DiffOptions, JsonObject, JsonValue } from './model.js';
 import {
   type LevelSnakes,
@@ -185,10 +185,12 @@ class NotebookDiffer {
       for (let k = 0; k < xo.length; k++) if (!sim.outputStrict(xo[k] as JsonObject, yo[k] as JsonObject)) return false;
       return true;
     };
-    // Identical cells satisfy every similarity level; used only to anchor huge rectangles.
+    // Identical cells satisfy every similarity level; used only to anchor huge rectangles. A hash,
+    // not an interned string: those strings would be as large as the notebooks (anchors are
+    // checked with the level's own predicate, so a collision cannot align unlike cells).
     const contentToken = (side: 0 | 1, k: number) => {
       const c = (side === 0 ? ca : cb)[k] as JsonObject;
-      return this.values.idOf(canonical([c['cell_type'] ?? null, c['source'] ?? null, c['outputs'] ?? null]));
+      return hash53(canonical([c['cell_type'] ?? null, c['source'] ?? null, c['outputs'] ?? null]));
     };
     const ids = new Interner();
     const idTokens = (cells: JsonObject[]) =>

@@ -66,6 +66,23 @@ export function canonical(v: JsonValue): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(v[k] as JsonValue)}`).join(',')}}`;
 }
 
+/**
+ * A 53-bit hash of a string (two 32-bit FNV-1a variants): a token for equality where keeping
+ * every key string alive would cost as much memory as the notebooks themselves. Equal strings
+ * always hash equal; callers verify matches where a collision would matter.
+ */
+export function hash53(s: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ s.length;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
 /** Interns values (by `canonical`) as small integers, for hashing-based equality levels. */
 export class Interner {
   private readonly ids = new Map<string, number>();

@@ -246,7 +246,13 @@ export function predicateSnakes(
     }
     const ta = uniqueTokens(n, (k) => exactToken(0, k + i0));
     const tb = uniqueTokens(m, (k) => exactToken(1, k + j0));
-    const anchors = snakesFromPairs(pairsFromTokens(ta, tb), i0, j0);
+    // Equal tokens are identical content only up to hash collisions: keep the anchors the level's
+    // predicate confirms.
+    const anchors = mergeSnakes(
+      snakesFromPairs(pairsFromTokens(ta, tb), i0, j0).flatMap(([i, j, len]) =>
+        Array.from({ length: len }, (_, k) => [i + k, j + k, 1] as Snake).filter(([x, y]) => compare(x, y)),
+      ),
+    );
     if (anchors.length === 0) return run(i0, j0, i1, j1, true);
     const out: Snake[] = [];
     let x = i0;
@@ -262,8 +268,9 @@ export function predicateSnakes(
   return (i0, j0, i1, j1) => run(i0, j0, i1, j1, false);
 }
 
-function uniqueTokens(n: number, token: (k: number) => number): Int32Array {
-  const t = new Int32Array(n);
+function uniqueTokens(n: number, token: (k: number) => number): Float64Array {
+  // Float64: tokens may be 53-bit hashes.
+  const t = new Float64Array(n);
   const seen = new Map<number, number>();
   for (let k = 0; k < n; k++) {
     const v = token(k);

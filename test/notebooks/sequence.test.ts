@@ -3,7 +3,7 @@
  * (nbdime/diffing/seq_bruteforce.py), ported literally below as the reference.
  */
 import t from 'tap';
-import { computeSnakesMultilevel, pairsFromPredicate, pairsFromTokens, lcsIndices, snakesFromPairs, tokenSnakes, type Snake } from '../../src/notebooks/sequence.js';
+import { computeSnakesMultilevel, pairsFromPredicate, predicateSnakes, pairsFromTokens, lcsIndices, snakesFromPairs, tokenSnakes, type Snake } from '../../src/notebooks/sequence.js';
 
 function bruteforceLcs(A: number[], B: number[], compare: (x: number, y: number) => boolean): [number[], number[]] {
   const N = A.length;
@@ -90,4 +90,17 @@ t.test('multilevel: weaker levels only fill the gaps of stronger ones', async (t
   // from the gap's end takes 21 (the last candidate), and merges with 20~20. 7~9 after the last
   // strict snake is appended unmerged, as nbdime's `newsnakes += ...` does (no effect on diffs).
   t.same(snakes, [[0, 0, 1], [1, 2, 2], [3, 4, 1]]);
+});
+
+t.test('huge rectangles: anchors come from unique tokens, and a token collision cannot align unlike items', async (t) => {
+  const a = ['p', 'q', 'r', 's', 'x1', 't'];
+  const b = ['p', 'q', 'r', 's', 'x2', 't'];
+  const equal = (i: number, j: number) => a[i] === b[j];
+  // x1 and x2 share a token (a hash collision); every other item's token is its text.
+  const token = (side: 0 | 1, k: number) => {
+    const s = (side === 0 ? a : b)[k] as string;
+    return s.startsWith('x') ? 1000 : s.charCodeAt(0);
+  };
+  const snakes = predicateSnakes(equal, token, 1)(0, 0, a.length, b.length);
+  t.same(snakes, [[0, 0, 4], [5, 5, 1]], 'x1 and x2 stay unaligned; the rest is one run and t');
 });
