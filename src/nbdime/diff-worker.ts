@@ -1,5 +1,7 @@
 // The native engine's worker thread: decode, parse and diff one pair at a time, off the event
 // loop that answers webhooks, in a heap of its own (see worker-engine.ts).
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
 import { diffNotebooks, NotebookParseError, parseNotebook, type DiffOptions, type Notebook } from '../notebooks/index.js'
 
@@ -15,6 +17,8 @@ export type DiffJobResult =
   | { id: number; ok: true; base: Notebook; diff: unknown[] }
   | { id: number; ok: false; parse?: { notebook: string; reason: string }; message: string }
 
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
 const decoder = new TextDecoder()
 const text = (x: Uint8Array | string) => (typeof x === 'string' ? x : decoder.decode(x))
 
@@ -24,9 +28,14 @@ parentPort?.on('message', (job: DiffJob) => {
     // One side's text at a time: it is garbage as soon as it is parsed.
     const base = parseNotebook(text(job.a), job.names.a)
     job.a = ''
-    const b = parseNotebook(text(job.b), job.names.b)
+    gc()
+    let b: Notebook | null = parseNotebook(text(job.b), job.names.b)
     job.b = ''
-    reply = { id: job.id, ok: true, base, diff: diffNotebooks(base, b, job.options) }
+    gc()
+    const diff = diffNotebooks(base, b, job.options)
+    b = null
+    gc()
+    reply = { id: job.id, ok: true, base, diff }
   } catch (err) {
     reply = err instanceof NotebookParseError
       ? { id: job.id, ok: false, parse: { notebook: err.notebook, reason: err.reason }, message: err.message }

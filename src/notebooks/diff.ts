@@ -49,12 +49,14 @@ class NotebookDiffer {
     switch (path) {
       case '/cells':
         return (a, b) => this.diffCells(a as JsonValue[], b as JsonValue[]);
+      // Equal values have an empty diff in nbdime too; checking first spares the similarity
+      // caches (code points, histograms) of every unchanged cell's outputs.
       case '/cells/*':
-        return o.ignoreDetails ? withoutKeys(generic, 'execution_count') : generic;
+        return unlessEqual(o.ignoreDetails ? withoutKeys(generic, 'execution_count') : generic);
       case '/cells/*/source':
         return o.ignoreSources ? ignore : (a, b) => (a === b ? [] : this.diffStringsLinewise(a as string, b as string));
       case '/cells/*/outputs':
-        return o.ignoreOutputs ? ignore : (a, b) => this.diffOutputs(a as JsonValue[], b as JsonValue[]);
+        return o.ignoreOutputs ? ignore : unlessEqual((a, b) => this.diffOutputs(a as JsonValue[], b as JsonValue[]));
       case '/cells/*/outputs/*': {
         const d: Differ = (a, b) => this.diffSingleOutputs(a as JsonObject, b as JsonObject);
         return o.ignoreDetails ? withoutKeys(d, 'execution_count') : d;
@@ -293,6 +295,10 @@ export function diffStringsByChar(a: string, b: string): DiffEntry[] {
     }
   }
   return di.entries;
+}
+
+function unlessEqual(inner: Differ): Differ {
+  return (a, b, p) => (pyEqual(a, b) ? [] : inner(a, b, p));
 }
 
 function withoutKeys(inner: Differ, ...keys: string[]): Differ {
