@@ -27,9 +27,9 @@ export interface Pairs {
   cols: Int32Array;
 }
 
-function lowerBound(arr: number[], v: number): number {
+function lowerBound(arr: Int32Array, len: number, v: number): number {
   let lo = 0;
-  let hi = arr.length;
+  let hi = len;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((arr[mid] as number) < v) lo = mid + 1;
@@ -45,23 +45,38 @@ export function lcsIndices(p: Pairs): { ai: number[]; bj: number[] } {
   const ai: number[] = [];
   const bj: number[] = [];
   if (count === 0) return { ai, bj };
+  // Flat typed arrays throughout: 100,000 aligned cells must not mean 100,000 small arrays.
   const pairRow = new Int32Array(count);
-  const thresholds: number[] = [];
-  const buckets: number[][] = [];
+  const level = new Int32Array(count);
+  const thresholds = new Int32Array(Math.min(n, m) + 1);
+  let levels = 0;
   for (let i = 0; i < n; i++) {
     const s = rowStart[i] as number;
     const e = rowStart[i + 1] as number;
     for (let t = e - 1; t >= s; t--) {
       const j = cols[t] as number;
       pairRow[t] = i;
-      const k = lowerBound(thresholds, j);
-      if (k === thresholds.length) {
-        thresholds.push(j);
-        buckets.push([t]);
-      } else {
-        thresholds[k] = j;
-        (buckets[k] as number[]).push(t);
-      }
+      const k = lowerBound(thresholds, levels, j);
+      thresholds[k] = j;
+      if (k === levels) levels++;
+      level[t] = k;
+    }
+  }
+  // Buckets (pairs per level, in the order visited above) in CSR form.
+  const bucketStart = new Int32Array(levels + 1);
+  for (let t = 0; t < count; t++) {
+    const k = (level[t] as number) + 1;
+    bucketStart[k] = (bucketStart[k] as number) + 1;
+  }
+  for (let k = 0; k < levels; k++) bucketStart[k + 1] = (bucketStart[k + 1] as number) + (bucketStart[k] as number);
+  const bucketFill = bucketStart.slice(0, levels);
+  const bucketPairs = new Int32Array(count);
+  for (let i = 0; i < n; i++) {
+    for (let t = (rowStart[i + 1] as number) - 1; t >= (rowStart[i] as number); t--) {
+      const k = level[t] as number;
+      const at = bucketFill[k] as number;
+      bucketFill[k] = at + 1;
+      bucketPairs[at] = t;
     }
   }
   // Column index: rows ascending per column.
@@ -82,17 +97,17 @@ export function lcsIndices(p: Pairs): { ai: number[]; bj: number[] } {
 
   let x = n;
   let y = m;
-  for (let L = thresholds.length; L > 0; L--) {
-    const bucket = buckets[L - 1] as number[];
+  for (let L = levels; L > 0; L--) {
+    const b0 = bucketStart[L - 1] as number;
     // First pair in the bucket with column <= y-1 (columns are non-increasing along the bucket).
-    let lo = 0;
-    let hi = bucket.length;
+    let lo = b0;
+    let hi = bucketStart[L] as number;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((cols[bucket[mid] as number] as number) <= y - 1) hi = mid;
+      if ((cols[bucketPairs[mid] as number] as number) <= y - 1) hi = mid;
       else lo = mid + 1;
     }
-    const r0 = pairRow[bucket[lo] as number] as number;
+    const r0 = pairRow[bucketPairs[lo] as number] as number;
     // Column y-1: largest row <= x-1 with a match.
     let mi = -1;
     let mj = -1;
@@ -155,28 +170,37 @@ export function snakesFromPairs(p: Pairs, i0 = 0, j0 = 0): Snake[] {
 export function pairsFromTokens(a: ArrayLike<number>, b: ArrayLike<number>): Pairs {
   const n = a.length;
   const m = b.length;
-  const where = new Map<number, number[]>();
-  for (let j = 0; j < m; j++) {
-    const t = b[j] as number;
-    if (t < 0) continue;
-    const l = where.get(t);
-    if (l) l.push(j);
-    else where.set(t, [j]);
-  }
+  // B's positions sorted by (token, position), searched per item of A: no map of lists.
+  let valid = 0;
+  for (let j = 0; j < m; j++) if ((b[j] as number) >= 0) valid++;
+  const order = new Int32Array(valid);
+  for (let j = 0, k = 0; j < m; j++) if ((b[j] as number) >= 0) order[k++] = j;
+  order.sort((x, y) => (b[x] as number) - (b[y] as number) || x - y);
+  const sorted = Float64Array.from(order, (j) => b[j] as number);
+  const first = (t: number) => {
+    let lo = 0;
+    let hi = valid;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const from = new Int32Array(n);
   const rowStart = new Int32Array(n + 1);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const t = a[i] as number;
-    const l = t < 0 ? undefined : where.get(t);
-    total += l ? l.length : 0;
+    let k = t < 0 ? valid : first(t);
+    from[i] = k;
+    while (k < valid && sorted[k] === t) k++;
+    total += k - (from[i] as number);
     rowStart[i + 1] = total;
   }
   const cols = new Int32Array(total);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const t = a[i] as number;
-    const l = t < 0 ? undefined : where.get(t);
-    if (l) for (const j of l) cols[k++] = j;
+  for (let i = 0, c = 0; i < n; i++) {
+    for (let k = from[i] as number, e = k + (rowStart[i + 1] as number) - (rowStart[i] as number); k < e; k++) cols[c++] = order[k] as number;
   }
   return { n, m, rowStart, cols };
 }
