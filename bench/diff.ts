@@ -12,7 +12,8 @@ import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js';
 import { workerEngine } from '../src/nbdime/worker-engine.js';
 import { compareEngines } from './diff-compare.js';
 
-export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: number; seed?: number } = {}): [string, string] {
+/** `minor`: nbformat_minor (default 5 with ids, 4 without; 5 without ids makes the reader invent them). */
+export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: number; seed?: number; minor?: number } = {}): [string, string] {
   const ids = opts.ids ?? true;
   let s = (opts.seed ?? 1) >>> 0;
   const rnd = () => {
@@ -46,7 +47,7 @@ export function largePair(cells: number, opts: { ids?: boolean; pngEvery?: numbe
       c.source = [...c.source.slice(0, -1), line()];
     }
   }
-  const nb = (cs: unknown[]) => JSON.stringify({ cells: cs, metadata: {}, nbformat: 4, nbformat_minor: ids ? 5 : 4 }, null, 1);
+  const nb = (cs: unknown[]) => JSON.stringify({ cells: cs, metadata: {}, nbformat: 4, nbformat_minor: opts.minor ?? (ids ? 5 : 4) }, null, 1);
   return [nb(a), nb(b)];
 }
 

@@ -114,18 +114,25 @@ function readV4(nb: JsonObject, minor: number, text: string, fail: Fail): Notebo
 /** nbformat's validator: ≥4.5 cells without an id, or with an id seen before, get a new id. */
 function repairIds(cells: JsonObject[], text: string): void {
   const seen = new Set<JsonValue>();
+  const file = lazyTextHash(text);
   cells.forEach((c, index) => {
-    if (!('id' in c)) inventId(c, text, index);
+    if (!('id' in c)) inventId(c, file, index);
   });
   cells.forEach((c, index) => {
     const id = c['id'] as JsonValue;
-    if (seen.has(id) && !unmatchableIds.has(c)) inventId(c, text, index);
+    if (seen.has(id) && !unmatchableIds.has(c)) inventId(c, file, index);
     else seen.add(id);
   });
 }
 
-function inventId(cell: JsonObject, text: string, index: number): void {
-  cell['id'] = fnv1a(`${index}\u0000${text}`).toString(16).padStart(8, '0');
+/** The file's hash, computed once: hashing the whole text per invented id was quadratic. */
+function lazyTextHash(text: string): () => number {
+  let h: number | undefined;
+  return () => (h ??= fnv1a(text));
+}
+
+function inventId(cell: JsonObject, file: () => number, index: number): void {
+  cell['id'] = fnv1a(`${index}\u0000${file()}`).toString(16).padStart(8, '0');
   unmatchableIds.add(cell);
 }
 
@@ -206,7 +213,8 @@ function upgradeV3(nb: JsonObject, text: string, fail: Fail): Notebook {
   nb['cells'] = cells;
   delete m['name'];
   delete m['signature'];
-  cells.forEach((c, index) => inventId(c, text, index));
+  const file = lazyTextHash(text);
+  cells.forEach((c, index) => inventId(c, file, index));
   return nb as Notebook;
 }
 
