@@ -68,12 +68,17 @@ t.test('the event loop keeps turning while a large pair is diffed', async (t) =>
 })
 
 t.test('a pair over the time limit is abandoned; queued pairs still run', async (t) => {
-  const engine = workerEngine({ timeoutMs: 50 })
+  const engine = workerEngine({ timeoutMs: 1000 })
   t.teardown(() => engine.close())
-  const slow = engine.diff(bigNotebook(60_000), bigNotebook(60_000, '!'), names).catch((e: Error) => e)
+  // Every line differs and nothing anchors, so line alignment is nbdime's brute-force grid:
+  // 40,000 × 40,000 similarity tests, minutes on any machine.
+  const oneCell = (lines: string[]) => JSON.stringify({ cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: lines }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+  const a = oneCell(Array.from({ length: 40_000 }, (_, i) => `${i * 7919}\n`))
+  const b = oneCell(Array.from({ length: 40_000 }, (_, i) => `line-${'q'.repeat(i % 5)}\n`))
+  const slow = engine.diff(a, b, names).catch((e: Error) => e)
   const queued = engine.diff(bigNotebook(2), bigNotebook(2, '!'), names)
-  t.match(await slow, { message: /^could not diff b\/nb\.ipynb: gave up after 50 ms/ })
-  t.equal((await queued).base.cells.length, 2)
+  t.match(await slow, { message: /^could not diff b\/nb\.ipynb: gave up after 1000 ms/ })
+  t.equal((await queued).base.cells.length, 2, 'the next pair runs in a fresh worker')
 })
 
 t.test('bytes that own their buffer are handed over, not copied; views of a larger buffer are copied', async (t) => {
