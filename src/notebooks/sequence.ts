@@ -38,6 +38,23 @@ function lowerBound(arr: Int32Array, len: number, v: number): number {
   return lo;
 }
 
+/** CSR grouping: `start` offsets per key, and each key's values in the order `visit` emits them. */
+function groupInto(groups: number, count: number, visit: (emit: (key: number, value: number) => void) => void): { start: Int32Array; values: Int32Array } {
+  const start = new Int32Array(groups + 1);
+  visit((key) => {
+    start[key + 1] = (start[key + 1] as number) + 1;
+  });
+  for (let k = 0; k < groups; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+  const fill = start.slice(0, groups);
+  const values = new Int32Array(count);
+  visit((key, value) => {
+    const at = fill[key] as number;
+    fill[key] = at + 1;
+    values[at] = value;
+  });
+  return { start, values };
+}
+
 /** LCS index pairs as nbdime's `bruteforce_lcs_indices` would return them (ascending). */
 export function lcsIndices(p: Pairs): { ai: number[]; bj: number[] } {
   const { n, m, rowStart, cols } = p;
@@ -62,38 +79,14 @@ export function lcsIndices(p: Pairs): { ai: number[]; bj: number[] } {
       level[t] = k;
     }
   }
-  // Buckets (pairs per level, in the order visited above) in CSR form.
-  const bucketStart = new Int32Array(levels + 1);
-  for (let t = 0; t < count; t++) {
-    const k = (level[t] as number) + 1;
-    bucketStart[k] = (bucketStart[k] as number) + 1;
-  }
-  for (let k = 0; k < levels; k++) bucketStart[k + 1] = (bucketStart[k + 1] as number) + (bucketStart[k] as number);
-  const bucketFill = bucketStart.slice(0, levels);
-  const bucketPairs = new Int32Array(count);
-  for (let i = 0; i < n; i++) {
-    for (let t = (rowStart[i + 1] as number) - 1; t >= (rowStart[i] as number); t--) {
-      const k = level[t] as number;
-      const at = bucketFill[k] as number;
-      bucketFill[k] = at + 1;
-      bucketPairs[at] = t;
-    }
-  }
+  // Buckets: pairs per level, in the order visited above.
+  const { start: bucketStart, values: bucketPairs } = groupInto(levels, count, (emit) => {
+    for (let i = 0; i < n; i++) for (let t = (rowStart[i + 1] as number) - 1; t >= (rowStart[i] as number); t--) emit(level[t] as number, t);
+  });
   // Column index: rows ascending per column.
-  const colStart = new Int32Array(m + 1);
-  for (let t = 0; t < count; t++) {
-    const c = (cols[t] as number) + 1;
-    colStart[c] = (colStart[c] as number) + 1;
-  }
-  for (let j = 0; j < m; j++) colStart[j + 1] = (colStart[j + 1] as number) + (colStart[j] as number);
-  const fill = colStart.slice(0, m);
-  const colRows = new Int32Array(count);
-  for (let t = 0; t < count; t++) {
-    const j = cols[t] as number;
-    const at = fill[j] as number;
-    fill[j] = at + 1;
-    colRows[at] = pairRow[t] as number;
-  }
+  const { start: colStart, values: colRows } = groupInto(m, count, (emit) => {
+    for (let t = 0; t < count; t++) emit(cols[t] as number, pairRow[t] as number);
+  });
 
   let x = n;
   let y = m;
