@@ -12,6 +12,7 @@ import { diffLinksFromConfig } from './http/links.js'
 import { MirrorCache } from './git/mirror.js'
 import { nativeEngine, type DiffEngine } from './nbdime/engine.js'
 import { createDiffPrecompute } from './diffs/precompute.js'
+import { createPushDiffRetention } from './diffs/retention.js'
 import { pushDiffServiceFromConfig, pushEventsOf, type PushDiffService } from './diffs/service.js'
 import type { PushDiffStore } from './store/push-diffs.js'
 import { resolve } from 'node:path'
@@ -106,6 +107,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     pushDiffServiceFromConfig(config, { mirrors, engine: deps.diffEngine ?? nativeEngine, store: hasPushDiffs(store) ? store : null, logger: app.log })
   const precompute = config.diffs.precompute ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger: app.log }) : null
   if (precompute) app.addHook('onClose', async () => precompute.stop())
+  if (hasPushDiffs(store) && config.diffs.storeDays > 0) {
+    const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger: app.log })
+    app.addHook('onReady', async () => retention.start())
+    app.addHook('onClose', async () => retention.stop())
+  }
 
   // What a newly stored delivery sets off. The delivery is already durable, and none of these
   // holds the webhook's answer back.

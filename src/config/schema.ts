@@ -169,6 +169,8 @@ export const ConfigSchema = Type.Object(
         precompute: Type.Boolean({ default: true }),
         /** A push diff larger than this (serialized) is not stored; it is rendered again on each view. */
         storeMaxBytes: Type.Integer({ minimum: 0, default: 32 * 1024 * 1024 }),
+        /** Stored diffs older than this are deleted (a later view makes them again from git); 0 keeps them. */
+        storeDays: Type.Integer({ minimum: 0, default: 90 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -20,4 +20,6 @@ export interface PushDiffStore {
   getPushDiff(deliveryId: string, variant: string): Promise<StoredPushDiff | null>
   /** Stores or replaces that delivery's row of that variant (replacing mends a row that no longer decodes). */
   savePushDiff(diff: Omit<StoredPushDiff, 'createdAt'>): Promise<void>
+  /** Deletes rows stored before `before` (ISO time), of every variant; resolves to how many. */
+  prunePushDiffs(before: string): Promise<number>
 }

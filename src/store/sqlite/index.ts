@@ -244,6 +244,9 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     async savePushDiff(d) {
       await write({ op: 'diff-save', deliveryId: d.deliveryId, variant: d.variant, payload: d.payload, rawBytes: d.rawBytes, at: new Date().toISOString() })
     },
+    async prunePushDiffs(before) {
+      return (await write({ op: 'diff-prune', before })) ?? 0
+    },
     async checkWritable() {
       if (closed) throw new Error('store is closed')
       const reply = await request({ type: 'heartbeat' })

@@ -144,6 +144,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'push-diffs-age',
+    // Retention deletes by age (diffs.storeDays).
+    sql: `CREATE INDEX push_diffs_created ON push_diffs (created_at);`,
+  },
 ]
 
 export function migrate(db: Database): number[] {

@@ -1,17 +1,20 @@
 // Push-diff writes, run on the writer thread inside its transactions (see writer.ts).
 import type { Database } from 'better-sqlite3'
 
-export type PushDiffWriteOp = {
-  op: 'diff-save'
-  deliveryId: string
-  variant: string
-  /** Structured clone turns the Buffer into a plain Uint8Array. */
-  payload: Uint8Array
-  rawBytes: number
-  at: string
-}
+export type PushDiffWriteOp =
+  | {
+      op: 'diff-save'
+      deliveryId: string
+      variant: string
+      /** Structured clone turns the Buffer into a plain Uint8Array. */
+      payload: Uint8Array
+      rawBytes: number
+      at: string
+    }
+  | { op: 'diff-prune'; before: string }
 
-export type PushDiffWriteResult = null
+/** diff-save: null; diff-prune: rows deleted. */
+export type PushDiffWriteResult = null | number
 
 export function isPushDiffWrite(op: { op: string }): op is PushDiffWriteOp {
   return op.op.startsWith('diff-')
@@ -23,7 +26,9 @@ export function createPushDiffWrites(db: Database): (op: PushDiffWriteOp) => Pus
      VALUES (@deliveryId, @variant, @payload, @rawBytes, @at)
      ON CONFLICT (delivery_id, variant) DO UPDATE SET payload = excluded.payload, raw_bytes = excluded.raw_bytes, created_at = excluded.created_at`,
   )
+  const prune = db.prepare('DELETE FROM push_diffs WHERE created_at < ?')
   return (op) => {
+    if (op.op === 'diff-prune') return prune.run(op.before).changes
     upsert.run({
       deliveryId: op.deliveryId,
       variant: op.variant,
