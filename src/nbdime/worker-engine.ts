@@ -4,7 +4,8 @@
 // instead of 7.9× with V8's default semi-spaces). Its heap cap is a backstop, not the guard:
 // V8 aborts the whole process when the cap is hit inside one big native allocation (JSON.parse,
 // message deserialization), so diffs.maxNotebookBytes is what keeps pairs small enough.
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startModuleWorker } from '../worker-thread.js'
 import { NotebookParseError, type DiffEntry } from '../notebooks/index.js'
 import type { DiffJob, DiffJobResult } from './diff-worker.js'
 import type { DiffEngine, NotebookDiffResult } from './engine.js'
@@ -29,18 +30,9 @@ interface Queued {
   reject: (err: Error) => void
 }
 
-/**
- * Built, the worker is diff-worker.js. From sources (tests, benches) it is diff-worker.ts, and
- * loader hooks do not reach worker threads, so the worker registers tsx itself first.
- */
 function spawnDiffWorker(o: Required<WorkerEngineOptions>): Worker {
-  const resourceLimits = { maxOldGenerationSizeMb: o.maxHeapMb, maxYoungGenerationSizeMb: o.youngGenerationMb }
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./diff-worker.js', import.meta.url), { resourceLimits })
-  const url = new URL('./diff-worker.ts', import.meta.url).href
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })`
-  return new Worker(bootstrap, { eval: true, resourceLimits })
+  return startModuleWorker(import.meta.url, 'diff-worker', { resourceLimits: { maxOldGenerationSizeMb: o.maxHeapMb, maxYoungGenerationSizeMb: o.youngGenerationMb } })
 }
-
 /** Bytes go to the worker without a copy when they own their buffer (the caller's view is emptied). */
 function movable(x: string | Uint8Array, transfer: ArrayBuffer[]): string | Uint8Array {
   if (typeof x === 'string') return x

@@ -7,7 +7,7 @@
  * missing/duplicate ids in ≥4.5 notebooks. We give deterministic ids derived from the file's
  * text and the cell index, and never align cells by them (a random id never matches either).
  */
-import { setFlavor, isObject } from './json.js';
+import { hash53, isObject, setFlavor } from './json.js';
 import type { JsonObject, JsonValue, Notebook } from './model.js';
 import { splitLines } from './text.js';
 
@@ -128,21 +128,13 @@ function repairIds(cells: JsonObject[], text: string): void {
 /** The file's hash, computed once: hashing the whole text per invented id was quadratic. */
 function lazyTextHash(text: string): () => number {
   let h: number | undefined;
-  return () => (h ??= fnv1a(text));
+  return () => (h ??= hash53(text));
 }
 
 function inventId(cell: JsonObject, file: () => number, index: number): void {
-  cell['id'] = fnv1a(`${index}\u0000${file()}`).toString(16).padStart(8, '0');
+  // nbformat's invented ids are 8 hex digits too.
+  cell['id'] = (hash53(`${index}\u0000${file()}`) % 0x100000000).toString(16).padStart(8, '0');
   unmatchableIds.add(cell);
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 // ---- nbformat 3 → 4 (nbformat/v3/rwbase.py rejoin_lines, nbformat/v4/convert.py upgrade) ----

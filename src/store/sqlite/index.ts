@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
+import { startModuleWorker } from '../../worker-thread.js'
 import type { DeliveryQuery, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
 import type { BuildRecord, TamerStore } from '../builds.js'
 import { createBuildReads } from './build-reads.js'
@@ -78,15 +79,8 @@ function toDelivery(row: Row): StoredDelivery {
   }
 }
 
-/**
- * Built, the writer is writer.js. From sources (tests, benches) it is writer.ts, and loader
- * hooks do not reach worker threads, so the worker registers tsx itself first.
- */
 function startWriter(workerData: WriterOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer.js', import.meta.url), { workerData })
-  const url = new URL('./writer.ts', import.meta.url).href
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })`
-  return new Worker(bootstrap, { eval: true, workerData })
+  return startModuleWorker(import.meta.url, 'writer', { workerData })
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore & PushDiffStore {
