@@ -1,10 +1,9 @@
 // GET /api/deliveries[/:id] behind a bearer token.
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
-import { NotFoundError } from '../errors.js'
 import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
-import { pageOf, requireBearer, type TokenScope } from './auth.js'
+import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface ApiPluginOptions {
   store: DeliveryStore
@@ -46,10 +45,6 @@ function summary(d: StoredDelivery) {
   }
 }
 
-function inScope(scope: TokenScope | undefined, tenant: string): boolean {
-  return !scope?.tenants || scope.tenants.includes(tenant)
-}
-
 export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.tokens))
 
@@ -72,11 +67,9 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
   app.get<{ Params: { id: string } }>(
     '/api/deliveries/:id',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } } },
+    { schema: { params: IdParams } },
     async (request) => {
-      const d = await opts.store.getDelivery(request.params.id)
-      // Another tenant's delivery is answered exactly like a missing one.
-      if (!d || !inScope(request.scope, d.tenant)) throw new NotFoundError('delivery')
+      const d = visibleTo(await opts.store.getDelivery(request.params.id), request.scope?.tenants, 'delivery')
       return { ...summary(d), headers: d.headers, normalized: d.normalized }
     },
   )

@@ -1,7 +1,7 @@
 // Bearer tokens for the read API; a token may be scoped to some tenants.
 import type { FastifyRequest } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
-import { UnauthorizedError } from '../errors.js'
+import { NotFoundError, UnauthorizedError } from '../errors.js'
 import { tokenMatches } from '../providers/signatures.js'
 
 declare module 'fastify' {
@@ -45,4 +45,16 @@ export function requireBearer(tokens: readonly ApiTokenConfig[]) {
 export function pageOf<T extends { seq: number }, U>(rows: T[], limit: number, view: (row: T) => U) {
   const page = rows.slice(0, limit)
   return { items: page.map(view), nextCursor: rows.length > limit ? page[page.length - 1]!.seq : null }
+}
+
+/** Route params of one record by id. */
+export const IdParams = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } as const
+
+/**
+ * The record when the caller's tenants may see it. Another tenant's record is answered exactly
+ * like a missing one (404), so ids of other tenants cannot be probed.
+ */
+export function visibleTo<T extends { tenant: string }>(record: T | null | undefined, tenants: readonly string[] | undefined, what: string): T {
+  if (!record || (tenants && !tenants.includes(record.tenant))) throw new NotFoundError(what)
+  return record
 }

@@ -1,9 +1,8 @@
 // GET /api/builds[/:id] behind the same bearer tokens as /api/deliveries, tenant-scoped.
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
-import { NotFoundError } from '../errors.js'
 import type { BuildRecord, BuildState, BuildStore } from '../store/builds.js'
-import { pageOf, requireBearer } from './auth.js'
+import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface BuildsPluginOptions {
   store: BuildStore
@@ -77,12 +76,9 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
 
   app.get<{ Params: { id: string } }>(
     '/api/builds/:id',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } } },
+    { schema: { params: IdParams } },
     async (request) => {
-      const b = await opts.store.getBuild(request.params.id)
-      const tenants = request.scope?.tenants
-      // Another tenant's build is answered exactly like a missing one.
-      if (!b || (tenants && !tenants.includes(b.tenant))) throw new NotFoundError('build')
+      const b = visibleTo(await opts.store.getBuild(request.params.id), request.scope?.tenants, 'build')
       return { ...summary(b), parameters: b.parameters, callback: b.callback, logTail: b.logTail, triggeredAt: iso(b.triggeredAt), acceptedAt: iso(b.acceptedAt) }
     },
   )

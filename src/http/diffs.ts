@@ -4,10 +4,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import type { PushDiffService } from '../diffs/service.js'
-import { NotFoundError } from '../errors.js'
 import { DIFF_PAGE_CSP, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render.js'
 import type { DeliveryStore } from '../store/store.js'
-import { createBearerAuth } from './auth.js'
+import { createBearerAuth, visibleTo } from './auth.js'
 import type { DiffLinks } from './links.js'
 
 export interface DiffsPluginOptions {
@@ -32,10 +31,8 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
   const authenticate = createBearerAuth(opts.tokens)
 
   async function pushDiffs(deliveryId: string, tenants: readonly string[] | undefined): Promise<PushDiff[]> {
-    const d = await opts.store.getDelivery(deliveryId)
-    // Another tenant's delivery is answered exactly like a missing one, stored diff or not.
-    if (!d || (tenants && !tenants.includes(d.tenant))) throw new NotFoundError('delivery')
-    return opts.pushDiffs.diffsOf(d)
+    // Checked before the diff service: a stored diff of another tenant's delivery stays a 404.
+    return opts.pushDiffs.diffsOf(visibleTo(await opts.store.getDelivery(deliveryId), tenants, 'delivery'))
   }
 
   app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { params: Params } }, async (request) => {

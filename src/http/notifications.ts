@@ -3,9 +3,9 @@
 // Payloads are not shown: a mail body can quote a console log; the subject and state tell enough.
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
-import { NotFoundError, NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
+import { NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
 import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
-import { pageOf, requireBearer } from './auth.js'
+import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface NotificationsPluginOptions {
   store: NotificationStore
@@ -26,7 +26,6 @@ const ListQuery = {
   additionalProperties: false,
 } as const
 
-const IdParams = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } as const
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
@@ -66,12 +65,7 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
     },
   )
 
-  const visible = async (id: string, tenants: readonly string[] | undefined) => {
-    const n = await opts.store.getNotification(id)
-    // Another tenant's notice is answered exactly like a missing one.
-    if (!n || (tenants && !tenants.includes(n.tenant))) throw new NotFoundError('notification')
-    return n
-  }
+  const visible = async (id: string, tenants: readonly string[] | undefined) => visibleTo(await opts.store.getNotification(id), tenants, 'notification')
 
   app.get<{ Params: { id: string } }>('/api/notifications/:id', { schema: { params: IdParams } }, async (request) =>
     summary(await visible(request.params.id, request.scope?.tenants)),
