@@ -1,6 +1,6 @@
 // The interface every git host implements; one folder per host.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Normalized, ProviderName } from '../events/model.js'
+import type { Normalized, ProviderName, Repository } from '../events/model.js'
 
 export interface IdentifiedDelivery {
   provider: ProviderName
@@ -15,6 +15,11 @@ export interface IdentifiedDelivery {
 export interface NormalizeContext {
   tenantOf(repositoryFullName: string): string
   receivedAt: string
+}
+
+/** The fields every event of a delivery shares; the tenant follows the event's repository. */
+export function eventBase(provider: ProviderName, delivery: IdentifiedDelivery, ctx: NormalizeContext) {
+  return (repository: Repository) => ({ provider, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt, tenant: ctx.tenantOf(repository.fullName), repository })
 }
 
 export type Verification = { ok: true } | { ok: false; reason: string; unconfigured?: boolean }

@@ -2,7 +2,7 @@
 // https://support.atlassian.com/bitbucket-cloud/docs/event-payloads/
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Normalized, type ProviderName, type PushEvent, type Repository } from '../../events/model.js'
-import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { bool, field, list, num, parseRawAuthor, refFields, text } from '../json.js'
 
 export function bitbucketCloudRepositoryName(payload: unknown): string | null {
@@ -49,11 +49,10 @@ export function normalizeBitbucketCloud(
   ctx: NormalizeContext,
   provider: ProviderName = 'bitbucket-cloud',
 ): Normalized {
-  const base = { provider, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  const base = eventBase(provider, delivery, ctx)
   const derivedHost = provider === 'bitbucket-cloud' ? 'bitbucket.org' : null
   if (delivery.eventType === 'repo:push') {
     const repo = repository(payload, derivedHost)
-    const tenant = ctx.tenantOf(repo.fullName)
     const changes = list(payload, 'push', 'changes')
     if (changes.length === 0) return { kind: 'ignored', reason: 'repo:push without changes' }
     const events: PushEvent[] = changes.map((change) => {
@@ -81,10 +80,8 @@ export function normalizeBitbucketCloud(
         }
       })
       return {
-        ...base,
+        ...base(repo),
         kind: 'push',
-        tenant,
-        repository: repo,
         // Bitbucket Cloud sends bare names; the model keeps full refs.
         ...refFields(`${isTag ? 'refs/tags/' : 'refs/heads/'}${name}`, isTag),
         before: text(old, 'target', 'hash') ?? ZERO_SHA,
@@ -115,10 +112,8 @@ export function normalizeBitbucketCloud(
       kind: 'events',
       events: [
         {
-          ...base,
+          ...base(repo),
           kind: 'pull_request',
-          tenant: ctx.tenantOf(repo.fullName),
-          repository: repo,
           action,
           number,
           title: text(pr, 'title') ?? '',

@@ -2,7 +2,7 @@
 // https://confluence.atlassian.com/bitbucketserver089/event-payload-1236435931.html
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type PushEvent, type Repository } from '../../events/model.js'
-import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { field, list, num, refFields, text, timestamp } from '../json.js'
 
 function fullNameOf(repo: unknown): string | null {
@@ -66,11 +66,10 @@ const PULL_REQUEST_ACTIONS: Record<string, string> = {
 }
 
 export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedDelivery, ctx: NormalizeContext): Normalized {
-  const base = { provider: 'bitbucket-server' as const, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  const base = eventBase('bitbucket-server', delivery, ctx)
   if (delivery.eventType === 'diagnostics:ping') return { kind: 'ping', note: 'Bitbucket Server test connection' }
   if (delivery.eventType === 'repo:refs_changed') {
     const repo = repository(field(payload, 'repository'))
-    const tenant = ctx.tenantOf(repo.fullName)
     const changes = list(payload, 'changes')
     if (changes.length === 0) return { kind: 'ignored', reason: 'repo:refs_changed without changes' }
     // commits[] is per delivery, not per change: it can only be attributed when one ref changed.
@@ -83,10 +82,8 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
       const before = text(change, 'fromHash') ?? ZERO_SHA
       const after = text(change, 'toHash') ?? ZERO_SHA
       return {
-        ...base,
+        ...base(repo),
         kind: 'push',
-        tenant,
-        repository: repo,
         ...refFields(refId, isTag, text(change, 'ref', 'displayId') ?? undefined),
         before,
         after,
@@ -115,10 +112,8 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
       kind: 'events',
       events: [
         {
-          ...base,
+          ...base(repo),
           kind: 'pull_request',
-          tenant: ctx.tenantOf(repo.fullName),
-          repository: repo,
           action,
           number,
           title: text(pr, 'title') ?? '',

@@ -1,7 +1,7 @@
 // GitHub payloads → neutral events. https://docs.github.com/en/webhooks/webhook-events-and-payloads
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
-import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { bool, commitFiles, field, list, num, refFields, text } from '../json.js'
 
 /** GitHub cuts `commits[]` at 2,048. */
@@ -58,7 +58,7 @@ const PULL_REQUEST_ACTIONS: Record<string, string> = {
 }
 
 export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, ctx: NormalizeContext): Normalized {
-  const base = { provider: 'github' as const, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  const base = eventBase('github', delivery, ctx)
   switch (delivery.eventType) {
     case 'ping':
       return { kind: 'ping', note: text(payload, 'zen') ?? 'ping' }
@@ -80,10 +80,8 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
         kind: 'events',
         events: [
           {
-            ...base,
+            ...base(repo),
             kind: 'push',
-            tenant: ctx.tenantOf(repo.fullName),
-            repository: repo,
             ...refFields(ref, isTag),
             before,
             after,
@@ -120,10 +118,8 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
         kind: 'events',
         events: [
           {
-            ...base,
+            ...base(repo),
             kind: 'pull_request',
-            tenant: ctx.tenantOf(repo.fullName),
-            repository: repo,
             action,
             number,
             title: text(pr, 'title') ?? '',

@@ -1,7 +1,7 @@
 // GitLab payloads → neutral events. Project hooks and system hooks (X-Gitlab-Event: System Hook).
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
-import type { IdentifiedDelivery, NormalizeContext } from '../provider.js'
+import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { commitFiles, field, list, num, refFields, text } from '../json.js'
 
 export function gitlabRepositoryName(payload: unknown): string | null {
@@ -66,7 +66,7 @@ function payloadKind(payload: unknown): string | null {
 }
 
 export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, ctx: NormalizeContext): Normalized {
-  const base = { provider: 'gitlab' as const, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt }
+  const base = eventBase('gitlab', delivery, ctx)
   const kind = payloadKind(payload)
   if (kind === 'push' || kind === 'tag_push') {
     const ref = text(payload, 'ref')
@@ -82,10 +82,8 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
       kind: 'events',
       events: [
         {
-          ...base,
+          ...base(repo),
           kind: 'push',
-          tenant: ctx.tenantOf(repo.fullName),
-          repository: repo,
           ...refFields(ref, isTag),
           before,
           after,
@@ -122,10 +120,8 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
       kind: 'events',
       events: [
         {
-          ...base,
+          ...base(repo),
           kind: 'pull_request',
-          tenant: ctx.tenantOf(repo.fullName),
-          repository: repo,
           action,
           number,
           title: text(mr, 'title') ?? '',
