@@ -46,7 +46,7 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
   const queue: Queued[] = []
   let worker: Worker | null = null
   let current: (Queued & { id: number; timer?: NodeJS.Timeout }) | null = null
-  const ready = new WeakSet<Worker>()
+  let workerReady = false
   const timeLimit = () => setTimeout(() => lose(worker!, `gave up after ${o.timeoutMs} ms`), o.timeoutMs)
   let nextId = 1
   let closed = false
@@ -70,11 +70,13 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
 
   const start = (): Worker => {
     const w = spawnDiffWorker(o)
+    workerReady = false
     w.on('message', (r: DiffJobResult | 'ready') => {
       if (r === 'ready') {
         // The clock starts once the worker has loaded: start-up is not the pair's time.
-        ready.add(w)
-        if (current && worker === w) current.timer = timeLimit()
+        if (worker !== w) return
+        workerReady = true
+        if (current) current.timer = timeLimit()
         return
       }
       if (!current || r.id !== current.id) return
@@ -82,7 +84,7 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
       else finish({ error: r.parse ? new NotebookParseError(r.parse.notebook, r.parse.reason) : new Error(r.message) })
     })
     w.on('error', (err: Error & { code?: string }) =>
-      lose(w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the diff needs more than ${o.maxHeapMb} MB (diffs.workerHeapMb)` : `the diff worker failed (${err.message})`),
+      lose(w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the diff needs more than the worker's ${o.maxHeapMb} MB heap` : `the diff worker failed (${err.message})`),
     )
     w.on('exit', (code) => lose(w, `the diff worker exited (code ${code})`))
     return w
@@ -98,7 +100,7 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
     worker ??= start()
     worker.ref()
     const id = nextId++
-    current = { ...next, id, timer: ready.has(worker) ? timeLimit() : undefined }
+    current = { ...next, id, timer: workerReady ? timeLimit() : undefined }
     worker.postMessage({ id, ...next.job } satisfies DiffJob, next.transfer)
   }
 
