@@ -4,8 +4,8 @@
 // caller tries again.
 import { createHash } from 'node:crypto'
 import type { Config } from '../config/schema.js'
-import { NotAPushError } from '../errors.js'
-import type { PushEvent } from '../events/model.js'
+import { GitFailedError, NotAPushError } from '../errors.js'
+import { cloneUrlOf, type PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
 import { DEFAULT_PUSH_DIFF_LIMITS, diffPush, engineFailedOn, type PushDiffLimits } from '../git/push-diff.js'
 import type { DiffEngine } from '../nbdime/engine.js'
@@ -98,17 +98,19 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
 
   const compute = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<Remembered> => {
     const diffs = await Promise.all(
-      pushes.map((p) =>
-        diffPush(deps.mirrors, deps.engine, {
-          cloneUrl: p.repository.cloneUrl.https ?? p.repository.cloneUrl.ssh ?? '',
+      pushes.map((p) => {
+        const cloneUrl = cloneUrlOf(p.repository)
+        if (!cloneUrl) throw new GitFailedError(`the push to ${p.repository.fullName} names no clone URL`)
+        return diffPush(deps.mirrors, deps.engine, {
+          cloneUrl,
           repository: p.repository.fullName,
           ref: p.ref,
           before: p.before,
           after: p.after,
           defaultBranch: p.repository.defaultBranch,
           limits,
-        }),
-      ),
+        })
+      }),
     )
     const keep = !diffs.some((d) => d.files.some(engineFailedOn))
     const serialized = keep ? serializePushDiffs(diffs) : null

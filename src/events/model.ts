@@ -19,6 +19,11 @@ export interface Repository {
   defaultBranch: string | null
 }
 
+/** Where Tamer and Jenkins fetch a repository from: HTTPS (tokens in git.credentials), else SSH. */
+export function cloneUrlOf(repository: Repository): string | null {
+  return repository.cloneUrl.https ?? repository.cloneUrl.ssh
+}
+
 export interface Commit {
   id: string
   message: string

@@ -2,7 +2,7 @@
 // (filesKnown: false): from git. Without a source (or when git fails) the answer is
 // "unknown" and rules say that their path condition was not evaluated.
 import type { Logger } from 'pino'
-import type { PushEvent } from '../events/model.js'
+import { cloneUrlOf, type PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
 import { changedPathsOfPush } from '../git/push-diff.js'
 
@@ -28,7 +28,7 @@ export function filesFromCommits(event: PushEvent): string[] {
 export function gitChangedFiles(mirrors: MirrorCache, logger?: Logger): ChangedFilesSource {
   return {
     async changedFiles(event) {
-      const cloneUrl = event.repository.cloneUrl.https ?? event.repository.cloneUrl.ssh
+      const cloneUrl = cloneUrlOf(event.repository)
       if (!cloneUrl) return null
       try {
         return await changedPathsOfPush(mirrors, { cloneUrl, before: event.before, after: event.after, defaultBranch: event.repository.defaultBranch })

@@ -1,7 +1,7 @@
 // Route one delivery: evaluate the rules for each of its events and turn the
 // matches into planned builds with their Jenkins parameters.
 import type { Config, RuleConfig } from '../config/schema.js'
-import type { TamerEvent } from '../events/model.js'
+import { cloneUrlOf, type TamerEvent } from '../events/model.js'
 import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
 import { diffLinksFromConfig } from '../http/links.js'
@@ -43,7 +43,7 @@ export function buildParameters(
 ): Record<string, string> {
   const sha = e.kind === 'push' ? e.after : (e.source.sha ?? '')
   return {
-    REPO_URL: e.kind === 'pull_request' && e.source.cloneUrl ? e.source.cloneUrl : (e.repository.cloneUrl.https ?? e.repository.cloneUrl.ssh ?? ''),
+    REPO_URL: e.kind === 'pull_request' && e.source.cloneUrl ? e.source.cloneUrl : (cloneUrlOf(e.repository) ?? ''),
     BRANCH: branchOf(e) ?? (e.kind === 'push' ? (e.tag ?? '') : ''),
     COMMIT_SHA: sha,
     PROVIDER: e.provider,
