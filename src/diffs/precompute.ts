@@ -24,10 +24,9 @@ export interface DiffPrecomputeDeps {
   queueLimit?: number
 }
 
-/** A failure's reason without credentials: URL userinfo of any scheme, then known token shapes. */
+/** A failure's reason without credentials (URL userinfo, known token shapes), one bounded line. */
 export function redactReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err)
-  return maskSecrets(message.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@'), []).slice(0, 500)
+  return maskSecrets(err instanceof Error ? err.message : String(err), []).slice(0, 500)
 }
 
 export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {

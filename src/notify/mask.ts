@@ -11,7 +11,7 @@ const TOKEN_PATTERNS: RegExp[] = [
   /\bwhsec_[A-Za-z0-9+/=]{16,}/g, // Standard Webhooks signing secrets
   /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g, // JWTs
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /(\b(?:https?|ftp|smtps?):\/\/)[^\s:/@]+:[^\s@/]+@/g, // credentials in URLs
+  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+(?=@)/gi, // userinfo in URLs of any scheme (a token alone is userinfo too)
   /(\bAuthorization:\s*(?:Bearer|Basic|token)\s+)\S+/gi,
   /(\b(?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*)[^\s'"]{4,}/gi,
 ]

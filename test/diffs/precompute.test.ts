@@ -92,12 +92,12 @@ t.test('a failure is logged once at warn, with the delivery id and no credential
   t.same(r.started, ['good', 'bad'], 'a delivery no longer stored is skipped')
   t.equal(logs.length, 1)
   const line = JSON.parse(logs[0]!)
-  t.match(line, { level: 40, deliveryId: 'bad', reason: 'clone https://***@git.example.com/x.git: fatal: no' })
+  t.match(line, { level: 40, deliveryId: 'bad', reason: 'clone https://****@git.example.com/x.git: fatal: no' })
   t.notMatch(logs[0]!, /ghp_|deploy/)
 })
 
 t.test('redactReason: userinfo of any scheme and known token shapes', async (t) => {
-  t.equal(redactReason(new Error('fetch ssh://git:pw@host/x and https://tok@h/y')), 'fetch ssh://***@host/x and https://***@h/y')
+  t.equal(redactReason(new Error('fetch ssh://git:pw@host/x and https://tok@h/y')), 'fetch ssh://****@host/x and https://****@h/y')
   t.equal(redactReason(new Error('token glpat-abcdefghijklmnopqrstu leaked')), 'token **** leaked')
   t.equal(redactReason('x'.repeat(900)).length, 500, 'bounded')
 })

@@ -46,7 +46,8 @@ t.test('a 100 MB log with non-UTF-8 bytes becomes a short, valid, masked excerpt
 t.test('secrets: configured values and token shapes', async (t) => {
   const s = maskSecrets('url https://bob:pa55word@git.example.com/x ghp_abcdefghijklmnopqrstuvwxyz0123 Authorization: Bearer abc.def AKIAABCDEFGHIJKLMNOP my-configured-secret', ['my-configured-secret'])
   for (const leak of ['pa55word', 'ghp_abc', 'abc.def', 'AKIAABCDEFGHIJKLMNOP', 'my-configured-secret']) t.notMatch(s, leak)
-  t.match(s, 'https://****git.example.com')
+  t.match(s, 'https://****@git.example.com/x', 'the URL keeps its shape; only the userinfo is masked')
+  t.notMatch(s, 'bob')
   t.match(maskSecrets('-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----', []), /^\*\*\*\*$/)
 })
 
