@@ -44,24 +44,31 @@ t.test('rows older than storeDays go, of every variant; newer rows stay', async 
   t.equal(log.lines.length, 1, 'a pass that deletes nothing says nothing')
 })
 
+/** Polls until `done` holds (the interval's timing is the machine's, not the test's). */
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  for (const started = Date.now(); !done(); await new Promise((r) => setTimeout(r, 5)))
+    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`)
+}
+
 t.test('start runs a pass at once and then on its interval; stop ends it; days 0 never prunes', async (t) => {
   const calls: string[] = []
   const store = { prunePushDiffs: async (before: string) => (calls.push(before), 0) }
   const log = logs()
   const retention = createPushDiffRetention({ store, days: 1, logger: log, now: () => Date.parse('2026-11-27T12:00:00Z'), everyMs: 20 })
   retention.start()
-  retention.start() // a second start does not add a second timer
-  await new Promise((r) => setTimeout(r, 70))
+  t.equal(calls.length, 1, 'one pass at once')
+  t.equal(calls[0], '2026-11-26T12:00:00.000Z', 'the cut-off is now minus storeDays')
+  retention.start() // a second start adds no second pass or timer
+  t.equal(calls.length, 1)
+  await waitFor(() => calls.length >= 3, 'two interval passes')
   retention.stop()
   const seen = calls.length
-  t.ok(seen >= 3 && seen <= 5, `one pass at start, then every 20 ms (${seen})`)
-  t.equal(calls[0], '2026-11-26T12:00:00.000Z', 'the cut-off is now minus storeDays')
-  await new Promise((r) => setTimeout(r, 50))
+  await new Promise((r) => setTimeout(r, 60))
   t.equal(calls.length, seen, 'no pass after stop')
 
-  const never = createPushDiffRetention({ store, days: 0, logger: log })
+  const never = createPushDiffRetention({ store, days: 0, logger: log, everyMs: 1 })
   never.start()
-  await new Promise((r) => setTimeout(r, 10))
+  await new Promise((r) => setTimeout(r, 20))
   never.stop()
   t.equal(calls.length, seen, 'storeDays 0 keeps everything')
 })
@@ -72,10 +79,10 @@ t.test('a failing store is a warning, and the next pass tries again', async (t) 
   const log = logs()
   const retention = createPushDiffRetention({ store, days: 1, logger: log, everyMs: 20 })
   retention.start()
-  await new Promise((r) => setTimeout(r, 10))
-  fail = false
-  await new Promise((r) => setTimeout(r, 40))
-  retention.stop()
+  await waitFor(() => log.lines.length > 0, 'the first pass')
   t.match(log.lines[0], { level: 'warn', obj: { err: 'database is locked' }, msg: /will retry/ })
-  t.ok(log.lines.some((l) => l.level === 'info' && (l.obj as { deleted: number }).deleted === 3), 'a later pass deleted rows')
+  fail = false
+  await waitFor(() => log.lines.some((l) => l.level === 'info'), 'a later pass')
+  retention.stop()
+  t.match(log.lines.find((l) => l.level === 'info'), { obj: { deleted: 3 } }, 'a later pass deleted rows')
 })
