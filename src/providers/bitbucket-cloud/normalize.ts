@@ -6,7 +6,11 @@ import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../pr
 import { bool, field, list, num, parseRawAuthor, refFields, text } from '../json.js'
 
 export function bitbucketCloudRepositoryName(payload: unknown): string | null {
-  return text(payload, 'repository', 'full_name')
+  // The "Post Webhooks" add-on on a Server sends a Server-shaped repository (project.key + slug,
+  // fullName) inside its Cloud-shaped body (jenkinsci/bitbucket-branch-source-plugin's fixtures).
+  const key = text(payload, 'repository', 'project', 'key')
+  const slug = text(payload, 'repository', 'slug')
+  return text(payload, 'repository', 'full_name') ?? (key && slug ? `${key}/${slug}` : null)
 }
 
 function repository(payload: unknown, derivedHost: string | null): Repository {
