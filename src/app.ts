@@ -28,6 +28,7 @@ import { createProviders } from './providers/index.js'
 import type { Pipeline } from './pipeline/index.js'
 import type { BuildStore } from './store/builds.js'
 import type { DeliveryStore, NewDelivery } from './store/store.js'
+import { maskOf } from './security/secrets.js'
 
 export interface AppDeps {
   config: Config
@@ -140,7 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthPlugin, { store })
   const links = diffLinksFromConfig(config, () => now().getTime())
   await app.register(diffsPlugin, { store, tokens: config.api.tokens, pushDiffs, links })
-  if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens })
+  const mask = maskOf(config)
+  if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens, mask })
   if (pipeline) {
     await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
     app.addHook('onReady', async () => pipeline.start())
@@ -149,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const notifier = deps.notifier
   if (hasNotifications(store))
-    await app.register(notificationsPlugin, { store, tokens: config.api.tokens, resend: notifier ? (id) => notifier.resend(id) : undefined })
+    await app.register(notificationsPlugin, { store, tokens: config.api.tokens, mask, resend: notifier ? (id) => notifier.resend(id) : undefined })
   if (notifier) {
     app.addHook('onReady', async () => notifier.start())
     app.addHook('onClose', async () => notifier.stop())

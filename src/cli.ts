@@ -6,6 +6,7 @@ import { buildApp } from './app.js'
 import { loadConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
+import { secretValues } from './security/secrets.js'
 import { openSqliteStore } from './store/sqlite/index.js'
 import { gitChangedFiles } from './pipeline/changed-files.js'
 import { createPipeline } from './pipeline/index.js'
@@ -40,7 +41,7 @@ Options:
 
 async function serve(configFile: string | undefined): Promise<void> {
   const config = loadConfig({ env: process.env, file: configFile })
-  const logger = createLogger(config.server.logLevel)
+  const logger = createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
   const store = openSqliteStore({
     file: resolve(config.dataDir, 'tamer.db'),
     synchronous: config.store.sqlite.synchronous,

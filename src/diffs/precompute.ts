@@ -1,7 +1,7 @@
 // Push diffs rendered right after intake, in the background, so the first page view and the
 // build's notice find them stored. Bounded: a few at a time and a bounded queue that drops the
 // oldest when full — a dropped delivery is still diffed on its first view.
-import { maskSecrets } from '../notify/mask.js'
+import { maskSecrets } from '../security/secrets.js'
 import type { DeliveryStore } from '../store/store.js'
 import type { PushDiffService, WarnLogger } from './service.js'
 

@@ -1,12 +1,15 @@
 // GET /api/builds[/:id] behind the same bearer tokens as /api/deliveries, tenant-scoped.
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
+import { maskDeep, type Mask } from '../security/secrets.js'
 import type { BuildRecord, BuildState, BuildStore } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface BuildsPluginOptions {
   store: BuildStore
   tokens: readonly ApiTokenConfig[]
+  /** Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking too). */
+  mask: Mask
 }
 
 const STATES: BuildState[] = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost']
@@ -33,7 +36,7 @@ interface ListQueryType {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
-function summary(b: BuildRecord) {
+function summary(b: BuildRecord, mask: Mask) {
   return {
     id: b.id,
     deliveryId: b.deliveryId,
@@ -52,7 +55,7 @@ function summary(b: BuildRecord) {
     tests: b.tests,
     attempts: b.attempts,
     nextAttemptAt: iso(b.nextAttemptAt),
-    lastError: b.lastError,
+    lastError: b.lastError === null ? null : mask(b.lastError),
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,
   }
@@ -71,7 +74,7 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
       before: q.cursor,
       limit: q.limit + 1,
     })
-    return pageOf(items, q.limit, summary)
+    return pageOf(items, q.limit, (b) => summary(b, opts.mask))
   })
 
   app.get<{ Params: { id: string } }>(
@@ -79,7 +82,15 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
     { schema: { params: IdParams } },
     async (request) => {
       const b = visibleTo(await opts.store.getBuild(request.params.id), request.scope?.tenants, 'build')
-      return { ...summary(b), parameters: b.parameters, callback: b.callback, logTail: b.logTail, triggeredAt: iso(b.triggeredAt), acceptedAt: iso(b.acceptedAt) }
+      const mask = opts.mask
+      return {
+        ...summary(b, mask),
+        parameters: maskDeep(b.parameters, mask),
+        callback: maskDeep(b.callback, mask),
+        logTail: b.logTail === null ? null : mask(b.logTail),
+        triggeredAt: iso(b.triggeredAt),
+        acceptedAt: iso(b.acceptedAt),
+      }
     },
   )
 }

@@ -4,12 +4,15 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
+import type { Mask } from '../security/secrets.js'
 import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
 import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface NotificationsPluginOptions {
   store: NotificationStore
   tokens: readonly ApiTokenConfig[]
+  /** A send error quotes the peer's answer: masked again when shown. */
+  mask: Mask
   /** Absent when this process does not send (resend then answers 503). */
   resend?: (id: string) => Promise<NotificationRecord | null>
 }
@@ -29,7 +32,7 @@ const ListQuery = {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
-function summary(n: NotificationRecord) {
+function summary(n: NotificationRecord, mask: Mask) {
   return {
     id: n.id,
     buildId: n.buildId,
@@ -44,7 +47,7 @@ function summary(n: NotificationRecord) {
     state: n.state,
     attempts: n.attempts,
     nextAttemptAt: iso(n.nextAttemptAt),
-    lastError: n.lastError,
+    lastError: n.lastError === null ? null : mask(n.lastError),
     acceptedBy: n.acceptedBy,
     sentAt: n.sentAt,
     createdAt: n.createdAt,
@@ -61,14 +64,14 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
     async (request) => {
       const q = request.query
       const items = await opts.store.listNotifications({ state: q.state, tenants: request.scope?.tenants, before: q.cursor, limit: q.limit + 1 })
-      return pageOf(items, q.limit, summary)
+      return pageOf(items, q.limit, (n) => summary(n, opts.mask))
     },
   )
 
   const visible = async (id: string, tenants: readonly string[] | undefined) => visibleTo(await opts.store.getNotification(id), tenants, 'notification')
 
   app.get<{ Params: { id: string } }>('/api/notifications/:id', { schema: { params: IdParams } }, async (request) =>
-    summary(await visible(request.params.id, request.scope?.tenants)),
+    summary(await visible(request.params.id, request.scope?.tenants), opts.mask),
   )
 
   app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { params: IdParams } }, async (request, reply) => {
@@ -76,6 +79,6 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
     if (!opts.resend) throw new NotifierNotRunningError()
     const moved = await opts.resend(n.id)
     if (!moved) throw new NotificationNotDeadError(n.state)
-    return reply.code(202).send(summary(moved))
+    return reply.code(202).send(summary(moved, opts.mask))
   })
 }

@@ -1,13 +1,13 @@
-// Headers kept with a delivery, minus anything that authenticates it.
+// Headers kept with a delivery, minus anything that authenticates it (what is secret is defined
+// in src/security/secrets.ts): authenticating headers are dropped, token shapes in the others masked.
 import type { IncomingHttpHeaders } from 'node:http'
-
-const SENSITIVE = /signature|token|authorization|secret|password|cookie|api-key/i
+import { maskSecrets, SECRET_HEADER } from '../security/secrets.js'
 
 export function storableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || SENSITIVE.test(name)) continue
-    out[name] = Array.isArray(value) ? value.join(', ') : value
+    if (value === undefined || SECRET_HEADER.test(name)) continue
+    out[name] = maskSecrets(Array.isArray(value) ? value.join(', ') : value, [])
   }
   return out
 }

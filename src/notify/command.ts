@@ -5,9 +5,8 @@ import type { Config } from '../config/schema.js'
 import { recipientList } from './addresses.js'
 import { SendFailure } from './channel.js'
 import { closeChannels, createChannels, type ChannelRegistry } from './channels/index.js'
-import { maskSecrets } from './mask.js'
+import { maskSecrets, secretValues } from '../security/secrets.js'
 import { sampleNotice } from './sample.js'
-import { configuredSecrets } from './secrets.js'
 
 export async function notifyTest(config: Config, o: { channel: string; to: string[]; channels?: ChannelRegistry }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const channels = o.channels ?? createChannels(config.notifications)
@@ -32,7 +31,7 @@ export async function notifyTest(config: Config, o: { channel: string; to: strin
       return 0
     } catch (e) {
       const message = e instanceof SendFailure ? e.message : (e as Error).message
-      err(`tamer: ${channel.name} (${channel.kind}) did not take the notice: ${maskSecrets(message, configuredSecrets(config))}\n`)
+      err(`tamer: ${channel.name} (${channel.kind}) did not take the notice: ${maskSecrets(message, secretValues(config))}\n`)
       return 1
     }
   } finally {

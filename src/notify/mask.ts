@@ -1,31 +1,7 @@
 // Console logs in notices: bounded, valid text, and no secrets. A log can be 100 MB, hold
-// bytes that are not UTF-8, and print tokens a careless build step echoed.
-
-/** Token shapes worth masking wherever they appear, configured or not. */
-const TOKEN_PATTERNS: RegExp[] = [
-  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, // GitHub tokens
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\bglpat-[A-Za-z0-9_-]{20,}\b/g, // GitLab personal access tokens
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g, // Slack tokens
-  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
-  /\bwhsec_[A-Za-z0-9+/=]{16,}/g, // Standard Webhooks signing secrets
-  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g, // JWTs
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+(?=@)/gi, // userinfo in URLs of any scheme (a token alone is userinfo too)
-  /(\bAuthorization:\s*(?:Bearer|Basic|token)\s+)\S+/gi,
-  /(\b(?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*)[^\s'"]{4,}/gi,
-]
-
-export const MASK = '****'
-
-/** Masks every configured value (longest first, so a secret containing another is masked whole) and known token shapes. */
-export function maskSecrets(text: string, values: readonly string[]): string {
-  let out = text
-  for (const v of [...new Set(values)].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(v).join(MASK)
-  for (const re of TOKEN_PATTERNS)
-    out = out.replace(re, (match: string, prefix?: unknown) => (typeof prefix === 'string' && match.startsWith(prefix) ? prefix + MASK : MASK))
-  return out
-}
+// bytes that are not UTF-8, and print tokens a careless build step echoed. What is secret is
+// defined once, in src/security/secrets.ts.
+import { maskSecrets } from '../security/secrets.js'
 
 const MAX_LINE = 500
 /** Only the end of a log matters; never look at more than this. */

@@ -12,7 +12,7 @@ import { noNotebookSummary, type NotebookSummarySource } from './notebook-summar
 import { sendNotification, type SenderDeps } from './outbox.js'
 import { diffLinksFromConfig } from '../http/links.js'
 import { planBuild, type PlannerDeps } from './planner.js'
-import { configuredSecrets } from './secrets.js'
+import { secretValues } from '../security/secrets.js'
 import { serialPasses } from '../pipeline/passes.js'
 
 export type NotifyingStore = TamerStore & NotificationStore
@@ -49,7 +49,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const now = deps.now ?? Date.now
   const timers = deps.timers ?? realTimers
   const channels = deps.channels ?? createChannels(config.notifications, { now })
-  const secrets = configuredSecrets(config)
+  const secrets = secretValues(config)
   const n = config.notifications
   const links = diffLinksFromConfig(config, now)
   const planner: PlannerDeps = { config, store, channels, notebookSummary: deps.notebookSummary ?? noNotebookSummary, links, secrets, now, logger, newId: deps.newId }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { NotificationRecord, NotificationStore } from '../store/notifications.js'
 import { SendFailure } from './channel.js'
 import type { ChannelRegistry } from './channels/index.js'
-import { maskSecrets } from './mask.js'
+import { maskSecrets } from '../security/secrets.js'
 
 export interface SenderDeps {
   store: Pick<NotificationStore, 'updateNotification'>

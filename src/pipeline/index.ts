@@ -79,7 +79,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const limit = deps.concurrency ?? 32
   const stepDeps: StepDeps | null =
     api && provisioner
-      ? { store, api, provisioner, now, logger, retryBaseMs: j.retryBaseMs, retryMaxMs: j.retryMaxMs, pollInitialMs: j.pollInitialMs, pollMaxMs: j.pollMaxMs }
+      ? { store, api, provisioner, now, logger, retryBaseMs: j.retryBaseMs, retryMaxMs: j.retryMaxMs, pollInitialMs: j.pollInitialMs, pollMaxMs: j.pollMaxMs, mask: settings.mask }
       : null
 
   const busy = new Set<string>()

@@ -6,6 +6,7 @@ import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
 import { diffLinksFromConfig } from '../http/links.js'
 import type { ChangedFilesSource } from './changed-files.js'
+import { maskDeep, maskOf, type Mask } from '../security/secrets.js'
 import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
 
 export interface PlanSettings {
@@ -15,6 +16,8 @@ export interface PlanSettings {
   changedFiles: ChangedFilesSource
   /** The signed link to a push's diff page, or null when links are not configured. */
   diffUrl(deliveryId: string): string | null
+  /** Parameters are masked before they are stored and sent: no Tamer secret reaches Jenkins (or its build pages). */
+  mask?: Mask
 }
 
 export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
@@ -25,6 +28,7 @@ export function planSettings(config: Config, changedFiles: ChangedFilesSource): 
     publicUrl: config.jenkins.publicUrl.replace(/\/+$/, ''),
     changedFiles,
     diffUrl: (id) => links.urlFor(id),
+    mask: maskOf(config),
   }
 }
 
@@ -92,7 +96,7 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
       template: v.template ?? null,
       tenant: d.tenant,
       repository: d.repository,
-      parameters: buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id)),
+      parameters: maskDeep(buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id)), s.mask ?? ((x: string) => x)),
       state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
       eventKey: eventKey(event),
       acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { JenkinsCallError, type BuildInfo, type JenkinsApi } from '../jenkins/client.js'
 import type { Provisioner } from '../jenkins/provision.js'
 import type { BuildPatch, BuildRecord, BuildStore } from '../store/builds.js'
+import type { Mask } from '../security/secrets.js'
 
 export interface StepDeps {
   store: Pick<BuildStore, 'updateBuild'>
@@ -17,6 +18,8 @@ export interface StepDeps {
   pollInitialMs: number
   pollMaxMs: number
   logLines?: number
+  /** Console tails and Jenkins' errors are masked before they are stored (src/security/secrets.ts). */
+  mask?: Mask
 }
 
 const LOG_LINES = 200
@@ -48,6 +51,8 @@ export function failingStageFromLog(log: string): string | null {
 }
 
 async function save(d: StepDeps, b: BuildRecord, patch: BuildPatch): Promise<void> {
+  if (d.mask && patch.logTail) patch.logTail = d.mask(patch.logTail)
+  if (d.mask && patch.lastError) patch.lastError = d.mask(patch.lastError)
   Object.assign(b, patch)
   await d.store.updateBuild(b.id, patch)
 }

@@ -42,7 +42,7 @@ interface Teardown {
 
 export async function startPipelineApp(
   t: Teardown,
-  o: { rules?: unknown[]; jenkins?: Record<string, unknown> | null; emulator?: JenkinsEmulatorOptions; wrapStore?: (s: TamerStore) => TamerStore } = {},
+  o: { rules?: unknown[]; jenkins?: Record<string, unknown> | null; emulator?: JenkinsEmulatorOptions; wrapStore?: (s: TamerStore) => TamerStore; config?: Record<string, unknown> } = {},
 ): Promise<PipelineHarness> {
   const clock = new ManualClock()
   const jenkins = await startJenkinsEmulator({ clock, quietPeriodSec: 0, ...o.emulator })
@@ -51,7 +51,7 @@ export async function startPipelineApp(
     o.jenkins === null
       ? {}
       : { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, callbackSecret: CALLBACK_SECRET, publicUrl: 'https://tamer.example.com', ...o.jenkins }
-  const config: Config = testConfig({ rules: o.rules ?? [DS_RULE], jenkins: jenkinsConfig })
+  const config: Config = testConfig({ ...o.config, rules: o.rules ?? [DS_RULE], jenkins: jenkinsConfig })
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _enc, cb) {

@@ -27,11 +27,12 @@ interface Teardown {
   teardown(fn: () => unknown): void
 }
 
-export async function startNotifyHarness(t: Teardown, notifications: (peers: { smtp: SmtpPeer; http: HttpPeer }) => Record<string, unknown>, o: { summary?: NotebookSummarySource } = {}): Promise<NotifyHarness> {
+export async function startNotifyHarness(t: Teardown, notifications: (peers: { smtp: SmtpPeer; http: HttpPeer }) => Record<string, unknown>, o: { summary?: NotebookSummarySource; config?: Record<string, unknown> } = {}): Promise<NotifyHarness> {
   const smtp = await startSmtpPeer()
   const http = await startHttpPeer()
   const h = await startPipelineApp(t)
   const config = testConfig({
+    ...o.config,
     jenkins: { publicUrl: 'https://tamer.example.com', token: 'jenkins-api-token-xyz' },
     links: { secret: 'notify-link-secret' },
     notifications: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer CI <ci@tamer.example.com>', timeoutMs: 2000 }, maskValues: [LOG_SECRET], ...notifications({ smtp, http }) },

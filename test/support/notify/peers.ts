@@ -13,13 +13,17 @@ export interface SmtpPeer {
   close(): Promise<void>
 }
 
-export async function startSmtpPeer(): Promise<SmtpPeer> {
+/** With `auth`, the peer wants AUTH PLAIN/LOGIN with exactly that user and password (over plain TCP: tests only). */
+export async function startSmtpPeer(o: { auth?: { user: string; pass: string } } = {}): Promise<SmtpPeer> {
   const mails: SmtpPeer['mails'] = []
   let refuse = 0
   let refuseCode = 451
+  const auth = o.auth
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !auth,
+    disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    allowInsecureAuth: Boolean(auth),
+    onAuth: (a, _session, cb) => (auth && a.username === auth.user && a.password === auth.pass ? cb(null, { user: a.username }) : cb(new Error('Invalid username or password'))),
     logger: false,
     size: 50 * 1024 * 1024,
     onData(stream, session, callback) {

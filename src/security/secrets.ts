@@ -1,0 +1,140 @@
+// What is secret, defined once: every configured secret value, the shapes of well-known tokens
+// and the header and key names that carry them. One mask built from it is used by the logger,
+// the stored headers of a delivery, notices, API responses and the Jenkins parameters Tamer
+// sends. Neutral: imports nothing but the config type, so every layer may import it.
+import type { Config } from '../config/schema.js'
+
+export const MASK = '****'
+
+/** Header names that authenticate a request: never stored with a delivery. */
+export const SECRET_HEADER = /signature|token|authorization|secret|password|cookie|api-key|credential/i
+
+/** The authenticating headers Tamer receives or sends, for log redaction (pino paths cannot be patterns). */
+export const SECRET_HEADER_NAMES = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'x-gitlab-token',
+  'webhook-signature',
+  'x-tamer-signature',
+] as const
+
+/** Object keys whose values are secret wherever a log line carries them. */
+export const SECRET_KEYS = ['secret', 'secrets', 'token', 'tokens', 'signingTokens', 'password', 'callbackSecret', 'credentials'] as const
+
+/** Tamer's own API tokens (`tamer tokens create`) start with this, so they are masked by shape too. */
+export const TAMER_TOKEN_PREFIX = 'tmr_'
+
+/** Token shapes masked wherever they appear, configured or not. */
+const TOKEN_PATTERNS: RegExp[] = [
+  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, // GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_)
+  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g, // GitHub fine-grained tokens
+  /\bglpat-[A-Za-z0-9_-]{20,}\b/g, // GitLab personal access tokens
+  /\bgl(?:ptt|dt|rt|oas|cbt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,}\b/g, // other GitLab token prefixes
+  /\bxox[abposre]-[A-Za-z0-9-]{10,}\b/g, // Slack tokens
+  /\bxapp-[A-Za-z0-9-]{10,}\b/g, // Slack app-level tokens
+  /(\bhooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]{10,}/g, // Slack incoming-webhook paths
+  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
+  /\bwhsec_[A-Za-z0-9+/=]{16,}/g, // Standard Webhooks signing secrets
+  /\btmr_[A-Za-z0-9_-]{20,}/g, // Tamer API tokens
+  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g, // JWTs
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>\\]+(?=@)/gi, // userinfo in URLs of any scheme (a token alone is userinfo too)
+  /(\b(?:Proxy-)?Authorization:\s*(?:Bearer|Basic|token|Digest)\s+)\S+/gi,
+  /(\b(?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*)[^\s'"&\\]{4,}/gi,
+]
+
+/** Shorter values are not masked: they would blank out ordinary words. */
+const MIN_LENGTH = 4
+
+/** Values besides the config's, known to this process only (the master key). */
+const processSecrets = new Set<string>()
+
+/** Adds a value that is secret but not in the config (e.g. TAMER_MASTER_KEY) to every mask made after. */
+export function registerSecret(value: string): void {
+  if (value.length >= MIN_LENGTH) processSecrets.add(value)
+}
+
+/** The secret parts of a URL that is a credential as a whole (chat webhooks, SMTP). */
+function urlParts(raw: string): string[] {
+  const out = [raw]
+  try {
+    const u = new URL(raw)
+    if (u.password) out.push(u.password, decodeURIComponent(u.password))
+    if (u.username && !u.password) out.push(u.username, decodeURIComponent(u.username))
+    // Slack's and Mattermost's secret is in the path, Teams' (Power Automate) the `sig` parameter,
+    // Google Chat's `key` and `token`: long path segments and parameter values are masked alone too.
+    if (u.pathname.length >= 20) out.push(u.pathname)
+    for (const seg of u.pathname.split('/')) if (seg.length >= 16) out.push(seg, decodeURIComponent(seg))
+    for (const v of u.searchParams.values()) if (v.length >= 8) out.push(v)
+  } catch {
+    // not a URL: the whole value is masked
+  }
+  return out
+}
+
+/**
+ * Every secret value the config holds: webhook secrets and tokens of every host (per-repository
+ * ones too), GitLab signing tokens (with and without `whsec_`), API tokens, the Jenkins token and
+ * callback secret, the link secret, git credentials, SMTP passwords and URLs, chat webhook URLs
+ * and secrets, and `notifications.maskValues`.
+ */
+export function secretValues(c: Config): string[] {
+  const out: string[] = [...c.notifications.maskValues]
+  const p = c.providers
+  const signing = [...p.gitlab.signingTokens, ...p.gitlab.repositories.flatMap((r) => r.signingTokens)]
+  out.push(...p.github.secrets, ...p.bitbucket.secrets, ...p.gitlab.tokens)
+  for (const r of [...p.github.repositories, ...p.bitbucket.repositories]) out.push(...r.secrets)
+  for (const r of p.gitlab.repositories) out.push(...r.tokens)
+  for (const s of signing) out.push(s, s.replace(/^whsec_/, ''))
+  for (const t of c.api.tokens) out.push(typeof t === 'string' ? t : t.token)
+  out.push(c.jenkins.token, c.jenkins.callbackSecret, c.links.secret)
+  for (const g of c.git.credentials) out.push(g.password)
+  out.push(c.notifications.smtp.password)
+  if (c.notifications.smtp.url) out.push(...urlParts(c.notifications.smtp.url).slice(1))
+  for (const ch of c.notifications.channels) out.push(...urlParts(ch.url), ch.secret)
+  out.push(...processSecrets)
+  return [...new Set(out)].filter((s) => s.length >= MIN_LENGTH)
+}
+
+/** How a value can appear in text: as is, percent-encoded (in a URL) and JSON-escaped (in a log line). */
+function spellings(v: string): string[] {
+  return [v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1)]
+}
+
+/**
+ * Masks every given value (longest first, so a secret containing another is masked whole, in
+ * each of its spellings) and every known token shape.
+ */
+export function maskSecrets(text: string, values: readonly string[]): string {
+  return createMask(values)(text)
+}
+
+export type Mask = (text: string) => string
+
+/** A mask over these values, prepared once for many texts. */
+export function createMask(values: readonly string[]): Mask {
+  const all = [...new Set(values.filter((v) => v.length >= MIN_LENGTH).flatMap(spellings))].sort((a, b) => b.length - a.length)
+  return (text) => {
+    let out = text
+    for (const v of all) if (out.includes(v)) out = out.split(v).join(MASK)
+    for (const re of TOKEN_PATTERNS)
+      out = out.replace(re, (match: string, prefix?: unknown) => (typeof prefix === 'string' && match.startsWith(prefix) ? prefix + MASK : MASK))
+    return out
+  }
+}
+
+/** The mask of everything the config (and this process) holds secret. */
+export function maskOf(c: Config): Mask {
+  return createMask(secretValues(c))
+}
+
+/** Every string inside a JSON-like value, masked (parameters, callback reports). */
+export function maskDeep<T>(value: T, mask: Mask): T {
+  if (typeof value === 'string') return mask(value) as T
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask)) as T
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, mask)])) as T
+  return value
+}
