@@ -20,6 +20,9 @@ import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
 import { hooksPlugin } from './http/hooks.js'
+import { registerRateLimits } from './http/rate-limit.js'
+import { registerSecurityHeaders } from './http/security-headers.js'
+import { capEvents, limitsFromConfig } from './pipeline/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
 import type { NotificationStore } from './store/notifications.js'
@@ -100,6 +103,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send({ statusCode: 404, code: 'TAMER_NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   )
 
+  // Before every route: headers on every answer (errors too), limits before any work.
+  await registerSecurityHeaders(app)
+  const admit = await registerRateLimits(app, config.server.rateLimit, config.api.tokens)
+
   const providers = createProviders(config)
   const pipeline = deps.pipeline
   const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
@@ -125,19 +132,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onAccepted.push((id, d) => {
       if (pushEventsOf(d).length > 0) precompute.enqueue(id)
     })
-  const intakeStore: DeliveryStore = onAccepted.length
-    ? {
-        ...store,
-        recordDelivery: async (d) => {
-          const r = await store.recordDelivery(d)
-          if (!r.duplicate) for (const f of onAccepted) f(r.id, d)
-          return r
-        },
-      }
-    : store
+  const { maxEvents } = limitsFromConfig(config)
+  const recordDelivery = async (delivery: NewDelivery) => {
+    // Events beyond pipeline.maxEventsPerDelivery are not stored for routing (issue #9, item 8).
+    const d = { ...delivery, normalized: capEvents(delivery.normalized, maxEvents) }
+    const r = await store.recordDelivery(d)
+    if (!r.duplicate) for (const f of onAccepted) f(r.id, d)
+    return r
+  }
+  const intakeStore = Object.create(store, { recordDelivery: { value: recordDelivery } }) as DeliveryStore
   const intake = { store: intakeStore, tenantOf: createTenantResolver(config), now }
-  await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes })
-  await app.register(apiPlugin, { store, tokens: config.api.tokens })
+  await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes, admit })
+  await app.register(apiPlugin, { store, tokens: config.api.tokens, dispatchOf: hasBuilds(store) ? (id) => store.getDispatch(id) : undefined })
   await app.register(healthPlugin, { store })
   const links = diffLinksFromConfig(config, () => now().getTime())
   await app.register(diffsPlugin, { store, tokens: config.api.tokens, pushDiffs, links })

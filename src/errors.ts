@@ -45,3 +45,6 @@ export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no
 // Notifications (issue #5).
 export const NotificationNotDeadError = createError('TAMER_NOTIFICATION_NOT_DEAD', 'Only dead letters can be re-sent; this notice is %s', 409)
 export const NotifierNotRunningError = createError('TAMER_NOTIFIER_NOT_RUNNING', 'Notifications are not sent by this process', 503)
+
+// Hardening (issue #9).
+export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requests %s; retry in %s s', 429)

@@ -122,6 +122,36 @@ const Rule = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * Requests per window, per source IP and per tenant (issue #9). `0` turns one limit off.
+ * Hook limits sit far above a real host's burst (GitHub sends from a few addresses, a big
+ * self-managed GitLab from one), so they only stop floods.
+ */
+const RateLimitSettings = Type.Object(
+  {
+    windowMs: Type.Integer({ minimum: 1000, default: 60_000 }),
+    /** Deliveries (and Jenkins callbacks) per source IP, counted before any work. */
+    hooksPerSource: Type.Integer({ minimum: 0, default: 10_000 }),
+    /** Accepted deliveries per tenant, counted after verification, before storing (429 + Retry-After). */
+    hooksPerTenant: Type.Integer({ minimum: 0, default: 5_000 }),
+    /** API, diff page and unknown-route requests per source IP, counted before authentication. */
+    apiPerSource: Type.Integer({ minimum: 0, default: 3_000 }),
+    /** API and diff page requests per token identity (its tenants), counted after authentication. */
+    apiPerTenant: Type.Integer({ minimum: 0, default: 1_200 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+const PipelineSettings = Type.Object(
+  {
+    /** Events of one delivery that are stored for routing (a Bitbucket push can carry thousands of refs). */
+    maxEventsPerDelivery: Type.Integer({ minimum: 1, default: 50 }),
+    /** Builds one delivery may start. */
+    maxBuildsPerDelivery: Type.Integer({ minimum: 1, default: 50 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Type.Object(
@@ -134,9 +164,12 @@ export const ConfigSchema = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },
         ),
+        rateLimit: RateLimitSettings,
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Bounds on what one delivery sets off (issue #9, item 8). */
+    pipeline: PipelineSettings,
     dataDir: Type.String({ minLength: 1, default: './data' }),
     store: Type.Object(
       {

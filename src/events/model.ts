@@ -85,9 +85,19 @@ export interface PullRequestEvent extends EventBase {
 
 export type TamerEvent = PushEvent | PullRequestEvent
 
-/** What a delivery came to: events to act on, a ping, or something Tamer does not act on. */
+/** What a cap left out: how many were kept, how many were not, and which setting said so. */
+export interface Skipped {
+  kept: number
+  skipped: number
+  reason: string
+}
+
+/**
+ * What a delivery came to: events to act on, a ping, or something Tamer does not act on.
+ * `skipped`: events beyond pipeline.maxEventsPerDelivery, not stored (the raw body still is).
+ */
 export type Normalized =
-  | { kind: 'events'; events: TamerEvent[] }
+  | { kind: 'events'; events: TamerEvent[]; skipped?: Skipped }
   | { kind: 'ping'; note: string }
   | { kind: 'ignored'; reason: string }
 

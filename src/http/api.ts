@@ -3,11 +3,14 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
+import type { DispatchRecord } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface ApiPluginOptions {
   store: DeliveryStore
   tokens: readonly ApiTokenConfig[]
+  /** How the pipeline routed a delivery (absent without a build store). */
+  dispatchOf?: (deliveryId: string) => Promise<DispatchRecord | null>
 }
 
 const ListQuery = {
@@ -70,7 +73,13 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
     { schema: { params: IdParams } },
     async (request) => {
       const d = visibleTo(await opts.store.getDelivery(request.params.id), request.scope?.tenants, 'delivery')
-      return { ...summary(d), headers: d.headers, normalized: d.normalized }
+      const dispatch = opts.dispatchOf ? await opts.dispatchOf(d.id) : null
+      // What the per-delivery caps left out: events at intake (or at routing), builds at routing.
+      const skipped = {
+        events: dispatch?.skipped?.events ?? (d.normalized.kind === 'events' ? (d.normalized.skipped ?? null) : null),
+        builds: dispatch?.skipped?.builds ?? null,
+      }
+      return { ...summary(d), headers: d.headers, normalized: d.normalized, skipped }
     },
   )
 }

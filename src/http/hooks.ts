@@ -3,11 +3,22 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { UnsupportedMediaTypeError } from '../errors.js'
 import { receiveDelivery, type IntakeDeps } from '../intake/receive.js'
 import type { WebhookProvider } from '../providers/provider.js'
+import type { DeliveryStore } from '../store/store.js'
+import type { AdmitDelivery } from './rate-limit.js'
 
 export interface HooksPluginOptions {
   intake: IntakeDeps
   providers: WebhookProvider[]
   maxBodyBytes: number
+  /** The per-tenant limit on accepted deliveries (rate-limit.ts); runs after verification, before storing. */
+  admit?: AdmitDelivery | null
+}
+
+/** The store, with a check of the verified delivery's tenant before each write. */
+function admitting(store: DeliveryStore, admit: (tenant: string) => Promise<void>): DeliveryStore {
+  return Object.create(store, {
+    recordDelivery: { value: async (d: Parameters<DeliveryStore['recordDelivery']>[0]) => (await admit(d.tenant), store.recordDelivery(d)) },
+  }) as DeliveryStore
 }
 
 const AcceptedSchema = {
@@ -49,7 +60,9 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
         if (contentType !== 'application/json' && !(provider.route === 'github' && contentType === 'application/x-www-form-urlencoded'))
           throw new UnsupportedMediaTypeError(contentType || '(none)')
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-        const result = await receiveDelivery(opts.intake, provider, { raw, headers: request.headers, contentType })
+        const admit = opts.admit
+        const intake = admit ? { ...opts.intake, store: admitting(opts.intake.store, (tenant) => admit(request, reply, tenant)) } : opts.intake
+        const result = await receiveDelivery(intake, provider, { raw, headers: request.headers, contentType })
         request.log.info({ storedId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
         // A ping needs no further work, so it is answered as done; everything else is queued.

@@ -40,13 +40,27 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
   const verified = new Map<string, string>()
   const inFlight = new Map<string, Promise<ProvisionOutcome>>()
 
+  const folderFlights = new Map<string, Promise<void>>()
+
+  // Jobs provisioned at once share their folders: one check and create per folder, or every
+  // job but the first gets Jenkins' 400 "already exists" and waits for a retry (issue #9, item 8).
+  function ensureFolder(folder: string): Promise<void> {
+    let p = folderFlights.get(folder)
+    if (!p) {
+      p = (async () => {
+        if ((await api.getConfig(folder)) === null) await api.createItem(folder, folderXml(folder))
+        verified.set(folder, '(folder)')
+      })().finally(() => folderFlights.delete(folder))
+      folderFlights.set(folder, p)
+    }
+    return p
+  }
+
   async function ensureFolders(job: string): Promise<void> {
     const parts = job.split('/')
     for (let i = 1; i < parts.length; i++) {
       const folder = parts.slice(0, i).join('/')
-      if (verified.has(folder)) continue
-      if ((await api.getConfig(folder)) === null) await api.createItem(folder, folderXml(folder))
-      verified.set(folder, '(folder)')
+      if (!verified.has(folder)) await ensureFolder(folder)
     }
   }
 

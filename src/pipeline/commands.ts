@@ -27,6 +27,8 @@ export async function rulesTest(config: Config, store: TamerStore, deliveryId: s
     for (const r of v.reasons) out(`        ${r}\n`)
   }
   out(`=> ${plan.outcome}${plan.builds.length ? `: ${plan.builds.map((b) => b.job).join(', ')}` : ''}\n`)
+  if (plan.skipped?.events) out(`skipped ${plan.skipped.events.skipped} event(s): ${plan.skipped.events.reason}\n`)
+  if (plan.skipped?.builds) out(`skipped ${plan.skipped.builds.skipped} build(s): ${plan.skipped.builds.reason}\n`)
   const recorded = await store.getDispatch(d.id)
   if (recorded) out(`recorded at ${recorded.decidedAt}: ${recorded.outcome}\n`)
   return 0

@@ -7,6 +7,7 @@ import type { StoredDelivery } from '../store/store.js'
 import { diffLinksFromConfig } from '../http/links.js'
 import type { ChangedFilesSource } from './changed-files.js'
 import { maskDeep, maskOf, type Mask } from '../security/secrets.js'
+import { capEvents, limitsFromConfig, type DeliveryLimits } from './limits.js'
 import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
 
 export interface PlanSettings {
@@ -18,6 +19,8 @@ export interface PlanSettings {
   diffUrl(deliveryId: string): string | null
   /** Parameters are masked before they are stored and sent: no Tamer secret reaches Jenkins (or its build pages). */
   mask?: Mask
+  /** Caps per delivery (pipeline.maxEventsPerDelivery, pipeline.maxBuildsPerDelivery). */
+  limits: DeliveryLimits
 }
 
 export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
@@ -29,6 +32,7 @@ export function planSettings(config: Config, changedFiles: ChangedFilesSource): 
     changedFiles,
     diffUrl: (id) => links.urlFor(id),
     mask: maskOf(config),
+    limits: limitsFromConfig(config),
   }
 }
 
@@ -74,9 +78,13 @@ export interface RoutedDelivery {
 }
 
 export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise<RoutedDelivery> {
-  const events = d.normalized.kind === 'events' ? d.normalized.events : []
+  // Intake already capped the stored events; a delivery stored before the cap (or under a
+  // larger one) is capped here too.
+  const capped = capEvents(d.normalized, s.limits.maxEvents)
+  const events = capped.kind === 'events' ? capped.events : []
   const verdicts = await evaluateRules(s.rules, events, s.changedFiles)
   const builds: PlannedBuild[] = []
+  let buildsOver = 0
   const acceptedAt = Date.parse(d.receivedAt)
   for (const v of verdicts) {
     if (!v.matched || v.job === undefined) continue
@@ -84,6 +92,11 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
     const twin = builds.find((b) => b.eventIndex === v.eventIndex && b.job === v.job)
     if (twin) {
       v.reasons.push(`job ${v.job} already started for this event by ${twin.rule}`)
+      continue
+    }
+    if (builds.length >= s.limits.maxBuilds) {
+      buildsOver++
+      v.reasons.push(`not started: pipeline.maxBuildsPerDelivery is ${s.limits.maxBuilds}, and that many builds are planned already`)
       continue
     }
     const event = events[v.eventIndex]!
@@ -111,5 +124,18 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
     ...(job !== undefined && matched ? { job } : {}),
     ...(pathsUnevaluated ? { pathsUnevaluated } : {}),
   }))
-  return { plan: { deliveryId: d.id, outcome, evaluation, builds }, verdicts }
+  const skipped = {
+    events: capped.kind === 'events' ? (capped.skipped ?? null) : null,
+    builds: buildsOver
+      ? {
+          kept: builds.length,
+          skipped: buildsOver,
+          reason: `pipeline.maxBuildsPerDelivery is ${s.limits.maxBuilds}: builds after the first ${builds.length} of ${builds.length + buildsOver} are skipped`,
+        }
+      : null,
+  }
+  return {
+    plan: { deliveryId: d.id, outcome, evaluation, builds, ...(skipped.events || skipped.builds ? { skipped } : {}) },
+    verdicts,
+  }
 }

@@ -1,5 +1,6 @@
 // The build side of the store: what each delivery was routed to and how every
 // Jenkins run went. Interface only, so a PostgreSQL store can implement it too.
+import type { Skipped } from '../events/model.js'
 import type { StoredDelivery } from './store.js'
 
 /**
@@ -106,6 +107,13 @@ export interface DeliveryPlan {
   /** the rule evaluation, kept as evidence (`tamer rules test` shows the same) */
   evaluation: unknown
   builds: PlannedBuild[]
+  /** What the per-delivery caps left out (pipeline.maxEventsPerDelivery / maxBuildsPerDelivery); absent when nothing. */
+  skipped?: DeliverySkips
+}
+
+export interface DeliverySkips {
+  events: Skipped | null
+  builds: Skipped | null
 }
 
 export interface DispatchRecord {
@@ -113,6 +121,7 @@ export interface DispatchRecord {
   outcome: DispatchOutcome
   evaluation: unknown
   decidedAt: string
+  skipped: DeliverySkips | null
 }
 
 export interface BuildQuery {

@@ -75,7 +75,7 @@ t.test('a version 4 database gains push_diffs (migration 5) and keeps its delive
   t.same([...(await store.getPushDiff('d-old', 'native-x-f1'))!.payload], [1, 2, 3])
   const db = new BetterSqlite3(file, { readonly: true })
   t.teardown(() => db.close())
-  t.same(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2, 3, 4, 5, 6])
+  t.same(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), MIGRATIONS.map((m) => m.version).sort((a, b) => a - b), 'every later migration too')
   t.equal(db.prepare("SELECT name FROM schema_migrations WHERE version = 5").pluck().get(), 'push-diffs')
   t.equal(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'push_diffs' AND sql IS NOT NULL").pluck().get(), 'push_diffs_created', 'migration 6: the age index retention deletes by')
 })

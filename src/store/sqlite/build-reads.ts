@@ -104,9 +104,15 @@ export function createBuildReads(db: Database): BuildReads {
       return r ? toBuild(r) : null
     },
     async getDispatch(deliveryId): Promise<DispatchRecord | null> {
-      const r = dispatch.get(deliveryId) as { delivery_id: string; outcome: string; evaluation: string; decided_at: string } | undefined
+      const r = dispatch.get(deliveryId) as { delivery_id: string; outcome: string; evaluation: string; decided_at: string; skipped: string | null } | undefined
       if (!r) return null
-      return { deliveryId: r.delivery_id, outcome: r.outcome as DispatchRecord['outcome'], evaluation: JSON.parse(r.evaluation), decidedAt: r.decided_at }
+      return {
+        deliveryId: r.delivery_id,
+        outcome: r.outcome as DispatchRecord['outcome'],
+        evaluation: JSON.parse(r.evaluation),
+        decidedAt: r.decided_at,
+        skipped: r.skipped === null ? null : JSON.parse(r.skipped),
+      }
     },
     async knownJobs() {
       return known.all() as { job: string; template: string }[]

@@ -39,7 +39,7 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
        @state, @eventKey, @acceptedAt, @at, @at)`,
   )
   const insertDispatch = db.prepare(
-    `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at) VALUES (?, ?, ?, ?)
+    `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (delivery_id) DO NOTHING`,
   )
   const setOutcome = db.prepare('UPDATE dispatches SET outcome = ? WHERE delivery_id = ?')
@@ -51,7 +51,8 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
     if (op.op === 'plan') {
       const { plan, at } = op
       // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
-      if (insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at).changes > 0) {
+      const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
+      if (insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped).changes > 0) {
         let inserted = 0
         for (const b of plan.builds) {
           inserted += insertBuild.run({

@@ -150,6 +150,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // Retention deletes by age (diffs.storeDays).
     sql: `CREATE INDEX push_diffs_created ON push_diffs (created_at);`,
   },
+  {
+    version: 10,
+    name: 'dispatches-skipped',
+    // What the per-delivery caps left out (issue #9, item 8): JSON {events, builds}, null when nothing.
+    sql: `ALTER TABLE dispatches ADD COLUMN skipped TEXT;`,
+  },
 ]
 
 export function migrate(db: Database): number[] {

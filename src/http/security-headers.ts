@@ -1,0 +1,22 @@
+// Security headers on every response (issue #9, hardening), errors and 404s included: helmet's
+// onRequest hook sets them before any route, auth or limit can answer. The API answers JSON
+// only, so its CSP allows nothing; the diff pages set their own CSP (DIFF_PAGE_CSP), which
+// replaces this one on those pages. https://helmetjs.github.io/
+import helmet from '@fastify/helmet'
+import type { FastifyInstance } from 'fastify'
+
+export const API_CSP_DIRECTIVES = {
+  defaultSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+}
+
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP_DIRECTIVES },
+    // Nothing here is meant to be framed.
+    frameguard: { action: 'deny' },
+  })
+}
