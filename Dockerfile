@@ -5,24 +5,33 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
+# Not pinned (DL3008): Debian drops superseded versions, so a pin breaks the build at the next security update.
+# hadolint ignore=DL3008
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production TAMER_DATA_DIR=/var/lib/tamer TAMER_PORT=8080
+# Runs as a numeric non-root user (so Kubernetes' runAsNonRoot can verify it) on a read-only
+# root filesystem: the code is root's and not writable by that user; Tamer writes only under
+# the data volume (tamer.db, mirrors/, and HOME for git and ssh) and TMPDIR (nbdiff's scratch
+# files, SQLite's temp files), which is a tmpfs / emptyDir at run time.
+ENV NODE_ENV=production TAMER_DATA_DIR=/var/lib/tamer TAMER_PORT=8080 HOME=/var/lib/tamer TMPDIR=/tmp
 WORKDIR /app
 # git for the mirror cache; nbdime is optional (the native diff engine serves without it).
+# hadolint ignore=DL3008
 RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/* \
-  && groupadd --system tamer && useradd --system --gid tamer --home /var/lib/tamer tamer \
-  && mkdir -p /var/lib/tamer && chown tamer:tamer /var/lib/tamer
+  && groupadd --gid 10001 tamer \
+  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/tamer --shell /usr/sbin/nologin tamer \
+  && mkdir -p /var/lib/tamer && chown 10001:10001 /var/lib/tamer && chmod 0750 /var/lib/tamer
+# COPY without --chown: root-owned, read-only for uid 10001.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
 COPY jenkinsfiles ./jenkinsfiles
-USER tamer
+USER 10001:10001
 VOLUME /var/lib/tamer
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -26,7 +26,9 @@ function nullStore(): DeliveryStore {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
   // Intake alone: the pushes name a remote that does not exist, so no background diffs.
-  const config = validateConfig({ server: { logLevel: 'silent' }, providers: { github: { secrets: [BENCH_SECRET] } }, diffs: { precompute: false } })
+  // Rate limits far above the load: their counting is measured, never a 429.
+  const rateLimit = { hooksPerSource: 1e9, hooksPerTenant: 1e9 }
+  const config = validateConfig({ server: { logLevel: 'silent', rateLimit }, providers: { github: { secrets: [BENCH_SECRET] } }, diffs: { precompute: false } })
   let app
   let store: DeliveryStore | undefined
   if (mode === 'bare') {
