@@ -36,6 +36,14 @@ export function list(value: Json, ...path: (string | number)[]): Json[] {
   return Array.isArray(v) ? v : []
 }
 
+/**
+ * `table[key]` for a key the payload chose: only the table's own entries, so `constructor` or
+ * `__proto__` never finds Object.prototype's (found by test/providers/properties.test.ts).
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined
+}
+
 export function isObject(value: Json): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -3,7 +3,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Normalized, type ProviderName, type PushEvent, type Repository } from '../../events/model.js'
 import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
-import { bool, field, list, num, parseRawAuthor, refFields, text } from '../json.js'
+import { bool, field, list, lookup, num, parseRawAuthor, refFields, text } from '../json.js'
 
 export function bitbucketCloudRepositoryName(payload: unknown): string | null {
   // The "Post Webhooks" add-on on a Server sends a Server-shaped repository (project.key + slug,
@@ -102,7 +102,7 @@ export function normalizeBitbucketCloud(
     })
     return { kind: 'events', events }
   }
-  const action = PULL_REQUEST_ACTIONS[delivery.eventType]
+  const action = lookup(PULL_REQUEST_ACTIONS, delivery.eventType)
   if (action) {
     const pr = field(payload, 'pullrequest')
     const number = num(pr, 'id')

@@ -3,7 +3,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type PushEvent, type Repository } from '../../events/model.js'
 import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
-import { field, list, num, refFields, text, timestamp } from '../json.js'
+import { field, list, lookup, num, refFields, text, timestamp } from '../json.js'
 
 function fullNameOf(repo: unknown): string | null {
   const key = text(repo, 'project', 'key')
@@ -98,7 +98,7 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
     })
     return { kind: 'events', events }
   }
-  const action = PULL_REQUEST_ACTIONS[delivery.eventType]
+  const action = lookup(PULL_REQUEST_ACTIONS, delivery.eventType)
   if (action) {
     const pr = field(payload, 'pullRequest')
     const number = num(pr, 'id')

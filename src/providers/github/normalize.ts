@@ -2,7 +2,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
 import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
-import { bool, commitFiles, field, list, num, refFields, text } from '../json.js'
+import { bool, commitFiles, field, list, lookup, num, refFields, text } from '../json.js'
 
 /** GitHub cuts `commits[]` at 2,048. */
 const MAX_PUSH_COMMITS = 2048
@@ -106,7 +106,7 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
     case 'pull_request': {
       const pr = field(payload, 'pull_request')
       const rawAction = text(payload, 'action') ?? ''
-      const action = rawAction === 'closed' && bool(pr, 'merged') === true ? 'merged' : PULL_REQUEST_ACTIONS[rawAction]
+      const action = rawAction === 'closed' && bool(pr, 'merged') === true ? 'merged' : lookup(PULL_REQUEST_ACTIONS, rawAction)
       if (!action) return { kind: 'ignored', reason: `pull_request action ${rawAction || '(none)'} is not acted on` }
       const number = num(pr, 'number') ?? num(payload, 'number')
       const sourceBranch = text(pr, 'head', 'ref')

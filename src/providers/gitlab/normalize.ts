@@ -2,7 +2,7 @@
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
 import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
-import { commitFiles, field, list, num, refFields, text } from '../json.js'
+import { commitFiles, field, list, lookup, num, refFields, text } from '../json.js'
 
 export function gitlabRepositoryName(payload: unknown): string | null {
   return (
@@ -106,7 +106,7 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
   if (kind === 'merge_request') {
     const mr = field(payload, 'object_attributes')
     const rawAction = text(mr, 'action') ?? (text(mr, 'state') === 'opened' ? 'open' : '')
-    const action = MERGE_REQUEST_ACTIONS[rawAction]
+    const action = lookup(MERGE_REQUEST_ACTIONS, rawAction)
     if (!action) return { kind: 'ignored', reason: `merge request action ${rawAction || '(none)'} is not acted on` }
     const number = num(mr, 'iid')
     const sourceBranch = text(mr, 'source_branch')
