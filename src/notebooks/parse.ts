@@ -40,6 +40,7 @@ export function parseNotebook(text: string, name: string): Notebook {
     fail(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!isObject(raw)) fail(`not a notebook: the top-level JSON value is ${describe(raw)}, not an object`);
+  if (nestedDeeperThan(body, MAX_DEPTH)) fail(`nested deeper than ${MAX_DEPTH} levels`);
   const nb = raw as JsonObject;
   const major = nb['nbformat'] ?? 1;
   const minor = nb['nbformat_minor'] ?? 0;
@@ -55,6 +56,34 @@ export function parseNotebook(text: string, name: string): Notebook {
 }
 
 type Fail = (reason: string) => never;
+
+/**
+ * Reading, diffing and rendering recurse once per level; JSON.parse does not, so a deeper file
+ * would end in a stack overflow after it parsed. nbformat cannot read one either: Python's json
+ * stops at its recursion limit of 1,000.
+ */
+const MAX_DEPTH = 1000;
+
+/** Whether valid JSON text nests arrays/objects deeper than `limit`; strings are skipped whole. */
+function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // The closing quote is the next one not preceded by an odd run of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i < 0) return false;
+        let k = i - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((i - 1 - k) % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 function describe(v: unknown): string {
   if (v === null) return 'null';

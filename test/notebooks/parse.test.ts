@@ -1,5 +1,6 @@
 import t from 'tap';
-import { NotebookParseError, parseNotebook } from '../../src/notebooks/index.js';
+import { diffNotebooks, NotebookParseError, parseNotebook } from '../../src/notebooks/index.js';
+import { renderNotebookDiffHtml } from '../../src/notebooks/render.js';
 import { v3Notebook } from './fixtures.js';
 
 function parseError(text: string): NotebookParseError {
@@ -114,4 +115,21 @@ t.test('v3 joins lines written by splitlines() without line ends with "\\n"', as
   t.equal(cell.source, 'a = 1\nb = 2');
   t.same(cell.outputs[0].data, { 'application/json': { a: 1 } });
   t.equal(cell.execution_count, null);
+});
+
+t.test('nesting deeper than 1,000 levels is refused, not a stack overflow (found by test/notebooks/properties.test.ts)', async (t) => {
+  const deep = (n: number) => '['.repeat(n) + '1' + ']'.repeat(n);
+  const v3 = (n: number) => JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [{ cells: [{ cell_type: 'code', metadata: {}, input: '', outputs: [{ output_type: 'pyout', text: 'PLACEHOLDER' }] }] }] }).replace('"PLACEHOLDER"', deep(n));
+  const v4 = (n: number, inner = '1') => `{"nbformat":4,"nbformat_minor":5,"metadata":{"x":${deep(n - 2).replace('1', inner)}},"cells":[]}`;
+  t.match(parseError(v3(100_000)).message, /nested deeper than 1000 levels/, 'v3: upgrading recursed into it');
+  t.match(parseError(v4(100_000)).message, /nested deeper than 1000 levels/, 'v4: diffing and rendering would recurse into it');
+  t.match(parseError(v4(1001)).message, /nested deeper than 1000 levels/);
+  // Brackets inside strings (escaped quotes too) are not nesting.
+  t.equal(parseNotebook(`{"nbformat":4,"nbformat_minor":5,"metadata":{"s":"${'[{'.repeat(5000)}\\\\\\"${'['.repeat(5000)}"},"cells":[]}`, 'b.ipynb').nbformat, 4);
+  // At the limit, the notebooks diff, render and serialize.
+  const a = parseNotebook(v4(1000, '1'), 'a.ipynb');
+  const b = parseNotebook(v4(1000, '2'), 'b.ipynb');
+  const diff = diffNotebooks(a, b);
+  t.ok(JSON.stringify(diff).length > 1000, 'the diff serializes');
+  t.ok(renderNotebookDiffHtml({ base: a, diff }).length > 0, 'the page renders');
 });
