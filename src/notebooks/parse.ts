@@ -136,8 +136,27 @@ function readV4(nb: JsonObject, minor: number, text: string, fail: Fail): Notebo
   delete m['orig_nbformat_minor'];
   delete m['signature'];
   for (const c of cells as JsonObject[]) delete (c['metadata'] as JsonObject)['trusted'];
+  checkShape(cells as JsonObject[], fail);
   if (minor >= 5) repairIds(cells as JsonObject[], text);
   return nb as Notebook;
+}
+
+/**
+ * The fields the diff and the pages dispatch on have nbformat 4's types (nbformat.v4.schema.json).
+ * nbformat only logs a notebook that breaks them as invalid; diffing or rendering one threw.
+ */
+function checkShape(cells: JsonObject[], fail: Fail): void {
+  cells.forEach((c, index) => {
+    if (typeof c['cell_type'] !== 'string') fail(`cell ${index} has no "cell_type" string`);
+    if ('source' in c && typeof c['source'] !== 'string') fail(`cell ${index} "source" is not text`);
+    if ('attachments' in c && !isObject(c['attachments'])) fail(`cell ${index} "attachments" is not an object`);
+    if (c['cell_type'] !== 'code' || !('outputs' in c)) return;
+    if (!Array.isArray(c['outputs'])) fail(`cell ${index} "outputs" is not a list`);
+    for (const o of c['outputs'] as JsonObject[]) {
+      if (typeof o['output_type'] !== 'string') fail(`an output of cell ${index} has no "output_type" string`);
+      if ('data' in o && !isObject(o['data'])) fail(`an output of cell ${index} has "data" that is not an object`);
+    }
+  });
 }
 
 /** nbformat's validator: ≥4.5 cells without an id, or with an id seen before, get a new id. */
@@ -234,6 +253,7 @@ function upgradeV3(nb: JsonObject, text: string, fail: Fail): Notebook {
   nb['cells'] = cells;
   delete m['name'];
   delete m['signature'];
+  checkShape(cells, fail);
   const file = lazyTextHash(text);
   cells.forEach((c, index) => inventId(c, file, index));
   return nb as Notebook;
