@@ -296,7 +296,11 @@ function upgradeCellV3(cell: JsonObject, index: number, fail: Fail): JsonObject 
     const level = 'level' in cell ? cell['level'] : 1;
     delete cell['level'];
     const source = typeof cell['source'] === 'string' ? cell['source'] : '';
-    cell['source'] = `${'#'.repeat(Number(level) || 0)} ${splitLines(source).join(' ')}`;
+    // Headings are H1–H6; a huge level made a string too long to allocate (a RangeError), and
+    // Python's '#' * n gives '' for a negative one.
+    const n = Math.trunc(Number(level)) || 0;
+    if (n > 6) fail(`${what} is a heading of level ${n}, not 1 to 6`);
+    cell['source'] = `${'#'.repeat(Math.max(0, n))} ${splitLines(source).join(' ')}`;
   } else if (type === 'html') {
     cell['cell_type'] = 'markdown';
   }

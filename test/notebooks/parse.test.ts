@@ -133,3 +133,11 @@ t.test('nesting deeper than 1,000 levels is refused, not a stack overflow (found
   t.ok(JSON.stringify(diff).length > 1000, 'the diff serializes');
   t.ok(renderNotebookDiffHtml({ base: a, diff }).length > 0, 'the page renders');
 });
+
+t.test('v3 heading levels: over 6 is refused (a huge one was a RangeError), under 1 is no marker, as in Python', async (t) => {
+  const heading = (level: unknown) => JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [{ cells: [{ cell_type: 'heading', level, metadata: {}, source: 'Title' }] }] });
+  t.match(parseError(heading(1e9)).message, /cell 0 is a heading of level 1000000000, not 1 to 6/);
+  t.match(parseError(heading(7)).message, /heading of level 7/);
+  t.equal(parseNotebook(heading(-3), 'b.ipynb').cells[0]!.source, ' Title');
+  t.equal(parseNotebook(heading(6), 'b.ipynb').cells[0]!.source, '###### Title');
+});
