@@ -21,6 +21,7 @@ const broken: [string, (cell: Record<string, unknown>) => void][] = [
   ['a mime bundle that is a string', (c) => (c.outputs = [{ output_type: 'execute_result', execution_count: 1, metadata: {}, data: 'png' }])],
   ['an output type that is an object', (c) => (c.outputs = [{ output_type: { toString: 1 }, text: 'x' }])],
   ['no cell_type', (c) => delete c.cell_type],
+  ['a markdown cell whose outputs are text', (c) => Object.assign(c, { cell_type: 'markdown', outputs: 'oops' })],
 ]
 
 if (!(await gitAvailable())) {
