@@ -7,6 +7,10 @@ import { loadConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
 import { secretValues } from './security/secrets.js'
+import { masterKeysFromEnv } from './security/master-key.js'
+import { readStdin, type CommandIo } from './security/command-io.js'
+import { secretsCommand } from './secrets/command.js'
+import { withStoredSecrets } from './secrets/stored.js'
 import { openSqliteStore } from './store/sqlite/index.js'
 import { gitChangedFiles } from './pipeline/changed-files.js'
 import { createPipeline } from './pipeline/index.js'
@@ -33,6 +37,8 @@ Commands:
                            --ignore-outputs …; see tamer diff --help)
   git-setup [--global]     Make \`git diff\` use Tamer for *.ipynb (diff driver + .gitattributes);
                            --command CMD says how git starts Tamer (default: this tamer)
+  secrets set|list|delete|rotate
+                           Secrets sealed in the store under TAMER_MASTER_KEY (see tamer secrets --help)
 
 Options:
   -c, --config FILE   YAML config file (also TAMER_CONFIG)
@@ -40,13 +46,18 @@ Options:
 `
 
 async function serve(configFile: string | undefined): Promise<void> {
-  const config = loadConfig({ env: process.env, file: configFile })
-  const logger = createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
+  const loaded = loadConfig({ env: process.env, file: configFile })
   const store = openSqliteStore({
-    file: resolve(config.dataDir, 'tamer.db'),
-    synchronous: config.store.sqlite.synchronous,
-    maxBatch: config.store.sqlite.maxBatch,
+    file: resolve(loaded.dataDir, 'tamer.db'),
+    synchronous: loaded.store.sqlite.synchronous,
+    maxBatch: loaded.store.sqlite.maxBatch,
   })
+  // Secrets sealed in the store (`tamer secrets set`) join those of the file, env and *_FILEs.
+  const config = await withStoredSecrets(loaded, store, masterKeysFromEnv(process.env)).catch(async (err: unknown) => {
+    await store.close()
+    throw err
+  })
+  const logger = createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
   const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
   // Native diffs run in a worker thread here: a big notebook must not stall webhook intake.
   const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs, worker: {} })
@@ -101,7 +112,16 @@ async function notifyCommand(argv: string[]): Promise<number | null> {
   }
 }
 
+/** The operator commands take their own options too. */
+async function operatorCommand(argv: string[]): Promise<number | null> {
+  const io: CommandIo = { env: process.env, stdin: readStdin, out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }
+  if (argv[0] === 'secrets') return secretsCommand(argv.slice(1), io)
+  return null
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const operatorStatus = await operatorCommand(argv)
+  if (operatorStatus !== null) return operatorStatus
   const notebookStatus = await notebookCommand(argv)
   if (notebookStatus !== null) return notebookStatus
   const notifyStatus = await notifyCommand(argv)
@@ -145,6 +165,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tamer: ${err.message}\n`)
+      return 2
+    }
+    // A stored secret that cannot be opened, a missing master key: say so and stop, as a bad config does.
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('TAMER_')) {
+      process.stderr.write(`tamer: ${(err as Error).message} (${code})\n`)
       return 2
     }
     throw err

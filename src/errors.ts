@@ -48,3 +48,12 @@ export const NotifierNotRunningError = createError('TAMER_NOTIFIER_NOT_RUNNING',
 
 // Hardening (issue #9).
 export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requests %s; retry in %s s', 429)
+
+// Secrets at rest, API tokens and the audit log (issue #9).
+export const ForbiddenError = createError('TAMER_FORBIDDEN', 'This token has the %s scope; this needs %s', 403)
+export const TokenRequestError = createError('TAMER_BAD_TOKEN_REQUEST', 'Invalid token request: %s', 400)
+export const MasterKeyMissingError = createError('TAMER_MASTER_KEY_MISSING', 'No master key: %s', 500)
+export const MasterKeyInvalidError = createError('TAMER_MASTER_KEY_INVALID', '%s must be 32 bytes in base64 or hex (make one with `openssl rand -base64 32`)', 500)
+export const SecretUndecryptableError = createError('TAMER_SECRET_UNDECRYPTABLE', 'Stored secret %s cannot be opened: %s', 500)
+export const SecretRequestError = createError('TAMER_BAD_SECRET', 'Invalid stored secret: %s', 400)
+export const RotationError = createError('TAMER_ROTATION_FAILED', 'Rotation stopped, nothing was changed: %s', 500)

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js'
 import { credentialPrefixProblem } from '../git/credentials.js'
 import { checkRules } from './rules.js'
 import { checkNotifications } from './notifications-check.js'
+import { withSecretFiles } from './env-files.js'
 import { ConfigSchema, type Config } from './schema.js'
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url))
@@ -25,7 +26,8 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
 const validate = ajv.compile<Config>(ConfigSchema)
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
-  const env = options.env ?? {}
+  // Secrets may come from files (TAMER_GITHUB_SECRET_FILE, …), e.g. a mounted Kubernetes Secret.
+  const env = withSecretFiles(options.env ?? {})
   let merged = readYaml(DEFAULT_CONFIG_FILE)
   const file = options.file ?? env.TAMER_CONFIG
   if (file) merged = deepMerge(merged, readYaml(file))
@@ -58,11 +60,11 @@ function readYaml(file: string): unknown {
   }
 }
 
-/** Lists in env are comma-separated, so several secrets can be live during a rotation. */
+/** Lists in env are comma-separated (or one per line, in a `*_FILE`), so several secrets can be live during a rotation. */
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined
   return value
-    .split(',')
+    .split(/[,\n]/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
 }
@@ -92,6 +94,7 @@ function envOverrides(env: Env): Record<string, unknown> {
   set(['jenkins', 'callbackSecret'], env.TAMER_JENKINS_CALLBACK_SECRET)
   set(['jenkins', 'publicUrl'], env.TAMER_PUBLIC_URL)
   set(['notifications', 'smtp', 'url'], env.TAMER_SMTP_URL)
+  set(['notifications', 'smtp', 'password'], env.TAMER_SMTP_PASSWORD)
   set(['notifications', 'smtp', 'from'], env.TAMER_SMTP_FROM)
   set(['git', 'credentials'], gitCredentials(env.TAMER_GIT_CREDENTIALS))
   return out

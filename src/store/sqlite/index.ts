@@ -19,6 +19,9 @@ import type { NotificationWriteOp, NotificationWriteResult } from './notificatio
 import type { PushDiffStore } from '../push-diffs.js'
 import { createPushDiffReads } from './push-diff-reads.js'
 import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js'
+import type { SecurityStore } from '../security.js'
+import { createSecurityReads } from './security-reads.js'
+import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
@@ -83,7 +86,7 @@ function startWriter(workerData: WriterOptions): Worker {
   return startModuleWorker(import.meta.url, 'writer', { workerData })
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore & PushDiffStore {
+export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore & PushDiffStore & SecurityStore {
   const temporary = options.file === ':memory:'
   const file = temporary ? join(tmpdir(), `tamer-${randomUUID()}.db`) : options.file
   mkdirSync(dirname(file), { recursive: true })
@@ -98,6 +101,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   const buildReads = createBuildReads(db)
   const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
   const pushDiffReads = createPushDiffReads(db)
+  const securityReads = createSecurityReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const writer = startWriter({ file, synchronous, role: 'writer' })
@@ -158,6 +162,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   function write(op: BuildWriteOp): Promise<BuildWriteResult>
   function write(op: NotificationWriteOp): Promise<NotificationWriteResult>
   function write(op: PushDiffWriteOp): Promise<PushDiffWriteResult>
+  function write(op: SecurityWriteOp): Promise<SecurityWriteResult>
   function write(op: WriteOp): Promise<WriteResult> {
     if (closed) return Promise.reject(new Error('store is closed'))
     if (broken) return Promise.reject(broken)
@@ -241,6 +246,8 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     async prunePushDiffs(before) {
       return (await write({ op: 'diff-prune', before })) ?? 0
     },
+    ...securityReads,
+    ...securityWrites(write),
     async checkWritable() {
       if (closed) throw new Error('store is closed')
       const reply = await request({ type: 'heartbeat' })

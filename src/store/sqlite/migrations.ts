@@ -151,6 +151,48 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     sql: `CREATE INDEX push_diffs_created ON push_diffs (created_at);`,
   },
   {
+    version: 8,
+    name: 'secrets-tokens-audit',
+    // Secrets sealed with AES-256-GCM under the master key (src/security/seal.ts), API tokens as
+    // SHA-256 hashes with their scope and tenants, and the audit log of operator actions (issue #9).
+    sql: `
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        tenant TEXT,
+        url TEXT,
+        username TEXT,
+        key_id TEXT NOT NULL,
+        iv BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        tag BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        access TEXT NOT NULL,
+        tenants TEXT,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        tenant TEXT,
+        detail TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_tenant_seq ON audit_log (tenant, seq);
+    `,
+  },
+  {
     version: 10,
     name: 'dispatches-skipped',
     // What the per-delivery caps left out (issue #9, item 8): JSON {events, builds}, null when nothing.

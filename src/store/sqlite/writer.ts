@@ -9,10 +9,11 @@ import type { DeliveryRow } from './delivery-row.js'
 import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
 import { createNotificationWrites, isNotificationWrite, type NotificationWriteOp, type NotificationWriteResult } from './notification-writes.js'
 import { createPushDiffWrites, isPushDiffWrite, type PushDiffWriteOp, type PushDiffWriteResult } from './push-diff-writes.js'
+import { createSecurityWrites, isSecurityWrite, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
 
 /** Every write besides deliveries: group-committed together, one transaction per list. */
-export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp
-export type WriteResult = BuildWriteResult | NotificationWriteResult | PushDiffWriteResult
+export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp
+export type WriteResult = BuildWriteResult | NotificationWriteResult | PushDiffWriteResult | SecurityWriteResult
 
 export type WriterRequest =
   | { type: 'batch'; items: DeliveryRow[] }
@@ -81,9 +82,10 @@ const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
 const applyBuildWrite = options.role === 'writer' ? createBuildWrites(db) : null
 const applyNotificationWrite = options.role === 'writer' ? createNotificationWrites(db) : null
 const applyPushDiffWrite = options.role === 'writer' ? createPushDiffWrites(db) : null
+const applySecurityWrite = options.role === 'writer' ? createSecurityWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
-    isNotificationWrite(op) ? applyNotificationWrite!(op) : isPushDiffWrite(op) ? applyPushDiffWrite!(op) : applyBuildWrite!(op),
+    isNotificationWrite(op) ? applyNotificationWrite!(op) : isPushDiffWrite(op) ? applyPushDiffWrite!(op) : isSecurityWrite(op) ? applySecurityWrite!(op) : applyBuildWrite!(op),
   ),
 )
 

@@ -1,0 +1,51 @@
+// What the operator commands (`tamer secrets`, `tamer tokens`) read and write, so tests run them
+// in process; and how they name the operator in the audit log.
+import { userInfo } from 'node:os'
+import { ConfigError } from '../errors.js'
+
+export interface CommandIo {
+  env: NodeJS.ProcessEnv
+  /** The whole of standard input (a secret's value). */
+  stdin(): Promise<string>
+  out(s: string): void
+  err(s: string): void
+  /** Who runs the command (default: the OS user). */
+  user?: string
+}
+
+/** `cli:<user>` in the audit log; TAMER_ACTOR names a person where the OS user is shared (a container). */
+export function cliActor(io: CommandIo): string {
+  if (io.env.TAMER_ACTOR) return `cli:${io.env.TAMER_ACTOR}`
+  if (io.user) return `cli:${io.user}`
+  try {
+    return `cli:${userInfo().username}`
+  } catch {
+    return `cli:uid ${process.getuid?.() ?? '?'}`
+  }
+}
+
+/** Config errors exit 2, coded errors print their message and code and exit 2; anything else is a crash. */
+export async function runCommand(io: CommandIo, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`tamer: ${err.message}\n`)
+      return 2
+    }
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('TAMER_')) {
+      io.err(`tamer: ${(err as Error).message} (${code})\n`)
+      return 2
+    }
+    throw err
+  }
+}
+
+/** Standard input read to its end. */
+export async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('value (end with Ctrl-D): ')
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}

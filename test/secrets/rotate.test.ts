@@ -1,0 +1,86 @@
+// Sealed secrets across keys (issue #9): serve refuses to start without the key that opens them,
+// `tamer secrets rotate` re-seals every one under the new key in one transaction (or none), and
+// the real `tamer` command reads values from stdin.
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { execa } from 'execa'
+import t from 'tap'
+import { keyId, parseMasterKey } from '../../src/security/master-key.js'
+import { seal } from '../../src/security/seal.js'
+import { aadOf } from '../../src/secrets/stored.js'
+import { openSecurityStore } from '../../src/store/sqlite/security-store.js'
+import { KEY_A, KEY_B, pushFor, secrets, serveLike, tempDir, writeConfig } from '../support/operator.js'
+
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+const CLI = resolve('src/cli.ts')
+
+t.test('no master key, or the wrong one: serve refuses to start, naming the problem', async (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir)
+  t.equal((await secrets(['set', 's1', '--kind', 'github-secret', '--config', file], { TAMER_MASTER_KEY: KEY_A }, 'value-one-0001')).code, 0)
+  await t.rejects(serveLike(t, {}, file), { code: 'TAMER_MASTER_KEY_MISSING', message: /No master key: 1 stored secret needs TAMER_MASTER_KEY/ })
+  await t.rejects(serveLike(t, { TAMER_MASTER_KEY: KEY_B }, file), { code: 'TAMER_SECRET_UNDECRYPTABLE', message: /s1 cannot be opened: it is sealed under key/ })
+})
+
+t.test('tamer secrets rotate: every secret re-sealed under the new key in one transaction', async (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir)
+  const a = { TAMER_MASTER_KEY: KEY_A }
+  const both = { TAMER_MASTER_KEY: KEY_B, TAMER_MASTER_KEY_OLD: KEY_A }
+  t.equal((await secrets(['set', 'ds-github', '--kind', 'github-secret', '--tenant', 'ds', '--config', file], a, 'ds-secret-0001')).code, 0)
+  t.equal((await secrets(['set', 'cred', '--kind', 'git-credential', '--url', 'https://github.com/acme-ds/', '--username', 'bot', '--config', file], a, 'ghs_credential_0001')).code, 0)
+  t.match((await secrets(['rotate', '--config', file], a)).err, /needs the new key as TAMER_MASTER_KEY and the old one as TAMER_MASTER_KEY_OLD/)
+  t.match((await secrets(['rotate', '--config', file], { TAMER_MASTER_KEY: KEY_A, TAMER_MASTER_KEY_OLD: KEY_A })).err, /the same key/)
+
+  // While rotation is pending the server starts on the old key given as TAMER_MASTER_KEY_OLD.
+  const pending = await serveLike(t, both, file)
+  t.equal((await pending.app.inject(pushFor('acme-ds/model', 'ds-secret-0001'))).statusCode, 202)
+  await pending.app.close()
+  await pending.store.close()
+
+  const r = await secrets(['rotate', '--config', file], both)
+  t.equal(r.code, 0, r.err)
+  const idB = keyId(Buffer.from(KEY_B, 'hex'))
+  t.match(r.out, new RegExp(`re-sealed 2 secrets from key ${keyId(Buffer.from(KEY_A, 'base64'))} to key ${idB}`))
+  t.match((await secrets(['list', '--config', file], {})).out.split('\n').filter(Boolean), [new RegExp(`key=${idB}`), new RegExp(`key=${idB}`)])
+  await t.rejects(serveLike(t, a, file), { code: 'TAMER_SECRET_UNDECRYPTABLE' }, 'the old key alone no longer opens them')
+  const after = await serveLike(t, { TAMER_MASTER_KEY: KEY_B }, file)
+  t.equal((await after.app.inject(pushFor('acme-ds/model', 'ds-secret-0001'))).statusCode, 202, 'the new key opens them')
+  t.match(after.config.git.credentials, [{ url: 'https://github.com/acme-ds/', username: 'bot', password: 'ghs_credential_0001' }])
+  t.match((await after.store.listAudit({ limit: 1 }))[0], { action: 'secrets.rotate', actor: 'cli:ops-alice', detail: { secrets: 2, to: idB } })
+  await after.app.close()
+  await after.store.close()
+
+  // A secret sealed under a third key stops the rotation before anything changes.
+  const keyC = randomBytes(32).toString('base64')
+  t.equal((await secrets(['set', 'odd', '--kind', 'bitbucket-secret', '--config', file], { TAMER_MASTER_KEY: keyC }, 'bb-secret-0001')).code, 2, 'set checks the whole set opens under the key it is given')
+  const store = openSecurityStore(join(dir, 'data', 'tamer.db'))
+  const spec = { name: 'odd', kind: 'bitbucket-secret', tenant: null, url: null, username: null }
+  await store.putSecret({ ...spec, ...seal(parseMasterKey('C', keyC), 'bb-secret-0001', aadOf(spec)) }, { actor: 'test', action: 'secret.set', target: 'odd', tenant: null, detail: {} })
+  const before = (await store.listSecrets()).map((s) => `${s.name}:${s.keyId}:${s.ciphertext.toString('hex')}`)
+  await store.close()
+  const three = await secrets(['rotate', '--config', file], { TAMER_MASTER_KEY: KEY_A, TAMER_MASTER_KEY_OLD: KEY_B })
+  t.equal(three.code, 2)
+  t.match(three.err, /Rotation stopped, nothing was changed: secret odd is sealed under key/)
+  const again = openSecurityStore(join(dir, 'data', 'tamer.db'))
+  t.same((await again.listSecrets()).map((s) => `${s.name}:${s.keyId}:${s.ciphertext.toString('hex')}`), before, 'no row moved')
+  await again.close()
+})
+
+t.test('the tamer command: secrets set reads the value from stdin; list, delete', async (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir)
+  const env = { ...process.env, TAMER_MASTER_KEY: KEY_A, TAMER_ACTOR: 'bob' }
+  const set = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'set', 'cb', '--kind', 'jenkins-callback-secret', '--config', file], { env, input: 'callback-from-stdin-01\n', reject: false })
+  t.equal(set.exitCode, 0, set.stderr)
+  const list = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'list', '-c', file], { env, reject: false })
+  t.match(list.stdout, /^cb\tjenkins-callback-secret\tall tenants\tkey=/)
+  t.notMatch(list.stdout + list.stderr, 'callback-from-stdin-01')
+  const del = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'delete', 'cb', '-c', file], { env, reject: false })
+  t.equal(del.exitCode, 0, del.stderr)
+  const store = openSecurityStore(join(dir, 'data', 'tamer.db'))
+  t.match((await store.listAudit({ limit: 5 })).map((e) => `${e.actor} ${e.action} ${e.target}`), ['cli:bob secret.delete cb', 'cli:bob secret.set cb'])
+  await store.close()
+})
