@@ -10,6 +10,7 @@ export const ProviderNotConfiguredError = createError(
 export const MissingHeaderError = createError('TAMER_MISSING_HEADER', 'Missing required header %s', 400)
 export const MalformedBodyError = createError('TAMER_MALFORMED_BODY', 'Body is not valid JSON: %s', 400)
 export const BadPayloadError = createError('TAMER_BAD_PAYLOAD', 'Payload does not have the expected shape: %s', 400)
+export const RepositoryMismatchError = createError('TAMER_REPOSITORY_MISMATCH', 'Payload names more than one repository: %s', 400)
 export const UnsupportedMediaTypeError = createError(
   'TAMER_UNSUPPORTED_MEDIA_TYPE',
   'Unsupported content type %s; send application/json',

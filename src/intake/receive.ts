@@ -1,7 +1,8 @@
-// One delivery: identify → verify over the raw bytes → normalize → commit to the store.
-// Nothing is stored unless it verified; nothing is answered 2xx until it is stored.
+// One delivery: identify → verify over the raw bytes → parse → decide the repository → check the
+// secret may sign for it → normalize → commit to the store. Nothing is stored unless it verified;
+// nothing is answered 2xx until it is stored.
 import type { IncomingHttpHeaders } from 'node:http'
-import { BadSignatureError, ProviderNotConfiguredError } from '../errors.js'
+import { BadSignatureError, ProviderNotConfiguredError, RepositoryMismatchError } from '../errors.js'
 import type { WebhookProvider } from '../providers/provider.js'
 import type { DeliveryStatus, DeliveryStore, RecordResult } from '../store/store.js'
 import { storableHeaders } from './headers.js'
@@ -25,25 +26,27 @@ export async function receiveDelivery(
   request: IntakeRequest,
 ): Promise<RecordResult & { hostDeliveryId: string | null; status: DeliveryStatus }> {
   const delivery = provider.identify(request.headers, request.raw)
-  let payload: unknown
-  let decodeError: unknown
-  try {
-    payload = provider.decode(request.raw, request.contentType)
-  } catch (err) {
-    decodeError = err
-  }
-  // Per-repository secrets need the repository name, so the JSON is parsed first, but
-  // nothing from it is used or answered (not even "malformed") until the signature holds.
-  const repository = decodeError === undefined ? provider.repositoryName(payload, delivery) : null
-  const verification = await provider.verify(request.raw, request.headers, repository, deps.now())
+  // Every configured secret is tried over the raw bytes before the body is parsed, so an
+  // unauthenticated request costs an HMAC per secret and nothing more (issue #9, item 4).
+  const verification = await provider.verify(request.raw, request.headers, deps.now())
   if (!verification.ok) {
     if (verification.unconfigured) throw new ProviderNotConfiguredError(provider.route)
     throw new BadSignatureError(verification.reason)
   }
-  if (decodeError !== undefined) throw decodeError
+  const payload = provider.decode(request.raw, request.contentType)
+  // One name decides the secrets allowed, the tenant and the events' repository (item 1).
+  const repository = provider.repositoryName(payload, delivery)
+  if (!provider.accepts(verification.signedBy, repository))
+    throw new BadSignatureError(
+      repository === null ? 'signed with a repository secret, but the payload names no repository' : `the signing secret is not one configured for ${repository.slice(0, 200)}`,
+    )
 
   const receivedAt = deps.now().toISOString()
   const normalized = provider.normalize(payload, delivery, { tenantOf: deps.tenantOf, receivedAt })
+  if (normalized.kind === 'events')
+    for (const event of normalized.events)
+      if (event.repository.fullName !== repository)
+        throw new RepositoryMismatchError(`the delivery is about ${repository ?? 'no repository'} but an event is about ${event.repository.fullName.slice(0, 200)}`)
   const status: DeliveryStatus =
     normalized.kind === 'events' ? 'pending' : normalized.kind === 'ping' ? 'ping' : 'ignored'
   const result = await deps.store.recordDelivery({

@@ -7,7 +7,7 @@ import type { ProviderName } from '../events/model.js'
 import { bitbucketCloudRepositoryName, normalizeBitbucketCloud } from './bitbucket-cloud/normalize.js'
 import { bitbucketServerRepositoryName, normalizeBitbucketServer } from './bitbucket-server/normalize.js'
 import { header, type WebhookProvider } from './provider.js'
-import { decodeJsonBody, selectScoped, sha256Hex, verifyHubSignature } from './signatures.js'
+import { decodeJsonBody, keyring, matchHubSignature, scopeAllows, scopesOf, sha256Hex } from './signatures.js'
 
 const SERVER_EVENT = /^(repo:refs_changed|repo:modified|repo:forked|repo:comment:|pr:|diagnostics:|mirror:)/
 
@@ -23,13 +23,10 @@ function isCloudShaped(eventKey: string): boolean {
 }
 
 export function createBitbucketProvider(config: Config['providers']['bitbucket']): WebhookProvider {
-  const secretsFor = (repository: string | null): string[] => {
-    const scoped = selectScoped(config.repositories, repository)
-    return scoped.length > 0 ? scoped.flatMap((r) => r.secrets) : config.secrets
-  }
+  const secrets = keyring(config.secrets, config.repositories, (r) => r.secrets)
   return {
     route: 'bitbucket',
-    configured: config.secrets.length > 0 || config.repositories.some((r) => r.secrets.length > 0),
+    configured: secrets.length > 0,
     identify(headers, raw) {
       const eventType = header(headers, 'x-event-key')
       if (!eventType) throw new MissingHeaderError('X-Event-Key')
@@ -58,15 +55,14 @@ export function createBitbucketProvider(config: Config['providers']['bitbucket']
       delivery.provider === 'bitbucket-server' && !isCloudShaped(delivery.eventType)
         ? bitbucketServerRepositoryName(payload)
         : bitbucketCloudRepositoryName(payload),
-    async verify(raw, headers, repository) {
-      const secrets = secretsFor(repository)
+    async verify(raw, headers) {
       if (secrets.length === 0) return { ok: false, reason: 'no secret configured', unconfigured: true }
       const signature = header(headers, 'x-hub-signature')
       if (!signature) return { ok: false, reason: 'X-Hub-Signature is missing' }
-      return verifyHubSignature(raw, signature, secrets)
-        ? { ok: true }
-        : { ok: false, reason: 'X-Hub-Signature does not match' }
+      const signedBy = scopesOf(secrets, matchHubSignature(raw, signature, secrets.map((k) => k.value)))
+      return signedBy.size > 0 ? { ok: true, signedBy } : { ok: false, reason: 'X-Hub-Signature does not match' }
     },
+    accepts: (signedBy, repository) => scopeAllows(config.repositories, signedBy, repository),
     normalize(payload, delivery, ctx) {
       if (delivery.provider === 'bitbucket-cloud') return normalizeBitbucketCloud(payload, delivery, ctx)
       if (isCloudShaped(delivery.eventType)) return normalizeBitbucketCloud(payload, delivery, ctx, 'bitbucket-server')

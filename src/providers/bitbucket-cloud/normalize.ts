@@ -2,15 +2,26 @@
 // https://support.atlassian.com/bitbucket-cloud/docs/event-payloads/
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Normalized, type ProviderName, type PushEvent, type Repository } from '../../events/model.js'
-import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
+import { eventBase, oneRepository, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { bool, field, list, lookup, num, parseRawAuthor, refFields, text } from '../json.js'
 
-export function bitbucketCloudRepositoryName(payload: unknown): string | null {
+function fullNameOf(repo: unknown): string | null {
   // The "Post Webhooks" add-on on a Server sends a Server-shaped repository (project.key + slug,
   // fullName) inside its Cloud-shaped body (jenkinsci/bitbucket-branch-source-plugin's fixtures).
-  const key = text(payload, 'repository', 'project', 'key')
-  const slug = text(payload, 'repository', 'slug')
-  return text(payload, 'repository', 'full_name') ?? (key && slug ? `${key}/${slug}` : null)
+  const key = text(repo, 'project', 'key')
+  const slug = text(repo, 'slug')
+  return text(repo, 'full_name') ?? (key && slug ? `${key}/${slug}` : null)
+}
+
+/**
+ * Events are about the top-level `repository`; a pull request's `destination.repository` (whose
+ * branch and commit the event carries) must be the same one, else the payload is refused.
+ */
+export function bitbucketCloudRepositoryName(payload: unknown): string | null {
+  return oneRepository(
+    ['repository', fullNameOf(field(payload, 'repository'))],
+    ['pullrequest.destination.repository', fullNameOf(field(payload, 'pullrequest', 'destination', 'repository'))],
+  )
 }
 
 function repository(payload: unknown, derivedHost: string | null): Repository {

@@ -2,7 +2,7 @@
 // https://confluence.atlassian.com/bitbucketserver089/event-payload-1236435931.html
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type PushEvent, type Repository } from '../../events/model.js'
-import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
+import { eventBase, oneRepository, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { field, list, lookup, num, refFields, text, timestamp } from '../json.js'
 
 function fullNameOf(repo: unknown): string | null {
@@ -11,8 +11,16 @@ function fullNameOf(repo: unknown): string | null {
   return key && slug ? `${key}/${slug}` : null
 }
 
+/**
+ * A pull request's events are about its target (`toRef`), a push's about `repository`; a payload
+ * where both are present and differ is refused (issue #9: the secret was picked from one and the
+ * event built from the other, so a shared secret could sign another tenant's pull request).
+ */
 export function bitbucketServerRepositoryName(payload: unknown): string | null {
-  return fullNameOf(field(payload, 'repository')) ?? fullNameOf(field(payload, 'pullRequest', 'toRef', 'repository'))
+  return oneRepository(
+    ['pullRequest.toRef.repository', fullNameOf(field(payload, 'pullRequest', 'toRef', 'repository'))],
+    ['repository', fullNameOf(field(payload, 'repository'))],
+  )
 }
 
 function cloneHref(repo: unknown, name: string): string | null {

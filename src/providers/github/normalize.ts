@@ -1,14 +1,21 @@
 // GitHub payloads → neutral events. https://docs.github.com/en/webhooks/webhook-events-and-payloads
 import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
-import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
+import { eventBase, oneRepository, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { bool, commitFiles, field, list, lookup, num, refFields, text } from '../json.js'
 
 /** GitHub cuts `commits[]` at 2,048. */
 const MAX_PUSH_COMMITS = 2048
 
+/**
+ * Events are about the top-level `repository`; a pull request's `base.repo` (whose branch and
+ * commit the event carries) must be the same one, else the payload is refused.
+ */
 export function githubRepositoryName(payload: unknown): string | null {
-  return text(payload, 'repository', 'full_name') ?? legacyFullName(field(payload, 'repository'))
+  return oneRepository(
+    ['repository', text(payload, 'repository', 'full_name') ?? legacyFullName(field(payload, 'repository'))],
+    ['pull_request.base.repo', text(payload, 'pull_request', 'base', 'repo', 'full_name')],
+  )
 }
 
 // 2012-era payloads have no full_name: owner.name + name.

@@ -3,21 +3,15 @@
 import type { Config } from '../../config/schema.js'
 import { MissingHeaderError } from '../../errors.js'
 import { header, type WebhookProvider } from '../provider.js'
-import { decodeJsonBody, selectScoped, sha256Hex, tokenMatches, verifyStandardWebhook } from '../signatures.js'
+import { decodeJsonBody, keyring, matchStandardWebhook, matchToken, scopeAllows, scopesOf, sha256Hex, type SecretScope } from '../signatures.js'
 import { gitlabRepositoryName, normalizeGitLab } from './normalize.js'
 
 export function createGitLabProvider(config: Config['providers']['gitlab']): WebhookProvider {
-  const credentialsFor = (repository: string | null) => {
-    const scoped = selectScoped(config.repositories, repository)
-    return scoped.length > 0
-      ? { tokens: scoped.flatMap((r) => r.tokens), signingTokens: scoped.flatMap((r) => r.signingTokens) }
-      : { tokens: config.tokens, signingTokens: config.signingTokens }
-  }
+  const tokens = keyring(config.tokens, config.repositories, (r) => r.tokens)
+  const signingTokens = keyring(config.signingTokens, config.repositories, (r) => r.signingTokens)
   return {
     route: 'gitlab',
-    configured:
-      config.tokens.length + config.signingTokens.length > 0 ||
-      config.repositories.some((r) => r.tokens.length + r.signingTokens.length > 0),
+    configured: tokens.length + signingTokens.length > 0,
     identify(headers, raw) {
       const eventType = header(headers, 'x-gitlab-event')
       if (!eventType) throw new MissingHeaderError('X-Gitlab-Event')
@@ -33,24 +27,35 @@ export function createGitLabProvider(config: Config['providers']['gitlab']): Web
     },
     decode: (raw) => decodeJsonBody(raw),
     repositoryName: (payload) => gitlabRepositoryName(payload),
-    async verify(raw, headers, repository, now) {
-      const { tokens, signingTokens } = credentialsFor(repository)
+    async verify(raw, headers, now) {
       if (tokens.length + signingTokens.length === 0) return { ok: false, reason: 'no token configured', unconfigured: true }
+      // Either credential authenticates: a signing token's signature, or the shared token.
+      const signedBy = new Set<SecretScope>()
+      let reason: string | null = null
       const signature = header(headers, 'webhook-signature')
       if (signature && signingTokens.length > 0) {
         const id = header(headers, 'webhook-id')
         const timestamp = header(headers, 'webhook-timestamp')
-        if (!id || !timestamp) return { ok: false, reason: 'webhook-id and webhook-timestamp must come with webhook-signature' }
-        return verifyStandardWebhook(raw, { id, timestamp, signature }, signingTokens, now, config.signatureToleranceSeconds)
+        if (!id || !timestamp) reason = 'webhook-id and webhook-timestamp must come with webhook-signature'
+        else {
+          const r = matchStandardWebhook(raw, { id, timestamp, signature }, signingTokens.map((k) => k.value), now, config.signatureToleranceSeconds)
+          if (r.ok) for (const s of scopesOf(signingTokens, r.matched)) signedBy.add(s)
+          else reason = r.reason
+        }
       }
       const token = header(headers, 'x-gitlab-token')
-      if (token && tokens.length > 0)
-        return tokenMatches(token, tokens) ? { ok: true } : { ok: false, reason: 'X-Gitlab-Token does not match' }
+      if (token && tokens.length > 0) {
+        const matched = scopesOf(tokens, matchToken(token, tokens.map((k) => k.value)))
+        for (const s of matched) signedBy.add(s)
+        if (matched.size === 0) reason ??= 'X-Gitlab-Token does not match'
+      }
+      if (signedBy.size > 0) return { ok: true, signedBy }
       return {
         ok: false,
-        reason: signingTokens.length > 0 ? 'webhook-signature is missing' : 'X-Gitlab-Token is missing',
+        reason: reason ?? (signingTokens.length > 0 ? 'webhook-signature is missing' : 'X-Gitlab-Token is missing'),
       }
     },
+    accepts: (signedBy, repository) => scopeAllows(config.repositories, signedBy, repository),
     normalize: normalizeGitLab,
   }
 }

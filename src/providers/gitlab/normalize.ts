@@ -4,6 +4,12 @@ import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } 
 import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { commitFiles, field, list, lookup, num, refFields, text } from '../json.js'
 
+/**
+ * The project a delivery is about: this one name picks the secret, the tenant and the events'
+ * repository. Real merge request deliveries name the same project in `project`, `repository`
+ * and `object_attributes.target`, but GitLab's documented examples mix them (corpus:
+ * gitlab/merge-request-docs-example.json), so the later fields are fallbacks, not cross-checks.
+ */
 export function gitlabRepositoryName(payload: unknown): string | null {
   return (
     text(payload, 'project', 'path_with_namespace') ??
