@@ -2,6 +2,7 @@
 // headers and config keys that carry secrets) and by value (every configured secret and known
 // token shape, src/security/secrets.ts), so a secret inside an error message is masked too.
 import { pino, type DestinationStream, type Logger } from 'pino'
+import { stdoutLogSink } from './log-output.js'
 import { createMask, maskDeep, type Mask, SECRET_HEADER_NAMES, SECRET_KEYS } from './security/secrets.js'
 
 const header = (name: string) => (/^[a-z]+$/.test(name) ? `.${name}` : `["${name}"]`)
@@ -25,15 +26,54 @@ function maskLine(line: string, mask: Mask): string {
   }
 }
 
+/** Query parameters whose values open something (a signed link's `sig`, tokens): never logged. */
+const SECRET_QUERY = /^(sig|signature|token|access_token|api_key|apikey|key|secret|password|code)$/i
+
+/** The URL with the values of secret-looking query parameters replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?')
+  if (q < 0) return url
+  const redacted = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      const name = eq < 0 ? pair : pair.slice(0, eq)
+      let decoded = name
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '))
+      } catch {
+        // an undecodable name is judged as sent
+      }
+      return eq >= 0 && SECRET_QUERY.test(decoded.trim()) ? `${name}=[redacted]` : pair
+    })
+  return `${url.slice(0, q)}?${redacted.join('&')}`
+}
+
+/** Fastify's request serializer (fastify/lib/logger-pino.js), with the URL's secrets redacted. */
+function serializeRequest(req: { method?: string; url?: unknown; host?: string; ip?: string; headers?: Record<string, unknown>; socket?: { remotePort?: number } }) {
+  if (typeof req?.url !== 'string') return req
+  return {
+    method: req.method,
+    url: redactUrl(req.url),
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }
+}
+
+/** Without a destination, lines go to stdout without ever blocking the process (log-output.ts). */
 export function createLogger(level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
   const mask = createMask(options.secrets ?? [])
   return pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequest },
       // Masked on the parsed line, so a mask can never break the JSON around a value.
       hooks: { streamWrite: (line) => maskLine(line, mask) },
     },
-    destination,
+    destination ?? stdoutLogSink(),
   )
 }

@@ -1,8 +1,9 @@
 // Log lines carry the request id and the delivery id; nothing that authenticates is logged.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { createLogger } from '../src/logging.js'
-import { SECRETS, startTestApp } from './support/app.js'
+import { diffLinksFromConfig } from '../src/http/links.js'
+import { createLogger, redactUrl } from '../src/logging.js'
+import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub, signedGitLab } from './support/sign.js'
 
@@ -38,4 +39,28 @@ t.test('the logger redacts secret-looking fields wherever they are logged', asyn
   const out = lines.join('')
   for (const s of ['Bearer abc', 'sha256=ff', '"tok"', 's3cr3t', 't0k3n']) t.notOk(out.includes(s), s)
   t.match(out, /\[redacted\]/)
+})
+
+t.test("a signed link's sig (and other secret-looking query values) never reach the request logs", async (t) => {
+  const config = testConfig({ links: { secret: 'link-secret-for-logs' }, jenkins: { publicUrl: 'https://tamer.example.com' } })
+  const h = await startTestApp(t, { config })
+  const url = new URL(diffLinksFromConfig(config).urlFor('00000000-0000-4000-8000-000000000000')!)
+  const sig = url.searchParams.get('sig')!
+  const res = await h.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })
+  t.equal(res.statusCode, 404, 'a valid link to a delivery that does not exist')
+  await h.app.inject({ method: 'GET', url: '/diffs/x?token=tok-in-query-1&api_key=key-in-query-2&Sig=sig-in-query-3&exp=1' })
+  const all = h.logs.join('\n')
+  for (const secret of [sig, 'tok-in-query-1', 'key-in-query-2', 'sig-in-query-3']) t.notOk(all.includes(secret), `${secret} not logged`)
+  const incoming = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'incoming request').map((l) => l.req.url)
+  t.same(incoming, [
+    `${url.pathname}?exp=${url.searchParams.get('exp')}&sig=[redacted]`,
+    '/diffs/x?token=[redacted]&api_key=[redacted]&Sig=[redacted]&exp=1',
+  ], 'the rest of the URL is kept')
+})
+
+t.test('redactUrl', async (t) => {
+  t.equal(redactUrl('/diffs/a'), '/diffs/a')
+  t.equal(redactUrl('/diffs/a?exp=1&sig=abc'), '/diffs/a?exp=1&sig=[redacted]')
+  t.equal(redactUrl('/x?si%67=abc&sig&q=1'), '/x?si%67=[redacted]&sig&q=1', 'an encoded name is still recognised')
+  t.equal(redactUrl('/x?%E0%A4%A=1'), '/x?%E0%A4%A=1', 'an undecodable name is kept as sent')
 })
