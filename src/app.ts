@@ -19,6 +19,7 @@ import { resolve } from 'node:path'
 import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
+import { STORE_RETRY_AFTER_SECONDS } from './store/failures.js'
 import { hooksPlugin } from './http/hooks.js'
 import { registerRateLimits } from './http/rate-limit.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
@@ -92,6 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     if (statusCode >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: err.code, statusCode }, err.message)
+    // The store cannot commit now (disk full, locked): the host should deliver again later.
+    if (err.code === 'TAMER_STORE_UNAVAILABLE') void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS))
     return reply.code(statusCode).send({
       statusCode,
       code: err.code ?? 'TAMER_INTERNAL',
@@ -144,7 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const intake = { store: intakeStore, tenantOf: createTenantResolver(config), now }
   await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes, admit })
   await app.register(apiPlugin, { store, tokens: config.api.tokens, dispatchOf: hasBuilds(store) ? (id) => store.getDispatch(id) : undefined })
-  await app.register(healthPlugin, { store })
+  // Ready only with room for the largest delivery twice over (its body, then its events).
+  await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
   const links = diffLinksFromConfig(config, () => now().getTime())
   await app.register(diffsPlugin, { store, tokens: config.api.tokens, pushDiffs, links })
   const mask = maskOf(config)

@@ -52,10 +52,10 @@ t.test("a signed link's sig (and other secret-looking query values) never reach 
   const all = h.logs.join('\n')
   for (const secret of [sig, 'tok-in-query-1', 'key-in-query-2', 'sig-in-query-3']) t.notOk(all.includes(secret), `${secret} not logged`)
   const incoming = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'incoming request').map((l) => l.req.url)
-  t.same(incoming, [
-    `${url.pathname}?exp=${url.searchParams.get('exp')}&sig=[redacted]`,
-    '/diffs/x?token=[redacted]&api_key=[redacted]&Sig=[redacted]&exp=1',
-  ], 'the rest of the URL is kept')
+  t.equal(incoming.length, 2)
+  t.equal(incoming[0], `${url.pathname}?exp=${url.searchParams.get('exp')}&sig=[redacted]`, 'the rest of the URL is kept')
+  // (the value masks of src/security/secrets.ts may mask token=… again, as ****)
+  t.match(incoming[1], /^\/diffs\/x\?token=(\[redacted\]|\*+)&api_key=(\[redacted\]|\*+)&Sig=\[redacted\]&exp=1$/)
 })
 
 t.test('redactUrl', async (t) => {

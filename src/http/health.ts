@@ -1,14 +1,21 @@
-// /healthz: the process is up. /readyz: the store takes writes.
+// /healthz: the process is up. /readyz: the store commits a write and has room for a delivery.
 import type { FastifyPluginAsync } from 'fastify'
 import { StoreUnavailableError } from '../errors.js'
 import type { DeliveryStore } from '../store/store.js'
 
-export const healthPlugin: FastifyPluginAsync<{ store: DeliveryStore }> = async (app, opts) => {
+export interface HealthPluginOptions {
+  store: DeliveryStore
+  /** Free room the store must have to be ready (a full disk still commits a one-row heartbeat). */
+  minRoomBytes?: number
+}
+
+export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, opts) => {
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async () => {
     try {
-      await opts.store.checkWritable()
+      await opts.store.checkWritable({ minRoomBytes: opts.minRoomBytes })
     } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err
       throw new StoreUnavailableError((err as Error).message)
     }
     return { status: 'ready' }

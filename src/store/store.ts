@@ -45,7 +45,10 @@ export interface DeliveryStore {
   recordDelivery(delivery: NewDelivery): Promise<RecordResult>
   getDelivery(id: string): Promise<StoredDelivery | null>
   listDeliveries(query: DeliveryQuery): Promise<StoredDelivery[]>
-  /** Throws when the store cannot take a write. */
-  checkWritable(): Promise<void>
+  /**
+   * Throws when the store cannot take a write: a real commit, and (`minRoomBytes`) room left to
+   * grow by that much. Failures that are the disk's or a lock's are StoreUnavailableError.
+   */
+  checkWritable(check?: { minRoomBytes?: number }): Promise<void>
   close(): Promise<void>
 }

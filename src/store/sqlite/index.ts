@@ -25,12 +25,18 @@ import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from '
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
+import { storeFailure } from '../failures.js'
+import { StoreUnavailableError } from '../../errors.js'
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' (a private temporary file then, since two threads share it). */
   file: string
   synchronous?: 'FULL' | 'NORMAL'
   maxBatch?: number
+  /** How long a write waits for another process's lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number
+  /** A cap on the database size in pages; tests use it to fill the store. */
+  maxPageCount?: number
 }
 
 interface Pending {
@@ -82,6 +88,8 @@ function toDelivery(row: Row): StoredDelivery {
   }
 }
 
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+
 function startWriter(workerData: WriterOptions): Worker {
   return startModuleWorker(import.meta.url, 'writer', { workerData })
 }
@@ -104,8 +112,9 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   const securityReads = createSecurityReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
-  const writer = startWriter({ file, synchronous, role: 'writer' })
-  const checkpointer = startWriter({ file, synchronous, role: 'checkpointer' })
+  const limits = { busyTimeoutMs: options.busyTimeoutMs, maxPageCount: options.maxPageCount }
+  const writer = startWriter({ file, synchronous, role: 'writer', ...limits })
+  const checkpointer = startWriter({ file, synchronous, role: 'checkpointer', ...limits })
   writer.unref()
   checkpointer.unref()
 
@@ -139,7 +148,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     send({ type: 'batch', items: batch.map((p) => toDeliveryRow(p.delivery)) }, (reply) => {
       if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
       else {
-        const err = new Error(reply.type === 'failed' ? reply.message : 'unexpected writer reply')
+        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error('unexpected writer reply')
         for (const p of batch) p.reject(err)
       }
     })
@@ -152,7 +161,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     send({ type: 'ops', ops: batch.map((p) => p.op) }, (reply) => {
       if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
       else {
-        const err = new Error(reply.type === 'failed' ? reply.message : 'unexpected writer reply')
+        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error('unexpected writer reply')
         for (const p of batch) p.reject(err)
       }
     })
@@ -179,12 +188,12 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     pump()
   })
   writer.on('error', (err) => {
-    broken = err
+    broken = new StoreUnavailableError(`the writer thread stopped: ${err.message}`)
     inFlight?.({ type: 'failed', message: err.message })
     inFlight = null
-    for (const p of queue) p.reject(err)
+    for (const p of queue) p.reject(broken)
     queue = []
-    for (const p of ops) p.reject(err)
+    for (const p of ops) p.reject(broken)
     ops = []
     for (const w of waiters.splice(0)) w.onReply({ type: 'failed', message: err.message })
   })
@@ -248,10 +257,14 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     },
     ...securityReads,
     ...securityWrites(write),
-    async checkWritable() {
+    async checkWritable(check = {}) {
       if (closed) throw new Error('store is closed')
       const reply = await request({ type: 'heartbeat' })
-      if (reply.type !== 'heartbeat') throw new Error(reply.type === 'failed' ? reply.message : 'writer did not answer')
+      if (reply.type === 'failed') throw storeFailure(reply.message, reply.code)
+      if (reply.type !== 'heartbeat') throw new Error('writer did not answer')
+      const need = check.minRoomBytes ?? 0
+      if (reply.roomBytes < need)
+        throw new StoreUnavailableError(`the disk (or the database size cap) is nearly full: ${mb(reply.roomBytes)} left, deliveries need ${mb(need)}`)
     },
     async close() {
       if (closed) return

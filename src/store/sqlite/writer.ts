@@ -2,6 +2,8 @@
 // parsing deliveries while an fsync is in flight; whatever queued meanwhile becomes
 // the next batch (group commit).
 import { randomUUID } from 'node:crypto'
+import { statfsSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { RecordResult } from '../store.js'
@@ -25,8 +27,10 @@ export type WriterRequest =
 export type WriterReply =
   | { type: 'done'; results: RecordResult[] }
   | { type: 'ops-done'; results: WriteResult[] }
-  | { type: 'failed'; message: string }
-  | { type: 'heartbeat'; ok: true }
+  /** `code`: SQLite's (extended) result code, e.g. SQLITE_FULL, when SQLite raised it. */
+  | { type: 'failed'; message: string; code?: string }
+  /** `roomBytes`: how much the database can still grow (free disk, or its max_page_count). */
+  | { type: 'heartbeat'; ok: true; roomBytes: number }
   | { type: 'closed' }
 
 export interface WriterOptions {
@@ -34,13 +38,18 @@ export interface WriterOptions {
   synchronous: 'FULL' | 'NORMAL'
   /** The checkpointer copies the WAL into the database on its own thread. */
   role: 'writer' | 'checkpointer'
+  /** How long a write waits for a lock another connection holds before SQLITE_BUSY. */
+  busyTimeoutMs?: number
+  /** A cap on the database's size in pages (PRAGMA max_page_count); past it writes fail SQLITE_FULL. */
+  maxPageCount?: number
 }
 
 const options = workerData as WriterOptions
 const db = new BetterSqlite3(options.file)
 db.pragma('journal_mode = WAL')
 db.pragma(`synchronous = ${options.synchronous}`)
-db.pragma('busy_timeout = 5000')
+db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
+if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`)
 // Every commit updates the same index pages; 64 MB keeps them cached as the table grows.
 db.pragma('cache_size = -65536')
 // A checkpoint in the commit path stalls a batch for tens of milliseconds (it fsyncs the
@@ -57,6 +66,19 @@ const insert = db.prepare(
 )
 const existing = db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
 const heartbeat = db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
+
+/**
+ * Bytes the database can still grow by: free pages plus what the disk (or max_page_count) allows.
+ * A one-row heartbeat commits even on a full disk (it rewrites pages the WAL already holds), so
+ * readiness also needs the room a delivery takes (issue #9, item 6).
+ */
+function roomBytes(): number {
+  const pageSize = db.pragma('page_size', { simple: true }) as number
+  const free = (db.pragma('freelist_count', { simple: true }) as number) * pageSize
+  const capped = ((db.pragma('max_page_count', { simple: true }) as number) - (db.pragma('page_count', { simple: true }) as number)) * pageSize
+  const fs = statfsSync(dirname(options.file))
+  return free + Math.max(0, Math.min(capped, fs.bavail * fs.bsize))
+}
 
 const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
   items.map((d) => {
@@ -96,13 +118,14 @@ if (options.role === 'writer') parentPort!.on('message', (msg: WriterRequest) =>
     else if (msg.type === 'ops') reply = { type: 'ops-done', results: commitOps(msg.ops) }
     else if (msg.type === 'heartbeat') {
       heartbeat.run(new Date().toISOString())
-      reply = { type: 'heartbeat', ok: true }
+      reply = { type: 'heartbeat', ok: true, roomBytes: roomBytes() }
     } else {
       db.close()
       reply = { type: 'closed' }
     }
   } catch (err) {
-    reply = { type: 'failed', message: (err as Error).message }
+    const code = (err as { code?: unknown }).code
+    reply = { type: 'failed', message: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) }
   }
   parentPort!.postMessage(reply)
 })
