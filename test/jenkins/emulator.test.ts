@@ -376,6 +376,7 @@ t.test('queue lifecycle (§4.5, §5): waiting → buildable → left(null) → l
   t.equal(gap.executable, null, 'the brief executable:null window')
   t.equal(gap.why, null)
   t.same((await j.call('/queue/api/json')).json().items, [], 'LeftItems are not listed')
+  t.same((await j.call('/job/p/api/json?tree=allBuilds[number]')).json().allBuilds, [], 'and the build does not exist yet: in neither place')
 
   clock.advance(50)
   const left = (await j.call(path)).json()
@@ -523,6 +524,29 @@ t.test('builds (§6): running shape, mid-run result, final results, parameters',
   t.equal((await j.call('/job/p/api/json?tree=builds[')).status, 400)
   t.match((await j.call('/job/p/3/consoleText')).body, /ERROR: script returned exit code 1|Finished: FAILURE/)
   t.notOk((await j.call('/job/p/1/api/json')).json().estimatedDuration < 0, 'estimate from history')
+})
+
+t.test('job builds (§7.4): `builds` is the newest 100, `allBuilds` and its ranges reach every build', async (t) => {
+  const clock = new ManualClock(1_700_000_000_000)
+  const j = await emulator(t, { clock, quietPeriodSec: 0, defaultScenario: { durationMs: 10 } })
+  j.control.createJob('p', pushJobXml())
+  for (let i = 1; i <= 130; i++) {
+    t.equal((await j.call(`/job/p/buildWithParameters?DELIVERY_ID=d${i}`, { method: 'POST' })).status, 201)
+    clock.advance(1000)
+  }
+  const numbers = (path: string, key = 'builds') => j.call(path).then((r) => (r.json()[key] as { number: number }[]).map((b) => b.number))
+  const all = Array.from({ length: 130 }, (_, i) => 130 - i)
+  t.same(await numbers('/job/p/api/json?tree=builds[number]'), all.slice(0, 100), 'builds: the newest 100, newest first')
+  t.same(await numbers('/job/p/api/json?tree=builds[number]{90,120}'), all.slice(90, 100), 'a range on builds stays inside the newest 100')
+  t.same((await j.call('/job/p/api/json')).json().builds.length, 100)
+  t.notOk('allBuilds' in (await j.call('/job/p/api/json?depth=1')).json(), 'allBuilds only when a tree names it (visibility -2)')
+  t.same(await numbers('/job/p/api/json?tree=allBuilds[number]', 'allBuilds'), all, 'allBuilds: every build')
+  t.same(await numbers('/job/p/api/json?tree=allBuilds[number]{100,200}', 'allBuilds'), all.slice(100), 'allBuilds{M,N}')
+  t.same(await numbers('/job/p/api/json?tree=allBuilds[number]{129}', 'allBuilds'), [1], '{N}: one element')
+  const page = (await j.call('/job/p/api/json?tree=allBuilds[number,timestamp,queueId,actions[parameters[name,value]]]{0,2}')).json().allBuilds
+  t.same(page[0].actions[0].parameters.find((p: { name: string }) => p.name === 'DELIVERY_ID').value, 'd130')
+  t.equal(page[0].queueId, 130)
+  t.ok(page[0].timestamp > page[1].timestamp, 'timestamps: the build start, newest first')
 })
 
 t.test('progressive log (§6.4): X-Text-Size, X-More-Data only while running, CRLF, restart', async (t) => {

@@ -4,6 +4,7 @@ import { colorOf, FOLDER, WORKFLOW_JOB } from './colors.js'
 import { PARAM_DEFINITION_CLASS, PARAM_VALUE_CLASS, parseJobDefinition, type JobDefinition } from './config-xml.js'
 import { fullDisplayName, fullName, itemUrl } from './paths.js'
 import type { JenkinsQueue } from './queue.js'
+import { LazyList } from './tree.js'
 import type { Build, BuildResult, Item } from './types.js'
 
 export function newRoot(): Item {
@@ -98,9 +99,14 @@ export function childRef(item: Item, now: number, root: string): Record<string, 
 /**
  * `deep`: builds are full objects (for `?tree=builds[...]` or `?depth=1`);
  * otherwise depth 0 shows `{_class, number, url}` references.
+ * `allBuilds`: Job.getBuilds() is exported as `allBuilds` with visibility -2, so only a
+ * `tree` that names it shows it; `builds` is getNewBuilds() = getBuilds().limit(100), so a
+ * range on `builds` never reaches past the newest 100 (core `hudson/model/Job.java`; doc §7.4).
  */
-export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueue, deep = false): Record<string, unknown> {
+export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueue, deep = false, allBuilds = false): Record<string, unknown> {
   const show = (b: Build) => (deep ? buildJson(b, now, root) : buildRef(b, root))
+  // Newest first, made only for the range a request asks for.
+  const newest = (n: number) => new LazyList(n, (i) => show(job.builds[job.builds.length - 1 - i]!))
   const ref = (name: string) => {
     const b = findBuild(job, name, now)
     return b ? show(b) : null
@@ -117,10 +123,8 @@ export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueu
     name: job.name,
     url: itemUrl(root, job),
     buildable: !job.def.disabled,
-    builds: [...job.builds]
-      .reverse()
-      .slice(0, 100)
-      .map(show),
+    builds: newest(Math.min(100, job.builds.length)),
+    ...(allBuilds ? { allBuilds: newest(job.builds.length) } : {}),
     color: colorOf(job, now),
     firstBuild: ref('firstBuild'),
     healthReport: [],

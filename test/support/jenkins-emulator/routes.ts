@@ -7,7 +7,18 @@ import { itemUrl } from './paths.js'
 import { redirect, send, sendEmpty, sendFailure, sendJettyError, sendNotFound, sendText, type Ctx } from './http.js'
 import type { Emulator } from './server.js'
 import { build, buildWithParameters } from './trigger.js'
+import { parseTree } from './tree.js'
 import type { Build, Item } from './types.js'
+
+/** Whether `?tree=` names this top-level property (a malformed tree is answered 400 later). */
+function namesTopLevel(tree: string | null, key: string): boolean {
+  if (tree === null) return false
+  try {
+    return parseTree(tree).has(key)
+  } catch {
+    return false
+  }
+}
 
 const isApiJson = (rest: string[]) => rest.length === 2 && rest[0] === 'api' && rest[1] === 'json'
 
@@ -168,8 +179,9 @@ function itemRoutes(emu: Emulator, ctx: Ctx): void {
     return sendNotFound(ctx, emu.headerInfo)
   }
   if (isApiJson(rest)) {
-    const deep = ctx.query.has('tree') || Number(ctx.query.get('depth') ?? '0') > 0
-    return emu.json(ctx, jobJson(item, now, ctx.root, emu.queue, deep))
+    const tree = ctx.query.get('tree')
+    const deep = tree !== null || Number(ctx.query.get('depth') ?? '0') > 0
+    return emu.json(ctx, jobJson(item, now, ctx.root, emu.queue, deep, namesTopLevel(tree, 'allBuilds')))
   }
   if (rest.length === 0) return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>${item.name}</h1></body></html>`, { 'Content-Type': 'text/html;charset=UTF-8' })
   if (rest.length === 1 && rest[0] === 'build') return build(emu, ctx, item)

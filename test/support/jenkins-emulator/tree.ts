@@ -1,5 +1,24 @@
 // `?tree=a,b[c,d]{0,5}` field selection (doc §1). `_class` is always kept.
 
+/**
+ * A list whose elements are made only when written out: `allBuilds[…]{M,N}` of a long history
+ * costs N-M builds, as Jenkins loads only the builds a range asks for.
+ */
+export class LazyList {
+  constructor(
+    readonly length: number,
+    private readonly at: (i: number) => unknown,
+  ) {}
+  slice(from = 0, to = this.length): unknown[] {
+    const out: unknown[] = []
+    for (let i = Math.max(0, from); i < Math.min(to, this.length); i++) out.push(this.at(i))
+    return out
+  }
+  toJSON(): unknown[] {
+    return this.slice()
+  }
+}
+
 export type TreeSpec = Map<string, { sub: TreeSpec | null; range?: [number, number | undefined] }>
 
 export function parseTree(src: string): TreeSpec {
@@ -39,6 +58,7 @@ export function parseTree(src: string): TreeSpec {
 
 export function applyTree(value: unknown, spec: TreeSpec | null): unknown {
   if (spec === null || value === null || typeof value !== 'object') return value
+  if (value instanceof LazyList) value = value.slice()
   if (Array.isArray(value)) return value.map((v) => applyTree(v, spec))
   const obj = value as Record<string, unknown>
   const out: Record<string, unknown> = {}
@@ -46,7 +66,7 @@ export function applyTree(value: unknown, spec: TreeSpec | null): unknown {
   for (const [key, { sub, range }] of spec) {
     if (!(key in obj)) continue
     let v = obj[key]
-    if (range && Array.isArray(v)) v = v.slice(range[0], range[1])
+    if (range && (Array.isArray(v) || v instanceof LazyList)) v = v.slice(range[0], range[1])
     out[key] = applyTree(v, sub)
   }
   return out
