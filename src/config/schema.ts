@@ -72,6 +72,13 @@ const JenkinsSettings = Type.Object(
     /** Polling of queued and running builds (the fallback when a callback is lost). */
     pollInitialMs: Type.Integer({ minimum: 1, default: 2_000 }),
     pollMaxMs: Type.Integer({ minimum: 1, default: 60_000 }),
+    /** The quiet period of the jobs Tamer triggers (Jenkins' global default: 5 s). */
+    quietPeriodSec: Type.Integer({ minimum: 0, default: 5 }),
+    /**
+     * A trigger whose outcome is unknown (crash, timeout) and that Jenkins shows nowhere is
+     * looked for again this long after the quiet period before it is posted again (issue #17).
+     */
+    uncertainGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { maskDeep, type Mask } from '../security/secrets.js'
-import type { BuildRecord, BuildState, BuildStore } from '../store/builds.js'
+import type { BuildRecord, BuildState, BuildStore, RecordedRun } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
 
 export interface BuildsPluginOptions {
@@ -36,7 +36,12 @@ interface ListQueryType {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
-function summary(b: BuildRecord, mask: Mask) {
+/**
+ * `runs`: every queue item and build Tamer learned of for the build's DELIVERY_ID. One normally;
+ * more means Jenkins ran it more than once (a human re-ran it), which the record's own
+ * queueId/buildNumber (the first) would hide.
+ */
+function summary(b: BuildRecord, mask: Mask, runs: readonly RecordedRun[] = []) {
   return {
     id: b.id,
     deliveryId: b.deliveryId,
@@ -56,6 +61,7 @@ function summary(b: BuildRecord, mask: Mask) {
     attempts: b.attempts,
     nextAttemptAt: iso(b.nextAttemptAt),
     lastError: b.lastError === null ? null : mask(b.lastError),
+    runs: runs.map((r) => ({ queueId: r.queueId, buildNumber: r.buildNumber, buildUrl: r.buildUrl, source: r.source, seenAt: r.seenAt })),
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,
   }
@@ -74,7 +80,8 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
       before: q.cursor,
       limit: q.limit + 1,
     })
-    return pageOf(items, q.limit, (b) => summary(b, opts.mask))
+    const runs = await opts.store.runsOf(items.slice(0, q.limit).map((b) => b.id))
+    return pageOf(items, q.limit, (b) => summary(b, opts.mask, runs.get(b.id)))
   })
 
   app.get<{ Params: { id: string } }>(
@@ -84,7 +91,7 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
       const b = visibleTo(await opts.store.getBuild(request.params.id), request.scope?.tenants, 'build')
       const mask = opts.mask
       return {
-        ...summary(b, mask),
+        ...summary(b, mask, (await opts.store.runsOf([b.id])).get(b.id)),
         parameters: maskDeep(b.parameters, mask),
         callback: maskDeep(b.callback, mask),
         logTail: b.logTail === null ? null : mask(b.logTail),

@@ -14,11 +14,20 @@ export class JenkinsCallError extends Error {
     readonly kind: JenkinsFailure,
     readonly status: number | null,
     message: string,
+    /**
+     * Whether a POST that failed this way may still have been acted on: no answer at all
+     * (timeout, connection reset) or a gateway's 502/503/504. Jenkins' own answers and a
+     * connection that never opened mean it was not.
+     */
+    readonly mayHaveArrived = false,
   ) {
     super(message)
     this.name = 'JenkinsCallError'
   }
 }
+
+/** Connection errors that mean the request never left this machine. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN'])
 
 export interface QueueItemInfo {
   id: number
@@ -32,6 +41,8 @@ export interface QueueItemInfo {
 export interface BuildInfo {
   number: number
   queueId: number | null
+  /** epoch ms the build started (Jenkins' clock) */
+  timestamp: number | null
   building: boolean
   result: string | null
   durationMs: number
@@ -46,8 +57,13 @@ export interface JenkinsApi {
   queueItem(id: number): Promise<QueueItemInfo | null>
   /** Items still in the queue for this job. */
   queuedFor(job: string): Promise<QueueItemInfo[]>
-  /** The job's newest builds with their parameters; [] when the job does not exist. */
-  recentBuilds(job: string): Promise<BuildInfo[]>
+  /**
+   * Every build of the job that started at or after `sinceMs` (Jenkins' clock), newest first,
+   * however many: `allBuilds` is read page by page until a page reaches older builds (`builds`
+   * would stop at the newest 100, doc §7.4). [] when the job does not exist. `requests`: the
+   * HTTP requests it took.
+   */
+  buildsSince(job: string, sinceMs: number, pageSize?: number): Promise<{ builds: BuildInfo[]; requests: number }>
   build(job: string, number: number): Promise<BuildInfo>
   logTail(job: string, number: number, lines: number): Promise<string>
   /** null when the item does not exist. */
@@ -84,19 +100,19 @@ const NpmJenkinsClient = require('jenkins') as new (opts: Record<string, unknown
 
 function classify(err: unknown): JenkinsCallError {
   if (err instanceof JenkinsCallError) return err
-  const e = err as { message?: string; code?: string; notFound?: boolean; res?: { statusCode?: number } }
+  const e = err as { message?: string; code?: string; notFound?: boolean; isTimeout?: boolean; res?: { statusCode?: number } }
   // The client's 404 errors for jobs and builds carry `notFound` and no response.
   const status = e.res?.statusCode ?? (e.notFound ? 404 : null)
   // Messages are the client's ("jenkins: job.build: not found"), never the URL or credentials.
   const message = (e.message ?? String(err)).slice(0, 300)
   if (status === null) {
-    if (/timeout/i.test(message) || e.code === 'ETIMEDOUT') return new JenkinsCallError('timeout', null, message)
-    return new JenkinsCallError('unreachable', null, message)
+    if (e.isTimeout || /timeout|timed out/i.test(message) || e.code === 'ETIMEDOUT') return new JenkinsCallError('timeout', null, message, true)
+    return new JenkinsCallError('unreachable', null, message, !NEVER_SENT.has(e.code ?? ''))
   }
   if (status === 401) return new JenkinsCallError('unauthorized', status, message)
   if (status === 403) return new JenkinsCallError('forbidden', status, message)
   if (status === 404) return new JenkinsCallError('not-found', status, message)
-  if (status >= 500) return new JenkinsCallError('server', status, message)
+  if (status >= 500) return new JenkinsCallError('server', status, message, status === 502 || status === 503 || status === 504)
   return new JenkinsCallError('rejected', status, message)
 }
 
@@ -130,6 +146,7 @@ function buildInfo(b: any): BuildInfo {
   return {
     number: Number(b.number),
     queueId: typeof b.queueId === 'number' ? b.queueId : null,
+    timestamp: typeof b.timestamp === 'number' ? b.timestamp : null,
     // A Pipeline can set `result` while still running: only `building` says it is over (§6.2).
     building: b.building !== false,
     result: typeof b.result === 'string' ? b.result : null,
@@ -166,7 +183,8 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const headers: Record<string, string> = {}
   if (s.user) headers.authorization = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`
   const j = new NpmJenkinsClient({ baseUrl, headers, crumbIssuer: s.tokenIsPassword === true, timeout: s.timeoutMs ?? 10_000 })
-  const BUILD_TREE = 'number,queueId,building,result,duration,url,actions[parameters[name,value],_class,totalCount,failCount,skipCount]'
+  const BUILD_TREE = 'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value],_class,totalCount,failCount,skipCount]'
+  const SEARCH_TREE = 'number,queueId,timestamp,building,result,url,actions[parameters[name,value]]'
 
   return {
     async trigger(job, parameters) {
@@ -194,14 +212,24 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
       const items = await call(() => j.queue.list({ tree: 'items[id,actions[parameters[name,value]],task[url]]' }))
       return items.filter((i) => typeof i?.task?.url === 'string' && jobNameFromUrl(i.task.url) === job).map(queueInfo)
     },
-    async recentBuilds(job) {
-      try {
-        const body = await j.job.get({ name: job, tree: `builds[${BUILD_TREE}]` })
-        return (Array.isArray(body?.builds) ? body.builds : []).map(buildInfo)
-      } catch (err) {
-        const c = classify(err)
-        if (c.kind === 'not-found') return []
-        throw c
+    async buildsSince(job, sinceMs, pageSize = 100) {
+      const found: BuildInfo[] = []
+      const seen = new Set<number>()
+      for (let from = 0, requests = 1; ; from += pageSize, requests++) {
+        let page: BuildInfo[]
+        try {
+          const body = await j.job.get({ name: job, tree: `allBuilds[${SEARCH_TREE}]{${from},${from + pageSize}}` })
+          page = (Array.isArray(body?.allBuilds) ? body.allBuilds : []).map(buildInfo)
+        } catch (err) {
+          const c = classify(err)
+          if (c.kind === 'not-found') return { builds: found, requests }
+          throw c
+        }
+        // Builds are numbered and stamped when they start, so newest first is also latest start first.
+        for (const b of page) if ((b.timestamp === null || b.timestamp >= sinceMs) && !seen.has(b.number)) seen.add(b.number), found.push(b)
+        const oldest = page.at(-1)
+        // A build starting between two pages shifts the rest by one: seen twice, never missed.
+        if (page.length < pageSize || (oldest?.timestamp ?? Infinity) < sinceMs) return { builds: found, requests }
       }
     },
     async build(job, number) {

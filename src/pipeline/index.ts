@@ -79,7 +79,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const limit = deps.concurrency ?? 32
   const stepDeps: StepDeps | null =
     api && provisioner
-      ? { store, api, provisioner, now, logger, retryBaseMs: j.retryBaseMs, retryMaxMs: j.retryMaxMs, pollInitialMs: j.pollInitialMs, pollMaxMs: j.pollMaxMs, mask: settings.mask }
+      ? {
+          store,
+          api,
+          provisioner,
+          now,
+          logger,
+          retryBaseMs: j.retryBaseMs,
+          retryMaxMs: j.retryMaxMs,
+          pollInitialMs: j.pollInitialMs,
+          pollMaxMs: j.pollMaxMs,
+          quietPeriodMs: j.quietPeriodSec * 1000,
+          uncertainGraceMs: j.uncertainGraceMs,
+          mask: settings.mask,
+        }
       : null
 
   const busy = new Set<string>()
@@ -186,8 +199,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       // The report comes from the post block, while the build is still running: it
       // speeds up polling, it does not finish the build (only building:false does).
+      // A build number Tamer did not know is a second run of this DELIVERY_ID (e.g. a human re-ran it): recorded, so it shows.
+      const ownQueueItem = b.buildNumber === body.build_number || (b.state === 'queued' && b.buildNumber === null)
+      const run = typeof body.build_number === 'number' ? [{ queueId: ownQueueItem ? b.queueId : null, buildNumber: body.build_number, buildUrl: body.build_url ?? null, source: 'callback' as const }] : []
       await store.updateBuild(b.id, {
         callback: report,
+        runs: run,
         ...(report.failedStage ? { failingStage: report.failedStage } : {}),
         ...(b.state === 'queued' && typeof body.build_number === 'number' ? { state: 'running' as const, buildNumber: body.build_number } : {}),
         ...(b.state === 'queued' || b.state === 'running' ? { nextAttemptAt: now() } : {}),

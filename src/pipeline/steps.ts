@@ -2,9 +2,9 @@
 // Every step ends with the build's new state written to the store, so a restart
 // continues from there. Jenkins failures never drop a build: it waits and retries.
 import type { Logger } from 'pino'
-import { JenkinsCallError, type BuildInfo, type JenkinsApi } from '../jenkins/client.js'
+import { JenkinsCallError, type JenkinsApi } from '../jenkins/client.js'
 import type { Provisioner } from '../jenkins/provision.js'
-import type { BuildPatch, BuildRecord, BuildStore } from '../store/builds.js'
+import type { BuildPatch, BuildRecord, BuildStore, JenkinsRun } from '../store/builds.js'
 import type { Mask } from '../security/secrets.js'
 
 export interface StepDeps {
@@ -17,6 +17,10 @@ export interface StepDeps {
   retryMaxMs: number
   pollInitialMs: number
   pollMaxMs: number
+  /** the quiet period of the jobs Tamer triggers (ms) */
+  quietPeriodMs: number
+  /** how long after the quiet period a missed uncertain trigger is looked for again */
+  uncertainGraceMs: number
   logLines?: number
   /** Console tails and Jenkins' errors are masked before they are stored (src/security/secrets.ts). */
   mask?: Mask
@@ -63,55 +67,136 @@ async function waitForJenkins(d: StepDeps, b: BuildRecord, err: unknown, state: 
   await save(d, b, { state, attempts, lastError: describe(err), nextAttemptAt: d.now() + retryDelay(d, Math.max(1, attempts)) })
 }
 
-/** After a crash or an unclear failure: did Jenkins already take this request? Look by DELIVERY_ID. */
-async function findExisting(d: StepDeps, b: BuildRecord): Promise<{ queueId: number; build?: BuildInfo } | null> {
+/**
+ * Jenkins' clock may differ from Tamer's: builds are searched from this long before the intent.
+ * NTP keeps servers within milliseconds; the margin costs extra pages only on a job that starts
+ * hundreds of builds in these minutes.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000
+
+/** Builds of this record's trigger started at or after this (Jenkins' clock, with the skew margin). */
+const searchFrom = (b: BuildRecord) => (b.triggeredAt ?? b.acceptedAt) - CLOCK_SKEW_MS
+
+const byQueueThenNumber = (a: JenkinsRun, b: JenkinsRun) =>
+  (a.queueId ?? Infinity) - (b.queueId ?? Infinity) || (a.buildNumber ?? Infinity) - (b.buildNumber ?? Infinity)
+
+/** Whether a failed buildWithParameters may still have been acted on by Jenkins. */
+const stateAfterFailedTrigger = (err: unknown): BuildRecord['state'] =>
+  err instanceof JenkinsCallError && err.mayHaveArrived ? 'triggering' : 'waiting-for-jenkins'
+
+interface Look {
+  /** every queue item and build with this DELIVERY_ID, oldest first */
+  runs: JenkinsRun[]
+  requests: number
+}
+
+/**
+ * Everything Jenkins shows for this record's DELIVERY_ID, without a window: its queue item when
+ * the id is known, the live queue, then every build started since the intent (`allBuilds`, paged,
+ * not the newest 100 of `builds`). The queue is read before the builds, so an item leaving the
+ * queue between the two reads is a build by the second read, or in the queue→build gap (doc §5.2),
+ * which only a second look later can rule out.
+ */
+async function lookInJenkins(d: StepDeps, b: BuildRecord): Promise<Look> {
   const id = b.parameters.DELIVERY_ID
-  const queued = (await d.api.queuedFor(b.job)).find((i) => i.params.DELIVERY_ID === id)
-  if (queued) return { queueId: queued.id }
-  const built = (await d.api.recentBuilds(b.job)).find((x) => x.params.DELIVERY_ID === id)
-  if (built) return { queueId: built.queueId ?? -1, build: built }
-  return null
+  const runs = new Map<string, JenkinsRun>()
+  const add = (r: JenkinsRun) => {
+    const key = r.queueId !== null ? `q${r.queueId}` : `n${r.buildNumber}`
+    const known = runs.get(key)
+    runs.set(key, known && known.buildNumber !== null ? known : r)
+  }
+  let requests = 0
+  if (b.queueId !== null && b.queueId >= 0) {
+    requests++
+    const item = await d.api.queueItem(b.queueId)
+    if (item && !item.cancelled && item.params.DELIVERY_ID === id) add({ queueId: item.id, buildNumber: item.buildNumber, buildUrl: item.buildUrl, source: 'search' })
+  }
+  requests++
+  for (const q of await d.api.queuedFor(b.job)) if (q.params.DELIVERY_ID === id) add({ queueId: q.id, buildNumber: null, buildUrl: null, source: 'search' })
+  const found = await d.api.buildsSince(b.job, searchFrom(b))
+  requests += found.requests
+  for (const x of found.builds) if (x.params.DELIVERY_ID === id) add({ queueId: x.queueId, buildNumber: x.number, buildUrl: x.url, source: 'search' })
+  return { runs: [...runs.values()].sort(byQueueThenNumber), requests }
+}
+
+/**
+ * A trigger whose outcome is unknown (Tamer died during the request, or no answer came): adopt
+ * what Jenkins has for it, or decide it never got there. One miss proves nothing (the request
+ * may be between the queue and its build); only a second miss, the quiet period plus
+ * `uncertainGraceMs` later, does. Returns true when the trigger is to be sent again.
+ */
+async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
+  let look: Look
+  try {
+    look = await lookInJenkins(d, b)
+  } catch (err) {
+    await waitForJenkins(d, b, err, 'triggering', true)
+    return false
+  }
+  const first = look.runs[0]
+  d.logger?.info({ build: b.id, job: b.job, found: look.runs.length, requests: look.requests, look: b.missedAt === null ? 1 : 2 }, 'looked in Jenkins for an uncertain trigger')
+  if (first) {
+    if (look.runs.length > 1) d.logger?.warn({ build: b.id, job: b.job, runs: look.runs.length }, 'Jenkins has more than one run of this DELIVERY_ID; following the first, recording all')
+    else d.logger?.info({ build: b.id, job: b.job, queueId: first.queueId, number: first.buildNumber }, 'found the request Jenkins already accepted; not triggering again')
+    await save(d, b, {
+      state: first.buildNumber !== null ? 'running' : 'queued',
+      queueId: first.queueId,
+      buildNumber: first.buildNumber,
+      buildUrl: first.buildUrl,
+      missedAt: null,
+      lastError: null,
+      nextAttemptAt: d.now(),
+      runs: look.runs,
+    })
+    return false
+  }
+  const settleMs = d.quietPeriodMs + d.uncertainGraceMs
+  if (b.missedAt === null || d.now() < b.missedAt + settleMs) {
+    const missedAt = b.missedAt ?? d.now()
+    const again = new Date(missedAt + settleMs).toISOString()
+    await save(d, b, { missedAt, nextAttemptAt: missedAt + settleMs, lastError: `outcome of the last request unknown and Jenkins does not show it yet; looking again at ${again}` })
+    return false
+  }
+  d.logger?.warn({ build: b.id, job: b.job, firstMiss: new Date(b.missedAt).toISOString() }, 'Jenkins has no trace of the uncertain trigger after two looks; triggering again')
+  return true
 }
 
 export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
+  // 'triggering': the last buildWithParameters may have reached Jenkins.
+  if (b.state === 'triggering' && !(await resolveUncertain(d, b))) return
   try {
-    if (b.attempts > 0) {
-      const found = await findExisting(d, b)
-      if (found) {
-        d.logger?.info({ build: b.id, job: b.job, queueId: found.queueId }, 'found the request Jenkins already accepted; not triggering again')
-        return await save(d, b, {
-          state: found.build ? 'running' : 'queued',
-          queueId: found.queueId,
-          buildNumber: found.build?.number ?? null,
-          buildUrl: found.build?.url ?? null,
-          lastError: null,
-          nextAttemptAt: d.now(),
-        })
-      }
-    }
     if (b.template) await d.provisioner.ensure(b.job, b.template)
   } catch (err) {
     return waitForJenkins(d, b, err, 'waiting-for-jenkins', true)
   }
   // The intent is durable before the request leaves: a crash after this point makes the retry look first.
-  await save(d, b, { state: 'triggering', attempts: b.attempts + 1, triggeredAt: d.now() })
+  await save(d, b, { state: 'triggering', attempts: b.attempts + 1, triggeredAt: d.now(), missedAt: null })
   let result: { queueId: number; merged: boolean }
   try {
     result = await d.api.trigger(b.job, b.parameters)
   } catch (err) {
-    // Job vanished: provision it again and retry once, right away.
-    if (err instanceof JenkinsCallError && err.kind === 'not-found' && b.template) {
-      d.provisioner.forget(b.job)
-      try {
-        await d.provisioner.sync(b.job, b.template)
-        result = await d.api.trigger(b.job, b.parameters)
-      } catch (again) {
-        return waitForJenkins(d, b, again, 'waiting-for-jenkins')
-      }
-    } else return waitForJenkins(d, b, err, 'waiting-for-jenkins')
+    if (!(err instanceof JenkinsCallError && err.kind === 'not-found' && b.template)) return waitForJenkins(d, b, err, stateAfterFailedTrigger(err))
+    // Job vanished (a 404: nothing was queued): provision it again and retry once, right away.
+    d.provisioner.forget(b.job)
+    try {
+      await d.provisioner.sync(b.job, b.template)
+    } catch (again) {
+      return waitForJenkins(d, b, again, 'waiting-for-jenkins')
+    }
+    try {
+      result = await d.api.trigger(b.job, b.parameters)
+    } catch (again) {
+      return waitForJenkins(d, b, again, stateAfterFailedTrigger(again))
+    }
   }
   d.logger?.info({ build: b.id, job: b.job, queueId: result.queueId, merged: result.merged }, 'build requested')
-  await save(d, b, { state: 'queued', queueId: result.queueId, lastError: null, nextAttemptAt: d.now() + d.pollInitialMs })
+  await save(d, b, {
+    state: 'queued',
+    queueId: result.queueId,
+    lastError: null,
+    nextAttemptAt: d.now() + d.pollInitialMs,
+    runs: [{ queueId: result.queueId, buildNumber: null, buildUrl: null, source: 'trigger' }],
+  })
 }
 
 export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void> {
@@ -119,13 +204,26 @@ export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void
     const item = b.queueId === null || b.queueId < 0 ? null : await d.api.queueItem(b.queueId)
     if (item?.cancelled) return await save(d, b, { state: 'cancelled', result: 'CANCELLED', nextAttemptAt: null, lastError: null })
     if (item && item.buildNumber !== null)
-      return await save(d, b, { state: 'running', buildNumber: item.buildNumber, buildUrl: item.buildUrl, lastError: null, nextAttemptAt: d.now() })
+      return await save(d, b, {
+        state: 'running',
+        buildNumber: item.buildNumber,
+        buildUrl: item.buildUrl,
+        lastError: null,
+        nextAttemptAt: d.now(),
+        runs: [{ queueId: item.id, buildNumber: item.buildNumber, buildUrl: item.buildUrl, source: 'queue' }],
+      })
     if (item) return await save(d, b, { lastError: null, nextAttemptAt: d.now() + pollDelay(d, b) })
-    // Left items are forgotten 5 minutes after the build started: find the build by queue id or DELIVERY_ID.
-    const builds = await d.api.recentBuilds(b.job)
-    const found = builds.find((x) => (b.queueId !== null && x.queueId === b.queueId) || x.params.DELIVERY_ID === b.parameters.DELIVERY_ID)
-    if (found) return await save(d, b, { state: 'running', buildNumber: found.number, buildUrl: found.url, lastError: null, nextAttemptAt: d.now() })
-    await save(d, b, { state: 'lost', lastError: `queue item ${b.queueId} is gone and ${b.job} has no build with DELIVERY_ID ${b.parameters.DELIVERY_ID}`, nextAttemptAt: null })
+    // Left items are forgotten 5 minutes after the build started (or at a Jenkins restart): find
+    // the build by queue id or DELIVERY_ID among every build since the intent.
+    const id = b.parameters.DELIVERY_ID
+    const { builds } = await d.api.buildsSince(b.job, searchFrom(b))
+    const runs: JenkinsRun[] = builds
+      .filter((x) => (b.queueId !== null && x.queueId === b.queueId) || x.params.DELIVERY_ID === id)
+      .map((x) => ({ queueId: x.queueId, buildNumber: x.number, buildUrl: x.url, source: 'search' as const }))
+      .sort(byQueueThenNumber)
+    const found = runs.find((r) => b.queueId !== null && r.queueId === b.queueId) ?? runs[0]
+    if (found) return await save(d, b, { state: 'running', buildNumber: found.buildNumber, buildUrl: found.buildUrl, lastError: null, nextAttemptAt: d.now(), runs })
+    await save(d, b, { state: 'lost', lastError: `queue item ${b.queueId} is gone and ${b.job} has no build with DELIVERY_ID ${id}`, nextAttemptAt: null })
   } catch (err) {
     await waitForJenkins(d, b, err, b.state)
   }

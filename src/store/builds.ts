@@ -35,6 +35,20 @@ export interface CallbackReport {
   at: string
 }
 
+/** A queue item or build Tamer learned of for a build's DELIVERY_ID (normally one; two is a double Jenkins ran). */
+export interface JenkinsRun {
+  queueId: number | null
+  buildNumber: number | null
+  buildUrl: string | null
+  /** how Tamer first learned of it: its own trigger, the queue item's answer, a search after an uncertain trigger, the template's callback */
+  source: 'trigger' | 'queue' | 'search' | 'callback'
+}
+
+export interface RecordedRun extends JenkinsRun {
+  job: string
+  seenAt: string
+}
+
 export interface PlannedBuild {
   deliveryId: string
   eventIndex: number
@@ -71,8 +85,13 @@ export interface BuildRecord extends Omit<PlannedBuild, 'state'> {
   /** epoch ms */
   nextAttemptAt: number | null
   lastError: string | null
-  /** epoch ms buildWithParameters was sent the last time */
+  /** epoch ms buildWithParameters was sent the last time (the intent, recorded before the request) */
   triggeredAt: number | null
+  /**
+   * epoch ms an uncertain trigger was first looked for in Jenkins and not found; it is posted
+   * again only if a second look, the quiet period plus a grace interval later, misses it too.
+   */
+  missedAt: number | null
   createdAt: string
   updatedAt: string
 }
@@ -94,9 +113,13 @@ export type BuildPatch = Partial<
     | 'nextAttemptAt'
     | 'lastError'
     | 'triggeredAt'
+    | 'missedAt'
     | 'job'
   >
->
+> & {
+  /** Queue items and builds learned of, recorded with the patch (merged with those already known, never replacing them). */
+  runs?: readonly JenkinsRun[]
+}
 
 /** 'already planned by another delivery': the same event came twice (e.g. a repo hook and an org hook). */
 export type DispatchOutcome = 'triggered' | 'recorded' | 'no rule matched' | 'already planned by another delivery'
@@ -148,6 +171,8 @@ export interface BuildStore {
    * one falls due: a pass costs what is due, not every build in flight.
    */
   dueBuilds(now: number, limit: number): Promise<{ due: BuildRecord[]; nextAt: number | null }>
+  /** Every queue item and build recorded for these builds, oldest first. */
+  runsOf(buildIds: readonly string[]): Promise<Map<string, RecordedRun[]>>
   /** The build Tamer triggered with this DELIVERY_ID parameter on this job. */
   findBuildByDeliveryParam(job: string, deliveryParam: string): Promise<BuildRecord | null>
   getDispatch(deliveryId: string): Promise<DispatchRecord | null>

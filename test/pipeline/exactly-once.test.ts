@@ -4,26 +4,10 @@
 // and the signed callback.
 import { createHmac } from 'node:crypto'
 import t from 'tap'
-import type { TamerStore } from '../../src/store/builds.js'
+import { dieAfterAccept } from '../support/crash.js'
 import { apiAuth, CALLBACK_SECRET, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
 
 const JOB = 'ds/churn-model/main'
-
-/** The process "dies" right after Jenkins answered: the write that records the queue item, and every write after it, never happens. */
-function dieAfterAccept() {
-  let died!: () => void
-  const dead = new Promise<void>((r) => (died = r))
-  let isDead = false
-  const wrap = (s: TamerStore): TamerStore => ({
-    ...s,
-    async updateBuild(id, patch) {
-      if (patch.state === 'queued') (isDead = true), died()
-      if (isDead) throw new Error('killed between accept and record')
-      return s.updateBuild(id, patch)
-    },
-  })
-  return { wrap, dead }
-}
 
 const accepted = (h: PipelineHarness) => h.jenkins.state.requests.filter((r) => r.path.includes('/buildWithParameters') && r.status === 201).length
 

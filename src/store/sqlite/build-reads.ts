@@ -1,6 +1,6 @@
 // Build reads, on the main thread (WAL readers never wait for the writer).
 import type { Database } from 'better-sqlite3'
-import { ACTIVE_BUILD_STATES, type BuildQuery, type BuildRecord, type BuildStore, type DispatchRecord } from '../builds.js'
+import { ACTIVE_BUILD_STATES, type BuildQuery, type BuildRecord, type BuildStore, type DispatchRecord, type RecordedRun } from '../builds.js'
 import { createPageQuery } from './page-query.js'
 
 interface Row {
@@ -30,6 +30,7 @@ interface Row {
   accepted_at: number
   event_key: string | null
   triggered_at: number | null
+  missed_at: number | null
   created_at: string
   updated_at: string
 }
@@ -62,6 +63,7 @@ function toBuild(r: Row): BuildRecord {
     acceptedAt: r.accepted_at,
     eventKey: r.event_key,
     triggeredAt: r.triggered_at,
+    missedAt: r.missed_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }
@@ -81,6 +83,10 @@ export function createBuildReads(db: Database): BuildReads {
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
   const pageOfBuilds = createPageQuery(db, 'SELECT * FROM builds')
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
+  const runs = db.prepare(
+    `SELECT build_id, job, queue_id, build_number, build_url, source, seen_at FROM build_runs
+     WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  )
   const known = db.prepare('SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
   return {
     async getBuild(id) {
@@ -98,6 +104,14 @@ export function createBuildReads(db: Database): BuildReads {
       const rows = due.all(...ACTIVE_BUILD_STATES, now, limit) as Row[]
       const next = nextDue.get(...ACTIVE_BUILD_STATES, now) as number | null
       return { due: rows.map(toBuild), nextAt: next ?? null }
+    },
+    async runsOf(buildIds) {
+      const out = new Map<string, RecordedRun[]>(buildIds.map((id) => [id, []]))
+      if (buildIds.length === 0) return out
+      type RunRow = { build_id: string; job: string; queue_id: number | null; build_number: number | null; build_url: string | null; source: RecordedRun['source']; seen_at: string }
+      for (const r of runs.all(JSON.stringify(buildIds)) as RunRow[])
+        out.get(r.build_id)?.push({ job: r.job, queueId: r.queue_id, buildNumber: r.build_number, buildUrl: r.build_url, source: r.source, seenAt: r.seen_at })
+      return out
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = byParam.get(job, deliveryParam) as Row | undefined

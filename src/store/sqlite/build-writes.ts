@@ -1,7 +1,7 @@
 // Build writes, run on the writer thread inside its transactions (see writer.ts).
 import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
-import type { BuildPatch, DeliveryPlan } from '../builds.js'
+import type { BuildPatch, DeliveryPlan, JenkinsRun } from '../builds.js'
 
 export type BuildWriteOp =
   | { op: 'plan'; plan: DeliveryPlan; at: string }
@@ -10,7 +10,9 @@ export type BuildWriteOp =
 /** plan → ids of the delivery's builds; update → null. */
 export type BuildWriteResult = string[] | null
 
-const COLUMN: Record<keyof BuildPatch, string> = {
+type Column = Exclude<keyof BuildPatch, 'runs'>
+
+const COLUMN: Record<Column, string> = {
   state: 'state',
   queueId: 'queue_id',
   buildNumber: 'build_number',
@@ -25,9 +27,49 @@ const COLUMN: Record<keyof BuildPatch, string> = {
   nextAttemptAt: 'next_attempt_at',
   lastError: 'last_error',
   triggeredAt: 'triggered_at',
+  missedAt: 'missed_at',
   job: 'job',
 }
-const JSON_COLUMNS = new Set<keyof BuildPatch>(['tests', 'callback'])
+const JSON_COLUMNS = new Set<Column>(['tests', 'callback'])
+
+interface RunRow {
+  seq: number
+  queue_id: number | null
+  build_number: number | null
+}
+
+/** Records a sighting: one row per queue item / build, whichever of its ids were seen first. */
+function createRunWrites(db: Database) {
+  const jobOf = db.prepare('SELECT job FROM builds WHERE id = ?').pluck()
+  const byQueue = db.prepare('SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = ? AND queue_id = ?')
+  const byNumber = db.prepare('SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = ? AND job = ? AND build_number = ?')
+  const drop = db.prepare('DELETE FROM build_runs WHERE seq = ?')
+  const fill = db.prepare(
+    `UPDATE build_runs SET queue_id = coalesce(queue_id, @queueId), build_number = coalesce(build_number, @buildNumber),
+       build_url = coalesce(@buildUrl, build_url), updated_at = @at WHERE seq = @seq`,
+  )
+  const insert = db.prepare(
+    `INSERT INTO build_runs (build_id, job, queue_id, build_number, build_url, source, seen_at, updated_at)
+     VALUES (@buildId, @job, @queueId, @buildNumber, @buildUrl, @source, @at, @at)`,
+  )
+  return (buildId: string, run: JenkinsRun, at: string) => {
+    const job = jobOf.get(buildId) as string | undefined
+    if (job === undefined || (run.queueId === null && run.buildNumber === null)) return
+    const q = run.queueId === null ? undefined : (byQueue.get(buildId, run.queueId) as RunRow | undefined)
+    const n = run.buildNumber === null ? undefined : (byNumber.get(buildId, job, run.buildNumber) as RunRow | undefined)
+    // Known once by its queue id (the trigger's answer) and once by its number (a callback): one run.
+    let row = q ?? n
+    if (q && n && q.seq !== n.seq) {
+      const [keep, gone] = q.seq < n.seq ? [q, n] : [n, q]
+      drop.run(gone.seq)
+      fill.run({ seq: keep.seq, queueId: gone.queue_id, buildNumber: gone.build_number, buildUrl: null, at })
+      row = keep
+    }
+    const values = { queueId: run.queueId, buildNumber: run.buildNumber, buildUrl: run.buildUrl, at }
+    if (row) fill.run({ seq: row.seq, ...values })
+    else insert.run({ buildId, job, source: run.source, ...values })
+  }
+}
 
 export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWriteResult {
   const insertBuild = db.prepare(
@@ -46,6 +88,7 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
   const markProcessed = db.prepare(`UPDATE deliveries SET status = 'processed', updated_at = ? WHERE id = ? AND status = 'pending'`)
   const idsOf = db.prepare('SELECT id FROM builds WHERE delivery_id = ? ORDER BY seq').pluck()
   const updates = new Map<string, ReturnType<Database['prepare']>>()
+  const recordRun = createRunWrites(db)
 
   return (op) => {
     if (op.op === 'plan') {
@@ -77,7 +120,8 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
       markProcessed.run(at, plan.deliveryId)
       return idsOf.all(plan.deliveryId) as string[]
     }
-    const keys = (Object.keys(op.patch) as (keyof BuildPatch)[]).filter((k) => op.patch[k] !== undefined).sort()
+    for (const run of op.patch.runs ?? []) recordRun(op.id, run, op.at)
+    const keys = (Object.keys(op.patch) as Column[]).filter((k) => k in COLUMN && op.patch[k] !== undefined).sort()
     const sig = keys.join(',')
     let stmt = updates.get(sig)
     if (!stmt) {

@@ -151,6 +151,28 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     sql: `CREATE INDEX push_diffs_created ON push_diffs (created_at);`,
   },
   {
+    version: 7,
+    name: 'build-runs',
+    // Every queue item and build Tamer learns of for a build's DELIVERY_ID, so a double Jenkins
+    // did run (a human re-ran it) shows in /api/builds; and when an uncertain trigger was first
+    // looked for and not found (it is posted again only after a second miss). Issue #17.
+    sql: `
+      ALTER TABLE builds ADD COLUMN missed_at INTEGER;
+      CREATE TABLE build_runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        build_id TEXT NOT NULL REFERENCES builds (id),
+        job TEXT NOT NULL,
+        queue_id INTEGER,
+        build_number INTEGER,
+        build_url TEXT,
+        source TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX build_runs_build ON build_runs (build_id, seq);
+    `,
+  },
+  {
     version: 8,
     name: 'secrets-tokens-audit',
     // Secrets sealed with AES-256-GCM under the master key (src/security/seal.ts), API tokens as
