@@ -1,7 +1,10 @@
 // npm run bench:dispatch — 1,000 signed pushes through intake → rules → provision →
 // buildWithParameters against the Jenkins emulator (real clock, quiet period 0).
 // Prints the time from delivery accepted to buildWithParameters sent (p50/p99) and the
-// Jenkins HTTP requests per triggered build.
+// Jenkins HTTP requests per triggered build. Then the burst with kills (issue #17): `tamer
+// serve` as a child process, SIGKILLed three times during a burst of signed pushes and
+// restarted, sends without an answer redelivered; prints how often each acknowledged
+// delivery was built and what resolving the uncertain triggers cost in Jenkins requests.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,9 +16,11 @@ import { DEFAULT_USER, realClock, startJenkinsEmulator } from '../test/support/j
 import { githubPush } from '../test/support/payloads.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { SECRETS } from '../test/support/app.js'
+import { runBurst } from '../test/support/burst.js'
 
 const PUSHES = Number(process.env.PUSHES ?? 1000)
 const CONCURRENCY = 50
+const BURST = Number(process.env.BURST ?? 300)
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
@@ -91,7 +96,31 @@ async function main() {
   rmSync(dir, { recursive: true, force: true })
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+async function burstWithKills() {
+  const r = await runBurst({
+    deliveries: BURST,
+    inFlight: 20,
+    kills: [
+      { atAcked: 0.25, on: 'trigger-answered' },
+      { atAcked: 0.5, on: 'now' },
+      { atAcked: 0.75, on: 'trigger-answered' },
+    ],
+  })
+  console.log(`bench:dispatch burst with kills — ${r.deliveries} pushes, 20 in flight, one templated job; tamer serve SIGKILLed ${r.kills} times and restarted`)
+  console.log('  (Jenkins stand-in: 1 s quiet period, 1 s queue→build gap, 150 ms builds, `builds` = newest 100, standing still while Tamer restarts')
+  console.log('   after a kill at a trigger answer; Tamer: quietPeriodSec 1, uncertainGraceMs 1000)')
+  console.log(`  acknowledged ${r.acknowledged} of ${r.deliveries} (${r.failedSends} sends without an answer, redelivered)`)
+  console.log(`  built once ${r.builtOnce}, built twice ${r.builtTwice}, lost ${r.lost}; built but never acknowledged ${r.builtUnacknowledged}; ${r.jobBuilds} builds of the job`)
+  console.log(`  /api/builds: ${r.records} builds, ${r.recordsNotOneRun} with other than one run`)
+  const per = r.uncertainTriggers ? (r.lookRequests / r.uncertainTriggers).toFixed(2) : '0'
+  console.log(`  uncertain triggers ${r.uncertainTriggers}: ${r.looks} looks, ${r.lookRequests} Jenkins requests = ${per} extra requests per uncertain trigger; ${r.reposts} sent again after two misses`)
+  console.log(`  ${r.seconds.toFixed(1)} s in all (mostly the four start-ups of tamer serve)`)
+}
+
+main()
+  .then(() => (process.env.BURST === '0' ? undefined : burstWithKills()))
+  .then(() => process.exit(0))
+  .catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })

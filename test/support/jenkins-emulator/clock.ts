@@ -27,6 +27,32 @@ export class ManualClock implements EmulatorClock {
 
 export const realClock: EmulatorClock = { now: () => Date.now() }
 
+/**
+ * Real time that a test can stop at a chosen instant and let run on later from there: Jenkins'
+ * state stands still meanwhile (a client restarting on a slow test machine then comes back, as far
+ * as Jenkins can tell, as quickly as a production restart would). Its time lags the wall clock by
+ * every stop.
+ */
+export class StallableClock implements EmulatorClock {
+  #lag = 0
+  #stopAt: number | null = null
+  now(): number {
+    const t = Date.now() - this.#lag
+    return this.#stopAt === null ? t : Math.min(t, this.#stopAt)
+  }
+  /** Time stops when it reaches `at` (at once if it has). */
+  stopAt(at: number): void {
+    this.#stopAt = at
+  }
+  /** Time runs on from where it stopped. */
+  resume(): void {
+    if (this.#stopAt === null) return
+    const t = Date.now() - this.#lag
+    if (t > this.#stopAt) this.#lag += t - this.#stopAt
+    this.#stopAt = null
+  }
+}
+
 /** Jenkins' `Util.getTimeSpanString` ("4.6 sec", "1 min 2 sec", "1 hr 12 min"). */
 export function timeSpanString(ms: number): string {
   const hours = Math.floor(ms / 3_600_000)

@@ -3,7 +3,7 @@
 import { endBuild } from './builds.js'
 import { ManualClock } from './clock.js'
 import { createItem } from './jobs.js'
-import type { Emulator } from './server.js'
+import type { Emulator, RecordedRequest } from './server.js'
 import type { BuildResult, BuildScenario, Item, ScenarioSource } from './types.js'
 
 export interface EmulatorControl {
@@ -36,6 +36,10 @@ export interface EmulatorControl {
   createJob(fullName: string, configXml: string): Item
   /** Jenkins restart: LeftItems and sessions are forgotten, new cookie name */
   restart(): void
+  /** call `listener` as each request arrives, before it is handled (null: stop) */
+  onRequest(listener: ((r: RecordedRequest) => void) | null): void
+  /** call `listener` as each response is finished (null: stop); tests time crashes of the client by it */
+  onResponse(listener: ((r: RecordedRequest) => void) | null): void
 }
 
 function parentAndName(emu: Emulator, fullName: string): { parent: Item; name: string } {
@@ -104,6 +108,12 @@ export function createControl(emu: Emulator): EmulatorControl {
       emu.auth.expireSessions()
       emu.auth.cookieName = `JSESSIONID.${Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0')}`
       void now
+    },
+    onRequest(listener) {
+      emu.requestListener = listener
+    },
+    onResponse(listener) {
+      emu.responseListener = listener
     },
   }
 }

@@ -1,7 +1,7 @@
 export { startJenkinsEmulator, DEFAULT_USER } from './server.js'
 export type { JenkinsEmulator, JenkinsEmulatorOptions, EmulatorState, RecordedRequest } from './server.js'
 export type { EmulatorControl } from './control.js'
-export { ManualClock, realClock, type EmulatorClock } from './clock.js'
+export { ManualClock, realClock, StallableClock, type EmulatorClock } from './clock.js'
 export type { BuildResult, BuildScenario, ScenarioSource } from './types.js'
 export type { Permission, UserSpec } from './auth.js'
 export { CRUMB_FIELD, NO_VALID_CRUMB } from './auth.js'

@@ -75,6 +75,10 @@ export class Emulator implements EmulatorState {
   readonly server: Server
   port = 0
   slowMs = 0
+  /** called as each request arrives, before it is handled (control.onRequest) */
+  requestListener: ((r: RecordedRequest) => void) | null = null
+  /** called as each response is finished (control.onResponse) */
+  responseListener: ((r: RecordedRequest) => void) | null = null
   failures: { remaining: number; status: number } = { remaining: 0, status: 500 }
 
   constructor(o: JenkinsEmulatorOptions) {
@@ -190,9 +194,13 @@ export class Emulator implements EmulatorState {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: '' }
     this.requests.push(record)
-    res.on('finish', () => (record.status = res.statusCode))
+    res.on('finish', () => {
+      record.status = res.statusCode
+      this.responseListener?.(record)
+    })
     const body = await readBody(req)
     record.body = body.toString('utf8')
+    this.requestListener?.(record)
     if (this.slowMs > 0) await new Promise((r) => setTimeout(r, this.slowMs))
     const url = new URL(req.url ?? '/', 'http://localhost')
     const params = new URLSearchParams(url.searchParams)

@@ -1,0 +1,317 @@
+// A burst of signed GitHub pushes (distinct GUIDs and commits) at Tamer running as a child
+// process (`tamer serve` through tsx, the real start-up path) that is SIGKILLed at chosen
+// moments and restarted on the same data dir. Sends that got no answer are redelivered with
+// the same GUID and body, as GitHub's "Redeliver" does. How often each acknowledged delivery
+// was built is counted from the Jenkins emulator's own state, not from what Tamer says.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SECRETS } from './app.js'
+import { DEFAULT_USER, StallableClock, startJenkinsEmulator, type JenkinsEmulator } from './jenkins-emulator/index.js'
+import type { QueueItem } from './jenkins-emulator/types.js'
+import { githubPush } from './payloads.js'
+import { signedGitHub } from './sign.js'
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const BURST_JOB = 'ds/churn-model/main'
+const BUILDABLE_MS = 20
+const ACTIVE = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running']
+
+export interface Kill {
+  /** armed once this fraction of the deliveries is acknowledged */
+  atAcked: number
+  /**
+   * trigger-answered: fired as the emulator finishes answering a buildWithParameters 201, so
+   * Jenkins has the request and Tamer has not recorded it; now: at once, wherever Tamer is.
+   */
+  on: 'trigger-answered' | 'now'
+}
+
+export interface BurstOptions {
+  deliveries: number
+  inFlight: number
+  kills: Kill[]
+  /** the Jenkins stand-in's timing (defaults: 1 s quiet period, 1 s queue→build gap, 150 ms builds) */
+  jenkins?: { quietPeriodSec?: number; executableGapMs?: number; buildMs?: number }
+  /** Tamer's jenkins.uncertainGraceMs (default 1 s) */
+  uncertainGraceMs?: number
+  progress?: (msg: string) => void
+}
+
+export interface BurstResult {
+  deliveries: number
+  acknowledged: number
+  /** acknowledged deliveries Jenkins built exactly once / more than once / never */
+  builtOnce: number
+  builtTwice: number
+  lost: number
+  /** DELIVERY_IDs Jenkins built that Tamer never acknowledged */
+  builtUnacknowledged: number
+  /** builds of the one job in Jenkins */
+  jobBuilds: number
+  /** builds Tamer lists in /api/builds, and those whose runs are not exactly one */
+  records: number
+  recordsNotOneRun: number
+  kills: number
+  /** sends that got no answer (Tamer was down or starting), each sent again */
+  failedSends: number
+  /** builds Tamer had to look for after a kill or an unanswered request, its looks and their Jenkins requests */
+  uncertainTriggers: number
+  looks: number
+  lookRequests: number
+  /** uncertain triggers posted again after two misses */
+  reposts: number
+  seconds: number
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** `tamer serve --config FILE` through tsx, stdout kept as log lines. */
+class TamerProcess {
+  child: ChildProcess | null = null
+  exited: Promise<void> = Promise.resolve()
+  readonly logs: string[] = []
+  readonly stderr: string[] = []
+  starts = 0
+
+  constructor(
+    readonly configFile: string,
+    readonly base: string,
+  ) {}
+
+  async start(): Promise<void> {
+    // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAMER_') && !k.startsWith('TAP') && k !== 'NODE_OPTIONS'))
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', this.configFile], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = child
+    this.starts++
+    this.exited = new Promise((r) => child.once('exit', () => r()))
+    let partial = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n')
+      partial = lines.pop() ?? ''
+      this.logs.push(...lines.filter(Boolean))
+    })
+    child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')))
+    let gone = false
+    void this.exited.then(() => (gone = true))
+    const deadline = Date.now() + 180_000
+    for (;;) {
+      if (gone) throw new Error(`tamer exited during start-up: ${this.stderr.join('').slice(-2000)}`)
+      if (Date.now() > deadline) throw new Error('tamer did not become ready in 180 s')
+      const ok = await fetch(`${this.base}/healthz`).then((r) => r.ok, () => false)
+      if (ok) return
+      await sleep(100)
+    }
+  }
+
+  /** SIGKILL, synchronously: nothing more runs in Tamer after this call. */
+  killNow(): void {
+    this.child?.kill('SIGKILL')
+  }
+
+  async stop(): Promise<void> {
+    this.child?.kill('SIGTERM')
+    await Promise.race([this.exited, sleep(20_000)])
+    this.child?.kill('SIGKILL')
+    await this.exited
+  }
+}
+
+function writeConfig(dir: string, port: number, jenkins: JenkinsEmulator, quietPeriodSec: number, uncertainGraceMs: number): string {
+  const file = join(dir, 'tamer.yaml')
+  const config = {
+    server: { host: '127.0.0.1', port, logLevel: 'info' },
+    dataDir: join(dir, 'data'),
+    providers: { github: { secrets: [SECRETS.github] } },
+    api: { tokens: [SECRETS.api] },
+    jenkins: {
+      url: jenkins.url,
+      user: DEFAULT_USER.id,
+      token: DEFAULT_USER.apiToken,
+      // the emulator's quiet period (1 s) and fast polling, so a burst settles in seconds
+      quietPeriodSec,
+      uncertainGraceMs,
+      pollInitialMs: 250,
+      pollMaxMs: 1_000,
+      retryBaseMs: 200,
+      retryMaxMs: 2_000,
+    },
+    rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }],
+    // the pushes name a remote that does not exist: no background diffs
+    diffs: { precompute: false },
+  }
+  writeFileSync(file, JSON.stringify(config, null, 2)) // JSON is YAML
+  return file
+}
+
+export async function runBurst(o: BurstOptions): Promise<BurstResult> {
+  const started = Date.now()
+  const say = o.progress ?? (() => {})
+  // A strict Jenkins stand-in on the real clock: 1 s quiet period, 1 s between leaving the
+  // queue and the build existing (a busy Jenkins), builds of ~150 ms, `builds` = the newest 100.
+  const quietPeriodSec = o.jenkins?.quietPeriodSec ?? 1
+  const clock = new StallableClock()
+  const jenkins = await startJenkinsEmulator({
+    clock,
+    quietPeriodSec,
+    buildableMs: BUILDABLE_MS,
+    executableGapMs: o.jenkins?.executableGapMs ?? 1_000,
+    defaultScenario: { durationMs: o.jenkins?.buildMs ?? 150 },
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-burst-'))
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const tamer = new TamerProcess(writeConfig(dir, port, jenkins, quietPeriodSec, o.uncertainGraceMs ?? 1_000), base)
+  const auth = { authorization: `Bearer ${SECRETS.api}` }
+  try {
+    await tamer.start()
+    say(`tamer ready after ${Date.now() - started} ms`)
+
+    const deliveries = Array.from({ length: o.deliveries }, (_, i) =>
+      signedGitHub('push', githubPush({ after: (i + 1).toString(16).padStart(40, '0') }), { delivery: randomUUID() }),
+    )
+    const ack = new Map<number, string>()
+    const queue = deliveries.map((_, i) => i)
+    let failedSends = 0
+    const send = async (i: number): Promise<boolean> => {
+      const d = deliveries[i]!
+      try {
+        const res = await fetch(`${base}/hooks/github`, { method: 'POST', headers: d.headers, body: d.body, signal: AbortSignal.timeout(30_000) })
+        const body = (await res.json()) as { id?: string }
+        if ((res.status === 202 || res.status === 200) && body.id) return ack.set(i, body.id), true
+      } catch {
+        // no answer: the process died, or was starting
+      }
+      return false
+    }
+    const worker = async () => {
+      while (ack.size < deliveries.length) {
+        const i = queue.shift()
+        if (i === undefined) {
+          await sleep(20)
+          continue
+        }
+        if (await send(i)) continue
+        failedSends++
+        queue.push(i)
+        await sleep(50)
+      }
+    }
+
+    let kills = 0
+    let stops = 0
+    /** Kills Tamer as Jenkins finishes answering a buildWithParameters; the queue item it made. */
+    const killAtTriggerAnswer = () =>
+      new Promise<QueueItem | null>((fired) => {
+        const timer = setTimeout(() => (jenkins.control.onResponse(null), tamer.killNow(), fired(null)), 10_000)
+        jenkins.control.onResponse((r) => {
+          if (r.method !== 'POST' || !r.path.includes('/buildWithParameters') || r.status !== 201) return
+          jenkins.control.onResponse(null)
+          clearTimeout(timer)
+          tamer.killNow()
+          const id = new URLSearchParams(r.body).get('DELIVERY_ID')
+          fired(jenkins.state.queue.items.findLast((i) => i.params?.some((p) => p.name === 'DELIVERY_ID' && p.value === id)) ?? null)
+        })
+      })
+    const killer = async () => {
+      for (const k of o.kills) {
+        while (ack.size < k.atAcked * deliveries.length) await sleep(5)
+        const stop = ++stops
+        if (k.on === 'trigger-answered') {
+          const item = await killAtTriggerAnswer()
+          // Jenkins goes on until that request has left the queue and stands still in its
+          // queue→build gap, until the restarted Tamer first reads the queue: as far as Jenkins
+          // can tell, Tamer came back at once (as a production restart does), not after the
+          // seconds a start-up takes on a loaded test machine.
+          if (item) clock.stopAt(item.due + BUILDABLE_MS + 100)
+          jenkins.control.onRequest((r) => {
+            if (r.method !== 'GET' || !r.path.startsWith('/queue/api/json')) return
+            jenkins.control.onRequest(null)
+            clock.resume()
+          })
+        } else tamer.killNow()
+        kills++
+        await tamer.exited
+        say(`killed (${k.on}) at ${ack.size} acknowledged; restarting`)
+        const t0 = Date.now()
+        await tamer.start()
+        say(`restarted in ${Date.now() - t0} ms`)
+        // With nothing uncertain to look for, Tamer reads no queue: Jenkins does not wait long.
+        setTimeout(() => stop === stops && (jenkins.control.onRequest(null), clock.resume()), 3_000)
+      }
+    }
+    await Promise.all([killer(), ...Array.from({ length: o.inFlight }, worker)])
+    say(`all ${ack.size} acknowledged after ${Date.now() - started} ms; waiting for every build to finish`)
+
+    // Settled: nothing pending or active in Tamer, nothing queued or building in Jenkins.
+    const count = async (path: string) => ((await (await fetch(`${base}${path}`, { headers: auth })).json()) as { items: unknown[] }).items.length
+    const deadline = Date.now() + 180_000
+    for (;;) {
+      const tamerBusy = (await count('/api/deliveries?status=pending&limit=1')) + (await Promise.all(ACTIVE.map((s) => count(`/api/builds?state=${s}&limit=1`)))).reduce((a, b) => a + b, 0)
+      const now = clock.now()
+      const jenkinsBusy = jenkins.state.queue.active(now).length + (jenkins.state.item(BURST_JOB)?.builds.filter((b) => b.endAt > now).length ?? 0)
+      if (tamerBusy === 0 && jenkinsBusy === 0) break
+      if (Date.now() > deadline) throw new Error('the burst did not settle in 180 s')
+      await sleep(250)
+    }
+
+    // What Jenkins ran, per DELIVERY_ID.
+    const job = jenkins.state.item(BURST_JOB)
+    const runs = new Map<string, number>()
+    const idOf = (params: { name: string; value: string | boolean }[] | null) => String(params?.find((p) => p.name === 'DELIVERY_ID')?.value ?? '')
+    for (const b of job?.builds ?? []) runs.set(idOf(b.params), (runs.get(idOf(b.params)) ?? 0) + 1)
+    for (const i of jenkins.state.queue.items) if (i.job === job && !i.cancelled && !i.build) runs.set(idOf(i.params), (runs.get(idOf(i.params)) ?? 0) + 1)
+    const acked = new Set(ack.values())
+    const times = [...acked].map((id) => runs.get(id) ?? 0)
+
+    // What Tamer lists.
+    type Listed = { deliveryId: string; runs: unknown[] }
+    const listed: Listed[] = []
+    for (let cursor: number | null = null; ; ) {
+      const page = (await (await fetch(`${base}/api/builds?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })).json()) as { items: Listed[]; nextCursor: number | null }
+      listed.push(...page.items)
+      if (!page.nextCursor) break
+      cursor = page.nextCursor
+    }
+
+    const looks = tamer.logs.filter((l) => l.includes('looked in Jenkins for an uncertain trigger')).map((l) => JSON.parse(l) as { build: string; requests: number })
+    return {
+      deliveries: deliveries.length,
+      acknowledged: acked.size,
+      builtOnce: times.filter((n) => n === 1).length,
+      builtTwice: times.filter((n) => n > 1).length,
+      lost: times.filter((n) => n === 0).length,
+      builtUnacknowledged: [...runs.keys()].filter((id) => !acked.has(id)).length,
+      jobBuilds: job?.builds.length ?? 0,
+      records: listed.length,
+      recordsNotOneRun: listed.filter((b) => b.runs.length !== 1).length,
+      kills,
+      failedSends,
+      uncertainTriggers: new Set(looks.map((l) => l.build)).size,
+      looks: looks.length,
+      lookRequests: looks.reduce((s, l) => s + l.requests, 0),
+      reposts: tamer.logs.filter((l) => l.includes('no trace of the uncertain trigger')).length,
+      seconds: (Date.now() - started) / 1000,
+    }
+  } finally {
+    await tamer.stop()
+    await jenkins.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
