@@ -19,10 +19,9 @@ function countLargeParses(t: { teardown(fn: () => unknown): void }, minChars: nu
   return counter
 }
 
-/** ~`bytes` of valid JSON with many keys: what costs most to parse. */
+/** ~`bytes` of valid JSON with a key every 6 bytes (a body that is costly to parse), made cheaply. */
 function manyKeys(bytes: number): Buffer {
-  const n = Math.floor(bytes / 12)
-  return Buffer.from(`{${Array.from({ length: n }, (_, i) => `"k${i.toString(36).padStart(5, '0')}":1`).join(',')}}`)
+  return Buffer.concat([Buffer.from('{'), Buffer.alloc(bytes - (bytes % 6), '"k":1,'), Buffer.from('"z":1}')])
 }
 
 const count = async (h: TestApp) => (await h.store.listDeliveries({ limit: 1000 })).length
@@ -39,7 +38,7 @@ t.test('unsigned large and deeply nested bodies are refused without being parsed
   const parses = countLargeParses(t, 100_000)
   const big = manyKeys(4 * 1024 * 1024)
   const deep = Buffer.from('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000))
-  for (const [label, body] of [['many keys', big], ['deeply nested', deep]] as const) {
+  for (const [label, body] of [['many keys', big.toString()], ['deeply nested', deep.toString()]] as const) {
     const cases = [
       ['github', signedGitHub('push', body, { secret: 'not-a-secret' })],
       ['gitlab', signedGitLab('Push Hook', body, { token: 'not-a-token' })],
@@ -52,7 +51,7 @@ t.test('unsigned large and deeply nested bodies are refused without being parsed
       t.equal(res.json().code, 'TAMER_BAD_SIGNATURE')
     }
     // GitHub's form bodies are not decoded either.
-    const form = Buffer.concat([Buffer.from('payload='), Buffer.from(encodeURIComponent(body.toString()))])
+    const form = `payload=${encodeURIComponent(body)}`
     const f = signedGitHub('push', form, { secret: 'not-a-secret' })
     f.headers['content-type'] = 'application/x-www-form-urlencoded'
     t.equal((await h.app.inject({ method: 'POST', url: '/hooks/github', headers: f.headers, payload: f.body })).statusCode, 401, `github form ${label}`)
