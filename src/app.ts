@@ -33,6 +33,9 @@ import type { Pipeline } from './pipeline/index.js'
 import type { BuildStore } from './store/builds.js'
 import type { DeliveryStore, NewDelivery } from './store/store.js'
 import { maskOf } from './security/secrets.js'
+import type { SecurityStore } from './store/security.js'
+import { createApiAuth } from './http/auth.js'
+import { accessPlugin } from './http/access.js'
 
 export interface AppDeps {
   config: Config
@@ -57,6 +60,10 @@ function hasNotifications(store: DeliveryStore): store is DeliveryStore & Notifi
 
 function hasBuilds(store: DeliveryStore): store is DeliveryStore & BuildStore {
   return typeof (store as Partial<BuildStore>).listBuilds === 'function'
+}
+
+function hasSecurity(store: DeliveryStore): store is DeliveryStore & SecurityStore {
+  return typeof (store as Partial<SecurityStore>).findApiToken === 'function'
 }
 
 function hasPushDiffs(store: DeliveryStore): store is DeliveryStore & PushDiffStore {
@@ -108,7 +115,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Before every route: headers on every answer (errors too), limits before any work.
   await registerSecurityHeaders(app)
-  const admit = await registerRateLimits(app, config.server.rateLimit, config.api.tokens)
+  // Tokens of the config and those made with `tamer tokens create` (stored hashed).
+  const security = hasSecurity(store) ? store : null
+  const auth = createApiAuth(config.api.tokens, security ? (hash) => security.findApiToken(hash) : null)
+  const admit = await registerRateLimits(app, config.server.rateLimit, auth)
 
   const providers = createProviders(config)
   const pipeline = deps.pipeline
@@ -146,13 +156,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const intakeStore = Object.create(store, { recordDelivery: { value: recordDelivery } }) as DeliveryStore
   const intake = { store: intakeStore, tenantOf: createTenantResolver(config), now }
   await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes, admit })
-  await app.register(apiPlugin, { store, tokens: config.api.tokens, dispatchOf: hasBuilds(store) ? (id) => store.getDispatch(id) : undefined })
+  await app.register(apiPlugin, { store, tokens: auth, dispatchOf: hasBuilds(store) ? (id) => store.getDispatch(id) : undefined })
   // Ready only with room for the largest delivery twice over (its body, then its events).
   await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
   const links = diffLinksFromConfig(config, () => now().getTime())
-  await app.register(diffsPlugin, { store, tokens: config.api.tokens, pushDiffs, links })
+  await app.register(diffsPlugin, { store, tokens: auth, pushDiffs, links })
   const mask = maskOf(config)
-  if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: config.api.tokens, mask })
+  if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: auth, mask })
   if (pipeline) {
     await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
     app.addHook('onReady', async () => pipeline.start())
@@ -161,7 +171,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const notifier = deps.notifier
   if (hasNotifications(store))
-    await app.register(notificationsPlugin, { store, tokens: config.api.tokens, mask, resend: notifier ? (id) => notifier.resend(id) : undefined })
+    await app.register(notificationsPlugin, { store, tokens: auth, mask, resend: notifier ? (id) => notifier.resend(id) : undefined, audit: security ? (e) => security.recordAudit(e) : undefined })
+  if (security) await app.register(accessPlugin, { store: security, tokens: auth, tenants: [...config.tenants.map((t) => t.name), config.defaultTenant] })
   if (notifier) {
     app.addHook('onReady', async () => notifier.start())
     app.addHook('onClose', async () => notifier.stop())
@@ -169,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   for (const p of providers)
     if (!p.configured) app.log.warn(`${p.route} deliveries will be refused: no secret is configured for them`)
-  if (config.api.tokens.length === 0) app.log.warn('the read API refuses every request: no API token is configured (TAMER_API_TOKEN)')
+  if (config.api.tokens.length === 0)
+    app.log.warn(`no API token is configured (TAMER_API_TOKEN): the API takes ${security ? 'only tokens made with `tamer tokens create`' : 'no request'}`)
   return app
 }

@@ -10,6 +10,7 @@ import { secretValues } from './security/secrets.js'
 import { masterKeysFromEnv } from './security/master-key.js'
 import { readStdin, type CommandIo } from './security/command-io.js'
 import { secretsCommand } from './secrets/command.js'
+import { tokensCommand } from './access/command.js'
 import { withStoredSecrets } from './secrets/stored.js'
 import { openSqliteStore } from './store/sqlite/index.js'
 import { gitChangedFiles } from './pipeline/changed-files.js'
@@ -39,6 +40,8 @@ Commands:
                            --command CMD says how git starts Tamer (default: this tamer)
   secrets set|list|delete|rotate
                            Secrets sealed in the store under TAMER_MASTER_KEY (see tamer secrets --help)
+  tokens create|list|revoke
+                           API tokens stored hashed, with a scope and tenants (see tamer tokens --help)
 
 Options:
   -c, --config FILE   YAML config file (also TAMER_CONFIG)
@@ -116,6 +119,7 @@ async function notifyCommand(argv: string[]): Promise<number | null> {
 async function operatorCommand(argv: string[]): Promise<number | null> {
   const io: CommandIo = { env: process.env, stdin: readStdin, out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }
   if (argv[0] === 'secrets') return secretsCommand(argv.slice(1), io)
+  if (argv[0] === 'tokens') return tokensCommand(argv.slice(1), io)
   return null
 }
 

@@ -47,6 +47,10 @@ const ApiToken = Type.Union([
       token: Type.String({ minLength: 8 }),
       /** Tenants this token may read; omitted = all. */
       tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+      /** read (default): GET routes; operate: also routes that change state; admin: also tokens and the audit log. */
+      scope: Type.Optional(Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')])),
+      /** Who this token is in the audit log (default `api.tokens[<index>]`). */
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     },
     { additionalProperties: false },
   ),

@@ -1,14 +1,13 @@
 // GET /api/deliveries[/:id] behind a bearer token.
 import type { FastifyPluginAsync } from 'fastify'
-import type { ApiTokenConfig } from '../config/schema.js'
 import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
 import type { DispatchRecord } from '../store/builds.js'
-import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
+import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 
 export interface ApiPluginOptions {
   store: DeliveryStore
-  tokens: readonly ApiTokenConfig[]
+  tokens: ApiTokens
   /** How the pipeline routed a delivery (absent without a build store). */
   dispatchOf?: (deliveryId: string) => Promise<DispatchRecord | null>
 }

@@ -1,13 +1,12 @@
 // GET /api/builds[/:id] behind the same bearer tokens as /api/deliveries, tenant-scoped.
 import type { FastifyPluginAsync } from 'fastify'
-import type { ApiTokenConfig } from '../config/schema.js'
 import { maskDeep, type Mask } from '../security/secrets.js'
 import type { BuildRecord, BuildState, BuildStore, RecordedRun } from '../store/builds.js'
-import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
+import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 
 export interface BuildsPluginOptions {
   store: BuildStore
-  tokens: readonly ApiTokenConfig[]
+  tokens: ApiTokens
   /** Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking too). */
   mask: Mask
 }

@@ -2,16 +2,15 @@
 // nbdime-format diffs), behind the same bearer tokens and tenant scopes as /api/deliveries.
 // The diffs come from the push-diff service (memory, store, or rendered now and stored).
 import type { FastifyPluginAsync } from 'fastify'
-import type { ApiTokenConfig } from '../config/schema.js'
 import type { PushDiffService } from '../diffs/service.js'
 import { DIFF_PAGE_CSP, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render.js'
 import type { DeliveryStore } from '../store/store.js'
-import { createBearerAuth, visibleTo } from './auth.js'
+import { createBearerAuth, visibleTo, type ApiTokens } from './auth.js'
 import type { DiffLinks } from './links.js'
 
 export interface DiffsPluginOptions {
   store: DeliveryStore
-  tokens: readonly ApiTokenConfig[]
+  tokens: ApiTokens
   pushDiffs: PushDiffService
   /** Signed links open one page without a bearer token. */
   links?: DiffLinks
@@ -36,7 +35,7 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
   }
 
   app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { params: Params } }, async (request) => {
-    const scope = authenticate(request)
+    const scope = await authenticate(request)
     const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
     return {
       deliveryId: request.params.deliveryId,
@@ -48,7 +47,7 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
   app.get<{ Params: { deliveryId: string }; Querystring: { exp?: string; sig?: string } }>('/diffs/:deliveryId', { schema: { params: Params, querystring: LinkQuery } }, async (request, reply) => {
     // A valid signed link opens this one page; anything else needs a bearer token.
     const signed = opts.links?.verify(request.params.deliveryId, request.query.exp, request.query.sig) === true
-    const scope = signed ? { tenants: undefined } : authenticate(request)
+    const scope = signed ? { tenants: undefined } : await authenticate(request)
     const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
     // Several pushes in one delivery (rare: system hooks) share one page.
     const page: PushDiff = pushes.length === 1 ? pushes[0]! : {

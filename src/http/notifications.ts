@@ -1,20 +1,23 @@
 // GET /api/notifications (the outbox, dead letters first to look at) and
-// POST /api/notifications/:id/resend, behind the read API's bearer tokens, tenant-scoped.
+// POST /api/notifications/:id/resend (operate scope; in the audit log), behind the API's bearer
+// tokens, tenant-scoped.
 // Payloads are not shown: a mail body can quote a console log; the subject and state tell enough.
 import type { FastifyPluginAsync } from 'fastify'
-import type { ApiTokenConfig } from '../config/schema.js'
 import { NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
 import type { Mask } from '../security/secrets.js'
 import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
-import { IdParams, pageOf, requireBearer, visibleTo } from './auth.js'
+import type { AuditEntry } from '../store/security.js'
+import { IdParams, pageOf, requireAccess, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 
 export interface NotificationsPluginOptions {
   store: NotificationStore
-  tokens: readonly ApiTokenConfig[]
+  tokens: ApiTokens
   /** A send error quotes the peer's answer: masked again when shown. */
   mask: Mask
   /** Absent when this process does not send (resend then answers 503). */
   resend?: (id: string) => Promise<NotificationRecord | null>
+  /** Where operator actions are recorded (absent: a store without an audit log). */
+  audit?: (entry: AuditEntry) => Promise<void>
 }
 
 const STATES: NotificationState[] = ['pending', 'sending', 'sent', 'dead']
@@ -74,11 +77,12 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
     summary(await visible(request.params.id, request.scope?.tenants), opts.mask),
   )
 
-  app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { params: IdParams } }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { params: IdParams }, preHandler: requireAccess('operate') }, async (request, reply) => {
     const n = await visible(request.params.id, request.scope?.tenants)
     if (!opts.resend) throw new NotifierNotRunningError()
     const moved = await opts.resend(n.id)
     if (!moved) throw new NotificationNotDeadError(n.state)
+    await opts.audit?.({ actor: request.scope!.actor, action: 'notification.resend', target: n.id, tenant: n.tenant, detail: { channel: n.channel, subject: n.subject } })
     return reply.code(202).send(summary(moved, opts.mask))
   })
 }

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ApiTokenConfig, Config } from '../config/schema.js'
+import type { Config } from '../config/schema.js'
 import { RateLimitedError } from '../errors.js'
-import { createBearerAuth } from './auth.js'
+import { createBearerAuth, type ApiTokens } from './auth.js'
 
 export type RateLimitSettings = Config['server']['rateLimit']
 
@@ -31,7 +31,7 @@ export type AdmitDelivery = (request: FastifyRequest, reply: FastifyReply, tenan
 
 type Limiter = (request: FastifyRequest, reply: FastifyReply, what: string) => Promise<void>
 
-export async function registerRateLimits(app: FastifyInstance, s: RateLimitSettings, tokens: readonly ApiTokenConfig[]): Promise<AdmitDelivery | null> {
+export async function registerRateLimits(app: FastifyInstance, s: RateLimitSettings, tokens: ApiTokens): Promise<AdmitDelivery | null> {
   await app.register(rateLimit, { global: false })
 
   // Keys of limits that are not per IP, set on the request just before the limiter asks.
@@ -67,7 +67,7 @@ export async function registerRateLimits(app: FastifyInstance, s: RateLimitSetti
     // The routes check the token again; only a valid one has an identity to count.
     let identity: string
     try {
-      identity = identityOf(authenticate(request).tenants, request.headers.authorization)
+      identity = identityOf((await authenticate(request)).tenants, request.headers.authorization)
     } catch {
       return
     }

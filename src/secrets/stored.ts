@@ -145,7 +145,10 @@ export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecre
         const path = k.path!
         let node: Record<string, any> = raw
         for (const key of path.slice(0, -1)) node = node[key]
+        const replaced = node[path[path.length - 1]!] as string
         node[path[path.length - 1]!] = s.value
+        // The value it replaces (an old one, often) is still a secret: it stays masked.
+        if (replaced.length >= 4 && replaced !== s.value) raw.notifications.maskValues.push(replaced)
         break
       }
     }

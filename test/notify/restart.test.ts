@@ -48,7 +48,8 @@ t.test('killed mid-send: a dead letter after the restart, never sent twice; rese
   await n.notifier.drain()
   t.equal(n.smtp.mails.length, 1, 'not sent a second time')
 
-  const config = testConfig({ api: { tokens: [SECRETS.api, { token: 'other-tenant-token', tenants: ['risk'] }] } })
+  // Re-sending changes state: it needs the operate scope (a plain config token is read-only).
+  const config = testConfig({ api: { tokens: [{ token: SECRETS.api, scope: 'operate' }, { token: 'other-tenant-token', tenants: ['risk'], scope: 'operate' }, 'read-only-token-01'] } })
   const app = await buildApp({ config, store: n.store, notifier: n.notifier })
   t.teardown(() => app.close())
   const auth = { authorization: `Bearer ${SECRETS.api}` }
@@ -60,6 +61,7 @@ t.test('killed mid-send: a dead letter after the restart, never sent twice; rese
   const other = { authorization: 'Bearer other-tenant-token' }
   t.same((await app.inject({ method: 'GET', url: '/api/notifications', headers: other })).json().items, [], 'another tenant sees nothing')
   t.equal((await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: other })).statusCode, 404)
+  t.match((await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: { authorization: 'Bearer read-only-token-01' } })).json(), { statusCode: 403, code: 'TAMER_FORBIDDEN' })
   const resend = await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: auth })
   t.equal(resend.statusCode, 202)
   await n.notifier.drain()

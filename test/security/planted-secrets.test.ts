@@ -12,7 +12,10 @@ import { buildApp } from '../../src/app.js'
 import { createLogger } from '../../src/logging.js'
 import { createNotifier } from '../../src/notify/notifier.js'
 import { createPipeline, manualTimers } from '../../src/pipeline/index.js'
+import { createToken } from '../../src/access/tokens.js'
+import { masterKeysFromEnv } from '../../src/security/master-key.js'
 import { secretValues } from '../../src/security/secrets.js'
+import { setSecret, withStoredSecrets } from '../../src/secrets/stored.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { testConfig } from '../support/app.js'
 import { ManualClock, startJenkinsEmulator } from '../support/jenkins-emulator/index.js'
@@ -57,6 +60,15 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
       webhookQuery: plant('webhook-query'),
       webhookSecret: plant('webhook-hmac'),
       maskValue: plant('mask-value'),
+      // Sealed in the store under the master key, as `tamer secrets set` keeps them.
+      storedGit: plant('stored-git-credential'),
+      storedCallbackLink: plant('stored-link-secret'),
+      masterKey: (() => {
+        const key = randomBytes(32).toString('base64')
+        return { kind: 'master-key', value: key, core: key }
+      })(),
+      // Made by `tamer tokens create`: stored hashed, used for the API reads below.
+      storedToken: { kind: 'stored-api-token', value: '', core: '' },
     }
     const planted = Object.values(P)
 
@@ -72,7 +84,7 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
       rmSync(dir, { recursive: true, force: true })
     })
 
-    const config = testConfig({
+    const loaded = testConfig({
       dataDir: dir,
       api: { tokens: [P.api.value] },
       providers: {
@@ -117,8 +129,16 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
     const logs: string[] = []
     const sink = new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) })
     // As `tamer serve` makes it.
-    const logger = createLogger('debug', sink, { secrets: secretValues(config) })
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
+    // As `tamer serve` starts: the loaded config plus the secrets sealed in the store.
+    const keys = masterKeysFromEnv({ TAMER_MASTER_KEY: P.masterKey.value })
+    await setSecret(loaded, store, keys, { name: 'ds-git', kind: 'git-credential', tenant: null, url: 'https://github.example.com/ds/', username: 'bot' }, P.storedGit.value, 'cli:test')
+    await setSecret(loaded, store, keys, { name: 'link', kind: 'link-secret', tenant: null, url: null, username: null }, P.storedCallbackLink.value, 'cli:test')
+    const config = await withStoredSecrets(loaded, store, keys)
+    const { token } = await createToken(store, { name: 'planted reader', access: 'admin', tenants: null }, 'cli:test')
+    P.storedToken.value = token
+    P.storedToken.core = token.slice(4)
+    const logger = createLogger('debug', sink, { secrets: secretValues(config) })
     const pipeline = createPipeline({ config, store, logger, now: () => clock.now(), timers: manualTimers })
     const notifier = createNotifier({ config, store, logger, now: () => clock.now(), timers: manualTimers })
     const app = await buildApp({ config, store, logger, pipeline, notifier, now: () => new Date(clock.now()) })
@@ -160,7 +180,7 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
     t.ok(jenkins.state.requests.some((r) => /buildWithParameters/.test(r.path)), 'Jenkins was triggered')
 
     // Read everything back as the outside world sees it.
-    const auth = { authorization: `Bearer ${P.api.value}` }
+    const auth = { authorization: `Bearer ${P.storedToken.value}` }
     const get = async (url: string, headers: Record<string, string> = auth) => {
       const res = await app.inject({ method: 'GET', url, headers })
       return `${url} → ${res.statusCode}\n${res.body}`
@@ -172,6 +192,8 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
       await get('/api/builds'),
       await get(`/api/builds/${build!.id}`),
       await get('/api/notifications'),
+      await get('/api/audit'),
+      await get('/api/tokens'),
       ...(await Promise.all(notifications.map((n) => get(`/api/notifications/${n.id}`)))),
       await get(`/api/diffs/${deliveryId}`),
       await get(`/diffs/${deliveryId}`),

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
 import { masterKeysFromEnv } from '../../src/security/master-key.js'
 import { secretsCommand } from '../../src/secrets/command.js'
+import { tokensCommand } from '../../src/access/command.js'
 import type { CommandIo } from '../../src/security/command-io.js'
 import { withStoredSecrets } from '../../src/secrets/stored.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -58,6 +59,8 @@ export async function operator(command: (argv: string[], io: CommandIo) => Promi
   const code = await command(args, { env, stdin: async () => stdin, out: (s) => void (out += s), err: (s) => void (err += s), user: 'ops-alice' })
   return { code, out, err }
 }
+
+export const tokens = (args: string[], env: NodeJS.ProcessEnv = {}) => operator(tokensCommand, args, env)
 
 export const secrets = (args: string[], env: NodeJS.ProcessEnv, stdin = '') => operator(secretsCommand, args, env, stdin)
 
