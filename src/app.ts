@@ -12,6 +12,8 @@ import { diffLinksFromConfig } from './http/links.js'
 import { MirrorCache } from './git/mirror.js'
 import { nativeEngine, type DiffEngine } from './nbdime/engine.js'
 import { createDiffPrecompute } from './diffs/precompute.js'
+import { diffWorkers } from './diffs/engine.js'
+import { perTenantSlots } from './diffs/fair-engine.js'
 import { createPushDiffRetention } from './diffs/retention.js'
 import { pushDiffServiceFromConfig, pushEventsOf, type PushDiffService } from './diffs/service.js'
 import type { PushDiffStore } from './store/push-diffs.js'
@@ -126,7 +128,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const pushDiffs =
     deps.pushDiffs ??
     pushDiffServiceFromConfig(config, { mirrors, engine: deps.diffEngine ?? nativeEngine, store: hasPushDiffs(store) ? store : null, logger: app.log })
-  const precompute = config.diffs.precompute ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger: app.log }) : null
+  const workers = diffWorkers(config)
+  const precompute = config.diffs.precompute
+    ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger: app.log, concurrency: workers, perTenant: perTenantSlots(workers) })
+    : null
   if (precompute) app.addHook('onClose', async () => precompute.stop())
   if (hasPushDiffs(store) && config.diffs.storeDays > 0) {
     const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger: app.log })
@@ -143,7 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     })
   if (precompute)
     onAccepted.push((id, d) => {
-      if (pushEventsOf(d).length > 0) precompute.enqueue(id)
+      if (pushEventsOf(d).length > 0) precompute.enqueue(id, d.tenant)
     })
   const { maxEvents } = limitsFromConfig(config)
   const recordDelivery = async (delivery: NewDelivery) => {
@@ -160,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Ready only with room for the largest delivery twice over (its body, then its events).
   await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
   const links = diffLinksFromConfig(config, () => now().getTime())
-  await app.register(diffsPlugin, { store, tokens: auth, pushDiffs, links })
+  await app.register(diffsPlugin, { store, tokens: auth, pushDiffs, links, pageWaitMs: config.diffs.pageWaitMs, timeLimitMs: config.diffs.timeLimitMs })
   const mask = maskOf(config)
   if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: auth, mask })
   if (pipeline) {

@@ -24,7 +24,7 @@ import { pushDiffSummary } from './notify/notebook-summary.js'
 import { pushDiffServiceFromConfig } from './diffs/service.js'
 import { wakeOnFinish } from './notify/wake.js'
 import { MirrorCache } from './git/mirror.js'
-import { createDiffEngine } from './nbdime/engine.js'
+import { serverDiffEngine } from './diffs/engine.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
@@ -62,8 +62,9 @@ async function serve(configFile: string | undefined): Promise<void> {
   })
   const logger = createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
   const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
-  // Native diffs run in a worker thread here: a big notebook must not stall webhook intake.
-  const { engine: diffEngine, notice } = await createDiffEngine(config.diffs.engine, { command: config.diffs.nbdiffPath, timeoutMs: config.diffs.nbdiffTimeoutMs, worker: {} })
+  // Native diffs run in worker threads here (a big notebook must not stall webhook intake),
+  // each notebook time-limited, tenants queued fairly.
+  const { engine: diffEngine, notice } = await serverDiffEngine(config)
   if (notice) logger.warn(notice)
   logger.info({ engine: diffEngine.name }, 'notebook diff engine')
   // One service for pages, precompute and notices: each push is diffed once and stored.

@@ -215,6 +215,16 @@ export const ConfigSchema = Type.Object(
         storeMaxBytes: Type.Integer({ minimum: 0, default: 32 * 1024 * 1024 }),
         /** Stored diffs older than this are deleted (a later view makes them again from git); 0 keeps them. */
         storeDays: Type.Integer({ minimum: 0, default: 90 }),
+        /** A notebook not diffed within this is "too large to diff in time" (kept like a diff). Bounds nbdiffTimeoutMs too. */
+        timeLimitMs: Type.Integer({ minimum: 100, default: 20_000 }),
+        /** Diff worker threads; 0: min(2, available cores). One tenant uses at most all but one. */
+        workers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+        /** Most line pairs compared to align one cell's source or output text; over it the changed block shows removed and added. */
+        maxLinePairs: Type.Integer({ minimum: 0, default: 500_000 }),
+        /** Lines longer than this are compared for equality only (a changed one shows removed and added). */
+        maxLineChars: Type.Integer({ minimum: 0, default: 10_000 }),
+        /** How long a page waits for a diff being made before answering 202 "in progress". */
+        pageWaitMs: Type.Integer({ minimum: 0, maximum: 25_000, default: 2_000 }),
       },
       { additionalProperties: false, default: {} },
     ),

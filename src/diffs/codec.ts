@@ -5,7 +5,8 @@ import { promisify } from 'node:util'
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib'
 import type { PushDiff } from '../notebooks/render.js'
 
-export const PUSH_DIFF_FORMAT = 1
+/** 2: notebooks carry `degraded`, and notes may be `time-limit` (kept, not retried). */
+export const PUSH_DIFF_FORMAT = 2
 
 const compress = promisify(brotliCompress)
 const decompress = promisify(brotliDecompress)

@@ -1,13 +1,15 @@
 // Push diffs rendered right after intake, in the background, so the first page view and the
-// build's notice find them stored. Bounded: a few at a time and a bounded queue that drops the
-// oldest when full — a dropped delivery is still diffed on its first view.
+// build's notice find them stored. Bounded: a few at a time, shared fairly between tenants (round
+// robin, first come first served within one), and a bounded queue that drops the oldest of the
+// longest tenant queue when full — a dropped delivery is still diffed on its first view.
 import { maskSecrets } from '../security/secrets.js'
 import type { DeliveryStore } from '../store/store.js'
+import { FairQueue } from './fair-queue.js'
 import type { PushDiffService, WarnLogger } from './service.js'
 
 export interface DiffPrecompute {
-  /** Never waits: the delivery is queued and diffed later. */
-  enqueue(deliveryId: string): void
+  /** Never waits: the delivery is queued and diffed later, in its tenant's turn. */
+  enqueue(deliveryId: string, tenant?: string): void
   /** Resolves when the queue is empty and nothing runs. */
   idle(): Promise<void>
   /** Drops the queue and waits for the diffs already running. */
@@ -20,6 +22,8 @@ export interface DiffPrecomputeDeps {
   logger?: WarnLogger
   /** Diffs at once (default 1): git and the engine share the CPU with intake. */
   concurrency?: number
+  /** Diffs of one tenant at once (default `concurrency`: no cap). */
+  perTenant?: number
   /** Deliveries waiting (default 64). */
   queueLimit?: number
 }
@@ -32,13 +36,13 @@ export function redactReason(err: unknown): string {
 export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {
   const concurrency = deps.concurrency ?? 1
   const queueLimit = deps.queueLimit ?? 64
-  const queue: string[] = []
+  const queue = new FairQueue<string>(deps.perTenant ?? concurrency)
   const running = new Set<Promise<void>>()
   let idleWaiters: (() => void)[] = []
   let stopped = false
 
   const settleIdle = () => {
-    if (queue.length > 0 || running.size > 0) return
+    if (queue.size > 0 || running.size > 0) return
     for (const w of idleWaiters.splice(0)) w()
   }
 
@@ -52,10 +56,12 @@ export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {
   }
 
   const pump = () => {
-    while (!stopped && running.size < concurrency && queue.length > 0) {
-      const id = queue.shift()!
-      const p: Promise<void> = diffOne(id).finally(() => {
+    while (!stopped && running.size < concurrency) {
+      const next = queue.take()
+      if (!next) break
+      const p: Promise<void> = diffOne(next.item).finally(() => {
         running.delete(p)
+        queue.done(next.key)
         pump()
       })
       running.add(p)
@@ -64,20 +70,20 @@ export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {
   }
 
   return {
-    enqueue(deliveryId) {
+    enqueue(deliveryId, tenant = '') {
       if (stopped) return
-      queue.push(deliveryId)
-      if (queue.length > queueLimit) queue.shift()
+      queue.push(tenant, deliveryId)
+      if (queue.size > queueLimit) queue.dropFromLongest()
       // The webhook's answer goes out first.
       setImmediate(pump)
     },
     idle() {
-      if (queue.length === 0 && running.size === 0) return Promise.resolve()
+      if (queue.size === 0 && running.size === 0) return Promise.resolve()
       return new Promise<void>((resolve) => idleWaiters.push(resolve))
     },
     async stop() {
       stopped = true
-      queue.length = 0
+      queue.clear()
       await Promise.all([...running])
       const waiters = idleWaiters
       idleWaiters = []

@@ -1,7 +1,8 @@
 // The one way to get a delivery's push diffs, for pages, the JSON API, notices and precompute:
 // recent results from memory, a computation already running shared (single flight), then the
-// store, then git + the diff engine, saved for next time. A failure is never cached: the next
-// caller tries again.
+// store, then git + the diff engine, saved for next time. A notebook too large to diff in time is
+// an answer and is kept like any diff; a failure is never cached: the next caller tries again.
+// Pages do not wait for long computations (`ready`): they say "in progress" and come back.
 import { createHash } from 'node:crypto'
 import type { Config } from '../config/schema.js'
 import { GitFailedError, NotAPushError } from '../errors.js'
@@ -9,6 +10,7 @@ import { cloneUrlOf, type PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
 import { DEFAULT_PUSH_DIFF_LIMITS, diffPush, engineFailedOn, type PushDiffLimits } from '../git/push-diff.js'
 import type { DiffEngine } from '../nbdime/engine.js'
+import { DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_LINE_PAIRS, type DiffOptions } from '../notebooks/index.js'
 import type { PushDiff } from '../notebooks/render.js'
 import type { PushDiffStore } from '../store/push-diffs.js'
 import type { StoredDelivery } from '../store/store.js'
@@ -31,26 +33,49 @@ export interface PushDiffServiceDeps {
   memoryEntries?: number
   /** Most serialized bytes kept in memory (default 128 MB); a larger diff alone is not kept. */
   memoryBytes?: number
+  /** Caps of the native engine's line alignment and character diffs (defaults: the core's). */
+  caps?: DiffCaps
   logger?: WarnLogger
 }
 
+export type DiffCaps = Pick<DiffOptions, 'maxLinePairs' | 'maxLineChars'>
+
 export interface PushDiffService {
-  /** The store key's second half: engine, limits and format. */
+  /** The store key's second half: engine, its time limit, limits, caps and format. */
   readonly variant: string
   /** One PushDiff per push event of the delivery. Throws NotAPushError, or GitFailedError when git fails. */
   diffsOf(delivery: StoredDelivery): Promise<PushDiff[]>
+  /**
+   * The diffs when they are ready within `waitMs` (memory and the store do not count against it),
+   * else null: the computation goes on and a later call finds its result. A failure that ended
+   * after its callers stopped waiting is thrown to the next `ready` call, once; the one after
+   * tries again.
+   */
+  ready(delivery: StoredDelivery, waitMs: number): Promise<PushDiff[] | null>
+  /** Whether the delivery's diff is being computed now. */
+  computing(deliveryId: string): boolean
 }
 
 export function pushEventsOf(delivery: Pick<StoredDelivery, 'normalized'>): PushEvent[] {
   return delivery.normalized.kind === 'events' ? delivery.normalized.events.filter((e): e is PushEvent => e.kind === 'push') : []
 }
 
-/** Engine + a hash of the resolved limits + the codec's format, e.g. `native-3f2a9c1b7d04-f1`. */
-export function pushDiffVariant(engine: DiffEngine, limits: Required<PushDiffLimits>): string {
-  const keys = Object.keys(limits).sort() as (keyof PushDiffLimits)[]
-  const hash = createHash('sha256').update(JSON.stringify(keys.map((k) => [k, limits[k]]))).digest('hex').slice(0, 12)
+/** Engine + a hash of its time limit, the resolved limits and caps + the codec's format, e.g. `native-3f2a9c1b7d04-f2`. */
+export function pushDiffVariant(engine: DiffEngine, limits: Required<PushDiffLimits>, caps: DiffCaps = {}): string {
+  const all: Record<string, number | null> = {
+    ...limits,
+    maxLinePairs: caps.maxLinePairs ?? DEFAULT_MAX_LINE_PAIRS,
+    maxLineChars: caps.maxLineChars ?? DEFAULT_MAX_LINE_CHARS,
+    timeLimitMs: engine.timeLimitMs ?? null,
+  }
+  const keys = Object.keys(all).sort()
+  const hash = createHash('sha256').update(JSON.stringify(keys.map((k) => [k, all[k]]))).digest('hex').slice(0, 12)
   return `${engine.name}-${hash}-f${PUSH_DIFF_FORMAT}`
 }
+
+/** How long a failure no caller waited for is kept for the next page view (then it is retried). */
+const UNSEEN_FAILURE_MS = 10 * 60 * 1000
+const UNSEEN_FAILURES_KEPT = 256
 
 interface Remembered {
   pushes: PushDiff[]
@@ -62,12 +87,14 @@ interface Remembered {
 export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffService {
   const limits: Required<PushDiffLimits> = { ...DEFAULT_PUSH_DIFF_LIMITS }
   for (const [k, v] of Object.entries(deps.limits ?? {}) as [keyof PushDiffLimits, number | undefined][]) if (v !== undefined) limits[k] = v
-  const variant = pushDiffVariant(deps.engine, limits)
+  const caps: DiffCaps = { ...deps.caps }
+  const variant = pushDiffVariant(deps.engine, limits, caps)
   const memoryEntries = deps.memoryEntries ?? 16
   const memoryBytes = deps.memoryBytes ?? 128 * 2 ** 20
   const memory = new Map<string, Remembered>()
   let memoryUsed = 0
   const inflight = new Map<string, Promise<PushDiff[]>>()
+  const unseen = new Map<string, { err: unknown; at: number }>()
 
   const remember = (id: string, entry: Remembered) => {
     if (entry.bytes > memoryBytes) return
@@ -109,6 +136,8 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
           after: p.after,
           defaultBranch: p.repository.defaultBranch,
           limits,
+          options: caps,
+          tenant: p.tenant,
         })
       }),
     )
@@ -126,28 +155,78 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
     return { pushes: diffs, bytes, keep }
   }
 
-  const load = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<PushDiff[]> => {
-    const entry = (await fromStore(delivery.id)) ?? (await compute(delivery, pushes))
+  const load = async (delivery: StoredDelivery, pushes: PushEvent[], storeChecked: boolean): Promise<PushDiff[]> => {
+    const entry = (storeChecked ? null : await fromStore(delivery.id)) ?? (await compute(delivery, pushes))
     if (entry.keep) remember(delivery.id, entry)
     return entry.pushes
   }
 
+  /** The running computation of the delivery, or a new one. */
+  const flight = (delivery: StoredDelivery, pushes: PushEvent[], storeChecked = false): Promise<PushDiff[]> => {
+    let pending = inflight.get(delivery.id)
+    if (!pending) {
+      pending = load(delivery, pushes, storeChecked).finally(() => inflight.delete(delivery.id))
+      inflight.set(delivery.id, pending)
+    }
+    return pending
+  }
+
+  const fromMemory = (id: string): PushDiff[] | null => {
+    const recent = memory.get(id)
+    if (!recent) return null
+    remember(id, recent)
+    return recent.pushes
+  }
+
+  const pushesOf = (delivery: StoredDelivery): PushEvent[] => {
+    const pushes = pushEventsOf(delivery)
+    if (pushes.length === 0) throw new NotAPushError(delivery.id)
+    return pushes
+  }
+
+  const noteUnseen = (id: string, err: unknown) => {
+    unseen.delete(id)
+    unseen.set(id, { err, at: Date.now() })
+    if (unseen.size > UNSEEN_FAILURES_KEPT) unseen.delete(unseen.keys().next().value!)
+  }
+
   return {
     variant,
-    diffsOf(delivery) {
-      const pushes = pushEventsOf(delivery)
-      if (pushes.length === 0) return Promise.reject(new NotAPushError(delivery.id))
-      const recent = memory.get(delivery.id)
-      if (recent) {
-        remember(delivery.id, recent)
-        return Promise.resolve(recent.pushes)
+    async diffsOf(delivery) {
+      const pushes = pushesOf(delivery)
+      return fromMemory(delivery.id) ?? flight(delivery, pushes)
+    },
+    async ready(delivery, waitMs) {
+      const pushes = pushesOf(delivery)
+      const recent = fromMemory(delivery.id)
+      if (recent) return recent
+      const failed = unseen.get(delivery.id)
+      if (failed) {
+        unseen.delete(delivery.id)
+        if (Date.now() - failed.at < UNSEEN_FAILURE_MS) throw failed.err
       }
       let pending = inflight.get(delivery.id)
       if (!pending) {
-        pending = load(delivery, pushes).finally(() => inflight.delete(delivery.id))
-        inflight.set(delivery.id, pending)
+        // The store answers in milliseconds whatever waitMs is: only computing is worth a 202.
+        const stored = await fromStore(delivery.id)
+        if (stored) {
+          remember(delivery.id, stored)
+          return stored.pushes
+        }
+        const meanwhile = fromMemory(delivery.id)
+        if (meanwhile) return meanwhile
+        pending = flight(delivery, pushes, true)
       }
-      return pending
+      let timer: NodeJS.Timeout | undefined
+      const gaveUp = Symbol('gave up')
+      const waited = await Promise.race([pending, new Promise<typeof gaveUp>((resolve) => (timer = setTimeout(() => resolve(gaveUp), waitMs)))]).finally(() => clearTimeout(timer))
+      if (waited !== gaveUp) return waited
+      // Whoever comes back for this page learns of a failure that happens meanwhile.
+      pending.catch((err: unknown) => noteUnseen(delivery.id, err))
+      return null
+    },
+    computing(deliveryId) {
+      return inflight.has(deliveryId)
     },
   }
 }
@@ -160,6 +239,7 @@ export function pushDiffServiceFromConfig(
   return createPushDiffService({
     ...o,
     limits: { maxNotebookBytes: config.diffs.maxNotebookBytes, maxFiles: config.diffs.maxFiles },
+    caps: { maxLinePairs: config.diffs.maxLinePairs, maxLineChars: config.diffs.maxLineChars },
     storeMaxBytes: config.diffs.storeMaxBytes,
   })
 }

@@ -4,6 +4,7 @@
 // fallback). Never throws for a file's content; only for git itself (clone/fetch failures).
 import type { SimpleGit } from 'simple-git'
 import type { DiffEngine } from '../nbdime/engine.js'
+import { DiffTimeLimitError } from '../nbdime/time-limit.js'
 import { NotebookParseError, type DiffOptions } from '../notebooks/index.js'
 import { EMPTY_NOTEBOOK, summarize, type FileDiff, type PushDiff } from '../notebooks/render.js'
 import { blobSize, changedFiles, EMPTY_TREE, forkPoint, isZero, readBlob, unifiedDiff, type ChangedFile } from './changes.js'
@@ -27,16 +28,21 @@ export interface PushDiffRequest {
   defaultBranch: string | null
   options?: DiffOptions
   limits?: PushDiffLimits
+  /** Whose push: the engine queues tenants' notebooks fairly. */
+  tenant?: string
 }
 
 /** What the limits are when a request leaves them out (a stored diff's variant names them). */
 export const DEFAULT_PUSH_DIFF_LIMITS: Required<PushDiffLimits> = { maxNotebookBytes: 20 * 2 ** 20, maxTextDiffBytes: 256 * 1024, maxFiles: 300 }
 
 const ENGINE_FAILED = 'could not diff '
+/** How a notebook over the engine's time limit is described everywhere it is shown. */
+export const TOO_LARGE_IN_TIME = 'too large to diff in time'
 
 /**
- * A notebook the engine failed on (over its time limit, nbdiff crashing) rather than one it could
- * not read: the next attempt may work, so a diff holding one is worth making again, not keeping.
+ * A notebook the engine failed on (its worker crashing, nbdiff failing) rather than one it could
+ * not read or diff in time: the next attempt may work, so a diff holding one is worth making
+ * again, not keeping.
  */
 export function engineFailedOn(f: FileDiff): boolean {
   return f.kind === 'note' && f.reason === 'unparsable' && f.note.startsWith(ENGINE_FAILED)
@@ -90,12 +96,12 @@ export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: Pu
       files.push({ kind: 'note', reason: 'omitted', note: `not diffed: more than ${limits.maxFiles} files changed`, path: f.path, oldPath: f.oldPath, status: f.status })
       continue
     }
-    files.push(await diffFile(git, engine, base, req.after, f, limits, req.options ?? {}))
+    files.push(await diffFile(git, engine, base, req.after, f, limits, req.options ?? {}, req.tenant))
   }
   return result(base, files)
 }
 
-async function diffFile(git: SimpleGit, engine: DiffEngine, base: string, head: string, f: ChangedFile, limits: Required<PushDiffLimits>, options: DiffOptions): Promise<FileDiff> {
+async function diffFile(git: SimpleGit, engine: DiffEngine, base: string, head: string, f: ChangedFile, limits: Required<PushDiffLimits>, options: DiffOptions, tenant?: string): Promise<FileDiff> {
   const common = { path: f.path, oldPath: f.oldPath, status: f.status }
   if (f.oldMode === '160000' || f.newMode === '160000') {
     const from = f.oldBlob ? f.oldBlob.slice(0, 10) : '(none)'
@@ -119,11 +125,13 @@ async function diffFile(git: SimpleGit, engine: DiffEngine, base: string, head: 
     // git's naming, so "could not parse b/nb/train.ipynb" says which side and which file.
     const names = { a: `a/${f.oldPath ?? f.path}`, b: `b/${f.path}` }
     try {
-      const r = await engine.diff(a, b, names, options)
-      return { ...common, kind: 'notebook', base: r.base, diff: r.diff, summary: summarize(r.base, r.diff) }
+      const r = await engine.diff(a, b, names, options, { tenant })
+      return { ...common, kind: 'notebook', base: r.base, diff: r.diff, summary: summarize(r.base, r.diff), ...(r.degraded?.length ? { degraded: r.degraded } : {}) }
     } catch (err) {
-      const why = err instanceof NotebookParseError ? err.message : `${ENGINE_FAILED}${names.b}: ${(err as Error).message}`
       const fallback = await unifiedDiff(git, base, head, f, limits.maxTextDiffBytes).catch(() => '')
+      // An answer, kept like a diff: the same pair would take as long again.
+      if (err instanceof DiffTimeLimitError) return { ...common, kind: 'note', reason: 'time-limit', note: `${TOO_LARGE_IN_TIME}: not done within ${err.limitMs / 1000} s (diffs.timeLimitMs); plain-text diff below`, unified: fallback }
+      const why = err instanceof NotebookParseError ? err.message : `${ENGINE_FAILED}${names.b}: ${(err as Error).message}`
       return { ...common, kind: 'note', reason: 'unparsable', note: `${why} (plain-text diff below)`, unified: fallback }
     }
   }

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { execa } from 'execa'
 import { NotebookParseError, type DiffOptions } from '../notebooks/index.js'
 import {
+  describeDegradation,
   EMPTY_NOTEBOOK,
   renderNotebookDiffHtml,
   renderNotebookDiffText,
@@ -106,11 +107,15 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
     return 1
   }
   const [nameA, nameB] = o.names
-  if (o.format === 'json') io.stdout(`${JSON.stringify(result.diff, null, 2)}\n`)
-  else if (o.format === 'html') io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB }))
-  else if (o.format === 'markdown') io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff))
+  const degraded = result.degraded ?? []
+  if (o.format === 'json') {
+    // nbdime's format has no place for it: said on stderr, the JSON stays nbdime's.
+    for (const d of degraded) io.stderr(`tamer diff: shown coarser: ${describeDegradation(d)}\n`)
+    io.stdout(`${JSON.stringify(result.diff, null, 2)}\n`)
+  } else if (o.format === 'html') io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
+  else if (o.format === 'markdown') io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff, {}, degraded))
   else {
-    const text = renderNotebookDiffText(result.base, result.diff, { color: o.color, nameA, nameB })
+    const text = renderNotebookDiffText(result.base, result.diff, { color: o.color, nameA, nameB, degraded })
     if (text) io.stdout(`${text}\n`)
   }
   return 0

@@ -3,7 +3,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
-import { diffNotebooks, NotebookParseError, parseNotebook, type DiffOptions, type Notebook } from '../notebooks/index.js'
+import { diffNotebooksDetailed, NotebookParseError, parseNotebook, type DiffDegradation, type DiffOptions, type Notebook } from '../notebooks/index.js'
 
 export interface DiffJob {
   id: number
@@ -14,7 +14,7 @@ export interface DiffJob {
 }
 
 export type DiffJobResult =
-  | { id: number; ok: true; base: Notebook; diff: unknown[] }
+  | { id: number; ok: true; base: Notebook; diff: unknown[]; degraded: DiffDegradation[] }
   | { id: number; ok: false; parse?: { notebook: string; reason: string }; message: string }
 
 // Full collections between parse, diff and reply: otherwise one side's text and raw JSON tree are
@@ -35,10 +35,10 @@ parentPort?.on('message', (job: DiffJob) => {
     let b: Notebook | null = parseNotebook(text(job.b), job.names.b)
     job.b = ''
     gc()
-    const diff = diffNotebooks(base, b, job.options)
+    const { diff, degraded } = diffNotebooksDetailed(base, b, job.options)
     b = null
     gc()
-    reply = { id: job.id, ok: true, base, diff }
+    reply = { id: job.id, ok: true, base, diff, degraded }
   } catch (err) {
     reply = err instanceof NotebookParseError
       ? { id: job.id, ok: false, parse: { notebook: err.notebook, reason: err.reason }, message: err.message }

@@ -69,7 +69,7 @@ export async function nbdimeDiff(aText: string, bText: string, options: DiffOpti
       maxBuffer: 10 * 1024 * 1024,
     })
     if (r.code === 'ENOENT') throw new NbdimeUnavailableError(`${command} not found on PATH`)
-    if (r.timedOut) throw new NbdimeFailedError(`timed out after ${(opts.timeoutMs ?? 120_000) / 1000} s`)
+    if (r.timedOut) throw Object.assign(new NbdimeFailedError(`timed out after ${(opts.timeoutMs ?? 120_000) / 1000} s`), { timedOut: true })
     if (r.exitCode !== 0) {
       const lastLine = `${String(r.stderr)}\n${String(r.stdout)}`.trim().split('\n').filter(Boolean).pop() ?? ''
       throw nbdiffExitError(r.exitCode ?? -1, lastLine)

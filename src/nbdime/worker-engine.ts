@@ -1,5 +1,7 @@
-// The native engine as the server runs it: in a worker thread, one pair at a time. A 20,000-cell
-// diff takes ~0.5 s of CPU that would otherwise stall webhook intake. The worker's small young
+// The native engine as the server runs it: in worker threads, one pair at a time each. A
+// 20,000-cell diff takes ~0.5 s of CPU that would otherwise stall webhook intake. A pair over the
+// time limit has its worker terminated (V8 stops even a tight loop) and fails with
+// DiffTimeLimitError; the next pair gets a fresh worker. The worker's small young
 // generation trims its share of peak memory (bench:diff, 20,000 cells: 6.1× the files' size
 // instead of 7.9× with V8's default semi-spaces). Its heap cap is a backstop, not the guard:
 // V8 aborts the whole process when the cap is hit inside one big native allocation (JSON.parse,
@@ -9,14 +11,17 @@ import { startModuleWorker } from '../worker-thread.js'
 import { NotebookParseError, type DiffEntry } from '../notebooks/index.js'
 import type { DiffJob, DiffJobResult } from './diff-worker.js'
 import type { DiffEngine, NotebookDiffResult } from './engine.js'
+import { DiffTimeLimitError } from './time-limit.js'
 
 export interface WorkerEngineOptions {
-  /** Old-generation heap of the worker (default 2,048 MB; see above for why it is no guard). */
+  /** Old-generation heap of each worker (default 2,048 MB; see above for why it is no guard). */
   maxHeapMb?: number
-  /** Young generation of the worker (default 4 MB). */
+  /** Young generation of each worker (default 4 MB). */
   youngGenerationMb?: number
-  /** A pair still diffing after this long is abandoned and its worker replaced (default 120 s). */
+  /** A pair still diffing after this long fails with DiffTimeLimitError and its worker is replaced (default 20 s). */
   timeoutMs?: number
+  /** Worker threads (default 1), started when first needed; further pairs wait their turn, first come first served. */
+  workers?: number
 }
 
 export interface WorkerDiffEngine extends DiffEngine {
@@ -28,6 +33,13 @@ interface Queued {
   transfer: ArrayBuffer[]
   resolve: (r: NotebookDiffResult) => void
   reject: (err: Error) => void
+}
+
+/** One worker thread and the pair it is diffing. */
+interface Slot {
+  worker: Worker | null
+  ready: boolean
+  current: (Queued & { id: number; timer?: NodeJS.Timeout }) | null
 }
 
 function spawnDiffWorker(o: Required<WorkerEngineOptions>): Worker {
@@ -42,70 +54,78 @@ function movable(x: string | Uint8Array, transfer: ArrayBuffer[]): string | Uint
 }
 
 export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngine {
-  const o: Required<WorkerEngineOptions> = { maxHeapMb: 2048, youngGenerationMb: 4, timeoutMs: 120_000, ...options }
+  const o: Required<WorkerEngineOptions> = { maxHeapMb: 2048, youngGenerationMb: 4, timeoutMs: 20_000, workers: 1, ...options }
   const queue: Queued[] = []
-  let worker: Worker | null = null
-  let current: (Queued & { id: number; timer?: NodeJS.Timeout }) | null = null
-  let workerReady = false
-  const timeLimit = () => setTimeout(() => lose(worker!, `gave up after ${o.timeoutMs} ms`), o.timeoutMs)
+  const slots: Slot[] = Array.from({ length: Math.max(1, o.workers) }, () => ({ worker: null, ready: false, current: null }))
   let nextId = 1
   let closed = false
 
-  const finish = (outcome: { result?: NotebookDiffResult; error?: Error }) => {
-    const job = current
+  const timeLimit = (slot: Slot) =>
+    setTimeout(() => {
+      const name = slot.current?.job.names.b ?? ''
+      lose(slot, slot.worker!, new DiffTimeLimitError(name, o.timeoutMs))
+    }, o.timeoutMs)
+
+  const finish = (slot: Slot, outcome: { result?: NotebookDiffResult; error?: Error }) => {
+    const job = slot.current
     if (!job) return
-    current = null
+    slot.current = null
     clearTimeout(job.timer)
     if (outcome.error) job.reject(outcome.error)
     else job.resolve(outcome.result!)
     pump()
   }
 
-  const lose = (w: Worker, why: string) => {
-    if (worker !== w) return
-    worker = null
+  const lose = (slot: Slot, w: Worker, why: string | Error) => {
+    if (slot.worker !== w) return
+    slot.worker = null
     void w.terminate()
-    if (current) finish({ error: new Error(`could not diff ${current.job.names.b}: ${why}`) })
+    if (slot.current) finish(slot, { error: typeof why === 'string' ? new Error(`could not diff ${slot.current.job.names.b}: ${why}`) : why })
   }
 
-  const start = (): Worker => {
+  const start = (slot: Slot): Worker => {
     const w = spawnDiffWorker(o)
-    workerReady = false
+    slot.ready = false
     w.on('message', (r: DiffJobResult | 'ready') => {
+      if (slot.worker !== w) return
       if (r === 'ready') {
         // The clock starts once the worker has loaded: start-up is not the pair's time.
-        if (worker !== w) return
-        workerReady = true
-        if (current) current.timer = timeLimit()
+        slot.ready = true
+        if (slot.current) slot.current.timer = timeLimit(slot)
         return
       }
-      if (!current || r.id !== current.id) return
-      if (r.ok) finish({ result: { base: r.base, diff: r.diff as DiffEntry[] } })
-      else finish({ error: r.parse ? new NotebookParseError(r.parse.notebook, r.parse.reason) : new Error(r.message) })
+      if (!slot.current || r.id !== slot.current.id) return
+      if (r.ok) finish(slot, { result: { base: r.base, diff: r.diff as DiffEntry[], degraded: r.degraded } })
+      else finish(slot, { error: r.parse ? new NotebookParseError(r.parse.notebook, r.parse.reason) : new Error(r.message) })
     })
     w.on('error', (err: Error & { code?: string }) =>
-      lose(w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the diff needs more than the worker's ${o.maxHeapMb} MB heap` : `the diff worker failed (${err.message})`),
+      lose(slot, w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the diff needs more than the worker's ${o.maxHeapMb} MB heap` : `the diff worker failed (${err.message})`),
     )
-    w.on('exit', (code) => lose(w, `the diff worker exited (code ${code})`))
+    w.on('exit', (code) => lose(slot, w, `the diff worker exited (code ${code})`))
     return w
   }
 
   const pump = () => {
-    if (current || closed) return
-    const next = queue.shift()
-    if (!next) {
-      worker?.unref() // an idle worker does not keep the process alive
-      return
+    if (closed) return
+    for (const slot of slots) {
+      if (slot.current) continue
+      const next = queue.shift()
+      if (!next) {
+        slot.worker?.unref() // an idle worker does not keep the process alive
+        continue
+      }
+      slot.worker ??= start(slot)
+      slot.worker.ref()
+      const id = nextId++
+      slot.current = { ...next, id }
+      if (slot.ready) slot.current.timer = timeLimit(slot)
+      slot.worker.postMessage({ id, ...next.job } satisfies DiffJob, next.transfer)
     }
-    worker ??= start()
-    worker.ref()
-    const id = nextId++
-    current = { ...next, id, timer: workerReady ? timeLimit() : undefined }
-    worker.postMessage({ id, ...next.job } satisfies DiffJob, next.transfer)
   }
 
   return {
     name: 'native',
+    timeLimitMs: o.timeoutMs,
     diff(aText, bText, names, diffOptions = {}) {
       if (closed) return Promise.reject(new Error('the diff engine is closed'))
       const transfer: ArrayBuffer[] = []
@@ -118,10 +138,13 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
     async close() {
       closed = true
       for (const q of queue.splice(0)) q.reject(new Error('the diff engine is closed'))
-      const w = worker
-      worker = null
-      if (current) finish({ error: new Error('the diff engine is closed') })
-      if (w) await w.terminate()
+      const workers: Worker[] = []
+      for (const slot of slots) {
+        if (slot.worker) workers.push(slot.worker)
+        slot.worker = null
+        if (slot.current) finish(slot, { error: new Error('the diff engine is closed') })
+      }
+      await Promise.all(workers.map((w) => w.terminate()))
     },
   }
 }

@@ -7,10 +7,12 @@ import { MappingDiffBuilder, SequenceDiffBuilder } from './builders.js';
 import { Similarity } from './compare.js';
 import { SequenceMatcher } from './difflib.js';
 import { Interner, canonical, hash53, isObject, pyEqual, sameContainerType } from './json.js';
-import type { DiffEntry, DiffOptions, JsonObject, JsonValue } from './model.js';
+import type { DiffDegradation, DiffEntry, DiffOptions, JsonObject, JsonValue } from './model.js';
 import {
   type LevelSnakes,
   type Snake,
+  PairBudget,
+  PairBudgetSpent,
   computeSnakesMultilevel,
   pairsFromTokens,
   predicateSnakes,
@@ -24,10 +26,28 @@ type Differ = (a: JsonValue, b: JsonValue, path: string) => DiffEntry[];
 
 const SPLIT_MIMES = ['text/', 'image/svg+xml', 'application/javascript', 'application/json'];
 const DEFAULT_EXACT_LIMIT = 4_000_000;
+/**
+ * Line alignment of one string is nbdime's brute force: a similarity test on every pair of lines
+ * of each changed block (2,000 changed lines against 2,000 made ~50 s here when the lines are
+ * alike). 500,000 tests (~700 against ~700) take 0.1–4 s; the largest string in the shared corpus,
+ * nbdime's own test notebooks and the generated parity pairs needs 306 tests and 438 equal pairs.
+ */
+export const DEFAULT_MAX_LINE_PAIRS = 500_000;
+/** Pairs of equal lines an alignment may hold, per similarity test allowed: ~8 bytes each, ~0.1 µs. */
+const EQUAL_PAIRS_PER_TEST = 4;
+/** nbdime's own cap for comparing text outputs (`TEXT_MIMEDATA_MAX_COMPARE_LENGTH`), applied to lines. */
+export const DEFAULT_MAX_LINE_CHARS = 10_000;
 
 /** Compute the nbdime diff of two notebooks (nbformat 4 objects, as `parseNotebook` returns). */
 export function diffNotebooks(a: JsonObject, b: JsonObject, options: DiffOptions = {}): DiffEntry[] {
-  return new NotebookDiffer(options).diffDicts(a, b, '', true);
+  return diffNotebooksDetailed(a, b, options).diff;
+}
+
+/** The diff, and where it was made coarser than nbdime's to stay within the options' caps. */
+export function diffNotebooksDetailed(a: JsonObject, b: JsonObject, options: DiffOptions = {}): { diff: DiffEntry[]; degraded: DiffDegradation[] } {
+  const differ = new NotebookDiffer(options);
+  const diff = differ.diffDicts(a, b, '', true);
+  return { diff, degraded: differ.degraded };
 }
 
 class NotebookDiffer {
@@ -35,9 +55,26 @@ class NotebookDiffer {
   private readonly lines = new Interner();
   private readonly values = new Interner();
   private readonly limit: number;
+  private readonly maxLinePairs: number;
+  private readonly maxLineChars: number;
+  /** Where in A the differ is (keys and indices), for naming a degraded string. */
+  private readonly at: (string | number)[] = [];
+  readonly degraded: DiffDegradation[] = [];
 
   constructor(private readonly opts: DiffOptions) {
     this.limit = opts.exactAlignmentLimit ?? DEFAULT_EXACT_LIMIT;
+    this.maxLinePairs = opts.maxLinePairs ?? DEFAULT_MAX_LINE_PAIRS;
+    this.maxLineChars = opts.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+  }
+
+  /** `fn` with `key` appended to the current path. */
+  private within<T>(key: string | number, fn: () => T): T {
+    this.at.push(key);
+    try {
+      return fn();
+    } finally {
+      this.at.pop();
+    }
   }
 
   /** `config.differs[path]` for nbdime's notebook config (`nb`) or a default `DiffConfig()`. */
@@ -94,7 +131,7 @@ class NotebookDiffer {
       const subpath = `${path}/${key}`;
       const atomic = nb && subpath === '/cells/*/id' ? true : !isContainer(av);
       if (sameContainerType(av, bv) && !atomic) {
-        di.patch(key, this.differFor(subpath, nb)(av, bv, subpath));
+        di.patch(key, this.within(key, () => this.differFor(subpath, nb)(av, bv, subpath)));
       } else if (!pyEqual(av, bv)) {
         di.replace(key, bv);
       }
@@ -127,27 +164,75 @@ class NotebookDiffer {
     for (const [i, j, n] of [...snakes, [a.length, b.length, 0] as Snake]) {
       if (i > i0) di.removerange(i0, i - i0);
       if (j > j0) di.addrange(i0, b.slice(j0, j));
-      for (let k = 0; k < n; k++) di.patch(i + k, diffItem(a[i + k] as JsonValue, b[j + k] as JsonValue));
+      for (let k = 0; k < n; k++) di.patch(i + k, this.within(i + k, () => diffItem(a[i + k] as JsonValue, b[j + k] as JsonValue)));
       i0 = i + n;
       j0 = j + n;
     }
     return di.entries;
   }
 
-  /** `diff_strings_linewise`: lines aligned by `[approximate 0.7, ==]`, then char diffs. */
+  /**
+   * `diff_strings_linewise`: lines aligned by `[approximate 0.7, ==]`, then char diffs — within the
+   * caps: lines over maxLineChars are compared for equality only, and an alignment that would
+   * take more than maxLinePairs tests shows the changed block removed and added instead.
+   */
   private diffStringsLinewise(a: string, b: string): DiffEntry[] {
     if (a === b) return [];
     const la = splitLinesKeepEnds(a);
     const lb = splitLinesKeepEnds(b);
     const ta = la.map((l) => this.lines.idOf(l));
     const tb = lb.map((l) => this.lines.idOf(l));
-    const approx = predicateSnakes(
-      (i, j) => this.sim.stringsApproximate(la[i] as string, lb[j] as string),
-      (side, k) => (side === 0 ? ta : tb)[k] as number,
-      this.limit,
-    );
-    const snakes = computeSnakesMultilevel([approx, tokenSnakes(ta, tb)], [0, 0, la.length, lb.length]);
-    return this.fromSnakes(la, lb, snakes, (x, y) => diffStringsByChar(x as string, y as string));
+    const budget = new PairBudget(this.maxLinePairs, this.maxLinePairs * EQUAL_PAIRS_PER_TEST);
+    const maxChars = this.maxLineChars;
+    let skippedLong = false;
+    const similar = (i: number, j: number): boolean => {
+      const x = la[i] as string;
+      const y = lb[j] as string;
+      if (x.length <= maxChars && y.length <= maxChars) return this.sim.stringsApproximate(x, y);
+      if (x === y) return true;
+      // nbdime would have gone on to a character-level ratio unless the lengths alone rule it out.
+      if (x.length > 0 && y.length > 0 && (2 * Math.min(x.length, y.length)) / (x.length + y.length) >= 0.7) skippedLong = true;
+      return false;
+    };
+    let diff: DiffEntry[];
+    try {
+      const approx = predicateSnakes(similar, (side, k) => (side === 0 ? ta : tb)[k] as number, this.limit, budget);
+      const snakes = computeSnakesMultilevel([approx, tokenSnakes(ta, tb, budget)], [0, 0, la.length, lb.length]);
+      diff = this.fromSnakes(la, lb, snakes, (x, y) => diffStringsByChar(x as string, y as string));
+    } catch (err) {
+      if (!(err instanceof PairBudgetSpent)) throw err;
+      return this.changedBlockReplaced(la, lb);
+    }
+    if (skippedLong) this.noteLongLines(la, lb, diff);
+    return diff;
+  }
+
+  /** Over the pair budget: common first and last lines kept, everything between removed and added. */
+  private changedBlockReplaced(la: string[], lb: string[]): DiffEntry[] {
+    let p = 0;
+    while (p < la.length && p < lb.length && la[p] === lb[p]) p++;
+    let s = 0;
+    while (s < la.length - p && s < lb.length - p && la[la.length - 1 - s] === lb[lb.length - 1 - s]) s++;
+    const di = new SequenceDiffBuilder();
+    di.addrange(p, lb.slice(p, lb.length - s));
+    di.removerange(p, la.length - p - s);
+    this.degraded.push({ path: this.path(), kind: 'lines', limit: this.maxLinePairs, removed: la.length - p - s, added: lb.length - p - s });
+    return di.entries;
+  }
+
+  /** Records the long lines that ended up removed or added because they were not compared. */
+  private noteLongLines(la: string[], lb: string[], diff: DiffEntry[]): void {
+    let removed = 0;
+    let added = 0;
+    for (const e of diff) {
+      if (e.op === 'removerange') for (let k = e.key; k < e.key + e.length; k++) removed += Number((la[k] as string).length > this.maxLineChars);
+      else if (e.op === 'addrange') for (const l of e.valuelist as string[]) added += Number(l.length > this.maxLineChars);
+    }
+    if (removed > 0 && added > 0) this.degraded.push({ path: this.path(), kind: 'long-lines', limit: this.maxLineChars, removed, added });
+  }
+
+  private path(): string {
+    return this.at.map((k) => `/${k}`).join('');
   }
 
   /** `/cells`: multilevel `[approximate, moderate, strict, by id]`. */
@@ -233,7 +318,7 @@ class NotebookDiffer {
       const { data: da, ...restA } = a;
       const { data: db, ...restB } = b;
       for (const e of this.diffDicts(restA, restB, '', false)) di.append(e);
-      di.patch('data', this.diffMimeBundle(da as JsonObject, db as JsonObject));
+      di.patch('data', this.within('data', () => this.diffMimeBundle(da as JsonObject, db as JsonObject)));
       return di.validated();
     }
     // stream, error: the notebook config, but at the root path.
@@ -249,7 +334,7 @@ class NotebookDiffer {
       if (!Object.hasOwn(b, key)) continue;
       const av = a[key];
       const bv = b[key];
-      if (isObject(av) && isObject(bv)) di.patch(key, this.diffMimeBundle(av, bv));
+      if (isObject(av) && isObject(bv)) di.patch(key, this.within(key, () => this.diffMimeBundle(av, bv)));
       else if (!pyEqual(av, bv)) di.replace(key, bv as JsonValue);
     }
     for (const key of Object.keys(b)) if (!Object.hasOwn(a, key)) di.add(key, b[key] as JsonValue);
@@ -267,7 +352,7 @@ class NotebookDiffer {
       if (typeof av === 'string' && av === bv) continue;
       const mt = key.toLowerCase();
       if (SPLIT_MIMES.some((m) => mt.startsWith(m)) && isContainer(av) && isContainer(bv) && sameKind(av, bv)) {
-        di.patch(key, this.diff(av, bv, '', false));
+        di.patch(key, this.within(key, () => this.diff(av, bv, '', false)));
       } else if (!pyEqual(av, bv)) {
         di.replace(key, bv);
       }

@@ -2,6 +2,7 @@
 export type {
   Cell,
   CodeCell,
+  DiffDegradation,
   DiffEntry,
   DiffOptions,
   JsonObject,
@@ -16,6 +17,6 @@ export type {
   RemoveRangeEntry,
 } from './model.js';
 export { NotebookParseError, parseNotebook } from './parse.js';
-export { diffNotebooks, diffStringsByChar } from './diff.js';
+export { DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_LINE_PAIRS, diffNotebooks, diffNotebooksDetailed, diffStringsByChar } from './diff.js';
 export { SequenceMatcher } from './difflib.js';
 export { splitLinesKeepEnds, codePoints } from './text.js';

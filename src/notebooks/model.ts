@@ -122,4 +122,34 @@ export interface DiffOptions {
    * Default 4,000,000. Real notebooks never get near it.
    */
   exactAlignmentLimit?: number;
+  /**
+   * Most similarity tests when aligning the lines of one string (a cell's source, an output's
+   * text), and four times as many pairs of equal lines; default 500,000 (`DEFAULT_MAX_LINE_PAIRS`).
+   * Over it, the string's changed block is shown removed and added, and the diff says so.
+   */
+  maxLinePairs?: number;
+  /**
+   * Lines longer than this (UTF-16 units, either side) are compared for equality only: a changed
+   * one is shown removed and added, not diffed character by character. Default 10,000.
+   */
+  maxLineChars?: number;
+}
+
+/**
+ * A part of a diff made coarser than nbdime would make it, to keep the diff's time bounded.
+ * Reported next to the nbdime-format diff (which has no place for it), and shown by every renderer.
+ */
+export interface DiffDegradation {
+  /** nbdime-style path of the string in A, e.g. `/cells/3/source`, `/cells/3/outputs/0/text`. */
+  path: string;
+  /**
+   * `lines`: aligning its changed lines would take over `limit` pairs: the block from the first to
+   * the last changed line is shown removed and added. `long-lines`: changed lines over `limit`
+   * characters were compared for equality only, so they are shown removed and added.
+   */
+  kind: 'lines' | 'long-lines';
+  limit: number;
+  /** Lines shown removed and added because of it (A's and B's). */
+  removed: number;
+  added: number;
 }

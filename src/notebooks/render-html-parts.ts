@@ -127,6 +127,8 @@ pre.stderr{background:#fff8e6}
 .out.removed{background:#fff5f5;border-color:#cf222e}.out.added{background:#f4fff6;border-color:#1a7f37}
 .out img{max-width:100%}
 .note{color:#57606a;font-style:italic}
+.degraded{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:4px 8px;margin:6px 0}
+.degraded ul{margin:4px 0;padding-left:20px}.badge.warn{background:#fff8c5;border:1px solid #d4a72c}
 .html-output table{border-collapse:collapse}.html-output td,.html-output th{border:1px solid #d0d7de;padding:2px 6px}
 details.meta{margin:4px 0}details.meta summary{cursor:pointer;color:#57606a}
 span.hunk{color:#0550ae}

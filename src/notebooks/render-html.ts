@@ -6,7 +6,8 @@
  * The page contains no <script> and nothing from a notebook that could run: serve it with
  * `DIFF_PAGE_CSP` (re-exported here so routes and renderer cannot disagree).
  */
-import type { Cell, DiffEntry, JsonObject, JsonValue, Notebook } from './model.js';
+import type { Cell, DiffDegradation, DiffEntry, JsonObject, JsonValue, Notebook } from './model.js';
+import { DEGRADED_HEADING, describeDegradation } from './render-degraded.js';
 import type { FileDiff, PushDiff } from './render-input.js';
 import {
   attachmentsHtml,
@@ -37,6 +38,8 @@ export interface NotebookHtmlInput {
   nameA?: string;
   nameB?: string;
   title?: string;
+  /** Where the diff is coarser than nbdime's (the native engine's caps). */
+  degraded?: readonly DiffDegradation[];
 }
 
 /** The page for one notebook diff. */
@@ -44,7 +47,8 @@ export function renderNotebookDiffHtml(input: NotebookHtmlInput): string {
   const nameA = input.nameA ?? 'a.ipynb';
   const nameB = input.nameB ?? 'b.ipynb';
   const title = input.title ?? `${nameA} → ${nameB}`;
-  const body = `<section class="file"><h2>${esc(title)}${summaryBadges(summarize(input.base, input.diff))}</h2><div class="body">${notebookBody(input.base, input.diff)}</div></section>`;
+  const degraded = input.degraded ?? [];
+  const body = `<section class="file"><h2>${esc(title)}${summaryBadges(summarize(input.base, input.diff))}${degradedBadge(degraded)}</h2><div class="body">${degradedList(degraded)}${notebookBody(input.base, input.diff, degraded)}</div></section>`;
   return page(title, '', body);
 }
 
@@ -57,6 +61,21 @@ export function renderPushDiffHtml(push: PushDiff): string {
     : '<p class="note">No files changed.</p>';
   const files = push.files.map((f, k) => fileSection(f, k)).join('');
   return page(title, `${notes}${toc}`, files);
+}
+
+/**
+ * What a push's page answers while its diff is being made: a small page that reloads itself every
+ * `seconds` with a meta refresh (no script; the diff pages' CSP allows none), keeping the URL and
+ * so a signed link's query.
+ */
+export function renderDiffInProgressHtml(seconds: number, timeLimitMs?: number): string {
+  const limit = timeLimitMs ? ` Each notebook gets at most ${Math.round(timeLimitMs / 1000)} s; one that needs longer is shown as too large to diff in time.` : '';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${seconds}"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>Diff in progress</title><style>${PAGE_CSS}</style></head>
+<body><header class="page"><strong>Diff in progress</strong></header>
+<main><p>This push is being diffed. The page reloads itself every ${seconds} seconds until the diff is ready.${esc(limit)}</p></main></body></html>
+`;
 }
 
 /** Embedded images stop here (per page); later ones are named, not shown. */
@@ -90,10 +109,13 @@ function fileSection(f: FileDiff, k: number): string {
   let head = `${esc(f.path)}${renamed}<span class="badge">${esc(f.status)}</span>`;
   let body: string;
   if (f.kind === 'notebook') {
-    head += summaryBadges(f.summary);
-    body = notebookBody(f.base, f.diff);
+    head += summaryBadges(f.summary) + degradedBadge(f.degraded ?? []);
+    body = degradedList(f.degraded ?? []) + notebookBody(f.base, f.diff, f.degraded ?? []);
   } else if (f.kind === 'text') body = f.unified ? unifiedBlock(f.unified) : '<p class="note">no textual change</p>';
-  else body = `<p class="note">${esc(f.note)}</p>${f.unified ? unifiedBlock(f.unified) : ''}`;
+  else if (f.reason === 'time-limit') {
+    head += '<span class="badge warn">too large to diff in time</span>';
+    body = `<p class="degraded">${esc(f.note)}</p>${f.unified ? unifiedBlock(f.unified) : ''}`;
+  } else body = `<p class="note">${esc(f.note)}</p>${f.unified ? unifiedBlock(f.unified) : ''}`;
   return `<section class="file" id="file-${k}"><h2>${head}</h2><div class="body">${body}</div></section>`;
 }
 
@@ -108,7 +130,16 @@ function summaryBadges(s: NotebookSummary): string {
   return parts.map((p) => `<span class="badge">${esc(String(p))}</span>`).join('');
 }
 
-function notebookBody(base: Notebook, diff: readonly DiffEntry[]): string {
+function degradedBadge(degraded: readonly DiffDegradation[]): string {
+  return degraded.length ? '<span class="badge warn">shown coarser</span>' : '';
+}
+
+function degradedList(degraded: readonly DiffDegradation[]): string {
+  if (!degraded.length) return '';
+  return `<div class="degraded"><strong>${esc(DEGRADED_HEADING)}:</strong><ul>${degraded.map((d) => `<li>${esc(describeDegradation(d))}</li>`).join('')}</ul></div>`;
+}
+
+function notebookBody(base: Notebook, diff: readonly DiffEntry[], degraded: readonly DiffDegradation[] = []): string {
   const out: string[] = [];
   const nbLevel = diff.filter((e) => e.key !== 'cells');
   out.push(leafChangesHtml('notebook metadata and format changes', leafChanges(base, nbLevel)));
@@ -121,7 +152,8 @@ function notebookBody(base: Notebook, diff: readonly DiffEntry[]): string {
     if (c.status === 'unchanged') unchanged.push(c);
     else {
       flush();
-      out.push(cellHtml(c));
+      const here = c.aIndex === undefined ? [] : degraded.filter((d) => d.path.startsWith(`/cells/${c.aIndex}/`));
+      out.push(cellHtml(c, here));
     }
   }
   flush();
@@ -136,11 +168,11 @@ function unchangedRun(cells: readonly Paired<Cell>[]): string {
   return `<details class="meta"><summary>${label}</summary>${inner}</details>`;
 }
 
-function cellHtml(c: Paired<Cell>): string {
+function cellHtml(c: Paired<Cell>, degraded: readonly DiffDegradation[] = []): string {
   const cell = (c.b ?? c.a)!;
   const where = c.status === 'added' ? `new cell ${c.bIndex! + 1}` : c.status === 'removed' ? `cell ${c.aIndex! + 1} removed` : `cell ${c.aIndex! + 1} → ${c.bIndex! + 1}`;
   const type = c.a && c.b && c.a.cell_type !== c.b.cell_type ? `${c.a.cell_type} → ${c.b.cell_type}` : String(cell.cell_type);
-  const parts = [`<h3>${esc(type)} · ${esc(where)} · ${c.status}</h3>`];
+  const parts = [`<h3>${esc(type)} · ${esc(where)} · ${c.status}</h3>`, ...degraded.map((d) => `<p class="degraded">${esc(describeDegradation(d))}</p>`)];
   const src = entryFor(c.diff, 'source');
   if (c.status === 'added') parts.push(lineTables(wholeRows(String(cell.source ?? ''), 'add')));
   else if (c.status === 'removed') parts.push(lineTables(wholeRows(String(cell.source ?? ''), 'del')));

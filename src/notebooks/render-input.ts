@@ -2,7 +2,7 @@
  * The diff of one push as the renderers take it: one entry per changed file. The git layer
  * builds these; the HTML page and the JSON API show them. Pure data.
  */
-import type { DiffEntry, Notebook } from './model.js';
+import type { DiffDegradation, DiffEntry, Notebook } from './model.js';
 import type { NotebookSummary } from './render-view.js';
 
 export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
@@ -20,6 +20,8 @@ export interface NotebookFileDiff extends FileDiffCommon {
   base: Notebook;
   diff: DiffEntry[];
   summary: NotebookSummary;
+  /** Where the diff is coarser than nbdime's to stay within the caps; absent when nowhere. */
+  degraded?: DiffDegradation[];
 }
 
 /** Any other text file: a unified diff. */
@@ -28,7 +30,8 @@ export interface TextFileDiff extends FileDiffCommon {
   unified: string;
 }
 
-export type NoteReason = 'lfs' | 'submodule' | 'too-large' | 'binary' | 'unparsable' | 'omitted';
+/** `time-limit`: a notebook the engine could not diff within diffs.timeLimitMs ("too large to diff in time"). */
+export type NoteReason = 'lfs' | 'submodule' | 'too-large' | 'time-limit' | 'binary' | 'unparsable' | 'omitted';
 
 /** A file that is described rather than diffed; `unified` is a plain-text fallback where one exists. */
 export interface NoteFileDiff extends FileDiffCommon {

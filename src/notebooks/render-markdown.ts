@@ -4,7 +4,8 @@
  * new errors, printed numbers that moved (a metric), re-drawn plots, edited sources — cut to a
  * size budget with "… and N more".
  */
-import type { Cell, DiffEntry, JsonObject, JsonValue, Notebook } from './model.js';
+import type { Cell, DiffDegradation, DiffEntry, JsonObject, JsonValue, Notebook } from './model.js';
+import { DEGRADED_HEADING, describeDegradation } from './render-degraded.js';
 import type { FileDiff, PushDiff } from './render-input.js';
 import { stripAnsi } from './render-safe.js';
 import { entryFor, leafChanges, lineText, pairCells, pairSequence, summarize, type Paired } from './render-view.js';
@@ -21,8 +22,8 @@ interface Finding {
   text: string;
 }
 
-export function renderNotebookSummaryMarkdown(name: string, base: Notebook, diff: readonly DiffEntry[], options: MarkdownOptions = {}): string {
-  return fitBudget([notebookBlock(name, 'modified', base, diff, options.perNotebook ?? 8)], options.budget ?? 3000);
+export function renderNotebookSummaryMarkdown(name: string, base: Notebook, diff: readonly DiffEntry[], options: MarkdownOptions = {}, degraded: readonly DiffDegradation[] = []): string {
+  return fitBudget([notebookBlock(name, 'modified', base, diff, options.perNotebook ?? 8, degraded)], options.budget ?? 3000);
 }
 
 export function renderPushSummaryMarkdown(push: PushDiff, options: MarkdownOptions = {}): string {
@@ -34,17 +35,20 @@ export function renderPushSummaryMarkdown(push: PushDiff, options: MarkdownOptio
 }
 
 function fileBlock(f: FileDiff, per: number): string {
-  if (f.kind === 'notebook') return notebookBlock(f.path, f.status, f.base, f.diff, per);
+  if (f.kind === 'notebook') return notebookBlock(f.path, f.status, f.base, f.diff, per, f.degraded ?? []);
+  // A heading like a diffed notebook's: it is a notebook, and what it says matters as much.
+  if (f.kind === 'note' && f.reason === 'time-limit') return `### \`${code(f.path)}\` (${f.status})\n**${md(f.note.replace(/; plain-text diff below$/, ''))}**; the diff page shows it as plain text.`;
   if (f.kind === 'note') return `- \`${code(f.path)}\` (${f.status}): ${md(f.note)}`;
   return `- \`${code(f.path)}\` (${f.status}${f.oldPath && f.oldPath !== f.path ? ` from \`${code(f.oldPath)}\`` : ''})`;
 }
 
-function notebookBlock(name: string, status: string, base: Notebook, diff: readonly DiffEntry[], per: number): string {
+function notebookBlock(name: string, status: string, base: Notebook, diff: readonly DiffEntry[], per: number, degraded: readonly DiffDegradation[] = []): string {
   const s = summarize(base, diff);
   const counts = [
     `${s.cellsAdded} added`, `${s.cellsRemoved} removed`, `${s.cellsModified} modified`,
   ].join(', ');
   const lines = [`### \`${code(name)}\` (${status})`, `Cells: ${counts}; outputs changed in ${s.outputsChanged} cell${s.outputsChanged === 1 ? '' : 's'}${s.metadataChanged ? '; notebook metadata changed' : ''}.`];
+  if (degraded.length) lines.push(`_${DEGRADED_HEADING}: ${degraded.map((d) => md(describeDegradation(d))).join('; ')}._`);
   const findings = pairCells(base, diff).flatMap(findingsOf).sort((x, y) => y.score - x.score);
   for (const f of findings.slice(0, per)) lines.push(`- ${f.text}`);
   if (findings.length > per) lines.push(`- … and ${findings.length - per} more change${findings.length - per === 1 ? '' : 's'}`);

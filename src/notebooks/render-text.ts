@@ -7,7 +7,8 @@
  * carry ANSI colours) are always removed: a diff must not be able to drive the reader's terminal.
  */
 import { createHash } from 'node:crypto';
-import type { DiffEntry, JsonValue, Notebook } from './model.js';
+import type { DiffDegradation, DiffEntry, JsonValue, Notebook } from './model.js';
+import { DEGRADED_HEADING, describeDegradation } from './render-degraded.js';
 import { leafChanges, lineText, type LeafChange, type LineRow } from './render-view.js';
 import { isBase64Blob, stripAnsi } from './render-safe.js';
 
@@ -17,6 +18,8 @@ export interface TextRenderOptions {
   nameB?: string;
   /** Lines of context around each hunk (git's default 3). */
   context?: number;
+  /** Where the diff is coarser than nbdime's (the native engine's caps): said under the header. */
+  degraded?: readonly DiffDegradation[];
 }
 
 const ESC = {
@@ -34,6 +37,9 @@ export function renderNotebookDiffText(base: Notebook, diff: readonly DiffEntry[
   const nameA = options.nameA ?? 'a.ipynb';
   const nameB = options.nameB ?? 'b.ipynb';
   out.push(`nbdiff ${nameA} ${nameB}`, `--- ${nameA}`, `+++ ${nameB}`);
+  if (options.degraded?.length) {
+    out.push(paint(ESC.info, `# ${DEGRADED_HEADING}:`), ...options.degraded.map((d) => paint(ESC.info, `#   ${describeDegradation(d)}`)), '');
+  }
   for (const c of leafChanges(base, diff)) {
     out.push(paint(ESC.info, `## ${label(c)} ${c.path}:`));
     out.push(...body(c, options.context ?? 3, paint));

@@ -19,6 +19,36 @@
 /** A run of `n` aligned items: A[i..i+n) ~ B[j..j+n). */
 export type Snake = [i: number, j: number, n: number];
 
+/**
+ * How many pairs one alignment may still look at. Both the brute-force grids (n·m predicate
+ * tests) and the LCS over equal pairs grow with the product of the sides; a caller that must stay
+ * bounded passes a budget and gets `PairBudgetSpent` instead of minutes of work.
+ */
+export class PairBudget {
+  constructor(
+    /** Similarity tests (predicate calls) left. */
+    public tests: number,
+    /** Pairs of equal items left (cheap each, but every one is held in memory by the LCS). */
+    public equal: number,
+  ) {}
+
+  takeTests(n: number): void {
+    if (n > this.tests) throw new PairBudgetSpent();
+    this.tests -= n;
+  }
+
+  takeEqual(n: number): void {
+    if (n > this.equal) throw new PairBudgetSpent();
+    this.equal -= n;
+  }
+}
+
+export class PairBudgetSpent extends Error {
+  constructor() {
+    super('alignment budget spent');
+  }
+}
+
 /** Matching pairs in CSR form: row i's columns are `cols[rowStart[i]..rowStart[i+1])`, ascending. */
 export interface Pairs {
   n: number;
@@ -160,7 +190,7 @@ export function snakesFromPairs(p: Pairs, i0 = 0, j0 = 0): Snake[] {
 }
 
 /** Pairs where tokens are equal. Negative tokens match nothing. */
-export function pairsFromTokens(a: ArrayLike<number>, b: ArrayLike<number>): Pairs {
+export function pairsFromTokens(a: ArrayLike<number>, b: ArrayLike<number>, budget?: PairBudget): Pairs {
   const n = a.length;
   const m = b.length;
   // B's positions sorted by (token, position), searched per item of A: no map of lists.
@@ -191,6 +221,7 @@ export function pairsFromTokens(a: ArrayLike<number>, b: ArrayLike<number>): Pai
     total += k - (from[i] as number);
     rowStart[i + 1] = total;
   }
+  budget?.takeEqual(total);
   const cols = new Int32Array(total);
   for (let i = 0, c = 0; i < n; i++) {
     for (let k = from[i] as number, e = k + (rowStart[i + 1] as number) - (rowStart[i] as number); k < e; k++) cols[c++] = order[k] as number;
@@ -253,12 +284,14 @@ export function predicateSnakes(
   compare: (i: number, j: number) => boolean,
   exactToken: ((side: 0 | 1, index: number) => number) | undefined,
   limit: number,
+  budget?: PairBudget,
 ): LevelSnakes {
   const run = (i0: number, j0: number, i1: number, j1: number, anchored: boolean): Snake[] => {
     const n = i1 - i0;
     const m = j1 - j0;
     if (n <= 0 || m <= 0) return [];
     if (n * m <= limit || !exactToken || anchored) {
+      budget?.takeTests(n * m);
       return snakesFromPairs(pairsFromPredicate(n, m, (i, j) => compare(i + i0, j + j0)), i0, j0);
     }
     const ta = uniqueTokens(n, (k) => exactToken(0, k + i0));
@@ -299,12 +332,12 @@ function uniqueTokens(n: number, token: (k: number) => number): Float64Array {
 }
 
 /** Snakes for an equality level, from per-item tokens (negative: matches nothing). */
-export function tokenSnakes(ta: ArrayLike<number>, tb: ArrayLike<number>): LevelSnakes {
+export function tokenSnakes(ta: ArrayLike<number>, tb: ArrayLike<number>, budget?: PairBudget): LevelSnakes {
   return (i0, j0, i1, j1) => {
     if (i1 <= i0 || j1 <= j0) return [];
     const sa = Array.prototype.slice.call(ta, i0, i1) as number[];
     const sb = Array.prototype.slice.call(tb, j0, j1) as number[];
-    return snakesFromPairs(pairsFromTokens(sa, sb), i0, j0);
+    return snakesFromPairs(pairsFromTokens(sa, sb, budget), i0, j0);
   };
 }
 

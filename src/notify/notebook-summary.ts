@@ -25,7 +25,9 @@ export function pushDiffSummary(
     if (!delivery) return null
     // A delivery can carry several pushes (system hooks): the build's is the one with its commit.
     const diff = (await pushDiffs.diffsOf(delivery)).find((d) => d.head === push.after && d.ref === push.ref)
-    return diff?.files.some((f) => f.kind === 'notebook') ? renderPushSummaryMarkdown(diff, { budget: o.budget ?? 2000 }) : null
+    // A notebook too large to diff in time is news about notebooks too.
+    const notebooks = diff?.files.some((f) => f.kind === 'notebook' || (f.kind === 'note' && f.reason === 'time-limit'))
+    return notebooks ? renderPushSummaryMarkdown(diff!, { budget: o.budget ?? 2000 }) : null
   }
   return {
     async summary(build, push) {

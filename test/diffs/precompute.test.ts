@@ -25,6 +25,8 @@ function recordingService(fail: (id: string) => Error | null = () => null) {
       if (err) throw err
       return []
     },
+    ready: () => Promise.reject(new Error('not used by precompute')),
+    computing: () => false,
   }
   return {
     service,

@@ -57,7 +57,7 @@ if (!(await gitAvailable())) {
 
     const row = await store.getPushDiff(d.id, first.variant)
     t.ok(row, 'stored under the service variant')
-    t.match(first.variant, /^native-[0-9a-f]{12}-f1$/)
+    t.match(first.variant, /^native-[0-9a-f]{12}-f2$/)
     t.strictSame(await decodePushDiffs(row!.payload), results[0])
 
     // Another process: empty memory, a new mirror dir, and the remote gone.
