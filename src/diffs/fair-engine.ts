@@ -16,6 +16,8 @@ export interface FairEngineOptions {
 export interface FairDiffEngine extends DiffEngine {
   /** Pairs waiting and running: for tests and logs. */
   readonly load: { waiting: number; running: number }
+  /** Closes the engine inside (its workers), if it has anything to close. */
+  close(): Promise<void>
 }
 
 /** Tenant of a diff that names none (the CLI, tests): one more key in the rotation. */
@@ -24,7 +26,7 @@ const NO_TENANT = ''
 /** All but one of `slots`, at least one: what one tenant may hold. */
 export const perTenantSlots = (slots: number) => Math.max(1, slots - 1)
 
-export function fairEngine(inner: DiffEngine, o: FairEngineOptions): FairDiffEngine {
+export function fairEngine(inner: DiffEngine & { close?(): Promise<void> }, o: FairEngineOptions): FairDiffEngine {
   const slots = Math.max(1, o.slots)
   const queue = new FairQueue<() => void>(o.perTenant ?? perTenantSlots(slots))
   let running = 0
@@ -44,15 +46,25 @@ export function fairEngine(inner: DiffEngine, o: FairEngineOptions): FairDiffEng
     get load() {
       return { waiting: queue.size, running }
     },
+    async close() {
+      await inner.close?.()
+    },
     diff(aText, bText, names, options, job) {
       const tenant = job?.tenant ?? NO_TENANT
       return new Promise<NotebookDiffResult>((resolve, reject) => {
+        // The slot is free again before the caller hears back.
+        const settle = () => {
+          running--
+          queue.done(tenant)
+          pump()
+        }
         queue.push(tenant, () => {
-          Promise.resolve().then(() => inner.diff(aText, bText, names, options, job)).then(resolve, reject).finally(() => {
-            running--
-            queue.done(tenant)
-            pump()
-          })
+          Promise.resolve()
+            .then(() => inner.diff(aText, bText, names, options, job))
+            .then(
+              (r) => (settle(), resolve(r)),
+              (err: unknown) => (settle(), reject(err)),
+            )
         })
         pump()
       })

@@ -1,12 +1,21 @@
-// Waiting work shared fairly between tenants: round-robin across tenants, first in first out
-// within one, and no tenant running more than `perKey` items at once. One tenant's pile of slow
-// diffs then delays another tenant's diff by at most the items already running.
+// Waiting work shared fairly between tenants: round robin across tenants (the tenant served
+// longest ago goes first), first in first out within one, and no tenant running more than
+// `perKey` items at once. One tenant's pile of slow diffs then delays another tenant's diff by at
+// most the items already running.
+
+interface Tenant<T> {
+  waiting: T[]
+  running: number
+  /** The turn this tenant was last served in; -1 never (since it was last idle). */
+  lastTurn: number
+  /** When it last started waiting: the order among tenants never served. */
+  since: number
+}
 
 export class FairQueue<T> {
-  private readonly waiting = new Map<string, T[]>()
-  private readonly running = new Map<string, number>()
-  /** Keys with waiting items, in the order they are served; the head is served next. */
-  private ring: string[] = []
+  private readonly tenants = new Map<string, Tenant<T>>()
+  private turn = 0
+  private arrivals = 0
   private count = 0
 
   constructor(private readonly perKey = Infinity) {}
@@ -17,64 +26,63 @@ export class FairQueue<T> {
   }
 
   push(key: string, item: T): void {
-    const list = this.waiting.get(key)
-    if (list) list.push(item)
-    else {
-      this.waiting.set(key, [item])
-      this.ring.push(key)
-    }
+    let t = this.tenants.get(key)
+    if (!t) this.tenants.set(key, (t = { waiting: [], running: 0, lastTurn: -1, since: 0 }))
+    if (t.waiting.length === 0) t.since = ++this.arrivals
+    t.waiting.push(item)
     this.count++
   }
 
   /**
-   * The next item to run, counted as running for its key until `done(key)`: the first key in turn
-   * that has work and is under its cap, which then goes to the back of the line. Null when none may run.
+   * The next item to run, counted as running for its key until `done(key)`: the oldest item of the
+   * key served longest ago among those with work and under their cap. Null when none may run.
    */
   take(): { key: string; item: T } | null {
-    for (let k = 0; k < this.ring.length; k++) {
-      const key = this.ring[k]!
-      const busy = this.running.get(key) ?? 0
-      if (busy >= this.perKey) continue
-      const list = this.waiting.get(key)!
-      const item = list.shift()!
-      this.count--
-      this.running.set(key, busy + 1)
-      this.ring.splice(k, 1)
-      if (list.length > 0) this.ring.push(key)
-      else this.waiting.delete(key)
-      return { key, item }
+    let best: [string, Tenant<T>] | null = null
+    for (const entry of this.tenants) {
+      const t = entry[1]
+      if (t.waiting.length === 0 || t.running >= this.perKey) continue
+      if (!best || t.lastTurn < best[1].lastTurn || (t.lastTurn === best[1].lastTurn && t.since < best[1].since)) best = entry
     }
-    return null
+    if (!best) return null
+    const [key, t] = best
+    t.running++
+    t.lastTurn = ++this.turn
+    this.count--
+    return { key, item: t.waiting.shift()! }
   }
 
   /** One of `key`'s running items finished. */
   done(key: string): void {
-    const busy = (this.running.get(key) ?? 0) - 1
-    if (busy > 0) this.running.set(key, busy)
-    else this.running.delete(key)
+    const t = this.tenants.get(key)
+    if (!t) return
+    t.running = Math.max(0, t.running - 1)
+    this.forgetIfIdle(key, t)
   }
 
   /** Drops the oldest waiting item of the key with the most waiting (a flood pushes out its own work first). */
   dropFromLongest(): T | undefined {
-    let longest: string | undefined
-    for (const [key, list] of this.waiting) if (!longest || list.length > this.waiting.get(longest)!.length) longest = key
-    if (longest === undefined) return undefined
-    const list = this.waiting.get(longest)!
-    const item = list.shift()
+    let longest: [string, Tenant<T>] | null = null
+    for (const entry of this.tenants) if (!longest || entry[1].waiting.length > longest[1].waiting.length) longest = entry
+    if (!longest || longest[1].waiting.length === 0) return undefined
+    const item = longest[1].waiting.shift()
     this.count--
-    if (list.length === 0) {
-      this.waiting.delete(longest)
-      this.ring = this.ring.filter((k) => k !== longest)
-    }
+    this.forgetIfIdle(...longest)
     return item
   }
 
   /** Every waiting item, removed. */
   clear(): T[] {
-    const all = [...this.waiting.values()].flat()
-    this.waiting.clear()
-    this.ring = []
+    const all: T[] = []
+    for (const [key, t] of this.tenants) {
+      all.push(...t.waiting.splice(0))
+      this.forgetIfIdle(key, t)
+    }
     this.count = 0
     return all
+  }
+
+  private forgetIfIdle(key: string, t: Tenant<T>): void {
+    if (t.running === 0 && t.waiting.length === 0) this.tenants.delete(key)
   }
 }

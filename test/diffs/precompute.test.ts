@@ -60,6 +60,21 @@ t.test('at most `concurrency` at once; every queued delivery is diffed', async (
   t.equal(r.maxActive(), 2)
 })
 
+t.test('tenants take turns: one tenant\'s pile of pushes does not hold another\'s back', async (t) => {
+  const r = recordingService()
+  const p = createDiffPrecompute({ service: r.service, deliveries, concurrency: 1 })
+  for (const id of ['a1', 'a2', 'a3']) p.enqueue(id, 'alpha')
+  p.enqueue('b1', 'beta')
+  p.enqueue('b2', 'beta')
+  const idle = p.idle()
+  while (r.started.length < 5) {
+    await tick()
+    r.releaseAll()
+  }
+  await idle
+  t.same(r.started, ['a1', 'b1', 'a2', 'b2', 'a3'], 'round robin across tenants, first come first served within one')
+})
+
 t.test('past queueLimit the oldest waiting delivery is dropped', async (t) => {
   const r = recordingService()
   const p = createDiffPrecompute({ service: r.service, deliveries, concurrency: 1, queueLimit: 2 })

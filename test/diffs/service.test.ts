@@ -10,6 +10,7 @@ import { createPushDiffService, type PushDiffServiceDeps } from '../../src/diffs
 import { MirrorCache } from '../../src/git/mirror.js'
 import { createLogger } from '../../src/logging.js'
 import { nativeEngine, type DiffEngine } from '../../src/nbdime/engine.js'
+import { DiffTimeLimitError } from '../../src/nbdime/time-limit.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import type { StoredDelivery } from '../../src/store/store.js'
 import { gitAvailable, tempDir } from '../git/repo.js'
@@ -109,22 +110,34 @@ if (!(await gitAvailable())) {
     t.ok(await store.getPushDiff(d.id, s.variant), 'stored once it worked')
   })
 
-  t.test('a notebook the engine failed on (say, its time limit) is shown, not kept: the next call diffs again', async (t) => {
+  t.test('a notebook the engine failed on (say, its worker crashed) is shown, not kept: the next call diffs again', async (t) => {
     const { repo, before, after } = shared
     const d = await delivery(repo.url, before, after)
     let failures = 1
     const engine: DiffEngine = {
       name: 'native',
-      diff: (...args) => (failures-- > 0 ? Promise.reject(new Error('over the 60 s limit')) : nativeEngine.diff(...args)),
+      diff: (...args) => (failures-- > 0 ? Promise.reject(new Error('the diff worker exited (code 1)')) : nativeEngine.diff(...args)),
     }
     const s = service({ engine })
     const first = await s.diffsOf(d)
-    t.match(first[0]!.files[1], { path: 'train.ipynb', kind: 'note', reason: 'unparsable', note: /^could not diff b\/train\.ipynb: over the 60 s limit/ })
+    t.match(first[0]!.files[1], { path: 'train.ipynb', kind: 'note', reason: 'unparsable', note: /^could not diff b\/train\.ipynb: the diff worker exited \(code 1\)/ })
     t.equal(await store.getPushDiff(d.id, s.variant), null, 'not stored')
     const second = await s.diffsOf(d)
     t.not(second, first, 'not kept in memory either')
     t.match(second[0]!.files[1], { path: 'train.ipynb', kind: 'notebook' })
     t.ok(await store.getPushDiff(d.id, s.variant), 'the good diff is stored')
+  })
+
+  t.test('a notebook over the time limit is a lasting answer too: "too large to diff in time", stored', async (t) => {
+    const { repo, before, after } = shared
+    const d = await delivery(repo.url, before, after)
+    let calls = 0
+    const engine: DiffEngine = { name: 'native', timeLimitMs: 1000, diff: (_a, _b, names) => (calls++, Promise.reject(new DiffTimeLimitError(names.b, 1000))) }
+    const s = service({ engine })
+    t.match((await s.diffsOf(d))[0]!.files[1], { path: 'train.ipynb', kind: 'note', reason: 'time-limit', note: /^too large to diff in time: not done within 1 s/, unified: /accuracy/ })
+    t.ok(await store.getPushDiff(d.id, s.variant), 'stored')
+    await service({ engine }).diffsOf(d)
+    t.equal(calls, 1, 'another process reads it instead of trying again')
   })
 
   t.test('a notebook that cannot be read is a lasting answer: stored', async (t) => {
@@ -149,6 +162,28 @@ if (!(await gitAvailable())) {
     t.strictSame(await decodePushDiffs((await store.getPushDiff(d.id, s.variant))!.payload), diffs, 'the row is mended')
     t.equal(logs.length, 1)
     t.match(JSON.parse(logs[0]!), { level: 40, deliveryId: d.id, msg: /unreadable/ })
+  })
+
+  t.test('ready: null while the diff is made; a failure no caller waited for is told to the next one, once', async (t) => {
+    const { repo, before, after } = await notebookPush(t)
+    const later = join(repo.root, 'later.git')
+    const d = await delivery(`file://${later}`, before, after)
+    const s = service()
+    t.equal(await s.ready(d, 0), null, 'in progress')
+    t.ok(s.computing(d.id))
+    while (s.computing(d.id)) await new Promise((r) => setTimeout(r, 20))
+    await t.rejects(s.ready(d, 0), { code: 'TAMER_GIT_FAILED' }, 'the page that comes back learns why')
+    t.equal(await s.ready(d, 0), null, 'the one after tries again')
+    while (s.computing(d.id)) await new Promise((r) => setTimeout(r, 20))
+    renameSync(join(repo.root, 'remote.git'), later)
+    await t.rejects(s.ready(d, 0), { code: 'TAMER_GIT_FAILED' })
+    const done = await s.ready(d, 60_000)
+    t.match(done, [{ head: after, files: [{ path: 'notes.md' }, { path: 'train.ipynb' }] }])
+    t.equal(await s.ready(d, 0), done, 'then from memory, whatever the wait')
+
+    const engine = countingEngine()
+    t.strictSame(await service({ engine }).ready(d, 0), done, 'and from the store in another process, with no wait at all')
+    t.equal(engine.calls, 0)
   })
 
   t.test('a delivery without a push is TAMER_NOT_A_PUSH', async (t) => {

@@ -22,6 +22,8 @@ export const SECRETS = {
 /**
  * Diffs are not precomputed unless a test says `diffs: { precompute: true }`: the payloads'
  * clone URLs are not real, and a clone per delivery would cost time (and reach the network).
+ * Pages wait up to 25 s for a diff (not 2), so a loaded machine does not turn a test's first view
+ * into a 202; the in-progress answer is tested with `pageWaitMs: 0` (test/http/diffs-busy.test.ts).
  */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return validateConfig({
@@ -34,7 +36,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
       bitbucket: { secrets: [SECRETS.bitbucket] },
     },
     ...overrides,
-    diffs: { precompute: false, ...(overrides.diffs as Record<string, unknown> | undefined) },
+    diffs: { precompute: false, pageWaitMs: 25_000, ...(overrides.diffs as Record<string, unknown> | undefined) },
   })
 }
 
