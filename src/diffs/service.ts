@@ -158,6 +158,8 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
   const load = async (delivery: StoredDelivery, pushes: PushEvent[], storeChecked: boolean): Promise<PushDiff[]> => {
     const entry = (storeChecked ? null : await fromStore(delivery.id)) ?? (await compute(delivery, pushes))
     if (entry.keep) remember(delivery.id, entry)
+    // A later success (precompute, a notice) makes an earlier failure old news.
+    unseen.delete(delivery.id)
     return entry.pushes
   }
 
