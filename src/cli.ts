@@ -3,7 +3,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.js'
-import { loadConfig } from './config/load.js'
+import { loadDraftConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
 import { secretValues } from './security/secrets.js'
@@ -11,7 +11,7 @@ import { masterKeysFromEnv } from './security/master-key.js'
 import { readStdin, type CommandIo } from './security/command-io.js'
 import { secretsCommand } from './secrets/command.js'
 import { tokensCommand } from './access/command.js'
-import { withStoredSecrets } from './secrets/stored.js'
+import { withStoredSecrets, withStoredSecretsOf } from './secrets/stored.js'
 import { openSqliteStore } from './store/sqlite/index.js'
 import { gitChangedFiles } from './pipeline/changed-files.js'
 import { createPipeline } from './pipeline/index.js'
@@ -49,7 +49,7 @@ Options:
 `
 
 async function serve(configFile: string | undefined): Promise<void> {
-  const loaded = loadConfig({ env: process.env, file: configFile })
+  const loaded = loadDraftConfig({ env: process.env, file: configFile })
   const store = openSqliteStore({
     file: resolve(loaded.dataDir, 'tamer.db'),
     synchronous: loaded.store.sqlite.synchronous,
@@ -107,11 +107,12 @@ async function notifyCommand(argv: string[]): Promise<number | null> {
     return 2
   }
   try {
-    const config = loadConfig({ env: process.env, file: v.config })
+    const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: v.config }), process.env)
     return await notifyTest(config, { channel: v.channel, to: v.to ?? [] }, (s) => void process.stdout.write(s), (s) => void process.stderr.write(s))
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    process.stderr.write(`tamer: ${err.message}\n`)
+    const coded = typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('TAMER_')
+    if (!(err instanceof ConfigError) && !coded) throw err
+    process.stderr.write(`tamer: ${(err as Error).message}\n`)
     return 2
   }
 }
@@ -147,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       return -1 // keeps running
     }
     if (command === 'rules' && positionals[1] === 'test' && positionals[2]) {
-      const config = loadConfig({ env: process.env, file: values.config })
+      const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env)
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
         const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
@@ -157,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     if (command === 'jobs' && positionals[1] === 'sync') {
-      const config = loadConfig({ env: process.env, file: values.config })
+      const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env)
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
         return await jobsSync(config, store, (s) => process.stdout.write(s))

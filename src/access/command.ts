@@ -2,7 +2,7 @@
 // prints the token once; nothing can show it again. Every change is in the audit log.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../config/load.js'
+import { loadDraftConfig } from '../config/load.js'
 import { cliActor, runCommand, type CommandIo } from '../security/command-io.js'
 import type { AccessLevel } from '../store/security.js'
 import { openSecurityStore } from '../store/sqlite/security-store.js'
@@ -33,7 +33,7 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
     return v.help ? 0 : 2
   }
   return runCommand(io, async () => {
-    const config = loadConfig({ env: io.env, file: v.config })
+    const config = loadDraftConfig({ env: io.env, file: v.config })
     const request = { name: v.name ?? '', access: (v.scope ?? 'read') as AccessLevel, tenants: v.tenant ?? null }
     if (sub === 'create') checkTokenRequest(request, [...config.tenants.map((t) => t.name), config.defaultTenant])
     const store = openSecurityStore(resolve(config.dataDir, 'tamer.db'))

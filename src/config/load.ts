@@ -26,6 +26,21 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
 const validate = ajv.compile<Config>(ConfigSchema)
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
+  return validateConfig(merged(options))
+}
+
+/**
+ * The config before the checks across keys, for what completes it from the store (secrets
+ * sealed there, src/secrets/stored.ts): a `jenkins.user` whose token is stored is not an error
+ * yet. Its shape and defaults are checked; validateConfig must still be run on the result.
+ */
+export function loadDraftConfig(options: LoadConfigOptions = {}): Config {
+  const candidate = structuredClone(merged(options) ?? {})
+  if (!validate(candidate)) throw toConfigError(validate.errors ?? [])
+  return candidate
+}
+
+function merged(options: LoadConfigOptions): unknown {
   // Secrets may come from files (TAMER_GITHUB_SECRET_FILE, …), e.g. a mounted Kubernetes Secret.
   const env = withSecretFiles(options.env ?? {})
   let merged = readYaml(DEFAULT_CONFIG_FILE)
@@ -33,7 +48,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (file) merged = deepMerge(merged, readYaml(file))
   merged = deepMerge(merged, envOverrides(env))
   if (options.overrides !== undefined) merged = deepMerge(merged, options.overrides)
-  return validateConfig(merged)
+  return merged
 }
 
 export function validateConfig(raw: unknown): Config {

@@ -3,7 +3,7 @@
 // user of the machine), and `list` never prints one. Every change is in the audit log.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../config/load.js'
+import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 import { openSecurityStore } from '../store/sqlite/security-store.js'
 import { cliActor, type CommandIo, runCommand } from '../security/command-io.js'
@@ -38,7 +38,7 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
     return v.help ? 0 : 2
   }
   return runCommand(io, async () => {
-    const config = loadConfig({ env: io.env, file: v.config })
+    const config = loadDraftConfig({ env: io.env, file: v.config })
     const keys = masterKeysFromEnv(io.env)
     const spec = { name: name ?? '', kind: v.kind ?? '', tenant: v.tenant ?? null, url: v.url ?? null, username: v.username ?? null }
     const value = sub === 'set' ? (await io.stdin()).replace(/\r?\n$/, '') : ''

@@ -13,6 +13,8 @@
 //   smtp-password            no        no     notifications.smtp.password (replaces the config's)
 //
 // API tokens are not here: they are stored hashed (`tamer tokens`), never sealed.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { validateConfig } from '../config/load.js'
 import { credentialPrefixProblem } from '../git/credentials.js'
 import type { Config } from '../config/schema.js'
@@ -20,6 +22,8 @@ import { MasterKeyMissingError, RotationError, SecretRequestError } from '../err
 import type { MasterKey, MasterKeys } from '../security/master-key.js'
 import { seal, unseal } from '../security/seal.js'
 import type { AuditEntry, SecurityStore, StoredSecret } from '../store/security.js'
+import { openSecurityStore } from '../store/sqlite/security-store.js'
+import { masterKeysFromEnv } from '../security/master-key.js'
 
 type Target = 'github' | 'bitbucket' | 'gitlab-token' | 'gitlab-signing' | 'git' | 'scalar'
 
@@ -113,9 +117,8 @@ export function provablyDisjoint(a: string, b: string): boolean {
   return x.some((s, i) => isLiteral(s) && isLiteral(y[i]!) && s !== y[i])
 }
 
-/** The config with the stored secrets laid over it, validated again. */
+/** The config (a draft, see loadDraftConfig) with the stored secrets laid over it, then fully validated. */
 export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecret[]): Config {
-  if (secrets.length === 0) return config
   const raw = structuredClone(config) as Config & Record<string, any>
   const globsOf = (tenant: string) => config.tenants.find((t) => t.name === tenant)!.repositories
   for (const s of secrets) {
@@ -175,6 +178,21 @@ export async function openStoredSecrets(store: Pick<SecurityStore, 'listSecrets'
   })
 }
 
+/**
+ * The config a one-off command runs with (`jobs sync`, `notify test`, `rules test`): the loaded one
+ * plus the stored secrets, read over a short-lived connection; no database yet, nothing stored.
+ */
+export async function withStoredSecretsOf(config: Config, env: NodeJS.ProcessEnv): Promise<Config> {
+  const file = resolve(config.dataDir, 'tamer.db')
+  if (!existsSync(file)) return validateConfig(config)
+  const store = openSecurityStore(file)
+  try {
+    return await withStoredSecrets(config, store, masterKeysFromEnv(env))
+  } finally {
+    await store.close()
+  }
+}
+
 /** The config `serve` runs with: the loaded one plus every stored secret. */
 export async function withStoredSecrets(config: Config, store: Pick<SecurityStore, 'listSecrets'>, keys: MasterKeys): Promise<Config> {
   return applyStoredSecrets(config, await openStoredSecrets(store, keys))
@@ -189,12 +207,12 @@ export function checkSetRequest(config: Config, keys: MasterKeys, spec: SecretSp
   return keys.current
 }
 
-/** Stores (or replaces) one secret, after checking the config it makes would load. */
+/** Stores (or replaces) one secret. The checks across keys run at the next start, when every secret is there. */
+
 export async function setSecret(config: Config, store: SecurityStore, keys: MasterKeys, spec: SecretSpec, value: string, actor: string): Promise<void> {
   const key = checkSetRequest(config, keys, spec, value)
-  // The whole set as the next start will load it, so a bad value fails now, not at that start.
-  const others = (await openStoredSecrets(store, keys)).filter((s) => s.name !== spec.name)
-  applyStoredSecrets(config, [...others, { ...spec, value }])
+  // Every stored secret opens under this key, so the store never holds values of two keys.
+  await openStoredSecrets(store, keys)
   const tenantAudit: AuditEntry = { actor, action: 'secret.set', target: spec.name, tenant: spec.tenant, detail: { kind: spec.kind, ...(spec.url ? { url: spec.url } : {}) } }
   await store.putSecret({ ...spec, ...seal(key, value, aadOf(spec)) }, tenantAudit)
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config/load.js'
+import { loadDraftConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
 import { masterKeysFromEnv } from '../../src/security/master-key.js'
 import { secretsCommand } from '../../src/secrets/command.js'
@@ -66,7 +66,7 @@ export const secrets = (args: string[], env: NodeJS.ProcessEnv, stdin = '') => o
 
 /** The app `tamer serve` would run with this env: loaded config plus the stored secrets. */
 export async function serveLike(t: { teardown(fn: () => unknown): void }, env: NodeJS.ProcessEnv, file: string) {
-  const loaded = loadConfig({ env, file })
+  const loaded = loadDraftConfig({ env, file })
   const store = openSqliteStore({ file: join(loaded.dataDir, 'tamer.db') })
   let config: Config
   try {
