@@ -19,6 +19,8 @@ export interface LoggerOptions {
 }
 
 function maskLine(line: string, mask: Mask): string {
+  // Most lines hold nothing to mask: those are written as pino made them, unparsed.
+  if (!mask.mayChange(line)) return line
   try {
     return `${JSON.stringify(maskDeep(JSON.parse(line), mask))}\n`
   } catch {

@@ -43,6 +43,10 @@ t.test('secretValues: every configured secret kind, and the spellings a log can 
     t.ok(values.includes(v), v)
   const text = maskSecrets(`a ${GIT_PASSWORD} b ${encodeURIComponent('smtp@url-pass')} c ${JSON.stringify('x"' + LINK_SECRET).slice(1, -1)} ${GHS} glpat-abcdefghijklmnopqrstu xoxb-1234567890-abc tmr_abcdefghijklmnopqrstuvwx`, values)
   t.equal(text, `a ${MASK} b ${MASK} c x\\"${MASK} ${MASK} ${MASK} ${MASK} ${MASK}`)
+  t.equal(maskSecrets('PassWord=hunter22 and API-KEY: abcd1234', []), `PassWord=${MASK} and API-KEY: ${MASK}`, 'keywords in any case')
+  t.equal(maskSecrets('x gh-1-secret-and-more gh-1-secret', ['gh-1-secret', 'gh-1-secret-and-more']), `x ${MASK} ${MASK}`, 'a secret containing another is masked whole')
+  const plain = '{"level":30,"msg":"request completed","res":{"statusCode":202}}'
+  t.equal(maskSecrets(plain, values), plain, 'nothing to mask: unchanged')
 })
 
 t.test('a build log and Jenkins errors: masked before they are stored, and again when the API shows them', async (t) => {
