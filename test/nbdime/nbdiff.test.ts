@@ -12,6 +12,11 @@ import { scenarios } from '../notebooks/fixtures.js'
 
 const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x))
 
+// One detection for the file: every nbdiff start costs ~2 s of CPU here (Python imports), and the
+// file runs nbdiff a dozen times, so a loaded machine needs more than tap's default 120 s.
+const installed = detectNbdime()
+t.setTimeout(360_000)
+
 t.test('absent nbdime is said plainly, and the native engine serves', async (t) => {
   const d = await detectNbdime({ command: '/nonexistent/nbdiff' })
   t.equal(d.available, false)
@@ -24,7 +29,7 @@ t.test('absent nbdime is said plainly, and the native engine serves', async (t) 
 })
 
 t.test('the real nbdiff', async (t) => {
-  const found = await detectNbdime()
+  const found = await installed
   if (!found.available) {
     if (process.env.CI) t.fail(`nbdime is required in CI: ${found.reason}`)
     else t.skip(`nbdime not installed: ${found.reason}`, () => {})
@@ -57,7 +62,7 @@ t.test('the real nbdiff', async (t) => {
 })
 
 t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async (t) => {
-  const found = await detectNbdime()
+  const found = await installed
   if (!found.available) return void t.skip('nbdime not installed', () => {})
   const dir = mkdtempSync(join(tmpdir(), 'tamer-stray-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -81,7 +86,7 @@ t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async 
 })
 
 t.test('bad input and timeouts are errors, not hangs', async (t) => {
-  const found = await detectNbdime()
+  const found = await installed
   if (!found.available) return void t.skip('nbdime not installed', () => {})
   const ok = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
   await t.rejects(nbdimeDiff(ok, '{"cells": [', {}), { code: 'TAMER_NBDIME_FAILED', exitCode: 1, detail: /NotJSONError/ })
