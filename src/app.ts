@@ -1,11 +1,11 @@
 // buildApp(deps): the whole HTTP service as one Fastify instance; tests call it directly.
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import { createTenantResolver } from './config/tenants.js'
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js'
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, UriTooLongError } from './errors.js'
 import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
 import { diffLinksFromConfig } from './http/links.js'
@@ -24,7 +24,7 @@ import { healthPlugin } from './http/health.js'
 import { STORE_RETRY_AFTER_SECONDS } from './store/failures.js'
 import { hooksPlugin } from './http/hooks.js'
 import { registerRateLimits } from './http/rate-limit.js'
-import { registerSecurityHeaders } from './http/security-headers.js'
+import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.js'
 import { capEvents, limitsFromConfig } from './pipeline/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
@@ -72,10 +72,16 @@ function hasPushDiffs(store: DeliveryStore): store is DeliveryStore & PushDiffSt
   return typeof (store as Partial<PushDiffStore>).getPushDiff === 'function'
 }
 
+/** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
+const MAX_PARAM_LENGTH = 100
+
 /** Fastify's own content errors, renamed into our catalogue. */
 function translate(err: FastifyError, maxBodyBytes: number, contentType: string | undefined): FastifyError {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new PayloadTooLargeError(maxBodyBytes)
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError(contentType || '(none)')
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new UriTooLongError(MAX_PARAM_LENGTH)
+  // Schema validation and Fastify's other refusals of a request (bad JSON, a bad URL): one code.
+  if (err.statusCode === 400 && !err.code?.startsWith('TAMER_')) return new BadRequestError(err.message)
   return err
 }
 
@@ -95,9 +101,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 30_000,
     bodyLimit: config.server.maxBodyBytes,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A malformed or over-long URL is refused by the router before any route: the same coded
+    // JSON as every other refusal, not Fastify's own body (found by test/http/openapi.test.ts).
+    frameworkErrors: (error, request, reply) => (setSecurityHeaders(request.raw, reply.raw), sendError(error, request, reply)),
   })
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const err = translate(error, config.server.maxBodyBytes, request.headers['content-type']?.split(';')[0])
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     if (statusCode >= 500) request.log.error({ err }, 'request failed')
@@ -110,7 +120,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       error: STATUS_CODES[statusCode] ?? 'Error',
       message: statusCode >= 500 && !err.code?.startsWith('TAMER_') ? 'internal error' : err.message,
     })
-  })
+  }
+  app.setErrorHandler(sendError)
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ statusCode: 404, code: 'TAMER_NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   )

@@ -11,6 +11,8 @@ export const MissingHeaderError = createError('TAMER_MISSING_HEADER', 'Missing r
 export const MalformedBodyError = createError('TAMER_MALFORMED_BODY', 'Body is not valid JSON: %s', 400)
 export const BadPayloadError = createError('TAMER_BAD_PAYLOAD', 'Payload does not have the expected shape: %s', 400)
 export const RepositoryMismatchError = createError('TAMER_REPOSITORY_MISMATCH', 'Payload names more than one repository: %s', 400)
+export const BadRequestError = createError('TAMER_BAD_REQUEST', 'Bad request: %s', 400)
+export const UriTooLongError = createError('TAMER_URI_TOO_LONG', 'A path segment is longer than %s characters', 414)
 export const UnsupportedMediaTypeError = createError(
   'TAMER_UNSUPPORTED_MEDIA_TYPE',
   'Unsupported content type %s; send application/json',
