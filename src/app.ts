@@ -23,6 +23,7 @@ import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
 import { STORE_RETRY_AFTER_SECONDS } from './store/failures.js'
 import { hooksPlugin } from './http/hooks.js'
+import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
 import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.js'
 import { capEvents, limitsFromConfig } from './pipeline/limits.js'
@@ -132,6 +133,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const security = hasSecurity(store) ? store : null
   const auth = createApiAuth(config.api.tokens, security ? (hash) => security.findApiToken(hash) : null)
   const admit = await registerRateLimits(app, config.server.rateLimit, auth)
+  // Before the routes too: it documents each one as it is added (GET /openapi.json).
+  await registerOpenApi(app)
 
   const providers = createProviders(config)
   const pipeline = deps.pipeline

@@ -4,6 +4,7 @@ import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/sto
 import type { ProviderName } from '../events/model.js'
 import type { DispatchRecord } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
+import { bearer, DeliveryDetail, DeliverySummary, errors, Page } from './schemas.js'
 
 export interface ApiPluginOptions {
   store: DeliveryStore
@@ -52,7 +53,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
   app.get<{ Querystring: ListQueryType }>(
     '/api/deliveries',
-    { schema: { querystring: ListQuery } },
+    { schema: { summary: 'Deliveries, newest first', tags: ['api'], security: bearer, querystring: ListQuery, response: { 200: Page(DeliverySummary), ...errors } } },
     async (request) => {
       const q = request.query
       const items = await opts.store.listDeliveries({
@@ -69,7 +70,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
   app.get<{ Params: { id: string } }>(
     '/api/deliveries/:id',
-    { schema: { params: IdParams } },
+    { schema: { summary: 'One delivery: stored headers, normalized events, what the caps skipped', tags: ['api'], security: bearer, params: IdParams, response: { 200: DeliveryDetail, ...errors } } },
     async (request) => {
       const d = visibleTo(await opts.store.getDelivery(request.params.id), request.scope?.tenants, 'delivery')
       const dispatch = opts.dispatchOf ? await opts.dispatchOf(d.id) : null

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { maskDeep, type Mask } from '../security/secrets.js'
 import type { BuildRecord, BuildState, BuildStore, RecordedRun } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
+import { bearer, BuildDetail, BuildSummary, errors, Page } from './schemas.js'
 
 export interface BuildsPluginOptions {
   store: BuildStore
@@ -69,7 +70,7 @@ function summary(b: BuildRecord, mask: Mask, runs: readonly RecordedRun[] = []) 
 export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.tokens))
 
-  app.get<{ Querystring: ListQueryType }>('/api/builds', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get<{ Querystring: ListQueryType }>('/api/builds', { schema: { summary: 'Builds, newest first', tags: ['api'], security: bearer, querystring: ListQuery, response: { 200: Page(BuildSummary), ...errors } } }, async (request) => {
     const q = request.query
     const items = await opts.store.listBuilds({
       state: q.state,
@@ -85,7 +86,7 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
 
   app.get<{ Params: { id: string } }>(
     '/api/builds/:id',
-    { schema: { params: IdParams } },
+    { schema: { summary: 'One build: parameters, callback, log tail (secrets masked)', tags: ['api'], security: bearer, params: IdParams, response: { 200: BuildDetail, ...errors } } },
     async (request) => {
       const b = visibleTo(await opts.store.getBuild(request.params.id), request.scope?.tenants, 'build')
       const mask = opts.mask

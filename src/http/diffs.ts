@@ -9,6 +9,7 @@ import { DIFF_PAGE_CSP, renderDiffInProgressHtml, renderPushDiffHtml, type FileD
 import type { DeliveryStore } from '../store/store.js'
 import { createBearerAuth, visibleTo, type ApiTokens } from './auth.js'
 import type { DiffLinks } from './links.js'
+import { bearer, DiffInProgress, errors, PushDiffs } from './schemas.js'
 
 export interface DiffsPluginOptions {
   store: DeliveryStore
@@ -46,7 +47,7 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
     return opts.pushDiffs.ready(visibleTo(await opts.store.getDelivery(deliveryId), tenants, 'delivery'), waitMs)
   }
 
-  app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { params: Params } }, async (request, reply) => {
+  app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { summary: "A push's changed files, notebooks as nbdime-format diffs (202 while the diff is being made)", tags: ['diffs'], security: bearer, params: Params, response: { 200: PushDiffs, 202: DiffInProgress, ...errors } } }, async (request, reply) => {
     const scope = await authenticate(request)
     const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
     if (!pushes) {
@@ -64,7 +65,7 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
   })
 
   const LinkQuery = { type: 'object', properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } } } as const
-  app.get<{ Params: { deliveryId: string }; Querystring: { exp?: string; sig?: string } }>('/diffs/:deliveryId', { schema: { params: Params, querystring: LinkQuery } }, async (request, reply) => {
+  app.get<{ Params: { deliveryId: string }; Querystring: { exp?: string; sig?: string } }>('/diffs/:deliveryId', { schema: { summary: "A push's diff page (HTML), with a bearer token or a signed link's exp and sig", tags: ['diffs'], security: [...bearer, {}], params: Params, querystring: LinkQuery, response: { 200: { description: 'the HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, 202: { description: 'a page that reloads itself while the diff is being made', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors } } }, async (request, reply) => {
     // A valid signed link opens this one page; anything else needs a bearer token.
     const signed = opts.links?.verify(request.params.deliveryId, request.query.exp, request.query.sig) === true
     const scope = signed ? { tenants: undefined } : await authenticate(request)

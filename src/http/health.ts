@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { StoreUnavailableError } from '../errors.js'
 import type { DeliveryStore } from '../store/store.js'
+import { errors, Status } from './schemas.js'
 
 export interface HealthPluginOptions {
   store: DeliveryStore
@@ -10,8 +11,8 @@ export interface HealthPluginOptions {
 }
 
 export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, opts) => {
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/readyz', async () => {
+  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status('ok'), ...errors } } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { summary: 'The store takes writes (503 otherwise)', tags: ['health'], response: { 200: Status('ready'), ...errors } } }, async () => {
     try {
       await opts.store.checkWritable({ minRoomBytes: opts.minRoomBytes })
     } catch (err) {

@@ -5,6 +5,7 @@ import { receiveDelivery, type IntakeDeps } from '../intake/receive.js'
 import type { WebhookProvider } from '../providers/provider.js'
 import type { DeliveryStore } from '../store/store.js'
 import type { AdmitDelivery } from './rate-limit.js'
+import { Accepted, errors } from './schemas.js'
 
 export interface HooksPluginOptions {
   intake: IntakeDeps
@@ -21,21 +22,41 @@ function admitting(store: DeliveryStore, admit: (tenant: string) => Promise<void
   }) as DeliveryStore
 }
 
-const AcceptedSchema = {
-  type: 'object',
-  properties: { id: { type: 'string' }, duplicate: { type: 'boolean' } },
-  required: ['id'],
-} as const
-
-const ErrorSchema = {
-  type: 'object',
-  properties: {
-    statusCode: { type: 'integer' },
-    code: { type: 'string' },
-    error: { type: 'string' },
-    message: { type: 'string' },
+const header = (description: string) => ({ type: 'string', description })
+/** The headers each host sends (README, "Webhook endpoints"); `required` as identify and verify need them. */
+const HEADERS: Record<WebhookProvider['route'], { required: string[]; properties: Record<string, object> }> = {
+  github: {
+    required: ['x-github-event', 'x-github-delivery', 'x-hub-signature-256'],
+    properties: {
+      'x-github-event': header('the event (push, pull_request, ping, …)'),
+      'x-github-delivery': header('the delivery GUID, shared by every hook of one event'),
+      'x-github-hook-id': header("the hook's id; with the GUID, the delivery's identity"),
+      'x-hub-signature-256': header('sha256=<HMAC-SHA256 of the body, hex>; SHA-1 alone is refused'),
+    },
   },
-} as const
+  gitlab: {
+    required: ['x-gitlab-event'],
+    properties: {
+      'x-gitlab-event': header('Push Hook, Tag Push Hook, Merge Request Hook, System Hook, …'),
+      'x-gitlab-token': header('the shared secret token (or sign with webhook-signature)'),
+      'idempotency-key': header("the delivery's identity, kept on resends (GitLab 17.4+)"),
+      'webhook-id': header('Standard Webhooks: message id'),
+      'webhook-timestamp': header('Standard Webhooks: seconds since the epoch, within ±5 min'),
+      'webhook-signature': header('Standard Webhooks: v1,<base64 HMAC-SHA256 of id.timestamp.body>'),
+      'x-gitlab-webhook-uuid': header('changes per attempt'),
+    },
+  },
+  bitbucket: {
+    required: ['x-event-key', 'x-hub-signature'],
+    properties: {
+      'x-event-key': header('repo:push, pullrequest:…, repo:refs_changed, pr:…, diagnostics:ping, …'),
+      'x-hub-signature': header('<sha1|sha256|sha384|sha512>=<HMAC of the body, hex>'),
+      'x-hook-uuid': header('Bitbucket Cloud: the hook'),
+      'x-request-uuid': header('Bitbucket Cloud: the request'),
+      'x-request-id': header('Bitbucket Server / Data Center: the delivery'),
+    },
+  },
+}
 
 export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: FastifyInstance, opts) => {
   // Signatures cover the exact bytes, so bodies stay Buffers; only JSON and (GitHub) form bodies come in.
@@ -52,8 +73,16 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
       {
         bodyLimit: opts.maxBodyBytes,
         schema: {
-          response: { 200: AcceptedSchema, 202: AcceptedSchema, '4xx': ErrorSchema },
+          summary: `A delivery from ${provider.route === 'bitbucket' ? 'Bitbucket Cloud or Server' : provider.route === 'github' ? 'GitHub' : 'GitLab'}`,
+          tags: ['webhooks'],
+          headers: { type: 'object', ...HEADERS[provider.route] },
+          consumes: provider.route === 'github' ? ['application/json', 'application/x-www-form-urlencoded'] : ['application/json'],
+          body: { type: 'object', description: "the host's payload, exactly as signed (GitHub's form bodies carry it in `payload`)" },
+          response: { 200: Accepted, 202: Accepted, ...errors },
         },
+        // Documented, not validated here: the body stays the raw bytes the signature covers, and
+        // identify/verify refuse missing headers with their own codes (TAMER_MISSING_HEADER, 401).
+        validatorCompiler: () => () => true,
       },
       async (request, reply) => {
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()

@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
 import { BadPayloadError, BadSignatureError, CallbackNotConfiguredError, MalformedBodyError, NotFoundError } from '../errors.js'
 import type { CallbackBody, Pipeline } from '../pipeline/index.js'
+import { errors } from './schemas.js'
 
 export interface CallbackPluginOptions {
   pipeline: Pipeline
@@ -40,11 +41,32 @@ function parse(raw: Buffer): CallbackBody {
   }
 }
 
+/** Documented, not validated by Fastify: the body stays the raw bytes the signature covers. */
+const CallbackSchema = {
+  summary: "A build's end, from the templates' post block",
+  tags: ['jenkins'],
+  headers: { type: 'object', required: ['x-tamer-signature'], properties: { 'x-tamer-signature': { type: 'string', description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>' } } },
+  body: {
+    type: 'object',
+    required: ['delivery_id', 'job'],
+    properties: {
+      delivery_id: { type: 'string' },
+      job: { type: 'string' },
+      build_number: { type: 'number' },
+      build_url: { type: 'string' },
+      result: { type: 'string', nullable: true },
+      failed_stage: { type: 'string', nullable: true },
+      duration_ms: { type: 'number', nullable: true },
+    },
+  },
+  response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...errors },
+}
+
 export const callbackPlugin: FastifyPluginAsync<CallbackPluginOptions> = async (app, opts) => {
   // The signature covers the exact bytes.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body))
-  app.post('/api/jenkins/callback', async (request, reply) => {
+  app.post('/api/jenkins/callback', { schema: CallbackSchema, validatorCompiler: () => () => true }, async (request, reply) => {
     if (!opts.secret) throw new CallbackNotConfiguredError()
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const header = request.headers['x-tamer-signature']

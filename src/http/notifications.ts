@@ -8,6 +8,7 @@ import type { Mask } from '../security/secrets.js'
 import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
 import type { AuditEntry } from '../store/security.js'
 import { IdParams, pageOf, requireAccess, requireBearer, visibleTo, type ApiTokens } from './auth.js'
+import { bearer, errors, NotificationSummary, Page } from './schemas.js'
 
 export interface NotificationsPluginOptions {
   store: NotificationStore
@@ -63,7 +64,7 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
 
   app.get<{ Querystring: { state?: NotificationState; limit: number; cursor?: number } }>(
     '/api/notifications',
-    { schema: { querystring: ListQuery } },
+    { schema: { summary: 'Notices, newest first', tags: ['api'], security: bearer, querystring: ListQuery, response: { 200: Page(NotificationSummary), ...errors } } },
     async (request) => {
       const q = request.query
       const items = await opts.store.listNotifications({ state: q.state, tenants: request.scope?.tenants, before: q.cursor, limit: q.limit + 1 })
@@ -73,11 +74,11 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
 
   const visible = async (id: string, tenants: readonly string[] | undefined) => visibleTo(await opts.store.getNotification(id), tenants, 'notification')
 
-  app.get<{ Params: { id: string } }>('/api/notifications/:id', { schema: { params: IdParams } }, async (request) =>
+  app.get<{ Params: { id: string } }>('/api/notifications/:id', { schema: { summary: 'One notice', tags: ['api'], security: bearer, params: IdParams, response: { 200: NotificationSummary, ...errors } } }, async (request) =>
     summary(await visible(request.params.id, request.scope?.tenants), opts.mask),
   )
 
-  app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { params: IdParams }, preHandler: requireAccess('operate') }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { summary: 'Send a dead letter again (409 otherwise)', tags: ['api'], security: bearer, params: IdParams, response: { 202: NotificationSummary, ...errors } }, preHandler: requireAccess('operate') }, async (request, reply) => {
     const n = await visible(request.params.id, request.scope?.tenants)
     if (!opts.resend) throw new NotifierNotRunningError()
     const moved = await opts.resend(n.id)

@@ -1,0 +1,211 @@
+// The shapes the HTTP API answers with, for /openapi.json (OpenAPI 3.0: `nullable`, not type
+// lists). They document; they never filter: responses are serialized with JSON.stringify (see
+// openapi.ts), so a field a route adds is sent even before it is written down here.
+
+const str = { type: 'string' } as const
+const nstr = { type: 'string', nullable: true } as const
+const nint = { type: 'integer', nullable: true } as const
+const time = { type: 'string', format: 'date-time' } as const
+const ntime = { type: 'string', format: 'date-time', nullable: true } as const
+
+/** Every refusal and failure: `{statusCode, code, error, message}` with a stable TAMER_* code (src/errors.ts). */
+export const ErrorBody = {
+  $id: 'TamerError',
+  description: 'A refusal (4xx) or failure (5xx) with a stable TAMER_* code (README, src/errors.ts)',
+  type: 'object',
+  required: ['statusCode', 'code', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer', minimum: 400, maximum: 599 },
+    code: { type: 'string', pattern: '^TAMER_[A-Z0-9_]+$' },
+    error: { type: 'string', description: 'the status text' },
+    message: { type: 'string', description: 'what was wrong; never a secret' },
+  },
+} as const
+
+const errorRef = { $ref: 'TamerError#' } as const
+/** The error responses every route can give. */
+export const errors = { '4xx': errorRef, '5xx': errorRef } as const
+
+/** The API's bearer tokens (`api.tokens`, TAMER_API_TOKEN), for `schema.security`. */
+export const bearer = [{ bearerAuth: [] }]
+
+/** A newest-first page: follow `nextCursor` (null on the last page). */
+export const Page = (item: object) =>
+  ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: item }, nextCursor: nint } }) as const
+
+const skipped = { type: 'object', nullable: true, properties: { kept: { type: 'integer' }, skipped: { type: 'integer' }, reason: str } } as const
+
+export const Accepted = {
+  description: 'Stored (202), or already stored or a ping (200)',
+  type: 'object',
+  required: ['id'],
+  properties: { id: str, duplicate: { type: 'boolean' } },
+} as const
+
+export const DeliverySummary = {
+  type: 'object',
+  properties: {
+    id: str,
+    provider: { type: 'string', enum: ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] },
+    eventType: str,
+    hostDeliveryId: nstr,
+    tenant: str,
+    repository: nstr,
+    status: { type: 'string', enum: ['pending', 'ping', 'ignored', 'processed', 'failed'] },
+    kind: { type: 'string', enum: ['events', 'ping', 'ignored'] },
+    receivedAt: time,
+    updatedAt: time,
+  },
+} as const
+
+export const DeliveryDetail = {
+  type: 'object',
+  properties: {
+    ...DeliverySummary.properties,
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'as received, without signatures, tokens and credentials' },
+    normalized: {
+      type: 'object',
+      description: 'the neutral events (src/events/model.ts), a ping, or why the delivery is ignored',
+      properties: { kind: { type: 'string', enum: ['events', 'ping', 'ignored'] }, events: { type: 'array', items: { type: 'object' } }, note: str, reason: str, skipped },
+    },
+    skipped: { type: 'object', properties: { events: skipped, builds: skipped } },
+  },
+} as const
+
+const tests = { type: 'object', nullable: true, properties: { total: { type: 'integer' }, failed: { type: 'integer' }, skipped: { type: 'integer' } } } as const
+
+export const BuildSummary = {
+  type: 'object',
+  properties: {
+    id: str,
+    deliveryId: str,
+    tenant: str,
+    repository: nstr,
+    rule: str,
+    job: str,
+    template: nstr,
+    state: { type: 'string', enum: ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost'] },
+    queueId: nint,
+    buildNumber: nint,
+    buildUrl: nstr,
+    result: nstr,
+    durationMs: { type: 'number', nullable: true },
+    failingStage: nstr,
+    tests,
+    attempts: { type: 'integer' },
+    nextAttemptAt: ntime,
+    lastError: nstr,
+    runs: {
+      type: 'array',
+      description: 'every Jenkins run seen for this build',
+      items: { type: 'object', properties: { queueId: nint, buildNumber: nint, buildUrl: nstr, source: str, seenAt: str } },
+    },
+    createdAt: time,
+    updatedAt: time,
+  },
+} as const
+
+export const BuildDetail = {
+  type: 'object',
+  properties: {
+    ...BuildSummary.properties,
+    parameters: { type: 'object', additionalProperties: { type: 'string' }, description: 'the Jenkins job parameters, secrets masked' },
+    callback: { type: 'object', nullable: true, properties: { result: nstr, failedStage: nstr, durationMs: { type: 'number', nullable: true }, at: str } },
+    logTail: { ...nstr, description: 'the last console lines, secrets masked' },
+    triggeredAt: ntime,
+    acceptedAt: ntime,
+  },
+} as const
+
+export const NotificationSummary = {
+  type: 'object',
+  properties: {
+    id: str,
+    buildId: nstr,
+    tenant: str,
+    repository: nstr,
+    branch: nstr,
+    channel: str,
+    kind: str,
+    outcome: str,
+    subject: str,
+    recipients: { type: 'integer', description: 'how many' },
+    state: { type: 'string', enum: ['pending', 'sending', 'sent', 'dead'] },
+    attempts: { type: 'integer' },
+    nextAttemptAt: ntime,
+    lastError: nstr,
+    acceptedBy: nstr,
+    sentAt: nstr,
+    createdAt: time,
+    updatedAt: time,
+  },
+} as const
+
+const notebookSummary = {
+  type: 'object',
+  properties: Object.fromEntries(['cellsAdded', 'cellsRemoved', 'cellsModified', 'outputsChanged', 'sourcesChanged'].map((k) => [k, { type: 'integer' }]).concat([['metadataChanged', { type: 'boolean' }]])),
+}
+
+export const PushDiffs = {
+  type: 'object',
+  properties: {
+    deliveryId: str,
+    pushes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          repository: str,
+          ref: nstr,
+          base: str,
+          head: str,
+          notes: { type: 'array', items: str },
+          files: {
+            type: 'array',
+            items: {
+              type: 'object',
+              description: 'notebooks carry an nbdime-format `diff` and a `summary`; text files a `unified` diff; other files a `note`',
+              properties: {
+                path: str,
+                oldPath: nstr,
+                status: { type: 'string', enum: ['added', 'modified', 'deleted', 'renamed', 'copied', 'type-changed'] },
+                kind: { type: 'string', enum: ['notebook', 'text', 'note'] },
+                summary: notebookSummary,
+                diff: { type: 'array', items: { type: 'object' } },
+                unified: str,
+                reason: str,
+                note: str,
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const
+
+export const DiffInProgress = {
+  description: 'the diff is being made: ask again after retryAfterSeconds',
+  type: 'object',
+  properties: { deliveryId: str, status: { type: 'string', enum: ['in-progress'] }, retryAfterSeconds: { type: 'integer' }, message: str },
+} as const
+
+export const AuditEntry = {
+  type: 'object',
+  properties: { id: str, at: time, actor: str, action: str, target: nstr, tenant: nstr, detail: { type: 'object', additionalProperties: true } },
+} as const
+
+export const ApiToken = {
+  type: 'object',
+  properties: {
+    id: str,
+    name: str,
+    scope: { type: 'string', enum: ['read', 'operate', 'admin'] },
+    tenants: { type: 'array', items: str, nullable: true },
+    createdAt: time,
+    createdBy: str,
+    revokedAt: ntime,
+  },
+} as const
+
+export const Status = (value: string) => ({ type: 'object', required: ['status'], properties: { status: { type: 'string', enum: [value] } } }) as const
