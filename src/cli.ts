@@ -8,7 +8,7 @@ import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
 import { secretValues } from './security/secrets.js'
 import { masterKeysFromEnv } from './security/master-key.js'
-import { readStdin, type CommandIo } from './security/command-io.js'
+import { cliActor, readStdin, type CommandIo } from './security/command-io.js'
 import { secretsCommand } from './secrets/command.js'
 import { tokensCommand } from './access/command.js'
 import { withStoredSecrets, withStoredSecretsOf } from './secrets/stored.js'
@@ -161,7 +161,10 @@ export async function main(argv: string[]): Promise<number> {
       const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env)
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
-        return await jobsSync(config, store, (s) => process.stdout.write(s))
+        const status = await jobsSync(config, store, (s) => process.stdout.write(s))
+        // It creates and rewrites Jenkins jobs: an operator action.
+        await store.recordAudit({ actor: cliActor(process.env), action: 'jobs.sync', target: config.jenkins.url, tenant: null, detail: { exitCode: status } })
+        return status
       } finally {
         await store.close()
       }

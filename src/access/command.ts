@@ -38,7 +38,7 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
     if (sub === 'create') checkTokenRequest(request, [...config.tenants.map((t) => t.name), config.defaultTenant])
     const store = openSecurityStore(resolve(config.dataDir, 'tamer.db'))
     try {
-      const actor = cliActor(io)
+      const actor = cliActor(io.env, io.user)
       if (sub === 'create') {
         const { token, record } = await createToken(store, request, actor)
         io.err(`token ${record.id} (${record.name}), scope ${record.access}, ${record.tenants ? `tenants ${record.tenants.join(', ')}` : 'every tenant'}; it is shown once:\n`)

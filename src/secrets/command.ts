@@ -46,7 +46,7 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
     if (sub === 'set') checkSetRequest(config, keys, spec, value)
     const store = openSecurityStore(resolve(config.dataDir, 'tamer.db'))
     try {
-      const actor = cliActor(io)
+      const actor = cliActor(io.env, io.user)
       if (sub === 'list') {
         const rows = (await store.listSecrets()).map(describeSecret)
         if (rows.length === 0) io.out('no stored secrets\n')

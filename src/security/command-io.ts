@@ -14,9 +14,9 @@ export interface CommandIo {
 }
 
 /** `cli:<user>` in the audit log; TAMER_ACTOR names a person where the OS user is shared (a container). */
-export function cliActor(io: CommandIo): string {
-  if (io.env.TAMER_ACTOR) return `cli:${io.env.TAMER_ACTOR}`
-  if (io.user) return `cli:${io.user}`
+export function cliActor(env: NodeJS.ProcessEnv, user?: string): string {
+  if (env.TAMER_ACTOR) return `cli:${env.TAMER_ACTOR}`
+  if (user) return `cli:${user}`
   try {
     return `cli:${userInfo().username}`
   } catch {
