@@ -1,4 +1,5 @@
 // What crosses from the event loop to the writer thread for one delivery.
+import { redactBodyCredentials, withoutUrlCredentials } from '../../git/userinfo.js'
 import type { NewDelivery } from '../store.js'
 
 /**
@@ -10,7 +11,13 @@ export interface DeliveryRow extends Omit<NewDelivery, 'headers' | 'normalized'>
   normalized: string
 }
 
+/** URL credentials (`https://user:token@host`) are never stored: not in the body, headers or events. */
 export function toDeliveryRow(d: NewDelivery): DeliveryRow {
-  return { ...d, headers: JSON.stringify(d.headers), normalized: JSON.stringify(d.normalized) }
+  return {
+    ...d,
+    headers: JSON.stringify(withoutUrlCredentials(d.headers)),
+    body: redactBodyCredentials(d.body),
+    normalized: JSON.stringify(withoutUrlCredentials(d.normalized)),
+  }
 }
 

@@ -22,6 +22,7 @@ import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js
 import type { SecurityStore } from '../security.js'
 import { createSecurityReads } from './security-reads.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
+import { withoutUrlCredentials } from '../../git/userinfo.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
@@ -82,7 +83,8 @@ function toDelivery(row: Row): StoredDelivery {
     repository: row.repository,
     status: row.status as StoredDelivery['status'],
     headers: JSON.parse(row.headers),
-    normalized: JSON.parse(row.normalized),
+    // Rows stored before URL credentials were removed at write time lose them on the way out.
+    normalized: withoutUrlCredentials(JSON.parse(row.normalized)),
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
   }

@@ -1,0 +1,73 @@
+// Credentials in URLs (`https://x-access-token:ghs_…@github.com/…`) are never kept: not in stored
+// events or bodies, not in API answers, not in Jenkins parameters. Tokens for git come from
+// git.credentials only. RFC 3986 §3.2.1: userinfo is `user[:password]@` before the host.
+
+const HTTP = /^https?:$/i
+
+/**
+ * `url` without its credentials: http(s) URLs lose the whole userinfo (a bare token is a valid
+ * GitHub/GitLab user name); other schemes keep the user (`ssh://git@…` is not a secret) and lose
+ * the password. What the URL parser refuses gets the text rule below.
+ */
+export function withoutCredentials(url: string): string {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return redactUrlCredentials(url)
+  }
+  if (!u.username && !u.password) return url
+  if (HTTP.test(u.protocol)) u.username = ''
+  u.password = ''
+  return u.href
+}
+
+/** The same for a nullable payload field. */
+export function urlField(url: string | null): string | null {
+  return url === null ? null : withoutCredentials(url)
+}
+
+// `scheme://userinfo@` in free text, raw JSON (`:\/\/` is a valid JSON escape) or a form-encoded
+// body (`%3A%2F%2F…%40`, where `%22` puts a digit before the scheme). The userinfo stops at what
+// cannot be in it unescaped: / @ space quotes.
+const IN_TEXT = /\b([a-z][a-z0-9+.-]{0,30}):(\/\/|\\\/\\\/)([^\s"'<>/\\@]{1,2048})@/gi
+const IN_FORM = /(?<![a-z])([a-z][a-z0-9+.-]{0,30})%3A%2F%2F((?:[^\s&%@/]|%(?!2F|40)[0-9a-f]{2}){1,2048})%40/gi
+
+/** What stays of a userinfo: nothing for http(s), the user name for other schemes. */
+function keptUser(scheme: string, userinfo: string, separator: RegExp): string | null {
+  if (/^https?$/i.test(scheme)) return null
+  return userinfo.split(separator)[0]!
+}
+
+/** Every URL credential in a text masked away (the scheme and host stay, so the text still reads). */
+export function redactUrlCredentials(text: string): string {
+  return text
+    .replace(IN_TEXT, (_m, scheme: string, slashes: string, userinfo: string) => {
+      const user = keptUser(scheme, userinfo, /:/)
+      return `${scheme}:${slashes}${user === null ? '' : `${user}@`}`
+    })
+    .replace(IN_FORM, (_m, scheme: string, userinfo: string) => {
+      const user = keptUser(scheme, userinfo, /%3A/i)
+      return `${scheme}%3A%2F%2F${user === null ? '' : `${user}%40`}`
+    })
+}
+
+/** The raw bytes of a delivery with URL credentials removed; the same buffer when there are none. */
+export function redactBodyCredentials(body: Buffer): Buffer {
+  // latin1 maps every byte to one char and back, so bytes outside the matches are kept exactly.
+  const text = body.toString('latin1')
+  const clean = redactUrlCredentials(text)
+  return clean === text ? body : Buffer.from(clean, 'latin1')
+}
+
+/** A JSON value with every string that holds URL credentials cleaned (for stored events). */
+export function withoutUrlCredentials<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('@') ? redactUrlCredentials(value) : value) as T
+  if (Array.isArray(value)) return value.map(withoutUrlCredentials) as T
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = withoutUrlCredentials(v)
+    return out as T
+  }
+  return value
+}
