@@ -9,7 +9,7 @@ import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, UriTo
 import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
 import { diffLinksFromConfig } from './http/links.js'
-import { MirrorCache } from './git/mirror.js'
+import { mirrorCacheFromConfig, type MirrorCache } from './git/mirror.js'
 import { nativeEngine, type DiffEngine } from './nbdime/engine.js'
 import { createDiffPrecompute } from './diffs/precompute.js'
 import { diffWorkers } from './diffs/engine.js'
@@ -47,7 +47,7 @@ export interface AppDeps {
   now?: () => Date
   /** Routes stored deliveries to Jenkins; started when the app is ready, stopped on close. */
   pipeline?: Pipeline
-  /** Git mirrors for /diffs (default: <dataDir>/mirrors, https/ssh remotes only). */
+  /** Git mirrors for /diffs (default: <dataDir>/mirrors, from config.git: configured hosts, https, public addresses). */
   mirrors?: MirrorCache
   /** Notebook diff engine for /diffs (default native; see createDiffEngine for nbdime). */
   diffEngine?: DiffEngine
@@ -138,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const providers = createProviders(config)
   const pipeline = deps.pipeline
-  const mirrors = deps.mirrors ?? new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
+  const mirrors = deps.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   const pushDiffs =
     deps.pushDiffs ??
     pushDiffServiceFromConfig(config, { mirrors, engine: deps.diffEngine ?? nativeEngine, store: hasPushDiffs(store) ? store : null, logger: app.log })

@@ -23,7 +23,7 @@ import { createNotifier } from './notify/notifier.js'
 import { pushDiffSummary } from './notify/notebook-summary.js'
 import { pushDiffServiceFromConfig } from './diffs/service.js'
 import { wakeOnFinish } from './notify/wake.js'
-import { MirrorCache } from './git/mirror.js'
+import { mirrorCacheFromConfig } from './git/mirror.js'
 import { serverDiffEngine } from './diffs/engine.js'
 
 const USAGE = `Usage: tamer <command> [options]
@@ -61,7 +61,7 @@ async function serve(configFile: string | undefined): Promise<void> {
     throw err
   })
   const logger = createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
-  const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
+  const mirrors = mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   // Native diffs run in worker threads here (a big notebook must not stall webhook intake),
   // each notebook time-limited, tenants queued fairly.
   const { engine: diffEngine, notice } = await serverDiffEngine(config)
@@ -151,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env)
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
-        const mirrors = new MirrorCache({ dir: resolve(config.dataDir, 'mirrors'), credentials: config.git.credentials })
+        const mirrors = mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
         return await rulesTest(config, store, positionals[2], (s) => process.stdout.write(s), gitChangedFiles(mirrors))
       } finally {
         await store.close()

@@ -60,3 +60,7 @@ export const MasterKeyInvalidError = createError('TAMER_MASTER_KEY_INVALID', '%s
 export const SecretUndecryptableError = createError('TAMER_SECRET_UNDECRYPTABLE', 'Stored secret %s cannot be opened: %s', 500)
 export const SecretRequestError = createError('TAMER_BAD_SECRET', 'Invalid stored secret: %s', 400)
 export const RotationError = createError('TAMER_ROTATION_FAILED', 'Rotation stopped, nothing was changed: %s', 500)
+
+// Git remotes and revisions (issue #9): what is fetched is the signed repository on a configured host.
+export const CloneUrlRefusedError = createError('TAMER_CLONE_URL_REFUSED', 'Clone URL refused: %s', 422)
+export const BadRevisionError = createError('TAMER_BAD_REVISION', 'Not a full commit id: %s', 422)

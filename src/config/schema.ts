@@ -99,11 +99,40 @@ const GitSettings = Type.Object(
           username: Type.String({ minLength: 1, default: 'x-access-token' }),
           /** The token (or password); sent as HTTP Basic auth, only to URLs under `url`. */
           password: Type.String({ minLength: 1 }),
+          /** Only these tenants' repositories get it (`*`: all); required once `tenants` are configured. */
+          tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
         },
         { additionalProperties: false },
       ),
       { default: [] },
     ),
+    /**
+     * Where each provider's repositories are fetched from and checked out from: `<url>/<full name>.git`,
+     * never a URL from the payload. Setting the list replaces the public defaults.
+     */
+    hosts: Type.Array(
+      Type.Object(
+        {
+          provider: Type.Union([Type.Literal('github'), Type.Literal('gitlab'), Type.Literal('bitbucket-cloud'), Type.Literal('bitbucket-server')]),
+          /** `https://github.com`, `https://gitlab.example.com`, `https://bitbucket.example.com/scm`. */
+          url: Type.String({ minLength: 1 }),
+          /** Only these tenants' repositories are fetched from this host; absent: every tenant's. */
+          tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [
+          { provider: 'github', url: 'https://github.com' },
+          { provider: 'gitlab', url: 'https://gitlab.com' },
+          { provider: 'bitbucket-cloud', url: 'https://bitbucket.org' },
+        ],
+      },
+    ),
+    /** URL schemes the mirrors may use (ssh uses the agent at SSH_AUTH_SOCK). */
+    protocols: Type.Array(Type.Union([Type.Literal('https'), Type.Literal('http'), Type.Literal('ssh')]), { minItems: 1, default: ['https'] }),
+    /** `host` or `host:port` allowed to resolve to loopback, private or link-local addresses (a self-hosted server inside the network). */
+    allowPrivateHosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -5,8 +5,8 @@
 // Pages do not wait for long computations (`ready`): they say "in progress" and come back.
 import { createHash } from 'node:crypto'
 import type { Config } from '../config/schema.js'
-import { GitFailedError, NotAPushError } from '../errors.js'
-import { cloneUrlOf, type PushEvent } from '../events/model.js'
+import { NotAPushError } from '../errors.js'
+import type { PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
 import { DEFAULT_PUSH_DIFF_LIMITS, diffPush, engineFailedOn, type PushDiffLimits } from '../git/push-diff.js'
 import type { DiffEngine } from '../nbdime/engine.js'
@@ -126,10 +126,11 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
   const compute = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<Remembered> => {
     const diffs = await Promise.all(
       pushes.map((p) => {
-        const cloneUrl = cloneUrlOf(p.repository)
-        if (!cloneUrl) throw new GitFailedError(`the push to ${p.repository.fullName} names no clone URL`)
+        // The URL derived for the push's repository on a configured host, never the payload's own.
+        const cloneUrl = deps.mirrors.remoteOf(p)
         return diffPush(deps.mirrors, deps.engine, {
           cloneUrl,
+          tenant: p.tenant,
           repository: p.repository.fullName,
           ref: p.ref,
           before: p.before,

@@ -102,3 +102,6 @@ export type Normalized =
   | { kind: 'ignored'; reason: string }
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000'
+
+/** A full commit id: 40 hex digits, or 64 in SHA-256 repositories. The only revisions git and Jenkins get. */
+export const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i

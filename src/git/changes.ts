@@ -1,10 +1,21 @@
 // What a range of commits changed, read from a (bare) repository: file list with status and
 // modes, blob contents and sizes, the merge-base for a new branch.
 import type { SimpleGit } from 'simple-git'
+import { BadRevisionError } from '../errors.js'
+import { COMMIT_ID } from '../events/model.js'
 import type { FileStatus } from '../notebooks/render.js'
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
-const ZERO = /^0{40}$/
+const ZERO = /^(?:0{40}|0{64})$/
+
+/**
+ * Nothing but a full commit id from a payload reaches git as a revision: `HEAD`, `main~3`, `@{-1}`
+ * or `--option` would name what the push did not.
+ */
+export function assertCommitId(sha: string): string {
+  if (!COMMIT_ID.test(sha)) throw new BadRevisionError(JSON.stringify(sha.length > 80 ? `${sha.slice(0, 80)}…` : sha))
+  return sha
+}
 
 export interface ChangedFile {
   status: FileStatus
@@ -21,6 +32,8 @@ const STATUS: Record<string, FileStatus> = { A: 'added', M: 'modified', D: 'dele
 
 /** `git diff --raw -z -M base head`, parsed. */
 export async function changedFiles(git: SimpleGit, base: string, head: string): Promise<ChangedFile[]> {
+  assertCommitId(base)
+  assertCommitId(head)
   const raw = await git.raw(['diff', '--raw', '-z', '-M', '--no-abbrev', '--no-ext-diff', '--no-textconv', base, head])
   const parts = raw.split('\0')
   const out: ChangedFile[] = []
@@ -55,6 +68,7 @@ export async function readBlob(git: SimpleGit, sha: string): Promise<Buffer> {
 
 /** The commit a new branch forked from: merge-base with the default branch, or null. */
 export async function forkPoint(git: SimpleGit, head: string, defaultBranch: string | null): Promise<string | null> {
+  assertCommitId(head)
   const branch = defaultBranch ?? (await git.raw(['symbolic-ref', '--short', 'HEAD']).then((s) => s.trim(), () => null))
   if (!branch) return null
   const base = await git.raw(['merge-base', head, `refs/heads/${branch}`]).then((s) => s.trim(), () => '')
@@ -64,6 +78,8 @@ export async function forkPoint(git: SimpleGit, head: string, defaultBranch: str
 /** A plain unified diff of one file between two commits. */
 export async function unifiedDiff(git: SimpleGit, base: string, head: string, f: ChangedFile, maxBytes: number): Promise<string> {
   const paths = f.oldPath ? [f.oldPath, f.path] : [f.path]
+  assertCommitId(base)
+  assertCommitId(head)
   const text = await git.raw(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', base, head, '--', ...paths])
   // Drop git's own header lines; the page shows path and status itself.
   const body = text.slice(Math.max(0, text.search(/^(@@|Binary files)/m)))

@@ -6,6 +6,8 @@ export interface GitCredential {
   url: string
   username: string
   password: string
+  /** Only for these tenants' repositories (`*`: every tenant's); absent: every tenant's, allowed by config only when there are no tenants. */
+  tenants?: readonly string[]
 }
 
 const HTTP_URL = /^https?:\/\//i
@@ -46,13 +48,17 @@ function covers(prefix: string, path: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`)
 }
 
-/** The credential with the longest prefix covering `url` (`…/ds` also covers `…/ds.git`). */
-export function credentialFor(url: string, credentials: readonly GitCredential[]): GitCredential | undefined {
+/**
+ * The credential with the longest prefix covering `url` (`…/ds` also covers `…/ds.git`), among
+ * those `tenant` may use: a tenant's own entries and shared ones (`*` or no tenants); without a tenant, shared ones.
+ */
+export function credentialFor(url: string, credentials: readonly GitCredential[], tenant?: string): GitCredential | undefined {
   const target = parse(withoutUserinfo(url))
   if (!target) return undefined
   const paths = target.path.endsWith('.git') ? [target.path, target.path.slice(0, -4)] : [target.path]
   let best: { credential: GitCredential; length: number } | undefined
   for (const credential of credentials) {
+    if (credential.tenants && !credential.tenants.includes('*') && (tenant === undefined || !credential.tenants.includes(tenant))) continue
     const prefix = parse(credential.url)
     if (!prefix || prefix.origin !== target.origin) continue
     if (!paths.some((p) => covers(prefix.path, p))) continue
@@ -74,10 +80,20 @@ export function basicAuthorization(credential: GitCredential): string {
  * http.followRedirects); curl itself drops Authorization on cross-host redirects.
  */
 export function credentialGitConfig(url: string, credential: GitCredential): Record<string, string> {
-  const entries: [string, string][] = [
+  return gitConfigEnv(credentialConfigEntries(url, credential))
+}
+
+/** The config entries of credentialGitConfig, for combining with others. */
+export function credentialConfigEntries(url: string, credential: GitCredential): [string, string][] {
+  return [
     [`http.${url}.extraHeader`, `Authorization: ${basicAuthorization(credential)}`],
     [`http.${url}.followRedirects`, 'false'],
   ]
+}
+
+/** Config entries as GIT_CONFIG_COUNT/KEY_n/VALUE_n variables. */
+export function gitConfigEnv(entries: readonly (readonly [string, string])[]): Record<string, string> {
+  if (entries.length === 0) return {}
   return {
     GIT_CONFIG_COUNT: String(entries.length),
     ...Object.fromEntries(entries.flatMap(([key, value], n) => [[`GIT_CONFIG_KEY_${n}`, key], [`GIT_CONFIG_VALUE_${n}`, value]])),

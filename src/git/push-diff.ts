@@ -7,7 +7,7 @@ import type { DiffEngine } from '../nbdime/engine.js'
 import { DiffTimeLimitError } from '../nbdime/time-limit.js'
 import { NotebookParseError, type DiffOptions } from '../notebooks/index.js'
 import { EMPTY_NOTEBOOK, summarize, type FileDiff, type PushDiff } from '../notebooks/render.js'
-import { blobSize, changedFiles, EMPTY_TREE, forkPoint, isZero, readBlob, unifiedDiff, type ChangedFile } from './changes.js'
+import { assertCommitId, blobSize, changedFiles, EMPTY_TREE, forkPoint, isZero, readBlob, unifiedDiff, type ChangedFile } from './changes.js'
 import type { MirrorCache } from './mirror.js'
 
 export interface PushDiffLimits {
@@ -20,7 +20,10 @@ export interface PushDiffLimits {
 }
 
 export interface PushDiffRequest {
+  /** The derived URL (MirrorCache.remoteOf), never a payload's. */
   cloneUrl: string
+  /** The event's tenant: only its (and shared) git.credentials are sent. */
+  tenant?: string
   repository: string
   ref: string | null
   before: string
@@ -51,8 +54,8 @@ export function engineFailedOn(f: FileDiff): boolean {
 const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\n(?:[\s\S]*\n)?oid sha256:([0-9a-f]{64})\nsize (\d+)\n/
 
 /** The commit a push is compared with: `before`, or for a new ref its fork point with the default branch. */
-async function pushBase(mirrors: MirrorCache, req: Pick<PushDiffRequest, 'cloneUrl' | 'before' | 'after' | 'defaultBranch'>, notes: string[]) {
-  const mirror = await mirrors.ensure(req.cloneUrl, isZero(req.before) ? [req.after] : [req.before, req.after])
+async function pushBase(mirrors: MirrorCache, req: PushRange, notes: string[]) {
+  const mirror = await mirrors.ensure(req.cloneUrl, isZero(req.before) ? [req.after] : [req.before, req.after], { tenant: req.tenant })
   const git = mirror.git
   let base = req.before
   if (isZero(req.before)) {
@@ -68,9 +71,12 @@ async function pushBase(mirrors: MirrorCache, req: Pick<PushDiffRequest, 'cloneU
   return { git, base }
 }
 
+type PushRange = Pick<PushDiffRequest, 'cloneUrl' | 'tenant' | 'before' | 'after' | 'defaultBranch'>
+
 /** The paths a push changed (renames give both names), for routing rules' path globs. */
-export async function changedPathsOfPush(mirrors: MirrorCache, req: Pick<PushDiffRequest, 'cloneUrl' | 'before' | 'after' | 'defaultBranch'>): Promise<string[]> {
-  if (isZero(req.after)) return []
+export async function changedPathsOfPush(mirrors: MirrorCache, req: PushRange): Promise<string[]> {
+  assertCommitId(req.before)
+  if (isZero(assertCommitId(req.after))) return []
   const { git, base } = await pushBase(mirrors, req, [])
   const paths = new Set<string>()
   for (const f of await changedFiles(git, base, req.after)) {
@@ -83,7 +89,8 @@ export async function changedPathsOfPush(mirrors: MirrorCache, req: Pick<PushDif
 export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: PushDiffRequest): Promise<PushDiff> {
   const notes: string[] = []
   const result = (base: string, files: FileDiff[]): PushDiff => ({ repository: req.repository, ref: req.ref, base, head: req.after, files, notes })
-  if (isZero(req.after)) {
+  assertCommitId(req.before)
+  if (isZero(assertCommitId(req.after))) {
     notes.push('The ref was deleted by this push: nothing to diff.')
     return result(req.before, [])
   }

@@ -2,7 +2,7 @@
 // (filesKnown: false): from git. Without a source (or when git fails) the answer is
 // "unknown" and rules say that their path condition was not evaluated.
 import type { Logger } from 'pino'
-import { cloneUrlOf, type PushEvent } from '../events/model.js'
+import type { PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
 import { changedPathsOfPush } from '../git/push-diff.js'
 
@@ -28,10 +28,10 @@ export function filesFromCommits(event: PushEvent): string[] {
 export function gitChangedFiles(mirrors: MirrorCache, logger?: Logger): ChangedFilesSource {
   return {
     async changedFiles(event) {
-      const cloneUrl = cloneUrlOf(event.repository)
-      if (!cloneUrl) return null
       try {
-        return await changedPathsOfPush(mirrors, { cloneUrl, before: event.before, after: event.after, defaultBranch: event.repository.defaultBranch })
+        // The URL derived for the repository on a configured host (a refusal is logged below).
+        const cloneUrl = mirrors.remoteOf(event)
+        return await changedPathsOfPush(mirrors, { cloneUrl, tenant: event.tenant, before: event.before, after: event.after, defaultBranch: event.repository.defaultBranch })
       } catch (err) {
         // Unknown, not empty: the rule then matches and says its path condition was not evaluated.
         logger?.warn({ repository: event.repository.fullName, err: (err as Error).message }, 'changed files not known from git')

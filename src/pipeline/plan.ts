@@ -1,7 +1,10 @@
 // Route one delivery: evaluate the rules for each of its events and turn the
 // matches into planned builds with their Jenkins parameters.
 import type { Config, RuleConfig } from '../config/schema.js'
-import { cloneUrlOf, type TamerEvent } from '../events/model.js'
+import { createTenantResolver } from '../config/tenants.js'
+import { BadRevisionError } from '../errors.js'
+import { COMMIT_ID, type TamerEvent } from '../events/model.js'
+import { pullRequestRemoteOf, remoteOf } from '../git/remote.js'
 import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
 import { diffLinksFromConfig } from '../http/links.js'
@@ -21,10 +24,13 @@ export interface PlanSettings {
   mask?: Mask
   /** Caps per delivery (pipeline.maxEventsPerDelivery, pipeline.maxBuildsPerDelivery). */
   limits: DeliveryLimits
+  /** REPO_URL: the event's repository on a configured host (git.hosts); throws CloneUrlRefusedError. */
+  repoUrl(e: TamerEvent): string
 }
 
 export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
   const links = diffLinksFromConfig(config)
+  const tenantOf = createTenantResolver(config)
   return {
     rules: config.rules,
     jenkinsConfigured: config.jenkins.url !== '',
@@ -33,7 +39,16 @@ export function planSettings(config: Config, changedFiles: ChangedFilesSource): 
     diffUrl: (id) => links.urlFor(id),
     mask: maskOf(config),
     limits: limitsFromConfig(config),
+    repoUrl: (e) => (e.kind === 'pull_request' ? pullRequestRemoteOf(e, config.git.hosts, tenantOf) : remoteOf(e, config.git.hosts)),
   }
+}
+
+/** The commit Jenkins builds: a push's full id; a pull request's head (hex, Bitbucket Cloud abbreviates it). Throws BadRevisionError. */
+function commitOf(e: TamerEvent): string {
+  const sha = e.kind === 'push' ? e.after : (e.source.sha ?? '')
+  const ok = e.kind === 'push' ? COMMIT_ID.test(sha) : sha === '' || /^[0-9a-f]{7,64}$/i.test(sha)
+  if (!ok) throw new BadRevisionError(JSON.stringify(sha.slice(0, 80)))
+  return sha
 }
 
 /** Unique per build request, so Jenkins never folds two deliveries into one queue item (§4.4). */
@@ -47,13 +62,14 @@ export function buildParameters(
   eventIndex: number,
   rule: RuleConfig,
   publicUrl: string,
-  diffUrl: string | null = null,
+  diffUrl: string | null,
+  repoUrl: string,
 ): Record<string, string> {
-  const sha = e.kind === 'push' ? e.after : (e.source.sha ?? '')
   return {
-    REPO_URL: e.kind === 'pull_request' && e.source.cloneUrl ? e.source.cloneUrl : (cloneUrlOf(e.repository) ?? ''),
+    // Derived from configured hosts and the signed repository name, never the payload's URL.
+    REPO_URL: repoUrl,
     BRANCH: branchOf(e) ?? (e.kind === 'push' ? (e.tag ?? '') : ''),
-    COMMIT_SHA: sha,
+    COMMIT_SHA: commitOf(e),
     PROVIDER: e.provider,
     // A signed link, so the build page, mails and chat open it without a token.
     DIFF_URL: e.kind === 'push' && !e.deleted ? (diffUrl ?? '') : '',
@@ -101,6 +117,15 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
     }
     const event = events[v.eventIndex]!
     const rule = s.rules[v.index]!
+    let parameters: Record<string, string>
+    try {
+      parameters = maskDeep(buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id), s.repoUrl(event)), s.mask ?? ((x: string) => x))
+    } catch (err) {
+      // A repository not on a configured host, or a revision that is not a commit id: recorded, not built.
+      v.matched = false
+      v.reasons.push(`not started: ${(err as Error).message}`)
+      continue
+    }
     builds.push({
       deliveryId: d.id,
       eventIndex: v.eventIndex,
@@ -109,7 +134,7 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
       template: v.template ?? null,
       tenant: d.tenant,
       repository: d.repository,
-      parameters: maskDeep(buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id)), s.mask ?? ((x: string) => x)),
+      parameters,
       state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
       eventKey: eventKey(event),
       acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,

@@ -8,13 +8,14 @@ import t from 'tap'
 import { decodePushDiffs } from '../../src/diffs/codec.js'
 import { createPushDiffService, type PushDiffServiceDeps } from '../../src/diffs/service.js'
 import { MirrorCache } from '../../src/git/mirror.js'
+import type { GitHost } from '../../src/git/remote.js'
 import { createLogger } from '../../src/logging.js'
 import { nativeEngine, type DiffEngine } from '../../src/nbdime/engine.js'
 import { DiffTimeLimitError } from '../../src/nbdime/time-limit.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import type { StoredDelivery } from '../../src/store/store.js'
 import { gitAvailable, tempDir } from '../git/repo.js'
-import { notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
+import { fileHosts, notebookPush as makePush, pushEvent, recordPush } from '../support/push-diffs.js'
 
 /** The native engine, counting notebook diffs: each one is real work the service did. */
 function countingEngine(): DiffEngine & { calls: number } {
@@ -37,10 +38,17 @@ if (!(await gitAvailable())) {
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
   t.teardown(() => store.close())
   let mirrorDirs = 0
-  const freshMirrors = () => new MirrorCache({ dir: join(dir, `mirrors-${mirrorDirs++}`), allowProtocols: ['file'] })
+  // Every repo made here is on a configured (file://) host, as a self-hosted server would be.
+  const hosts: GitHost[] = []
+  const notebookPush = async (t: Parameters<typeof makePush>[0]) => {
+    const p = await makePush(t)
+    hosts.push(...fileHosts(p.repo))
+    return p
+  }
+  const freshMirrors = () => new MirrorCache({ dir: join(dir, `mirrors-${mirrorDirs++}`), allowProtocols: ['file'], hosts })
   const service = (o: Partial<PushDiffServiceDeps> = {}) => createPushDiffService({ mirrors: freshMirrors(), engine: countingEngine(), store, storeMaxBytes: 32 * 2 ** 20, ...o })
-  const delivery = async (cloneUrl: string, before: string, after: string): Promise<StoredDelivery> =>
-    (await store.getDelivery(await recordPush(store, pushEvent({ cloneUrl, before, after }))))!
+  const delivery = async (cloneUrl: string, before: string, after: string, fullName?: string): Promise<StoredDelivery> =>
+    (await store.getDelivery(await recordPush(store, pushEvent({ cloneUrl, before, after, fullName }))))!
   // Untouched by the subtests (each records its own deliveries), so they can share it.
   const shared = await notebookPush(t)
 
@@ -100,12 +108,12 @@ if (!(await gitAvailable())) {
 
   t.test('a failure is not kept: the remote appears, the next call succeeds', async (t) => {
     const { repo, before, after } = await notebookPush(t)
-    const later = join(repo.root, 'later.git')
-    const d = await delivery(`file://${later}`, before, after)
+    const later = join(repo.root, 'acme', 'later.git')
+    const d = await delivery(`file://${later}`, before, after, 'acme/later')
     const s = service()
     await t.rejects(s.diffsOf(d), { code: 'TAMER_GIT_FAILED', statusCode: 502 })
     t.equal(await store.getPushDiff(d.id, s.variant), null, 'nothing stored for a failure')
-    renameSync(join(repo.root, 'remote.git'), later)
+    renameSync(join(repo.root, 'acme', 'ds.git'), later)
     t.match(await s.diffsOf(d), [{ head: after, files: [{ path: 'notes.md' }, { path: 'train.ipynb' }] }])
     t.ok(await store.getPushDiff(d.id, s.variant), 'stored once it worked')
   })

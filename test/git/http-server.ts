@@ -9,6 +9,8 @@ export interface GitHttpServerOptions {
   projectRoot: string
   /** Required Basic credentials; absent: anonymous access. */
   auth?: { username: string; password: string }
+  /** Required Basic credentials by request path (overrides `auth`); undefined: anonymous. */
+  authFor?: (path: string) => { username: string; password: string } | undefined
   /** Answer every request with a 302 to this base URL plus the request's path and query. */
   redirectTo?: string
   /** The name the server is reached by (127.0.0.1 and localhost are different hosts to git). */
@@ -32,8 +34,9 @@ export interface GitHttpServer {
 
 export async function serveGit(opts: GitHttpServerOptions): Promise<GitHttpServer> {
   const requests: SeenRequest[] = []
-  const expected = opts.auth && `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`
+  const basic = (a: { username: string; password: string } | undefined) => a && `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`
   const server = createServer((req, res) => {
+    const expected = basic(opts.authFor ? opts.authFor(req.url ?? '/') : opts.auth)
     requests.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization })
     opts.onRequest?.(req)
     if (opts.redirectTo) {

@@ -1,6 +1,7 @@
 // Private repositories over HTTPS-style Basic auth, against a real `git http-backend`: credentials
 // by URL prefix reach the server and nothing else — not argv, not the mirror on disk, not errors,
-// not another host after a redirect, not a URL that merely starts with the same letters.
+// not another host after a redirect, not a URL that merely starts with the same letters. The
+// server is on 127.0.0.1, so every cache here lists it in allowPrivateHosts (never a default).
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
@@ -74,8 +75,9 @@ if (!(await gitAvailable())) {
   t.teardown(server.close)
   const url = `${server.url}/remote.git`
   const credential: GitCredential = { url: `${server.url}/`, username: USERNAME, password: TOKEN }
-  const mirrorCache = (t: Parameters<typeof tempDir>[0], credentials?: GitCredential[]) =>
-    new MirrorCache({ dir: tempDir(t, 'tamer-mirrors-'), allowProtocols: ['http'], credentials })
+  const local = { allowProtocols: ['http'], allowPrivateHosts: [new URL(server.url).host] }
+  const mirrorCache = (t: Parameters<typeof tempDir>[0], credentials?: GitCredential[], extra: string[] = []) =>
+    new MirrorCache({ dir: tempDir(t, 'tamer-mirrors-'), ...local, allowPrivateHosts: [...local.allowPrivateHosts, ...extra], credentials })
   const request = (cloneUrl: string, before: string, after: string) => ({ cloneUrl, repository: 'acme/private', ref: 'refs/heads/main', before, after, defaultBranch: 'main' })
 
   t.test('without credentials: a clear authentication error, no mirror left behind', async (t) => {
@@ -89,7 +91,7 @@ if (!(await gitAvailable())) {
 
   t.test('with credentials: clone, diff with lazily fetched blobs, incremental fetch; the token only in the header', async (t) => {
     const dataDir = tempDir(t, 'tamer-data-')
-    const mirrors = new MirrorCache({ dir: join(dataDir, 'mirrors'), allowProtocols: ['http'], credentials: [credential] })
+    const mirrors = new MirrorCache({ dir: join(dataDir, 'mirrors'), ...local, credentials: [credential] })
     server.requests.length = 0
     argvLeaks.length = 0
 
@@ -154,7 +156,7 @@ if (!(await gitAvailable())) {
     t.ok(server.requests.every((r) => r.authorization === undefined), 'the URL’s userinfo was not sent')
 
     const dataDir = tempDir(t, 'tamer-data-')
-    const mirrors = new MirrorCache({ dir: dataDir, allowProtocols: ['http'], credentials: [credential] })
+    const mirrors = new MirrorCache({ dir: dataDir, ...local, credentials: [credential] })
     const m = await mirrors.ensure(withUserinfo)
     t.equal(m.path, mirrors.pathFor(url), 'the same mirror as the plain URL')
     t.equal(mirrors.pathFor(withUserinfo), mirrors.pathFor(url))
@@ -162,20 +164,21 @@ if (!(await gitAvailable())) {
     t.same(filesContaining(dataDir, [smuggled, TOKEN, BASIC, 'someone']), [])
   })
 
-  t.test('a redirect to another host never carries the credential', async (t) => {
+  t.test('a redirect to another host never carries the credential, and is never followed', async (t) => {
     const elsewhere = await serveGit({ projectRoot: repo.root, hostname: 'localhost' })
     t.teardown(elsewhere.close)
     const redirecting = await serveGit({ projectRoot: repo.root, redirectTo: elsewhere.url })
     t.teardown(redirecting.close)
     const redirectUrl = `${redirecting.url}/remote.git`
-    const mirrors = mirrorCache(t, [{ ...credential, url: `${redirecting.url}/` }])
-    await t.rejects(mirrors.ensure(redirectUrl), { code: 'TAMER_GIT_FAILED', message: `git failed: clone ${redirectUrl}: the server redirected; redirects are not followed when credentials are sent (use the repository's current URL)` })
+    const refused = `git failed: clone ${redirectUrl}: the server redirected; redirects are not followed (they could lead to another host or address, with the credential); use the repository's current URL`
+    const both = [new URL(redirecting.url).host, new URL(elsewhere.url).host]
+    const mirrors = mirrorCache(t, [{ ...credential, url: `${redirecting.url}/` }], both)
+    await t.rejects(mirrors.ensure(redirectUrl), { code: 'TAMER_GIT_FAILED', message: refused })
     t.ok(redirecting.requests.length > 0 && redirecting.requests.every((r) => r.authorization === `Basic ${BASIC}`))
     t.same(elsewhere.requests.filter((r) => r.authorization !== undefined), [], 'the other host saw no credential')
 
-    // Without credentials, redirects are followed as before (git's default, `initial`).
-    const anonymous = mirrorCache(t)
-    await anonymous.ensure(redirectUrl)
-    t.ok(elsewhere.requests.length > 0, 'followed')
+    // Without credentials too: a redirect would skip the address check of where it leads.
+    await t.rejects(mirrorCache(t, [], both).ensure(redirectUrl), { code: 'TAMER_GIT_FAILED', message: refused })
+    t.same(elsewhere.requests, [], 'the other host was never asked')
   })
 }

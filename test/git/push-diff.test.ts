@@ -126,7 +126,9 @@ if (!(await gitAvailable())) {
     t.equal((await again.git.raw(['rev-parse', 'refs/heads/main'])).trim(), c4)
 
     const strict = new MirrorCache({ dir: tempDir(t, 'tamer-mirrors-') })
-    await t.rejects(strict.ensure(repo.url), { code: 'TAMER_GIT_FAILED', message: /clone file:\/\// }, 'file:// is refused unless allowed')
+    await t.rejects(strict.ensure(repo.url), { code: 'TAMER_CLONE_URL_REFUSED', message: /file:\/\/.*: protocol file is not allowed \(git\.protocols: https\)/ }, 'file:// is refused unless allowed')
+    for (const rev of ['HEAD', 'main', c1.slice(0, 12), `${c1}^`, '--upload-pack=touch /tmp/x'])
+      await t.rejects(diffPush(mirrors, nativeEngine, request(c1, rev)), { code: 'TAMER_BAD_REVISION' }, `${rev} is not a commit id`)
     await t.rejects(diffPush(mirrors, nativeEngine, request(c1, 'f'.repeat(40))), { code: 'TAMER_GIT_FAILED', message: /commit f{40} is not in/ })
   })
 }

@@ -13,6 +13,8 @@ export async function gitAvailable(): Promise<boolean> {
 export interface TestRepo {
   root: string
   url: string
+  /** `file://<root>`: the git.hosts base under which `url` is `<base>/<fullName>.git`. */
+  base: string
   git(...args: string[]): Promise<string>
   write(files: Record<string, string | Buffer>): void
   /** Stages everything, commits, returns the new commit id. */
@@ -33,19 +35,28 @@ export function tempDir(t: Teardown, prefix: string): string {
   return dir
 }
 
-/** With `t`, the repo is removed when `t` ends; without, call `cleanup()` yourself. */
-export async function makeRepo(t?: Teardown): Promise<TestRepo> {
-  const root = mkdtempSync(join(tmpdir(), 'tamer-git-'))
-  const cleanup = () => rmSync(root, { recursive: true, force: true })
+/**
+ * With `t`, the repo is removed when `t` ends; without, call `cleanup()` yourself. The bare remote
+ * is `<root>/<fullName>.git` (default `remote.git`), so a `git.hosts` base of `file://<root>` derives it.
+ * `root` puts several repos under one directory (one git server for all of them).
+ */
+export async function makeRepo(t?: Teardown, o: { fullName?: string; root?: string } = {}): Promise<TestRepo> {
+  const root = o.root ?? mkdtempSync(join(tmpdir(), 'tamer-git-'))
+  const remote = join(root, `${o.fullName ?? 'remote'}.git`)
+  const work = o.root ? join(root, 'work', o.fullName ?? 'remote') : join(root, 'work')
+  const cleanup = () => {
+    if (o.root) for (const dir of [remote, work]) rmSync(dir, { recursive: true, force: true })
+    else rmSync(root, { recursive: true, force: true })
+  }
   t?.teardown(cleanup)
-  const remote = join(root, 'remote.git')
-  const work = join(root, 'work')
   const git = async (...args: string[]) => (await execa('git', args, { cwd: work, env: ENV })).stdout
   try {
+    mkdirSync(dirname(remote), { recursive: true })
     await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote], { env: ENV })
     // What GitHub and GitLab allow: partial clone, and fetching a commit by id.
     await execa('git', ['-C', remote, 'config', 'uploadpack.allowFilter', 'true'], { env: ENV })
     await execa('git', ['-C', remote, 'config', 'uploadpack.allowAnySHA1InWant', 'true'], { env: ENV })
+    mkdirSync(dirname(work), { recursive: true })
     await execa('git', ['clone', '--quiet', remote, work], { env: ENV })
     await git('checkout', '--quiet', '-B', 'main')
   } catch (err) {
@@ -56,6 +67,7 @@ export async function makeRepo(t?: Teardown): Promise<TestRepo> {
   return {
     root,
     url: `file://${remote}`,
+    base: `file://${root}`,
     git,
     write(files) {
       for (const [path, content] of Object.entries(files)) {

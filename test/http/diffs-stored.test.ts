@@ -10,13 +10,14 @@ import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config/schema.js'
 import { pushDiffServiceFromConfig } from '../../src/diffs/service.js'
 import { MirrorCache } from '../../src/git/mirror.js'
+import type { GitHost } from '../../src/git/remote.js'
 import { createLogger } from '../../src/logging.js'
 import { nativeEngine } from '../../src/nbdime/engine.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, tempDir } from '../git/repo.js'
 import { SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
-import { notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
+import { fileHosts, notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 import { signedGitHub } from '../support/sign.js'
 
 const SCOPED = 'other-tenant-token-01'
@@ -32,11 +33,11 @@ interface Served {
 }
 
 /** The real app on `dir` (its tamer.db and mirrors), closed in teardown. */
-async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diffs: Record<string, unknown> = {}): Promise<Served> {
+async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diffs: Record<string, unknown> = {}, hosts: GitHost[] = []): Promise<Served> {
   const config: Config = testConfig({ dataDir: dir, api: { tokens: [SECRETS.api, { token: SCOPED, tenants: ['other'] }] }, diffs })
   const logs: string[] = []
   const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
-  const mirrors = () => new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] })
+  const mirrors = () => new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts })
   const open = async () => {
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
     const app = await buildApp({ config, store, logger, mirrors: mirrors() })
@@ -75,7 +76,7 @@ if (!(await gitAvailable())) {
   t.test('after a restart the page comes from the store: no mirror, no remote', async (t) => {
     const dir = tempDir(t, 'tamer-stored-')
     const { repo, before, after } = await notebookPush(t)
-    const s = await serve(t, dir)
+    const s = await serve(t, dir, {}, fileHosts(repo))
     const id = await recordPush(s.store, pushEvent({ cloneUrl: repo.url, before, after }))
     const other = await recordPush(s.store, pushEvent({ cloneUrl: repo.url, before, after, tenant: 'other' }))
     const page = await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })
@@ -107,7 +108,7 @@ if (!(await gitAvailable())) {
   t.test('a diff over diffs.storeMaxBytes is not stored: after a restart without the remote it is a 502', async (t) => {
     const dir = tempDir(t, 'tamer-stored-')
     const { repo, before, after } = await notebookPush(t)
-    const s = await serve(t, dir, { storeMaxBytes: 100 })
+    const s = await serve(t, dir, { storeMaxBytes: 100 }, fileHosts(repo))
     const id = await recordPush(s.store, pushEvent({ cloneUrl: repo.url, before, after }))
     t.equal((await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })).statusCode, 200)
     t.equal(await s.store.getPushDiff(id, s.variant), null, 'not stored')
@@ -122,11 +123,11 @@ if (!(await gitAvailable())) {
   t.test('a failure is not kept: 502, the remote appears, 200', async (t) => {
     const dir = tempDir(t, 'tamer-stored-')
     const { repo, before, after } = await notebookPush(t)
-    const later = join(repo.root, 'later.git')
-    const s = await serve(t, dir)
-    const id = await recordPush(s.store, pushEvent({ cloneUrl: `file://${later}`, before, after }))
+    const later = join(repo.root, 'acme', 'later.git')
+    const s = await serve(t, dir, {}, fileHosts(repo))
+    const id = await recordPush(s.store, pushEvent({ cloneUrl: `file://${later}`, before, after, fullName: 'acme/later' }))
     t.equal((await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })).statusCode, 502)
-    renameSync(join(repo.root, 'remote.git'), later)
+    renameSync(join(repo.root, 'acme', 'ds.git'), later)
     const res = await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })
     t.equal(res.statusCode, 200)
     t.match(res.body, /train\.ipynb/)
@@ -136,7 +137,7 @@ if (!(await gitAvailable())) {
   t.test('precompute: a push webhook fills the store without any page view', async (t) => {
     const dir = tempDir(t, 'tamer-stored-')
     const { repo, before, after } = await notebookPush(t)
-    const s = await serve(t, dir, { precompute: true })
+    const s = await serve(t, dir, { precompute: true }, fileHosts(repo))
     const payload = githubPush({ before, after, commits: [], head_commit: null, repository: { ...githubPush().repository, full_name: 'acme/ds', clone_url: repo.url } })
     const d = signedGitHub('push', payload, { delivery: 'pre-1' })
     const res = await s.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })

@@ -41,7 +41,7 @@ if (!(await gitAvailable())) {
   else t.skip('git not installed', () => {})
 } else {
   t.test('diff routes', async (t) => {
-    const repo = await makeRepo()
+    const repo = await makeRepo(undefined, { fullName: 'acme/ds' })
     const dir = mkdtempSync(join(tmpdir(), 'tamer-diffs-'))
     t.teardown(() => {
       repo.cleanup()
@@ -59,7 +59,7 @@ if (!(await gitAvailable())) {
       links: { secret: LINK_SECRET, ttlDays: 30 },
       jenkins: { publicUrl: 'https://tamer.example.com/' },
     })
-    const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] }) })
+    const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
     t.teardown(async () => {
       await app.close()
       await store.close()
@@ -120,7 +120,7 @@ if (!(await gitAvailable())) {
     t.match((await app.inject({ method: 'GET', url: `/api/diffs/${ping}`, headers: auth() })).json(), { statusCode: 404, code: 'TAMER_NOT_A_PUSH' })
 
     // A remote that cannot be reached is a clear 502, never a crash.
-    const lost = await record(store, { before: c1, after: c2, repository: { fullName: 'acme/gone', cloneUrl: { https: `file://${dir}/missing.git`, ssh: null }, webUrl: null, defaultBranch: 'main' } })
+    const lost = await record(store, { before: c1, after: c2, repository: { fullName: 'acme/gone', cloneUrl: { https: `${repo.base}/acme/gone.git`, ssh: null }, webUrl: null, defaultBranch: 'main' } })
     const res = await app.inject({ method: 'GET', url: `/api/diffs/${lost}`, headers: auth() })
     t.equal(res.statusCode, 502)
     t.match(res.json(), { code: 'TAMER_GIT_FAILED', message: /clone file:\/\// })

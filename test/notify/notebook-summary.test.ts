@@ -11,7 +11,7 @@ import { pushDiffSummary } from '../../src/notify/notebook-summary.js'
 import type { BuildRecord } from '../../src/store/builds.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, tempDir } from '../git/repo.js'
-import { notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
+import { fileHosts, notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 
 if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')
@@ -24,7 +24,7 @@ if (!(await gitAvailable())) {
     const { repo, before, after } = await notebookPush(t)
     const push = pushEvent({ cloneUrl: repo.url, before, after })
     const id = await recordPush(store, push)
-    const service = (mirrors: string) => createPushDiffService({ mirrors: new MirrorCache({ dir: join(dir, mirrors), allowProtocols: ['file'] }), engine: nativeEngine, store, storeMaxBytes: 2 ** 20 })
+    const service = (mirrors: string) => createPushDiffService({ mirrors: new MirrorCache({ dir: join(dir, mirrors), allowProtocols: ['file'], hosts: fileHosts(repo) }), engine: nativeEngine, store, storeMaxBytes: 2 ** 20 })
 
     // What precompute or a page view did earlier, in another process.
     const [diff] = await service('mirrors-a').diffsOf((await store.getDelivery(id))!)

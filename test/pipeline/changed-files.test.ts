@@ -12,10 +12,10 @@ import { gitAvailable, makeRepo } from '../git/repo.js'
 
 const ZERO = '0'.repeat(40)
 
-function push(url: string, before: string, after: string, ref = 'refs/heads/main'): PushEvent {
+function push(url: string, before: string, after: string, ref = 'refs/heads/main', fullName = 'acme/ds'): PushEvent {
   return {
     kind: 'push', provider: 'bitbucket-cloud', deliveryId: null, tenant: 'default', receivedAt: new Date().toISOString(),
-    repository: { fullName: 'acme/ds', cloneUrl: { https: url, ssh: null }, webUrl: null, defaultBranch: 'main' },
+    repository: { fullName, cloneUrl: { https: url, ssh: null }, webUrl: null, defaultBranch: 'main' },
     ref, refType: 'branch', branch: ref.replace('refs/heads/', ''), tag: null, before, after, created: before === ZERO, deleted: false, forced: false,
     commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },
   }
@@ -27,7 +27,7 @@ if (!(await gitAvailable())) {
   })
 } else {
   t.test('changed files from git decide path rules when the host sent none', async (t) => {
-    const repo = await makeRepo()
+    const repo = await makeRepo(undefined, { fullName: 'acme/ds' })
     const dir = mkdtempSync(join(tmpdir(), 'tamer-changed-'))
     t.teardown(() => {
       repo.cleanup()
@@ -45,11 +45,12 @@ if (!(await gitAvailable())) {
     await repo.git('checkout', '--quiet', 'main')
     await repo.push('main', 'feature')
 
-    const source = gitChangedFiles(new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] }))
+    const source = gitChangedFiles(new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'bitbucket-cloud', url: repo.base }] }))
     t.same(await source.changedFiles(push(repo.url, c1, c2)), ['notebooks/a.ipynb'])
     t.same(await source.changedFiles(push(repo.url, c2, c3)), ['docs/x.md'])
     t.same(await source.changedFiles(push(repo.url, ZERO, f1, 'refs/heads/feature')), ['src/model.py'], 'a new branch: against its merge-base with main')
-    t.equal(await source.changedFiles(push(`file://${dir}/missing.git`, c1, c2)), null, 'git failing is "unknown", not "nothing changed"')
+    t.equal(await source.changedFiles(push(`${repo.base}/acme/missing.git`, c1, c2, 'refs/heads/main', 'acme/missing')), null, 'git failing is "unknown", not "nothing changed"')
+    t.equal(await source.changedFiles(push(`file://${dir}/elsewhere.git`, c1, c2)), null, 'a clone URL that is not the repository’s is refused: "unknown" too')
 
     const { rules } = validateConfig({ rules: [{ name: 'notebooks', paths: ['notebooks/**'], events: ['push'], job: 'nb/{repo}' }] })
     const [hit] = await evaluateRules(rules, [push(repo.url, c1, c2)], source)

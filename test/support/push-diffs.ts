@@ -1,6 +1,7 @@
 // A real git remote with one notebook push, and push deliveries recorded straight into a store:
 // what the push-diff service, its routes and the notice summary are tested on.
 import type { PushEvent } from '../../src/events/model.js'
+import type { GitHost } from '../../src/git/remote.js'
 import type { DeliveryStore } from '../../src/store/store.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
 import { makeRepo, type Teardown, type TestRepo } from '../git/repo.js'
@@ -13,9 +14,14 @@ export interface NotebookPush {
   after: string
 }
 
-/** train.ipynb and notes.md changed by one push to main; the repo goes when `t` ends. */
+/** The git.hosts entries that derive these repos' file:// URLs, as a config lists a self-hosted server. */
+export function fileHosts(...repos: TestRepo[]): GitHost[] {
+  return repos.map((r) => ({ provider: 'github', url: r.base }))
+}
+
+/** train.ipynb and notes.md changed by one push to main of acme/ds; the repo goes when `t` ends. */
 export async function notebookPush(t: Teardown): Promise<NotebookPush> {
-  const repo = await makeRepo(t)
+  const repo = await makeRepo(t, { fullName: 'acme/ds' })
   repo.write({ 'train.ipynb': nb('acc = fit()\nprint(acc)', 'accuracy: 0.91\n'), 'notes.md': 'one\n' })
   const before = await repo.commit('one')
   repo.write({ 'train.ipynb': nb('acc = fit(epochs=5)\nprint(acc)', 'accuracy: 0.93\n'), 'notes.md': 'two\n' })

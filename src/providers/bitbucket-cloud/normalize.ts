@@ -4,6 +4,7 @@ import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Normalized, type ProviderName, type PushEvent, type Repository } from '../../events/model.js'
 import { eventBase, oneRepository, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { bool, field, list, lookup, num, parseRawAuthor, refFields, text } from '../json.js'
+import { commitHash, commitId, urlField } from '../revisions.js'
 
 function fullNameOf(repo: unknown): string | null {
   // The "Post Webhooks" add-on on a Server sends a Server-shaped repository (project.key + slug,
@@ -29,7 +30,7 @@ function repository(payload: unknown, derivedHost: string | null): Repository {
   const fullName = bitbucketCloudRepositoryName(payload)
   if (!fullName) throw new BadPayloadError('repository.full_name is missing')
   const clone = list(repo, 'links', 'clone')
-  const cloneHref = (name: string) => text(clone.find((c) => text(c, 'name') === name), 'href')
+  const cloneHref = (name: string) => urlField(text(clone.find((c) => text(c, 'name') === name), 'href'))
   return {
     fullName,
     // Cloud payloads carry only self/html/avatar links; clone URLs follow from the full name.
@@ -37,7 +38,7 @@ function repository(payload: unknown, derivedHost: string | null): Repository {
       https: cloneHref('https') ?? (derivedHost ? `https://${derivedHost}/${fullName}.git` : null),
       ssh: cloneHref('ssh') ?? (derivedHost ? `git@${derivedHost}:${fullName}.git` : null),
     },
-    webUrl: text(repo, 'links', 'html', 'href'),
+    webUrl: urlField(text(repo, 'links', 'html', 'href')),
     defaultBranch: text(repo, 'mainbranch', 'name'),
   }
 }
@@ -70,7 +71,7 @@ export function normalizeBitbucketCloud(
     const repo = repository(payload, derivedHost)
     const changes = list(payload, 'push', 'changes')
     if (changes.length === 0) return { kind: 'ignored', reason: 'repo:push without changes' }
-    const events: PushEvent[] = changes.map((change) => {
+    const events: PushEvent[] = changes.map((change, i) => {
       const next = field(change, 'new')
       const old = field(change, 'old')
       const ref = next ?? old
@@ -99,8 +100,8 @@ export function normalizeBitbucketCloud(
         kind: 'push',
         // Bitbucket Cloud sends bare names; the model keeps full refs.
         ...refFields(`${isTag ? 'refs/tags/' : 'refs/heads/'}${name}`, isTag),
-        before: text(old, 'target', 'hash') ?? ZERO_SHA,
-        after: text(next, 'target', 'hash') ?? ZERO_SHA,
+        before: commitId(text(old, 'target', 'hash') ?? ZERO_SHA, `push.changes[${i}].old.target.hash`),
+        after: commitId(text(next, 'target', 'hash') ?? ZERO_SHA, `push.changes[${i}].new.target.hash`),
         created: bool(change, 'created') ?? old === null,
         deleted: bool(change, 'closed') ?? next === null,
         forced: bool(change, 'forced'),
@@ -135,11 +136,11 @@ export function normalizeBitbucketCloud(
           // Bitbucket Cloud abbreviates these hashes to 12 characters.
           source: {
             branch: sourceBranch,
-            sha: text(pr, 'source', 'commit', 'hash'),
+            sha: commitHash(text(pr, 'source', 'commit', 'hash'), 'pullrequest.source.commit.hash'),
             repositoryFullName: sourceRepo,
             cloneUrl: sourceRepo && derivedHost ? `https://${derivedHost}/${sourceRepo}.git` : null,
           },
-          target: { branch: targetBranch, sha: text(pr, 'destination', 'commit', 'hash') },
+          target: { branch: targetBranch, sha: commitHash(text(pr, 'destination', 'commit', 'hash'), 'pullrequest.destination.commit.hash') },
           author: {
             name: text(pr, 'author', 'display_name'),
             email: null,

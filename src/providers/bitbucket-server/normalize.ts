@@ -4,6 +4,7 @@ import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type PushEvent, type Repository } from '../../events/model.js'
 import { eventBase, oneRepository, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { field, list, lookup, num, refFields, text, timestamp } from '../json.js'
+import { commitHash, commitId, urlField } from '../revisions.js'
 
 function fullNameOf(repo: unknown): string | null {
   const key = text(repo, 'project', 'key')
@@ -25,10 +26,10 @@ export function bitbucketServerRepositoryName(payload: unknown): string | null {
 
 function cloneHref(repo: unknown, name: string): string | null {
   // `links.clone` lists http and ssh in either order; 2018-era payloads have no links at all.
-  return text(
+  return urlField(text(
     list(repo, 'links', 'clone').find((c) => text(c, 'name') === name),
     'href',
-  )
+  ))
 }
 
 function repository(repo: unknown): Repository {
@@ -37,7 +38,7 @@ function repository(repo: unknown): Repository {
   return {
     fullName,
     cloneUrl: { https: cloneHref(repo, 'http'), ssh: cloneHref(repo, 'ssh') },
-    webUrl: text(list(repo, 'links', 'self')[0], 'href'),
+    webUrl: urlField(text(list(repo, 'links', 'self')[0], 'href')),
     defaultBranch: null,
   }
 }
@@ -82,13 +83,13 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
     if (changes.length === 0) return { kind: 'ignored', reason: 'repo:refs_changed without changes' }
     // commits[] is per delivery, not per change: it can only be attributed when one ref changed.
     const commits = changes.length === 1 ? list(payload, 'commits').map(commit) : []
-    const events: PushEvent[] = changes.map((change) => {
+    const events: PushEvent[] = changes.map((change, i) => {
       const refId = text(change, 'refId') ?? text(change, 'ref', 'id')
       if (!refId) throw new BadPayloadError('changes[].refId is missing')
       const isTag = text(change, 'ref', 'type') === 'TAG' || refId.startsWith('refs/tags/')
       const type = text(change, 'type')
-      const before = text(change, 'fromHash') ?? ZERO_SHA
-      const after = text(change, 'toHash') ?? ZERO_SHA
+      const before = commitId(text(change, 'fromHash') ?? ZERO_SHA, `changes[${i}].fromHash`)
+      const after = commitId(text(change, 'toHash') ?? ZERO_SHA, `changes[${i}].toHash`)
       return {
         ...base(repo),
         kind: 'push',
@@ -127,11 +128,11 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
           title: text(pr, 'title') ?? '',
           source: {
             branch: sourceBranch,
-            sha: text(pr, 'fromRef', 'latestCommit'),
+            sha: commitHash(text(pr, 'fromRef', 'latestCommit'), 'pullRequest.fromRef.latestCommit'),
             repositoryFullName: fullNameOf(fromRepo),
             cloneUrl: cloneHref(fromRepo, 'http'),
           },
-          target: { branch: targetBranch, sha: text(pr, 'toRef', 'latestCommit') },
+          target: { branch: targetBranch, sha: commitHash(text(pr, 'toRef', 'latestCommit'), 'pullRequest.toRef.latestCommit') },
           author: user(field(pr, 'author', 'user')),
           url: text(list(pr, 'links', 'self')[0], 'href'),
         },

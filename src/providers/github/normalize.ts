@@ -3,6 +3,7 @@ import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
 import { eventBase, oneRepository, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { bool, commitFiles, field, list, lookup, num, refFields, text } from '../json.js'
+import { commitHash, commitId, urlField } from '../revisions.js'
 
 /** GitHub cuts `commits[]` at 2,048. */
 const MAX_PUSH_COMMITS = 2048
@@ -29,13 +30,13 @@ function repository(payload: unknown): Repository {
   const repo = field(payload, 'repository')
   const fullName = githubRepositoryName(payload)
   if (!fullName) throw new BadPayloadError('repository.full_name is missing')
-  const webUrl = text(repo, 'html_url') ?? text(repo, 'url')
+  const webUrl = urlField(text(repo, 'html_url') ?? text(repo, 'url'))
   return {
     fullName,
     // 2012-era payloads have no clone_url; their `url` is the HTML URL.
     cloneUrl: {
-      https: text(repo, 'clone_url') ?? (webUrl?.startsWith('https://') ? `${webUrl}.git` : null),
-      ssh: text(repo, 'ssh_url'),
+      https: urlField(text(repo, 'clone_url')) ?? (webUrl?.startsWith('https://') ? `${webUrl}.git` : null),
+      ssh: urlField(text(repo, 'ssh_url')),
     },
     webUrl,
     defaultBranch: text(repo, 'default_branch') ?? text(repo, 'master_branch'),
@@ -74,9 +75,10 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
       return { kind: 'ignored', reason: `${delivery.eventType} is covered by the push event GitHub sends with it` }
     case 'push': {
       const ref = text(payload, 'ref')
-      const after = text(payload, 'after')
-      const before = text(payload, 'before')
-      if (!ref || !after || !before) throw new BadPayloadError('push needs ref, before and after')
+      const rawAfter = text(payload, 'after')
+      const rawBefore = text(payload, 'before')
+      if (!ref || !rawAfter || !rawBefore) throw new BadPayloadError('push needs ref, before and after')
+      const [before, after] = [commitId(rawBefore, 'before'), commitId(rawAfter, 'after')]
       const repo = repository(payload)
       const parsed = list(payload, 'commits').map(commit)
       const isTag = ref.startsWith('refs/tags/')
@@ -132,11 +134,11 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
             title: text(pr, 'title') ?? '',
             source: {
               branch: sourceBranch,
-              sha: text(pr, 'head', 'sha'),
+              sha: commitHash(text(pr, 'head', 'sha'), 'pull_request.head.sha'),
               repositoryFullName: text(pr, 'head', 'repo', 'full_name'),
-              cloneUrl: text(pr, 'head', 'repo', 'clone_url'),
+              cloneUrl: urlField(text(pr, 'head', 'repo', 'clone_url')),
             },
-            target: { branch: targetBranch, sha: text(pr, 'base', 'sha') },
+            target: { branch: targetBranch, sha: commitHash(text(pr, 'base', 'sha'), 'pull_request.base.sha') },
             author: { name: null, email: null, username: text(pr, 'user', 'login') },
             url: text(pr, 'html_url'),
           },

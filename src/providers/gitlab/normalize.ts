@@ -3,6 +3,7 @@ import { BadPayloadError } from '../../errors.js'
 import { ZERO_SHA, type Commit, type Normalized, type Person, type Repository } from '../../events/model.js'
 import { eventBase, type IdentifiedDelivery, type NormalizeContext } from '../provider.js'
 import { commitFiles, field, list, lookup, num, refFields, text } from '../json.js'
+import { commitHash, commitId, urlField } from '../revisions.js'
 
 /**
  * The project a delivery is about: this one name picks the secret, the tenant and the events'
@@ -34,10 +35,10 @@ function repository(payload: unknown): Repository {
   return {
     fullName,
     cloneUrl: {
-      https: text(payload, 'project', 'git_http_url') ?? text(payload, 'repository', 'git_http_url'),
-      ssh: text(payload, 'project', 'git_ssh_url') ?? text(payload, 'repository', 'git_ssh_url'),
+      https: urlField(text(payload, 'project', 'git_http_url') ?? text(payload, 'repository', 'git_http_url')),
+      ssh: urlField(text(payload, 'project', 'git_ssh_url') ?? text(payload, 'repository', 'git_ssh_url')),
     },
-    webUrl: text(payload, 'project', 'web_url') ?? text(payload, 'repository', 'homepage'),
+    webUrl: urlField(text(payload, 'project', 'web_url') ?? text(payload, 'repository', 'homepage')),
     defaultBranch: text(payload, 'project', 'default_branch'),
   }
 }
@@ -76,9 +77,10 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
   const kind = payloadKind(payload)
   if (kind === 'push' || kind === 'tag_push') {
     const ref = text(payload, 'ref')
-    const before = text(payload, 'before')
-    const after = text(payload, 'after')
-    if (!ref || !before || !after) throw new BadPayloadError('push needs ref, before and after')
+    const rawBefore = text(payload, 'before')
+    const rawAfter = text(payload, 'after')
+    if (!ref || !rawBefore || !rawAfter) throw new BadPayloadError('push needs ref, before and after')
+    const [before, after] = [commitId(rawBefore, 'before'), commitId(rawAfter, 'after')]
     const repo = repository(payload)
     const isTag = kind === 'tag_push' || ref.startsWith('refs/tags/')
     const parsed = list(payload, 'commits').map(commit)
@@ -133,9 +135,9 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
           title: text(mr, 'title') ?? '',
           source: {
             branch: sourceBranch,
-            sha: text(mr, 'last_commit', 'id'),
+            sha: commitHash(text(mr, 'last_commit', 'id'), 'object_attributes.last_commit.id'),
             repositoryFullName: text(mr, 'source', 'path_with_namespace'),
-            cloneUrl: text(mr, 'source', 'git_http_url'),
+            cloneUrl: urlField(text(mr, 'source', 'git_http_url')),
           },
           // GitLab does not send the target branch's head.
           target: { branch: targetBranch, sha: null },
