@@ -35,6 +35,16 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
       gitlab: { tokens: [SECRETS.gitlab], signingTokens: [SECRETS.gitlabSigning] },
       bitbucket: { secrets: [SECRETS.bitbucket] },
     },
+    // The public hosts plus the self-hosted ones the fixtures' payloads come from (test/support/payloads.ts).
+    git: {
+      hosts: [
+        { provider: 'github', url: 'https://github.com' },
+        { provider: 'gitlab', url: 'https://gitlab.com' },
+        { provider: 'gitlab', url: 'https://gitlab.example.com' },
+        { provider: 'bitbucket-cloud', url: 'https://bitbucket.org' },
+        { provider: 'bitbucket-server', url: 'https://bitbucket.example.com/scm' },
+      ],
+    },
     ...overrides,
     diffs: { precompute: false, pageWaitMs: 25_000, ...(overrides.diffs as Record<string, unknown> | undefined) },
   })

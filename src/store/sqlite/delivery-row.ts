@@ -11,11 +11,11 @@ export interface DeliveryRow extends Omit<NewDelivery, 'headers' | 'normalized'>
   normalized: string
 }
 
-/** URL credentials (`https://user:token@host`) are never stored: not in the body, headers or events. */
+/** URL credentials (`https://user:token@host`) are never stored: not in the body or events (headers are masked by intake). */
 export function toDeliveryRow(d: NewDelivery): DeliveryRow {
   return {
     ...d,
-    headers: JSON.stringify(withoutUrlCredentials(d.headers)),
+    headers: JSON.stringify(d.headers),
     body: redactBodyCredentials(d.body),
     normalized: JSON.stringify(withoutUrlCredentials(d.normalized)),
   }
