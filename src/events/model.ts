@@ -13,15 +13,14 @@ export interface Person {
 export interface Repository {
   /** `owner/name`; GitLab nested groups keep every level; Bitbucket Server is `PROJECT/slug`. */
   fullName: string
+  /**
+   * The URLs the payload gives, without credentials. Never fetched: they only say which configured
+   * host the repository is on (src/git/remote.ts derives the URL Tamer and Jenkins use).
+   */
   cloneUrl: { https: string | null; ssh: string | null }
   webUrl: string | null
   /** Unknown on Bitbucket push payloads. */
   defaultBranch: string | null
-}
-
-/** Where Tamer and Jenkins fetch a repository from: HTTPS (tokens in git.credentials), else SSH. */
-export function cloneUrlOf(repository: Repository): string | null {
-  return repository.cloneUrl.https ?? repository.cloneUrl.ssh
 }
 
 export interface Commit {

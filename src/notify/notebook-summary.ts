@@ -3,7 +3,7 @@
 // src/notebooks/render-markdown.ts. Any failure leaves it out of the notice rather than holding
 // the notice back.
 import type { PushDiffService } from '../diffs/service.js'
-import { cloneUrlOf, type PushEvent } from '../events/model.js'
+import type { PushEvent } from '../events/model.js'
 import { renderPushSummaryMarkdown } from '../notebooks/render-markdown.js'
 import type { BuildRecord } from '../store/builds.js'
 import type { DeliveryStore } from '../store/store.js'
@@ -31,7 +31,7 @@ export function pushDiffSummary(
   }
   return {
     async summary(build, push) {
-      if (!push || push.deleted || !cloneUrlOf(push.repository)) return null
+      if (!push || push.deleted) return null
       let timer: NodeJS.Timeout | undefined
       // The diff goes on (and is stored) after a timeout; only this notice goes without it.
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), o.timeoutMs ?? 20_000)))

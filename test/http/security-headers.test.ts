@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { MirrorCache } from '../../src/git/mirror.js'
+import type { GitHost } from '../../src/git/remote.js'
 import { API_CSP_DIRECTIVES } from '../../src/http/security-headers.js'
 import { createLogger } from '../../src/logging.js'
 import { DIFF_PAGE_CSP } from '../../src/notebooks/render.js'
@@ -14,7 +15,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable } from '../git/repo.js'
 import { SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
-import { notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
+import { fileHosts, notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 import { signedGitHub } from '../support/sign.js'
 
 const API_CSP = "default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'"
@@ -40,7 +41,9 @@ t.test('every route class carries the headers', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-headers-'))
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
   const config = testConfig({ server: { logLevel: 'info', maxBodyBytes: 4096, rateLimit: { hooksPerSource: 6 } } })
-  const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] }) })
+  // The test repo made below is added to git.hosts then (the cache reads its hosts on each fetch).
+  const hosts: GitHost[] = []
+  const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts }) })
   t.teardown(async () => {
     await app.close()
     await store.close()
@@ -104,6 +107,7 @@ t.test('every route class carries the headers', async (t) => {
   }
   // The diff page keeps its own CSP: one header, the page's, not the API's.
   const p = await notebookPush(t)
+  hosts.push(...fileHosts(p.repo))
   const id = await recordPush(store, pushEvent({ before: p.before, after: p.after, cloneUrl: p.repo.url }))
   const page = await app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth })
   t.equal(page.statusCode, 200, page.body.slice(0, 200))
