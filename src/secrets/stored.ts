@@ -142,7 +142,8 @@ export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecre
         break
       }
       case 'git':
-        raw.git.credentials.push({ url: s.url!, username: s.username ?? 'x-access-token', password: s.value, ...(s.tenant === null ? {} : { tenants: [s.tenant] }) })
+        // Without --tenant a credential serves every tenant: said explicitly, as git.credentials requires once tenants exist.
+        raw.git.credentials.push({ url: s.url!, username: s.username ?? 'x-access-token', password: s.value, tenants: s.tenant === null ? ['*'] : [s.tenant] })
         break
       case 'scalar': {
         const path = k.path!

@@ -196,6 +196,7 @@ if (!(await gitAvailable())) {
     }
     const pr = githubPullRequest('opened')
     pr.pull_request.head = { ref: 'feature', sha: 'HEAD', repo: { full_name: 'alpha/innocent', clone_url: alphaUrl } }
+    pr.pull_request.base = { ref: 'main', sha: a2, repo: { full_name: 'alpha/innocent' } }
     const res = await post({ ...pr, repository: { full_name: 'alpha/innocent', clone_url: alphaUrl } }, ALPHA_HOOK, 'pull_request')
     t.match(res.json(), { statusCode: 400, code: 'TAMER_BAD_PAYLOAD', message: /pull_request\.head\.sha is not a commit id/ })
   })
