@@ -130,7 +130,6 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
         const cloneUrl = deps.mirrors.remoteOf(p)
         return diffPush(deps.mirrors, deps.engine, {
           cloneUrl,
-          tenant: p.tenant,
           repository: p.repository.fullName,
           ref: p.ref,
           before: p.before,

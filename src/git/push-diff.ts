@@ -22,8 +22,6 @@ export interface PushDiffLimits {
 export interface PushDiffRequest {
   /** The derived URL (MirrorCache.remoteOf), never a payload's. */
   cloneUrl: string
-  /** The event's tenant: only its (and shared) git.credentials are sent. */
-  tenant?: string
   repository: string
   ref: string | null
   before: string
@@ -31,7 +29,7 @@ export interface PushDiffRequest {
   defaultBranch: string | null
   options?: DiffOptions
   limits?: PushDiffLimits
-  /** Whose push: the engine queues tenants' notebooks fairly. */
+  /** Whose push: only its (and shared) git.credentials are sent, and the engine queues tenants' notebooks fairly. */
   tenant?: string
 }
 
