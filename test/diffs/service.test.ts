@@ -174,8 +174,8 @@ if (!(await gitAvailable())) {
 
   t.test('ready: null while the diff is made; a failure no caller waited for is told to the next one, once', async (t) => {
     const { repo, before, after } = await notebookPush(t)
-    const later = join(repo.root, 'later.git')
-    const d = await delivery(`file://${later}`, before, after)
+    const later = join(repo.root, 'acme', 'later.git')
+    const d = await delivery(`file://${later}`, before, after, 'acme/later')
     const s = service()
     t.equal(await s.ready(d, 0), null, 'in progress')
     t.ok(s.computing(d.id))
@@ -183,7 +183,7 @@ if (!(await gitAvailable())) {
     await t.rejects(s.ready(d, 0), { code: 'TAMER_GIT_FAILED' }, 'the page that comes back learns why')
     t.equal(await s.ready(d, 0), null, 'the one after tries again')
     while (s.computing(d.id)) await new Promise((r) => setTimeout(r, 20))
-    renameSync(join(repo.root, 'remote.git'), later)
+    renameSync(join(repo.root, 'acme', 'ds.git'), later)
     await t.rejects(s.ready(d, 0), { code: 'TAMER_GIT_FAILED' })
     const done = await s.ready(d, 60_000)
     t.match(done, [{ head: after, files: [{ path: 'notes.md' }, { path: 'train.ipynb' }] }])

@@ -14,6 +14,7 @@ import type { Config } from '../../src/config/schema.js'
 import { fairEngine } from '../../src/diffs/fair-engine.js'
 import { pushDiffServiceFromConfig, type PushDiffService } from '../../src/diffs/service.js'
 import { MirrorCache } from '../../src/git/mirror.js'
+import type { GitHost } from '../../src/git/remote.js'
 import type { DiffEngine } from '../../src/nbdime/engine.js'
 import { workerEngine, type WorkerDiffEngine } from '../../src/nbdime/worker-engine.js'
 import { pushDiffSummary } from '../../src/notify/notebook-summary.js'
@@ -21,16 +22,25 @@ import type { BuildRecord } from '../../src/store/builds.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, makeRepo, tempDir, type Teardown } from '../git/repo.js'
 import { SECRETS, testConfig } from '../support/app.js'
-import { notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
+import { fileHosts, notebookPush as makeNotebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 
 const auth = { authorization: `Bearer ${SECRETS.api}` }
 const lineList = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => `${f(i)}\n`)
 const nbWith = (source: string[]) => JSON.stringify({ cells: [{ cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [], source }], metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1)
 const LONG = Array.from({ length: 200_000 }, (_, i) => 'abcdefghij klmnopqrstuvwxyz(),.=0123456789'[(i * 7919) % 43]).join('')
 
+// Every repo made here is on a configured (file://) git host, as a self-hosted server would be.
+const hosts: GitHost[] = []
+const notebookPush = async (t: Teardown, fullName: string) => {
+  const p = await makeNotebookPush(t, fullName)
+  hosts.push(...fileHosts(p.repo))
+  return p
+}
+
 /** A push of tenant alpha changing every line of a 20,000-line cell (and, with `long`, one 200 KB line). */
 async function pathologicalPush(t: Teardown, o: { long: boolean }) {
-  const repo = await makeRepo(t)
+  const repo = await makeRepo(t, { fullName: 'alpha/big' })
+  hosts.push(...fileHosts(repo))
   const files = (v: 0 | 1) => ({
     'big.ipynb': nbWith(v ? lineList(20_000, (i) => `line-${'q'.repeat(i % 5)} ${i}`) : lineList(20_000, (i) => `${i * 7919}`)),
     ...(o.long ? { 'long.ipynb': nbWith([`data = "${v ? `${LONG.slice(0, 100_000)}CHANGED${LONG.slice(100_007)}` : LONG}"\n`, 'print(len(data))\n']) } : {}),
@@ -71,7 +81,7 @@ async function serve(t: Teardown, dir: string, diffs: Record<string, unknown>): 
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
   const workers: WorkerDiffEngine = workerEngine({ workers: config.diffs.workers, timeoutMs: config.diffs.timeLimitMs })
   const engine = counting(fairEngine(workers, { slots: config.diffs.workers }))
-  const mirrors = new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] })
+  const mirrors = new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts })
   const service = pushDiffServiceFromConfig(config, { mirrors, engine, store })
   const app = await buildApp({ config, store, mirrors, diffEngine: engine, pushDiffs: service })
   await app.ready()
@@ -136,7 +146,7 @@ if (!(await gitAvailable())) {
   t.test('while a diff is made: 202 at once (page and JSON), and another tenant is served meanwhile', async (t) => {
     const dir = tempDir(t, 'tamer-busy-')
     const slow = await pathologicalPush(t, { long: false })
-    const small = await notebookPush(t)
+    const small = await notebookPush(t, 'beta/ds')
     // The line-pair cap lifted: the 20,000-line cell is nbdime's brute force, minutes of work,
     // far longer than this test waits for the other tenant.
     const s = await serve(t, dir, { pageWaitMs: 0, maxLinePairs: Number.MAX_SAFE_INTEGER, timeLimitMs: 600_000 })

@@ -30,9 +30,9 @@ if (!(await gitAvailable())) {
 } else {
   t.test('a malformed notebook in a push: the page and the JSON say it could not be read', async (t) => {
     const dir = tempDir(t, 'tamer-malformed-')
-    const repo = await makeRepo(t)
+    const repo = await makeRepo(t, { fullName: 'acme/ds' })
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const app = await buildApp({ config: testConfig({ dataDir: dir }), store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'] }) })
+    const app = await buildApp({ config: testConfig({ dataDir: dir }), store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
     t.teardown(async () => {
       await app.close()
       await store.close()

@@ -19,9 +19,9 @@ export function fileHosts(...repos: TestRepo[]): GitHost[] {
   return repos.map((r) => ({ provider: 'github', url: r.base }))
 }
 
-/** train.ipynb and notes.md changed by one push to main of acme/ds; the repo goes when `t` ends. */
-export async function notebookPush(t: Teardown): Promise<NotebookPush> {
-  const repo = await makeRepo(t, { fullName: 'acme/ds' })
+/** train.ipynb and notes.md changed by one push to main of `fullName`; the repo goes when `t` ends. */
+export async function notebookPush(t: Teardown, fullName = 'acme/ds'): Promise<NotebookPush> {
+  const repo = await makeRepo(t, { fullName })
   repo.write({ 'train.ipynb': nb('acc = fit()\nprint(acc)', 'accuracy: 0.91\n'), 'notes.md': 'one\n' })
   const before = await repo.commit('one')
   repo.write({ 'train.ipynb': nb('acc = fit(epochs=5)\nprint(acc)', 'accuracy: 0.93\n'), 'notes.md': 'two\n' })
