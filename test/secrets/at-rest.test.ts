@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load.js'
 import { keyId, masterKeysFromEnv, parseMasterKey } from '../../src/security/master-key.js'
 import { seal, unseal } from '../../src/security/seal.js'
 import { provablyDisjoint } from '../../src/secrets/stored.js'
+import { credentialFor } from '../../src/git/credentials.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { KEY_A, KEY_B, pushFor, secrets, serveLike, tempDir, writeConfig } from '../support/operator.js'
 
@@ -145,3 +146,19 @@ t.test('tamer secrets: refusals name the problem and store nothing', async (t) =
   t.notOk(provablyDisjoint('{a,b}/*', 'c/*'), 'braces are not judged')
 })
 
+
+t.test("a stored git credential per tenant: only that tenant's repositories get it", async (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir)
+  const env = { TAMER_MASTER_KEY: KEY_A }
+  t.equal((await secrets(['set', 'risk-git', '--kind', 'git-credential', '--tenant', 'risk', '--url', 'https://github.com/', '--config', file], env, 'ghs_risk_only_0001')).code, 0)
+  t.equal((await secrets(['set', 'shared-git', '--kind', 'git-credential', '--url', 'https://github.com/acme-ds/', '--username', 'bot', '--config', file], env, 'ghs_shared_0001')).code, 0)
+  const { config } = await serveLike(t, env, file)
+  t.match(config.git.credentials, [
+    { url: 'https://github.com/', username: 'x-access-token', password: 'ghs_risk_only_0001', tenants: ['risk'] },
+    { url: 'https://github.com/acme-ds/', username: 'bot', password: 'ghs_shared_0001', tenants: ['*'] },
+  ])
+  t.equal(credentialFor('https://github.com/risk-team/model.git', config.git.credentials, 'risk')?.password, 'ghs_risk_only_0001')
+  t.equal(credentialFor('https://github.com/risk-team/model.git', config.git.credentials, 'ds'), undefined, "another tenant never gets risk's credential")
+  t.equal(credentialFor('https://github.com/acme-ds/model.git', config.git.credentials, 'ds')?.password, 'ghs_shared_0001')
+})
