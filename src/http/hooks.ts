@@ -6,6 +6,7 @@ import type { WebhookProvider } from '../providers/provider.js'
 import type { DeliveryStore } from '../store/store.js'
 import type { AdmitDelivery } from './rate-limit.js'
 import { Accepted, errors } from './schemas.js'
+import { WEBHOOK_BODIES } from './webhook-schemas.js'
 
 export interface HooksPluginOptions {
   intake: IntakeDeps
@@ -77,7 +78,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
           tags: ['webhooks'],
           headers: { type: 'object', ...HEADERS[provider.route] },
           consumes: provider.route === 'github' ? ['application/json', 'application/x-www-form-urlencoded'] : ['application/json'],
-          body: { type: 'object', description: "the host's payload, exactly as signed (GitHub's form bodies carry it in `payload`)" },
+          body: { ...WEBHOOK_BODIES[provider.route], description: "the host's payload, exactly as signed (GitHub's form bodies carry it in `payload`); the fields Tamer reads" },
           response: { 200: Accepted, 202: Accepted, ...errors },
         },
         // Documented, not validated here: the body stays the raw bytes the signature covers, and
