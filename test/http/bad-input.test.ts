@@ -173,7 +173,9 @@ t.test('huge headers and truncated bodies over a real socket', async (t) => {
   const h = await startTestApp(t)
   await h.app.listen({ port: 0, host: '127.0.0.1' })
   const port = (h.app.server.address() as { port: number }).port
-  const huge = await rawRequest(port, `POST /hooks/github HTTP/1.1\r\nHost: x\r\nX-Junk: ${'a'.repeat(100_000)}\r\nContent-Length: 2\r\n\r\n{}`, false)
+  // Over Node's 16 KiB header limit, yet small enough that the server has read it all when it answers:
+  // with 100 KB still unread, Node 24 closes with a TCP reset that makes the client lose the 431 itself.
+  const huge = await rawRequest(port, `POST /hooks/github HTTP/1.1\r\nHost: x\r\nX-Junk: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`, false)
   t.match(huge, /^HTTP\/1\.1 431/, 'header overflow answered 431')
   const body = JSON.stringify(P.githubPush())
   const headers = Object.entries(githubHeadersFor(body)).map(([k, v]) => `${k}: ${v}`).join('\r\n')
