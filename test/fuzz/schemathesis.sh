@@ -68,12 +68,15 @@ for _ in $(seq 1 120); do
 done
 
 status=0
+# The coverage phase is left out: in Schemathesis 4.32.5 on CPython 3.11 it ended a clean-clone CI run with an
+# internal Hypothesis error ("AST constructor recursion depth mismatch", GET /api/audit), not a finding.
 # Run from the temp dir: Schemathesis keeps its example database (.schemathesis/) in the cwd.
 cd "$WORK"
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/test/fuzz${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks st run "http://127.0.0.1:$PORT/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks no_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-time "$SECONDS_BUDGET" \
+  --phases examples,fuzzing,stateful \
   --seed "$SEED" \
   --workers 2 \
   --request-timeout 30 \
