@@ -16,6 +16,7 @@ import { githubPullRequest, githubPush, ZERO } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
 import { serveGit } from './http-server.js'
 import { gitAvailable, makeRepo, tempDir } from './repo.js'
+import { until } from '../support/until.js'
 
 const RISK_TOKEN = 'ghp_RiskTeamReadToken0123456789abcdef'
 const SECRET_LINE = 'PAYMENT-MODEL-WEIGHTS: do not leave the risk team'
@@ -25,15 +26,6 @@ const ALPHA_API = 'alpha-dashboard-token-01'
 const RISK_API = 'risk-dashboard-token-01'
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await check()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')

@@ -19,6 +19,7 @@ import { SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { fileHosts, notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 import { signedGitHub } from '../support/sign.js'
+import { until } from '../support/until.js'
 
 const SCOPED = 'other-tenant-token-01'
 const auth = (token = SECRETS.api) => ({ authorization: `Bearer ${token}` })
@@ -61,13 +62,6 @@ async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diff
   return s
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')
