@@ -29,10 +29,6 @@ export function matchHubSignature(raw: Buffer, headerValue: string, secrets: rea
   return secrets.map((secret) => equalConstantTime(createHmac(algorithm, secret).update(raw).digest(), given))
 }
 
-export function verifyHubSignature(raw: Buffer, headerValue: string, secrets: readonly string[]): boolean {
-  return matchHubSignature(raw, headerValue, secrets).some(Boolean)
-}
-
 /** GitLab's `X-Gitlab-Token` is a shared token sent in clear; compare digests so lengths leak nothing. */
 export function matchToken(given: string, tokens: readonly string[]): boolean[] {
   const g = createHash('sha256').update(given).digest()
@@ -72,17 +68,6 @@ export function matchStandardWebhook(
     return ok
   })
   return matched.some(Boolean) ? { ok: true, matched } : { ok: false, reason: 'webhook-signature does not match' }
-}
-
-export function verifyStandardWebhook(
-  raw: Buffer,
-  parts: { id: string; timestamp: string; signature: string },
-  signingTokens: readonly string[],
-  now: Date,
-  toleranceSeconds: number,
-): { ok: true } | { ok: false; reason: string } {
-  const r = matchStandardWebhook(raw, parts, signingTokens, now, toleranceSeconds)
-  return r.ok ? { ok: true } : r
 }
 
 export interface RepositoryScoped {
