@@ -26,7 +26,7 @@ import { hooksPlugin } from './http/hooks.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
 import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.js'
-import { capEvents, limitsFromConfig } from './pipeline/limits.js'
+import { limitsFromConfig } from './pipeline/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
 import type { NotificationStore } from './store/notifications.js'
@@ -164,16 +164,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onAccepted.push((id, d) => {
       if (pushEventsOf(d).length > 0) precompute.enqueue(id, d.tenant)
     })
-  const { maxEvents } = limitsFromConfig(config)
-  const recordDelivery = async (delivery: NewDelivery) => {
-    // Events beyond pipeline.maxEventsPerDelivery are not stored for routing (issue #9, item 8).
-    const d = { ...delivery, normalized: capEvents(delivery.normalized, maxEvents) }
-    const r = await store.recordDelivery(d)
-    if (!r.duplicate) for (const f of onAccepted) f(r.id, d)
-    return r
+  const intake = {
+    store,
+    tenantOf: createTenantResolver(config),
+    now,
+    maxEvents: limitsFromConfig(config).maxEvents,
+    onStored: (id: string, d: NewDelivery) => onAccepted.forEach((f) => f(id, d)),
   }
-  const intakeStore = Object.create(store, { recordDelivery: { value: recordDelivery } }) as DeliveryStore
-  const intake = { store: intakeStore, tenantOf: createTenantResolver(config), now }
   await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes, admit })
   await app.register(apiPlugin, { store, tokens: auth, dispatchOf: hasBuilds(store) ? (id) => store.getDispatch(id) : undefined })
   // Ready only with room for the largest delivery twice over (its body, then its events).

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { UnsupportedMediaTypeError } from '../errors.js'
 import { receiveDelivery, type IntakeDeps } from '../intake/receive.js'
 import type { WebhookProvider } from '../providers/provider.js'
-import type { DeliveryStore } from '../store/store.js'
 import type { AdmitDelivery } from './rate-limit.js'
 import { Accepted, errors } from './schemas.js'
 import { WEBHOOK_BODIES } from './webhook-schemas.js'
@@ -14,13 +13,6 @@ export interface HooksPluginOptions {
   maxBodyBytes: number
   /** The per-tenant limit on accepted deliveries (rate-limit.ts); runs after verification, before storing. */
   admit?: AdmitDelivery | null
-}
-
-/** The store, with a check of the verified delivery's tenant before each write. */
-function admitting(store: DeliveryStore, admit: (tenant: string) => Promise<void>): DeliveryStore {
-  return Object.create(store, {
-    recordDelivery: { value: async (d: Parameters<DeliveryStore['recordDelivery']>[0]) => (await admit(d.tenant), store.recordDelivery(d)) },
-  }) as DeliveryStore
 }
 
 const header = (description: string) => ({ type: 'string', description })
@@ -91,8 +83,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
           throw new UnsupportedMediaTypeError(contentType || '(none)')
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
         const admit = opts.admit
-        const intake = admit ? { ...opts.intake, store: admitting(opts.intake.store, (tenant) => admit(request, reply, tenant)) } : opts.intake
-        const result = await receiveDelivery(intake, provider, { raw, headers: request.headers, contentType })
+        const result = await receiveDelivery(opts.intake, provider, { raw, headers: request.headers, contentType }, admit ? (tenant) => admit(request, reply, tenant) : undefined)
         request.log.info({ storedId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
         // A ping needs no further work, so it is answered as done; everything else is queued.

@@ -1,16 +1,21 @@
 // One delivery: identify → verify over the raw bytes → parse → decide the repository → check the
-// secret may sign for it → normalize → commit to the store. Nothing is stored unless it verified;
+// secret may sign for it → normalize → cap → admit (rate limit) → commit to the store → onStored. Nothing is stored unless it verified;
 // nothing is answered 2xx until it is stored.
 import type { IncomingHttpHeaders } from 'node:http'
 import { BadSignatureError, ProviderNotConfiguredError, RepositoryMismatchError } from '../errors.js'
 import type { WebhookProvider } from '../providers/provider.js'
-import type { DeliveryStatus, DeliveryStore, RecordResult } from '../store/store.js'
+import { capEvents } from '../pipeline/limits.js'
+import type { DeliveryStatus, DeliveryStore, NewDelivery, RecordResult } from '../store/store.js'
 import { storableHeaders } from './headers.js'
 
 export interface IntakeDeps {
   store: DeliveryStore
   tenantOf(repository: string | null): string
   now(): Date
+  /** Events beyond this are not stored for routing, and the skip is recorded (pipeline.maxEventsPerDelivery). */
+  maxEvents: number
+  /** Told of each newly stored delivery, after its commit (not of duplicates). */
+  onStored?(id: string, delivery: NewDelivery): void
 }
 
 export interface IntakeRequest {
@@ -24,6 +29,8 @@ export async function receiveDelivery(
   deps: IntakeDeps,
   provider: WebhookProvider,
   request: IntakeRequest,
+  /** Refuses (throws) a verified delivery of `tenant` before it is stored, e.g. a per-tenant rate limit. */
+  admit?: (tenant: string) => Promise<void>,
 ): Promise<RecordResult & { hostDeliveryId: string | null; status: DeliveryStatus }> {
   const delivery = provider.identify(request.headers, request.raw)
   // Every configured secret is tried over the raw bytes before the body is parsed, so an
@@ -42,25 +49,30 @@ export async function receiveDelivery(
     )
 
   const receivedAt = deps.now().toISOString()
-  const normalized = provider.normalize(payload, delivery, { tenantOf: deps.tenantOf, receivedAt })
-  if (normalized.kind === 'events')
-    for (const event of normalized.events)
+  const all = provider.normalize(payload, delivery, { tenantOf: deps.tenantOf, receivedAt })
+  if (all.kind === 'events')
+    for (const event of all.events)
       if (event.repository.fullName !== repository)
         throw new RepositoryMismatchError(`the delivery is about ${repository ?? 'no repository'} but an event is about ${event.repository.fullName.slice(0, 200)}`)
+  const normalized = capEvents(all, deps.maxEvents)
   const status: DeliveryStatus =
     normalized.kind === 'events' ? 'pending' : normalized.kind === 'ping' ? 'ping' : 'ignored'
-  const result = await deps.store.recordDelivery({
+  const tenant = deps.tenantOf(repository)
+  await admit?.(tenant)
+  const stored: NewDelivery = {
     provider: delivery.provider,
     dedupeKey: delivery.dedupeKey,
     hostDeliveryId: delivery.hostDeliveryId,
     eventType: delivery.eventType,
-    tenant: deps.tenantOf(repository),
+    tenant,
     repository,
     status,
     headers: storableHeaders(request.headers),
     body: request.raw,
     normalized,
     receivedAt,
-  })
+  }
+  const result = await deps.store.recordDelivery(stored)
+  if (!result.duplicate) deps.onStored?.(result.id, stored)
   return { ...result, hostDeliveryId: delivery.hostDeliveryId, status }
 }
