@@ -65,7 +65,8 @@ export function createBearerAuth(tokens: ApiTokens): ApiAuth {
 export function requireBearer(tokens: ApiTokens) {
   const authenticate = createBearerAuth(tokens)
   return async (request: FastifyRequest): Promise<void> => {
-    request.scope = await authenticate(request)
+    // Already authenticated this request (the per-token rate limit runs first, with the same auth).
+    request.scope ??= await authenticate(request)
   }
 }
 

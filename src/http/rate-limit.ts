@@ -64,10 +64,12 @@ export async function registerRateLimits(app: FastifyInstance, s: RateLimitSetti
     const perSource = cls === 'hooks' ? hooksPerSource : apiPerSource
     if (perSource) await perSource(request, reply, 'from this source')
     if (cls !== 'api' || !apiPerTenant || !request.headers.authorization) return
-    // The routes check the token again; only a valid one has an identity to count.
+    // Only a valid token has an identity to count; an invalid one is refused by the route (401).
     let identity: string
     try {
-      identity = identityOf((await authenticate(request)).tenants, request.headers.authorization)
+      // The scope is kept on the request, so the route's requireBearer does not look the token up again.
+      request.scope = await authenticate(request)
+      identity = identityOf(request.scope.tenants, request.headers.authorization)
     } catch {
       return
     }
