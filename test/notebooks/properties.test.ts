@@ -9,7 +9,7 @@ import * as fc from 'fast-check'
 import t from 'tap'
 import { diffNotebooks, NotebookParseError, parseNotebook, type Notebook } from '../../src/notebooks/index.js'
 import { renderNotebookDiffText, renderPushDiffHtml, renderPushSummaryMarkdown, summarize, type PushDiff } from '../../src/notebooks/render.js'
-import { PROTOTYPE_KEYS, runs } from '../support/properties.js'
+import { keysOf, mutate, PROTOTYPE_KEYS, runs, type Mutation } from '../support/properties.js'
 import { NOTEBOOK_CORPUS } from '../support/notebook-corpus.js'
 
 /** The corpus notebooks small enough to mutate hundreds of times in seconds. */
@@ -37,15 +37,6 @@ function smallCorpus(maxBytes = 40_000): { name: string; value: unknown }[] {
 }
 const corpus = smallCorpus()
 
-function keysOf(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) for (const v of value) keysOf(v, into)
-  else if (value !== null && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) {
-      into.add(k)
-      keysOf(v, into)
-    }
-  return into
-}
 const NB_KEYS = ['nbformat', 'nbformat_minor', 'metadata', 'cells', 'worksheets', 'cell_type', 'source', 'outputs', 'output_type', 'execution_count', 'id', 'attachments', 'data', 'text', 'name', 'input', 'prompt_number', 'level', 'collapsed', 'language', 'rendered', 'stream', 'png', 'html', 'json', 'ename', 'evalue', 'traceback', 'orig_nbformat', 'trusted', 'text/plain', 'image/png', 'text/html', 'application/json']
 const KEYS = [...new Set([...NB_KEYS, ...corpus.flatMap((c) => [...keysOf(c.value)]).slice(0, 400)])].sort()
 
@@ -79,37 +70,7 @@ const notebookShaped = fc.record(
   { requiredKeys: [] },
 )
 
-type Path = (string | number)[]
-function pathsOf(value: unknown, at: Path = [], into: Path[] = []): Path[] {
-  into.push(at)
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], into))
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], into)
-  return into
-}
-// 'edit' keeps a value's type (text typed into a string, a number changed), as a real edit does.
-const mutation = fc.record({ at: fc.nat(), op: fc.constantFrom('edit', 'edit', 'edit', 'delete', 'set', 'swap'), value: fc.oneof(leaf, shaped), other: fc.nat() })
-function mutate(value: unknown, mutations: { at: number; op: string; value: unknown; other: number }[]): unknown {
-  const root = { v: structuredClone(value) }
-  for (const m of mutations) {
-    const paths = pathsOf(root.v).map((p) => ['v', ...p])
-    const path = paths[m.at % paths.length]!
-    const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], root)
-    const key = path[path.length - 1]!
-    const old = parent[key] as unknown
-    if (m.op === 'edit' && typeof old === 'string') {
-      const at = m.other % (old.length + 1)
-      parent[key] = old.slice(0, at) + (typeof m.value === 'string' ? m.value : JSON.stringify(m.value) ?? '') + old.slice(at)
-    } else if (m.op === 'edit' && typeof old === 'number') parent[key] = m.other
-    else if (m.op === 'delete' || m.op === 'edit') {
-      if (Array.isArray(parent)) parent.splice(Number(key), 1)
-      else delete parent[key]
-    } else {
-      const other = paths[m.other % paths.length]!.reduce<any>((o, k) => o?.[k], root)
-      Object.defineProperty(parent, key, { value: m.op === 'set' ? m.value : structuredClone(other), enumerable: true, writable: true, configurable: true })
-    }
-  }
-  return root.v
-}
+const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), op: fc.constantFrom<Mutation['op']>('edit', 'edit', 'edit', 'delete', 'set', 'swap'), value: fc.oneof(leaf, shaped), other: fc.nat() })
 /** One corpus notebook and two independent mutations of it (a plausible a/b pair). */
 const mutatedPair = fc
   .record({ index: fc.nat(), a: fc.array(mutation, { maxLength: 3 }), b: fc.array(mutation, { minLength: 1, maxLength: 3 }) })

@@ -12,7 +12,7 @@ import { ZERO_SHA, type Normalized } from '../../src/events/model.js'
 import { createProviders } from '../../src/providers/index.js'
 import type { IdentifiedDelivery, WebhookProvider } from '../../src/providers/provider.js'
 import { SECRETS, startTestApp, testConfig, type TestApp } from '../support/app.js'
-import { headerText, PROTOTYPE_KEYS, refusedCleanly, runs } from '../support/properties.js'
+import { headerText, keysOf, mutate, PROTOTYPE_KEYS, refusedCleanly, runs, type Mutation } from '../support/properties.js'
 import { hmacHex } from '../support/sign.js'
 import { corpusDeliveries, type Host } from '../support/webhook-corpus.js'
 
@@ -33,16 +33,7 @@ const EVENTS: Record<Host, string[]> = {
 }
 const eventOf = (host: Host) => fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...EVENTS[host]) }, fc.constantFrom(...PROTOTYPE_KEYS), headerText(30).filter((s) => s.trim().length > 0))
 
-/** Every key the real deliveries use, so generated objects reach the normalizers' branches. */
-function keysOf(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) for (const v of value) keysOf(v, into)
-  else if (value !== null && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) {
-      into.add(k)
-      keysOf(v, into)
-    }
-  return into
-}
+// Every key the real deliveries use, so generated objects reach the normalizers' branches.
 const KEYS = [...new Set([...corpus.flatMap((d) => [...keysOf(d.body)]), 'repository', 'full_name', 'ref', 'before', 'after', 'commits', 'pull_request', 'object_kind', 'project', 'path_with_namespace', 'push', 'changes', 'pullRequest', 'toRef', 'fromRef', 'slug', 'key'])].sort()
 
 const leaf = fc.oneof(
@@ -64,15 +55,7 @@ const shaped: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 })).value
 
-type Path = (string | number)[]
-function pathsOf(value: unknown, at: Path = [], into: Path[] = []): Path[] {
-  into.push(at)
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], into))
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], into)
-  return into
-}
 
-type Mutation = { at: number; op: 'delete' | 'set' | 'swap'; value: unknown; other: number }
 const mutation: fc.Arbitrary<Mutation> = fc.record({
   at: fc.nat(),
   op: fc.constantFrom('delete' as const, 'set' as const, 'swap' as const),
@@ -80,24 +63,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   other: fc.nat(),
 })
 
-/** A corpus delivery with a few of its values deleted, replaced or swapped with another's. */
-function mutate(body: unknown, mutations: Mutation[]): unknown {
-  const root = { v: structuredClone(body) }
-  for (const m of mutations) {
-    const paths = pathsOf(root.v).map((p) => ['v', ...p])
-    const path = paths[m.at % paths.length]!
-    const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], root)
-    const key = path[path.length - 1]!
-    if (m.op === 'delete') {
-      if (Array.isArray(parent)) parent.splice(Number(key), 1)
-      else delete parent[key]
-    } else {
-      const other = paths[m.other % paths.length]!.reduce<any>((o, k) => o?.[k], root)
-      Object.defineProperty(parent, key, { value: m.op === 'set' ? m.value : structuredClone(other), enumerable: true, writable: true, configurable: true })
-    }
-  }
-  return root.v
-}
 
 const corpusFor = (hosts: Host[]) => corpus.filter((d) => hosts.includes(d.host))
 const mutatedCorpus = (hosts: Host[]) => {

@@ -37,3 +37,53 @@ export const headerText = (maxLength = 80) => fc.string({ unit: fc.integer({ min
 
 /** Object keys JavaScript treats specially: a lookup table indexed by one must not find a method. */
 export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'prototype']
+
+/** Every object key in `value`, so generated objects use the keys real inputs use. */
+export function keysOf(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) keysOf(v, into)
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k)
+      keysOf(v, into)
+    }
+  return into
+}
+
+type Path = (string | number)[]
+function pathsOf(value: unknown, at: Path = [], into: Path[] = []): Path[] {
+  into.push(at)
+  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], into))
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], into)
+  return into
+}
+
+/**
+ * One change to a JSON value at the `at`-th of its paths: `edit` keeps the value's type (text typed
+ * into a string, a number changed), as a real edit does; `delete`; `set` to `value`; `swap` in a copy
+ * of the `other`-th path's value.
+ */
+export type Mutation = { at: number; op: 'edit' | 'delete' | 'set' | 'swap'; value: unknown; other: number }
+
+/** A copy of `value` with `mutations` applied in order (the original is not touched). */
+export function mutate(value: unknown, mutations: readonly Mutation[]): unknown {
+  const root = { v: structuredClone(value) }
+  for (const m of mutations) {
+    const paths = pathsOf(root.v).map((p) => ['v', ...p])
+    const path = paths[m.at % paths.length]!
+    const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], root)
+    const key = path[path.length - 1]!
+    const old = parent[key] as unknown
+    if (m.op === 'edit' && typeof old === 'string') {
+      const at = m.other % (old.length + 1)
+      parent[key] = old.slice(0, at) + (typeof m.value === 'string' ? m.value : JSON.stringify(m.value) ?? '') + old.slice(at)
+    } else if (m.op === 'edit' && typeof old === 'number') parent[key] = m.other
+    else if (m.op === 'delete' || m.op === 'edit') {
+      if (Array.isArray(parent)) parent.splice(Number(key), 1)
+      else delete parent[key]
+    } else {
+      const other = paths[m.other % paths.length]!.reduce<any>((o, k) => o?.[k], root)
+      Object.defineProperty(parent, key, { value: m.op === 'set' ? m.value : structuredClone(other), enumerable: true, writable: true, configurable: true })
+    }
+  }
+  return root.v
+}
