@@ -1,5 +1,5 @@
 // Revisions and clone URLs as events keep them: commit ids that are ids (git and Jenkins get
-// nothing else), URLs without credentials (src/git/userinfo.ts).
+// nothing else), URLs without credentials (src/security/url-credentials.ts).
 import { BadPayloadError } from '../errors.js'
 import { COMMIT_ID } from '../events/model.js'
 
@@ -16,4 +16,4 @@ export function commitHash(value: string | null, field: string): string | null {
   return value.toLowerCase()
 }
 
-export { urlField } from '../git/userinfo.js'
+export { urlField } from '../security/url-credentials.js'

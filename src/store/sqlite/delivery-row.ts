@@ -1,5 +1,5 @@
 // What crosses from the event loop to the writer thread for one delivery.
-import { redactBodyCredentials, withoutUrlCredentials } from '../../git/userinfo.js'
+import { redactBodyCredentials, withoutUrlCredentials } from '../../security/url-credentials.js'
 import type { NewDelivery } from '../store.js'
 
 /**

@@ -22,7 +22,7 @@ import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js
 import type { SecurityStore } from '../security.js'
 import { createSecurityReads } from './security-reads.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
-import { withoutUrlCredentials } from '../../git/userinfo.js'
+import { withoutUrlCredentials } from '../../security/url-credentials.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
