@@ -1,7 +1,7 @@
 // Log lines carry the request id and the delivery id; nothing that authenticates is logged.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { diffLinksFromConfig } from '../src/http/links.js'
+import { diffLinksFromConfig } from '../src/links/diff-links.js'
 import { createLogger, redactUrl } from '../src/logging.js'
 import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import * as P from './support/payloads.js'

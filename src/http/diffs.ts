@@ -8,7 +8,7 @@ import type { PushDiffService } from '../diffs/service.js'
 import { DIFF_PAGE_CSP, renderDiffInProgressHtml, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render.js'
 import type { DeliveryStore } from '../store/store.js'
 import { createBearerAuth, visibleTo, type ApiTokens } from './auth.js'
-import type { DiffLinks } from './links.js'
+import type { DiffLinks } from '../links/diff-links.js'
 import { bearer, DiffInProgress, errors, PushDiffs } from './schemas.js'
 
 export interface DiffsPluginOptions {

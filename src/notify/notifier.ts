@@ -3,17 +3,16 @@
 // restart `start()` continues where it stopped.
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
-import type { Timers } from '../pipeline/index.js'
-import { realTimers } from '../pipeline/index.js'
+import { realTimers, type Timers } from '../work/timers.js'
 import type { TamerStore } from '../store/builds.js'
 import type { NotificationRecord, NotificationStore } from '../store/notifications.js'
 import { closeChannels, createChannels, type ChannelRegistry } from './channels/index.js'
 import { noNotebookSummary, type NotebookSummarySource } from './notebook-summary.js'
 import { sendNotification, type SenderDeps } from './outbox.js'
-import { diffLinksFromConfig } from '../http/links.js'
+import { diffLinksFromConfig } from '../links/diff-links.js'
 import { planBuild, type PlannerDeps } from './planner.js'
 import { secretValues } from '../security/secrets.js'
-import { serialPasses } from '../pipeline/passes.js'
+import { serialPasses } from '../work/passes.js'
 
 export type NotifyingStore = TamerStore & NotificationStore
 

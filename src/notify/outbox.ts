@@ -10,6 +10,7 @@ import type { NotificationRecord, NotificationStore } from '../store/notificatio
 import { SendFailure } from './channel.js'
 import type { ChannelRegistry } from './channels/index.js'
 import { maskSecrets } from '../security/secrets.js'
+import { backoffMs } from '../work/backoff.js'
 
 export interface SenderDeps {
   store: Pick<NotificationStore, 'updateNotification'>
@@ -24,10 +25,6 @@ export interface SenderDeps {
 
 /** A server's Retry-After is honoured even beyond retryMaxMs, up to a day. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000
-
-export function backoffMs(d: Pick<SenderDeps, 'retryBaseMs' | 'retryMaxMs'>, attempts: number): number {
-  return Math.min(d.retryMaxMs, d.retryBaseMs * 2 ** Math.max(0, attempts - 1))
-}
 
 export async function sendNotification(d: SenderDeps, n: NotificationRecord): Promise<void> {
   const channel = d.channels.get(n.channel)

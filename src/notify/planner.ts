@@ -14,7 +14,7 @@ import { headline } from './model.js'
 import type { NotebookSummarySource } from './notebook-summary.js'
 import { branchHistory, branchOf, classifyOutcome, threadKeyOf } from './outcome.js'
 import { matchingRules, rulePasses } from './rules.js'
-import type { DiffLinks } from '../http/links.js'
+import type { DiffLinks } from '../links/diff-links.js'
 
 export interface PlannerDeps {
   config: Config

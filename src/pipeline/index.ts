@@ -11,20 +11,8 @@ import type { StoredDelivery } from '../store/store.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type StepDeps } from './steps.js'
-import { serialPasses } from './passes.js'
-
-export interface Timers {
-  set(fn: () => void, ms: number): unknown
-  clear(handle: unknown): void
-}
-
-export const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms).unref(),
-  clear: (h) => clearTimeout(h as NodeJS.Timeout),
-}
-
-/** Tests drive the pipeline with `drain()` and a manual clock; nothing waits for real. */
-export const manualTimers: Timers = { set: () => null, clear: () => {} }
+import { serialPasses } from '../work/passes.js'
+import { realTimers, type Timers } from '../work/timers.js'
 
 export interface PipelineDeps {
   config: Config

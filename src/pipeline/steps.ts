@@ -6,6 +6,7 @@ import { JenkinsCallError, type JenkinsApi } from '../jenkins/client.js'
 import type { Provisioner } from '../jenkins/provision.js'
 import type { BuildPatch, BuildRecord, BuildStore, JenkinsRun } from '../store/builds.js'
 import type { Mask } from '../security/secrets.js'
+import { backoffMs } from '../work/backoff.js'
 
 export interface StepDeps {
   store: Pick<BuildStore, 'updateBuild'>
@@ -27,10 +28,6 @@ export interface StepDeps {
 }
 
 const LOG_LINES = 200
-
-export function retryDelay(d: StepDeps, attempts: number): number {
-  return Math.min(d.retryMaxMs, d.retryBaseMs * 2 ** Math.max(0, attempts - 1))
-}
 
 /** Polls get rarer as a build gets older: a quarter of its age, within [initial, max]. */
 export function pollDelay(d: StepDeps, b: BuildRecord): number {
@@ -64,7 +61,7 @@ async function save(d: StepDeps, b: BuildRecord, patch: BuildPatch): Promise<voi
 async function waitForJenkins(d: StepDeps, b: BuildRecord, err: unknown, state: BuildRecord['state'], countAttempt = false): Promise<void> {
   const attempts = b.attempts + (countAttempt ? 1 : 0)
   d.logger?.warn({ build: b.id, job: b.job, attempts, err: describe(err) }, 'Jenkins call failed; will retry')
-  await save(d, b, { state, attempts, lastError: describe(err), nextAttemptAt: d.now() + retryDelay(d, Math.max(1, attempts)) })
+  await save(d, b, { state, attempts, lastError: describe(err), nextAttemptAt: d.now() + backoffMs(d, Math.max(1, attempts)) })
 }
 
 /**

@@ -8,7 +8,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load.js'
 import { createNotifier } from '../../src/notify/notifier.js'
-import { manualTimers } from '../../src/pipeline/index.js'
+import { manualTimers } from '../../src/work/timers.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { pushFor, tempDir, tokens, writeConfig } from '../support/operator.js'
 

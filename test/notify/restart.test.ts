@@ -32,7 +32,7 @@ t.test('killed mid-send: a dead letter after the restart, never sent twice; rese
   await n.notifier.stop()
   const stopped = n.notifier
   const { createNotifier } = await import('../../src/notify/notifier.js')
-  const { manualTimers } = await import('../../src/pipeline/index.js')
+  const { manualTimers } = await import('../../src/work/timers.js')
   const doomed = createNotifier({ config: n.config, store: dying, now: () => n.h.clock.now(), timers: manualTimers })
   await n.build('FAILURE', {}, [], { notify: false })
   void doomed.drain()

@@ -1,6 +1,6 @@
 // The Jenkins parameters of a planned build: DIFF_URL is a signed link to the push's diff page.
 import t from 'tap'
-import { createDiffLinks } from '../../src/http/links.js'
+import { createDiffLinks } from '../../src/links/diff-links.js'
 import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import { planSettings, routeDelivery } from '../../src/pipeline/plan.js'
 import { testConfig } from '../support/app.js'

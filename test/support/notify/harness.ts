@@ -3,7 +3,7 @@
 import { SECRETS, testConfig } from '../app.js'
 import { startPipelineApp, type PipelineHarness } from '../pipeline-app.js'
 import type { Config } from '../../../src/config/schema.js'
-import { manualTimers } from '../../../src/pipeline/index.js'
+import { manualTimers } from '../../../src/work/timers.js'
 import { createNotifier, type Notifier, type NotifyingStore } from '../../../src/notify/notifier.js'
 import type { NotebookSummarySource } from '../../../src/notify/notebook-summary.js'
 import { startSmtpPeer, startHttpPeer, type HttpPeer, type SmtpPeer } from './peers.js'
