@@ -1,9 +1,10 @@
 // pino JSON logs. Anything that authenticates is redacted wherever it appears: by key (the
 // headers and config keys that carry secrets) and by value (every configured secret and known
-// token shape, src/security/secrets.ts), so a secret inside an error message is masked too.
+// token shape, src/security/secret-fields.ts), so a secret inside an error message is masked too.
 import { pino, type DestinationStream, type Logger } from 'pino'
 import { stdoutLogSink } from './log-output.js'
-import { createMask, maskDeep, type Mask, SECRET_HEADER_NAMES, SECRET_KEYS } from './security/secrets.js'
+import { SECRET_HEADER_NAMES, SECRET_KEYS, SECRET_QUERY_PARAM } from './security/secret-fields.js'
+import { createMask, maskDeep, type Mask } from './security/secrets.js'
 
 const header = (name: string) => (/^[a-z]+$/.test(name) ? `.${name}` : `["${name}"]`)
 
@@ -28,9 +29,6 @@ function maskLine(line: string, mask: Mask): string {
   }
 }
 
-/** Query parameters whose values open something (a signed link's `sig`, tokens): never logged. */
-const SECRET_QUERY = /^(sig|signature|token|access_token|api_key|apikey|key|secret|password|code)$/i
-
 /** The URL with the values of secret-looking query parameters replaced. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?')
@@ -47,7 +45,7 @@ export function redactUrl(url: string): string {
       } catch {
         // an undecodable name is judged as sent
       }
-      return eq >= 0 && SECRET_QUERY.test(decoded.trim()) ? `${name}=[redacted]` : pair
+      return eq >= 0 && SECRET_QUERY_PARAM.test(decoded.trim()) ? `${name}=[redacted]` : pair
     })
   return `${url.slice(0, q)}?${redacted.join('&')}`
 }

@@ -4,7 +4,7 @@
 // can be guessed from its SHA-256 (OWASP Password Storage Cheat Sheet is about low-entropy input).
 import { createHash, randomBytes } from 'node:crypto'
 import { TokenRequestError } from '../errors.js'
-import { TAMER_TOKEN_PREFIX } from '../security/secrets.js'
+import { TAMER_TOKEN_PREFIX } from '../security/secret-fields.js'
 import { ACCESS_LEVELS, type AccessLevel, type ApiTokenRecord, type SecurityStore } from '../store/security.js'
 
 export function generateToken(): string {

@@ -1,11 +1,11 @@
 // Bearer tokens for the API: those of the config (`api.tokens`) and those made with `tamer tokens
 // create` (stored as SHA-256 hashes). A token may be limited to some tenants, and has a scope:
 // read (GET routes), operate (also routes that change state), admin (also tokens and the audit log).
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js'
-import { tokenMatches } from '../providers/signatures.js'
+import { equalConstantTime, tokenMatches } from '../security/compare.js'
 import { ACCESS_LEVELS, type AccessLevel, type ApiTokenRecord } from '../store/security.js'
 
 declare module 'fastify' {
@@ -52,7 +52,7 @@ export function createApiAuth(tokens: readonly ApiTokenConfig[], stored: StoredT
     // could steer (SHA-256 preimages), and the hash found is compared in constant time again.
     const digest = sha256(given)
     const record = stored ? await stored(digest.toString('hex')) : null
-    if (!record || !timingSafeEqual(Buffer.from(record.hash, 'hex'), digest)) throw new UnauthorizedError()
+    if (!record || !equalConstantTime(Buffer.from(record.hash, 'hex'), digest)) throw new UnauthorizedError()
     return { tenants: record.tenants ?? undefined, access: record.access, actor: `token:${record.id} (${record.name})` }
   }
 }

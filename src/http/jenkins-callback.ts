@@ -1,9 +1,10 @@
 // POST /api/jenkins/callback: the templates' post block reports a build's end,
 // signed `X-Tamer-Signature: sha256=<HMAC-SHA256 of the exact body>`.
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
 import { BadPayloadError, BadSignatureError, CallbackNotConfiguredError, MalformedBodyError, NotFoundError } from '../errors.js'
 import type { CallbackBody, Pipeline } from '../pipeline/index.js'
+import { equalConstantTime } from '../security/compare.js'
 import { errors } from './schemas.js'
 
 export interface CallbackPluginOptions {
@@ -15,7 +16,7 @@ export function verifyCallbackSignature(secret: string, body: Buffer, header: st
   const m = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '')
   if (!m) return false
   const want = createHmac('sha256', secret).update(body).digest()
-  return timingSafeEqual(want, Buffer.from(m[1]!, 'hex'))
+  return equalConstantTime(want, Buffer.from(m[1]!, 'hex'))
 }
 
 function parse(raw: Buffer): CallbackBody {

@@ -1,12 +1,13 @@
 // Headers kept with a delivery, minus anything that authenticates it (what is secret is defined
-// in src/security/secrets.ts): authenticating headers are dropped, token shapes in the others masked.
+// in src/security/secret-fields.ts): authenticating headers are dropped, token shapes in the others masked.
 import type { IncomingHttpHeaders } from 'node:http'
-import { maskSecrets, SECRET_HEADER } from '../security/secrets.js'
+import { isSecretHeader } from '../security/secret-fields.js'
+import { maskSecrets } from '../security/secrets.js'
 
 export function storableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || SECRET_HEADER.test(name)) continue
+    if (value === undefined || isSecretHeader(name)) continue
     out[name] = maskSecrets(Array.isArray(value) ? value.join(', ') : value, [])
   }
   return out

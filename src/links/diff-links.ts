@@ -1,6 +1,7 @@
 // Signed links to a push's diff page, so a Jenkins build, a mail or a chat message can link
 // to it without a bearer token. A link opens that one page, until it expires.
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
+import { equalConstantTime } from '../security/compare.js'
 
 export interface DiffLinks {
   /** The page's absolute URL, signed; null when links are not configured. */
@@ -37,7 +38,7 @@ export function createDiffLinks(s: DiffLinkSettings): DiffLinks {
       if (Number(exp) < now() / 1000) return false
       const given = Buffer.from(sig, 'base64url')
       const expected = signature(s.secret, deliveryId, exp)
-      return given.length === expected.length && timingSafeEqual(given, expected)
+      return equalConstantTime(given, expected)
     },
   }
 }

@@ -1,16 +1,13 @@
 // Signature and token checks shared by the hosts. All comparisons are constant-time.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import picomatch from 'picomatch'
 import { MalformedBodyError } from '../errors.js'
+import { equalConstantTime } from '../security/compare.js'
 
 const HUB_ALGORITHMS = new Set(['sha1', 'sha256', 'sha384', 'sha512'])
 
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex')
-}
-
-function equalConstantTime(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 /**
@@ -27,16 +24,6 @@ export function matchHubSignature(raw: Buffer, headerValue: string, secrets: rea
   const given = Buffer.from(hex, 'hex')
   // Every secret is checked, so the time taken does not say which one matched.
   return secrets.map((secret) => equalConstantTime(createHmac(algorithm, secret).update(raw).digest(), given))
-}
-
-/** GitLab's `X-Gitlab-Token` is a shared token sent in clear; compare digests so lengths leak nothing. */
-export function matchToken(given: string, tokens: readonly string[]): boolean[] {
-  const g = createHash('sha256').update(given).digest()
-  return tokens.map((token) => timingSafeEqual(g, createHash('sha256').update(token).digest()))
-}
-
-export function tokenMatches(given: string, tokens: readonly string[]): boolean {
-  return matchToken(given, tokens).some(Boolean)
 }
 
 /**

@@ -1,56 +1,11 @@
-// What is secret, defined once: every configured secret value, the shapes of well-known tokens
-// and the header and key names that carry them. One mask built from it is used by the logger,
-// the stored headers of a delivery, notices, API responses and the Jenkins parameters Tamer
-// sends. Neutral: imports nothing but the config type, so every layer may import it.
+// The mask of secrets: every configured secret value, and the token shapes defined in
+// ./secret-fields.ts. One mask built from it is used by the logger, the stored headers of a
+// delivery, notices, API responses and the Jenkins parameters Tamer sends. Neutral: imports
+// nothing but the config type and ./secret-fields.ts, so every layer may import it.
 import type { Config } from '../config/schema.js'
+import { SHAPE_HINT, TOKEN_PATTERNS } from './secret-fields.js'
 
 export const MASK = '****'
-
-/** Header names that authenticate a request: never stored with a delivery. */
-export const SECRET_HEADER = /signature|token|authorization|secret|password|cookie|api-key|credential/i
-
-/** The authenticating headers Tamer receives or sends, for log redaction (pino paths cannot be patterns). */
-export const SECRET_HEADER_NAMES = [
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-hub-signature',
-  'x-hub-signature-256',
-  'x-gitlab-token',
-  'webhook-signature',
-  'x-tamer-signature',
-] as const
-
-/** Object keys whose values are secret wherever a log line carries them. */
-export const SECRET_KEYS = ['secret', 'secrets', 'token', 'tokens', 'signingTokens', 'password', 'callbackSecret', 'credentials'] as const
-
-/** Tamer's own API tokens (`tamer tokens create`) start with this, so they are masked by shape too. */
-export const TAMER_TOKEN_PREFIX = 'tmr_'
-
-/** Token shapes masked wherever they appear, configured or not. */
-const TOKEN_PATTERNS: RegExp[] = [
-  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, // GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_)
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g, // GitHub fine-grained tokens
-  /\bglpat-[A-Za-z0-9_-]{20,}\b/g, // GitLab personal access tokens
-  /\bgl(?:ptt|dt|rt|oas|cbt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{20,}\b/g, // other GitLab token prefixes
-  /\bxox[abposre]-[A-Za-z0-9-]{10,}\b/g, // Slack tokens
-  /\bxapp-[A-Za-z0-9-]{10,}\b/g, // Slack app-level tokens
-  /(\bhooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]{10,}/g, // Slack incoming-webhook paths
-  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
-  /\bwhsec_[A-Za-z0-9+/=]{16,}/g, // Standard Webhooks signing secrets
-  /\btmr_[A-Za-z0-9_-]{20,}/g, // Tamer API tokens
-  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g, // JWTs
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>\\]+(?=@)/gi, // userinfo in URLs of any scheme (a token alone is userinfo too)
-  /(\b(?:Proxy-)?Authorization:\s*(?:Bearer|Basic|token|Digest)\s+)\S+/gi,
-  /(\b(?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*)[^\s'"&\\]{4,}/gi,
-]
-
-/**
- * Something every token shape above contains (case-insensitive, so a superset): text without any
- * of these, and without a configured value, is returned as is without running the patterns.
- */
-const SHAPE_HINT = /gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox[a-z]-|xapp-|hooks\.slack\.com|AKIA|whsec_|tmr_|eyJ|PRIVATE KEY|:\/\/|authorization|passw|secret|token|api[_-]?key/i
 
 /** Shorter values are not masked: they would blank out ordinary words. */
 const MIN_LENGTH = 4

@@ -3,7 +3,8 @@
 import type { Config } from '../../config/schema.js'
 import { MissingHeaderError } from '../../errors.js'
 import { header, type WebhookProvider } from '../provider.js'
-import { decodeJsonBody, keyring, matchStandardWebhook, matchToken, scopeAllows, scopesOf, sha256Hex, type SecretScope } from '../signatures.js'
+import { matchToken } from '../../security/compare.js'
+import { decodeJsonBody, keyring, matchStandardWebhook, scopeAllows, scopesOf, sha256Hex, type SecretScope } from '../signatures.js'
 import { gitlabRepositoryName, normalizeGitLab } from './normalize.js'
 
 export function createGitLabProvider(config: Config['providers']['gitlab']): WebhookProvider {
