@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import { createTenantResolver } from './config/tenants.js'
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, UriTooLongError } from './errors.js'
+import { BadRequestError, InternalError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, UriTooLongError } from './errors.js'
 import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
 import { diffLinksFromConfig } from './links/diff-links.js'
@@ -83,6 +83,9 @@ function translate(err: FastifyError, maxBodyBytes: number, contentType: string 
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return new UriTooLongError(MAX_PARAM_LENGTH)
   // Schema validation and Fastify's other refusals of a request (bad JSON, a bad URL): one code.
   if (err.statusCode === 400 && !err.code?.startsWith('TAMER_')) return new BadRequestError(err.message)
+  // Anything else outside the catalogue (a bug, a library's or the system's error such as
+  // SQLITE_CORRUPT): 500 TAMER_INTERNAL, its own code and message in the log only.
+  if (!err.code?.startsWith('TAMER_')) return new InternalError()
   return err
 }
 
@@ -111,21 +114,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const err = translate(error, config.server.maxBodyBytes, request.headers['content-type']?.split(';')[0])
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
-    if (statusCode >= 500) request.log.error({ err }, 'request failed')
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: err.code, statusCode }, err.message)
     // The store cannot commit now (disk full, locked): the host should deliver again later.
     if (err.code === 'TAMER_STORE_UNAVAILABLE') void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS))
     return reply.code(statusCode).send({
       statusCode,
-      code: err.code ?? 'TAMER_INTERNAL',
+      code: err.code,
       error: STATUS_CODES[statusCode] ?? 'Error',
-      message: statusCode >= 500 && !err.code?.startsWith('TAMER_') ? 'internal error' : err.message,
+      message: err.message,
     })
   }
   app.setErrorHandler(sendError)
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, code: 'TAMER_NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    const err = new NotFoundError(`route ${request.method} ${request.url.split('?')[0]}`)
+    return reply.code(404).send({ statusCode: 404, code: err.code, error: 'Not Found', message: err.message })
+  })
 
   // Before every route: headers on every answer (errors too), limits before any work.
   await registerSecurityHeaders(app)

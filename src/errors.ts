@@ -1,4 +1,6 @@
-// Every error the outside world can see, declared once with a code and a status.
+// Every error the outside world can see, declared once with a code and a status, and listed in
+// the README's *Errors* table (test/errors/catalogue.test.ts holds the two together, as fastify's
+// test/internals/errors.test.js does for its docs/Reference/Errors.md).
 import createError from '@fastify/error'
 
 export const BadSignatureError = createError('TAMER_BAD_SIGNATURE', 'Delivery not authenticated: %s', 401)
@@ -22,9 +24,13 @@ export const PayloadTooLargeError = createError('TAMER_PAYLOAD_TOO_LARGE', 'Body
 export const UnauthorizedError = createError('TAMER_UNAUTHORIZED', 'Missing or invalid bearer token', 401)
 export const NotFoundError = createError('TAMER_NOT_FOUND', '%s not found', 404)
 export const StoreUnavailableError = createError('TAMER_STORE_UNAVAILABLE', 'Store is not writable: %s', 503)
+/** Anything else that fails while answering (a bug, a library's or the system's error): its details go to the log only. */
+export const InternalError = createError('TAMER_INTERNAL', 'internal error', 500)
 
 /** Raised while loading config; the CLI turns it into exit code 2. */
 export class ConfigError extends Error {
+  readonly code = 'TAMER_INVALID_CONFIG'
+  readonly statusCode = 500
   readonly key: string
   constructor(key: string, problem: string) {
     super(`invalid config: ${key}: ${problem}`)
@@ -37,13 +43,14 @@ export const CallbackNotConfiguredError = createError(
   'No Jenkins callback secret is configured (TAMER_JENKINS_CALLBACK_SECRET), so every callback is refused',
   401,
 )
-export const PipelineNotRunningError = createError('TAMER_PIPELINE_NOT_RUNNING', 'The build pipeline is not running in this process', 503)
 
 // Notebook diffs (issue #3).
 export const NbdimeUnavailableError = createError('TAMER_NBDIME_UNAVAILABLE', 'nbdime is not available: %s', 503)
 export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff failed: %s', 502)
 export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
 export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)
+/** A stored diff of another format (written before an upgrade): logged, and the diff is made again. */
+export const StoredDiffFormatError = createError('TAMER_STORED_DIFF_FORMAT', 'Stored push diff has format %s, not %s', 500)
 
 // Notifications (issue #5).
 export const NotificationNotDeadError = createError('TAMER_NOTIFICATION_NOT_DEAD', 'Only dead letters can be re-sent; this notice is %s', 409)
@@ -64,3 +71,7 @@ export const RotationError = createError('TAMER_ROTATION_FAILED', 'Rotation stop
 // Git remotes and revisions (issue #9): what is fetched is the signed repository on a configured host.
 export const CloneUrlRefusedError = createError('TAMER_CLONE_URL_REFUSED', 'Clone URL refused: %s', 422)
 export const BadRevisionError = createError('TAMER_BAD_REVISION', 'Not a full commit id: %s', 422)
+
+// Jenkins jobs (issue #4): what stops a routed build before Jenkins is called.
+export const JobTemplateError = createError('TAMER_JOB_TEMPLATE', 'Cannot make the Jenkins job config: %s', 500)
+export const JobNameUnresolvedError = createError('TAMER_JOB_NAME_UNRESOLVED', '{%s} has no value for this event', 422)

@@ -3,6 +3,7 @@
 // changing this shape (or what diffPush puts in it) means bumping it and old rows are ignored.
 import { promisify } from 'node:util'
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib'
+import { StoredDiffFormatError } from '../errors.js'
 import type { PushDiff } from '../notebooks/render.js'
 
 /** 2: notebooks carry `degraded`, and notes may be `time-limit` (kept, not retried). */
@@ -33,6 +34,6 @@ export function compressPushDiffs(serialized: Buffer): Promise<Buffer> {
 
 export async function decodePushDiffs(payload: Buffer): Promise<PushDiff[]> {
   const value = JSON.parse((await decompress(payload)).toString('utf8')) as { format?: unknown; pushes?: unknown }
-  if (value.format !== PUSH_DIFF_FORMAT || !Array.isArray(value.pushes)) throw new Error(`stored push diff has format ${String(value.format)}, not ${PUSH_DIFF_FORMAT}`)
+  if (value.format !== PUSH_DIFF_FORMAT || !Array.isArray(value.pushes)) throw new StoredDiffFormatError(String(value.format), PUSH_DIFF_FORMAT)
   return value.pushes as PushDiff[]
 }

@@ -3,6 +3,7 @@
 // Jenkinsfile: a Jenkinsfile `parameters {}` block only takes effect after the
 // first run, so the first buildWithParameters of a fresh job would fail (§4.3, §12 #20).
 import { createHash } from 'node:crypto'
+import { JobTemplateError } from '../errors.js'
 
 export type JobParameterType = 'string' | 'text' | 'boolean' | 'choice'
 
@@ -34,7 +35,7 @@ const HASH_RE = /tamer-template-sha256:([0-9a-f]{64})/
 
 /** XML 1.1 text/attribute escaping; NUL cannot be represented at all. */
 export function escapeXml(s: string): string {
-  if (s.includes('\0')) throw new Error('NUL characters cannot be written to config.xml')
+  if (s.includes('\0')) throw new JobTemplateError('NUL characters cannot be written to config.xml (is a template file binary?)')
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
 }
 
@@ -49,13 +50,13 @@ function unescapeXml(s: string): string {
 function validate(parameters: JobParameter[]): void {
   const seen = new Set<string>()
   for (const p of parameters) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw new Error(`invalid parameter name ${JSON.stringify(p.name)}`)
-    if (seen.has(p.name)) throw new Error(`duplicate parameter ${p.name}`)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): invalid parameter name ${JSON.stringify(p.name)}`)
+    if (seen.has(p.name)) throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): duplicate parameter ${p.name}`)
     seen.add(p.name)
     if (p.type === 'choice') {
-      if (!p.choices?.length) throw new Error(`choice parameter ${p.name} needs choices`)
+      if (!p.choices?.length) throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): choice parameter ${p.name} needs choices`)
       if (p.default !== undefined && !p.choices.includes(String(p.default))) {
-        throw new Error(`default ${String(p.default)} of ${p.name} is not one of its choices`)
+        throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): default ${String(p.default)} of ${p.name} is not one of its choices`)
       }
     }
   }

@@ -2,6 +2,7 @@
 // must pass Jenkins' checkGoodName (docs/jenkins-api.md §7.1), placeholders are
 // filled with values made safe for a segment, so a pattern that is valid as text
 // renders a valid name for every event.
+import { JobNameUnresolvedError } from '../errors.js'
 
 export const PLACEHOLDERS = ['tenant', 'owner', 'repo', 'repository', 'branch', 'tag', 'ref', 'event', 'provider'] as const
 export type Placeholder = (typeof PLACEHOLDERS)[number]
@@ -53,7 +54,7 @@ export function checkJobNamePattern(pattern: string): string | undefined {
 export function renderJobName(pattern: string, values: JobNameValues): string {
   return pattern.replace(TOKEN, (_, name: Placeholder) => {
     const v = values[name]
-    if (v === null || v === undefined || v === '') throw new Error(`{${name}} has no value for this event`)
+    if (v === null || v === undefined || v === '') throw new JobNameUnresolvedError(name)
     if (name === 'repository') return v.split('/').filter(Boolean).map(safeSegment).join('/')
     return safeSegment(v)
   })

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { JobParameter } from './job-config.js'
+import { JobTemplateError } from '../errors.js'
 
 export const TEMPLATE_SUFFIX = '.Jenkinsfile'
 
@@ -44,7 +45,7 @@ const PARAMETERS_BY_TEMPLATE: Record<string, readonly JobParameter[]> = {
 /** Parameters the job config for this template declares. */
 export function templateParameters(name: string): JobParameter[] {
   const list = PARAMETERS_BY_TEMPLATE[name]
-  if (!list) throw new Error(`unknown Jenkinsfile template ${name}`)
+  if (!list) throw new JobTemplateError(`template ${name} has no parameter list in Tamer (it knows ${Object.keys(PARAMETERS_BY_TEMPLATE).join(', ')})`)
   return list.map((p) => ({ ...p }))
 }
 
@@ -53,7 +54,7 @@ export function defaultTemplatesDir(from = dirname(fileURLToPath(import.meta.url
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'jenkinsfiles')
     if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate
-    if (dirname(dir) === dir) throw new Error(`no jenkinsfiles/ directory above ${from}`)
+    if (dirname(dir) === dir) throw new JobTemplateError(`no jenkinsfiles/ directory above ${from}`)
   }
 }
 
@@ -72,7 +73,7 @@ export function listTemplates(dir = defaultTemplatesDir()): string[] {
 }
 
 export function loadTemplate(name: string, dir = defaultTemplatesDir()): Template {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`invalid template name ${JSON.stringify(name)}`)
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new JobTemplateError(`invalid template name ${JSON.stringify(name)} (lower-case letters, digits and -)`)
   const file = join(dir, `${name}${TEMPLATE_SUFFIX}`)
   return { name, file, script: readFileSync(file, 'utf8'), parameters: templateParameters(name) }
 }

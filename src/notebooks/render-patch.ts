@@ -15,7 +15,7 @@ export function applyDiff(base: JsonValue, diff: readonly DiffEntry[]): JsonValu
   if (typeof base === 'string') return applyLines(base, diff);
   if (Array.isArray(base)) return applySequence(base, diff, (item, d) => applyDiff(item, d));
   if (isDict(base)) return applyDict(base, diff);
-  throw new Error(`cannot patch a ${base === null ? 'null' : typeof base} value`);
+  throw new Error(`bug: the diff engine made a diff of a ${base === null ? 'null' : typeof base} value, which nbdime's format cannot patch`);
 }
 
 function applyDict(base: JsonObject, diff: readonly DiffEntry[]): JsonObject {
@@ -25,7 +25,7 @@ function applyDict(base: JsonObject, diff: readonly DiffEntry[]): JsonObject {
     if (e.op === 'add' || e.op === 'replace') out[key] = e.value;
     else if (e.op === 'remove') delete out[key];
     else if (e.op === 'patch') out[key] = applyDiff(base[key] as JsonValue, e.diff);
-    else throw new Error(`op ${e.op} is not valid in a dict`);
+    else throw new Error(`bug: the diff engine made op ${e.op}, which nbdime's format does not allow in a dict`);
   }
   return out;
 }
@@ -42,7 +42,7 @@ function applySequence<T>(base: readonly T[], diff: readonly DiffEntry[], patchI
     else if (e.op === 'patch') {
       out.push(patchItem(base[index] as T, e.diff));
       take = index + 1;
-    } else throw new Error(`op ${e.op} is not valid in a sequence`);
+    } else throw new Error(`bug: the diff engine made op ${e.op}, which nbdime's format does not allow in a sequence`);
   }
   out.push(...base.slice(take));
   return out;

@@ -97,7 +97,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         await passes.current()
         if ((await runPass()) === 0 && !passes.current()) return
       }
-      throw new Error('notifier did not settle')
+      throw new Error('bug: the notifier did not settle in 1000 passes (drain is for tests; a pass keeps finding new work)')
     },
     async resend(id) {
       const moved = await store.updateNotification(id, 'dead', { state: 'pending', attempts: 0, nextAttemptAt: null, lastError: null })

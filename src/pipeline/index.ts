@@ -174,7 +174,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const launched = await runPass()
         if (launched === 0 && running.size === 0 && !passes.current()) return
       }
-      throw new Error('pipeline did not settle')
+      throw new Error('bug: the pipeline did not settle in 1000 passes (drain is for tests; a pass keeps finding new work)')
     },
     async callback(body) {
       const b = await store.findBuildByDeliveryParam(body.job, body.delivery_id)

@@ -54,7 +54,7 @@ if (!(await gitAvailable())) {
 
 t.test('a payload of another format, or not brotli at all, is refused', async (t) => {
   const other = await compressPushDiffs(Buffer.from(JSON.stringify({ format: PUSH_DIFF_FORMAT + 1, pushes: [] })))
-  await t.rejects(decodePushDiffs(other), /format/)
+  await t.rejects(decodePushDiffs(other), { code: 'TAMER_STORED_DIFF_FORMAT', message: `Stored push diff has format ${PUSH_DIFF_FORMAT + 1}, not ${PUSH_DIFF_FORMAT}` })
   await t.rejects(decodePushDiffs(Buffer.from('not brotli')))
   t.same(await decodePushDiffs(await compressPushDiffs(serializePushDiffs([])!)), [])
 })

@@ -9,7 +9,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { COMMON_PARAMETERS, listTemplates, loadTemplate } from '../../src/jenkins/templates.js'
+import { COMMON_PARAMETERS, defaultTemplatesDir, listTemplates, loadTemplate } from '../../src/jenkins/templates.js'
 import { renderPipelineJobConfigXml } from '../../src/jenkins/job-config.js'
 import { emulator } from '../support/jenkins-emulator/fixtures.js'
 
@@ -37,6 +37,19 @@ function groovyc(file: string, out: string): { status: number | null; output: st
 
 t.test('templates exist', async (t) => {
   t.same(templates, ['data-science', 'tests-only'])
+})
+
+t.test('a template Tamer cannot make a job from is a coded refusal (TAMER_JOB_TEMPLATE), not a bare Error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-templates-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // A template file of the operator's own passes the config check (the file exists), but Tamer
+  // declares no parameter list for it.
+  copyFileSync(join(dirname(loadTemplate('tests-only').file), 'tests-only.Jenkinsfile'), join(dir, 'mine.Jenkinsfile'))
+  t.throws(() => loadTemplate('mine', dir), { code: 'TAMER_JOB_TEMPLATE', message: /template mine has no parameter list/ })
+  t.throws(() => loadTemplate('Not A Name', dir), { code: 'TAMER_JOB_TEMPLATE', message: /invalid template name "Not A Name"/ })
+  t.throws(() => defaultTemplatesDir(dir), { code: 'TAMER_JOB_TEMPLATE', message: /no jenkinsfiles\/ directory above/ })
+  const nul = { script: 'pipeline {}\0', parameters: [], description: 'a binary template' }
+  t.throws(() => renderPipelineJobConfigXml(nul), { code: 'TAMER_JOB_TEMPLATE', message: /NUL characters cannot be written to config\.xml/ })
 })
 
 const haveGroovyc = !!which('groovyc')

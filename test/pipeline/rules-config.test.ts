@@ -30,5 +30,5 @@ t.test('invalid job names and bad rules are refused with the key', async (t) => 
 t.test('placeholder values become safe segments', async (t) => {
   t.equal(renderJobName('ds/{repo}/{branch}', { repo: 'm', branch: 'feature/x:y' }), 'ds/m/feature-x-y')
   t.equal(renderJobName('{repository}/ci', { repository: 'acme/models' }), 'acme/models/ci')
-  t.throws(() => renderJobName('t/{tag}', { tag: null }), /no value/)
+  t.throws(() => renderJobName('t/{tag}', { tag: null }), { code: 'TAMER_JOB_NAME_UNRESOLVED', message: '{tag} has no value for this event' })
 })

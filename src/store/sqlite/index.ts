@@ -150,7 +150,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     send({ type: 'batch', items: batch.map((p) => toDeliveryRow(p.delivery)) }, (reply) => {
       if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
       else {
-        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error('unexpected writer reply')
+        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error(`bug: unexpected writer reply ${reply.type}`)
         for (const p of batch) p.reject(err)
       }
     })
@@ -163,7 +163,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     send({ type: 'ops', ops: batch.map((p) => p.op) }, (reply) => {
       if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
       else {
-        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error('unexpected writer reply')
+        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error(`bug: unexpected writer reply ${reply.type}`)
         for (const p of batch) p.reject(err)
       }
     })
@@ -175,7 +175,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   function write(op: PushDiffWriteOp): Promise<PushDiffWriteResult>
   function write(op: SecurityWriteOp): Promise<SecurityWriteResult>
   function write(op: WriteOp): Promise<WriteResult> {
-    if (closed) return Promise.reject(new Error('store is closed'))
+    if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
     if (broken) return Promise.reject(broken)
     return new Promise<WriteResult>((resolve, reject) => {
       ops.push({ op, resolve, reject })
@@ -209,7 +209,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
 
   return {
     recordDelivery(delivery) {
-      if (closed) return Promise.reject(new Error('store is closed'))
+      if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
       if (broken) return Promise.reject(broken)
       return new Promise<RecordResult>((resolve, reject) => {
         queue.push({ delivery, resolve, reject })
@@ -260,10 +260,10 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
     ...securityReads,
     ...securityWrites(write),
     async checkWritable(check = {}) {
-      if (closed) throw new Error('store is closed')
+      if (closed) throw new StoreUnavailableError('the store is closed (Tamer is stopping)')
       const reply = await request({ type: 'heartbeat' })
       if (reply.type === 'failed') throw storeFailure(reply.message, reply.code)
-      if (reply.type !== 'heartbeat') throw new Error('writer did not answer')
+      if (reply.type !== 'heartbeat') throw new Error(`bug: the writer thread answered a heartbeat with ${reply.type}`)
       const need = check.minRoomBytes ?? 0
       if (reply.roomBytes < need)
         throw new StoreUnavailableError(`the disk (or the database size cap) is nearly full: ${mb(reply.roomBytes)} left, deliveries need ${mb(need)}`)
