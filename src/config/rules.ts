@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.js'
 import { checkJobNamePattern } from '../jenkins/job-name.js'
 import { listTemplates } from '../jenkins/templates.js'
+import { checkRuleParameters } from '../pipeline/contract.js'
 import type { Config } from './schema.js'
 
 function checkRegex(key: string, source: string): void {
@@ -29,6 +30,7 @@ export function checkRules(config: Config): void {
         throw new ConfigError(`${key}.template`, `no template ${rule.template} in jenkinsfiles/ (have: ${templates.join(', ')})`)
     }
   }
+  checkRuleParameters(config.rules)
   const j = config.jenkins
   if (j.url) {
     let u: URL

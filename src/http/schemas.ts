@@ -78,9 +78,16 @@ export const BuildSummary = {
   type: 'object',
   properties: {
     id: str,
-    deliveryId: str,
+    deliveryId: { type: 'string', description: "Tamer's id of the delivery that started the build (not the git host's GUID)" },
+    // The build's subject: what it is for, recorded when it was planned (not read from its Jenkins parameters).
     tenant: str,
     repository: nstr,
+    provider: { type: 'string', enum: ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] },
+    ref: { ...nstr, description: "the ref built: a push's full ref, a pull request's source branch as refs/heads/…" },
+    branch: { ...nstr, description: 'null for a tag' },
+    commitSha: { ...nstr, description: 'the commit built' },
+    pullRequest: { ...nint, description: "the pull request's number; null for a push" },
+    eventKey: { ...nstr, description: 'the event the build is for, whichever delivery carried it' },
     rule: str,
     job: str,
     template: nstr,

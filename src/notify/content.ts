@@ -107,8 +107,8 @@ export function buildNotice(i: NoticeInput): Notice {
     durationMs: b.durationMs,
     failingStage: b.failingStage ? oneLine(b.failingStage, 100) : null,
     range: {
-      from: i.lastGreen?.parameters.COMMIT_SHA || firstPush?.before || null,
-      to: b.parameters.COMMIT_SHA || push?.after || null,
+      from: i.lastGreen?.commitSha || firstPush?.before || null,
+      to: b.commitSha || push?.after || null,
     },
     commits: commits.slice(0, MAX_COMMITS).map(noticeCommit),
     moreCommits: Math.max(0, commits.length - MAX_COMMITS),

@@ -1,6 +1,6 @@
 // What a finished build means for its branch, after email-ext's triggers
 // (docs/jenkins-api.md §9.2): first failure, still failing, fixed, unstable, aborted.
-import type { BuildRecord } from '../store/builds.js'
+import type { BuildRecord, BuildSubject } from '../store/builds.js'
 import type { NoticeOutcome } from '../store/notifications.js'
 
 /** Aborted and not-built runs say nothing about the code, so looking back skips them. */
@@ -19,7 +19,11 @@ export function classifyOutcome(result: string | null, previous: string | null):
   return null
 }
 
-export const branchOf = (b: BuildRecord): string | null => b.parameters.BRANCH || null
+/**
+ * The branch a build is about, or for a tag push the tag: a branch's (or tag's) builds thread
+ * together. From the build's typed subject, never its Jenkins parameters.
+ */
+export const branchOf = (b: BuildSubject): string | null => b.branch ?? (b.ref?.startsWith('refs/tags/') ? b.ref.slice('refs/tags/'.length) : null)
 
 /** Builds whose notices belong in one thread: same tenant, repository, branch and job. */
 export const threadKeyOf = (b: BuildRecord) => JSON.stringify([b.tenant, b.repository ?? '', branchOf(b) ?? '', b.job])

@@ -5,11 +5,12 @@ import { createTenantResolver } from '../config/tenants.js'
 import { BadRevisionError } from '../errors.js'
 import { COMMIT_ID, type TamerEvent } from '../events/model.js'
 import { pullRequestRemoteOf, remoteOf } from '../git/remote.js'
-import type { DeliveryPlan, PlannedBuild } from '../store/builds.js'
+import type { BuildSubject, DeliveryPlan, PlannedBuild } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
 import { diffLinksFromConfig } from '../links/diff-links.js'
 import type { ChangedFilesSource } from './changed-files.js'
 import { maskDeep, maskOf, type Mask } from '../security/secrets.js'
+import type { CONTRACT_PARAMETERS } from './contract.js'
 import { capEvents, limitsFromConfig, type DeliveryLimits } from './limits.js'
 import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
 
@@ -56,6 +57,20 @@ export function deliveryParam(deliveryId: string, eventIndex: number): string {
   return eventIndex === 0 ? deliveryId : `${deliveryId}.${eventIndex}`
 }
 
+/** What the build is for, from the event it was planned from (BuildSubject in store/builds.ts). */
+export function subjectOf(e: TamerEvent): BuildSubject {
+  return {
+    tenant: e.tenant,
+    provider: e.provider,
+    repository: e.repository.fullName,
+    ref: e.kind === 'push' ? e.ref : `refs/heads/${e.source.branch}`,
+    branch: branchOf(e),
+    commitSha: commitOf(e) || null,
+    pullRequest: e.kind === 'pull_request' ? e.number : null,
+    eventKey: eventKey(e),
+  }
+}
+
 export function buildParameters(
   d: StoredDelivery,
   e: TamerEvent,
@@ -65,7 +80,7 @@ export function buildParameters(
   diffUrl: string | null,
   repoUrl: string,
 ): Record<string, string> {
-  return {
+  const contract: Record<(typeof CONTRACT_PARAMETERS)[number], string> = {
     // Derived from configured hosts and the signed repository name, never the payload's URL.
     REPO_URL: repoUrl,
     BRANCH: branchOf(e) ?? (e.kind === 'push' ? (e.tag ?? '') : ''),
@@ -73,12 +88,13 @@ export function buildParameters(
     PROVIDER: e.provider,
     // A signed link, so the build page, mails and chat open it without a token.
     DIFF_URL: e.kind === 'push' && !e.deleted ? (diffUrl ?? '') : '',
-    THRESHOLDS: '{}',
-    ...rule.parameters,
-    // Never from a rule: these make the build findable and its report verifiable.
     DELIVERY_ID: deliveryParam(d.id, eventIndex),
     CALLBACK_URL: publicUrl ? `${publicUrl}/api/jenkins/callback` : '',
   }
+  // The contract comes last: config load refuses a rule that names one of its parameters, and
+  // a rule that got past that (a config not loaded through validateConfig) still cannot win.
+  const fromRule = Object.fromEntries(Object.entries(rule.parameters ?? {}).filter(([name]) => !Object.hasOwn(contract, name.toUpperCase())))
+  return { THRESHOLDS: '{}', ...fromRule, ...contract }
 }
 
 /** The event a build is for, whichever delivery carried it (see PlannedBuild.eventKey). */
@@ -132,11 +148,9 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
       rule: v.rule,
       job: v.job,
       template: v.template ?? null,
-      tenant: d.tenant,
-      repository: d.repository,
+      ...subjectOf(event),
       parameters,
       state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
-      eventKey: eventKey(event),
       acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,
     })
   }

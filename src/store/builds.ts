@@ -1,6 +1,6 @@
 // The build side of the store: what each delivery was routed to and how every
 // Jenkins run went. Interface only, so a PostgreSQL store can implement it too.
-import type { Skipped } from '../events/model.js'
+import type { ProviderName, Skipped } from '../events/model.js'
 import type { StoredDelivery } from './store.js'
 
 /**
@@ -49,21 +49,41 @@ export interface RecordedRun extends JenkinsRun {
   seenAt: string
 }
 
-export interface PlannedBuild {
-  deliveryId: string
-  eventIndex: number
-  rule: string
-  job: string
-  template: string | null
+/**
+ * What a build is for, typed and recorded when it is planned. Notices, thread keys and commit
+ * statuses read these, never the Jenkins parameters: a rule or a person re-running the job in
+ * Jenkins may change those, not the facts the build was planned from.
+ */
+export interface BuildSubject {
   tenant: string
+  provider: ProviderName
+  /** The event's repository, `owner/name` (a pull request's target). Null only on rows whose delivery named none. */
   repository: string | null
-  parameters: Record<string, string>
-  state: 'pending' | 'not-triggered'
+  /** The ref built: a push's full ref (`refs/heads/x`, `refs/tags/v1`), a pull request's source branch as `refs/heads/…`. */
+  ref: string | null
+  /** The branch (a pull request's source branch); null for a tag. */
+  branch: string | null
+  /** The commit built (BRANCH's tip is not it): a full id for a push, a pull request's head as the host gives it. */
+  commitSha: string | null
+  /** The pull request's number; null for a push. */
+  pullRequest: number | null
   /**
    * What the build is for, independent of the delivery that carried it (provider, repository,
    * ref or PR, commit): a second delivery of the same event starts no second build of a job.
    */
   eventKey: string | null
+}
+
+export interface PlannedBuild extends BuildSubject {
+  /** Tamer's id of the delivery that started the build (not the git host's GUID). */
+  deliveryId: string
+  eventIndex: number
+  rule: string
+  job: string
+  template: string | null
+  /** What Jenkins is sent: the contract's parameters (plan.ts) and a rule's own; never read back as facts. */
+  parameters: Record<string, string>
+  state: 'pending' | 'not-triggered'
   /** epoch ms the delivery was accepted (for the dispatch latency) */
   acceptedAt: number
 }

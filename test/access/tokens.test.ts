@@ -49,7 +49,7 @@ async function start(t: Parameters<typeof tempDir>[0] & { teardown(fn: () => unk
       deliveryId,
       outcome: 'recorded',
       evaluation: [],
-      builds: [{ deliveryId, eventIndex: 0, rule: 'r', job: `j-${id}`, template: null, tenant, repository: repo, parameters: {}, state: 'not-triggered', eventKey: null, acceptedAt: Date.now() }],
+      builds: [{ deliveryId, eventIndex: 0, rule: 'r', job: `j-${id}`, template: null, tenant, repository: repo, parameters: {}, state: 'not-triggered', eventKey: null, provider: 'github', ref: 'refs/heads/main', branch: 'main', commitSha: null, pullRequest: null, acceptedAt: Date.now() }],
     })
     const buildId = build!.id
     await store.recordDecision({ buildId, threadKey: `${tenant}|x`, outcome: 'first-failure', notified: true, reason: 'test', decidedAt: Date.now() }, [

@@ -5,6 +5,7 @@ import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import { planSettings, routeDelivery } from '../../src/pipeline/plan.js'
 import { testConfig } from '../support/app.js'
 import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
+import { SHA_B } from '../support/payloads.js'
 
 t.test('DIFF_URL is a signed link when links are configured, empty otherwise', async (t) => {
   const h = await startPipelineApp(t, { jenkins: null })
@@ -21,4 +22,18 @@ t.test('DIFF_URL is a signed link when links are configured, empty otherwise', a
   const without = testConfig({ rules: [DS_RULE], jenkins: { publicUrl: 'https://tamer.example.com' } })
   const { plan: unsigned } = await routeDelivery(delivery, planSettings(without, noChangedFiles))
   t.equal(unsigned.builds[0]!.parameters.DIFF_URL, '', 'no secret: no link that would only answer 401')
+})
+
+t.test('the contract wins at plan time even over a rule that escaped config load; the subject is the event\'s', async (t) => {
+  const h = await startPipelineApp(t, { jenkins: null })
+  const { id } = await h.push({ ref: 'refs/heads/release/1' })
+  const delivery = (await h.store.getDelivery(id))!
+  const config = testConfig({ rules: [DS_RULE], jenkins: { publicUrl: 'https://tamer.example.com' } })
+  // Only validateConfig refuses these; a config assembled another way must still not win.
+  config.rules[0]!.parameters = { COMMIT_SHA: 'x', branch: 'evil', Delivery_Id: 'forged', THRESHOLDS: '{"auc": 0.8}', EXTRA: 'kept' }
+  const { plan } = await routeDelivery(delivery, planSettings(config, noChangedFiles))
+  const b = plan.builds[0]!
+  t.match(b.parameters, { COMMIT_SHA: SHA_B, BRANCH: 'release/1', DELIVERY_ID: id, THRESHOLDS: '{"auc": 0.8}', EXTRA: 'kept' })
+  t.notOk('branch' in b.parameters || 'Delivery_Id' in b.parameters, 'a contract name in another case is dropped too')
+  t.match(b, { tenant: 'default', provider: 'github', repository: 'acme-ds/churn-model', ref: 'refs/heads/release/1', branch: 'release/1', commitSha: SHA_B, pullRequest: null })
 })

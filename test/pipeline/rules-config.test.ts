@@ -27,6 +27,16 @@ t.test('invalid job names and bad rules are refused with the key', async (t) => 
   t.ok(validateConfig(rule({})).rules[0])
 })
 
+t.test("a rule may add parameters but not replace the contract's", async (t) => {
+  for (const name of ['COMMIT_SHA', 'BRANCH', 'PROVIDER', 'REPO_URL', 'DIFF_URL', 'DELIVERY_ID', 'CALLBACK_URL', 'commit_sha']) {
+    const err = refused(() => validateConfig(rule({ parameters: { [name]: 'x' } })))
+    t.equal(err.key, `rules.0.parameters.${name}`, name)
+    t.match(err.message, /is set by Tamer for every build .*a rule may add parameters, not replace these/)
+  }
+  const ok = validateConfig(rule({ parameters: { THRESHOLDS: '{"auc": 0.8}', DOCKER_IMAGE: 'r/m', MY_FLAG: '1' } }))
+  t.same(ok.rules[0]!.parameters, { THRESHOLDS: '{"auc": 0.8}', DOCKER_IMAGE: 'r/m', MY_FLAG: '1' }, 'THRESHOLDS, template options and new names are the rule\'s to set')
+})
+
 t.test('placeholder values become safe segments', async (t) => {
   t.equal(renderJobName('ds/{repo}/{branch}', { repo: 'm', branch: 'feature/x:y' }), 'ds/m/feature-x-y')
   t.equal(renderJobName('{repository}/ci', { repository: 'acme/models' }), 'acme/models/ci')

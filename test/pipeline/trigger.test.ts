@@ -1,7 +1,7 @@
 // Push → rules → provision → buildWithParameters → queue item → build → result, against the emulator.
 import t from 'tap'
 import { startPipelineApp, apiAuth, DS_RULE } from '../support/pipeline-app.js'
-import { SHA_B } from '../support/payloads.js'
+import { SHA_A, SHA_B } from '../support/payloads.js'
 
 t.test('a push provisions the job in folders, triggers it once and follows it to its result', async (t) => {
   const h = await startPipelineApp(t)
@@ -40,6 +40,9 @@ t.test('a push provisions the job in folders, triggers it once and follows it to
   t.match(list.json().items[0], { id: done.id, state: 'finished', result: 'FAILURE', job: 'ds/churn-model/main' })
   const one = await h.app.inject({ method: 'GET', url: `/api/builds/${done.id}`, headers: apiAuth() })
   t.match(one.json(), { id: done.id, buildNumber: 1, parameters: { DELIVERY_ID: id } })
+  const subject = { tenant: 'default', provider: 'github', repository: 'acme-ds/churn-model', ref: 'refs/heads/main', branch: 'main', commitSha: SHA_B, pullRequest: null }
+  t.match(one.json(), { ...subject, eventKey: `github|acme-ds/churn-model|refs/heads/main|${SHA_A}|${SHA_B}` }, "the build's typed subject, in /api/builds/:id")
+  t.match(list.json().items[0], subject, 'and in /api/builds')
   t.equal((await h.app.inject({ method: 'GET', url: '/api/builds' })).statusCode, 401)
 })
 

@@ -32,7 +32,7 @@ t.test('one row per run, whichever of its ids came first; kept across a restart'
     deliveryId,
     outcome: 'triggered',
     evaluation: [],
-    builds: [{ deliveryId, eventIndex: 0, rule: 'r', job: 'j', template: null, tenant: 'default', repository: 'acme/r', parameters: { DELIVERY_ID: deliveryId }, state: 'pending', eventKey: null, acceptedAt: Date.now() }],
+    builds: [{ deliveryId, eventIndex: 0, rule: 'r', job: 'j', template: null, tenant: 'default', repository: 'acme/r', parameters: { DELIVERY_ID: deliveryId }, state: 'pending', eventKey: null, provider: 'github', ref: 'refs/heads/main', branch: 'main', commitSha: null, pullRequest: null, acceptedAt: Date.now() }],
   })
   const runs = async () => (await store.runsOf([b!.id])).get(b!.id)!.map((r) => [r.queueId, r.buildNumber, r.source])
 

@@ -29,6 +29,11 @@ interface Row {
   last_error: string | null
   accepted_at: number
   event_key: string | null
+  provider: string | null
+  ref: string | null
+  branch: string | null
+  commit_sha: string | null
+  pull_request: number | null
   triggered_at: number | null
   missed_at: number | null
   created_at: string
@@ -62,6 +67,12 @@ function toBuild(r: Row): BuildRecord {
     lastError: r.last_error,
     acceptedAt: r.accepted_at,
     eventKey: r.event_key,
+    // Filled for every row by migration 11 (from the delivery the build was planned from).
+    provider: r.provider as BuildRecord['provider'],
+    ref: r.ref,
+    branch: r.branch,
+    commitSha: r.commit_sha,
+    pullRequest: r.pull_request,
     triggeredAt: r.triggered_at,
     missedAt: r.missed_at,
     createdAt: r.created_at,

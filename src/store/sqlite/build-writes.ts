@@ -76,9 +76,9 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
     // OR IGNORE: the same delivery planned again, or the same event already planned for this
     // job by another delivery (its event_key), both mean "already there".
     `INSERT OR IGNORE INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters, delivery_param,
-       state, event_key, accepted_at, created_at, updated_at)
+       state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at, created_at, updated_at)
      VALUES (@id, @deliveryId, @eventIndex, @rule, @job, @template, @tenant, @repository, @parameters, @deliveryParam,
-       @state, @eventKey, @acceptedAt, @at, @at)`,
+       @state, @eventKey, @provider, @ref, @branch, @commitSha, @pullRequest, @acceptedAt, @at, @at)`,
   )
   const insertDispatch = db.prepare(
     `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped) VALUES (?, ?, ?, ?, ?)
@@ -111,6 +111,11 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
             deliveryParam: b.parameters.DELIVERY_ID ?? '',
             state: b.state,
             eventKey: b.eventKey,
+            provider: b.provider,
+            ref: b.ref,
+            branch: b.branch,
+            commitSha: b.commitSha,
+            pullRequest: b.pullRequest,
             acceptedAt: b.acceptedAt,
             at,
           }).changes

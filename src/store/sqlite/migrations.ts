@@ -220,6 +220,46 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // What the per-delivery caps left out (issue #9, item 8): JSON {events, builds}, null when nothing.
     sql: `ALTER TABLE dispatches ADD COLUMN skipped TEXT;`,
   },
+  {
+    version: 11,
+    name: 'builds-subject',
+    // What a build is for, typed (BuildSubject in ../builds.ts) instead of read back from its
+    // Jenkins parameters, which a rule could override (issue #10). Rows planned before are filled
+    // from their parameters, then from the stored event they were planned from wherever it reads.
+    sql: `
+      ALTER TABLE builds ADD COLUMN provider TEXT;
+      ALTER TABLE builds ADD COLUMN ref TEXT;
+      ALTER TABLE builds ADD COLUMN branch TEXT;
+      ALTER TABLE builds ADD COLUMN commit_sha TEXT;
+      ALTER TABLE builds ADD COLUMN pull_request INTEGER;
+      UPDATE builds SET
+        provider = nullif(json_extract(parameters, '$.PROVIDER'), ''),
+        branch = nullif(json_extract(parameters, '$.BRANCH'), ''),
+        commit_sha = nullif(json_extract(parameters, '$.COMMIT_SHA'), '');
+      UPDATE builds SET
+        provider = e.provider,
+        ref = CASE e.kind WHEN 'push' THEN e.ref ELSE 'refs/heads/' || e.source_branch END,
+        branch = CASE e.kind WHEN 'push' THEN e.branch ELSE e.source_branch END,
+        commit_sha = CASE e.kind WHEN 'push' THEN e.after ELSE e.source_sha END,
+        pull_request = CASE e.kind WHEN 'pull_request' THEN e.number END
+      FROM (
+        SELECT x.build_id, x.provider,
+          json_extract(x.normalized, x.at || '.kind') AS kind,
+          json_extract(x.normalized, x.at || '.ref') AS ref,
+          json_extract(x.normalized, x.at || '.branch') AS branch,
+          json_extract(x.normalized, x.at || '.after') AS after,
+          json_extract(x.normalized, x.at || '.number') AS number,
+          json_extract(x.normalized, x.at || '.source.branch') AS source_branch,
+          json_extract(x.normalized, x.at || '.source.sha') AS source_sha
+        FROM (
+          SELECT b.id AS build_id, d.provider, d.normalized, '$.events[' || b.event_index || ']' AS at
+          FROM builds b JOIN deliveries d ON d.id = b.delivery_id
+          WHERE json_valid(d.normalized)
+        ) AS x
+      ) AS e
+      WHERE e.build_id = builds.id AND e.kind IN ('push', 'pull_request');
+    `,
+  },
 ]
 
 export function migrate(db: Database): number[] {
