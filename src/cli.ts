@@ -3,6 +3,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.js'
+import { checkConfig } from './compose/config.js'
 import { loadDraftConfig } from './config/load.js'
 import { ConfigError } from './errors.js'
 import { createLogger } from './logging.js'
@@ -56,7 +57,7 @@ async function serve(configFile: string | undefined): Promise<void> {
     maxBatch: loaded.store.sqlite.maxBatch,
   })
   // Secrets sealed in the store (`tamer secrets set`) join those of the file, env and *_FILEs.
-  const config = await withStoredSecrets(loaded, store, masterKeysFromEnv(process.env)).catch(async (err: unknown) => {
+  const config = await withStoredSecrets(loaded, store, masterKeysFromEnv(process.env)).then(checkConfig).catch(async (err: unknown) => {
     await store.close()
     throw err
   })
@@ -107,7 +108,7 @@ async function notifyCommand(argv: string[]): Promise<number | null> {
     return 2
   }
   try {
-    const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: v.config }), process.env)
+    const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: v.config }), process.env))
     return await notifyTest(config, { channel: v.channel, to: v.to ?? [] }, (s) => void process.stdout.write(s), (s) => void process.stderr.write(s))
   } catch (err) {
     const coded = typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('TAMER_')
@@ -148,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       return -1 // keeps running
     }
     if (command === 'rules' && positionals[1] === 'test' && positionals[2]) {
-      const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env)
+      const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env))
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
         const mirrors = mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
@@ -158,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     if (command === 'jobs' && positionals[1] === 'sync') {
-      const config = await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env)
+      const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env))
       const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
       try {
         const status = await jobsSync(config, store, (s) => process.stdout.write(s))

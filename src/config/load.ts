@@ -1,14 +1,12 @@
-// The only place that reads the environment and config files.
+// The only place that reads the environment and config files. It checks what the schema and the
+// config's own keys say; the checks that need another domain (git URLs, Jenkins templates, mail
+// addresses) are exported by each domain and run by src/compose/config.ts, which every command uses.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Ajv, type ErrorObject } from 'ajv'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { allowPrivateHostProblem } from '../git/address.js'
-import { credentialPrefixProblem } from '../git/credentials.js'
-import { hostBaseProblem } from '../git/remote.js'
-import { checkRules } from './rules.js'
-import { checkNotifications } from './notifications-check.js'
+import { credentialPrefixProblem } from './credential-url.js'
 import { withSecretFiles } from './env-files.js'
 import { ConfigSchema, type Config } from './schema.js'
 
@@ -27,6 +25,7 @@ type Env = NodeJS.ProcessEnv
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
 const validate = ajv.compile<Config>(ConfigSchema)
 
+/** The config, checked against the schema and its own keys; src/compose/config.ts adds the domains' checks. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   return validateConfig(merged(options))
 }
@@ -34,7 +33,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /**
  * The config before the checks across keys, for what completes it from the store (secrets
  * sealed there, src/secrets/stored.ts): a `jenkins.user` whose token is stored is not an error
- * yet. Its shape and defaults are checked; validateConfig must still be run on the result.
+ * yet. Its shape and defaults are checked; validateConfig and the domains' checks (checkConfig in
+ * src/compose/config.ts) must still be run on the result.
  */
 export function loadDraftConfig(options: LoadConfigOptions = {}): Config {
   const candidate = structuredClone(merged(options) ?? {})
@@ -53,13 +53,11 @@ function merged(options: LoadConfigOptions): unknown {
   return merged
 }
 
+/** A config value checked against the schema (defaults filled in) and its own keys; see loadConfig. */
 export function validateConfig(raw: unknown): Config {
   const candidate = structuredClone(raw ?? {})
   if (!validate(candidate)) throw toConfigError(validate.errors ?? [])
   checkGlobs(candidate)
-  checkGitCredentials(candidate)
-  checkRules(candidate)
-  checkNotifications(candidate)
   return candidate
 }
 
@@ -191,34 +189,6 @@ function allowed(errors: ErrorObject[], path: string): string {
     .filter((e) => e.instancePath === path && e.keyword === 'const')
     .map((e) => JSON.stringify(e.params.allowedValue))
   return values.length ? ` (${values.join(', ')})` : ''
-}
-
-function checkGitCredentials(config: Config): void {
-  const tenants = new Set([config.defaultTenant, ...config.tenants.map((t) => t.name)])
-  const checkTenants = (key: string, names: readonly string[] | undefined) => {
-    const unknown = names?.find((n) => n !== '*' && !tenants.has(n))
-    if (unknown !== undefined) throw new ConfigError(key, `no tenant is named ${JSON.stringify(unknown)}`)
-  }
-  for (const [i, c] of config.git.credentials.entries()) {
-    const problem = credentialPrefixProblem(c.url)
-    if (problem) throw new ConfigError(`git.credentials.${i}.url`, problem)
-    checkTenants(`git.credentials.${i}.tenants`, c.tenants)
-    // With several tenants a token must say whose repositories it may read: one left open would
-    // serve any tenant's push that names a repository under its prefix.
-    if (!c.tenants && config.tenants.length > 0)
-      throw new ConfigError(`git.credentials.${i}.tenants`, 'required when tenants are configured: name the tenants whose repositories this token may read ("*" for all)')
-  }
-  for (const [i, h] of config.git.hosts.entries()) {
-    const problem = hostBaseProblem(h.url)
-    if (problem) throw new ConfigError(`git.hosts.${i}.url`, problem)
-    const scheme = new URL(h.url).protocol.slice(0, -1)
-    if (!(config.git.protocols as string[]).includes(scheme)) throw new ConfigError(`git.hosts.${i}.url`, `${scheme} is not in git.protocols (${config.git.protocols.join(', ')})`)
-    checkTenants(`git.hosts.${i}.tenants`, h.tenants)
-  }
-  for (const [i, e] of config.git.allowPrivateHosts.entries()) {
-    const problem = allowPrivateHostProblem(e)
-    if (problem) throw new ConfigError(`git.allowPrivateHosts.${i}`, problem)
-  }
 }
 
 function checkGlobs(config: Config): void {

@@ -1,5 +1,6 @@
 // HTTPS credentials for the mirrors: which one a clone URL gets, and the git environment that
-// sends it. Pure: no I/O, so config loading can share the URL rules.
+// sends it. Pure: no I/O. What a credential's URL prefix may be is a rule of the config value
+// (src/config/credential-url.ts), shared by the loader, the git checks and `tamer secrets set`.
 
 export interface GitCredential {
   /** An http(s) URL prefix, e.g. `https://github.com/acme/`. */
@@ -31,15 +32,6 @@ function parse(url: string): Parsed | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Why `url` cannot be a credential prefix, or undefined when it can. Never quotes the value. */
-export function credentialPrefixProblem(url: string): string | undefined {
-  if (!HTTP_URL.test(url)) return 'must start with https:// or http://'
-  if (!parse(url)) return 'is not a valid URL'
-  if (/^https?:\/\/[^/?#]*@/i.test(url)) return 'must not contain a user or token; use username and password'
-  if (/[?#]/.test(url)) return 'must not contain a query or fragment'
-  return undefined
 }
 
 /** True when `prefix` covers `path` at a segment boundary: `/acme` covers `/acme/x.git`, not `/acme-evil/x.git`. */

@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { validateConfig } from '../config/load.js'
-import { credentialPrefixProblem } from '../git/credentials.js'
+import { credentialPrefixProblem } from '../config/credential-url.js'
 import type { Config } from '../config/schema.js'
 import { MasterKeyMissingError, RotationError, SecretRequestError } from '../errors.js'
 import type { MasterKey, MasterKeys } from '../security/master-key.js'
@@ -117,7 +117,10 @@ export function provablyDisjoint(a: string, b: string): boolean {
   return x.some((s, i) => isLiteral(s) && isLiteral(y[i]!) && s !== y[i])
 }
 
-/** The config (a draft, see loadDraftConfig) with the stored secrets laid over it, then fully validated. */
+/**
+ * The config (a draft, see loadDraftConfig) with the stored secrets laid over it, then validated
+ * again; the domains' checks are the caller's (checkConfig, src/compose/config.ts).
+ */
 export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecret[]): Config {
   const raw = structuredClone(config) as Config & Record<string, any>
   const globsOf = (tenant: string) => config.tenants.find((t) => t.name === tenant)!.repositories

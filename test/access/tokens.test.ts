@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config/load.js'
+import { loadCheckedConfig } from '../../src/compose/config.js'
 import { createNotifier } from '../../src/notify/notifier.js'
 import { manualTimers } from '../../src/work/timers.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -29,7 +29,7 @@ async function start(t: Parameters<typeof tempDir>[0] & { teardown(fn: () => unk
       ],
     },
   })
-  const config = loadConfig({ env: {}, file })
+  const config = loadCheckedConfig({ env: {}, file })
   const store = openSqliteStore({ file: join(config.dataDir, 'tamer.db') })
   const notifier = createNotifier({ config, store, timers: manualTimers })
   const app = await buildApp({ config, store, notifier })

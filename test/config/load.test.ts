@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { loadConfig } from '../../src/config/load.js'
+import { loadCheckedConfig } from '../../src/compose/config.js'
 import { createTenantResolver } from '../../src/config/tenants.js'
 import { ConfigError } from '../../src/errors.js'
 
@@ -20,7 +20,7 @@ function tempFile(t: { teardown(fn: () => void): void }, text: string): string {
 }
 
 t.test('embedded defaults run with zero setup', async (t) => {
-  const c = loadConfig({ env: {} })
+  const c = loadCheckedConfig({ env: {} })
   t.equal(c.server.port, 8080)
   t.equal(c.server.host, '0.0.0.0')
   t.equal(c.dataDir, './data')
@@ -35,7 +35,7 @@ t.test('embedded defaults run with zero setup', async (t) => {
 
 t.test('file, then env; env lists are comma-separated for rotation', async (t) => {
   const file = tempFile(t, 'server:\n  port: 9000\n  logLevel: debug\nproviders:\n  github:\n    secrets: [from-file]\n')
-  const c = loadConfig({
+  const c = loadCheckedConfig({
     env: {
       TAMER_CONFIG: file,
       TAMER_HOST: '127.0.0.1',
@@ -58,7 +58,7 @@ t.test('file, then env; env lists are comma-separated for rotation', async (t) =
   t.same(c.providers.gitlab.tokens, ['gl'])
   t.same(c.providers.bitbucket.secrets, ['bb'])
   t.same(c.api.tokens, ['api-token-1234'])
-  t.equal(loadConfig({ env: { TAMER_CONFIG: file, TAMER_PORT: '9100' } }).server.port, 9100)
+  t.equal(loadCheckedConfig({ env: { TAMER_CONFIG: file, TAMER_PORT: '9100' } }).server.port, 9100)
 })
 
 t.test('errors name the bad key and what is wrong', async (t) => {
@@ -76,30 +76,30 @@ t.test('errors name the bad key and what is wrong', async (t) => {
   ]
   for (const [yaml, env, message] of cases) {
     const file = tempFile(t, yaml)
-    t.throws(() => loadConfig({ env: { TAMER_CONFIG: file, ...env } }), message, yaml)
+    t.throws(() => loadCheckedConfig({ env: { TAMER_CONFIG: file, ...env } }), message, yaml)
     try {
-      loadConfig({ env: { TAMER_CONFIG: file, ...env } })
+      loadCheckedConfig({ env: { TAMER_CONFIG: file, ...env } })
     } catch (err) {
       t.type(err, ConfigError)
     }
   }
-  t.throws(() => loadConfig({ env: { TAMER_CONFIG: '/nonexistent/tamer.yaml' } }), /TAMER_CONFIG: cannot read \/nonexistent\/tamer.yaml: ENOENT/)
+  t.throws(() => loadCheckedConfig({ env: { TAMER_CONFIG: '/nonexistent/tamer.yaml' } }), /TAMER_CONFIG: cannot read \/nonexistent\/tamer.yaml: ENOENT/)
 })
 
 t.test('git.credentials: from the file or TAMER_GIT_CREDENTIALS, with a default username', async (t) => {
-  t.same(loadConfig({ env: {} }).git.credentials, [], 'no credentials by default: public repositories only')
+  t.same(loadCheckedConfig({ env: {} }).git.credentials, [], 'no credentials by default: public repositories only')
   const file = tempFile(t, 'git:\n  credentials:\n    - url: https://github.com/acme/\n      password: ghp_fromfile\n    - url: https://gitlab.example.com/ds/\n      username: oauth2\n      password: glpat-fromfile\n')
-  t.same(loadConfig({ env: { TAMER_CONFIG: file } }).git.credentials, [
+  t.same(loadCheckedConfig({ env: { TAMER_CONFIG: file } }).git.credentials, [
     { url: 'https://github.com/acme/', username: 'x-access-token', password: 'ghp_fromfile' },
     { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-fromfile' },
   ])
   const env = { TAMER_CONFIG: file, TAMER_GIT_CREDENTIALS: 'https://oauth2:glpat-abc@gitlab.example.com/ds/, https://ghp_tok@github.com/acme, http://x-token-auth:p%40ss%2Cw%3Ard@Bitbucket.internal:7990/scm/' }
-  t.same(loadConfig({ env }).git.credentials, [
+  t.same(loadCheckedConfig({ env }).git.credentials, [
     { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-abc' },
     { url: 'https://github.com/acme', username: 'x-access-token', password: 'ghp_tok' },
     { url: 'http://Bitbucket.internal:7990/scm/', username: 'x-token-auth', password: 'p@ss,w:rd' },
   ], 'env replaces the file\'s list; userinfo is percent-decoded')
-  t.same(loadConfig({ env: { TAMER_GIT_CREDENTIALS: 'https://u:a@b@github.com/acme/' } }).git.credentials, [{ url: 'https://github.com/acme/', username: 'u', password: 'a@b' }], 'the last @ ends the userinfo')
+  t.same(loadCheckedConfig({ env: { TAMER_GIT_CREDENTIALS: 'https://u:a@b@github.com/acme/' } }).git.credentials, [{ url: 'https://github.com/acme/', username: 'u', password: 'a@b' }], 'the last @ ends the userinfo')
 })
 
 t.test('a malformed git credential is a config error naming the key, never echoing the token', async (t) => {
@@ -114,7 +114,7 @@ t.test('a malformed git credential is a config error naming the key, never echoi
     [`https://u:${secret}@`, /TAMER_GIT_CREDENTIALS: entry 1 is not a valid URL/],
   ]
   for (const [value, message] of envCases) {
-    const err = t.throws(() => loadConfig({ env: { TAMER_GIT_CREDENTIALS: value } }), message, value.replace(secret, '<secret>'))
+    const err = t.throws(() => loadCheckedConfig({ env: { TAMER_GIT_CREDENTIALS: value } }), message, value.replace(secret, '<secret>'))
     t.type(err, ConfigError)
     t.notMatch(String((err as Error)?.message), secret)
   }
@@ -127,7 +127,7 @@ t.test('a malformed git credential is a config error naming the key, never echoi
   ]
   for (const [yaml, message] of fileCases) {
     const file = tempFile(t, yaml)
-    const err = t.throws(() => loadConfig({ env: { TAMER_CONFIG: file } }), message, yaml.replace(secret, '<secret>'))
+    const err = t.throws(() => loadCheckedConfig({ env: { TAMER_CONFIG: file } }), message, yaml.replace(secret, '<secret>'))
     t.notMatch(String((err as Error)?.message), secret)
   }
 })
@@ -160,4 +160,17 @@ t.test('tamer serve exits 2 on an invalid config, naming the key', async (t) => 
   const res = await runCli(['serve'], { TAMER_CONFIG: file })
   t.equal(res.code, 2)
   t.match(res.stderr, /invalid config: server\.port: must be >= 0/)
+})
+
+t.test('tamer serve and tamer jobs sync run every domain check (src/compose/config.ts), exiting 2', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tamer-config-data-'))
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+  const address = tempFile(t, 'notifications:\n  rules:\n    - to: ["ops at example"]\n')
+  const serve = await runCli(['serve'], { TAMER_CONFIG: address, TAMER_DATA_DIR: dataDir, TAMER_PORT: '0' })
+  t.equal(serve.code, 2)
+  t.match(serve.stderr, /invalid config: notifications\.rules\.0\.to\.0: "ops at example" is not a mail address/)
+  const template = tempFile(t, 'rules:\n  - name: r\n    events: [push]\n    template: nope\n    job: j/{repo}\n')
+  const sync = await runCli(['jobs', 'sync'], { TAMER_CONFIG: template, TAMER_DATA_DIR: dataDir })
+  t.equal(sync.code, 2)
+  t.match(sync.stderr, /invalid config: rules\.0\.template: no template nope in jenkinsfiles\//)
 })

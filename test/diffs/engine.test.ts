@@ -2,7 +2,7 @@
 // from diffs.timeLimitMs (bounding nbdiff's own timeout too), behind the fair queue.
 import { availableParallelism } from 'node:os'
 import t from 'tap'
-import { validateConfig } from '../../src/config/load.js'
+import { validateCheckedConfig } from '../../src/compose/config.js'
 import { diffWorkers, serverDiffEngine } from '../../src/diffs/engine.js'
 import { nbdimeEngine } from '../../src/nbdime/engine.js'
 import { detectNbdime } from '../../src/nbdime/nbdiff.js'
@@ -17,8 +17,8 @@ t.test('diffs.workers: 0 means min(2, cores); a number is taken as it is', async
 })
 
 t.test('defaults: 20 s per notebook, the caps of the core, pages wait 2 s before answering 202', async (t) => {
-  t.match(validateConfig({}).diffs, { timeLimitMs: 20_000, workers: 0, maxLinePairs: 500_000, maxLineChars: 10_000, pageWaitMs: 2_000 })
-  t.throws(() => validateConfig({ diffs: { pageWaitMs: 30_000 } }), /diffs\.pageWaitMs: must be <= 25000/, 'never as long as the server\'s 30 s timeouts')
+  t.match(validateCheckedConfig({}).diffs, { timeLimitMs: 20_000, workers: 0, maxLinePairs: 500_000, maxLineChars: 10_000, pageWaitMs: 2_000 })
+  t.throws(() => validateCheckedConfig({ diffs: { pageWaitMs: 30_000 } }), /diffs\.pageWaitMs: must be <= 25000/, 'never as long as the server\'s 30 s timeouts')
 })
 
 t.test('native: worker threads with the configured time limit, behind the fair queue', async (t) => {

@@ -1,7 +1,8 @@
 // Which credential a clone URL gets: longest prefix at a path-segment boundary, scheme and host
 // case-insensitive, userinfo stripped from http(s) URLs only, and the git config that carries it.
 import t from 'tap'
-import { credentialFor, credentialGitConfig, credentialPrefixProblem, withoutUserinfo, type GitCredential } from '../../src/git/credentials.js'
+import { credentialPrefixProblem } from '../../src/config/credential-url.js'
+import { credentialFor, credentialGitConfig, withoutUserinfo, type GitCredential } from '../../src/git/credentials.js'
 
 const cred = (url: string): GitCredential => ({ url, username: 'x-access-token', password: `token-for-${url}` })
 

@@ -2,7 +2,7 @@
 // host of the event's provider (and tenant); the payload's URL only picks the host, and one that
 // names another host or repository is refused. Credentials follow the tenant.
 import t from 'tap'
-import { validateConfig } from '../../src/config/load.js'
+import { validateCheckedConfig } from '../../src/compose/config.js'
 import type { ProviderName, PullRequestEvent } from '../../src/events/model.js'
 import { credentialFor, type GitCredential } from '../../src/git/credentials.js'
 import { DEFAULT_GIT_HOSTS, pullRequestRemoteOf, remoteOf, type GitHost } from '../../src/git/remote.js'
@@ -79,9 +79,9 @@ t.test('credentials: a tenant gets its own and shared ones; no tenant gets share
   t.equal(credentialFor('https://github.com/x/y.git', [c('https://github.com/')], 'alpha')?.url, 'https://github.com/', 'no tenants: every tenant (only possible without configured tenants)')
 
   const tenants = [{ name: 'risk', repositories: ['risk-team/*'] }]
-  t.throws(() => validateConfig({ tenants, git: { credentials: [{ url: 'https://github.com/risk-team/', password: 'x' }] } }), { message: 'invalid config: git.credentials.0.tenants: required when tenants are configured: name the tenants whose repositories this token may read ("*" for all)' })
-  t.throws(() => validateConfig({ tenants, git: { credentials: [{ url: 'https://github.com/risk-team/', password: 'x', tenants: ['riks'] }] } }), { message: 'invalid config: git.credentials.0.tenants: no tenant is named "riks"' })
-  t.throws(() => validateConfig({ tenants, git: { hosts: [{ provider: 'github', url: 'https://github.com', tenants: ['nobody'] }] } }), { message: 'invalid config: git.hosts.0.tenants: no tenant is named "nobody"' })
-  t.ok(validateConfig({ tenants, git: { credentials: [{ url: 'https://github.com/risk-team/', password: 'x', tenants: ['risk'] }, { url: 'https://github.com/', password: 'y', tenants: ['*'] }] } }))
-  t.ok(validateConfig({ git: { credentials: [{ url: 'https://github.com/', password: 'y' }] } }), 'one tenant: no need to say')
+  t.throws(() => validateCheckedConfig({ tenants, git: { credentials: [{ url: 'https://github.com/risk-team/', password: 'x' }] } }), { message: 'invalid config: git.credentials.0.tenants: required when tenants are configured: name the tenants whose repositories this token may read ("*" for all)' })
+  t.throws(() => validateCheckedConfig({ tenants, git: { credentials: [{ url: 'https://github.com/risk-team/', password: 'x', tenants: ['riks'] }] } }), { message: 'invalid config: git.credentials.0.tenants: no tenant is named "riks"' })
+  t.throws(() => validateCheckedConfig({ tenants, git: { hosts: [{ provider: 'github', url: 'https://github.com', tenants: ['nobody'] }] } }), { message: 'invalid config: git.hosts.0.tenants: no tenant is named "nobody"' })
+  t.ok(validateCheckedConfig({ tenants, git: { credentials: [{ url: 'https://github.com/risk-team/', password: 'x', tenants: ['risk'] }, { url: 'https://github.com/', password: 'y', tenants: ['*'] }] } }))
+  t.ok(validateCheckedConfig({ git: { credentials: [{ url: 'https://github.com/', password: 'y' }] } }), 'one tenant: no need to say')
 })

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { validateConfig } from '../../src/config/load.js'
+import { validateCheckedConfig } from '../../src/compose/config.js'
 import { isNonPublicAddress } from '../../src/git/address.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { startTestApp, SECRETS, testConfig } from '../support/app.js'
@@ -41,18 +41,18 @@ t.test('special-purpose addresses are not public (node:net BlockList)', async (t
 })
 
 t.test('config: https only and no private host by default; what a host base may be', async (t) => {
-  const c = validateConfig({})
+  const c = validateCheckedConfig({})
   t.same(c.git.protocols, ['https'])
   t.same(c.git.allowPrivateHosts, [])
   t.same(c.git.hosts.map((h) => h.url), ['https://github.com', 'https://gitlab.com', 'https://bitbucket.org'])
-  const bad = (git: unknown) => () => validateConfig({ git })
+  const bad = (git: unknown) => () => validateCheckedConfig({ git })
   t.throws(bad({ hosts: [{ provider: 'gitlab', url: 'https://gitlab.example.com/?x=' }] }), { message: 'invalid config: git.hosts.0.url: must not contain a query or fragment' })
   t.throws(bad({ hosts: [{ provider: 'gitlab', url: 'https://oauth2:glpat-x@gitlab.example.com' }] }), { message: 'invalid config: git.hosts.0.url: must not contain a user or token; use git.credentials' })
   t.throws(bad({ hosts: [{ provider: 'gitlab', url: 'git://gitlab.example.com' }] }), { message: 'invalid config: git.hosts.0.url: must start with https://, http:// or ssh://' })
   t.throws(bad({ hosts: [{ provider: 'gitlab', url: 'http://gitlab.example.com' }] }), { message: 'invalid config: git.hosts.0.url: http is not in git.protocols (https)' })
   t.throws(bad({ protocols: ['git'] }), { message: /^invalid config: git\.protocols\.0: must be one of the allowed values/ })
   t.throws(bad({ allowPrivateHosts: ['http://10.0.0.1/'] }), { message: /^invalid config: git\.allowPrivateHosts\.0: must be a host name or address/ })
-  t.ok(validateConfig({ git: { protocols: ['https', 'ssh'], hosts: [{ provider: 'gitlab', url: 'ssh://git@gitlab.example.com:2222' }], allowPrivateHosts: ['gitlab.example.com', '10.0.0.5:8443', '[fd00::5]:443'] } }))
+  t.ok(validateCheckedConfig({ git: { protocols: ['https', 'ssh'], hosts: [{ provider: 'gitlab', url: 'ssh://git@gitlab.example.com:2222' }], allowPrivateHosts: ['gitlab.example.com', '10.0.0.5:8443', '[fd00::5]:443'] } }))
 })
 
 if (!(await gitAvailable())) {

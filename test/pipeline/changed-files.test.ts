@@ -7,7 +7,7 @@ import type { PushEvent } from '../../src/events/model.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { gitChangedFiles } from '../../src/pipeline/changed-files.js'
 import { evaluateRules } from '../../src/pipeline/rules.js'
-import { validateConfig } from '../../src/config/load.js'
+import { validateCheckedConfig } from '../../src/compose/config.js'
 import { gitAvailable, makeRepo } from '../git/repo.js'
 
 const ZERO = '0'.repeat(40)
@@ -52,7 +52,7 @@ if (!(await gitAvailable())) {
     t.equal(await source.changedFiles(push(`${repo.base}/acme/missing.git`, c1, c2, 'refs/heads/main', 'acme/missing')), null, 'git failing is "unknown", not "nothing changed"')
     t.equal(await source.changedFiles(push(`file://${dir}/elsewhere.git`, c1, c2)), null, 'a clone URL that is not the repository’s is refused: "unknown" too')
 
-    const { rules } = validateConfig({ rules: [{ name: 'notebooks', paths: ['notebooks/**'], events: ['push'], job: 'nb/{repo}' }] })
+    const { rules } = validateCheckedConfig({ rules: [{ name: 'notebooks', paths: ['notebooks/**'], events: ['push'], job: 'nb/{repo}' }] })
     const [hit] = await evaluateRules(rules, [push(repo.url, c1, c2)], source)
     const [miss] = await evaluateRules(rules, [push(repo.url, c2, c3)], source)
     t.equal(hit!.matched, true)

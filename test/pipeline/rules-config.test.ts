@@ -1,6 +1,6 @@
 // Rules at config load: a job name pattern that renders an invalid Jenkins name is refused, naming the key.
 import t from 'tap'
-import { validateConfig } from '../../src/config/load.js'
+import { validateCheckedConfig } from '../../src/compose/config.js'
 import { ConfigError } from '../../src/errors.js'
 import { renderJobName } from '../../src/jenkins/job-name.js'
 
@@ -18,13 +18,13 @@ const rule = (over: Record<string, unknown>) => ({ rules: [{ template: 'tests-on
 
 t.test('invalid job names and bad rules are refused with the key', async (t) => {
   for (const [job, problem] of [['ds//x', /empty name segment/], ['ds/a:b', /unsafe character/], ['ds/{nope}', /unknown placeholder/], ['/ds', /start or end/], ['ds/x.', /end with/]] as const) {
-    const err = refused(() => validateConfig(rule({ job })))
+    const err = refused(() => validateCheckedConfig(rule({ job })))
     t.equal(err.key, 'rules.0.job', job)
     t.match(err.message, problem)
   }
-  t.equal(refused(() => validateConfig(rule({ branch: '(' }))).key, 'rules.0.branch')
-  t.equal(refused(() => validateConfig(rule({ template: 'nope' }))).key, 'rules.0.template')
-  t.ok(validateConfig(rule({})).rules[0])
+  t.equal(refused(() => validateCheckedConfig(rule({ branch: '(' }))).key, 'rules.0.branch')
+  t.equal(refused(() => validateCheckedConfig(rule({ template: 'nope' }))).key, 'rules.0.template')
+  t.ok(validateCheckedConfig(rule({})).rules[0])
 })
 
 t.test("a rule may add parameters but not replace the contract's", async (t) => {

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config/load.js'
+import { loadCheckedConfig } from '../../src/compose/config.js'
 import { keyId, masterKeysFromEnv, parseMasterKey } from '../../src/security/master-key.js'
 import { seal, unseal } from '../../src/security/seal.js'
 import { provablyDisjoint } from '../../src/secrets/stored.js'
@@ -30,7 +30,7 @@ t.test('*_FILE: every secret variable can name a file (a mounted Kubernetes Secr
     TAMER_GIT_CREDENTIALS_FILE: file('git', 'https://bot:tok%2Cen@github.com/acme/\nhttps://glpat-x@gitlab.com/risk/\n'),
     TAMER_DATA_DIR: join(dir, 'data'),
   }
-  const config = loadConfig({ env, overrides: { diffs: { precompute: false } } })
+  const config = loadCheckedConfig({ env, overrides: { diffs: { precompute: false } } })
   t.same(config.providers.github.secrets, ['from-file-new', 'from-file-old'], 'one per line, trailing newline dropped')
   t.same(config.api.tokens, ['api-token-from-file'])
   t.equal(config.jenkins.token, 'jenkins-from-file')
@@ -48,10 +48,10 @@ t.test('*_FILE: every secret variable can name a file (a mounted Kubernetes Secr
   t.equal((await app.inject(pushFor('acme-ds/churn-model', 'from-file-old'))).statusCode, 202)
   t.equal((await app.inject(pushFor('acme-ds/churn-model', 'not-it'))).statusCode, 401)
 
-  t.throws(() => loadConfig({ env: { TAMER_LINK_SECRET: 'x', TAMER_LINK_SECRET_FILE: env.TAMER_LINK_SECRET_FILE } }), { message: /TAMER_LINK_SECRET_FILE: set either TAMER_LINK_SECRET or TAMER_LINK_SECRET_FILE, not both/ })
+  t.throws(() => loadCheckedConfig({ env: { TAMER_LINK_SECRET: 'x', TAMER_LINK_SECRET_FILE: env.TAMER_LINK_SECRET_FILE } }), { message: /TAMER_LINK_SECRET_FILE: set either TAMER_LINK_SECRET or TAMER_LINK_SECRET_FILE, not both/ })
   const missing = join(dir, 'nope')
-  t.throws(() => loadConfig({ env: { TAMER_JENKINS_TOKEN_FILE: missing } }), { message: `invalid config: TAMER_JENKINS_TOKEN_FILE: cannot read ${missing}: ENOENT` })
-  t.throws(() => loadConfig({ env: { TAMER_API_TOKEN_FILE: file('empty', '\n') } }), { message: /TAMER_API_TOKEN_FILE: .* is empty/ })
+  t.throws(() => loadCheckedConfig({ env: { TAMER_JENKINS_TOKEN_FILE: missing } }), { message: `invalid config: TAMER_JENKINS_TOKEN_FILE: cannot read ${missing}: ENOENT` })
+  t.throws(() => loadCheckedConfig({ env: { TAMER_API_TOKEN_FILE: file('empty', '\n') } }), { message: /TAMER_API_TOKEN_FILE: .* is empty/ })
   t.same(masterKeysFromEnv({ TAMER_MASTER_KEY_FILE: file('mk', `${KEY_A}\n`) }).current?.id, keyId(Buffer.from(KEY_A, 'base64')), 'the master key from a file too')
 })
 

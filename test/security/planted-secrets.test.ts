@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
+import { checkConfig } from '../../src/compose/config.js'
 import { createLogger } from '../../src/logging.js'
 import { createNotifier } from '../../src/notify/notifier.js'
 import { createPipeline } from '../../src/pipeline/index.js'
@@ -135,7 +136,7 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
     const keys = masterKeysFromEnv({ TAMER_MASTER_KEY: P.masterKey.value })
     await setSecret(loaded, store, keys, { name: 'ds-git', kind: 'git-credential', tenant: null, url: 'https://github.example.com/ds/', username: 'bot' }, P.storedGit.value, 'cli:test')
     await setSecret(loaded, store, keys, { name: 'link', kind: 'link-secret', tenant: null, url: null, username: null }, P.storedCallbackLink.value, 'cli:test')
-    const config = await withStoredSecrets(loaded, store, keys)
+    const config = checkConfig(await withStoredSecrets(loaded, store, keys))
     const { token } = await createToken(store, { name: 'planted reader', access: 'admin', tenants: null }, 'cli:test')
     P.storedToken.value = token
     P.storedToken.core = token.slice(4)

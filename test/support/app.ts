@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { validateConfig } from '../../src/config/load.js'
+import { validateCheckedConfig } from '../../src/compose/config.js'
 import type { Config } from '../../src/config/schema.js'
 import { createLogger } from '../../src/logging.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -26,7 +26,7 @@ export const SECRETS = {
  * into a 202; the in-progress answer is tested with `pageWaitMs: 0` (test/http/diffs-busy.test.ts).
  */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  return validateConfig({
+  return validateCheckedConfig({
     server: { logLevel: 'info' },
     dataDir: '/nonexistent',
     api: { tokens: [SECRETS.api] },

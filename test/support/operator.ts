@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { buildApp } from '../../src/app.js'
+import { checkConfig } from '../../src/compose/config.js'
 import { loadDraftConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
 import { masterKeysFromEnv } from '../../src/security/master-key.js'
@@ -70,7 +71,7 @@ export async function serveLike(t: { teardown(fn: () => unknown): void }, env: N
   const store = openSqliteStore({ file: join(loaded.dataDir, 'tamer.db') })
   let config: Config
   try {
-    config = await withStoredSecrets(loaded, store, masterKeysFromEnv(env))
+    config = checkConfig(await withStoredSecrets(loaded, store, masterKeysFromEnv(env)))
   } catch (err) {
     await store.close()
     throw err

@@ -1,10 +1,11 @@
 // Checks the notification settings the schema cannot: channel names that exist, addresses
-// that are addresses, branch regexes that compile, an SMTP url that parses.
+// that are addresses, branch regexes that compile, an SMTP url that parses. Run with the other
+// domains' checks by src/compose/config.ts.
 import { ConfigError } from '../errors.js'
-import { normalizeAddress } from '../notify/addresses.js'
-import type { Config } from './schema.js'
+import type { Config } from '../config/schema.js'
+import { normalizeAddress } from './addresses.js'
 
-export function checkNotifications(config: Config): void {
+export function checkNotificationsConfig(config: Config): void {
   const n = config.notifications
   const names = new Set(['email'])
   for (const [i, ch] of n.channels.entries()) {

@@ -1,10 +1,11 @@
-// Load-time checks of routing rules and Jenkins settings that a schema cannot express.
-// Every problem names its key, like the schema errors do.
+// Load-time checks of routing rules and Jenkins settings that a schema cannot express (job name
+// patterns, templates that exist). Every problem names its key, like the schema errors do; run
+// with the other domains' checks by src/compose/config.ts.
 import { ConfigError } from '../errors.js'
 import { checkJobNamePattern } from '../jenkins/job-name.js'
 import { listTemplates } from '../jenkins/templates.js'
-import { checkRuleParameters } from '../pipeline/contract.js'
-import type { Config } from './schema.js'
+import { checkRuleParameters } from './contract.js'
+import type { Config } from '../config/schema.js'
 
 function checkRegex(key: string, source: string): void {
   try {
@@ -14,7 +15,7 @@ function checkRegex(key: string, source: string): void {
   }
 }
 
-export function checkRules(config: Config): void {
+export function checkRulesConfig(config: Config): void {
   let templates: string[] | undefined
   for (const [i, rule] of config.rules.entries()) {
     const key = `rules.${i}`
