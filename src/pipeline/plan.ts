@@ -92,7 +92,7 @@ export function buildParameters(
     CALLBACK_URL: publicUrl ? `${publicUrl}/api/jenkins/callback` : '',
   }
   // The contract comes last: config load refuses a rule that names one of its parameters, and
-  // a rule that got past that (a config not loaded through validateConfig) still cannot win.
+  // a rule that got past that (a config not run through checkConfig, src/compose/config.ts) still cannot win.
   const fromRule = Object.fromEntries(Object.entries(rule.parameters ?? {}).filter(([name]) => !Object.hasOwn(contract, name.toUpperCase())))
   return { THRESHOLDS: '{}', ...fromRule, ...contract }
 }

@@ -29,7 +29,7 @@ t.test('the contract wins at plan time even over a rule that escaped config load
   const { id } = await h.push({ ref: 'refs/heads/release/1' })
   const delivery = (await h.store.getDelivery(id))!
   const config = testConfig({ rules: [DS_RULE], jenkins: { publicUrl: 'https://tamer.example.com' } })
-  // Only validateConfig refuses these; a config assembled another way must still not win.
+  // Only the config checks (checkConfig) refuse these; a config assembled another way must still not win.
   config.rules[0]!.parameters = { COMMIT_SHA: 'x', branch: 'evil', Delivery_Id: 'forged', THRESHOLDS: '{"auc": 0.8}', EXTRA: 'kept' }
   const { plan } = await routeDelivery(delivery, planSettings(config, noChangedFiles))
   const b = plan.builds[0]!

@@ -29,11 +29,11 @@ t.test('invalid job names and bad rules are refused with the key', async (t) => 
 
 t.test("a rule may add parameters but not replace the contract's", async (t) => {
   for (const name of ['COMMIT_SHA', 'BRANCH', 'PROVIDER', 'REPO_URL', 'DIFF_URL', 'DELIVERY_ID', 'CALLBACK_URL', 'commit_sha']) {
-    const err = refused(() => validateConfig(rule({ parameters: { [name]: 'x' } })))
+    const err = refused(() => validateCheckedConfig(rule({ parameters: { [name]: 'x' } })))
     t.equal(err.key, `rules.0.parameters.${name}`, name)
     t.match(err.message, /is set by Tamer for every build .*a rule may add parameters, not replace these/)
   }
-  const ok = validateConfig(rule({ parameters: { THRESHOLDS: '{"auc": 0.8}', DOCKER_IMAGE: 'r/m', MY_FLAG: '1' } }))
+  const ok = validateCheckedConfig(rule({ parameters: { THRESHOLDS: '{"auc": 0.8}', DOCKER_IMAGE: 'r/m', MY_FLAG: '1' } }))
   t.same(ok.rules[0]!.parameters, { THRESHOLDS: '{"auc": 0.8}', DOCKER_IMAGE: 'r/m', MY_FLAG: '1' }, 'THRESHOLDS, template options and new names are the rule\'s to set')
 })
 
