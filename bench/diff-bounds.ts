@@ -11,8 +11,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fairEngine } from '../src/diffs/fair-engine.js';
-import { workerEngine } from '../src/nbdime/worker-engine.js';
-import { diffNotebooksDetailed, parseNotebook, type DiffOptions } from '../src/notebooks/index.js';
+import { workerEngine } from '../src/engines/worker-engine.js';
+import { diffNotebooksDetailed, parseNotebook, type DiffOptions } from '../src/notebooks/core/index.js';
 
 const { values } = parseArgs({ options: { 'time-limit-ms': { type: 'string', default: '20000' } } });
 const timeLimitMs = Number(values['time-limit-ms']);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
-import { detectNbdime, nbdimeDiff } from '../src/nbdime/nbdiff.js'
+import { detectNbdime, nbdimeDiff } from '../src/engines/nbdiff.js'
 import { notebookCorpusPairs } from '../test/support/notebook-corpus.js'
 import { largePair } from './diff.js'
 

@@ -8,8 +8,8 @@
  * and nbdime through the adapter (src/nbdime/nbdiff.ts), capped by a timeout reported as "> N s".
  */
 import { readFileSync } from 'node:fs';
-import { diffNotebooks, parseNotebook } from '../src/notebooks/index.js';
-import { workerEngine } from '../src/nbdime/worker-engine.js';
+import { diffNotebooks, parseNotebook } from '../src/notebooks/core/index.js';
+import { workerEngine } from '../src/engines/worker-engine.js';
 import { compareEngines } from './diff-compare.js';
 
 /** `minor`: nbformat_minor (default 5 with ids, 4 without; 5 without ids makes the reader invent them). */

@@ -2,7 +2,7 @@
 // notebook bounded by diffs.timeLimitMs, behind the per-tenant fair queue (fair-engine.ts).
 import { availableParallelism } from 'node:os'
 import type { Config } from '../config/schema.js'
-import { createDiffEngine } from '../nbdime/engine.js'
+import { createDiffEngine } from '../engines/engine.js'
 import { fairEngine, perTenantSlots, type FairDiffEngine } from './fair-engine.js'
 
 /**

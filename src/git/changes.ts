@@ -3,7 +3,7 @@
 import type { SimpleGit } from 'simple-git'
 import { BadRevisionError } from '../errors.js'
 import { COMMIT_ID } from '../events/model.js'
-import type { FileStatus } from '../notebooks/render.js'
+import type { FileStatus } from '../notebooks/render/index.js'
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 const ZERO = /^(?:0{40}|0{64})$/

@@ -5,9 +5,9 @@
 import t from 'tap'
 import { compressPushDiffs, decodePushDiffs, PUSH_DIFF_FORMAT, serializePushDiffs } from '../../src/diffs/codec.js'
 import { MirrorCache } from '../../src/git/mirror.js'
-import { diffPush } from '../../src/git/push-diff.js'
-import { nativeEngine } from '../../src/nbdime/engine.js'
-import { renderPushDiffHtml } from '../../src/notebooks/render.js'
+import { diffPush } from '../../src/diffs/push-diff.js'
+import { nativeEngine } from '../../src/engines/engine.js'
+import { renderPushDiffHtml } from '../../src/notebooks/render/index.js'
 import { scenarios } from '../notebooks/fixtures.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 

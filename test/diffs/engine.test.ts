@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os'
 import t from 'tap'
 import { validateCheckedConfig } from '../../src/compose/config.js'
 import { diffWorkers, serverDiffEngine } from '../../src/diffs/engine.js'
-import { nbdimeEngine } from '../../src/nbdime/engine.js'
-import { detectNbdime } from '../../src/nbdime/nbdiff.js'
+import { nbdimeEngine } from '../../src/engines/engine.js'
+import { detectNbdime } from '../../src/engines/nbdiff.js'
 import { testConfig } from '../support/app.js'
 
 const nb = (src: string) => JSON.stringify({ cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: src }], metadata: {}, nbformat: 4, nbformat_minor: 5 })

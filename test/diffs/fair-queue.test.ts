@@ -4,8 +4,8 @@
 import t from 'tap'
 import { fairEngine } from '../../src/diffs/fair-engine.js'
 import { FairQueue } from '../../src/diffs/fair-queue.js'
-import type { DiffEngine } from '../../src/nbdime/engine.js'
-import { workerEngine } from '../../src/nbdime/worker-engine.js'
+import type { DiffEngine } from '../../src/engines/engine.js'
+import { workerEngine } from '../../src/engines/worker-engine.js'
 
 const drain = <T>(q: FairQueue<T>) => {
   const out: T[] = []

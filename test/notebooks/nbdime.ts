@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiffEntry, DiffOptions } from '../../src/notebooks/index.js';
+import type { DiffEntry, DiffOptions } from '../../src/notebooks/core/index.js';
 
 const ENV = { ...process.env, TZ: 'UTC', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 

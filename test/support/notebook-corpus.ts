@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { DiffEntry } from '../../src/notebooks/index.js'
+import type { DiffEntry } from '../../src/notebooks/core/index.js'
 
 /** TAMER_TEST_NOTEBOOK_CORPUS points elsewhere to try the corpus tests on another copy. */
 export const NOTEBOOK_CORPUS = process.env.TAMER_TEST_NOTEBOOK_CORPUS ?? fileURLToPath(new URL('../../../shared/corpus/notebooks/', import.meta.url))

@@ -1,0 +1,136 @@
+// `tamer diff A.ipynb B.ipynb` and `tamer git-diff-driver …` (what `tamer git-setup` registers):
+// read two notebooks, diff them with the chosen engine, print text, JSON, HTML or Markdown.
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { parseArgs } from 'node:util'
+import { execa } from 'execa'
+import { NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
+import {
+  describeDegradation,
+  EMPTY_NOTEBOOK,
+  renderNotebookDiffHtml,
+  renderNotebookDiffText,
+  renderNotebookSummaryMarkdown,
+} from '../notebooks/render/index.js'
+import { createDiffEngine, type EngineName } from '../engines/engine.js'
+
+export interface CommandIo {
+  stdout: (s: string) => void
+  stderr: (s: string) => void
+  /** Colour the text format (the CLI passes stdout.isTTY). */
+  color: boolean
+}
+
+export const DIFF_USAGE = `Usage: tamer diff A.ipynb B.ipynb [options]
+  --format text|json|html|markdown   (default text; json is nbdime's diff format)
+  --engine native|nbdime             (default native; nbdime runs the installed nbdiff)
+  --nbdiff PATH                      nbdiff executable for --engine nbdime
+  --ignore-sources --ignore-outputs --ignore-attachments --ignore-metadata --ignore-id --ignore-details
+  --color / --no-color
+`
+
+const FORMATS = ['text', 'json', 'html', 'markdown'] as const
+type Format = (typeof FORMATS)[number]
+
+/** Exit status: 0 whether or not the notebooks differ (like nbdiff), 1 for unreadable input, 2 for usage. */
+export async function runDiffCommand(argv: string[], io: CommandIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(DIFF_USAGE)
+    return 0
+  }
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        engine: { type: 'string', default: 'native' },
+        nbdiff: { type: 'string' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        'ignore-sources': { type: 'boolean' },
+        'ignore-outputs': { type: 'boolean' },
+        'ignore-attachments': { type: 'boolean' },
+        'ignore-metadata': { type: 'boolean' },
+        'ignore-id': { type: 'boolean' },
+        'ignore-details': { type: 'boolean' },
+      },
+    })
+  } catch (err) {
+    io.stderr(`tamer diff: ${(err as Error).message}\n${DIFF_USAGE}`)
+    return 2
+  }
+  const { values: v, positionals } = parsed
+  const format = v.format as Format
+  if (positionals.length !== 2 || !FORMATS.includes(format) || (v.engine !== 'native' && v.engine !== 'nbdime')) {
+    io.stderr(DIFF_USAGE)
+    return 2
+  }
+  const options: DiffOptions = {
+    ignoreSources: v['ignore-sources'], ignoreOutputs: v['ignore-outputs'], ignoreAttachments: v['ignore-attachments'],
+    ignoreMetadata: v['ignore-metadata'], ignoreIds: v['ignore-id'], ignoreDetails: v['ignore-details'],
+  }
+  const color = v['no-color'] ? false : (v.color ?? io.color)
+  return diffFiles(positionals[0]!, positionals[1]!, { format, engine: v.engine as EngineName, nbdiff: v.nbdiff, options, color, names: positionals as [string, string] }, io)
+}
+
+interface DiffFilesOptions {
+  format: Format
+  engine: EngineName
+  nbdiff?: string
+  options: DiffOptions
+  color: boolean
+  names: [string, string]
+}
+
+async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: CommandIo): Promise<number> {
+  const read = async (p: string) => (p === '/dev/null' ? JSON.stringify(EMPTY_NOTEBOOK) : readFile(p, 'utf8'))
+  let a: string
+  let b: string
+  try {
+    ;[a, b] = await Promise.all([read(pathA), read(pathB)])
+  } catch (err) {
+    io.stderr(`tamer diff: ${(err as Error).message}\n`)
+    return 1
+  }
+  const { engine, notice } = await createDiffEngine(o.engine, { command: o.nbdiff })
+  if (notice) io.stderr(`tamer diff: ${notice}\n`)
+  let result
+  try {
+    result = await engine.diff(a, b, { a: basename(o.names[0]), b: basename(o.names[1]) }, o.options)
+  } catch (err) {
+    // Bad input: say what is wrong, then show a plain-text diff so the reader still sees the change.
+    io.stderr(`tamer diff: ${err instanceof NotebookParseError ? err.message : (err as Error).message}\n`)
+    const plain = await execa('git', ['diff', '--no-index', '--no-color', '--', pathA, pathB], { reject: false })
+    if (plain.stdout) io.stdout(`${plain.stdout}\n`)
+    return 1
+  }
+  const [nameA, nameB] = o.names
+  const degraded = result.degraded ?? []
+  if (o.format === 'json') {
+    // nbdime's format has no place for it: said on stderr, the JSON stays nbdime's.
+    for (const d of degraded) io.stderr(`tamer diff: shown coarser: ${describeDegradation(d)}\n`)
+    io.stdout(`${JSON.stringify(result.diff, null, 2)}\n`)
+  } else if (o.format === 'html') io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
+  else if (o.format === 'markdown') io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff, {}, degraded))
+  else {
+    const text = renderNotebookDiffText(result.base, result.diff, { color: o.color, nameA, nameB, degraded })
+    if (text) io.stdout(`${text}\n`)
+  }
+  return 0
+}
+
+/**
+ * git's external diff protocol (GIT_EXTERNAL_DIFF / diff.<driver>.command):
+ * `path old-file old-hex old-mode new-file new-hex new-mode`; /dev/null stands for a missing side.
+ */
+export async function runGitDiffDriver(argv: string[], io: CommandIo): Promise<number> {
+  if (argv.length < 7) {
+    io.stderr('tamer git-diff-driver: expects the 7 arguments git passes to a diff driver\n')
+    return 2
+  }
+  const [path, oldFile, , , newFile] = argv as [string, string, string, string, string]
+  const color = io.color || process.env['GIT_PAGER_IN_USE'] === 'true'
+  return diffFiles(oldFile, newFile, { format: 'text', engine: 'native', options: {}, color, names: [`a/${path}`, `b/${argv[7] ?? path}`] }, io)
+}

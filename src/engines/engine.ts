@@ -1,0 +1,78 @@
+// One way to diff notebook texts, whichever engine a deployment chose. The native engine is the
+// default; `nbdime` runs the real nbdiff and falls back to native, saying so, where it is absent.
+import { diffNotebooksDetailed, parseNotebook, type DiffDegradation, type DiffEntry, type DiffOptions, type Notebook } from '../notebooks/core/index.js'
+import { detectNbdime, nbdimeDiff, type NbdiffOptions } from './nbdiff.js'
+import { DiffTimeLimitError } from './time-limit.js'
+import { workerEngine, type WorkerEngineOptions } from './worker-engine.js'
+
+export type EngineName = 'native' | 'nbdime'
+
+export interface NotebookDiffResult {
+  /** A as read (nbformat 4, lines joined): the renderers' base. */
+  base: Notebook
+  diff: DiffEntry[]
+  /** Where the diff is coarser than nbdime's, to stay within the caps (native engine only). */
+  degraded?: DiffDegradation[]
+}
+
+/** Who a diff is for: engines that share their workers fairly queue by it. */
+export interface DiffJobContext {
+  tenant?: string
+}
+
+export interface DiffEngine {
+  name: EngineName
+  /** Pairs running longer than this fail with DiffTimeLimitError; absent: no limit (in process). */
+  timeLimitMs?: number
+  /**
+   * Throws NotebookParseError ("could not parse b.ipynb: …") for bad input, DiffTimeLimitError
+   * over the time limit. Bytes are UTF-8 and may be handed over (a worker engine empties the
+   * caller's buffer instead of copying it).
+   */
+  diff(aText: string | Uint8Array, bText: string | Uint8Array, names: { a: string; b: string }, options?: DiffOptions, job?: DiffJobContext): Promise<NotebookDiffResult>
+}
+
+const asText = (x: string | Uint8Array) => (typeof x === 'string' ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('utf8'))
+
+export const nativeEngine: DiffEngine = {
+  name: 'native',
+  async diff(aText, bText, names, options = {}) {
+    const base = parseNotebook(asText(aText), names.a)
+    const b = parseNotebook(asText(bText), names.b)
+    return { base, ...diffNotebooksDetailed(base, b, options) }
+  },
+}
+
+export function nbdimeEngine(opts: NbdiffOptions = {}): DiffEngine {
+  const timeLimitMs = opts.timeoutMs ?? 120_000
+  return {
+    name: 'nbdime',
+    timeLimitMs,
+    async diff(aText, bText, names, options = {}) {
+      // Parse first: bad input gets the same clear error as with the native engine, and the
+      // renderers need A anyway.
+      const a = asText(aText)
+      const b = asText(bText)
+      const base = parseNotebook(a, names.a)
+      parseNotebook(b, names.b)
+      try {
+        return { base, diff: await nbdimeDiff(a, b, options, { ...opts, timeoutMs: timeLimitMs }) }
+      } catch (err) {
+        if ((err as { timedOut?: boolean }).timedOut) throw new DiffTimeLimitError(names.b, timeLimitMs)
+        throw err
+      }
+    },
+  }
+}
+
+/**
+ * The engine asked for, or native with a plain `notice` when nbdime cannot run here. With
+ * `worker`, native diffs run in a worker thread (the server); without, in process (the CLI).
+ */
+export async function createDiffEngine(name: EngineName, opts: NbdiffOptions & { worker?: WorkerEngineOptions } = {}): Promise<{ engine: DiffEngine; notice: string | null }> {
+  const native = () => (opts.worker ? workerEngine(opts.worker) : nativeEngine)
+  if (name === 'native') return { engine: native(), notice: null }
+  const found = await detectNbdime(opts)
+  if (!found.available) return { engine: native(), notice: `nbdime engine requested but unavailable (${found.reason}); using the native engine` }
+  return { engine: nbdimeEngine({ ...opts, command: found.command }), notice: null }
+}

@@ -1,0 +1,95 @@
+// `tamer diff` and `tamer git-setup` as a user runs them: the real CLI in a child process, and a
+// real repository whose `git diff` goes through Tamer afterwards.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { execa } from 'execa'
+import t from 'tap'
+import { code, notebook, stream } from '../notebooks/fixtures.js'
+import { gitAvailable, makeRepo } from '../git/repo.js'
+import { detectNbdime } from '../../src/engines/nbdiff.js'
+import { runDiffCommand } from '../../src/cli/diff.js'
+
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+const CLI = resolve('src/cli.ts')
+t.setTimeout(360_000) // a few real Node + tsx start-ups; slow on a loaded machine
+const tamer = (args: string[], cwd = process.cwd()) => execa(process.execPath, ['--import', TSX, CLI, ...args], { cwd, reject: false })
+const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
+
+const dir = mkdtempSync(join(tmpdir(), 'tamer-cli-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+const A = join(dir, 'a.ipynb')
+const B = join(dir, 'b.ipynb')
+writeFileSync(A, nb('acc = fit()\nprint(acc)', 'accuracy: 0.91\n'))
+writeFileSync(B, nb('acc = fit(epochs=5)\nprint(acc)', 'accuracy: 0.93\n'))
+
+// Every format and flag in process (the command's own entry point, with captured output), so a
+// loaded machine does not pay a Node + tsx start-up per assertion; the real process runs below.
+const inProcess = async (args: string[], color = false) => {
+  let stdout = ''
+  let stderr = ''
+  const exitCode = await runDiffCommand(args, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), color })
+  return { exitCode, stdout, stderr }
+}
+
+t.test('tamer diff: text, json, html, markdown, ignore flags, bad input', async (t) => {
+  const text = await inProcess([A, B])
+  t.equal(text.exitCode, 0, text.stderr)
+  t.match(text.stdout, /## modified \/cells\/0\/source:\n@@ -1,2 \+1,2 @@\n-acc = fit\(\)\n\+acc = fit\(epochs=5\)/)
+  t.notMatch(text.stdout, /\x1b/, 'no colour when not on a terminal')
+  t.match((await inProcess([A, B, '--color'])).stdout, /\x1b\[34m/)
+
+  const json = JSON.parse((await inProcess([A, B, '--format', 'json'])).stdout)
+  t.match(json, [{ op: 'patch', key: 'cells' }])
+  const viaNbdime = await inProcess([A, B, '--format', 'json', '--engine', 'nbdime'])
+  if ((await detectNbdime()).available) t.same(JSON.parse(viaNbdime.stdout), json, '--engine nbdime: the real nbdiff, same diff')
+  else if (process.env.CI) t.fail('nbdime is required in CI')
+  else t.match(viaNbdime.stderr, /nbdime engine requested but unavailable/, 'absent nbdime is said plainly')
+  const noOut = JSON.parse((await inProcess([A, B, '--format', 'json', '--ignore-outputs'])).stdout)
+  t.notMatch(JSON.stringify(noOut), /"outputs"/)
+  t.match((await inProcess([A, B, '--format', 'html'])).stdout, /^<!DOCTYPE html>/)
+  t.match((await inProcess([A, B, '--format', 'markdown'])).stdout, /`accuracy` 0\.91 → 0\.93/)
+
+  const bad = join(dir, 'bad.ipynb')
+  writeFileSync(bad, '{"cells": [')
+  const r = await inProcess([A, bad])
+  t.equal(r.exitCode, 1)
+  t.match(r.stderr, /could not parse bad\.ipynb: not valid JSON/)
+  t.match(r.stdout, /^diff --git/m, 'a plain-text diff as fallback')
+  t.equal((await inProcess([A])).exitCode, 2)
+  t.equal((await inProcess([A, B, '--format', 'pdf'])).exitCode, 2)
+  const missing = await inProcess([A, join(dir, 'nope.ipynb')])
+  t.equal(missing.exitCode, 1)
+  t.match(missing.stderr, /ENOENT/)
+})
+
+t.test('tamer diff as the process a user starts: exit codes and output', async (t) => {
+  const [text, usage] = await Promise.all([tamer(['diff', A, B]), tamer(['diff', A])])
+  t.equal(text.exitCode, 0, text.stderr)
+  t.match(text.stdout, /## modified \/cells\/0\/source:/)
+  t.notMatch(text.stdout, /\x1b/, 'no colour when stdout is not a terminal')
+  t.equal(usage.exitCode, 2)
+})
+
+t.test('tamer git-setup makes git diff notebook-aware', async (t) => {
+  if (!(await gitAvailable())) return void (process.env.CI ? t.fail('git is required in CI') : t.skip('no git', () => {}))
+  const repo = await makeRepo()
+  t.teardown(repo.cleanup)
+  repo.write({ 'train.ipynb': readFileSync(A, 'utf8') })
+  await repo.commit('one')
+  repo.write({ 'train.ipynb': readFileSync(B, 'utf8') })
+  await repo.commit('two')
+  const work = join(repo.root, 'work')
+  const setup = await tamer(['git-setup', '--command', `'${process.execPath}' --import '${TSX}' '${CLI}'`], work)
+  t.equal(setup.exitCode, 0, setup.stderr)
+  t.match(readFileSync(join(work, '.gitattributes'), 'utf8'), '*.ipynb\tdiff=tamer\n')
+  t.match(await repo.git('config', 'diff.tamer.command'), /git-diff-driver$/)
+  await tamer(['git-setup', '--command', 'tamer'], work)
+  t.equal(readFileSync(join(work, '.gitattributes'), 'utf8').match(/diff=tamer/g)?.length, 1, 'idempotent')
+  await repo.git('config', 'diff.tamer.command', `'${process.execPath}' --import '${TSX}' '${CLI}' git-diff-driver`)
+  const diff = await repo.git('diff', 'HEAD~1', 'HEAD', '--', 'train.ipynb')
+  t.match(diff, /^nbdiff a\/train\.ipynb b\/train\.ipynb$/m)
+  t.match(diff, /## modified \/cells\/0\/outputs\/0\/text:\n@@ -1 \+1 @@\n-accuracy: 0\.91\n\+accuracy: 0\.93/)
+})
