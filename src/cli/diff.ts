@@ -4,10 +4,9 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { execa } from 'execa'
-import { NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
+import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
 import {
   describeDegradation,
-  EMPTY_NOTEBOOK,
   renderNotebookDiffHtml,
   renderNotebookDiffText,
   renderNotebookSummaryMarkdown,

@@ -4,7 +4,7 @@
 import { promisify } from 'node:util'
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib'
 import { StoredDiffFormatError } from '../errors.js'
-import type { PushDiff } from '../notebooks/render/index.js'
+import type { PushDiff } from './model.js'
 
 /** 2: notebooks carry `degraded`, and notes may be `time-limit` (kept, not retried). */
 export const PUSH_DIFF_FORMAT = 2

@@ -3,7 +3,7 @@
 // two or more workers one tenant's slow notebooks can never occupy them all, so another tenant's
 // diff starts at once; with one, it waits at most for the pair running (bounded by the engine's
 // time limit) and then goes before that tenant's next pair.
-import type { DiffEngine, NotebookDiffResult } from '../engines/engine.js'
+import type { DiffEngine, NotebookDiffResult } from '../engines/types.js'
 import { FairQueue } from './fair-queue.js'
 
 export interface FairEngineOptions {

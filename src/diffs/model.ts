@@ -1,11 +1,12 @@
 /**
- * The diff of one push as the renderers take it: one entry per changed file. The git layer
- * builds these; the HTML page and the JSON API show them. Pure data.
+ * The diff of one push: one entry per changed file. push-diff.ts builds these; the HTML page
+ * (page.ts), the Markdown summary (summary.ts) and the JSON API show them. Pure data.
  */
+import type { FileStatus } from '../git/changes.js';
 import type { DiffDegradation, DiffEntry, Notebook } from '../notebooks/core/model.js';
 import type { NotebookSummary } from '../notebooks/render/view.js';
 
-export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
+export type { FileStatus };
 
 interface FileDiffCommon {
   path: string;
@@ -53,5 +54,3 @@ export interface PushDiff {
   /** Said plainly on the page, e.g. "new branch: compared with the merge-base with main". */
   notes: string[];
 }
-
-export const EMPTY_NOTEBOOK: Notebook = { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 };

@@ -1,14 +1,17 @@
-// The diff of one push (before → after): every changed file, notebooks diffed cell by cell, other
-// text files as unified diffs, and the cases that are described instead of diffed — LFS pointers,
-// submodule bumps, notebooks over the size limit, binaries, unparsable notebooks (with a plain-text
-// fallback). Never throws for a file's content; only for git itself (clone/fetch failures).
+// The diff of one push (before → after; the base comes from git/push-range.ts): every changed file,
+// notebooks diffed cell by cell, other text files as unified diffs, and the cases that are
+// described instead of diffed — LFS pointers, submodule bumps, notebooks over the size limit,
+// binaries, unparsable notebooks (with a plain-text fallback). Never throws for a file's content;
+// only for git itself (clone/fetch failures).
 import type { SimpleGit } from 'simple-git'
-import type { DiffEngine } from '../engines/engine.js'
+import type { DiffEngine } from '../engines/types.js'
 import { DiffTimeLimitError } from '../engines/time-limit.js'
-import { NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
-import { EMPTY_NOTEBOOK, summarize, type FileDiff, type PushDiff } from '../notebooks/render/index.js'
-import { assertCommitId, blobSize, changedFiles, EMPTY_TREE, forkPoint, isZero, readBlob, unifiedDiff, type ChangedFile } from '../git/changes.js'
+import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
+import { summarize } from '../notebooks/render/index.js'
+import { assertCommitId, blobSize, changedFiles, isZero, readBlob, unifiedDiff, type ChangedFile } from '../git/changes.js'
 import type { MirrorCache } from '../git/mirror.js'
+import { pushBase, type PushRange } from '../git/push-range.js'
+import type { FileDiff, PushDiff } from './model.js'
 
 export interface PushDiffLimits {
   /** Notebooks larger than this (either side) are summarized, not diffed. Default 20 MB. */
@@ -19,14 +22,9 @@ export interface PushDiffLimits {
   maxFiles?: number
 }
 
-export interface PushDiffRequest {
-  /** The derived URL (MirrorCache.remoteOf), never a payload's. */
-  cloneUrl: string
+export interface PushDiffRequest extends PushRange {
   repository: string
   ref: string | null
-  before: string
-  after: string
-  defaultBranch: string | null
   options?: DiffOptions
   limits?: PushDiffLimits
   /** Whose push: only its (and shared) git.credentials are sent, and the engine queues tenants' notebooks fairly. */
@@ -50,39 +48,6 @@ export function engineFailedOn(f: FileDiff): boolean {
 }
 
 const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\n(?:[\s\S]*\n)?oid sha256:([0-9a-f]{64})\nsize (\d+)\n/
-
-/** The commit a push is compared with: `before`, or for a new ref its fork point with the default branch. */
-async function pushBase(mirrors: MirrorCache, req: PushRange, notes: string[]) {
-  const mirror = await mirrors.ensure(req.cloneUrl, isZero(req.before) ? [req.after] : [req.before, req.after], { tenant: req.tenant })
-  const git = mirror.git
-  let base = req.before
-  if (isZero(req.before)) {
-    const fork = await forkPoint(git, req.after, req.defaultBranch)
-    if (fork && fork !== req.after) {
-      base = fork
-      notes.push(`New ref: compared with its merge-base ${fork.slice(0, 10)} with the default branch${req.defaultBranch ? ` ${req.defaultBranch}` : ''}.`)
-    } else {
-      base = EMPTY_TREE
-      notes.push('New ref with no merge-base with the default branch: every file is shown as added.')
-    }
-  }
-  return { git, base }
-}
-
-type PushRange = Pick<PushDiffRequest, 'cloneUrl' | 'tenant' | 'before' | 'after' | 'defaultBranch'>
-
-/** The paths a push changed (renames give both names), for routing rules' path globs. */
-export async function changedPathsOfPush(mirrors: MirrorCache, req: PushRange): Promise<string[]> {
-  assertCommitId(req.before)
-  if (isZero(assertCommitId(req.after))) return []
-  const { git, base } = await pushBase(mirrors, req, [])
-  const paths = new Set<string>()
-  for (const f of await changedFiles(git, base, req.after)) {
-    paths.add(f.path)
-    if (f.oldPath) paths.add(f.oldPath)
-  }
-  return [...paths]
-}
 
 export async function diffPush(mirrors: MirrorCache, engine: DiffEngine, req: PushDiffRequest): Promise<PushDiff> {
   const notes: string[] = []

@@ -1,36 +1,12 @@
 // One way to diff notebook texts, whichever engine a deployment chose. The native engine is the
 // default; `nbdime` runs the real nbdiff and falls back to native, saying so, where it is absent.
-import { diffNotebooksDetailed, parseNotebook, type DiffDegradation, type DiffEntry, type DiffOptions, type Notebook } from '../notebooks/core/index.js'
+import { diffNotebooksDetailed, parseNotebook } from '../notebooks/core/index.js'
 import { detectNbdime, nbdimeDiff, type NbdiffOptions } from './nbdiff.js'
 import { DiffTimeLimitError } from './time-limit.js'
+import type { DiffEngine, EngineName } from './types.js'
 import { workerEngine, type WorkerEngineOptions } from './worker-engine.js'
 
-export type EngineName = 'native' | 'nbdime'
-
-export interface NotebookDiffResult {
-  /** A as read (nbformat 4, lines joined): the renderers' base. */
-  base: Notebook
-  diff: DiffEntry[]
-  /** Where the diff is coarser than nbdime's, to stay within the caps (native engine only). */
-  degraded?: DiffDegradation[]
-}
-
-/** Who a diff is for: engines that share their workers fairly queue by it. */
-export interface DiffJobContext {
-  tenant?: string
-}
-
-export interface DiffEngine {
-  name: EngineName
-  /** Pairs running longer than this fail with DiffTimeLimitError; absent: no limit (in process). */
-  timeLimitMs?: number
-  /**
-   * Throws NotebookParseError ("could not parse b.ipynb: …") for bad input, DiffTimeLimitError
-   * over the time limit. Bytes are UTF-8 and may be handed over (a worker engine empties the
-   * caller's buffer instead of copying it).
-   */
-  diff(aText: string | Uint8Array, bText: string | Uint8Array, names: { a: string; b: string }, options?: DiffOptions, job?: DiffJobContext): Promise<NotebookDiffResult>
-}
+export type { DiffEngine, DiffJobContext, EngineName, NotebookDiffResult } from './types.js'
 
 const asText = (x: string | Uint8Array) => (typeof x === 'string' ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('utf8'))
 

@@ -10,7 +10,7 @@ import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../worker-thread.js'
 import { NotebookParseError, type DiffEntry } from '../notebooks/core/index.js'
 import type { DiffJob, DiffJobResult } from './diff-worker.js'
-import type { DiffEngine, NotebookDiffResult } from './engine.js'
+import type { DiffEngine, NotebookDiffResult } from './types.js'
 import { DiffTimeLimitError } from './time-limit.js'
 
 export interface WorkerEngineOptions {

@@ -3,7 +3,6 @@
 import type { SimpleGit } from 'simple-git'
 import { BadRevisionError } from '../errors.js'
 import { COMMIT_ID } from '../events/model.js'
-import type { FileStatus } from '../notebooks/render/index.js'
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 const ZERO = /^(?:0{40}|0{64})$/
@@ -16,6 +15,9 @@ export function assertCommitId(sha: string): string {
   if (!COMMIT_ID.test(sha)) throw new BadRevisionError(JSON.stringify(sha.length > 80 ? `${sha.slice(0, 80)}…` : sha))
   return sha
 }
+
+/** git's name-status letters (A, M, D, R, C, T), spelled out. */
+export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed'
 
 export interface ChangedFile {
   status: FileStatus

@@ -5,7 +5,9 @@
 // socket until the server's timeouts drop it: the page reloads itself, API clients ask again.
 import type { FastifyPluginAsync } from 'fastify'
 import type { PushDiffService } from '../diffs/service.js'
-import { DIFF_PAGE_CSP, renderDiffInProgressHtml, renderPushDiffHtml, type FileDiff, type PushDiff } from '../notebooks/render/index.js'
+import type { FileDiff, PushDiff } from '../diffs/model.js'
+import { renderDiffInProgressHtml, renderPushDiffHtml } from '../diffs/page.js'
+import { DIFF_PAGE_CSP } from '../notebooks/render/index.js'
 import type { DeliveryStore } from '../store/store.js'
 import { createBearerAuth, visibleTo, type ApiTokens } from './auth.js'
 import type { DiffLinks } from '../links/diff-links.js'

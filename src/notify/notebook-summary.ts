@@ -4,7 +4,7 @@
 // the notice back.
 import type { PushDiffService } from '../diffs/service.js'
 import type { PushEvent } from '../events/model.js'
-import { renderPushSummaryMarkdown } from '../notebooks/render/markdown.js'
+import { renderPushSummaryMarkdown } from '../diffs/summary.js'
 import type { BuildRecord } from '../store/builds.js'
 import type { DeliveryStore } from '../store/store.js'
 

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import type { PushEvent } from '../events/model.js'
 import type { MirrorCache } from '../git/mirror.js'
-import { changedPathsOfPush } from '../diffs/push-diff.js'
+import { changedPathsOfPush } from '../git/push-range.js'
 
 export interface ChangedFilesSource {
   /** The files changed between event.before and event.after, or null when they cannot be known (yet). */

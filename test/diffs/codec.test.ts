@@ -7,7 +7,7 @@ import { compressPushDiffs, decodePushDiffs, PUSH_DIFF_FORMAT, serializePushDiff
 import { MirrorCache } from '../../src/git/mirror.js'
 import { diffPush } from '../../src/diffs/push-diff.js'
 import { nativeEngine } from '../../src/engines/engine.js'
-import { renderPushDiffHtml } from '../../src/notebooks/render/index.js'
+import { renderPushDiffHtml } from '../../src/diffs/page.js'
 import { scenarios } from '../notebooks/fixtures.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 

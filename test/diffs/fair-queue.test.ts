@@ -4,7 +4,7 @@
 import t from 'tap'
 import { fairEngine } from '../../src/diffs/fair-engine.js'
 import { FairQueue } from '../../src/diffs/fair-queue.js'
-import type { DiffEngine } from '../../src/engines/engine.js'
+import type { DiffEngine } from '../../src/engines/types.js'
 import { workerEngine } from '../../src/engines/worker-engine.js'
 
 const drain = <T>(q: FairQueue<T>) => {

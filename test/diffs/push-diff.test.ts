@@ -6,7 +6,7 @@ import t from 'tap'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { diffPush } from '../../src/diffs/push-diff.js'
 import { nativeEngine } from '../../src/engines/engine.js'
-import type { FileDiff } from '../../src/notebooks/render/index.js'
+import type { FileDiff } from '../../src/diffs/model.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 

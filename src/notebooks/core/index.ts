@@ -16,6 +16,7 @@ export type {
   AddRangeEntry,
   RemoveRangeEntry,
 } from './model.js';
+export { EMPTY_NOTEBOOK } from './model.js';
 export { NotebookParseError, parseNotebook } from './parse.js';
 export { DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_LINE_PAIRS, diffNotebooks, diffNotebooksDetailed, diffStringsByChar } from './diff.js';
 export { SequenceMatcher } from './difflib.js';

@@ -153,3 +153,6 @@ export interface DiffDegradation {
   removed: number;
   added: number;
 }
+
+/** The side of an added or deleted notebook. */
+export const EMPTY_NOTEBOOK: Notebook = { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 };

@@ -1,14 +1,14 @@
 /**
- * One self-contained HTML page per notebook or per push: cells side by side or unified (a CSS-only
- * switch, no script), inline line and character highlights from the diff's nested ops, changed
- * images before/after, text outputs diffed, errors with their tracebacks, metadata collapsed.
+ * One self-contained HTML page per notebook (and the parts of a push's page, diffs/page.ts): cells
+ * side by side or unified (a CSS-only switch, no script), inline line and character highlights
+ * from the diff's nested ops, changed images before/after, text outputs diffed, errors with their
+ * tracebacks, metadata collapsed.
  *
  * The page contains no <script> and nothing from a notebook that could run: serve it with
  * `DIFF_PAGE_CSP` (re-exported here so routes and renderer cannot disagree).
  */
 import type { Cell, DiffDegradation, DiffEntry, JsonObject, JsonValue, Notebook } from '../core/model.js';
 import { DEGRADED_HEADING, describeDegradation } from './degraded.js';
-import type { FileDiff, PushDiff } from '../../diffs/model.js';
 import {
   attachmentsHtml,
   leafChangesHtml,
@@ -52,32 +52,6 @@ export function renderNotebookDiffHtml(input: NotebookHtmlInput): string {
   return page(title, '', body);
 }
 
-/** The page for a push: every changed file, notebooks cell by cell. */
-export function renderPushDiffHtml(push: PushDiff): string {
-  const title = `${push.repository} ${push.ref ?? ''} ${push.base.slice(0, 10)}…${push.head.slice(0, 10)}`;
-  const notes = push.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
-  const toc = push.files.length
-    ? `<ul class="toc">${push.files.map((f, k) => `<li><a href="#file-${k}">${esc(f.path)}</a> <span class="badge">${esc(f.status)}</span></li>`).join('')}</ul>`
-    : '<p class="note">No files changed.</p>';
-  const files = push.files.map((f, k) => fileSection(f, k)).join('');
-  return page(title, `${notes}${toc}`, files);
-}
-
-/**
- * What a push's page answers while its diff is being made: a small page that reloads itself every
- * `seconds` with a meta refresh (no script; the diff pages' CSP allows none), keeping the URL and
- * so a signed link's query.
- */
-export function renderDiffInProgressHtml(seconds: number, timeLimitMs?: number): string {
-  const limit = timeLimitMs ? ` Each notebook gets at most ${Math.round(timeLimitMs / 1000)} s; one that needs longer is shown as too large to diff in time.` : '';
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${seconds}"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>Diff in progress</title><style>${PAGE_CSS}</style></head>
-<body><header class="page"><strong>Diff in progress</strong></header>
-<main><p>This push is being diffed. The page reloads itself every ${seconds} seconds until the diff is ready.${esc(limit)}</p></main></body></html>
-`;
-}
-
 /** Embedded images stop here (per page); later ones are named, not shown. */
 export const MAX_PAGE_IMAGE_BYTES = 40 * 2 ** 20;
 
@@ -93,7 +67,8 @@ function capImages(html: string, maxBytes: number): string {
   });
 }
 
-function page(title: string, intro: string, body: string): string {
+/** A whole page around sections: the view switch, the CSS, the image budget. */
+export function page(title: string, intro: string, body: string): string {
   body = capImages(body, MAX_PAGE_IMAGE_BYTES);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -104,19 +79,13 @@ function page(title: string, intro: string, body: string): string {
 `;
 }
 
-function fileSection(f: FileDiff, k: number): string {
-  const renamed = f.oldPath && f.oldPath !== f.path ? ` <span class="note">from ${esc(f.oldPath)}</span>` : '';
-  let head = `${esc(f.path)}${renamed}<span class="badge">${esc(f.status)}</span>`;
-  let body: string;
-  if (f.kind === 'notebook') {
-    head += summaryBadges(f.summary) + degradedBadge(f.degraded ?? []);
-    body = degradedList(f.degraded ?? []) + notebookBody(f.base, f.diff, f.degraded ?? []);
-  } else if (f.kind === 'text') body = f.unified ? unifiedBlock(f.unified) : '<p class="note">no textual change</p>';
-  else if (f.reason === 'time-limit') {
-    head += '<span class="badge warn">too large to diff in time</span>';
-    body = `<p class="degraded">${esc(f.note)}</p>${f.unified ? unifiedBlock(f.unified) : ''}`;
-  } else body = `<p class="note">${esc(f.note)}</p>${f.unified ? unifiedBlock(f.unified) : ''}`;
-  return `<section class="file" id="file-${k}"><h2>${head}</h2><div class="body">${body}</div></section>`;
+/** A notebook section's heading badges and body, as on a push's page (diffs/page.ts). */
+export function notebookBadges(summary: NotebookSummary, degraded: readonly DiffDegradation[]): string {
+  return summaryBadges(summary) + degradedBadge(degraded);
+}
+
+export function notebookSectionBody(base: Notebook, diff: readonly DiffEntry[], degraded: readonly DiffDegradation[]): string {
+  return degradedList(degraded) + notebookBody(base, diff, degraded);
 }
 
 function summaryBadges(s: NotebookSummary): string {

@@ -6,7 +6,6 @@
  */
 import type { Cell, DiffDegradation, DiffEntry, JsonObject, JsonValue, Notebook } from '../core/model.js';
 import { DEGRADED_HEADING, describeDegradation } from './degraded.js';
-import type { FileDiff, PushDiff } from '../../diffs/model.js';
 import { stripAnsi } from './safe.js';
 import { entryFor, leafChanges, lineText, pairCells, pairSequence, summarize, type Paired } from './view.js';
 
@@ -26,23 +25,8 @@ export function renderNotebookSummaryMarkdown(name: string, base: Notebook, diff
   return fitBudget([notebookBlock(name, 'modified', base, diff, options.perNotebook ?? 8, degraded)], options.budget ?? 3000);
 }
 
-export function renderPushSummaryMarkdown(push: PushDiff, options: MarkdownOptions = {}): string {
-  const header = `**${md(push.repository)}** ${push.ref ? `\`${code(push.ref)}\` ` : ''}${push.base.slice(0, 7)}…${push.head.slice(0, 7)}: ${push.files.length} file${push.files.length === 1 ? '' : 's'} changed`;
-  const blocks = push.files.map((f) => fileBlock(f, options.perNotebook ?? 8));
-  // Notebooks first: they are what this summary is for.
-  blocks.sort((x, y) => Number(y.startsWith('###')) - Number(x.startsWith('###')));
-  return fitBudget([header, ...push.notes.map((n) => `_${md(n)}_`), ...blocks], options.budget ?? 3000);
-}
-
-function fileBlock(f: FileDiff, per: number): string {
-  if (f.kind === 'notebook') return notebookBlock(f.path, f.status, f.base, f.diff, per, f.degraded ?? []);
-  // A heading like a diffed notebook's: it is a notebook, and what it says matters as much.
-  if (f.kind === 'note' && f.reason === 'time-limit') return `### \`${code(f.path)}\` (${f.status})\n**${md(f.note.replace(/; plain-text diff below$/, ''))}**; the diff page shows it as plain text.`;
-  if (f.kind === 'note') return `- \`${code(f.path)}\` (${f.status}): ${md(f.note)}`;
-  return `- \`${code(f.path)}\` (${f.status}${f.oldPath && f.oldPath !== f.path ? ` from \`${code(f.oldPath)}\`` : ''})`;
-}
-
-function notebookBlock(name: string, status: string, base: Notebook, diff: readonly DiffEntry[], per: number, degraded: readonly DiffDegradation[] = []): string {
+/** One notebook's block: heading, counts, the most telling changes (also in a push's summary, diffs/summary.ts). */
+export function notebookBlock(name: string, status: string, base: Notebook, diff: readonly DiffEntry[], per: number, degraded: readonly DiffDegradation[] = []): string {
   const s = summarize(base, diff);
   const counts = [
     `${s.cellsAdded} added`, `${s.cellsRemoved} removed`, `${s.cellsModified} modified`,
@@ -119,13 +103,15 @@ export function numberMove(a: string, b: string): { label: string; from: string;
 const errorText = (o: JsonObject) => `\`${code(`${String(o['ename'] ?? 'Error')}: ${String(o['evalue'] ?? '')}`)}\``;
 const firstLine = (s: string) => stripAnsi(s).split('\n').find((l) => l.trim()) ?? '';
 /** Inline code content: no backticks, no newlines, bounded. */
-const code = (s: string) => {
+export const code = (s: string) => {
   const one = stripAnsi(s).replace(/`/g, "'").replace(/\s+/g, ' ').trim();
   return one.length > 100 ? `${one.slice(0, 99)}…` : one;
 };
-const md = (s: string) => stripAnsi(s).replace(/([\\`*_[\]<>#|])/g, '\\$1');
+/** Text with Markdown's markup characters escaped. */
+export const md = (s: string) => stripAnsi(s).replace(/([\\`*_[\]<>#|])/g, '\\$1');
 
-function fitBudget(blocks: string[], budget: number): string {
+/** Blocks joined until the budget, then cut at a line with "… more changes not shown". */
+export function fitBudget(blocks: string[], budget: number): string {
   const out: string[] = [];
   let used = 0;
   for (const [k, b] of blocks.entries()) {

@@ -7,10 +7,10 @@ import {
   renderNotebookDiffHtml,
   renderNotebookDiffText,
   renderNotebookSummaryMarkdown,
-  renderPushSummaryMarkdown,
   summarize,
-  type PushDiff,
 } from '../../../src/notebooks/render/index.js'
+import type { PushDiff } from '../../../src/diffs/model.js'
+import { renderPushSummaryMarkdown } from '../../../src/diffs/summary.js'
 import { numberMove } from '../../../src/notebooks/render/markdown.js'
 import { code, error, notebook, randomPairs, scenarios, stream } from '../fixtures.js'
 import { BLUE, hostilePair, RED } from './fixtures.js'
