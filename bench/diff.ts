@@ -5,7 +5,7 @@
  *   node --import tsx bench/diff.ts 0 --files A B --json [--worker]      one pair, in process or as served
  *   npm run bench:diff [-- --skip-slow] [--nbdime-timeout S] [--no-nbdime]  native vs the real nbdime
  * The comparison runs each native case in a child process (so its peak RSS is the case's own)
- * and nbdime through the adapter (src/nbdime/nbdiff.ts), capped by a timeout reported as "> N s".
+ * and nbdime through the adapter (src/engines/nbdiff.ts), capped by a timeout reported as "> N s".
  */
 import { readFileSync } from 'node:fs';
 import { diffNotebooks, parseNotebook } from '../src/notebooks/core/index.js';

@@ -1,6 +1,6 @@
 // Where a notice's notebook diff summary comes from: the push's diff from the push-diff service
 // (usually stored already, by precompute or a page view), as the Markdown summary of
-// src/notebooks/render-markdown.ts. Any failure leaves it out of the notice rather than holding
+// src/diffs/summary.ts. Any failure leaves it out of the notice rather than holding
 // the notice back.
 import type { PushDiffService } from '../diffs/service.js'
 import type { PushEvent } from '../events/model.js'

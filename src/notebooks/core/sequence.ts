@@ -13,7 +13,7 @@
  *   otherwise walks left along row r0 to its last match before column y-1.
  *
  * Pairs with equal f form an antichain (rows ascending ⇒ columns non-increasing), so r0 is a
- * binary search. test/notebooks/sequence.test.ts checks this against a port of the brute force.
+ * binary search. test/notebooks/core/sequence.test.ts checks this against a port of the brute force.
  */
 
 /** A run of `n` aligned items: A[i..i+n) ~ B[j..j+n). */

@@ -1,7 +1,7 @@
 /**
  * HTML fragments for the diff page: line tables (side by side and unified), outputs, images,
  * leaf-change lists. Every piece of notebook text goes through `escapeHtml`; notebook HTML goes
- * through the sanitizer; images only as validated PNG/JPEG data: URIs (render-safe.ts).
+ * through the sanitizer; images only as validated PNG/JPEG data: URIs (safe.ts).
  */
 import type { JsonObject, JsonValue } from '../core/model.js';
 import { escapeHtml as esc, imageDataUri, sanitizeNotebookHtml, stripAnsi } from './safe.js';

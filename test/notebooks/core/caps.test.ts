@@ -2,7 +2,7 @@
  * The core's caps (DiffOptions.maxLinePairs, maxLineChars): the pathological strings of security
  * issue #9 — 20,000 changed lines in one cell, one 200 KB changed line — get a coarser diff with
  * bounded work, that still applies to A to give B and says where it is coarser; ordinary pairs get
- * exactly the uncapped diff (nbdime parity itself is test/notebooks/parity*.test.ts).
+ * exactly the uncapped diff (nbdime parity itself is test/notebooks/core/parity*.test.ts).
  */
 import t from 'tap';
 import { diffNotebooksDetailed, parseNotebook, type DiffDegradation, type Notebook } from '../../../src/notebooks/core/index.js';
