@@ -7,6 +7,7 @@ import { keyId, parseMasterKey } from '../../src/security/master-key.js'
 import { seal } from '../../src/security/seal.js'
 import { aadOf } from '../../src/secrets/stored.js'
 import { openSecurityStore } from '../../src/store/sqlite/security-store.js'
+import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { KEY_A, KEY_B, pushFor, secrets, serveLike, tempDir, writeConfig } from '../support/operator.js'
 
 
@@ -61,4 +62,19 @@ t.test('tamer secrets rotate: every secret re-sealed under the new key in one tr
   const again = openSecurityStore(join(dir, 'data', 'tamer.db'))
   t.same((await again.listSecrets()).map((s) => `${s.name}:${s.keyId}:${s.ciphertext.toString('hex')}`), before, 'no row moved')
   await again.close()
+})
+
+t.test('a secret changed while the rotation ran is refused on the writer thread (TAMER_ROTATION_FAILED), and nothing moves', async (t) => {
+  const store = openSqliteStore({ file: join(tempDir(t), 'tamer.db') })
+  t.teardown(() => store.close())
+  const a = parseMasterKey('A', KEY_A)
+  const b = parseMasterKey('B', KEY_B)
+  const spec = { name: 's1', kind: 'github-secret', tenant: null, url: null, username: null }
+  const audit = { actor: 'test', action: 'secrets.rotate', target: null, tenant: null, detail: {} }
+  await store.putSecret({ ...spec, ...seal(a, 'value-one-0001', aadOf(spec)) }, { ...audit, action: 'secret.set', target: 's1' })
+  // What the rotation read is not what the row holds now (another `tamer secrets set` ran meanwhile).
+  const stale = { name: 's1', before: Buffer.from('not what the row holds'), sealed: seal(b, 'value-one-0001', aadOf(spec)) }
+  await t.rejects(store.resealSecrets([stale], audit), { code: 'TAMER_ROTATION_FAILED', message: /secret s1 changed while the rotation ran; run it again/ })
+  t.match(await store.listSecrets(), [{ name: 's1', keyId: a.id }], 'still under the old key')
+  t.equal((await store.listAudit({ limit: 10 })).filter((e) => e.action === 'secrets.rotate').length, 0, 'no rotation in the audit log')
 })

@@ -27,6 +27,9 @@ export function isSecurityWrite(op: { op: string }): op is SecurityWriteOp {
 
 const buf = (b: Bytes) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
+/** Why a rotation was refused on the writer thread; it crosses to the caller as a string and becomes TAMER_ROTATION_FAILED there. */
+class RotationRefused extends Error {}
+
 export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => SecurityWriteResult {
   const putSecret = db.prepare(
     `INSERT INTO secrets (name, kind, tenant, url, username, key_id, iv, ciphertext, tag, created_at, updated_at)
@@ -53,11 +56,11 @@ export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => Sec
   // All or nothing: a nested transaction is a savepoint, so a refusal undoes every row of the
   // rotation and nothing else of the writer's batch.
   const resealAll = db.transaction((op: Extract<SecurityWriteOp, { op: 'security-secret-reseal' }>): number => {
-    if ((countSecrets.get() as number) !== op.rows.length) throw new Error('the store holds secrets the rotation did not read; run it again')
+    if ((countSecrets.get() as number) !== op.rows.length) throw new RotationRefused('the store holds secrets the rotation did not read; run it again')
     for (const r of op.rows) {
       const s = r.sealed
       const changed = reseal.run({ name: r.name, before: buf(r.before), keyId: s.keyId, iv: buf(s.iv), ciphertext: buf(s.ciphertext), tag: buf(s.tag), at: op.at }).changes
-      if (changed !== 1) throw new Error(`secret ${r.name} changed while the rotation ran; run it again`)
+      if (changed !== 1) throw new RotationRefused(`secret ${r.name} changed while the rotation ran; run it again`)
     }
     audit(op.audit, op.at)
     return op.rows.length
@@ -80,7 +83,9 @@ export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => Sec
         try {
           return resealAll(op)
         } catch (err) {
-          return (err as Error).message
+          // Only a refusal: a failed write (disk full, locked) fails the batch like any other write.
+          if (err instanceof RotationRefused) return err.message
+          throw err
         }
       case 'security-token-create':
         insertToken.run({ ...op.token, tenants: op.token.tenants === null ? null : JSON.stringify(op.token.tenants) })
