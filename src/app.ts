@@ -30,7 +30,7 @@ import { limitsFromConfig } from './pipeline/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
 import type { NotificationStore } from './store/notifications.js'
-import { deliveryIdFromHeaders } from './intake/headers.js'
+import { hostDeliveryIdFromHeaders } from './intake/headers.js'
 import { createProviders } from './providers/index.js'
 import type { Pipeline } from './pipeline/index.js'
 import type { BuildStore } from './store/builds.js'
@@ -95,10 +95,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger | undefined,
     genReqId: () => randomUUID(),
-    // The host's delivery id goes on every line of the request, the first one included.
+    // The git host's delivery id goes on every line of the request, the first one included, as
+    // hostDeliveryId: deliveryId is Tamer's own id of a stored delivery (logged once it is stored).
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
-      const deliveryId = deliveryIdFromHeaders(rawRequest.headers)
-      return logger.child(deliveryId ? { ...bindings, deliveryId } : bindings, options)
+      const hostDeliveryId = hostDeliveryIdFromHeaders(rawRequest.headers)
+      return logger.child(hostDeliveryId ? { ...bindings, hostDeliveryId } : bindings, options)
     },
     // Never hang on a client that stops sending half way.
     requestTimeout: 30_000,

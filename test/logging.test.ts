@@ -1,4 +1,4 @@
-// Log lines carry the request id and the delivery id; nothing that authenticates is logged.
+// Log lines carry the request id and the host's delivery id (hostDeliveryId; Tamer's own is deliveryId); nothing that authenticates is logged.
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { diffLinksFromConfig } from '../src/links/diff-links.js'
@@ -7,17 +7,19 @@ import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub, signedGitLab } from './support/sign.js'
 
-t.test('every line of a delivery request has reqId and deliveryId', async (t) => {
+t.test("every line of a delivery request has reqId and the host's hostDeliveryId; the stored line Tamer's deliveryId", async (t) => {
   const h = await startTestApp(t)
   const d = signedGitHub('push', P.githubPush(), { delivery: 'log-delivery-1' })
-  await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+  const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
   const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId)
   t.ok(lines.length >= 3, 'incoming, stored, completed')
   for (const line of lines) {
-    t.equal(line.deliveryId, 'log-delivery-1', line.msg)
+    t.equal(line.hostDeliveryId, 'log-delivery-1', line.msg)
     t.type(line.reqId, 'string')
   }
-  t.ok(lines.some((l) => l.msg === 'delivery stored'))
+  const stored = lines.find((l) => l.msg === 'delivery stored')
+  t.equal(stored?.deliveryId, res.json().id, "one name per id: deliveryId is Tamer's id, never the host's GUID")
+  t.not(res.json().id, 'log-delivery-1')
 })
 
 t.test('secrets never reach the logs, even on failures', async (t) => {

@@ -36,8 +36,11 @@ export interface Commit {
 
 interface EventBase {
   provider: ProviderName
-  /** The host's own id of the delivery (X-GitHub-Delivery, Idempotency-Key, X-Request-UUID, X-Request-Id). */
-  deliveryId: string | null
+  /**
+   * The git host's own id of the delivery (X-GitHub-Delivery, Idempotency-Key, X-Request-UUID,
+   * X-Request-Id), not Tamer's (StoredDelivery.id, a build's deliveryId).
+   */
+  hostDeliveryId: string | null
   tenant: string
   repository: Repository
   receivedAt: string

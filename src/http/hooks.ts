@@ -84,7 +84,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
         const admit = opts.admit
         const result = await receiveDelivery(opts.intake, provider, { raw, headers: request.headers, contentType }, admit ? (tenant) => admit(request, reply, tenant) : undefined)
-        request.log.info({ storedId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
+        request.log.info({ deliveryId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
         // A ping needs no further work, so it is answered as done; everything else is queued.
         return reply.code(result.status === 'ping' ? 200 : 202).send({ id: result.id })

@@ -74,7 +74,7 @@ export const callbackPlugin: FastifyPluginAsync<CallbackPluginOptions> = async (
     if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) throw new BadSignatureError('X-Tamer-Signature does not match')
     const body = parse(raw)
     if (!(await opts.pipeline.callback(body))) throw new NotFoundError('build')
-    request.log.info({ job: body.job, deliveryId: body.delivery_id, result: body.result }, 'Jenkins callback')
+    request.log.info({ job: body.job, deliveryParam: body.delivery_id, result: body.result }, 'Jenkins callback')
     return reply.code(202).send({ accepted: true })
   })
 }

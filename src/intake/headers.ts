@@ -13,8 +13,8 @@ export function storableHeaders(headers: IncomingHttpHeaders): Record<string, st
   return out
 }
 
-/** The host's delivery id, for log lines, read before anything is verified. */
-export function deliveryIdFromHeaders(headers: IncomingHttpHeaders): string | undefined {
+/** The git host's delivery id (its GUID, not Tamer's id), for log lines, read before anything is verified. */
+export function hostDeliveryIdFromHeaders(headers: IncomingHttpHeaders): string | undefined {
   const v =
     headers['x-github-delivery'] ??
     headers['idempotency-key'] ??

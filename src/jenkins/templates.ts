@@ -20,7 +20,7 @@ export const COMMON_PARAMETERS: readonly JobParameter[] = [
     name: 'DELIVERY_ID',
     type: 'string',
     default: '',
-    description: 'Webhook delivery id; unique per delivery so Jenkins does not fold two pushes into one queue item',
+    description: 'The Tamer delivery id (not the git host GUID), .N for later events of a delivery; unique per build request so Jenkins does not fold two pushes into one queue item',
   },
   { name: 'DIFF_URL', type: 'string', default: '', description: 'Tamer page with the notebook-aware diff' },
   { name: 'THRESHOLDS', type: 'string', default: '{}', description: 'JSON object: metric name to minimum value (or {"min":x,"max":y})' },

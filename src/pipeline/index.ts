@@ -33,6 +33,7 @@ export interface PipelineDeps {
 }
 
 export interface CallbackBody {
+  /** The build's DELIVERY_ID parameter (a deliveryParam: Tamer's delivery id, `.N` for a delivery's later events). */
   delivery_id: string
   job: string
   build_number?: number

@@ -8,7 +8,7 @@ export interface IdentifiedDelivery {
   provider: ProviderName
   /** The host's event name (`push`, `Push Hook`, `repo:refs_changed`, …). */
   eventType: string
-  /** The host's own delivery id, if it sends one. */
+  /** The git host's own delivery id (its GUID), if it sends one; Tamer's id is given when it is stored. */
   hostDeliveryId: string | null
   /** What makes a redelivery of the same event recognisable (see each host's comment). */
   dedupeKey: string
@@ -21,7 +21,7 @@ export interface NormalizeContext {
 
 /** The fields every event of a delivery shares; the tenant follows the event's repository. */
 export function eventBase(provider: ProviderName, delivery: IdentifiedDelivery, ctx: NormalizeContext) {
-  return (repository: Repository) => ({ provider, deliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt, tenant: ctx.tenantOf(repository.fullName), repository })
+  return (repository: Repository) => ({ provider, hostDeliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt, tenant: ctx.tenantOf(repository.fullName), repository })
 }
 
 /** `signedBy`: where the secrets that signed the delivery are configured (see scopeAllows). */

@@ -6,6 +6,7 @@ export type DeliveryStatus = 'pending' | 'ping' | 'ignored' | 'processed' | 'fai
 export interface NewDelivery {
   provider: ProviderName
   dedupeKey: string
+  /** The git host's GUID of the delivery (X-GitHub-Delivery, …), if it sends one; not Tamer's id. */
   hostDeliveryId: string | null
   eventType: string
   tenant: string
@@ -19,6 +20,7 @@ export interface NewDelivery {
 }
 
 export interface StoredDelivery extends Omit<NewDelivery, 'body'> {
+  /** Tamer's id of the delivery: what builds, push diffs and the API call deliveryId. */
   id: string
   seq: number
   updatedAt: string

@@ -56,7 +56,7 @@ t.test('the payload cannot choose the path, the scheme or the host', async (t) =
 t.test('a pull request builds from its fork only within the tenant', async (t) => {
   const tenantOf = (r: string) => (r.startsWith('risk-team/') ? 'risk' : r.startsWith('alpha/') ? 'alpha' : 'default')
   const pr = (source: string | null): PullRequestEvent => ({
-    kind: 'pull_request', provider: 'github', deliveryId: null, tenant: 'alpha', receivedAt: '', action: 'opened', number: 1, title: '', url: null,
+    kind: 'pull_request', provider: 'github', hostDeliveryId: null, tenant: 'alpha', receivedAt: '', action: 'opened', number: 1, title: '', url: null,
     repository: { fullName: 'alpha/model', cloneUrl: { https: 'https://github.com/alpha/model.git', ssh: null }, webUrl: null, defaultBranch: 'main' },
     source: { branch: 'f', sha: null, repositoryFullName: source, cloneUrl: 'https://evil.example/x.git' },
     target: { branch: 'main', sha: null },

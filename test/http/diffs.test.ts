@@ -22,7 +22,7 @@ const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src
 
 async function record(store: DeliveryStore, push: Partial<PushEvent> & Pick<PushEvent, 'before' | 'after'>, tenant = 'default', kind: 'events' | 'ping' = 'events') {
   const event: PushEvent = {
-    kind: 'push', provider: 'github', deliveryId: null, tenant, receivedAt: new Date().toISOString(),
+    kind: 'push', provider: 'github', hostDeliveryId: null, tenant, receivedAt: new Date().toISOString(),
     repository: { fullName: 'acme/ds', cloneUrl: { https: null, ssh: null }, webUrl: null, defaultBranch: 'main' },
     ref: 'refs/heads/main', refType: 'branch', branch: 'main', tag: null, created: false, deleted: false, forced: false,
     commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },

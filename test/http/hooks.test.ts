@@ -40,6 +40,10 @@ t.test('GitHub push is stored before the 202 and normalized', async (t) => {
   t.equal(row.headers['x-github-event'], 'push')
   t.equal(row.normalized.kind, 'events')
   const ev = (row.normalized as { events: PushEvent[] }).events[0]!
+  t.equal(ev.hostDeliveryId, '72d3162e-cc78-11e3-81ab-4c9367dc0958', "the event names the host's GUID hostDeliveryId")
+  t.notOk('deliveryId' in ev, "deliveryId is Tamer's id only")
+  const api = (await h.app.inject({ method: 'GET', url: `/api/deliveries/${id}`, headers: { authorization: `Bearer ${SECRETS.api}` } })).json()
+  t.match(api, { id, hostDeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', normalized: { events: [{ hostDeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958' }] } }, 'and so does the API')
   t.match(ev, {
     kind: 'push',
     provider: 'github',

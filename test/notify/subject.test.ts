@@ -1,6 +1,7 @@
 // The build's subject is typed (issue #10): builds planned before the upgrade get theirs from
 // the stored event (migration 11), and a notice names the branch and commit of the subject even
 // where the build's Jenkins parameters say otherwise (a rule used to be able to override them).
+// One name per id: stored events call the host's GUID hostDeliveryId (migration 12).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -116,4 +117,33 @@ t.test("a notice's branch and commit come from the subject, whatever the Jenkins
   t.match(notice.repository, 'acme-ds/churn-model')
   const [stored] = await store.listNotifications({ limit: 5 })
   t.equal(stored?.branch, 'main', 'the stored notice too')
+})
+
+t.test("migration 12 renames a stored event's host GUID from deliveryId to hostDeliveryId, keeping the events' order", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-subject-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'tamer.db')
+  versionTenDatabase(file)
+  const old = new BetterSqlite3(file)
+  const legacy = (ref: string, guid: string | null) => {
+    const { hostDeliveryId: _, ...rest } = push(ref)
+    return { ...rest, deliveryId: guid }
+  }
+  old.prepare(
+    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
+     VALUES ('d-legacy', 'github', 'k9', 'guid-9', 'push', 'default', 'acme-ds/churn-model', 'processed', '{}', x'7b7d', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
+  ).run(JSON.stringify({ kind: 'events', events: ['a', 'b', 'c'].map((x) => legacy(`refs/heads/${x}`, 'guid-9')), skipped: { kept: 3, skipped: 1, reason: 'r' } }))
+  old.close()
+  const store = openSqliteStore({ file })
+  t.teardown(() => store.close())
+  const d = (await store.getDelivery('d-legacy'))!
+  t.equal(d.hostDeliveryId, 'guid-9')
+  if (d.normalized.kind !== 'events') throw new Error('events expected')
+  t.same(d.normalized.events.map((e) => [e.kind === 'push' ? e.ref : null, e.hostDeliveryId, 'deliveryId' in e]), [
+    ['refs/heads/a', 'guid-9', false],
+    ['refs/heads/b', 'guid-9', false],
+    ['refs/heads/c', 'guid-9', false],
+  ])
+  t.match(d.normalized, { skipped: { kept: 3, skipped: 1 } }, 'the rest of the row is kept')
+  t.match(await store.getDelivery('d-gone'), { normalized: { kind: 'ignored', reason: 'event no longer readable' } }, 'rows without events are left alone')
 })

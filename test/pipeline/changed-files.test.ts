@@ -14,7 +14,7 @@ const ZERO = '0'.repeat(40)
 
 function push(url: string, before: string, after: string, ref = 'refs/heads/main', fullName = 'acme/ds'): PushEvent {
   return {
-    kind: 'push', provider: 'bitbucket-cloud', deliveryId: null, tenant: 'default', receivedAt: new Date().toISOString(),
+    kind: 'push', provider: 'bitbucket-cloud', hostDeliveryId: null, tenant: 'default', receivedAt: new Date().toISOString(),
     repository: { fullName, cloneUrl: { https: url, ssh: null }, webUrl: null, defaultBranch: 'main' },
     ref, refType: 'branch', branch: ref.replace('refs/heads/', ''), tag: null, before, after, created: before === ZERO, deleted: false, forced: false,
     commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },

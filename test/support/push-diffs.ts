@@ -32,7 +32,7 @@ export async function notebookPush(t: Teardown, fullName = 'acme/ds'): Promise<N
 
 export function pushEvent(o: { before: string; after: string; cloneUrl: string; tenant?: string; fullName?: string }): PushEvent {
   return {
-    kind: 'push', provider: 'github', deliveryId: null, tenant: o.tenant ?? 'default', receivedAt: new Date().toISOString(),
+    kind: 'push', provider: 'github', hostDeliveryId: null, tenant: o.tenant ?? 'default', receivedAt: new Date().toISOString(),
     repository: { fullName: o.fullName ?? 'acme/ds', cloneUrl: { https: o.cloneUrl, ssh: null }, webUrl: null, defaultBranch: 'main' },
     ref: 'refs/heads/main', refType: 'branch', branch: 'main', tag: null, created: false, deleted: false, forced: false,
     commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },

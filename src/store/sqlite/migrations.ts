@@ -260,6 +260,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       WHERE e.build_id = builds.id AND e.kind IN ('push', 'pull_request');
     `,
   },
+  {
+    version: 12,
+    name: 'events-host-delivery-id',
+    // One name per id (issue #10): a stored event's host GUID was called deliveryId, the name of
+    // Tamer's own id; it is hostDeliveryId now, in the rows stored before too (in event order).
+    sql: `
+      UPDATE deliveries SET normalized = json_set(normalized, '$.events', json((
+        SELECT json_group_array(json(json_remove(json_set(e.value, '$.hostDeliveryId', json_extract(e.value, '$.deliveryId')), '$.deliveryId')) ORDER BY e.key)
+        FROM json_each(deliveries.normalized, '$.events') AS e)))
+      WHERE json_valid(normalized) AND json_type(normalized, '$.events') = 'array' AND json_array_length(normalized, '$.events') > 0;
+    `,
+  },
 ]
 
 export function migrate(db: Database): number[] {
