@@ -10,9 +10,15 @@ export interface HealthPluginOptions {
   minRoomBytes?: number
 }
 
+// Probes come every few seconds (Kubernetes, Docker's HEALTHCHECK): at `warn` a healthy probe logs
+// nothing, while a failed one still logs its error (app.ts logs every 5xx at `error`). A route's own
+// log level, https://fastify.dev/docs/latest/Reference/Routes/#custom-log-level (the top-level
+// `disableRequestLogging` is deprecated in Fastify 5 and would hide failures too).
+const PROBE_LOG_LEVEL = 'warn'
+
 export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, opts) => {
-  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status('ok'), ...errors } } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { schema: { summary: 'The store takes writes (503 otherwise)', tags: ['health'], response: { 200: Status('ready'), ...errors } } }, async () => {
+  app.get('/healthz', { logLevel: PROBE_LOG_LEVEL, schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status('ok'), ...errors } } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { logLevel: PROBE_LOG_LEVEL, schema: { summary: 'The store takes writes (503 otherwise)', tags: ['health'], response: { 200: Status('ready'), ...errors } } }, async () => {
     try {
       await opts.store.checkWritable({ minRoomBytes: opts.minRoomBytes })
     } catch (err) {
