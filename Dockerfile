@@ -8,9 +8,15 @@ WORKDIR /app
 # Not pinned (DL3008): Debian drops superseded versions, so a pin breaks the build at the next security update.
 # hadolint ignore=DL3008
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# Dependencies first, in their own layers: a code change reuses them instead of reinstalling and
+# recompiling better-sqlite3. --ignore-scripts skips the root's `prepare` (the build, which needs
+# src/); `npm rebuild` then runs the dependencies' own install scripts (better-sqlite3's prebuilt
+# binary or its compile), as https://docs.npmjs.com/cli/commands/npm-rebuild describes.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE} AS runtime
 # Runs as a numeric non-root user (so Kubernetes' runAsNonRoot can verify it) on a read-only
