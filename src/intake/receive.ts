@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { BadSignatureError, ProviderNotConfiguredError, RepositoryMismatchError } from '../errors.js'
 import type { WebhookProvider } from '../providers/provider.js'
-import { capEvents } from '../pipeline/limits.js'
+import { capEvents } from '../events/limits.js'
 import type { DeliveryStatus, DeliveryStore, NewDelivery, RecordResult } from '../store/store.js'
 import { storableHeaders } from './headers.js'
 

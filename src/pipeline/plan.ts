@@ -11,7 +11,7 @@ import { diffLinksFromConfig } from '../links/diff-links.js'
 import type { ChangedFilesSource } from './changed-files.js'
 import { maskDeep, maskOf, type Mask } from '../security/secrets.js'
 import type { CONTRACT_PARAMETERS } from './contract.js'
-import { capEvents, limitsFromConfig, type DeliveryLimits } from './limits.js'
+import { capEvents, limitsFromConfig, type DeliveryLimits } from '../events/limits.js'
 import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
 
 export interface PlanSettings {

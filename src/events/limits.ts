@@ -1,8 +1,8 @@
-// Per-delivery caps (issue #9, item 8): one signed Bitbucket Server `repo:refs_changed` with
+// Per-delivery caps on the event model (issue #9, item 8): one signed Bitbucket Server `repo:refs_changed` with
 // 2,000 changes made 2,000 builds; a 25 MB body carries ~100,000. Events beyond
 // pipeline.maxEventsPerDelivery are not stored and builds beyond pipeline.maxBuildsPerDelivery
 // are not planned, and what was left out is recorded with the setting that said so.
-import type { Normalized, Skipped } from '../events/model.js'
+import type { Normalized, Skipped } from './model.js'
 
 export interface DeliveryLimits {
   maxEvents: number
