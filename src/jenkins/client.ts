@@ -1,5 +1,5 @@
 // The only place that talks HTTP to Jenkins, through the `jenkins` npm client
-// (silas/node-jenkins 1.1.0, docs/jenkins-api.md §10). Its traps are handled here:
+// (silas/node-jenkins 1.1.0: https://github.com/silas/node-jenkins lib/jenkins.js, over papi). Its traps are handled here:
 //  - with an API token no crumb is needed, so `crumbIssuer: false` (one request per POST, not two);
 //  - a merged duplicate answers 303, which the client throws: read the Location instead;
 //  - credentials go in an Authorization header, not the URL, so the client's Referer

@@ -1,4 +1,5 @@
-// Pipeline job config.xml for the shared Jenkinsfile templates (docs/jenkins-api.md §7.3).
+// Pipeline job config.xml for the shared Jenkinsfile templates (the
+// flow-definition of https://github.com/jenkinsci/workflow-job-plugin WorkflowJob, CpsFlowDefinition).
 // Parameters live in the job's ParametersDefinitionProperty, not only in the
 // Jenkinsfile: a Jenkinsfile `parameters {}` block only takes effect after the
 // first run, so the first buildWithParameters of a fresh job would fail (§4.3, §12 #20).

@@ -1,5 +1,6 @@
 // Job name patterns such as `ds/{repo}/{branch}`: slashes are folders, each segment
-// must pass Jenkins' checkGoodName (docs/jenkins-api.md §7.1), placeholders are
+// must pass Jenkins' checkGoodName (jenkinsci/jenkins
+// core/src/main/java/jenkins/model/Jenkins.java), placeholders are
 // filled with values made safe for a segment, so a pattern that is valid as text
 // renders a valid name for every event.
 import { JobNameUnresolvedError } from '../errors.js'

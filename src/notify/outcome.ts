@@ -1,5 +1,6 @@
 // What a finished build means for its branch, after email-ext's triggers
-// (docs/jenkins-api.md §9.2): first failure, still failing, fixed, unstable, aborted.
+// (their *Trigger classes:
+// https://github.com/jenkinsci/email-ext-plugin/tree/main/src/main/java/hudson/plugins/emailext/plugins/trigger): first failure, still failing, fixed, unstable, aborted.
 import type { BuildRecord, BuildSubject } from '../store/builds.js'
 import type { NoticeOutcome } from '../store/notifications.js'
 

@@ -1,7 +1,7 @@
 // The notification side of the store: for every finished build, the decision whether to
 // notify (made once), and the outbox of notices it produced. Interface only.
 
-/** What a finished build means for its branch (email-ext triggers, docs/jenkins-api.md §9.2). */
+/** What a finished build means for its branch (email-ext triggers; see notify/outcome.ts). */
 export type NoticeOutcome = 'first-failure' | 'still-failing' | 'fixed' | 'unstable' | 'aborted'
 
 /**

@@ -1,5 +1,5 @@
 // The real `jenkins` npm client (1.1.0) against the emulator: the traps of
-// docs/jenkins-api.md §10 must show up exactly as they would against Jenkins.
+// src/jenkins/client.ts must show up exactly as they would against Jenkins.
 import t from 'tap'
 import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
 import { Jenkins, type JenkinsResponseError } from '../support/jenkins-emulator/npm-client.js'

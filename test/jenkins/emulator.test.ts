@@ -1,4 +1,4 @@
-// Self-tests of the Jenkins emulator against docs/jenkins-api.md: status codes,
+// Self-tests of the Jenkins emulator against Jenkins core's behaviour (jenkinsci/jenkins): status codes,
 // headers and JSON shapes as the doc quotes them. The npm client traps are in
 // emulator-client.test.ts; recordings (when present) in emulator-corpus.test.ts.
 import t from 'tap'

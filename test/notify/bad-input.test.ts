@@ -67,7 +67,7 @@ t.test('HTML and markup in a commit message is shown, not interpreted, on every 
   t.ok(mail.subject.length < 300 && !/[\r\n]/.test(mail.subject), 'one-line, bounded subject')
 })
 
-t.test('outcomes follow email-ext (docs/jenkins-api.md §9.2)', async (t) => {
+t.test('outcomes follow email-ext (see src/notify/outcome.ts)', async (t) => {
   t.equal(classifyOutcome('FAILURE', null), 'first-failure')
   t.equal(classifyOutcome('FAILURE', 'SUCCESS'), 'first-failure')
   t.equal(classifyOutcome('FAILURE', 'UNSTABLE'), 'first-failure')

@@ -2,7 +2,7 @@ import { startJenkinsEmulator, DEFAULT_USER, type JenkinsEmulator, type JenkinsE
 import { basic, raw, type RawRequest, type RawResponse } from './http-client.js'
 import { renderPipelineJobConfigXml, type JobParameter } from '../../../src/jenkins/job-config.js'
 
-/** The composed example of docs/jenkins-api.md §7.3, verbatim. */
+/** A composed Pipeline job config.xml (flow-definition with parameters and a CpsFlowDefinition script). */
 export const DOC_73_XML = `<?xml version='1.1' encoding='UTF-8'?>
 <flow-definition plugin="workflow-job">
   <description>shared template</description>

@@ -1,5 +1,6 @@
 // startJenkinsEmulator: a protocol-faithful stand-in for a Jenkins LTS with the
-// Pipeline plugins, following ../shared/docs/jenkins-api.md. The request
+// Pipeline plugins, following the sources of
+// jenkinsci/jenkins, stapler and workflow-job-plugin and the recorded answers in ../shared/corpus/jenkins/. The request
 // pipeline mirrors Jenkins' filter order: authentication (401) → Overall/Read
 // → crumb filter (403) → Stapler dispatch (404) → permission checks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
