@@ -49,7 +49,12 @@ export interface Notice {
   /** Markdown from the notebook diff, when there is one */
   notebookSummary: string | null
   diffUrl: string | null
+  /** A made-up sample from `tamer notify test`: every channel marks its title and says so first. */
+  test?: boolean
 }
+
+/** What a test notice says before anything else, on every channel. */
+export const TEST_NOTICE_NOTE = 'This is a test from tamer notify test, to check this channel. The build below is a made-up sample: nothing failed.'
 
 const OUTCOME_WORDS: Record<NoticeOutcome, string> = {
   'first-failure': 'failed',
@@ -59,12 +64,13 @@ const OUTCOME_WORDS: Record<NoticeOutcome, string> = {
   aborted: 'was aborted',
 }
 
-/** e.g. `acme-ds/churn-model main failed: ds/churn-model/main #7 (Unit tests)`; one line, bounded. */
+/** e.g. `acme-ds/churn-model main failed: ds/churn-model/main #7 (Unit tests)`; one line, bounded. A test starts `[TEST]`. */
 export function headline(n: Notice): string {
+  const mark = n.test ? '[TEST] ' : ''
   const where = `${n.repository}${n.branch ? ` ${n.branch}` : ''}`
   const build = `${n.job}${n.buildNumber !== null ? ` #${n.buildNumber}` : ''}`
   const stage = n.failingStage && n.outcome !== 'fixed' ? ` (${n.failingStage})` : ''
-  return oneLine(`${where} ${OUTCOME_WORDS[n.outcome]}: ${build}${stage}`, 250)
+  return oneLine(`${mark}${where} ${OUTCOME_WORDS[n.outcome]}: ${build}${stage}`, 250)
 }
 
 export function oneLine(s: string, max: number): string {

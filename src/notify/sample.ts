@@ -1,5 +1,6 @@
 // A made-up notice for `tamer notify test`: every section filled, so an operator sees the
-// whole format on the real platform.
+// whole format on the real platform, and marked as a test (`[TEST]` in every title, a first line
+// saying nothing failed) so nobody in a real team channel takes it for a broken build.
 import type { Notice } from './model.js'
 
 export function sampleNotice(): Notice {
@@ -24,5 +25,6 @@ export function sampleNotice(): Notice {
     metrics: [{ name: 'auc', value: '0.78', min: '0.8', max: null, ok: false }],
     notebookSummary: '### `notebooks/train.ipynb` (modified)\nCells: 0 added, 0 removed, 1 modified; outputs changed in 1 cell.',
     diffUrl: null,
+    test: true,
   }
 }

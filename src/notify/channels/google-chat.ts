@@ -4,7 +4,7 @@
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
 import { escapeHtml } from '../render/html-escape.js'
-import { facts, headline, shortSha, type Notice } from '../model.js'
+import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeSlack } from './text-format.js'
 
@@ -12,6 +12,7 @@ export function googleChatMessage(n: Notice, notificationId: string): Record<str
   const title = headline(n)
   const widgets: Record<string, unknown>[] = facts(n).map(([k, v]) => ({ decoratedText: { topLabel: escapeHtml(k), text: escapeHtml(v), wrapText: true } }))
   const sections: Record<string, unknown>[] = [{ widgets }]
+  if (n.test) sections.unshift({ widgets: [{ textParagraph: { text: `<b>${escapeHtml(TEST_NOTICE_NOTE)}</b>` } }] })
   if (n.commits.length > 0) {
     const lines = n.commits.map((c) => `${c.url ? `<a href="${escapeHtml(c.url)}">${shortSha(c.id)}</a>` : shortSha(c.id)} ${escapeHtml(c.message)} — ${escapeHtml(c.author)}`)
     if (n.moreCommits > 0) lines.push(`… and ${n.moreCommits} more`)
@@ -27,7 +28,7 @@ export function googleChatMessage(n: Notice, notificationId: string): Record<str
   if (n.diffUrl) buttons.push({ text: 'Notebook diff', onClick: { openLink: { url: n.diffUrl } } })
   if (buttons.length > 0) sections.push({ widgets: [{ buttonList: { buttons } }] })
   return {
-    text: `*${escapeSlack(title)}*`,
+    text: `*${escapeSlack(title)}*${n.test ? `\n${escapeSlack(TEST_NOTICE_NOTE)}` : ''}`,
     cardsV2: [{ cardId: `tamer-${notificationId}`, card: { header: { title: cap(title, 200), subtitle: n.tenant }, sections } }],
   }
 }

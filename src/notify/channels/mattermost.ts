@@ -2,7 +2,7 @@
 // `text` is Markdown; an attachment carries the colour bar and the facts as fields.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
-import { facts, headline, shortSha, type Notice } from '../model.js'
+import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeMarkdown, fenced } from './text-format.js'
 
@@ -33,7 +33,7 @@ export function mattermostMessage(n: Notice): Record<string, unknown> {
   const title = headline(n)
   return {
     username: 'Tamer',
-    text: cap(`#### ${escapeMarkdown(title)}${n.buildUrl ? `\n[Open build](${n.buildUrl})` : ''}`, 4000),
+    text: cap(`#### ${escapeMarkdown(title)}${n.test ? `\n**${escapeMarkdown(TEST_NOTICE_NOTE)}**` : ''}${n.buildUrl ? `\n[Open build](${n.buildUrl})` : ''}`, 4000),
     attachments: [
       {
         fallback: title,

@@ -3,7 +3,7 @@
 // text 3,000, 10 fields of 2,000, 50 blocks.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
-import { facts, headline, shortSha, type Notice } from '../model.js'
+import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeSlack, fenced } from './text-format.js'
 
@@ -13,6 +13,7 @@ export function slackMessage(n: Notice): Record<string, unknown> {
   const title = headline(n)
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: cap(title, 150), emoji: false } },
+    ...(n.test ? [{ type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlack(TEST_NOTICE_NOTE)}*` } }] : []),
     { type: 'section', fields: facts(n).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: cap(`*${k}*\n${escapeSlack(v)}`, 2000) })) },
   ]
   if (n.commits.length > 0) {

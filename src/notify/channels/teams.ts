@@ -4,7 +4,7 @@
 // schema 1.4 as Workflows post it). TextBlocks render a Markdown subset, so text is escaped.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
-import { facts, headline, shortSha, type Notice } from '../model.js'
+import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeMarkdown } from './text-format.js'
 
@@ -13,6 +13,7 @@ const STYLE: Record<Notice['outcome'], string> = { 'first-failure': 'attention',
 export function adaptiveCard(n: Notice): Record<string, unknown> {
   const body: Record<string, unknown>[] = [
     { type: 'TextBlock', text: escapeMarkdown(headline(n)), weight: 'Bolder', size: 'Medium', wrap: true, color: STYLE[n.outcome] },
+    ...(n.test ? [{ type: 'TextBlock', text: escapeMarkdown(TEST_NOTICE_NOTE), weight: 'Bolder', color: 'warning', wrap: true }] : []),
     { type: 'FactSet', facts: facts(n).map(([title, value]) => ({ title, value: escapeMarkdown(value) })) },
   ]
   if (n.commits.length > 0) {

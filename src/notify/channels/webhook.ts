@@ -5,11 +5,12 @@
 import { createHmac } from 'node:crypto'
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
-import { headline, type Notice } from '../model.js'
+import { headline, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 
 export function webhookBody(n: Notice, notificationId: string): Record<string, unknown> {
-  return { id: notificationId, type: `build.${n.outcome}`, headline: headline(n), notice: n }
+  // `test` is always there, so a receiver can drop samples from `tamer notify test` (`note` says why).
+  return { id: notificationId, type: `build.${n.outcome}`, test: n.test === true, ...(n.test ? { note: TEST_NOTICE_NOTE } : {}), headline: headline(n), notice: n }
 }
 
 export const signBody = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`

@@ -1,6 +1,6 @@
 // The HTML part of a notice mail: simple tables and inline styles (mail clients drop <style>),
 // every piece of text escaped, links only to http(s).
-import { facts, headline, shortSha, type Notice } from '../model.js'
+import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { escapeHtml as e, safeHref } from './html-escape.js'
 
 const COLOR: Record<Notice['outcome'], string> = {
@@ -23,6 +23,7 @@ export function renderEmailHtml(n: Notice): string {
     `<h2 style="margin:0 0 8px;border-left:6px solid ${COLOR[n.outcome]};padding-left:8px">${e(headline(n))}</h2>`,
     `<table cellspacing="0" cellpadding="0" style="font-size:14px">${rows.join('')}</table>`,
   ]
+  if (n.test) parts.splice(1, 0, `<p style="background:#fff8c5;border:1px solid #d4a72c;padding:8px"><strong>${e(TEST_NOTICE_NOTE)}</strong></p>`)
   if (n.commits.length > 0) {
     const items = n.commits.map((c) => `<li><code>${a(c.url, shortSha(c.id))}</code> ${e(c.message)} <span style="color:#666">(${e(c.author)})</span></li>`)
     if (n.moreCommits > 0) items.push(`<li>… and ${n.moreCommits} more</li>`)

@@ -1,8 +1,9 @@
 // The plain-text notice: the mail's text part and what `notify test` prints.
-import { facts, headline, shortSha, type Notice } from '../model.js'
+import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 
 export function renderText(n: Notice): string {
   const out: string[] = [headline(n), '']
+  if (n.test) out.push(TEST_NOTICE_NOTE, '')
   const f = facts(n)
   const width = Math.max(...f.map(([k]) => k.length))
   for (const [k, v] of f) out.push(`${`${k}:`.padEnd(width + 2)}${v}`)
