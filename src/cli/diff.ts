@@ -85,14 +85,12 @@ interface DiffFilesOptions {
 
 async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: CommandIo): Promise<number> {
   const read = async (p: string) => (p === '/dev/null' ? JSON.stringify(EMPTY_NOTEBOOK) : readFile(p, 'utf8'))
-  let a: string
-  let b: string
-  try {
-    ;[a, b] = await Promise.all([read(pathA), read(pathB)])
-  } catch (err) {
-    io.stderr(`tamer diff: ${(err as Error).message}\n`)
-    return 1
+  const [ra, rb] = await Promise.allSettled([read(pathA), read(pathB)])
+  if (ra.status === 'rejected' || rb.status === 'rejected') {
+    const failed = ([[o.names[0], ra], [o.names[1], rb]] as const).flatMap(([name, r]) => (r.status === 'rejected' ? [{ name, why: unreadable(r.reason) }] : []))
+    return cannotRead(failed, o, io)
   }
+  const [a, b] = [ra.value, rb.value]
   const { engine, notice } = await createDiffEngine(o.engine, { command: o.nbdiff })
   if (notice) io.stderr(`tamer diff: ${notice}\n`)
   let result
@@ -118,6 +116,29 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
     if (text) io.stdout(`${text}\n`)
   }
   return 0
+}
+
+/** Why a file cannot be read, in words (nbdiff says "Missing file", diff(1) "No such file or directory"). */
+function unreadable(err: unknown): { words: string; missing: boolean } {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { words: 'no such file', missing: true }
+  if (code === 'EACCES' || code === 'EPERM') return { words: 'permission denied', missing: false }
+  if (code === 'EISDIR') return { words: 'is a directory, not a notebook', missing: false }
+  return { words: code ?? (err as Error).message, missing: false }
+}
+
+/**
+ * A file missing or unreadable: what the README promises, a diff that says so (text and Markdown;
+ * JSON and HTML stay empty rather than malformed), the reason on stderr and exit 1, as nbdiff.
+ * An added or deleted notebook is compared with /dev/null, which is what git passes a diff driver.
+ */
+function cannotRead(failed: { name: string; why: { words: string; missing: boolean } }[], o: DiffFilesOptions, io: CommandIo): number {
+  for (const f of failed) io.stderr(`tamer diff: cannot read ${f.name}: ${f.why.words}\n`)
+  if (failed.some((f) => f.why.missing)) io.stderr('tamer diff: to show a notebook as added or deleted, compare it with /dev/null\n')
+  const [nameA, nameB] = o.names
+  if (o.format === 'text') io.stdout([`nbdiff ${nameA} ${nameB}`, `--- ${nameA}`, `+++ ${nameB}`, ...failed.map((f) => `## not compared: ${f.name}: ${f.why.words}`), ''].join('\n'))
+  else if (o.format === 'markdown') io.stdout(`${failed.map((f) => `### \`${f.name.replace(/`/g, "'")}\`\n_Not compared: ${f.why.words}._`).join('\n\n')}\n`)
+  return 1
 }
 
 /**
