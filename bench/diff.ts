@@ -1,6 +1,6 @@
 /**
- * Benchmark of the native notebook diff on large synthetic pairs (like nbdime.md §11: 5 % of
- * cells edited, inserted or deleted).
+ * Benchmark of the native notebook diff on large synthetic pairs (5 % of cells edited, inserted
+ * or deleted).
  *   node --import tsx bench/diff.ts [cells] [--no-ids] [--png N] [--json]   one native run
  *   node --import tsx bench/diff.ts 0 --files A B --json [--worker]      one pair, in process or as served
  *   npm run bench:diff [-- --skip-slow] [--nbdime-timeout S] [--no-nbdime]  native vs the real nbdime

@@ -1,6 +1,6 @@
 // Every error the outside world can see, declared once with a code and a status, and listed in
 // the README's *Errors* table (test/errors/catalogue.test.ts holds the two together, as fastify's
-// test/internals/errors.test.js does for its docs/Reference/Errors.md).
+// test/internals/errors.test.js does for fastify/fastify docs/Reference/Errors.md).
 import createError from '@fastify/error'
 
 export const BadSignatureError = createError('TAMER_BAD_SIGNATURE', 'Delivery not authenticated: %s', 401)

@@ -1,6 +1,7 @@
 // The real nbdime, run as a process: `nbdiff --out FILE A B` (there is no --json flag), with no
 // shell, a timeout, and a private temp dir as cwd — a stray nbdime_config.json in the cwd silently
-// changes nbdime's results (nbdime.md §6), and so does user git and jupyter config (§7).
+// changes nbdime's results (jupyter/nbdime nbdime/config.py reads the cwd first, then the jupyter
+// config dirs), and so does user git config (nbdime/prettyprint.py renders text through `git diff`).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,5 +1,6 @@
 // `tamer git-setup`: register Tamer as git's diff driver for *.ipynb, as `nbdime config-git
-// --enable` does for nbdime (nbdime.md §9): `diff.tamer.command` in git config, and
+// --enable` does for nbdime (jupyter/nbdime nbdime/vcs/git/diffdriver.py,
+// https://nbdime.readthedocs.io/en/latest/vcs.html): `diff.tamer.command` in git config, and
 // `*.ipynb diff=tamer` in the repository's .gitattributes (or the global attributes file).
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'

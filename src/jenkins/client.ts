@@ -1,5 +1,5 @@
-// The only place that talks HTTP to Jenkins, through the `jenkins` npm client
-// (silas/node-jenkins 1.1.0: https://github.com/silas/node-jenkins lib/jenkins.js, over papi). Its traps are handled here:
+// The only place that talks HTTP to Jenkins, through the `jenkins` npm client (silas/node-jenkins 1.1.0:
+// https://github.com/silas/node-jenkins lib/jenkins.js, over papi). Its traps are handled here:
 //  - with an API token no crumb is needed, so `crumbIssuer: false` (one request per POST, not two);
 //  - a merged duplicate answers 303, which the client throws: read the Location instead;
 //  - credentials go in an Authorization header, not the URL, so the client's Referer
@@ -60,8 +60,8 @@ export interface JenkinsApi {
   /**
    * Every build of the job that started at or after `sinceMs` (Jenkins' clock), newest first,
    * however many: `allBuilds` is read page by page until a page reaches older builds (`builds`
-   * would stop at the newest 100, doc §7.4). [] when the job does not exist. `requests`: the
-   * HTTP requests it took.
+   * stops at the newest 100: getNewBuilds in jenkinsci/jenkins core/src/main/java/hudson/model/Job.java).
+   * [] when the job does not exist. `requests`: the HTTP requests it took.
    */
   buildsSince(job: string, sinceMs: number, pageSize?: number): Promise<{ builds: BuildInfo[]; requests: number }>
   build(job: string, number: number): Promise<BuildInfo>
@@ -147,7 +147,8 @@ function buildInfo(b: any): BuildInfo {
     number: Number(b.number),
     queueId: typeof b.queueId === 'number' ? b.queueId : null,
     timestamp: typeof b.timestamp === 'number' ? b.timestamp : null,
-    // A Pipeline can set `result` while still running: only `building` says it is over (§6.2).
+    // A Pipeline can set `result` while still running: only `building` says it is over
+    // (jenkinsci/workflow-job-plugin src/main/java/org/jenkinsci/plugins/workflow/job/WorkflowRun.java, isBuilding).
     building: b.building !== false,
     result: typeof b.result === 'string' ? b.result : null,
     durationMs: typeof b.duration === 'number' ? b.duration : 0,
@@ -163,7 +164,8 @@ function queueInfo(i: any): QueueItemInfo {
     id: Number(i.id),
     left,
     cancelled: i.cancelled === true,
-    // A LeftItem can show executable: null for a moment before the build exists (§5.2).
+    // A LeftItem can show executable: null for a moment: the executor records it before it creates
+    // the build (jenkinsci/jenkins core/src/main/java/hudson/model/Executor.java, run).
     buildNumber: typeof i.executable?.number === 'number' ? i.executable.number : null,
     buildUrl: typeof i.executable?.url === 'string' ? i.executable.url : null,
     params: paramsOf(i.actions),
@@ -191,7 +193,8 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
       try {
         return { queueId: await j.job.build({ name: job, parameters }), merged: false }
       } catch (err) {
-        // 303 See Other: Jenkins folded the request into an identical queued one (§4.4).
+        // 303 See Other (Jenkins 2.308 and later): the request was folded into an identical queued one
+        // (jenkinsci/jenkins core/src/main/java/hudson/model/ParametersDefinitionProperty.java).
         const e = err as { res?: { statusCode?: number; headers?: Record<string, unknown> } }
         const location = e.res?.statusCode === 303 ? String(e.res.headers?.location ?? '') : ''
         const m = /\/queue\/item\/(\d+)\/?$/.exec(location)

@@ -2,7 +2,8 @@
 // flow-definition of https://github.com/jenkinsci/workflow-job-plugin WorkflowJob, CpsFlowDefinition).
 // Parameters live in the job's ParametersDefinitionProperty, not only in the
 // Jenkinsfile: a Jenkinsfile `parameters {}` block only takes effect after the
-// first run, so the first buildWithParameters of a fresh job would fail (§4.3, §12 #20).
+// first run, so the first buildWithParameters of a fresh job would fail
+// (https://issues.jenkins.io/browse/JENKINS-41929).
 import { createHash } from 'node:crypto'
 import { JobTemplateError } from '../errors.js'
 

@@ -1,6 +1,6 @@
-// What a finished build means for its branch, after email-ext's triggers
-// (their *Trigger classes:
-// https://github.com/jenkinsci/email-ext-plugin/tree/main/src/main/java/hudson/plugins/emailext/plugins/trigger): first failure, still failing, fixed, unstable, aborted.
+// What a finished build means for its branch, after email-ext's triggers (the *Trigger classes in
+// jenkinsci/email-ext-plugin src/main/java/hudson/plugins/emailext/plugins/trigger/): first failure,
+// still failing, fixed, unstable, aborted.
 import type { BuildRecord, BuildSubject } from '../store/builds.js'
 import type { NoticeOutcome } from '../store/notifications.js'
 

@@ -52,7 +52,10 @@ function commitOf(e: TamerEvent): string {
   return sha
 }
 
-/** Unique per build request, so Jenkins never folds two deliveries into one queue item (§4.4). */
+/**
+ * Unique per build request, so Jenkins never folds two deliveries into one queue item (it merges requests
+ * with equal parameters: jenkinsci/jenkins core/src/main/java/hudson/model/ParametersAction.java, shouldSchedule).
+ */
 export function deliveryParam(deliveryId: string, eventIndex: number): string {
   return eventIndex === 0 ? deliveryId : `${deliveryId}.${eventIndex}`
 }

@@ -91,8 +91,9 @@ interface Look {
  * Everything Jenkins shows for this record's DELIVERY_ID, without a window: its queue item when
  * the id is known, the live queue, then every build started since the intent (`allBuilds`, paged,
  * not the newest 100 of `builds`). The queue is read before the builds, so an item leaving the
- * queue between the two reads is a build by the second read, or in the queue→build gap (doc §5.2),
- * which only a second look later can rule out.
+ * queue between the two reads is a build by the second read, or in the queue→build gap (a LeftItem
+ * with executable: null; jenkinsci/jenkins core/src/main/java/hudson/model/Executor.java records the
+ * item before it creates the build), which only a second look later can rule out.
  */
 async function lookInJenkins(d: StepDeps, b: BuildRecord): Promise<Look> {
   const id = b.parameters.DELIVERY_ID
@@ -229,7 +230,8 @@ export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void
 export async function followBuildStep(d: StepDeps, b: BuildRecord): Promise<void> {
   try {
     const info = await d.api.build(b.job, b.buildNumber!)
-    // A Pipeline may show a result while still running; only building:false is the end (§6.2).
+    // A Pipeline may show a result while still running; only building:false is the end
+    // (jenkinsci/workflow-job-plugin src/main/java/org/jenkinsci/plugins/workflow/job/WorkflowRun.java, isBuilding).
     if (info.building) return await save(d, b, { buildUrl: info.url, lastError: null, nextAttemptAt: d.now() + pollDelay(d, b) })
     const tail = await d.api.logTail(b.job, b.buildNumber!, d.logLines ?? LOG_LINES)
     await save(d, b, {

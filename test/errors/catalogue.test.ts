@@ -1,5 +1,5 @@
 // The error catalogue (src/errors.ts) and the README's *Errors* table are one list, as fastify
-// holds lib/errors.js and docs/Reference/Errors.md together in test/internals/errors.test.js:
+// holds lib/errors.js and its docs in test/internals/errors.test.js (fastify/fastify docs/Reference/Errors.md):
 // every code is documented with its status and message, nothing documented is missing from the
 // code, every entry is used, and no TAMER_ code is made up outside the catalogue.
 import { readdirSync, readFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 // Self-tests of the Jenkins emulator against Jenkins core's behaviour (jenkinsci/jenkins): status codes,
-// headers and JSON shapes as the doc quotes them. The npm client traps are in
+// headers and JSON shapes as Jenkins sends them. The npm client traps are in
 // emulator-client.test.ts; recordings (when present) in emulator-corpus.test.ts.
 import t from 'tap'
 import { ManualClock } from '../support/jenkins-emulator/index.js'
@@ -22,7 +22,7 @@ t.test('transport: JSON content type, X-Jenkins headers, _class, pretty', async 
   t.equal((await j.call('/nothing/here')).status, 404)
 })
 
-t.test('auth (§2): 401 for bad credentials, 403 for anonymous, permission table', async (t) => {
+t.test('auth: 401 for bad credentials, 403 for anonymous, permission table', async (t) => {
   const j = await emulator(t, {
     users: [
       { id: 'tamer', apiToken: 'tok', password: 'pw' },
@@ -73,7 +73,7 @@ t.test('anonymous read mode', async (t) => {
   t.equal(b.header('x-required-permission'), 'hudson.model.Item.Build')
 })
 
-t.test('crumbs (§3): session-bound, token requests exempt, 403 message', async (t) => {
+t.test('crumbs: session-bound, token requests exempt, 403 message', async (t) => {
   const j = await emulator(t)
   j.control.createJob('p', pushJobXml())
   const issued = await j.call('/crumbIssuer/api/json', { auth: PASSWORD })
@@ -130,7 +130,7 @@ t.test('crumbs (§3): session-bound, token requests exempt, 403 message', async 
   t.equal((await j.call('/job/p/buildWithParameters?DELIVERY_ID=u', { method: 'POST', auth: PASSWORD })).status, 201)
 })
 
-t.test('createItem and config.xml (§7)', async (t) => {
+t.test('createItem and config.xml', async (t) => {
   const j = await emulator(t)
   const created = await j.call('/createItem?name=p', { method: 'POST', headers: XML, body: DOC_73_XML })
   t.equal(created.status, 200)
@@ -179,7 +179,7 @@ t.test('createItem and config.xml (§7)', async (t) => {
   t.same(prop.parameterDefinitions[2].defaultParameterValue, { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: false })
   t.equal(prop.parameterDefinitions[0].type, 'StringParameterDefinition')
 
-  // the other choice list form (§12 #14) and a config update
+  // the other choice list form (a plain <choices> list, as a List serialises) and a config update
   const listForm = DOC_73_XML.replace(/<choices class="java.util.Arrays\$ArrayList">\s*<a class="string-array">([\s\S]*?)<\/a>\s*<\/choices>/, '<choices>$1</choices>').replace('<string>staging</string>', '<string>qa</string><string>staging</string>')
   const upd = await j.call('/job/p/config.xml', { method: 'POST', headers: XML, body: listForm })
   t.equal(upd.status, 200)
@@ -193,7 +193,7 @@ t.test('createItem and config.xml (§7)', async (t) => {
   t.same((await j.call('/job/plain/api/json')).json().property, [])
 })
 
-t.test('folders (§1, §7.1)', async (t) => {
+t.test('folders: nested /job/a/job/b/ URLs, short names in the queue, 404 for a missing folder', async (t) => {
   const j = await emulator(t)
   t.equal((await j.call('/createItem?name=team', { method: 'POST', headers: XML, body: FOLDER_XML })).status, 200)
   t.equal((await j.call('/job/team/createItem?name=ml%20models', { method: 'POST', headers: XML, body: pushJobXml() })).status, 200)
@@ -215,7 +215,7 @@ t.test('folders (§1, §7.1)', async (t) => {
   t.equal((await j.call('/job/team/job/other/api/json')).status, 404)
 })
 
-t.test('trigger outcome table (§4.1, §4.2)', async (t) => {
+t.test('trigger outcome table', async (t) => {
   const j = await emulator(t, { legacyNotParameterized500: false })
   j.control.createJob('p', DOC_73_XML)
   j.control.createJob('plain', MINIMAL_XML)
@@ -280,7 +280,7 @@ t.test('trigger outcome table (§4.1, §4.2)', async (t) => {
   t.match(wrong.body, 'Invalid token provided.')
 })
 
-t.test('legacy option: buildWithParameters on a plain job is 500 before 2.524 (§12 #3)', async (t) => {
+t.test('legacy option: buildWithParameters on a plain job is 500 before 2.524', async (t) => {
   const j = await emulator(t, { legacyNotParameterized500: true })
   j.control.createJob('plain', MINIMAL_XML)
   const r = await j.call('/job/plain/buildWithParameters', { method: 'POST' })
@@ -288,7 +288,7 @@ t.test('legacy option: buildWithParameters on a plain job is 500 before 2.524 (�
   t.match(r.body, 'This build is not parameterized!')
 })
 
-t.test('parameter values (§4.3): defaults, ignored extras, boolean, trim', async (t) => {
+t.test('parameter values: defaults, ignored extras, boolean, trim', async (t) => {
   const j = await emulator(t)
   j.control.createJob('p', DOC_73_XML)
   const r = await j.call('/job/p/buildWithParameters', { method: 'POST', form: { GIT_REF: '  feature  ', DRY_RUN: 'TRUE', EXTRA: 'ignored' } })
@@ -306,7 +306,7 @@ t.test('parameter values (§4.3): defaults, ignored extras, boolean, trim', asyn
   t.same(item.actions[1].causes, [{ _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user Tamer Bot', userId: 'tamer', userName: 'Tamer Bot' }])
 })
 
-t.test('deduplication (§4.4): identical parameters fold, 303 to the existing item', async (t) => {
+t.test('deduplication: identical parameters fold, 303 to the existing item', async (t) => {
   const j = await emulator(t)
   j.control.createJob('p', pushJobXml())
   j.control.createJob('plain', MINIMAL_XML)
@@ -337,7 +337,7 @@ t.test('deduplication (§4.4): identical parameters fold, 303 to the existing it
   t.equal(waiting.timestamp, j.state.now() + 1000, 'the shorter quiet period wins')
 })
 
-t.test('queue lifecycle (§4.5, §5): waiting → buildable → left(null) → left(executable) → forgotten', async (t) => {
+t.test('queue lifecycle: waiting → buildable → left(null) → left(executable) → forgotten', async (t) => {
   const clock = new ManualClock(1_700_000_000_000)
   const j = await emulator(t, { clock, buildableMs: 100, executableGapMs: 50 })
   j.control.createJob('p', pushJobXml())
@@ -392,7 +392,7 @@ t.test('queue lifecycle (§4.5, §5): waiting → buildable → left(null) → l
   t.same(builds.builds, [{ _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: 1, queueId: id, result: 'SUCCESS', building: false }], 'recovery path via queueId')
 })
 
-t.test('queue: blocked (non-concurrent), no executors, cancel (§5.3)', async (t) => {
+t.test('queue: blocked (non-concurrent), no executors, cancel', async (t) => {
   const j = await emulator(t, { quietPeriodSec: 0 })
   j.control.createJob('serial', pushJobXml().replace('<properties>', '<properties>\n    <org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty/>'))
   j.control.setScenario('serial', { durationMs: 10_000 })
@@ -446,7 +446,7 @@ t.test('queue: blocked (non-concurrent), no executors, cancel (§5.3)', async (t
   t.equal((await j.call(`/queue/item/${queueIdOf(viaControl.header('location'))}/api/json`)).json().cancelled, true)
 })
 
-t.test('builds (§6): running shape, mid-run result, final results, parameters', async (t) => {
+t.test('builds: running shape, mid-run result, final results, parameters', async (t) => {
   const j = await emulator(t, { quietPeriodSec: 0, buildableMs: 0, executableGapMs: 0 })
   j.control.createJob('p', DOC_73_XML)
   j.control.setScenario('p', ({ params }) =>
@@ -526,7 +526,7 @@ t.test('builds (§6): running shape, mid-run result, final results, parameters',
   t.notOk((await j.call('/job/p/1/api/json')).json().estimatedDuration < 0, 'estimate from history')
 })
 
-t.test('job builds (§7.4): `builds` is the newest 100, `allBuilds` and its ranges reach every build', async (t) => {
+t.test('job builds: `builds` is the newest 100, `allBuilds` and its ranges reach every build', async (t) => {
   const clock = new ManualClock(1_700_000_000_000)
   const j = await emulator(t, { clock, quietPeriodSec: 0, defaultScenario: { durationMs: 10 } })
   j.control.createJob('p', pushJobXml())
@@ -549,7 +549,7 @@ t.test('job builds (§7.4): `builds` is the newest 100, `allBuilds` and its rang
   t.ok(page[0].timestamp > page[1].timestamp, 'timestamps: the build start, newest first')
 })
 
-t.test('progressive log (§6.4): X-Text-Size, X-More-Data only while running, CRLF, restart', async (t) => {
+t.test('progressive log: X-Text-Size, X-More-Data only while running, CRLF, restart', async (t) => {
   const j = await emulator(t, { quietPeriodSec: 0, buildableMs: 0, executableGapMs: 0 })
   j.control.createJob('p', pushJobXml())
   j.control.setScenario('p', { durationMs: 1000, stages: ['Checkout', 'Test'] })
@@ -577,7 +577,7 @@ t.test('progressive log (§6.4): X-Text-Size, X-More-Data only while running, CR
   t.equal(beyond.body, full.replace(/\n/g, '\r\n'), 'start beyond the end restarts from 0')
 })
 
-t.test('stop (§6.3): 302 to Referer, ABORTED; open-ended builds complete on demand', async (t) => {
+t.test('stop: 302 to Referer, ABORTED; open-ended builds complete on demand', async (t) => {
   const j = await emulator(t, { quietPeriodSec: 0, buildableMs: 0, executableGapMs: 0 })
   j.control.createJob('p', pushJobXml())
   j.control.setScenario('p', { durationMs: Infinity })

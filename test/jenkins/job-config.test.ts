@@ -1,4 +1,4 @@
-// src/jenkins/job-config.ts: config.xml rendering (§7.3), template hash, read-back,
+// src/jenkins/job-config.ts: config.xml rendering (a workflow-job flow-definition), template hash, read-back,
 // and a round trip through the emulator's createItem / config.xml.
 import t from 'tap'
 import {
@@ -20,7 +20,7 @@ const PARAMS: JobParameter[] = [
 ]
 const SCRIPT = `pipeline { agent any; stages { stage('x') { steps { echo "a < b && c > 'd'" } } } }`
 
-t.test('renders the flow-definition of §7.3', async (t) => {
+t.test('renders a flow-definition with its parameter definitions', async (t) => {
   const xml = renderPipelineJobConfigXml({ script: SCRIPT, parameters: PARAMS, description: 'shared template' })
   t.ok(xml.startsWith("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job\">\n"))
   const root = parseXml(xml)

@@ -127,7 +127,7 @@ t.test('the same push from a repo hook and an org hook: two deliveries, one buil
   const payload = githubPush()
   const ids: string[] = []
   for (const hookId of ['1001', '2002']) {
-    // One GUID per event, shared by every hook (webhook-auth.md §2.2).
+    // One GUID per event, shared by every hook (https://github.com/github/docs/issues/32822).
     const d = signedGitHub('push', payload, { delivery: 'one-event-guid', hookId })
     const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
     t.equal(res.statusCode, 202, `hook ${hookId}: its own delivery`)

@@ -112,7 +112,10 @@ export interface DiffOptions {
   ignoreOutputs?: boolean;
   ignoreAttachments?: boolean;
   ignoreMetadata?: boolean;
-  /** Like nbdime, replaced cell ids still appear: ids are atomic (see nbdime.md §6). */
+  /**
+   * Like nbdime, a replaced cell id still appears: ids are atomic, so the ignore-differ that
+   * jupyter/nbdime nbdime/diffing/notebooks.py sets for cell ids is never consulted.
+   */
   ignoreIds?: boolean;
   /** Execution counts of cells and outputs. */
   ignoreDetails?: boolean;

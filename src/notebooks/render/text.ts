@@ -1,5 +1,5 @@
 /**
- * Terminal text in the style of `nbdiff` (nbdime.md §7): `## <action> <path>:` per leaf change,
+ * Terminal text in the style of `nbdiff` (jupyter/nbdime nbdime/prettyprint.py): `## <action> <path>:` per leaf change,
  * multiline strings as unified hunks with 3 lines of context, single-line values as `-  old` /
  * `+  new`, base64 snipped with an md5. Colours only when asked (the CLI asks on a TTY).
  *

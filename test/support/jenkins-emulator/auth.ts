@@ -1,4 +1,5 @@
-// Authentication and CSRF crumbs (doc §2, §3).
+// Authentication and CSRF crumbs (jenkinsci/jenkins core/src/main/java/jenkins/security/BasicHeaderProcessor.java,
+// hudson/security/csrf/CrumbFilter.java and DefaultCrumbIssuer.java).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
@@ -40,7 +41,7 @@ export const PERMISSION_ID: Record<Permission, string> = {
 export interface UserSpec {
   id: string
   fullName?: string
-  /** API token: authenticates and exempts from CSRF (§3.1) */
+  /** API token: authenticates and exempts from CSRF (core jenkins/security/ApiCrumbExclusion.java, Jenkins 2.96+) */
   apiToken?: string
   /** real password: authenticates, but POSTs need a crumb */
   password?: string
@@ -63,7 +64,7 @@ function same(a: string, b: string): boolean {
 }
 
 export class Auth {
-  /** `JSESSIONID.` + 8 hex, new per Jenkins start (§3.2) */
+  /** `JSESSIONID.` + 8 hex, new per Jenkins start (jenkinsci/jenkins war/src/main/java/executable/Main.java) */
   cookieName = `JSESSIONID.${randomBytes(4).toString('hex')}`
   readonly #salt = randomBytes(16)
   /** session id → user id the session was created for */

@@ -1,4 +1,5 @@
-// Builds (doc §6): a build is a pure function of the clock — log lines appear
+// Builds (jenkinsci/jenkins core hudson/model/Run.java, jenkinsci/workflow-job-plugin WorkflowRun.java):
+// a build is a pure function of the clock — log lines appear
 // at their time, `result` may be set mid-run, `building` stays true until the
 // end. Only stop/complete change a build after creation.
 import { PARAM_VALUE_CLASS } from './config-xml.js'
@@ -81,7 +82,7 @@ export function isBuilding(b: Build, now: number): boolean {
   return now < b.endAt
 }
 
-/** WorkflowRun: `result` can be non-null while `building` is still true (§6.2). */
+/** WorkflowRun: `result` can be non-null while `building` is still true (WorkflowRun.isBuilding, setResult). */
 export function resultAt(b: Build, now: number): BuildResult | null {
   if (now >= b.endAt) return b.finalResult
   if (b.midRunResult && now >= b.midRunResult.at) return b.midRunResult.result
@@ -117,7 +118,8 @@ export function parametersAction(params: ParamValue[]): Record<string, unknown> 
   return {
     _class: 'hudson.model.ParametersAction',
     parameters: params.map((p) =>
-      // PasswordParameterValue's value is not exported (§4.3)
+      // PasswordParameterValue's value is not exported (no @Exported on it:
+      // jenkinsci/jenkins core/src/main/java/hudson/model/PasswordParameterValue.java)
       p.type === 'password'
         ? { _class: PARAM_VALUE_CLASS[p.type], name: p.name }
         : { _class: PARAM_VALUE_CLASS[p.type], name: p.name, value: p.value },

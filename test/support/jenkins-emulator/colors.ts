@@ -5,7 +5,7 @@ import { RESULT_COLOR } from './types.js'
 export const WORKFLOW_JOB = 'org.jenkinsci.plugins.workflow.job.WorkflowJob'
 export const FOLDER = 'com.cloudbees.hudson.plugins.folder.Folder'
 
-/** Ball colour: last completed result, `_anime` while a build runs (§6.1). */
+/** Ball colour: last completed result, `_anime` while a build runs (core hudson/model/Result.java, BallColor.java). */
 export function colorOf(job: Item, now: number): string {
   if (job.def.disabled) return 'disabled'
   const building = job.builds.some((b) => isBuilding(b, now))

@@ -1,6 +1,6 @@
-// What the emulator reads from a posted config.xml (doc §7.3). Only the
+// What the emulator reads from a posted config.xml (a workflow-job flow-definition). Only the
 // parameters declared in ParametersDefinitionProperty make a job
-// parameterized — a Jenkinsfile `parameters {}` block does not (§12 #20).
+// parameterized — a Jenkinsfile `parameters {}` block does not (https://issues.jenkins.io/browse/JENKINS-41929).
 import { child, childText, parseXml, type XmlElement } from './xml.js'
 
 export type ParamType = 'string' | 'text' | 'boolean' | 'choice' | 'password'
@@ -58,7 +58,10 @@ export const PARAM_VALUE_CLASS: Record<ParamType, string> = {
 
 export class UnknownRootElementError extends Error {}
 
-/** Both serialisations of ChoiceParameterDefinition.choices (doc §12 #14). */
+/**
+ * Both serialisations of ChoiceParameterDefinition.choices: an Arrays$ArrayList from the choices text,
+ * a plain list from a List (jenkinsci/jenkins core/src/main/java/hudson/model/ChoiceParameterDefinition.java).
+ */
 function readChoices(el: XmlElement | undefined): string[] {
   const choices = child(el, 'choices')
   if (!choices) return []

@@ -1,4 +1,4 @@
-// Misbehaviour and scripting on demand (doc §11.9): down / slow / 500s /
+// Misbehaviour and scripting on demand, the failures a real Jenkins shows: down / slow / 500s /
 // expired crumbs / cancelled queue items / vanished jobs / scripted results.
 import { endBuild } from './builds.js'
 import { ManualClock } from './clock.js'

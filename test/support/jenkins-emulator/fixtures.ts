@@ -43,7 +43,10 @@ export const DOC_73_XML = `<?xml version='1.1' encoding='UTF-8'?>
 </flow-definition>
 `
 
-/** The minimal real example of §7.3 (no parameters). */
+/**
+ * A minimal real Pipeline config.xml (no parameters): jenkinsci/workflow-job-plugin
+ * src/test/resources/org/jenkinsci/plugins/workflow/job/WorkflowRunTest/maxResumptionAge/jobs/p/config.xml.
+ */
 export const MINIMAL_XML = `<?xml version='1.1' encoding='UTF-8'?>
 <flow-definition>
   <keepDependencies>false</keepDependencies>

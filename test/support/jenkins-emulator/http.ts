@@ -1,4 +1,5 @@
-// Response helpers with Jenkins' headers and error page shapes (doc §1, §2.2, §3.3, §7.1).
+// Response helpers with Jenkins' headers and error page shapes (jenkinsci/jenkins core/src/main/java/:
+// hudson/model/Api.java, hudson/security/HudsonAuthenticationEntryPoint.java, hudson/model/Failure.java).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export interface Ctx {
@@ -77,12 +78,12 @@ export function sendJettyError(ctx: Ctx, info: HeaderInfo, status: number, messa
   send(ctx, info, status, html, { 'Content-Type': 'text/html;charset=iso-8859-1', 'Cache-Control': 'must-revalidate,no-cache,no-store', ...headers })
 }
 
-/** Header values are Latin-1: typographic quotes arrive as `?` (§7.1, §12 #17). */
+/** Header values are Latin-1: typographic quotes arrive as `?` (silas/node-jenkins lib/jenkins.js turns `?` to `"`). */
 export function latin1Header(s: string): string {
   return s.replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
 }
 
-/** hudson.model.Failure → 400 page plus `X-Error` (§7.1). */
+/** hudson.model.Failure → 400 page plus `X-Error` (jenkinsci/jenkins core, AbstractModelObject/error.jelly). */
 export function sendFailure(ctx: Ctx, info: HeaderInfo, message: string, status = 400): void {
   const html = `<!DOCTYPE html><html><head><title>Error [Jenkins]</title></head><body><div id="main-panel"><h1>Error</h1><p>${escapeHtml(message)}</p></div></body></html>`
   send(ctx, info, status, html, { 'Content-Type': 'text/html;charset=UTF-8', 'X-Error': latin1Header(message) })

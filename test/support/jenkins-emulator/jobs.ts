@@ -1,4 +1,5 @@
-// Items (doc §7): the folder tree, createItem name checks, and job/folder JSON.
+// Items (jenkinsci/jenkins core/src/main/java/hudson/model/ItemGroupMixIn.java, Jenkins.checkGoodName):
+// the folder tree, createItem name checks, and job/folder JSON.
 import { buildJson, buildRef, isBuilding } from './builds.js'
 import { colorOf, FOLDER, WORKFLOW_JOB } from './colors.js'
 import { PARAM_DEFINITION_CLASS, PARAM_VALUE_CLASS, parseJobDefinition, type JobDefinition } from './config-xml.js'
@@ -101,7 +102,7 @@ export function childRef(item: Item, now: number, root: string): Record<string, 
  * otherwise depth 0 shows `{_class, number, url}` references.
  * `allBuilds`: Job.getBuilds() is exported as `allBuilds` with visibility -2, so only a
  * `tree` that names it shows it; `builds` is getNewBuilds() = getBuilds().limit(100), so a
- * range on `builds` never reaches past the newest 100 (core `hudson/model/Job.java`; doc §7.4).
+ * range on `builds` never reaches past the newest 100 (jenkinsci/jenkins core/src/main/java/hudson/model/Job.java).
  */
 export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueue, deep = false, allBuilds = false): Record<string, unknown> {
   const show = (b: Build) => (deep ? buildJson(b, now, root) : buildRef(b, root))

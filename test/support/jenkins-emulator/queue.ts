@@ -1,4 +1,5 @@
-// The build queue (doc §4.4, §5): Waiting → (Blocked) → Buildable → Left with
+// The build queue (jenkinsci/jenkins core/src/main/java/hudson/model/Queue.java, with identical
+// requests merged by ParametersAction.shouldSchedule): Waiting → (Blocked) → Buildable → Left with
 // `executable: null` for a moment → Left with `executable`, or Left cancelled.
 // Transitions are replayed in time order up to the clock's `now` whenever the
 // emulator is looked at, so a manual clock drives everything.

@@ -1,5 +1,5 @@
-// URL dispatch (doc §1 "Unknown URL segments → 404"): root, crumb issuer,
-// queue, items (folders nest as /job/a/job/b/), builds.
+// URL dispatch (unknown URL segments are 404, as jenkinsci/stapler answers when a getter returns null):
+// root, crumb issuer, queue, items (folders nest as /job/a/job/b/), builds.
 import { buildJson, endBuild, isBuilding, logText } from './builds.js'
 import { CRUMB_FIELD } from './auth.js'
 import { checkGoodName, createItem, findBuild, folderJson, jobJson, updateConfig } from './jobs.js'
@@ -129,7 +129,8 @@ function configXml(emu: Emulator, ctx: Ctx, item: Item): void {
   const who = ctx.user?.id ?? null
   if (ctx.method === 'GET' || ctx.method === 'HEAD') {
     if (!emu.auth.has(who, 'Job/ExtendedRead')) return emu.denied(ctx, 'Job/ExtendedRead')
-    // Stored bytes are returned as posted (§12 #13: do not compare bytes in tests).
+    // Stored bytes are returned as posted, as Jenkins did before 2.568 (which re-serialises them): do not
+    // compare bytes in tests.
     return send(ctx, emu.headerInfo, 200, item.configXml, { 'Content-Type': 'application/xml' })
   }
   if (ctx.method !== 'POST') return sendJettyError(ctx, emu.headerInfo, 400, 'Bad Request')
@@ -216,7 +217,10 @@ function buildRoutes(emu: Emulator, ctx: Ctx, b: Build, rest: string[]): void {
   sendNotFound(ctx, emu.headerInfo)
 }
 
-/** LargeText.doProgressText (§6.4): raw byte offsets, CRLF output, X-More-Data only while growing. */
+/**
+ * LargeText.doProgressText (jenkinsci/stapler core/src/main/java/org/kohsuke/stapler/framework/io/LargeText.java):
+ * raw byte offsets, CRLF output, X-More-Data only while growing.
+ */
 function progressiveText(emu: Emulator, ctx: Ctx, b: Build, now: number): void {
   const raw = Buffer.from(logText(b, now), 'utf8')
   let start = Number(ctx.params.get('start') ?? '0')

@@ -1,6 +1,6 @@
-// startJenkinsEmulator: a protocol-faithful stand-in for a Jenkins LTS with the
-// Pipeline plugins, following the sources of
-// jenkinsci/jenkins, stapler and workflow-job-plugin and the recorded answers in ../shared/corpus/jenkins/. The request
+// startJenkinsEmulator: a protocol-faithful stand-in for a Jenkins LTS with the Pipeline plugins,
+// following the sources of jenkinsci/jenkins, jenkinsci/stapler and jenkinsci/workflow-job-plugin and
+// the recorded answers in ../shared/corpus/jenkins/. The request
 // pipeline mirrors Jenkins' filter order: authentication (401) → Overall/Read
 // → crumb filter (403) → Stapler dispatch (404) → permission checks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -174,7 +174,7 @@ export class Emulator implements EmulatorState {
     return false
   }
 
-  /** AccessDeniedException3 / HudsonAuthenticationEntryPoint (§2.2). */
+  /** AccessDeniedException3 / HudsonAuthenticationEntryPoint (jenkinsci/jenkins core hudson/security/). */
   denied(ctx: Ctx, perm: Permission, message?: string): void {
     const headers = {
       'X-You-Are-Authenticated-As': ctx.user?.id ?? 'anonymous',

@@ -1,4 +1,5 @@
-// `?tree=a,b[c,d]{0,5}` field selection (doc §1). `_class` is always kept.
+// `?tree=a,b[c,d]{0,5}` field selection (https://www.jenkins.io/doc/book/using/remote-access-api/).
+// `_class` is always kept.
 
 /**
  * A list whose elements are made only when written out: `allBuilds[…]{M,N}` of a long history

@@ -1,4 +1,5 @@
-// POST /job/NAME/build and /buildWithParameters (doc §4): the outcome table,
+// POST /job/NAME/build and /buildWithParameters (jenkinsci/jenkins core: jenkins/model/ParameterizedJobMixIn.java,
+// hudson/model/ParametersDefinitionProperty.java): the outcome table,
 // parameter defaults, queue merging (303 for buildWithParameters since 2.308).
 import type { ParamDefinition } from './config-xml.js'
 import { fullDisplayName, itemUrl } from './paths.js'
