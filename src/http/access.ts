@@ -15,7 +15,7 @@ export interface AccessPluginOptions {
   tenants: readonly string[]
 }
 
-const AuditQuery = {
+export const AuditQuery = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },

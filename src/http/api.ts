@@ -13,7 +13,7 @@ export interface ApiPluginOptions {
   dispatchOf?: (deliveryId: string) => Promise<DispatchRecord | null>
 }
 
-const ListQuery = {
+export const ListQuery = {
   type: 'object',
   properties: {
     provider: { type: 'string', enum: ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] },

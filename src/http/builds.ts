@@ -14,7 +14,7 @@ export interface BuildsPluginOptions {
 
 const STATES: BuildState[] = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost']
 
-const ListQuery = {
+export const ListQuery = {
   type: 'object',
   properties: {
     state: { type: 'string', enum: STATES },

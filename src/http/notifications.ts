@@ -23,7 +23,7 @@ export interface NotificationsPluginOptions {
 
 const STATES: NotificationState[] = ['pending', 'sending', 'sent', 'dead']
 
-const ListQuery = {
+export const ListQuery = {
   type: 'object',
   properties: {
     state: { type: 'string', enum: STATES },

@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3'
 import { ACTIVE_BUILD_STATES, type BuildQuery, type BuildRecord, type BuildStore, type DispatchRecord, type RecordedRun } from '../builds.js'
 import { createPageQuery } from './page-query.js'
+import { BUILD_PAGES } from './page-lists.js'
 
 interface Row {
   seq: number
@@ -92,7 +93,7 @@ export function createBuildReads(db: Database): BuildReads {
   )
   const nextDue = db.prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`).pluck()
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
-  const pageOfBuilds = createPageQuery(db, 'SELECT * FROM builds')
+  const pageOfBuilds = createPageQuery(db, BUILD_PAGES)
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
   const runs = db.prepare(
     `SELECT build_id, job, queue_id, build_number, build_url, source, seen_at FROM build_runs
@@ -105,7 +106,7 @@ export function createBuildReads(db: Database): BuildReads {
       return r ? toBuild(r) : null
     },
     async listBuilds(q: BuildQuery) {
-      const rows = pageOfBuilds({ equals: { delivery_id: q.deliveryId, state: q.state, job: q.job }, tenants: q.tenants, before: q.before, limit: q.limit })
+      const rows = pageOfBuilds(q)
       return (rows as Row[]).map(toBuild)
     },
     async activeBuilds() {

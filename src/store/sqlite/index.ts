@@ -26,6 +26,7 @@ import { withoutUrlCredentials } from '../../security/url-credentials.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
+import { DELIVERY_COLUMNS as COLUMNS, DELIVERY_PAGES } from './page-lists.js'
 import { storeFailure } from '../failures.js'
 import { StoreUnavailableError } from '../../errors.js'
 
@@ -68,9 +69,6 @@ interface Row {
   updated_at: string
 }
 
-const COLUMNS =
-  'seq, id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, normalized, received_at, updated_at'
-
 function toDelivery(row: Row): StoredDelivery {
   return {
     seq: row.seq,
@@ -106,7 +104,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
   migrate(db)
   const maxBatch = options.maxBatch ?? 256
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
-  const pageOfDeliveries = createPageQuery(db, `SELECT ${COLUMNS} FROM deliveries`)
+  const pageOfDeliveries = createPageQuery(db, DELIVERY_PAGES)
   const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
   const buildReads = createBuildReads(db)
   const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
@@ -221,7 +219,7 @@ export function openSqliteStore(options: SqliteStoreOptions): TamerStore & Notif
       return row ? toDelivery(row) : null
     },
     async listDeliveries(q: DeliveryQuery) {
-      const rows = pageOfDeliveries({ equals: { provider: q.provider, repository: q.repository, status: q.status }, tenants: q.tenants, before: q.before, limit: q.limit })
+      const rows = pageOfDeliveries(q)
       return (rows as Row[]).map(toDelivery)
     },
     async pendingDeliveries(limit) {

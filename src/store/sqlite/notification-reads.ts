@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3'
 import type { NoticeDecision, NotificationQuery, NotificationRecord, NotificationStore } from '../notifications.js'
 import type { BuildRecord } from '../builds.js'
 import { createPageQuery } from './page-query.js'
+import { NOTIFICATION_PAGES } from './page-lists.js'
 
 interface Row {
   seq: number
@@ -75,7 +76,7 @@ export type NotificationReads = Omit<NotificationStore, 'recordDecision' | 'upda
 }
 
 export function createNotificationReads(db: Database): NotificationReads {
-  const pageOfNotifications = createPageQuery(db, 'SELECT * FROM notifications')
+  const pageOfNotifications = createPageQuery(db, NOTIFICATION_PAGES)
   const undecided = db.prepare(
     `SELECT b.id FROM builds b LEFT JOIN notice_decisions d ON d.build_id = b.id
      WHERE b.state = 'finished' AND d.build_id IS NULL ORDER BY b.seq LIMIT ?`,
@@ -110,7 +111,7 @@ export function createNotificationReads(db: Database): NotificationReads {
       return r ? toNotification(r) : null
     },
     async listNotifications(q: NotificationQuery) {
-      const rows = pageOfNotifications({ equals: { state: q.state }, tenants: q.tenants, before: q.before, limit: q.limit })
+      const rows = pageOfNotifications(q)
       return (rows as Row[]).map(toNotification)
     },
   }

@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3'
 import type { AccessLevel, ApiTokenRecord, AuditRecord, SecurityStore, StoredSecret } from '../security.js'
 import { createPageQuery } from './page-query.js'
+import { AUDIT_PAGES } from './page-lists.js'
 
 interface SecretRow {
   name: string
@@ -79,7 +80,7 @@ export function createSecurityReads(db: Database): Pick<SecurityStore, 'listSecr
   const secrets = db.prepare('SELECT * FROM secrets ORDER BY name')
   const byHash = db.prepare('SELECT * FROM api_tokens WHERE hash = ? AND revoked_at IS NULL')
   const tokens = db.prepare('SELECT * FROM api_tokens ORDER BY created_at, id')
-  const audit = createPageQuery(db, 'SELECT seq, id, at, actor, action, target, tenant, detail FROM audit_log')
+  const audit = createPageQuery(db, AUDIT_PAGES)
   return {
     async listSecrets() {
       return (secrets.all() as SecretRow[]).map(toSecret)
@@ -92,7 +93,7 @@ export function createSecurityReads(db: Database): Pick<SecurityStore, 'listSecr
       return (tokens.all() as TokenRow[]).map(toToken)
     },
     async listAudit(q) {
-      return (audit({ equals: {}, tenants: q.tenants, before: q.before, limit: q.limit }) as AuditRow[]).map(toAudit)
+      return (audit(q) as AuditRow[]).map(toAudit)
     },
   }
 }

@@ -1,0 +1,38 @@
+// The lists the API pages through (page-query.ts): what each selects and which column each of
+// its query's filters compares. The reads use these; test/store/query-plans.test.ts checks the
+// plan of every filter combination of every list.
+import type { BuildQuery } from '../builds.js'
+import type { NotificationQuery } from '../notifications.js'
+import type { AuditQuery } from '../security.js'
+import type { DeliveryQuery } from '../store.js'
+import type { PageList } from './page-query.js'
+
+type Filters<Q> = Exclude<keyof Q, 'tenants' | 'before' | 'limit'>
+
+export const DELIVERY_COLUMNS =
+  'seq, id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, normalized, received_at, updated_at'
+
+export const DELIVERY_PAGES: PageList<Filters<DeliveryQuery>> = {
+  select: `SELECT ${DELIVERY_COLUMNS} FROM deliveries`,
+  filters: { provider: 'provider', repository: 'repository', status: 'status' },
+  // A repository's tenant is tenantOf(repository), and its provider is one host's unless two
+  // hosts hold the same org/name: checked row by row among the repository's rows.
+  narrowedBy: { repository: ['tenant', 'provider'] },
+}
+
+export const BUILD_PAGES: PageList<Filters<BuildQuery>> = {
+  select: 'SELECT * FROM builds',
+  filters: { deliveryId: 'delivery_id', state: 'state', job: 'job' },
+  // A delivery plans at most pipeline.maxBuildsPerDelivery builds.
+  narrowedBy: { delivery_id: ['tenant', 'state', 'job'] },
+}
+
+export const NOTIFICATION_PAGES: PageList<Filters<NotificationQuery>> = {
+  select: 'SELECT * FROM notifications',
+  filters: { state: 'state' },
+}
+
+export const AUDIT_PAGES: PageList<Filters<AuditQuery>> = {
+  select: 'SELECT seq, id, at, actor, action, target, tenant, detail FROM audit_log',
+  filters: {},
+}
