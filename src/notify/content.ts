@@ -7,6 +7,7 @@ import type { StoredDelivery } from '../store/store.js'
 import { maskSecrets } from '../security/secrets.js'
 import { logExcerpt } from './mask.js'
 import { oneLine, type MetricGateValue, type Notice, type NoticeCommit } from './model.js'
+import type { NotebookSummaryTexts } from './notebook-summary.js'
 import { branchOf } from './outcome.js'
 import { safeHref } from './render/html-escape.js'
 
@@ -24,7 +25,7 @@ export interface NoticeInput {
   deliveries: ReadonlyMap<string, StoredDelivery>
   secrets: readonly string[]
   logLines: number
-  notebookSummary: string | null
+  notebookSummary: NotebookSummaryTexts | null
   /** A signed link to a delivery's diff page (null when links are not configured), for builds without DIFF_URL */
   diffLink(deliveryId: string): string | null
 }
@@ -117,7 +118,8 @@ export function buildNotice(i: NoticeInput): Notice {
     tests: b.tests,
     failedTests: failedTestNames(fullLog),
     metrics: metricGateValues(fullLog),
-    notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary, i.secrets) : null,
+    notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary.markdown, i.secrets) : null,
+    notebookSummaryText: i.notebookSummary ? maskSecrets(i.notebookSummary.text, i.secrets) : null,
     diffUrl,
   }
 }

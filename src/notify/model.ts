@@ -46,8 +46,10 @@ export interface Notice {
   tests: TestCounts | null
   failedTests: string[]
   metrics: MetricGateValue[]
-  /** Markdown from the notebook diff, when there is one */
+  /** Markdown from the notebook diff, when there is one (chat) */
   notebookSummary: string | null
+  /** The same as plain text (a mail's text part, Google Chat's card) */
+  notebookSummaryText: string | null
   diffUrl: string | null
   /** A made-up sample from `tamer notify test`: every channel marks its title and says so first. */
   test?: boolean

@@ -23,7 +23,8 @@ export function sampleNotice(): Notice {
     tests: { total: 42, failed: 1, skipped: 2 },
     failedTests: ['tests/test_model.py::test_auc'],
     metrics: [{ name: 'auc', value: '0.78', min: '0.8', max: null, ok: false }],
-    notebookSummary: '### `notebooks/train.ipynb` (modified)\nCells: 0 added, 0 removed, 1 modified; outputs changed in 1 cell.',
+    notebookSummary: '### `notebooks/train.ipynb` (modified)\nCells: 0 added, 0 removed, 1 modified; outputs changed in 1 cell.\n- cell 3: `auc` 0.81 → 0.78',
+    notebookSummaryText: 'notebooks/train.ipynb (modified)\nCells: 0 added, 0 removed, 1 modified; outputs changed in 1 cell.\n- cell 3: auc 0.81 → 0.78',
     diffUrl: null,
     test: true,
   }

@@ -6,7 +6,7 @@ import t from 'tap'
 import { createPushDiffService } from '../../src/diffs/service.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { nativeEngine } from '../../src/engines/engine.js'
-import { renderPushSummaryMarkdown } from '../../src/diffs/summary.js'
+import { renderPushSummaryMarkdown, renderPushSummaryText } from '../../src/diffs/summary.js'
 import { pushDiffSummary } from '../../src/notify/notebook-summary.js'
 import type { BuildRecord } from '../../src/store/builds.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -33,9 +33,10 @@ if (!(await gitAvailable())) {
 
     const build = { deliveryId: id } as BuildRecord
     const summary = pushDiffSummary(store, service('mirrors-b'))
-    const text = await summary.summary(build, push)
-    t.equal(text, renderPushSummaryMarkdown(diff!, { budget: 2000 }), 'the stored diff’s summary')
-    t.match(text, /train\.ipynb/)
+    const texts = await summary.summary(build, push)
+    t.same(texts, { markdown: renderPushSummaryMarkdown(diff!, { budget: 2000 }), text: renderPushSummaryText(diff!, { budget: 2000 }) }, 'the stored diff’s summary, in Markdown and plain text')
+    t.match(texts?.markdown, /### `train\.ipynb`/)
+    t.match(texts?.text, /^train\.ipynb \(modified\)$/m)
     t.equal(await summary.summary(build, { ...push, after: 'f'.repeat(40) }), null, 'a push the delivery does not carry: nothing')
     t.equal(await summary.summary(build, { ...push, deleted: true }), null, 'a deleted ref: nothing')
     t.equal(await summary.summary(build, null), null)

@@ -21,7 +21,9 @@ export function googleChatMessage(n: Notice, notificationId: string): Record<str
   if (n.failedTests.length > 0) sections.push({ header: 'Failed tests', widgets: [{ textParagraph: { text: n.failedTests.map(escapeHtml).join('<br>') } }] })
   if (n.metrics.length > 0)
     sections.push({ header: 'Metric gate', widgets: n.metrics.map((m) => ({ decoratedText: { topLabel: escapeHtml(m.name), text: escapeHtml(`${m.value} (min ${m.min ?? '–'}, max ${m.max ?? '–'}) ${m.ok ? 'ok' : 'FAIL'}`) } })) })
-  if (n.notebookSummary) sections.push({ header: 'Notebooks', widgets: [{ textParagraph: { text: escapeHtml(cap(n.notebookSummary, 3000)).replace(/\n/g, '<br>') } }] })
+  // Card text is a small HTML subset, not Markdown: the plain-text summary.
+  const summary = n.notebookSummaryText ?? n.notebookSummary
+  if (summary) sections.push({ header: 'Notebooks', widgets: [{ textParagraph: { text: escapeHtml(cap(summary, 3000)).replace(/\n/g, '<br>') } }] })
   if (n.logExcerpt) sections.push({ header: 'Console (last lines)', collapsible: true, widgets: [{ textParagraph: { text: `<font color="#444444">${escapeHtml(capTail(n.logExcerpt, 3000)).replace(/\n/g, '<br>')}</font>` } }] })
   const buttons: Record<string, unknown>[] = []
   if (n.buildUrl) buttons.push({ text: 'Open build', onClick: { openLink: { url: n.buildUrl } } })

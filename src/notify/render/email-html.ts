@@ -34,10 +34,10 @@ export function renderEmailHtml(n: Notice): string {
     const r = n.metrics.map((m) => `<tr><td>${e(m.name)}</td><td>${e(m.value)}</td><td>${e(m.min ?? '–')}</td><td>${e(m.max ?? '–')}</td><td style="color:${m.ok ? '#2ea44f' : '#b60205'}">${m.ok ? 'ok' : 'FAIL'}</td></tr>`)
     parts.push(`<h3>Metric gate</h3><table cellpadding="3"><tr><th>metric</th><th>value</th><th>min</th><th>max</th><th></th></tr>${r.join('')}</table>`)
   }
-  if (n.notebookSummary || n.diffUrl) {
+  if (n.notebookSummaryText || n.diffUrl) {
     parts.push('<h3>Notebooks</h3>')
-    // The summary is Markdown; shown as preformatted text rather than rendered, so nothing in it is markup.
-    if (n.notebookSummary) parts.push(`<pre style="white-space:pre-wrap;font-size:13px">${e(n.notebookSummary)}</pre>`)
+    // The plain-text summary, preformatted and escaped: nothing in it is markup, and no Markdown marks show.
+    if (n.notebookSummaryText) parts.push(`<pre style="white-space:pre-wrap;font-size:13px">${e(n.notebookSummaryText)}</pre>`)
     if (n.diffUrl) parts.push(`<p>${a(n.diffUrl, 'Open the notebook diff')}</p>`)
   }
   if (n.logExcerpt) parts.push(`<h3>Console (last lines)</h3><pre style="background:#f6f8fa;padding:8px;font-size:12px;overflow:auto">${e(n.logExcerpt)}</pre>`)

@@ -18,9 +18,9 @@ export function renderText(n: Notice): string {
     out.push('', 'Metric gate:')
     for (const m of n.metrics) out.push(`  ${m.ok ? 'ok  ' : 'FAIL'} ${m.name} = ${m.value} (min ${m.min ?? '-'}, max ${m.max ?? '-'})`)
   }
-  if (n.notebookSummary || n.diffUrl) {
+  if (n.notebookSummaryText || n.diffUrl) {
     out.push('', 'Notebooks:')
-    if (n.notebookSummary) out.push(n.notebookSummary)
+    if (n.notebookSummaryText) out.push(n.notebookSummaryText.trimEnd())
     if (n.diffUrl) out.push(`Diff: ${n.diffUrl}`)
   }
   if (n.logExcerpt) out.push('', 'Console (last lines):', ...n.logExcerpt.split('\n').map((l) => `  ${l}`))

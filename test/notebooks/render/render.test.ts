@@ -57,15 +57,22 @@ t.test('text: nbdiff-like entries, hunks, no escape codes unless colour is asked
   t.equal(renderNotebookDiffText(a, []), '', 'identical notebooks print nothing, like nbdiff')
 })
 
-t.test('markdown: counts, the moved metric and the new error first, within the budget', async (t) => {
+t.test('markdown: counts, then the changes in notebook order, within the budget', async (t) => {
   const { a, d } = pair()
   t.same(summarize(a, d), { cellsAdded: 1, cellsRemoved: 1, cellsModified: 1, outputsChanged: 1, sourcesChanged: 1, metadataChanged: false })
   const md = renderNotebookSummaryMarkdown('train.ipynb', a, d)
   const lines = md.trim().split('\n')
   t.equal(lines[0], '### `train.ipynb` (modified)')
   t.equal(lines[1], 'Cells: 1 added, 1 removed, 1 modified; outputs changed in 1 cell.')
-  t.equal(lines[2], "- new cell 2 raises `KeyError: 'col'`", 'an error outranks everything')
-  t.equal(lines[3], '- cell 1: `accuracy` 0.91 → 0.93', 'then the metric that moved')
+  t.same(lines.slice(2), [
+    '- cell 1: source edited (1 line), e.g. `y = 3`',
+    '- cell 1: `accuracy` 0.91 → 0.93',
+    '- added code new cell 2: `frame = fetch_remote_frame()`',
+    "- new cell 2 raises `KeyError: 'col'`",
+    '- removed code cell 2: `legacy_loader(path_one)`',
+  ], 'cell by cell as the notebook reads, source before outputs (issue #11)')
+  const two = renderNotebookSummaryMarkdown('train.ipynb', a, d, { perNotebook: 2 }).trim().split('\n')
+  t.same(two.slice(2), ['- cell 1: `accuracy` 0.91 → 0.93', "- new cell 2 raises `KeyError: 'col'`", '- … and 3 more changes'], 'over the limit the most telling stay (the error, the metric), still in notebook order')
   t.same(numberMove('epoch 3: loss=0.25', 'epoch 3: loss=0.21'), { label: 'epoch 3: loss', from: '0.25', to: '0.21' })
   t.equal(numberMove('accuracy: 0.91', 'precision: 0.93'), null)
 
