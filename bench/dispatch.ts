@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildApp } from '../src/app.js'
+import { composeService } from '../src/compose/index.js'
 import { validateConfig } from '../src/config/load.js'
-import { createPipeline } from '../src/pipeline/index.js'
+import { nativeEngine } from '../src/engines/engine.js'
 import { openSqliteStore } from '../src/store/sqlite/index.js'
 import { DEFAULT_USER, realClock, startJenkinsEmulator } from '../test/support/jenkins-emulator/index.js'
 import { githubPush } from '../test/support/payloads.js'
@@ -38,8 +38,8 @@ async function main() {
     diffs: { precompute: false },
   })
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-  const pipeline = createPipeline({ config, store })
-  const app = await buildApp({ config, store, pipeline })
+  // As serve composes it (no notices to send here; the in-process engine: nothing is diffed).
+  const { app } = await composeService(config, { store, diffEngine: nativeEngine, hold: ['notifier'] })
   await app.ready()
 
   const started = Date.now()

@@ -1,4 +1,5 @@
-// buildApp(deps): the whole HTTP service as one Fastify instance; tests call it directly.
+// buildApp(deps): the whole HTTP service as one Fastify instance, from dependencies made by the
+// composition root (src/compose/): nothing is built here, every route is always registered.
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -8,16 +9,8 @@ import { createTenantResolver } from './config/tenants.js'
 import { BadRequestError, InternalError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, UriTooLongError } from './errors.js'
 import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
-import { diffLinksFromConfig } from './links/diff-links.js'
-import { mirrorCacheFromConfig, type MirrorCache } from './git/mirror.js'
-import { nativeEngine, type DiffEngine } from './engines/engine.js'
-import { createDiffPrecompute } from './diffs/precompute.js'
-import { diffWorkers } from './diffs/engine.js'
-import { perTenantSlots } from './diffs/fair-engine.js'
-import { createPushDiffRetention } from './diffs/retention.js'
-import { pushDiffServiceFromConfig, pushEventsOf, type PushDiffService } from './diffs/service.js'
-import type { PushDiffStore } from './store/push-diffs.js'
-import { resolve } from 'node:path'
+import type { DiffLinks } from './links/diff-links.js'
+import type { PushDiffService } from './diffs/service.js'
 import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
@@ -29,48 +22,32 @@ import { registerSecurityHeaders, setSecurityHeaders } from './http/security-hea
 import { limitsFromConfig } from './events/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
-import type { NotificationStore } from './store/notifications.js'
 import { hostDeliveryIdFromHeaders } from './intake/headers.js'
-import { createProviders } from './providers/index.js'
+import type { WebhookProvider } from './providers/provider.js'
 import type { Pipeline } from './pipeline/index.js'
-import type { BuildStore } from './store/builds.js'
-import type { DeliveryStore, NewDelivery } from './store/store.js'
+import type { ServiceStore } from './store/service-store.js'
+import type { NewDelivery } from './store/store.js'
 import { maskOf } from './security/secrets.js'
-import type { SecurityStore } from './store/security.js'
-import { createApiAuth } from './http/auth.js'
+import type { ApiAuth } from './http/auth.js'
 import { accessPlugin } from './http/access.js'
 
 export interface AppDeps {
   config: Config
-  store: DeliveryStore
-  logger?: Logger
-  now?: () => Date
-  /** Routes stored deliveries to Jenkins; started when the app is ready, stopped on close. */
-  pipeline?: Pipeline
-  /** Git mirrors for /diffs (default: <dataDir>/mirrors, from config.git: configured hosts, https, public addresses). */
-  mirrors?: MirrorCache
-  /** Notebook diff engine for /diffs (default native; see createDiffEngine for nbdime). */
-  diffEngine?: DiffEngine
-  /** Push diffs for pages and precompute (default: from config.diffs, mirrors, diffEngine and the store). */
-  pushDiffs?: PushDiffService
-  /** Decides and sends notices about finished builds; started when the app is ready, stopped on close. */
-  notifier?: Notifier
-}
-
-function hasNotifications(store: DeliveryStore): store is DeliveryStore & NotificationStore {
-  return typeof (store as Partial<NotificationStore>).listNotifications === 'function'
-}
-
-function hasBuilds(store: DeliveryStore): store is DeliveryStore & BuildStore {
-  return typeof (store as Partial<BuildStore>).listBuilds === 'function'
-}
-
-function hasSecurity(store: DeliveryStore): store is DeliveryStore & SecurityStore {
-  return typeof (store as Partial<SecurityStore>).findApiToken === 'function'
-}
-
-function hasPushDiffs(store: DeliveryStore): store is DeliveryStore & PushDiffStore {
-  return typeof (store as Partial<PushDiffStore>).getPushDiff === 'function'
+  store: ServiceStore
+  logger: Logger
+  now: () => Date
+  /** Bearer tokens of the config and of the store (`tamer tokens create`). */
+  auth: ApiAuth
+  providers: WebhookProvider[]
+  /** Routes stored deliveries to Jenkins; its callback route is here, its lifecycle in the composition root. */
+  pipeline: Pipeline
+  /** Resends dead letters (POST /api/notifications/:id/resend). */
+  notifier: Notifier
+  /** Push diffs for the pages. */
+  pushDiffs: PushDiffService
+  links: DiffLinks
+  /** Told of each newly stored delivery, after its commit (the composition root's deliveryStored signal). */
+  deliveryStored: (deliveryId: string, delivery: NewDelivery) => void
 }
 
 /** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
@@ -90,10 +67,9 @@ function translate(err: FastifyError, maxBodyBytes: number, contentType: string 
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store } = deps
-  const now = deps.now ?? (() => new Date())
+  const { config, store, auth, pipeline, notifier } = deps
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger | undefined,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     // The git host's delivery id goes on every line of the request, the first one included, as
     // hostDeliveryId: deliveryId is Tamer's own id of a stored delivery (logged once it is stored).
@@ -134,74 +110,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Before every route: headers on every answer (errors too), limits before any work.
   await registerSecurityHeaders(app)
-  // Tokens of the config and those made with `tamer tokens create` (stored hashed).
-  const security = hasSecurity(store) ? store : null
-  const auth = createApiAuth(config.api.tokens, security ? (hash) => security.findApiToken(hash) : null)
   const admit = await registerRateLimits(app, config.server.rateLimit, auth)
   // Before the routes too: it documents each one as it is added (GET /openapi.json).
   await registerOpenApi(app)
 
-  const providers = createProviders(config)
-  const pipeline = deps.pipeline
-  const mirrors = deps.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
-  const pushDiffs =
-    deps.pushDiffs ??
-    pushDiffServiceFromConfig(config, { mirrors, engine: deps.diffEngine ?? nativeEngine, store: hasPushDiffs(store) ? store : null, logger: app.log })
-  const workers = diffWorkers(config)
-  const precompute = config.diffs.precompute
-    ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger: app.log, concurrency: workers, perTenant: perTenantSlots(workers) })
-    : null
-  if (precompute) app.addHook('onClose', async () => precompute.stop())
-  if (hasPushDiffs(store) && config.diffs.storeDays > 0) {
-    const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger: app.log })
-    app.addHook('onReady', async () => retention.start())
-    app.addHook('onClose', async () => retention.stop())
-  }
-
-  // What a newly stored delivery sets off. The delivery is already durable, and none of these
-  // holds the webhook's answer back.
-  const onAccepted: ((id: string, d: NewDelivery) => void)[] = []
-  if (pipeline)
-    onAccepted.push((_id, d) => {
-      if (d.status === 'pending') pipeline.wake()
-    })
-  if (precompute)
-    onAccepted.push((id, d) => {
-      if (pushEventsOf(d).length > 0) precompute.enqueue(id, d.tenant)
-    })
+  // The delivery is durable when deliveryStored is told; nothing it sets off holds the webhook's answer back.
   const intake = {
     store,
     tenantOf: createTenantResolver(config),
-    now,
+    now: deps.now,
     maxEvents: limitsFromConfig(config).maxEvents,
-    onStored: (id: string, d: NewDelivery) => onAccepted.forEach((f) => f(id, d)),
+    onStored: deps.deliveryStored,
   }
-  await app.register(hooksPlugin, { intake, providers, maxBodyBytes: config.server.maxBodyBytes, admit })
-  await app.register(apiPlugin, { store, tokens: auth, dispatchOf: hasBuilds(store) ? (id) => store.getDispatch(id) : undefined })
+  await app.register(hooksPlugin, { intake, providers: deps.providers, maxBodyBytes: config.server.maxBodyBytes, admit })
+  await app.register(apiPlugin, { store, tokens: auth, dispatchOf: (id) => store.getDispatch(id) })
   // Ready only with room for the largest delivery twice over (its body, then its events).
   await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
-  const links = diffLinksFromConfig(config, () => now().getTime())
-  await app.register(diffsPlugin, { store, tokens: auth, pushDiffs, links, pageWaitMs: config.diffs.pageWaitMs, timeLimitMs: config.diffs.timeLimitMs })
+  await app.register(diffsPlugin, { store, tokens: auth, pushDiffs: deps.pushDiffs, links: deps.links, pageWaitMs: config.diffs.pageWaitMs, timeLimitMs: config.diffs.timeLimitMs })
   const mask = maskOf(config)
-  if (hasBuilds(store)) await app.register(buildsPlugin, { store, tokens: auth, mask })
-  if (pipeline) {
-    await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
-    app.addHook('onReady', async () => pipeline.start())
-    app.addHook('onClose', async () => pipeline.stop())
-  }
+  await app.register(buildsPlugin, { store, tokens: auth, mask })
+  await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
+  await app.register(notificationsPlugin, { store, tokens: auth, mask, resend: (id) => notifier.resend(id), audit: (e) => store.recordAudit(e) })
+  await app.register(accessPlugin, { store, tokens: auth, tenants: [...config.tenants.map((t) => t.name), config.defaultTenant] })
 
-  const notifier = deps.notifier
-  if (hasNotifications(store))
-    await app.register(notificationsPlugin, { store, tokens: auth, mask, resend: notifier ? (id) => notifier.resend(id) : undefined, audit: security ? (e) => security.recordAudit(e) : undefined })
-  if (security) await app.register(accessPlugin, { store: security, tokens: auth, tenants: [...config.tenants.map((t) => t.name), config.defaultTenant] })
-  if (notifier) {
-    app.addHook('onReady', async () => notifier.start())
-    app.addHook('onClose', async () => notifier.stop())
-  }
-
-  for (const p of providers)
+  for (const p of deps.providers)
     if (!p.configured) app.log.warn(`${p.route} deliveries will be refused: no secret is configured for them`)
   if (config.api.tokens.length === 0)
-    app.log.warn(`no API token is configured (TAMER_API_TOKEN): the API takes ${security ? 'only tokens made with `tamer tokens create`' : 'no request'}`)
+    app.log.warn(`no API token is configured (TAMER_API_TOKEN): the API takes only tokens made with \`tamer tokens create\``)
   return app
 }

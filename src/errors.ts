@@ -54,7 +54,6 @@ export const StoredDiffFormatError = createError('TAMER_STORED_DIFF_FORMAT', 'St
 
 // Notifications (issue #5).
 export const NotificationNotDeadError = createError('TAMER_NOTIFICATION_NOT_DEAD', 'Only dead letters can be re-sent; this notice is %s', 409)
-export const NotifierNotRunningError = createError('TAMER_NOTIFIER_NOT_RUNNING', 'Notifications are not sent by this process', 503)
 
 // Hardening (issue #9).
 export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requests %s; retry in %s s', 429)

@@ -14,7 +14,7 @@ import * as P from './support/payloads.js'
 import { signedGitHub } from './support/sign.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-const CLI = resolve('src/cli.ts')
+const CLI = resolve('src/cli/index.ts')
 
 async function freePort(): Promise<number> {
   const server = createServer()

@@ -19,7 +19,7 @@ export interface DiffPrecompute {
 export interface DiffPrecomputeDeps {
   service: PushDiffService
   deliveries: Pick<DeliveryStore, 'getDelivery'>
-  logger?: WarnLogger
+  logger: WarnLogger
   /** Diffs at once (default 1): git and the engine share the CPU with intake. */
   concurrency?: number
   /** Diffs of one tenant at once (default `concurrency`: no cap). */
@@ -51,7 +51,7 @@ export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {
       const delivery = await deps.deliveries.getDelivery(deliveryId)
       if (delivery) await deps.service.diffsOf(delivery)
     } catch (err) {
-      deps.logger?.warn({ deliveryId, reason: redactReason(err) }, 'push diff not precomputed; it is diffed on first view')
+      deps.logger.child({ deliveryId }).warn({ reason: redactReason(err) }, 'push diff not precomputed; it is diffed on first view')
     }
   }
 

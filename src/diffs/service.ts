@@ -16,9 +16,10 @@ import type { PushDiffStore } from '../store/push-diffs.js'
 import type { StoredDelivery } from '../store/store.js'
 import { compressPushDiffs, decodePushDiffs, PUSH_DIFF_FORMAT, serializePushDiffs } from './codec.js'
 
-/** pino's and Fastify's loggers both fit. */
+/** pino's and Fastify's loggers both fit; a child per delivery is made from it (`{ deliveryId }`). */
 export interface WarnLogger {
   warn(obj: object, msg: string): void
+  child(bindings: { deliveryId: string }): WarnLogger
 }
 
 export interface PushDiffServiceDeps {
@@ -35,7 +36,7 @@ export interface PushDiffServiceDeps {
   memoryBytes?: number
   /** Caps of the native engine's line alignment and character diffs (defaults: the core's). */
   caps?: DiffCaps
-  logger?: WarnLogger
+  logger: WarnLogger
 }
 
 export type DiffCaps = Pick<DiffOptions, 'maxLinePairs' | 'maxLineChars'>
@@ -118,7 +119,7 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
       return { pushes: await decodePushDiffs(row.payload), bytes: row.rawBytes, keep: true }
     } catch (err) {
       // Computed again below, and the save replaces the row.
-      deps.logger?.warn({ deliveryId: id, variant, reason: (err as Error).message }, 'stored push diff unreadable; diffing again')
+      deps.logger.child({ deliveryId: id }).warn({ variant, reason: (err as Error).message }, 'stored push diff unreadable; diffing again')
       return null
     }
   }
@@ -149,7 +150,7 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
         await deps.store.savePushDiff({ deliveryId: delivery.id, variant, payload: await compressPushDiffs(serialized), rawBytes: bytes })
       } catch (err) {
         // The diff is good; only keeping it failed. The next view after it leaves memory diffs again.
-        deps.logger?.warn({ deliveryId: delivery.id, reason: (err as Error).message }, 'push diff not stored')
+        deps.logger.child({ deliveryId: delivery.id }).warn({ reason: (err as Error).message }, 'push diff not stored')
       }
     }
     return { pushes: diffs, bytes, keep }
@@ -233,10 +234,10 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
   }
 }
 
-/** The service as `tamer serve` and buildApp set it up from `diffs.*`. */
+/** The service as the composition root (src/compose/) sets it up from `diffs.*`. */
 export function pushDiffServiceFromConfig(
   config: Pick<Config, 'diffs'>,
-  o: { mirrors: MirrorCache; engine: DiffEngine; store: PushDiffStore | null; logger?: WarnLogger },
+  o: { mirrors: MirrorCache; engine: DiffEngine; store: PushDiffStore | null; logger: WarnLogger },
 ): PushDiffService {
   return createPushDiffService({
     ...o,

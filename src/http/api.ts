@@ -9,8 +9,8 @@ import { bearer, DeliveryDetail, DeliverySummary, errors, Page } from './schemas
 export interface ApiPluginOptions {
   store: DeliveryStore
   tokens: ApiTokens
-  /** How the pipeline routed a delivery (absent without a build store). */
-  dispatchOf?: (deliveryId: string) => Promise<DispatchRecord | null>
+  /** How the pipeline routed a delivery. */
+  dispatchOf: (deliveryId: string) => Promise<DispatchRecord | null>
 }
 
 export const ListQuery = {
@@ -73,7 +73,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
     { schema: { summary: 'One delivery: stored headers, normalized events, what the caps skipped', tags: ['api'], security: bearer, params: IdParams, response: { 200: DeliveryDetail, ...errors } } },
     async (request) => {
       const d = visibleTo(await opts.store.getDelivery(request.params.id), request.scope?.tenants, 'delivery')
-      const dispatch = opts.dispatchOf ? await opts.dispatchOf(d.id) : null
+      const dispatch = await opts.dispatchOf(d.id)
       // What the per-delivery caps left out: events at intake (or at routing), builds at routing.
       const skipped = {
         events: dispatch?.skipped?.events ?? (d.normalized.kind === 'events' ? (d.normalized.skipped ?? null) : null),

@@ -3,7 +3,7 @@
 // tokens, tenant-scoped.
 // Payloads are not shown: a mail body can quote a console log; the subject and state tell enough.
 import type { FastifyPluginAsync } from 'fastify'
-import { NotificationNotDeadError, NotifierNotRunningError } from '../errors.js'
+import { NotificationNotDeadError } from '../errors.js'
 import type { Mask } from '../security/secrets.js'
 import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
 import type { AuditEntry } from '../store/security.js'
@@ -15,10 +15,10 @@ export interface NotificationsPluginOptions {
   tokens: ApiTokens
   /** A send error quotes the peer's answer: masked again when shown. */
   mask: Mask
-  /** Absent when this process does not send (resend then answers 503). */
-  resend?: (id: string) => Promise<NotificationRecord | null>
-  /** Where operator actions are recorded (absent: a store without an audit log). */
-  audit?: (entry: AuditEntry) => Promise<void>
+  /** The notifier's: a dead letter back to pending, woken now. */
+  resend: (id: string) => Promise<NotificationRecord | null>
+  /** Where operator actions are recorded. */
+  audit: (entry: AuditEntry) => Promise<void>
 }
 
 const STATES: NotificationState[] = ['pending', 'sending', 'sent', 'dead']
@@ -80,10 +80,9 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
 
   app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { summary: 'Send a dead letter again (409 otherwise)', tags: ['api'], security: bearer, params: IdParams, response: { 202: NotificationSummary, ...errors } }, preHandler: requireAccess('operate') }, async (request, reply) => {
     const n = await visible(request.params.id, request.scope?.tenants)
-    if (!opts.resend) throw new NotifierNotRunningError()
     const moved = await opts.resend(n.id)
     if (!moved) throw new NotificationNotDeadError(n.state)
-    await opts.audit?.({ actor: request.scope!.actor, action: 'notification.resend', target: n.id, tenant: n.tenant, detail: { channel: n.channel, subject: n.subject } })
+    await opts.audit({ actor: request.scope!.actor, action: 'notification.resend', target: n.id, tenant: n.tenant, detail: { channel: n.channel, subject: n.subject } })
     return reply.code(202).send(summary(moved, opts.mask))
   })
 }

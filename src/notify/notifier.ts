@@ -19,7 +19,8 @@ export type NotifyingStore = TamerStore & NotificationStore
 export interface NotifierDeps {
   config: Config
   store: NotifyingStore
-  logger?: Logger
+  /** Children per unit of work: `{ buildId }` while deciding, `{ notificationId }` while sending. */
+  logger: Logger
   now?: () => number
   timers?: Timers
   /** default: from config.notifications */
@@ -61,7 +62,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   async function pass(): Promise<number> {
     let done = 0
     for (const b of await store.undecidedBuilds(100)) {
-      await planBuild(planner, b).catch((err: unknown) => logger?.error({ err, build: b.id }, 'notification decision failed'))
+      const log = logger.child({ buildId: b.id })
+      await planBuild({ ...planner, logger: log }, b).catch((err: unknown) => log.error({ err }, 'notification decision failed'))
       done++
     }
     const { due, nextAt } = await store.dueNotifications(now(), 50)
@@ -77,7 +79,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     return done
   }
 
-  const passes = serialPasses(pass, (err) => logger?.error({ err }, 'notifier pass failed'), () => stopped)
+  const passes = serialPasses(pass, (err) => logger.error({ err }, 'notifier pass failed'), () => stopped)
   const runPass = passes.run
 
   function wake(): void {
@@ -88,7 +90,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     channels,
     async start() {
       const abandoned = await store.abandonInterruptedSends(INTERRUPTED, now())
-      if (abandoned > 0) logger?.warn({ count: abandoned }, 'notices interrupted mid-send by a restart are dead letters now (never sent twice)')
+      if (abandoned > 0) logger.warn({ count: abandoned }, 'notices interrupted mid-send by a restart are dead letters now (never sent twice)')
       wake()
     },
     wake,

@@ -16,7 +16,8 @@ export interface SenderDeps {
   store: Pick<NotificationStore, 'updateNotification'>
   channels: ChannelRegistry
   now(): number
-  logger?: Logger
+  /** The notifier's; a child per notice is made from it (`{ notificationId }`). */
+  logger: Logger
   secrets: readonly string[]
   retryBaseMs: number
   retryMaxMs: number
@@ -32,22 +33,23 @@ export async function sendNotification(d: SenderDeps, n: NotificationRecord): Pr
     await d.store.updateNotification(n.id, 'pending', { state: 'dead', lastError: `channel ${n.channel} is not configured`, nextAttemptAt: null })
     return
   }
+  const log = d.logger.child({ notificationId: n.id })
   const attempts = n.attempts + 1
   if (!(await d.store.updateNotification(n.id, 'pending', { state: 'sending', attempts }))) return
   try {
     const receipt = await channel.send(n.payload, { notificationId: n.id, recipients: n.recipients })
     await d.store.updateNotification(n.id, 'sending', { state: 'sent', acceptedBy: receipt.acceptedBy, sentAt: new Date(d.now()).toISOString(), lastError: null, nextAttemptAt: null })
-    d.logger?.info({ notification: n.id, channel: n.channel, attempts }, 'notice sent')
+    log.info({ channel: n.channel, attempts }, 'notice sent')
   } catch (err) {
     const f = err instanceof SendFailure ? err : new SendFailure((err as Error).message ?? String(err), true)
     const lastError = maskSecrets(f.message, d.secrets).slice(0, 500)
     if (!f.retryable || attempts >= d.maxAttempts) {
       await d.store.updateNotification(n.id, 'sending', { state: 'dead', lastError, nextAttemptAt: null })
-      d.logger?.warn({ notification: n.id, channel: n.channel, attempts, err: lastError }, 'notice given up: dead letter')
+      log.warn({ channel: n.channel, attempts, err: lastError }, 'notice given up: dead letter')
       return
     }
     const delay = f.retryAfterMs !== null ? Math.min(MAX_RETRY_AFTER_MS, f.retryAfterMs) : backoffMs(d, attempts)
     await d.store.updateNotification(n.id, 'sending', { state: 'pending', lastError, nextAttemptAt: d.now() + delay })
-    d.logger?.warn({ notification: n.id, channel: n.channel, attempts, retryInMs: delay, err: lastError }, 'notice not sent; will retry')
+    log.warn({ channel: n.channel, attempts, retryInMs: delay, err: lastError }, 'notice not sent; will retry')
   }
 }

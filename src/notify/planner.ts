@@ -25,7 +25,8 @@ export interface PlannerDeps {
   links: DiffLinks
   secrets: readonly string[]
   now(): number
-  logger?: Logger
+  /** A child per build (`{ buildId }`), made by the notifier. */
+  logger: Logger
   newId?: () => string
 }
 
@@ -36,7 +37,7 @@ export async function planBuild(d: PlannerDeps, b: BuildRecord): Promise<void> {
   const { decision, notices } = await decide(d, b)
   const stored = await d.store.recordDecision(decision, notices, d.now())
   if (stored && notices.length > 0)
-    d.logger?.info({ build: b.id, outcome: decision.outcome, notices: notices.map((n) => ({ id: n.id, channel: n.channel, recipients: n.recipients.length })) }, 'notices stored')
+    d.logger.info({ outcome: decision.outcome, notices: notices.map((n) => ({ id: n.id, channel: n.channel, recipients: n.recipients.length })) }, 'notices stored')
 }
 
 async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: NoticeDecision; notices: NewNotification[] }> {
@@ -83,7 +84,7 @@ async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: Notic
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {
     const channel = d.channels.get(channelName)
-    if (!channel) return d.logger?.warn({ build: b.id, channel: channelName }, 'a notification rule names a channel that is not configured')
+    if (!channel) return d.logger.warn({ channel: channelName }, 'a notification rule names a channel that is not configured')
     const id = (d.newId ?? randomUUID)()
     const rendered = channel.render(notice, { notificationId: id, threadKey, recipients: to })
     notices.push({ id, buildId: b.id, tenant: b.tenant, repository: notice.repository, branch: branchOf(b), channel: channel.name, kind: channel.kind, outcome, recipients: to, subject: rendered.subject, payload: rendered.payload })
@@ -91,6 +92,6 @@ async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: Notic
   if (wantsEmail) add('email', recipients.addresses)
   for (const name of channelNames) add(name, [])
   if (recipients.invalid + recipients.noreply + recipients.overLimit > 0)
-    d.logger?.info({ build: b.id, invalid: recipients.invalid, noreply: recipients.noreply, overLimit: recipients.overLimit }, 'some addresses were not mailed')
+    d.logger.info({ invalid: recipients.invalid, noreply: recipients.noreply, overLimit: recipients.overLimit }, 'some addresses were not mailed')
   return { decision: { ...base, outcome, notified: notices.length > 0, reason: headline(notice) }, notices }
 }

@@ -17,7 +17,10 @@ import { realTimers, type Timers } from '../work/timers.js'
 export interface PipelineDeps {
   config: Config
   store: TamerStore
-  logger?: Logger
+  /** Children per unit of work: `{ deliveryId }` while routing, `{ buildId }` while driving a build. */
+  logger: Logger
+  /** Told after a build's end is written (the composition root wakes the notifier with it). */
+  buildFinished?: (buildId: string) => void
   now?: () => number
   timers?: Timers
   /** default: from config.jenkins (null when no url is configured) */
@@ -74,6 +77,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           provisioner,
           now,
           logger,
+          buildFinished: deps.buildFinished ?? (() => {}),
           retryBaseMs: j.retryBaseMs,
           retryMaxMs: j.retryMaxMs,
           pollInitialMs: j.pollInitialMs,
@@ -92,7 +96,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const launch = (key: string, work: () => Promise<void>) => {
     busy.add(key)
     const p = work()
-      .catch((err: unknown) => logger?.error({ err, key }, 'pipeline step failed'))
+      .catch((err: unknown) => logger.error({ err, key }, 'pipeline step failed'))
       .finally(() => {
         busy.delete(key)
         running.delete(p)
@@ -107,15 +111,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const b = await store.getBuild(snapshot.id)
     if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
     if ((b.nextAttemptAt ?? 0) > now()) return
-    if (b.state === 'queued') return followQueueStep(stepDeps, b)
-    if (b.state === 'running') return followBuildStep(stepDeps, b)
-    return triggerStep(stepDeps, b)
+    const d = { ...stepDeps, logger: logger.child({ buildId: b.id }) }
+    if (b.state === 'queued') return followQueueStep(d, b)
+    if (b.state === 'running') return followBuildStep(d, b)
+    return triggerStep(d, b)
   }
 
   const route = async (d: StoredDelivery) => {
     const { plan } = await routeDelivery(d, settings)
     const builds = await store.planDelivery(plan)
-    logger?.info({ delivery: d.id, outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
+    logger.child({ deliveryId: d.id }).info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
     // Straight on to the trigger, without waiting for the next pass.
     for (const b of builds) if (b.state === 'pending' && !busy.has(b.id)) launch(b.id, () => step(b))
   }
@@ -144,7 +149,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return launched
   }
 
-  const passes = serialPasses(pass, (err) => logger?.error({ err }, 'pipeline pass failed'), () => stopped)
+  const passes = serialPasses(pass, (err) => logger.error({ err }, 'pipeline pass failed'), () => stopped)
   const runPass = passes.run
 
   const coalesceMs = deps.wakeCoalesceMs ?? (deps.timers ? 0 : 10)

@@ -13,7 +13,10 @@ export interface StepDeps {
   api: JenkinsApi
   provisioner: Provisioner
   now(): number
-  logger?: Logger
+  /** A child per build is made from it (`{ buildId }`). */
+  logger: Logger
+  /** Told after a build's end is written (the notifier subscribes in src/compose/). */
+  buildFinished(buildId: string): void
   retryBaseMs: number
   retryMaxMs: number
   pollInitialMs: number
@@ -60,7 +63,7 @@ async function save(d: StepDeps, b: BuildRecord, patch: BuildPatch): Promise<voi
 
 async function waitForJenkins(d: StepDeps, b: BuildRecord, err: unknown, state: BuildRecord['state'], countAttempt = false): Promise<void> {
   const attempts = b.attempts + (countAttempt ? 1 : 0)
-  d.logger?.warn({ build: b.id, job: b.job, attempts, err: describe(err) }, 'Jenkins call failed; will retry')
+  d.logger.warn({ job: b.job, attempts, err: describe(err) }, 'Jenkins call failed; will retry')
   await save(d, b, { state, attempts, lastError: describe(err), nextAttemptAt: d.now() + backoffMs(d, Math.max(1, attempts)) })
 }
 
@@ -132,10 +135,10 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
     return false
   }
   const first = look.runs[0]
-  d.logger?.info({ build: b.id, job: b.job, found: look.runs.length, requests: look.requests, look: b.missedAt === null ? 1 : 2 }, 'looked in Jenkins for an uncertain trigger')
+  d.logger.info({ job: b.job, found: look.runs.length, requests: look.requests, look: b.missedAt === null ? 1 : 2 }, 'looked in Jenkins for an uncertain trigger')
   if (first) {
-    if (look.runs.length > 1) d.logger?.warn({ build: b.id, job: b.job, runs: look.runs.length }, 'Jenkins has more than one run of this DELIVERY_ID; following the first, recording all')
-    else d.logger?.info({ build: b.id, job: b.job, queueId: first.queueId, number: first.buildNumber }, 'found the request Jenkins already accepted; not triggering again')
+    if (look.runs.length > 1) d.logger.warn({ job: b.job, runs: look.runs.length }, 'Jenkins has more than one run of this DELIVERY_ID; following the first, recording all')
+    else d.logger.info({ job: b.job, queueId: first.queueId, number: first.buildNumber }, 'found the request Jenkins already accepted; not triggering again')
     await save(d, b, {
       state: first.buildNumber !== null ? 'running' : 'queued',
       queueId: first.queueId,
@@ -155,7 +158,7 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
     await save(d, b, { missedAt, nextAttemptAt: missedAt + settleMs, lastError: `outcome of the last request unknown and Jenkins does not show it yet; looking again at ${again}` })
     return false
   }
-  d.logger?.warn({ build: b.id, job: b.job, firstMiss: new Date(b.missedAt).toISOString() }, 'Jenkins has no trace of the uncertain trigger after two looks; triggering again')
+  d.logger.warn({ job: b.job, firstMiss: new Date(b.missedAt).toISOString() }, 'Jenkins has no trace of the uncertain trigger after two looks; triggering again')
   return true
 }
 
@@ -187,7 +190,7 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
       return waitForJenkins(d, b, again, stateAfterFailedTrigger(again))
     }
   }
-  d.logger?.info({ build: b.id, job: b.job, queueId: result.queueId, merged: result.merged }, 'build requested')
+  d.logger.info({ job: b.job, queueId: result.queueId, merged: result.merged }, 'build requested')
   await save(d, b, {
     state: 'queued',
     queueId: result.queueId,
@@ -245,7 +248,8 @@ export async function followBuildStep(d: StepDeps, b: BuildRecord): Promise<void
       lastError: null,
       nextAttemptAt: null,
     })
-    d.logger?.info({ build: b.id, job: b.job, number: b.buildNumber, result: info.result }, 'build finished')
+    d.logger.info({ job: b.job, number: b.buildNumber, result: info.result }, 'build finished')
+    d.buildFinished(b.id)
   } catch (err) {
     await waitForJenkins(d, b, err, b.state)
   }

@@ -49,3 +49,8 @@ export async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer)
   return Buffer.concat(chunks).toString('utf8')
 }
+
+/** The io of an operator command run by the `tamer` bin. */
+export function processCommandIo(): CommandIo {
+  return { env: process.env, stdin: readStdin, out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }
+}

@@ -5,11 +5,10 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { loadCheckedConfig } from '../../src/compose/config.js'
-import { createNotifier } from '../../src/notify/notifier.js'
 import { manualTimers } from '../../src/work/timers.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
+import { composeForTest } from '../support/app.js'
 import { pushFor, tempDir, tokens, writeConfig } from '../support/operator.js'
 
 const READ = 'config-read-token-0001'
@@ -31,9 +30,8 @@ async function start(t: Parameters<typeof tempDir>[0] & { teardown(fn: () => unk
   })
   const config = loadCheckedConfig({ env: {}, file })
   const store = openSqliteStore({ file: join(config.dataDir, 'tamer.db') })
-  const notifier = createNotifier({ config, store, timers: manualTimers })
-  const app = await buildApp({ config, store, notifier })
-  await app.ready()
+  // The notifier runs (on manual timers: a resend sends once, at once); nothing routes.
+  const { app } = await composeForTest(config, { store, timers: manualTimers, hold: ['pipeline'] })
   t.teardown(async () => {
     await app.close()
     await store.close()

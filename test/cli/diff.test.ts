@@ -13,7 +13,7 @@ import { detectNbdime } from '../../src/engines/nbdiff.js'
 import { runDiffCommand, runGitDiffDriver } from '../../src/cli/diff.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-const CLI = resolve('src/cli.ts')
+const CLI = resolve('src/cli/index.ts')
 t.setTimeout(360_000) // a few real Node + tsx start-ups; slow on a loaded machine
 const tamer = (args: string[], cwd = process.cwd()) => execa(process.execPath, ['--import', TSX, CLI, ...args], { cwd, reject: false })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)

@@ -48,7 +48,7 @@ function logSink() {
 
 t.test('at most `concurrency` at once; every queued delivery is diffed', async (t) => {
   const r = recordingService()
-  const p = createDiffPrecompute({ service: r.service, deliveries, concurrency: 2 })
+  const p = createDiffPrecompute({ service: r.service, deliveries, logger: createLogger('silent'), concurrency: 2 })
   for (const id of ['a', 'b', 'c', 'd', 'e']) p.enqueue(id)
   const idle = p.idle()
   while (r.started.length < 5) {
@@ -62,7 +62,7 @@ t.test('at most `concurrency` at once; every queued delivery is diffed', async (
 
 t.test('tenants take turns: one tenant\'s pile of pushes does not hold another\'s back', async (t) => {
   const r = recordingService()
-  const p = createDiffPrecompute({ service: r.service, deliveries, concurrency: 1 })
+  const p = createDiffPrecompute({ service: r.service, deliveries, logger: createLogger('silent'), concurrency: 1 })
   for (const id of ['a1', 'a2', 'a3']) p.enqueue(id, 'alpha')
   p.enqueue('b1', 'beta')
   p.enqueue('b2', 'beta')
@@ -77,7 +77,7 @@ t.test('tenants take turns: one tenant\'s pile of pushes does not hold another\'
 
 t.test('past queueLimit the oldest waiting delivery is dropped', async (t) => {
   const r = recordingService()
-  const p = createDiffPrecompute({ service: r.service, deliveries, concurrency: 1, queueLimit: 2 })
+  const p = createDiffPrecompute({ service: r.service, deliveries, logger: createLogger('silent'), concurrency: 1, queueLimit: 2 })
   p.enqueue('running')
   await tick()
   t.same(r.started, ['running'])
@@ -121,7 +121,7 @@ t.test('redactReason: userinfo of any scheme and known token shapes', async (t) 
 
 t.test('stop() drops what waits and waits for what runs; later enqueues are ignored', async (t) => {
   const r = recordingService()
-  const p = createDiffPrecompute({ service: r.service, deliveries })
+  const p = createDiffPrecompute({ service: r.service, deliveries, logger: createLogger('silent') })
   p.enqueue('a')
   p.enqueue('b')
   await tick()

@@ -46,7 +46,7 @@ if (!(await gitAvailable())) {
     return p
   }
   const freshMirrors = () => new MirrorCache({ dir: join(dir, `mirrors-${mirrorDirs++}`), allowProtocols: ['file'], hosts })
-  const service = (o: Partial<PushDiffServiceDeps> = {}) => createPushDiffService({ mirrors: freshMirrors(), engine: countingEngine(), store, storeMaxBytes: 32 * 2 ** 20, ...o })
+  const service = (o: Partial<PushDiffServiceDeps> = {}) => createPushDiffService({ mirrors: freshMirrors(), engine: countingEngine(), store, storeMaxBytes: 32 * 2 ** 20, logger: createLogger('silent'), ...o })
   const delivery = async (cloneUrl: string, before: string, after: string, fullName?: string): Promise<StoredDelivery> =>
     (await store.getDelivery(await recordPush(store, pushEvent({ cloneUrl, before, after, fullName }))))!
   // Untouched by the subtests (each records its own deliveries), so they can share it.

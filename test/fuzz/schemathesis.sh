@@ -59,7 +59,7 @@ diffs: { precompute: false }
 EOF
 
 mkdir -p "$WORK/data"
-(cd "$ROOT" && exec node --import tsx src/cli.ts serve --config "$WORK/config.yaml") >"$WORK/server.log" 2>&1 &
+(cd "$ROOT" && exec node --import tsx src/cli/index.ts serve --config "$WORK/config.yaml") >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$PORT/healthz"; then break; fi

@@ -7,11 +7,10 @@
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { createLogger } from '../../src/logging.js'
-import { createPipeline } from '../../src/pipeline/index.js'
+import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
-import { testConfig } from '../support/app.js'
+import { composeForTest, testConfig } from '../support/app.js'
 import { githubPullRequest, githubPush, ZERO } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
 import { serveGit } from './http-server.js'
@@ -77,9 +76,8 @@ if (!(await gitAvailable())) {
   const logs: string[] = []
   const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-  const pipeline = createPipeline({ config, store, logger })
-  const app = await buildApp({ config, store, logger, pipeline })
-  await app.ready()
+  // The pipeline runs (real timers, no Jenkins: builds are routed and recorded); nothing sends notices.
+  const { app } = await composeForTest(config, { store, logger, changedFiles: noChangedFiles, hold: ['notifier'] })
   t.teardown(async () => {
     await app.close()
     await store.close()

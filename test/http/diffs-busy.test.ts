@@ -9,7 +9,6 @@
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config/schema.js'
 import { fairEngine } from '../../src/diffs/fair-engine.js'
 import { pushDiffServiceFromConfig, type PushDiffService } from '../../src/diffs/service.js'
@@ -21,7 +20,7 @@ import { pushDiffSummary } from '../../src/notify/notebook-summary.js'
 import type { BuildRecord } from '../../src/store/builds.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, makeRepo, tempDir, type Teardown } from '../git/repo.js'
-import { SECRETS, testConfig } from '../support/app.js'
+import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { fileHosts, notebookPush as makeNotebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 import { until as untilWithin } from '../support/until.js'
 
@@ -83,9 +82,7 @@ async function serve(t: Teardown, dir: string, diffs: Record<string, unknown>): 
   const workers: WorkerDiffEngine = workerEngine({ workers: config.diffs.workers, timeoutMs: config.diffs.timeLimitMs })
   const engine = counting(fairEngine(workers, { slots: config.diffs.workers }))
   const mirrors = new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts })
-  const service = pushDiffServiceFromConfig(config, { mirrors, engine, store })
-  const app = await buildApp({ config, store, mirrors, diffEngine: engine, pushDiffs: service })
-  await app.ready()
+  const { app, pushDiffs: service } = await composeForTest(config, { store, mirrors, diffEngine: engine })
   let closed = false
   const close = async () => {
     if (closed) return

@@ -4,13 +4,12 @@
 // renderer (found by test/notebooks/properties.test.ts).
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { createLogger } from '../../src/logging.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
-import { SECRETS, testConfig } from '../support/app.js'
+import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { pushEvent, recordPush } from '../support/push-diffs.js'
 
 const auth = { authorization: `Bearer ${SECRETS.api}` }
@@ -32,7 +31,7 @@ if (!(await gitAvailable())) {
     const dir = tempDir(t, 'tamer-malformed-')
     const repo = await makeRepo(t, { fullName: 'acme/ds' })
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const app = await buildApp({ config: testConfig({ dataDir: dir }), store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
+    const { app } = await composeForTest(testConfig({ dataDir: dir }), { store, mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
     t.teardown(async () => {
       await app.close()
       await store.close()

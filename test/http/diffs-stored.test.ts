@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config/schema.js'
 import { pushDiffServiceFromConfig } from '../../src/diffs/service.js'
 import { MirrorCache } from '../../src/git/mirror.js'
@@ -15,7 +14,7 @@ import { createLogger } from '../../src/logging.js'
 import { nativeEngine } from '../../src/engines/engine.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, tempDir } from '../git/repo.js'
-import { SECRETS, testConfig } from '../support/app.js'
+import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { fileHosts, notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 import { signedGitHub } from '../support/sign.js'
@@ -41,14 +40,13 @@ async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diff
   const mirrors = () => new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts })
   const open = async () => {
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const app = await buildApp({ config, store, logger, mirrors: mirrors() })
-    await app.ready()
+    const { app } = await composeForTest(config, { store, logger, mirrors: mirrors() })
     return { app, store }
   }
   const s: Served = {
     ...(await open()),
     logs,
-    variant: pushDiffServiceFromConfig(config, { mirrors: mirrors(), engine: nativeEngine, store: null }).variant,
+    variant: pushDiffServiceFromConfig(config, { mirrors: mirrors(), engine: nativeEngine, store: null, logger }).variant,
     async restart() {
       await s.app.close()
       await s.store.close()

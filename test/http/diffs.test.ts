@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import type { PushEvent } from '../../src/events/model.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import { createLogger } from '../../src/logging.js'
@@ -12,7 +11,7 @@ import { DIFF_PAGE_CSP } from '../../src/notebooks/render/index.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import type { DeliveryStore } from '../../src/store/store.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
-import { SECRETS, testConfig } from '../support/app.js'
+import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { gitAvailable, makeRepo } from '../git/repo.js'
 
 const SCOPED = 'other-tenant-token-01'
@@ -59,7 +58,7 @@ if (!(await gitAvailable())) {
       links: { secret: LINK_SECRET, ttlDays: 30 },
       jenkins: { publicUrl: 'https://tamer.example.com/' },
     })
-    const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
+    const { app } = await composeForTest(config, { store, mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
     t.teardown(async () => {
       await app.close()
       await store.close()

@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { buildApp } from '../../src/app.js'
 import { MirrorCache } from '../../src/git/mirror.js'
 import type { GitHost } from '../../src/git/remote.js'
 import { API_CSP_DIRECTIVES } from '../../src/http/security-headers.js'
@@ -13,7 +12,7 @@ import { createLogger } from '../../src/logging.js'
 import { DIFF_PAGE_CSP } from '../../src/notebooks/render/index.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable } from '../git/repo.js'
-import { SECRETS, testConfig } from '../support/app.js'
+import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { fileHosts, notebookPush, pushEvent, recordPush } from '../support/push-diffs.js'
 import { signedGitHub } from '../support/sign.js'
@@ -43,7 +42,7 @@ t.test('every route class carries the headers', async (t) => {
   const config = testConfig({ server: { logLevel: 'info', maxBodyBytes: 4096, rateLimit: { hooksPerSource: 6 } } })
   // The test repo made below is added to git.hosts then (the cache reads its hosts on each fetch).
   const hosts: GitHost[] = []
-  const app = await buildApp({ config, store, logger: createLogger('silent'), mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts }) })
+  const { app } = await composeForTest(config, { store, mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts }) })
   t.teardown(async () => {
     await app.close()
     await store.close()

@@ -7,14 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { redactBodyCredentials, redactUrlCredentials, withoutCredentials } from '../../src/security/url-credentials.js'
 import { createLogger } from '../../src/logging.js'
-import { createPipeline } from '../../src/pipeline/index.js'
+import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { serveGit } from '../git/http-server.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
-import { SECRETS, testConfig } from '../support/app.js'
+import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { hmacHex, signedGitHub } from '../support/sign.js'
 
@@ -77,8 +76,7 @@ if (!(await gitAvailable())) {
     const logs: string[] = []
     const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const app = await buildApp({ config, store, logger, pipeline: createPipeline({ config, store, logger }) })
-    await app.ready()
+    const { app } = await composeForTest(config, { store, logger, changedFiles: noChangedFiles, hold: ['notifier'] })
     t.teardown(async () => {
       await app.close()
       await store.close()

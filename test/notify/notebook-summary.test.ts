@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { createPushDiffService } from '../../src/diffs/service.js'
 import { MirrorCache } from '../../src/git/mirror.js'
+import { createLogger } from '../../src/logging.js'
 import { nativeEngine } from '../../src/engines/engine.js'
 import { renderPushSummaryMarkdown, renderPushSummaryText } from '../../src/diffs/summary.js'
 import { pushDiffSummary } from '../../src/notify/notebook-summary.js'
@@ -24,7 +25,7 @@ if (!(await gitAvailable())) {
     const { repo, before, after } = await notebookPush(t)
     const push = pushEvent({ cloneUrl: repo.url, before, after })
     const id = await recordPush(store, push)
-    const service = (mirrors: string) => createPushDiffService({ mirrors: new MirrorCache({ dir: join(dir, mirrors), allowProtocols: ['file'], hosts: fileHosts(repo) }), engine: nativeEngine, store, storeMaxBytes: 2 ** 20 })
+    const service = (mirrors: string) => createPushDiffService({ mirrors: new MirrorCache({ dir: join(dir, mirrors), allowProtocols: ['file'], hosts: fileHosts(repo) }), engine: nativeEngine, store, storeMaxBytes: 2 ** 20, logger: createLogger('silent') })
 
     // What precompute or a page view did earlier, in another process.
     const [diff] = await service('mirrors-a').diffsOf((await store.getDelivery(id))!)

@@ -1,8 +1,7 @@
 // Restarts: pending notices are sent after a restart, once; a notice interrupted mid-send is
 // never sent again but becomes a dead letter in /api/notifications (tenant-scoped), re-sendable.
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { testConfig } from '../support/app.js'
+import { createLogger } from '../../src/logging.js'
 import type { NotifyingStore } from '../../src/notify/notifier.js'
 import { startNotifyHarness, SECRETS } from '../support/notify/harness.js'
 
@@ -24,23 +23,23 @@ t.test('notices pending at a restart are sent once after it', async (t) => {
 })
 
 t.test('killed mid-send: a dead letter after the restart, never sent twice; resend via the API', async (t) => {
-  const n = await startNotifyHarness(t, () => rules)
+  // Re-sending changes state: it needs the operate scope (a plain config token is read-only).
+  const api = { tokens: [{ token: SECRETS.api, scope: 'operate' }, { token: 'other-tenant-token', tenants: ['risk'], scope: 'operate' }, 'read-only-token-01'] }
+  const n = await startNotifyHarness(t, () => rules, { config: { api } })
   // The process dies after `sending` is committed and before the peer's answer is recorded.
   const raw = n.store
   let die = true
   const dying: NotifyingStore = { ...raw, updateNotification: async (id, from, patch) => (die && patch.state === 'sent' ? new Promise<boolean>(() => {}) : raw.updateNotification(id, from, patch)) }
   await n.notifier.stop()
-  const stopped = n.notifier
   const { createNotifier } = await import('../../src/notify/notifier.js')
   const { manualTimers } = await import('../../src/work/timers.js')
-  const doomed = createNotifier({ config: n.config, store: dying, now: () => n.h.clock.now(), timers: manualTimers })
+  const doomed = createNotifier({ config: n.config, store: dying, logger: createLogger('silent'), now: () => n.h.clock.now(), timers: manualTimers })
   await n.build('FAILURE', {}, [], { notify: false })
   void doomed.drain()
   for (let i = 0; i < 100 && n.smtp.mails.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
   t.equal(n.smtp.mails.length, 1, 'the SMTP server took it')
   t.match((await raw.listNotifications({ limit: 5 }))[0], { state: 'sending' })
-  // the doomed process is gone; restart() stops the (idle) notifier in its place
-  n.notifier = stopped
+  // the doomed process is gone; restart() closes the (stopped) service and starts a new one
   die = false
   await n.restart()
   const [x] = await n.store.listNotifications({ limit: 5 })
@@ -48,10 +47,7 @@ t.test('killed mid-send: a dead letter after the restart, never sent twice; rese
   await n.notifier.drain()
   t.equal(n.smtp.mails.length, 1, 'not sent a second time')
 
-  // Re-sending changes state: it needs the operate scope (a plain config token is read-only).
-  const config = testConfig({ api: { tokens: [{ token: SECRETS.api, scope: 'operate' }, { token: 'other-tenant-token', tenants: ['risk'], scope: 'operate' }, 'read-only-token-01'] } })
-  const app = await buildApp({ config, store: n.store, notifier: n.notifier })
-  t.teardown(() => app.close())
+  const app = n.h.app
   const auth = { authorization: `Bearer ${SECRETS.api}` }
   t.equal((await app.inject({ method: 'GET', url: '/api/notifications' })).statusCode, 401)
   const list = await app.inject({ method: 'GET', url: '/api/notifications?state=dead', headers: auth })

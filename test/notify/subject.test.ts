@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
+import { createLogger } from '../../src/logging.js'
 import { createNotifier, type NotifyingStore } from '../../src/notify/notifier.js'
 import { manualTimers } from '../../src/work/timers.js'
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js'
@@ -103,7 +104,7 @@ t.test("a notice's branch and commit come from the subject, whatever the Jenkins
   const config = testConfig({
     notifications: { channels: [{ name: 'hook', type: 'webhook', url: `${http.url}/hook` }], rules: [{ repository: 'acme-ds/*', on: ['first-failure'], culprits: false, channels: ['hook'] }] },
   })
-  const notifier = createNotifier({ config, store, now: Date.now, timers: manualTimers })
+  const notifier = createNotifier({ config, store, logger: createLogger('silent'), now: Date.now, timers: manualTimers })
   await notifier.start()
   t.teardown(() => notifier.stop())
 

@@ -5,13 +5,13 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { loadCheckedConfig } from '../../src/compose/config.js'
 import { keyId, masterKeysFromEnv, parseMasterKey } from '../../src/security/master-key.js'
 import { seal, unseal } from '../../src/security/seal.js'
 import { provablyDisjoint } from '../../src/secrets/stored.js'
 import { credentialFor } from '../../src/git/credentials.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
+import { composeForTest } from '../support/app.js'
 import { KEY_A, KEY_B, pushFor, secrets, serveLike, tempDir, writeConfig } from '../support/operator.js'
 
 t.test('*_FILE: every secret variable can name a file (a mounted Kubernetes Secret)', async (t) => {
@@ -40,7 +40,7 @@ t.test('*_FILE: every secret variable can name a file (a mounted Kubernetes Secr
 
   // the file's secret authenticates a real delivery
   const store = openSqliteStore({ file: join(dir, 'data', 'tamer.db') })
-  const app = await buildApp({ config, store })
+  const { app } = await composeForTest(config, { store })
   t.teardown(async () => {
     await app.close()
     await store.close()

@@ -11,7 +11,7 @@ import { startJenkinsEmulator } from '../support/jenkins-emulator/index.js'
 import { KEY_A, secrets, tempDir, writeConfig } from '../support/operator.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-const CLI = resolve('src/cli.ts')
+const CLI = resolve('src/cli/index.ts')
 
 t.test('the tamer command: secrets set reads the value from stdin; list, delete', async (t) => {
   const dir = tempDir(t)

@@ -102,10 +102,7 @@ t.test('a notification error is masked when the API shows it', async (t) => {
   t.match(x, { state: 'dead', lastError: `HTTP 400: no_such_token ${MASK}` }, 'stored masked')
   // shown masked even when the stored text is not (a row from before, a secret added since)
   await n.store.updateNotification(x!.id, 'dead', { lastError: `HTTP 400: ${n.config.links.secret} ${GIT_PASSWORD}` })
-  const { buildApp } = await import('../../src/app.js')
-  const app = await buildApp({ config: n.config, store: n.store })
-  t.teardown(() => app.close())
-  const res = await app.inject({ method: 'GET', url: `/api/notifications/${x!.id}`, headers: { authorization: `Bearer ${SECRETS.api}` } })
+  const res = await n.h.app.inject({ method: 'GET', url: `/api/notifications/${x!.id}`, headers: { authorization: `Bearer ${SECRETS.api}` } })
   t.equal(res.json().lastError, `HTTP 400: ${MASK} ${MASK}`)
 })
 

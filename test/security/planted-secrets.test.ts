@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { checkConfig } from '../../src/compose/config.js'
+import { composeService } from '../../src/compose/index.js'
 import { createLogger } from '../../src/logging.js'
-import { createNotifier } from '../../src/notify/notifier.js'
-import { createPipeline } from '../../src/pipeline/index.js'
+import { nativeEngine } from '../../src/engines/engine.js'
 import { manualTimers } from '../../src/work/timers.js'
 import { createToken } from '../../src/access/tokens.js'
 import { masterKeysFromEnv } from '../../src/security/master-key.js'
@@ -141,9 +140,8 @@ t.test('no planted secret leaves Tamer: logs, SQLite, API, pages, mails, chat, J
     P.storedToken.value = token
     P.storedToken.core = token.slice(4)
     const logger = createLogger('debug', sink, { secrets: secretValues(config) })
-    const pipeline = createPipeline({ config, store, logger, now: () => clock.now(), timers: manualTimers })
-    const notifier = createNotifier({ config, store, logger, now: () => clock.now(), timers: manualTimers })
-    const app = await buildApp({ config, store, logger, pipeline, notifier, now: () => new Date(clock.now()) })
+    // The in-process engine, as the diff pages had before; everything else as serve composes it.
+    const { app, pipeline, notifier } = await composeService(config, { store, logger, now: () => clock.now(), timers: manualTimers, diffEngine: nativeEngine })
     await app.ready()
     let closed = false
     t.teardown(async () => {

@@ -6,11 +6,10 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import BetterSqlite3 from 'better-sqlite3'
 import t, { type Test } from 'tap'
-import { buildApp } from '../../src/app.js'
 import { createLogger } from '../../src/logging.js'
 import { storeFailure } from '../../src/store/failures.js'
 import { openSqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/index.js'
-import { testConfig } from '../support/app.js'
+import { composeForTest, testConfig } from '../support/app.js'
 import * as P from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
 
@@ -21,8 +20,7 @@ async function start(t: Test, options: (file: string) => Promise<Omit<SqliteStor
   const logs: string[] = []
   const sink = new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) })
   // 256 KB bodies at most: readiness then wants 512 KB of room.
-  const app = await buildApp({ config: testConfig({ server: { maxBodyBytes: 256 * 1024 } }), store: s, logger: createLogger('info', sink) })
-  await app.ready()
+  const { app } = await composeForTest(testConfig({ server: { maxBodyBytes: 256 * 1024 } }), { store: s, logger: createLogger('info', sink) })
   t.teardown(async () => {
     await app.close()
     await s.close()

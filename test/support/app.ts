@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
 import { validateCheckedConfig } from '../../src/compose/config.js'
+import { composeService, type Service, type ServiceIo } from '../../src/compose/index.js'
 import type { Config } from '../../src/config/schema.js'
 import { createLogger } from '../../src/logging.js'
+import { nativeEngine } from '../../src/engines/engine.js'
+import type { ServiceStore } from '../../src/store/service-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
-import type { DeliveryStore } from '../../src/store/store.js'
 
 export const SECRETS = {
   github: 'gh-test-secret',
@@ -52,7 +53,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
 
 export interface TestApp {
   app: FastifyInstance
-  store: DeliveryStore
+  store: ServiceStore
+  service: Service
   dir: string
   logs: string[]
   /** Closes app and store and opens them again on the same data dir. */
@@ -65,7 +67,7 @@ interface Teardown {
 
 export async function startTestApp(
   t: Teardown,
-  options: { config?: Config; now?: () => Date; maxBatch?: number } = {},
+  options: { config?: Config; now?: () => Date; maxBatch?: number; io?: ServiceIo } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-test-'))
   const config = options.config ?? testConfig()
@@ -76,11 +78,24 @@ export async function startTestApp(
       cb()
     },
   })
+  /**
+   * As `tamer serve` composes it (src/compose/), with the native engine in process (no worker
+   * threads per test), and the pipeline and notifier held: these tests look at what intake stored
+   * and the API shows, before anything routes or sends it (test/support/pipeline-app.ts runs them).
+   */
   const open = async () => {
     const store = openSqliteStore({ file: join(dir, 'tamer.db'), maxBatch: options.maxBatch })
-    const app = await buildApp({ config, store, logger: createLogger('info', sink), now: options.now })
-    await app.ready()
-    return { app, store }
+    const now = options.now
+    const service = await composeService(config, {
+      store,
+      logger: createLogger('info', sink),
+      now: now ? () => now().getTime() : undefined,
+      diffEngine: nativeEngine,
+      hold: ['pipeline', 'notifier'],
+      ...options.io,
+    })
+    await service.app.ready()
+    return { app: service.app, store, service }
   }
   const state: TestApp = {
     ...(await open()),
@@ -98,4 +113,15 @@ export async function startTestApp(
     rmSync(dir, { recursive: true, force: true })
   })
   return state
+}
+
+/**
+ * composeService as most tests use it on a store they opened (and close): silent logs unless
+ * given, the native engine in process, and the pipeline and notifier held unless `hold` says
+ * otherwise (`hold: []` runs both).
+ */
+export async function composeForTest(config: Config, io: ServiceIo & { store: ServiceStore }): Promise<Service> {
+  const service = await composeService(config, { logger: createLogger('silent'), diffEngine: nativeEngine, hold: ['pipeline', 'notifier'], ...io })
+  await service.app.ready()
+  return service
 }

@@ -97,7 +97,7 @@ class TamerProcess {
   async start(): Promise<void> {
     // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAMER_') && !k.startsWith('TAP') && k !== 'NODE_OPTIONS'))
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--config', this.configFile], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', this.configFile], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
     this.starts++
     this.exited = new Promise((r) => child.once('exit', () => r()))

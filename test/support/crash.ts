@@ -1,9 +1,9 @@
 // In-process crashes of the pipeline at the two moments that leave a trigger uncertain: the
 // store wrapper stops every write from that moment on, as a killed process would.
-import type { TamerStore } from '../../src/store/builds.js'
+import type { ServiceStore } from '../../src/store/service-store.js'
 
 export interface Crash {
-  wrap(s: TamerStore): TamerStore
+  wrap(s: ServiceStore): ServiceStore
   /** resolves when the process "died" */
   dead: Promise<void>
 }

@@ -5,13 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { buildApp } from '../../src/app.js'
 import { checkConfig } from '../../src/compose/config.js'
+import { composeService } from '../../src/compose/index.js'
 import { loadDraftConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
+import { createLogger } from '../../src/logging.js'
+import { nativeEngine } from '../../src/engines/engine.js'
 import { masterKeysFromEnv } from '../../src/security/master-key.js'
-import { secretsCommand } from '../../src/secrets/command.js'
-import { tokensCommand } from '../../src/access/command.js'
+import { secretsCommand } from '../../src/cli/secrets.js'
+import { tokensCommand } from '../../src/cli/tokens.js'
 import type { CommandIo } from '../../src/security/command-io.js'
 import { withStoredSecrets } from '../../src/secrets/stored.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -76,7 +78,8 @@ export async function serveLike(t: { teardown(fn: () => unknown): void }, env: N
     await store.close()
     throw err
   }
-  const app = await buildApp({ config, store })
+  // As serve composes it; the in-process engine, and nothing routes or sends (these tests look at intake and the API).
+  const { app } = await composeService(config, { store, logger: createLogger('silent'), diffEngine: nativeEngine, hold: ['pipeline', 'notifier'] })
   t.teardown(async () => {
     await app.close()
     await store.close()

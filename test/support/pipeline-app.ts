@@ -1,16 +1,21 @@
-// The real app + real SQLite + the real pipeline, talking to the Jenkins emulator,
-// on one ManualClock: tests move time with `advance(ms)` and run due work with `drain()`.
+// The service as `tamer serve` composes it (src/compose/): real app + real SQLite + the real
+// pipeline, talking to the Jenkins emulator, on one ManualClock: tests move time with
+// `advance(ms)` and run due work with `drain()`. The notifier is held unless `notifier: true`
+// (test/support/notify/harness.ts runs it).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { composeService, type Service, type ServiceIo } from '../../src/compose/index.js'
 import type { Config } from '../../src/config/schema.js'
 import { createLogger } from '../../src/logging.js'
-import { createPipeline, type Pipeline } from '../../src/pipeline/index.js'
+import { nativeEngine } from '../../src/engines/engine.js'
+import { noChangedFiles } from '../../src/pipeline/changed-files.js'
+import type { Pipeline } from '../../src/pipeline/index.js'
 import { manualTimers } from '../../src/work/timers.js'
-import type { BuildRecord, TamerStore } from '../../src/store/builds.js'
+import type { BuildRecord } from '../../src/store/builds.js'
+import type { ServiceStore } from '../../src/store/service-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { SECRETS, testConfig } from './app.js'
 import { DEFAULT_USER, ManualClock, startJenkinsEmulator, type JenkinsEmulator, type JenkinsEmulatorOptions } from './jenkins-emulator/index.js'
@@ -23,7 +28,9 @@ export const DS_RULE = { name: 'data science', repository: 'acme-ds/*', branch: 
 
 export interface PipelineHarness {
   app: FastifyInstance
-  store: TamerStore
+  store: ServiceStore
+  service: Service
+  config: Config
   pipeline: Pipeline
   jenkins: JenkinsEmulator
   clock: ManualClock
@@ -33,7 +40,7 @@ export interface PipelineHarness {
   push(over?: Record<string, unknown>, delivery?: string): Promise<{ statusCode: number; id: string }>
   builds(): Promise<BuildRecord[]>
   /** Stop app and pipeline (a crash, as far as Jenkins can tell) and start both again on the same data. */
-  restart(opts?: { store?: (s: TamerStore) => TamerStore }): Promise<void>
+  restart(opts?: { store?: (s: ServiceStore) => ServiceStore }): Promise<void>
   jenkinsRequests(): string[]
 }
 
@@ -43,7 +50,16 @@ interface Teardown {
 
 export async function startPipelineApp(
   t: Teardown,
-  o: { rules?: unknown[]; jenkins?: Record<string, unknown> | null; emulator?: JenkinsEmulatorOptions; wrapStore?: (s: TamerStore) => TamerStore; config?: Record<string, unknown> } = {},
+  o: {
+    rules?: unknown[]
+    jenkins?: Record<string, unknown> | null
+    emulator?: JenkinsEmulatorOptions
+    wrapStore?: (s: ServiceStore) => ServiceStore
+    config?: Record<string, unknown>
+    /** Run the notifier too (started, woken by buildFinished); held otherwise. */
+    notifier?: boolean
+    io?: ServiceIo
+  } = {},
 ): Promise<PipelineHarness> {
   const clock = new ManualClock()
   const jenkins = await startJenkinsEmulator({ clock, quietPeriodSec: 0, ...o.emulator })
@@ -60,14 +76,21 @@ export async function startPipelineApp(
       cb()
     },
   })
-  const open = async (wrap?: (s: TamerStore) => TamerStore) => {
+  const open = async (wrap?: (s: ServiceStore) => ServiceStore) => {
     const raw = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const store = wrap ? wrap(raw) : raw
-    const logger = createLogger('info', sink)
-    const pipeline = createPipeline({ config, store, logger, now: () => clock.now(), timers: manualTimers })
-    const app = await buildApp({ config, store, logger, pipeline, now: () => new Date(clock.now()) })
-    await app.ready()
-    return { app, store, raw, pipeline }
+    const service = await composeService(config, {
+      store: wrap ? wrap(raw) : raw,
+      logger: createLogger('info', sink),
+      now: () => clock.now(),
+      timers: manualTimers,
+      // In process (no worker threads per test); the payloads' commits are not in any repository.
+      diffEngine: nativeEngine,
+      changedFiles: noChangedFiles,
+      hold: o.notifier ? [] : ['notifier'],
+      ...o.io,
+    })
+    await service.app.ready()
+    return { app: service.app, store: service.store, raw, pipeline: service.pipeline, service }
   }
   let cur = await open(o.wrapStore)
   const h: PipelineHarness = {
@@ -80,6 +103,10 @@ export async function startPipelineApp(
     get pipeline() {
       return cur.pipeline
     },
+    get service() {
+      return cur.service
+    },
+    config,
     jenkins,
     clock,
     logs,

@@ -22,6 +22,7 @@ import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js
 import type { SecurityStore } from '../security.js'
 import { createSecurityReads } from './security-reads.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
+import type { ServiceStore } from '../service-store.js'
 import { withoutUrlCredentials } from '../../security/url-credentials.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
@@ -94,7 +95,7 @@ function startWriter(workerData: WriterOptions): Worker {
   return startModuleWorker(import.meta.url, 'writer', { workerData })
 }
 
-export function openSqliteStore(options: SqliteStoreOptions): TamerStore & NotificationStore & PushDiffStore & SecurityStore {
+export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const temporary = options.file === ':memory:'
   const file = temporary ? join(tmpdir(), `tamer-${randomUUID()}.db`) : options.file
   mkdirSync(dirname(file), { recursive: true })

@@ -1,11 +1,10 @@
-// The real pipeline (app + SQLite + Jenkins emulator on a ManualClock) with a real notifier
-// next to it, on the same store and clock.
-import { SECRETS, testConfig } from '../app.js'
+// The real pipeline (app + SQLite + Jenkins emulator on a ManualClock) with the real notifier,
+// all composed as `tamer serve` composes them (src/compose/), on one store and clock.
+import { SECRETS } from '../app.js'
 import { startPipelineApp, type PipelineHarness } from '../pipeline-app.js'
 import type { Config } from '../../../src/config/schema.js'
-import { manualTimers } from '../../../src/work/timers.js'
-import { createNotifier, type Notifier, type NotifyingStore } from '../../../src/notify/notifier.js'
-import type { NotebookSummarySource } from '../../../src/notify/notebook-summary.js'
+import type { Notifier, NotifyingStore } from '../../../src/notify/notifier.js'
+import { noNotebookSummary, type NotebookSummarySource } from '../../../src/notify/notebook-summary.js'
 import { startSmtpPeer, startHttpPeer, type HttpPeer, type SmtpPeer } from './peers.js'
 
 export const LOG_SECRET = 'hunter2-very-secret-value'
@@ -14,8 +13,8 @@ export interface NotifyHarness {
   h: PipelineHarness
   smtp: SmtpPeer
   http: HttpPeer
-  config: Config
-  notifier: Notifier
+  readonly config: Config
+  readonly notifier: Notifier
   store: NotifyingStore
   /** push → trigger → run → finished → notices decided and sent */
   build(result: 'SUCCESS' | 'FAILURE' | 'UNSTABLE' | 'ABORTED', push?: Record<string, unknown>, extraLog?: string[], o?: { notify?: boolean }): Promise<void>
@@ -30,21 +29,25 @@ interface Teardown {
 export async function startNotifyHarness(t: Teardown, notifications: (peers: { smtp: SmtpPeer; http: HttpPeer }) => Record<string, unknown>, o: { summary?: NotebookSummarySource; config?: Record<string, unknown> } = {}): Promise<NotifyHarness> {
   const smtp = await startSmtpPeer()
   const http = await startHttpPeer()
-  const h = await startPipelineApp(t)
-  const config = testConfig({
-    ...o.config,
-    jenkins: { publicUrl: 'https://tamer.example.com', token: 'jenkins-api-token-xyz' },
-    links: { secret: 'notify-link-secret' },
-    notifications: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer CI <ci@tamer.example.com>', timeoutMs: 2000 }, maskValues: [LOG_SECRET], ...notifications({ smtp, http }) },
+  const h = await startPipelineApp(t, {
+    config: {
+      ...o.config,
+      links: { secret: 'notify-link-secret' },
+      notifications: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer CI <ci@tamer.example.com>', timeoutMs: 2000 }, maskValues: [LOG_SECRET], ...notifications({ smtp, http }) },
+    },
+    notifier: true,
+    io: { notebookSummary: o.summary ?? noNotebookSummary },
   })
-  const make = () =>
-    createNotifier({ config, store: h.store as NotifyingStore, now: () => h.clock.now(), timers: manualTimers, notebookSummary: o.summary })
   const nh: NotifyHarness = {
     h,
     smtp,
     http,
-    config,
-    notifier: make(),
+    get config() {
+      return h.config
+    },
+    get notifier() {
+      return h.service.notifier
+    },
     get store() {
       return h.store as NotifyingStore
     },
@@ -58,16 +61,12 @@ export async function startNotifyHarness(t: Teardown, notifications: (peers: { s
       await h.drain()
       if (bo.notify !== false) await nh.notifier.drain()
     },
+    /** The app closes (stopping the pipeline and notifier); a new one starts both on the same data. */
     async restart() {
-      await nh.notifier.stop()
       await h.restart()
-      nh.notifier = make()
-      await nh.notifier.start()
     },
   }
-  await nh.notifier.start()
   t.teardown(async () => {
-    await nh.notifier.stop()
     await smtp.close()
     await http.close()
   })

@@ -3,10 +3,10 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadDraftConfig } from '../config/load.js'
-import { cliActor, runCommand, type CommandIo } from '../security/command-io.js'
+import { cliActor, processCommandIo, runCommand, type CommandIo } from '../security/command-io.js'
 import type { AccessLevel } from '../store/security.js'
 import { openSecurityStore } from '../store/sqlite/security-store.js'
-import { checkTokenRequest, createToken, describeToken, revokeToken } from './tokens.js'
+import { checkTokenRequest, createToken, describeToken, revokeToken } from '../access/tokens.js'
 
 export const TOKENS_USAGE = `Usage:
   tamer tokens create --name NAME [--scope read|operate|admin] [--tenant T …]   (prints the token once)
@@ -64,3 +64,6 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
     }
   })
 }
+
+/** `tamer tokens …` as the bin runs it: the process's env, stdin and output. */
+export const run = (argv: string[]): Promise<number> => tokensCommand(argv, processCommandIo())

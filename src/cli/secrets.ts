@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util'
 import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 import { openSecurityStore } from '../store/sqlite/security-store.js'
-import { cliActor, type CommandIo, runCommand } from '../security/command-io.js'
-import { checkSetRequest, deleteSecret, describeSecret, rotateSecrets, SECRET_KINDS, setSecret } from './stored.js'
+import { cliActor, type CommandIo, processCommandIo, runCommand } from '../security/command-io.js'
+import { checkSetRequest, deleteSecret, describeSecret, rotateSecrets, SECRET_KINDS, setSecret } from '../secrets/stored.js'
 
 export const SECRETS_USAGE = `Usage:
   tamer secrets set NAME --kind KIND [--tenant T] [--url PREFIX] [--username U]   (the value on stdin)
@@ -75,3 +75,6 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
     }
   })
 }
+
+/** `tamer secrets …` as the bin runs it: the process's env, stdin and output. */
+export const run = (argv: string[]): Promise<number> => secretsCommand(argv, processCommandIo())

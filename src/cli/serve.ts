@@ -1,0 +1,36 @@
+// `tamer serve`: the checked config (the file, env and *_FILEs, plus the secrets sealed in the
+// store, checked by every domain: src/compose/config.ts), composed (src/compose/), listening; stopped and closed on SIGTERM or SIGINT.
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { checkConfig } from '../compose/config.js'
+import { composeService } from '../compose/index.js'
+import { loadDraftConfig } from '../config/load.js'
+import { masterKeysFromEnv } from '../security/master-key.js'
+import { withStoredSecrets } from '../secrets/stored.js'
+import { openSqliteStore } from '../store/sqlite/index.js'
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
+  const loaded = loadDraftConfig({ env: process.env, file: values.config })
+  // The store is opened first: secrets sealed in it (`tamer secrets set`) complete the config.
+  const store = openSqliteStore({ file: resolve(loaded.dataDir, 'tamer.db'), synchronous: loaded.store.sqlite.synchronous, maxBatch: loaded.store.sqlite.maxBatch })
+  let service
+  try {
+    const config = checkConfig(await withStoredSecrets(loaded, store, masterKeysFromEnv(process.env)))
+    service = await composeService(config, { store })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const { logger } = service
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down')
+    await service.close()
+    await store.close()
+    process.exit(0)
+  }
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  await service.listen()
+  return -1 // keeps running
+}

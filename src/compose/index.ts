@@ -1,0 +1,195 @@
+// The composition root: the one place the service is put together, for `tamer serve` and for the
+// tests alike (tests pass fakes through `io`, never by patching what is built here). Who wakes
+// whom is written down here and nowhere else:
+//   deliveryStored (intake, after the commit) → the pipeline routes it; precompute diffs its pushes
+//   buildFinished (the pipeline's step that writes a build's end) → the notifier decides and sends
+// Each unit also finds its work by scanning the store, so a missed signal delays, never loses.
+import { resolve } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { buildApp } from '../app.js'
+import type { Config } from '../config/schema.js'
+import { createDiffPrecompute, type DiffPrecompute } from '../diffs/precompute.js'
+import { diffWorkers, serverDiffEngine } from '../diffs/engine.js'
+import { perTenantSlots } from '../diffs/fair-engine.js'
+import { createPushDiffRetention, type PushDiffRetention } from '../diffs/retention.js'
+import { pushDiffServiceFromConfig, pushEventsOf, type PushDiffService } from '../diffs/service.js'
+import { mirrorCacheFromConfig, type MirrorCache } from '../git/mirror.js'
+import { createApiAuth } from '../http/auth.js'
+import { diffLinksFromConfig } from '../links/diff-links.js'
+import type { JenkinsApi } from '../jenkins/client.js'
+import { createLogger } from '../logging.js'
+import type { DiffEngine } from '../engines/engine.js'
+import type { ChannelRegistry } from '../notify/channels/index.js'
+import { pushDiffSummary, type NotebookSummarySource } from '../notify/notebook-summary.js'
+import { createNotifier, type Notifier } from '../notify/notifier.js'
+import { gitChangedFiles, type ChangedFilesSource } from '../pipeline/changed-files.js'
+import { createPipeline, type Pipeline } from '../pipeline/index.js'
+import type { Timers } from '../work/timers.js'
+import { createProviders } from '../providers/index.js'
+import { secretValues } from '../security/secrets.js'
+import type { ServiceStore } from '../store/service-store.js'
+import { openSqliteStore } from '../store/sqlite/index.js'
+import type { NewDelivery } from '../store/store.js'
+import { signal, type Signal } from '../work/signal.js'
+
+/** What tests (or another host process) may replace; every field has the production default. */
+export interface ServiceIo {
+  /** Default: JSON lines to stdout at server.logLevel, the config's secrets masked. */
+  logger?: Logger
+  /** The clock, ms since the epoch (default Date.now). */
+  now?: () => number
+  /** Default real timers; `manualTimers`: nothing waits for real, tests drain() by hand. */
+  timers?: Timers
+  /** Default <dataDir>/tamer.db, opened here and closed by close(); a store given here is the caller's to close. */
+  store?: ServiceStore
+  /** Default from jenkins.* (null without a URL: builds are routed and recorded, not triggered). */
+  jenkins?: JenkinsApi | null
+  /** Where rules with path globs get changed files the host did not list (default: git, through the mirrors). */
+  changedFiles?: ChangedFilesSource
+  /** Default <dataDir>/mirrors with git.* (configured hosts, credentials, protocols). */
+  mirrors?: MirrorCache
+  /** Default diffs.engine in worker threads, time-limited, tenants queued fairly (closed by close()). */
+  diffEngine?: DiffEngine
+  /** Default from notifications.*. */
+  channels?: ChannelRegistry
+  /** The notebook part of a notice (default: from the push diffs). */
+  notebookSummary?: NotebookSummarySource
+  /** How often the notifier also scans for finished builds with real timers (default 10 s). */
+  notifierScanEveryMs?: number
+  /**
+   * Units built (their routes answer) but neither started nor subscribed to signals: for the
+   * tests of intake and the API, which look at what was stored before anything routes or sends it.
+   */
+  hold?: readonly ('pipeline' | 'notifier')[]
+}
+
+export interface ServiceSignals {
+  /** A new delivery is committed (not told of duplicates). */
+  deliveryStored: Signal<[deliveryId: string, delivery: NewDelivery]>
+  /** A build's end is written (state finished). */
+  buildFinished: Signal<[buildId: string]>
+}
+
+export interface Service {
+  config: Config
+  app: FastifyInstance
+  store: ServiceStore
+  logger: Logger
+  signals: ServiceSignals
+  pipeline: Pipeline
+  notifier: Notifier
+  pushDiffs: PushDiffService
+  /** null when diffs.precompute is off. */
+  precompute: DiffPrecompute | null
+  retention: PushDiffRetention
+  /** Starts everything (app.ready) and listens on server.host:server.port. */
+  listen(): Promise<string>
+  /** Stops the units and the app, then closes what was opened here (the store, the diff engine). */
+  close(): Promise<void>
+}
+
+export async function composeService(config: Config, io: ServiceIo = {}): Promise<Service> {
+  const logger = io.logger ?? createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
+  const now = io.now ?? Date.now
+  const store = io.store ?? openSqliteStore({ file: resolve(config.dataDir, 'tamer.db'), synchronous: config.store.sqlite.synchronous, maxBatch: config.store.sqlite.maxBatch })
+  const onSignalError = (name: string) => (err: unknown) => logger.error({ err, signal: name }, 'a signal listener failed')
+  const signals: ServiceSignals = { deliveryStored: signal(onSignalError('deliveryStored')), buildFinished: signal(onSignalError('buildFinished')) }
+
+  const mirrors = io.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
+  // Native diffs run in worker threads here (a big notebook must not stall webhook intake).
+  let ownEngine: { close(): Promise<void> } | null = null
+  let diffEngine = io.diffEngine
+  if (!diffEngine) {
+    const made = await serverDiffEngine(config)
+    if (made.notice) logger.warn(made.notice)
+    ;(diffEngine = made.engine), (ownEngine = made.engine)
+  }
+  logger.info({ engine: diffEngine.name }, 'notebook diff engine')
+  // One service for pages, precompute and notices: each push is diffed once and stored.
+  const pushDiffs = pushDiffServiceFromConfig(config, { mirrors, engine: diffEngine, store, logger })
+  const workers = diffWorkers(config)
+  const precompute = config.diffs.precompute ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger, concurrency: workers, perTenant: perTenantSlots(workers) }) : null
+  const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger })
+
+  const pipeline = createPipeline({
+    config,
+    store,
+    logger,
+    now,
+    timers: io.timers,
+    api: io.jenkins,
+    changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
+    buildFinished: (buildId) => signals.buildFinished.emit(buildId),
+  })
+  if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
+  const notifier = createNotifier({
+    config,
+    store,
+    logger,
+    now,
+    timers: io.timers,
+    channels: io.channels,
+    notebookSummary: io.notebookSummary ?? pushDiffSummary(store, pushDiffs),
+    scanEveryMs: io.notifierScanEveryMs,
+  })
+
+  const app = await buildApp({
+    config,
+    store,
+    logger,
+    now: () => new Date(now()),
+    auth: createApiAuth(config.api.tokens, (hash) => store.findApiToken(hash)),
+    providers: createProviders(config),
+    pipeline,
+    notifier,
+    pushDiffs,
+    links: diffLinksFromConfig(config, now),
+    deliveryStored: (id, d) => signals.deliveryStored.emit(id, d),
+  })
+
+  // Who wakes whom.
+  const held = new Set(io.hold ?? [])
+  if (!held.has('pipeline')) {
+    signals.deliveryStored.on((_id, d) => {
+      if (d.status === 'pending') pipeline.wake()
+    })
+    app.addHook('onReady', async () => pipeline.start())
+  }
+  if (precompute)
+    signals.deliveryStored.on((id, d) => {
+      if (pushEventsOf(d).length > 0) precompute.enqueue(id, d.tenant)
+    })
+  if (!held.has('notifier')) {
+    signals.buildFinished.on(() => notifier.wake())
+    app.addHook('onReady', async () => notifier.start())
+  }
+  app.addHook('onReady', async () => retention.start())
+  // On app.close() too (tests close the app), and before the store closes.
+  app.addHook('onClose', async () => {
+    retention.stop()
+    await Promise.all([pipeline.stop(), notifier.stop(), precompute?.stop()])
+  })
+
+  let closed = false
+  return {
+    config,
+    app,
+    store,
+    logger,
+    signals,
+    pipeline,
+    notifier,
+    pushDiffs,
+    precompute,
+    retention,
+    listen: () => app.listen({ host: config.server.host, port: config.server.port }),
+    async close() {
+      if (closed) return
+      closed = true
+      await app.close()
+      await ownEngine?.close()
+      if (!io.store) await store.close()
+    },
+  }
+}
