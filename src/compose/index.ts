@@ -122,7 +122,6 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
     buildFinished: (buildId) => signals.buildFinished.emit(buildId),
   })
-  if (!pipeline.api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
   const notifier = createNotifier({
     config,
     store,

@@ -168,7 +168,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   return {
     api,
     provisioner,
-    start: wake,
+    start() {
+      if (!api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
+      wake()
+    },
     wake,
     async drain() {
       for (let round = 0; round < 1000; round++) {

@@ -26,7 +26,7 @@ t.test('a finished build wakes the notifier: its notice goes out without a scan 
   await n.build('FAILURE', {}, [], { notify: false })
   const [build] = await n.store.listBuilds({ limit: 1 })
   t.match(build, { state: 'finished', result: 'FAILURE' })
-  await until('the notice to be mailed', () => n.smtp.mails.length > 0, 10_000)
+  await until('the notice to be mailed', () => n.smtp.mails.length > 0)
   t.equal(n.smtp.mails.length, 1, 'one mail')
   t.match(n.smtp.mails[0]!.parsed.subject, /failed/)
   t.match((await n.store.listNotifications({ limit: 5 }))[0], { state: 'sent', buildId: build!.id })

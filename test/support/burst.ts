@@ -290,7 +290,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
       cursor = page.nextCursor
     }
 
-    const looks = tamer.logs.filter((l) => l.includes('looked in Jenkins for an uncertain trigger')).map((l) => JSON.parse(l) as { build: string; requests: number })
+    const looks = tamer.logs.filter((l) => l.includes('looked in Jenkins for an uncertain trigger')).map((l) => JSON.parse(l) as { buildId: string; requests: number })
     return {
       deliveries: deliveries.length,
       acknowledged: acked.size,
@@ -303,7 +303,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
       recordsNotOneRun: listed.filter((b) => b.runs.length !== 1).length,
       kills,
       failedSends,
-      uncertainTriggers: new Set(looks.map((l) => l.build)).size,
+      uncertainTriggers: new Set(looks.map((l) => l.buildId)).size,
       looks: looks.length,
       lookRequests: looks.reduce((s, l) => s + l.requests, 0),
       reposts: tamer.logs.filter((l) => l.includes('no trace of the uncertain trigger')).length,
