@@ -47,7 +47,7 @@ t.test('a failure mails the culprits and fixed recipients, threads per branch, e
   t.match(text, /Finished: FAILURE/, 'console tail')
   t.notMatch(html, '<script>', 'HTML in a commit message is escaped')
   t.match(html, '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;')
-  for (const secret of [LOG_SECRET, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', SECRETS.api, 'jenkins-api-token-xyz'])
+  for (const secret of [LOG_SECRET, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', SECRETS.api, n.config.jenkins.token])
     t.notOk(m.raw.includes(secret), `no secret in the mail: ${secret.slice(0, 6)}…`)
   t.match(text, 'password=****')
   const root = m.parsed.inReplyTo
