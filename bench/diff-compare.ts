@@ -30,14 +30,31 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`
  * pair was read. In process (the pure core, as the CLI runs it) or `worker` (as the server runs
  * it: bytes handed to the worker engine, measured over a warmed-up worker).
  */
-async function nativeChild(a: string, b: string, worker = false): Promise<{ ms: number; peakRss: number; overBase: number }> {
+async function nativeChild(
+  a: string,
+  b: string,
+  worker = false,
+): Promise<{ ms: number; peakRss: number; overBase: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
   try {
     writeFileSync(join(dir, 'a.ipynb'), a)
     writeFileSync(join(dir, 'b.ipynb'), b)
-    const args = [join(HERE, 'diff.ts'), '0', '--files', join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), '--json', ...(worker ? ['--worker'] : [])]
+    const args = [
+      join(HERE, 'diff.ts'),
+      '0',
+      '--files',
+      join(dir, 'a.ipynb'),
+      join(dir, 'b.ipynb'),
+      '--json',
+      ...(worker ? ['--worker'] : []),
+    ]
     const r = await execa(process.execPath, [...process.execArgv, ...args])
-    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { parseMs: number; diffMs: number; peakRss: number; baseRss: number }
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      parseMs: number
+      diffMs: number
+      peakRss: number
+      baseRss: number
+    }
     return { ms: j.parseMs + j.diffMs, peakRss: j.peakRss, overBase: j.peakRss - j.baseRss }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -51,21 +68,43 @@ function corpusCases(): Case[] {
 export async function compareEngines(argv: string[]): Promise<void> {
   const skipSlow = argv.includes('--skip-slow') || process.env['BENCH_SKIP_SLOW'] === '1'
   const at = argv.indexOf('--nbdime-timeout')
-  const timeoutS = at >= 0 ? Number(argv[at + 1]) : Number(process.env['BENCH_NBDIME_TIMEOUT'] ?? (skipSlow ? 60 : 1800))
+  const timeoutS =
+    at >= 0 ? Number(argv[at + 1]) : Number(process.env['BENCH_NBDIME_TIMEOUT'] ?? (skipSlow ? 60 : 1800))
   const found = argv.includes('--no-nbdime') ? null : await detectNbdime()
-  console.log(`nbdime: ${found ? (found.available ? `nbdiff ${found.version}, timeout ${timeoutS} s` : `absent (${found.reason})`) : 'skipped (--no-nbdime)'}`)
+  console.log(
+    `nbdime: ${found ? (found.available ? `nbdiff ${found.version}, timeout ${timeoutS} s` : `absent (${found.reason})`) : 'skipped (--no-nbdime)'}`,
+  )
 
   const large = (cells: number, ids: boolean, png: number): Case => ({
     name: `${cells} cells, ${ids ? 'ids' : 'no ids'}${png ? `, ${100 / png} % ~100 KB PNG` : ''}`,
     texts: () => largePair(cells, { ids, pngEvery: png }),
   })
-  const cases = [...corpusCases(), large(2000, true, 10), large(2000, false, 10), large(20000, true, 0), large(20000, false, 0), {
-    // nbformat 4.5 without ids: the reader invents one per cell (nbformat does so at random).
-    name: '20000 cells, v4.5 without ids',
-    texts: () => largePair(20000, { ids: false, minor: 5 }),
-  }]
+  const cases = [
+    ...corpusCases(),
+    large(2000, true, 10),
+    large(2000, false, 10),
+    large(20000, true, 0),
+    large(20000, false, 0),
+    {
+      // nbformat 4.5 without ids: the reader invents one per cell (nbformat does so at random).
+      name: '20000 cells, v4.5 without ids',
+      texts: () => largePair(20000, { ids: false, minor: 5 }),
+    },
+  ]
 
-  const rows: string[][] = [['pair', 'files (A+B)', 'Tamer native', 'nbdime 4.0.4', 'ratio', 'Tamer peak RSS (over start-up)', '÷ files', 'served (worker): time', 'served: RSS over start-up ÷ files']]
+  const rows: string[][] = [
+    [
+      'pair',
+      'files (A+B)',
+      'Tamer native',
+      'nbdime 4.0.4',
+      'ratio',
+      'Tamer peak RSS (over start-up)',
+      '÷ files',
+      'served (worker): time',
+      'served: RSS over start-up ÷ files',
+    ],
+  ]
   for (const c of cases) {
     const [a, b] = c.texts()
     const files = a.length + b.length
@@ -88,7 +127,17 @@ export async function compareEngines(argv: string[]): Promise<void> {
     }
     const rss = `${mb(native.peakRss)} (${mb(native.overBase)})`
     const rssRatio = `${(native.overBase / files).toFixed(1)}×`
-    rows.push([c.name, mb(files), secs(native.ms), nb, ratio, rss, rssRatio, secs(served.ms), `${(served.overBase / files).toFixed(1)}×`])
+    rows.push([
+      c.name,
+      mb(files),
+      secs(native.ms),
+      nb,
+      ratio,
+      rss,
+      rssRatio,
+      secs(served.ms),
+      `${(served.overBase / files).toFixed(1)}×`,
+    ])
     console.log(rows[rows.length - 1]!.join(' | '))
   }
   console.log('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|')

@@ -27,13 +27,19 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const jenkins = await startJenkinsEmulator({ clock: realClock, quietPeriodSec: 0, defaultScenario: { durationMs: 60_000 } })
+  const jenkins = await startJenkinsEmulator({
+    clock: realClock,
+    quietPeriodSec: 0,
+    defaultScenario: { durationMs: 60_000 },
+  })
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
   const config = validateConfig({
     server: { logLevel: 'silent' },
     providers: { github: { secrets: [SECRETS.github] } },
     jenkins: { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
-    rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }],
+    rules: [
+      { name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' },
+    ],
     // Dispatch alone: the pushes name a remote that does not exist, so no background diffs.
     diffs: { precompute: false },
   })
@@ -55,7 +61,9 @@ async function main() {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const accepted = Date.now()
   for (;;) {
-    const triggered = (await store.listBuilds({ limit: PUSHES + 1 })).filter((b) => b.state === 'queued' || b.state === 'running')
+    const triggered = (await store.listBuilds({ limit: PUSHES + 1 })).filter(
+      (b) => b.state === 'queued' || b.state === 'running',
+    )
     if (triggered.length >= PUSHES) break
     if (Date.now() - started > 120_000) throw new Error(`only ${triggered.length} of ${PUSHES} triggered`)
     // triggeredAt is stamped when the request is sent, so this poll's period does not enter the figures.
@@ -63,8 +71,10 @@ async function main() {
   }
   const done = Date.now()
   const errs = new Map<string, number>()
-  for (const b of await store.listBuilds({ limit: PUSHES + 1 })) if (b.attempts > 1) errs.set(String(b.lastError ?? b.attempts), (errs.get(String(b.lastError ?? b.attempts)) ?? 0) + 1)
-  if (errs.size) console.log("  retried:", Object.fromEntries(errs))
+  for (const b of await store.listBuilds({ limit: PUSHES + 1 }))
+    if (b.attempts > 1)
+      errs.set(String(b.lastError ?? b.attempts), (errs.get(String(b.lastError ?? b.attempts)) ?? 0) + 1)
+  if (errs.size) console.log('  retried:', Object.fromEntries(errs))
   const builds = await store.listBuilds({ limit: PUSHES + 1 })
   const lat = builds.map((b) => (b.triggeredAt ?? NaN) - b.acceptedAt).sort((a, b) => a - b)
   const reqs = jenkins.state.requests
@@ -83,12 +93,22 @@ async function main() {
 
   console.log(`bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main)`)
   console.log(`  intake of all pushes: ${accepted - started} ms; all triggered after ${done - started} ms`)
-  console.log(`  accepted → buildWithParameters sent: p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat.at(-1)} ms (target p99 < 250 ms)`)
+  console.log(
+    `  accepted → buildWithParameters sent: p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat.at(-1)} ms (target p99 < 250 ms)`,
+  )
   console.log(`  Jenkins: ${perDelivery.size} distinct DELIVERY_IDs queued or built, ${doubled} of them more than once`)
-  console.log(`  Jenkins requests: ${reqs.length} total for ${builds.length} builds = ${(reqs.length / builds.length).toFixed(3)} per build`)
-  console.log(`    buildWithParameters ${triggers}, provisioning (config.xml/createItem, once per job and folder) ${provisioning}, crumb ${crumbs}, other ${other}`)
-  console.log('  minimum the API allows: 1 request per build (one POST buildWithParameters; an API token needs no crumb),')
-  console.log('  plus one-off provisioning per job; following a build to its result needs >= 1 queue-item GET and >= 1 build GET more.')
+  console.log(
+    `  Jenkins requests: ${reqs.length} total for ${builds.length} builds = ${(reqs.length / builds.length).toFixed(3)} per build`,
+  )
+  console.log(
+    `    buildWithParameters ${triggers}, provisioning (config.xml/createItem, once per job and folder) ${provisioning}, crumb ${crumbs}, other ${other}`,
+  )
+  console.log(
+    '  minimum the API allows: 1 request per build (one POST buildWithParameters; an API token needs no crumb),',
+  )
+  console.log(
+    '  plus one-off provisioning per job; following a build to its result needs >= 1 queue-item GET and >= 1 build GET more.',
+  )
 
   await app.close()
   await store.close()
@@ -106,14 +126,24 @@ async function burstWithKills() {
       { atAcked: 0.75, on: 'trigger-answered' },
     ],
   })
-  console.log(`bench:dispatch burst with kills — ${r.deliveries} pushes, 20 in flight, one templated job; tamer serve SIGKILLed ${r.kills} times and restarted`)
-  console.log('  (Jenkins stand-in: 1 s quiet period, 1 s queue→build gap, 150 ms builds, `builds` = newest 100, standing still while Tamer restarts')
+  console.log(
+    `bench:dispatch burst with kills — ${r.deliveries} pushes, 20 in flight, one templated job; tamer serve SIGKILLed ${r.kills} times and restarted`,
+  )
+  console.log(
+    '  (Jenkins stand-in: 1 s quiet period, 1 s queue→build gap, 150 ms builds, `builds` = newest 100, standing still while Tamer restarts',
+  )
   console.log('   after a kill at a trigger answer; Tamer: quietPeriodSec 1, uncertainGraceMs 1000)')
-  console.log(`  acknowledged ${r.acknowledged} of ${r.deliveries} (${r.failedSends} sends without an answer, redelivered)`)
-  console.log(`  built once ${r.builtOnce}, built twice ${r.builtTwice}, lost ${r.lost}; built but never acknowledged ${r.builtUnacknowledged}; ${r.jobBuilds} builds of the job`)
+  console.log(
+    `  acknowledged ${r.acknowledged} of ${r.deliveries} (${r.failedSends} sends without an answer, redelivered)`,
+  )
+  console.log(
+    `  built once ${r.builtOnce}, built twice ${r.builtTwice}, lost ${r.lost}; built but never acknowledged ${r.builtUnacknowledged}; ${r.jobBuilds} builds of the job`,
+  )
   console.log(`  /api/builds: ${r.records} builds, ${r.recordsNotOneRun} with other than one run`)
   const per = r.uncertainTriggers ? (r.lookRequests / r.uncertainTriggers).toFixed(2) : '0'
-  console.log(`  uncertain triggers ${r.uncertainTriggers}: ${r.looks} looks, ${r.lookRequests} Jenkins requests = ${per} extra requests per uncertain trigger; ${r.reposts} sent again after two misses`)
+  console.log(
+    `  uncertain triggers ${r.uncertainTriggers}: ${r.looks} looks, ${r.lookRequests} Jenkins requests = ${per} extra requests per uncertain trigger; ${r.reposts} sent again after two misses`,
+  )
   console.log(`  ${r.seconds.toFixed(1)} s in all (mostly the four start-ups of tamer serve)`)
 }
 

@@ -23,7 +23,11 @@ async function main() {
   // Intake alone: the pushes name a remote that does not exist, so no background diffs.
   // Rate limits far above the load: their counting is measured, never a 429.
   const rateLimit = { hooksPerSource: 1e9, hooksPerTenant: 1e9 }
-  const config = validateConfig({ server: { logLevel: 'silent', rateLimit }, providers: { github: { secrets: [BENCH_SECRET] } }, diffs: { precompute: false } })
+  const config = validateConfig({
+    server: { logLevel: 'silent', rateLimit },
+    providers: { github: { secrets: [BENCH_SECRET] } },
+    diffs: { precompute: false },
+  })
   let app
   let store: ServiceStore | undefined
   if (mode === 'bare') {
@@ -31,7 +35,10 @@ async function main() {
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_r, body, done) => done(null, body))
     app.post('/hooks/github', async (_req, reply) => reply.code(202).send({ id: randomUUID() }))
   } else {
-    const sqlite = openSqliteStore({ file: join(dir, 'tamer.db'), synchronous: (process.env.BENCH_SYNC as 'FULL' | 'NORMAL') ?? 'FULL' })
+    const sqlite = openSqliteStore({
+      file: join(dir, 'tamer.db'),
+      synchronous: (process.env.BENCH_SYNC as 'FULL' | 'NORMAL') ?? 'FULL',
+    })
     store = mode === 'durable' ? sqlite : nullStore(sqlite)
     // As serve composes it; nothing routes (intake alone is measured).
     app = (await composeService(config, { store, diffEngine: nativeEngine, hold: ['pipeline', 'notifier'] })).app

@@ -48,12 +48,20 @@ async function load(url: string, body: Buffer, overallRate?: number) {
     connections: overallRate ? 20 : CONNECTIONS,
     duration: DURATION,
     ...(overallRate ? { overallRate } : {}),
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-hook-id': '1', 'x-hub-signature-256': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-hook-id': '1',
+      'x-hub-signature-256': signature,
+    },
     body,
     requests: [
       {
         // A fresh delivery id per request, so each one is a new delivery, not a duplicate.
-        setupRequest: (req: Record<string, any>) => ({ ...req, headers: { ...req.headers, 'x-github-delivery': randomUUID() } }),
+        setupRequest: (req: Record<string, any>) => ({
+          ...req,
+          headers: { ...req.headers, 'x-github-delivery': randomUUID() },
+        }),
       },
     ],
   })
@@ -92,17 +100,26 @@ async function main() {
   rows['durable @1000/s'] = await load(durable.url, body, 1000)
   const after = await ask<{ stored: number }>(durable.child, 'count')
   const fixed = rows['durable @1000/s']!
-  console.log(`stored during the 1,000/s run: ${after.stored - before.stored} (${fixed.total} answered, ${fixed.non2xx} non-2xx)`)
+  console.log(
+    `stored during the 1,000/s run: ${after.stored - before.stored} (${fixed.total} answered, ${fixed.non2xx} non-2xx)`,
+  )
   for (const m of modes) servers[m]!.child.send('stop')
 
   const ceiling = rows.nostore!.rps
   console.log('\nmode                    deliveries/s   p50 ms   p99 ms   non-2xx   vs (a) verify+parse')
-  const names: Record<string, string> = { bare: '(b) bare 202', nostore: '(a) verify+parse+202', durable: 'durable (FULL, group)', 'durable @1000/s': 'durable at 1,000/s' }
+  const names: Record<string, string> = {
+    bare: '(b) bare 202',
+    nostore: '(a) verify+parse+202',
+    durable: 'durable (FULL, group)',
+    'durable @1000/s': 'durable at 1,000/s',
+  }
   for (const [mode, r] of Object.entries(rows))
     console.log(
       `${names[mode]!.padEnd(24)}${r.rps.toFixed(0).padStart(12)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.non2xx + r.errors).padStart(10)}${(r.rps / ceiling).toFixed(2).padStart(12)}`,
     )
-  console.log(`\ndurable / (a) per round: ${ratios.map((x) => `${(x * 100).toFixed(0)} %`).join(', ')}; median ${(median(ratios, (x) => x) * 100).toFixed(0)} % (target >= 70 %)`)
+  console.log(
+    `\ndurable / (a) per round: ${ratios.map((x) => `${(x * 100).toFixed(0)} %`).join(', ')}; median ${(median(ratios, (x) => x) * 100).toFixed(0)} % (target >= 70 %)`,
+  )
   console.log(`p99 at 1,000/s = ${fixed.p99} ms (target < 25 ms)`)
 }
 

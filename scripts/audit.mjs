@@ -18,7 +18,9 @@ function runAudit() {
   try {
     return JSON.parse(r.stdout)
   } catch {
-    return { error: { summary: `npm audit printed no JSON (exit ${r.status}): ${(r.stderr || '').trim().split('\n').pop()}` } }
+    return {
+      error: { summary: `npm audit printed no JSON (exit ${r.status}): ${(r.stderr || '').trim().split('\n').pop()}` },
+    }
   }
 }
 
@@ -29,12 +31,23 @@ if (!counts) {
   console.log(`npm audit: the advisory endpoint could not be used (${why}); production dependencies were NOT audited`)
   process.exit(strict ? 2 : 0)
 }
-const serious = Object.values(report.vulnerabilities ?? {}).filter((v) => v.severity === 'high' || v.severity === 'critical')
+const serious = Object.values(report.vulnerabilities ?? {}).filter(
+  (v) => v.severity === 'high' || v.severity === 'critical',
+)
 for (const v of serious) {
   const advisories = (v.via ?? []).filter((x) => typeof x === 'object').map((x) => `${x.title} ${x.url}`)
-  const fix = v.fixAvailable === true ? 'fix: npm audit fix' : v.fixAvailable ? `fix: ${v.fixAvailable.name}@${v.fixAvailable.version}` : 'no fix yet'
-  console.log(`${v.severity.toUpperCase()} ${v.name} ${v.range} (${fix})${advisories.length ? `\n  ${advisories.join('\n  ')}` : ` via ${(v.via ?? []).join(', ')}`}`)
+  const fix =
+    v.fixAvailable === true
+      ? 'fix: npm audit fix'
+      : v.fixAvailable
+        ? `fix: ${v.fixAvailable.name}@${v.fixAvailable.version}`
+        : 'no fix yet'
+  console.log(
+    `${v.severity.toUpperCase()} ${v.name} ${v.range} (${fix})${advisories.length ? `\n  ${advisories.join('\n  ')}` : ` via ${(v.via ?? []).join(', ')}`}`,
+  )
 }
 const prod = report.metadata?.dependencies?.prod
-console.log(`npm audit --omit=dev: ${counts.critical} critical, ${counts.high} high, ${counts.moderate} moderate, ${counts.low} low${prod ? ` in ${prod} production packages` : ''}`)
+console.log(
+  `npm audit --omit=dev: ${counts.critical} critical, ${counts.high} high, ${counts.moderate} moderate, ${counts.low} low${prod ? ` in ${prod} production packages` : ''}`,
+)
 process.exit(serious.length > 0 ? 1 : 0)

@@ -2,11 +2,24 @@
 // composition root (src/compose/): nothing is built here, every route is always registered.
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import { createTenantResolver } from './config/tenants.js'
-import { BadRequestError, InternalError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, UriTooLongError } from './errors.js'
+import {
+  BadRequestError,
+  InternalError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  UriTooLongError,
+} from './errors.js'
 import { apiPlugin } from './http/api.js'
 import { diffsPlugin } from './http/diffs.js'
 import type { DiffLinks } from './links/diff-links.js'
@@ -85,7 +98,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A malformed or over-long URL is refused by the router before any route: the same coded
     // JSON as every other refusal, not Fastify's own body (found by test/http/openapi.test.ts).
-    frameworkErrors: (error, request, reply) => (setSecurityHeaders(request.raw, reply.raw), sendError(error, request, reply)),
+    frameworkErrors: (error, request, reply) => (
+      setSecurityHeaders(request.raw, reply.raw),
+      sendError(error, request, reply)
+    ),
   })
 
   function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
@@ -122,20 +138,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxEvents: limitsFromConfig(config).maxEvents,
     onStored: deps.deliveryStored,
   }
-  await app.register(hooksPlugin, { intake, providers: deps.providers, maxBodyBytes: config.server.maxBodyBytes, admit })
+  await app.register(hooksPlugin, {
+    intake,
+    providers: deps.providers,
+    maxBodyBytes: config.server.maxBodyBytes,
+    admit,
+  })
   await app.register(apiPlugin, { store, tokens: auth, dispatchOf: (id) => store.getDispatch(id) })
   // Ready only with room for the largest delivery twice over (its body, then its events).
   await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
-  await app.register(diffsPlugin, { store, tokens: auth, pushDiffs: deps.pushDiffs, links: deps.links, pageWaitMs: config.diffs.pageWaitMs, timeLimitMs: config.diffs.timeLimitMs })
+  await app.register(diffsPlugin, {
+    store,
+    tokens: auth,
+    pushDiffs: deps.pushDiffs,
+    links: deps.links,
+    pageWaitMs: config.diffs.pageWaitMs,
+    timeLimitMs: config.diffs.timeLimitMs,
+  })
   const mask = maskOf(config)
   await app.register(buildsPlugin, { store, tokens: auth, mask })
   await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
-  await app.register(notificationsPlugin, { store, tokens: auth, mask, resend: (id) => notifier.resend(id), audit: (e) => store.recordAudit(e) })
-  await app.register(accessPlugin, { store, tokens: auth, tenants: [...config.tenants.map((t) => t.name), config.defaultTenant] })
+  await app.register(notificationsPlugin, {
+    store,
+    tokens: auth,
+    mask,
+    resend: (id) => notifier.resend(id),
+    audit: (e) => store.recordAudit(e),
+  })
+  await app.register(accessPlugin, {
+    store,
+    tokens: auth,
+    tenants: [...config.tenants.map((t) => t.name), config.defaultTenant],
+  })
 
   for (const p of deps.providers)
     if (!p.configured) app.log.warn(`${p.route} deliveries will be refused: no secret is configured for them`)
   if (config.api.tokens.length === 0)
-    app.log.warn(`no API token is configured (TAMER_API_TOKEN): the API takes only tokens made with \`tamer tokens create\``)
+    app.log.warn(
+      `no API token is configured (TAMER_API_TOKEN): the API takes only tokens made with \`tamer tokens create\``,
+    )
   return app
 }

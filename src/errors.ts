@@ -12,7 +12,11 @@ export const ProviderNotConfiguredError = createError(
 export const MissingHeaderError = createError('TAMER_MISSING_HEADER', 'Missing required header %s', 400)
 export const MalformedBodyError = createError('TAMER_MALFORMED_BODY', 'Body is not valid JSON: %s', 400)
 export const BadPayloadError = createError('TAMER_BAD_PAYLOAD', 'Payload does not have the expected shape: %s', 400)
-export const RepositoryMismatchError = createError('TAMER_REPOSITORY_MISMATCH', 'Payload names more than one repository: %s', 400)
+export const RepositoryMismatchError = createError(
+  'TAMER_REPOSITORY_MISMATCH',
+  'Payload names more than one repository: %s',
+  400,
+)
 export const BadRequestError = createError('TAMER_BAD_REQUEST', 'Bad request: %s', 400)
 export const UriTooLongError = createError('TAMER_URI_TOO_LONG', 'A path segment is longer than %s characters', 414)
 export const UnsupportedMediaTypeError = createError(
@@ -50,10 +54,18 @@ export const NbdimeFailedError = createError('TAMER_NBDIME_FAILED', 'nbdiff fail
 export const GitFailedError = createError('TAMER_GIT_FAILED', 'git failed: %s', 502)
 export const NotAPushError = createError('TAMER_NOT_A_PUSH', 'Delivery %s has no push event to diff', 404)
 /** A stored diff of another format (written before an upgrade): logged, and the diff is made again. */
-export const StoredDiffFormatError = createError('TAMER_STORED_DIFF_FORMAT', 'Stored push diff has format %s, not %s', 500)
+export const StoredDiffFormatError = createError(
+  'TAMER_STORED_DIFF_FORMAT',
+  'Stored push diff has format %s, not %s',
+  500,
+)
 
 // Notifications (issue #5).
-export const NotificationNotDeadError = createError('TAMER_NOTIFICATION_NOT_DEAD', 'Only dead letters can be re-sent; this notice is %s', 409)
+export const NotificationNotDeadError = createError(
+  'TAMER_NOTIFICATION_NOT_DEAD',
+  'Only dead letters can be re-sent; this notice is %s',
+  409,
+)
 
 // Hardening (issue #9).
 export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requests %s; retry in %s s', 429)
@@ -62,8 +74,16 @@ export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requ
 export const ForbiddenError = createError('TAMER_FORBIDDEN', 'This token has the %s scope; this needs %s', 403)
 export const TokenRequestError = createError('TAMER_BAD_TOKEN_REQUEST', 'Invalid token request: %s', 400)
 export const MasterKeyMissingError = createError('TAMER_MASTER_KEY_MISSING', 'No master key: %s', 500)
-export const MasterKeyInvalidError = createError('TAMER_MASTER_KEY_INVALID', '%s must be 32 bytes in base64 or hex (make one with `openssl rand -base64 32`)', 500)
-export const SecretUndecryptableError = createError('TAMER_SECRET_UNDECRYPTABLE', 'Stored secret %s cannot be opened: %s', 500)
+export const MasterKeyInvalidError = createError(
+  'TAMER_MASTER_KEY_INVALID',
+  '%s must be 32 bytes in base64 or hex (make one with `openssl rand -base64 32`)',
+  500,
+)
+export const SecretUndecryptableError = createError(
+  'TAMER_SECRET_UNDECRYPTABLE',
+  'Stored secret %s cannot be opened: %s',
+  500,
+)
 export const SecretRequestError = createError('TAMER_BAD_SECRET', 'Invalid stored secret: %s', 400)
 export const RotationError = createError('TAMER_ROTATION_FAILED', 'Rotation stopped, nothing was changed: %s', 500)
 

@@ -51,7 +51,14 @@ export function redactUrl(url: string): string {
 }
 
 /** Fastify's request serializer (fastify/lib/logger-pino.js), with the URL's secrets redacted. */
-function serializeRequest(req: { method?: string; url?: unknown; host?: string; ip?: string; headers?: Record<string, unknown>; socket?: { remotePort?: number } }) {
+function serializeRequest(req: {
+  method?: string
+  url?: unknown
+  host?: string
+  ip?: string
+  headers?: Record<string, unknown>
+  socket?: { remotePort?: number }
+}) {
   if (typeof req?.url !== 'string') return req
   return {
     method: req.method,

@@ -47,7 +47,14 @@ async function serve(t: Test, stdout: number | 'pipe') {
   writeFileSync(config, 'diffs:\n  precompute: false\n')
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', config], {
-    env: { ...process.env, TAMER_PORT: String(port), TAMER_HOST: '127.0.0.1', TAMER_DATA_DIR: dir, TAMER_GITHUB_SECRET: SECRETS.github, TAMER_API_TOKEN: SECRETS.api },
+    env: {
+      ...process.env,
+      TAMER_PORT: String(port),
+      TAMER_HOST: '127.0.0.1',
+      TAMER_DATA_DIR: dir,
+      TAMER_GITHUB_SECRET: SECRETS.github,
+      TAMER_API_TOKEN: SECRETS.api,
+    },
     stdio: ['ignore', stdout, 'pipe'],
   })
   let stderr = ''
@@ -60,7 +67,9 @@ async function serve(t: Test, stdout: number | 'pipe') {
     rmSync(dir, { recursive: true, force: true })
   })
   const base = `http://127.0.0.1:${port}`
-  await poll(`tamer serve to answer /healthz (stderr: ${stderr.slice(-500)})`, 90_000, async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined))
+  await poll(`tamer serve to answer /healthz (stderr: ${stderr.slice(-500)})`, 90_000, async () =>
+    (await fetch(`${base}/healthz`)).status === 200 ? true : undefined,
+  )
   return { child, base, stderr: () => stderr }
 }
 
@@ -72,7 +81,10 @@ async function signedPush(base: string) {
 async function stopsOnSigterm(t: Test, child: ChildProcess) {
   child.kill('SIGTERM')
   let timer: NodeJS.Timeout | undefined
-  const code = await Promise.race([exited(child), new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 60_000)))])
+  const code = await Promise.race([
+    exited(child),
+    new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 60_000))),
+  ])
   clearTimeout(timer)
   t.equal(code, 0, 'exits cleanly on SIGTERM')
 }
@@ -93,7 +105,9 @@ t.test('stdout a pipe nobody reads: megabytes of log lines later, serving and st
   // child.stdout is never read: the pipe and its buffers fill after a few hundred KB.
   const longPath = `/nothing-here/${'x'.repeat(8000)}`
   for (let i = 0; i < 40; i++) {
-    const statuses = await Promise.all(Array.from({ length: 10 }, () => fetch(`${base}${longPath}`).then((r) => r.status)))
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, () => fetch(`${base}${longPath}`).then((r) => r.status)),
+    )
     if (statuses.some((s) => s !== 404)) t.fail(`unexpected statuses ${statuses}`)
   }
   t.equal((await fetch(`${base}/healthz`)).status, 200, 'still answering after ~3 MB of log lines')

@@ -7,20 +7,23 @@ import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub, signedGitLab } from './support/sign.js'
 
-t.test("every line of a delivery request has reqId and the host's hostDeliveryId; the stored line Tamer's deliveryId", async (t) => {
-  const h = await startTestApp(t)
-  const d = signedGitHub('push', P.githubPush(), { delivery: 'log-delivery-1' })
-  const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
-  const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId)
-  t.ok(lines.length >= 3, 'incoming, stored, completed')
-  for (const line of lines) {
-    t.equal(line.hostDeliveryId, 'log-delivery-1', line.msg)
-    t.type(line.reqId, 'string')
-  }
-  const stored = lines.find((l) => l.msg === 'delivery stored')
-  t.equal(stored?.deliveryId, res.json().id, "one name per id: deliveryId is Tamer's id, never the host's GUID")
-  t.not(res.json().id, 'log-delivery-1')
-})
+t.test(
+  "every line of a delivery request has reqId and the host's hostDeliveryId; the stored line Tamer's deliveryId",
+  async (t) => {
+    const h = await startTestApp(t)
+    const d = signedGitHub('push', P.githubPush(), { delivery: 'log-delivery-1' })
+    const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+    const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId)
+    t.ok(lines.length >= 3, 'incoming, stored, completed')
+    for (const line of lines) {
+      t.equal(line.hostDeliveryId, 'log-delivery-1', line.msg)
+      t.type(line.reqId, 'string')
+    }
+    const stored = lines.find((l) => l.msg === 'delivery stored')
+    t.equal(stored?.deliveryId, res.json().id, "one name per id: deliveryId is Tamer's id, never the host's GUID")
+    t.not(res.json().id, 'log-delivery-1')
+  },
+)
 
 t.test('secrets never reach the logs, even on failures', async (t) => {
   const h = await startTestApp(t)
@@ -30,32 +33,53 @@ t.test('secrets never reach the logs, even on failures', async (t) => {
   await h.app.inject({ method: 'POST', url: '/hooks/gitlab', headers: ok.headers, payload: ok.body })
   await h.app.inject({ method: 'GET', url: '/api/deliveries', headers: { authorization: `Bearer ${SECRETS.api}` } })
   const all = h.logs.join('\n')
-  for (const secret of [...Object.values(SECRETS), 'not-the-token-but-secret-looking']) t.notOk(all.includes(secret), 'no secret in logs')
+  for (const secret of [...Object.values(SECRETS), 'not-the-token-but-secret-looking'])
+    t.notOk(all.includes(secret), 'no secret in logs')
   t.notOk(all.includes(ok.headers['x-gitlab-token']!))
 })
 
 t.test('the logger redacts secret-looking fields wherever they are logged', async (t) => {
   const lines: string[] = []
   const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }))
-  logger.info({ req: { headers: { authorization: 'Bearer abc', 'x-hub-signature-256': 'sha256=ff', 'x-gitlab-token': 'tok' } }, provider: { secret: 's3cr3t', tokens: ['t0k3n'] } }, 'x')
+  logger.info(
+    {
+      req: { headers: { authorization: 'Bearer abc', 'x-hub-signature-256': 'sha256=ff', 'x-gitlab-token': 'tok' } },
+      provider: { secret: 's3cr3t', tokens: ['t0k3n'] },
+    },
+    'x',
+  )
   const out = lines.join('')
   for (const s of ['Bearer abc', 'sha256=ff', '"tok"', 's3cr3t', 't0k3n']) t.notOk(out.includes(s), s)
   t.match(out, /\[redacted\]/)
 })
 
 t.test("a signed link's sig (and other secret-looking query values) never reach the request logs", async (t) => {
-  const config = testConfig({ links: { secret: 'link-secret-for-logs' }, jenkins: { publicUrl: 'https://tamer.example.com' } })
+  const config = testConfig({
+    links: { secret: 'link-secret-for-logs' },
+    jenkins: { publicUrl: 'https://tamer.example.com' },
+  })
   const h = await startTestApp(t, { config })
   const url = new URL(diffLinksFromConfig(config).urlFor('00000000-0000-4000-8000-000000000000')!)
   const sig = url.searchParams.get('sig')!
   const res = await h.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })
   t.equal(res.statusCode, 404, 'a valid link to a delivery that does not exist')
-  await h.app.inject({ method: 'GET', url: '/diffs/x?token=tok-in-query-1&api_key=key-in-query-2&Sig=sig-in-query-3&exp=1' })
+  await h.app.inject({
+    method: 'GET',
+    url: '/diffs/x?token=tok-in-query-1&api_key=key-in-query-2&Sig=sig-in-query-3&exp=1',
+  })
   const all = h.logs.join('\n')
-  for (const secret of [sig, 'tok-in-query-1', 'key-in-query-2', 'sig-in-query-3']) t.notOk(all.includes(secret), `${secret} not logged`)
-  const incoming = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'incoming request').map((l) => l.req.url)
+  for (const secret of [sig, 'tok-in-query-1', 'key-in-query-2', 'sig-in-query-3'])
+    t.notOk(all.includes(secret), `${secret} not logged`)
+  const incoming = h.logs
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.msg === 'incoming request')
+    .map((l) => l.req.url)
   t.equal(incoming.length, 2)
-  t.equal(incoming[0], `${url.pathname}?exp=${url.searchParams.get('exp')}&sig=[redacted]`, 'the rest of the URL is kept')
+  t.equal(
+    incoming[0],
+    `${url.pathname}?exp=${url.searchParams.get('exp')}&sig=[redacted]`,
+    'the rest of the URL is kept',
+  )
   // (the value masks of src/security/secrets.ts may mask token=… again, as ****)
   t.match(incoming[1], /^\/diffs\/x\?token=(\[redacted\]|\*+)&api_key=(\[redacted\]|\*+)&Sig=\[redacted\]&exp=1$/)
 })

@@ -24,7 +24,8 @@ export interface TokenRequest {
 
 /** Checks a request against the configured tenants; `within` limits the tenants (a tenant-scoped admin's). */
 export function checkTokenRequest(r: TokenRequest, knownTenants: readonly string[], within?: readonly string[]): void {
-  if (!/^[^\s\u0000-\u001f][^\u0000-\u001f]{0,99}$/.test(r.name)) throw new TokenRequestError('a name of 1 to 100 characters without control characters is needed')
+  if (!/^[^\s\u0000-\u001f][^\u0000-\u001f]{0,99}$/.test(r.name))
+    throw new TokenRequestError('a name of 1 to 100 characters without control characters is needed')
   if (!ACCESS_LEVELS.includes(r.access)) throw new TokenRequestError(`scope must be one of ${ACCESS_LEVELS.join(', ')}`)
   if (r.tenants !== null) {
     if (r.tenants.length === 0) throw new TokenRequestError('tenants, when given, must name at least one tenant')
@@ -38,20 +39,57 @@ export function checkTokenRequest(r: TokenRequest, knownTenants: readonly string
 /** The tenant an audit entry about this token is filed under (one tenant, or none). */
 const auditTenant = (tenants: readonly string[] | null) => (tenants?.length === 1 ? tenants[0]! : null)
 
-export async function createToken(store: Pick<SecurityStore, 'createApiToken'>, r: TokenRequest, actor: string): Promise<{ token: string; record: ApiTokenRecord }> {
+export async function createToken(
+  store: Pick<SecurityStore, 'createApiToken'>,
+  r: TokenRequest,
+  actor: string,
+): Promise<{ token: string; record: ApiTokenRecord }> {
   const token = generateToken()
-  const record: ApiTokenRecord = { id: randomBytes(8).toString('hex'), name: r.name, access: r.access, tenants: r.tenants, hash: hashToken(token), createdAt: new Date().toISOString(), createdBy: actor, revokedAt: null }
-  await store.createApiToken(record, { actor, action: 'token.create', target: record.id, tenant: auditTenant(r.tenants), detail: { name: r.name, scope: r.access, tenants: r.tenants } })
+  const record: ApiTokenRecord = {
+    id: randomBytes(8).toString('hex'),
+    name: r.name,
+    access: r.access,
+    tenants: r.tenants,
+    hash: hashToken(token),
+    createdAt: new Date().toISOString(),
+    createdBy: actor,
+    revokedAt: null,
+  }
+  await store.createApiToken(record, {
+    actor,
+    action: 'token.create',
+    target: record.id,
+    tenant: auditTenant(r.tenants),
+    detail: { name: r.name, scope: r.access, tenants: r.tenants },
+  })
   return { token, record }
 }
 
-export async function revokeToken(store: Pick<SecurityStore, 'revokeApiToken'>, record: ApiTokenRecord, actor: string): Promise<boolean> {
-  return store.revokeApiToken(record.id, { actor, action: 'token.revoke', target: record.id, tenant: auditTenant(record.tenants), detail: { name: record.name } })
+export async function revokeToken(
+  store: Pick<SecurityStore, 'revokeApiToken'>,
+  record: ApiTokenRecord,
+  actor: string,
+): Promise<boolean> {
+  return store.revokeApiToken(record.id, {
+    actor,
+    action: 'token.revoke',
+    target: record.id,
+    tenant: auditTenant(record.tenants),
+    detail: { name: record.name },
+  })
 }
 
 /** Everything but the hash. */
 export function describeToken(r: ApiTokenRecord) {
-  return { id: r.id, name: r.name, scope: r.access, tenants: r.tenants, createdAt: r.createdAt, createdBy: r.createdBy, revokedAt: r.revokedAt }
+  return {
+    id: r.id,
+    name: r.name,
+    scope: r.access,
+    tenants: r.tenants,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    revokedAt: r.revokedAt,
+  }
 }
 
 /** Whether a token limited to `within` may see or revoke this token (undefined: every tenant). */

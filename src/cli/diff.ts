@@ -67,11 +67,27 @@ export async function runDiffCommand(argv: string[], io: CommandIo): Promise<num
     return 2
   }
   const options: DiffOptions = {
-    ignoreSources: v['ignore-sources'], ignoreOutputs: v['ignore-outputs'], ignoreAttachments: v['ignore-attachments'],
-    ignoreMetadata: v['ignore-metadata'], ignoreIds: v['ignore-id'], ignoreDetails: v['ignore-details'],
+    ignoreSources: v['ignore-sources'],
+    ignoreOutputs: v['ignore-outputs'],
+    ignoreAttachments: v['ignore-attachments'],
+    ignoreMetadata: v['ignore-metadata'],
+    ignoreIds: v['ignore-id'],
+    ignoreDetails: v['ignore-details'],
   }
   const color = v['no-color'] ? false : (v.color ?? io.color)
-  return diffFiles(positionals[0]!, positionals[1]!, { format, engine: v.engine as EngineName, nbdiff: v.nbdiff, options, color, names: positionals as [string, string] }, io)
+  return diffFiles(
+    positionals[0]!,
+    positionals[1]!,
+    {
+      format,
+      engine: v.engine as EngineName,
+      nbdiff: v.nbdiff,
+      options,
+      color,
+      names: positionals as [string, string],
+    },
+    io,
+  )
 }
 
 interface DiffFilesOptions {
@@ -87,7 +103,12 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
   const read = async (p: string) => (p === '/dev/null' ? JSON.stringify(EMPTY_NOTEBOOK) : readFile(p, 'utf8'))
   const [ra, rb] = await Promise.allSettled([read(pathA), read(pathB)])
   if (ra.status === 'rejected' || rb.status === 'rejected') {
-    const failed = ([[o.names[0], ra], [o.names[1], rb]] as const).flatMap(([name, r]) => (r.status === 'rejected' ? [{ name, why: unreadable(r.reason) }] : []))
+    const failed = (
+      [
+        [o.names[0], ra],
+        [o.names[1], rb],
+      ] as const
+    ).flatMap(([name, r]) => (r.status === 'rejected' ? [{ name, why: unreadable(r.reason) }] : []))
     return cannotRead(failed, o, io)
   }
   const [a, b] = [ra.value, rb.value]
@@ -109,8 +130,10 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
     // nbdime's format has no place for it: said on stderr, the JSON stays nbdime's.
     for (const d of degraded) io.stderr(`tamer diff: shown coarser: ${describeDegradation(d)}\n`)
     io.stdout(`${JSON.stringify(result.diff, null, 2)}\n`)
-  } else if (o.format === 'html') io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
-  else if (o.format === 'markdown') io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff, {}, degraded))
+  } else if (o.format === 'html')
+    io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
+  else if (o.format === 'markdown')
+    io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff, {}, degraded))
   else {
     const text = renderNotebookDiffText(result.base, result.diff, { color: o.color, nameA, nameB, degraded })
     if (text) io.stdout(`${text}\n`)
@@ -132,12 +155,29 @@ function unreadable(err: unknown): { words: string; missing: boolean } {
  * JSON and HTML stay empty rather than malformed), the reason on stderr and exit 1, as nbdiff.
  * An added or deleted notebook is compared with /dev/null, which is what git passes a diff driver.
  */
-function cannotRead(failed: { name: string; why: { words: string; missing: boolean } }[], o: DiffFilesOptions, io: CommandIo): number {
+function cannotRead(
+  failed: { name: string; why: { words: string; missing: boolean } }[],
+  o: DiffFilesOptions,
+  io: CommandIo,
+): number {
   for (const f of failed) io.stderr(`tamer diff: cannot read ${f.name}: ${f.why.words}\n`)
-  if (failed.some((f) => f.why.missing)) io.stderr('tamer diff: to show a notebook as added or deleted, compare it with /dev/null\n')
+  if (failed.some((f) => f.why.missing))
+    io.stderr('tamer diff: to show a notebook as added or deleted, compare it with /dev/null\n')
   const [nameA, nameB] = o.names
-  if (o.format === 'text') io.stdout([`nbdiff ${nameA} ${nameB}`, `--- ${nameA}`, `+++ ${nameB}`, ...failed.map((f) => `## not compared: ${f.name}: ${f.why.words}`), ''].join('\n'))
-  else if (o.format === 'markdown') io.stdout(`${failed.map((f) => `### \`${f.name.replace(/`/g, "'")}\`\n_Not compared: ${f.why.words}._`).join('\n\n')}\n`)
+  if (o.format === 'text')
+    io.stdout(
+      [
+        `nbdiff ${nameA} ${nameB}`,
+        `--- ${nameA}`,
+        `+++ ${nameB}`,
+        ...failed.map((f) => `## not compared: ${f.name}: ${f.why.words}`),
+        '',
+      ].join('\n'),
+    )
+  else if (o.format === 'markdown')
+    io.stdout(
+      `${failed.map((f) => `### \`${f.name.replace(/`/g, "'")}\`\n_Not compared: ${f.why.words}._`).join('\n\n')}\n`,
+    )
   return 1
 }
 
@@ -152,5 +192,10 @@ export async function runGitDiffDriver(argv: string[], io: CommandIo): Promise<n
   }
   const [path, oldFile, , , newFile] = argv as [string, string, string, string, string]
   const color = io.color || process.env['GIT_PAGER_IN_USE'] === 'true'
-  return diffFiles(oldFile, newFile, { format: 'text', engine: 'native', options: {}, color, names: [`a/${path}`, `b/${argv[7] ?? path}`] }, io)
+  return diffFiles(
+    oldFile,
+    newFile,
+    { format: 'text', engine: 'native', options: {}, color, names: [`a/${path}`, `b/${argv[7] ?? path}`] },
+    io,
+  )
 }

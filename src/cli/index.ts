@@ -46,7 +46,11 @@ const COMMANDS: Record<string, () => Promise<Run>> = {
   tokens: async () => (await import('./tokens.js')).run,
 }
 
-const diffIo = () => ({ stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s), color: process.stdout.isTTY === true })
+const diffIo = () => ({
+  stdout: (s: string) => void process.stdout.write(s),
+  stderr: (s: string) => void process.stderr.write(s),
+  color: process.stdout.isTTY === true,
+})
 
 /** The command word: the first argument that is not an option (nor -c's value: `tamer -c FILE serve`). */
 function commandIndex(argv: string[]): number {

@@ -9,17 +9,29 @@ import { cliActor } from '../security/command-io.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } })
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' } },
+  })
   if (positionals[0] !== 'sync') {
     process.stderr.write('Usage: tamer jobs sync [-c FILE]\n')
     return 1
   }
-  const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env))
+  const config = checkConfig(
+    await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env),
+  )
   const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
   try {
     const status = await jobsSync(config, store, (s) => process.stdout.write(s))
     // It creates and rewrites Jenkins jobs: an operator action.
-    await store.recordAudit({ actor: cliActor(process.env), action: 'jobs.sync', target: config.jenkins.url, tenant: null, detail: { exitCode: status } })
+    await store.recordAudit({
+      actor: cliActor(process.env),
+      action: 'jobs.sync',
+      target: config.jenkins.url,
+      tenant: null,
+      detail: { exitCode: status },
+    })
     return status
   } finally {
     await store.close()

@@ -7,7 +7,15 @@ import { notifyTest } from '../notify/command.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 
 export async function run(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, channel: { type: 'string' }, to: { type: 'string', multiple: true } } })
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      channel: { type: 'string' },
+      to: { type: 'string', multiple: true },
+    },
+  })
   if (positionals[0] !== 'test') {
     process.stderr.write('Usage: tamer notify test --channel NAME [--to ADDRESS] [-c FILE]\n')
     return 1
@@ -17,10 +25,19 @@ export async function run(argv: string[]): Promise<number> {
     return 2
   }
   try {
-    const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: v.config }), process.env))
-    return await notifyTest(config, { channel: v.channel, to: v.to ?? [] }, (s) => void process.stdout.write(s), (s) => void process.stderr.write(s))
+    const config = checkConfig(
+      await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: v.config }), process.env),
+    )
+    return await notifyTest(
+      config,
+      { channel: v.channel, to: v.to ?? [] },
+      (s) => void process.stdout.write(s),
+      (s) => void process.stderr.write(s),
+    )
   } catch (err) {
-    const coded = typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('TAMER_')
+    const coded =
+      typeof (err as { code?: unknown }).code === 'string' &&
+      String((err as { code: string }).code).startsWith('TAMER_')
     if (!(err instanceof ConfigError) && !coded) throw err
     process.stderr.write(`tamer: ${(err as Error).message}\n`)
     return 2

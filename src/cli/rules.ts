@@ -10,13 +10,19 @@ import { withStoredSecretsOf } from '../secrets/stored.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } })
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' } },
+  })
   const [sub, deliveryId] = positionals
   if (sub !== 'test' || !deliveryId) {
     process.stderr.write('Usage: tamer rules test <delivery-id> [-c FILE]\n')
     return 1
   }
-  const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env))
+  const config = checkConfig(
+    await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env),
+  )
   const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
   try {
     const mirrors = mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))

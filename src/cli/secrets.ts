@@ -7,7 +7,14 @@ import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 import { openSecurityStore } from '../store/sqlite/security-store.js'
 import { cliActor, type CommandIo, processCommandIo, runCommand } from '../security/command-io.js'
-import { checkSetRequest, deleteSecret, describeSecret, rotateSecrets, SECRET_KINDS, setSecret } from '../secrets/stored.js'
+import {
+  checkSetRequest,
+  deleteSecret,
+  describeSecret,
+  rotateSecrets,
+  SECRET_KINDS,
+  setSecret,
+} from '../secrets/stored.js'
 
 export const SECRETS_USAGE = `Usage:
   tamer secrets set NAME --kind KIND [--tenant T] [--url PREFIX] [--username U]   (the value on stdin)
@@ -33,14 +40,25 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
     },
   })
   const [sub, name] = positionals
-  if (v.help || !sub || !['set', 'list', 'delete', 'rotate'].includes(sub) || ((sub === 'set' || sub === 'delete') && !name)) {
+  if (
+    v.help ||
+    !sub ||
+    !['set', 'list', 'delete', 'rotate'].includes(sub) ||
+    ((sub === 'set' || sub === 'delete') && !name)
+  ) {
     ;(v.help ? io.out : io.err)(SECRETS_USAGE)
     return v.help ? 0 : 2
   }
   return runCommand(io, async () => {
     const config = loadDraftConfig({ env: io.env, file: v.config })
     const keys = masterKeysFromEnv(io.env)
-    const spec = { name: name ?? '', kind: v.kind ?? '', tenant: v.tenant ?? null, url: v.url ?? null, username: v.username ?? null }
+    const spec = {
+      name: name ?? '',
+      kind: v.kind ?? '',
+      tenant: v.tenant ?? null,
+      url: v.url ?? null,
+      username: v.username ?? null,
+    }
     const value = sub === 'set' ? (await io.stdin()).replace(/\r?\n$/, '') : ''
     // Refused before the store is opened.
     if (sub === 'set') checkSetRequest(config, keys, spec, value)
@@ -51,7 +69,9 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
         const rows = (await store.listSecrets()).map(describeSecret)
         if (rows.length === 0) io.out('no stored secrets\n')
         for (const r of rows)
-          io.out(`${r.name}\t${r.kind}\t${r.tenant ? `tenant=${r.tenant}` : 'all tenants'}${r.url ? `\turl=${r.url}` : ''}${r.username ? `\tuser=${r.username}` : ''}\tkey=${r.keyId}\tupdated=${r.updatedAt}\n`)
+          io.out(
+            `${r.name}\t${r.kind}\t${r.tenant ? `tenant=${r.tenant}` : 'all tenants'}${r.url ? `\turl=${r.url}` : ''}${r.username ? `\tuser=${r.username}` : ''}\tkey=${r.keyId}\tupdated=${r.updatedAt}\n`,
+          )
         return 0
       }
       if (sub === 'delete') {
@@ -64,11 +84,15 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
       }
       if (sub === 'rotate') {
         const r = await rotateSecrets(store, keys, actor)
-        io.out(`re-sealed ${r.rotated} secret${r.rotated === 1 ? '' : 's'} from key ${r.from.join(', ') || '(none)'} to key ${r.to}; start tamer serve with the new TAMER_MASTER_KEY\n`)
+        io.out(
+          `re-sealed ${r.rotated} secret${r.rotated === 1 ? '' : 's'} from key ${r.from.join(', ') || '(none)'} to key ${r.to}; start tamer serve with the new TAMER_MASTER_KEY\n`,
+        )
         return 0
       }
       await setSecret(config, store, keys, spec, value, actor)
-      io.out(`stored ${name} (${spec.kind}${spec.tenant ? `, tenant ${spec.tenant}` : ''}) under key ${keys.current!.id}; restart tamer serve to use it\n`)
+      io.out(
+        `stored ${name} (${spec.kind}${spec.tenant ? `, tenant ${spec.tenant}` : ''}) under key ${keys.current!.id}; restart tamer serve to use it\n`,
+      )
       return 0
     } finally {
       await store.close()

@@ -13,7 +13,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
   const loaded = loadDraftConfig({ env: process.env, file: values.config })
   // The store is opened first: secrets sealed in it (`tamer secrets set`) complete the config.
-  const store = openSqliteStore({ file: resolve(loaded.dataDir, 'tamer.db'), synchronous: loaded.store.sqlite.synchronous, maxBatch: loaded.store.sqlite.maxBatch })
+  const store = openSqliteStore({
+    file: resolve(loaded.dataDir, 'tamer.db'),
+    synchronous: loaded.store.sqlite.synchronous,
+    maxBatch: loaded.store.sqlite.maxBatch,
+  })
   let service
   try {
     const config = checkConfig(await withStoredSecrets(loaded, store, masterKeysFromEnv(process.env)))

@@ -41,7 +41,9 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
       const actor = cliActor(io.env, io.user)
       if (sub === 'create') {
         const { token, record } = await createToken(store, request, actor)
-        io.err(`token ${record.id} (${record.name}), scope ${record.access}, ${record.tenants ? `tenants ${record.tenants.join(', ')}` : 'every tenant'}; it is shown once:\n`)
+        io.err(
+          `token ${record.id} (${record.name}), scope ${record.access}, ${record.tenants ? `tenants ${record.tenants.join(', ')}` : 'every tenant'}; it is shown once:\n`,
+        )
         io.out(`${token}\n`)
         return 0
       }
@@ -49,7 +51,9 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
       if (sub === 'list') {
         if (tokens.length === 0) io.out('no stored tokens (tokens of api.tokens in the config are not listed)\n')
         for (const t of tokens.map(describeToken))
-          io.out(`${t.id}\t${t.name}\t${t.scope}\t${t.tenants ? t.tenants.join(',') : '*'}\tcreated ${t.createdAt} by ${t.createdBy}${t.revokedAt ? `\trevoked ${t.revokedAt}` : ''}\n`)
+          io.out(
+            `${t.id}\t${t.name}\t${t.scope}\t${t.tenants ? t.tenants.join(',') : '*'}\tcreated ${t.createdAt} by ${t.createdBy}${t.revokedAt ? `\trevoked ${t.revokedAt}` : ''}\n`,
+          )
         return 0
       }
       const record = tokens.find((t) => t.id === id && t.revokedAt === null)

@@ -92,9 +92,19 @@ export interface Service {
 export async function composeService(config: Config, io: ServiceIo = {}): Promise<Service> {
   const logger = io.logger ?? createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
   const now = io.now ?? Date.now
-  const store = io.store ?? openSqliteStore({ file: resolve(config.dataDir, 'tamer.db'), synchronous: config.store.sqlite.synchronous, maxBatch: config.store.sqlite.maxBatch })
-  const onSignalError = (name: string) => (err: unknown) => logger.error({ err, signal: name }, 'a signal listener failed')
-  const signals: ServiceSignals = { deliveryStored: signal(onSignalError('deliveryStored')), buildFinished: signal(onSignalError('buildFinished')) }
+  const store =
+    io.store ??
+    openSqliteStore({
+      file: resolve(config.dataDir, 'tamer.db'),
+      synchronous: config.store.sqlite.synchronous,
+      maxBatch: config.store.sqlite.maxBatch,
+    })
+  const onSignalError = (name: string) => (err: unknown) =>
+    logger.error({ err, signal: name }, 'a signal listener failed')
+  const signals: ServiceSignals = {
+    deliveryStored: signal(onSignalError('deliveryStored')),
+    buildFinished: signal(onSignalError('buildFinished')),
+  }
 
   const mirrors = io.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   // Native diffs run in worker threads here (a big notebook must not stall webhook intake).
@@ -103,13 +113,21 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   if (!diffEngine) {
     const made = await serverDiffEngine(config)
     if (made.notice) logger.warn(made.notice)
-    ;(diffEngine = made.engine), (ownEngine = made.engine)
+    ;((diffEngine = made.engine), (ownEngine = made.engine))
   }
   logger.info({ engine: diffEngine.name }, 'notebook diff engine')
   // One service for pages, precompute and notices: each push is diffed once and stored.
   const pushDiffs = pushDiffServiceFromConfig(config, { mirrors, engine: diffEngine, store, logger })
   const workers = diffWorkers(config)
-  const precompute = config.diffs.precompute ? createDiffPrecompute({ service: pushDiffs, deliveries: store, logger, concurrency: workers, perTenant: perTenantSlots(workers) }) : null
+  const precompute = config.diffs.precompute
+    ? createDiffPrecompute({
+        service: pushDiffs,
+        deliveries: store,
+        logger,
+        concurrency: workers,
+        perTenant: perTenantSlots(workers),
+      })
+    : null
   const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger })
 
   const pipeline = createPipeline({

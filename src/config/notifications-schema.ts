@@ -28,7 +28,13 @@ const ChatChannel = Type.Object(
   {
     /** What rules call it; `email` is the SMTP channel. */
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-    type: Type.Union([Type.Literal('slack'), Type.Literal('teams'), Type.Literal('mattermost'), Type.Literal('google-chat'), Type.Literal('webhook')]),
+    type: Type.Union([
+      Type.Literal('slack'),
+      Type.Literal('teams'),
+      Type.Literal('mattermost'),
+      Type.Literal('google-chat'),
+      Type.Literal('webhook'),
+    ]),
     /** The incoming-webhook URL (it is a credential: never logged nor shown). */
     url: Type.String({ minLength: 1 }),
     /** webhook only: HMAC-SHA256 key of `X-Tamer-Signature`. */
@@ -45,10 +51,15 @@ const NotifyRule = Type.Object(
     repository: Type.Optional(Type.String({ minLength: 1 })),
     /** A regex on the whole branch name. */
     branch: Type.Optional(Type.String({ minLength: 1 })),
-    on: Type.Array(Type.Union(NOTICE_OUTCOMES.map((o) => Type.Literal(o))), { default: ['first-failure', 'still-failing', 'fixed'] }),
+    on: Type.Array(Type.Union(NOTICE_OUTCOMES.map((o) => Type.Literal(o))), {
+      default: ['first-failure', 'still-failing', 'fixed'],
+    }),
     /** Still failing notifies at most once per this many hours or this many builds (whichever comes first). */
     stillFailing: Type.Object(
-      { everyHours: Type.Number({ exclusiveMinimum: 0, default: 24 }), everyBuilds: Type.Integer({ minimum: 1, default: 10 }) },
+      {
+        everyHours: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+        everyBuilds: Type.Integer({ minimum: 1, default: 10 }),
+      },
       { additionalProperties: false, default: {} },
     ),
     /** Fixed mail recipients. */

@@ -113,7 +113,12 @@ const GitSettings = Type.Object(
     hosts: Type.Array(
       Type.Object(
         {
-          provider: Type.Union([Type.Literal('github'), Type.Literal('gitlab'), Type.Literal('bitbucket-cloud'), Type.Literal('bitbucket-server')]),
+          provider: Type.Union([
+            Type.Literal('github'),
+            Type.Literal('gitlab'),
+            Type.Literal('bitbucket-cloud'),
+            Type.Literal('bitbucket-server'),
+          ]),
           /** `https://github.com`, `https://gitlab.example.com`, `https://bitbucket.example.com/scm`. */
           url: Type.String({ minLength: 1 }),
           /** Only these tenants' repositories are fetched from this host; absent: every tenant's. */
@@ -130,7 +135,10 @@ const GitSettings = Type.Object(
       },
     ),
     /** URL schemes the mirrors may use (ssh uses the agent at SSH_AUTH_SOCK). */
-    protocols: Type.Array(Type.Union([Type.Literal('https'), Type.Literal('http'), Type.Literal('ssh')]), { minItems: 1, default: ['https'] }),
+    protocols: Type.Array(Type.Union([Type.Literal('https'), Type.Literal('http'), Type.Literal('ssh')]), {
+      minItems: 1,
+      default: ['https'],
+    }),
     /** `host` or `host:port` allowed to resolve to loopback, private or link-local addresses (a self-hosted server inside the network). */
     allowPrivateHosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   },
@@ -147,10 +155,10 @@ const Rule = Type.Object(
     /** Regexes, matched against the whole branch or tag name. */
     branch: Type.Optional(Type.String({ minLength: 1 })),
     tag: Type.Optional(Type.String({ minLength: 1 })),
-    events: Type.Array(
-      Type.Union([Type.Literal('push'), Type.Literal('tag'), Type.Literal('pull_request')]),
-      { minItems: 1, default: ['push'] },
-    ),
+    events: Type.Array(Type.Union([Type.Literal('push'), Type.Literal('tag'), Type.Literal('pull_request')]), {
+      minItems: 1,
+      default: ['push'],
+    }),
     /** Globs; the rule matches when any changed file matches one. */
     paths: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     /** A template in jenkinsfiles/; without one, `job` names an existing job Tamer does not manage. */
@@ -268,7 +276,10 @@ export const ConfigSchema = Type.Object(
     ),
     tenants: Type.Array(
       Type.Object(
-        { name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }), repositories: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) },
+        {
+          name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+          repositories: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        },
         { additionalProperties: false },
       ),
       { default: [] },

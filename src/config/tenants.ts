@@ -2,7 +2,9 @@
 import picomatch from 'picomatch'
 import type { Config } from './schema.js'
 
-export function createTenantResolver(config: Pick<Config, 'tenants' | 'defaultTenant'>): (repository: string | null) => string {
+export function createTenantResolver(
+  config: Pick<Config, 'tenants' | 'defaultTenant'>,
+): (repository: string | null) => string {
   const matchers = config.tenants.map((t) => ({
     name: t.name,
     isMatch: picomatch(t.repositories, { nocase: true, dot: true }),

@@ -34,6 +34,7 @@ export function compressPushDiffs(serialized: Buffer): Promise<Buffer> {
 
 export async function decodePushDiffs(payload: Buffer): Promise<PushDiff[]> {
   const value = JSON.parse((await decompress(payload)).toString('utf8')) as { format?: unknown; pushes?: unknown }
-  if (value.format !== PUSH_DIFF_FORMAT || !Array.isArray(value.pushes)) throw new StoredDiffFormatError(String(value.format), PUSH_DIFF_FORMAT)
+  if (value.format !== PUSH_DIFF_FORMAT || !Array.isArray(value.pushes))
+    throw new StoredDiffFormatError(String(value.format), PUSH_DIFF_FORMAT)
   return value.pushes as PushDiff[]
 }

@@ -16,7 +16,9 @@ export function diffWorkers(config: Pick<Config, 'diffs'>): number {
   return config.diffs.workers || Math.min(2, availableParallelism())
 }
 
-export async function serverDiffEngine(config: Pick<Config, 'diffs'>): Promise<{ engine: FairDiffEngine; notice: string | null }> {
+export async function serverDiffEngine(
+  config: Pick<Config, 'diffs'>,
+): Promise<{ engine: FairDiffEngine; notice: string | null }> {
   const workers = diffWorkers(config)
   const { engine, notice } = await createDiffEngine(config.diffs.engine, {
     command: config.diffs.nbdiffPath,

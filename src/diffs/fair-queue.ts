@@ -42,7 +42,8 @@ export class FairQueue<T> {
     for (const entry of this.tenants) {
       const t = entry[1]
       if (t.waiting.length === 0 || t.running >= this.perKey) continue
-      if (!best || t.lastTurn < best[1].lastTurn || (t.lastTurn === best[1].lastTurn && t.since < best[1].since)) best = entry
+      if (!best || t.lastTurn < best[1].lastTurn || (t.lastTurn === best[1].lastTurn && t.since < best[1].since))
+        best = entry
     }
     if (!best) return null
     const [key, t] = best
@@ -63,7 +64,8 @@ export class FairQueue<T> {
   /** Drops the oldest waiting item of the key with the most waiting (a flood pushes out its own work first). */
   dropFromLongest(): T | undefined {
     let longest: [string, Tenant<T>] | null = null
-    for (const entry of this.tenants) if (!longest || entry[1].waiting.length > longest[1].waiting.length) longest = entry
+    for (const entry of this.tenants)
+      if (!longest || entry[1].waiting.length > longest[1].waiting.length) longest = entry
     if (!longest || longest[1].waiting.length === 0) return undefined
     const item = longest[1].waiting.shift()
     this.count--

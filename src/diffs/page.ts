@@ -23,7 +23,9 @@ export function renderPushDiffHtml(push: PushDiff): string {
  * so a signed link's query.
  */
 export function renderDiffInProgressHtml(seconds: number, timeLimitMs?: number): string {
-  const limit = timeLimitMs ? ` Each notebook gets at most ${Math.round(timeLimitMs / 1000)} s; one that needs longer is shown as too large to diff in time.` : ''
+  const limit = timeLimitMs
+    ? ` Each notebook gets at most ${Math.round(timeLimitMs / 1000)} s; one that needs longer is shown as too large to diff in time.`
+    : ''
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${seconds}"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>Diff in progress</title><style>${PAGE_CSS}</style></head>

@@ -51,7 +51,9 @@ export function createDiffPrecompute(deps: DiffPrecomputeDeps): DiffPrecompute {
       const delivery = await deps.deliveries.getDelivery(deliveryId)
       if (delivery) await deps.service.diffsOf(delivery)
     } catch (err) {
-      deps.logger.child({ deliveryId }).warn({ reason: redactReason(err) }, 'push diff not precomputed; it is diffed on first view')
+      deps.logger
+        .child({ deliveryId })
+        .warn({ reason: redactReason(err) }, 'push diff not precomputed; it is diffed on first view')
     }
   }
 

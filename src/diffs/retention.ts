@@ -34,7 +34,10 @@ export function createPushDiffRetention(deps: PushDiffRetentionDeps): PushDiffRe
     if (deleted > 0) deps.logger.info({ deleted, before }, 'stored push diffs past diffs.storeDays deleted')
     return deleted
   }
-  const pass = () => void prune().catch((err: Error) => deps.logger.warn({ err: err.message }, 'pruning stored push diffs failed; will retry'))
+  const pass = () =>
+    void prune().catch((err: Error) =>
+      deps.logger.warn({ err: err.message }, 'pruning stored push diffs failed; will retry'),
+    )
   return {
     prune,
     start() {

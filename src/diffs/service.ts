@@ -58,7 +58,9 @@ export interface PushDiffService {
 }
 
 export function pushEventsOf(delivery: Pick<StoredDelivery, 'normalized'>): PushEvent[] {
-  return delivery.normalized.kind === 'events' ? delivery.normalized.events.filter((e): e is PushEvent => e.kind === 'push') : []
+  return delivery.normalized.kind === 'events'
+    ? delivery.normalized.events.filter((e): e is PushEvent => e.kind === 'push')
+    : []
 }
 
 /** Engine + a hash of its time limit, the resolved limits and caps + the codec's format, e.g. `native-3f2a9c1b7d04-f2`. */
@@ -70,7 +72,10 @@ export function pushDiffVariant(engine: DiffEngine, limits: Required<PushDiffLim
     timeLimitMs: engine.timeLimitMs ?? null,
   }
   const keys = Object.keys(all).sort()
-  const hash = createHash('sha256').update(JSON.stringify(keys.map((k) => [k, all[k]]))).digest('hex').slice(0, 12)
+  const hash = createHash('sha256')
+    .update(JSON.stringify(keys.map((k) => [k, all[k]])))
+    .digest('hex')
+    .slice(0, 12)
   return `${engine.name}-${hash}-f${PUSH_DIFF_FORMAT}`
 }
 
@@ -87,7 +92,8 @@ interface Remembered {
 
 export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffService {
   const limits: Required<PushDiffLimits> = { ...DEFAULT_PUSH_DIFF_LIMITS }
-  for (const [k, v] of Object.entries(deps.limits ?? {}) as [keyof PushDiffLimits, number | undefined][]) if (v !== undefined) limits[k] = v
+  for (const [k, v] of Object.entries(deps.limits ?? {}) as [keyof PushDiffLimits, number | undefined][])
+    if (v !== undefined) limits[k] = v
   const caps: DiffCaps = { ...deps.caps }
   const variant = pushDiffVariant(deps.engine, limits, caps)
   const memoryEntries = deps.memoryEntries ?? 16
@@ -119,7 +125,9 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
       return { pushes: await decodePushDiffs(row.payload), bytes: row.rawBytes, keep: true }
     } catch (err) {
       // Computed again below, and the save replaces the row.
-      deps.logger.child({ deliveryId: id }).warn({ variant, reason: (err as Error).message }, 'stored push diff unreadable; diffing again')
+      deps.logger
+        .child({ deliveryId: id })
+        .warn({ variant, reason: (err as Error).message }, 'stored push diff unreadable; diffing again')
       return null
     }
   }
@@ -147,7 +155,12 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
     const bytes = serialized?.length ?? Infinity
     if (serialized && deps.store && bytes <= deps.storeMaxBytes) {
       try {
-        await deps.store.savePushDiff({ deliveryId: delivery.id, variant, payload: await compressPushDiffs(serialized), rawBytes: bytes })
+        await deps.store.savePushDiff({
+          deliveryId: delivery.id,
+          variant,
+          payload: await compressPushDiffs(serialized),
+          rawBytes: bytes,
+        })
       } catch (err) {
         // The diff is good; only keeping it failed. The next view after it leaves memory diffs again.
         deps.logger.child({ deliveryId: delivery.id }).warn({ reason: (err as Error).message }, 'push diff not stored')
@@ -222,7 +235,10 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
       }
       let timer: NodeJS.Timeout | undefined
       const gaveUp = Symbol('gave up')
-      const waited = await Promise.race([pending, new Promise<typeof gaveUp>((resolve) => (timer = setTimeout(() => resolve(gaveUp), waitMs)))]).finally(() => clearTimeout(timer))
+      const waited = await Promise.race([
+        pending,
+        new Promise<typeof gaveUp>((resolve) => (timer = setTimeout(() => resolve(gaveUp), waitMs))),
+      ]).finally(() => clearTimeout(timer))
       if (waited !== gaveUp) return waited
       // Whoever comes back for this page learns of a failure that happens meanwhile.
       pending.catch((err: unknown) => noteUnseen(delivery.id, err))

@@ -28,7 +28,8 @@ const headed = (f: FileDiff) => f.kind === 'notebook' || (f.kind === 'note' && f
 function fileBlock(f: FileDiff, per: number, m: SummaryMarkup): string {
   if (f.kind === 'notebook') return notebookBlock(f.path, f.status, f.base, f.diff, per, f.degraded ?? [], m)
   // A heading like a diffed notebook's: it is a notebook, and what it says matters as much.
-  if (f.kind === 'note' && f.reason === 'time-limit') return `${m.heading(`${m.code(f.path)} (${f.status})`)}\n${m.strong(m.text(f.note.replace(/; plain-text diff below$/, '')))}; the diff page shows it as plain text.`
+  if (f.kind === 'note' && f.reason === 'time-limit')
+    return `${m.heading(`${m.code(f.path)} (${f.status})`)}\n${m.strong(m.text(f.note.replace(/; plain-text diff below$/, '')))}; the diff page shows it as plain text.`
   if (f.kind === 'note') return `- ${m.code(f.path)} (${f.status}): ${m.text(f.note)}`
   return `- ${m.code(f.path)} (${f.status}${f.oldPath && f.oldPath !== f.path ? ` from ${m.code(f.oldPath)}` : ''})`
 }

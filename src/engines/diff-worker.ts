@@ -3,7 +3,14 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
-import { diffNotebooksDetailed, NotebookParseError, parseNotebook, type DiffDegradation, type DiffOptions, type Notebook } from '../notebooks/core/index.js'
+import {
+  diffNotebooksDetailed,
+  NotebookParseError,
+  parseNotebook,
+  type DiffDegradation,
+  type DiffOptions,
+  type Notebook,
+} from '../notebooks/core/index.js'
 
 export interface DiffJob {
   id: number
@@ -40,9 +47,10 @@ parentPort?.on('message', (job: DiffJob) => {
     gc()
     reply = { id: job.id, ok: true, base, diff, degraded }
   } catch (err) {
-    reply = err instanceof NotebookParseError
-      ? { id: job.id, ok: false, parse: { notebook: err.notebook, reason: err.reason }, message: err.message }
-      : { id: job.id, ok: false, message: (err as Error).message ?? String(err) }
+    reply =
+      err instanceof NotebookParseError
+        ? { id: job.id, ok: false, parse: { notebook: err.notebook, reason: err.reason }, message: err.message }
+        : { id: job.id, ok: false, message: (err as Error).message ?? String(err) }
   }
   parentPort!.postMessage(reply)
 })

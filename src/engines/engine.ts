@@ -8,7 +8,8 @@ import { workerEngine, type WorkerEngineOptions } from './worker-engine.js'
 
 export type { DiffEngine, DiffJobContext, EngineName, NotebookDiffResult } from './types.js'
 
-const asText = (x: string | Uint8Array) => (typeof x === 'string' ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('utf8'))
+const asText = (x: string | Uint8Array) =>
+  typeof x === 'string' ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('utf8')
 
 export const nativeEngine: DiffEngine = {
   name: 'native',
@@ -45,10 +46,17 @@ export function nbdimeEngine(opts: NbdiffOptions = {}): DiffEngine {
  * The engine asked for, or native with a plain `notice` when nbdime cannot run here. With
  * `worker`, native diffs run in a worker thread (the server); without, in process (the CLI).
  */
-export async function createDiffEngine(name: EngineName, opts: NbdiffOptions & { worker?: WorkerEngineOptions } = {}): Promise<{ engine: DiffEngine; notice: string | null }> {
+export async function createDiffEngine(
+  name: EngineName,
+  opts: NbdiffOptions & { worker?: WorkerEngineOptions } = {},
+): Promise<{ engine: DiffEngine; notice: string | null }> {
   const native = () => (opts.worker ? workerEngine(opts.worker) : nativeEngine)
   if (name === 'native') return { engine: native(), notice: null }
   const found = await detectNbdime(opts)
-  if (!found.available) return { engine: native(), notice: `nbdime engine requested but unavailable (${found.reason}); using the native engine` }
+  if (!found.available)
+    return {
+      engine: native(),
+      notice: `nbdime engine requested but unavailable (${found.reason}); using the native engine`,
+    }
   return { engine: nbdimeEngine({ ...opts, command: found.command }), notice: null }
 }

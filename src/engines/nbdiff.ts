@@ -16,11 +16,18 @@ export interface NbdiffOptions {
   timeoutMs?: number
 }
 
-export type NbdimeDetection = { available: true; command: string; version: string } | { available: false; command: string; reason: string }
+export type NbdimeDetection =
+  { available: true; command: string; version: string } | { available: false; command: string; reason: string }
 
 /** Hermetic environment: no user git config, fixed time zone, an empty jupyter config dir. */
 function env(dir: string): Record<string, string> {
-  return { TZ: 'UTC', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', JUPYTER_CONFIG_DIR: join(dir, 'jupyter-config'), PYTHONDONTWRITEBYTECODE: '1' }
+  return {
+    TZ: 'UTC',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    JUPYTER_CONFIG_DIR: join(dir, 'jupyter-config'),
+    PYTHONDONTWRITEBYTECODE: '1',
+  }
 }
 
 /** `nbdiff --version`, said plainly when nbdime is absent or broken. */
@@ -29,7 +36,10 @@ export async function detectNbdime(opts: NbdiffOptions = {}): Promise<NbdimeDete
   try {
     const r = await execa(command, ['--version'], { timeout: 30_000, reject: false, stdin: 'ignore', cwd: tmpdir() })
     if (r.failed || r.exitCode !== 0) {
-      const why = r.code === 'ENOENT' ? `${command} not found on PATH (pip install nbdime==4.0.4)` : `${command} --version exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`
+      const why =
+        r.code === 'ENOENT'
+          ? `${command} not found on PATH (pip install nbdime==4.0.4)`
+          : `${command} --version exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`
       return { available: false, command, reason: why }
     }
     const version = /(\d+\.\d+\.\d+\S*)/.exec(String(r.stdout))?.[1] ?? String(r.stdout).trim()
@@ -52,7 +62,12 @@ export function nbdiffFlags(options: DiffOptions): string[] {
 }
 
 /** Diff two notebook texts with the real nbdime; the JSON is nbdime's own diff format. */
-export async function nbdimeDiff(aText: string, bText: string, options: DiffOptions = {}, opts: NbdiffOptions = {}): Promise<DiffEntry[]> {
+export async function nbdimeDiff(
+  aText: string,
+  bText: string,
+  options: DiffOptions = {},
+  opts: NbdiffOptions = {},
+): Promise<DiffEntry[]> {
   const command = opts.command ?? 'nbdiff'
   const dir = await mkdtemp(join(tmpdir(), 'tamer-nbdiff-'))
   try {
@@ -70,7 +85,10 @@ export async function nbdimeDiff(aText: string, bText: string, options: DiffOpti
       maxBuffer: 10 * 1024 * 1024,
     })
     if (r.code === 'ENOENT') throw new NbdimeUnavailableError(`${command} not found on PATH`)
-    if (r.timedOut) throw Object.assign(new NbdimeFailedError(`timed out after ${(opts.timeoutMs ?? 120_000) / 1000} s`), { timedOut: true })
+    if (r.timedOut)
+      throw Object.assign(new NbdimeFailedError(`timed out after ${(opts.timeoutMs ?? 120_000) / 1000} s`), {
+        timedOut: true,
+      })
     if (r.exitCode !== 0) {
       const lastLine = `${String(r.stderr)}\n${String(r.stdout)}`.trim().split('\n').filter(Boolean).pop() ?? ''
       throw nbdiffExitError(r.exitCode ?? -1, lastLine)
@@ -91,5 +109,8 @@ export interface NbdiffExitError extends Error {
 }
 
 function nbdiffExitError(exitCode: number, detail: string): NbdiffExitError {
-  return Object.assign(new NbdimeFailedError(`exit status ${exitCode}: ${detail}`), { exitCode, detail }) as NbdiffExitError
+  return Object.assign(new NbdimeFailedError(`exit status ${exitCode}: ${detail}`), {
+    exitCode,
+    detail,
+  }) as NbdiffExitError
 }

@@ -26,5 +26,11 @@ export interface DiffEngine {
    * over the time limit. Bytes are UTF-8 and may be handed over (a worker engine empties the
    * caller's buffer instead of copying it).
    */
-  diff(aText: string | Uint8Array, bText: string | Uint8Array, names: { a: string; b: string }, options?: DiffOptions, job?: DiffJobContext): Promise<NotebookDiffResult>
+  diff(
+    aText: string | Uint8Array,
+    bText: string | Uint8Array,
+    names: { a: string; b: string },
+    options?: DiffOptions,
+    job?: DiffJobContext,
+  ): Promise<NotebookDiffResult>
 }

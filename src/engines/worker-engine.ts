@@ -43,20 +43,35 @@ interface Slot {
 }
 
 function spawnDiffWorker(o: Required<WorkerEngineOptions>): Worker {
-  return startModuleWorker(import.meta.url, 'diff-worker', { resourceLimits: { maxOldGenerationSizeMb: o.maxHeapMb, maxYoungGenerationSizeMb: o.youngGenerationMb } })
+  return startModuleWorker(import.meta.url, 'diff-worker', {
+    resourceLimits: { maxOldGenerationSizeMb: o.maxHeapMb, maxYoungGenerationSizeMb: o.youngGenerationMb },
+  })
 }
 /** Bytes go to the worker without a copy when they own their buffer (the caller's view is emptied). */
 function movable(x: string | Uint8Array, transfer: ArrayBuffer[]): string | Uint8Array {
   if (typeof x === 'string') return x
-  const own = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer ? x : new Uint8Array(x)
+  const own =
+    x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer
+      ? x
+      : new Uint8Array(x)
   transfer.push(own.buffer as ArrayBuffer)
   return own
 }
 
 export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngine {
-  const o: Required<WorkerEngineOptions> = { maxHeapMb: 2048, youngGenerationMb: 4, timeoutMs: 20_000, workers: 1, ...options }
+  const o: Required<WorkerEngineOptions> = {
+    maxHeapMb: 2048,
+    youngGenerationMb: 4,
+    timeoutMs: 20_000,
+    workers: 1,
+    ...options,
+  }
   const queue: Queued[] = []
-  const slots: Slot[] = Array.from({ length: Math.max(1, o.workers) }, () => ({ worker: null, ready: false, current: null }))
+  const slots: Slot[] = Array.from({ length: Math.max(1, o.workers) }, () => ({
+    worker: null,
+    ready: false,
+    current: null,
+  }))
   let nextId = 1
   let closed = false
 
@@ -80,7 +95,10 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
     if (slot.worker !== w) return
     slot.worker = null
     void w.terminate()
-    if (slot.current) finish(slot, { error: typeof why === 'string' ? new Error(`could not diff ${slot.current.job.names.b}: ${why}`) : why })
+    if (slot.current)
+      finish(slot, {
+        error: typeof why === 'string' ? new Error(`could not diff ${slot.current.job.names.b}: ${why}`) : why,
+      })
   }
 
   const start = (slot: Slot): Worker => {
@@ -96,10 +114,19 @@ export function workerEngine(options: WorkerEngineOptions = {}): WorkerDiffEngin
       }
       if (!slot.current || r.id !== slot.current.id) return
       if (r.ok) finish(slot, { result: { base: r.base, diff: r.diff as DiffEntry[], degraded: r.degraded } })
-      else finish(slot, { error: r.parse ? new NotebookParseError(r.parse.notebook, r.parse.reason) : new Error(r.message) })
+      else
+        finish(slot, {
+          error: r.parse ? new NotebookParseError(r.parse.notebook, r.parse.reason) : new Error(r.message),
+        })
     })
     w.on('error', (err: Error & { code?: string }) =>
-      lose(slot, w, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the diff needs more than the worker's ${o.maxHeapMb} MB heap` : `the diff worker failed (${err.message})`),
+      lose(
+        slot,
+        w,
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `the diff needs more than the worker's ${o.maxHeapMb} MB heap`
+          : `the diff worker failed (${err.message})`,
+      ),
     )
     w.on('exit', (code) => lose(slot, w, `the diff worker exited (code ${code})`))
     return w

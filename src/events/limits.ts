@@ -9,22 +9,40 @@ export interface DeliveryLimits {
   maxBuilds: number
 }
 
-export function limitsFromConfig(config: { pipeline: { maxEventsPerDelivery: number; maxBuildsPerDelivery: number } }): DeliveryLimits {
+export function limitsFromConfig(config: {
+  pipeline: { maxEventsPerDelivery: number; maxBuildsPerDelivery: number }
+}): DeliveryLimits {
   return { maxEvents: config.pipeline.maxEventsPerDelivery, maxBuilds: config.pipeline.maxBuildsPerDelivery }
 }
 
 /** The first `max` of `items`, and what was skipped (null when nothing was). `earlier`: skipped before by another cap. */
-export function capList<T>(items: readonly T[], max: number, what: string, setting: string, earlier = 0): { kept: T[]; skipped: Skipped | null } {
+export function capList<T>(
+  items: readonly T[],
+  max: number,
+  what: string,
+  setting: string,
+  earlier = 0,
+): { kept: T[]; skipped: Skipped | null } {
   if (items.length <= max) return { kept: [...items], skipped: null }
   const total = items.length + earlier
   return {
     kept: items.slice(0, max),
-    skipped: { kept: max, skipped: total - max, reason: `${setting} is ${max}: ${what} after the first ${max} of ${total} are skipped` },
+    skipped: {
+      kept: max,
+      skipped: total - max,
+      reason: `${setting} is ${max}: ${what} after the first ${max} of ${total} are skipped`,
+    },
   }
 }
 
 export function capEvents(normalized: Normalized, maxEvents: number): Normalized {
   if (normalized.kind !== 'events') return normalized
-  const { kept, skipped } = capList(normalized.events, maxEvents, 'events', 'pipeline.maxEventsPerDelivery', normalized.skipped?.skipped)
+  const { kept, skipped } = capList(
+    normalized.events,
+    maxEvents,
+    'events',
+    'pipeline.maxEventsPerDelivery',
+    normalized.skipped?.skipped,
+  )
   return skipped ? { ...normalized, events: kept, skipped } : normalized
 }

@@ -77,7 +77,11 @@ export function allowPrivateHostProblem(entry: string): string | undefined {
  * Throws CloneUrlRefusedError for a non-public address of a host not in `allowPrivateHosts`,
  * GitFailedError when the name does not resolve.
  */
-export async function checkRemoteAddress(url: URL, allowPrivateHosts: readonly string[], resolve: Resolver = systemResolver): Promise<string | null> {
+export async function checkRemoteAddress(
+  url: URL,
+  allowPrivateHosts: readonly string[],
+  resolve: Resolver = systemResolver,
+): Promise<string | null> {
   if (url.protocol === 'file:') return null
   const hostname = url.hostname.toLowerCase()
   const port = url.port || DEFAULT_PORT[url.protocol] || ''
@@ -87,7 +91,9 @@ export async function checkRemoteAddress(url: URL, allowPrivateHosts: readonly s
     return a !== undefined && a.hostname === hostname && (a.port === null || a.port === port)
   })
   const refuse = (address: string) =>
-    new CloneUrlRefusedError(`${hostname}${address === bare(hostname) ? '' : ` resolves to ${address}, which`} is not a public address (loopback, private, link-local, metadata or reserved); list "${hostname}:${port}" in git.allowPrivateHosts if this host is meant`)
+    new CloneUrlRefusedError(
+      `${hostname}${address === bare(hostname) ? '' : ` resolves to ${address}, which`} is not a public address (loopback, private, link-local, metadata or reserved); list "${hostname}:${port}" in git.allowPrivateHosts if this host is meant`,
+    )
   if (isIP(bare(hostname))) {
     if (!allowed && isNonPublicAddress(bare(hostname))) throw refuse(bare(hostname))
     return null
@@ -96,10 +102,14 @@ export async function checkRemoteAddress(url: URL, allowPrivateHosts: readonly s
   try {
     addresses = await resolve(hostname)
   } catch (err) {
-    throw new GitFailedError(`cannot resolve ${hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new GitFailedError(
+      `cannot resolve ${hostname}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
   if (addresses.length === 0) throw new GitFailedError(`cannot resolve ${hostname}: no addresses`)
   const bad = allowed ? undefined : addresses.find((a) => isNonPublicAddress(a.address))
   if (bad) throw refuse(bad.address)
-  return url.protocol === 'https:' || url.protocol === 'http:' ? `${hostname}:${port}:${addresses.map((a) => a.address).join(',')}` : null
+  return url.protocol === 'https:' || url.protocol === 'http:'
+    ? `${hostname}:${port}:${addresses.map((a) => a.address).join(',')}`
+    : null
 }

@@ -30,7 +30,14 @@ export interface ChangedFile {
   newBlob: string | null
 }
 
-const STATUS: Record<string, FileStatus> = { A: 'added', M: 'modified', D: 'deleted', R: 'renamed', C: 'copied', T: 'type-changed' }
+const STATUS: Record<string, FileStatus> = {
+  A: 'added',
+  M: 'modified',
+  D: 'deleted',
+  R: 'renamed',
+  C: 'copied',
+  T: 'type-changed',
+}
 
 /** `git diff --raw -z -M base head`, parsed. */
 export async function changedFiles(git: SimpleGit, base: string, head: string): Promise<ChangedFile[]> {
@@ -39,10 +46,16 @@ export async function changedFiles(git: SimpleGit, base: string, head: string): 
   const raw = await git.raw(['diff', '--raw', '-z', '-M', '--no-abbrev', '--no-ext-diff', '--no-textconv', base, head])
   const parts = raw.split('\0')
   const out: ChangedFile[] = []
-  for (let k = 0; k < parts.length; ) {
+  for (let k = 0; k < parts.length;) {
     const meta = parts[k++]
     if (!meta || !meta.startsWith(':')) continue
-    const [oldMode, newMode, oldSha, newSha, code] = meta.slice(1).split(' ') as [string, string, string, string, string]
+    const [oldMode, newMode, oldSha, newSha, code] = meta.slice(1).split(' ') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ]
     const letter = code[0]!
     const first = parts[k++]!
     const second = letter === 'R' || letter === 'C' ? parts[k++]! : null
@@ -71,21 +84,37 @@ export async function readBlob(git: SimpleGit, sha: string): Promise<Buffer> {
 /** The commit a new branch forked from: merge-base with the default branch, or null. */
 export async function forkPoint(git: SimpleGit, head: string, defaultBranch: string | null): Promise<string | null> {
   assertCommitId(head)
-  const branch = defaultBranch ?? (await git.raw(['symbolic-ref', '--short', 'HEAD']).then((s) => s.trim(), () => null))
+  const branch =
+    defaultBranch ??
+    (await git.raw(['symbolic-ref', '--short', 'HEAD']).then(
+      (s) => s.trim(),
+      () => null,
+    ))
   if (!branch) return null
-  const base = await git.raw(['merge-base', head, `refs/heads/${branch}`]).then((s) => s.trim(), () => '')
+  const base = await git.raw(['merge-base', head, `refs/heads/${branch}`]).then(
+    (s) => s.trim(),
+    () => '',
+  )
   return base && !ZERO.test(base) ? base : null
 }
 
 /** A plain unified diff of one file between two commits. */
-export async function unifiedDiff(git: SimpleGit, base: string, head: string, f: ChangedFile, maxBytes: number): Promise<string> {
+export async function unifiedDiff(
+  git: SimpleGit,
+  base: string,
+  head: string,
+  f: ChangedFile,
+  maxBytes: number,
+): Promise<string> {
   const paths = f.oldPath ? [f.oldPath, f.path] : [f.path]
   assertCommitId(base)
   assertCommitId(head)
   const text = await git.raw(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', base, head, '--', ...paths])
   // Drop git's own header lines; the page shows path and status itself.
   const body = text.slice(Math.max(0, text.search(/^(@@|Binary files)/m)))
-  return body.length > maxBytes ? `${body.slice(0, maxBytes)}\n… diff cut at ${maxBytes} bytes (${body.length} in all)\n` : body
+  return body.length > maxBytes
+    ? `${body.slice(0, maxBytes)}\n… diff cut at ${maxBytes} bytes (${body.length} in all)\n`
+    : body
 }
 
 export const isZero = (sha: string) => ZERO.test(sha)

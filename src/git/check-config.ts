@@ -21,13 +21,20 @@ export function checkGitConfig(config: Config): void {
     // With several tenants a token must say whose repositories it may read: one left open would
     // serve any tenant's push that names a repository under its prefix.
     if (!c.tenants && config.tenants.length > 0)
-      throw new ConfigError(`git.credentials.${i}.tenants`, 'required when tenants are configured: name the tenants whose repositories this token may read ("*" for all)')
+      throw new ConfigError(
+        `git.credentials.${i}.tenants`,
+        'required when tenants are configured: name the tenants whose repositories this token may read ("*" for all)',
+      )
   }
   for (const [i, h] of config.git.hosts.entries()) {
     const problem = hostBaseProblem(h.url)
     if (problem) throw new ConfigError(`git.hosts.${i}.url`, problem)
     const scheme = new URL(h.url).protocol.slice(0, -1)
-    if (!(config.git.protocols as string[]).includes(scheme)) throw new ConfigError(`git.hosts.${i}.url`, `${scheme} is not in git.protocols (${config.git.protocols.join(', ')})`)
+    if (!(config.git.protocols as string[]).includes(scheme))
+      throw new ConfigError(
+        `git.hosts.${i}.url`,
+        `${scheme} is not in git.protocols (${config.git.protocols.join(', ')})`,
+      )
     checkTenants(`git.hosts.${i}.tenants`, h.tenants)
   }
   for (const [i, e] of config.git.allowPrivateHosts.entries()) {

@@ -44,13 +44,22 @@ function covers(prefix: string, path: string): boolean {
  * The credential with the longest prefix covering `url` (`…/ds` also covers `…/ds.git`), among
  * those `tenant` may use: a tenant's own entries and shared ones (`*` or no tenants); without a tenant, shared ones.
  */
-export function credentialFor(url: string, credentials: readonly GitCredential[], tenant?: string): GitCredential | undefined {
+export function credentialFor(
+  url: string,
+  credentials: readonly GitCredential[],
+  tenant?: string,
+): GitCredential | undefined {
   const target = parse(withoutUserinfo(url))
   if (!target) return undefined
   const paths = target.path.endsWith('.git') ? [target.path, target.path.slice(0, -4)] : [target.path]
   let best: { credential: GitCredential; length: number } | undefined
   for (const credential of credentials) {
-    if (credential.tenants && !credential.tenants.includes('*') && (tenant === undefined || !credential.tenants.includes(tenant))) continue
+    if (
+      credential.tenants &&
+      !credential.tenants.includes('*') &&
+      (tenant === undefined || !credential.tenants.includes(tenant))
+    )
+      continue
     const prefix = parse(credential.url)
     if (!prefix || prefix.origin !== target.origin) continue
     if (!paths.some((p) => covers(prefix.path, p))) continue
@@ -88,6 +97,11 @@ export function gitConfigEnv(entries: readonly (readonly [string, string])[]): R
   if (entries.length === 0) return {}
   return {
     GIT_CONFIG_COUNT: String(entries.length),
-    ...Object.fromEntries(entries.flatMap(([key, value], n) => [[`GIT_CONFIG_KEY_${n}`, key], [`GIT_CONFIG_VALUE_${n}`, value]])),
+    ...Object.fromEntries(
+      entries.flatMap(([key, value], n) => [
+        [`GIT_CONFIG_KEY_${n}`, key],
+        [`GIT_CONFIG_VALUE_${n}`, value],
+      ]),
+    ),
   }
 }

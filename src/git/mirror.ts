@@ -12,7 +12,14 @@ import type { Config } from '../config/schema.js'
 import { CloneUrlRefusedError, GitFailedError } from '../errors.js'
 import { checkRemoteAddress, type Resolver } from './address.js'
 import { assertCommitId } from './changes.js'
-import { basicAuthorization, credentialConfigEntries, credentialFor, gitConfigEnv, withoutUserinfo, type GitCredential } from './credentials.js'
+import {
+  basicAuthorization,
+  credentialConfigEntries,
+  credentialFor,
+  gitConfigEnv,
+  withoutUserinfo,
+  type GitCredential,
+} from './credentials.js'
 import { DEFAULT_GIT_HOSTS, remoteOf, type GitHost, type RemoteSubject } from './remote.js'
 
 export interface MirrorCacheOptions {
@@ -40,9 +47,18 @@ export interface EnsureOptions {
 }
 
 /** The mirrors as `tamer serve` and the CLI set them up from config. */
-export function mirrorCacheFromConfig(config: Pick<Config, 'dataDir' | 'git'>, dir = join(config.dataDir, 'mirrors')): MirrorCache {
+export function mirrorCacheFromConfig(
+  config: Pick<Config, 'dataDir' | 'git'>,
+  dir = join(config.dataDir, 'mirrors'),
+): MirrorCache {
   const g = config.git
-  return new MirrorCache({ dir, credentials: g.credentials, hosts: g.hosts, allowProtocols: g.protocols, allowPrivateHosts: g.allowPrivateHosts })
+  return new MirrorCache({
+    dir,
+    credentials: g.credentials,
+    hosts: g.hosts,
+    allowProtocols: g.protocols,
+    allowPrivateHosts: g.allowPrivateHosts,
+  })
 }
 
 export interface Mirror {
@@ -66,7 +82,10 @@ export class MirrorCache {
     // Hashed without userinfo, so a token in a clone URL neither moves the mirror nor names it;
     // with the tenant, so what one tenant's credential fetched is never another tenant's mirror.
     const url = withoutUserinfo(cloneUrl)
-    const name = (url.split(/[/:]/).pop() ?? 'repo').replace(/\.git$/, '').replace(/[^\w.-]/g, '_').slice(0, 40)
+    const name = (url.split(/[/:]/).pop() ?? 'repo')
+      .replace(/\.git$/, '')
+      .replace(/[^\w.-]/g, '_')
+      .slice(0, 40)
     const key = tenant === undefined ? url : `${tenant}\n${url}`
     return join(this.opts.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}-${name}.git`)
   }
@@ -74,7 +93,11 @@ export class MirrorCache {
   /** Git in `baseDir` for `url`: the allowed protocols, no redirects, the pinned addresses and the credential, if any. */
   private git(baseDir: string, url: string, access: Access): SimpleGit {
     // A minimal environment: simple-git refuses variables that can run programs (EDITOR, GIT_SSH_COMMAND …).
-    const keep = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'LANG', 'SSH_AUTH_SOCK'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
+    const keep = Object.fromEntries(
+      ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SSH_AUTH_SOCK'].flatMap((k) =>
+        process.env[k] ? [[k, process.env[k]!]] : [],
+      ),
+    )
     // GIT_CONFIG_GLOBAL points at /dev/null on purpose, hence allowUnsafeConfigPaths; settings
     // travel as GIT_CONFIG_COUNT entries, hence allowUnsafeConfigEnvCount (simple-git still vets the keys).
     const unsafe = { allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true }
@@ -106,12 +129,19 @@ export class MirrorCache {
     try {
       u = new URL(url)
     } catch {
-      throw new CloneUrlRefusedError(`${JSON.stringify(redact(url).slice(0, 200))} is not a URL (scp-style and transport-helper remotes are not used)`)
+      throw new CloneUrlRefusedError(
+        `${JSON.stringify(redact(url).slice(0, 200))} is not a URL (scp-style and transport-helper remotes are not used)`,
+      )
     }
     const scheme = u.protocol.slice(0, -1).toLowerCase()
-    if (!this.protocols().includes(scheme)) throw new CloneUrlRefusedError(`${redact(url)}: protocol ${scheme} is not allowed (git.protocols: ${this.protocols().join(', ')})`)
-    if (u.search || u.hash || /[?#]/.test(url)) throw new CloneUrlRefusedError(`${redact(url)}: a clone URL has no query or fragment`)
-    if (scheme !== 'file' && (!u.hostname || u.hostname.startsWith('-'))) throw new CloneUrlRefusedError(`${redact(url)}: not a host name`)
+    if (!this.protocols().includes(scheme))
+      throw new CloneUrlRefusedError(
+        `${redact(url)}: protocol ${scheme} is not allowed (git.protocols: ${this.protocols().join(', ')})`,
+      )
+    if (u.search || u.hash || /[?#]/.test(url))
+      throw new CloneUrlRefusedError(`${redact(url)}: a clone URL has no query or fragment`)
+    if (scheme !== 'file' && (!u.hostname || u.hostname.startsWith('-')))
+      throw new CloneUrlRefusedError(`${redact(url)}: not a host name`)
     return u
   }
 
@@ -134,7 +164,14 @@ export class MirrorCache {
       // The mirror's git carries the credential and the pin: partial clones fetch blobs lazily through it.
       const git = this.git(path, url, access)
       try {
-        await git.raw(['fetch', '--prune', '--no-tags', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'])
+        await git.raw([
+          'fetch',
+          '--prune',
+          '--no-tags',
+          'origin',
+          '+refs/heads/*:refs/heads/*',
+          '+refs/tags/*:refs/tags/*',
+        ])
       } catch (err) {
         throw this.failure('fetch', url, access, err)
       }
@@ -143,7 +180,8 @@ export class MirrorCache {
         await git.raw(['fetch', 'origin', sha]).catch(() => undefined)
         if (!(await hasCommit(git, sha))) throw new GitFailedError(`commit ${sha} is not in ${redact(url)}`)
       }
-      const partial = (await git.raw(['config', '--get', 'remote.origin.partialclonefilter']).catch(() => '')).trim() !== ''
+      const partial =
+        (await git.raw(['config', '--get', 'remote.origin.partialclonefilter']).catch(() => '')).trim() !== ''
       return { path, git, partial }
     })
   }
@@ -197,12 +235,18 @@ interface Access {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false)
+  return stat(p).then(
+    () => true,
+    () => false,
+  )
 }
 
 export async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
   assertCommitId(sha)
-  return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(() => true, () => false)
+  return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** Credentials in a URL never reach a log line or an error message. */
@@ -210,12 +254,20 @@ export function redact(url: string): string {
   return url.replace(/\/\/[^@/]+@/, '//***@')
 }
 
-const firstLine = (err: unknown) => String((err as Error).message ?? err).trim().split('\n')[0]
+const firstLine = (err: unknown) =>
+  String((err as Error).message ?? err)
+    .trim()
+    .split('\n')[0]
 
 /** Failures worth their own message; what git prints for them (GIT_TERMINAL_PROMPT=0 turns a 401 into "could not read Username"). */
 function gitProblem(err: unknown): 'auth' | 'redirect' | undefined {
   const text = String((err as Error).message ?? err)
-  if (/could not read (Username|Password)|Authentication failed|terminal prompts disabled|returned error: 40[13]\b/i.test(text)) return 'auth'
+  if (
+    /could not read (Username|Password)|Authentication failed|terminal prompts disabled|returned error: 40[13]\b/i.test(
+      text,
+    )
+  )
+    return 'auth'
   if (/returned error: 30[1278]\b|redirect/i.test(text)) return 'redirect'
   return undefined
 }
@@ -223,5 +275,8 @@ function gitProblem(err: unknown): 'auth' | 'redirect' | undefined {
 /** Defence in depth: git never prints the header, but a message must not carry it if it ever did. */
 function scrub(message: string, credential: GitCredential): string {
   const header = basicAuthorization(credential)
-  return [credential.password, header.slice('Basic '.length)].reduce((m, secret) => m.split(secret).join('***'), message)
+  return [credential.password, header.slice('Basic '.length)].reduce(
+    (m, secret) => m.split(secret).join('***'),
+    message,
+  )
 }

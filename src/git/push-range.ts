@@ -16,14 +16,18 @@ export interface PushRange {
 
 /** The commit a push is compared with: `before`, or for a new ref its fork point with the default branch. */
 export async function pushBase(mirrors: MirrorCache, req: PushRange, notes: string[]) {
-  const mirror = await mirrors.ensure(req.cloneUrl, isZero(req.before) ? [req.after] : [req.before, req.after], { tenant: req.tenant })
+  const mirror = await mirrors.ensure(req.cloneUrl, isZero(req.before) ? [req.after] : [req.before, req.after], {
+    tenant: req.tenant,
+  })
   const git = mirror.git
   let base = req.before
   if (isZero(req.before)) {
     const fork = await forkPoint(git, req.after, req.defaultBranch)
     if (fork && fork !== req.after) {
       base = fork
-      notes.push(`New ref: compared with its merge-base ${fork.slice(0, 10)} with the default branch${req.defaultBranch ? ` ${req.defaultBranch}` : ''}.`)
+      notes.push(
+        `New ref: compared with its merge-base ${fork.slice(0, 10)} with the default branch${req.defaultBranch ? ` ${req.defaultBranch}` : ''}.`,
+      )
     } else {
       base = EMPTY_TREE
       notes.push('New ref with no merge-base with the default branch: every file is shown as added.')

@@ -36,7 +36,8 @@ const SEGMENT = /^~?[A-Za-z0-9_.-]+$/
 export function repositoryNameProblem(fullName: string): string | undefined {
   const parts = fullName.split('/')
   if (parts.length < 2 || parts.length > 21) return 'is not owner/name (or group/…/name)'
-  if (!parts.every((p) => p.length <= 255 && SEGMENT.test(p) && !/^\.+$/.test(p))) return 'has a part that is not a plain name (letters, digits, . _ -)'
+  if (!parts.every((p) => p.length <= 255 && SEGMENT.test(p) && !/^\.+$/.test(p)))
+    return 'has a part that is not a plain name (letters, digits, . _ -)'
   return undefined
 }
 
@@ -50,12 +51,17 @@ export function hostBaseProblem(url: string): string | undefined {
   }
   if (!['https:', 'http:', 'ssh:'].includes(u.protocol)) return 'must start with https://, http:// or ssh://'
   if (!u.hostname) return 'has no host'
-  if (u.password || (u.username && u.protocol !== 'ssh:')) return 'must not contain a user or token; use git.credentials'
+  if (u.password || (u.username && u.protocol !== 'ssh:'))
+    return 'must not contain a user or token; use git.credentials'
   if (u.search || u.hash || /[?#]/.test(url)) return 'must not contain a query or fragment'
   return undefined
 }
 
-const pathKey = (path: string) => path.replace(/\/+$/, '').replace(/\.git$/i, '').toLowerCase()
+const pathKey = (path: string) =>
+  path
+    .replace(/\/+$/, '')
+    .replace(/\.git$/i, '')
+    .toLowerCase()
 
 function derive(host: GitHost, fullName: string): string {
   // Bitbucket Server's own clone links spell the project key in lower case (/scm/proj/repo.git).
@@ -78,16 +84,26 @@ function hostFor(subject: RemoteSubject, hosts: readonly GitHost[]): GitHost {
   const refuse = (why: string) => new CloneUrlRefusedError(`${repository.fullName} (${provider}): ${why}`)
   const problem = repositoryNameProblem(repository.fullName)
   if (problem) throw refuse(`the repository name ${problem}`)
-  const candidates = hosts.filter((h) => h.provider === provider && (!h.tenants || h.tenants.includes('*') || h.tenants.includes(tenant)))
-  if (candidates.length === 0) throw refuse(`no git.hosts entry for ${provider}${hosts.some((h) => h.provider === provider) ? ` serves tenant ${tenant}` : ''}; add the host's base URL to git.hosts`)
+  const candidates = hosts.filter(
+    (h) => h.provider === provider && (!h.tenants || h.tenants.includes('*') || h.tenants.includes(tenant)),
+  )
+  if (candidates.length === 0)
+    throw refuse(
+      `no git.hosts entry for ${provider}${hosts.some((h) => h.provider === provider) ? ` serves tenant ${tenant}` : ''}; add the host's base URL to git.hosts`,
+    )
   const claimed = parsed(repository.cloneUrl.https)
   if (!claimed) {
     if (candidates.length === 1) return candidates[0]!
     throw refuse(`the payload names no clone URL to tell which of ${candidates.length} ${provider} hosts it is on`)
   }
   const sameHost = candidates.filter((h) => parsed(h.url)?.hostname === claimed.hostname)
-  if (sameHost.length === 0) throw refuse(`the payload's clone URL is on ${claimed.hostname}, which is not a git.hosts entry for ${provider}${candidates.length < hosts.filter((h) => h.provider === provider).length ? ` serving tenant ${tenant}` : ''}`)
-  const match = sameHost.find((h) => pathKey(new URL(derive(h, repository.fullName)).pathname) === pathKey(claimed.pathname))
+  if (sameHost.length === 0)
+    throw refuse(
+      `the payload's clone URL is on ${claimed.hostname}, which is not a git.hosts entry for ${provider}${candidates.length < hosts.filter((h) => h.provider === provider).length ? ` serving tenant ${tenant}` : ''}`,
+    )
+  const match = sameHost.find(
+    (h) => pathKey(new URL(derive(h, repository.fullName)).pathname) === pathKey(claimed.pathname),
+  )
   if (!match) throw refuse(`the payload's clone URL names another repository than ${repository.fullName}`)
   return match
 }
@@ -102,9 +118,17 @@ export function remoteOf(subject: RemoteSubject, hosts: readonly GitHost[]): str
  * host when it belongs to the same tenant, else the target repository itself — a payload must not
  * make one tenant's build fetch another tenant's repository.
  */
-export function pullRequestRemoteOf(e: PullRequestEvent, hosts: readonly GitHost[], tenantOf: (repository: string) => string): string {
+export function pullRequestRemoteOf(
+  e: PullRequestEvent,
+  hosts: readonly GitHost[],
+  tenantOf: (repository: string) => string,
+): string {
   const host = hostFor(e, hosts)
   const source = e.source.repositoryFullName
-  const fork = source !== null && source.toLowerCase() !== e.repository.fullName.toLowerCase() && !repositoryNameProblem(source) && tenantOf(source) === e.tenant
+  const fork =
+    source !== null &&
+    source.toLowerCase() !== e.repository.fullName.toLowerCase() &&
+    !repositoryNameProblem(source) &&
+    tenantOf(source) === e.tenant
   return derive(host, fork ? source : e.repository.fullName)
 }

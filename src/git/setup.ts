@@ -27,7 +27,9 @@ export async function gitSetup(opts: GitSetupOptions): Promise<{ attributesFile:
   let attributesFile: string
   if (opts.global) {
     const configured = (await git.raw(['config', '--global', '--get', 'core.attributesfile']).catch(() => '')).trim()
-    attributesFile = configured ? configured.replace(/^~(?=\/)/, homedir()) : join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'git', 'attributes')
+    attributesFile = configured
+      ? configured.replace(/^~(?=\/)/, homedir())
+      : join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'git', 'attributes')
   } else {
     attributesFile = join((await git.raw(['rev-parse', '--show-toplevel'])).trim(), '.gitattributes')
   }

@@ -53,7 +53,15 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
   app.get<{ Querystring: ListQueryType }>(
     '/api/deliveries',
-    { schema: { summary: 'Deliveries, newest first', tags: ['api'], security: bearer, querystring: ListQuery, response: { 200: Page(DeliverySummary), ...errors } } },
+    {
+      schema: {
+        summary: 'Deliveries, newest first',
+        tags: ['api'],
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: Page(DeliverySummary), ...errors },
+      },
+    },
     async (request) => {
       const q = request.query
       const items = await opts.store.listDeliveries({
@@ -70,7 +78,15 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
 
   app.get<{ Params: { id: string } }>(
     '/api/deliveries/:id',
-    { schema: { summary: 'One delivery: stored headers, normalized events, what the caps skipped', tags: ['api'], security: bearer, params: IdParams, response: { 200: DeliveryDetail, ...errors } } },
+    {
+      schema: {
+        summary: 'One delivery: stored headers, normalized events, what the caps skipped',
+        tags: ['api'],
+        security: bearer,
+        params: IdParams,
+        response: { 200: DeliveryDetail, ...errors },
+      },
+    },
     async (request) => {
       const d = visibleTo(await opts.store.getDelivery(request.params.id), request.scope?.tenants, 'delivery')
       const dispatch = await opts.dispatchOf(d.id)

@@ -37,7 +37,14 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest()
 export function createApiAuth(tokens: readonly ApiTokenConfig[], stored: StoredTokenLookup | null = null): ApiAuth {
   const entries = tokens.map((t, i) => {
     const e = typeof t === 'string' ? { token: t } : t
-    return { token: e.token, scope: { tenants: e.tenants, access: e.scope ?? 'read', actor: `config:${e.name ?? `api.tokens[${i}]`}` } satisfies TokenScope }
+    return {
+      token: e.token,
+      scope: {
+        tenants: e.tenants,
+        access: e.scope ?? 'read',
+        actor: `config:${e.name ?? `api.tokens[${i}]`}`,
+      } satisfies TokenScope,
+    }
   })
   return async (request) => {
     const header = request.headers.authorization ?? ''
@@ -93,13 +100,21 @@ export function pageOf<T extends { seq: number }, U>(rows: T[], limit: number, v
 }
 
 /** Route params of one record by id. */
-export const IdParams = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] } as const
+export const IdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 100 } },
+  required: ['id'],
+} as const
 
 /**
  * The record when the caller's tenants may see it. Another tenant's record is answered exactly
  * like a missing one (404), so ids of other tenants cannot be probed.
  */
-export function visibleTo<T extends { tenant: string }>(record: T | null | undefined, tenants: readonly string[] | undefined, what: string): T {
+export function visibleTo<T extends { tenant: string }>(
+  record: T | null | undefined,
+  tenants: readonly string[] | undefined,
+  what: string,
+): T {
   if (!record || (tenants && !tenants.includes(record.tenant))) throw new NotFoundError(what)
   return record
 }

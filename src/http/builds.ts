@@ -12,7 +12,17 @@ export interface BuildsPluginOptions {
   mask: Mask
 }
 
-const STATES: BuildState[] = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost']
+const STATES: BuildState[] = [
+  'pending',
+  'waiting-for-jenkins',
+  'triggering',
+  'queued',
+  'running',
+  'finished',
+  'not-triggered',
+  'cancelled',
+  'lost',
+]
 
 export const ListQuery = {
   type: 'object',
@@ -67,7 +77,13 @@ function summary(b: BuildRecord, mask: Mask, runs: readonly RecordedRun[] = []) 
     attempts: b.attempts,
     nextAttemptAt: iso(b.nextAttemptAt),
     lastError: b.lastError === null ? null : mask(b.lastError),
-    runs: runs.map((r) => ({ queueId: r.queueId, buildNumber: r.buildNumber, buildUrl: r.buildUrl, source: r.source, seenAt: r.seenAt })),
+    runs: runs.map((r) => ({
+      queueId: r.queueId,
+      buildNumber: r.buildNumber,
+      buildUrl: r.buildUrl,
+      source: r.source,
+      seenAt: r.seenAt,
+    })),
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,
   }
@@ -76,23 +92,43 @@ function summary(b: BuildRecord, mask: Mask, runs: readonly RecordedRun[] = []) 
 export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.tokens))
 
-  app.get<{ Querystring: ListQueryType }>('/api/builds', { schema: { summary: 'Builds, newest first', tags: ['api'], security: bearer, querystring: ListQuery, response: { 200: Page(BuildSummary), ...errors } } }, async (request) => {
-    const q = request.query
-    const items = await opts.store.listBuilds({
-      state: q.state,
-      deliveryId: q.delivery,
-      job: q.job,
-      tenants: request.scope?.tenants,
-      before: q.cursor,
-      limit: q.limit + 1,
-    })
-    const runs = await opts.store.runsOf(items.slice(0, q.limit).map((b) => b.id))
-    return pageOf(items, q.limit, (b) => summary(b, opts.mask, runs.get(b.id)))
-  })
+  app.get<{ Querystring: ListQueryType }>(
+    '/api/builds',
+    {
+      schema: {
+        summary: 'Builds, newest first',
+        tags: ['api'],
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: Page(BuildSummary), ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query
+      const items = await opts.store.listBuilds({
+        state: q.state,
+        deliveryId: q.delivery,
+        job: q.job,
+        tenants: request.scope?.tenants,
+        before: q.cursor,
+        limit: q.limit + 1,
+      })
+      const runs = await opts.store.runsOf(items.slice(0, q.limit).map((b) => b.id))
+      return pageOf(items, q.limit, (b) => summary(b, opts.mask, runs.get(b.id)))
+    },
+  )
 
   app.get<{ Params: { id: string } }>(
     '/api/builds/:id',
-    { schema: { summary: 'One build: parameters, callback, log tail (secrets masked)', tags: ['api'], security: bearer, params: IdParams, response: { 200: BuildDetail, ...errors } } },
+    {
+      schema: {
+        summary: 'One build: parameters, callback, log tail (secrets masked)',
+        tags: ['api'],
+        security: bearer,
+        params: IdParams,
+        response: { 200: BuildDetail, ...errors },
+      },
+    },
     async (request) => {
       const b = visibleTo(await opts.store.getBuild(request.params.id), request.scope?.tenants, 'build')
       const mask = opts.mask

@@ -28,7 +28,11 @@ export interface DiffsPluginOptions {
 /** How often the in-progress page reloads itself, and the API's Retry-After. */
 export const IN_PROGRESS_RETRY_SECONDS = 3
 
-const Params = { type: 'object', properties: { deliveryId: { type: 'string', maxLength: 100 } }, required: ['deliveryId'] } as const
+const Params = {
+  type: 'object',
+  properties: { deliveryId: { type: 'string', maxLength: 100 } },
+  required: ['deliveryId'],
+} as const
 
 /** The JSON shape of one file: the base notebook stays out (it can be tens of MB of images). */
 function fileJson(f: FileDiff) {
@@ -49,52 +53,101 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
     return opts.pushDiffs.ready(visibleTo(await opts.store.getDelivery(deliveryId), tenants, 'delivery'), waitMs)
   }
 
-  app.get<{ Params: { deliveryId: string } }>('/api/diffs/:deliveryId', { schema: { summary: "A push's changed files, notebooks as nbdime-format diffs (202 while the diff is being made)", tags: ['diffs'], security: bearer, params: Params, response: { 200: PushDiffs, 202: DiffInProgress, ...errors } } }, async (request, reply) => {
-    const scope = await authenticate(request)
-    const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
-    if (!pushes) {
-      return reply.code(202).header('retry-after', String(IN_PROGRESS_RETRY_SECONDS)).header('cache-control', 'no-store').send({
+  app.get<{ Params: { deliveryId: string } }>(
+    '/api/diffs/:deliveryId',
+    {
+      schema: {
+        summary: "A push's changed files, notebooks as nbdime-format diffs (202 while the diff is being made)",
+        tags: ['diffs'],
+        security: bearer,
+        params: Params,
+        response: { 200: PushDiffs, 202: DiffInProgress, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const scope = await authenticate(request)
+      const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
+      if (!pushes) {
+        return reply
+          .code(202)
+          .header('retry-after', String(IN_PROGRESS_RETRY_SECONDS))
+          .header('cache-control', 'no-store')
+          .send({
+            deliveryId: request.params.deliveryId,
+            status: 'in-progress',
+            retryAfterSeconds: IN_PROGRESS_RETRY_SECONDS,
+            message: 'the diff is being made; ask again',
+          })
+      }
+      return {
         deliveryId: request.params.deliveryId,
-        status: 'in-progress',
-        retryAfterSeconds: IN_PROGRESS_RETRY_SECONDS,
-        message: 'the diff is being made; ask again',
-      })
-    }
-    return {
-      deliveryId: request.params.deliveryId,
-      pushes: pushes.map((p) => ({ repository: p.repository, ref: p.ref, base: p.base, head: p.head, notes: p.notes, files: p.files.map(fileJson) })),
-    }
-  })
+        pushes: pushes.map((p) => ({
+          repository: p.repository,
+          ref: p.ref,
+          base: p.base,
+          head: p.head,
+          notes: p.notes,
+          files: p.files.map(fileJson),
+        })),
+      }
+    },
+  )
 
-  const LinkQuery = { type: 'object', properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } } } as const
-  app.get<{ Params: { deliveryId: string }; Querystring: { exp?: string; sig?: string } }>('/diffs/:deliveryId', { schema: { summary: "A push's diff page (HTML), with a bearer token or a signed link's exp and sig", tags: ['diffs'], security: [...bearer, {}], params: Params, querystring: LinkQuery, response: { 200: { description: 'the HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, 202: { description: 'a page that reloads itself while the diff is being made', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors } } }, async (request, reply) => {
-    // A valid signed link opens this one page; anything else needs a bearer token.
-    const signed = opts.links?.verify(request.params.deliveryId, request.query.exp, request.query.sig) === true
-    const scope = signed ? { tenants: undefined } : await authenticate(request)
-    const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
-    if (!pushes) {
+  const LinkQuery = {
+    type: 'object',
+    properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } },
+  } as const
+  app.get<{ Params: { deliveryId: string }; Querystring: { exp?: string; sig?: string } }>(
+    '/diffs/:deliveryId',
+    {
+      schema: {
+        summary: "A push's diff page (HTML), with a bearer token or a signed link's exp and sig",
+        tags: ['diffs'],
+        security: [...bearer, {}],
+        params: Params,
+        querystring: LinkQuery,
+        response: {
+          200: { description: 'the HTML page', content: { 'text/html': { schema: { type: 'string' } } } },
+          202: {
+            description: 'a page that reloads itself while the diff is being made',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      // A valid signed link opens this one page; anything else needs a bearer token.
+      const signed = opts.links?.verify(request.params.deliveryId, request.query.exp, request.query.sig) === true
+      const scope = signed ? { tenants: undefined } : await authenticate(request)
+      const pushes = await pushDiffs(request.params.deliveryId, scope.tenants)
+      if (!pushes) {
+        return reply
+          .code(202)
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('content-security-policy', DIFF_PAGE_CSP)
+          .header('x-content-type-options', 'nosniff')
+          .header('referrer-policy', 'no-referrer')
+          .header('cache-control', 'no-store')
+          .header('retry-after', String(IN_PROGRESS_RETRY_SECONDS))
+          .send(renderDiffInProgressHtml(IN_PROGRESS_RETRY_SECONDS, opts.timeLimitMs))
+      }
+      // Several pushes in one delivery (rare: system hooks) share one page.
+      const page: PushDiff =
+        pushes.length === 1
+          ? pushes[0]!
+          : {
+              ...pushes[0]!,
+              files: pushes.flatMap((p) => p.files.map((f) => ({ ...f, path: `${p.ref ?? ''}: ${f.path}` }))),
+              notes: pushes.flatMap((p) => p.notes),
+            }
       return reply
-        .code(202)
         .header('content-type', 'text/html; charset=utf-8')
         .header('content-security-policy', DIFF_PAGE_CSP)
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer')
-        .header('cache-control', 'no-store')
-        .header('retry-after', String(IN_PROGRESS_RETRY_SECONDS))
-        .send(renderDiffInProgressHtml(IN_PROGRESS_RETRY_SECONDS, opts.timeLimitMs))
-    }
-    // Several pushes in one delivery (rare: system hooks) share one page.
-    const page: PushDiff = pushes.length === 1 ? pushes[0]! : {
-      ...pushes[0]!,
-      files: pushes.flatMap((p) => p.files.map((f) => ({ ...f, path: `${p.ref ?? ''}: ${f.path}` }))),
-      notes: pushes.flatMap((p) => p.notes),
-    }
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', DIFF_PAGE_CSP)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('cache-control', 'private, max-age=300')
-      .send(renderPushDiffHtml(page))
-  })
+        .header('cache-control', 'private, max-age=300')
+        .send(renderPushDiffHtml(page))
+    },
+  )
 }

@@ -17,14 +17,32 @@ export interface HealthPluginOptions {
 const PROBE_LOG_LEVEL = 'warn'
 
 export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, opts) => {
-  app.get('/healthz', { logLevel: PROBE_LOG_LEVEL, schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status('ok'), ...errors } } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { logLevel: PROBE_LOG_LEVEL, schema: { summary: 'The store takes writes (503 otherwise)', tags: ['health'], response: { 200: Status('ready'), ...errors } } }, async () => {
-    try {
-      await opts.store.checkWritable({ minRoomBytes: opts.minRoomBytes })
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) throw err
-      throw new StoreUnavailableError((err as Error).message)
-    }
-    return { status: 'ready' }
-  })
+  app.get(
+    '/healthz',
+    {
+      logLevel: PROBE_LOG_LEVEL,
+      schema: { summary: 'The process is up', tags: ['health'], response: { 200: Status('ok'), ...errors } },
+    },
+    async () => ({ status: 'ok' }),
+  )
+  app.get(
+    '/readyz',
+    {
+      logLevel: PROBE_LOG_LEVEL,
+      schema: {
+        summary: 'The store takes writes (503 otherwise)',
+        tags: ['health'],
+        response: { 200: Status('ready'), ...errors },
+      },
+    },
+    async () => {
+      try {
+        await opts.store.checkWritable({ minRoomBytes: opts.minRoomBytes })
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) throw err
+        throw new StoreUnavailableError((err as Error).message)
+      }
+      return { status: 'ready' }
+    },
+  )
 }

@@ -69,8 +69,15 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
           summary: `A delivery from ${provider.route === 'bitbucket' ? 'Bitbucket Cloud or Server' : provider.route === 'github' ? 'GitHub' : 'GitLab'}`,
           tags: ['webhooks'],
           headers: { type: 'object', ...HEADERS[provider.route] },
-          consumes: provider.route === 'github' ? ['application/json', 'application/x-www-form-urlencoded'] : ['application/json'],
-          body: { ...WEBHOOK_BODIES[provider.route], description: "the host's payload, exactly as signed (GitHub's form bodies carry it in `payload`); the fields Tamer reads" },
+          consumes:
+            provider.route === 'github'
+              ? ['application/json', 'application/x-www-form-urlencoded']
+              : ['application/json'],
+          body: {
+            ...WEBHOOK_BODIES[provider.route],
+            description:
+              "the host's payload, exactly as signed (GitHub's form bodies carry it in `payload`); the fields Tamer reads",
+          },
           response: { 200: Accepted, 202: Accepted, ...errors },
         },
         // Documented, not validated here: the body stays the raw bytes the signature covers, and
@@ -79,12 +86,23 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
       },
       async (request, reply) => {
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-        if (contentType !== 'application/json' && !(provider.route === 'github' && contentType === 'application/x-www-form-urlencoded'))
+        if (
+          contentType !== 'application/json' &&
+          !(provider.route === 'github' && contentType === 'application/x-www-form-urlencoded')
+        )
           throw new UnsupportedMediaTypeError(contentType || '(none)')
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
         const admit = opts.admit
-        const result = await receiveDelivery(opts.intake, provider, { raw, headers: request.headers, contentType }, admit ? (tenant) => admit(request, reply, tenant) : undefined)
-        request.log.info({ deliveryId: result.id, duplicate: result.duplicate }, result.duplicate ? 'duplicate delivery' : 'delivery stored')
+        const result = await receiveDelivery(
+          opts.intake,
+          provider,
+          { raw, headers: request.headers, contentType },
+          admit ? (tenant) => admit(request, reply, tenant) : undefined,
+        )
+        request.log.info(
+          { deliveryId: result.id, duplicate: result.duplicate },
+          result.duplicate ? 'duplicate delivery' : 'delivery stored',
+        )
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
         // A ping needs no further work, so it is answered as done; everything else is queued.
         return reply.code(result.status === 'ping' ? 200 : 202).send({ id: result.id })

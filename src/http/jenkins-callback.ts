@@ -2,7 +2,13 @@
 // signed `X-Tamer-Signature: sha256=<HMAC-SHA256 of the exact body>`.
 import { createHmac } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
-import { BadPayloadError, BadSignatureError, CallbackNotConfiguredError, MalformedBodyError, NotFoundError } from '../errors.js'
+import {
+  BadPayloadError,
+  BadSignatureError,
+  CallbackNotConfiguredError,
+  MalformedBodyError,
+  NotFoundError,
+} from '../errors.js'
 import type { CallbackBody, Pipeline } from '../pipeline/index.js'
 import { equalConstantTime } from '../security/compare.js'
 import { errors } from './schemas.js'
@@ -46,7 +52,16 @@ function parse(raw: Buffer): CallbackBody {
 const CallbackSchema = {
   summary: "A build's end, from the templates' post block",
   tags: ['jenkins'],
-  headers: { type: 'object', required: ['x-tamer-signature'], properties: { 'x-tamer-signature': { type: 'string', description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>' } } },
+  headers: {
+    type: 'object',
+    required: ['x-tamer-signature'],
+    properties: {
+      'x-tamer-signature': {
+        type: 'string',
+        description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>',
+      },
+    },
+  },
   body: {
     type: 'object',
     required: ['delivery_id', 'job'],
@@ -67,14 +82,19 @@ export const callbackPlugin: FastifyPluginAsync<CallbackPluginOptions> = async (
   // The signature covers the exact bytes.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body))
-  app.post('/api/jenkins/callback', { schema: CallbackSchema, validatorCompiler: () => () => true }, async (request, reply) => {
-    if (!opts.secret) throw new CallbackNotConfiguredError()
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-    const header = request.headers['x-tamer-signature']
-    if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header)) throw new BadSignatureError('X-Tamer-Signature does not match')
-    const body = parse(raw)
-    if (!(await opts.pipeline.callback(body))) throw new NotFoundError('build')
-    request.log.info({ job: body.job, deliveryParam: body.delivery_id, result: body.result }, 'Jenkins callback')
-    return reply.code(202).send({ accepted: true })
-  })
+  app.post(
+    '/api/jenkins/callback',
+    { schema: CallbackSchema, validatorCompiler: () => () => true },
+    async (request, reply) => {
+      if (!opts.secret) throw new CallbackNotConfiguredError()
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+      const header = request.headers['x-tamer-signature']
+      if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
+        throw new BadSignatureError('X-Tamer-Signature does not match')
+      const body = parse(raw)
+      if (!(await opts.pipeline.callback(body))) throw new NotFoundError('build')
+      request.log.info({ job: body.job, deliveryParam: body.delivery_id, result: body.result }, 'Jenkins callback')
+      return reply.code(202).send({ accepted: true })
+    },
+  )
 }

@@ -33,7 +33,6 @@ export const ListQuery = {
   additionalProperties: false,
 } as const
 
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 function summary(n: NotificationRecord, mask: Mask) {
@@ -64,25 +63,68 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
 
   app.get<{ Querystring: { state?: NotificationState; limit: number; cursor?: number } }>(
     '/api/notifications',
-    { schema: { summary: 'Notices, newest first', tags: ['api'], security: bearer, querystring: ListQuery, response: { 200: Page(NotificationSummary), ...errors } } },
+    {
+      schema: {
+        summary: 'Notices, newest first',
+        tags: ['api'],
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: Page(NotificationSummary), ...errors },
+      },
+    },
     async (request) => {
       const q = request.query
-      const items = await opts.store.listNotifications({ state: q.state, tenants: request.scope?.tenants, before: q.cursor, limit: q.limit + 1 })
+      const items = await opts.store.listNotifications({
+        state: q.state,
+        tenants: request.scope?.tenants,
+        before: q.cursor,
+        limit: q.limit + 1,
+      })
       return pageOf(items, q.limit, (n) => summary(n, opts.mask))
     },
   )
 
-  const visible = async (id: string, tenants: readonly string[] | undefined) => visibleTo(await opts.store.getNotification(id), tenants, 'notification')
+  const visible = async (id: string, tenants: readonly string[] | undefined) =>
+    visibleTo(await opts.store.getNotification(id), tenants, 'notification')
 
-  app.get<{ Params: { id: string } }>('/api/notifications/:id', { schema: { summary: 'One notice', tags: ['api'], security: bearer, params: IdParams, response: { 200: NotificationSummary, ...errors } } }, async (request) =>
-    summary(await visible(request.params.id, request.scope?.tenants), opts.mask),
+  app.get<{ Params: { id: string } }>(
+    '/api/notifications/:id',
+    {
+      schema: {
+        summary: 'One notice',
+        tags: ['api'],
+        security: bearer,
+        params: IdParams,
+        response: { 200: NotificationSummary, ...errors },
+      },
+    },
+    async (request) => summary(await visible(request.params.id, request.scope?.tenants), opts.mask),
   )
 
-  app.post<{ Params: { id: string } }>('/api/notifications/:id/resend', { schema: { summary: 'Send a dead letter again (409 otherwise)', tags: ['api'], security: bearer, params: IdParams, response: { 202: NotificationSummary, ...errors } }, preHandler: requireAccess('operate') }, async (request, reply) => {
-    const n = await visible(request.params.id, request.scope?.tenants)
-    const moved = await opts.resend(n.id)
-    if (!moved) throw new NotificationNotDeadError(n.state)
-    await opts.audit({ actor: request.scope!.actor, action: 'notification.resend', target: n.id, tenant: n.tenant, detail: { channel: n.channel, subject: n.subject } })
-    return reply.code(202).send(summary(moved, opts.mask))
-  })
+  app.post<{ Params: { id: string } }>(
+    '/api/notifications/:id/resend',
+    {
+      schema: {
+        summary: 'Send a dead letter again (409 otherwise)',
+        tags: ['api'],
+        security: bearer,
+        params: IdParams,
+        response: { 202: NotificationSummary, ...errors },
+      },
+      preHandler: requireAccess('operate'),
+    },
+    async (request, reply) => {
+      const n = await visible(request.params.id, request.scope?.tenants)
+      const moved = await opts.resend(n.id)
+      if (!moved) throw new NotificationNotDeadError(n.state)
+      await opts.audit({
+        actor: request.scope!.actor,
+        action: 'notification.resend',
+        target: n.id,
+        tenant: n.tenant,
+        detail: { channel: n.channel, subject: n.subject },
+      })
+      return reply.code(202).send(summary(moved, opts.mask))
+    },
+  )
 }

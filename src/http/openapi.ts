@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify'
 import { ErrorBody, errors } from './schemas.js'
 
 // package.json is two levels up from src/http and from dist/http alike.
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
 
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   // Response schemas document the answers; serializing with them would silently drop any field
@@ -20,11 +22,16 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Tamer',
         version,
-        description: 'Webhooks from GitHub, GitLab and Bitbucket in; deliveries, builds, notices and notebook-aware diffs out. See the README.',
+        description:
+          'Webhooks from GitHub, GitLab and Bitbucket in; deliveries, builds, notices and notebook-aware diffs out. See the README.',
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API token (api.tokens, TAMER_API_TOKEN); a scoped token sees only its tenants' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an API token (api.tokens, TAMER_API_TOKEN); a scoped token sees only its tenants',
+          },
         },
       },
       tags: [
@@ -36,7 +43,22 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       ],
     },
     // Schemas added with addSchema become components.schemas under their $id.
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   })
-  app.get('/openapi.json', { schema: { summary: 'This document', tags: ['health'], response: { 200: { type: 'object', description: 'OpenAPI 3.0 document', additionalProperties: true }, ...errors } } }, async () => app.swagger())
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This document',
+        tags: ['health'],
+        response: {
+          200: { type: 'object', description: 'OpenAPI 3.0 document', additionalProperties: true },
+          ...errors,
+        },
+      },
+    },
+    async () => app.swagger(),
+  )
 }

@@ -31,7 +31,11 @@ export type AdmitDelivery = (request: FastifyRequest, reply: FastifyReply, tenan
 
 type Limiter = (request: FastifyRequest, reply: FastifyReply, what: string) => Promise<void>
 
-export async function registerRateLimits(app: FastifyInstance, s: RateLimitSettings, tokens: ApiTokens): Promise<AdmitDelivery | null> {
+export async function registerRateLimits(
+  app: FastifyInstance,
+  s: RateLimitSettings,
+  tokens: ApiTokens,
+): Promise<AdmitDelivery | null> {
   await app.register(rateLimit, { global: false })
 
   // Keys of limits that are not per IP, set on the request just before the limiter asks.
@@ -90,5 +94,8 @@ export async function registerRateLimits(app: FastifyInstance, s: RateLimitSetti
  */
 export function identityOf(tenants: readonly string[] | undefined, authorization: string): string {
   if (tenants) return `tenants:${[...tenants].sort().join(',')}`
-  return `token:${createHash('sha256').update(authorization.replace(/^Bearer\s+/i, '').trim()).digest('hex').slice(0, 32)}`
+  return `token:${createHash('sha256')
+    .update(authorization.replace(/^Bearer\s+/i, '').trim())
+    .digest('hex')
+    .slice(0, 32)}`
 }

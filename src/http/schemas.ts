@@ -31,9 +31,17 @@ export const bearer = [{ bearerAuth: [] }]
 
 /** A newest-first page: follow `nextCursor` (null on the last page). */
 export const Page = (item: object) =>
-  ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: item }, nextCursor: nint } }) as const
+  ({
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: { items: { type: 'array', items: item }, nextCursor: nint },
+  }) as const
 
-const skipped = { type: 'object', nullable: true, properties: { kept: { type: 'integer' }, skipped: { type: 'integer' }, reason: str } } as const
+const skipped = {
+  type: 'object',
+  nullable: true,
+  properties: { kept: { type: 'integer' }, skipped: { type: 'integer' }, reason: str },
+} as const
 
 export const Accepted = {
   description: 'Stored (202), or already stored or a ping (200)',
@@ -62,23 +70,40 @@ export const DeliveryDetail = {
   type: 'object',
   properties: {
     ...DeliverySummary.properties,
-    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'as received, without signatures, tokens and credentials' },
+    headers: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'as received, without signatures, tokens and credentials',
+    },
     normalized: {
       type: 'object',
       description: 'the neutral events (src/events/model.ts), a ping, or why the delivery is ignored',
-      properties: { kind: { type: 'string', enum: ['events', 'ping', 'ignored'] }, events: { type: 'array', items: { type: 'object' } }, note: str, reason: str, skipped },
+      properties: {
+        kind: { type: 'string', enum: ['events', 'ping', 'ignored'] },
+        events: { type: 'array', items: { type: 'object' } },
+        note: str,
+        reason: str,
+        skipped,
+      },
     },
     skipped: { type: 'object', properties: { events: skipped, builds: skipped } },
   },
 } as const
 
-const tests = { type: 'object', nullable: true, properties: { total: { type: 'integer' }, failed: { type: 'integer' }, skipped: { type: 'integer' } } } as const
+const tests = {
+  type: 'object',
+  nullable: true,
+  properties: { total: { type: 'integer' }, failed: { type: 'integer' }, skipped: { type: 'integer' } },
+} as const
 
 export const BuildSummary = {
   type: 'object',
   properties: {
     id: str,
-    deliveryId: { type: 'string', description: "Tamer's id of the delivery that started the build (not the git host's GUID)" },
+    deliveryId: {
+      type: 'string',
+      description: "Tamer's id of the delivery that started the build (not the git host's GUID)",
+    },
     // The build's subject: what it is for, recorded when it was planned (not read from its Jenkins parameters).
     tenant: str,
     repository: nstr,
@@ -91,7 +116,20 @@ export const BuildSummary = {
     rule: str,
     job: str,
     template: nstr,
-    state: { type: 'string', enum: ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost'] },
+    state: {
+      type: 'string',
+      enum: [
+        'pending',
+        'waiting-for-jenkins',
+        'triggering',
+        'queued',
+        'running',
+        'finished',
+        'not-triggered',
+        'cancelled',
+        'lost',
+      ],
+    },
     queueId: nint,
     buildNumber: nint,
     buildUrl: nstr,
@@ -105,7 +143,10 @@ export const BuildSummary = {
     runs: {
       type: 'array',
       description: 'every Jenkins run seen for this build',
-      items: { type: 'object', properties: { queueId: nint, buildNumber: nint, buildUrl: nstr, source: str, seenAt: str } },
+      items: {
+        type: 'object',
+        properties: { queueId: nint, buildNumber: nint, buildUrl: nstr, source: str, seenAt: str },
+      },
     },
     createdAt: time,
     updatedAt: time,
@@ -116,8 +157,16 @@ export const BuildDetail = {
   type: 'object',
   properties: {
     ...BuildSummary.properties,
-    parameters: { type: 'object', additionalProperties: { type: 'string' }, description: 'the Jenkins job parameters, secrets masked' },
-    callback: { type: 'object', nullable: true, properties: { result: nstr, failedStage: nstr, durationMs: { type: 'number', nullable: true }, at: str } },
+    parameters: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'the Jenkins job parameters, secrets masked',
+    },
+    callback: {
+      type: 'object',
+      nullable: true,
+      properties: { result: nstr, failedStage: nstr, durationMs: { type: 'number', nullable: true }, at: str },
+    },
     logTail: { ...nstr, description: 'the last console lines, secrets masked' },
     triggeredAt: ntime,
     acceptedAt: ntime,
@@ -150,7 +199,11 @@ export const NotificationSummary = {
 
 const notebookSummary = {
   type: 'object',
-  properties: Object.fromEntries(['cellsAdded', 'cellsRemoved', 'cellsModified', 'outputsChanged', 'sourcesChanged'].map((k) => [k, { type: 'integer' }]).concat([['metadataChanged', { type: 'boolean' }]])),
+  properties: Object.fromEntries(
+    ['cellsAdded', 'cellsRemoved', 'cellsModified', 'outputsChanged', 'sourcesChanged']
+      .map((k) => [k, { type: 'integer' }])
+      .concat([['metadataChanged', { type: 'boolean' }]]),
+  ),
 }
 
 export const PushDiffs = {
@@ -171,7 +224,8 @@ export const PushDiffs = {
             type: 'array',
             items: {
               type: 'object',
-              description: 'notebooks carry an nbdime-format `diff` and a `summary`; text files a `unified` diff; other files a `note`',
+              description:
+                'notebooks carry an nbdime-format `diff` and a `summary`; text files a `unified` diff; other files a `note`',
               properties: {
                 path: str,
                 oldPath: nstr,
@@ -194,12 +248,25 @@ export const PushDiffs = {
 export const DiffInProgress = {
   description: 'the diff is being made: ask again after retryAfterSeconds',
   type: 'object',
-  properties: { deliveryId: str, status: { type: 'string', enum: ['in-progress'] }, retryAfterSeconds: { type: 'integer' }, message: str },
+  properties: {
+    deliveryId: str,
+    status: { type: 'string', enum: ['in-progress'] },
+    retryAfterSeconds: { type: 'integer' },
+    message: str,
+  },
 } as const
 
 export const AuditEntry = {
   type: 'object',
-  properties: { id: str, at: time, actor: str, action: str, target: nstr, tenant: nstr, detail: { type: 'object', additionalProperties: true } },
+  properties: {
+    id: str,
+    at: time,
+    actor: str,
+    action: str,
+    target: nstr,
+    tenant: nstr,
+    detail: { type: 'object', additionalProperties: true },
+  },
 } as const
 
 export const ApiToken = {
@@ -215,4 +282,5 @@ export const ApiToken = {
   },
 } as const
 
-export const Status = (value: string) => ({ type: 'object', required: ['status'], properties: { status: { type: 'string', enum: [value] } } }) as const
+export const Status = (value: string) =>
+  ({ type: 'object', required: ['status'], properties: { status: { type: 'string', enum: [value] } } }) as const

@@ -14,7 +14,16 @@ const commitId = { type: 'string', pattern: '^([0-9a-f]{40}|[0-9a-f]{64})$' } as
 /** A pull request's head or base: hex, abbreviated by Bitbucket Cloud. */
 const sha = { type: 'string', pattern: '^[0-9a-f]{7,64}$' } as const
 
-const githubCommit = obj({ id: s, message: s, timestamp: s, url: s, author: obj({ name: s, email: s, username: s }), added: strings, modified: strings, removed: strings })
+const githubCommit = obj({
+  id: s,
+  message: s,
+  timestamp: s,
+  url: s,
+  author: obj({ name: s, email: s, username: s }),
+  added: strings,
+  modified: strings,
+  removed: strings,
+})
 const github = obj({
   ref: s,
   before: commitId,
@@ -22,7 +31,15 @@ const github = obj({
   created: b,
   deleted: b,
   forced: b,
-  repository: obj({ full_name: s, name: s, owner: obj({ login: s, name: s }), clone_url: s, ssh_url: s, html_url: s, default_branch: s }),
+  repository: obj({
+    full_name: s,
+    name: s,
+    owner: obj({ login: s, name: s }),
+    clone_url: s,
+    ssh_url: s,
+    html_url: s,
+    default_branch: s,
+  }),
   commits: list(githubCommit),
   pusher: obj({ name: s, email: s }),
   sender: obj({ login: s }),
@@ -49,7 +66,18 @@ const gitlab = obj({
   after: commitId,
   project: gitlabProject,
   repository: obj({ homepage: s, git_http_url: s, git_ssh_url: s }),
-  commits: list(obj({ id: s, message: s, timestamp: s, url: s, author: obj({ name: s, email: s }), added: strings, modified: strings, removed: strings })),
+  commits: list(
+    obj({
+      id: s,
+      message: s,
+      timestamp: s,
+      url: s,
+      author: obj({ name: s, email: s }),
+      added: strings,
+      modified: strings,
+      removed: strings,
+    }),
+  ),
   total_commits_count: i,
   user_name: s,
   user_email: s,
@@ -71,20 +99,57 @@ const gitlab = obj({
 
 const cloudRef = obj({ name: s, type: s, target: obj({ hash: commitId }) })
 const cloudSide = obj({ branch: obj({ name: s }), commit: obj({ hash: sha }), repository: obj({ full_name: s }) })
-const serverRepository = obj({ slug: s, project: obj({ key: s }), links: obj({ clone: list(obj({ name: s, href: s })), self: list(obj({ href: s })) }) })
+const serverRepository = obj({
+  slug: s,
+  project: obj({ key: s }),
+  links: obj({ clone: list(obj({ name: s, href: s })), self: list(obj({ href: s })) }),
+})
 const serverUser = obj({ name: s, displayName: s, emailAddress: s, slug: s })
 const serverRef = obj({ id: s, displayId: s, latestCommit: sha, repository: serverRepository })
 const bitbucket = obj({
   // Bitbucket Cloud
-  repository: obj({ full_name: s, slug: s, project: obj({ key: s }), links: obj({ html: obj({ href: s }), clone: list(obj({ name: s, href: s })) }), mainbranch: obj({ name: s }) }),
-  push: obj({ changes: list(obj({ new: cloudRef, old: cloudRef, created: b, closed: b, forced: b, commits: list(obj({ hash: s, message: s, date: s, author: obj({ raw: s }) })) })) }),
+  repository: obj({
+    full_name: s,
+    slug: s,
+    project: obj({ key: s }),
+    links: obj({ html: obj({ href: s }), clone: list(obj({ name: s, href: s })) }),
+    mainbranch: obj({ name: s }),
+  }),
+  push: obj({
+    changes: list(
+      obj({
+        new: cloudRef,
+        old: cloudRef,
+        created: b,
+        closed: b,
+        forced: b,
+        commits: list(obj({ hash: s, message: s, date: s, author: obj({ raw: s }) })),
+      }),
+    ),
+  }),
   actor: obj({ display_name: s, nickname: s, name: s, displayName: s, emailAddress: s, slug: s }),
-  pullrequest: obj({ id: i, title: s, source: cloudSide, destination: cloudSide, author: obj({ display_name: s, nickname: s }), links: obj({ html: obj({ href: s }) }) }),
+  pullrequest: obj({
+    id: i,
+    title: s,
+    source: cloudSide,
+    destination: cloudSide,
+    author: obj({ display_name: s, nickname: s }),
+    links: obj({ html: obj({ href: s }) }),
+  }),
   // Bitbucket Server / Data Center
   eventKey: s,
-  changes: list(obj({ refId: s, ref: obj({ id: s, displayId: s, type: s }), fromHash: commitId, toHash: commitId, type: s })),
+  changes: list(
+    obj({ refId: s, ref: obj({ id: s, displayId: s, type: s }), fromHash: commitId, toHash: commitId, type: s }),
+  ),
   commits: list(obj({ id: s, message: s, authorTimestamp: { type: 'number' }, author: serverUser })),
-  pullRequest: obj({ id: i, title: s, fromRef: serverRef, toRef: serverRef, author: obj({ user: serverUser }), links: obj({ self: list(obj({ href: s })) }) }),
+  pullRequest: obj({
+    id: i,
+    title: s,
+    fromRef: serverRef,
+    toRef: serverRef,
+    author: obj({ user: serverUser }),
+    links: obj({ self: list(obj({ href: s })) }),
+  }),
   test: b,
 })
 

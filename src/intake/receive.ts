@@ -45,7 +45,9 @@ export async function receiveDelivery(
   const repository = provider.repositoryName(payload, delivery)
   if (!provider.accepts(verification.signedBy, repository))
     throw new BadSignatureError(
-      repository === null ? 'signed with a repository secret, but the payload names no repository' : `the signing secret is not one configured for ${repository.slice(0, 200)}`,
+      repository === null
+        ? 'signed with a repository secret, but the payload names no repository'
+        : `the signing secret is not one configured for ${repository.slice(0, 200)}`,
     )
 
   const receivedAt = deps.now().toISOString()
@@ -53,7 +55,9 @@ export async function receiveDelivery(
   if (all.kind === 'events')
     for (const event of all.events)
       if (event.repository.fullName !== repository)
-        throw new RepositoryMismatchError(`the delivery is about ${repository ?? 'no repository'} but an event is about ${event.repository.fullName.slice(0, 200)}`)
+        throw new RepositoryMismatchError(
+          `the delivery is about ${repository ?? 'no repository'} but an event is about ${event.repository.fullName.slice(0, 200)}`,
+        )
   const normalized = capEvents(all, deps.maxEvents)
   const status: DeliveryStatus =
     normalized.kind === 'events' ? 'pending' : normalized.kind === 'ping' ? 'ping' : 'ignored'

@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module'
 import type { TestCounts } from '../store/builds.js'
 
-export type JenkinsFailure = 'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'not-found' | 'server' | 'rejected'
+export type JenkinsFailure =
+  'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'not-found' | 'server' | 'rejected'
 
 export class JenkinsCallError extends Error {
   constructor(
@@ -27,7 +28,18 @@ export class JenkinsCallError extends Error {
 }
 
 /** Connection errors that mean the request never left this machine. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN'])
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_INVALID_URL',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+])
 
 export interface QueueItemInfo {
   id: number
@@ -92,7 +104,12 @@ interface NpmJenkins {
   queue: { item(id: number): Promise<any>; list(opts?: { tree?: string }): Promise<any[]> }
   build: {
     get(opts: { name: string; number: number; tree?: string }): Promise<any>
-    log(opts: { name: string; number: number; start?: number; meta?: boolean }): Promise<{ text: string; more: boolean; size: string }>
+    log(opts: {
+      name: string
+      number: number
+      start?: number
+      meta?: boolean
+    }): Promise<{ text: string; more: boolean; size: string }>
   }
 }
 const require = createRequire(import.meta.url)
@@ -100,19 +117,27 @@ const NpmJenkinsClient = require('jenkins') as new (opts: Record<string, unknown
 
 function classify(err: unknown): JenkinsCallError {
   if (err instanceof JenkinsCallError) return err
-  const e = err as { message?: string; code?: string; notFound?: boolean; isTimeout?: boolean; res?: { statusCode?: number } }
+  const e = err as {
+    message?: string
+    code?: string
+    notFound?: boolean
+    isTimeout?: boolean
+    res?: { statusCode?: number }
+  }
   // The client's 404 errors for jobs and builds carry `notFound` and no response.
   const status = e.res?.statusCode ?? (e.notFound ? 404 : null)
   // Messages are the client's ("jenkins: job.build: not found"), never the URL or credentials.
   const message = (e.message ?? String(err)).slice(0, 300)
   if (status === null) {
-    if (e.isTimeout || /timeout|timed out/i.test(message) || e.code === 'ETIMEDOUT') return new JenkinsCallError('timeout', null, message, true)
+    if (e.isTimeout || /timeout|timed out/i.test(message) || e.code === 'ETIMEDOUT')
+      return new JenkinsCallError('timeout', null, message, true)
     return new JenkinsCallError('unreachable', null, message, !NEVER_SENT.has(e.code ?? ''))
   }
   if (status === 401) return new JenkinsCallError('unauthorized', status, message)
   if (status === 403) return new JenkinsCallError('forbidden', status, message)
   if (status === 404) return new JenkinsCallError('not-found', status, message)
-  if (status >= 500) return new JenkinsCallError('server', status, message, status === 502 || status === 503 || status === 504)
+  if (status >= 500)
+    return new JenkinsCallError('server', status, message, status === 502 || status === 503 || status === 504)
   return new JenkinsCallError('rejected', status, message)
 }
 
@@ -184,8 +209,14 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const baseUrl = s.url.replace(/\/+$/, '')
   const headers: Record<string, string> = {}
   if (s.user) headers.authorization = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`
-  const j = new NpmJenkinsClient({ baseUrl, headers, crumbIssuer: s.tokenIsPassword === true, timeout: s.timeoutMs ?? 10_000 })
-  const BUILD_TREE = 'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value],_class,totalCount,failCount,skipCount]'
+  const j = new NpmJenkinsClient({
+    baseUrl,
+    headers,
+    crumbIssuer: s.tokenIsPassword === true,
+    timeout: s.timeoutMs ?? 10_000,
+  })
+  const BUILD_TREE =
+    'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value],_class,totalCount,failCount,skipCount]'
   const SEARCH_TREE = 'number,queueId,timestamp,building,result,url,actions[parameters[name,value]]'
 
   return {
@@ -229,7 +260,9 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
           throw c
         }
         // Builds are numbered and stamped when they start, so newest first is also latest start first.
-        for (const b of page) if ((b.timestamp === null || b.timestamp >= sinceMs) && !seen.has(b.number)) seen.add(b.number), found.push(b)
+        for (const b of page)
+          if ((b.timestamp === null || b.timestamp >= sinceMs) && !seen.has(b.number))
+            (seen.add(b.number), found.push(b))
         const oldest = page.at(-1)
         // A build starting between two pages shifts the rest by one: seen twice, never missed.
         if (page.length < pageSize || (oldest?.timestamp ?? Infinity) < sinceMs) return { builds: found, requests }

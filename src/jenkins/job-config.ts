@@ -30,15 +30,22 @@ const CLASS: Record<JobParameterType, string> = {
   boolean: 'hudson.model.BooleanParameterDefinition',
   choice: 'hudson.model.ChoiceParameterDefinition',
 }
-const TYPE_OF_CLASS = Object.fromEntries(Object.entries(CLASS).map(([t, c]) => [c, t])) as Record<string, JobParameterType>
+const TYPE_OF_CLASS = Object.fromEntries(Object.entries(CLASS).map(([t, c]) => [c, t])) as Record<
+  string,
+  JobParameterType
+>
 
 const HASH_MARK = 'tamer-template-sha256:'
 const HASH_RE = /tamer-template-sha256:([0-9a-f]{64})/
 
 /** XML 1.1 text/attribute escaping; NUL cannot be represented at all. */
 export function escapeXml(s: string): string {
-  if (s.includes('\0')) throw new JobTemplateError('NUL characters cannot be written to config.xml (is a template file binary?)')
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+  if (s.includes('\0'))
+    throw new JobTemplateError('NUL characters cannot be written to config.xml (is a template file binary?)')
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
+  )
 }
 
 function unescapeXml(s: string): string {
@@ -52,13 +59,22 @@ function unescapeXml(s: string): string {
 function validate(parameters: JobParameter[]): void {
   const seen = new Set<string>()
   for (const p of parameters) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): invalid parameter name ${JSON.stringify(p.name)}`)
-    if (seen.has(p.name)) throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): duplicate parameter ${p.name}`)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name))
+      throw new Error(
+        `bug in a template's parameters (src/jenkins/templates.ts): invalid parameter name ${JSON.stringify(p.name)}`,
+      )
+    if (seen.has(p.name))
+      throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): duplicate parameter ${p.name}`)
     seen.add(p.name)
     if (p.type === 'choice') {
-      if (!p.choices?.length) throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): choice parameter ${p.name} needs choices`)
+      if (!p.choices?.length)
+        throw new Error(
+          `bug in a template's parameters (src/jenkins/templates.ts): choice parameter ${p.name} needs choices`,
+        )
       if (p.default !== undefined && !p.choices.includes(String(p.default))) {
-        throw new Error(`bug in a template's parameters (src/jenkins/templates.ts): default ${String(p.default)} of ${p.name} is not one of its choices`)
+        throw new Error(
+          `bug in a template's parameters (src/jenkins/templates.ts): default ${String(p.default)} of ${p.name} is not one of its choices`,
+        )
       }
     }
   }
@@ -80,10 +96,15 @@ export function describedWithHash(description: string, hash: string): string {
 
 function renderParameter(p: JobParameter, pad: string): string {
   const cls = CLASS[p.type]
-  const lines = [`${pad}<${cls}>`, `${pad}  <name>${escapeXml(p.name)}</name>`, `${pad}  <description>${escapeXml(p.description ?? '')}</description>`]
+  const lines = [
+    `${pad}<${cls}>`,
+    `${pad}  <name>${escapeXml(p.name)}</name>`,
+    `${pad}  <description>${escapeXml(p.description ?? '')}</description>`,
+  ]
   if (p.type === 'choice') {
     const choices = p.choices ?? []
-    const first = p.default === undefined ? choices : [String(p.default), ...choices.filter((c) => c !== String(p.default))]
+    const first =
+      p.default === undefined ? choices : [String(p.default), ...choices.filter((c) => c !== String(p.default))]
     lines.push(`${pad}  <choices class="java.util.Arrays$ArrayList">`, `${pad}    <a class="string-array">`)
     for (const c of first) lines.push(`${pad}      <string>${escapeXml(c)}</string>`)
     lines.push(`${pad}    </a>`, `${pad}  </choices>`)
@@ -163,7 +184,10 @@ export function parseJobConfigXml(xml: string): ParsedJobConfig {
 }
 
 /** A job is rewritten only when the template or its parameters changed. */
-export function jobNeedsRewrite(currentXml: string | null, wanted: { script: string; parameters: JobParameter[] }): boolean {
+export function jobNeedsRewrite(
+  currentXml: string | null,
+  wanted: { script: string; parameters: JobParameter[] },
+): boolean {
   if (currentXml === null) return true
   return parseJobConfigXml(currentXml).templateHash !== templateHash(wanted)
 }

@@ -5,7 +5,17 @@
 // renders a valid name for every event.
 import { JobNameUnresolvedError } from '../errors.js'
 
-export const PLACEHOLDERS = ['tenant', 'owner', 'repo', 'repository', 'branch', 'tag', 'ref', 'event', 'provider'] as const
+export const PLACEHOLDERS = [
+  'tenant',
+  'owner',
+  'repo',
+  'repository',
+  'branch',
+  'tag',
+  'ref',
+  'event',
+  'provider',
+] as const
 export type Placeholder = (typeof PLACEHOLDERS)[number]
 export type JobNameValues = Partial<Record<Placeholder, string | null>>
 

@@ -20,21 +20,62 @@ export const COMMON_PARAMETERS: readonly JobParameter[] = [
     name: 'DELIVERY_ID',
     type: 'string',
     default: '',
-    description: 'The Tamer delivery id (not the git host GUID), .N for later events of a delivery; unique per build request so Jenkins does not fold two pushes into one queue item',
+    description:
+      'The Tamer delivery id (not the git host GUID), .N for later events of a delivery; unique per build request so Jenkins does not fold two pushes into one queue item',
   },
   { name: 'DIFF_URL', type: 'string', default: '', description: 'Tamer page with the notebook-aware diff' },
-  { name: 'THRESHOLDS', type: 'string', default: '{}', description: 'JSON object: metric name to minimum value (or {"min":x,"max":y})' },
+  {
+    name: 'THRESHOLDS',
+    type: 'string',
+    default: '{}',
+    description: 'JSON object: metric name to minimum value (or {"min":x,"max":y})',
+  },
   { name: 'CALLBACK_URL', type: 'string', default: '', description: 'Tamer endpoint that receives the build result' },
-  { name: 'GIT_CREDENTIALS_ID', type: 'string', default: '', description: 'Jenkins credential used to clone (empty for public repositories)' },
+  {
+    name: 'GIT_CREDENTIALS_ID',
+    type: 'string',
+    default: '',
+    description: 'Jenkins credential used to clone (empty for public repositories)',
+  },
 ]
 
 const DATA_SCIENCE_PARAMETERS: readonly JobParameter[] = [
-  { name: 'METRICS_FILE', type: 'string', default: 'metrics.json', description: 'Metrics JSON written by the repository evaluation' },
-  { name: 'SIGNOFF_SUBMITTERS', type: 'string', default: '', description: 'Users/groups allowed to approve a deployment (comma separated)' },
-  { name: 'DOCKER_IMAGE', type: 'string', default: '', description: 'Image to build and push (registry/name); empty skips the image' },
-  { name: 'DOCKER_CREDENTIALS_ID', type: 'string', default: 'docker-registry', description: 'Jenkins username/password credential for the registry' },
-  { name: 'K8S_NAMESPACE', type: 'string', default: '', description: 'Namespace to deploy k8s/ manifests into; empty skips deployment' },
-  { name: 'KUBECONFIG_CREDENTIALS_ID', type: 'string', default: 'kubeconfig', description: 'Jenkins secret-file credential holding a kubeconfig' },
+  {
+    name: 'METRICS_FILE',
+    type: 'string',
+    default: 'metrics.json',
+    description: 'Metrics JSON written by the repository evaluation',
+  },
+  {
+    name: 'SIGNOFF_SUBMITTERS',
+    type: 'string',
+    default: '',
+    description: 'Users/groups allowed to approve a deployment (comma separated)',
+  },
+  {
+    name: 'DOCKER_IMAGE',
+    type: 'string',
+    default: '',
+    description: 'Image to build and push (registry/name); empty skips the image',
+  },
+  {
+    name: 'DOCKER_CREDENTIALS_ID',
+    type: 'string',
+    default: 'docker-registry',
+    description: 'Jenkins username/password credential for the registry',
+  },
+  {
+    name: 'K8S_NAMESPACE',
+    type: 'string',
+    default: '',
+    description: 'Namespace to deploy k8s/ manifests into; empty skips deployment',
+  },
+  {
+    name: 'KUBECONFIG_CREDENTIALS_ID',
+    type: 'string',
+    default: 'kubeconfig',
+    description: 'Jenkins secret-file credential holding a kubeconfig',
+  },
 ]
 
 const PARAMETERS_BY_TEMPLATE: Record<string, readonly JobParameter[]> = {
@@ -45,7 +86,10 @@ const PARAMETERS_BY_TEMPLATE: Record<string, readonly JobParameter[]> = {
 /** Parameters the job config for this template declares. */
 export function templateParameters(name: string): JobParameter[] {
   const list = PARAMETERS_BY_TEMPLATE[name]
-  if (!list) throw new JobTemplateError(`template ${name} has no parameter list in Tamer (it knows ${Object.keys(PARAMETERS_BY_TEMPLATE).join(', ')})`)
+  if (!list)
+    throw new JobTemplateError(
+      `template ${name} has no parameter list in Tamer (it knows ${Object.keys(PARAMETERS_BY_TEMPLATE).join(', ')})`,
+    )
   return list.map((p) => ({ ...p }))
 }
 
@@ -73,7 +117,8 @@ export function listTemplates(dir = defaultTemplatesDir()): string[] {
 }
 
 export function loadTemplate(name: string, dir = defaultTemplatesDir()): Template {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new JobTemplateError(`invalid template name ${JSON.stringify(name)} (lower-case letters, digits and -)`)
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new JobTemplateError(`invalid template name ${JSON.stringify(name)} (lower-case letters, digits and -)`)
   const file = join(dir, `${name}${TEMPLATE_SUFFIX}`)
   return { name, file, script: readFileSync(file, 'utf8'), parameters: templateParameters(name) }
 }

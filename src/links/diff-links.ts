@@ -48,5 +48,10 @@ export function diffLinksFromConfig(
   config: { links: { secret: string; ttlDays: number }; jenkins: { publicUrl: string } },
   now?: () => number,
 ): DiffLinks {
-  return createDiffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, ttlDays: config.links.ttlDays, now })
+  return createDiffLinks({
+    secret: config.links.secret,
+    publicUrl: config.jenkins.publicUrl,
+    ttlDays: config.links.ttlDays,
+    now,
+  })
 }

@@ -2,7 +2,8 @@
 // to addresses nobody reads (GitHub's private-email stand-ins, noreply senders).
 
 // Deliberately narrower than RFC 5322: what SMTP servers take in RCPT TO without quoting.
-const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
+const ADDRESS =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/
 
 const NOREPLY = [
   /@users\.noreply\.github\.com$/, // GitHub "keep my email private"

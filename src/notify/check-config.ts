@@ -9,7 +9,11 @@ export function checkNotificationsConfig(config: Config): void {
   const n = config.notifications
   const names = new Set(['email'])
   for (const [i, ch] of n.channels.entries()) {
-    if (names.has(ch.name)) throw new ConfigError(`notifications.channels.${i}.name`, `${ch.name} is taken (email is the SMTP channel; names are unique)`)
+    if (names.has(ch.name))
+      throw new ConfigError(
+        `notifications.channels.${i}.name`,
+        `${ch.name} is taken (email is the SMTP channel; names are unique)`,
+      )
     names.add(ch.name)
     let url: URL
     try {
@@ -18,7 +22,8 @@ export function checkNotificationsConfig(config: Config): void {
       // The value is a credential: the message does not repeat it.
       throw new ConfigError(`notifications.channels.${i}.url`, 'must be an http(s) URL')
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`notifications.channels.${i}.url`, 'must be an http(s) URL')
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new ConfigError(`notifications.channels.${i}.url`, 'must be an http(s) URL')
   }
   if (n.smtp.url) {
     let ok = false
@@ -31,8 +36,14 @@ export function checkNotificationsConfig(config: Config): void {
   }
   for (const [i, r] of n.rules.entries()) {
     for (const [j, c] of r.channels.entries())
-      if (!names.has(c) || c === 'email') throw new ConfigError(`notifications.rules.${i}.channels.${j}`, `no chat channel named ${c} in notifications.channels`)
-    for (const [j, a] of r.to.entries()) if (!normalizeAddress(a)) throw new ConfigError(`notifications.rules.${i}.to.${j}`, `${JSON.stringify(a)} is not a mail address`)
+      if (!names.has(c) || c === 'email')
+        throw new ConfigError(
+          `notifications.rules.${i}.channels.${j}`,
+          `no chat channel named ${c} in notifications.channels`,
+        )
+    for (const [j, a] of r.to.entries())
+      if (!normalizeAddress(a))
+        throw new ConfigError(`notifications.rules.${i}.to.${j}`, `${JSON.stringify(a)} is not a mail address`)
     if (r.branch) {
       try {
         new RegExp(r.branch)

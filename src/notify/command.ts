@@ -8,13 +8,20 @@ import { closeChannels, createChannels, type ChannelRegistry } from './channels/
 import { maskSecrets, secretValues } from '../security/secrets.js'
 import { sampleNotice } from './sample.js'
 
-export async function notifyTest(config: Config, o: { channel: string; to: string[]; channels?: ChannelRegistry }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function notifyTest(
+  config: Config,
+  o: { channel: string; to: string[]; channels?: ChannelRegistry },
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const channels = o.channels ?? createChannels(config.notifications)
   try {
     const channel = channels.get(o.channel)
     if (!channel) {
       const known = [...channels.keys()]
-      err(`tamer: no channel ${o.channel} is configured${known.length ? ` (configured: ${known.join(', ')})` : ' (none is: see notifications.smtp and notifications.channels)'}\n`)
+      err(
+        `tamer: no channel ${o.channel} is configured${known.length ? ` (configured: ${known.join(', ')})` : ' (none is: see notifications.smtp and notifications.channels)'}\n`,
+      )
       return 2
     }
     const fallback = config.notifications.rules.flatMap((r) => r.to)
@@ -31,7 +38,9 @@ export async function notifyTest(config: Config, o: { channel: string; to: strin
       return 0
     } catch (e) {
       const message = e instanceof SendFailure ? e.message : (e as Error).message
-      err(`tamer: ${channel.name} (${channel.kind}) did not take the notice: ${maskSecrets(message, secretValues(config))}\n`)
+      err(
+        `tamer: ${channel.name} (${channel.kind}) did not take the notice: ${maskSecrets(message, secretValues(config))}\n`,
+      )
       return 1
     }
   } finally {

@@ -42,7 +42,10 @@ export function pushOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDel
 }
 
 /** Commits of the range, newest first, each once (a force-push can repeat them). */
-export function rangeCommits(builds: readonly BuildRecord[], deliveries: ReadonlyMap<string, StoredDelivery>): Commit[] {
+export function rangeCommits(
+  builds: readonly BuildRecord[],
+  deliveries: ReadonlyMap<string, StoredDelivery>,
+): Commit[] {
   const seen = new Set<string>()
   const out: Commit[] = []
   for (const b of [...builds].reverse()) {
@@ -56,10 +59,17 @@ export function rangeCommits(builds: readonly BuildRecord[], deliveries: Readonl
   return out
 }
 
-const personName = (p: { name: string | null; username: string | null; email: string | null }) => p.name || p.username || p.email || 'unknown'
+const personName = (p: { name: string | null; username: string | null; email: string | null }) =>
+  p.name || p.username || p.email || 'unknown'
 
 function noticeCommit(c: Commit): NoticeCommit {
-  return { id: c.id, author: oneLine(personName(c.author), 100), email: c.author.email, message: oneLine(c.message.split('\n')[0] ?? '', 200), url: safeHref(c.url) }
+  return {
+    id: c.id,
+    author: oneLine(personName(c.author), 100),
+    email: c.author.email,
+    message: oneLine(c.message.split('\n')[0] ?? '', 200),
+    url: safeHref(c.url),
+  }
 }
 
 const METRIC_LINE = /^\s*(\S+)\s+(\S+)\s+min=(\S+)\s+max=(\S+)\s+(ok|FAIL)\s*$/
@@ -113,7 +123,11 @@ export function buildNotice(i: NoticeInput): Notice {
     },
     commits: commits.slice(0, MAX_COMMITS).map(noticeCommit),
     moreCommits: Math.max(0, commits.length - MAX_COMMITS),
-    pusher: push ? oneLine(personName(push.pusher), 100) : event?.kind === 'pull_request' ? oneLine(personName(event.author), 100) : null,
+    pusher: push
+      ? oneLine(personName(push.pusher), 100)
+      : event?.kind === 'pull_request'
+        ? oneLine(personName(event.author), 100)
+        : null,
     logExcerpt: i.outcome === 'fixed' ? '' : logExcerpt(b.logTail, i.logLines, i.secrets),
     tests: b.tests,
     failedTests: failedTestNames(fullLog),

@@ -15,7 +15,8 @@ export function logExcerpt(log: string | Uint8Array | null, lines: number, secre
   if (log === null || lines === 0) return ''
   let text: string
   if (typeof log === 'string') text = log.length > MAX_SCAN_BYTES ? log.slice(-MAX_SCAN_BYTES) : log
-  else text = new TextDecoder('utf-8', { fatal: false }).decode(log.subarray(Math.max(0, log.byteLength - MAX_SCAN_BYTES)))
+  else
+    text = new TextDecoder('utf-8', { fatal: false }).decode(log.subarray(Math.max(0, log.byteLength - MAX_SCAN_BYTES)))
   text = text
     .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
     .replace(/\r\n?/g, '\n')

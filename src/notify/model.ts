@@ -56,7 +56,8 @@ export interface Notice {
 }
 
 /** What a test notice says before anything else, on every channel. */
-export const TEST_NOTICE_NOTE = 'This is a test from tamer notify test, to check this channel. The build below is a made-up sample: nothing failed.'
+export const TEST_NOTICE_NOTE =
+  'This is a test from tamer notify test, to check this channel. The build below is a made-up sample: nothing failed.'
 
 const OUTCOME_WORDS: Record<NoticeOutcome, string> = {
   'first-failure': 'failed',
@@ -101,7 +102,8 @@ export function facts(n: Notice): [string, string][] {
   const d = formatDuration(n.durationMs)
   if (d) out.push(['Duration', d])
   if (n.failingStage) out.push(['Failing stage', n.failingStage])
-  if (n.range.to) out.push(['Commits', n.range.from ? `${shortSha(n.range.from)}…${shortSha(n.range.to)}` : shortSha(n.range.to)])
+  if (n.range.to)
+    out.push(['Commits', n.range.from ? `${shortSha(n.range.from)}…${shortSha(n.range.to)}` : shortSha(n.range.to)])
   if (n.tests) out.push(['Tests', `${n.tests.total} run, ${n.tests.failed} failed, ${n.tests.skipped} skipped`])
   if (n.pusher) out.push(['Pushed by', n.pusher])
   return out

@@ -34,7 +34,9 @@ export function pushDiffSummary(
     // A notebook too large to diff in time is news about notebooks too.
     const notebooks = diff?.files.some((f) => f.kind === 'notebook' || (f.kind === 'note' && f.reason === 'time-limit'))
     const options = { budget: o.budget ?? 2000 }
-    return notebooks ? { markdown: renderPushSummaryMarkdown(diff!, options), text: renderPushSummaryText(diff!, options) } : null
+    return notebooks
+      ? { markdown: renderPushSummaryMarkdown(diff!, options), text: renderPushSummaryText(diff!, options) }
+      : null
   }
   return {
     async summary(build, push) {

@@ -42,7 +42,8 @@ export interface Notifier {
   stop(): Promise<void>
 }
 
-export const INTERRUPTED = 'interrupted by a restart while sending: it may or may not have arrived, so it was not sent again (re-send it if it did not)'
+export const INTERRUPTED =
+  'interrupted by a restart while sending: it may or may not have arrived, so it was not sent again (re-send it if it did not)'
 
 export function createNotifier(deps: NotifierDeps): Notifier {
   const { config, store, logger } = deps
@@ -52,8 +53,27 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const secrets = secretValues(config)
   const n = config.notifications
   const links = diffLinksFromConfig(config, now)
-  const planner: PlannerDeps = { config, store, channels, notebookSummary: deps.notebookSummary ?? noNotebookSummary, links, secrets, now, logger, newId: deps.newId }
-  const sender: SenderDeps = { store, channels, now, logger, secrets, retryBaseMs: n.retryBaseMs, retryMaxMs: n.retryMaxMs, maxAttempts: n.maxAttempts }
+  const planner: PlannerDeps = {
+    config,
+    store,
+    channels,
+    notebookSummary: deps.notebookSummary ?? noNotebookSummary,
+    links,
+    secrets,
+    now,
+    logger,
+    newId: deps.newId,
+  }
+  const sender: SenderDeps = {
+    store,
+    channels,
+    now,
+    logger,
+    secrets,
+    retryBaseMs: n.retryBaseMs,
+    retryMaxMs: n.retryMaxMs,
+    maxAttempts: n.maxAttempts,
+  }
   const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 10_000)
 
   let timer: unknown = null
@@ -63,12 +83,15 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     let done = 0
     for (const b of await store.undecidedBuilds(100)) {
       const log = logger.child({ buildId: b.id })
-      await planBuild({ ...planner, logger: log }, b).catch((err: unknown) => log.error({ err }, 'notification decision failed'))
+      await planBuild({ ...planner, logger: log }, b).catch((err: unknown) =>
+        log.error({ err }, 'notification decision failed'),
+      )
       done++
     }
     const { due, nextAt } = await store.dueNotifications(now(), 50)
     // One peer at a time per channel would be kinder; a handful in parallel keeps a slow one from holding the rest.
-    for (let i = 0; i < due.length; i += 4) await Promise.all(due.slice(i, i + 4).map((x) => sendNotification(sender, x)))
+    for (let i = 0; i < due.length; i += 4)
+      await Promise.all(due.slice(i, i + 4).map((x) => sendNotification(sender, x)))
     done += due.length
     if (timer !== null) timers.clear(timer)
     timer = null
@@ -79,7 +102,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     return done
   }
 
-  const passes = serialPasses(pass, (err) => logger.error({ err }, 'notifier pass failed'), () => stopped)
+  const passes = serialPasses(
+    pass,
+    (err) => logger.error({ err }, 'notifier pass failed'),
+    () => stopped,
+  )
   const runPass = passes.run
 
   function wake(): void {
@@ -90,7 +117,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     channels,
     async start() {
       const abandoned = await store.abandonInterruptedSends(INTERRUPTED, now())
-      if (abandoned > 0) logger.warn({ count: abandoned }, 'notices interrupted mid-send by a restart are dead letters now (never sent twice)')
+      if (abandoned > 0)
+        logger.warn(
+          { count: abandoned },
+          'notices interrupted mid-send by a restart are dead letters now (never sent twice)',
+        )
       wake()
     },
     wake,
@@ -99,10 +130,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         await passes.current()
         if ((await runPass()) === 0 && !passes.current()) return
       }
-      throw new Error('bug: the notifier did not settle in 1000 passes (drain is for tests; a pass keeps finding new work)')
+      throw new Error(
+        'bug: the notifier did not settle in 1000 passes (drain is for tests; a pass keeps finding new work)',
+      )
     },
     async resend(id) {
-      const moved = await store.updateNotification(id, 'dead', { state: 'pending', attempts: 0, nextAttemptAt: null, lastError: null })
+      const moved = await store.updateNotification(id, 'dead', {
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: null,
+        lastError: null,
+      })
       if (!moved) return null
       wake()
       return store.getNotification(id)

@@ -30,7 +30,11 @@ const MAX_RETRY_AFTER_MS = 24 * 3_600_000
 export async function sendNotification(d: SenderDeps, n: NotificationRecord): Promise<void> {
   const channel = d.channels.get(n.channel)
   if (!channel) {
-    await d.store.updateNotification(n.id, 'pending', { state: 'dead', lastError: `channel ${n.channel} is not configured`, nextAttemptAt: null })
+    await d.store.updateNotification(n.id, 'pending', {
+      state: 'dead',
+      lastError: `channel ${n.channel} is not configured`,
+      nextAttemptAt: null,
+    })
     return
   }
   const log = d.logger.child({ notificationId: n.id })
@@ -38,7 +42,13 @@ export async function sendNotification(d: SenderDeps, n: NotificationRecord): Pr
   if (!(await d.store.updateNotification(n.id, 'pending', { state: 'sending', attempts }))) return
   try {
     const receipt = await channel.send(n.payload, { notificationId: n.id, recipients: n.recipients })
-    await d.store.updateNotification(n.id, 'sending', { state: 'sent', acceptedBy: receipt.acceptedBy, sentAt: new Date(d.now()).toISOString(), lastError: null, nextAttemptAt: null })
+    await d.store.updateNotification(n.id, 'sending', {
+      state: 'sent',
+      acceptedBy: receipt.acceptedBy,
+      sentAt: new Date(d.now()).toISOString(),
+      lastError: null,
+      nextAttemptAt: null,
+    })
     log.info({ channel: n.channel, attempts }, 'notice sent')
   } catch (err) {
     const f = err instanceof SendFailure ? err : new SendFailure((err as Error).message ?? String(err), true)

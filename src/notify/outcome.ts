@@ -24,7 +24,8 @@ export function classifyOutcome(result: string | null, previous: string | null):
  * The branch a build is about, or for a tag push the tag: a branch's (or tag's) builds thread
  * together. From the build's typed subject, never its Jenkins parameters.
  */
-export const branchOf = (b: BuildSubject): string | null => b.branch ?? (b.ref?.startsWith('refs/tags/') ? b.ref.slice('refs/tags/'.length) : null)
+export const branchOf = (b: BuildSubject): string | null =>
+  b.branch ?? (b.ref?.startsWith('refs/tags/') ? b.ref.slice('refs/tags/'.length) : null)
 
 /** Builds whose notices belong in one thread: same tenant, repository, branch and job. */
 export const threadKeyOf = (b: BuildRecord) => JSON.stringify([b.tenant, b.repository ?? '', branchOf(b) ?? '', b.job])

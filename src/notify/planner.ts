@@ -37,21 +37,45 @@ export async function planBuild(d: PlannerDeps, b: BuildRecord): Promise<void> {
   const { decision, notices } = await decide(d, b)
   const stored = await d.store.recordDecision(decision, notices, d.now())
   if (stored && notices.length > 0)
-    d.logger.info({ outcome: decision.outcome, notices: notices.map((n) => ({ id: n.id, channel: n.channel, recipients: n.recipients.length })) }, 'notices stored')
+    d.logger.info(
+      {
+        outcome: decision.outcome,
+        notices: notices.map((n) => ({ id: n.id, channel: n.channel, recipients: n.recipients.length })),
+      },
+      'notices stored',
+    )
 }
 
-async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: NoticeDecision; notices: NewNotification[] }> {
+async function decide(
+  d: PlannerDeps,
+  b: BuildRecord,
+): Promise<{ decision: NoticeDecision; notices: NewNotification[] }> {
   const threadKey = threadKeyOf(b)
   const base = { buildId: b.id, threadKey, decidedAt: d.now() }
   const earlier = await d.store.listBuilds({ job: b.job, state: 'finished', before: b.seq, limit: HISTORY })
   const history = branchHistory(b, earlier)
   const outcome = classifyOutcome(b.result, history.previous?.result ?? null)
-  if (!outcome) return { decision: { ...base, outcome: null, notified: false, reason: `${b.result ?? 'no result'}: nothing to announce` }, notices: [] }
+  if (!outcome)
+    return {
+      decision: { ...base, outcome: null, notified: false, reason: `${b.result ?? 'no result'}: nothing to announce` },
+      notices: [],
+    }
 
   const last = await d.store.lastNotifiedDecision(threadKey)
   const buildsSince = last ? (await d.store.decisionsAfter(threadKey, last.buildId)) + 1 : 0
-  const rules = matchingRules(d.config.notifications.rules, b).filter((r) => rulePasses(r, outcome, { last, buildsSince, now: d.now() }))
-  if (rules.length === 0) return { decision: { ...base, outcome, notified: false, reason: 'no rule wants this outcome now (or still failing was throttled)' }, notices: [] }
+  const rules = matchingRules(d.config.notifications.rules, b).filter((r) =>
+    rulePasses(r, outcome, { last, buildsSince, now: d.now() }),
+  )
+  if (rules.length === 0)
+    return {
+      decision: {
+        ...base,
+        outcome,
+        notified: false,
+        reason: 'no rule wants this outcome now (or still failing was throttled)',
+      },
+      notices: [],
+    }
 
   const deliveries = new Map<string, StoredDelivery>()
   for (const x of [...history.sinceGreen, b]) {
@@ -69,7 +93,15 @@ async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: Notic
 
   const wantsEmail = recipients.addresses.length > 0 && d.channels.has('email')
   if (!wantsEmail && channelNames.length === 0)
-    return { decision: { ...base, outcome, notified: false, reason: recipients.addresses.length > 0 ? 'SMTP is not configured' : 'no recipient and no channel' }, notices: [] }
+    return {
+      decision: {
+        ...base,
+        outcome,
+        notified: false,
+        reason: recipients.addresses.length > 0 ? 'SMTP is not configured' : 'no recipient and no channel',
+      },
+      notices: [],
+    }
 
   const summary = await d.notebookSummary.summary(b, pushOf(b, deliveries)).catch(() => null)
   const notice = buildNotice({
@@ -84,14 +116,30 @@ async function decide(d: PlannerDeps, b: BuildRecord): Promise<{ decision: Notic
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {
     const channel = d.channels.get(channelName)
-    if (!channel) return d.logger.warn({ channel: channelName }, 'a notification rule names a channel that is not configured')
+    if (!channel)
+      return d.logger.warn({ channel: channelName }, 'a notification rule names a channel that is not configured')
     const id = (d.newId ?? randomUUID)()
     const rendered = channel.render(notice, { notificationId: id, threadKey, recipients: to })
-    notices.push({ id, buildId: b.id, tenant: b.tenant, repository: notice.repository, branch: branchOf(b), channel: channel.name, kind: channel.kind, outcome, recipients: to, subject: rendered.subject, payload: rendered.payload })
+    notices.push({
+      id,
+      buildId: b.id,
+      tenant: b.tenant,
+      repository: notice.repository,
+      branch: branchOf(b),
+      channel: channel.name,
+      kind: channel.kind,
+      outcome,
+      recipients: to,
+      subject: rendered.subject,
+      payload: rendered.payload,
+    })
   }
   if (wantsEmail) add('email', recipients.addresses)
   for (const name of channelNames) add(name, [])
   if (recipients.invalid + recipients.noreply + recipients.overLimit > 0)
-    d.logger.info({ invalid: recipients.invalid, noreply: recipients.noreply, overLimit: recipients.overLimit }, 'some addresses were not mailed')
+    d.logger.info(
+      { invalid: recipients.invalid, noreply: recipients.noreply, overLimit: recipients.overLimit },
+      'some addresses were not mailed',
+    )
   return { decision: { ...base, outcome, notified: notices.length > 0, reason: headline(notice) }, notices }
 }

@@ -31,10 +31,19 @@ export function gitChangedFiles(mirrors: MirrorCache, logger?: Logger): ChangedF
       try {
         // The URL derived for the repository on a configured host (a refusal is logged below).
         const cloneUrl = mirrors.remoteOf(event)
-        return await changedPathsOfPush(mirrors, { cloneUrl, tenant: event.tenant, before: event.before, after: event.after, defaultBranch: event.repository.defaultBranch })
+        return await changedPathsOfPush(mirrors, {
+          cloneUrl,
+          tenant: event.tenant,
+          before: event.before,
+          after: event.after,
+          defaultBranch: event.repository.defaultBranch,
+        })
       } catch (err) {
         // Unknown, not empty: the rule then matches and says its path condition was not evaluated.
-        logger?.warn({ repository: event.repository.fullName, err: (err as Error).message }, 'changed files not known from git')
+        logger?.warn(
+          { repository: event.repository.fullName, err: (err as Error).message },
+          'changed files not known from git',
+        )
         return null
       }
     },

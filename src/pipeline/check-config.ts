@@ -28,7 +28,10 @@ export function checkRulesConfig(config: Config): void {
     if (rule.template !== undefined) {
       templates ??= listTemplates()
       if (!templates.includes(rule.template))
-        throw new ConfigError(`${key}.template`, `no template ${rule.template} in jenkinsfiles/ (have: ${templates.join(', ')})`)
+        throw new ConfigError(
+          `${key}.template`,
+          `no template ${rule.template} in jenkinsfiles/ (have: ${templates.join(', ')})`,
+        )
     }
   }
   checkRuleParameters(config.rules)
@@ -40,9 +43,14 @@ export function checkRulesConfig(config: Config): void {
     } catch {
       throw new ConfigError('jenkins.url', 'not a URL')
     }
-    if (u.username || u.password) throw new ConfigError('jenkins.url', 'put credentials in jenkins.user and jenkins.token (TAMER_JENKINS_USER, TAMER_JENKINS_TOKEN), not in the URL')
+    if (u.username || u.password)
+      throw new ConfigError(
+        'jenkins.url',
+        'put credentials in jenkins.user and jenkins.token (TAMER_JENKINS_USER, TAMER_JENKINS_TOKEN), not in the URL',
+      )
     if (!/^https?:$/.test(u.protocol)) throw new ConfigError('jenkins.url', 'must be http or https')
-    if (Boolean(j.user) !== Boolean(j.token)) throw new ConfigError(j.user ? 'jenkins.token' : 'jenkins.user', 'user and token go together')
+    if (Boolean(j.user) !== Boolean(j.token))
+      throw new ConfigError(j.user ? 'jenkins.token' : 'jenkins.user', 'user and token go together')
   }
   if (j.publicUrl) {
     try {

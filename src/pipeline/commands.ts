@@ -9,7 +9,13 @@ import { planSettings, routeDelivery } from './plan.js'
 
 type Write = (s: string) => void
 
-export async function rulesTest(config: Config, store: TamerStore, deliveryId: string, out: Write, changedFiles: ChangedFilesSource = noChangedFiles): Promise<number> {
+export async function rulesTest(
+  config: Config,
+  store: TamerStore,
+  deliveryId: string,
+  out: Write,
+  changedFiles: ChangedFilesSource = noChangedFiles,
+): Promise<number> {
   const d = await store.getDelivery(deliveryId)
   if (!d) {
     out(`no delivery ${deliveryId}\n`)
@@ -23,7 +29,9 @@ export async function rulesTest(config: Config, store: TamerStore, deliveryId: s
   if (config.rules.length === 0) out('no rules are configured\n')
   const { plan, verdicts } = await routeDelivery(d, planSettings(config, changedFiles))
   for (const v of verdicts) {
-    out(`${v.matched ? 'MATCH' : 'no   '} ${v.rule} (event ${v.eventIndex})${v.pathsUnevaluated ? ' [path condition not evaluated]' : ''}\n`)
+    out(
+      `${v.matched ? 'MATCH' : 'no   '} ${v.rule} (event ${v.eventIndex})${v.pathsUnevaluated ? ' [path condition not evaluated]' : ''}\n`,
+    )
     for (const r of v.reasons) out(`        ${r}\n`)
   }
   out(`=> ${plan.outcome}${plan.builds.length ? `: ${plan.builds.map((b) => b.job).join(', ')}` : ''}\n`)
@@ -36,7 +44,17 @@ export async function rulesTest(config: Config, store: TamerStore, deliveryId: s
 
 export async function jobsSync(config: Config, store: TamerStore, out: Write, api?: JenkinsApi): Promise<number> {
   const j = config.jenkins
-  const client = api ?? (j.url ? createJenkinsApi({ url: j.url, user: j.user, token: j.token, tokenIsPassword: j.tokenIsPassword, timeoutMs: j.requestTimeoutMs }) : null)
+  const client =
+    api ??
+    (j.url
+      ? createJenkinsApi({
+          url: j.url,
+          user: j.user,
+          token: j.token,
+          tokenIsPassword: j.tokenIsPassword,
+          timeoutMs: j.requestTimeoutMs,
+        })
+      : null)
   if (!client) {
     out('no Jenkins configured (TAMER_JENKINS_URL)\n')
     return 2
@@ -44,7 +62,8 @@ export async function jobsSync(config: Config, store: TamerStore, out: Write, ap
   const provisioner = createProvisioner(client)
   const jobs = new Map<string, string>()
   // Rules with a fixed job name, then every templated job Tamer has started before.
-  for (const r of config.rules) if (r.template && !/\{/.test(r.job) && !checkJobNamePattern(r.job)) jobs.set(r.job, r.template)
+  for (const r of config.rules)
+    if (r.template && !/\{/.test(r.job) && !checkJobNamePattern(r.job)) jobs.set(r.job, r.template)
   for (const k of await store.knownJobs()) if (!jobs.has(k.job)) jobs.set(k.job, k.template)
   let failed = 0
   for (const [job, template] of jobs) {

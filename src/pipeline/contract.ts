@@ -9,7 +9,15 @@ import { ConfigError } from '../errors.js'
  * (DELIVERY_ID) and its report verifiable (CALLBACK_URL). Tamer fills them; a rule may add
  * parameters (THRESHOLDS, the templates' optional ones, its own) but never set one of these.
  */
-export const CONTRACT_PARAMETERS = ['REPO_URL', 'BRANCH', 'COMMIT_SHA', 'PROVIDER', 'DIFF_URL', 'DELIVERY_ID', 'CALLBACK_URL'] as const
+export const CONTRACT_PARAMETERS = [
+  'REPO_URL',
+  'BRANCH',
+  'COMMIT_SHA',
+  'PROVIDER',
+  'DIFF_URL',
+  'DELIVERY_ID',
+  'CALLBACK_URL',
+] as const
 
 /**
  * Refuses, at config load, a rule parameter that would replace one of the contract's (compared

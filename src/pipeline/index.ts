@@ -65,7 +65,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const now = deps.now ?? Date.now
   const timers = deps.timers ?? realTimers
   const j = config.jenkins
-  const api = deps.api !== undefined ? deps.api : j.url ? createJenkinsApi({ url: j.url, user: j.user, token: j.token, tokenIsPassword: j.tokenIsPassword, timeoutMs: j.requestTimeoutMs }) : null
+  const api =
+    deps.api !== undefined
+      ? deps.api
+      : j.url
+        ? createJenkinsApi({
+            url: j.url,
+            user: j.user,
+            token: j.token,
+            tokenIsPassword: j.tokenIsPassword,
+            timeoutMs: j.requestTimeoutMs,
+          })
+        : null
   const provisioner = api ? createProvisioner(api) : null
   const settings = { ...planSettings(config, deps.changedFiles ?? noChangedFiles), jenkinsConfigured: api !== null }
   const limit = deps.concurrency ?? 32
@@ -120,7 +131,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const route = async (d: StoredDelivery) => {
     const { plan } = await routeDelivery(d, settings)
     const builds = await store.planDelivery(plan)
-    logger.child({ deliveryId: d.id }).info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
+    logger
+      .child({ deliveryId: d.id })
+      .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
     // Straight on to the trigger, without waiting for the next pass.
     for (const b of builds) if (b.state === 'pending' && !busy.has(b.id)) launch(b.id, () => step(b))
   }
@@ -145,11 +158,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       launched++
     }
     if (timer !== null) timers.clear(timer)
-    timer = Number.isFinite(next) && !stopped ? timers.set(() => ((timer = null), wake()), Math.max(0, next - now())) : null
+    timer =
+      Number.isFinite(next) && !stopped ? timers.set(() => ((timer = null), wake()), Math.max(0, next - now())) : null
     return launched
   }
 
-  const passes = serialPasses(pass, (err) => logger.error({ err }, 'pipeline pass failed'), () => stopped)
+  const passes = serialPasses(
+    pass,
+    (err) => logger.error({ err }, 'pipeline pass failed'),
+    () => stopped,
+  )
   const runPass = passes.run
 
   const coalesceMs = deps.wakeCoalesceMs ?? (deps.timers ? 0 : 10)
@@ -183,7 +201,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const launched = await runPass()
         if (launched === 0 && running.size === 0 && !passes.current()) return
       }
-      throw new Error('bug: the pipeline did not settle in 1000 passes (drain is for tests; a pass keeps finding new work)')
+      throw new Error(
+        'bug: the pipeline did not settle in 1000 passes (drain is for tests; a pass keeps finding new work)',
+      )
     },
     async callback(body) {
       const b = await store.findBuildByDeliveryParam(body.job, body.delivery_id)
@@ -198,12 +218,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // speeds up polling, it does not finish the build (only building:false does).
       // A build number Tamer did not know is a second run of this DELIVERY_ID (e.g. a human re-ran it): recorded, so it shows.
       const ownQueueItem = b.buildNumber === body.build_number || (b.state === 'queued' && b.buildNumber === null)
-      const run = typeof body.build_number === 'number' ? [{ queueId: ownQueueItem ? b.queueId : null, buildNumber: body.build_number, buildUrl: body.build_url ?? null, source: 'callback' as const }] : []
+      const run =
+        typeof body.build_number === 'number'
+          ? [
+              {
+                queueId: ownQueueItem ? b.queueId : null,
+                buildNumber: body.build_number,
+                buildUrl: body.build_url ?? null,
+                source: 'callback' as const,
+              },
+            ]
+          : []
       await store.updateBuild(b.id, {
         callback: report,
         runs: run,
         ...(report.failedStage ? { failingStage: report.failedStage } : {}),
-        ...(b.state === 'queued' && typeof body.build_number === 'number' ? { state: 'running' as const, buildNumber: body.build_number } : {}),
+        ...(b.state === 'queued' && typeof body.build_number === 'number'
+          ? { state: 'running' as const, buildNumber: body.build_number }
+          : {}),
         ...(b.state === 'queued' || b.state === 'running' ? { nextAttemptAt: now() } : {}),
       })
       wake()

@@ -40,7 +40,8 @@ export function planSettings(config: Config, changedFiles: ChangedFilesSource): 
     diffUrl: (id) => links.urlFor(id),
     mask: maskOf(config),
     limits: limitsFromConfig(config),
-    repoUrl: (e) => (e.kind === 'pull_request' ? pullRequestRemoteOf(e, config.git.hosts, tenantOf) : remoteOf(e, config.git.hosts)),
+    repoUrl: (e) =>
+      e.kind === 'pull_request' ? pullRequestRemoteOf(e, config.git.hosts, tenantOf) : remoteOf(e, config.git.hosts),
   }
 }
 
@@ -96,7 +97,9 @@ export function buildParameters(
   }
   // The contract comes last: config load refuses a rule that names one of its parameters, and
   // a rule that got past that (a config not run through checkConfig, src/compose/config.ts) still cannot win.
-  const fromRule = Object.fromEntries(Object.entries(rule.parameters ?? {}).filter(([name]) => !Object.hasOwn(contract, name.toUpperCase())))
+  const fromRule = Object.fromEntries(
+    Object.entries(rule.parameters ?? {}).filter(([name]) => !Object.hasOwn(contract, name.toUpperCase())),
+  )
   return { THRESHOLDS: '{}', ...fromRule, ...contract }
 }
 
@@ -131,14 +134,19 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
     }
     if (builds.length >= s.limits.maxBuilds) {
       buildsOver++
-      v.reasons.push(`not started: pipeline.maxBuildsPerDelivery is ${s.limits.maxBuilds}, and that many builds are planned already`)
+      v.reasons.push(
+        `not started: pipeline.maxBuildsPerDelivery is ${s.limits.maxBuilds}, and that many builds are planned already`,
+      )
       continue
     }
     const event = events[v.eventIndex]!
     const rule = s.rules[v.index]!
     let parameters: Record<string, string>
     try {
-      parameters = maskDeep(buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id), s.repoUrl(event)), s.mask ?? ((x: string) => x))
+      parameters = maskDeep(
+        buildParameters(d, event, v.eventIndex, rule, s.publicUrl, s.diffUrl(d.id), s.repoUrl(event)),
+        s.mask ?? ((x: string) => x),
+      )
     } catch (err) {
       // A repository not on a configured host, or a revision that is not a commit id: recorded, not built.
       v.matched = false

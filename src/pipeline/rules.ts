@@ -34,14 +34,16 @@ export function eventKind(e: TamerEvent): EventKind {
 /** Pull requests that are closed or merged start nothing; neither do deleted refs. */
 function inert(e: TamerEvent): string | null {
   if (e.kind === 'push' && e.deleted) return `${e.ref} was deleted`
-  if (e.kind === 'pull_request' && !['opened', 'updated', 'reopened', 'synchronize'].includes(e.action)) return `pull request ${e.action}`
+  if (e.kind === 'pull_request' && !['opened', 'updated', 'reopened', 'synchronize'].includes(e.action))
+    return `pull request ${e.action}`
   return null
 }
 
 const fullMatch = (source: string) => new RegExp(`^(?:${source})$`)
 
 function repositoryMatches(pattern: string, name: string): boolean {
-  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) return new RegExp(pattern.slice(1, -1)).test(name)
+  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/'))
+    return new RegExp(pattern.slice(1, -1)).test(name)
   return picomatch(pattern, { nocase: true, dot: true })(name)
 }
 
@@ -70,10 +72,20 @@ async function pathVerdict(
   e: TamerEvent,
   source: ChangedFilesSource,
 ): Promise<{ ok: boolean; reason: string; unevaluated?: boolean }> {
-  if (e.kind !== 'push') return { ok: true, reason: 'paths: not checked for pull requests (no file list in the event); treated as matching', unevaluated: true }
+  if (e.kind !== 'push')
+    return {
+      ok: true,
+      reason: 'paths: not checked for pull requests (no file list in the event); treated as matching',
+      unevaluated: true,
+    }
   const files = e.filesKnown ? filesFromCommits(e) : await source.changedFiles(e as PushEvent)
   if (files === null)
-    return { ok: true, reason: 'paths: the host sent no file list and changed files from git are not available yet; condition not evaluated, treated as matching', unevaluated: true }
+    return {
+      ok: true,
+      reason:
+        'paths: the host sent no file list and changed files from git are not available yet; condition not evaluated, treated as matching',
+      unevaluated: true,
+    }
   const isMatch = picomatch(globs, { dot: true })
   const hit = files.find((f) => isMatch(f))
   return hit
@@ -81,7 +93,13 @@ async function pathVerdict(
     : { ok: false, reason: `paths: none of ${files.length} changed file(s) match ${globs.join(', ')}` }
 }
 
-export async function evaluateRule(rule: RuleConfig, index: number, e: TamerEvent, eventIndex: number, source: ChangedFilesSource): Promise<RuleVerdict> {
+export async function evaluateRule(
+  rule: RuleConfig,
+  index: number,
+  e: TamerEvent,
+  eventIndex: number,
+  source: ChangedFilesSource,
+): Promise<RuleVerdict> {
   const v: RuleVerdict = { rule: ruleName(rule, index), index, eventIndex, matched: false, reasons: [] }
   const fail = (reason: string) => (v.reasons.push(reason), v)
   const kind = eventKind(e)
@@ -94,7 +112,8 @@ export async function evaluateRule(rule: RuleConfig, index: number, e: TamerEven
     v.reasons.push(`tenant: ${e.tenant}`)
   }
   if (rule.repository !== undefined) {
-    if (!repositoryMatches(rule.repository, e.repository.fullName)) return fail(`repository: ${e.repository.fullName} does not match ${rule.repository}`)
+    if (!repositoryMatches(rule.repository, e.repository.fullName))
+      return fail(`repository: ${e.repository.fullName} does not match ${rule.repository}`)
     v.reasons.push(`repository: ${e.repository.fullName} matches ${rule.repository}`)
   }
   if (rule.branch !== undefined) {
@@ -127,8 +146,13 @@ export async function evaluateRule(rule: RuleConfig, index: number, e: TamerEven
 }
 
 /** Every rule against every event of a delivery. */
-export async function evaluateRules(rules: readonly RuleConfig[], events: readonly TamerEvent[], source: ChangedFilesSource): Promise<RuleVerdict[]> {
+export async function evaluateRules(
+  rules: readonly RuleConfig[],
+  events: readonly TamerEvent[],
+  source: ChangedFilesSource,
+): Promise<RuleVerdict[]> {
   const out: RuleVerdict[] = []
-  for (const [ei, e] of events.entries()) for (const [ri, r] of rules.entries()) out.push(await evaluateRule(r, ri, e, ei, source))
+  for (const [ei, e] of events.entries())
+    for (const [ri, r] of rules.entries()) out.push(await evaluateRule(r, ri, e, ei, source))
   return out
 }

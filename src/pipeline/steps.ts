@@ -61,10 +61,21 @@ async function save(d: StepDeps, b: BuildRecord, patch: BuildPatch): Promise<voi
   await d.store.updateBuild(b.id, patch)
 }
 
-async function waitForJenkins(d: StepDeps, b: BuildRecord, err: unknown, state: BuildRecord['state'], countAttempt = false): Promise<void> {
+async function waitForJenkins(
+  d: StepDeps,
+  b: BuildRecord,
+  err: unknown,
+  state: BuildRecord['state'],
+  countAttempt = false,
+): Promise<void> {
   const attempts = b.attempts + (countAttempt ? 1 : 0)
   d.logger.warn({ job: b.job, attempts, err: describe(err) }, 'Jenkins call failed; will retry')
-  await save(d, b, { state, attempts, lastError: describe(err), nextAttemptAt: d.now() + backoffMs(d, Math.max(1, attempts)) })
+  await save(d, b, {
+    state,
+    attempts,
+    lastError: describe(err),
+    nextAttemptAt: d.now() + backoffMs(d, Math.max(1, attempts)),
+  })
 }
 
 /**
@@ -110,13 +121,17 @@ async function lookInJenkins(d: StepDeps, b: BuildRecord): Promise<Look> {
   if (b.queueId !== null && b.queueId >= 0) {
     requests++
     const item = await d.api.queueItem(b.queueId)
-    if (item && !item.cancelled && item.params.DELIVERY_ID === id) add({ queueId: item.id, buildNumber: item.buildNumber, buildUrl: item.buildUrl, source: 'search' })
+    if (item && !item.cancelled && item.params.DELIVERY_ID === id)
+      add({ queueId: item.id, buildNumber: item.buildNumber, buildUrl: item.buildUrl, source: 'search' })
   }
   requests++
-  for (const q of await d.api.queuedFor(b.job)) if (q.params.DELIVERY_ID === id) add({ queueId: q.id, buildNumber: null, buildUrl: null, source: 'search' })
+  for (const q of await d.api.queuedFor(b.job))
+    if (q.params.DELIVERY_ID === id) add({ queueId: q.id, buildNumber: null, buildUrl: null, source: 'search' })
   const found = await d.api.buildsSince(b.job, searchFrom(b))
   requests += found.requests
-  for (const x of found.builds) if (x.params.DELIVERY_ID === id) add({ queueId: x.queueId, buildNumber: x.number, buildUrl: x.url, source: 'search' })
+  for (const x of found.builds)
+    if (x.params.DELIVERY_ID === id)
+      add({ queueId: x.queueId, buildNumber: x.number, buildUrl: x.url, source: 'search' })
   return { runs: [...runs.values()].sort(byQueueThenNumber), requests }
 }
 
@@ -135,10 +150,21 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
     return false
   }
   const first = look.runs[0]
-  d.logger.info({ job: b.job, found: look.runs.length, requests: look.requests, look: b.missedAt === null ? 1 : 2 }, 'looked in Jenkins for an uncertain trigger')
+  d.logger.info(
+    { job: b.job, found: look.runs.length, requests: look.requests, look: b.missedAt === null ? 1 : 2 },
+    'looked in Jenkins for an uncertain trigger',
+  )
   if (first) {
-    if (look.runs.length > 1) d.logger.warn({ job: b.job, runs: look.runs.length }, 'Jenkins has more than one run of this DELIVERY_ID; following the first, recording all')
-    else d.logger.info({ job: b.job, queueId: first.queueId, number: first.buildNumber }, 'found the request Jenkins already accepted; not triggering again')
+    if (look.runs.length > 1)
+      d.logger.warn(
+        { job: b.job, runs: look.runs.length },
+        'Jenkins has more than one run of this DELIVERY_ID; following the first, recording all',
+      )
+    else
+      d.logger.info(
+        { job: b.job, queueId: first.queueId, number: first.buildNumber },
+        'found the request Jenkins already accepted; not triggering again',
+      )
     await save(d, b, {
       state: first.buildNumber !== null ? 'running' : 'queued',
       queueId: first.queueId,
@@ -155,10 +181,17 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
   if (b.missedAt === null || d.now() < b.missedAt + settleMs) {
     const missedAt = b.missedAt ?? d.now()
     const again = new Date(missedAt + settleMs).toISOString()
-    await save(d, b, { missedAt, nextAttemptAt: missedAt + settleMs, lastError: `outcome of the last request unknown and Jenkins does not show it yet; looking again at ${again}` })
+    await save(d, b, {
+      missedAt,
+      nextAttemptAt: missedAt + settleMs,
+      lastError: `outcome of the last request unknown and Jenkins does not show it yet; looking again at ${again}`,
+    })
     return false
   }
-  d.logger.warn({ job: b.job, firstMiss: new Date(b.missedAt).toISOString() }, 'Jenkins has no trace of the uncertain trigger after two looks; triggering again')
+  d.logger.warn(
+    { job: b.job, firstMiss: new Date(b.missedAt).toISOString() },
+    'Jenkins has no trace of the uncertain trigger after two looks; triggering again',
+  )
   return true
 }
 
@@ -176,7 +209,8 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
   try {
     result = await d.api.trigger(b.job, b.parameters)
   } catch (err) {
-    if (!(err instanceof JenkinsCallError && err.kind === 'not-found' && b.template)) return waitForJenkins(d, b, err, stateAfterFailedTrigger(err))
+    if (!(err instanceof JenkinsCallError && err.kind === 'not-found' && b.template))
+      return waitForJenkins(d, b, err, stateAfterFailedTrigger(err))
     // Job vanished (a 404: nothing was queued): provision it again and retry once, right away.
     d.provisioner.forget(b.job)
     try {
@@ -203,7 +237,8 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
 export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void> {
   try {
     const item = b.queueId === null || b.queueId < 0 ? null : await d.api.queueItem(b.queueId)
-    if (item?.cancelled) return await save(d, b, { state: 'cancelled', result: 'CANCELLED', nextAttemptAt: null, lastError: null })
+    if (item?.cancelled)
+      return await save(d, b, { state: 'cancelled', result: 'CANCELLED', nextAttemptAt: null, lastError: null })
     if (item && item.buildNumber !== null)
       return await save(d, b, {
         state: 'running',
@@ -223,8 +258,20 @@ export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void
       .map((x) => ({ queueId: x.queueId, buildNumber: x.number, buildUrl: x.url, source: 'search' as const }))
       .sort(byQueueThenNumber)
     const found = runs.find((r) => b.queueId !== null && r.queueId === b.queueId) ?? runs[0]
-    if (found) return await save(d, b, { state: 'running', buildNumber: found.buildNumber, buildUrl: found.buildUrl, lastError: null, nextAttemptAt: d.now(), runs })
-    await save(d, b, { state: 'lost', lastError: `queue item ${b.queueId} is gone and ${b.job} has no build with DELIVERY_ID ${id}`, nextAttemptAt: null })
+    if (found)
+      return await save(d, b, {
+        state: 'running',
+        buildNumber: found.buildNumber,
+        buildUrl: found.buildUrl,
+        lastError: null,
+        nextAttemptAt: d.now(),
+        runs,
+      })
+    await save(d, b, {
+      state: 'lost',
+      lastError: `queue item ${b.queueId} is gone and ${b.job} has no build with DELIVERY_ID ${id}`,
+      nextAttemptAt: null,
+    })
   } catch (err) {
     await waitForJenkins(d, b, err, b.state)
   }
@@ -235,7 +282,8 @@ export async function followBuildStep(d: StepDeps, b: BuildRecord): Promise<void
     const info = await d.api.build(b.job, b.buildNumber!)
     // A Pipeline may show a result while still running; only building:false is the end
     // (jenkinsci/workflow-job-plugin src/main/java/org/jenkinsci/plugins/workflow/job/WorkflowRun.java, isBuilding).
-    if (info.building) return await save(d, b, { buildUrl: info.url, lastError: null, nextAttemptAt: d.now() + pollDelay(d, b) })
+    if (info.building)
+      return await save(d, b, { buildUrl: info.url, lastError: null, nextAttemptAt: d.now() + pollDelay(d, b) })
     const tail = await d.api.logTail(b.job, b.buildNumber!, d.logLines ?? LOG_LINES)
     await save(d, b, {
       state: 'finished',

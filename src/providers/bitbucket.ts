@@ -59,7 +59,14 @@ export function createBitbucketProvider(config: Config['providers']['bitbucket']
       if (secrets.length === 0) return { ok: false, reason: 'no secret configured', unconfigured: true }
       const signature = header(headers, 'x-hub-signature')
       if (!signature) return { ok: false, reason: 'X-Hub-Signature is missing' }
-      const signedBy = scopesOf(secrets, matchHubSignature(raw, signature, secrets.map((k) => k.value)))
+      const signedBy = scopesOf(
+        secrets,
+        matchHubSignature(
+          raw,
+          signature,
+          secrets.map((k) => k.value),
+        ),
+      )
       return signedBy.size > 0 ? { ok: true, signedBy } : { ok: false, reason: 'X-Hub-Signature does not match' }
     },
     accepts: (signedBy, repository) => scopeAllows(config.repositories, signedBy, repository),

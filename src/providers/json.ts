@@ -76,7 +76,12 @@ export function timestamp(value: Json): string | null {
 /** A ref's neutral fields; `name` overrides the short name (Bitbucket sends it apart). */
 export function refFields(ref: string, isTag: boolean, name?: string) {
   const short = name ?? ref.replace(/^refs\/(heads|tags)\//, '')
-  return { ref, refType: isTag ? ('tag' as const) : ('branch' as const), branch: isTag ? null : short, tag: isTag ? short : null }
+  return {
+    ref,
+    refType: isTag ? ('tag' as const) : ('branch' as const),
+    branch: isTag ? null : short,
+    tag: isTag ? short : null,
+  }
 }
 
 /**

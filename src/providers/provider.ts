@@ -21,11 +21,18 @@ export interface NormalizeContext {
 
 /** The fields every event of a delivery shares; the tenant follows the event's repository. */
 export function eventBase(provider: ProviderName, delivery: IdentifiedDelivery, ctx: NormalizeContext) {
-  return (repository: Repository) => ({ provider, hostDeliveryId: delivery.hostDeliveryId, receivedAt: ctx.receivedAt, tenant: ctx.tenantOf(repository.fullName), repository })
+  return (repository: Repository) => ({
+    provider,
+    hostDeliveryId: delivery.hostDeliveryId,
+    receivedAt: ctx.receivedAt,
+    tenant: ctx.tenantOf(repository.fullName),
+    repository,
+  })
 }
 
 /** `signedBy`: where the secrets that signed the delivery are configured (see scopeAllows). */
-export type Verification = { ok: true; signedBy: ReadonlySet<SecretScope> } | { ok: false; reason: string; unconfigured?: boolean }
+export type Verification =
+  { ok: true; signedBy: ReadonlySet<SecretScope> } | { ok: false; reason: string; unconfigured?: boolean }
 
 export interface WebhookProvider {
   /** The route segment: /hooks/:route */
@@ -69,6 +76,9 @@ export function oneRepository(...named: [path: string, name: string | null][]): 
   const first = present[0]
   if (!first) return null
   const other = present.find(([, name]) => name.toLowerCase() !== first[1].toLowerCase())
-  if (other) throw new RepositoryMismatchError(`${first[0]} is ${first[1].slice(0, 200)} but ${other[0]} is ${other[1].slice(0, 200)}`)
+  if (other)
+    throw new RepositoryMismatchError(
+      `${first[0]} is ${first[1].slice(0, 200)} but ${other[0]} is ${other[1].slice(0, 200)}`,
+    )
   return first[1]
 }

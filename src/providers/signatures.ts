@@ -19,7 +19,10 @@ export function matchHubSignature(raw: Buffer, headerValue: string, secrets: rea
   const eq = headerValue.indexOf('=')
   if (eq < 0) return secrets.map(() => false)
   const algorithm = headerValue.slice(0, eq).toLowerCase()
-  const hex = headerValue.slice(eq + 1).trim().toLowerCase()
+  const hex = headerValue
+    .slice(eq + 1)
+    .trim()
+    .toLowerCase()
   if (!HUB_ALGORITHMS.has(algorithm) || !/^[0-9a-f]+$/.test(hex)) return secrets.map(() => false)
   const given = Buffer.from(hex, 'hex')
   // Every secret is checked, so the time taken does not say which one matched.
@@ -65,7 +68,11 @@ export interface RepositoryScoped {
 export type SecretScope = 'global' | number
 
 /** Every configured secret of one kind, each with its scope, so one check covers them all. */
-export function keyring<E>(globals: readonly string[], entries: readonly E[], secretsOf: (entry: E) => readonly string[]) {
+export function keyring<E>(
+  globals: readonly string[],
+  entries: readonly E[],
+  secretsOf: (entry: E) => readonly string[],
+) {
   return [
     ...globals.map((value) => ({ value, scope: 'global' as SecretScope })),
     ...entries.flatMap((e, i) => secretsOf(e).map((value) => ({ value, scope: i as SecretScope }))),
@@ -87,7 +94,10 @@ export function scopeAllows<E extends RepositoryScoped>(
   signedBy: ReadonlySet<SecretScope>,
   repository: string | null,
 ): boolean {
-  const own = repository === null ? [] : entries.flatMap((e, i) => (picomatch.isMatch(repository, e.match, { nocase: true, dot: true }) ? [i] : []))
+  const own =
+    repository === null
+      ? []
+      : entries.flatMap((e, i) => (picomatch.isMatch(repository, e.match, { nocase: true, dot: true }) ? [i] : []))
   return own.length > 0 ? own.some((i) => signedBy.has(i)) : signedBy.has('global')
 }
 

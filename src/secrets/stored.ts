@@ -66,12 +66,14 @@ export function aadOf(s: SecretSpec): string {
 
 /** Why this spec cannot be stored (or applied) with this config; undefined when it can. */
 export function specProblem(config: Config, s: SecretSpec): string | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/.test(s.name)) return `name ${JSON.stringify(s.name)} must be letters, digits and . _ @ - (at most 100)`
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/.test(s.name))
+    return `name ${JSON.stringify(s.name)} must be letters, digits and . _ @ - (at most 100)`
   const k = SECRET_KINDS[s.kind]
   if (!k) return `kind ${JSON.stringify(s.kind)} is not one of ${Object.keys(SECRET_KINDS).join(', ')}`
   if (s.tenant !== null && !k.tenant) return `${s.kind} is not per tenant`
   if (s.tenant !== null) {
-    if (s.tenant === config.defaultTenant) return `the default tenant's ${s.kind} is the provider-wide one: leave out --tenant`
+    if (s.tenant === config.defaultTenant)
+      return `the default tenant's ${s.kind} is the provider-wide one: leave out --tenant`
     if (!config.tenants.some((t) => t.name === s.tenant)) return `tenant ${s.tenant} is not configured`
     if (k.target !== 'git') {
       const overlap = earlierOverlap(config, s.tenant)
@@ -141,12 +143,19 @@ export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecre
       case 'gitlab-signing': {
         const field = k.target === 'gitlab-token' ? 'tokens' : 'signingTokens'
         if (s.tenant === null) p.gitlab[field].push(s.value)
-        else for (const match of globsOf(s.tenant)) p.gitlab.repositories.push({ match, tokens: [], signingTokens: [], [field]: [s.value] })
+        else
+          for (const match of globsOf(s.tenant))
+            p.gitlab.repositories.push({ match, tokens: [], signingTokens: [], [field]: [s.value] })
         break
       }
       case 'git':
         // Without --tenant a credential serves every tenant: said explicitly, as git.credentials requires once tenants exist.
-        raw.git.credentials.push({ url: s.url!, username: s.username ?? 'x-access-token', password: s.value, tenants: s.tenant === null ? ['*'] : [s.tenant] })
+        raw.git.credentials.push({
+          url: s.url!,
+          username: s.username ?? 'x-access-token',
+          password: s.value,
+          tenants: s.tenant === null ? ['*'] : [s.tenant],
+        })
         break
       case 'scalar': {
         const path = k.path!
@@ -168,14 +177,25 @@ function keyFor(keys: MasterKeys, row: StoredSecret): MasterKey | null {
   return [keys.current, keys.old].find((k) => k?.id === row.keyId) ?? null
 }
 
-const specOf = (r: StoredSecret): SecretSpec => ({ name: r.name, kind: r.kind, tenant: r.tenant, url: r.url, username: r.username })
+const specOf = (r: StoredSecret): SecretSpec => ({
+  name: r.name,
+  kind: r.kind,
+  tenant: r.tenant,
+  url: r.url,
+  username: r.username,
+})
 
 /** Every stored secret, opened (under TAMER_MASTER_KEY, or TAMER_MASTER_KEY_OLD while a rotation is pending). */
-export async function openStoredSecrets(store: Pick<SecurityStore, 'listSecrets'>, keys: MasterKeys): Promise<OpenedSecret[]> {
+export async function openStoredSecrets(
+  store: Pick<SecurityStore, 'listSecrets'>,
+  keys: MasterKeys,
+): Promise<OpenedSecret[]> {
   const rows = await store.listSecrets()
   if (rows.length === 0) return []
   if (!keys.current && !keys.old)
-    throw new MasterKeyMissingError(`${rows.length} stored secret${rows.length === 1 ? ' needs' : 's need'} TAMER_MASTER_KEY (or TAMER_MASTER_KEY_FILE) to be opened`)
+    throw new MasterKeyMissingError(
+      `${rows.length} stored secret${rows.length === 1 ? ' needs' : 's need'} TAMER_MASTER_KEY (or TAMER_MASTER_KEY_FILE) to be opened`,
+    )
   return rows.map((r) => {
     const key = keyFor(keys, r) ?? keys.current ?? keys.old!
     return { ...specOf(r), value: unseal(key, r, aadOf(r), r.name) }
@@ -198,13 +218,18 @@ export async function withStoredSecretsOf(config: Config, env: NodeJS.ProcessEnv
 }
 
 /** The config `serve` runs with: the loaded one plus every stored secret. */
-export async function withStoredSecrets(config: Config, store: Pick<SecurityStore, 'listSecrets'>, keys: MasterKeys): Promise<Config> {
+export async function withStoredSecrets(
+  config: Config,
+  store: Pick<SecurityStore, 'listSecrets'>,
+  keys: MasterKeys,
+): Promise<Config> {
   return applyStoredSecrets(config, await openStoredSecrets(store, keys))
 }
 
 /** The checks that need no store: a key to seal with, a value, a spec this config can apply. */
 export function checkSetRequest(config: Config, keys: MasterKeys, spec: SecretSpec, value: string): MasterKey {
-  if (!keys.current) throw new MasterKeyMissingError('tamer secrets set needs TAMER_MASTER_KEY (or TAMER_MASTER_KEY_FILE)')
+  if (!keys.current)
+    throw new MasterKeyMissingError('tamer secrets set needs TAMER_MASTER_KEY (or TAMER_MASTER_KEY_FILE)')
   if (value === '') throw new SecretRequestError('the value is empty')
   const problem = specProblem(config, spec)
   if (problem) throw new SecretRequestError(problem)
@@ -213,18 +238,37 @@ export function checkSetRequest(config: Config, keys: MasterKeys, spec: SecretSp
 
 /** Stores (or replaces) one secret. The checks across keys run at the next start, when every secret is there. */
 
-export async function setSecret(config: Config, store: SecurityStore, keys: MasterKeys, spec: SecretSpec, value: string, actor: string): Promise<void> {
+export async function setSecret(
+  config: Config,
+  store: SecurityStore,
+  keys: MasterKeys,
+  spec: SecretSpec,
+  value: string,
+  actor: string,
+): Promise<void> {
   const key = checkSetRequest(config, keys, spec, value)
   // Every stored secret opens under this key, so the store never holds values of two keys.
   await openStoredSecrets(store, keys)
-  const tenantAudit: AuditEntry = { actor, action: 'secret.set', target: spec.name, tenant: spec.tenant, detail: { kind: spec.kind, ...(spec.url ? { url: spec.url } : {}) } }
+  const tenantAudit: AuditEntry = {
+    actor,
+    action: 'secret.set',
+    target: spec.name,
+    tenant: spec.tenant,
+    detail: { kind: spec.kind, ...(spec.url ? { url: spec.url } : {}) },
+  }
   await store.putSecret({ ...spec, ...seal(key, value, aadOf(spec)) }, tenantAudit)
 }
 
 export async function deleteSecret(store: SecurityStore, name: string, actor: string): Promise<boolean> {
   const row = (await store.listSecrets()).find((r) => r.name === name)
   if (!row) return false
-  return store.deleteSecret(name, { actor, action: 'secret.delete', target: name, tenant: row.tenant, detail: { kind: row.kind } })
+  return store.deleteSecret(name, {
+    actor,
+    action: 'secret.delete',
+    target: name,
+    tenant: row.tenant,
+    detail: { kind: row.kind },
+  })
 }
 
 /**
@@ -232,21 +276,50 @@ export async function deleteSecret(store: SecurityStore, name: string, actor: st
  * it names (TAMER_MASTER_KEY_OLD, or the new one for rows already under it), in one transaction:
  * all rows move, or none does.
  */
-export async function rotateSecrets(store: SecurityStore, keys: MasterKeys, actor: string): Promise<{ rotated: number; from: string[]; to: string }> {
-  if (!keys.current || !keys.old) throw new MasterKeyMissingError('tamer secrets rotate needs the new key as TAMER_MASTER_KEY and the old one as TAMER_MASTER_KEY_OLD')
-  if (keys.current.id === keys.old.id) throw new RotationError('TAMER_MASTER_KEY and TAMER_MASTER_KEY_OLD are the same key')
+export async function rotateSecrets(
+  store: SecurityStore,
+  keys: MasterKeys,
+  actor: string,
+): Promise<{ rotated: number; from: string[]; to: string }> {
+  if (!keys.current || !keys.old)
+    throw new MasterKeyMissingError(
+      'tamer secrets rotate needs the new key as TAMER_MASTER_KEY and the old one as TAMER_MASTER_KEY_OLD',
+    )
+  if (keys.current.id === keys.old.id)
+    throw new RotationError('TAMER_MASTER_KEY and TAMER_MASTER_KEY_OLD are the same key')
   const rows = await store.listSecrets()
   const resealed = rows.map((r) => {
     const key = keyFor(keys, r)
-    if (!key) throw new RotationError(`secret ${r.name} is sealed under key ${r.keyId}, which is neither ${keys.old!.id} (old) nor ${keys.current!.id} (new)`)
-    return { name: r.name, before: r.ciphertext, sealed: seal(keys.current!, unseal(key, r, aadOf(r), r.name), aadOf(r)) }
+    if (!key)
+      throw new RotationError(
+        `secret ${r.name} is sealed under key ${r.keyId}, which is neither ${keys.old!.id} (old) nor ${keys.current!.id} (new)`,
+      )
+    return {
+      name: r.name,
+      before: r.ciphertext,
+      sealed: seal(keys.current!, unseal(key, r, aadOf(r), r.name), aadOf(r)),
+    }
   })
   const from = [...new Set(rows.map((r) => r.keyId))]
-  const rotated = await store.resealSecrets(resealed, { actor, action: 'secrets.rotate', target: null, tenant: null, detail: { secrets: rows.length, from, to: keys.current.id } })
+  const rotated = await store.resealSecrets(resealed, {
+    actor,
+    action: 'secrets.rotate',
+    target: null,
+    tenant: null,
+    detail: { secrets: rows.length, from, to: keys.current.id },
+  })
   return { rotated, from, to: keys.current.id }
 }
 
 /** For `tamer secrets list`: everything but the value. */
 export function describeSecret(r: StoredSecret) {
-  return { name: r.name, kind: r.kind, tenant: r.tenant, url: r.url, username: r.username, keyId: r.keyId, updatedAt: r.updatedAt }
+  return {
+    name: r.name,
+    kind: r.kind,
+    tenant: r.tenant,
+    url: r.url,
+    username: r.username,
+    keyId: r.keyId,
+    updatedAt: r.updatedAt,
+  }
 }

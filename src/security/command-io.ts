@@ -52,5 +52,10 @@ export async function readStdin(): Promise<string> {
 
 /** The io of an operator command run by the `tamer` bin. */
 export function processCommandIo(): CommandIo {
-  return { env: process.env, stdin: readStdin, out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }
+  return {
+    env: process.env,
+    stdin: readStdin,
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+  }
 }

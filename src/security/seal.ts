@@ -34,6 +34,9 @@ export function unseal(key: MasterKey, s: Sealed, aad: string, name: string): st
     decipher.setAuthTag(s.tag)
     return Buffer.concat([decipher.update(s.ciphertext), decipher.final()]).toString('utf8')
   } catch {
-    throw new SecretUndecryptableError(name, 'the authentication tag does not match (altered, or another key with the same id)')
+    throw new SecretUndecryptableError(
+      name,
+      'the authentication tag does not match (altered, or another key with the same id)',
+    )
   }
 }

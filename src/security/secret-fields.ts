@@ -27,7 +27,16 @@ export function isSecretHeader(name: string): boolean {
 }
 
 /** Object keys whose values are secret wherever a log line carries them. */
-export const SECRET_KEYS = ['secret', 'secrets', 'token', 'tokens', 'signingTokens', 'password', 'callbackSecret', 'credentials'] as const
+export const SECRET_KEYS = [
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'signingTokens',
+  'password',
+  'callbackSecret',
+  'credentials',
+] as const
 
 /** Query parameters whose values open something (a signed link's `sig`, tokens): never logged. */
 export const SECRET_QUERY_PARAM = /^(sig|signature|token|access_token|api_key|apikey|key|secret|password|code)$/i
@@ -61,4 +70,5 @@ export const TOKEN_PATTERNS: readonly RegExp[] = [
  * Something every token shape above contains (case-insensitive, so a superset): text without any
  * of these, and without a configured value, is returned as is without running the patterns.
  */
-export const SHAPE_HINT = /gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox[a-z]-|xapp-|hooks\.slack\.com|AKIA|whsec_|tmr_|eyJ|PRIVATE KEY|:\/\/|authorization|passw|secret|token|api[_-]?key/i
+export const SHAPE_HINT =
+  /gh[pousr]_|github_pat_|gl[a-z]{1,6}-|xox[a-z]-|xapp-|hooks\.slack\.com|AKIA|whsec_|tmr_|eyJ|PRIVATE KEY|:\/\/|authorization|passw|secret|token|api[_-]?key/i

@@ -81,7 +81,9 @@ export interface Mask {
 
 /** A mask over these values, prepared once for many texts. */
 export function createMask(values: readonly string[]): Mask {
-  const all = [...new Set(values.filter((v) => v.length >= MIN_LENGTH).flatMap(spellings))].sort((a, b) => b.length - a.length)
+  const all = [...new Set(values.filter((v) => v.length >= MIN_LENGTH).flatMap(spellings))].sort(
+    (a, b) => b.length - a.length,
+  )
   // One alternation, longest first (the first alternative that matches at a position wins), so a
   // secret containing another is masked whole; a regex looks for all of them in one pass.
   const source = all.map((v) => v.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')
@@ -92,7 +94,9 @@ export function createMask(values: readonly string[]): Mask {
     if (!mayChange(text)) return text
     let out = everyValue ? text.replace(everyValue, MASK) : text
     for (const re of TOKEN_PATTERNS)
-      out = out.replace(re, (match: string, prefix?: unknown) => (typeof prefix === 'string' && match.startsWith(prefix) ? prefix + MASK : MASK))
+      out = out.replace(re, (match: string, prefix?: unknown) =>
+        typeof prefix === 'string' && match.startsWith(prefix) ? prefix + MASK : MASK,
+      )
     return out
   }
   return Object.assign(mask, { mayChange })
@@ -107,6 +111,7 @@ export function maskOf(c: Config): Mask {
 export function maskDeep<T>(value: T, mask: (text: string) => string): T {
   if (typeof value === 'string') return mask(value) as T
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask)) as T
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, mask)])) as T
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, mask)])) as T
   return value
 }

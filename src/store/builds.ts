@@ -20,7 +20,13 @@ export type BuildState =
   | 'cancelled'
   | 'lost'
 
-export const ACTIVE_BUILD_STATES: readonly BuildState[] = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running']
+export const ACTIVE_BUILD_STATES: readonly BuildState[] = [
+  'pending',
+  'waiting-for-jenkins',
+  'triggering',
+  'queued',
+  'running',
+]
 
 export interface TestCounts {
   total: number

@@ -57,7 +57,9 @@ export interface NotificationRecord extends NewNotification {
   updatedAt: string
 }
 
-export type NotificationPatch = Partial<Pick<NotificationRecord, 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'acceptedBy' | 'sentAt'>>
+export type NotificationPatch = Partial<
+  Pick<NotificationRecord, 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'acceptedBy' | 'sentAt'>
+>
 
 export interface NotificationQuery {
   state?: NotificationState

@@ -76,7 +76,10 @@ export interface SecurityStore {
    * when a row's ciphertext is no longer `before` (changed meanwhile) or the store holds a secret
    * the list leaves out.
    */
-  resealSecrets(rows: { name: string; before: Buffer; sealed: Pick<StoredSecret, 'keyId' | 'iv' | 'ciphertext' | 'tag'> }[], audit: AuditEntry): Promise<number>
+  resealSecrets(
+    rows: { name: string; before: Buffer; sealed: Pick<StoredSecret, 'keyId' | 'iv' | 'ciphertext' | 'tag'> }[],
+    audit: AuditEntry,
+  ): Promise<number>
 
   /** The live (not revoked) token with this hash. */
   findApiToken(hash: string): Promise<ApiTokenRecord | null>

@@ -6,7 +6,11 @@ export interface SerialPasses {
   current(): Promise<number> | null
 }
 
-export function serialPasses(pass: () => Promise<number>, onError: (err: unknown) => void, stopped: () => boolean): SerialPasses {
+export function serialPasses(
+  pass: () => Promise<number>,
+  onError: (err: unknown) => void,
+  stopped: () => boolean,
+): SerialPasses {
   let passing: Promise<number> | null = null
   let again = false
   const run = (): Promise<number> => {

@@ -47,39 +47,87 @@ async function start(t: Parameters<typeof tempDir>[0] & { teardown(fn: () => unk
       deliveryId,
       outcome: 'recorded',
       evaluation: [],
-      builds: [{ deliveryId, eventIndex: 0, rule: 'r', job: `j-${id}`, template: null, tenant, repository: repo, parameters: {}, state: 'not-triggered', eventKey: null, provider: 'github', ref: 'refs/heads/main', branch: 'main', commitSha: null, pullRequest: null, acceptedAt: Date.now() }],
+      builds: [
+        {
+          deliveryId,
+          eventIndex: 0,
+          rule: 'r',
+          job: `j-${id}`,
+          template: null,
+          tenant,
+          repository: repo,
+          parameters: {},
+          state: 'not-triggered',
+          eventKey: null,
+          provider: 'github',
+          ref: 'refs/heads/main',
+          branch: 'main',
+          commitSha: null,
+          pullRequest: null,
+          acceptedAt: Date.now(),
+        },
+      ],
     })
     const buildId = build!.id
-    await store.recordDecision({ buildId, threadKey: `${tenant}|x`, outcome: 'first-failure', notified: true, reason: 'test', decidedAt: Date.now() }, [
-      { id, buildId, tenant, repository: `${tenant}/x`, branch: 'main', channel: 'email', kind: 'email', outcome: 'first-failure', recipients: ['a@example.com'], subject: `${tenant}/x failed`, payload: {} },
-    ], Date.now())
+    await store.recordDecision(
+      {
+        buildId,
+        threadKey: `${tenant}|x`,
+        outcome: 'first-failure',
+        notified: true,
+        reason: 'test',
+        decidedAt: Date.now(),
+      },
+      [
+        {
+          id,
+          buildId,
+          tenant,
+          repository: `${tenant}/x`,
+          branch: 'main',
+          channel: 'email',
+          kind: 'email',
+          outcome: 'first-failure',
+          recipients: ['a@example.com'],
+          subject: `${tenant}/x failed`,
+          payload: {},
+        },
+      ],
+      Date.now(),
+    )
     await store.updateNotification(id, 'pending', { state: 'sending', attempts: 1 })
     await store.updateNotification(id, 'sending', { state: 'dead', lastError: 'SMTP 550' })
     return id
   }
   const as = (token: string) => ({ authorization: `Bearer ${token}` })
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: unknown) => app.inject({ method, url, headers: as(token), ...(payload ? { payload: payload as object } : {}) })
+  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: unknown) =>
+    app.inject({ method, url, headers: as(token), ...(payload ? { payload: payload as object } : {}) })
   return { dir, file, config, store, app, deadNotice, call }
 }
 
-t.test('scopes: config tokens are read unless given one; operate may resend, admin may also read the audit log', async (t) => {
-  const s = await start(t)
-  const id = await s.deadNotice('risk')
-  t.equal((await s.call('GET', '/api/notifications', READ)).statusCode, 200, 'a plain config token still reads')
-  const denied = await s.call('POST', `/api/notifications/${id}/resend`, READ)
-  t.equal(denied.statusCode, 403)
-  t.match(denied.json(), { code: 'TAMER_FORBIDDEN', message: 'This token has the read scope; this needs operate' })
-  t.match(await s.store.getNotification(id), { state: 'dead' }, 'nothing changed')
-  t.equal((await s.call('GET', '/api/audit', OPERATE)).statusCode, 403, 'operate does not read the audit log')
-  t.equal((await s.call('GET', '/api/tokens', OPERATE)).statusCode, 403)
-  const resent = await s.call('POST', `/api/notifications/${id}/resend`, OPERATE)
-  t.equal(resent.statusCode, 202)
-  t.match(resent.json(), { id, state: 'pending' })
-  const audit = await s.call('GET', '/api/audit', ADMIN)
-  t.equal(audit.statusCode, 200)
-  t.match(audit.json().items, [{ actor: 'config:on-call', action: 'notification.resend', target: id, tenant: 'risk', at: /^\d{4}-/ }])
-  t.equal((await s.app.inject({ method: 'GET', url: '/api/audit' })).statusCode, 401)
-})
+t.test(
+  'scopes: config tokens are read unless given one; operate may resend, admin may also read the audit log',
+  async (t) => {
+    const s = await start(t)
+    const id = await s.deadNotice('risk')
+    t.equal((await s.call('GET', '/api/notifications', READ)).statusCode, 200, 'a plain config token still reads')
+    const denied = await s.call('POST', `/api/notifications/${id}/resend`, READ)
+    t.equal(denied.statusCode, 403)
+    t.match(denied.json(), { code: 'TAMER_FORBIDDEN', message: 'This token has the read scope; this needs operate' })
+    t.match(await s.store.getNotification(id), { state: 'dead' }, 'nothing changed')
+    t.equal((await s.call('GET', '/api/audit', OPERATE)).statusCode, 403, 'operate does not read the audit log')
+    t.equal((await s.call('GET', '/api/tokens', OPERATE)).statusCode, 403)
+    const resent = await s.call('POST', `/api/notifications/${id}/resend`, OPERATE)
+    t.equal(resent.statusCode, 202)
+    t.match(resent.json(), { id, state: 'pending' })
+    const audit = await s.call('GET', '/api/audit', ADMIN)
+    t.equal(audit.statusCode, 200)
+    t.match(audit.json().items, [
+      { actor: 'config:on-call', action: 'notification.resend', target: id, tenant: 'risk', at: /^\d{4}-/ },
+    ])
+    t.equal((await s.app.inject({ method: 'GET', url: '/api/audit' })).statusCode, 401)
+  },
+)
 
 t.test('tamer tokens: hashed at rest, scoped per tenant, revoked at once on a running server', async (t) => {
   const s = await start(t)
@@ -88,7 +136,11 @@ t.test('tamer tokens: hashed at rest, scoped per tenant, revoked at once on a ru
   const token = created.out.trim()
   t.match(token, /^tmr_[A-Za-z0-9_-]{43}$/, 'only the token on stdout, 256 bits')
   t.match(created.err, /token [0-9a-f]{16} \(risk dashboard\), scope read, tenants risk; it is shown once/)
-  const db = ['', '-wal'].map((x) => join(s.config.dataDir, `tamer.db${x}`)).filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('')
+  const db = ['', '-wal']
+    .map((x) => join(s.config.dataDir, `tamer.db${x}`))
+    .filter(existsSync)
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('')
   t.notMatch(db, token, 'the token is not in the SQLite file')
   t.notMatch(db, token.slice(4, 20))
 
@@ -97,10 +149,23 @@ t.test('tamer tokens: hashed at rest, scoped per tenant, revoked at once on a ru
   t.equal((await s.app.inject(pushFor('acme-ds/model', 'shared-file-secret'))).statusCode, 202)
   const seen = await s.call('GET', '/api/deliveries', token)
   t.equal(seen.statusCode, 200)
-  t.same(seen.json().items.map((d: { tenant: string }) => d.tenant), ['risk'])
-  const other = (await s.call('GET', '/api/deliveries', ADMIN)).json().items.find((d: { tenant: string }) => d.tenant === 'ds')
-  t.equal((await s.call('GET', `/api/deliveries/${other.id}`, token)).statusCode, 404, "another tenant's delivery is a 404")
-  t.equal((await s.call('POST', `/api/notifications/${await s.deadNotice('risk')}/resend`, token)).statusCode, 403, 'read scope by default')
+  t.same(
+    seen.json().items.map((d: { tenant: string }) => d.tenant),
+    ['risk'],
+  )
+  const other = (await s.call('GET', '/api/deliveries', ADMIN))
+    .json()
+    .items.find((d: { tenant: string }) => d.tenant === 'ds')
+  t.equal(
+    (await s.call('GET', `/api/deliveries/${other.id}`, token)).statusCode,
+    404,
+    "another tenant's delivery is a 404",
+  )
+  t.equal(
+    (await s.call('POST', `/api/notifications/${await s.deadNotice('risk')}/resend`, token)).statusCode,
+    403,
+    'read scope by default',
+  )
 
   const list = await tokens(['list', '--config', s.file])
   const id = /token ([0-9a-f]{16})/.exec(created.err)![1]!
@@ -115,24 +180,43 @@ t.test('tamer tokens: hashed at rest, scoped per tenant, revoked at once on a ru
   const bad = await tokens(['create', '--name', 'x', '--scope', 'root', '--config', s.file])
   t.equal(bad.code, 2)
   t.match(bad.err, /scope must be one of read, operate, admin \(TAMER_BAD_TOKEN_REQUEST\)/)
-  t.match((await tokens(['create', '--name', 'x', '--tenant', 'nobody', '--config', s.file])).err, /tenant nobody is not configured/)
+  t.match(
+    (await tokens(['create', '--name', 'x', '--tenant', 'nobody', '--config', s.file])).err,
+    /tenant nobody is not configured/,
+  )
 
-  const audit = (await s.call('GET', '/api/audit', ADMIN)).json().items.map((e: { actor: string; action: string; target: string }) => `${e.actor} ${e.action} ${e.target}`)
+  const audit = (await s.call('GET', '/api/audit', ADMIN))
+    .json()
+    .items.map((e: { actor: string; action: string; target: string }) => `${e.actor} ${e.action} ${e.target}`)
   t.same(audit, [`cli:ops-alice token.revoke ${id}`, `cli:ops-alice token.create ${id}`], 'CLI actions are audited')
 })
 
 t.test('/api/tokens: admin creates, lists and revokes; a tenant-limited admin only within its tenants', async (t) => {
   const s = await start(t)
-  const made = await s.call('POST', '/api/tokens', ADMIN, { name: 'risk operator', scope: 'operate', tenants: ['risk'] })
+  const made = await s.call('POST', '/api/tokens', ADMIN, {
+    name: 'risk operator',
+    scope: 'operate',
+    tenants: ['risk'],
+  })
   t.equal(made.statusCode, 201)
   t.equal(made.headers['cache-control'], 'no-store')
   const { id, token } = made.json()
-  t.match(made.json(), { name: 'risk operator', scope: 'operate', tenants: ['risk'], createdBy: 'config:ops-admin', revokedAt: null })
+  t.match(made.json(), {
+    name: 'risk operator',
+    scope: 'operate',
+    tenants: ['risk'],
+    createdBy: 'config:ops-admin',
+    revokedAt: null,
+  })
   t.notOk('hash' in made.json())
 
   const riskNotice = await s.deadNotice('risk')
   const dsNotice = await s.deadNotice('ds')
-  t.equal((await s.call('POST', `/api/notifications/${riskNotice}/resend`, token)).statusCode, 202, 'operate in its tenant')
+  t.equal(
+    (await s.call('POST', `/api/notifications/${riskNotice}/resend`, token)).statusCode,
+    202,
+    'operate in its tenant',
+  )
   t.equal((await s.call('POST', `/api/notifications/${dsNotice}/resend`, token)).statusCode, 404, 'another tenant: 404')
   t.equal((await s.call('GET', '/api/audit', token)).statusCode, 403)
 
@@ -142,14 +226,31 @@ t.test('/api/tokens: admin creates, lists and revokes; a tenant-limited admin on
   t.notMatch(JSON.stringify(listed), /"hash"/)
 
   // A tenant-limited admin: only tokens for its tenants, only their audit entries.
-  t.equal((await s.call('POST', '/api/tokens', RISK_ADMIN, { name: 'everything' })).statusCode, 400, 'no all-tenant token')
-  t.match((await s.call('POST', '/api/tokens', RISK_ADMIN, { name: 'ds', tenants: ['ds'] })).json(), { code: 'TAMER_BAD_TOKEN_REQUEST', message: /can only make tokens for those tenants/ })
+  t.equal(
+    (await s.call('POST', '/api/tokens', RISK_ADMIN, { name: 'everything' })).statusCode,
+    400,
+    'no all-tenant token',
+  )
+  t.match((await s.call('POST', '/api/tokens', RISK_ADMIN, { name: 'ds', tenants: ['ds'] })).json(), {
+    code: 'TAMER_BAD_TOKEN_REQUEST',
+    message: /can only make tokens for those tenants/,
+  })
   const dsToken = (await s.call('POST', '/api/tokens', ADMIN, { name: 'ds reader', tenants: ['ds'] })).json()
-  t.same((await s.call('GET', '/api/tokens', RISK_ADMIN)).json().items.map((x: { name: string }) => x.name), ['risk operator'])
-  t.equal((await s.call('DELETE', `/api/tokens/${dsToken.id}`, RISK_ADMIN)).statusCode, 404, "another tenant's token is a 404")
+  t.same(
+    (await s.call('GET', '/api/tokens', RISK_ADMIN)).json().items.map((x: { name: string }) => x.name),
+    ['risk operator'],
+  )
+  t.equal(
+    (await s.call('DELETE', `/api/tokens/${dsToken.id}`, RISK_ADMIN)).statusCode,
+    404,
+    "another tenant's token is a 404",
+  )
   const riskAudit = (await s.call('GET', '/api/audit', RISK_ADMIN)).json().items
   t.ok(riskAudit.length >= 2)
-  t.ok(riskAudit.every((e: { tenant: string }) => e.tenant === 'risk'), 'only its tenant in the audit log')
+  t.ok(
+    riskAudit.every((e: { tenant: string }) => e.tenant === 'risk'),
+    'only its tenant in the audit log',
+  )
   t.equal((await s.call('DELETE', `/api/tokens/${id}`, RISK_ADMIN)).statusCode, 204)
   t.equal((await s.call('GET', '/api/notifications', token)).statusCode, 401, 'revoked')
   t.equal((await s.call('DELETE', `/api/tokens/${id}`, ADMIN)).statusCode, 404, 'once')
@@ -159,7 +260,13 @@ t.test('/api/tokens: admin creates, lists and revokes; a tenant-limited admin on
   t.equal(all.items.length, 2)
   t.match(all.items[0], { action: 'token.revoke', target: id, actor: 'config:risk-lead' })
   const next = (await s.call('GET', `/api/audit?cursor=${all.nextCursor}`, ADMIN)).json()
-  t.same(next.items.map((e: { action: string }) => e.action), ['notification.resend', 'token.create'])
+  t.same(
+    next.items.map((e: { action: string }) => e.action),
+    ['notification.resend', 'token.create'],
+  )
   t.match(next.items[0], { actor: `token:${id} (risk operator)`, tenant: 'risk' })
-  t.match(next.items[1], { actor: 'config:ops-admin', detail: { name: 'risk operator', scope: 'operate', tenants: ['risk'] } })
+  t.match(next.items[1], {
+    actor: 'config:ops-admin',
+    detail: { name: 'risk operator', scope: 'operate', tenants: ['risk'] },
+  })
 })

@@ -23,7 +23,11 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** `lodash/fp` → lodash, `@scope/name/sub` → @scope/name. */
-const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/')
 
 const imported = new Map<string, string[]>()
 for (const file of sourceFiles(join(ROOT, 'src'))) {

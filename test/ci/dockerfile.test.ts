@@ -30,7 +30,8 @@ function instructions(text: string): Instruction[] {
   return out
 }
 
-const get = (v: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v)
+const get = (v: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v)
 
 const docker = instructions(read('Dockerfile'))
 const build = docker.filter((i) => i.stage === 0)
@@ -42,17 +43,35 @@ t.test('the build stage installs dependencies from package*.json before it copie
     t.ok(k >= 0, what)
     return k
   }
-  const copyManifests = at((i) => i.op === 'COPY' && /\bpackage\.json\b/.test(i.args) && /\bpackage-lock\.json\b/.test(i.args), 'COPY package.json package-lock.json')
+  const copyManifests = at(
+    (i) => i.op === 'COPY' && /\bpackage\.json\b/.test(i.args) && /\bpackage-lock\.json\b/.test(i.args),
+    'COPY package.json package-lock.json',
+  )
   const install = at((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args), 'RUN npm ci')
   const copySrc = at((i) => i.op === 'COPY' && /(^|\s)\.?\/?src\/?\s/.test(i.args), 'COPY src')
   const buildRun = at((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args), 'RUN npm run build')
-  t.ok(copyManifests < install && install < copySrc && copySrc < buildRun, 'manifests, npm ci, then src, then the build')
-  t.ok(build.slice(0, install).filter((i) => i.op === 'COPY').every((i) => !/\bsrc\b|^\.\s/.test(i.args)), 'nothing but manifests copied before npm ci')
+  t.ok(
+    copyManifests < install && install < copySrc && copySrc < buildRun,
+    'manifests, npm ci, then src, then the build',
+  )
+  t.ok(
+    build
+      .slice(0, install)
+      .filter((i) => i.op === 'COPY')
+      .every((i) => !/\bsrc\b|^\.\s/.test(i.args)),
+    'nothing but manifests copied before npm ci',
+  )
   // better-sqlite3 compiles where no prebuilt binary can be fetched: the toolchain stays in the build stage.
-  t.ok(build.slice(0, install).some((i) => i.op === 'RUN' && /\bpython3\b/.test(i.args) && /\bmake\b/.test(i.args) && /\bg\+\+/.test(i.args)), 'python3, make and g++ installed before npm ci')
+  t.ok(
+    build
+      .slice(0, install)
+      .some((i) => i.op === 'RUN' && /\bpython3\b/.test(i.args) && /\bmake\b/.test(i.args) && /\bg\+\+/.test(i.args)),
+    'python3, make and g++ installed before npm ci',
+  )
   // npm ci --ignore-scripts skips better-sqlite3's install too; npm rebuild must run it.
   const ci = build[install]!.args
-  if (/--ignore-scripts/.test(ci)) t.match(ci, /\bnpm rebuild\b/, 'dependencies’ install scripts run after --ignore-scripts')
+  if (/--ignore-scripts/.test(ci))
+    t.match(ci, /\bnpm rebuild\b/, 'dependencies’ install scripts run after --ignore-scripts')
 })
 
 t.test('the image runs as a fixed numeric user, and the README’s Kubernetes example as the same ids', async (t) => {
@@ -62,9 +81,16 @@ t.test('the image runs as a fixed numeric user, and the README’s Kubernetes ex
   t.ok(m, `USER is numeric uid:gid (${user?.args})`)
   const [uid, gid] = [Number(m?.[1]), Number(m?.[2])]
   t.not(uid, 0, 'not root')
-  const setup = runtime.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n')
+  const setup = runtime
+    .filter((i) => i.op === 'RUN')
+    .map((i) => i.args)
+    .join('\n')
   t.match(setup, new RegExp(`groupadd\\b[^&]*--gid ${gid}\\b`), 'the group is created with that fixed id')
-  t.match(setup, new RegExp(`useradd\\b[^&]*--uid ${uid}\\b[^&]*--gid ${gid}\\b`), 'the user is created with that fixed id')
+  t.match(
+    setup,
+    new RegExp(`useradd\\b[^&]*--uid ${uid}\\b[^&]*--gid ${gid}\\b`),
+    'the user is created with that fixed id',
+  )
 
   const entry = runtime.find((i) => i.op === 'ENTRYPOINT')
   const bin = (JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin['tamer']
@@ -77,7 +103,11 @@ t.test('the image runs as a fixed numeric user, and the README’s Kubernetes ex
   const set = docs.find((d) => ['StatefulSet', 'Deployment'].includes(get(d, 'kind') as string))
   t.ok(set, 'the README has a Kubernetes workload')
   const pod = get(set, 'spec', 'template', 'spec')
-  t.match(get(pod, 'securityContext'), { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid }, 'the pod runs as the image’s ids')
+  t.match(
+    get(pod, 'securityContext'),
+    { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid },
+    'the pod runs as the image’s ids',
+  )
   for (const c of (get(pod, 'containers') ?? []) as unknown[]) {
     const sc = (get(c, 'securityContext') ?? {}) as Record<string, unknown>
     if ('runAsUser' in sc) t.equal(sc['runAsUser'], uid, `container ${String(get(c, 'name'))}: same uid`)

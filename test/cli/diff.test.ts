@@ -15,7 +15,8 @@ import { runDiffCommand, runGitDiffDriver } from '../../src/cli/diff.js'
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const CLI = resolve('src/cli/index.ts')
 t.setTimeout(360_000) // a few real Node + tsx start-ups; slow on a loaded machine
-const tamer = (args: string[], cwd = process.cwd()) => execa(process.execPath, ['--import', TSX, CLI, ...args], { cwd, reject: false })
+const tamer = (args: string[], cwd = process.cwd()) =>
+  execa(process.execPath, ['--import', TSX, CLI, ...args], { cwd, reject: false })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
 const dir = mkdtempSync(join(tmpdir(), 'tamer-cli-'))
@@ -30,7 +31,11 @@ writeFileSync(B, nb('acc = fit(epochs=5)\nprint(acc)', 'accuracy: 0.93\n'))
 const inProcess = async (args: string[], color = false) => {
   let stdout = ''
   let stderr = ''
-  const exitCode = await runDiffCommand(args, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), color })
+  const exitCode = await runDiffCommand(args, {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    color,
+  })
   return { exitCode, stdout, stderr }
 }
 
@@ -44,7 +49,8 @@ t.test('tamer diff: text, json, html, markdown, ignore flags, bad input', async 
   const json = JSON.parse((await inProcess([A, B, '--format', 'json'])).stdout)
   t.match(json, [{ op: 'patch', key: 'cells' }])
   const viaNbdime = await inProcess([A, B, '--format', 'json', '--engine', 'nbdime'])
-  if ((await detectNbdime()).available) t.same(JSON.parse(viaNbdime.stdout), json, '--engine nbdime: the real nbdiff, same diff')
+  if ((await detectNbdime()).available)
+    t.same(JSON.parse(viaNbdime.stdout), json, '--engine nbdime: the real nbdiff, same diff')
   else if (process.env.CI) t.fail('nbdime is required in CI')
   else t.match(viaNbdime.stderr, /nbdime engine requested but unavailable/, 'absent nbdime is said plainly')
   const noOut = JSON.parse((await inProcess([A, B, '--format', 'json', '--ignore-outputs'])).stdout)
@@ -65,37 +71,60 @@ t.test('tamer diff: text, json, html, markdown, ignore flags, bad input', async 
 // Issue #11, item 7: a missing or unreadable file gives what the README promises, a diff that says
 // so, a clear message and exit 1 (as nbdiff); /dev/null, what git passes for an added or deleted
 // file, is an empty notebook.
-t.test('tamer diff: a missing or unreadable file is a diff that says so, exit 1; /dev/null is an empty side', async (t) => {
-  const nope = join(dir, 'nope.ipynb')
-  const missing = await inProcess([A, nope])
-  t.equal(missing.exitCode, 1)
-  t.match(missing.stderr, `tamer diff: cannot read ${nope}: no such file\n`, 'the message names the file and the reason in words')
-  t.notMatch(missing.stderr, /ENOENT|open '/, 'not a bare system error')
-  t.match(missing.stderr, /compare it with \/dev\/null/, 'how to show an added or deleted notebook')
-  t.equal(missing.stdout, `nbdiff ${A} ${nope}\n--- ${A}\n+++ ${nope}\n## not compared: ${nope}: no such file\n`, 'a diff that says so')
-  const md = await inProcess([nope, B, '--format', 'markdown'])
-  t.equal(md.exitCode, 1)
-  t.match(md.stdout, /^### `.*nope\.ipynb`\n_Not compared: no such file\._/)
-  const json = await inProcess([A, nope, '--format', 'json'])
-  t.same([json.exitCode, json.stdout], [1, ''], 'JSON: nothing on stdout rather than something that is not JSON')
-  const both = await inProcess([join(dir, 'gone-a.ipynb'), nope])
-  t.match(both.stderr, /cannot read .*gone-a\.ipynb: no such file\n.*cannot read .*nope\.ipynb: no such file/s, 'each missing file named')
-  const folder = await inProcess([A, dir])
-  t.equal(folder.exitCode, 1)
-  t.match(folder.stderr, /cannot read .*: is a directory, not a notebook/)
+t.test(
+  'tamer diff: a missing or unreadable file is a diff that says so, exit 1; /dev/null is an empty side',
+  async (t) => {
+    const nope = join(dir, 'nope.ipynb')
+    const missing = await inProcess([A, nope])
+    t.equal(missing.exitCode, 1)
+    t.match(
+      missing.stderr,
+      `tamer diff: cannot read ${nope}: no such file\n`,
+      'the message names the file and the reason in words',
+    )
+    t.notMatch(missing.stderr, /ENOENT|open '/, 'not a bare system error')
+    t.match(missing.stderr, /compare it with \/dev\/null/, 'how to show an added or deleted notebook')
+    t.equal(
+      missing.stdout,
+      `nbdiff ${A} ${nope}\n--- ${A}\n+++ ${nope}\n## not compared: ${nope}: no such file\n`,
+      'a diff that says so',
+    )
+    const md = await inProcess([nope, B, '--format', 'markdown'])
+    t.equal(md.exitCode, 1)
+    t.match(md.stdout, /^### `.*nope\.ipynb`\n_Not compared: no such file\._/)
+    const json = await inProcess([A, nope, '--format', 'json'])
+    t.same([json.exitCode, json.stdout], [1, ''], 'JSON: nothing on stdout rather than something that is not JSON')
+    const both = await inProcess([join(dir, 'gone-a.ipynb'), nope])
+    t.match(
+      both.stderr,
+      /cannot read .*gone-a\.ipynb: no such file\n.*cannot read .*nope\.ipynb: no such file/s,
+      'each missing file named',
+    )
+    const folder = await inProcess([A, dir])
+    t.equal(folder.exitCode, 1)
+    t.match(folder.stderr, /cannot read .*: is a directory, not a notebook/)
 
-  const added = await inProcess(['/dev/null', B])
-  t.equal(added.exitCode, 0, added.stderr)
-  t.match(added.stdout, /## inserted before \/cells\/0:\n\+  code cell:/, 'an added notebook: every cell inserted')
-  const deleted = await inProcess([A, '/dev/null'])
-  t.equal(deleted.exitCode, 0, deleted.stderr)
-  t.match(deleted.stdout, /## deleted \/cells\/0:\n-  code cell:/)
-  // git's external diff driver: path old-file old-hex old-mode new-file new-hex new-mode.
-  let out = ''
-  const driver = await runGitDiffDriver(['train.ipynb', '/dev/null', '.', '.', B, 'b'.repeat(40), '100644'], { stdout: (s) => void (out += s), stderr: () => {}, color: false })
-  t.equal(driver, 0)
-  t.match(out, /^nbdiff a\/train\.ipynb b\/train\.ipynb\n[\s\S]*## inserted before \/cells\/0:/, 'git diff of an added notebook')
-})
+    const added = await inProcess(['/dev/null', B])
+    t.equal(added.exitCode, 0, added.stderr)
+    t.match(added.stdout, /## inserted before \/cells\/0:\n\+  code cell:/, 'an added notebook: every cell inserted')
+    const deleted = await inProcess([A, '/dev/null'])
+    t.equal(deleted.exitCode, 0, deleted.stderr)
+    t.match(deleted.stdout, /## deleted \/cells\/0:\n-  code cell:/)
+    // git's external diff driver: path old-file old-hex old-mode new-file new-hex new-mode.
+    let out = ''
+    const driver = await runGitDiffDriver(['train.ipynb', '/dev/null', '.', '.', B, 'b'.repeat(40), '100644'], {
+      stdout: (s) => void (out += s),
+      stderr: () => {},
+      color: false,
+    })
+    t.equal(driver, 0)
+    t.match(
+      out,
+      /^nbdiff a\/train\.ipynb b\/train\.ipynb\n[\s\S]*## inserted before \/cells\/0:/,
+      'git diff of an added notebook',
+    )
+  },
+)
 
 t.test('tamer diff as the process a user starts: exit codes and output', async (t) => {
   const [text, usage] = await Promise.all([tamer(['diff', A, B]), tamer(['diff', A])])
@@ -106,7 +135,8 @@ t.test('tamer diff as the process a user starts: exit codes and output', async (
 })
 
 t.test('tamer git-setup makes git diff notebook-aware', async (t) => {
-  if (!(await gitAvailable())) return void (process.env.CI ? t.fail('git is required in CI') : t.skip('no git', () => {}))
+  if (!(await gitAvailable()))
+    return void (process.env.CI ? t.fail('git is required in CI') : t.skip('no git', () => {}))
   const repo = await makeRepo()
   t.teardown(repo.cleanup)
   repo.write({ 'train.ipynb': readFileSync(A, 'utf8') })

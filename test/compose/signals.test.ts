@@ -16,7 +16,9 @@ t.test('a stored delivery wakes the pipeline: it is routed and triggered without
     return builds.length > 0 ? builds : null
   })
   t.match(build, { deliveryId: id }, 'a build was planned')
-  await until('buildWithParameters to be sent', () => n.h.jenkins.state.requests.some((r) => r.path.includes('/buildWithParameters')))
+  await until('buildWithParameters to be sent', () =>
+    n.h.jenkins.state.requests.some((r) => r.path.includes('/buildWithParameters')),
+  )
   t.pass('Jenkins was triggered')
 })
 
@@ -31,4 +33,3 @@ t.test('a finished build wakes the notifier: its notice goes out without a scan 
   t.match(n.smtp.mails[0]!.parsed.subject, /failed/)
   t.match((await n.store.listNotifications({ limit: 5 }))[0], { state: 'sent', buildId: build!.id })
 })
-

@@ -34,7 +34,10 @@ t.test('embedded defaults run with zero setup', async (t) => {
 })
 
 t.test('file, then env; env lists are comma-separated for rotation', async (t) => {
-  const file = tempFile(t, 'server:\n  port: 9000\n  logLevel: debug\nproviders:\n  github:\n    secrets: [from-file]\n')
+  const file = tempFile(
+    t,
+    'server:\n  port: 9000\n  logLevel: debug\nproviders:\n  github:\n    secrets: [from-file]\n',
+  )
   const c = loadCheckedConfig({
     env: {
       TAMER_CONFIG: file,
@@ -66,8 +69,16 @@ t.test('errors name the bad key and what is wrong', async (t) => {
     ['server:\n  prot: 1\n', {}, /server\.prot: unknown key/],
     ['server:\n  port: 70000\n', {}, /server\.port: must be <= 65535/],
     ['server:\n  port: "x"\n', {}, /server\.port: must be integer/],
-    ['store:\n  sqlite:\n    synchronous: OFF\n', {}, /store\.sqlite\.synchronous: must be one of the allowed values \("FULL", "NORMAL"\)/],
-    ['providers:\n  github:\n    secrets: [""]\n', {}, /providers\.github\.secrets\.0: must NOT have fewer than 1 characters/],
+    [
+      'store:\n  sqlite:\n    synchronous: OFF\n',
+      {},
+      /store\.sqlite\.synchronous: must be one of the allowed values \("FULL", "NORMAL"\)/,
+    ],
+    [
+      'providers:\n  github:\n    secrets: [""]\n',
+      {},
+      /providers\.github\.secrets\.0: must NOT have fewer than 1 characters/,
+    ],
     ['providers:\n  gitea: {}\n', {}, /providers\.gitea: unknown key/],
     ['tenants:\n  - name: "bad name"\n    repositories: ["*"]\n', {}, /tenants\.0\.name: must match pattern/],
     ['{}', { TAMER_PORT: 'eighty' }, /TAMER_PORT: must be a whole number/],
@@ -83,51 +94,101 @@ t.test('errors name the bad key and what is wrong', async (t) => {
       t.type(err, ConfigError)
     }
   }
-  t.throws(() => loadCheckedConfig({ env: { TAMER_CONFIG: '/nonexistent/tamer.yaml' } }), /TAMER_CONFIG: cannot read \/nonexistent\/tamer.yaml: ENOENT/)
+  t.throws(
+    () => loadCheckedConfig({ env: { TAMER_CONFIG: '/nonexistent/tamer.yaml' } }),
+    /TAMER_CONFIG: cannot read \/nonexistent\/tamer.yaml: ENOENT/,
+  )
 })
 
 t.test('git.credentials: from the file or TAMER_GIT_CREDENTIALS, with a default username', async (t) => {
   t.same(loadCheckedConfig({ env: {} }).git.credentials, [], 'no credentials by default: public repositories only')
-  const file = tempFile(t, 'git:\n  credentials:\n    - url: https://github.com/acme/\n      password: ghp_fromfile\n    - url: https://gitlab.example.com/ds/\n      username: oauth2\n      password: glpat-fromfile\n')
+  const file = tempFile(
+    t,
+    'git:\n  credentials:\n    - url: https://github.com/acme/\n      password: ghp_fromfile\n    - url: https://gitlab.example.com/ds/\n      username: oauth2\n      password: glpat-fromfile\n',
+  )
   t.same(loadCheckedConfig({ env: { TAMER_CONFIG: file } }).git.credentials, [
     { url: 'https://github.com/acme/', username: 'x-access-token', password: 'ghp_fromfile' },
     { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-fromfile' },
   ])
-  const env = { TAMER_CONFIG: file, TAMER_GIT_CREDENTIALS: 'https://oauth2:glpat-abc@gitlab.example.com/ds/, https://ghp_tok@github.com/acme, http://x-token-auth:p%40ss%2Cw%3Ard@Bitbucket.internal:7990/scm/' }
-  t.same(loadCheckedConfig({ env }).git.credentials, [
-    { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-abc' },
-    { url: 'https://github.com/acme', username: 'x-access-token', password: 'ghp_tok' },
-    { url: 'http://Bitbucket.internal:7990/scm/', username: 'x-token-auth', password: 'p@ss,w:rd' },
-  ], 'env replaces the file\'s list; userinfo is percent-decoded')
-  t.same(loadCheckedConfig({ env: { TAMER_GIT_CREDENTIALS: 'https://u:a@b@github.com/acme/' } }).git.credentials, [{ url: 'https://github.com/acme/', username: 'u', password: 'a@b' }], 'the last @ ends the userinfo')
+  const env = {
+    TAMER_CONFIG: file,
+    TAMER_GIT_CREDENTIALS:
+      'https://oauth2:glpat-abc@gitlab.example.com/ds/, https://ghp_tok@github.com/acme, http://x-token-auth:p%40ss%2Cw%3Ard@Bitbucket.internal:7990/scm/',
+  }
+  t.same(
+    loadCheckedConfig({ env }).git.credentials,
+    [
+      { url: 'https://gitlab.example.com/ds/', username: 'oauth2', password: 'glpat-abc' },
+      { url: 'https://github.com/acme', username: 'x-access-token', password: 'ghp_tok' },
+      { url: 'http://Bitbucket.internal:7990/scm/', username: 'x-token-auth', password: 'p@ss,w:rd' },
+    ],
+    "env replaces the file's list; userinfo is percent-decoded",
+  )
+  t.same(
+    loadCheckedConfig({ env: { TAMER_GIT_CREDENTIALS: 'https://u:a@b@github.com/acme/' } }).git.credentials,
+    [{ url: 'https://github.com/acme/', username: 'u', password: 'a@b' }],
+    'the last @ ends the userinfo',
+  )
 })
 
 t.test('a malformed git credential is a config error naming the key, never echoing the token', async (t) => {
   const secret = 'ghp_DoNotPrintMe0123'
   const envCases: [string, RegExp][] = [
     [secret, /^invalid config: TAMER_GIT_CREDENTIALS: entry 1 must look like https:\/\/user:token@host\/prefix\/$/],
-    [`https://ok:tok@github.com/, ssh://git:${secret}@github.com/acme/`, /TAMER_GIT_CREDENTIALS: entry 2 must look like/],
+    [
+      `https://ok:tok@github.com/, ssh://git:${secret}@github.com/acme/`,
+      /TAMER_GIT_CREDENTIALS: entry 2 must look like/,
+    ],
     [`https://user:@github.com/`, /TAMER_GIT_CREDENTIALS: entry 1 has no token/],
     [`https://:${secret}@github.com/`, /TAMER_GIT_CREDENTIALS: entry 1 has an empty user/],
-    [`https://u:${secret}%zz@github.com/`, /TAMER_GIT_CREDENTIALS: entry 1 has a user or token that is not valid percent-encoding/],
-    [`https://u:${secret}@github.com/?ref=${secret}`, /TAMER_GIT_CREDENTIALS: entry 1 must not contain a query or fragment/],
+    [
+      `https://u:${secret}%zz@github.com/`,
+      /TAMER_GIT_CREDENTIALS: entry 1 has a user or token that is not valid percent-encoding/,
+    ],
+    [
+      `https://u:${secret}@github.com/?ref=${secret}`,
+      /TAMER_GIT_CREDENTIALS: entry 1 must not contain a query or fragment/,
+    ],
     [`https://u:${secret}@`, /TAMER_GIT_CREDENTIALS: entry 1 is not a valid URL/],
   ]
   for (const [value, message] of envCases) {
-    const err = t.throws(() => loadCheckedConfig({ env: { TAMER_GIT_CREDENTIALS: value } }), message, value.replace(secret, '<secret>'))
+    const err = t.throws(
+      () => loadCheckedConfig({ env: { TAMER_GIT_CREDENTIALS: value } }),
+      message,
+      value.replace(secret, '<secret>'),
+    )
     t.type(err, ConfigError)
     t.notMatch(String((err as Error)?.message), secret)
   }
   const fileCases: [string, RegExp][] = [
-    [`git:\n  credentials:\n    - url: ssh://git@github.com/acme/\n      password: ${secret}\n`, /git\.credentials\.0\.url: must start with https:\/\/ or http:\/\//],
-    [`git:\n  credentials:\n    - url: https://me:${secret}@github.com/\n      password: x\n`, /git\.credentials\.0\.url: must not contain a user or token; use username and password/],
-    ['git:\n  credentials:\n    - url: https://github.com/\n', /git\.credentials\.0\.password: must have required property 'password'/],
-    [`git:\n  credentials:\n    - url: https://github.com/\n      token: ${secret}\n      password: x\n`, /git\.credentials\.0\.token: unknown key/],
-    [`git:\n  credentials:\n    - url: https://github.com/\n      username: ""\n      password: ${secret}\n`, /git\.credentials\.0\.username: must NOT have fewer than 1 characters/],
+    [
+      `git:\n  credentials:\n    - url: ssh://git@github.com/acme/\n      password: ${secret}\n`,
+      /git\.credentials\.0\.url: must start with https:\/\/ or http:\/\//,
+    ],
+    [
+      `git:\n  credentials:\n    - url: https://me:${secret}@github.com/\n      password: x\n`,
+      /git\.credentials\.0\.url: must not contain a user or token; use username and password/,
+    ],
+    [
+      'git:\n  credentials:\n    - url: https://github.com/\n',
+      /git\.credentials\.0\.password: must have required property 'password'/,
+    ],
+    [
+      `git:\n  credentials:\n    - url: https://github.com/\n      token: ${secret}\n      password: x\n`,
+      /git\.credentials\.0\.token: unknown key/,
+    ],
+    [
+      `git:\n  credentials:\n    - url: https://github.com/\n      username: ""\n      password: ${secret}\n`,
+      /git\.credentials\.0\.username: must NOT have fewer than 1 characters/,
+    ],
   ]
   for (const [yaml, message] of fileCases) {
     const file = tempFile(t, yaml)
-    const err = t.throws(() => loadCheckedConfig({ env: { TAMER_CONFIG: file } }), message, yaml.replace(secret, '<secret>'))
+    const err = t.throws(
+      () => loadCheckedConfig({ env: { TAMER_CONFIG: file } }),
+      message,
+      yaml.replace(secret, '<secret>'),
+    )
     t.notMatch(String((err as Error)?.message), secret)
   }
 })
@@ -149,8 +210,11 @@ t.test('tenant resolution: first matching glob, else the default tenant', async 
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (err, _stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
     )
   })
 }

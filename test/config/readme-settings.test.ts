@@ -23,7 +23,8 @@ interface Setting {
 }
 
 const objectsIn = (s: Schema): Schema[] => (s.properties ? [s] : (s.anyOf ?? []).flatMap(objectsIn))
-const fieldNames = (s: Schema): string[] => objectsIn(s).flatMap((o) => Object.entries(o.properties!).flatMap(([k, v]) => [k, ...fieldNames(v)]))
+const fieldNames = (s: Schema): string[] =>
+  objectsIn(s).flatMap((o) => Object.entries(o.properties!).flatMap(([k, v]) => [k, ...fieldNames(v)]))
 
 /** Every setting: the leaves of nested objects, each list of objects as one setting with its fields. */
 function settings(s: Schema, prefix = ''): Setting[] {
@@ -54,7 +55,10 @@ const covers = (key: string, path: string) => {
 t.test('the README documents every setting of the config schema', async (t) => {
   t.ok(rows.length > 10, 'the Configuration table is found')
   const all = settings(ConfigSchema as unknown as Schema)
-  t.ok(all.some((s) => s.path === 'jenkins.pollInitialMs') && all.some((s) => s.path === 'notifications.smtp.host'), 'the walk reaches nested settings')
+  t.ok(
+    all.some((s) => s.path === 'jenkins.pollInitialMs') && all.some((s) => s.path === 'notifications.smtp.host'),
+    'the walk reaches nested settings',
+  )
   for (const s of all) {
     const row = rows.find((r) => r.keys.some((k) => covers(k, s.path)))
     if (!row) {
@@ -69,5 +73,10 @@ t.test('the README documents every setting of the config schema', async (t) => {
 
 t.test('every key the table names is a setting', async (t) => {
   const all = settings(ConfigSchema as unknown as Schema).map((s) => s.path)
-  for (const r of rows) for (const k of r.keys.filter((k) => /^[a-z][\w*]*(\.[\w*]+)*$/.test(k) && !k.endsWith('*'))) t.ok(all.some((p) => covers(k, p)), `${k} is in the schema`)
+  for (const r of rows)
+    for (const k of r.keys.filter((k) => /^[a-z][\w*]*(\.[\w*]+)*$/.test(k) && !k.endsWith('*')))
+      t.ok(
+        all.some((p) => covers(k, p)),
+        `${k} is in the schema`,
+      )
 })

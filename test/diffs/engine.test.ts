@@ -8,7 +8,13 @@ import { nbdimeEngine } from '../../src/engines/engine.js'
 import { detectNbdime } from '../../src/engines/nbdiff.js'
 import { testConfig } from '../support/app.js'
 
-const nb = (src: string) => JSON.stringify({ cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: src }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+const nb = (src: string) =>
+  JSON.stringify({
+    cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: src }],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  })
 
 t.test('diffs.workers: 0 means min(2, cores); a number is taken as it is', async (t) => {
   t.equal(testConfig().diffs.workers, 0)
@@ -17,8 +23,18 @@ t.test('diffs.workers: 0 means min(2, cores); a number is taken as it is', async
 })
 
 t.test('defaults: 20 s per notebook, the caps of the core, pages wait 2 s before answering 202', async (t) => {
-  t.match(validateCheckedConfig({}).diffs, { timeLimitMs: 20_000, workers: 0, maxLinePairs: 500_000, maxLineChars: 10_000, pageWaitMs: 2_000 })
-  t.throws(() => validateCheckedConfig({ diffs: { pageWaitMs: 30_000 } }), /diffs\.pageWaitMs: must be <= 25000/, 'never as long as the server\'s 30 s timeouts')
+  t.match(validateCheckedConfig({}).diffs, {
+    timeLimitMs: 20_000,
+    workers: 0,
+    maxLinePairs: 500_000,
+    maxLineChars: 10_000,
+    pageWaitMs: 2_000,
+  })
+  t.throws(
+    () => validateCheckedConfig({ diffs: { pageWaitMs: 30_000 } }),
+    /diffs\.pageWaitMs: must be <= 25000/,
+    "never as long as the server's 30 s timeouts",
+  )
 })
 
 t.test('native: worker threads with the configured time limit, behind the fair queue', async (t) => {
@@ -33,20 +49,29 @@ t.test('native: worker threads with the configured time limit, behind the fair q
   t.same(engine.load, { waiting: 0, running: 0 })
 })
 
-t.test('nbdime: its timeout is the smaller of nbdiffTimeoutMs and timeLimitMs, and is a time-limit answer; absent, native and a notice', async (t) => {
-  const missing = await serverDiffEngine(testConfig({ diffs: { engine: 'nbdime', nbdiffPath: '/nonexistent/nbdiff' } }))
-  t.teardown(() => missing.engine.close())
-  t.equal(missing.engine.name, 'native')
-  t.match(missing.notice, /nbdime engine requested but unavailable/)
+t.test(
+  'nbdime: its timeout is the smaller of nbdiffTimeoutMs and timeLimitMs, and is a time-limit answer; absent, native and a notice',
+  async (t) => {
+    const missing = await serverDiffEngine(
+      testConfig({ diffs: { engine: 'nbdime', nbdiffPath: '/nonexistent/nbdiff' } }),
+    )
+    t.teardown(() => missing.engine.close())
+    t.equal(missing.engine.name, 'native')
+    t.match(missing.notice, /nbdime engine requested but unavailable/)
 
-  const found = await detectNbdime()
-  if (!found.available) {
-    if (process.env.CI) t.fail(`nbdime is required in CI: ${found.reason}`)
-    return
-  }
-  const { engine } = await serverDiffEngine(testConfig({ diffs: { engine: 'nbdime', timeLimitMs: 5000, nbdiffTimeoutMs: 60_000 } }))
-  t.equal(engine.name, 'nbdime')
-  t.equal(engine.timeLimitMs, 5000)
-  const err = await nbdimeEngine({ command: found.command, timeoutMs: 1 }).diff(nb('one\n'), nb('two\n'), { a: 'a/x.ipynb', b: 'b/x.ipynb' }).catch((e: Error) => e)
-  t.match(err, { name: 'DiffTimeLimitError', notebook: 'b/x.ipynb', limitMs: 1 })
-})
+    const found = await detectNbdime()
+    if (!found.available) {
+      if (process.env.CI) t.fail(`nbdime is required in CI: ${found.reason}`)
+      return
+    }
+    const { engine } = await serverDiffEngine(
+      testConfig({ diffs: { engine: 'nbdime', timeLimitMs: 5000, nbdiffTimeoutMs: 60_000 } }),
+    )
+    t.equal(engine.name, 'nbdime')
+    t.equal(engine.timeLimitMs, 5000)
+    const err = await nbdimeEngine({ command: found.command, timeoutMs: 1 })
+      .diff(nb('one\n'), nb('two\n'), { a: 'a/x.ipynb', b: 'b/x.ipynb' })
+      .catch((e: Error) => e)
+    t.match(err, { name: 'DiffTimeLimitError', notebook: 'b/x.ipynb', limitMs: 1 })
+  },
+)

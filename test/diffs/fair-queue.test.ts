@@ -63,9 +63,19 @@ function recording(inner: DiffEngine) {
   return { engine, started }
 }
 
-const oneCell = (lines: string[]) => JSON.stringify({ cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: lines }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+const oneCell = (lines: string[]) =>
+  JSON.stringify({
+    cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: lines }],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  })
 // Every line differs, with the line-pair cap lifted: nbdime's brute force, minutes — the time limit ends it.
-const slowPair = () => [oneCell(Array.from({ length: 40_000 }, (_, i) => `${i * 7919}\n`)), oneCell(Array.from({ length: 40_000 }, (_, i) => `line-${'q'.repeat(i % 5)}\n`))] as const
+const slowPair = () =>
+  [
+    oneCell(Array.from({ length: 40_000 }, (_, i) => `${i * 7919}\n`)),
+    oneCell(Array.from({ length: 40_000 }, (_, i) => `line-${'q'.repeat(i % 5)}\n`)),
+  ] as const
 const UNCAPPED = { maxLinePairs: Number.MAX_SAFE_INTEGER }
 const small = (x: string) => oneCell([`${x}\n`])
 
@@ -76,11 +86,19 @@ for (const workers of [1, 2]) {
     const rec = recording(inner)
     const engine = fairEngine(rec.engine, { slots: workers })
     // Warm: every worker started, so what follows is not about start-up times.
-    await Promise.all(Array.from({ length: workers }, (_, k) => engine.diff(small('a'), small('b'), { a: 'a', b: `b/warm-${k}` }, {}, { tenant: `warm-${k}` })))
+    await Promise.all(
+      Array.from({ length: workers }, (_, k) =>
+        engine.diff(small('a'), small('b'), { a: 'a', b: `b/warm-${k}` }, {}, { tenant: `warm-${k}` }),
+      ),
+    )
     rec.started.length = 0
 
     const done: string[] = []
-    const track = (p: Promise<unknown>, name: string) => p.then(() => done.push(name), (err: Error) => done.push(`${name}: ${err.name}`))
+    const track = (p: Promise<unknown>, name: string) =>
+      p.then(
+        () => done.push(name),
+        (err: Error) => done.push(`${name}: ${err.name}`),
+      )
     const [a, b] = slowPair()
     // All queued in one turn of the event loop: the order they start in is the queue's decision.
     const runs = [
@@ -91,8 +109,18 @@ for (const workers of [1, 2]) {
     t.same(engine.load, { waiting: workers === 1 ? 2 : 1, running: workers === 1 ? 1 : 2 })
     await Promise.all(runs)
     t.same(rec.started, ['alpha-1', 'beta-1', 'alpha-2'], 'round robin: beta before alpha’s second')
-    if (workers === 1) t.same(done, ['alpha-1: DiffTimeLimitError', 'beta-1', 'alpha-2: DiffTimeLimitError'], 'beta waited only for the pair running')
+    if (workers === 1)
+      t.same(
+        done,
+        ['alpha-1: DiffTimeLimitError', 'beta-1', 'alpha-2: DiffTimeLimitError'],
+        'beta waited only for the pair running',
+      )
     // With two workers alpha holds at most one, so beta ran at once, beside alpha-1.
-    else t.same(done, ['beta-1', 'alpha-1: DiffTimeLimitError', 'alpha-2: DiffTimeLimitError'], 'beta did not wait for alpha at all')
+    else
+      t.same(
+        done,
+        ['beta-1', 'alpha-1: DiffTimeLimitError', 'alpha-2: DiffTimeLimitError'],
+        'beta did not wait for alpha at all',
+      )
   })
 }

@@ -42,7 +42,10 @@ const tick = () => new Promise((r) => setImmediate(r))
 
 function logSink() {
   const logs: string[] = []
-  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
+  const logger = createLogger(
+    'info',
+    new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }),
+  )
   return { logs, logger }
 }
 
@@ -60,7 +63,7 @@ t.test('at most `concurrency` at once; every queued delivery is diffed', async (
   t.equal(r.maxActive(), 2)
 })
 
-t.test('tenants take turns: one tenant\'s pile of pushes does not hold another\'s back', async (t) => {
+t.test("tenants take turns: one tenant's pile of pushes does not hold another's back", async (t) => {
   const r = recordingService()
   const p = createDiffPrecompute({ service: r.service, deliveries, logger: createLogger('silent'), concurrency: 1 })
   for (const id of ['a1', 'a2', 'a3']) p.enqueue(id, 'alpha')
@@ -77,7 +80,13 @@ t.test('tenants take turns: one tenant\'s pile of pushes does not hold another\'
 
 t.test('past queueLimit the oldest waiting delivery is dropped', async (t) => {
   const r = recordingService()
-  const p = createDiffPrecompute({ service: r.service, deliveries, logger: createLogger('silent'), concurrency: 1, queueLimit: 2 })
+  const p = createDiffPrecompute({
+    service: r.service,
+    deliveries,
+    logger: createLogger('silent'),
+    concurrency: 1,
+    queueLimit: 2,
+  })
   p.enqueue('running')
   await tick()
   t.same(r.started, ['running'])
@@ -93,7 +102,11 @@ t.test('past queueLimit the oldest waiting delivery is dropped', async (t) => {
 })
 
 t.test('a failure is logged once at warn, with the delivery id and no credential', async (t) => {
-  const r = recordingService((id) => (id === 'bad' ? new Error('clone https://deploy:ghp_abcdefghijklmnopqrstuvwxyz0123@git.example.com/x.git: fatal: no') : null))
+  const r = recordingService((id) =>
+    id === 'bad'
+      ? new Error('clone https://deploy:ghp_abcdefghijklmnopqrstuvwxyz0123@git.example.com/x.git: fatal: no')
+      : null,
+  )
   const { logs, logger } = logSink()
   const p = createDiffPrecompute({ service: r.service, deliveries, logger })
   p.enqueue('good')
@@ -114,7 +127,10 @@ t.test('a failure is logged once at warn, with the delivery id and no credential
 })
 
 t.test('redactReason: userinfo of any scheme and known token shapes', async (t) => {
-  t.equal(redactReason(new Error('fetch ssh://git:pw@host/x and https://tok@h/y')), 'fetch ssh://****@host/x and https://****@h/y')
+  t.equal(
+    redactReason(new Error('fetch ssh://git:pw@host/x and https://tok@h/y')),
+    'fetch ssh://****@host/x and https://****@h/y',
+  )
   t.equal(redactReason(new Error('token glpat-abcdefghijklmnopqrstu leaked')), 'token **** leaked')
   t.equal(redactReason('x'.repeat(900)).length, 500, 'bounded')
 })

@@ -10,13 +10,26 @@ import type { NewDelivery } from '../../src/store/store.js'
 
 const DAY = 24 * 60 * 60 * 1000
 const delivery = (key: string): NewDelivery => ({
-  provider: 'github', dedupeKey: key, hostDeliveryId: key, eventType: 'push', tenant: 'default', repository: 'acme/r',
-  status: 'processed', headers: {}, body: Buffer.from('{}'), normalized: { kind: 'ignored', reason: 'test' }, receivedAt: new Date().toISOString(),
+  provider: 'github',
+  dedupeKey: key,
+  hostDeliveryId: key,
+  eventType: 'push',
+  tenant: 'default',
+  repository: 'acme/r',
+  status: 'processed',
+  headers: {},
+  body: Buffer.from('{}'),
+  normalized: { kind: 'ignored', reason: 'test' },
+  receivedAt: new Date().toISOString(),
 })
 
 function logs() {
   const lines: { level: string; obj: object; msg: string }[] = []
-  return { lines, info: (obj: object, msg: string) => void lines.push({ level: 'info', obj, msg }), warn: (obj: object, msg: string) => void lines.push({ level: 'warn', obj, msg }) }
+  return {
+    lines,
+    info: (obj: object, msg: string) => void lines.push({ level: 'info', obj, msg }),
+    warn: (obj: object, msg: string) => void lines.push({ level: 'warn', obj, msg }),
+  }
 }
 
 t.test('rows older than storeDays go, of every variant; newer rows stay', async (t) => {
@@ -25,7 +38,8 @@ t.test('rows older than storeDays go, of every variant; newer rows stay', async 
   const store = openSqliteStore({ file: join(dir, 'tamer.db') })
   t.teardown(() => store.close())
   const old = (await store.recordDelivery(delivery('old'))).id
-  for (const variant of ['native-a-f1', 'nbdime-a-f1']) await store.savePushDiff({ deliveryId: old, variant, payload: Buffer.from('x'), rawBytes: 1 })
+  for (const variant of ['native-a-f1', 'nbdime-a-f1'])
+    await store.savePushDiff({ deliveryId: old, variant, payload: Buffer.from('x'), rawBytes: 1 })
   // Rows are stamped by the store's clock: the retention's clock moves instead.
   await new Promise((r) => setTimeout(r, 5))
   const cut = Date.now()
@@ -54,7 +68,13 @@ t.test('start runs a pass at once and then on its interval; stop ends it; days 0
   const calls: string[] = []
   const store = { prunePushDiffs: async (before: string) => (calls.push(before), 0) }
   const log = logs()
-  const retention = createPushDiffRetention({ store, days: 1, logger: log, now: () => Date.parse('2026-11-27T12:00:00Z'), everyMs: 20 })
+  const retention = createPushDiffRetention({
+    store,
+    days: 1,
+    logger: log,
+    now: () => Date.parse('2026-11-27T12:00:00Z'),
+    everyMs: 20,
+  })
   retention.start()
   t.equal(calls.length, 1, 'one pass at once')
   t.equal(calls[0], '2026-11-26T12:00:00.000Z', 'the cut-off is now minus storeDays')
@@ -75,7 +95,12 @@ t.test('start runs a pass at once and then on its interval; stop ends it; days 0
 
 t.test('a failing store is a warning, and the next pass tries again', async (t) => {
   let fail = true
-  const store = { prunePushDiffs: async () => { if (fail) throw new Error('database is locked'); return 3 } }
+  const store = {
+    prunePushDiffs: async () => {
+      if (fail) throw new Error('database is locked')
+      return 3
+    },
+  }
   const log = logs()
   const retention = createPushDiffRetention({ store, days: 1, logger: log, everyMs: 20 })
   retention.start()
@@ -84,5 +109,9 @@ t.test('a failing store is a warning, and the next pass tries again', async (t) 
   fail = false
   await waitFor(() => log.lines.some((l) => l.level === 'info'), 'a later pass')
   retention.stop()
-  t.match(log.lines.find((l) => l.level === 'info'), { obj: { deleted: 3 } }, 'a later pass deleted rows')
+  t.match(
+    log.lines.find((l) => l.level === 'info'),
+    { obj: { deleted: 3 } },
+    'a later pass deleted rows',
+  )
 })

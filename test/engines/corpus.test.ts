@@ -17,8 +17,13 @@ const withRef = notebookCorpusPairs()
   .filter((p) => p.refs.some((r) => r.source === 'nbdime.diff.json'))
   .sort((x, y) => x.a.length + x.b.length - (y.a.length + y.b.length))
 // Evenly spaced by size, smallest to the 90th percentile (the largest pairs take nbdime 10+ s each).
-const spread = Array.from({ length: SPREAD }, (_, k) => withRef[Math.floor((k * 0.9 * (withRef.length - 1)) / (SPREAD - 1))])
-const pairs = [...new Set([...spread, ...withRef.filter((p) => p.randomIds).slice(0, 2)])].filter((p) => p !== undefined)
+const spread = Array.from(
+  { length: SPREAD },
+  (_, k) => withRef[Math.floor((k * 0.9 * (withRef.length - 1)) / (SPREAD - 1))],
+)
+const pairs = [...new Set([...spread, ...withRef.filter((p) => p.randomIds).slice(0, 2)])].filter(
+  (p) => p !== undefined,
+)
 
 if (!found.available) {
   if (process.env.CI) t.fail(`nbdime is required in CI for the corpus run: ${found.reason}`)
@@ -28,12 +33,16 @@ if (!found.available) {
 } else {
   // Two at a time: the machines have two cores.
   for (let k = 0; k < pairs.length; k += 2) {
-    await Promise.all(pairs.slice(k, k + 2).map(async (p) => {
-      const got = await nbdimeDiff(p.a, p.b)
-      const ref = p.refs.find((r) => r.source === 'nbdime.diff.json')!.diff
-      // Ids nbformat invented at random differ run to run (see the corpus MANIFEST).
-      t.same(p.randomIds ? maskIds(got) : got, p.randomIds ? maskIds(ref) : ref, p.name)
-    }))
+    await Promise.all(
+      pairs.slice(k, k + 2).map(async (p) => {
+        const got = await nbdimeDiff(p.a, p.b)
+        const ref = p.refs.find((r) => r.source === 'nbdime.diff.json')!.diff
+        // Ids nbformat invented at random differ run to run (see the corpus MANIFEST).
+        t.same(p.randomIds ? maskIds(got) : got, p.randomIds ? maskIds(ref) : ref, p.name)
+      }),
+    )
   }
-  t.comment(`${pairs.length} of ${withRef.length} corpus pairs through the adapter: ${pairs.map((p) => p.name).join(', ')}`)
+  t.comment(
+    `${pairs.length} of ${withRef.length} corpus pairs through the adapter: ${pairs.map((p) => p.name).join(', ')}`,
+  )
 }

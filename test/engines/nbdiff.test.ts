@@ -24,8 +24,24 @@ t.test('absent nbdime is said plainly, and the native engine serves', async (t) 
   const { engine, notice } = await createDiffEngine('nbdime', { command: '/nonexistent/nbdiff' })
   t.equal(engine.name, 'native')
   t.match(notice, /nbdime engine requested but unavailable .*using the native engine/)
-  t.same(nbdiffFlags({ ignoreSources: true, ignoreOutputs: true, ignoreAttachments: true, ignoreMetadata: true, ignoreIds: true, ignoreDetails: true }),
-    ['--ignore-sources', '--ignore-outputs', '--ignore-attachments', '--ignore-metadata', '--ignore-id', '--ignore-details'])
+  t.same(
+    nbdiffFlags({
+      ignoreSources: true,
+      ignoreOutputs: true,
+      ignoreAttachments: true,
+      ignoreMetadata: true,
+      ignoreIds: true,
+      ignoreDetails: true,
+    }),
+    [
+      '--ignore-sources',
+      '--ignore-outputs',
+      '--ignore-attachments',
+      '--ignore-metadata',
+      '--ignore-id',
+      '--ignore-details',
+    ],
+  )
 })
 
 t.test('the real nbdiff', async (t) => {
@@ -37,37 +53,69 @@ t.test('the real nbdiff', async (t) => {
   }
   t.equal(found.version, '4.0.4', 'the release the corpus references came from')
 
-  const pairs = scenarios().filter((p) => !p.randomIds && !p.flags).slice(0, 5)
+  const pairs = scenarios()
+    .filter((p) => !p.randomIds && !p.flags)
+    .slice(0, 5)
   t.ok(pairs.length >= 5)
   const strip = (d: DiffEntry[]) => JSON.parse(JSON.stringify(d)) as unknown
-  await Promise.all(pairs.map(async (p) => {
-    const a = text(p.a)
-    const b = text(p.b)
-    const native = diffNotebooks(parseNotebook(a, 'a'), parseNotebook(b, 'b'))
-    t.same(strip(await nbdimeDiff(a, b)), strip(native), `${p.name}: nbdime's diff parses into the same model as the native one`)
-  }))
+  await Promise.all(
+    pairs.map(async (p) => {
+      const a = text(p.a)
+      const b = text(p.b)
+      const native = diffNotebooks(parseNotebook(a, 'a'), parseNotebook(b, 'b'))
+      t.same(
+        strip(await nbdimeDiff(a, b)),
+        strip(native),
+        `${p.name}: nbdime's diff parses into the same model as the native one`,
+      )
+    }),
+  )
 
   const p = scenarios().find((x) => JSON.stringify(x.a).includes('outputs') && !x.flags && !x.randomIds)!
   const full = await nbdimeDiff(text(p.a), text(p.b))
   const noOut = await nbdimeDiff(text(p.a), text(p.b), { ignoreOutputs: true })
   t.notMatch(JSON.stringify(noOut), /"key":"outputs"/, '-O: no output entries')
-  t.same(strip(noOut), strip(diffNotebooks(parseNotebook(text(p.a), 'a'), parseNotebook(text(p.b), 'b'), { ignoreOutputs: true })), 'same as the native engine under ignoreOutputs')
+  t.same(
+    strip(noOut),
+    strip(diffNotebooks(parseNotebook(text(p.a), 'a'), parseNotebook(text(p.b), 'b'), { ignoreOutputs: true })),
+    'same as the native engine under ignoreOutputs',
+  )
   t.ok(JSON.stringify(full).includes('"outputs"') || full.length >= noOut.length)
 
   const engine = (await createDiffEngine('nbdime')).engine
   t.equal(engine.name, 'nbdime')
   const r = await engine.diff(text(p.a), text(p.b), { a: 'a.ipynb', b: 'b.ipynb' })
   t.same(strip(r.diff), strip(full))
-  await t.rejects(engine.diff(text(p.a), '{"nbformat": 4', { a: 'a.ipynb', b: 'b.ipynb' }), { message: /^could not parse b\.ipynb: not valid JSON/ })
+  await t.rejects(engine.diff(text(p.a), '{"nbformat": 4', { a: 'a.ipynb', b: 'b.ipynb' }), {
+    message: /^could not parse b\.ipynb: not valid JSON/,
+  })
 })
 
-t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async (t) => {
+t.test("a stray nbdime_config.json in the caller's cwd changes nothing", async (t) => {
   const found = await installed
   if (!found.available) return void t.skip('nbdime not installed', () => {})
   const dir = mkdtempSync(join(tmpdir(), 'tamer-stray-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  writeFileSync(join(dir, 'nbdime_config.json'), JSON.stringify({ Diff: { sources: false, outputs: false, metadata: false, details: false, attachments: false } }))
-  const nb = (text: string) => JSON.stringify({ cells: [{ cell_type: 'code', execution_count: 1, id: 'c1', metadata: {}, outputs: [{ name: 'stdout', output_type: 'stream', text }], source: 'print(x)' }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+  writeFileSync(
+    join(dir, 'nbdime_config.json'),
+    JSON.stringify({ Diff: { sources: false, outputs: false, metadata: false, details: false, attachments: false } }),
+  )
+  const nb = (text: string) =>
+    JSON.stringify({
+      cells: [
+        {
+          cell_type: 'code',
+          execution_count: 1,
+          id: 'c1',
+          metadata: {},
+          outputs: [{ name: 'stdout', output_type: 'stream', text }],
+          source: 'print(x)',
+        },
+      ],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    })
   const p = { a: nb('accuracy 0.91\n'), b: nb('accuracy 0.93\n') }
   writeFileSync(join(dir, 'a.ipynb'), text(p.a))
   writeFileSync(join(dir, 'b.ipynb'), text(p.b))
@@ -79,7 +127,10 @@ t.test('a stray nbdime_config.json in the caller\'s cwd changes nothing', async 
   try {
     const ours = await nbdimeDiff(text(p.a), text(p.b))
     t.notSame(ours, obeyed, 'control: the stray config does change a bare run')
-    t.same(JSON.parse(JSON.stringify(ours)), JSON.parse(JSON.stringify(diffNotebooks(parseNotebook(text(p.a), 'a'), parseNotebook(text(p.b), 'b')))))
+    t.same(
+      JSON.parse(JSON.stringify(ours)),
+      JSON.parse(JSON.stringify(diffNotebooks(parseNotebook(text(p.a), 'a'), parseNotebook(text(p.b), 'b')))),
+    )
   } finally {
     process.chdir(cwd)
   }
@@ -89,6 +140,10 @@ t.test('bad input and timeouts are errors, not hangs', async (t) => {
   const found = await installed
   if (!found.available) return void t.skip('nbdime not installed', () => {})
   const ok = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
-  await t.rejects(nbdimeDiff(ok, '{"cells": [', {}), { code: 'TAMER_NBDIME_FAILED', exitCode: 1, detail: /NotJSONError/ })
+  await t.rejects(nbdimeDiff(ok, '{"cells": [', {}), {
+    code: 'TAMER_NBDIME_FAILED',
+    exitCode: 1,
+    detail: /NotJSONError/,
+  })
   await t.rejects(nbdimeDiff(ok, ok, {}, { timeoutMs: 1 }), { code: 'TAMER_NBDIME_FAILED', message: /timed out/ })
 })

@@ -12,11 +12,19 @@ const names = { a: 'a/nb.ipynb', b: 'b/nb.ipynb' }
 /** A notebook of `cells` code cells, each with a few source lines and a stream output. */
 function bigNotebook(cells: number, salt = ''): string {
   const cell = (k: number) => ({
-    cell_type: 'code', execution_count: k, id: `c${k}`, metadata: {},
+    cell_type: 'code',
+    execution_count: k,
+    id: `c${k}`,
+    metadata: {},
     outputs: [{ name: 'stdout', output_type: 'stream', text: [`loss ${k}${salt}\n`] }],
     source: [`x_${k} = train(model, ${k})\n`, `print(loss(x_${k}))${salt}\n`],
   })
-  return JSON.stringify({ cells: Array.from({ length: cells }, (_, k) => cell(k)), metadata: {}, nbformat: 4, nbformat_minor: 5 })
+  return JSON.stringify({
+    cells: Array.from({ length: cells }, (_, k) => cell(k)),
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  })
 }
 
 t.test('same diffs as the in-process engine, from strings and from bytes', async (t) => {
@@ -72,12 +80,23 @@ t.test('a pair over the time limit is abandoned; queued pairs still run', async 
   t.teardown(() => engine.close())
   // Every line differs and nothing anchors, so line alignment is nbdime's brute-force grid:
   // 40,000 × 40,000 similarity tests, minutes on any machine (with the line-pair cap lifted).
-  const oneCell = (lines: string[]) => JSON.stringify({ cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: lines }], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+  const oneCell = (lines: string[]) =>
+    JSON.stringify({
+      cells: [{ cell_type: 'markdown', id: 'm', metadata: {}, source: lines }],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    })
   const a = oneCell(Array.from({ length: 40_000 }, (_, i) => `${i * 7919}\n`))
   const b = oneCell(Array.from({ length: 40_000 }, (_, i) => `line-${'q'.repeat(i % 5)}\n`))
   const slow = engine.diff(a, b, names, { maxLinePairs: Number.MAX_SAFE_INTEGER }).catch((e: Error) => e)
   const queued = engine.diff(bigNotebook(2), bigNotebook(2, '!'), names)
-  t.match(await slow, { name: 'DiffTimeLimitError', notebook: 'b/nb.ipynb', limitMs: 1000, message: /^could not diff b\/nb\.ipynb: gave up after 1000 ms/ })
+  t.match(await slow, {
+    name: 'DiffTimeLimitError',
+    notebook: 'b/nb.ipynb',
+    limitMs: 1000,
+    message: /^could not diff b\/nb\.ipynb: gave up after 1000 ms/,
+  })
   t.equal((await queued).base.cells.length, 2, 'the next pair runs in a fresh worker')
 })
 
@@ -87,7 +106,7 @@ t.test('bytes that own their buffer are handed over, not copied; views of a larg
   const own = new Uint8Array(Buffer.from(bigNotebook(2)))
   const pooled = Buffer.from(bigNotebook(1)) // small Buffers are views into a shared pool
   await engine.diff(own, pooled, names)
-  t.equal(own.byteLength, 0, 'the caller\'s buffer was transferred')
+  t.equal(own.byteLength, 0, "the caller's buffer was transferred")
   t.ok(pooled.byteLength > 0, 'the pooled view is intact')
   t.ok(JSON.parse(pooled.toString()).cells, 'and still readable')
 })

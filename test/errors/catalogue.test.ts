@@ -78,7 +78,11 @@ t.test('every entry is a coded error with a TAMER_ code and an HTTP error status
     t.ok(e.format.length > 0 && !e.format.startsWith(e.code), `${e.name}: a message of its own`)
   }
   const codes = entries.map((e) => e.code)
-  t.same(codes.filter((c, i) => codes.indexOf(c) !== i), [], 'no code is declared twice')
+  t.same(
+    codes.filter((c, i) => codes.indexOf(c) !== i),
+    [],
+    'no code is declared twice',
+  )
 })
 
 t.test("every code is in the README's Errors table with its status, message and a meaning", async (t) => {
@@ -99,14 +103,21 @@ t.test('the README lists no code that does not exist, and each code once', async
   const codes = new Set(entries.map((e) => e.code))
   for (const r of rows) t.ok(codes.has(r.code), `${r.code} is in src/errors.ts`)
   const listed = rows.map((r) => r.code)
-  t.same(listed.filter((c, i) => listed.indexOf(c) !== i), [], 'no code is listed twice')
+  t.same(
+    listed.filter((c, i) => listed.indexOf(c) !== i),
+    [],
+    'no code is listed twice',
+  )
 })
 
 t.test('every entry is used in src/ outside the catalogue', async (t) => {
   for (const e of entries) {
     const use = new RegExp(`\\b${e.name}\\b`)
     const users = sources.filter((s) => use.test(s.text)).map((s) => s.file)
-    t.ok(users.length > 0, `${e.name} (${e.code}) is used ${users.length ? `in ${users.join(', ')}` : 'nowhere in src/: remove it'}`)
+    t.ok(
+      users.length > 0,
+      `${e.name} (${e.code}) is used ${users.length ? `in ${users.join(', ')}` : 'nowhere in src/: remove it'}`,
+    )
   }
 })
 
@@ -116,12 +127,17 @@ t.test('no TAMER_ code is written outside the catalogue', async (t) => {
   // inline, which belongs in src/errors.ts.
   const codes = new Set(entries.map((e) => e.code))
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const documented = readme.slice(0, readme.indexOf('\n## Errors\n')) + readme.slice(readme.indexOf('\n## ', readme.indexOf('\n## Errors\n') + 1))
+  const documented =
+    readme.slice(0, readme.indexOf('\n## Errors\n')) +
+    readme.slice(readme.indexOf('\n## ', readme.indexOf('\n## Errors\n') + 1))
   for (const s of sources) {
     for (const m of s.text.matchAll(/['"`](TAMER_[A-Z0-9][A-Z0-9_]*)['"`]/g)) {
       const name = m[1]!
       if (codes.has(name)) continue
-      t.ok(new RegExp(`\\b${name}\\b`).test(documented), `${s.file}: ${name} is a catalogue code or a documented environment variable`)
+      t.ok(
+        new RegExp(`\\b${name}\\b`).test(documented),
+        `${s.file}: ${name} is a catalogue code or a documented environment variable`,
+      )
     }
   }
 })

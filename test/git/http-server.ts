@@ -34,7 +34,8 @@ export interface GitHttpServer {
 
 export async function serveGit(opts: GitHttpServerOptions): Promise<GitHttpServer> {
   const requests: SeenRequest[] = []
-  const basic = (a: { username: string; password: string } | undefined) => a && `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`
+  const basic = (a: { username: string; password: string } | undefined) =>
+    a && `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`
   const server = createServer((req, res) => {
     const expected = basic(opts.authFor ? opts.authFor(req.url ?? '/') : opts.auth)
     requests.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization })
@@ -55,10 +56,11 @@ export async function serveGit(opts: GitHttpServerOptions): Promise<GitHttpServe
   return {
     url: `http://${hostname}:${port}`,
     requests,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 

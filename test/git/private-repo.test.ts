@@ -77,49 +77,87 @@ if (!(await gitAvailable())) {
   const credential: GitCredential = { url: `${server.url}/`, username: USERNAME, password: TOKEN }
   const local = { allowProtocols: ['http'], allowPrivateHosts: [new URL(server.url).host] }
   const mirrorCache = (t: Parameters<typeof tempDir>[0], credentials?: GitCredential[], extra: string[] = []) =>
-    new MirrorCache({ dir: tempDir(t, 'tamer-mirrors-'), ...local, allowPrivateHosts: [...local.allowPrivateHosts, ...extra], credentials })
-  const request = (cloneUrl: string, before: string, after: string) => ({ cloneUrl, repository: 'acme/private', ref: 'refs/heads/main', before, after, defaultBranch: 'main' })
+    new MirrorCache({
+      dir: tempDir(t, 'tamer-mirrors-'),
+      ...local,
+      allowPrivateHosts: [...local.allowPrivateHosts, ...extra],
+      credentials,
+    })
+  const request = (cloneUrl: string, before: string, after: string) => ({
+    cloneUrl,
+    repository: 'acme/private',
+    ref: 'refs/heads/main',
+    before,
+    after,
+    defaultBranch: 'main',
+  })
 
   t.test('without credentials: a clear authentication error, no mirror left behind', async (t) => {
     const mirrors = mirrorCache(t)
-    const err = await mirrors.ensure(url).then(() => undefined, (e: Error) => e)
+    const err = await mirrors.ensure(url).then(
+      () => undefined,
+      (e: Error) => e,
+    )
     t.match(err, { code: 'TAMER_GIT_FAILED', statusCode: 502 })
     t.equal(err?.message, `git failed: authentication failed for ${url}: no git.credentials entry covers this URL`)
     t.throws(() => statSync(mirrors.pathFor(url)), { code: 'ENOENT' }, 'the failed clone is removed')
     t.ok(server.requests.length > 0 && server.requests.every((r) => r.authorization === undefined))
   })
 
-  t.test('with credentials: clone, diff with lazily fetched blobs, incremental fetch; the token only in the header', async (t) => {
-    const dataDir = tempDir(t, 'tamer-data-')
-    const mirrors = new MirrorCache({ dir: join(dataDir, 'mirrors'), ...local, credentials: [credential] })
-    server.requests.length = 0
-    argvLeaks.length = 0
+  t.test(
+    'with credentials: clone, diff with lazily fetched blobs, incremental fetch; the token only in the header',
+    async (t) => {
+      const dataDir = tempDir(t, 'tamer-data-')
+      const mirrors = new MirrorCache({ dir: join(dataDir, 'mirrors'), ...local, credentials: [credential] })
+      server.requests.length = 0
+      argvLeaks.length = 0
 
-    const push = await diffPush(mirrors, nativeEngine, request(url, c1, c2))
-    t.match(push.files, [{ path: 'train.ipynb', kind: 'notebook', summary: { cellsModified: 1, sourcesChanged: 1, outputsChanged: 1 } }])
-    const mirror = await mirrors.ensure(url)
-    t.equal(mirror.partial, true, 'a partial clone: the diff fetched its blobs on demand, through the same credential')
+      const push = await diffPush(mirrors, nativeEngine, request(url, c1, c2))
+      t.match(push.files, [
+        { path: 'train.ipynb', kind: 'notebook', summary: { cellsModified: 1, sourcesChanged: 1, outputsChanged: 1 } },
+      ])
+      const mirror = await mirrors.ensure(url)
+      t.equal(
+        mirror.partial,
+        true,
+        'a partial clone: the diff fetched its blobs on demand, through the same credential',
+      )
 
-    repo.write({ 'README.md': 'private, later\n' })
-    const c3 = await repo.commit('third')
-    await repo.push('main')
-    const again = await mirrors.ensure(url, [c3])
-    t.equal(again.path, mirror.path)
-    t.equal((await again.git.raw(['rev-parse', 'refs/heads/main'])).trim(), c3, 'fetched incrementally')
+      repo.write({ 'README.md': 'private, later\n' })
+      const c3 = await repo.commit('third')
+      await repo.push('main')
+      const again = await mirrors.ensure(url, [c3])
+      t.equal(again.path, mirror.path)
+      t.equal((await again.git.raw(['rev-parse', 'refs/heads/main'])).trim(), c3, 'fetched incrementally')
 
-    t.ok(server.requests.length >= 4, 'clone, lazy blob fetches and the fetch all went to the server')
-    t.same(new Set(server.requests.map((r) => r.authorization)), new Set([`Basic ${BASIC}`]), 'every request carried the configured credential')
-    t.same(filesContaining(dataDir, [TOKEN, BASIC]), [], 'nothing under dataDir holds the token')
-    t.notMatch(readFileSync(join(mirror.path, 'config'), 'utf8'), /extraheader|authorization/i)
-    if (hasProc) t.same(argvLeaks, [], 'no process had the token in its argv while git ran')
-    t.equal(mirrors.pathFor(url), new MirrorCache({ dir: join(dataDir, 'mirrors') }).pathFor(url), 'the mirror path does not depend on credentials')
-  })
+      t.ok(server.requests.length >= 4, 'clone, lazy blob fetches and the fetch all went to the server')
+      t.same(
+        new Set(server.requests.map((r) => r.authorization)),
+        new Set([`Basic ${BASIC}`]),
+        'every request carried the configured credential',
+      )
+      t.same(filesContaining(dataDir, [TOKEN, BASIC]), [], 'nothing under dataDir holds the token')
+      t.notMatch(readFileSync(join(mirror.path, 'config'), 'utf8'), /extraheader|authorization/i)
+      if (hasProc) t.same(argvLeaks, [], 'no process had the token in its argv while git ran')
+      t.equal(
+        mirrors.pathFor(url),
+        new MirrorCache({ dir: join(dataDir, 'mirrors') }).pathFor(url),
+        'the mirror path does not depend on credentials',
+      )
+    },
+  )
 
   t.test('a wrong token: refused, and the error names the prefix, not the token', async (t) => {
     const wrong = 'ghp_WrongToken9876543210'
     const mirrors = mirrorCache(t, [{ ...credential, password: wrong }])
-    const err = await mirrors.ensure(url).then(() => undefined, (e: Error) => e)
-    t.equal(err?.message, `git failed: authentication failed for ${url}: the server refused the credentials of git.credentials ${server.url}/`)
+    const err = await mirrors.ensure(url).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    t.equal(
+      err?.message,
+      `git failed: authentication failed for ${url}: the server refused the credentials of git.credentials ${server.url}/`,
+    )
     t.notMatch(err?.message ?? '', wrong)
     t.notMatch(String(err?.stack), wrong)
   })
@@ -136,13 +174,24 @@ if (!(await gitAvailable())) {
     server.requests.length = 0
     await t.rejects(mirrorCache(t, others).ensure(url), { message: /no git\.credentials entry covers this URL/ })
     t.ok(server.requests.length > 0)
-    t.same(server.requests.filter((r) => r.authorization !== undefined), [], 'the server saw no Authorization header')
+    t.same(
+      server.requests.filter((r) => r.authorization !== undefined),
+      [],
+      'the server saw no Authorization header',
+    )
 
     // `/remote` covers `/remote.git` and is longer than `/`, so its (wrong) token is the one sent.
     const specific = { url: `${server.url}/remote`, username: USERNAME, password: 'for-remote-only' }
     server.requests.length = 0
-    await t.rejects(mirrorCache(t, [credential, specific]).ensure(url), { message: `refused the credentials of git.credentials ${server.url}/remote` })
-    t.ok(server.requests.length > 0 && server.requests.every((r) => r.authorization === `Basic ${Buffer.from(`${USERNAME}:for-remote-only`).toString('base64')}`))
+    await t.rejects(mirrorCache(t, [credential, specific]).ensure(url), {
+      message: `refused the credentials of git.credentials ${server.url}/remote`,
+    })
+    t.ok(
+      server.requests.length > 0 &&
+        server.requests.every(
+          (r) => r.authorization === `Basic ${Buffer.from(`${USERNAME}:for-remote-only`).toString('base64')}`,
+        ),
+    )
   })
 
   t.test('a clone URL with userinfo: stripped before use, the same mirror, never on disk', async (t) => {
@@ -150,10 +199,19 @@ if (!(await gitAvailable())) {
     const withUserinfo = url.replace('http://', `http://someone:${smuggled}@`)
     const anonymous = mirrorCache(t)
     server.requests.length = 0
-    const err = await anonymous.ensure(withUserinfo).then(() => undefined, (e: Error) => e)
-    t.match(err, { code: 'TAMER_GIT_FAILED', message: /authentication failed for http:\/\/127\.0\.0\.1:\d+\/remote\.git: no git\.credentials entry/ })
+    const err = await anonymous.ensure(withUserinfo).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    t.match(err, {
+      code: 'TAMER_GIT_FAILED',
+      message: /authentication failed for http:\/\/127\.0\.0\.1:\d+\/remote\.git: no git\.credentials entry/,
+    })
     t.notMatch(err?.message ?? '', smuggled)
-    t.ok(server.requests.every((r) => r.authorization === undefined), 'the URL’s userinfo was not sent')
+    t.ok(
+      server.requests.every((r) => r.authorization === undefined),
+      'the URL’s userinfo was not sent',
+    )
 
     const dataDir = tempDir(t, 'tamer-data-')
     const mirrors = new MirrorCache({ dir: dataDir, ...local, credentials: [credential] })
@@ -175,7 +233,11 @@ if (!(await gitAvailable())) {
     const mirrors = mirrorCache(t, [{ ...credential, url: `${redirecting.url}/` }], both)
     await t.rejects(mirrors.ensure(redirectUrl), { code: 'TAMER_GIT_FAILED', message: refused })
     t.ok(redirecting.requests.length > 0 && redirecting.requests.every((r) => r.authorization === `Basic ${BASIC}`))
-    t.same(elsewhere.requests.filter((r) => r.authorization !== undefined), [], 'the other host saw no credential')
+    t.same(
+      elsewhere.requests.filter((r) => r.authorization !== undefined),
+      [],
+      'the other host saw no credential',
+    )
 
     // Without credentials too: a redirect would skip the address check of where it leads.
     await t.rejects(mirrorCache(t, [], both).ensure(redirectUrl), { code: 'TAMER_GIT_FAILED', message: refused })

@@ -11,10 +11,14 @@ async function seed(h: TestApp) {
   for (let i = 0; i < 5; i++) {
     const repo = { ...P.githubPush().repository, full_name: i < 2 ? 'risk-team/score' : 'acme-ds/churn-model' }
     const d = signedGitHub('push', P.githubPush({ repository: repo, after: `${i}`.padStart(40, 'e') }))
-    ids.push((await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })).json().id)
+    ids.push(
+      (await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })).json().id,
+    )
   }
   const gl = signedGitLab('Push Hook', P.gitlabPush())
-  ids.push((await h.app.inject({ method: 'POST', url: '/hooks/gitlab', headers: gl.headers, payload: gl.body })).json().id)
+  ids.push(
+    (await h.app.inject({ method: 'POST', url: '/hooks/gitlab', headers: gl.headers, payload: gl.body })).json().id,
+  )
   return ids
 }
 
@@ -33,18 +37,31 @@ t.test('list, filter, paginate, read one', async (t) => {
   const ids = await seed(h)
   const all = await h.app.inject({ method: 'GET', url: '/api/deliveries', headers: auth() })
   t.equal(all.statusCode, 200)
-  t.same(all.json().items.map((d: { id: string }) => d.id), [...ids].reverse())
+  t.same(
+    all.json().items.map((d: { id: string }) => d.id),
+    [...ids].reverse(),
+  )
   t.equal(all.json().nextCursor, null)
 
   const page1 = (await h.app.inject({ method: 'GET', url: '/api/deliveries?limit=4', headers: auth() })).json()
   t.equal(page1.items.length, 4)
-  const page2 = (await h.app.inject({ method: 'GET', url: `/api/deliveries?limit=4&cursor=${page1.nextCursor}`, headers: auth() })).json()
-  t.same([...page1.items, ...page2.items].map((d: { id: string }) => d.id), [...ids].reverse())
+  const page2 = (
+    await h.app.inject({ method: 'GET', url: `/api/deliveries?limit=4&cursor=${page1.nextCursor}`, headers: auth() })
+  ).json()
+  t.same(
+    [...page1.items, ...page2.items].map((d: { id: string }) => d.id),
+    [...ids].reverse(),
+  )
   t.equal(page2.nextCursor, null)
 
   const gitlab = (await h.app.inject({ method: 'GET', url: '/api/deliveries?provider=gitlab', headers: auth() })).json()
-  t.same(gitlab.items.map((d: { id: string }) => d.id), [ids[5]])
-  const repo = (await h.app.inject({ method: 'GET', url: '/api/deliveries?repository=risk-team/score', headers: auth() })).json()
+  t.same(
+    gitlab.items.map((d: { id: string }) => d.id),
+    [ids[5]],
+  )
+  const repo = (
+    await h.app.inject({ method: 'GET', url: '/api/deliveries?repository=risk-team/score', headers: auth() })
+  ).json()
   t.equal(repo.items.length, 2)
   const status = (await h.app.inject({ method: 'GET', url: '/api/deliveries?status=pending', headers: auth() })).json()
   t.equal(status.items.length, 6)
@@ -54,11 +71,22 @@ t.test('list, filter, paginate, read one', async (t) => {
   const one = await h.app.inject({ method: 'GET', url: `/api/deliveries/${ids[5]}`, headers: auth() })
   t.equal(one.statusCode, 200)
   const body = one.json()
-  t.match(body, { id: ids[5], provider: 'gitlab', eventType: 'Push Hook', status: 'pending', repository: 'mike/diaspora', normalized: { kind: 'events', events: [{ kind: 'push', after: P.SHA_B }] } })
+  t.match(body, {
+    id: ids[5],
+    provider: 'gitlab',
+    eventType: 'Push Hook',
+    status: 'pending',
+    repository: 'mike/diaspora',
+    normalized: { kind: 'events', events: [{ kind: 'push', after: P.SHA_B }] },
+  })
   t.equal(body.headers['x-gitlab-event'], 'Push Hook')
   t.notOk(JSON.stringify(body).includes(SECRETS.gitlab), 'the GitLab token is not in the answer')
   t.notOk(Object.keys(body.headers).some((k) => /token|signature/.test(k)))
-  const missing = await h.app.inject({ method: 'GET', url: '/api/deliveries/00000000-0000-0000-0000-000000000000', headers: auth() })
+  const missing = await h.app.inject({
+    method: 'GET',
+    url: '/api/deliveries/00000000-0000-0000-0000-000000000000',
+    headers: auth(),
+  })
   t.equal(missing.statusCode, 404)
 })
 
@@ -70,10 +98,22 @@ t.test('a token scoped to a tenant sees only that tenant', async (t) => {
   const h = await startTestApp(t, { config })
   const ids = await seed(h)
   const list = (await h.app.inject({ method: 'GET', url: '/api/deliveries', headers: auth('risk-only-token') })).json()
-  t.same(list.items.map((d: { id: string }) => d.id), [ids[1], ids[0]])
+  t.same(
+    list.items.map((d: { id: string }) => d.id),
+    [ids[1], ids[0]],
+  )
   t.ok(list.items.every((d: { tenant: string }) => d.tenant === 'risk'))
-  t.equal((await h.app.inject({ method: 'GET', url: `/api/deliveries/${ids[3]}`, headers: auth('risk-only-token') })).statusCode, 404, 'another tenant reads as missing')
-  t.equal((await h.app.inject({ method: 'GET', url: `/api/deliveries/${ids[0]}`, headers: auth('risk-only-token') })).statusCode, 200)
+  t.equal(
+    (await h.app.inject({ method: 'GET', url: `/api/deliveries/${ids[3]}`, headers: auth('risk-only-token') }))
+      .statusCode,
+    404,
+    'another tenant reads as missing',
+  )
+  t.equal(
+    (await h.app.inject({ method: 'GET', url: `/api/deliveries/${ids[0]}`, headers: auth('risk-only-token') }))
+      .statusCode,
+    200,
+  )
 })
 
 t.test('healthz and readyz', async (t) => {

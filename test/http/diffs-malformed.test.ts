@@ -17,7 +17,10 @@ const valid = notebook([code('c1', 'x = 1', [stream('1\n')], 1)])
 const broken: [string, (cell: Record<string, unknown>) => void][] = [
   ['a source that is an object', (c) => (c.source = { toString: 1 })],
   ['outputs that are text', (c) => (c.outputs = 'oops')],
-  ['a mime bundle that is a string', (c) => (c.outputs = [{ output_type: 'execute_result', execution_count: 1, metadata: {}, data: 'png' }])],
+  [
+    'a mime bundle that is a string',
+    (c) => (c.outputs = [{ output_type: 'execute_result', execution_count: 1, metadata: {}, data: 'png' }]),
+  ],
   ['an output type that is an object', (c) => (c.outputs = [{ output_type: { toString: 1 }, text: 'x' }])],
   ['no cell_type', (c) => delete c.cell_type],
   ['a markdown cell whose outputs are text', (c) => Object.assign(c, { cell_type: 'markdown', outputs: 'oops' })],
@@ -31,7 +34,14 @@ if (!(await gitAvailable())) {
     const dir = tempDir(t, 'tamer-malformed-')
     const repo = await makeRepo(t, { fullName: 'acme/ds' })
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const { app } = await composeForTest(testConfig({ dataDir: dir }), { store, mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
+    const { app } = await composeForTest(testConfig({ dataDir: dir }), {
+      store,
+      mirrors: new MirrorCache({
+        dir: join(dir, 'mirrors'),
+        allowProtocols: ['file'],
+        hosts: [{ provider: 'github', url: repo.base }],
+      }),
+    })
     t.teardown(async () => {
       await app.close()
       await store.close()
@@ -49,11 +59,19 @@ if (!(await gitAvailable())) {
       await repo.git('reset', '--quiet', '--hard', before)
       const id = await recordPush(store, pushEvent({ before, after, cloneUrl: repo.url }))
       const page = await app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth })
-      t.equal(page.statusCode, 200, `${what}: the page answers (${page.statusCode === 200 ? '' : page.body.slice(0, 200)})`)
+      t.equal(
+        page.statusCode,
+        200,
+        `${what}: the page answers (${page.statusCode === 200 ? '' : page.body.slice(0, 200)})`,
+      )
       t.match(page.body, /could not parse b\/nb\.ipynb/, `${what}: the page says the notebook could not be read`)
       const api = await app.inject({ method: 'GET', url: `/api/diffs/${id}`, headers: auth })
       t.equal(api.statusCode, 200, `${what}: the JSON answers`)
-      t.match(api.json().pushes[0].files[0], { kind: 'note', reason: 'unparsable' }, `${what}: a note with the plain-text diff`)
+      t.match(
+        api.json().pushes[0].files[0],
+        { kind: 'note', reason: 'unparsable' },
+        `${what}: a note with the plain-text diff`,
+      )
     }
   })
 }

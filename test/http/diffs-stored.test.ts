@@ -33,10 +33,22 @@ interface Served {
 }
 
 /** The real app on `dir` (its tamer.db and mirrors), closed in teardown. */
-async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diffs: Record<string, unknown> = {}, hosts: GitHost[] = []): Promise<Served> {
-  const config: Config = testConfig({ dataDir: dir, api: { tokens: [SECRETS.api, { token: SCOPED, tenants: ['other'] }] }, diffs })
+async function serve(
+  t: { teardown(fn: () => unknown): void },
+  dir: string,
+  diffs: Record<string, unknown> = {},
+  hosts: GitHost[] = [],
+): Promise<Served> {
+  const config: Config = testConfig({
+    dataDir: dir,
+    api: { tokens: [SECRETS.api, { token: SCOPED, tenants: ['other'] }] },
+    diffs,
+  })
   const logs: string[] = []
-  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
+  const logger = createLogger(
+    'info',
+    new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }),
+  )
   const mirrors = () => new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts })
   const open = async () => {
     const store = openSqliteStore({ file: join(dir, 'tamer.db') })
@@ -46,7 +58,8 @@ async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diff
   const s: Served = {
     ...(await open()),
     logs,
-    variant: pushDiffServiceFromConfig(config, { mirrors: mirrors(), engine: nativeEngine, store: null, logger }).variant,
+    variant: pushDiffServiceFromConfig(config, { mirrors: mirrors(), engine: nativeEngine, store: null, logger })
+      .variant,
     async restart() {
       await s.app.close()
       await s.store.close()
@@ -59,7 +72,6 @@ async function serve(t: { teardown(fn: () => unknown): void }, dir: string, diff
   })
   return s
 }
-
 
 if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')
@@ -76,7 +88,11 @@ if (!(await gitAvailable())) {
     t.equal(page.statusCode, 200)
     t.equal(api.statusCode, 200)
     t.match(page.body, /train\.ipynb/)
-    t.equal((await s.app.inject({ method: 'GET', url: `/diffs/${other}`, headers: auth(SCOPED) })).statusCode, 200, 'the other tenant sees its own')
+    t.equal(
+      (await s.app.inject({ method: 'GET', url: `/diffs/${other}`, headers: auth(SCOPED) })).statusCode,
+      200,
+      'the other tenant sees its own',
+    )
     t.ok(await s.store.getPushDiff(id, s.variant), 'stored on first view')
     t.ok(await s.store.getPushDiff(other, s.variant))
 
@@ -86,7 +102,11 @@ if (!(await gitAvailable())) {
     const again = await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })
     t.equal(again.statusCode, 200)
     t.equal(again.body, page.body, 'the same page')
-    t.same((await s.app.inject({ method: 'GET', url: `/api/diffs/${id}`, headers: auth() })).json(), api.json(), 'the same JSON')
+    t.same(
+      (await s.app.inject({ method: 'GET', url: `/api/diffs/${id}`, headers: auth() })).json(),
+      api.json(),
+      'the same JSON',
+    )
 
     // Tenant scopes are checked before the store is asked.
     for (const url of [`/diffs/${id}`, `/api/diffs/${id}`]) {
@@ -105,7 +125,11 @@ if (!(await gitAvailable())) {
     t.equal((await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })).statusCode, 200)
     t.equal(await s.store.getPushDiff(id, s.variant), null, 'not stored')
     repo.cleanup()
-    t.equal((await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })).statusCode, 200, 'kept in memory meanwhile')
+    t.equal(
+      (await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })).statusCode,
+      200,
+      'kept in memory meanwhile',
+    )
     await s.restart()
     const res = await s.app.inject({ method: 'GET', url: `/api/diffs/${id}`, headers: auth() })
     t.equal(res.statusCode, 502)
@@ -117,7 +141,10 @@ if (!(await gitAvailable())) {
     const { repo, before, after } = await notebookPush(t)
     const later = join(repo.root, 'acme', 'later.git')
     const s = await serve(t, dir, {}, fileHosts(repo))
-    const id = await recordPush(s.store, pushEvent({ cloneUrl: `file://${later}`, before, after, fullName: 'acme/later' }))
+    const id = await recordPush(
+      s.store,
+      pushEvent({ cloneUrl: `file://${later}`, before, after, fullName: 'acme/later' }),
+    )
     t.equal((await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })).statusCode, 502)
     renameSync(join(repo.root, 'acme', 'ds.git'), later)
     const res = await s.app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth() })
@@ -130,13 +157,22 @@ if (!(await gitAvailable())) {
     const dir = tempDir(t, 'tamer-stored-')
     const { repo, before, after } = await notebookPush(t)
     const s = await serve(t, dir, { precompute: true }, fileHosts(repo))
-    const payload = githubPush({ before, after, commits: [], head_commit: null, repository: { ...githubPush().repository, full_name: 'acme/ds', clone_url: repo.url } })
+    const payload = githubPush({
+      before,
+      after,
+      commits: [],
+      head_commit: null,
+      repository: { ...githubPush().repository, full_name: 'acme/ds', clone_url: repo.url },
+    })
     const d = signedGitHub('push', payload, { delivery: 'pre-1' })
     const res = await s.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
     t.equal(res.statusCode, 202)
     const id = res.json().id as string
     await until('the precomputed diff', async () => (await s.store.getPushDiff(id, s.variant)) !== null)
-    t.notOk(s.logs.some((l) => /"level":(40|50)/.test(l)), 'no warning, no error')
+    t.notOk(
+      s.logs.some((l) => /"level":(40|50)/.test(l)),
+      'no warning, no error',
+    )
 
     await s.restart()
     rmSync(join(dir, 'mirrors'), { recursive: true, force: true })
@@ -160,7 +196,10 @@ if (!(await gitAvailable())) {
     await s.restart()
     t.equal(warnings().length, 1, 'logged once')
     t.match(JSON.parse(warnings()[0]!), { level: 40, deliveryId: id, reason: /\S/ })
-    t.notOk(s.logs.some((l) => l.includes('s3cret-pat-value')), 'the credential is in no log line')
+    t.notOk(
+      s.logs.some((l) => l.includes('s3cret-pat-value')),
+      'the credential is in no log line',
+    )
     t.equal(await s.store.getPushDiff(id, s.variant), null, 'nothing stored')
   })
 }

@@ -19,17 +19,43 @@ const LINK_SECRET = 'link-secret-for-tests'
 const auth = (token = SECRETS.api) => ({ authorization: `Bearer ${token}` })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
-async function record(store: DeliveryStore, push: Partial<PushEvent> & Pick<PushEvent, 'before' | 'after'>, tenant = 'default', kind: 'events' | 'ping' = 'events') {
+async function record(
+  store: DeliveryStore,
+  push: Partial<PushEvent> & Pick<PushEvent, 'before' | 'after'>,
+  tenant = 'default',
+  kind: 'events' | 'ping' = 'events',
+) {
   const event: PushEvent = {
-    kind: 'push', provider: 'github', hostDeliveryId: null, tenant, receivedAt: new Date().toISOString(),
+    kind: 'push',
+    provider: 'github',
+    hostDeliveryId: null,
+    tenant,
+    receivedAt: new Date().toISOString(),
     repository: { fullName: 'acme/ds', cloneUrl: { https: null, ssh: null }, webUrl: null, defaultBranch: 'main' },
-    ref: 'refs/heads/main', refType: 'branch', branch: 'main', tag: null, created: false, deleted: false, forced: false,
-    commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },
+    ref: 'refs/heads/main',
+    refType: 'branch',
+    branch: 'main',
+    tag: null,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [],
+    totalCommits: 1,
+    filesKnown: false,
+    pusher: { name: null, email: null, username: null },
     ...push,
   }
   const r = await store.recordDelivery({
-    provider: 'github', dedupeKey: `k-${Math.random()}`, hostDeliveryId: null, eventType: 'push', tenant, repository: 'acme/ds',
-    status: 'processed', headers: {}, body: Buffer.from('{}'), receivedAt: event.receivedAt,
+    provider: 'github',
+    dedupeKey: `k-${Math.random()}`,
+    hostDeliveryId: null,
+    eventType: 'push',
+    tenant,
+    repository: 'acme/ds',
+    status: 'processed',
+    headers: {},
+    body: Buffer.from('{}'),
+    receivedAt: event.receivedAt,
     normalized: kind === 'events' ? { kind: 'events', events: [event] } : { kind: 'ping', note: 'hello' },
   })
   return r.id
@@ -48,7 +74,10 @@ if (!(await gitAvailable())) {
     })
     repo.write({ 'train.ipynb': nb('acc = fit()\nprint(acc)', 'accuracy: 0.91\n'), 'notes.md': 'one\n' })
     const c1 = await repo.commit('one')
-    repo.write({ 'train.ipynb': nb('acc = fit(epochs=5)\nprint(acc)', 'accuracy: 0.93\n<script>window.__pwned=1</script>\n'), 'notes.md': 'two\n' })
+    repo.write({
+      'train.ipynb': nb('acc = fit(epochs=5)\nprint(acc)', 'accuracy: 0.93\n<script>window.__pwned=1</script>\n'),
+      'notes.md': 'two\n',
+    })
     const c2 = await repo.commit('two')
     await repo.push('main')
 
@@ -58,13 +87,24 @@ if (!(await gitAvailable())) {
       links: { secret: LINK_SECRET, ttlDays: 30 },
       jenkins: { publicUrl: 'https://tamer.example.com/' },
     })
-    const { app } = await composeForTest(config, { store, mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'github', url: repo.base }] }) })
+    const { app } = await composeForTest(config, {
+      store,
+      mirrors: new MirrorCache({
+        dir: join(dir, 'mirrors'),
+        allowProtocols: ['file'],
+        hosts: [{ provider: 'github', url: repo.base }],
+      }),
+    })
     t.teardown(async () => {
       await app.close()
       await store.close()
     })
     const cloneUrl = { https: repo.url, ssh: null }
-    const id = await record(store, { before: c1, after: c2, repository: { fullName: 'acme/ds', cloneUrl, webUrl: null, defaultBranch: 'main' } })
+    const id = await record(store, {
+      before: c1,
+      after: c2,
+      repository: { fullName: 'acme/ds', cloneUrl, webUrl: null, defaultBranch: 'main' },
+    })
 
     const api = await app.inject({ method: 'GET', url: `/api/diffs/${id}`, headers: auth() })
     t.equal(api.statusCode, 200, api.body.slice(0, 300))
@@ -72,7 +112,13 @@ if (!(await gitAvailable())) {
     t.equal(body.pushes.length, 1)
     t.match(body.pushes[0], { repository: 'acme/ds', ref: 'refs/heads/main', base: c1, head: c2 })
     const files = body.pushes[0].files as Array<Record<string, unknown>>
-    t.same(files.map((f) => [f.path, f.status, f.kind]), [['notes.md', 'modified', 'text'], ['train.ipynb', 'modified', 'notebook']])
+    t.same(
+      files.map((f) => [f.path, f.status, f.kind]),
+      [
+        ['notes.md', 'modified', 'text'],
+        ['train.ipynb', 'modified', 'notebook'],
+      ],
+    )
     const train = files[1]!
     t.notOk('base' in train, 'the base notebook stays out of the JSON')
     t.match(train.summary, { cellsModified: 1, outputsChanged: 1 })
@@ -107,19 +153,56 @@ if (!(await gitAvailable())) {
     const sig = link.searchParams.get('sig')!
     const exp = link.searchParams.get('exp')!
     const tampered = `${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`
-    t.equal((await app.inject({ method: 'GET', url: `${link.pathname}?exp=${exp}&sig=${tampered}` })).statusCode, 401, 'a changed signature does not')
-    t.equal((await app.inject({ method: 'GET', url: `${link.pathname}?exp=${Number(exp) + 1}&sig=${sig}` })).statusCode, 401, 'nor a later expiry')
+    t.equal(
+      (await app.inject({ method: 'GET', url: `${link.pathname}?exp=${exp}&sig=${tampered}` })).statusCode,
+      401,
+      'a changed signature does not',
+    )
+    t.equal(
+      (await app.inject({ method: 'GET', url: `${link.pathname}?exp=${Number(exp) + 1}&sig=${sig}` })).statusCode,
+      401,
+      'nor a later expiry',
+    )
     const other = await record(store, { before: c1, after: c2 })
-    t.equal((await app.inject({ method: 'GET', url: `/diffs/${other}${link.search}` })).statusCode, 401, 'nor another delivery')
-    const expired = createDiffLinks({ secret: LINK_SECRET, publicUrl: 'https://tamer.example.com', ttlDays: 1, now: () => Date.now() - 2 * 86_400_000 })
+    t.equal(
+      (await app.inject({ method: 'GET', url: `/diffs/${other}${link.search}` })).statusCode,
+      401,
+      'nor another delivery',
+    )
+    const expired = createDiffLinks({
+      secret: LINK_SECRET,
+      publicUrl: 'https://tamer.example.com',
+      ttlDays: 1,
+      now: () => Date.now() - 2 * 86_400_000,
+    })
     const old = new URL(expired.urlFor(id)!)
-    t.equal((await app.inject({ method: 'GET', url: old.pathname + old.search })).statusCode, 401, 'nor an expired link')
-    t.equal((await app.inject({ method: 'GET', url: `/api/diffs/${id}${link.search}` })).statusCode, 401, 'the JSON API still needs a token')
+    t.equal(
+      (await app.inject({ method: 'GET', url: old.pathname + old.search })).statusCode,
+      401,
+      'nor an expired link',
+    )
+    t.equal(
+      (await app.inject({ method: 'GET', url: `/api/diffs/${id}${link.search}` })).statusCode,
+      401,
+      'the JSON API still needs a token',
+    )
     const ping = await record(store, { before: c1, after: c2 }, 'default', 'ping')
-    t.match((await app.inject({ method: 'GET', url: `/api/diffs/${ping}`, headers: auth() })).json(), { statusCode: 404, code: 'TAMER_NOT_A_PUSH' })
+    t.match((await app.inject({ method: 'GET', url: `/api/diffs/${ping}`, headers: auth() })).json(), {
+      statusCode: 404,
+      code: 'TAMER_NOT_A_PUSH',
+    })
 
     // A remote that cannot be reached is a clear 502, never a crash.
-    const lost = await record(store, { before: c1, after: c2, repository: { fullName: 'acme/gone', cloneUrl: { https: `${repo.base}/acme/gone.git`, ssh: null }, webUrl: null, defaultBranch: 'main' } })
+    const lost = await record(store, {
+      before: c1,
+      after: c2,
+      repository: {
+        fullName: 'acme/gone',
+        cloneUrl: { https: `${repo.base}/acme/gone.git`, ssh: null },
+        webUrl: null,
+        defaultBranch: 'main',
+      },
+    })
     const res = await app.inject({ method: 'GET', url: `/api/diffs/${lost}`, headers: auth() })
     t.equal(res.statusCode, 502)
     t.match(res.json(), { code: 'TAMER_GIT_FAILED', message: /clone file:\/\// })

@@ -13,7 +13,9 @@ t.test('healthy probes log nothing; a failed readiness probe is logged', async (
   }
   // A request that is logged, after the probes: once its line is there, any probe line would be too.
   await h.app.inject({ method: 'GET', url: '/not-a-probe-marker' })
-  const marker = await until('the marker request in the log', () => h.logs.slice(start).find((l) => l.includes('/not-a-probe-marker')))
+  const marker = await until('the marker request in the log', () =>
+    h.logs.slice(start).find((l) => l.includes('/not-a-probe-marker')),
+  )
   const markerReq = (JSON.parse(marker) as { reqId: string }).reqId
   const others = h.logs.slice(start).filter((l) => (JSON.parse(l) as { reqId?: string }).reqId !== markerReq)
   t.same(others, [], 'no line for six healthy probes')
@@ -22,6 +24,12 @@ t.test('healthy probes log nothing; a failed readiness probe is logged', async (
   const before = h.logs.length
   const down = await h.app.inject({ method: 'GET', url: '/readyz' })
   t.equal(down.statusCode, 503)
-  const failed = await until('the failed probe in the log', () => h.logs.slice(before).find((l) => /"level":50/.test(l)))
-  t.match(JSON.parse(failed), { level: 50, err: { code: 'TAMER_STORE_UNAVAILABLE' } }, 'the failure is logged as an error, with its code')
+  const failed = await until('the failed probe in the log', () =>
+    h.logs.slice(before).find((l) => /"level":50/.test(l)),
+  )
+  t.match(
+    JSON.parse(failed),
+    { level: 50, err: { code: 'TAMER_STORE_UNAVAILABLE' } },
+    'the failure is logged as an error, with its code',
+  )
 })

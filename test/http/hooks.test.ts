@@ -42,8 +42,22 @@ t.test('GitHub push is stored before the 202 and normalized', async (t) => {
   const ev = (row.normalized as { events: PushEvent[] }).events[0]!
   t.equal(ev.hostDeliveryId, '72d3162e-cc78-11e3-81ab-4c9367dc0958', "the event names the host's GUID hostDeliveryId")
   t.notOk('deliveryId' in ev, "deliveryId is Tamer's id only")
-  const api = (await h.app.inject({ method: 'GET', url: `/api/deliveries/${id}`, headers: { authorization: `Bearer ${SECRETS.api}` } })).json()
-  t.match(api, { id, hostDeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', normalized: { events: [{ hostDeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958' }] } }, 'and so does the API')
+  const api = (
+    await h.app.inject({
+      method: 'GET',
+      url: `/api/deliveries/${id}`,
+      headers: { authorization: `Bearer ${SECRETS.api}` },
+    })
+  ).json()
+  t.match(
+    api,
+    {
+      id,
+      hostDeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      normalized: { events: [{ hostDeliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958' }] },
+    },
+    'and so does the API',
+  )
   t.match(ev, {
     kind: 'push',
     provider: 'github',
@@ -96,14 +110,29 @@ t.test('GitHub ping, tag push, branch deletion, create event, pull request', asy
   t.equal(ping.statusCode, 200)
   t.equal((await stored(h, ping.json().id)).status, 'ping')
 
-  const tag = await post(h, 'github', signedGitHub('push', P.githubPush({ ref: 'refs/tags/v1.2.0', before: P.ZERO, created: true, commits: [] })))
+  const tag = await post(
+    h,
+    'github',
+    signedGitHub('push', P.githubPush({ ref: 'refs/tags/v1.2.0', before: P.ZERO, created: true, commits: [] })),
+  )
   const tagEv = ((await stored(h, tag.json().id)).normalized as { events: PushEvent[] }).events[0]!
   t.match(tagEv, { refType: 'tag', tag: 'v1.2.0', branch: null, created: true, filesKnown: false })
 
-  const del = await post(h, 'github', signedGitHub('push', P.githubPush({ after: P.ZERO, deleted: true, commits: [], head_commit: null })))
-  t.match(((await stored(h, del.json().id)).normalized as { events: PushEvent[] }).events[0], { deleted: true, after: P.ZERO })
+  const del = await post(
+    h,
+    'github',
+    signedGitHub('push', P.githubPush({ after: P.ZERO, deleted: true, commits: [], head_commit: null })),
+  )
+  t.match(((await stored(h, del.json().id)).normalized as { events: PushEvent[] }).events[0], {
+    deleted: true,
+    after: P.ZERO,
+  })
 
-  const create = await post(h, 'github', signedGitHub('create', { ref: 'feature', ref_type: 'branch', repository: P.githubPush().repository }))
+  const create = await post(
+    h,
+    'github',
+    signedGitHub('create', { ref: 'feature', ref_type: 'branch', repository: P.githubPush().repository }),
+  )
   t.equal(create.statusCode, 202)
   t.equal((await stored(h, create.json().id)).status, 'ignored')
 
@@ -114,7 +143,12 @@ t.test('GitHub ping, tag push, branch deletion, create event, pull request', asy
     action: 'merged',
     number: 42,
     title: 'Feature engineering: tenure buckets',
-    source: { branch: 'tenure-buckets', sha: P.SHA_C, repositoryFullName: 'grace/churn-model', cloneUrl: 'https://github.com/grace/churn-model.git' },
+    source: {
+      branch: 'tenure-buckets',
+      sha: P.SHA_C,
+      repositoryFullName: 'grace/churn-model',
+      cloneUrl: 'https://github.com/grace/churn-model.git',
+    },
     target: { branch: 'main', sha: P.SHA_A },
     author: { username: 'grace' },
     url: 'https://github.com/acme-ds/churn-model/pull/42',
@@ -130,7 +164,11 @@ t.test('GitHub 2012-era push: full name, clone URL and forced-on-create fixed up
   const res = await post(h, 'github', signedGitHub('push', P.githubLegacyPush()))
   const ev = ((await stored(h, res.json().id)).normalized as { events: PushEvent[] }).events[0]!
   t.match(ev, {
-    repository: { fullName: 'octokitty/testing', cloneUrl: { https: 'https://github.com/octokitty/testing.git', ssh: null }, defaultBranch: 'master' },
+    repository: {
+      fullName: 'octokitty/testing',
+      cloneUrl: { https: 'https://github.com/octokitty/testing.git', ssh: null },
+      defaultBranch: 'master',
+    },
     created: true,
     forced: false,
     filesKnown: false,
@@ -169,7 +207,14 @@ t.test('GitLab push (truncated to 20 newest), tag push, system hook, merge reque
     totalCommits: 4,
     filesKnown: false, // 2 of 4 commits listed
     pusher: { name: 'John Smith', email: null, username: 'jsmith' },
-    repository: { fullName: 'mike/diaspora', cloneUrl: { https: 'https://gitlab.example.com/mike/diaspora.git', ssh: 'git@gitlab.example.com:mike/diaspora.git' }, defaultBranch: 'master' },
+    repository: {
+      fullName: 'mike/diaspora',
+      cloneUrl: {
+        https: 'https://gitlab.example.com/mike/diaspora.git',
+        ssh: 'git@gitlab.example.com:mike/diaspora.git',
+      },
+      defaultBranch: 'master',
+    },
   })
   t.equal(ev.commits.length, 2)
   t.same(ev.commits[0]!.author, { name: 'Jordi Mallach', email: 'jordi@softcatala.org', username: null })
@@ -177,11 +222,33 @@ t.test('GitLab push (truncated to 20 newest), tag push, system hook, merge reque
   const full = await post(h, 'gitlab', signedGitLab('Push Hook', P.gitlabPush({ total_commits_count: 2 })))
   t.equal(((await stored(h, full.json().id)).normalized as { events: PushEvent[] }).events[0]!.filesKnown, true)
 
-  const tag = await post(h, 'gitlab', signedGitLab('Tag Push Hook', P.gitlabPush({ object_kind: 'tag_push', event_name: 'tag_push', ref: 'refs/tags/v2.0', before: P.ZERO, commits: [], total_commits_count: 0 })))
-  t.match(((await stored(h, tag.json().id)).normalized as { events: PushEvent[] }).events[0], { refType: 'tag', tag: 'v2.0', created: true })
+  const tag = await post(
+    h,
+    'gitlab',
+    signedGitLab(
+      'Tag Push Hook',
+      P.gitlabPush({
+        object_kind: 'tag_push',
+        event_name: 'tag_push',
+        ref: 'refs/tags/v2.0',
+        before: P.ZERO,
+        commits: [],
+        total_commits_count: 0,
+      }),
+    ),
+  )
+  t.match(((await stored(h, tag.json().id)).normalized as { events: PushEvent[] }).events[0], {
+    refType: 'tag',
+    tag: 'v2.0',
+    created: true,
+  })
 
   const sys = await post(h, 'gitlab', signedGitLab('System Hook', P.gitlabSystemHookPush()))
-  t.match(((await stored(h, sys.json().id)).normalized as { events: PushEvent[] }).events[0], { kind: 'push', filesKnown: false, totalCommits: 1 })
+  t.match(((await stored(h, sys.json().id)).normalized as { events: PushEvent[] }).events[0], {
+    kind: 'push',
+    filesKnown: false,
+    totalCommits: 1,
+  })
 
   const mr = await post(h, 'gitlab', signedGitLab('Merge Request Hook', P.gitlabMergeRequest('open')))
   t.match(((await stored(h, mr.json().id)).normalized as { events: PullRequestEvent[] }).events[0], {
@@ -202,8 +269,16 @@ t.test('GitLab: Idempotency-Key dedupes; without it the content does', async (t)
   const b = await post(h, 'gitlab', signedGitLab('Push Hook', P.gitlabPush(), { idempotencyKey: 'k1' }))
   t.equal(b.statusCode, 200)
   t.equal(b.json().id, a.json().id)
-  const c = await post(h, 'gitlab', signedGitLab('Push Hook', P.gitlabPush({ after: P.SHA_C }), { idempotencyKey: null }))
-  const d = await post(h, 'gitlab', signedGitLab('Push Hook', P.gitlabPush({ after: P.SHA_C }), { idempotencyKey: null }))
+  const c = await post(
+    h,
+    'gitlab',
+    signedGitLab('Push Hook', P.gitlabPush({ after: P.SHA_C }), { idempotencyKey: null }),
+  )
+  const d = await post(
+    h,
+    'gitlab',
+    signedGitLab('Push Hook', P.gitlabPush({ after: P.SHA_C }), { idempotencyKey: null }),
+  )
   t.equal(c.statusCode, 202)
   t.same(d.json(), { id: c.json().id, duplicate: true })
   t.equal(await count(h), 2)
@@ -218,7 +293,10 @@ t.test('GitLab signing tokens (Standard Webhooks)', async (t) => {
   const stale = await post(h, 'gitlab', signedGitLabStandard('Push Hook', P.gitlabPush(), { timestamp: ts - 3600 }))
   t.equal(stale.statusCode, 401)
   t.match(stale.json().message, /timestamp/)
-  const forged = signedGitLabStandard('Push Hook', P.gitlabPush(), { timestamp: ts, signingToken: 'whsec_' + Buffer.from('another key of thirty-two bytes!').toString('base64') })
+  const forged = signedGitLabStandard('Push Hook', P.gitlabPush(), {
+    timestamp: ts,
+    signingToken: 'whsec_' + Buffer.from('another key of thirty-two bytes!').toString('base64'),
+  })
   t.equal((await post(h, 'gitlab', forged)).statusCode, 401)
   t.equal(await count(h), 1)
 })
@@ -242,7 +320,12 @@ t.test('Bitbucket Cloud push with several changes, truncated commits, tag, delet
     after: P.SHA_B,
     filesKnown: false,
     forced: false,
-    repository: { fullName: 'acme-ds/forecast', cloneUrl: { https: 'https://bitbucket.org/acme-ds/forecast.git', ssh: 'git@bitbucket.org:acme-ds/forecast.git' }, webUrl: 'https://bitbucket.org/acme-ds/forecast', defaultBranch: 'main' },
+    repository: {
+      fullName: 'acme-ds/forecast',
+      cloneUrl: { https: 'https://bitbucket.org/acme-ds/forecast.git', ssh: 'git@bitbucket.org:acme-ds/forecast.git' },
+      webUrl: 'https://bitbucket.org/acme-ds/forecast',
+      defaultBranch: 'main',
+    },
     pusher: { name: 'Emma Noether', email: null, username: 'emma' },
   })
   t.equal(main!.commits.length, 5)
@@ -251,27 +334,34 @@ t.test('Bitbucket Cloud push with several changes, truncated commits, tag, delet
   t.match(gone, { ref: 'refs/heads/old-experiment', deleted: true, after: P.ZERO })
 })
 
-t.test('Bitbucket Cloud: a retry with a new request UUID is still one delivery; SHA-512 signatures verify', async (t) => {
-  const h = await startTestApp(t)
-  const payload = P.bitbucketCloudPush([P.bbCloudChange({ name: 'main' })])
-  const a = await post(h, 'bitbucket', signedBitbucketCloud('repo:push', payload, { algorithm: 'sha512' }))
-  t.equal(a.statusCode, 202)
-  const retry = signedBitbucketCloud('repo:push', payload)
-  retry.headers['x-attempt-number'] = '2'
-  const b = await post(h, 'bitbucket', retry)
-  t.same(b.json(), { id: a.json().id, duplicate: true })
-  const pr = await post(h, 'bitbucket', signedBitbucketCloud('pullrequest:created', P.bitbucketCloudPullRequest()))
-  t.match(((await stored(h, pr.json().id)).normalized as { events: PullRequestEvent[] }).events[0], {
-    action: 'opened',
-    number: 7,
-    source: { branch: 'seasonality', sha: 'e4f5a6b7c8d9', repositoryFullName: 'emma/forecast' },
-    target: { branch: 'main', sha: 'a1b2c3d4e5f6' },
-  })
-})
+t.test(
+  'Bitbucket Cloud: a retry with a new request UUID is still one delivery; SHA-512 signatures verify',
+  async (t) => {
+    const h = await startTestApp(t)
+    const payload = P.bitbucketCloudPush([P.bbCloudChange({ name: 'main' })])
+    const a = await post(h, 'bitbucket', signedBitbucketCloud('repo:push', payload, { algorithm: 'sha512' }))
+    t.equal(a.statusCode, 202)
+    const retry = signedBitbucketCloud('repo:push', payload)
+    retry.headers['x-attempt-number'] = '2'
+    const b = await post(h, 'bitbucket', retry)
+    t.same(b.json(), { id: a.json().id, duplicate: true })
+    const pr = await post(h, 'bitbucket', signedBitbucketCloud('pullrequest:created', P.bitbucketCloudPullRequest()))
+    t.match(((await stored(h, pr.json().id)).normalized as { events: PullRequestEvent[] }).events[0], {
+      action: 'opened',
+      number: 7,
+      source: { branch: 'seasonality', sha: 'e4f5a6b7c8d9', repositoryFullName: 'emma/forecast' },
+      target: { branch: 'main', sha: 'a1b2c3d4e5f6' },
+    })
+  },
+)
 
 t.test('Bitbucket Server: refs_changed old and new shapes, PRs, ping, post-webhooks add-on', async (t) => {
   const h = await startTestApp(t)
-  const old = await post(h, 'bitbucket', signedBitbucketServer('repo:refs_changed', P.bitbucketServerRefsChanged({ links: false })))
+  const old = await post(
+    h,
+    'bitbucket',
+    signedBitbucketServer('repo:refs_changed', P.bitbucketServerRefsChanged({ links: false })),
+  )
   t.equal(old.statusCode, 202)
   const oldRow = await stored(h, old.json().id)
   t.equal(oldRow.provider, 'bitbucket-server')
@@ -287,18 +377,61 @@ t.test('Bitbucket Server: refs_changed old and new shapes, PRs, ping, post-webho
     pusher: { name: 'Administrator', email: 'admin@example.com', username: 'admin' },
   })
   const commits = [
-    { id: P.SHA_B, displayId: P.SHA_B.slice(0, 11), message: 'Tune thresholds', author: { name: 'admin', emailAddress: 'admin@example.com', displayName: 'Administrator', slug: 'admin' }, authorTimestamp: 1763629921000 },
+    {
+      id: P.SHA_B,
+      displayId: P.SHA_B.slice(0, 11),
+      message: 'Tune thresholds',
+      author: { name: 'admin', emailAddress: 'admin@example.com', displayName: 'Administrator', slug: 'admin' },
+      authorTimestamp: 1763629921000,
+    },
   ]
-  const dc = await post(h, 'bitbucket', signedBitbucketServer('repo:refs_changed', P.bitbucketServerRefsChanged({ commits })))
+  const dc = await post(
+    h,
+    'bitbucket',
+    signedBitbucketServer('repo:refs_changed', P.bitbucketServerRefsChanged({ commits })),
+  )
   const dcEv = ((await stored(h, dc.json().id)).normalized as { events: PushEvent[] }).events[0]!
-  t.match(dcEv.repository, { cloneUrl: { https: 'https://bitbucket.example.com/scm/ds/fraud-model.git', ssh: 'ssh://git@bitbucket.example.com:7999/ds/fraud-model.git' }, webUrl: 'https://bitbucket.example.com/projects/DS/repos/fraud-model/browse' })
+  t.match(dcEv.repository, {
+    cloneUrl: {
+      https: 'https://bitbucket.example.com/scm/ds/fraud-model.git',
+      ssh: 'ssh://git@bitbucket.example.com:7999/ds/fraud-model.git',
+    },
+    webUrl: 'https://bitbucket.example.com/projects/DS/repos/fraud-model/browse',
+  })
   t.same(dcEv.commits[0]!.author, { name: 'Administrator', email: 'admin@example.com', username: 'admin' })
   t.equal(dcEv.commits[0]!.timestamp, new Date(1763629921000).toISOString())
   const iso = [{ ...commits[0], authorTimestamp: '2026-11-20T09:12:01Z' }]
-  const dc10 = await post(h, 'bitbucket', signedBitbucketServer('repo:refs_changed', P.bitbucketServerRefsChanged({ commits: iso, changes: [{ ref: { id: 'refs/tags/v3', displayId: 'v3', type: 'TAG' }, refId: 'refs/tags/v3', fromHash: P.ZERO, toHash: P.SHA_C, type: 'ADD' }] })))
-  t.match(((await stored(h, dc10.json().id)).normalized as { events: PushEvent[] }).events[0], { refType: 'tag', tag: 'v3', created: true, commits: [{ timestamp: '2026-11-20T09:12:01Z' }] })
+  const dc10 = await post(
+    h,
+    'bitbucket',
+    signedBitbucketServer(
+      'repo:refs_changed',
+      P.bitbucketServerRefsChanged({
+        commits: iso,
+        changes: [
+          {
+            ref: { id: 'refs/tags/v3', displayId: 'v3', type: 'TAG' },
+            refId: 'refs/tags/v3',
+            fromHash: P.ZERO,
+            toHash: P.SHA_C,
+            type: 'ADD',
+          },
+        ],
+      }),
+    ),
+  )
+  t.match(((await stored(h, dc10.json().id)).normalized as { events: PushEvent[] }).events[0], {
+    refType: 'tag',
+    tag: 'v3',
+    created: true,
+    commits: [{ timestamp: '2026-11-20T09:12:01Z' }],
+  })
 
-  const pr = await post(h, 'bitbucket', signedBitbucketServer('pr:from_ref_updated', P.bitbucketServerPullRequest('pr:from_ref_updated')))
+  const pr = await post(
+    h,
+    'bitbucket',
+    signedBitbucketServer('pr:from_ref_updated', P.bitbucketServerPullRequest('pr:from_ref_updated')),
+  )
   t.match(((await stored(h, pr.json().id)).normalized as { events: PullRequestEvent[] }).events[0], {
     provider: 'bitbucket-server',
     action: 'updated',
@@ -317,17 +450,32 @@ t.test('Bitbucket Server: refs_changed old and new shapes, PRs, ping, post-webho
   const addonRes = await post(h, 'bitbucket', addon)
   const addonRow = await stored(h, addonRes.json().id)
   t.equal(addonRow.provider, 'bitbucket-server')
-  t.match((addonRow.normalized as { events: PushEvent[] }).events[0], { ref: 'refs/heads/main', repository: { cloneUrl: { https: null } } })
+  t.match((addonRow.normalized as { events: PushEvent[] }).events[0], {
+    ref: 'refs/heads/main',
+    repository: { cloneUrl: { https: null } },
+  })
 
-  const again = await post(h, 'bitbucket', signedBitbucketServer('diagnostics:ping', { test: true }, { requestId: 'r-1' }))
-  const again2 = await post(h, 'bitbucket', signedBitbucketServer('diagnostics:ping', { test: true }, { requestId: 'r-1' }))
+  const again = await post(
+    h,
+    'bitbucket',
+    signedBitbucketServer('diagnostics:ping', { test: true }, { requestId: 'r-1' }),
+  )
+  const again2 = await post(
+    h,
+    'bitbucket',
+    signedBitbucketServer('diagnostics:ping', { test: true }, { requestId: 'r-1' }),
+  )
   t.equal(again.statusCode, 200)
   t.same(again2.json(), { id: again.json().id, duplicate: true })
 })
 
 t.test('event types Tamer does not act on are 202 and recorded as ignored', async (t) => {
   const h = await startTestApp(t)
-  const res = await post(h, 'github', signedGitHub('issues', { action: 'opened', repository: P.githubPush().repository }))
+  const res = await post(
+    h,
+    'github',
+    signedGitHub('issues', { action: 'opened', repository: P.githubPush().repository }),
+  )
   t.equal(res.statusCode, 202)
   const row = await stored(h, res.json().id)
   t.equal(row.status, 'ignored')
@@ -338,7 +486,10 @@ t.test('per-repository secrets and tenants', async (t) => {
   const config = testConfig({
     tenants: [{ name: 'risk', repositories: ['risk-team/*'] }],
     providers: {
-      github: { secrets: [SECRETS.github], repositories: [{ match: 'risk-team/*', secrets: ['risk-secret-1', 'risk-secret-2'] }] },
+      github: {
+        secrets: [SECRETS.github],
+        repositories: [{ match: 'risk-team/*', secrets: ['risk-secret-1', 'risk-secret-2'] }],
+      },
     },
   })
   const h = await startTestApp(t, { config })
@@ -355,7 +506,9 @@ t.test('per-repository secrets and tenants', async (t) => {
 })
 
 t.test('a provider with no secret refuses every delivery (fail closed)', async (t) => {
-  const config = testConfig({ providers: { github: { secrets: [] }, gitlab: { tokens: [] }, bitbucket: { secrets: [] } } })
+  const config = testConfig({
+    providers: { github: { secrets: [] }, gitlab: { tokens: [] }, bitbucket: { secrets: [] } },
+  })
   const h = await startTestApp(t, { config })
   for (const [route, d] of [
     ['github', signedGitHub('push', P.githubPush())],
@@ -367,5 +520,8 @@ t.test('a provider with no secret refuses every delivery (fail closed)', async (
     t.equal(res.json().code, 'TAMER_PROVIDER_NOT_CONFIGURED')
   }
   t.equal(await count(h), 0)
-  t.ok(h.logs.some((l) => l.includes('github deliveries will be refused')), 'said at start-up')
+  t.ok(
+    h.logs.some((l) => l.includes('github deliveries will be refused')),
+    'said at start-up',
+  )
 })

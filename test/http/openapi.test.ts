@@ -26,7 +26,11 @@ t.test('/openapi.json documents every registered route', async (t) => {
   const res = await h.app.inject({ method: 'GET', url: '/openapi.json' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /application\/json/)
-  const doc = res.json() as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } }
+  const doc = res.json() as {
+    openapi: string
+    paths: Record<string, Record<string, Operation>>
+    components: { schemas: Record<string, unknown> }
+  }
 
   const result = await validate(structuredClone(doc) as unknown as Parameters<typeof validate>[0])
   t.same(result, { valid: true, warnings: [], specification: 'OpenAPI' }, 'a valid OpenAPI document')
@@ -36,13 +40,32 @@ t.test('/openapi.json documents every registered route', async (t) => {
   const registered = new Set<string>()
   for (const r of routes) {
     if ((r.schema as { hide?: boolean } | undefined)?.hide) continue
-    for (const m of [r.method].flat()) if (m !== 'HEAD') registered.add(`${m.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`)
+    for (const m of [r.method].flat())
+      if (m !== 'HEAD') registered.add(`${m.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`)
   }
   t.ok(registered.size >= 15, `${registered.size} routes registered`)
-  const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)))
-  t.same([...registered].filter((r) => !documented.has(r)), [], 'every registered route is documented')
-  t.same([...documented].filter((r) => !registered.has(r)), [], 'nothing documented that is not served')
-  for (const must of ['post /hooks/github', 'post /hooks/gitlab', 'post /hooks/bitbucket', 'get /api/deliveries/{id}', 'post /api/jenkins/callback', 'get /diffs/{deliveryId}', 'get /openapi.json'])
+  const documented = new Set(
+    Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)),
+  )
+  t.same(
+    [...registered].filter((r) => !documented.has(r)),
+    [],
+    'every registered route is documented',
+  )
+  t.same(
+    [...documented].filter((r) => !registered.has(r)),
+    [],
+    'nothing documented that is not served',
+  )
+  for (const must of [
+    'post /hooks/github',
+    'post /hooks/gitlab',
+    'post /hooks/bitbucket',
+    'get /api/deliveries/{id}',
+    'post /api/jenkins/callback',
+    'get /diffs/{deliveryId}',
+    'get /openapi.json',
+  ])
     t.ok(documented.has(must), `${must} is documented`)
 
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -51,13 +74,27 @@ t.test('/openapi.json documents every registered route', async (t) => {
       t.ok(op.summary && op.tags?.length, `${at}: summary and tag`)
       const success = Object.entries(op.responses).filter(([code]) => /^2\d\d$/.test(code))
       // 204 has no body to type.
-      t.ok(success.length > 0 && success.every(([code, r]) => code === '204' || Object.values(r.content ?? {}).some((c) => c.schema?.type)), `${at}: a typed success answer`)
+      t.ok(
+        success.length > 0 &&
+          success.every(([code, r]) => code === '204' || Object.values(r.content ?? {}).some((c) => c.schema?.type)),
+        `${at}: a typed success answer`,
+      )
       for (const range of ['4XX', '5XX'])
-        t.same(op.responses[range]?.content?.['application/json']?.schema, { $ref: '#/components/schemas/TamerError' }, `${at}: ${range} is the error shape`)
+        t.same(
+          op.responses[range]?.content?.['application/json']?.schema,
+          { $ref: '#/components/schemas/TamerError' },
+          `${at}: ${range} is the error shape`,
+        )
       for (const [, name] of path.matchAll(/\{(\w+)\}/g))
-        t.ok(op.parameters?.some((p) => p.in === 'path' && p.name === name && p.required && p.schema), `${at}: path parameter ${name} typed`)
+        t.ok(
+          op.parameters?.some((p) => p.in === 'path' && p.name === name && p.required && p.schema),
+          `${at}: path parameter ${name} typed`,
+        )
       if (path.startsWith('/api/') && path !== '/api/jenkins/callback')
-        t.ok(op.security?.some((s) => 'bearerAuth' in s), `${at}: needs a bearer token`)
+        t.ok(
+          op.security?.some((s) => 'bearerAuth' in s),
+          `${at}: needs a bearer token`,
+        )
     }
   }
   t.match(doc.components.schemas.TamerError, { required: ['statusCode', 'code', 'error', 'message'] })

@@ -42,7 +42,10 @@ t.test('every route class carries the headers', async (t) => {
   const config = testConfig({ server: { logLevel: 'info', maxBodyBytes: 4096, rateLimit: { hooksPerSource: 6 } } })
   // The test repo made below is added to git.hosts then (the cache reads its hosts on each fetch).
   const hosts: GitHost[] = []
-  const { app } = await composeForTest(config, { store, mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts }) })
+  const { app } = await composeForTest(config, {
+    store,
+    mirrors: new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts }),
+  })
   t.teardown(async () => {
     await app.close()
     await store.close()
@@ -55,13 +58,28 @@ t.test('every route class carries the headers', async (t) => {
   t.equal(stored.statusCode, 202)
   hasHardening(t, 'hooks 202', stored.headers)
   const forged = signedGitHub('push', githubPush(), { secret: 'forged' })
-  const refused = await app.inject({ method: 'POST', url: '/hooks/github', headers: forged.headers, payload: forged.body })
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/hooks/github',
+    headers: forged.headers,
+    payload: forged.body,
+  })
   t.equal(refused.statusCode, 401)
   hasHardening(t, 'hooks 401', refused.headers)
-  const big = await app.inject({ method: 'POST', url: '/hooks/github', headers: { ...push.headers }, payload: Buffer.alloc(8192, 0x20) })
+  const big = await app.inject({
+    method: 'POST',
+    url: '/hooks/github',
+    headers: { ...push.headers },
+    payload: Buffer.alloc(8192, 0x20),
+  })
   t.equal(big.statusCode, 413)
   hasHardening(t, 'hooks 413', big.headers)
-  const xml = await app.inject({ method: 'POST', url: '/hooks/github', headers: { ...push.headers, 'content-type': 'text/xml' }, payload: '<x/>' })
+  const xml = await app.inject({
+    method: 'POST',
+    url: '/hooks/github',
+    headers: { ...push.headers, 'content-type': 'text/xml' },
+    payload: '<x/>',
+  })
   t.equal(xml.statusCode, 415)
   hasHardening(t, 'hooks 415', xml.headers)
 
@@ -96,7 +114,8 @@ t.test('every route class carries the headers', async (t) => {
   hasHardening(t, 'diff page 401', pageNoToken.headers)
 
   let limited
-  for (let i = 0; i < 10 && limited?.statusCode !== 429; i++) limited = await app.inject({ method: 'POST', url: '/hooks/github', headers: forged.headers, payload: forged.body })
+  for (let i = 0; i < 10 && limited?.statusCode !== 429; i++)
+    limited = await app.inject({ method: 'POST', url: '/hooks/github', headers: forged.headers, payload: forged.body })
   t.equal(limited?.statusCode, 429)
   hasHardening(t, '429', limited!.headers)
 

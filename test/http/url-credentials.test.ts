@@ -23,15 +23,28 @@ const auth = { authorization: `Bearer ${SECRETS.api}` }
 
 t.test('credentials leave URLs; users of other schemes stay; nothing else changes', async (t) => {
   t.equal(withoutCredentials(`https://x-access-token:${TOKEN}@github.com/acme/x.git`), 'https://github.com/acme/x.git')
-  t.equal(withoutCredentials(`https://${TOKEN}@github.com/acme/x.git`), 'https://github.com/acme/x.git', 'a bare token is a user name to GitHub')
+  t.equal(
+    withoutCredentials(`https://${TOKEN}@github.com/acme/x.git`),
+    'https://github.com/acme/x.git',
+    'a bare token is a user name to GitHub',
+  )
   t.equal(withoutCredentials(`ssh://git:${PASSWORD}@host/x.git`), 'ssh://git@host/x.git')
   t.equal(withoutCredentials('ssh://git@host:7999/x.git'), 'ssh://git@host:7999/x.git')
   t.equal(withoutCredentials('git@github.com:acme/x.git'), 'git@github.com:acme/x.git')
   t.equal(withoutCredentials('https://github.com/acme/x@y.git'), 'https://github.com/acme/x@y.git')
-  t.equal(withoutCredentials(`file://deploy:${PASSWORD}@/nonexistent/x.git`), 'file://deploy@/nonexistent/x.git', 'what the URL parser refuses still loses its password')
+  t.equal(
+    withoutCredentials(`file://deploy:${PASSWORD}@/nonexistent/x.git`),
+    'file://deploy@/nonexistent/x.git',
+    'what the URL parser refuses still loses its password',
+  )
   const text = `clone https://u:${TOKEN}@github.com/a/b.git or https:\\/\\/${TOKEN}@gitlab.com\\/a.git, mail ada@example.com, ssh://git:${PASSWORD}@h/x`
-  t.equal(redactUrlCredentials(text), 'clone https://github.com/a/b.git or https:\\/\\/gitlab.com\\/a.git, mail ada@example.com, ssh://git@h/x')
-  const form = Buffer.from(`payload=${encodeURIComponent(JSON.stringify({ clone_url: `https://x-access-token:${TOKEN}@github.com/a/b.git`, ssh: `ssh://git:${PASSWORD}@h/x` }))}`)
+  t.equal(
+    redactUrlCredentials(text),
+    'clone https://github.com/a/b.git or https:\\/\\/gitlab.com\\/a.git, mail ada@example.com, ssh://git@h/x',
+  )
+  const form = Buffer.from(
+    `payload=${encodeURIComponent(JSON.stringify({ clone_url: `https://x-access-token:${TOKEN}@github.com/a/b.git`, ssh: `ssh://git:${PASSWORD}@h/x` }))}`,
+  )
   const clean = redactBodyCredentials(form).toString()
   t.notMatch(clean, TOKEN)
   t.notMatch(clean, PASSWORD)
@@ -53,76 +66,121 @@ if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')
   else t.skip('git not installed', () => {})
 } else {
-  t.test('a push with a token in its clone URL: stored rows, API, Jenkins parameters, diff page and git server never see it', async (t) => {
-    const root = tempDir(t, 'tamer-userinfo-git-')
-    const repo = await makeRepo(t, { root, fullName: 'acme-ds/churn-model' })
-    repo.write({ 'notes.md': 'one\n' })
-    const c1 = await repo.commit('one')
-    repo.write({ 'notes.md': 'two\n' })
-    const c2 = await repo.commit('two')
-    await repo.push('main')
-    const server = await serveGit({ projectRoot: root })
-    t.teardown(server.close)
-    const host = new URL(server.url).host
-    const plainUrl = `${server.url}/acme-ds/churn-model.git`
-    const tokenUrl = `http://x-access-token:${TOKEN}@${host}/acme-ds/churn-model.git`
+  t.test(
+    'a push with a token in its clone URL: stored rows, API, Jenkins parameters, diff page and git server never see it',
+    async (t) => {
+      const root = tempDir(t, 'tamer-userinfo-git-')
+      const repo = await makeRepo(t, { root, fullName: 'acme-ds/churn-model' })
+      repo.write({ 'notes.md': 'one\n' })
+      const c1 = await repo.commit('one')
+      repo.write({ 'notes.md': 'two\n' })
+      const c2 = await repo.commit('two')
+      await repo.push('main')
+      const server = await serveGit({ projectRoot: root })
+      t.teardown(server.close)
+      const host = new URL(server.url).host
+      const plainUrl = `${server.url}/acme-ds/churn-model.git`
+      const tokenUrl = `http://x-access-token:${TOKEN}@${host}/acme-ds/churn-model.git`
 
-    const dir = tempDir(t, 'tamer-userinfo-')
-    const config = testConfig({
-      dataDir: dir,
-      git: { hosts: [{ provider: 'github', url: server.url }], protocols: ['http'], allowPrivateHosts: [host] },
-      rules: [{ name: 'ci', repository: 'acme-ds/*', events: ['push'], job: 'ci/{repo}' }],
-    })
-    const logs: string[] = []
-    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }))
-    const store = openSqliteStore({ file: join(dir, 'tamer.db') })
-    const { app } = await composeForTest(config, { store, logger, changedFiles: noChangedFiles, hold: ['notifier'] })
-    t.teardown(async () => {
-      await app.close()
-      await store.close()
-    })
+      const dir = tempDir(t, 'tamer-userinfo-')
+      const config = testConfig({
+        dataDir: dir,
+        git: { hosts: [{ provider: 'github', url: server.url }], protocols: ['http'], allowPrivateHosts: [host] },
+        rules: [{ name: 'ci', repository: 'acme-ds/*', events: ['push'], job: 'ci/{repo}' }],
+      })
+      const logs: string[] = []
+      const logger = createLogger(
+        'info',
+        new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }),
+      )
+      const store = openSqliteStore({ file: join(dir, 'tamer.db') })
+      const { app } = await composeForTest(config, { store, logger, changedFiles: noChangedFiles, hold: ['notifier'] })
+      t.teardown(async () => {
+        await app.close()
+        await store.close()
+      })
 
-    const payload = githubPush({
-      before: c1,
-      after: c2,
-      head_commit: null,
-      commits: [{ id: c2, message: 'two', url: `http://x-access-token:${TOKEN}@${host}/acme-ds/churn-model/commit/${c2}`, author: { name: 'Ada' }, added: [], removed: [], modified: ['notes.md'] }],
-      repository: { ...githubPush().repository, clone_url: tokenUrl, html_url: `http://${TOKEN}@${host}/acme-ds/churn-model`, ssh_url: `ssh://git:${PASSWORD}@${host}/acme-ds/churn-model.git` },
-    })
-    const json = signedGitHub('push', payload)
-    const formBody = Buffer.from(`payload=${encodeURIComponent(JSON.stringify({ ...payload, after: c2, ref: 'refs/heads/form' }))}`)
-    const form = { body: formBody, headers: { ...json.headers, 'content-type': 'application/x-www-form-urlencoded', 'x-github-delivery': 'form-1', 'x-hub-signature-256': `sha256=${hmacHex('sha256', SECRETS.github, formBody)}` } }
+      const payload = githubPush({
+        before: c1,
+        after: c2,
+        head_commit: null,
+        commits: [
+          {
+            id: c2,
+            message: 'two',
+            url: `http://x-access-token:${TOKEN}@${host}/acme-ds/churn-model/commit/${c2}`,
+            author: { name: 'Ada' },
+            added: [],
+            removed: [],
+            modified: ['notes.md'],
+          },
+        ],
+        repository: {
+          ...githubPush().repository,
+          clone_url: tokenUrl,
+          html_url: `http://${TOKEN}@${host}/acme-ds/churn-model`,
+          ssh_url: `ssh://git:${PASSWORD}@${host}/acme-ds/churn-model.git`,
+        },
+      })
+      const json = signedGitHub('push', payload)
+      const formBody = Buffer.from(
+        `payload=${encodeURIComponent(JSON.stringify({ ...payload, after: c2, ref: 'refs/heads/form' }))}`,
+      )
+      const form = {
+        body: formBody,
+        headers: {
+          ...json.headers,
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-github-delivery': 'form-1',
+          'x-hub-signature-256': `sha256=${hmacHex('sha256', SECRETS.github, formBody)}`,
+        },
+      }
 
-    for (const d of [json, form]) {
-      const res = await app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
-      t.equal(res.statusCode, 202)
-      const id = res.json().id as string
+      for (const d of [json, form]) {
+        const res = await app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+        t.equal(res.statusCode, 202)
+        const id = res.json().id as string
 
-      const delivery = await app.inject({ method: 'GET', url: `/api/deliveries/${id}`, headers: auth })
-      t.equal(delivery.statusCode, 200)
-      t.notMatch(delivery.body, TOKEN, '/api/deliveries/:id')
-      t.notMatch(delivery.body, PASSWORD)
-      t.match(delivery.json().normalized.events[0].repository, { cloneUrl: { https: plainUrl, ssh: `ssh://git@${host}/acme-ds/churn-model.git` }, webUrl: `${server.url}/acme-ds/churn-model` })
+        const delivery = await app.inject({ method: 'GET', url: `/api/deliveries/${id}`, headers: auth })
+        t.equal(delivery.statusCode, 200)
+        t.notMatch(delivery.body, TOKEN, '/api/deliveries/:id')
+        t.notMatch(delivery.body, PASSWORD)
+        t.match(delivery.json().normalized.events[0].repository, {
+          cloneUrl: { https: plainUrl, ssh: `ssh://git@${host}/acme-ds/churn-model.git` },
+          webUrl: `${server.url}/acme-ds/churn-model`,
+        })
 
-      let builds = await store.listBuilds({ deliveryId: id, limit: 5 })
-      for (const end = Date.now() + 30_000; builds.length === 0 && Date.now() < end; builds = await store.listBuilds({ deliveryId: id, limit: 5 }))
-        await new Promise((r) => setTimeout(r, 25))
-      t.equal(builds.length, 1, 'planned')
-      t.equal(builds[0]!.parameters.REPO_URL, plainUrl, 'REPO_URL without the token')
-      const build = await app.inject({ method: 'GET', url: `/api/builds/${builds[0]!.id}`, headers: auth })
-      t.notMatch(build.body, TOKEN, '/api/builds/:id')
+        let builds = await store.listBuilds({ deliveryId: id, limit: 5 })
+        for (
+          const end = Date.now() + 30_000;
+          builds.length === 0 && Date.now() < end;
+          builds = await store.listBuilds({ deliveryId: id, limit: 5 })
+        )
+          await new Promise((r) => setTimeout(r, 25))
+        t.equal(builds.length, 1, 'planned')
+        t.equal(builds[0]!.parameters.REPO_URL, plainUrl, 'REPO_URL without the token')
+        const build = await app.inject({ method: 'GET', url: `/api/builds/${builds[0]!.id}`, headers: auth })
+        t.notMatch(build.body, TOKEN, '/api/builds/:id')
 
-      server.requests.length = 0
-      const page = await app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth })
-      t.equal(page.statusCode, 200, page.body.slice(0, 300))
-      t.match(page.body, /notes\.md/)
-      t.notMatch(page.body, TOKEN, 'the diff page')
-      t.ok(server.requests.length > 0 || d === form, 'the diff fetched from the git server')
-      t.same(server.requests.filter((r) => r.authorization !== undefined), [], 'the URL’s token was not sent to git')
-    }
+        server.requests.length = 0
+        const page = await app.inject({ method: 'GET', url: `/diffs/${id}`, headers: auth })
+        t.equal(page.statusCode, 200, page.body.slice(0, 300))
+        t.match(page.body, /notes\.md/)
+        t.notMatch(page.body, TOKEN, 'the diff page')
+        t.ok(server.requests.length > 0 || d === form, 'the diff fetched from the git server')
+        t.same(
+          server.requests.filter((r) => r.authorization !== undefined),
+          [],
+          'the URL’s token was not sent to git',
+        )
+      }
 
-    t.same(filesHolding(dir, TOKEN), [], 'no file under dataDir (tamer.db, its WAL, the mirrors) holds the token')
-    t.same(filesHolding(dir, PASSWORD), [])
-    t.notOk(logs.some((l) => l.includes(TOKEN) || l.includes(PASSWORD)), 'nor any log line')
-  })
+      t.same(filesHolding(dir, TOKEN), [], 'no file under dataDir (tamer.db, its WAL, the mirrors) holds the token')
+      t.same(filesHolding(dir, PASSWORD), [])
+      t.notOk(
+        logs.some((l) => l.includes(TOKEN) || l.includes(PASSWORD)),
+        'nor any log line',
+      )
+    },
+  )
 }

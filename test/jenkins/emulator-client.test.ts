@@ -31,13 +31,26 @@ t.test('crumbIssuer defaults to true: a crumb fetch before every POST, cookie fo
   t.equal(id1, 1)
   t.equal(id2, 2)
   const seen = j.state.requests.slice(before).map((r) => `${r.method} ${r.path.split('?')[0]}`)
-  t.same(seen, ['GET /crumbIssuer/api/json', 'POST /job/p/buildWithParameters', 'GET /crumbIssuer/api/json', 'POST /job/p/buildWithParameters'], 'no caching')
+  t.same(
+    seen,
+    [
+      'GET /crumbIssuer/api/json',
+      'POST /job/p/buildWithParameters',
+      'GET /crumbIssuer/api/json',
+      'POST /job/p/buildWithParameters',
+    ],
+    'no caching',
+  )
   const post = j.state.requests.slice(before)[1]
   t.match(post?.headers['jenkins-crumb'], /^[0-9a-f]{64}$/)
   t.match(post?.headers.cookie, /^JSESSIONID\.[0-9a-f]{8}=/)
   t.match(post?.headers['content-type'], /^application\/x-www-form-urlencoded/)
   t.equal(post?.body, 'DELIVERY_ID=a')
-  t.match(post?.headers.referer, `//${DEFAULT_USER.id}:${DEFAULT_USER.password}@127.0.0.1:`, 'referer leaks the userinfo')
+  t.match(
+    post?.headers.referer,
+    `//${DEFAULT_USER.id}:${DEFAULT_USER.password}@127.0.0.1:`,
+    'referer leaks the userinfo',
+  )
   t.equal(post?.status, 201)
 
   // password auth without a crumb is refused, as by Jenkins
@@ -49,11 +62,16 @@ t.test('crumbIssuer defaults to true: a crumb fetch before every POST, cookie fo
   const lean = new Jenkins({ baseUrl: clientUrl(j.url), crumbIssuer: false })
   const n = j.state.requests.length
   t.equal(await lean.job.build({ name: 'p', parameters: { DELIVERY_ID: 'd' } }), 3)
-  t.same(j.state.requests.slice(n).map((r) => r.method), ['POST'])
+  t.same(
+    j.state.requests.slice(n).map((r) => r.method),
+    ['POST'],
+  )
 
   // CSRF disabled: the issuer is 404 and the default client cannot POST at all
   j.control.setCsrf(false)
-  const blocked = await rejection(new Jenkins({ baseUrl: clientUrl(j.url) }).job.build({ name: 'p', parameters: { DELIVERY_ID: 'e' } }))
+  const blocked = await rejection(
+    new Jenkins({ baseUrl: clientUrl(j.url) }).job.build({ name: 'p', parameters: { DELIVERY_ID: 'e' } }),
+  )
   t.match(blocked.message, 'crumbIssuer.get: not found')
   j.control.setCsrf(true)
 
@@ -81,7 +99,9 @@ t.test('two quick pushes: distinct DELIVERY_ID → two builds; identical → one
   j.control.advance(200)
   const b = await jenkins.job.build({ name: 'p', parameters: { COMMIT_SHA: 'abc', DELIVERY_ID: 'delivery-2' } })
   t.not(a, b)
-  const folded = await rejection(jenkins.job.build({ name: 'p', parameters: { COMMIT_SHA: 'abc', DELIVERY_ID: 'delivery-2' } }))
+  const folded = await rejection(
+    jenkins.job.build({ name: 'p', parameters: { COMMIT_SHA: 'abc', DELIVERY_ID: 'delivery-2' } }),
+  )
   t.equal(folded.res?.statusCode, 303)
   j.control.advance(5000 + 200)
   const job = await jenkins.job.get('p')
@@ -92,21 +112,28 @@ t.test('two quick pushes: distinct DELIVERY_ID → two builds; identical → one
   const delivery = (b: { actions: { parameters?: { name: string; value: string }[] }[] }) =>
     b.actions[0]?.parameters?.find((p) => p.name === 'DELIVERY_ID')?.value
   t.same(builds.map(delivery), ['delivery-1', 'delivery-2'])
-  t.same(builds.map((b) => b.actions[1].causes.length), [1, 2], 'the folded request shows as a repeated cause')
+  t.same(
+    builds.map((b) => b.actions[1].causes.length),
+    [1, 2],
+    'the folded request shows as a repeated cause',
+  )
 })
 
-t.test('queue.cancel expects 302: current Jenkins answers 204, so it rejects although the item is cancelled', async (t) => {
-  const j = await emulator(t)
-  j.control.createJob('p', pushJobXml())
-  const jenkins = new Jenkins({ baseUrl: clientUrl(j.url), crumbIssuer: false })
-  const id = await jenkins.job.build({ name: 'p', parameters: { DELIVERY_ID: 'x' } })
-  const err = await rejection(jenkins.queue.cancel(id))
-  t.equal(err.message, `jenkins: queue.cancel: failed to cancel: ${id}`)
-  const item = await jenkins.queue.item(id)
-  t.equal(item._class, 'hudson.model.Queue$LeftItem')
-  t.equal(item.cancelled, true)
-  t.same(await jenkins.queue.list(), [])
-})
+t.test(
+  'queue.cancel expects 302: current Jenkins answers 204, so it rejects although the item is cancelled',
+  async (t) => {
+    const j = await emulator(t)
+    j.control.createJob('p', pushJobXml())
+    const jenkins = new Jenkins({ baseUrl: clientUrl(j.url), crumbIssuer: false })
+    const id = await jenkins.job.build({ name: 'p', parameters: { DELIVERY_ID: 'x' } })
+    const err = await rejection(jenkins.queue.cancel(id))
+    t.equal(err.message, `jenkins: queue.cancel: failed to cancel: ${id}`)
+    const item = await jenkins.queue.item(id)
+    t.equal(item._class, 'hudson.model.Queue$LeftItem')
+    t.equal(item.cancelled, true)
+    t.same(await jenkins.queue.list(), [])
+  },
+)
 
 t.test('jobs, builds, logs and 404s through the client', async (t) => {
   const j = await emulator(t, { quietPeriodSec: 0, buildableMs: 0, executableGapMs: 50 })

@@ -4,7 +4,16 @@
 import t from 'tap'
 import { ManualClock } from '../support/jenkins-emulator/index.js'
 import { basic } from '../support/jenkins-emulator/http-client.js'
-import { DOC_73_XML, FOLDER_XML, MINIMAL_XML, PASSWORD, TOKEN, emulator, pushJobXml, queueIdOf } from '../support/jenkins-emulator/fixtures.js'
+import {
+  DOC_73_XML,
+  FOLDER_XML,
+  MINIMAL_XML,
+  PASSWORD,
+  TOKEN,
+  emulator,
+  pushJobXml,
+  queueIdOf,
+} from '../support/jenkins-emulator/fixtures.js'
 
 const XML = { 'content-type': 'text/xml; charset=utf-8' }
 
@@ -56,7 +65,11 @@ t.test('auth: 401 for bad credentials, 403 for anonymous, permission table', asy
   t.ok(denied.header('x-permission-implied-by'))
   t.match(denied.body, 'reader is missing the Job/Build permission')
 
-  t.equal((await j.call('/job/p/api/json', { auth: basic('blind', 'btok') })).status, 404, 'no Read, no Discover: hidden')
+  t.equal(
+    (await j.call('/job/p/api/json', { auth: basic('blind', 'btok') })).status,
+    404,
+    'no Read, no Discover: hidden',
+  )
   const peek = await j.call('/job/p/api/json', { auth: basic('peek', 'ptok') })
   t.equal(peek.status, 403, 'Discover without Read')
   t.match(peek.body, 'Please login to access job p')
@@ -68,7 +81,11 @@ t.test('anonymous read mode', async (t) => {
   t.equal((await j.call('/job/p/api/json', { auth: null })).status, 200)
   const r = await j.call('/crumbIssuer/api/json', { auth: null })
   const cookie = (r.headers['set-cookie'] as string[])[0]?.split(';')[0] ?? ''
-  const b = await j.call('/job/p/buildWithParameters', { method: 'POST', auth: null, headers: { 'Jenkins-Crumb': r.json().crumb, cookie } })
+  const b = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    auth: null,
+    headers: { 'Jenkins-Crumb': r.json().crumb, cookie },
+  })
   t.equal(b.status, 403, 'anonymous has no Job/Build')
   t.equal(b.header('x-required-permission'), 'hudson.model.Item.Build')
 })
@@ -93,30 +110,55 @@ t.test('crumbs: session-bound, token requests exempt, 403 message', async (t) =>
   t.match(noCrumb.header('content-type'), /^text\/html/)
   t.match(noCrumb.body, 'No valid crumb was included in the request')
 
-  const noCookie = await j.call('/job/p/buildWithParameters', { method: 'POST', auth: PASSWORD, headers: { 'Jenkins-Crumb': body.crumb } })
+  const noCookie = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    auth: PASSWORD,
+    headers: { 'Jenkins-Crumb': body.crumb },
+  })
   t.equal(noCookie.status, 403, 'crumb without its session cookie')
 
   const other = (await j.call('/crumbIssuer/api/json', { auth: PASSWORD })).json().crumb
   t.not(other, body.crumb, 'two requests without a session get different crumbs')
-  const mixed = await j.call('/job/p/buildWithParameters', { method: 'POST', auth: PASSWORD, headers: { 'Jenkins-Crumb': other, cookie } })
+  const mixed = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    auth: PASSWORD,
+    headers: { 'Jenkins-Crumb': other, cookie },
+  })
   t.equal(mixed.status, 403, 'crumb of another session')
 
-  const ok = await j.call('/job/p/buildWithParameters', { method: 'POST', auth: PASSWORD, headers: { 'Jenkins-Crumb': body.crumb, cookie } })
+  const ok = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    auth: PASSWORD,
+    headers: { 'Jenkins-Crumb': body.crumb, cookie },
+  })
   t.equal(ok.status, 201)
-  const asParam = await j.call('/job/p/buildWithParameters', { method: 'POST', auth: PASSWORD, headers: { cookie }, form: { 'Jenkins-Crumb': body.crumb, DELIVERY_ID: 'x' } })
+  const asParam = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    auth: PASSWORD,
+    headers: { cookie },
+    form: { 'Jenkins-Crumb': body.crumb, DELIVERY_ID: 'x' },
+  })
   t.equal(asParam.status, 201, 'crumb as a form parameter')
 
   const again = await j.call('/crumbIssuer/api/json', { auth: PASSWORD, headers: { cookie } })
   t.equal(again.json().crumb, body.crumb, 'same session, same crumb')
   t.notOk(again.headers['set-cookie'], 'no new session when the cookie is valid')
 
-  t.equal((await j.call('/job/p/buildWithParameters?DELIVERY_ID=t', { method: 'POST' })).status, 201, 'API token: no crumb needed')
+  t.equal(
+    (await j.call('/job/p/buildWithParameters?DELIVERY_ID=t', { method: 'POST' })).status,
+    201,
+    'API token: no crumb needed',
+  )
 
   const missing = await j.call('/job/nope/buildWithParameters', { method: 'POST', auth: PASSWORD })
   t.equal(missing.status, 403, 'crumb filter runs before the job is resolved')
 
   j.control.expireCrumbs()
-  const expired = await j.call('/job/p/buildWithParameters', { method: 'POST', auth: PASSWORD, headers: { 'Jenkins-Crumb': body.crumb, cookie } })
+  const expired = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    auth: PASSWORD,
+    headers: { 'Jenkins-Crumb': body.crumb, cookie },
+  })
   t.equal(expired.status, 403, 'session lost: crumb rejected')
   t.match(expired.body, 'No valid crumb')
 
@@ -141,12 +183,26 @@ t.test('createItem and config.xml', async (t) => {
   const unsafe = await j.call('/createItem?name=a%3Fb', { method: 'POST', headers: XML, body: DOC_73_XML })
   t.equal(unsafe.status, 400)
   t.equal(unsafe.header('x-error'), '??? is an unsafe character')
-  t.equal((await j.call('/createItem', { method: 'POST', headers: XML, body: DOC_73_XML })).header('x-error'), "Query parameter 'name' is required")
-  t.equal((await j.call('/createItem?name=q', { method: 'POST', body: DOC_73_XML })).header('x-error'), 'No Content-Type header set')
-  const unknownRoot = await j.call('/createItem?name=fs', { method: 'POST', headers: XML, body: '<project><builders/></project>' })
+  t.equal(
+    (await j.call('/createItem', { method: 'POST', headers: XML, body: DOC_73_XML })).header('x-error'),
+    "Query parameter 'name' is required",
+  )
+  t.equal(
+    (await j.call('/createItem?name=q', { method: 'POST', body: DOC_73_XML })).header('x-error'),
+    'No Content-Type header set',
+  )
+  const unknownRoot = await j.call('/createItem?name=fs', {
+    method: 'POST',
+    headers: XML,
+    body: '<project><builders/></project>',
+  })
   t.equal(unknownRoot.status, 500, 'unknown root element (plugin missing)')
   t.match(unknownRoot.body, 'Oops!')
-  t.equal((await j.call('/createItem?name=bad', { method: 'POST', headers: XML, body: '<flow-definition><oops>' })).status, 500, 'malformed XML')
+  t.equal(
+    (await j.call('/createItem?name=bad', { method: 'POST', headers: XML, body: '<flow-definition><oops>' })).status,
+    500,
+    'malformed XML',
+  )
   t.equal((await j.call('/job/fs/api/json')).status, 404, 'nothing was created')
   const get = await j.call('/createItem?name=g')
   t.equal(get.status, 405)
@@ -176,16 +232,27 @@ t.test('createItem and config.xml', async (t) => {
     type: 'ChoiceParameterDefinition',
     choices: ['staging', 'production'],
   })
-  t.same(prop.parameterDefinitions[2].defaultParameterValue, { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: false })
+  t.same(prop.parameterDefinitions[2].defaultParameterValue, {
+    _class: 'hudson.model.BooleanParameterValue',
+    name: 'DRY_RUN',
+    value: false,
+  })
   t.equal(prop.parameterDefinitions[0].type, 'StringParameterDefinition')
 
   // the other choice list form (a plain <choices> list, as a List serialises) and a config update
-  const listForm = DOC_73_XML.replace(/<choices class="java.util.Arrays\$ArrayList">\s*<a class="string-array">([\s\S]*?)<\/a>\s*<\/choices>/, '<choices>$1</choices>').replace('<string>staging</string>', '<string>qa</string><string>staging</string>')
+  const listForm = DOC_73_XML.replace(
+    /<choices class="java.util.Arrays\$ArrayList">\s*<a class="string-array">([\s\S]*?)<\/a>\s*<\/choices>/,
+    '<choices>$1</choices>',
+  ).replace('<string>staging</string>', '<string>qa</string><string>staging</string>')
   const upd = await j.call('/job/p/config.xml', { method: 'POST', headers: XML, body: listForm })
   t.equal(upd.status, 200)
   const after = (await j.call('/job/p/api/json')).json()
   t.same(after.property[0].parameterDefinitions[1].choices, ['qa', 'staging', 'production'])
-  t.equal((await j.call('/job/p/config.xml', { method: 'POST', headers: XML, body: FOLDER_XML })).status, 500, 'job type cannot change')
+  t.equal(
+    (await j.call('/job/p/config.xml', { method: 'POST', headers: XML, body: FOLDER_XML })).status,
+    500,
+    'job type cannot change',
+  )
   t.equal((await j.call('/job/p/config.xml', { method: 'PUT', headers: XML, body: listForm })).status, 400)
   t.equal((await j.call('/job/missing/config.xml')).status, 404)
 
@@ -196,11 +263,26 @@ t.test('createItem and config.xml', async (t) => {
 t.test('folders: nested /job/a/job/b/ URLs, short names in the queue, 404 for a missing folder', async (t) => {
   const j = await emulator(t)
   t.equal((await j.call('/createItem?name=team', { method: 'POST', headers: XML, body: FOLDER_XML })).status, 200)
-  t.equal((await j.call('/job/team/createItem?name=ml%20models', { method: 'POST', headers: XML, body: pushJobXml() })).status, 200)
-  t.equal((await j.call('/job/nope/createItem?name=x', { method: 'POST', headers: XML, body: pushJobXml() })).status, 404, 'folder missing')
+  t.equal(
+    (await j.call('/job/team/createItem?name=ml%20models', { method: 'POST', headers: XML, body: pushJobXml() }))
+      .status,
+    200,
+  )
+  t.equal(
+    (await j.call('/job/nope/createItem?name=x', { method: 'POST', headers: XML, body: pushJobXml() })).status,
+    404,
+    'folder missing',
+  )
   const folder = (await j.call('/job/team/api/json')).json()
   t.equal(folder._class, 'com.cloudbees.hudson.plugins.folder.Folder')
-  t.same(folder.jobs, [{ _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name: 'ml models', url: `${j.url}/job/team/job/ml%20models/`, color: 'notbuilt' }])
+  t.same(folder.jobs, [
+    {
+      _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
+      name: 'ml models',
+      url: `${j.url}/job/team/job/ml%20models/`,
+      color: 'notbuilt',
+    },
+  ])
   const job = (await j.call('/job/team/job/ml%20models/api/json')).json()
   t.equal(job.fullName, 'team/ml models')
   t.equal(job.fullDisplayName, 'team » ml models')
@@ -220,7 +302,10 @@ t.test('trigger outcome table', async (t) => {
   j.control.createJob('p', DOC_73_XML)
   j.control.createJob('plain', MINIMAL_XML)
   j.control.createJob('off', pushJobXml().replace('<disabled>false</disabled>', '<disabled>true</disabled>'))
-  j.control.createJob('tok', pushJobXml().replace('<keepDependencies>', '<authToken>s3cret</authToken>\n  <keepDependencies>'))
+  j.control.createJob(
+    'tok',
+    pushJobXml().replace('<keepDependencies>', '<authToken>s3cret</authToken>\n  <keepDependencies>'),
+  )
 
   const ok = await j.call('/job/p/buildWithParameters?GIT_REF=abc', { method: 'POST' })
   t.equal(ok.status, 201)
@@ -254,7 +339,10 @@ t.test('trigger outcome table', async (t) => {
   t.equal(nothing.status, 400)
   t.match(nothing.body, 'Nothing is submitted')
   t.match((await j.call('/job/p/build?delay=0sec', { method: 'POST' })).body, 'This page expects a form submission')
-  const viaJson = await j.call('/job/p/build', { method: 'POST', form: { json: JSON.stringify({ parameter: [{ name: 'GIT_REF', value: 'from-json' }] }) } })
+  const viaJson = await j.call('/job/p/build', {
+    method: 'POST',
+    form: { json: JSON.stringify({ parameter: [{ name: 'GIT_REF', value: 'from-json' }] }) },
+  })
   t.equal(viaJson.status, 201)
 
   const illegal = await j.call('/job/p/buildWithParameters?TARGET=moon', { method: 'POST' })
@@ -268,7 +356,9 @@ t.test('trigger outcome table', async (t) => {
   t.match(badDelay.body, 'Invalid time duration value: soon')
 
   // job token: GET allowed, RemoteCause; wrong token 403
-  const remote = await j.call('/job/tok/buildWithParameters?token=s3cret&cause=push&delay=0sec&DELIVERY_ID=r', { auth: null })
+  const remote = await j.call('/job/tok/buildWithParameters?token=s3cret&cause=push&delay=0sec&DELIVERY_ID=r', {
+    auth: null,
+  })
   t.equal(remote.status, 403, 'anonymous still needs Overall/Read to reach the job URL')
   const remote2 = await j.call('/job/tok/buildWithParameters?token=s3cret&cause=push&delay=0sec&DELIVERY_ID=r')
   t.equal(remote2.status, 201, 'GET with a valid token')
@@ -291,7 +381,10 @@ t.test('legacy option: buildWithParameters on a plain job is 500 before 2.524', 
 t.test('parameter values: defaults, ignored extras, boolean, trim', async (t) => {
   const j = await emulator(t)
   j.control.createJob('p', DOC_73_XML)
-  const r = await j.call('/job/p/buildWithParameters', { method: 'POST', form: { GIT_REF: '  feature  ', DRY_RUN: 'TRUE', EXTRA: 'ignored' } })
+  const r = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    form: { GIT_REF: '  feature  ', DRY_RUN: 'TRUE', EXTRA: 'ignored' },
+  })
   t.equal(r.status, 201)
   const item = (await j.call(`/queue/item/${queueIdOf(r.header('location'))}/api/json`)).json()
   t.same(item.actions[0], {
@@ -303,7 +396,14 @@ t.test('parameter values: defaults, ignored extras, boolean, trim', async (t) =>
     ],
   })
   t.equal(item.params, '\nGIT_REF=feature\nTARGET=staging\nDRY_RUN=true')
-  t.same(item.actions[1].causes, [{ _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user Tamer Bot', userId: 'tamer', userName: 'Tamer Bot' }])
+  t.same(item.actions[1].causes, [
+    {
+      _class: 'hudson.model.Cause$UserIdCause',
+      shortDescription: 'Started by user Tamer Bot',
+      userId: 'tamer',
+      userName: 'Tamer Bot',
+    },
+  ])
 })
 
 t.test('deduplication: identical parameters fold, 303 to the existing item', async (t) => {
@@ -312,7 +412,10 @@ t.test('deduplication: identical parameters fold, 303 to the existing item', asy
   j.control.createJob('plain', MINIMAL_XML)
   const first = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d1', { method: 'POST' })
   t.equal(first.status, 201)
-  const dup = await j.call('/job/p/buildWithParameters', { method: 'POST', form: { COMMIT_SHA: 'abc', DELIVERY_ID: 'd1' } })
+  const dup = await j.call('/job/p/buildWithParameters', {
+    method: 'POST',
+    form: { COMMIT_SHA: 'abc', DELIVERY_ID: 'd1' },
+  })
   t.equal(dup.status, 303, 'buildWithParameters answers 303 See Other since 2.308')
   t.equal(dup.header('location'), first.header('location'))
   const item = (await j.call(`/queue/item/${queueIdOf(first.header('location'))}/api/json`)).json()
@@ -320,7 +423,9 @@ t.test('deduplication: identical parameters fold, 303 to the existing item', asy
   const distinct = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d2', { method: 'POST' })
   t.equal(distinct.status, 201)
   t.not(distinct.header('location'), first.header('location'))
-  const explicitDefault = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d2&BRANCH=main', { method: 'POST' })
+  const explicitDefault = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d2&BRANCH=main', {
+    method: 'POST',
+  })
   t.equal(explicitDefault.status, 303, 'compared after defaults are applied')
 
   const a = await j.call('/job/plain/build', { method: 'POST' })
@@ -331,7 +436,9 @@ t.test('deduplication: identical parameters fold, 303 to the existing item', asy
   j.control.advance(5000 + 100)
   const afterLeaving = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d1', { method: 'POST' })
   t.equal(afterLeaving.status, 201, 'items that left the queue are not merge candidates')
-  const shorter = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d1&delay=1sec', { method: 'POST' })
+  const shorter = await j.call('/job/p/buildWithParameters?COMMIT_SHA=abc&DELIVERY_ID=d1&delay=1sec', {
+    method: 'POST',
+  })
   t.equal(shorter.status, 303)
   const waiting = (await j.call(`/queue/item/${queueIdOf(afterLeaving.header('location'))}/api/json`)).json()
   t.equal(waiting.timestamp, j.state.now() + 1000, 'the shorter quiet period wins')
@@ -346,13 +453,31 @@ t.test('queue lifecycle: waiting → buildable → left(null) → left(executabl
   const path = `/queue/item/${id}/api/json`
 
   const waiting = (await j.call(path)).json()
-  t.same(Object.keys(waiting), ['_class', 'actions', 'blocked', 'buildable', 'id', 'inQueueSince', 'params', 'stuck', 'task', 'url', 'why', 'timestamp'])
+  t.same(Object.keys(waiting), [
+    '_class',
+    'actions',
+    'blocked',
+    'buildable',
+    'id',
+    'inQueueSince',
+    'params',
+    'stuck',
+    'task',
+    'url',
+    'why',
+    'timestamp',
+  ])
   t.equal(waiting._class, 'hudson.model.Queue$WaitingItem')
   t.equal(waiting.url, `queue/item/${id}/`, 'relative url')
   t.equal(waiting.inQueueSince, 1_700_000_000_000)
   t.equal(waiting.timestamp, 1_700_000_005_000, 'due time after the 5 s default quiet period')
   t.equal(waiting.why, 'In the quiet period. Expires in 5 sec')
-  t.same(waiting.task, { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name: 'p', url: `${j.url}/job/p/`, color: 'notbuilt' })
+  t.same(waiting.task, {
+    _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
+    name: 'p',
+    url: `${j.url}/job/p/`,
+    color: 'notbuilt',
+  })
   clock.advance(400)
   t.equal((await j.call(path)).json().why, 'In the quiet period. Expires in 4.6 sec')
   const list = (await j.call('/queue/api/json')).json()
@@ -376,25 +501,54 @@ t.test('queue lifecycle: waiting → buildable → left(null) → left(executabl
   t.equal(gap.executable, null, 'the brief executable:null window')
   t.equal(gap.why, null)
   t.same((await j.call('/queue/api/json')).json().items, [], 'LeftItems are not listed')
-  t.same((await j.call('/job/p/api/json?tree=allBuilds[number]')).json().allBuilds, [], 'and the build does not exist yet: in neither place')
+  t.same(
+    (await j.call('/job/p/api/json?tree=allBuilds[number]')).json().allBuilds,
+    [],
+    'and the build does not exist yet: in neither place',
+  )
 
   clock.advance(50)
   const left = (await j.call(path)).json()
-  t.same(left.executable, { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: 1, url: `${j.url}/job/p/1/` })
+  t.same(left.executable, {
+    _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
+    number: 1,
+    url: `${j.url}/job/p/1/`,
+  })
   const advice = await j.call(`/queue/item/${id}/`)
-  t.match(advice.body, `Queue item exists. For details check, for example, /queue/item/${id}/api/json?tree=cancelled,executable[url]`)
+  t.match(
+    advice.body,
+    `Queue item exists. For details check, for example, /queue/item/${id}/api/json?tree=cancelled,executable[url]`,
+  )
 
   clock.advance(5 * 60 * 1000 - 51)
   t.equal((await j.call(path)).status, 200, 'still there just before 5 min after leaving')
   clock.advance(1)
   t.equal((await j.call(path)).status, 404, 'forgotten 5 min after leaving the queue')
   const builds = (await j.call('/job/p/api/json?tree=builds[number,queueId,result,building]')).json()
-  t.same(builds.builds, [{ _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: 1, queueId: id, result: 'SUCCESS', building: false }], 'recovery path via queueId')
+  t.same(
+    builds.builds,
+    [
+      {
+        _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
+        number: 1,
+        queueId: id,
+        result: 'SUCCESS',
+        building: false,
+      },
+    ],
+    'recovery path via queueId',
+  )
 })
 
 t.test('queue: blocked (non-concurrent), no executors, cancel', async (t) => {
   const j = await emulator(t, { quietPeriodSec: 0 })
-  j.control.createJob('serial', pushJobXml().replace('<properties>', '<properties>\n    <org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty/>'))
+  j.control.createJob(
+    'serial',
+    pushJobXml().replace(
+      '<properties>',
+      '<properties>\n    <org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty/>',
+    ),
+  )
   j.control.setScenario('serial', { durationMs: 10_000 })
   const first = await j.call('/job/serial/buildWithParameters?DELIVERY_ID=1', { method: 'POST' })
   j.control.advance(1000)
@@ -415,7 +569,11 @@ t.test('queue: blocked (non-concurrent), no executors, cancel', async (t) => {
   const stuck = await j.call('/job/p/buildWithParameters?DELIVERY_ID=s', { method: 'POST' })
   const sid = queueIdOf(stuck.header('location'))
   j.control.advance(60_000)
-  t.equal((await j.call(`/queue/item/${sid}/api/json`)).json()._class, 'hudson.model.Queue$BuildableItem', 'stays queued without executors')
+  t.equal(
+    (await j.call(`/queue/item/${sid}/api/json`)).json()._class,
+    'hudson.model.Queue$BuildableItem',
+    'stays queued without executors',
+  )
 
   const get = await j.call(`/queue/cancelItem?id=${sid}`)
   t.equal(get.status, 405)
@@ -430,13 +588,21 @@ t.test('queue: blocked (non-concurrent), no executors, cancel', async (t) => {
   t.equal(again.status, 404)
   t.match(again.body, `Provided id (${sid}) not found`)
   const legacy = await j.call('/job/p/buildWithParameters?DELIVERY_ID=l', { method: 'POST' })
-  t.equal((await j.call(`/queue/item/${queueIdOf(legacy.header('location'))}/cancelQueue`, { method: 'POST' })).status, 204)
+  t.equal(
+    (await j.call(`/queue/item/${queueIdOf(legacy.header('location'))}/cancelQueue`, { method: 'POST' })).status,
+    204,
+  )
   t.equal((await j.call('/queue/item/9999/cancelQueue', { method: 'POST' })).status, 404)
 
-  const nocancel = await emulator(t, { users: [{ id: 'u', apiToken: 't', permissions: ['Overall/Read', 'Job/Read', 'Job/Build'] }] })
+  const nocancel = await emulator(t, {
+    users: [{ id: 'u', apiToken: 't', permissions: ['Overall/Read', 'Job/Read', 'Job/Build'] }],
+  })
   nocancel.control.createJob('p', pushJobXml())
   const q = await nocancel.call('/job/p/buildWithParameters', { method: 'POST', auth: basic('u', 't') })
-  const r = await nocancel.call(`/queue/cancelItem?id=${queueIdOf(q.header('location'))}`, { method: 'POST', auth: basic('u', 't') })
+  const r = await nocancel.call(`/queue/cancelItem?id=${queueIdOf(q.header('location'))}`, {
+    method: 'POST',
+    auth: basic('u', 't'),
+  })
   t.equal(r.status, 422)
   t.match(r.body, 'is not cancellable')
 
@@ -451,16 +617,41 @@ t.test('builds: running shape, mid-run result, final results, parameters', async
   j.control.createJob('p', DOC_73_XML)
   j.control.setScenario('p', ({ params }) =>
     params.GIT_REF === 'unstable'
-      ? { durationMs: 10_000, result: 'UNSTABLE', midRunResult: { result: 'UNSTABLE', atMs: 4000 }, stages: ['Test', 'Deploy'], failingStage: 'Test' }
-      : { durationMs: 10_000, result: (String(params.GIT_REF) as 'SUCCESS') },
+      ? {
+          durationMs: 10_000,
+          result: 'UNSTABLE',
+          midRunResult: { result: 'UNSTABLE', atMs: 4000 },
+          stages: ['Test', 'Deploy'],
+          failingStage: 'Test',
+        }
+      : { durationMs: 10_000, result: String(params.GIT_REF) as 'SUCCESS' },
   )
   await j.call('/job/p/buildWithParameters?GIT_REF=unstable&DRY_RUN=true', { method: 'POST' })
   j.control.advance(1000)
   const running = (await j.call('/job/p/1/api/json')).json()
   t.same(Object.keys(running), [
-    '_class', 'actions', 'artifacts', 'building', 'description', 'displayName', 'duration', 'estimatedDuration', 'executor',
-    'fullDisplayName', 'id', 'inProgress', 'keepLog', 'number', 'queueId', 'result', 'timestamp', 'url',
-    'changeSets', 'culprits', 'nextBuild', 'previousBuild',
+    '_class',
+    'actions',
+    'artifacts',
+    'building',
+    'description',
+    'displayName',
+    'duration',
+    'estimatedDuration',
+    'executor',
+    'fullDisplayName',
+    'id',
+    'inProgress',
+    'keepLog',
+    'number',
+    'queueId',
+    'result',
+    'timestamp',
+    'url',
+    'changeSets',
+    'culprits',
+    'nextBuild',
+    'previousBuild',
   ])
   t.equal(running._class, 'org.jenkinsci.plugins.workflow.job.WorkflowRun')
   t.equal(running.building, true)
@@ -475,13 +666,24 @@ t.test('builds: running shape, mid-run result, final results, parameters', async
   t.equal(running.queueId, 1)
   t.equal(running.url, `${j.url}/job/p/1/`)
   const params = running.actions.find((a: { _class?: string }) => a._class === 'hudson.model.ParametersAction')
-  t.same(params.parameters[2], { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: true }, 'Boolean values are JSON booleans')
-  t.ok(running.actions.some((a: object) => Object.keys(a).length === 0), 'unexported actions serialise as {}')
+  t.same(
+    params.parameters[2],
+    { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: true },
+    'Boolean values are JSON booleans',
+  )
+  t.ok(
+    running.actions.some((a: object) => Object.keys(a).length === 0),
+    'unexported actions serialise as {}',
+  )
   t.equal((await j.call('/job/p/api/json')).json().color, 'notbuilt_anime')
 
   j.control.advance(4000)
   const mid = (await j.call('/job/p/1/api/json?tree=building,result')).json()
-  t.same(mid, { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', building: true, result: 'UNSTABLE' }, 'result set while still building')
+  t.same(
+    mid,
+    { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', building: true, result: 'UNSTABLE' },
+    'result set while still building',
+  )
   j.control.advance(5000)
   const done = (await j.call('/job/p/1/api/json')).json()
   t.equal(done.building, false)
@@ -516,9 +718,20 @@ t.test('builds: running shape, mid-run result, final results, parameters', async
   t.equal((await j.call('/job/p/6/consoleText')).status, 404)
   const job = (await j.call('/job/p/api/json')).json()
   t.equal(job.nextBuildNumber, 6)
-  t.same(job.builds.map((b: { number: number }) => b.number), [5, 4, 3, 2, 1], 'newest first')
-  t.same(job.lastCompletedBuild, { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: 5, url: `${j.url}/job/p/5/` })
-  t.equal((await j.call('/job/p/1/api/json?tree=actions[parameters[name,value]]')).json().actions[0].parameters[0].name, 'GIT_REF')
+  t.same(
+    job.builds.map((b: { number: number }) => b.number),
+    [5, 4, 3, 2, 1],
+    'newest first',
+  )
+  t.same(job.lastCompletedBuild, {
+    _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
+    number: 5,
+    url: `${j.url}/job/p/5/`,
+  })
+  t.equal(
+    (await j.call('/job/p/1/api/json?tree=actions[parameters[name,value]]')).json().actions[0].parameters[0].name,
+    'GIT_REF',
+  )
   t.equal((await j.call('/job/p/api/json?tree=lastBuild[number,result]{0}')).json().lastBuild.result, 'ABORTED')
   t.equal((await j.call('/job/p/api/json?tree=builds[number]{1,3}')).json().builds.length, 2, 'tree ranges')
   t.equal((await j.call('/job/p/api/json?tree=builds[')).status, 400)
@@ -534,16 +747,34 @@ t.test('job builds: `builds` is the newest 100, `allBuilds` and its ranges reach
     t.equal((await j.call(`/job/p/buildWithParameters?DELIVERY_ID=d${i}`, { method: 'POST' })).status, 201)
     clock.advance(1000)
   }
-  const numbers = (path: string, key = 'builds') => j.call(path).then((r) => (r.json()[key] as { number: number }[]).map((b) => b.number))
+  const numbers = (path: string, key = 'builds') =>
+    j.call(path).then((r) => (r.json()[key] as { number: number }[]).map((b) => b.number))
   const all = Array.from({ length: 130 }, (_, i) => 130 - i)
-  t.same(await numbers('/job/p/api/json?tree=builds[number]'), all.slice(0, 100), 'builds: the newest 100, newest first')
-  t.same(await numbers('/job/p/api/json?tree=builds[number]{90,120}'), all.slice(90, 100), 'a range on builds stays inside the newest 100')
+  t.same(
+    await numbers('/job/p/api/json?tree=builds[number]'),
+    all.slice(0, 100),
+    'builds: the newest 100, newest first',
+  )
+  t.same(
+    await numbers('/job/p/api/json?tree=builds[number]{90,120}'),
+    all.slice(90, 100),
+    'a range on builds stays inside the newest 100',
+  )
   t.same((await j.call('/job/p/api/json')).json().builds.length, 100)
-  t.notOk('allBuilds' in (await j.call('/job/p/api/json?depth=1')).json(), 'allBuilds only when a tree names it (visibility -2)')
+  t.notOk(
+    'allBuilds' in (await j.call('/job/p/api/json?depth=1')).json(),
+    'allBuilds only when a tree names it (visibility -2)',
+  )
   t.same(await numbers('/job/p/api/json?tree=allBuilds[number]', 'allBuilds'), all, 'allBuilds: every build')
-  t.same(await numbers('/job/p/api/json?tree=allBuilds[number]{100,200}', 'allBuilds'), all.slice(100), 'allBuilds{M,N}')
+  t.same(
+    await numbers('/job/p/api/json?tree=allBuilds[number]{100,200}', 'allBuilds'),
+    all.slice(100),
+    'allBuilds{M,N}',
+  )
   t.same(await numbers('/job/p/api/json?tree=allBuilds[number]{129}', 'allBuilds'), [1], '{N}: one element')
-  const page = (await j.call('/job/p/api/json?tree=allBuilds[number,timestamp,queueId,actions[parameters[name,value]]]{0,2}')).json().allBuilds
+  const page = (
+    await j.call('/job/p/api/json?tree=allBuilds[number,timestamp,queueId,actions[parameters[name,value]]]{0,2}')
+  ).json().allBuilds
   t.same(page[0].actions[0].parameters.find((p: { name: string }) => p.name === 'DELIVERY_ID').value, 'd130')
   t.equal(page[0].queueId, 130)
   t.ok(page[0].timestamp > page[1].timestamp, 'timestamps: the build start, newest first')
@@ -632,7 +863,20 @@ t.test('control: down/up, slow, 500s, vanished job, restart', async (t) => {
   j.control.advance(1000)
   const issued = await j.call('/crumbIssuer/api/json', { auth: PASSWORD })
   j.control.restart()
-  t.equal((await j.call(`/queue/item/${queueIdOf(left.header('location'))}/api/json`)).status, 404, 'restart forgets LeftItems')
+  t.equal(
+    (await j.call(`/queue/item/${queueIdOf(left.header('location'))}/api/json`)).status,
+    404,
+    'restart forgets LeftItems',
+  )
   const cookie = ((issued.headers['set-cookie'] as string[])[0] ?? '').split(';')[0] ?? ''
-  t.equal((await j.call('/job/r/buildWithParameters', { method: 'POST', auth: PASSWORD, headers: { 'Jenkins-Crumb': issued.json().crumb, cookie } })).status, 403)
+  t.equal(
+    (
+      await j.call('/job/r/buildWithParameters', {
+        method: 'POST',
+        auth: PASSWORD,
+        headers: { 'Jenkins-Crumb': issued.json().crumb, cookie },
+      })
+    ).status,
+    403,
+  )
 })

@@ -25,28 +25,51 @@ t.test('renders a flow-definition with its parameter definitions', async (t) => 
   t.ok(xml.startsWith("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job\">\n"))
   const root = parseXml(xml)
   t.equal(root.name, 'flow-definition')
-  t.same(root.children.map((c) => c.name), ['description', 'keepDependencies', 'properties', 'definition', 'triggers', 'disabled'])
+  t.same(
+    root.children.map((c) => c.name),
+    ['description', 'keepDependencies', 'properties', 'definition', 'triggers', 'disabled'],
+  )
   const def = child(root, 'definition')
   t.equal(def?.attrs.class, 'org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition')
   t.equal(childText(def, 'script'), SCRIPT, 'script escaped and restored exactly')
   t.equal(childText(def, 'sandbox'), 'true')
   t.equal(childText(root, 'disabled'), 'false')
-  const defs = child(child(child(root, 'properties'), 'hudson.model.ParametersDefinitionProperty'), 'parameterDefinitions')
-  t.same(defs?.children.map((c) => c.name), [
-    'hudson.model.StringParameterDefinition',
-    'hudson.model.ChoiceParameterDefinition',
-    'hudson.model.BooleanParameterDefinition',
-    'hudson.model.TextParameterDefinition',
-  ])
+  const defs = child(
+    child(child(root, 'properties'), 'hudson.model.ParametersDefinitionProperty'),
+    'parameterDefinitions',
+  )
+  t.same(
+    defs?.children.map((c) => c.name),
+    [
+      'hudson.model.StringParameterDefinition',
+      'hudson.model.ChoiceParameterDefinition',
+      'hudson.model.BooleanParameterDefinition',
+      'hudson.model.TextParameterDefinition',
+    ],
+  )
   const [str, choice, bool, text] = defs?.children ?? []
-  t.same(str?.children.map((c) => [c.name, c.text]), [['name', 'GIT_REF'], ['description', 'branch or sha'], ['defaultValue', 'main'], ['trim', 'true']])
+  t.same(
+    str?.children.map((c) => [c.name, c.text]),
+    [
+      ['name', 'GIT_REF'],
+      ['description', 'branch or sha'],
+      ['defaultValue', 'main'],
+      ['trim', 'true'],
+    ],
+  )
   const choices = child(choice, 'choices')
   t.equal(choices?.attrs.class, 'java.util.Arrays$ArrayList')
   t.equal(child(choices, 'a')?.attrs.class, 'string-array')
-  t.same(child(choices, 'a')?.children.map((c) => c.text), ['staging', 'production'])
+  t.same(
+    child(choices, 'a')?.children.map((c) => c.text),
+    ['staging', 'production'],
+  )
   t.equal(childText(bool, 'defaultValue'), 'false')
   t.equal(childText(text, 'defaultValue'), 'line 1\nline 2')
-  t.match(xml, '<script>pipeline { agent any; stages { stage(&apos;x&apos;) { steps { echo &quot;a &lt; b &amp;&amp; c &gt; &apos;d&apos;&quot; } } } }</script>')
+  t.match(
+    xml,
+    '<script>pipeline { agent any; stages { stage(&apos;x&apos;) { steps { echo &quot;a &lt; b &amp;&amp; c &gt; &apos;d&apos;&quot; } } } }</script>',
+  )
 
   const none = renderPipelineJobConfigXml({ script: 'echo 1', parameters: [], description: '' })
   t.match(none, '\n  <properties/>\n')
@@ -62,8 +85,17 @@ t.test('choice default comes first (Jenkins uses the first choice)', async (t) =
 })
 
 t.test('invalid definitions are refused', async (t) => {
-  const bad = (parameters: JobParameter[], script = 's') => () => renderPipelineJobConfigXml({ script, parameters, description: '' })
-  t.throws(bad([{ name: 'A', type: 'string' }, { name: 'A', type: 'string' }]), /duplicate parameter A/)
+  const bad =
+    (parameters: JobParameter[], script = 's') =>
+    () =>
+      renderPipelineJobConfigXml({ script, parameters, description: '' })
+  t.throws(
+    bad([
+      { name: 'A', type: 'string' },
+      { name: 'A', type: 'string' },
+    ]),
+    /duplicate parameter A/,
+  )
   t.throws(bad([{ name: 'has space', type: 'string' }]), /invalid parameter name/)
   t.throws(bad([{ name: 'C', type: 'choice' }]), /needs choices/)
   t.throws(bad([{ name: 'C', type: 'choice', choices: ['x'], default: 'y' }]), /not one of its choices/)
@@ -77,7 +109,11 @@ t.test('templateHash: template + parameters, not the description', async (t) => 
   t.match(h, /^[0-9a-f]{64}$/)
   t.equal(templateHash({ script: SCRIPT, parameters: PARAMS.map((p) => ({ ...p })) }), h, 'deterministic')
   t.not(templateHash({ ...base, script: `${SCRIPT} ` }), h, 'script change')
-  t.not(templateHash({ ...base, parameters: [{ ...PARAMS[0], default: 'dev' } as JobParameter, ...PARAMS.slice(1)] }), h, 'default change')
+  t.not(
+    templateHash({ ...base, parameters: [{ ...PARAMS[0], default: 'dev' } as JobParameter, ...PARAMS.slice(1)] }),
+    h,
+    'default change',
+  )
   t.not(templateHash({ ...base, parameters: [...PARAMS].reverse() }), h, 'order change')
   t.not(templateHash({ ...base, parameters: PARAMS.slice(1) }), h, 'parameter removed')
   const a = renderPipelineJobConfigXml({ ...base, description: 'one' })
@@ -87,7 +123,11 @@ t.test('templateHash: template + parameters, not the description', async (t) => 
 })
 
 t.test('parseJobConfigXml reads back description, hash, parameters, script', async (t) => {
-  const xml = renderPipelineJobConfigXml({ script: SCRIPT, parameters: PARAMS, description: 'Tamer <data-science> & co' })
+  const xml = renderPipelineJobConfigXml({
+    script: SCRIPT,
+    parameters: PARAMS,
+    description: 'Tamer <data-science> & co',
+  })
   const parsed = parseJobConfigXml(xml)
   t.equal(parsed.rootElement, 'flow-definition')
   t.match(parsed.description, /^Tamer <data-science> & co\n\ntamer-template-sha256:[0-9a-f]{64}$/)
@@ -100,10 +140,15 @@ t.test('parseJobConfigXml reads back description, hash, parameters, script', asy
   t.equal(parsed.script, SCRIPT)
   t.equal(parsed.sandbox, true)
 
-  const doc = parseJobConfigXml(DOC_73_XML.replace("<?xml version='1.1' encoding='UTF-8'?>", '<?xml version="1.1" encoding="UTF-8"?>'))
+  const doc = parseJobConfigXml(
+    DOC_73_XML.replace("<?xml version='1.1' encoding='UTF-8'?>", '<?xml version="1.1" encoding="UTF-8"?>'),
+  )
   t.equal(doc.description, 'shared template')
   t.equal(doc.templateHash, null, 'a job Tamer did not write has no hash')
-  t.same(doc.parameters.map((p) => p.name), ['GIT_REF', 'TARGET', 'DRY_RUN'])
+  t.same(
+    doc.parameters.map((p) => p.name),
+    ['GIT_REF', 'TARGET', 'DRY_RUN'],
+  )
 
   t.equal(jobNeedsRewrite(null, { script: SCRIPT, parameters: PARAMS }), true, 'missing job')
   t.equal(jobNeedsRewrite(DOC_73_XML, { script: SCRIPT, parameters: PARAMS }), true, 'foreign job')
@@ -114,22 +159,32 @@ t.test('parseJobConfigXml reads back description, hash, parameters, script', asy
 t.test('round trip through the emulator: createItem, config.xml, job JSON', async (t) => {
   const j = await emulator(t)
   const xml = renderPipelineJobConfigXml({ script: SCRIPT, parameters: PARAMS, description: 'Tamer template' })
-  const created = await j.call('/createItem?name=ds', { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: xml })
+  const created = await j.call('/createItem?name=ds', {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body: xml,
+  })
   t.equal(created.status, 200)
   const back = parseJobConfigXml((await j.call('/job/ds/config.xml')).body)
   t.equal(back.templateHash, templateHash({ script: SCRIPT, parameters: PARAMS }))
-  t.same(back.parameters.map((p) => p.name), PARAMS.map((p) => p.name))
+  t.same(
+    back.parameters.map((p) => p.name),
+    PARAMS.map((p) => p.name),
+  )
   t.equal(back.script, SCRIPT)
 
   const job = (await j.call('/job/ds/api/json')).json()
   t.match(job.description, /tamer-template-sha256:[0-9a-f]{64}$/)
   const defs = job.property[0].parameterDefinitions
-  t.same(defs.map((d: { _class: string }) => d._class), [
-    'hudson.model.StringParameterDefinition',
-    'hudson.model.ChoiceParameterDefinition',
-    'hudson.model.BooleanParameterDefinition',
-    'hudson.model.TextParameterDefinition',
-  ])
+  t.same(
+    defs.map((d: { _class: string }) => d._class),
+    [
+      'hudson.model.StringParameterDefinition',
+      'hudson.model.ChoiceParameterDefinition',
+      'hudson.model.BooleanParameterDefinition',
+      'hudson.model.TextParameterDefinition',
+    ],
+  )
   t.same(defs[1].choices, ['staging', 'production'])
   t.equal(defs[2].defaultParameterValue.value, false)
   t.equal(defs[3].defaultParameterValue.value, 'line 1\nline 2')
@@ -146,7 +201,10 @@ t.test('round trip through the emulator: createItem, config.xml, job JSON', asyn
   })
   t.equal(upd.status, 200)
   const after = (await j.call('/job/ds/api/json?tree=property[parameterDefinitions[name]]')).json()
-  t.same(after.property[0].parameterDefinitions.map((d: { name: string }) => d.name), [...PARAMS.map((p) => p.name), 'EXTRA'])
+  t.same(
+    after.property[0].parameterDefinitions.map((d: { name: string }) => d.name),
+    [...PARAMS.map((p) => p.name), 'EXTRA'],
+  )
 
   const b = await j.call('/job/ds/buildWithParameters?TARGET=production', { method: 'POST' })
   t.equal(b.status, 201)

@@ -1,49 +1,49 @@
 /** Runs the real `nbdiff` (nbdime 4.0.4) for parity tests: no shell, clean cwd, pinned env. */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { DiffEntry, DiffOptions } from '../../src/notebooks/core/index.js';
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { DiffEntry, DiffOptions } from '../../src/notebooks/core/index.js'
 
-const ENV = { ...process.env, TZ: 'UTC', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+const ENV = { ...process.env, TZ: 'UTC', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 
 function run(args: string[], cwd: string, timeout = 60_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile('nbdiff', args, { cwd, env: ENV, timeout, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err, { stdout, stderr }));
-      else resolve({ stdout, stderr });
-    });
-  });
+      if (err) reject(Object.assign(err, { stdout, stderr }))
+      else resolve({ stdout, stderr })
+    })
+  })
 }
 
 /** `nbdiff --version` output, or undefined when nbdiff cannot be run. */
 export async function nbdiffVersion(): Promise<string | undefined> {
-  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbdiff-'));
+  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbdiff-'))
   try {
-    const { stdout, stderr } = await run(['--version'], cwd, 30_000);
-    return (stdout || stderr).trim();
+    const { stdout, stderr } = await run(['--version'], cwd, 30_000)
+    return (stdout || stderr).trim()
   } catch {
-    return undefined;
+    return undefined
   } finally {
-    await rm(cwd, { recursive: true, force: true });
+    await rm(cwd, { recursive: true, force: true })
   }
 }
 
 /** nbdime's JSON diff of two notebook texts. */
 export async function nbdiff(aText: string, bText: string, flags: string[] = []): Promise<DiffEntry[]> {
-  const files = await mkdtemp(join(tmpdir(), 'tamer-nb-'));
-  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbcwd-'));
+  const files = await mkdtemp(join(tmpdir(), 'tamer-nb-'))
+  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbcwd-'))
   try {
-    const a = join(files, 'a.ipynb');
-    const b = join(files, 'b.ipynb');
-    const out = join(files, 'diff.json');
-    await writeFile(a, aText);
-    await writeFile(b, bText);
-    await run([...flags, '--out', out, a, b], cwd);
-    return JSON.parse(await readFile(out, 'utf8')) as DiffEntry[];
+    const a = join(files, 'a.ipynb')
+    const b = join(files, 'b.ipynb')
+    const out = join(files, 'diff.json')
+    await writeFile(a, aText)
+    await writeFile(b, bText)
+    await run([...flags, '--out', out, a, b], cwd)
+    return JSON.parse(await readFile(out, 'utf8')) as DiffEntry[]
   } finally {
-    await rm(files, { recursive: true, force: true });
-    await rm(cwd, { recursive: true, force: true });
+    await rm(files, { recursive: true, force: true })
+    await rm(cwd, { recursive: true, force: true })
   }
 }
 
@@ -64,72 +64,81 @@ for job in json.load(sys.stdin):
     status = main(job["flags"] + ["--out", job["out"], job["a"], job["b"]])
     if status:
         sys.exit("nbdiff failed for " + job["a"])
-`;
+`
 
 export interface BatchJob {
-  a: string;
-  b: string;
-  flags?: string[];
+  a: string
+  b: string
+  flags?: string[]
 }
 
 export async function nbdiffBatch(jobs: BatchJob[]): Promise<DiffEntry[][]> {
-  const files = await mkdtemp(join(tmpdir(), 'tamer-nbb-'));
-  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbcwd-'));
+  const files = await mkdtemp(join(tmpdir(), 'tamer-nbb-'))
+  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbcwd-'))
   try {
     const spec = await Promise.all(
       jobs.map(async (j, k) => {
-        const a = join(files, `${k}-a.ipynb`);
-        const b = join(files, `${k}-b.ipynb`);
-        await writeFile(a, j.a);
-        await writeFile(b, j.b);
-        return { a, b, out: join(files, `${k}.json`), flags: j.flags ?? [] };
+        const a = join(files, `${k}-a.ipynb`)
+        const b = join(files, `${k}-b.ipynb`)
+        await writeFile(a, j.a)
+        await writeFile(b, j.b)
+        return { a, b, out: join(files, `${k}.json`), flags: j.flags ?? [] }
       }),
-    );
+    )
     await new Promise<void>((resolve, reject) => {
-      const child = execFile('python3', ['-c', BATCH], { cwd, env: ENV, timeout: 120_000, maxBuffer: 64 << 20 }, (err, _o, stderr) => {
-        if (err) reject(new Error(`nbdime batch failed: ${stderr || err.message}`));
-        else resolve();
-      });
-      child.stdin?.end(JSON.stringify(spec));
-    });
-    return Promise.all(spec.map(async (s) => JSON.parse(await readFile(s.out, 'utf8')) as DiffEntry[]));
+      const child = execFile(
+        'python3',
+        ['-c', BATCH],
+        { cwd, env: ENV, timeout: 120_000, maxBuffer: 64 << 20 },
+        (err, _o, stderr) => {
+          if (err) reject(new Error(`nbdime batch failed: ${stderr || err.message}`))
+          else resolve()
+        },
+      )
+      child.stdin?.end(JSON.stringify(spec))
+    })
+    return Promise.all(spec.map(async (s) => JSON.parse(await readFile(s.out, 'utf8')) as DiffEntry[]))
   } finally {
-    await rm(files, { recursive: true, force: true });
-    await rm(cwd, { recursive: true, force: true });
+    await rm(files, { recursive: true, force: true })
+    await rm(cwd, { recursive: true, force: true })
   }
 }
 
 /** nbdiff's `-s/-o/-a/-m/-i/-d` (process only) and `-S/-O/-A/-M/-I/-D` (ignore) as options. */
 export function flagsToOptions(flags: string[]): DiffOptions {
-  const letters = flags.flatMap((f) => [...f.replace(/^-/, '')]);
-  const names = { s: 'Sources', o: 'Outputs', a: 'Attachments', m: 'Metadata', i: 'Ids', d: 'Details' } as const;
-  const positive = letters.some((l) => l === l.toLowerCase());
-  const opts: DiffOptions = {};
+  const letters = flags.flatMap((f) => [...f.replace(/^-/, '')])
+  const names = { s: 'Sources', o: 'Outputs', a: 'Attachments', m: 'Metadata', i: 'Ids', d: 'Details' } as const
+  const positive = letters.some((l) => l === l.toLowerCase())
+  const opts: DiffOptions = {}
   for (const [letter, name] of Object.entries(names)) {
-    const key = `ignore${name}` as keyof DiffOptions;
-    const given = letters.includes(positive ? letter : letter.toUpperCase());
-    (opts as Record<string, boolean>)[key] = positive ? !given : given;
+    const key = `ignore${name}` as keyof DiffOptions
+    const given = letters.includes(positive ? letter : letter.toUpperCase())
+    ;(opts as Record<string, boolean>)[key] = positive ? !given : given
   }
-  return opts;
+  return opts
 }
 
 /** Random ids (v3 upgrade, repaired ≥4.5 ids) differ run to run: replace their values. */
 export function maskIds(d: unknown): unknown {
-  if (Array.isArray(d)) return d.map(maskIds);
-  if (typeof d !== 'object' || d === null) return d;
-  const o = { ...(d as Record<string, unknown>) };
-  if (o.op === 'replace' && o.key === 'id') o.value = '<id>';
-  if (o.op === 'add' && o.key === 'id') o.value = '<id>';
-  if ('cell_type' in o && 'id' in o) o.id = '<id>';
-  for (const k of Object.keys(o)) if (typeof o[k] === 'object') o[k] = maskIds(o[k]);
-  return o;
+  if (Array.isArray(d)) return d.map(maskIds)
+  if (typeof d !== 'object' || d === null) return d
+  const o = { ...(d as Record<string, unknown>) }
+  if (o.op === 'replace' && o.key === 'id') o.value = '<id>'
+  if (o.op === 'add' && o.key === 'id') o.value = '<id>'
+  if ('cell_type' in o && 'id' in o) o.id = '<id>'
+  for (const k of Object.keys(o)) if (typeof o[k] === 'object') o[k] = maskIds(o[k])
+  return o
 }
 
 /** Cell-level summary: which cells were inserted, deleted or patched. */
 export function cellOps(d: DiffEntry[]): string[] {
-  const cells = d.find((e) => e.op === 'patch' && e.key === 'cells');
-  if (!cells || cells.op !== 'patch') return [];
+  const cells = d.find((e) => e.op === 'patch' && e.key === 'cells')
+  if (!cells || cells.op !== 'patch') return []
   return cells.diff.map((e) =>
-    e.op === 'addrange' ? `+${e.key}x${e.valuelist.length}` : e.op === 'removerange' ? `-${e.key}x${e.length}` : `${e.op}${e.key}`,
-  );
+    e.op === 'addrange'
+      ? `+${e.key}x${e.valuelist.length}`
+      : e.op === 'removerange'
+        ? `-${e.key}x${e.length}`
+        : `${e.op}${e.key}`,
+  )
 }

@@ -40,11 +40,83 @@ function smallCorpus(maxBytes = 40_000): { name: string; value: unknown }[] {
 }
 const corpus = smallCorpus()
 
-const NB_KEYS = ['nbformat', 'nbformat_minor', 'metadata', 'cells', 'worksheets', 'cell_type', 'source', 'outputs', 'output_type', 'execution_count', 'id', 'attachments', 'data', 'text', 'name', 'input', 'prompt_number', 'level', 'collapsed', 'language', 'rendered', 'stream', 'png', 'html', 'json', 'ename', 'evalue', 'traceback', 'orig_nbformat', 'trusted', 'text/plain', 'image/png', 'text/html', 'application/json']
+const NB_KEYS = [
+  'nbformat',
+  'nbformat_minor',
+  'metadata',
+  'cells',
+  'worksheets',
+  'cell_type',
+  'source',
+  'outputs',
+  'output_type',
+  'execution_count',
+  'id',
+  'attachments',
+  'data',
+  'text',
+  'name',
+  'input',
+  'prompt_number',
+  'level',
+  'collapsed',
+  'language',
+  'rendered',
+  'stream',
+  'png',
+  'html',
+  'json',
+  'ename',
+  'evalue',
+  'traceback',
+  'orig_nbformat',
+  'trusted',
+  'text/plain',
+  'image/png',
+  'text/html',
+  'application/json',
+]
 const KEYS = [...new Set([...NB_KEYS, ...corpus.flatMap((c) => [...keysOf(c.value)]).slice(0, 400)])].sort()
 
 const leaf = fc.oneof(
-  fc.constantFrom<unknown>(null, true, false, 0, 1, 2, 3, 4, 5, -1, 1.5, 1e9, -1e9, 2 ** 31, 1e308, '', '\n', 'a\nb\n', 'code', 'markdown', 'raw', 'heading', 'html', 'stream', 'execute_result', 'display_data', 'error', 'pyout', 'pyerr', 'stdout', 'text/plain', 'image/png', 'iVBORw0KGgo=', '{"a": 1}', '{bad json', 'x'.repeat(3000)),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    -1,
+    1.5,
+    1e9,
+    -1e9,
+    2 ** 31,
+    1e308,
+    '',
+    '\n',
+    'a\nb\n',
+    'code',
+    'markdown',
+    'raw',
+    'heading',
+    'html',
+    'stream',
+    'execute_result',
+    'display_data',
+    'error',
+    'pyout',
+    'pyerr',
+    'stdout',
+    'text/plain',
+    'image/png',
+    'iVBORw0KGgo=',
+    '{"a": 1}',
+    '{bad json',
+    'x'.repeat(3000),
+  ),
   fc.constantFrom(...PROTOTYPE_KEYS),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 10 }),
@@ -57,38 +129,67 @@ const shaped: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
     leaf,
     fc.array(tie('value'), { maxLength: 4 }),
     fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a\n', 'b\n', '')), { maxLength: 4 }),
-    fc.dictionary(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...KEYS) }, fc.constantFrom(...PROTOTYPE_KEYS)), tie('value'), { maxKeys: 6 }),
+    fc.dictionary(
+      fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...KEYS) }, fc.constantFrom(...PROTOTYPE_KEYS)),
+      tie('value'),
+      { maxKeys: 6 },
+    ),
   ),
 })).value
 
-const cellShaped = fc.dictionary(fc.constantFrom(...NB_KEYS, ...PROTOTYPE_KEYS), fc.oneof(leaf, shaped, fc.array(fc.dictionary(fc.constantFrom(...NB_KEYS), fc.oneof(leaf, shaped), { maxKeys: 5 }), { maxLength: 3 })), { maxKeys: 8 })
+const cellShaped = fc.dictionary(
+  fc.constantFrom(...NB_KEYS, ...PROTOTYPE_KEYS),
+  fc.oneof(
+    leaf,
+    shaped,
+    fc.array(fc.dictionary(fc.constantFrom(...NB_KEYS), fc.oneof(leaf, shaped), { maxKeys: 5 }), { maxLength: 3 }),
+  ),
+  { maxKeys: 8 },
+)
 const notebookShaped = fc.record(
   {
     nbformat: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(4, 3) }, leaf),
     nbformat_minor: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 6 }) }, leaf),
     metadata: fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, shaped),
     cells: fc.array(cellShaped, { maxLength: 4 }),
-    worksheets: fc.array(fc.record({ cells: fc.array(cellShaped, { maxLength: 4 }) }, { requiredKeys: [] }), { maxLength: 2 }),
+    worksheets: fc.array(fc.record({ cells: fc.array(cellShaped, { maxLength: 4 }) }, { requiredKeys: [] }), {
+      maxLength: 2,
+    }),
   },
   { requiredKeys: [] },
 )
 
-const mutation: fc.Arbitrary<Mutation> = fc.record({ at: fc.nat(), op: fc.constantFrom<Mutation['op']>('edit', 'edit', 'edit', 'delete', 'set', 'swap'), value: fc.oneof(leaf, shaped), other: fc.nat() })
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  at: fc.nat(),
+  op: fc.constantFrom<Mutation['op']>('edit', 'edit', 'edit', 'delete', 'set', 'swap'),
+  value: fc.oneof(leaf, shaped),
+  other: fc.nat(),
+})
 /** One corpus notebook and two independent mutations of it (a plausible a/b pair). */
 const mutatedPair = fc
-  .record({ index: fc.nat(), a: fc.array(mutation, { maxLength: 3 }), b: fc.array(mutation, { minLength: 1, maxLength: 3 }) })
+  .record({
+    index: fc.nat(),
+    a: fc.array(mutation, { maxLength: 3 }),
+    b: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+  })
   .map(({ index, a, b }) => {
     const base = corpus[index % corpus.length]!
     return { from: base.name, a: JSON.stringify(mutate(base.value, a)), b: JSON.stringify(mutate(base.value, b)) }
   })
 
-const nesting = fc.record({ depth: fc.integer({ min: 1, max: 5000 }), open: fc.constantFrom('[', '{"a":', '{"metadata":'), at: fc.constantFrom('metadata', 'source', 'outputs') }).map(({ depth, open, at }) => {
-  const close = open === '[' ? ']' : '}'
-  const deep = open.repeat(depth) + '1' + close.repeat(depth)
-  return at === 'metadata'
-    ? `{"nbformat":4,"nbformat_minor":5,"metadata":{"x":${deep}},"cells":[]}`
-    : `{"nbformat":3,"nbformat_minor":0,"metadata":{},"worksheets":[{"cells":[{"cell_type":"code","metadata":{},"input":"","outputs":[{"output_type":"pyout","${at}":${deep}}]}]}]}`
-})
+const nesting = fc
+  .record({
+    depth: fc.integer({ min: 1, max: 5000 }),
+    open: fc.constantFrom('[', '{"a":', '{"metadata":'),
+    at: fc.constantFrom('metadata', 'source', 'outputs'),
+  })
+  .map(({ depth, open, at }) => {
+    const close = open === '[' ? ']' : '}'
+    const deep = open.repeat(depth) + '1' + close.repeat(depth)
+    return at === 'metadata'
+      ? `{"nbformat":4,"nbformat_minor":5,"metadata":{"x":${deep}},"cells":[]}`
+      : `{"nbformat":3,"nbformat_minor":0,"metadata":{},"worksheets":[{"cells":[{"cell_type":"code","metadata":{},"input":"","outputs":[{"output_type":"pyout","${at}":${deep}}]}]}]}`
+  })
 
 const anyText = fc.oneof(
   fc.string({ maxLength: 200 }),
@@ -104,7 +205,12 @@ function read(text: string, name: string): Notebook | null {
   try {
     return parseNotebook(text, name)
   } catch (err) {
-    if (err instanceof NotebookParseError && err.notebook === name && err.message.startsWith(`could not parse ${name}: `)) return null
+    if (
+      err instanceof NotebookParseError &&
+      err.notebook === name &&
+      err.message.startsWith(`could not parse ${name}: `)
+    )
+      return null
     throw err
   }
 }
@@ -115,7 +221,14 @@ function diffAndRender(a: Notebook, b: Notebook): void {
   const json = JSON.stringify(diff)
   JSON.parse(json)
   const summary = summarize(a, diff)
-  const push: PushDiff = { repository: 'acme/x', ref: 'refs/heads/main', base: '0'.repeat(40), head: 'f'.repeat(40), notes: [], files: [{ path: 'n.ipynb', oldPath: null, status: 'modified', kind: 'notebook', base: a, diff, summary }] }
+  const push: PushDiff = {
+    repository: 'acme/x',
+    ref: 'refs/heads/main',
+    base: '0'.repeat(40),
+    head: 'f'.repeat(40),
+    notes: [],
+    files: [{ path: 'n.ipynb', oldPath: null, status: 'modified', kind: 'notebook', base: a, diff, summary }],
+  }
   renderPushDiffHtml(push)
   renderPushSummaryMarkdown(push)
   renderNotebookDiffText(a, diff)
@@ -136,7 +249,8 @@ t.test('parseNotebook: any text is a notebook or a NotebookParseError naming the
     fc.property(anyText, (text) => {
       const nb = timed('reading', 5000, () => read(text, 'b/nb.ipynb'))
       if (nb === null) return
-      if (!Array.isArray(nb.cells) || typeof nb.metadata !== 'object' || nb.metadata === null || nb.nbformat !== 4) throw new Error(`read as ${JSON.stringify(nb).slice(0, 200)}`)
+      if (!Array.isArray(nb.cells) || typeof nb.metadata !== 'object' || nb.metadata === null || nb.nbformat !== 4)
+        throw new Error(`read as ${JSON.stringify(nb).slice(0, 200)}`)
     }),
     runs(t, 1500),
   )
@@ -144,7 +258,9 @@ t.test('parseNotebook: any text is a notebook or a NotebookParseError naming the
 
 t.test('two notebooks the reader accepted always diff, summarize, render and serialize', async (t) => {
   const pairs = fc.oneof(
-    fc.tuple(notebookShaped, notebookShaped).map(([a, b]) => ({ from: 'generated', a: JSON.stringify(a), b: JSON.stringify(b) })),
+    fc
+      .tuple(notebookShaped, notebookShaped)
+      .map(([a, b]) => ({ from: 'generated', a: JSON.stringify(a), b: JSON.stringify(b) })),
     ...(corpus.length ? [mutatedPair] : []),
   )
   let diffed = 0

@@ -12,9 +12,29 @@ import { classifyOutcome } from '../../src/notify/outcome.js'
 
 t.test('addresses: normalized, deduplicated, noreply and non-addresses skipped, bounded', async (t) => {
   t.equal(normalizeAddress(' Ada <Ada@Example.COM> '), 'ada@example.com')
-  for (const bad of ['not an address', 'a@b', '@example.com', 'a@@example.com', 'a b@example.com', '<script>@x.com', 'a@example.com\r\nBcc: x@evil.com', ''])
+  for (const bad of [
+    'not an address',
+    'a@b',
+    '@example.com',
+    'a@@example.com',
+    'a b@example.com',
+    '<script>@x.com',
+    'a@example.com\r\nBcc: x@evil.com',
+    '',
+  ])
     t.equal(normalizeAddress(bad), null, `refused: ${JSON.stringify(bad)}`)
-  const r = recipientList(['x@example.com', 'X@example.com', 'nonsense', '1+ada@users.noreply.github.com', 'noreply@github.com', 'no-reply@example.com', 'y@example.com'], 10)
+  const r = recipientList(
+    [
+      'x@example.com',
+      'X@example.com',
+      'nonsense',
+      '1+ada@users.noreply.github.com',
+      'noreply@github.com',
+      'no-reply@example.com',
+      'y@example.com',
+    ],
+    10,
+  )
   t.same(r, { addresses: ['x@example.com', 'y@example.com'], invalid: 1, noreply: 3, overLimit: 0 })
   const many = Array.from({ length: 5000 }, (_, i) => `dev${i}@example.com`)
   const bounded = recipientList(many, 50)
@@ -27,7 +47,10 @@ t.test('a 100 MB log with non-UTF-8 bytes becomes a short, valid, masked excerpt
   const line = Buffer.from('build step output line that goes on for a while\n')
   const big = Buffer.alloc(100 * 1024 * 1024)
   for (let o = 0; o + line.length <= big.length; o += line.length) line.copy(big, o)
-  const tail = Buffer.concat([Buffer.from([0x0a, 0xff, 0xfe, 0xc3, 0x28, 0x0a]), Buffer.from('\u001b[31mERROR\u001b[0m: token=supersecretvalue1\nFinished: FAILURE\n')])
+  const tail = Buffer.concat([
+    Buffer.from([0x0a, 0xff, 0xfe, 0xc3, 0x28, 0x0a]),
+    Buffer.from('\u001b[31mERROR\u001b[0m: token=supersecretvalue1\nFinished: FAILURE\n'),
+  ])
   tail.copy(big, big.length - tail.length)
   const started = Date.now()
   const ex = logExcerpt(big, 40, ['supersecretvalue1'])
@@ -45,8 +68,12 @@ t.test('a 100 MB log with non-UTF-8 bytes becomes a short, valid, masked excerpt
 })
 
 t.test('secrets: configured values and token shapes', async (t) => {
-  const s = maskSecrets('url https://bob:pa55word@git.example.com/x ghp_abcdefghijklmnopqrstuvwxyz0123 Authorization: Bearer abc.def AKIAABCDEFGHIJKLMNOP my-configured-secret', ['my-configured-secret'])
-  for (const leak of ['pa55word', 'ghp_abc', 'abc.def', 'AKIAABCDEFGHIJKLMNOP', 'my-configured-secret']) t.notMatch(s, leak)
+  const s = maskSecrets(
+    'url https://bob:pa55word@git.example.com/x ghp_abcdefghijklmnopqrstuvwxyz0123 Authorization: Bearer abc.def AKIAABCDEFGHIJKLMNOP my-configured-secret',
+    ['my-configured-secret'],
+  )
+  for (const leak of ['pa55word', 'ghp_abc', 'abc.def', 'AKIAABCDEFGHIJKLMNOP', 'my-configured-secret'])
+    t.notMatch(s, leak)
   t.match(s, 'https://****@git.example.com/x', 'the URL keeps its shape; only the userinfo is masked')
   t.notMatch(s, 'bob')
   t.match(maskSecrets('-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----', []), /^\*\*\*\*$/)
@@ -54,8 +81,19 @@ t.test('secrets: configured values and token shapes', async (t) => {
 
 t.test('HTML and markup in a commit message is shown, not interpreted, on every format', async (t) => {
   const n = sampleNotice()
-  n.commits = [{ ...n.commits[0]!, message: '<img src=x onerror=alert(1)> *bold* <!here> [x](javascript:alert(1))', url: 'javascript:alert(1)' }]
-  const mail = emailPayload(n, { from: 'Tamer <t@example.com>', notificationId: 'id-1', threadKey: 'k', recipients: ['a@example.com'] })
+  n.commits = [
+    {
+      ...n.commits[0]!,
+      message: '<img src=x onerror=alert(1)> *bold* <!here> [x](javascript:alert(1))',
+      url: 'javascript:alert(1)',
+    },
+  ]
+  const mail = emailPayload(n, {
+    from: 'Tamer <t@example.com>',
+    notificationId: 'id-1',
+    threadKey: 'k',
+    recipients: ['a@example.com'],
+  })
   t.notMatch(mail.html, '<img')
   t.notMatch(mail.html, 'href="javascript:')
   t.match(mail.text, '<img src=x onerror=alert(1)>', 'the text part shows it as typed')

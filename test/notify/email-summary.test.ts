@@ -22,18 +22,47 @@ if (!pair) {
   t.test('the mail’s notebook summary: notebook order, and plain text in the text part', async (t) => {
     const r = await nativeEngine.diff(pair.a, pair.b, { a: 'a.ipynb', b: 'b.ipynb' }, {})
     const push: PushDiff = {
-      repository: 'acme-ds/churn-model', ref: 'refs/heads/main', base: 'a'.repeat(40), head: 'b'.repeat(40), notes: [],
-      files: [{ kind: 'notebook', path: 'notebooks/churn.ipynb', oldPath: null, status: 'modified', base: r.base, diff: r.diff, summary: summarize(r.base, r.diff), degraded: r.degraded }],
+      repository: 'acme-ds/churn-model',
+      ref: 'refs/heads/main',
+      base: 'a'.repeat(40),
+      head: 'b'.repeat(40),
+      notes: [],
+      files: [
+        {
+          kind: 'notebook',
+          path: 'notebooks/churn.ipynb',
+          oldPath: null,
+          status: 'modified',
+          base: r.base,
+          diff: r.diff,
+          summary: summarize(r.base, r.diff),
+          degraded: r.degraded,
+        },
+      ],
     }
     // The push-diff service's part (stored diff → these two renderings) is test/notify/notebook-summary.test.ts.
-    const summary: NotebookSummarySource = { summary: async () => ({ markdown: renderPushSummaryMarkdown(push, { budget: 2000 }), text: renderPushSummaryText(push, { budget: 2000 }) }) }
-    const n = await startNotifyHarness(t, () => ({ rules: [{ repository: 'acme-ds/*', to: ['lead@example.com'] }] }), { summary })
+    const summary: NotebookSummarySource = {
+      summary: async () => ({
+        markdown: renderPushSummaryMarkdown(push, { budget: 2000 }),
+        text: renderPushSummaryText(push, { budget: 2000 }),
+      }),
+    }
+    const n = await startNotifyHarness(t, () => ({ rules: [{ repository: 'acme-ds/*', to: ['lead@example.com'] }] }), {
+      summary,
+    })
     await n.build('FAILURE')
     t.equal(n.smtp.mails.length, 1)
     const mail = n.smtp.mails[0]!
     const text = mail.parsed.text ?? ''
-    const section = text.slice(text.indexOf('\nNotebooks:\n'), text.indexOf('\nDiff: ') > 0 ? text.indexOf('\nDiff: ') : undefined)
-    t.match(section, /^\nNotebooks:\nacme-ds\/churn-model refs\/heads\/main aaaaaaa…bbbbbbb: 1 file changed\n\nnotebooks\/churn\.ipynb \(modified\)\nCells: /, 'plain header and heading')
+    const section = text.slice(
+      text.indexOf('\nNotebooks:\n'),
+      text.indexOf('\nDiff: ') > 0 ? text.indexOf('\nDiff: ') : undefined,
+    )
+    t.match(
+      section,
+      /^\nNotebooks:\nacme-ds\/churn-model refs\/heads\/main aaaaaaa…bbbbbbb: 1 file changed\n\nnotebooks\/churn\.ipynb \(modified\)\nCells: /,
+      'plain header and heading',
+    )
     t.notMatch(text, '**acme-ds/churn-model**')
     t.notMatch(text, '### `notebooks/churn.ipynb`')
     t.notMatch(section.replace(/".*"/g, '""'), /\*\*|^#+ |`/m, 'no Markdown marks around the notebook’s own snippets')

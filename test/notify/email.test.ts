@@ -16,7 +16,15 @@ const commit = (id: string, message: string, email: string, name = 'Grace Hopper
   modified: ['notebooks/train.ipynb'],
 })
 
-const rules = { rules: [{ repository: 'acme-ds/*', to: ['Team Lead <Lead@Example.com>', 'lead@example.com'], stillFailing: { everyHours: 24, everyBuilds: 2 } }] }
+const rules = {
+  rules: [
+    {
+      repository: 'acme-ds/*',
+      to: ['Team Lead <Lead@Example.com>', 'lead@example.com'],
+      stillFailing: { everyHours: 24, everyBuilds: 2 },
+    },
+  ],
+}
 
 t.test('a failure mails the culprits and fixed recipients, threads per branch, escapes and masks', async (t) => {
   const n = await startNotifyHarness(t, () => rules)
@@ -27,12 +35,29 @@ t.test('a failure mails the culprits and fixed recipients, threads per branch, e
   const c1 = 'c'.repeat(40)
   await n.build(
     'FAILURE',
-    { before: SHA_B, after: c1, commits: [commit(c1, `${evil}\n\nbody line`, 'Grace@Example.com'), commit('d'.repeat(40), 'private one', '12345+bot@users.noreply.github.com', 'Bot')] },
-    [`echo password=${LOG_SECRET}`, 'token ghp_abcdefghijklmnopqrstuvwxyz0123456789', `api ${SECRETS.api}`, '  auc                            0.78         min=0.8 max=None FAIL', 'FAILED tests/test_model.py::test_auc - assert 0.78 >= 0.8'],
+    {
+      before: SHA_B,
+      after: c1,
+      commits: [
+        commit(c1, `${evil}\n\nbody line`, 'Grace@Example.com'),
+        commit('d'.repeat(40), 'private one', '12345+bot@users.noreply.github.com', 'Bot'),
+      ],
+    },
+    [
+      `echo password=${LOG_SECRET}`,
+      'token ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      `api ${SECRETS.api}`,
+      '  auc                            0.78         min=0.8 max=None FAIL',
+      'FAILED tests/test_model.py::test_auc - assert 0.78 >= 0.8',
+    ],
   )
   t.equal(n.smtp.mails.length, 1, 'one mail')
   const m = n.smtp.mails[0]!
-  t.same([...m.envelopeTo].sort(), ['grace@example.com', 'lead@example.com'], 'culprit + fixed recipient, normalized, deduped, noreply skipped')
+  t.same(
+    [...m.envelopeTo].sort(),
+    ['grace@example.com', 'lead@example.com'],
+    'culprit + fixed recipient, normalized, deduped, noreply skipped',
+  )
   t.match(m.parsed.subject, /^\[Tamer\] acme-ds\/churn-model main failed: ds\/churn-model\/main #2 \(Unit tests\)$/)
   t.match(m.parsed.from?.text, 'ci@tamer.example.com')
   const text = m.parsed.text ?? ''
@@ -56,21 +81,40 @@ t.test('a failure mails the culprits and fixed recipients, threads per branch, e
   t.same(m.parsed.references, root)
 
   // still failing: the next failure is throttled (every 2 builds), the one after is mailed
-  await n.build('FAILURE', { before: c1, after: 'e'.repeat(40), commits: [commit('e'.repeat(40), 'try again', 'ada@example.com', 'Ada')] })
+  await n.build('FAILURE', {
+    before: c1,
+    after: 'e'.repeat(40),
+    commits: [commit('e'.repeat(40), 'try again', 'ada@example.com', 'Ada')],
+  })
   t.equal(n.smtp.mails.length, 1, 'still failing, throttled')
-  await n.build('FAILURE', { before: 'e'.repeat(40), after: 'f'.repeat(40), commits: [commit('f'.repeat(40), 'and again', 'ada@example.com', 'Ada')] })
+  await n.build('FAILURE', {
+    before: 'e'.repeat(40),
+    after: 'f'.repeat(40),
+    commits: [commit('f'.repeat(40), 'and again', 'ada@example.com', 'Ada')],
+  })
   t.equal(n.smtp.mails.length, 2, 'still failing, second build since the notice: mailed')
   t.match(n.smtp.mails[1]!.parsed.subject, /is still failing/)
 
-  await n.build('SUCCESS', { before: 'f'.repeat(40), after: '1'.repeat(40), commits: [commit('1'.repeat(40), 'fix it', 'ada@example.com', 'Ada')] })
+  await n.build('SUCCESS', {
+    before: 'f'.repeat(40),
+    after: '1'.repeat(40),
+    commits: [commit('1'.repeat(40), 'fix it', 'ada@example.com', 'Ada')],
+  })
   t.equal(n.smtp.mails.length, 3)
   const fixed = n.smtp.mails[2]!
   t.match(fixed.parsed.subject, /main is fixed/)
   t.equal(fixed.parsed.inReplyTo, root, 'same thread as the failure')
   t.not(fixed.parsed.messageId, m.parsed.messageId)
-  t.same([...fixed.envelopeTo].sort(), ['ada@example.com', 'grace@example.com', 'lead@example.com'], 'everyone who broke it hears it is fixed')
+  t.same(
+    [...fixed.envelopeTo].sort(),
+    ['ada@example.com', 'grace@example.com', 'lead@example.com'],
+    'everyone who broke it hears it is fixed',
+  )
   const sent = await n.store.listNotifications({ limit: 10 })
-  t.ok(sent.every((x) => x.state === 'sent' && x.attempts === 1 && /^250/.test(x.acceptedBy ?? '')), 'the SMTP acceptance is on record')
+  t.ok(
+    sent.every((x) => x.state === 'sent' && x.attempts === 1 && /^250/.test(x.acceptedBy ?? '')),
+    'the SMTP acceptance is on record',
+  )
 })
 
 t.test('SMTP refuses (451), then accepts: retried with backoff, sent once', async (t) => {

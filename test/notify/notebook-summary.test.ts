@@ -25,7 +25,14 @@ if (!(await gitAvailable())) {
     const { repo, before, after } = await notebookPush(t)
     const push = pushEvent({ cloneUrl: repo.url, before, after })
     const id = await recordPush(store, push)
-    const service = (mirrors: string) => createPushDiffService({ mirrors: new MirrorCache({ dir: join(dir, mirrors), allowProtocols: ['file'], hosts: fileHosts(repo) }), engine: nativeEngine, store, storeMaxBytes: 2 ** 20, logger: createLogger('silent') })
+    const service = (mirrors: string) =>
+      createPushDiffService({
+        mirrors: new MirrorCache({ dir: join(dir, mirrors), allowProtocols: ['file'], hosts: fileHosts(repo) }),
+        engine: nativeEngine,
+        store,
+        storeMaxBytes: 2 ** 20,
+        logger: createLogger('silent'),
+      })
 
     // What precompute or a page view did earlier, in another process.
     const [diff] = await service('mirrors-a').diffsOf((await store.getDelivery(id))!)
@@ -35,12 +42,27 @@ if (!(await gitAvailable())) {
     const build = { deliveryId: id } as BuildRecord
     const summary = pushDiffSummary(store, service('mirrors-b'))
     const texts = await summary.summary(build, push)
-    t.same(texts, { markdown: renderPushSummaryMarkdown(diff!, { budget: 2000 }), text: renderPushSummaryText(diff!, { budget: 2000 }) }, 'the stored diff’s summary, in Markdown and plain text')
+    t.same(
+      texts,
+      {
+        markdown: renderPushSummaryMarkdown(diff!, { budget: 2000 }),
+        text: renderPushSummaryText(diff!, { budget: 2000 }),
+      },
+      'the stored diff’s summary, in Markdown and plain text',
+    )
     t.match(texts?.markdown, /### `train\.ipynb`/)
     t.match(texts?.text, /^train\.ipynb \(modified\)$/m)
-    t.equal(await summary.summary(build, { ...push, after: 'f'.repeat(40) }), null, 'a push the delivery does not carry: nothing')
+    t.equal(
+      await summary.summary(build, { ...push, after: 'f'.repeat(40) }),
+      null,
+      'a push the delivery does not carry: nothing',
+    )
     t.equal(await summary.summary(build, { ...push, deleted: true }), null, 'a deleted ref: nothing')
     t.equal(await summary.summary(build, null), null)
-    t.equal(await summary.summary({ deliveryId: 'gone' } as BuildRecord, push), null, 'a delivery no longer stored: nothing')
+    t.equal(
+      await summary.summary({ deliveryId: 'gone' } as BuildRecord, push),
+      null,
+      'a delivery no longer stored: nothing',
+    )
   })
 }

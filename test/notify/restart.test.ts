@@ -24,16 +24,32 @@ t.test('notices pending at a restart are sent once after it', async (t) => {
 
 t.test('killed mid-send: a dead letter after the restart, never sent twice; resend via the API', async (t) => {
   // Re-sending changes state: it needs the operate scope (a plain config token is read-only).
-  const api = { tokens: [{ token: SECRETS.api, scope: 'operate' }, { token: 'other-tenant-token', tenants: ['risk'], scope: 'operate' }, 'read-only-token-01'] }
+  const api = {
+    tokens: [
+      { token: SECRETS.api, scope: 'operate' },
+      { token: 'other-tenant-token', tenants: ['risk'], scope: 'operate' },
+      'read-only-token-01',
+    ],
+  }
   const n = await startNotifyHarness(t, () => rules, { config: { api } })
   // The process dies after `sending` is committed and before the peer's answer is recorded.
   const raw = n.store
   let die = true
-  const dying: NotifyingStore = { ...raw, updateNotification: async (id, from, patch) => (die && patch.state === 'sent' ? new Promise<boolean>(() => {}) : raw.updateNotification(id, from, patch)) }
+  const dying: NotifyingStore = {
+    ...raw,
+    updateNotification: async (id, from, patch) =>
+      die && patch.state === 'sent' ? new Promise<boolean>(() => {}) : raw.updateNotification(id, from, patch),
+  }
   await n.notifier.stop()
   const { createNotifier } = await import('../../src/notify/notifier.js')
   const { manualTimers } = await import('../../src/work/timers.js')
-  const doomed = createNotifier({ config: n.config, store: dying, logger: createLogger('silent'), now: () => n.h.clock.now(), timers: manualTimers })
+  const doomed = createNotifier({
+    config: n.config,
+    store: dying,
+    logger: createLogger('silent'),
+    now: () => n.h.clock.now(),
+    timers: manualTimers,
+  })
   await n.build('FAILURE', {}, [], { notify: false })
   void doomed.drain()
   for (let i = 0; i < 100 && n.smtp.mails.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
@@ -55,9 +71,25 @@ t.test('killed mid-send: a dead letter after the restart, never sent twice; rese
   t.match(list.json().items, [{ id: x!.id, state: 'dead', channel: 'email', recipients: 2, subject: /failed/ }])
   t.notMatch(list.body, 'lead@example.com', 'addresses are counted, not listed')
   const other = { authorization: 'Bearer other-tenant-token' }
-  t.same((await app.inject({ method: 'GET', url: '/api/notifications', headers: other })).json().items, [], 'another tenant sees nothing')
-  t.equal((await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: other })).statusCode, 404)
-  t.match((await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: { authorization: 'Bearer read-only-token-01' } })).json(), { statusCode: 403, code: 'TAMER_FORBIDDEN' })
+  t.same(
+    (await app.inject({ method: 'GET', url: '/api/notifications', headers: other })).json().items,
+    [],
+    'another tenant sees nothing',
+  )
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: other })).statusCode,
+    404,
+  )
+  t.match(
+    (
+      await app.inject({
+        method: 'POST',
+        url: `/api/notifications/${x!.id}/resend`,
+        headers: { authorization: 'Bearer read-only-token-01' },
+      })
+    ).json(),
+    { statusCode: 403, code: 'TAMER_FORBIDDEN' },
+  )
   const resend = await app.inject({ method: 'POST', url: `/api/notifications/${x!.id}/resend`, headers: auth })
   t.equal(resend.statusCode, 202)
   await n.notifier.drain()

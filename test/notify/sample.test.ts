@@ -25,7 +25,12 @@ t.test('the sample says it is a test in subject and body, on every channel', asy
   const run = async (channel: string, to: string[] = []) => {
     let out = ''
     let err = ''
-    const code = await notifyTest(config, { channel, to }, (s) => void (out += s), (s) => void (err += s))
+    const code = await notifyTest(
+      config,
+      { channel, to },
+      (s) => void (out += s),
+      (s) => void (err += s),
+    )
     t.equal(code, 0, `${channel}: sent (${err})`)
     return out
   }
@@ -36,7 +41,11 @@ t.test('the sample says it is a test in subject and body, on every channel', asy
   const text = mail.parsed.text ?? ''
   t.match(text.split('\n').slice(0, 3).join('\n'), TEST_NOTICE_NOTE, 'the text part says so at the top')
   t.match(text, /Failing stage:\s+Unit tests/, 'otherwise the real format')
-  t.match(typeof mail.parsed.html === 'string' ? mail.parsed.html : '', /This is a test from tamer notify test[^<]*nothing failed/, 'the HTML part too')
+  t.match(
+    typeof mail.parsed.html === 'string' ? mail.parsed.html : '',
+    /This is a test from tamer notify test[^<]*nothing failed/,
+    'the HTML part too',
+  )
 
   for (const type of CHAT) {
     t.match(await run(`ch-${type}`), /^sent "\[TEST\] acme\/sample-model main failed: /, `${type}: the title says TEST`)
@@ -47,5 +56,9 @@ t.test('the sample says it is a test in subject and body, on every channel', asy
     t.match(body, /This is a test from tamer notify test, to check this channel/, `${type}: the note in the payload`)
   }
   const webhook = http.requests.find((r) => r.path === '/webhook')!.body
-  t.match(webhook, { test: true, type: 'build.first-failure', notice: { test: true } }, 'the generic webhook carries test: true for receivers')
+  t.match(
+    webhook,
+    { test: true, type: 'build.first-failure', notice: { test: true } },
+    'the generic webhook carries test: true for receivers',
+  )
 })

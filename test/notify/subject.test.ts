@@ -16,9 +16,20 @@ import { testConfig } from '../support/app.js'
 import { startHttpPeer } from '../support/notify/peers.js'
 import { SHA_A, SHA_B } from '../support/payloads.js'
 
-const repository = { fullName: 'acme-ds/churn-model', cloneUrl: { https: null, ssh: null }, webUrl: null, defaultBranch: 'main' }
+const repository = {
+  fullName: 'acme-ds/churn-model',
+  cloneUrl: { https: null, ssh: null },
+  webUrl: null,
+  defaultBranch: 'main',
+}
 const person = { name: 'Ada', email: 'ada@example.com', username: 'ada' }
-const base = { provider: 'github', hostDeliveryId: null, tenant: 'default', repository, receivedAt: '2026-01-01T00:00:00Z' }
+const base = {
+  provider: 'github',
+  hostDeliveryId: null,
+  tenant: 'default',
+  repository,
+  receivedAt: '2026-01-01T00:00:00Z',
+}
 const push = (ref: string) => ({
   ...base,
   kind: 'push',
@@ -31,7 +42,18 @@ const push = (ref: string) => ({
   created: false,
   deleted: false,
   forced: false,
-  commits: [{ id: SHA_B, message: 'train on more data', timestamp: null, url: null, author: person, added: [], modified: ['nb.ipynb'], removed: [] }],
+  commits: [
+    {
+      id: SHA_B,
+      message: 'train on more data',
+      timestamp: null,
+      url: null,
+      author: person,
+      added: [],
+      modified: ['nb.ipynb'],
+      removed: [],
+    },
+  ],
   totalCommits: 1,
   filesKnown: true,
   pusher: person,
@@ -54,7 +76,11 @@ function versionTenDatabase(file: string): void {
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
   for (const m of MIGRATIONS.filter((m) => m.version < 11)) {
     db.exec(m.sql)
-    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      m.version,
+      m.name,
+      new Date().toISOString(),
+    )
   }
   const delivery = db.prepare(
     `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
@@ -69,11 +95,26 @@ function versionTenDatabase(file: string): void {
        attempts, accepted_at, created_at, updated_at, event_key)
      VALUES (?, ?, 0, 'r', ?, NULL, 'default', 'acme-ds/churn-model', ?, ?, 'running', 1, 0, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', ?)`,
   )
-  const overridden = (id: string) => JSON.stringify({ BRANCH: 'evil', COMMIT_SHA: 'x', PROVIDER: 'github', DELIVERY_ID: id })
-  build.run('b-push', 'd-push', 'ds/main', overridden('d-push'), 'd-push', `github|acme-ds/churn-model|refs/heads/main|${SHA_A}|${SHA_B}`)
+  const overridden = (id: string) =>
+    JSON.stringify({ BRANCH: 'evil', COMMIT_SHA: 'x', PROVIDER: 'github', DELIVERY_ID: id })
+  build.run(
+    'b-push',
+    'd-push',
+    'ds/main',
+    overridden('d-push'),
+    'd-push',
+    `github|acme-ds/churn-model|refs/heads/main|${SHA_A}|${SHA_B}`,
+  )
   build.run('b-tag', 'd-tag', 'ds/tags', overridden('d-tag'), 'd-tag', null)
   build.run('b-pr', 'd-pr', 'ds/pr', overridden('d-pr'), 'd-pr', null)
-  build.run('b-gone', 'd-gone', 'ds/gone', JSON.stringify({ BRANCH: 'main', COMMIT_SHA: SHA_B, PROVIDER: 'github', DELIVERY_ID: 'd-gone' }), 'd-gone', null)
+  build.run(
+    'b-gone',
+    'd-gone',
+    'ds/gone',
+    JSON.stringify({ BRANCH: 'main', COMMIT_SHA: SHA_B, PROVIDER: 'github', DELIVERY_ID: 'd-gone' }),
+    'd-gone',
+    null,
+  )
   db.close()
 }
 
@@ -85,11 +126,39 @@ t.test('migration 11 gives builds planned before it their subject, from the stor
   const store = openSqliteStore({ file })
   t.teardown(() => store.close())
 
-  t.match(await store.getBuild('b-push'), { provider: 'github', tenant: 'default', repository: 'acme-ds/churn-model', ref: 'refs/heads/main', branch: 'main', commitSha: SHA_B, pullRequest: null }, 'a push: from its event, not the overridden parameters')
-  t.match(await store.getBuild('b-tag'), { ref: 'refs/tags/v1.0', branch: null, commitSha: SHA_B, pullRequest: null }, 'a tag: no branch')
-  t.match(await store.getBuild('b-pr'), { ref: 'refs/heads/feature/data', branch: 'feature/data', commitSha: 'c'.repeat(40), pullRequest: 42 }, 'a pull request: its source branch and head, and its number')
-  t.match(await store.getBuild('b-gone'), { provider: 'github', ref: null, branch: 'main', commitSha: SHA_B, pullRequest: null }, 'no readable event: from the parameters')
-  t.match(await store.getBuild('b-push'), { parameters: { BRANCH: 'evil', COMMIT_SHA: 'x' } }, 'the parameters themselves are kept as sent')
+  t.match(
+    await store.getBuild('b-push'),
+    {
+      provider: 'github',
+      tenant: 'default',
+      repository: 'acme-ds/churn-model',
+      ref: 'refs/heads/main',
+      branch: 'main',
+      commitSha: SHA_B,
+      pullRequest: null,
+    },
+    'a push: from its event, not the overridden parameters',
+  )
+  t.match(
+    await store.getBuild('b-tag'),
+    { ref: 'refs/tags/v1.0', branch: null, commitSha: SHA_B, pullRequest: null },
+    'a tag: no branch',
+  )
+  t.match(
+    await store.getBuild('b-pr'),
+    { ref: 'refs/heads/feature/data', branch: 'feature/data', commitSha: 'c'.repeat(40), pullRequest: 42 },
+    'a pull request: its source branch and head, and its number',
+  )
+  t.match(
+    await store.getBuild('b-gone'),
+    { provider: 'github', ref: null, branch: 'main', commitSha: SHA_B, pullRequest: null },
+    'no readable event: from the parameters',
+  )
+  t.match(
+    await store.getBuild('b-push'),
+    { parameters: { BRANCH: 'evil', COMMIT_SHA: 'x' } },
+    'the parameters themselves are kept as sent',
+  )
 })
 
 t.test("a notice's branch and commit come from the subject, whatever the Jenkins parameters say", async (t) => {
@@ -102,9 +171,18 @@ t.test("a notice's branch and commit come from the subject, whatever the Jenkins
   const store = openSqliteStore({ file }) as NotifyingStore
   t.teardown(() => store.close())
   const config = testConfig({
-    notifications: { channels: [{ name: 'hook', type: 'webhook', url: `${http.url}/hook` }], rules: [{ repository: 'acme-ds/*', on: ['first-failure'], culprits: false, channels: ['hook'] }] },
+    notifications: {
+      channels: [{ name: 'hook', type: 'webhook', url: `${http.url}/hook` }],
+      rules: [{ repository: 'acme-ds/*', on: ['first-failure'], culprits: false, channels: ['hook'] }],
+    },
   })
-  const notifier = createNotifier({ config, store, logger: createLogger('silent'), now: Date.now, timers: manualTimers })
+  const notifier = createNotifier({
+    config,
+    store,
+    logger: createLogger('silent'),
+    now: Date.now,
+    timers: manualTimers,
+  })
   await notifier.start()
   t.teardown(() => notifier.stop())
 
@@ -120,31 +198,49 @@ t.test("a notice's branch and commit come from the subject, whatever the Jenkins
   t.equal(stored?.branch, 'main', 'the stored notice too')
 })
 
-t.test("migration 12 renames a stored event's host GUID from deliveryId to hostDeliveryId, keeping the events' order", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tamer-subject-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'tamer.db')
-  versionTenDatabase(file)
-  const old = new BetterSqlite3(file)
-  const legacy = (ref: string, guid: string | null) => {
-    const { hostDeliveryId: _, ...rest } = push(ref)
-    return { ...rest, deliveryId: guid }
-  }
-  old.prepare(
-    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
+t.test(
+  "migration 12 renames a stored event's host GUID from deliveryId to hostDeliveryId, keeping the events' order",
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tamer-subject-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'tamer.db')
+    versionTenDatabase(file)
+    const old = new BetterSqlite3(file)
+    const legacy = (ref: string, guid: string | null) => {
+      const { hostDeliveryId: _, ...rest } = push(ref)
+      return { ...rest, deliveryId: guid }
+    }
+    old
+      .prepare(
+        `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
      VALUES ('d-legacy', 'github', 'k9', 'guid-9', 'push', 'default', 'acme-ds/churn-model', 'processed', '{}', x'7b7d', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`,
-  ).run(JSON.stringify({ kind: 'events', events: ['a', 'b', 'c'].map((x) => legacy(`refs/heads/${x}`, 'guid-9')), skipped: { kept: 3, skipped: 1, reason: 'r' } }))
-  old.close()
-  const store = openSqliteStore({ file })
-  t.teardown(() => store.close())
-  const d = (await store.getDelivery('d-legacy'))!
-  t.equal(d.hostDeliveryId, 'guid-9')
-  if (d.normalized.kind !== 'events') throw new Error('events expected')
-  t.same(d.normalized.events.map((e) => [e.kind === 'push' ? e.ref : null, e.hostDeliveryId, 'deliveryId' in e]), [
-    ['refs/heads/a', 'guid-9', false],
-    ['refs/heads/b', 'guid-9', false],
-    ['refs/heads/c', 'guid-9', false],
-  ])
-  t.match(d.normalized, { skipped: { kept: 3, skipped: 1 } }, 'the rest of the row is kept')
-  t.match(await store.getDelivery('d-gone'), { normalized: { kind: 'ignored', reason: 'event no longer readable' } }, 'rows without events are left alone')
-})
+      )
+      .run(
+        JSON.stringify({
+          kind: 'events',
+          events: ['a', 'b', 'c'].map((x) => legacy(`refs/heads/${x}`, 'guid-9')),
+          skipped: { kept: 3, skipped: 1, reason: 'r' },
+        }),
+      )
+    old.close()
+    const store = openSqliteStore({ file })
+    t.teardown(() => store.close())
+    const d = (await store.getDelivery('d-legacy'))!
+    t.equal(d.hostDeliveryId, 'guid-9')
+    if (d.normalized.kind !== 'events') throw new Error('events expected')
+    t.same(
+      d.normalized.events.map((e) => [e.kind === 'push' ? e.ref : null, e.hostDeliveryId, 'deliveryId' in e]),
+      [
+        ['refs/heads/a', 'guid-9', false],
+        ['refs/heads/b', 'guid-9', false],
+        ['refs/heads/c', 'guid-9', false],
+      ],
+    )
+    t.match(d.normalized, { skipped: { kept: 3, skipped: 1 } }, 'the rest of the row is kept')
+    t.match(
+      await store.getDelivery('d-gone'),
+      { normalized: { kind: 'ignored', reason: 'event no longer readable' } },
+      'rows without events are left alone',
+    )
+  },
+)

@@ -14,10 +14,25 @@ const ZERO = '0'.repeat(40)
 
 function push(url: string, before: string, after: string, ref = 'refs/heads/main', fullName = 'acme/ds'): PushEvent {
   return {
-    kind: 'push', provider: 'bitbucket-cloud', hostDeliveryId: null, tenant: 'default', receivedAt: new Date().toISOString(),
+    kind: 'push',
+    provider: 'bitbucket-cloud',
+    hostDeliveryId: null,
+    tenant: 'default',
+    receivedAt: new Date().toISOString(),
     repository: { fullName, cloneUrl: { https: url, ssh: null }, webUrl: null, defaultBranch: 'main' },
-    ref, refType: 'branch', branch: ref.replace('refs/heads/', ''), tag: null, before, after, created: before === ZERO, deleted: false, forced: false,
-    commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },
+    ref,
+    refType: 'branch',
+    branch: ref.replace('refs/heads/', ''),
+    tag: null,
+    before,
+    after,
+    created: before === ZERO,
+    deleted: false,
+    forced: false,
+    commits: [],
+    totalCommits: 1,
+    filesKnown: false,
+    pusher: { name: null, email: null, username: null },
   }
 }
 
@@ -45,14 +60,34 @@ if (!(await gitAvailable())) {
     await repo.git('checkout', '--quiet', 'main')
     await repo.push('main', 'feature')
 
-    const source = gitChangedFiles(new MirrorCache({ dir: join(dir, 'mirrors'), allowProtocols: ['file'], hosts: [{ provider: 'bitbucket-cloud', url: repo.base }] }))
+    const source = gitChangedFiles(
+      new MirrorCache({
+        dir: join(dir, 'mirrors'),
+        allowProtocols: ['file'],
+        hosts: [{ provider: 'bitbucket-cloud', url: repo.base }],
+      }),
+    )
     t.same(await source.changedFiles(push(repo.url, c1, c2)), ['notebooks/a.ipynb'])
     t.same(await source.changedFiles(push(repo.url, c2, c3)), ['docs/x.md'])
-    t.same(await source.changedFiles(push(repo.url, ZERO, f1, 'refs/heads/feature')), ['src/model.py'], 'a new branch: against its merge-base with main')
-    t.equal(await source.changedFiles(push(`${repo.base}/acme/missing.git`, c1, c2, 'refs/heads/main', 'acme/missing')), null, 'git failing is "unknown", not "nothing changed"')
-    t.equal(await source.changedFiles(push(`file://${dir}/elsewhere.git`, c1, c2)), null, 'a clone URL that is not the repository’s is refused: "unknown" too')
+    t.same(
+      await source.changedFiles(push(repo.url, ZERO, f1, 'refs/heads/feature')),
+      ['src/model.py'],
+      'a new branch: against its merge-base with main',
+    )
+    t.equal(
+      await source.changedFiles(push(`${repo.base}/acme/missing.git`, c1, c2, 'refs/heads/main', 'acme/missing')),
+      null,
+      'git failing is "unknown", not "nothing changed"',
+    )
+    t.equal(
+      await source.changedFiles(push(`file://${dir}/elsewhere.git`, c1, c2)),
+      null,
+      'a clone URL that is not the repository’s is refused: "unknown" too',
+    )
 
-    const { rules } = validateCheckedConfig({ rules: [{ name: 'notebooks', paths: ['notebooks/**'], events: ['push'], job: 'nb/{repo}' }] })
+    const { rules } = validateCheckedConfig({
+      rules: [{ name: 'notebooks', paths: ['notebooks/**'], events: ['push'], job: 'nb/{repo}' }],
+    })
     const [hit] = await evaluateRules(rules, [push(repo.url, c1, c2)], source)
     const [miss] = await evaluateRules(rules, [push(repo.url, c2, c3)], source)
     t.equal(hit!.matched, true)

@@ -6,7 +6,13 @@ import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
 import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
 
 // Tags only: the push below does not provision it, so the first sync creates it.
-const FIXED_RULE = { name: 'nightly', repository: 'acme-ds/*', events: ['tag'], template: 'data-science', job: 'nightly/churn' }
+const FIXED_RULE = {
+  name: 'nightly',
+  repository: 'acme-ds/*',
+  events: ['tag'],
+  template: 'data-science',
+  job: 'nightly/churn',
+}
 
 function collect() {
   const lines: string[] = []
@@ -32,11 +38,14 @@ t.test('rules test shows each rule, why it matched or not, and the recorded outc
   t.match(missing.text(), /no delivery no-such-delivery/)
 })
 
-t.test('jobs sync creates the rules\' fixed jobs and known jobs, then leaves them alone', async (t) => {
+t.test("jobs sync creates the rules' fixed jobs and known jobs, then leaves them alone", async (t) => {
   const h = await startPipelineApp(t, { rules: [DS_RULE, FIXED_RULE] })
   await h.push()
   await h.drain() // provisions ds/churn-model/main on first use
-  const config = testConfig({ rules: [DS_RULE, FIXED_RULE], jenkins: { url: h.jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken } })
+  const config = testConfig({
+    rules: [DS_RULE, FIXED_RULE],
+    jenkins: { url: h.jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken },
+  })
   const first = collect()
   t.equal(await jobsSync(config, h.store, first.out), 0)
   t.match(first.text(), /created nightly\/churn \(data-science\)/)

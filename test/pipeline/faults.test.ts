@@ -34,7 +34,10 @@ t.test('Jenkins unreachable: waits, backs off, triggers once Jenkins is back', a
   await h.drain()
   t.match((await h.builds())[0], { state: 'queued', queueId: 1, lastError: null })
   t.equal(triggers(h).length, 1)
-  t.notOk(h.logs.some((l) => l.includes(DEFAULT_USER.apiToken)), 'no credentials in logs')
+  t.notOk(
+    h.logs.some((l) => l.includes(DEFAULT_USER.apiToken)),
+    'no credentials in logs',
+  )
 })
 
 t.test('401: a wrong token is retried, not dropped', async (t) => {
@@ -45,7 +48,10 @@ t.test('401: a wrong token is retried, not dropped', async (t) => {
   h.advance(1000)
   await h.drain()
   t.match((await h.builds())[0], { state: 'waiting-for-jenkins', attempts: 2 })
-  t.notOk(h.logs.some((l) => l.includes('wrong-token-value')), 'no credentials in logs')
+  t.notOk(
+    h.logs.some((l) => l.includes('wrong-token-value')),
+    'no credentials in logs',
+  )
 })
 
 t.test('403 no valid crumb: a password without crumbs is refused and retried; with crumbs it works', async (t) => {
@@ -79,11 +85,7 @@ t.test('500: retried with backoff until Jenkins answers', async (t) => {
   const builds = await h.builds()
   t.match(builds[1], { state: 'queued', lastError: null })
   t.ok(builds[1]!.attempts >= 2, 'took more than one attempt')
-  t.same(
-    triggers(h).filter((r) => r.status === 201).length,
-    2,
-    'each build accepted by Jenkins exactly once',
-  )
+  t.same(triggers(h).filter((r) => r.status === 201).length, 2, 'each build accepted by Jenkins exactly once')
 })
 
 t.test('404: the job vanished, is provisioned again and the trigger retried once', async (t) => {
@@ -118,7 +120,11 @@ t.test('a duplicate delivery never triggers twice; two quick pushes give two bui
   await h.drain()
   const builds = await h.builds()
   t.equal(builds.length, 2)
-  t.same(builds.map((b) => b.buildNumber), [1, 2], 'identical parameters except DELIVERY_ID: not merged by Jenkins')
+  t.same(
+    builds.map((b) => b.buildNumber),
+    [1, 2],
+    'identical parameters except DELIVERY_ID: not merged by Jenkins',
+  )
   t.equal(triggers(h).length, 2)
 })
 

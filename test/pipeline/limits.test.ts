@@ -12,8 +12,22 @@ import { signedBitbucketServer } from '../support/sign.js'
 
 // Two rules on every release branch: 2 candidate builds per event.
 const RULES = [
-  { name: 'release tests', repository: 'DS/*', branch: 'release/.*', events: ['push'], template: 'tests-only', job: 'bb/{repo}/{branch}' },
-  { name: 'release checks', repository: 'DS/*', branch: 'release/.*', events: ['push'], template: 'tests-only', job: 'checks/{repo}/{branch}' },
+  {
+    name: 'release tests',
+    repository: 'DS/*',
+    branch: 'release/.*',
+    events: ['push'],
+    template: 'tests-only',
+    job: 'bb/{repo}/{branch}',
+  },
+  {
+    name: 'release checks',
+    repository: 'DS/*',
+    branch: 'release/.*',
+    events: ['push'],
+    template: 'tests-only',
+    job: 'checks/{repo}/{branch}',
+  },
 ]
 
 const changes = (n: number) =>
@@ -37,10 +51,18 @@ t.test('a signed 2,000-change refs_changed starts at most 50 builds; the skip is
   const builds = await h.builds()
   t.equal(builds.length, 50, 'pipeline.maxBuildsPerDelivery (default 50) builds')
   t.same([...new Set(builds.map((b) => b.parameters.BRANCH))].length, 25, 'the first 25 events, both rules each')
-  t.ok(builds.every((b) => b.state === 'queued' || b.state === 'running' || b.state === 'finished'), 'all of them triggered')
+  t.ok(
+    builds.every((b) => b.state === 'queued' || b.state === 'running' || b.state === 'finished'),
+    'all of them triggered',
+  )
   const requests = h.jenkins.state.requests.filter((r) => r.method === 'POST')
   const createItem = requests.filter((r) => r.path.includes('/createItem'))
-  const created = createItem.map((r) => new URL(r.path, 'http://x').pathname.replace(/\/createItem$/, '') + '/' + new URL(r.path, 'http://x').searchParams.get('name'))
+  const created = createItem.map(
+    (r) =>
+      new URL(r.path, 'http://x').pathname.replace(/\/createItem$/, '') +
+      '/' +
+      new URL(r.path, 'http://x').searchParams.get('name'),
+  )
   t.equal(new Set(created).size, createItem.length, 'no item is created twice')
   const jobs = createItem.filter((r) => !r.body.includes('folder.Folder'))
   t.ok(jobs.length <= 50, `${jobs.length} jobs created, at most the cap`)
@@ -71,7 +93,9 @@ t.test('a delivery under the caps records no skip', async (t) => {
   t.equal(res.statusCode, 202)
   await h.drain()
   t.equal((await h.builds()).length, 6)
-  const stored = (await h.app.inject({ method: 'GET', url: `/api/deliveries/${res.json().id}`, headers: apiAuth() })).json()
+  const stored = (
+    await h.app.inject({ method: 'GET', url: `/api/deliveries/${res.json().id}`, headers: apiAuth() })
+  ).json()
   t.same(stored.skipped, { events: null, builds: null })
   t.equal((await h.store.getDispatch(res.json().id))?.skipped, null)
 })

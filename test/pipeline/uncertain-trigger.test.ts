@@ -17,16 +17,23 @@ const SETTLE_MS = 15_000
 
 /** How many times Jenkins has this DELIVERY_ID: builds of the job plus items still queued. */
 function runsInJenkins(h: PipelineHarness, deliveryParam: string): number {
-  const has = (params: { name: string; value: string | boolean }[] | null) => params?.some((p) => p.name === 'DELIVERY_ID' && p.value === deliveryParam) ?? false
+  const has = (params: { name: string; value: string | boolean }[] | null) =>
+    params?.some((p) => p.name === 'DELIVERY_ID' && p.value === deliveryParam) ?? false
   const job = h.jenkins.state.item(JOB)
   const built = job?.builds.filter((b) => has(b.params)).length ?? 0
-  const queued = h.jenkins.state.queue.items.filter((i) => i.job === job && !i.cancelled && !i.build && has(i.params)).length
+  const queued = h.jenkins.state.queue.items.filter(
+    (i) => i.job === job && !i.cancelled && !i.build && has(i.params),
+  ).length
   return built + queued
 }
 
 /** A person (or another tool) starts the job with these parameters, bypassing Tamer. */
 async function startByHand(h: PipelineHarness, params: Record<string, string>) {
-  const res = await raw(h.jenkins.url, `${JOB_PATH}/buildWithParameters`, { method: 'POST', auth: basic(DEFAULT_USER.id, DEFAULT_USER.apiToken), form: params })
+  const res = await raw(h.jenkins.url, `${JOB_PATH}/buildWithParameters`, {
+    method: 'POST',
+    auth: basic(DEFAULT_USER.id, DEFAULT_USER.apiToken),
+    form: params,
+  })
   if (res.status !== 201) throw new Error(`buildWithParameters answered ${res.status}`)
 }
 
@@ -34,29 +41,35 @@ async function apiBuild(h: PipelineHarness, id: string) {
   return (await h.app.inject({ method: 'GET', url: `/api/builds/${id}`, headers: apiAuth() })).json()
 }
 
-t.test('more than 100 builds of the job since the uncertain trigger: found past the newest 100, not posted again', async (t) => {
-  const kill = dieAfterAccept()
-  const h = await startPipelineApp(t, { wrapStore: kill.wrap })
-  await h.push()
-  await kill.dead
-  const mine = (await h.builds())[0]!
-  h.advance(1_000) // queued with quiet period 0: built
-  for (let i = 0; i < 150; i++) await startByHand(h, { ...mine.parameters, DELIVERY_ID: `by-hand-${i}` })
-  h.advance(10_000)
-  t.equal(h.jenkins.state.item(JOB)?.builds.length, 151, "151 builds: Tamer's first, then 150 others")
-  await h.restart()
-  await h.drain()
-  const b = (await h.builds())[0]!
-  t.match(b, { state: 'finished', buildNumber: 1, queueId: 1, attempts: 1 }, 'adopted build #1')
-  t.equal(runsInJenkins(h, mine.parameters.DELIVERY_ID!), 1, 'built exactly once')
-  const pages = h.jenkins.state.requests.filter((r) => decodeURIComponent(r.path).includes('tree=allBuilds['))
-  t.same(
-    pages.map((r) => /\{(\d+),(\d+)\}/.exec(decodeURIComponent(r.path))?.slice(1)),
-    [['0', '100'], ['100', '200']],
-    'allBuilds paged to the builds older than the intent',
-  )
-  t.match((await apiBuild(h, b.id)).runs, [{ queueId: 1, buildNumber: 1, source: 'search' }])
-})
+t.test(
+  'more than 100 builds of the job since the uncertain trigger: found past the newest 100, not posted again',
+  async (t) => {
+    const kill = dieAfterAccept()
+    const h = await startPipelineApp(t, { wrapStore: kill.wrap })
+    await h.push()
+    await kill.dead
+    const mine = (await h.builds())[0]!
+    h.advance(1_000) // queued with quiet period 0: built
+    for (let i = 0; i < 150; i++) await startByHand(h, { ...mine.parameters, DELIVERY_ID: `by-hand-${i}` })
+    h.advance(10_000)
+    t.equal(h.jenkins.state.item(JOB)?.builds.length, 151, "151 builds: Tamer's first, then 150 others")
+    await h.restart()
+    await h.drain()
+    const b = (await h.builds())[0]!
+    t.match(b, { state: 'finished', buildNumber: 1, queueId: 1, attempts: 1 }, 'adopted build #1')
+    t.equal(runsInJenkins(h, mine.parameters.DELIVERY_ID!), 1, 'built exactly once')
+    const pages = h.jenkins.state.requests.filter((r) => decodeURIComponent(r.path).includes('tree=allBuilds['))
+    t.same(
+      pages.map((r) => /\{(\d+),(\d+)\}/.exec(decodeURIComponent(r.path))?.slice(1)),
+      [
+        ['0', '100'],
+        ['100', '200'],
+      ],
+      'allBuilds paged to the builds older than the intent',
+    )
+    t.match((await apiBuild(h, b.id)).runs, [{ queueId: 1, buildNumber: 1, source: 'search' }])
+  },
+)
 
 t.test('in neither the queue nor the builds (the queue→build gap): looked for again, then adopted', async (t) => {
   const kill = dieAfterAccept()
@@ -79,7 +92,11 @@ t.test('in neither the queue nor the builds (the queue→build gap): looked for 
   h.advance(1)
   await h.drain()
   b = (await h.builds())[0]!
-  t.match(b, { state: 'finished', buildNumber: 1, queueId: 1, attempts: 1, missedAt: null, lastError: null }, 'adopted, then followed to its end')
+  t.match(
+    b,
+    { state: 'finished', buildNumber: 1, queueId: 1, attempts: 1, missedAt: null, lastError: null },
+    'adopted, then followed to its end',
+  )
   t.equal(runsInJenkins(h, mine.parameters.DELIVERY_ID!), 1, 'built exactly once')
 })
 
@@ -99,8 +116,18 @@ t.test('a request that never left is posted again after two misses, never after 
   t.match(b, { state: 'queued', attempts: 2, queueId: 1, missedAt: null })
   t.equal(runsInJenkins(h, id), 1)
   const looks = h.logs.filter((l) => l.includes('looked in Jenkins for an uncertain trigger')).map((l) => JSON.parse(l))
-  t.match(looks, [{ found: 0, look: 1 }, { found: 0, look: 2 }], 'two looks, each logged with its cost')
-  t.ok(looks.every((l) => l.requests === 2), 'a look on a quiet job: the queue and one page of builds')
+  t.match(
+    looks,
+    [
+      { found: 0, look: 1 },
+      { found: 0, look: 2 },
+    ],
+    'two looks, each logged with its cost',
+  )
+  t.ok(
+    looks.every((l) => l.requests === 2),
+    'a look on a quiet job: the queue and one page of builds',
+  )
   t.match((await apiBuild(h, b.id)).runs, [{ queueId: 1, buildNumber: null, source: 'trigger' }])
 })
 
@@ -140,21 +167,48 @@ t.test('a double Jenkins did run shows in /api/builds: found by the search, and 
   await h.drain()
   const b = (await h.builds())[0]!
   t.match(b, { state: 'finished', buildNumber: 1 }, 'follows the first')
-  t.ok(h.logs.some((l) => l.includes('more than one run of this DELIVERY_ID')), 'warned')
+  t.ok(
+    h.logs.some((l) => l.includes('more than one run of this DELIVERY_ID')),
+    'warned',
+  )
   const one = await apiBuild(h, b.id)
-  t.match(one.runs, [{ queueId: 1, buildNumber: 1, source: 'search' }, { queueId: 2, buildNumber: 2, source: 'search' }], 'both runs recorded')
+  t.match(
+    one.runs,
+    [
+      { queueId: 1, buildNumber: 1, source: 'search' },
+      { queueId: 2, buildNumber: 2, source: 'search' },
+    ],
+    'both runs recorded',
+  )
 
   // A third run by hand, reported only by the template's callback.
   await startByHand(h, mine.parameters)
   h.advance(1_000)
-  const body = JSON.stringify({ delivery_id: mine.parameters.DELIVERY_ID, job: JOB, build_number: 3, build_url: `${h.jenkins.url}${JOB_PATH}/3/`, result: 'SUCCESS' })
+  const body = JSON.stringify({
+    delivery_id: mine.parameters.DELIVERY_ID,
+    job: JOB,
+    build_number: 3,
+    build_url: `${h.jenkins.url}${JOB_PATH}/3/`,
+    result: 'SUCCESS',
+  })
   const sig = `sha256=${createHmac('sha256', CALLBACK_SECRET).update(body).digest('hex')}`
-  const res = await h.app.inject({ method: 'POST', url: '/api/jenkins/callback', headers: { 'content-type': 'application/json', 'x-tamer-signature': sig }, payload: body })
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/api/jenkins/callback',
+    headers: { 'content-type': 'application/json', 'x-tamer-signature': sig },
+    payload: body,
+  })
   t.equal(res.statusCode, 202)
-  const list = (await h.app.inject({ method: 'GET', url: `/api/builds?delivery=${b.deliveryId}`, headers: apiAuth() })).json()
+  const list = (
+    await h.app.inject({ method: 'GET', url: `/api/builds?delivery=${b.deliveryId}`, headers: apiAuth() })
+  ).json()
   t.same(
     list.items[0].runs.map((r: { buildNumber: number; source: string }) => [r.buildNumber, r.source]),
-    [[1, 'search'], [2, 'search'], [3, 'callback']],
+    [
+      [1, 'search'],
+      [2, 'search'],
+      [3, 'callback'],
+    ],
     'the list shows every run, not only the one followed',
   )
   t.equal((await h.builds())[0]!.buildNumber, 1, 'the record still follows the first')
@@ -169,7 +223,12 @@ t.test('one run learned twice (its queue id from the trigger, its number from a 
   // the callback comes before Tamer polled the queue item
   const body = JSON.stringify({ delivery_id: id, job: JOB, build_number: 1 })
   const sig = `sha256=${createHmac('sha256', CALLBACK_SECRET).update(body).digest('hex')}`
-  await h.app.inject({ method: 'POST', url: '/api/jenkins/callback', headers: { 'content-type': 'application/json', 'x-tamer-signature': sig }, payload: body })
+  await h.app.inject({
+    method: 'POST',
+    url: '/api/jenkins/callback',
+    headers: { 'content-type': 'application/json', 'x-tamer-signature': sig },
+    payload: body,
+  })
   await h.drain()
   const b = (await h.builds())[0]!
   t.match((await apiBuild(h, b.id)).runs, [{ queueId: 1, buildNumber: 1, source: 'trigger' }])

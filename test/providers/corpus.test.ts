@@ -23,13 +23,21 @@ function expectedRefs(host: Host, body: unknown): { after: string; ref: string }
 /** The push's revisions as the payload spells them (a fixture's made-up hash is not a commit id). */
 function pushRevisions(host: Host, body: unknown): (string | null)[] {
   if (host === 'github' || host === 'gitlab') return [text(body, 'before'), text(body, 'after')]
-  if (host === 'bitbucket-server') return ((field(body, 'changes') as unknown[]) ?? []).flatMap((c) => [text(c, 'fromHash'), text(c, 'toHash')])
-  return ((field(body, 'push', 'changes') as unknown[]) ?? []).flatMap((c) => [text(c, 'old', 'target', 'hash'), text(c, 'new', 'target', 'hash')])
+  if (host === 'bitbucket-server')
+    return ((field(body, 'changes') as unknown[]) ?? []).flatMap((c) => [text(c, 'fromHash'), text(c, 'toHash')])
+  return ((field(body, 'push', 'changes') as unknown[]) ?? []).flatMap((c) => [
+    text(c, 'old', 'target', 'hash'),
+    text(c, 'new', 'target', 'hash'),
+  ])
 }
 
 const deliveries = corpusDeliveries((s) => t.comment(s))
 if (deliveries.length === 0) {
-  t.test('every corpus delivery through the real route', { skip: `the webhook corpus is not on this machine (${CORPUS})` }, async () => {})
+  t.test(
+    'every corpus delivery through the real route',
+    { skip: `the webhook corpus is not on this machine (${CORPUS})` },
+    async () => {},
+  )
 } else {
   t.test('every corpus delivery through the real route', async (t) => {
     const h = await startTestApp(t)
@@ -39,10 +47,17 @@ if (deliveries.length === 0) {
       const res = await h.app.inject({ method: 'POST', url: `/hooks/${route}`, headers: d.headers, payload: d.body })
       if (pushRevisions(host, body).some((r) => r !== null && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(r))) {
         // Only full commit ids reach git and Jenkins: such a push is refused, naming the field.
-        t.match(res.json(), { statusCode: 400, code: 'TAMER_BAD_PAYLOAD', message: /is not a full commit id/ }, `${host}/${name} (${event}): a revision that is not a commit id is refused`)
+        t.match(
+          res.json(),
+          { statusCode: 400, code: 'TAMER_BAD_PAYLOAD', message: /is not a full commit id/ },
+          `${host}/${name} (${event}): a revision that is not a commit id is refused`,
+        )
         continue
       }
-      t.ok([200, 202].includes(res.statusCode), `${host}/${name} (${event}): ${res.statusCode} ${res.statusCode >= 400 ? res.body : ''}`)
+      t.ok(
+        [200, 202].includes(res.statusCode),
+        `${host}/${name} (${event}): ${res.statusCode} ${res.statusCode >= 400 ? res.body : ''}`,
+      )
       if (res.statusCode >= 400) continue
       const row = await h.store.getDelivery(res.json().id)
       t.ok(row, `${host}/${name} stored`)
@@ -52,10 +67,18 @@ if (deliveries.length === 0) {
       const pushes = events.filter((e): e is PushEvent => e.kind === 'push')
       if (pushes.length > 0) {
         const want = expectedRefs(host, body)
-        t.same(pushes.map((p) => ({ after: p.after, ref: p.ref })), want, `${host}/${name}: refs and after`)
+        t.same(
+          pushes.map((p) => ({ after: p.after, ref: p.ref })),
+          want,
+          `${host}/${name}: refs and after`,
+        )
         for (const p of pushes) {
           t.ok(p.repository.fullName.includes('/'), `${host}/${name}: repository full name`)
-          t.equal(p.filesKnown && (host === 'bitbucket-cloud' || host === 'bitbucket-server'), false, `${host}/${name}: Bitbucket never knows files`)
+          t.equal(
+            p.filesKnown && (host === 'bitbucket-cloud' || host === 'bitbucket-server'),
+            false,
+            `${host}/${name}: Bitbucket never knows files`,
+          )
         }
       }
       for (const pr of events.filter((e): e is PullRequestEvent => e.kind === 'pull_request')) {

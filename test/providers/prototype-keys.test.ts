@@ -3,8 +3,19 @@
 // request whose action is a function or an object (found by test/providers/properties.test.ts).
 import t from 'tap'
 import { startTestApp } from '../support/app.js'
-import { bitbucketCloudPullRequest, bitbucketServerPullRequest, githubPullRequest, gitlabMergeRequest } from '../support/payloads.js'
-import { signedBitbucketCloud, signedBitbucketServer, signedGitHub, signedGitLab, type SignedDelivery } from '../support/sign.js'
+import {
+  bitbucketCloudPullRequest,
+  bitbucketServerPullRequest,
+  githubPullRequest,
+  gitlabMergeRequest,
+} from '../support/payloads.js'
+import {
+  signedBitbucketCloud,
+  signedBitbucketServer,
+  signedGitHub,
+  signedGitLab,
+  type SignedDelivery,
+} from '../support/sign.js'
 
 const gitlabWith = (action: string) => {
   const p = gitlabMergeRequest('open') as { object_attributes: Record<string, unknown> }
@@ -13,10 +24,22 @@ const gitlabWith = (action: string) => {
 }
 
 const cases: [string, string, SignedDelivery][] = [
-  ['GitHub pull_request action "constructor"', 'github', signedGitHub('pull_request', githubPullRequest('constructor'))],
+  [
+    'GitHub pull_request action "constructor"',
+    'github',
+    signedGitHub('pull_request', githubPullRequest('constructor')),
+  ],
   ['GitLab merge request action "toString"', 'gitlab', signedGitLab('Merge Request Hook', gitlabWith('toString'))],
-  ['Bitbucket Cloud X-Event-Key "constructor"', 'bitbucket', signedBitbucketCloud('constructor', bitbucketCloudPullRequest())],
-  ['Bitbucket Server X-Event-Key "__proto__"', 'bitbucket', signedBitbucketServer('__proto__', bitbucketServerPullRequest('pr:opened'))],
+  [
+    'Bitbucket Cloud X-Event-Key "constructor"',
+    'bitbucket',
+    signedBitbucketCloud('constructor', bitbucketCloudPullRequest()),
+  ],
+  [
+    'Bitbucket Server X-Event-Key "__proto__"',
+    'bitbucket',
+    signedBitbucketServer('__proto__', bitbucketServerPullRequest('pr:opened')),
+  ],
 ]
 
 t.test('an event or action named like a prototype member is ignored, not made into a pull request', async (t) => {

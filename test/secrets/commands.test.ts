@@ -17,15 +17,28 @@ t.test('the tamer command: secrets set reads the value from stdin; list, delete'
   const dir = tempDir(t)
   const file = writeConfig(dir)
   const env = { ...process.env, TAMER_MASTER_KEY: KEY_A, TAMER_ACTOR: 'bob' }
-  const set = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'set', 'cb', '--kind', 'jenkins-callback-secret', '--config', file], { env, input: 'callback-from-stdin-01\n', reject: false })
+  const set = await execa(
+    process.execPath,
+    ['--import', TSX, CLI, 'secrets', 'set', 'cb', '--kind', 'jenkins-callback-secret', '--config', file],
+    { env, input: 'callback-from-stdin-01\n', reject: false },
+  )
   t.equal(set.exitCode, 0, set.stderr)
-  const list = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'list', '-c', file], { env, reject: false })
+  const list = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'list', '-c', file], {
+    env,
+    reject: false,
+  })
   t.match(list.stdout, /^cb\tjenkins-callback-secret\tall tenants\tkey=/)
   t.notMatch(list.stdout + list.stderr, 'callback-from-stdin-01')
-  const del = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'delete', 'cb', '-c', file], { env, reject: false })
+  const del = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'delete', 'cb', '-c', file], {
+    env,
+    reject: false,
+  })
   t.equal(del.exitCode, 0, del.stderr)
   const store = openSecurityStore(join(dir, 'data', 'tamer.db'))
-  t.match((await store.listAudit({ limit: 5 })).map((e) => `${e.actor} ${e.action} ${e.target}`), ['cli:bob secret.delete cb', 'cli:bob secret.set cb'])
+  t.match(
+    (await store.listAudit({ limit: 5 })).map((e) => `${e.actor} ${e.action} ${e.target}`),
+    ['cli:bob secret.delete cb', 'cli:bob secret.set cb'],
+  )
   await store.close()
 })
 
@@ -33,18 +46,35 @@ t.test('one-off commands run with the stored secrets too: tamer jobs sync with a
   const jenkins = await startJenkinsEmulator({ users: [{ id: 'tamer', apiToken: 'stored-jenkins-token-01' }] })
   t.teardown(() => jenkins.close())
   const dir = tempDir(t)
-  const file = writeConfig(dir, { jenkins: { url: jenkins.url, user: 'tamer' }, rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds-tests' }] })
+  const file = writeConfig(dir, {
+    jenkins: { url: jenkins.url, user: 'tamer' },
+    rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds-tests' }],
+  })
   const env = { ...process.env, TAMER_MASTER_KEY: KEY_A }
-  t.equal((await secrets(['set', 'jenkins', '--kind', 'jenkins-token', '--config', file], env, 'stored-jenkins-token-01')).code, 0)
+  t.equal(
+    (await secrets(['set', 'jenkins', '--kind', 'jenkins-token', '--config', file], env, 'stored-jenkins-token-01'))
+      .code,
+    0,
+  )
   const sync = await execa(process.execPath, ['--import', TSX, CLI, 'jobs', 'sync', '-c', file], { env, reject: false })
   t.equal(sync.exitCode, 0, sync.stderr)
   t.match(sync.stdout, /ds-tests \(tests-only\)/)
   t.ok(jenkins.state.item('ds-tests'), 'Jenkins took the stored token: the job exists')
-  t.notOk(jenkins.state.requests.some((r) => r.status === 401 || r.status === 403), 'never refused')
+  t.notOk(
+    jenkins.state.requests.some((r) => r.status === 401 || r.status === 403),
+    'never refused',
+  )
   const audit = openSecurityStore(join(dir, 'data', 'tamer.db'))
-  t.match((await audit.listAudit({ limit: 1 }))[0], { action: 'jobs.sync', actor: /^cli:/, target: jenkins.url, detail: { exitCode: 0 } }, 'an operator action')
+  t.match(
+    (await audit.listAudit({ limit: 1 }))[0],
+    { action: 'jobs.sync', actor: /^cli:/, target: jenkins.url, detail: { exitCode: 0 } },
+    'an operator action',
+  )
   await audit.close()
-  const noKey = await execa(process.execPath, ['--import', TSX, CLI, 'jobs', 'sync', '-c', file], { env: { ...process.env, TAMER_MASTER_KEY: '' }, reject: false })
+  const noKey = await execa(process.execPath, ['--import', TSX, CLI, 'jobs', 'sync', '-c', file], {
+    env: { ...process.env, TAMER_MASTER_KEY: '' },
+    reject: false,
+  })
   t.equal(noKey.exitCode, 2)
   t.match(noKey.stderr, /No master key: 1 stored secret needs TAMER_MASTER_KEY/)
 })

@@ -24,7 +24,11 @@ t.test('secretValues: every configured secret kind, and the spellings a log can 
     ...secretConfig,
     providers: {
       github: { secrets: ['gh-1-secret'], repositories: [{ match: 'a/*', secrets: ['gh-repo-secret'] }] },
-      gitlab: { tokens: ['gl-1-token'], signingTokens: ['whsec_c2lnbmluZy1rZXktb25l'], repositories: [{ match: 'a/*', tokens: ['gl-repo-token'], signingTokens: ['whsec_cmVwby1zaWduaW5n'] }] },
+      gitlab: {
+        tokens: ['gl-1-token'],
+        signingTokens: ['whsec_c2lnbmluZy1rZXktb25l'],
+        repositories: [{ match: 'a/*', tokens: ['gl-repo-token'], signingTokens: ['whsec_cmVwby1zaWduaW5n'] }],
+      },
       bitbucket: { secrets: ['bb-1-secret'], repositories: [{ match: 'a/*', secrets: ['bb-repo-secret'] }] },
     },
     api: { tokens: ['api-token-plain', { token: 'api-token-scoped', tenants: ['risk'] }] },
@@ -33,50 +37,102 @@ t.test('secretValues: every configured secret kind, and the spellings a log can 
       smtp: { url: 'smtp://mailer:smtp%40url-pass@mail.example.com:587', password: 'smtp-field-pass', user: 'mailer' },
       channels: [
         { name: 'slack', type: 'slack', url: 'https://hooks.slack.com/services/T0001/B0001/slackpathsecret0001' },
-        { name: 'ops', type: 'webhook', url: 'https://ops.example.com/hook?token=opsquerytoken', secret: 'ops-hmac-key' },
+        {
+          name: 'ops',
+          type: 'webhook',
+          url: 'https://ops.example.com/hook?token=opsquerytoken',
+          secret: 'ops-hmac-key',
+        },
       ],
       maskValues: ['extra-masked'],
     },
   })
   const values = secretValues(c)
-  for (const v of ['gh-1-secret', 'gh-repo-secret', 'gl-1-token', 'gl-repo-token', 'whsec_c2lnbmluZy1rZXktb25l', 'c2lnbmluZy1rZXktb25l', 'cmVwby1zaWduaW5n', 'bb-1-secret', 'bb-repo-secret', 'api-token-plain', 'api-token-scoped', 'jenkins-api-token', 'jenkins-callback', LINK_SECRET, GIT_PASSWORD, 'smtp-field-pass', 'smtp@url-pass', 'slackpathsecret0001', 'opsquerytoken', 'ops-hmac-key', 'extra-masked'])
+  for (const v of [
+    'gh-1-secret',
+    'gh-repo-secret',
+    'gl-1-token',
+    'gl-repo-token',
+    'whsec_c2lnbmluZy1rZXktb25l',
+    'c2lnbmluZy1rZXktb25l',
+    'cmVwby1zaWduaW5n',
+    'bb-1-secret',
+    'bb-repo-secret',
+    'api-token-plain',
+    'api-token-scoped',
+    'jenkins-api-token',
+    'jenkins-callback',
+    LINK_SECRET,
+    GIT_PASSWORD,
+    'smtp-field-pass',
+    'smtp@url-pass',
+    'slackpathsecret0001',
+    'opsquerytoken',
+    'ops-hmac-key',
+    'extra-masked',
+  ])
     t.ok(values.includes(v), v)
-  const text = maskSecrets(`a ${GIT_PASSWORD} b ${encodeURIComponent('smtp@url-pass')} c ${JSON.stringify('x"' + LINK_SECRET).slice(1, -1)} ${GHS} glpat-abcdefghijklmnopqrstu xoxb-1234567890-abc tmr_abcdefghijklmnopqrstuvwx`, values)
+  const text = maskSecrets(
+    `a ${GIT_PASSWORD} b ${encodeURIComponent('smtp@url-pass')} c ${JSON.stringify('x"' + LINK_SECRET).slice(1, -1)} ${GHS} glpat-abcdefghijklmnopqrstu xoxb-1234567890-abc tmr_abcdefghijklmnopqrstuvwx`,
+    values,
+  )
   t.equal(text, `a ${MASK} b ${MASK} c x\\"${MASK} ${MASK} ${MASK} ${MASK} ${MASK}`)
-  t.equal(maskSecrets('PassWord=hunter22 and API-KEY: abcd1234', []), `PassWord=${MASK} and API-KEY: ${MASK}`, 'keywords in any case')
-  t.equal(maskSecrets('x gh-1-secret-and-more gh-1-secret', ['gh-1-secret', 'gh-1-secret-and-more']), `x ${MASK} ${MASK}`, 'a secret containing another is masked whole')
+  t.equal(
+    maskSecrets('PassWord=hunter22 and API-KEY: abcd1234', []),
+    `PassWord=${MASK} and API-KEY: ${MASK}`,
+    'keywords in any case',
+  )
+  t.equal(
+    maskSecrets('x gh-1-secret-and-more gh-1-secret', ['gh-1-secret', 'gh-1-secret-and-more']),
+    `x ${MASK} ${MASK}`,
+    'a secret containing another is masked whole',
+  )
   const plain = '{"level":30,"msg":"request completed","res":{"statusCode":202}}'
   t.equal(maskSecrets(plain, values), plain, 'nothing to mask: unchanged')
 })
 
-t.test('a build log and Jenkins errors: masked before they are stored, and again when the API shows them', async (t) => {
-  const h = await startPipelineApp(t, { config: secretConfig })
-  h.jenkins.control.setDefaultScenario({ result: 'FAILURE', durationMs: 1000, stages: ['Checkout', 'Unit tests'], failingStage: 'Unit tests', extraLog: [`token is ${GIT_PASSWORD}`, `link key ${LINK_SECRET}`, `gh ${GHS}`] })
-  await h.push()
-  for (let i = 0; i < 5; i++) {
-    await h.drain()
-    h.advance(5_000)
-  }
-  const [b] = await h.builds()
-  t.match(b, { state: 'finished', result: 'FAILURE' })
-  for (const s of [GIT_PASSWORD, LINK_SECRET, GHS]) t.notMatch(b!.logTail, s, 'not stored')
-  t.match(b!.logTail, `token is ${MASK}`)
+t.test(
+  'a build log and Jenkins errors: masked before they are stored, and again when the API shows them',
+  async (t) => {
+    const h = await startPipelineApp(t, { config: secretConfig })
+    h.jenkins.control.setDefaultScenario({
+      result: 'FAILURE',
+      durationMs: 1000,
+      stages: ['Checkout', 'Unit tests'],
+      failingStage: 'Unit tests',
+      extraLog: [`token is ${GIT_PASSWORD}`, `link key ${LINK_SECRET}`, `gh ${GHS}`],
+    })
+    await h.push()
+    for (let i = 0; i < 5; i++) {
+      await h.drain()
+      h.advance(5_000)
+    }
+    const [b] = await h.builds()
+    t.match(b, { state: 'finished', result: 'FAILURE' })
+    for (const s of [GIT_PASSWORD, LINK_SECRET, GHS]) t.notMatch(b!.logTail, s, 'not stored')
+    t.match(b!.logTail, `token is ${MASK}`)
 
-  // A row stored before masking existed (or by a path that forgot it) is still masked when shown.
-  await h.store.updateBuild(b!.id, { logTail: `old ${GIT_PASSWORD}`, lastError: `HTTP 401 for ${LINK_SECRET}` })
-  const one = await h.app.inject({ method: 'GET', url: `/api/builds/${b!.id}`, headers: apiAuth() })
-  t.equal(one.statusCode, 200)
-  t.equal(one.json().logTail, `old ${MASK}`)
-  t.equal(one.json().lastError, `HTTP 401 for ${MASK}`)
-  const list = await h.app.inject({ method: 'GET', url: '/api/builds', headers: apiAuth() })
-  t.equal(list.json().items[0].lastError, `HTTP 401 for ${MASK}`)
-  t.notMatch(one.body + list.body, GIT_PASSWORD)
-})
+    // A row stored before masking existed (or by a path that forgot it) is still masked when shown.
+    await h.store.updateBuild(b!.id, { logTail: `old ${GIT_PASSWORD}`, lastError: `HTTP 401 for ${LINK_SECRET}` })
+    const one = await h.app.inject({ method: 'GET', url: `/api/builds/${b!.id}`, headers: apiAuth() })
+    t.equal(one.statusCode, 200)
+    t.equal(one.json().logTail, `old ${MASK}`)
+    t.equal(one.json().lastError, `HTTP 401 for ${MASK}`)
+    const list = await h.app.inject({ method: 'GET', url: '/api/builds', headers: apiAuth() })
+    t.equal(list.json().items[0].lastError, `HTTP 401 for ${MASK}`)
+    t.notMatch(one.body + list.body, GIT_PASSWORD)
+  },
+)
 
 t.test('Jenkins parameters never carry a Tamer secret', async (t) => {
   const rule = { ...DS_RULE, parameters: { NOTE: `key ${LINK_SECRET}` } }
   const h = await startPipelineApp(t, { config: secretConfig, rules: [rule] })
-  await h.push({ repository: { ...P.githubPush().repository, clone_url: `https://x-access-token:${GHS}@github.com/acme-ds/churn-model.git` } })
+  await h.push({
+    repository: {
+      ...P.githubPush().repository,
+      clone_url: `https://x-access-token:${GHS}@github.com/acme-ds/churn-model.git`,
+    },
+  })
   await h.drain()
   const trigger = h.jenkins.state.requests.find((r) => r.path.includes('buildWithParameters'))!
   const sent = new URLSearchParams(trigger.body)
@@ -91,28 +147,49 @@ t.test('notices mask git credentials and the link secret (they were not before)'
   t.equal(n.smtp.mails.length, 1)
   const mail = n.smtp.mails[0]!
   t.match(mail.parsed.text, `git token ${MASK}`)
-  for (const s of [GIT_PASSWORD, n.config.links.secret]) t.notMatch(`${mail.raw}\n${mail.parsed.text}\n${mail.parsed.html}`, s)
+  for (const s of [GIT_PASSWORD, n.config.links.secret])
+    t.notMatch(`${mail.raw}\n${mail.parsed.text}\n${mail.parsed.html}`, s)
 })
 
 t.test('a notification error is masked when the API shows it', async (t) => {
-  const n = await startNotifyHarness(t, ({ http }) => ({ channels: [{ name: 'team', type: 'slack', url: `${http.url}/hook` }], rules: [{ culprits: false, channels: ['team'] }] }), { config: secretConfig })
+  const n = await startNotifyHarness(
+    t,
+    ({ http }) => ({
+      channels: [{ name: 'team', type: 'slack', url: `${http.url}/hook` }],
+      rules: [{ culprits: false, channels: ['team'] }],
+    }),
+    { config: secretConfig },
+  )
   n.http.answerNext({ status: 400, body: `no_such_token ${GIT_PASSWORD}` })
   await n.build('FAILURE')
   const [x] = await n.store.listNotifications({ limit: 5 })
   t.match(x, { state: 'dead', lastError: `HTTP 400: no_such_token ${MASK}` }, 'stored masked')
   // shown masked even when the stored text is not (a row from before, a secret added since)
   await n.store.updateNotification(x!.id, 'dead', { lastError: `HTTP 400: ${n.config.links.secret} ${GIT_PASSWORD}` })
-  const res = await n.h.app.inject({ method: 'GET', url: `/api/notifications/${x!.id}`, headers: { authorization: `Bearer ${SECRETS.api}` } })
+  const res = await n.h.app.inject({
+    method: 'GET',
+    url: `/api/notifications/${x!.id}`,
+    headers: { authorization: `Bearer ${SECRETS.api}` },
+  })
   t.equal(res.json().lastError, `HTTP 400: ${MASK} ${MASK}`)
 })
 
 t.test('stored headers: authenticating headers dropped, token shapes in the others masked', async (t) => {
   const h = await startTestApp(t)
   const d = signedGitHub('push', P.githubPush())
-  const headers = { ...d.headers, referer: 'https://bob:pa55w0rd-in-referer@github.example.com/hooks', 'x-debug-trace': `sent with ${GHS}`, 'x-forwarded-credential': 'abc' }
+  const headers = {
+    ...d.headers,
+    referer: 'https://bob:pa55w0rd-in-referer@github.example.com/hooks',
+    'x-debug-trace': `sent with ${GHS}`,
+    'x-forwarded-credential': 'abc',
+  }
   const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers, payload: d.body })
   t.equal(res.statusCode, 202)
-  const shown = await h.app.inject({ method: 'GET', url: `/api/deliveries/${res.json().id}`, headers: { authorization: `Bearer ${SECRETS.api}` } })
+  const shown = await h.app.inject({
+    method: 'GET',
+    url: `/api/deliveries/${res.json().id}`,
+    headers: { authorization: `Bearer ${SECRETS.api}` },
+  })
   const stored = shown.json().headers
   t.equal(stored.referer, `https://${MASK}@github.example.com/hooks`)
   t.equal(stored['x-debug-trace'], `sent with ${MASK}`)
@@ -122,8 +199,13 @@ t.test('stored headers: authenticating headers dropped, token shapes in the othe
 
 t.test('log lines: configured secrets are masked inside messages and errors, and the line stays JSON', async (t) => {
   const lines: string[] = []
-  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }), { secrets: secretValues(testConfig(secretConfig)) })
-  logger.warn({ err: new Error(`git said: bad token ${GIT_PASSWORD}`), url: `https://x:${GHS}@github.com/a/b` }, `clone failed (${LINK_SECRET})`)
+  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }), {
+    secrets: secretValues(testConfig(secretConfig)),
+  })
+  logger.warn(
+    { err: new Error(`git said: bad token ${GIT_PASSWORD}`), url: `https://x:${GHS}@github.com/a/b` },
+    `clone failed (${LINK_SECRET})`,
+  )
   logger.info(`quote "${GIT_PASSWORD}" and a backslash \\ ${LINK_SECRET}`)
   const out = lines.join('')
   for (const s of [GIT_PASSWORD, LINK_SECRET, GHS]) t.notMatch(out, s)

@@ -7,7 +7,15 @@ import t from 'tap'
 import { storableHeaders } from '../../src/intake/headers.js'
 import { createLogger, REDACT_PATHS } from '../../src/logging.js'
 import { logExcerpt } from '../../src/notify/mask.js'
-import { isSecretHeader, SECRET_HEADER_NAMES, SECRET_KEYS, SECRET_NAME, SHAPE_HINT, TAMER_TOKEN_PREFIX, TOKEN_PATTERNS } from '../../src/security/secret-fields.js'
+import {
+  isSecretHeader,
+  SECRET_HEADER_NAMES,
+  SECRET_KEYS,
+  SECRET_NAME,
+  SHAPE_HINT,
+  TAMER_TOKEN_PREFIX,
+  TOKEN_PATTERNS,
+} from '../../src/security/secret-fields.js'
 
 /** One example per token pattern, in TOKEN_PATTERNS' order: `text` as it may appear, `secret` the part that must go. */
 const SAMPLES: { text: string; secret: string }[] = [
@@ -22,7 +30,10 @@ const SAMPLES: { text: string; secret: string }[] = [
   { text: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
   { text: `${TAMER_TOKEN_PREFIX}AbCdEfGhIjKlMnOpQrStUvWx`, secret: 'AbCdEfGhIjKlMnOpQrStUvWx' },
   { text: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ', secret: 'c2lnbmF0dXJlLXBhcnQ' },
-  { text: '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAkeyMaterial\n-----END RSA PRIVATE KEY-----', secret: 'MIIEowIBAAKCAQEAkeyMaterial' },
+  {
+    text: '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAkeyMaterial\n-----END RSA PRIVATE KEY-----',
+    secret: 'MIIEowIBAAKCAQEAkeyMaterial',
+  },
   { text: 'cloning https://bot:userinfo-pass@git.example.com/acme/x.git', secret: 'userinfo-pass' },
   { text: 'Authorization: Bearer opaque-bearer-value', secret: 'opaque-bearer-value' },
   { text: 'password=hunter2hunter2', secret: 'hunter2hunter2' },
@@ -39,7 +50,10 @@ t.test('every token pattern has an example, and the quick look (SHAPE_HINT) lets
 t.test('the header names are one definition: redacted in logs and never stored', async (t) => {
   for (const name of SECRET_HEADER_NAMES) {
     t.ok(isSecretHeader(name) && SECRET_NAME.test(name), `${name} is a secret name`)
-    t.ok(REDACT_PATHS.some((p) => p.startsWith('req.headers') && p.includes(name)), `${name} is redacted in request logs`)
+    t.ok(
+      REDACT_PATHS.some((p) => p.startsWith('req.headers') && p.includes(name)),
+      `${name} is redacted in request logs`,
+    )
     t.notOk(name in storableHeaders({ [name]: 'x' }), `${name} is not stored`)
   }
   t.ok(isSecretHeader('X-Some-Vendor-Token'), 'a header is judged by its name, whatever its case')
@@ -61,5 +75,6 @@ t.test('every token shape is masked by all three users: log lines, stored header
   }
   await new Promise((resolve) => logger.flush(resolve))
   t.equal(lines.length, SAMPLES.length)
-  for (const [i, line] of lines.entries()) t.notOk(line.includes(JSON.stringify(SAMPLES[i]!.secret).slice(1, -1)), `log line: ${SAMPLES[i]!.secret}`)
+  for (const [i, line] of lines.entries())
+    t.notOk(line.includes(JSON.stringify(SAMPLES[i]!.secret).slice(1, -1)), `log line: ${SAMPLES[i]!.secret}`)
 })

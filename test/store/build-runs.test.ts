@@ -18,11 +18,25 @@ function tempFile(t: { teardown(fn: () => unknown): void }): string {
 }
 
 const delivery: NewDelivery = {
-  provider: 'github', dedupeKey: 'k', hostDeliveryId: 'k', eventType: 'push', tenant: 'default', repository: 'acme/r',
-  status: 'pending', headers: {}, body: Buffer.from('{}'), normalized: { kind: 'ignored', reason: 'test' }, receivedAt: new Date().toISOString(),
+  provider: 'github',
+  dedupeKey: 'k',
+  hostDeliveryId: 'k',
+  eventType: 'push',
+  tenant: 'default',
+  repository: 'acme/r',
+  status: 'pending',
+  headers: {},
+  body: Buffer.from('{}'),
+  normalized: { kind: 'ignored', reason: 'test' },
+  receivedAt: new Date().toISOString(),
 }
 
-const run = (queueId: number | null, buildNumber: number | null, source: JenkinsRun['source']): JenkinsRun => ({ queueId, buildNumber, buildUrl: buildNumber ? `https://ci/job/j/${buildNumber}/` : null, source })
+const run = (queueId: number | null, buildNumber: number | null, source: JenkinsRun['source']): JenkinsRun => ({
+  queueId,
+  buildNumber,
+  buildUrl: buildNumber ? `https://ci/job/j/${buildNumber}/` : null,
+  source,
+})
 
 t.test('one row per run, whichever of its ids came first; kept across a restart', async (t) => {
   const file = tempFile(t)
@@ -32,25 +46,71 @@ t.test('one row per run, whichever of its ids came first; kept across a restart'
     deliveryId,
     outcome: 'triggered',
     evaluation: [],
-    builds: [{ deliveryId, eventIndex: 0, rule: 'r', job: 'j', template: null, tenant: 'default', repository: 'acme/r', parameters: { DELIVERY_ID: deliveryId }, state: 'pending', eventKey: null, provider: 'github', ref: 'refs/heads/main', branch: 'main', commitSha: null, pullRequest: null, acceptedAt: Date.now() }],
+    builds: [
+      {
+        deliveryId,
+        eventIndex: 0,
+        rule: 'r',
+        job: 'j',
+        template: null,
+        tenant: 'default',
+        repository: 'acme/r',
+        parameters: { DELIVERY_ID: deliveryId },
+        state: 'pending',
+        eventKey: null,
+        provider: 'github',
+        ref: 'refs/heads/main',
+        branch: 'main',
+        commitSha: null,
+        pullRequest: null,
+        acceptedAt: Date.now(),
+      },
+    ],
   })
   const runs = async () => (await store.runsOf([b!.id])).get(b!.id)!.map((r) => [r.queueId, r.buildNumber, r.source])
 
   await store.updateBuild(b!.id, { state: 'queued', queueId: 5, runs: [run(5, null, 'trigger')] })
   await store.updateBuild(b!.id, { runs: [run(null, 9, 'callback')] })
-  t.same(await runs(), [[5, null, 'trigger'], [null, 9, 'callback']], 'not known yet to be one run')
+  t.same(
+    await runs(),
+    [
+      [5, null, 'trigger'],
+      [null, 9, 'callback'],
+    ],
+    'not known yet to be one run',
+  )
   await store.updateBuild(b!.id, { state: 'running', buildNumber: 9, runs: [run(5, 9, 'queue')] })
   t.same(await runs(), [[5, 9, 'trigger']], 'the queue item says queue id 5 is build 9: one run, as first seen')
   await store.updateBuild(b!.id, { runs: [run(5, 9, 'search'), run(7, 10, 'search'), run(null, null, 'search')] })
-  t.same(await runs(), [[5, 9, 'trigger'], [7, 10, 'search']], 'a second run is added; a sighting without ids is not')
+  t.same(
+    await runs(),
+    [
+      [5, 9, 'trigger'],
+      [7, 10, 'search'],
+    ],
+    'a second run is added; a sighting without ids is not',
+  )
   t.match(await store.getBuild(b!.id), { state: 'running', queueId: 5, buildNumber: 9, missedAt: null })
   await store.updateBuild('no-such-build', { runs: [run(1, 1, 'search')] })
-  t.same([...(await store.runsOf(['no-such-build', b!.id])).entries()].map(([k, v]) => [k, v.length]), [['no-such-build', 0], [b!.id, 2]])
+  t.same(
+    [...(await store.runsOf(['no-such-build', b!.id])).entries()].map(([k, v]) => [k, v.length]),
+    [
+      ['no-such-build', 0],
+      [b!.id, 2],
+    ],
+  )
   await store.close()
 
   store = openSqliteStore({ file })
   t.teardown(() => store.close())
-  t.same(await runs(), [[5, 9, 'trigger'], [7, 10, 'search']], 'survives a restart')
+  t.same(
+    await runs(),
+    [
+      [5, 9, 'trigger'],
+      [7, 10, 'search'],
+    ],
+    'survives a restart',
+  )
 })
 
 t.test('a version 6 database gains build_runs and missed_at (migration 7) and keeps its builds', async (t) => {
@@ -59,7 +119,9 @@ t.test('a version 6 database gains build_runs and missed_at (migration 7) and ke
   old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
   for (const m of MIGRATIONS.filter((m) => m.version <= 6)) {
     old.exec(m.sql)
-    old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
+    old
+      .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+      .run(m.version, m.name, new Date().toISOString())
   }
   old.exec(`INSERT INTO deliveries (id, provider, dedupe_key, event_type, tenant, status, headers, body, normalized, received_at, updated_at)
     VALUES ('d-old', 'github', 'k-old', 'push', 'default', 'processed', '{}', x'7b7d', '{"kind":"ignored","reason":"old"}', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`)
@@ -69,7 +131,11 @@ t.test('a version 6 database gains build_runs and missed_at (migration 7) and ke
 
   const store = openSqliteStore({ file })
   t.teardown(() => store.close())
-  t.match(await store.getBuild('b-old'), { state: 'triggering', attempts: 1, triggeredAt: 1000, missedAt: null }, 'an uncertain trigger from before the upgrade is still one, never looked for yet')
+  t.match(
+    await store.getBuild('b-old'),
+    { state: 'triggering', attempts: 1, triggeredAt: 1000, missedAt: null },
+    'an uncertain trigger from before the upgrade is still one, never looked for yet',
+  )
   t.same((await store.runsOf(['b-old'])).get('b-old'), [])
   await store.updateBuild('b-old', { state: 'queued', queueId: 3, missedAt: null, runs: [run(3, null, 'search')] })
   t.match((await store.runsOf(['b-old'])).get('b-old'), [{ job: 'j', queueId: 3, source: 'search', seenAt: /^\d{4}-/ }])

@@ -12,8 +12,17 @@ import type { NewDelivery } from '../../src/store/store.js'
 
 function delivery(key: string): NewDelivery {
   return {
-    provider: 'github', dedupeKey: key, hostDeliveryId: key, eventType: 'push', tenant: 'default', repository: 'acme/r',
-    status: 'processed', headers: {}, body: Buffer.from('{}'), normalized: { kind: 'ignored', reason: 'test' }, receivedAt: new Date().toISOString(),
+    provider: 'github',
+    dedupeKey: key,
+    hostDeliveryId: key,
+    eventType: 'push',
+    tenant: 'default',
+    repository: 'acme/r',
+    status: 'processed',
+    headers: {},
+    body: Buffer.from('{}'),
+    normalized: { kind: 'ignored', reason: 'test' },
+    receivedAt: new Date().toISOString(),
   }
 }
 
@@ -30,7 +39,10 @@ t.test('bytes round-trip per delivery and variant; a save replaces; a restart ke
   const payload = randomBytes(3 * 2 ** 20)
   t.equal(await store.getPushDiff(id, 'native-x-f1'), null, 'nothing stored yet')
   // Queued with a build write, so both go to the writer in one ops batch.
-  await Promise.all([store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload, rawBytes: 9_000_000 }), store.updateBuild('no-such-build', { attempts: 1 })])
+  await Promise.all([
+    store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload, rawBytes: 9_000_000 }),
+    store.updateBuild('no-such-build', { attempts: 1 }),
+  ])
   const got = await store.getPushDiff(id, 'native-x-f1')
   t.ok(got && payload.equals(got.payload), 'the same bytes come back')
   t.match(got, { deliveryId: id, variant: 'native-x-f1', rawBytes: 9_000_000, createdAt: /^\d{4}-\d\d-\d\dT/ })
@@ -59,23 +71,47 @@ t.test('a version 4 database gains push_diffs (migration 5) and keeps its delive
   old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')
   for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
     old.exec(m.sql)
-    old.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString())
+    old
+      .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+      .run(m.version, m.name, new Date().toISOString())
   }
-  old.prepare(
-    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
+  old
+    .prepare(
+      `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
      VALUES ('d-old', 'github', 'k-old', NULL, 'push', 'default', 'acme/r', 'processed', '{}', x'7b7d', '{"kind":"ignored","reason":"old"}', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')`,
-  ).run()
-  t.equal(old.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'push_diffs'").pluck().get(), 0, 'no table before')
+    )
+    .run()
+  t.equal(
+    old.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'push_diffs'").pluck().get(),
+    0,
+    'no table before',
+  )
   old.close()
 
   const store = openSqliteStore({ file })
   t.teardown(() => store.close())
   t.match(await store.getDelivery('d-old'), { id: 'd-old', repository: 'acme/r' }, 'the old delivery is still there')
-  await store.savePushDiff({ deliveryId: 'd-old', variant: 'native-x-f1', payload: Buffer.from([1, 2, 3]), rawBytes: 3 })
+  await store.savePushDiff({
+    deliveryId: 'd-old',
+    variant: 'native-x-f1',
+    payload: Buffer.from([1, 2, 3]),
+    rawBytes: 3,
+  })
   t.same([...(await store.getPushDiff('d-old', 'native-x-f1'))!.payload], [1, 2, 3])
   const db = new BetterSqlite3(file, { readonly: true })
   t.teardown(() => db.close())
-  t.same(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), MIGRATIONS.map((m) => m.version).sort((a, b) => a - b), 'every later migration too')
-  t.equal(db.prepare("SELECT name FROM schema_migrations WHERE version = 5").pluck().get(), 'push-diffs')
-  t.equal(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'push_diffs' AND sql IS NOT NULL").pluck().get(), 'push_diffs_created', 'migration 6: the age index retention deletes by')
+  t.same(
+    db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+    MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
+    'every later migration too',
+  )
+  t.equal(db.prepare('SELECT name FROM schema_migrations WHERE version = 5').pluck().get(), 'push-diffs')
+  t.equal(
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'push_diffs' AND sql IS NOT NULL")
+      .pluck()
+      .get(),
+    'push_diffs_created',
+    'migration 6: the age index retention deletes by',
+  )
 })

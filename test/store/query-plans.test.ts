@@ -14,18 +14,34 @@ import { ListQuery as BuildListQuery } from '../../src/http/builds.js'
 import { ListQuery as NotificationListQuery } from '../../src/http/notifications.js'
 import { MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js'
 import { AUDIT_PAGES, BUILD_PAGES, DELIVERY_PAGES, NOTIFICATION_PAGES } from '../../src/store/sqlite/page-lists.js'
-import { pageStatements, TENANTS_PER_STATEMENT, type PageList, type PageQuery } from '../../src/store/sqlite/page-query.js'
+import {
+  pageStatements,
+  TENANTS_PER_STATEMENT,
+  type PageList,
+  type PageQuery,
+} from '../../src/store/sqlite/page-query.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import type { NewDelivery } from '../../src/store/store.js'
 
 const LISTS = [
   { table: 'deliveries', list: DELIVERY_PAGES as PageList<string>, route: DeliveryListQuery, routeNames: {} },
-  { table: 'builds', list: BUILD_PAGES as PageList<string>, route: BuildListQuery, routeNames: { delivery: 'deliveryId' } },
-  { table: 'notifications', list: NOTIFICATION_PAGES as PageList<string>, route: NotificationListQuery, routeNames: {} },
+  {
+    table: 'builds',
+    list: BUILD_PAGES as PageList<string>,
+    route: BuildListQuery,
+    routeNames: { delivery: 'deliveryId' },
+  },
+  {
+    table: 'notifications',
+    list: NOTIFICATION_PAGES as PageList<string>,
+    route: NotificationListQuery,
+    routeNames: {},
+  },
   { table: 'audit_log', list: AUDIT_PAGES as PageList<string>, route: AuditQuery, routeNames: {} },
 ] as const
 
-const subsets = <T>(xs: readonly T[]): T[][] => xs.reduce<T[][]>((acc, x) => [...acc, ...acc.map((s) => [...s, x])], [[]])
+const subsets = <T>(xs: readonly T[]): T[][] =>
+  xs.reduce<T[][]>((acc, x) => [...acc, ...acc.map((s) => [...s, x])], [[]])
 
 const TENANT_SCOPES = [undefined, ['t1'], ['t1', 't2', 't3']]
 
@@ -46,15 +62,25 @@ function planProblems(db: BetterSqlite3.Database, table: string, list: PageList<
   for (const fields of subsets(Object.keys(list.filters)))
     for (const tenants of TENANT_SCOPES)
       for (const before of [undefined, 1000]) {
-        const q = { ...Object.fromEntries(fields.map((f) => [f, `value-of-${f}`])), tenants, before, limit: 51 } as PageQuery<string>
+        const q = {
+          ...Object.fromEntries(fields.map((f) => [f, `value-of-${f}`])),
+          tenants,
+          before,
+          limit: 51,
+        } as PageQuery<string>
         const wanted = [...fields.map((f) => list.filters[f]!), ...(tenants ? ['tenant'] : [])]
         const shape = `${table} ${JSON.stringify({ filters: fields, tenants: tenants?.length, cursor: before !== undefined })}`
         for (const { sql, params } of pageStatements(list, q)) {
-          const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail)
+          const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+            (r) => r.detail,
+          )
           const bad = plan.filter((d) => /^SCAN /.test(d) || /TEMP B-TREE/.test(d))
           if (bad.length) problems.push(`${shape}: ${bad.join('; ')}`)
           const searches = plan.filter((d) => d.startsWith(`SEARCH ${table} `))
-          if (searches.length !== (tenants?.length ?? 1)) problems.push(`${shape}: ${searches.length} index searches for ${tenants?.length ?? 1} arms: ${plan.join('; ')}`)
+          if (searches.length !== (tenants?.length ?? 1))
+            problems.push(
+              `${shape}: ${searches.length} index searches for ${tenants?.length ?? 1} arms: ${plan.join('; ')}`,
+            )
           for (const search of searches) {
             const constraints = /\(([^)]*)\)$/.exec(search)?.[1] ?? ''
             const equal = constraints.split(' AND ').flatMap((c) => /^(\w+)=\?$/.exec(c)?.[1] ?? [])
@@ -70,7 +96,11 @@ function planProblems(db: BetterSqlite3.Database, table: string, list: PageList<
 t.test('every list filter of the API is a filter of its page list', async (t) => {
   for (const { table, list, route, routeNames } of LISTS) {
     const params = Object.keys(route.properties).filter((p) => p !== 'limit' && p !== 'cursor')
-    t.same(params.map((p) => (routeNames as Record<string, string>)[p] ?? p).sort(), Object.keys(list.filters).sort(), table)
+    t.same(
+      params.map((p) => (routeNames as Record<string, string>)[p] ?? p).sort(),
+      Object.keys(list.filters).sort(),
+      table,
+    )
   }
 })
 
@@ -83,7 +113,10 @@ t.test('without the list indexes (migration list-indexes) the plans are refused'
   const listIndexes = MIGRATIONS.find((m) => m.name === 'list-indexes')!
   const db = openDb(t, listIndexes.version - 1)
   const problems = planProblems(db, 'deliveries', DELIVERY_PAGES as PageList<string>)
-  t.ok(problems.some((p) => p.startsWith('deliveries {"filters":["provider"],') && p.includes('TEMP B-TREE')), 'the issue #12 query: ?provider= sorted the table')
+  t.ok(
+    problems.some((p) => p.startsWith('deliveries {"filters":["provider"],') && p.includes('TEMP B-TREE')),
+    'the issue #12 query: ?provider= sorted the table',
+  )
   for (const { table, list } of LISTS.slice(1, 3)) t.not(planProblems(db, table, list).length, 0, table)
 })
 
@@ -107,7 +140,9 @@ t.test('a scope of many tenants pages newest first across statements, each row o
   const store = openSqliteStore({ file: ':memory:' })
   t.teardown(() => store.close())
   const tenants = Array.from({ length: TENANTS_PER_STATEMENT + 50 }, (_, i) => `t${i}`)
-  const stored = await Promise.all(Array.from({ length: 600 }, (_, i) => store.recordDelivery(delivery(i, tenants[(i * 7) % tenants.length]!))))
+  const stored = await Promise.all(
+    Array.from({ length: 600 }, (_, i) => store.recordDelivery(delivery(i, tenants[(i * 7) % tenants.length]!))),
+  )
   t.equal(new Set(stored.map((s) => s.id)).size, 600)
   const all = await store.listDeliveries({ limit: 1000 })
   // Every other tenant, each named twice, in no particular order.
@@ -121,7 +156,13 @@ t.test('a scope of many tenants pages newest first across statements, each row o
     if (page.length < 40) break
     before = page.at(-1)!.seq
   }
-  t.same(pages, expected.filter((d) => d.provider === 'github').map((d) => d.id))
-  t.same((await store.listDeliveries({ tenants: scope, limit: 10 })).map((d) => d.id), expected.slice(0, 10).map((d) => d.id))
+  t.same(
+    pages,
+    expected.filter((d) => d.provider === 'github').map((d) => d.id),
+  )
+  t.same(
+    (await store.listDeliveries({ tenants: scope, limit: 10 })).map((d) => d.id),
+    expected.slice(0, 10).map((d) => d.id),
+  )
   t.same(await store.listDeliveries({ tenants: [], limit: 10 }), [])
 })

@@ -30,7 +30,9 @@ function delivery(key: string, over: Partial<NewDelivery> = {}): NewDelivery {
 
 t.test('deliveries survive a restart, none doubled, redelivery after restart is a duplicate', async (t) => {
   const h = await startTestApp(t)
-  const sent = Array.from({ length: 20 }, (_, i) => signedGitHub('push', P.githubPush({ after: `${i}`.padStart(40, 'a') }), { delivery: `d-${i}` }))
+  const sent = Array.from({ length: 20 }, (_, i) =>
+    signedGitHub('push', P.githubPush({ after: `${i}`.padStart(40, 'a') }), { delivery: `d-${i}` }),
+  )
   const ids: string[] = []
   for (const d of sent) {
     const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
@@ -41,7 +43,12 @@ t.test('deliveries survive a restart, none doubled, redelivery after restart is 
   const all = await h.store.listDeliveries({ limit: 100 })
   t.equal(all.length, 20)
   t.same(new Set(all.map((d) => d.id)), new Set(ids))
-  const again = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: sent[3]!.headers, payload: sent[3]!.body })
+  const again = await h.app.inject({
+    method: 'POST',
+    url: '/hooks/github',
+    headers: sent[3]!.headers,
+    payload: sent[3]!.body,
+  })
   t.same(again.json(), { id: ids[3], duplicate: true })
   t.equal((await h.store.listDeliveries({ limit: 100 })).length, 20)
 })
@@ -52,12 +59,21 @@ t.test('200 concurrent deliveries over real HTTP: all stored exactly once', asyn
   const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`
   const sent = Array.from({ length: 200 }, (_, i) =>
     i % 2 === 0
-      ? { route: 'github', d: signedGitHub('push', P.githubPush({ after: `${i}`.padStart(40, 'b') }), { delivery: `c-${i}` }) }
-      : { route: 'gitlab', d: signedGitLab('Push Hook', P.gitlabPush({ after: `${i}`.padStart(40, 'b') }), { idempotencyKey: `c-${i}` }) },
+      ? {
+          route: 'github',
+          d: signedGitHub('push', P.githubPush({ after: `${i}`.padStart(40, 'b') }), { delivery: `c-${i}` }),
+        }
+      : {
+          route: 'gitlab',
+          d: signedGitLab('Push Hook', P.gitlabPush({ after: `${i}`.padStart(40, 'b') }), { idempotencyKey: `c-${i}` }),
+        },
   )
   // Each delivery twice, all at once: the duplicates race their originals.
   const requests = [...sent, ...sent].map(({ route, d }) =>
-    fetch(`${url}/hooks/${route}`, { method: 'POST', headers: d.headers, body: d.body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string; duplicate?: boolean } })),
+    fetch(`${url}/hooks/${route}`, { method: 'POST', headers: d.headers, body: d.body }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as { id: string; duplicate?: boolean },
+    })),
   )
   const results = await Promise.all(requests)
   t.equal(results.filter((r) => r.status === 202).length, 200, '200 accepted')
@@ -72,7 +88,9 @@ t.test('group commit: one batch holds many deliveries and duplicates inside a ba
   const dir = mkdtempSync(join(tmpdir(), 'tamer-store-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const store = openSqliteStore({ file: join(dir, 'db.sqlite'), maxBatch: 7 })
-  const results = await Promise.all([...Array.from({ length: 30 }, (_, i) => store.recordDelivery(delivery(`k${i % 20}`)))])
+  const results = await Promise.all([
+    ...Array.from({ length: 30 }, (_, i) => store.recordDelivery(delivery(`k${i % 20}`))),
+  ])
   t.equal(results.filter((r) => !r.duplicate).length, 20)
   t.equal(results.filter((r) => r.duplicate).length, 10)
   for (let i = 20; i < 30; i++) t.equal(results[i]!.id, results[i - 20]!.id)
@@ -106,7 +124,14 @@ t.test('list filters and pagination', async (t) => {
   const store = openSqliteStore({ file: ':memory:' })
   t.teardown(() => store.close())
   for (let i = 0; i < 7; i++)
-    await store.recordDelivery(delivery(`p${i}`, { provider: i % 2 ? 'gitlab' : 'github', tenant: i < 3 ? 'a' : 'b', status: i === 6 ? 'ignored' : 'pending', repository: `r${i % 3}` }))
+    await store.recordDelivery(
+      delivery(`p${i}`, {
+        provider: i % 2 ? 'gitlab' : 'github',
+        tenant: i < 3 ? 'a' : 'b',
+        status: i === 6 ? 'ignored' : 'pending',
+        repository: `r${i % 3}`,
+      }),
+    )
   t.equal((await store.listDeliveries({ limit: 10, provider: 'gitlab' })).length, 3)
   t.equal((await store.listDeliveries({ limit: 10, status: 'ignored' })).length, 1)
   t.equal((await store.listDeliveries({ limit: 10, repository: 'r0' })).length, 3)
@@ -116,5 +141,8 @@ t.test('list filters and pagination', async (t) => {
   const second = await store.listDeliveries({ limit: 4, before: first[3]!.seq })
   t.equal(first.length, 4)
   t.equal(second.length, 3)
-  t.same([...first, ...second].map((d) => d.dedupeKey), ['p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0'])
+  t.same(
+    [...first, ...second].map((d) => d.dedupeKey),
+    ['p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0'],
+  )
 })

@@ -13,14 +13,20 @@ import { composeForTest, testConfig } from '../support/app.js'
 import * as P from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
 
-async function start(t: Test, options: (file: string) => Promise<Omit<SqliteStoreOptions, 'file'>> | Omit<SqliteStoreOptions, 'file'> = () => ({})) {
+async function start(
+  t: Test,
+  options: (file: string) => Promise<Omit<SqliteStoreOptions, 'file'>> | Omit<SqliteStoreOptions, 'file'> = () => ({}),
+) {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-unavailable-'))
   const file = join(dir, 'tamer.db')
   const s = openSqliteStore({ file, ...(await options(file)) })
   const logs: string[] = []
   const sink = new Writable({ write: (c, _e, cb) => (logs.push(c.toString()), cb()) })
   // 256 KB bodies at most: readiness then wants 512 KB of room.
-  const { app } = await composeForTest(testConfig({ server: { maxBodyBytes: 256 * 1024 } }), { store: s, logger: createLogger('info', sink) })
+  const { app } = await composeForTest(testConfig({ server: { maxBodyBytes: 256 * 1024 } }), {
+    store: s,
+    logger: createLogger('info', sink),
+  })
   t.teardown(async () => {
     await app.close()
     await s.close()
@@ -64,28 +70,31 @@ t.test('a full database: 503 TAMER_STORE_UNAVAILABLE with Retry-After, nothing s
   t.equal((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the process itself is fine')
 })
 
-t.test('a database locked by another process: 503 while locked, /readyz fails; the redelivery is stored once unlocked', async (t) => {
-  const h = await start(t, () => ({ busyTimeoutMs: 100 }))
-  t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
-  const other = new BetterSqlite3(h.file)
-  t.teardown(() => other.close())
-  other.pragma('busy_timeout = 5000')
-  other.exec('BEGIN IMMEDIATE') // holds the write lock, as a backup tool or a second Tamer would
-  const res = await h.post(P.githubPush(), 'while-locked')
-  t.equal(res.statusCode, 503)
-  t.equal(res.json().code, 'TAMER_STORE_UNAVAILABLE')
-  t.match(res.json().message, /locked by another process \(SQLITE_BUSY\)/)
-  t.equal(res.headers['retry-after'], '30')
-  const ready = await h.app.inject({ method: 'GET', url: '/readyz' })
-  t.equal(ready.statusCode, 503)
-  t.match(ready.json().message, /SQLITE_BUSY/)
+t.test(
+  'a database locked by another process: 503 while locked, /readyz fails; the redelivery is stored once unlocked',
+  async (t) => {
+    const h = await start(t, () => ({ busyTimeoutMs: 100 }))
+    t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
+    const other = new BetterSqlite3(h.file)
+    t.teardown(() => other.close())
+    other.pragma('busy_timeout = 5000')
+    other.exec('BEGIN IMMEDIATE') // holds the write lock, as a backup tool or a second Tamer would
+    const res = await h.post(P.githubPush(), 'while-locked')
+    t.equal(res.statusCode, 503)
+    t.equal(res.json().code, 'TAMER_STORE_UNAVAILABLE')
+    t.match(res.json().message, /locked by another process \(SQLITE_BUSY\)/)
+    t.equal(res.headers['retry-after'], '30')
+    const ready = await h.app.inject({ method: 'GET', url: '/readyz' })
+    t.equal(ready.statusCode, 503)
+    t.match(ready.json().message, /SQLITE_BUSY/)
 
-  other.exec('ROLLBACK')
-  t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready again')
-  const again = await h.post(P.githubPush(), 'while-locked')
-  t.equal(again.statusCode, 202, 'the redelivery is stored')
-  t.equal(await h.count(), 1)
-})
+    other.exec('ROLLBACK')
+    t.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready again')
+    const again = await h.post(P.githubPush(), 'while-locked')
+    t.equal(again.statusCode, 202, 'the redelivery is stored')
+    t.equal(await h.count(), 1)
+  },
+)
 
 t.test('which SQLite failures are "unavailable" (503) and which are bugs (500), on real SQLite errors', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-codes-'))
@@ -98,7 +107,7 @@ t.test('which SQLite failures are "unavailable" (503) and which are bugs (500), 
     try {
       f()
     } catch (err) {
-      return (err as { code: string; message: string })
+      return err as { code: string; message: string }
     }
     throw new Error('expected a failure')
   }
@@ -108,8 +117,18 @@ t.test('which SQLite failures are "unavailable" (503) and which are bugs (500), 
   const constraint = codeOf(() => rw.exec('INSERT INTO t (id) VALUES (1); INSERT INTO t (id) VALUES (1)'))
   ro.close()
   rw.close()
-  for (const [err, unavailable] of [[readonly, true], [full, true], [constraint, false], [{ code: 'SQLITE_IOERR_WRITE', message: 'disk I/O error' }, true], [{ code: 'SQLITE_BUSY_SNAPSHOT', message: 'busy' }, true]] as const) {
+  for (const [err, unavailable] of [
+    [readonly, true],
+    [full, true],
+    [constraint, false],
+    [{ code: 'SQLITE_IOERR_WRITE', message: 'disk I/O error' }, true],
+    [{ code: 'SQLITE_BUSY_SNAPSHOT', message: 'busy' }, true],
+  ] as const) {
     const mapped = storeFailure(err.message, err.code) as Error & { code?: string; statusCode?: number }
-    t.equal(mapped.code === 'TAMER_STORE_UNAVAILABLE' && mapped.statusCode === 503, unavailable, `${err.code}: ${mapped.message}`)
+    t.equal(
+      mapped.code === 'TAMER_STORE_UNAVAILABLE' && mapped.statusCode === 503,
+      unavailable,
+      `${err.code}: ${mapped.message}`,
+    )
   }
 })

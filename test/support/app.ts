@@ -121,7 +121,12 @@ export async function startTestApp(
  * otherwise (`hold: []` runs both).
  */
 export async function composeForTest(config: Config, io: ServiceIo & { store: ServiceStore }): Promise<Service> {
-  const service = await composeService(config, { logger: createLogger('silent'), diffEngine: nativeEngine, hold: ['pipeline', 'notifier'], ...io })
+  const service = await composeService(config, {
+    logger: createLogger('silent'),
+    diffEngine: nativeEngine,
+    hold: ['pipeline', 'notifier'],
+    ...io,
+  })
   await service.app.ready()
   return service
 }

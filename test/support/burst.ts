@@ -96,8 +96,16 @@ class TamerProcess {
 
   async start(): Promise<void> {
     // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAMER_') && !k.startsWith('TAP') && k !== 'NODE_OPTIONS'))
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', this.configFile], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k]) => !k.startsWith('TAMER_') && !k.startsWith('TAP') && k !== 'NODE_OPTIONS',
+      ),
+    )
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', this.configFile],
+      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     this.child = child
     this.starts++
     this.exited = new Promise((r) => child.once('exit', () => r()))
@@ -114,7 +122,10 @@ class TamerProcess {
     for (;;) {
       if (gone) throw new Error(`tamer exited during start-up: ${this.stderr.join('').slice(-2000)}`)
       if (Date.now() > deadline) throw new Error('tamer did not become ready in 180 s')
-      const ok = await fetch(`${this.base}/healthz`).then((r) => r.ok, () => false)
+      const ok = await fetch(`${this.base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) return
       await sleep(100)
     }
@@ -133,7 +144,13 @@ class TamerProcess {
   }
 }
 
-function writeConfig(dir: string, port: number, jenkins: JenkinsEmulator, quietPeriodSec: number, uncertainGraceMs: number): string {
+function writeConfig(
+  dir: string,
+  port: number,
+  jenkins: JenkinsEmulator,
+  quietPeriodSec: number,
+  uncertainGraceMs: number,
+): string {
   const file = join(dir, 'tamer.yaml')
   const config = {
     server: { host: '127.0.0.1', port, logLevel: 'info' },
@@ -152,7 +169,9 @@ function writeConfig(dir: string, port: number, jenkins: JenkinsEmulator, quietP
       retryBaseMs: 200,
       retryMaxMs: 2_000,
     },
-    rules: [{ name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }],
+    rules: [
+      { name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' },
+    ],
     // the pushes name a remote that does not exist: no background diffs
     diffs: { precompute: false },
   }
@@ -192,9 +211,14 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     const send = async (i: number): Promise<boolean> => {
       const d = deliveries[i]!
       try {
-        const res = await fetch(`${base}/hooks/github`, { method: 'POST', headers: d.headers, body: d.body, signal: AbortSignal.timeout(30_000) })
+        const res = await fetch(`${base}/hooks/github`, {
+          method: 'POST',
+          headers: d.headers,
+          body: d.body,
+          signal: AbortSignal.timeout(30_000),
+        })
         const body = (await res.json()) as { id?: string }
-        if ((res.status === 202 || res.status === 200) && body.id) return ack.set(i, body.id), true
+        if ((res.status === 202 || res.status === 200) && body.id) return (ack.set(i, body.id), true)
       } catch {
         // no answer: the process died, or was starting
       }
@@ -226,7 +250,11 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
           clearTimeout(timer)
           tamer.killNow()
           const id = new URLSearchParams(r.body).get('DELIVERY_ID')
-          fired(jenkins.state.queue.items.findLast((i) => i.params?.some((p) => p.name === 'DELIVERY_ID' && p.value === id)) ?? null)
+          fired(
+            jenkins.state.queue.items.findLast((i) =>
+              i.params?.some((p) => p.name === 'DELIVERY_ID' && p.value === id),
+            ) ?? null,
+          )
         })
       })
     const killer = async () => {
@@ -260,12 +288,17 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     say(`all ${ack.size} acknowledged after ${Date.now() - started} ms; waiting for every build to finish`)
 
     // Settled: nothing pending or active in Tamer, nothing queued or building in Jenkins.
-    const count = async (path: string) => ((await (await fetch(`${base}${path}`, { headers: auth })).json()) as { items: unknown[] }).items.length
+    const count = async (path: string) =>
+      ((await (await fetch(`${base}${path}`, { headers: auth })).json()) as { items: unknown[] }).items.length
     const deadline = Date.now() + 180_000
     for (;;) {
-      const tamerBusy = (await count('/api/deliveries?status=pending&limit=1')) + (await Promise.all(ACTIVE.map((s) => count(`/api/builds?state=${s}&limit=1`)))).reduce((a, b) => a + b, 0)
+      const tamerBusy =
+        (await count('/api/deliveries?status=pending&limit=1')) +
+        (await Promise.all(ACTIVE.map((s) => count(`/api/builds?state=${s}&limit=1`)))).reduce((a, b) => a + b, 0)
       const now = clock.now()
-      const jenkinsBusy = jenkins.state.queue.active(now).length + (jenkins.state.item(BURST_JOB)?.builds.filter((b) => b.endAt > now).length ?? 0)
+      const jenkinsBusy =
+        jenkins.state.queue.active(now).length +
+        (jenkins.state.item(BURST_JOB)?.builds.filter((b) => b.endAt > now).length ?? 0)
       if (tamerBusy === 0 && jenkinsBusy === 0) break
       if (Date.now() > deadline) throw new Error('the burst did not settle in 180 s')
       await sleep(250)
@@ -274,23 +307,29 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     // What Jenkins ran, per DELIVERY_ID.
     const job = jenkins.state.item(BURST_JOB)
     const runs = new Map<string, number>()
-    const idOf = (params: { name: string; value: string | boolean }[] | null) => String(params?.find((p) => p.name === 'DELIVERY_ID')?.value ?? '')
+    const idOf = (params: { name: string; value: string | boolean }[] | null) =>
+      String(params?.find((p) => p.name === 'DELIVERY_ID')?.value ?? '')
     for (const b of job?.builds ?? []) runs.set(idOf(b.params), (runs.get(idOf(b.params)) ?? 0) + 1)
-    for (const i of jenkins.state.queue.items) if (i.job === job && !i.cancelled && !i.build) runs.set(idOf(i.params), (runs.get(idOf(i.params)) ?? 0) + 1)
+    for (const i of jenkins.state.queue.items)
+      if (i.job === job && !i.cancelled && !i.build) runs.set(idOf(i.params), (runs.get(idOf(i.params)) ?? 0) + 1)
     const acked = new Set(ack.values())
     const times = [...acked].map((id) => runs.get(id) ?? 0)
 
     // What Tamer lists.
     type Listed = { deliveryId: string; runs: unknown[] }
     const listed: Listed[] = []
-    for (let cursor: number | null = null; ; ) {
-      const page = (await (await fetch(`${base}/api/builds?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })).json()) as { items: Listed[]; nextCursor: number | null }
+    for (let cursor: number | null = null; ;) {
+      const page = (await (
+        await fetch(`${base}/api/builds?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })
+      ).json()) as { items: Listed[]; nextCursor: number | null }
       listed.push(...page.items)
       if (!page.nextCursor) break
       cursor = page.nextCursor
     }
 
-    const looks = tamer.logs.filter((l) => l.includes('looked in Jenkins for an uncertain trigger')).map((l) => JSON.parse(l) as { buildId: string; requests: number })
+    const looks = tamer.logs
+      .filter((l) => l.includes('looked in Jenkins for an uncertain trigger'))
+      .map((l) => JSON.parse(l) as { buildId: string; requests: number })
     return {
       deliveries: deliveries.length,
       acknowledged: acked.size,

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url'
 import type { DiffEntry } from '../../src/notebooks/core/index.js'
 
 /** TAMER_TEST_NOTEBOOK_CORPUS points elsewhere to try the corpus tests on another copy. */
-export const NOTEBOOK_CORPUS = process.env.TAMER_TEST_NOTEBOOK_CORPUS ?? fileURLToPath(new URL('../../../shared/corpus/notebooks/', import.meta.url))
+export const NOTEBOOK_CORPUS =
+  process.env.TAMER_TEST_NOTEBOOK_CORPUS ?? fileURLToPath(new URL('../../../shared/corpus/notebooks/', import.meta.url))
 
 export interface CorpusPair {
   /** The pair's folder, relative to the corpus root. */
@@ -35,7 +36,13 @@ export function notebookCorpusPairs(root = NOTEBOOK_CORPUS): CorpusPair[] {
       if (refs.length && existsSync(join(path, 'a.ipynb')) && existsSync(join(path, 'b.ipynb'))) {
         const a = readFileSync(join(path, 'a.ipynb'), 'utf8')
         const b = readFileSync(join(path, 'b.ipynb'), 'utf8')
-        pairs.push({ name, a, b, refs, randomIds: flaggedUnrepeatable(manifest, entry.name) || hasRandomIds(a) || hasRandomIds(b) })
+        pairs.push({
+          name,
+          a,
+          b,
+          refs,
+          randomIds: flaggedUnrepeatable(manifest, entry.name) || hasRandomIds(a) || hasRandomIds(b),
+        })
       } else walk(path, name)
     }
   }
@@ -76,7 +83,10 @@ export interface ShippedNotebook {
 export function nbdimeShippedNotebookGroups(): Map<string, ShippedNotebook[]> {
   let pkg: string
   try {
-    pkg = execFileSync('python3', ['-c', 'import os, nbdime; print(os.path.dirname(nbdime.__file__))'], { encoding: 'utf8', timeout: 30_000 }).trim()
+    pkg = execFileSync('python3', ['-c', 'import os, nbdime; print(os.path.dirname(nbdime.__file__))'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    }).trim()
   } catch {
     return new Map()
   }
@@ -84,7 +94,9 @@ export function nbdimeShippedNotebookGroups(): Map<string, ShippedNotebook[]> {
   for (const sub of ['tests/files', 'webapp/testnotebooks']) {
     const dir = join(pkg, sub)
     if (!existsSync(dir)) continue
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.ipynb'))
+      .sort()) {
       const stem = file.replace(/\.ipynb$/, '').replace(/(--\w+|-(base|local|remote))$/, '')
       const list = groups.get(stem) ?? []
       list.push({ name: `${sub}/${file}`, text: readFileSync(join(dir, file), 'utf8') })

@@ -56,16 +56,28 @@ export interface Run {
 }
 
 /** Runs an operator command in process as `ops-alice`. */
-export async function operator(command: (argv: string[], io: CommandIo) => Promise<number>, args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<Run> {
+export async function operator(
+  command: (argv: string[], io: CommandIo) => Promise<number>,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin = '',
+): Promise<Run> {
   let out = ''
   let err = ''
-  const code = await command(args, { env, stdin: async () => stdin, out: (s) => void (out += s), err: (s) => void (err += s), user: 'ops-alice' })
+  const code = await command(args, {
+    env,
+    stdin: async () => stdin,
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    user: 'ops-alice',
+  })
   return { code, out, err }
 }
 
 export const tokens = (args: string[], env: NodeJS.ProcessEnv = {}) => operator(tokensCommand, args, env)
 
-export const secrets = (args: string[], env: NodeJS.ProcessEnv, stdin = '') => operator(secretsCommand, args, env, stdin)
+export const secrets = (args: string[], env: NodeJS.ProcessEnv, stdin = '') =>
+  operator(secretsCommand, args, env, stdin)
 
 /** The app `tamer serve` would run with this env: loaded config plus the stored secrets. */
 export async function serveLike(t: { teardown(fn: () => unknown): void }, env: NodeJS.ProcessEnv, file: string) {
@@ -79,7 +91,12 @@ export async function serveLike(t: { teardown(fn: () => unknown): void }, env: N
     throw err
   }
   // As serve composes it; the in-process engine, and nothing routes or sends (these tests look at intake and the API).
-  const { app } = await composeService(config, { store, logger: createLogger('silent'), diffEngine: nativeEngine, hold: ['pipeline', 'notifier'] })
+  const { app } = await composeService(config, {
+    store,
+    logger: createLogger('silent'),
+    diffEngine: nativeEngine,
+    hold: ['pipeline', 'notifier'],
+  })
   t.teardown(async () => {
     await app.close()
     await store.close()
@@ -89,7 +106,18 @@ export async function serveLike(t: { teardown(fn: () => unknown): void }, env: N
 
 export const pushFor = (repo: string, secret: string) => {
   const [owner, name] = repo.split('/')
-  const d = signedGitHub('push', P.githubPush({ repository: { ...P.githubPush().repository, full_name: repo, name, owner: { name: owner, login: owner }, clone_url: `https://github.com/${repo}.git` } }), { secret })
+  const d = signedGitHub(
+    'push',
+    P.githubPush({
+      repository: {
+        ...P.githubPush().repository,
+        full_name: repo,
+        name,
+        owner: { name: owner, login: owner },
+        clone_url: `https://github.com/${repo}.git`,
+      },
+    }),
+    { secret },
+  )
   return { method: 'POST' as const, url: '/hooks/github', headers: d.headers, payload: d.body }
 }
-

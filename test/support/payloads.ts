@@ -86,7 +86,13 @@ export function githubPing() {
   return {
     zen: 'Design for failure.',
     hook_id: 292430182,
-    hook: { type: 'Repository', id: 292430182, active: true, events: ['push', 'pull_request'], config: { content_type: 'json', secret: '********', url: 'https://tamer.example.com/hooks/github' } },
+    hook: {
+      type: 'Repository',
+      id: 292430182,
+      active: true,
+      events: ['push', 'pull_request'],
+      config: { content_type: 'json', secret: '********', url: 'https://tamer.example.com/hooks/github' },
+    },
     repository: { full_name: 'acme-ds/churn-model' },
     sender: { login: 'ada' },
   }
@@ -102,7 +108,11 @@ export function githubPullRequest(action: string, merged = false) {
       html_url: 'https://github.com/acme-ds/churn-model/pull/42',
       merged,
       user: { login: 'grace' },
-      head: { ref: 'tenure-buckets', sha: SHA_C, repo: { full_name: 'grace/churn-model', clone_url: 'https://github.com/grace/churn-model.git' } },
+      head: {
+        ref: 'tenure-buckets',
+        sha: SHA_C,
+        repo: { full_name: 'grace/churn-model', clone_url: 'https://github.com/grace/churn-model.git' },
+      },
       base: { ref: 'main', sha: SHA_A, repo: { full_name: 'acme-ds/churn-model' } },
     },
     repository: githubPush().repository,
@@ -173,7 +183,15 @@ export function gitlabPush(over: Record<string, unknown> = {}) {
 export function gitlabSystemHookPush() {
   const p = gitlabPush({ total_commits_count: 1 }) as Record<string, unknown>
   delete p.object_kind
-  p.commits = [{ id: SHA_B, message: 'Add simple search to projects in public area', timestamp: '2013-05-13T18:18:08+00:00', url: `https://gitlab.example.com/mike/diaspora/commit/${SHA_B}`, author: { name: 'Example User', email: 'user@example.com' } }]
+  p.commits = [
+    {
+      id: SHA_B,
+      message: 'Add simple search to projects in public area',
+      timestamp: '2013-05-13T18:18:08+00:00',
+      url: `https://gitlab.example.com/mike/diaspora/commit/${SHA_B}`,
+      author: { name: 'Example User', email: 'user@example.com' },
+    },
+  ]
   return p
 }
 
@@ -193,7 +211,10 @@ export function gitlabMergeRequest(action: string) {
       action,
       url: 'https://gitlab.example.com/mike/diaspora/-/merge_requests/1',
       last_commit: { id: SHA_C, message: 'fixed readme' },
-      source: { path_with_namespace: 'awesome_space/awesome_project', git_http_url: 'https://gitlab.example.com/awesome_space/awesome_project.git' },
+      source: {
+        path_with_namespace: 'awesome_space/awesome_project',
+        git_http_url: 'https://gitlab.example.com/awesome_space/awesome_project.git',
+      },
       target: { path_with_namespace: 'mike/diaspora', web_url: 'https://gitlab.example.com/mike/diaspora' },
     },
   }
@@ -208,14 +229,30 @@ const bbCloudRepository = {
   mainbranch: { type: 'branch', name: 'main' },
 }
 
-const bbCloudActor = { display_name: 'Emma Noether', nickname: 'emma', type: 'user', uuid: '{1d3e5f7a-0b2c-4d6e-8f0a-1b2c3d4e5f60}' }
+const bbCloudActor = {
+  display_name: 'Emma Noether',
+  nickname: 'emma',
+  type: 'user',
+  uuid: '{1d3e5f7a-0b2c-4d6e-8f0a-1b2c3d4e5f60}',
+}
 
 export function bitbucketCloudPush(changes: unknown[]) {
   return { push: { changes }, repository: bbCloudRepository, actor: bbCloudActor }
 }
 
-export function bbCloudChange(opts: { name: string; type?: string; old?: string | null; new?: string | null; commits?: number; forced?: boolean }) {
-  const ref = (hash: string) => ({ type: opts.type ?? 'branch', name: opts.name, target: { type: 'commit', hash, date: '2026-11-20T09:12:01+00:00' } })
+export function bbCloudChange(opts: {
+  name: string
+  type?: string
+  old?: string | null
+  new?: string | null
+  commits?: number
+  forced?: boolean
+}) {
+  const ref = (hash: string) => ({
+    type: opts.type ?? 'branch',
+    name: opts.name,
+    target: { type: 'commit', hash, date: '2026-11-20T09:12:01+00:00' },
+  })
   const commits = Array.from({ length: opts.commits ?? 0 }, (_, i) => ({
     hash: `${i}`.padStart(40, 'c'),
     message: `Commit ${i}\n`,
@@ -240,8 +277,16 @@ export function bitbucketCloudPullRequest() {
       id: 7,
       title: 'Seasonality features',
       author: bbCloudActor,
-      source: { branch: { name: 'seasonality' }, commit: { hash: 'e4f5a6b7c8d9' }, repository: { full_name: 'emma/forecast' } },
-      destination: { branch: { name: 'main' }, commit: { hash: 'a1b2c3d4e5f6' }, repository: { full_name: 'acme-ds/forecast' } },
+      source: {
+        branch: { name: 'seasonality' },
+        commit: { hash: 'e4f5a6b7c8d9' },
+        repository: { full_name: 'emma/forecast' },
+      },
+      destination: {
+        branch: { name: 'main' },
+        commit: { hash: 'a1b2c3d4e5f6' },
+        repository: { full_name: 'acme-ds/forecast' },
+      },
       links: { html: { href: 'https://bitbucket.org/acme-ds/forecast/pull-requests/7' } },
       state: 'OPEN',
     },
@@ -269,7 +314,14 @@ const bbServerRepository = (withLinks: boolean) => ({
     : {}),
 })
 
-const bbServerActor = { name: 'admin', emailAddress: 'admin@example.com', id: 1, displayName: 'Administrator', slug: 'admin', type: 'NORMAL' }
+const bbServerActor = {
+  name: 'admin',
+  emailAddress: 'admin@example.com',
+  id: 1,
+  displayName: 'Administrator',
+  slug: 'admin',
+  type: 'NORMAL',
+}
 
 export function bitbucketServerRefsChanged(opts: { links?: boolean; changes?: unknown[]; commits?: unknown[] } = {}) {
   return {
@@ -278,7 +330,13 @@ export function bitbucketServerRefsChanged(opts: { links?: boolean; changes?: un
     actor: bbServerActor,
     repository: bbServerRepository(opts.links ?? true),
     changes: opts.changes ?? [
-      { ref: { id: 'refs/heads/master', displayId: 'master', type: 'BRANCH' }, refId: 'refs/heads/master', fromHash: SHA_A, toHash: SHA_B, type: 'UPDATE' },
+      {
+        ref: { id: 'refs/heads/master', displayId: 'master', type: 'BRANCH' },
+        refId: 'refs/heads/master',
+        fromHash: SHA_A,
+        toHash: SHA_B,
+        type: 'UPDATE',
+      },
     ],
     ...(opts.commits ? { commits: opts.commits, toCommit: opts.commits[0] } : {}),
   }
@@ -294,8 +352,18 @@ export function bitbucketServerPullRequest(eventKey: string) {
       title: 'Threshold tuning',
       state: 'OPEN',
       author: { user: bbServerActor, role: 'AUTHOR' },
-      fromRef: { id: 'refs/heads/tuning', displayId: 'tuning', latestCommit: SHA_C, repository: bbServerRepository(true) },
-      toRef: { id: 'refs/heads/master', displayId: 'master', latestCommit: SHA_A, repository: bbServerRepository(true) },
+      fromRef: {
+        id: 'refs/heads/tuning',
+        displayId: 'tuning',
+        latestCommit: SHA_C,
+        repository: bbServerRepository(true),
+      },
+      toRef: {
+        id: 'refs/heads/master',
+        displayId: 'master',
+        latestCommit: SHA_A,
+        repository: bbServerRepository(true),
+      },
       links: { self: [{ href: 'https://bitbucket.example.com/projects/DS/repos/fraud-model/pull-requests/12' }] },
     },
   }

@@ -18,13 +18,26 @@ import type { BuildRecord } from '../../src/store/builds.js'
 import type { ServiceStore } from '../../src/store/service-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { SECRETS, testConfig } from './app.js'
-import { DEFAULT_USER, ManualClock, startJenkinsEmulator, type JenkinsEmulator, type JenkinsEmulatorOptions } from './jenkins-emulator/index.js'
+import {
+  DEFAULT_USER,
+  ManualClock,
+  startJenkinsEmulator,
+  type JenkinsEmulator,
+  type JenkinsEmulatorOptions,
+} from './jenkins-emulator/index.js'
 import { githubPush } from './payloads.js'
 import { signedGitHub } from './sign.js'
 
 export const CALLBACK_SECRET = 'callback-test-secret'
 
-export const DS_RULE = { name: 'data science', repository: 'acme-ds/*', branch: 'main|release/.*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' }
+export const DS_RULE = {
+  name: 'data science',
+  repository: 'acme-ds/*',
+  branch: 'main|release/.*',
+  events: ['push'],
+  template: 'tests-only',
+  job: 'ds/{repo}/{branch}',
+}
 
 export interface PipelineHarness {
   app: FastifyInstance
@@ -67,7 +80,14 @@ export async function startPipelineApp(
   const jenkinsConfig =
     o.jenkins === null
       ? {}
-      : { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, callbackSecret: CALLBACK_SECRET, publicUrl: 'https://tamer.example.com', ...o.jenkins }
+      : {
+          url: jenkins.url,
+          user: DEFAULT_USER.id,
+          token: DEFAULT_USER.apiToken,
+          callbackSecret: CALLBACK_SECRET,
+          publicUrl: 'https://tamer.example.com',
+          ...o.jenkins,
+        }
   const config: Config = testConfig({ ...o.config, rules: o.rules ?? [DS_RULE], jenkins: jenkinsConfig })
   const logs: string[] = []
   const sink = new Writable({
@@ -125,7 +145,8 @@ export async function startPipelineApp(
       await cur.raw.close()
       cur = await open(r.store)
     },
-    jenkinsRequests: () => jenkins.state.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status ?? ''}`.trim()),
+    jenkinsRequests: () =>
+      jenkins.state.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status ?? ''}`.trim()),
   }
   t.teardown(async () => {
     await cur.app.close().catch(() => {})

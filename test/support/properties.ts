@@ -18,13 +18,21 @@ export function runs(t: Commenter, numRuns: number, timeoutMs = 10_000): fc.Para
   return { seed: SEED, numRuns: n, timeout: timeoutMs }
 }
 
-const catalogue = (Object.values(errors) as unknown[]).filter((e): e is new (...a: never[]) => Error => typeof e === 'function')
+const catalogue = (Object.values(errors) as unknown[]).filter(
+  (e): e is new (...a: never[]) => Error => typeof e === 'function',
+)
 
 /** An error from src/errors.ts with a TAMER_* code and a 4xx status: what bad input may end in. */
 export function isCleanRefusal(err: unknown): boolean {
   if (!(err instanceof Error) || !catalogue.some((E) => err instanceof E)) return false
   const { code, statusCode } = err as Error & { code?: unknown; statusCode?: unknown }
-  return typeof code === 'string' && code.startsWith('TAMER_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500
+  return (
+    typeof code === 'string' &&
+    code.startsWith('TAMER_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500
+  )
 }
 
 /** Rethrows anything that is not a clean refusal, so fast-check reports (and shrinks) it. */
@@ -33,10 +41,19 @@ export function refusedCleanly(err: unknown): void {
 }
 
 /** Printable ASCII: what an HTTP header value can carry through app.inject. */
-export const headerText = (maxLength = 80) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength })
+export const headerText = (maxLength = 80) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength })
 
 /** Object keys JavaScript treats specially: a lookup table indexed by one must not find a method. */
-export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'prototype']
+export const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'prototype',
+]
 
 /** Every object key in `value`, so generated objects use the keys real inputs use. */
 export function keysOf(value: unknown, into = new Set<string>()): Set<string> {
@@ -53,7 +70,8 @@ type Path = (string | number)[]
 function pathsOf(value: unknown, at: Path = [], into: Path[] = []): Path[] {
   into.push(at)
   if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], into))
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], into)
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], into)
   return into
 }
 
@@ -75,14 +93,20 @@ export function mutate(value: unknown, mutations: readonly Mutation[]): unknown 
     const old = parent[key] as unknown
     if (m.op === 'edit' && typeof old === 'string') {
       const at = m.other % (old.length + 1)
-      parent[key] = old.slice(0, at) + (typeof m.value === 'string' ? m.value : JSON.stringify(m.value) ?? '') + old.slice(at)
+      parent[key] =
+        old.slice(0, at) + (typeof m.value === 'string' ? m.value : (JSON.stringify(m.value) ?? '')) + old.slice(at)
     } else if (m.op === 'edit' && typeof old === 'number') parent[key] = m.other
     else if (m.op === 'delete' || m.op === 'edit') {
       if (Array.isArray(parent)) parent.splice(Number(key), 1)
       else delete parent[key]
     } else {
       const other = paths[m.other % paths.length]!.reduce<any>((o, k) => o?.[k], root)
-      Object.defineProperty(parent, key, { value: m.op === 'set' ? m.value : structuredClone(other), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(parent, key, {
+        value: m.op === 'set' ? m.value : structuredClone(other),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
   }
   return root.v

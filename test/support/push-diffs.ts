@@ -30,21 +30,54 @@ export async function notebookPush(t: Teardown, fullName = 'acme/ds'): Promise<N
   return { repo, before, after }
 }
 
-export function pushEvent(o: { before: string; after: string; cloneUrl: string; tenant?: string; fullName?: string }): PushEvent {
+export function pushEvent(o: {
+  before: string
+  after: string
+  cloneUrl: string
+  tenant?: string
+  fullName?: string
+}): PushEvent {
   return {
-    kind: 'push', provider: 'github', hostDeliveryId: null, tenant: o.tenant ?? 'default', receivedAt: new Date().toISOString(),
-    repository: { fullName: o.fullName ?? 'acme/ds', cloneUrl: { https: o.cloneUrl, ssh: null }, webUrl: null, defaultBranch: 'main' },
-    ref: 'refs/heads/main', refType: 'branch', branch: 'main', tag: null, created: false, deleted: false, forced: false,
-    commits: [], totalCommits: 1, filesKnown: false, pusher: { name: null, email: null, username: null },
-    before: o.before, after: o.after,
+    kind: 'push',
+    provider: 'github',
+    hostDeliveryId: null,
+    tenant: o.tenant ?? 'default',
+    receivedAt: new Date().toISOString(),
+    repository: {
+      fullName: o.fullName ?? 'acme/ds',
+      cloneUrl: { https: o.cloneUrl, ssh: null },
+      webUrl: null,
+      defaultBranch: 'main',
+    },
+    ref: 'refs/heads/main',
+    refType: 'branch',
+    branch: 'main',
+    tag: null,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [],
+    totalCommits: 1,
+    filesKnown: false,
+    pusher: { name: null, email: null, username: null },
+    before: o.before,
+    after: o.after,
   }
 }
 
 /** Records a processed push delivery (the pipeline is not involved) and answers its id. */
 export async function recordPush(store: DeliveryStore, event: PushEvent): Promise<string> {
   const r = await store.recordDelivery({
-    provider: 'github', dedupeKey: `k-${Math.random()}`, hostDeliveryId: null, eventType: 'push', tenant: event.tenant,
-    repository: event.repository.fullName, status: 'processed', headers: {}, body: Buffer.from('{}'), receivedAt: event.receivedAt,
+    provider: 'github',
+    dedupeKey: `k-${Math.random()}`,
+    hostDeliveryId: null,
+    eventType: 'push',
+    tenant: event.tenant,
+    repository: event.repository.fullName,
+    status: 'processed',
+    headers: {},
+    body: Buffer.from('{}'),
+    receivedAt: event.receivedAt,
     normalized: { kind: 'events', events: [event] },
   })
   return r.id

@@ -7,7 +7,8 @@ import { field, text } from '../../src/providers/json.js'
 import { signedBitbucketCloud, signedBitbucketServer, signedGitHub, signedGitLab, type SignedDelivery } from './sign.js'
 
 // TAMER_TEST_WEBHOOK_CORPUS points elsewhere to try this test on another copy.
-export const CORPUS = process.env.TAMER_TEST_WEBHOOK_CORPUS ?? fileURLToPath(new URL('../../../shared/corpus/webhooks/', import.meta.url))
+export const CORPUS =
+  process.env.TAMER_TEST_WEBHOOK_CORPUS ?? fileURLToPath(new URL('../../../shared/corpus/webhooks/', import.meta.url))
 
 export type Host = 'github' | 'gitlab' | 'bitbucket-cloud' | 'bitbucket-server'
 export const HOSTS: Host[] = ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server']
@@ -37,7 +38,11 @@ export function eventOf(host: Host, name: string, body: unknown, headers: Record
     if (headers['x-gitlab-event']) return headers['x-gitlab-event']
     const kind = text(body, 'object_kind')
     if (!kind && text(body, 'event_name')) return 'System Hook'
-    return ({ push: 'Push Hook', tag_push: 'Tag Push Hook', merge_request: 'Merge Request Hook' } as Record<string, string>)[kind ?? ''] ?? null
+    return (
+      ({ push: 'Push Hook', tag_push: 'Tag Push Hook', merge_request: 'Merge Request Hook' } as Record<string, string>)[
+        kind ?? ''
+      ] ?? null
+    )
   }
   if (headers['x-event-key']) return headers['x-event-key']
   if (host === 'bitbucket-server') {
@@ -74,7 +79,9 @@ export function corpusDeliveries(comment: (s: string) => void = () => {}): Corpu
   const out: CorpusDelivery[] = []
   for (const host of HOSTS.filter((h) => existsSync(join(CORPUS, h)))) {
     const dir = join(CORPUS, host)
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.headers.json')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.endsWith('.headers.json'))
+      .sort()) {
       const raw = readFileSync(join(dir, name))
       let body: unknown
       try {

@@ -5,7 +5,10 @@ import { backoffMs } from '../../src/work/backoff.js'
 
 t.test('doubles from the base with each attempt', async (t) => {
   const d = { retryBaseMs: 1_000, retryMaxMs: 300_000 }
-  t.same([1, 2, 3, 4, 5].map((n) => backoffMs(d, n)), [1_000, 2_000, 4_000, 8_000, 16_000])
+  t.same(
+    [1, 2, 3, 4, 5].map((n) => backoffMs(d, n)),
+    [1_000, 2_000, 4_000, 8_000, 16_000],
+  )
 })
 
 t.test('never longer than the maximum', async (t) => {

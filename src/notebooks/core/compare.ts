@@ -2,177 +2,177 @@
  * nbdime's alignment predicates (`nbdime/diffing/notebooks.py`, `generic.py`), release 4.0.4.
  * Per-string features (code points, histograms, b2j index) and ratios are cached per diff.
  */
-import { SequenceMatcher, buildB2j, calculateRatio, histogram, histogramOverlap } from './difflib.js';
-import type { JsonObject, JsonValue } from './model.js';
-import { isObject, pyEqual } from './json.js';
-import { codePoints, splitLines } from './text.js';
+import { SequenceMatcher, buildB2j, calculateRatio, histogram, histogramOverlap } from './difflib.js'
+import type { JsonObject, JsonValue } from './model.js'
+import { isObject, pyEqual } from './json.js'
+import { codePoints, splitLines } from './text.js'
 
-export const TEXT_MIMEDATA_MAX_COMPARE_LENGTH = 10000;
-export const STREAM_MAX_COMPARE_LENGTH = 1000;
+export const TEXT_MIMEDATA_MAX_COMPARE_LENGTH = 10000
+export const STREAM_MAX_COMPARE_LENGTH = 1000
 
-const BASE64 = /^(?:[a-z0-9+/]{4})*(?:[a-z0-9+/]{2}==|[a-z0-9+/]{3}=)?$/i;
-const POINTER = /0x[a-f0-9]{8,16}/i;
-const SPLIT_POINTER = new RegExp(POINTER.source, 'gi');
+const BASE64 = /^(?:[a-z0-9+/]{4})*(?:[a-z0-9+/]{2}==|[a-z0-9+/]{3}=)?$/i
+const POINTER = /0x[a-f0-9]{8,16}/i
+const SPLIT_POINTER = new RegExp(POINTER.source, 'gi')
 
 interface Features {
-  cp: Int32Array;
-  hist?: Map<number, number>;
-  b2j?: Map<number, number[]>;
-  ratios?: Map<Features, number>;
+  cp: Int32Array
+  hist?: Map<number, number>
+  b2j?: Map<number, number[]>
+  ratios?: Map<Features, number>
 }
 
 export class Similarity {
-  private readonly features = new Map<string, Features>();
+  private readonly features = new Map<string, Features>()
 
   private feat(s: string): Features {
-    let f = this.features.get(s);
+    let f = this.features.get(s)
     if (!f) {
-      f = { cp: codePoints(s) };
-      this.features.set(s, f);
+      f = { cp: codePoints(s) }
+      this.features.set(s, f)
     }
-    return f;
+    return f
   }
 
   /** Python `len(s)`. */
   len(s: string): number {
-    return this.feat(s).cp.length;
+    return this.feat(s).cp.length
   }
 
   /** `difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()`, cached. */
   ratio(x: string, y: string): number {
-    const fx = this.feat(x);
-    const fy = this.feat(y);
-    const cached = fx.ratios?.get(fy);
-    if (cached !== undefined) return cached;
-    fy.b2j ??= buildB2j(fy.cp);
-    const r = new SequenceMatcher(fx.cp, fy.cp, { b2j: fy.b2j }).ratio();
-    (fx.ratios ??= new Map()).set(fy, r);
-    return r;
+    const fx = this.feat(x)
+    const fy = this.feat(y)
+    const cached = fx.ratios?.get(fy)
+    if (cached !== undefined) return cached
+    fy.b2j ??= buildB2j(fy.cp)
+    const r = new SequenceMatcher(fx.cp, fy.cp, { b2j: fy.b2j }).ratio()
+    ;(fx.ratios ??= new Map()).set(fy, r)
+    return r
   }
 
   /** `compare_strings_approximate(x, y, threshold, maxlen)` from nbdime/diffing/generic.py. */
   stringsApproximate(x: string, y: string, threshold = 0.7, maxlen?: number): boolean {
-    if ((x.length > 0) !== (y.length > 0)) return false;
-    if (x === y) return true;
-    const fx = this.feat(x);
-    const fy = this.feat(y);
-    const la = fx.cp.length;
-    const lb = fy.cp.length;
-    if (calculateRatio(Math.min(la, lb), la + lb) < threshold) return false;
-    fx.hist ??= histogram(fx.cp);
-    fy.hist ??= histogram(fy.cp);
-    if (calculateRatio(histogramOverlap(fx.hist, fy.hist), la + lb) < threshold) return false;
-    if (maxlen !== undefined && la > maxlen && lb > maxlen) return false;
-    return this.ratio(x, y) > threshold;
+    if (x.length > 0 !== y.length > 0) return false
+    if (x === y) return true
+    const fx = this.feat(x)
+    const fy = this.feat(y)
+    const la = fx.cp.length
+    const lb = fy.cp.length
+    if (calculateRatio(Math.min(la, lb), la + lb) < threshold) return false
+    fx.hist ??= histogram(fx.cp)
+    fy.hist ??= histogram(fy.cp)
+    if (calculateRatio(histogramOverlap(fx.hist, fy.hist), la + lb) < threshold) return false
+    if (maxlen !== undefined && la > maxlen && lb > maxlen) return false
+    return this.ratio(x, y) > threshold
   }
 
   /** `compare_text_approximate` (release 4.0.4: both shorter than 10 → similar). */
   textApproximate(x: JsonValue, y: JsonValue, maxlen?: number): boolean {
-    const xs = asText(x);
-    const ys = asText(y);
-    if ((xs.length > 0) !== (ys.length > 0)) return false;
-    if (this.len(xs) < 10 && this.len(ys) < 10) return true;
-    return this.stringsApproximate(xs, ys, 0.7, maxlen);
+    const xs = asText(x)
+    const ys = asText(y)
+    if (xs.length > 0 !== ys.length > 0) return false
+    if (this.len(xs) < 10 && this.len(ys) < 10) return true
+    return this.stringsApproximate(xs, ys, 0.7, maxlen)
   }
 
   /** `compare_text_strict`: equal, or ratio > 0.95. */
   textStrict(x: JsonValue, y: JsonValue, maxlen?: number): boolean {
-    const xs = asText(x);
-    const ys = asText(y);
-    if (xs === ys) return true;
-    return this.stringsApproximate(xs, ys, 0.95, maxlen);
+    const xs = asText(x)
+    const ys = asText(y)
+    if (xs === ys) return true
+    return this.stringsApproximate(xs, ys, 0.95, maxlen)
   }
 
   private mimedata(mimetype: string, x: JsonValue, y: JsonValue, strict: boolean): boolean {
-    const mt = mimetype.toLowerCase();
+    const mt = mimetype.toLowerCase()
     const text = (a: JsonValue, b: JsonValue): boolean =>
       strict
         ? this.textStrict(a, b, TEXT_MIMEDATA_MAX_COMPARE_LENGTH)
-        : this.textApproximate(a, b, TEXT_MIMEDATA_MAX_COMPARE_LENGTH);
+        : this.textApproximate(a, b, TEXT_MIMEDATA_MAX_COMPARE_LENGTH)
     if (mt === 'text/plain' && typeof x === 'string' && typeof y === 'string') {
       // Let one-line reprs differ by pointer values: `<object at 0x7f…>`.
       if (!x.includes('\n') && !y.includes('\n')) {
-        const xs = x.split(SPLIT_POINTER);
-        const ys = y.split(SPLIT_POINTER);
-        if (xs.length === ys.length && xs.every((p, i) => p === ys[i])) return true;
+        const xs = x.split(SPLIT_POINTER)
+        const ys = y.split(SPLIT_POINTER)
+        if (xs.length === ys.length && xs.every((p, i) => p === ys[i])) return true
       }
     }
-    if (mt.startsWith('text/')) return text(x, y);
+    if (mt.startsWith('text/')) return text(x, y)
     if (typeof x === 'string' && typeof y === 'string') {
       // Equal strings are equal either way; only a difference needs the (slow) base64 test.
-      if (x === y) return true;
-      if (isBase64(x)) return false;
-      return text(x, y);
+      if (x === y) return true
+      if (isBase64(x)) return false
+      return text(x, y)
     }
-    return pyEqual(x, y);
+    return pyEqual(x, y)
   }
 
   mimebundle(x: JsonValue | undefined, y: JsonValue | undefined, strict: boolean): boolean {
-    if ((x === undefined || x === null) && (y === undefined || y === null)) return true;
-    if (!isObject(x) || !isObject(y)) return false;
-    if (!sameKeySet(x, y)) return false;
+    if ((x === undefined || x === null) && (y === undefined || y === null)) return true
+    if (!isObject(x) || !isObject(y)) return false
+    if (!sameKeySet(x, y)) return false
     for (const key of Object.keys(x)) {
-      if (!this.mimedata(key, x[key] as JsonValue, y[key] as JsonValue, strict)) return false;
+      if (!this.mimedata(key, x[key] as JsonValue, y[key] as JsonValue, strict)) return false
     }
-    return true;
+    return true
   }
 
   /** `compare_output_approximate`. */
   outputApproximate(x: JsonObject, y: JsonObject): boolean {
-    const ot = x['output_type'];
-    if (!pyEqual(ot, y['output_type'])) return false;
-    if (!sameKeySet(x, y)) return false;
-    const handled = new Set(['output_type', 'metadata', 'execution_count']);
+    const ot = x['output_type']
+    if (!pyEqual(ot, y['output_type'])) return false
+    if (!sameKeySet(x, y)) return false
+    const handled = new Set(['output_type', 'metadata', 'execution_count'])
     if (ot === 'stream') {
-      if (!pyEqual(x['name'], y['name'])) return false;
-      if (!this.stringsApproximate(asText(x['text']), asText(y['text']), 0.7, STREAM_MAX_COMPARE_LENGTH)) return false;
-      handled.add('name').add('text');
+      if (!pyEqual(x['name'], y['name'])) return false
+      if (!this.stringsApproximate(asText(x['text']), asText(y['text']), 0.7, STREAM_MAX_COMPARE_LENGTH)) return false
+      handled.add('name').add('text')
     } else if (ot === 'error') {
-      if (!pyEqual(x['ename'], y['ename'])) return false;
-      if (!pyEqual(x['evalue'], y['evalue'])) return false;
-      const xt = x['traceback'];
-      const yt = y['traceback'];
-      if (!Array.isArray(xt) || !Array.isArray(yt) || xt.length !== yt.length) return false;
+      if (!pyEqual(x['ename'], y['ename'])) return false
+      if (!pyEqual(x['evalue'], y['evalue'])) return false
+      const xt = x['traceback']
+      const yt = y['traceback']
+      if (!Array.isArray(xt) || !Array.isArray(yt) || xt.length !== yt.length) return false
       for (let k = 0; k < xt.length; k++) {
-        if (!this.stringsApproximate(asText(xt[k] as JsonValue), asText(yt[k] as JsonValue))) return false;
+        if (!this.stringsApproximate(asText(xt[k] as JsonValue), asText(yt[k] as JsonValue))) return false
       }
-      handled.add('ename').add('evalue').add('traceback');
+      handled.add('ename').add('evalue').add('traceback')
     } else if (ot === 'display_data' || ot === 'execute_result') {
-      if (!this.mimebundle(x['data'], y['data'], false)) return false;
-      handled.add('data');
+      if (!this.mimebundle(x['data'], y['data'], false)) return false
+      handled.add('data')
     }
     for (const k of Object.keys(x)) {
-      if (!handled.has(k) && !pyEqual(x[k], y[k])) return false;
+      if (!handled.has(k) && !pyEqual(x[k], y[k])) return false
     }
-    return true;
+    return true
   }
 
   /** `compare_output_strict`: every key but `output_type`/`data` equal, data strictly similar. */
   outputStrict(x: JsonObject, y: JsonObject): boolean {
-    if (!pyEqual(x['output_type'], y['output_type'])) return false;
-    if (!sameKeySet(x, y)) return false;
+    if (!pyEqual(x['output_type'], y['output_type'])) return false
+    if (!sameKeySet(x, y)) return false
     for (const k of Object.keys(x)) {
-      if (k !== 'output_type' && k !== 'data' && !pyEqual(x[k], y[k])) return false;
+      if (k !== 'output_type' && k !== 'data' && !pyEqual(x[k], y[k])) return false
     }
-    return this.mimebundle(x['data'], y['data'], true);
+    return this.mimebundle(x['data'], y['data'], true)
   }
 }
 
 function asText(v: JsonValue | undefined): string {
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.join('');
-  return v === undefined ? '' : JSON.stringify(v);
+  if (typeof v === 'string') return v
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.join('')
+  return v === undefined ? '' : JSON.stringify(v)
 }
 
 function sameKeySet(x: JsonObject, y: JsonObject): boolean {
-  const kx = Object.keys(x);
-  if (kx.length !== Object.keys(y).length) return false;
-  for (const k of kx) if (!Object.hasOwn(y, k)) return false;
-  return true;
+  const kx = Object.keys(x)
+  if (kx.length !== Object.keys(y).length) return false
+  for (const k of kx) if (!Object.hasOwn(y, k)) return false
+  return true
 }
 
 /** `_is_base64`: at least 64 chars and base64 once line breaks are removed. */
 export function isBase64(s: string, minLen = 64): boolean {
-  if (s.length < minLen) return false;
-  return BASE64.test(splitLines(s).join(''));
+  if (s.length < minLen) return false
+  return BASE64.test(splitLines(s).join(''))
 }

@@ -5,50 +5,52 @@
  * The page's Content-Security-Policy is the second wall: even markup that slipped through cannot
  * load or run anything.
  */
-import sanitizeHtml from 'sanitize-html';
+import sanitizeHtml from 'sanitize-html'
 
 /** Served with every diff page. No script-src at all; images only as data: URIs; no forms, frames or base. */
-export const DIFF_PAGE_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const DIFF_PAGE_CSP =
+  "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!)
 }
 
 // CSI/OSC sequences, then any other C0/C1 control character except tab and newline.
-const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
 
 /** Tracebacks carry ANSI colours; no escape sequence reaches a page or a terminal. */
 export function stripAnsi(s: string): string {
-  return s.replace(ANSI, '').replace(CONTROL, '');
+  return s.replace(ANSI, '').replace(CONTROL, '')
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** Long and base64 once whitespace is removed (nbdime snips these in text output). */
 export function isBase64Blob(s: string): boolean {
-  if (s.length < 64) return false;
-  const compact = s.replace(/\s+/g, '');
-  return compact.length % 4 === 0 && BASE64.test(compact);
+  if (s.length < 64) return false
+  const compact = s.replace(/\s+/g, '')
+  return compact.length % 4 === 0 && BASE64.test(compact)
 }
 
 const IMAGE_MAGIC: Record<string, string> = {
   'image/png': 'iVBORw0KGgo', // \x89PNG\r\n\x1a\n
   'image/jpeg': '/9j/', // \xff\xd8\xff
-};
+}
 
 /**
  * A `data:` URI for a PNG or JPEG output, or null when the value is not strictly base64 of an
  * image of that type. Other image types (SVG can carry script) are never shown as images.
  */
 export function imageDataUri(mime: string, value: unknown): string | null {
-  const magic = IMAGE_MAGIC[mime];
-  if (!magic || typeof value !== 'string') return null;
-  const compact = value.replace(/[\r\n]+/g, '');
-  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact) || !compact.startsWith(magic)) return null;
-  return `data:${mime};base64,${compact}`;
+  const magic = IMAGE_MAGIC[mime]
+  if (!magic || typeof value !== 'string') return null
+  const compact = value.replace(/[\r\n]+/g, '')
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact) || !compact.startsWith(magic))
+    return null
+  return `data:${mime};base64,${compact}`
 }
 
 /**
@@ -58,15 +60,61 @@ export function imageDataUri(mime: string, value: unknown): string | null {
 export function sanitizeNotebookHtml(html: string): string {
   return sanitizeHtml(html, {
     allowedTags: [
-      'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'colgroup', 'col',
-      'p', 'div', 'span', 'br', 'hr', 'pre', 'code', 'b', 'i', 'em', 'strong', 'small', 'sub', 'sup',
-      'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote',
+      'table',
+      'thead',
+      'tbody',
+      'tfoot',
+      'tr',
+      'th',
+      'td',
+      'caption',
+      'colgroup',
+      'col',
+      'p',
+      'div',
+      'span',
+      'br',
+      'hr',
+      'pre',
+      'code',
+      'b',
+      'i',
+      'em',
+      'strong',
+      'small',
+      'sub',
+      'sup',
+      'ul',
+      'ol',
+      'li',
+      'dl',
+      'dt',
+      'dd',
+      'h1',
+      'h2',
+      'h3',
+      'h4',
+      'h5',
+      'h6',
+      'blockquote',
     ],
     allowedAttributes: { th: ['colspan', 'rowspan'], td: ['colspan', 'rowspan'], col: ['span'], colgroup: ['span'] },
     allowedSchemes: [],
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     // The text inside dropped <script>/<style>/<textarea> is dropped too, not shown.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'template'],
-  });
+    nonTextTags: [
+      'script',
+      'style',
+      'textarea',
+      'option',
+      'noscript',
+      'iframe',
+      'object',
+      'embed',
+      'svg',
+      'math',
+      'template',
+    ],
+  })
 }

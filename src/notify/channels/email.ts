@@ -32,7 +32,10 @@ export function threadRootId(threadKey: string, from: string): string {
   return `<thread-${createHash('sha256').update(threadKey).digest('hex').slice(0, 32)}@${domainOf(from)}>`
 }
 
-export function emailPayload(n: Notice, c: { from: string; notificationId: string; threadKey: string; recipients: string[] }): EmailPayload {
+export function emailPayload(
+  n: Notice,
+  c: { from: string; notificationId: string; threadKey: string; recipients: string[] },
+): EmailPayload {
   const root = threadRootId(c.threadKey, c.from)
   return {
     from: c.from,
@@ -81,7 +84,9 @@ interface SmtpError extends Error {
  */
 function classify(err: SmtpError): SendFailure {
   const code = err.responseCode
-  const what = code ? `SMTP ${code}: ${(err.response ?? err.message).slice(0, 200)}` : `${err.code ?? 'SMTP error'}: ${err.message.slice(0, 200)}`
+  const what = code
+    ? `SMTP ${code}: ${(err.response ?? err.message).slice(0, 200)}`
+    : `${err.code ?? 'SMTP error'}: ${err.message.slice(0, 200)}`
   if (code !== undefined && code >= 500) return new SendFailure(what, false)
   if (err.code === 'EAUTH') return new SendFailure(what, false)
   return new SendFailure(what, true)
@@ -93,7 +98,12 @@ export function createEmailChannel(c: SmtpConfig): NotificationChannel {
     name: 'email',
     kind: 'email',
     render(n, ctx) {
-      const p = emailPayload(n, { from: c.from, notificationId: ctx.notificationId, threadKey: ctx.threadKey, recipients: ctx.recipients })
+      const p = emailPayload(n, {
+        from: c.from,
+        notificationId: ctx.notificationId,
+        threadKey: ctx.threadKey,
+        recipients: ctx.recipients,
+      })
       return { subject: p.subject, payload: p }
     },
     async send(payload) {
@@ -112,8 +122,14 @@ export function createEmailChannel(c: SmtpConfig): NotificationChannel {
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         })
         // Some recipients refused, others taken: the mail went out; the refusals are on record.
-        if (info.accepted.length === 0) throw Object.assign(new Error('every recipient was refused'), { responseCode: 550, response: String(info.response) })
-        return { acceptedBy: `${String(info.response).slice(0, 200)}${info.rejected.length ? ` (refused: ${info.rejected.length})` : ''}` }
+        if (info.accepted.length === 0)
+          throw Object.assign(new Error('every recipient was refused'), {
+            responseCode: 550,
+            response: String(info.response),
+          })
+        return {
+          acceptedBy: `${String(info.response).slice(0, 200)}${info.rejected.length ? ` (refused: ${info.rejected.length})` : ''}`,
+        }
       } catch (err) {
         throw err instanceof SendFailure ? err : classify(err as SmtpError)
       }

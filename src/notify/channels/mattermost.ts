@@ -17,14 +17,21 @@ export const COLOR: Record<Notice['outcome'], string> = {
 export function markdownBody(n: Notice): string {
   const parts: string[] = []
   if (n.commits.length > 0) {
-    const lines = n.commits.map((c) => `- ${c.url ? `[${shortSha(c.id)}](${c.url})` : `\`${shortSha(c.id)}\``} ${escapeMarkdown(c.message)} — ${escapeMarkdown(c.author)}`)
+    const lines = n.commits.map(
+      (c) =>
+        `- ${c.url ? `[${shortSha(c.id)}](${c.url})` : `\`${shortSha(c.id)}\``} ${escapeMarkdown(c.message)} — ${escapeMarkdown(c.author)}`,
+    )
     if (n.moreCommits > 0) lines.push(`- … and ${n.moreCommits} more`)
     parts.push(`**Changes**\n${lines.join('\n')}`)
   }
-  if (n.failedTests.length > 0) parts.push(`**Failed tests**\n${n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n')}`)
+  if (n.failedTests.length > 0)
+    parts.push(`**Failed tests**\n${n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n')}`)
   if (n.metrics.length > 0)
-    parts.push(`**Metric gate**\n${n.metrics.map((m) => `- ${m.ok ? 'ok' : '**FAIL**'} ${escapeMarkdown(m.name)} = ${escapeMarkdown(m.value)} (min ${escapeMarkdown(m.min ?? '–')}, max ${escapeMarkdown(m.max ?? '–')})`).join('\n')}`)
-  if (n.notebookSummary) parts.push(`**Notebooks**\n${n.notebookSummary}${n.diffUrl ? `\n[Notebook diff](${n.diffUrl})` : ''}`)
+    parts.push(
+      `**Metric gate**\n${n.metrics.map((m) => `- ${m.ok ? 'ok' : '**FAIL**'} ${escapeMarkdown(m.name)} = ${escapeMarkdown(m.value)} (min ${escapeMarkdown(m.min ?? '–')}, max ${escapeMarkdown(m.max ?? '–')})`).join('\n')}`,
+    )
+  if (n.notebookSummary)
+    parts.push(`**Notebooks**\n${n.notebookSummary}${n.diffUrl ? `\n[Notebook diff](${n.diffUrl})` : ''}`)
   if (n.logExcerpt) parts.push(`**Console (last lines)**\n${fenced(capTail(n.logExcerpt, 3000))}`)
   return parts.join('\n\n')
 }
@@ -33,7 +40,10 @@ export function mattermostMessage(n: Notice): Record<string, unknown> {
   const title = headline(n)
   return {
     username: 'Tamer',
-    text: cap(`#### ${escapeMarkdown(title)}${n.test ? `\n**${escapeMarkdown(TEST_NOTICE_NOTE)}**` : ''}${n.buildUrl ? `\n[Open build](${n.buildUrl})` : ''}`, 4000),
+    text: cap(
+      `#### ${escapeMarkdown(title)}${n.test ? `\n**${escapeMarkdown(TEST_NOTICE_NOTE)}**` : ''}${n.buildUrl ? `\n[Open build](${n.buildUrl})` : ''}`,
+      4000,
+    ),
     attachments: [
       {
         fallback: title,
@@ -45,7 +55,10 @@ export function mattermostMessage(n: Notice): Record<string, unknown> {
   }
 }
 
-export function createMattermostChannel(c: ChatChannelConfig, o: { timeoutMs: number; now?: () => number }): NotificationChannel {
+export function createMattermostChannel(
+  c: ChatChannelConfig,
+  o: { timeoutMs: number; now?: () => number },
+): NotificationChannel {
   return {
     name: c.name,
     kind: 'mattermost',

@@ -8,37 +8,99 @@ import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../mod
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeMarkdown } from './text-format.js'
 
-const STYLE: Record<Notice['outcome'], string> = { 'first-failure': 'attention', 'still-failing': 'attention', fixed: 'good', unstable: 'warning', aborted: 'default' }
+const STYLE: Record<Notice['outcome'], string> = {
+  'first-failure': 'attention',
+  'still-failing': 'attention',
+  fixed: 'good',
+  unstable: 'warning',
+  aborted: 'default',
+}
 
 export function adaptiveCard(n: Notice): Record<string, unknown> {
   const body: Record<string, unknown>[] = [
-    { type: 'TextBlock', text: escapeMarkdown(headline(n)), weight: 'Bolder', size: 'Medium', wrap: true, color: STYLE[n.outcome] },
-    ...(n.test ? [{ type: 'TextBlock', text: escapeMarkdown(TEST_NOTICE_NOTE), weight: 'Bolder', color: 'warning', wrap: true }] : []),
+    {
+      type: 'TextBlock',
+      text: escapeMarkdown(headline(n)),
+      weight: 'Bolder',
+      size: 'Medium',
+      wrap: true,
+      color: STYLE[n.outcome],
+    },
+    ...(n.test
+      ? [{ type: 'TextBlock', text: escapeMarkdown(TEST_NOTICE_NOTE), weight: 'Bolder', color: 'warning', wrap: true }]
+      : []),
     { type: 'FactSet', facts: facts(n).map(([title, value]) => ({ title, value: escapeMarkdown(value) })) },
   ]
   if (n.commits.length > 0) {
-    const lines = n.commits.map((c) => `- ${c.url ? `[${shortSha(c.id)}](${c.url})` : shortSha(c.id)} ${escapeMarkdown(c.message)} — ${escapeMarkdown(c.author)}`)
+    const lines = n.commits.map(
+      (c) =>
+        `- ${c.url ? `[${shortSha(c.id)}](${c.url})` : shortSha(c.id)} ${escapeMarkdown(c.message)} — ${escapeMarkdown(c.author)}`,
+    )
     if (n.moreCommits > 0) lines.push(`- … and ${n.moreCommits} more`)
-    body.push({ type: 'TextBlock', text: 'Changes', weight: 'Bolder', spacing: 'Medium' }, { type: 'TextBlock', text: cap(lines.join('\n'), 4000), wrap: true })
+    body.push(
+      { type: 'TextBlock', text: 'Changes', weight: 'Bolder', spacing: 'Medium' },
+      { type: 'TextBlock', text: cap(lines.join('\n'), 4000), wrap: true },
+    )
   }
   if (n.failedTests.length > 0)
-    body.push({ type: 'TextBlock', text: 'Failed tests', weight: 'Bolder' }, { type: 'TextBlock', text: n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n'), wrap: true })
+    body.push(
+      { type: 'TextBlock', text: 'Failed tests', weight: 'Bolder' },
+      { type: 'TextBlock', text: n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n'), wrap: true },
+    )
   if (n.metrics.length > 0)
-    body.push({ type: 'TextBlock', text: 'Metric gate', weight: 'Bolder' }, { type: 'FactSet', facts: n.metrics.map((m) => ({ title: escapeMarkdown(m.name), value: escapeMarkdown(`${m.value} (min ${m.min ?? '–'}, max ${m.max ?? '–'}) ${m.ok ? 'ok' : 'FAIL'}`) })) })
-  if (n.notebookSummary) body.push({ type: 'TextBlock', text: 'Notebooks', weight: 'Bolder' }, { type: 'TextBlock', text: cap(n.notebookSummary, 3000), wrap: true })
+    body.push(
+      { type: 'TextBlock', text: 'Metric gate', weight: 'Bolder' },
+      {
+        type: 'FactSet',
+        facts: n.metrics.map((m) => ({
+          title: escapeMarkdown(m.name),
+          value: escapeMarkdown(`${m.value} (min ${m.min ?? '–'}, max ${m.max ?? '–'}) ${m.ok ? 'ok' : 'FAIL'}`),
+        })),
+      },
+    )
+  if (n.notebookSummary)
+    body.push(
+      { type: 'TextBlock', text: 'Notebooks', weight: 'Bolder' },
+      { type: 'TextBlock', text: cap(n.notebookSummary, 3000), wrap: true },
+    )
   // Monospace keeps the log's columns; escaped so log text is not read as Markdown.
-  if (n.logExcerpt) body.push({ type: 'TextBlock', text: 'Console (last lines)', weight: 'Bolder' }, { type: 'TextBlock', text: escapeMarkdown(capTail(n.logExcerpt, 3000)), fontType: 'Monospace', wrap: true, size: 'Small' })
+  if (n.logExcerpt)
+    body.push(
+      { type: 'TextBlock', text: 'Console (last lines)', weight: 'Bolder' },
+      {
+        type: 'TextBlock',
+        text: escapeMarkdown(capTail(n.logExcerpt, 3000)),
+        fontType: 'Monospace',
+        wrap: true,
+        size: 'Small',
+      },
+    )
   const actions: Record<string, unknown>[] = []
   if (n.buildUrl) actions.push({ type: 'Action.OpenUrl', title: 'Open build', url: n.buildUrl })
   if (n.diffUrl) actions.push({ type: 'Action.OpenUrl', title: 'Notebook diff', url: n.diffUrl })
-  return { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, ...(actions.length ? { actions } : {}), msteams: { width: 'Full' } }
+  return {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    body,
+    ...(actions.length ? { actions } : {}),
+    msteams: { width: 'Full' },
+  }
 }
 
 export function teamsMessage(n: Notice): Record<string, unknown> {
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(n) }] }
+  return {
+    type: 'message',
+    attachments: [
+      { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: adaptiveCard(n) },
+    ],
+  }
 }
 
-export function createTeamsChannel(c: ChatChannelConfig, o: { timeoutMs: number; now?: () => number }): NotificationChannel {
+export function createTeamsChannel(
+  c: ChatChannelConfig,
+  o: { timeoutMs: number; now?: () => number },
+): NotificationChannel {
   return {
     name: c.name,
     kind: 'teams',

@@ -10,12 +10,23 @@ import { postJson } from './http-post.js'
 
 export function webhookBody(n: Notice, notificationId: string): Record<string, unknown> {
   // `test` is always there, so a receiver can drop samples from `tamer notify test` (`note` says why).
-  return { id: notificationId, type: `build.${n.outcome}`, test: n.test === true, ...(n.test ? { note: TEST_NOTICE_NOTE } : {}), headline: headline(n), notice: n }
+  return {
+    id: notificationId,
+    type: `build.${n.outcome}`,
+    test: n.test === true,
+    ...(n.test ? { note: TEST_NOTICE_NOTE } : {}),
+    headline: headline(n),
+    notice: n,
+  }
 }
 
-export const signBody = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+export const signBody = (secret: string, body: string) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
 
-export function createWebhookChannel(c: ChatChannelConfig, o: { timeoutMs: number; now?: () => number }): NotificationChannel {
+export function createWebhookChannel(
+  c: ChatChannelConfig,
+  o: { timeoutMs: number; now?: () => number },
+): NotificationChannel {
   return {
     name: c.name,
     kind: 'webhook',

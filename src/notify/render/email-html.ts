@@ -17,30 +17,53 @@ const a = (url: string | null, text: string) => {
 }
 
 export function renderEmailHtml(n: Notice): string {
-  const rows = facts(n).map(([k, v]) => `<tr><th align="left" style="padding:2px 12px 2px 0">${e(k)}</th><td>${e(v)}</td></tr>`)
-  if (n.buildUrl) rows.push(`<tr><th align="left" style="padding:2px 12px 2px 0">Build</th><td>${a(n.buildUrl, `${n.job}${n.buildNumber !== null ? ` #${n.buildNumber}` : ''}`)}</td></tr>`)
+  const rows = facts(n).map(
+    ([k, v]) => `<tr><th align="left" style="padding:2px 12px 2px 0">${e(k)}</th><td>${e(v)}</td></tr>`,
+  )
+  if (n.buildUrl)
+    rows.push(
+      `<tr><th align="left" style="padding:2px 12px 2px 0">Build</th><td>${a(n.buildUrl, `${n.job}${n.buildNumber !== null ? ` #${n.buildNumber}` : ''}`)}</td></tr>`,
+    )
   const parts = [
     `<h2 style="margin:0 0 8px;border-left:6px solid ${COLOR[n.outcome]};padding-left:8px">${e(headline(n))}</h2>`,
     `<table cellspacing="0" cellpadding="0" style="font-size:14px">${rows.join('')}</table>`,
   ]
-  if (n.test) parts.splice(1, 0, `<p style="background:#fff8c5;border:1px solid #d4a72c;padding:8px"><strong>${e(TEST_NOTICE_NOTE)}</strong></p>`)
+  if (n.test)
+    parts.splice(
+      1,
+      0,
+      `<p style="background:#fff8c5;border:1px solid #d4a72c;padding:8px"><strong>${e(TEST_NOTICE_NOTE)}</strong></p>`,
+    )
   if (n.commits.length > 0) {
-    const items = n.commits.map((c) => `<li><code>${a(c.url, shortSha(c.id))}</code> ${e(c.message)} <span style="color:#666">(${e(c.author)})</span></li>`)
+    const items = n.commits.map(
+      (c) =>
+        `<li><code>${a(c.url, shortSha(c.id))}</code> ${e(c.message)} <span style="color:#666">(${e(c.author)})</span></li>`,
+    )
     if (n.moreCommits > 0) items.push(`<li>… and ${n.moreCommits} more</li>`)
     parts.push(`<h3>Changes</h3><ul>${items.join('')}</ul>`)
   }
-  if (n.failedTests.length > 0) parts.push(`<h3>Failed tests</h3><ul>${n.failedTests.map((t) => `<li><code>${e(t)}</code></li>`).join('')}</ul>`)
+  if (n.failedTests.length > 0)
+    parts.push(`<h3>Failed tests</h3><ul>${n.failedTests.map((t) => `<li><code>${e(t)}</code></li>`).join('')}</ul>`)
   if (n.metrics.length > 0) {
-    const r = n.metrics.map((m) => `<tr><td>${e(m.name)}</td><td>${e(m.value)}</td><td>${e(m.min ?? '–')}</td><td>${e(m.max ?? '–')}</td><td style="color:${m.ok ? '#2ea44f' : '#b60205'}">${m.ok ? 'ok' : 'FAIL'}</td></tr>`)
-    parts.push(`<h3>Metric gate</h3><table cellpadding="3"><tr><th>metric</th><th>value</th><th>min</th><th>max</th><th></th></tr>${r.join('')}</table>`)
+    const r = n.metrics.map(
+      (m) =>
+        `<tr><td>${e(m.name)}</td><td>${e(m.value)}</td><td>${e(m.min ?? '–')}</td><td>${e(m.max ?? '–')}</td><td style="color:${m.ok ? '#2ea44f' : '#b60205'}">${m.ok ? 'ok' : 'FAIL'}</td></tr>`,
+    )
+    parts.push(
+      `<h3>Metric gate</h3><table cellpadding="3"><tr><th>metric</th><th>value</th><th>min</th><th>max</th><th></th></tr>${r.join('')}</table>`,
+    )
   }
   if (n.notebookSummaryText || n.diffUrl) {
     parts.push('<h3>Notebooks</h3>')
     // The plain-text summary, preformatted and escaped: nothing in it is markup, and no Markdown marks show.
-    if (n.notebookSummaryText) parts.push(`<pre style="white-space:pre-wrap;font-size:13px">${e(n.notebookSummaryText)}</pre>`)
+    if (n.notebookSummaryText)
+      parts.push(`<pre style="white-space:pre-wrap;font-size:13px">${e(n.notebookSummaryText)}</pre>`)
     if (n.diffUrl) parts.push(`<p>${a(n.diffUrl, 'Open the notebook diff')}</p>`)
   }
-  if (n.logExcerpt) parts.push(`<h3>Console (last lines)</h3><pre style="background:#f6f8fa;padding:8px;font-size:12px;overflow:auto">${e(n.logExcerpt)}</pre>`)
+  if (n.logExcerpt)
+    parts.push(
+      `<h3>Console (last lines)</h3><pre style="background:#f6f8fa;padding:8px;font-size:12px;overflow:auto">${e(n.logExcerpt)}</pre>`,
+    )
   parts.push(`<p style="color:#666;font-size:12px">Tamer · ${e(n.tenant)}</p>`)
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${e(headline(n))}</title></head><body style="font-family:sans-serif">${parts.join('\n')}</body></html>`
 }

@@ -16,7 +16,8 @@ export function renderText(n: Notice): string {
   if (n.failedTests.length > 0) out.push('', 'Failed tests:', ...n.failedTests.map((t) => `  ${t}`))
   if (n.metrics.length > 0) {
     out.push('', 'Metric gate:')
-    for (const m of n.metrics) out.push(`  ${m.ok ? 'ok  ' : 'FAIL'} ${m.name} = ${m.value} (min ${m.min ?? '-'}, max ${m.max ?? '-'})`)
+    for (const m of n.metrics)
+      out.push(`  ${m.ok ? 'ok  ' : 'FAIL'} ${m.name} = ${m.value} (min ${m.min ?? '-'}, max ${m.max ?? '-'})`)
   }
   if (n.notebookSummaryText || n.diffUrl) {
     out.push('', 'Notebooks:')

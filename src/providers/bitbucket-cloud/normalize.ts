@@ -30,7 +30,13 @@ function repository(payload: unknown, derivedHost: string | null): Repository {
   const fullName = bitbucketCloudRepositoryName(payload)
   if (!fullName) throw new BadPayloadError('repository.full_name is missing')
   const clone = list(repo, 'links', 'clone')
-  const cloneHref = (name: string) => urlField(text(clone.find((c) => text(c, 'name') === name), 'href'))
+  const cloneHref = (name: string) =>
+    urlField(
+      text(
+        clone.find((c) => text(c, 'name') === name),
+        'href',
+      ),
+    )
   return {
     fullName,
     // Cloud payloads carry only self/html/avatar links; clone URLs follow from the full name.
@@ -140,7 +146,10 @@ export function normalizeBitbucketCloud(
             repositoryFullName: sourceRepo,
             cloneUrl: sourceRepo && derivedHost ? `https://${derivedHost}/${sourceRepo}.git` : null,
           },
-          target: { branch: targetBranch, sha: commitHash(text(pr, 'destination', 'commit', 'hash'), 'pullrequest.destination.commit.hash') },
+          target: {
+            branch: targetBranch,
+            sha: commitHash(text(pr, 'destination', 'commit', 'hash'), 'pullrequest.destination.commit.hash'),
+          },
           author: {
             name: text(pr, 'author', 'display_name'),
             email: null,

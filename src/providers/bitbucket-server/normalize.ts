@@ -26,10 +26,12 @@ export function bitbucketServerRepositoryName(payload: unknown): string | null {
 
 function cloneHref(repo: unknown, name: string): string | null {
   // `links.clone` lists http and ssh in either order; 2018-era payloads have no links at all.
-  return urlField(text(
-    list(repo, 'links', 'clone').find((c) => text(c, 'name') === name),
-    'href',
-  ))
+  return urlField(
+    text(
+      list(repo, 'links', 'clone').find((c) => text(c, 'name') === name),
+      'href',
+    ),
+  )
 }
 
 function repository(repo: unknown): Repository {
@@ -58,7 +60,11 @@ function commit(value: unknown): Commit {
     message: text(value, 'message') ?? '',
     timestamp: timestamp(field(value, 'authorTimestamp')) ?? timestamp(field(value, 'committerTimestamp')),
     url: null,
-    author: { name: text(value, 'author', 'displayName') ?? text(value, 'author', 'name'), email: text(value, 'author', 'emailAddress'), username: text(value, 'author', 'slug') },
+    author: {
+      name: text(value, 'author', 'displayName') ?? text(value, 'author', 'name'),
+      email: text(value, 'author', 'emailAddress'),
+      username: text(value, 'author', 'slug'),
+    },
     added: [],
     modified: [],
     removed: [],
@@ -74,7 +80,11 @@ const PULL_REQUEST_ACTIONS: Record<string, string> = {
   'pr:deleted': 'closed',
 }
 
-export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedDelivery, ctx: NormalizeContext): Normalized {
+export function normalizeBitbucketServer(
+  payload: unknown,
+  delivery: IdentifiedDelivery,
+  ctx: NormalizeContext,
+): Normalized {
   const base = eventBase('bitbucket-server', delivery, ctx)
   if (delivery.eventType === 'diagnostics:ping') return { kind: 'ping', note: 'Bitbucket Server test connection' }
   if (delivery.eventType === 'repo:refs_changed') {
@@ -132,7 +142,10 @@ export function normalizeBitbucketServer(payload: unknown, delivery: IdentifiedD
             repositoryFullName: fullNameOf(fromRepo),
             cloneUrl: cloneHref(fromRepo, 'http'),
           },
-          target: { branch: targetBranch, sha: commitHash(text(pr, 'toRef', 'latestCommit'), 'pullRequest.toRef.latestCommit') },
+          target: {
+            branch: targetBranch,
+            sha: commitHash(text(pr, 'toRef', 'latestCommit'), 'pullRequest.toRef.latestCommit'),
+          },
           author: user(field(pr, 'author', 'user')),
           url: text(list(pr, 'links', 'self')[0], 'href'),
         },

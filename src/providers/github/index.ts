@@ -41,7 +41,14 @@ export function createGitHubProvider(config: Config['providers']['github']): Web
         }
       if (!signature.startsWith('sha256=')) return { ok: false, reason: 'X-Hub-Signature-256 is not sha256=<hex>' }
       // HMAC-SHA256 over the raw bytes, as GitHub signs them (docs: validating-webhook-deliveries).
-      const signedBy = scopesOf(secrets, matchHubSignature(raw, signature, secrets.map((k) => k.value)))
+      const signedBy = scopesOf(
+        secrets,
+        matchHubSignature(
+          raw,
+          signature,
+          secrets.map((k) => k.value),
+        ),
+      )
       return signedBy.size > 0 ? { ok: true, signedBy } : { ok: false, reason: 'X-Hub-Signature-256 does not match' }
     },
     accepts: (signedBy, repository) => scopeAllows(config.repositories, signedBy, repository),

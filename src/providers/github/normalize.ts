@@ -44,7 +44,11 @@ function repository(payload: unknown): Repository {
 }
 
 function person(value: unknown): Person {
-  return { name: text(value, 'name'), email: text(value, 'email'), username: text(value, 'username') ?? text(value, 'login') }
+  return {
+    name: text(value, 'name'),
+    email: text(value, 'email'),
+    username: text(value, 'username') ?? text(value, 'login'),
+  }
 }
 
 function commit(value: unknown): Commit & { filesListed: boolean } {
@@ -115,7 +119,8 @@ export function normalizeGitHub(payload: unknown, delivery: IdentifiedDelivery, 
     case 'pull_request': {
       const pr = field(payload, 'pull_request')
       const rawAction = text(payload, 'action') ?? ''
-      const action = rawAction === 'closed' && bool(pr, 'merged') === true ? 'merged' : lookup(PULL_REQUEST_ACTIONS, rawAction)
+      const action =
+        rawAction === 'closed' && bool(pr, 'merged') === true ? 'merged' : lookup(PULL_REQUEST_ACTIONS, rawAction)
       if (!action) return { kind: 'ignored', reason: `pull_request action ${rawAction || '(none)'} is not acted on` }
       const number = num(pr, 'number') ?? num(payload, 'number')
       const sourceBranch = text(pr, 'head', 'ref')

@@ -4,7 +4,15 @@ import type { Config } from '../../config/schema.js'
 import { MissingHeaderError } from '../../errors.js'
 import { header, type WebhookProvider } from '../provider.js'
 import { matchToken } from '../../security/compare.js'
-import { decodeJsonBody, keyring, matchStandardWebhook, scopeAllows, scopesOf, sha256Hex, type SecretScope } from '../signatures.js'
+import {
+  decodeJsonBody,
+  keyring,
+  matchStandardWebhook,
+  scopeAllows,
+  scopesOf,
+  sha256Hex,
+  type SecretScope,
+} from '../signatures.js'
 import { gitlabRepositoryName, normalizeGitLab } from './normalize.js'
 
 export function createGitLabProvider(config: Config['providers']['gitlab']): WebhookProvider {
@@ -29,7 +37,8 @@ export function createGitLabProvider(config: Config['providers']['gitlab']): Web
     decode: (raw) => decodeJsonBody(raw),
     repositoryName: (payload) => gitlabRepositoryName(payload),
     async verify(raw, headers, now) {
-      if (tokens.length + signingTokens.length === 0) return { ok: false, reason: 'no token configured', unconfigured: true }
+      if (tokens.length + signingTokens.length === 0)
+        return { ok: false, reason: 'no token configured', unconfigured: true }
       // Either credential authenticates: a signing token's signature, or the shared token.
       const signedBy = new Set<SecretScope>()
       let reason: string | null = null
@@ -39,14 +48,26 @@ export function createGitLabProvider(config: Config['providers']['gitlab']): Web
         const timestamp = header(headers, 'webhook-timestamp')
         if (!id || !timestamp) reason = 'webhook-id and webhook-timestamp must come with webhook-signature'
         else {
-          const r = matchStandardWebhook(raw, { id, timestamp, signature }, signingTokens.map((k) => k.value), now, config.signatureToleranceSeconds)
+          const r = matchStandardWebhook(
+            raw,
+            { id, timestamp, signature },
+            signingTokens.map((k) => k.value),
+            now,
+            config.signatureToleranceSeconds,
+          )
           if (r.ok) for (const s of scopesOf(signingTokens, r.matched)) signedBy.add(s)
           else reason = r.reason
         }
       }
       const token = header(headers, 'x-gitlab-token')
       if (token && tokens.length > 0) {
-        const matched = scopesOf(tokens, matchToken(token, tokens.map((k) => k.value)))
+        const matched = scopesOf(
+          tokens,
+          matchToken(
+            token,
+            tokens.map((k) => k.value),
+          ),
+        )
         for (const s of matched) signedBy.add(s)
         if (matched.size === 0) reason ??= 'X-Gitlab-Token does not match'
       }

@@ -123,7 +123,11 @@ export function normalizeGitLab(payload: unknown, delivery: IdentifiedDelivery, 
       throw new BadPayloadError('merge request needs object_attributes.iid, source_branch and target_branch')
     const repo = repository(payload)
     const user = field(payload, 'user')
-    const author: Person = { name: text(user, 'name'), email: email(text(user, 'email')), username: text(user, 'username') }
+    const author: Person = {
+      name: text(user, 'name'),
+      email: email(text(user, 'email')),
+      username: text(user, 'username'),
+    }
     return {
       kind: 'events',
       events: [

@@ -1,6 +1,13 @@
 // Build reads, on the main thread (WAL readers never wait for the writer).
 import type { Database } from 'better-sqlite3'
-import { ACTIVE_BUILD_STATES, type BuildQuery, type BuildRecord, type BuildStore, type DispatchRecord, type RecordedRun } from '../builds.js'
+import {
+  ACTIVE_BUILD_STATES,
+  type BuildQuery,
+  type BuildRecord,
+  type BuildStore,
+  type DispatchRecord,
+  type RecordedRun,
+} from '../builds.js'
 import { createPageQuery } from './page-query.js'
 import { BUILD_PAGES } from './page-lists.js'
 
@@ -85,13 +92,17 @@ export type BuildReads = Omit<BuildStore, 'planDelivery' | 'updateBuild' | 'pend
 
 export function createBuildReads(db: Database): BuildReads {
   const byId = db.prepare('SELECT * FROM builds WHERE id = ?')
-  const active = db.prepare(`SELECT * FROM builds WHERE state IN (${ACTIVE_BUILD_STATES.map(() => '?').join(', ')}) ORDER BY seq`)
+  const active = db.prepare(
+    `SELECT * FROM builds WHERE state IN (${ACTIVE_BUILD_STATES.map(() => '?').join(', ')}) ORDER BY seq`,
+  )
   const states = ACTIVE_BUILD_STATES.map(() => '?').join(', ')
   const due = db.prepare(
     `SELECT * FROM builds WHERE state IN (${states}) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
      ORDER BY coalesce(next_attempt_at, 0), seq LIMIT ?`,
   )
-  const nextDue = db.prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`).pluck()
+  const nextDue = db
+    .prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`)
+    .pluck()
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
   const pageOfBuilds = createPageQuery(db, BUILD_PAGES)
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
@@ -120,9 +131,26 @@ export function createBuildReads(db: Database): BuildReads {
     async runsOf(buildIds) {
       const out = new Map<string, RecordedRun[]>(buildIds.map((id) => [id, []]))
       if (buildIds.length === 0) return out
-      type RunRow = { build_id: string; job: string; queue_id: number | null; build_number: number | null; build_url: string | null; source: RecordedRun['source']; seen_at: string }
+      type RunRow = {
+        build_id: string
+        job: string
+        queue_id: number | null
+        build_number: number | null
+        build_url: string | null
+        source: RecordedRun['source']
+        seen_at: string
+      }
       for (const r of runs.all(JSON.stringify(buildIds)) as RunRow[])
-        out.get(r.build_id)?.push({ job: r.job, queueId: r.queue_id, buildNumber: r.build_number, buildUrl: r.build_url, source: r.source, seenAt: r.seen_at })
+        out
+          .get(r.build_id)
+          ?.push({
+            job: r.job,
+            queueId: r.queue_id,
+            buildNumber: r.build_number,
+            buildUrl: r.build_url,
+            source: r.source,
+            seenAt: r.seen_at,
+          })
       return out
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
@@ -130,7 +158,9 @@ export function createBuildReads(db: Database): BuildReads {
       return r ? toBuild(r) : null
     },
     async getDispatch(deliveryId): Promise<DispatchRecord | null> {
-      const r = dispatch.get(deliveryId) as { delivery_id: string; outcome: string; evaluation: string; decided_at: string; skipped: string | null } | undefined
+      const r = dispatch.get(deliveryId) as
+        | { delivery_id: string; outcome: string; evaluation: string; decided_at: string; skipped: string | null }
+        | undefined
       if (!r) return null
       return {
         deliveryId: r.delivery_id,

@@ -4,8 +4,7 @@ import type { Database } from 'better-sqlite3'
 import type { BuildPatch, DeliveryPlan, JenkinsRun } from '../builds.js'
 
 export type BuildWriteOp =
-  | { op: 'plan'; plan: DeliveryPlan; at: string }
-  | { op: 'update'; id: string; patch: BuildPatch; at: string }
+  { op: 'plan'; plan: DeliveryPlan; at: string } | { op: 'update'; id: string; patch: BuildPatch; at: string }
 
 /** plan → ids of the delivery's builds; update → null. */
 export type BuildWriteResult = string[] | null
@@ -42,7 +41,9 @@ interface RunRow {
 function createRunWrites(db: Database) {
   const jobOf = db.prepare('SELECT job FROM builds WHERE id = ?').pluck()
   const byQueue = db.prepare('SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = ? AND queue_id = ?')
-  const byNumber = db.prepare('SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = ? AND job = ? AND build_number = ?')
+  const byNumber = db.prepare(
+    'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = ? AND job = ? AND build_number = ?',
+  )
   const drop = db.prepare('DELETE FROM build_runs WHERE seq = ?')
   const fill = db.prepare(
     `UPDATE build_runs SET queue_id = coalesce(queue_id, @queueId), build_number = coalesce(build_number, @buildNumber),
@@ -85,7 +86,9 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
      ON CONFLICT (delivery_id) DO NOTHING`,
   )
   const setOutcome = db.prepare('UPDATE dispatches SET outcome = ? WHERE delivery_id = ?')
-  const markProcessed = db.prepare(`UPDATE deliveries SET status = 'processed', updated_at = ? WHERE id = ? AND status = 'pending'`)
+  const markProcessed = db.prepare(
+    `UPDATE deliveries SET status = 'processed', updated_at = ? WHERE id = ? AND status = 'pending'`,
+  )
   const idsOf = db.prepare('SELECT id FROM builds WHERE delivery_id = ? ORDER BY seq').pluck()
   const updates = new Map<string, ReturnType<Database['prepare']>>()
   const recordRun = createRunWrites(db)
@@ -120,7 +123,8 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
             at,
           }).changes
         }
-        if (plan.builds.length > 0 && inserted === 0) setOutcome.run('already planned by another delivery', plan.deliveryId)
+        if (plan.builds.length > 0 && inserted === 0)
+          setOutcome.run('already planned by another delivery', plan.deliveryId)
       }
       markProcessed.run(at, plan.deliveryId)
       return idsOf.all(plan.deliveryId) as string[]

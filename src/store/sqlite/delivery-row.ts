@@ -20,4 +20,3 @@ export function toDeliveryRow(d: NewDelivery): DeliveryRow {
     normalized: JSON.stringify(withoutUrlCredentials(d.normalized)),
   }
 }
-

@@ -149,7 +149,10 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     send({ type: 'batch', items: batch.map((p) => toDeliveryRow(p.delivery)) }, (reply) => {
       if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
       else {
-        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error(`bug: unexpected writer reply ${reply.type}`)
+        const err =
+          reply.type === 'failed'
+            ? (broken ?? storeFailure(reply.message, reply.code))
+            : new Error(`bug: unexpected writer reply ${reply.type}`)
         for (const p of batch) p.reject(err)
       }
     })
@@ -162,7 +165,10 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     send({ type: 'ops', ops: batch.map((p) => p.op) }, (reply) => {
       if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
       else {
-        const err = reply.type === 'failed' ? (broken ?? storeFailure(reply.message, reply.code)) : new Error(`bug: unexpected writer reply ${reply.type}`)
+        const err =
+          reply.type === 'failed'
+            ? (broken ?? storeFailure(reply.message, reply.code))
+            : new Error(`bug: unexpected writer reply ${reply.type}`)
         for (const p of batch) p.reject(err)
       }
     })
@@ -251,7 +257,14 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     },
     ...pushDiffReads,
     async savePushDiff(d) {
-      await write({ op: 'diff-save', deliveryId: d.deliveryId, variant: d.variant, payload: d.payload, rawBytes: d.rawBytes, at: new Date().toISOString() })
+      await write({
+        op: 'diff-save',
+        deliveryId: d.deliveryId,
+        variant: d.variant,
+        payload: d.payload,
+        rawBytes: d.rawBytes,
+        at: new Date().toISOString(),
+      })
     },
     async prunePushDiffs(before) {
       return (await write({ op: 'diff-prune', before })) ?? 0
@@ -265,7 +278,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       if (reply.type !== 'heartbeat') throw new Error(`bug: the writer thread answered a heartbeat with ${reply.type}`)
       const need = check.minRoomBytes ?? 0
       if (reply.roomBytes < need)
-        throw new StoreUnavailableError(`the disk (or the database size cap) is nearly full: ${mb(reply.roomBytes)} left, deliveries need ${mb(need)}`)
+        throw new StoreUnavailableError(
+          `the disk (or the database size cap) is nearly full: ${mb(reply.roomBytes)} left, deliveries need ${mb(need)}`,
+        )
     },
     async close() {
       if (closed) return

@@ -302,9 +302,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 export function migrate(db: Database, until = Infinity): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
-  const applied = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-  )
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[])
   const ran: number[] = []
   for (const m of MIGRATIONS) {
     if (applied.has(m.version) || m.version > until) continue

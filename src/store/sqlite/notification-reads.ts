@@ -71,28 +71,37 @@ const toDecision = (r: DecisionRow): NoticeDecision => ({
   decidedAt: r.decided_at,
 })
 
-export type NotificationReads = Omit<NotificationStore, 'recordDecision' | 'updateNotification' | 'abandonInterruptedSends' | 'undecidedBuilds'> & {
+export type NotificationReads = Omit<
+  NotificationStore,
+  'recordDecision' | 'updateNotification' | 'abandonInterruptedSends' | 'undecidedBuilds'
+> & {
   undecidedBuildIds(limit: number): string[]
 }
 
 export function createNotificationReads(db: Database): NotificationReads {
   const pageOfNotifications = createPageQuery(db, NOTIFICATION_PAGES)
-  const undecided = db.prepare(
-    `SELECT b.id FROM builds b LEFT JOIN notice_decisions d ON d.build_id = b.id
+  const undecided = db
+    .prepare(
+      `SELECT b.id FROM builds b LEFT JOIN notice_decisions d ON d.build_id = b.id
      WHERE b.state = 'finished' AND d.build_id IS NULL ORDER BY b.seq LIMIT ?`,
-  ).pluck()
+    )
+    .pluck()
   const lastNotified = db.prepare(
     'SELECT * FROM notice_decisions WHERE thread_key = ? AND notified = 1 ORDER BY decided_at DESC, rowid DESC LIMIT 1',
   )
-  const countAfter = db.prepare(
-    'SELECT count(*) FROM notice_decisions WHERE thread_key = ? AND rowid > (SELECT rowid FROM notice_decisions WHERE build_id = ?)',
-  ).pluck()
+  const countAfter = db
+    .prepare(
+      'SELECT count(*) FROM notice_decisions WHERE thread_key = ? AND rowid > (SELECT rowid FROM notice_decisions WHERE build_id = ?)',
+    )
+    .pluck()
   const byId = db.prepare('SELECT * FROM notifications WHERE id = ?')
   const due = db.prepare(
     `SELECT * FROM notifications WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
      ORDER BY coalesce(next_attempt_at, 0), seq LIMIT ?`,
   )
-  const nextDue = db.prepare(`SELECT min(next_attempt_at) FROM notifications WHERE state = 'pending' AND next_attempt_at > ?`).pluck()
+  const nextDue = db
+    .prepare(`SELECT min(next_attempt_at) FROM notifications WHERE state = 'pending' AND next_attempt_at > ?`)
+    .pluck()
   return {
     undecidedBuildIds: (limit) => undecided.all(limit) as string[],
     async lastNotifiedDecision(threadKey) {

@@ -46,7 +46,12 @@ export function createNotificationWrites(db: Database): (op: NotificationWriteOp
       const r = insertDecision.run({ ...d, notified: d.notified ? 1 : 0 })
       if (r.changes === 0) return false
       for (const n of op.notices)
-        insertNotice.run({ ...n, recipients: JSON.stringify(n.recipients), payload: JSON.stringify(n.payload), at: op.at })
+        insertNotice.run({
+          ...n,
+          recipients: JSON.stringify(n.recipients),
+          payload: JSON.stringify(n.payload),
+          at: op.at,
+        })
       return true
     }
     if (op.op === 'notice-abandon') return abandon.run(op.reason, op.at).changes
@@ -55,7 +60,9 @@ export function createNotificationWrites(db: Database): (op: NotificationWriteOp
     let stmt = updates.get(sig)
     if (!stmt) {
       const sets = keys.map((k) => `${COLUMN[k]} = @${k}`)
-      stmt = db.prepare(`UPDATE notifications SET ${[...sets, 'updated_at = @at'].join(', ')} WHERE id = @id AND state = @from`)
+      stmt = db.prepare(
+        `UPDATE notifications SET ${[...sets, 'updated_at = @at'].join(', ')} WHERE id = @id AND state = @from`,
+      )
       updates.set(sig, stmt)
     }
     const values: Record<string, unknown> = { id: op.id, from: op.from, at: op.at }

@@ -51,7 +51,8 @@ export function pageStatements<F extends string>(list: PageList<F>, q: PageQuery
   const term = (column: string) => `${narrowed.has(column) ? '+' : ''}${column} = ?`
   const where = [...given.map(([, column]) => term(column)), 'seq < ?']
   const params: unknown[] = [...given.map(([field]) => q[field]), q.before ?? NO_CURSOR]
-  const arm = (tenant: boolean) => `${list.select} WHERE ${[...(tenant ? [term('tenant')] : []), ...where].join(' AND ')}`
+  const arm = (tenant: boolean) =>
+    `${list.select} WHERE ${[...(tenant ? [term('tenant')] : []), ...where].join(' AND ')}`
   const order = `ORDER BY seq DESC LIMIT ?`
   if (!q.tenants) return [{ sql: `${arm(false)} ${order}`, params: [...params, q.limit] }]
   const tenants = [...new Set(q.tenants)]

@@ -76,7 +76,9 @@ const toAudit = (r: AuditRow): AuditRecord => ({
   detail: JSON.parse(r.detail) as Record<string, unknown>,
 })
 
-export function createSecurityReads(db: Database): Pick<SecurityStore, 'listSecrets' | 'findApiToken' | 'listApiTokens' | 'listAudit'> {
+export function createSecurityReads(
+  db: Database,
+): Pick<SecurityStore, 'listSecrets' | 'findApiToken' | 'listApiTokens' | 'listAudit'> {
   const secrets = db.prepare('SELECT * FROM secrets ORDER BY name')
   const byHash = db.prepare('SELECT * FROM api_tokens WHERE hash = ? AND revoked_at IS NULL')
   const tokens = db.prepare('SELECT * FROM api_tokens ORDER BY created_at, id')

@@ -11,9 +11,19 @@ type Bytes = Uint8Array
 type SealedBytes = { keyId: string; iv: Bytes; ciphertext: Bytes; tag: Bytes }
 
 export type SecurityWriteOp =
-  | { op: 'security-secret-put'; secret: Omit<NewStoredSecret, 'iv' | 'ciphertext' | 'tag'> & SealedBytes; audit: AuditEntry; at: string }
+  | {
+      op: 'security-secret-put'
+      secret: Omit<NewStoredSecret, 'iv' | 'ciphertext' | 'tag'> & SealedBytes
+      audit: AuditEntry
+      at: string
+    }
   | { op: 'security-secret-delete'; name: string; audit: AuditEntry; at: string }
-  | { op: 'security-secret-reseal'; rows: { name: string; before: Bytes; sealed: SealedBytes }[]; audit: AuditEntry; at: string }
+  | {
+      op: 'security-secret-reseal'
+      rows: { name: string; before: Bytes; sealed: SealedBytes }[]
+      audit: AuditEntry
+      at: string
+    }
   | { op: 'security-token-create'; token: Omit<ApiTokenRecord, 'revokedAt'>; audit: AuditEntry; at: string }
   | { op: 'security-token-revoke'; id: string; audit: AuditEntry; at: string }
   | { op: 'security-audit'; audit: AuditEntry; at: string }
@@ -51,15 +61,33 @@ export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => Sec
   const insertAudit = db.prepare(
     'INSERT INTO audit_log (id, at, actor, action, target, tenant, detail) VALUES (@id, @at, @actor, @action, @target, @tenant, @detail)',
   )
-  const audit = (a: AuditEntry, at: string) => void insertAudit.run({ id: randomUUID(), at, actor: a.actor, action: a.action, target: a.target, tenant: a.tenant, detail: JSON.stringify(a.detail) })
+  const audit = (a: AuditEntry, at: string) =>
+    void insertAudit.run({
+      id: randomUUID(),
+      at,
+      actor: a.actor,
+      action: a.action,
+      target: a.target,
+      tenant: a.tenant,
+      detail: JSON.stringify(a.detail),
+    })
 
   // All or nothing: a nested transaction is a savepoint, so a refusal undoes every row of the
   // rotation and nothing else of the writer's batch.
   const resealAll = db.transaction((op: Extract<SecurityWriteOp, { op: 'security-secret-reseal' }>): number => {
-    if ((countSecrets.get() as number) !== op.rows.length) throw new RotationRefused('the store holds secrets the rotation did not read; run it again')
+    if ((countSecrets.get() as number) !== op.rows.length)
+      throw new RotationRefused('the store holds secrets the rotation did not read; run it again')
     for (const r of op.rows) {
       const s = r.sealed
-      const changed = reseal.run({ name: r.name, before: buf(r.before), keyId: s.keyId, iv: buf(s.iv), ciphertext: buf(s.ciphertext), tag: buf(s.tag), at: op.at }).changes
+      const changed = reseal.run({
+        name: r.name,
+        before: buf(r.before),
+        keyId: s.keyId,
+        iv: buf(s.iv),
+        ciphertext: buf(s.ciphertext),
+        tag: buf(s.tag),
+        at: op.at,
+      }).changes
       if (changed !== 1) throw new RotationRefused(`secret ${r.name} changed while the rotation ran; run it again`)
     }
     audit(op.audit, op.at)
@@ -70,7 +98,18 @@ export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => Sec
     switch (op.op) {
       case 'security-secret-put': {
         const s = op.secret
-        putSecret.run({ name: s.name, kind: s.kind, tenant: s.tenant, url: s.url, username: s.username, keyId: s.keyId, iv: buf(s.iv), ciphertext: buf(s.ciphertext), tag: buf(s.tag), at: op.at })
+        putSecret.run({
+          name: s.name,
+          kind: s.kind,
+          tenant: s.tenant,
+          url: s.url,
+          username: s.username,
+          keyId: s.keyId,
+          iv: buf(s.iv),
+          ciphertext: buf(s.ciphertext),
+          tag: buf(s.tag),
+          at: op.at,
+        })
         audit(op.audit, op.at)
         return null
       }
@@ -103,7 +142,10 @@ export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => Sec
   }
 }
 
-type WriteMethods = Pick<SecurityStore, 'putSecret' | 'deleteSecret' | 'resealSecrets' | 'createApiToken' | 'revokeApiToken' | 'recordAudit'>
+type WriteMethods = Pick<
+  SecurityStore,
+  'putSecret' | 'deleteSecret' | 'resealSecrets' | 'createApiToken' | 'revokeApiToken' | 'recordAudit'
+>
 
 /** The store's write methods over a way to run one op (the writer thread, or a direct connection). */
 export function securityWrites(write: (op: SecurityWriteOp) => Promise<SecurityWriteResult>): WriteMethods {

@@ -9,9 +9,24 @@ import BetterSqlite3 from 'better-sqlite3'
 import type { RecordResult } from '../store.js'
 import type { DeliveryRow } from './delivery-row.js'
 import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
-import { createNotificationWrites, isNotificationWrite, type NotificationWriteOp, type NotificationWriteResult } from './notification-writes.js'
-import { createPushDiffWrites, isPushDiffWrite, type PushDiffWriteOp, type PushDiffWriteResult } from './push-diff-writes.js'
-import { createSecurityWrites, isSecurityWrite, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
+import {
+  createNotificationWrites,
+  isNotificationWrite,
+  type NotificationWriteOp,
+  type NotificationWriteResult,
+} from './notification-writes.js'
+import {
+  createPushDiffWrites,
+  isPushDiffWrite,
+  type PushDiffWriteOp,
+  type PushDiffWriteResult,
+} from './push-diff-writes.js'
+import {
+  createSecurityWrites,
+  isSecurityWrite,
+  type SecurityWriteOp,
+  type SecurityWriteResult,
+} from './security-writes.js'
 
 /** Every write besides deliveries: group-committed together, one transaction per list. */
 export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp
@@ -65,7 +80,9 @@ const insert = db.prepare(
    ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id`,
 )
 const existing = db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
-const heartbeat = db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
+const heartbeat = db.prepare(
+  'INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+)
 
 /**
  * Bytes the database can still grow by: free pages plus what the disk (or max_page_count) allows.
@@ -75,7 +92,10 @@ const heartbeat = db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CO
 function roomBytes(): number {
   const pageSize = db.pragma('page_size', { simple: true }) as number
   const free = (db.pragma('freelist_count', { simple: true }) as number) * pageSize
-  const capped = ((db.pragma('max_page_count', { simple: true }) as number) - (db.pragma('page_count', { simple: true }) as number)) * pageSize
+  const capped =
+    ((db.pragma('max_page_count', { simple: true }) as number) -
+      (db.pragma('page_count', { simple: true }) as number)) *
+    pageSize
   const fs = statfsSync(dirname(options.file))
   return free + Math.max(0, Math.min(capped, fs.bavail * fs.bsize))
 }
@@ -97,7 +117,9 @@ const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
       normalized: d.normalized,
       receivedAt: d.receivedAt,
     }) as { id: string } | undefined
-    return row ? { id: row.id, duplicate: false } : { id: existing.get(d.provider, d.dedupeKey) as string, duplicate: true }
+    return row
+      ? { id: row.id, duplicate: false }
+      : { id: existing.get(d.provider, d.dedupeKey) as string, duplicate: true }
   }),
 )
 
@@ -107,28 +129,35 @@ const applyPushDiffWrite = options.role === 'writer' ? createPushDiffWrites(db) 
 const applySecurityWrite = options.role === 'writer' ? createSecurityWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
-    isNotificationWrite(op) ? applyNotificationWrite!(op) : isPushDiffWrite(op) ? applyPushDiffWrite!(op) : isSecurityWrite(op) ? applySecurityWrite!(op) : applyBuildWrite!(op),
+    isNotificationWrite(op)
+      ? applyNotificationWrite!(op)
+      : isPushDiffWrite(op)
+        ? applyPushDiffWrite!(op)
+        : isSecurityWrite(op)
+          ? applySecurityWrite!(op)
+          : applyBuildWrite!(op),
   ),
 )
 
-if (options.role === 'writer') parentPort!.on('message', (msg: WriterRequest) => {
-  let reply: WriterReply
-  try {
-    if (msg.type === 'batch') reply = { type: 'done', results: commitBatch(msg.items) }
-    else if (msg.type === 'ops') reply = { type: 'ops-done', results: commitOps(msg.ops) }
-    else if (msg.type === 'heartbeat') {
-      heartbeat.run(new Date().toISOString())
-      reply = { type: 'heartbeat', ok: true, roomBytes: roomBytes() }
-    } else {
-      db.close()
-      reply = { type: 'closed' }
+if (options.role === 'writer')
+  parentPort!.on('message', (msg: WriterRequest) => {
+    let reply: WriterReply
+    try {
+      if (msg.type === 'batch') reply = { type: 'done', results: commitBatch(msg.items) }
+      else if (msg.type === 'ops') reply = { type: 'ops-done', results: commitOps(msg.ops) }
+      else if (msg.type === 'heartbeat') {
+        heartbeat.run(new Date().toISOString())
+        reply = { type: 'heartbeat', ok: true, roomBytes: roomBytes() }
+      } else {
+        db.close()
+        reply = { type: 'closed' }
+      }
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      reply = { type: 'failed', message: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) }
     }
-  } catch (err) {
-    const code = (err as { code?: unknown }).code
-    reply = { type: 'failed', message: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) }
-  }
-  parentPort!.postMessage(reply)
-})
+    parentPort!.postMessage(reply)
+  })
 
 function runCheckpointer(): void {
   const CHECKPOINT_EVERY_MS = 250

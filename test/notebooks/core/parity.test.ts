@@ -3,48 +3,53 @@
  * Tamer, and the JSON must be equal. CI installs nbdime (`pip install nbdime==4.0.4`); without
  * `nbdiff` on PATH this test fails under CI and is skipped elsewhere.
  */
-import t from 'tap';
-import { diffNotebooks, parseNotebook } from '../../../src/notebooks/core/index.js';
-import type { DiffEntry } from '../../../src/notebooks/core/index.js';
-import { type Pair, randomPairs, scenarios } from '../fixtures.js';
-import { cellOps, flagsToOptions, maskIds, nbdiff, nbdiffBatch, nbdiffVersion } from '../nbdime.js';
+import t from 'tap'
+import { diffNotebooks, parseNotebook } from '../../../src/notebooks/core/index.js'
+import type { DiffEntry } from '../../../src/notebooks/core/index.js'
+import { type Pair, randomPairs, scenarios } from '../fixtures.js'
+import { cellOps, flagsToOptions, maskIds, nbdiff, nbdiffBatch, nbdiffVersion } from '../nbdime.js'
 
-const version = await nbdiffVersion();
+const version = await nbdiffVersion()
 if (version !== 'nbdiff 4.0.4') {
-  const why = version ? `found "${version}"` : 'nbdiff is not on PATH';
-  if (process.env.CI) t.fail(`nbdime 4.0.4 is required for parity tests (${why}); install it with: pip install nbdime==4.0.4`);
-  else t.test('parity with nbdime', { skip: `${why} (pip install nbdime==4.0.4)` }, async () => {});
+  const why = version ? `found "${version}"` : 'nbdiff is not on PATH'
+  if (process.env.CI)
+    t.fail(`nbdime 4.0.4 is required for parity tests (${why}); install it with: pip install nbdime==4.0.4`)
+  else t.test('parity with nbdime', { skip: `${why} (pip install nbdime==4.0.4)` }, async () => {})
 } else {
-  const text = (x: Pair['a']) => (typeof x === 'string' ? x : JSON.stringify(x, null, 1) + '\n');
+  const text = (x: Pair['a']) => (typeof x === 'string' ? x : JSON.stringify(x, null, 1) + '\n')
   const ours = (p: Pair, a: string, b: string): DiffEntry[] =>
-    diffNotebooks(parseNotebook(a, 'a.ipynb'), parseNotebook(b, 'b.ipynb'), flagsToOptions(p.flags ?? []));
+    diffNotebooks(parseNotebook(a, 'a.ipynb'), parseNotebook(b, 'b.ipynb'), flagsToOptions(p.flags ?? []))
 
-  const pairs = [...scenarios(), ...randomPairs(60, 1)];
-  const refs = new Map<string, DiffEntry[]>();
-  const batch = await nbdiffBatch(pairs.map((p) => ({ a: text(p.a), b: text(p.b), flags: p.flags ?? [] })));
-  pairs.forEach((p, k) => refs.set(p.name, batch[k] as DiffEntry[]));
+  const pairs = [...scenarios(), ...randomPairs(60, 1)]
+  const refs = new Map<string, DiffEntry[]>()
+  const batch = await nbdiffBatch(pairs.map((p) => ({ a: text(p.a), b: text(p.b), flags: p.flags ?? [] })))
+  pairs.forEach((p, k) => refs.set(p.name, batch[k] as DiffEntry[]))
 
   // The real executable, as CI and the wrapper run it, on a few pairs: same answer as the batch.
-  const viaCli = ['edit-markdown-words', 'move-cell-with-ids', 'unicode-astral', 'flags[-O]', 'v3-vs-v4.4'];
+  const viaCli = ['edit-markdown-words', 'move-cell-with-ids', 'unicode-astral', 'flags[-O]', 'v3-vs-v4.4']
   await Promise.all(
     viaCli.map(async (name) => {
-      const p = pairs.find((x) => x.name === name) as Pair;
-      t.same(await nbdiff(text(p.a), text(p.b), p.flags), refs.get(name), `${name}: nbdiff CLI agrees with the batch run`);
+      const p = pairs.find((x) => x.name === name) as Pair
+      t.same(
+        await nbdiff(text(p.a), text(p.b), p.flags),
+        refs.get(name),
+        `${name}: nbdiff CLI agrees with the batch run`,
+      )
     }),
-  );
+  )
 
-  let exact = 0;
-  let cellLevel = 0;
+  let exact = 0
+  let cellLevel = 0
   for (const p of pairs) {
-    const a = text(p.a);
-    const b = text(p.b);
-    const ref = refs.get(p.name) as DiffEntry[];
-    const got = ours(p, a, b);
-    const norm = (d: DiffEntry[]) => (p.randomIds ? maskIds(d) : d);
-    if (JSON.stringify(norm(got)) === JSON.stringify(norm(ref))) exact++;
-    if (JSON.stringify(cellOps(got)) === JSON.stringify(cellOps(ref))) cellLevel++;
-    t.same(cellOps(got), cellOps(ref), `${p.name}: same cells inserted/deleted/patched`);
-    t.same(norm(got), norm(ref), `${p.name}: same JSON diff as nbdime`);
+    const a = text(p.a)
+    const b = text(p.b)
+    const ref = refs.get(p.name) as DiffEntry[]
+    const got = ours(p, a, b)
+    const norm = (d: DiffEntry[]) => (p.randomIds ? maskIds(d) : d)
+    if (JSON.stringify(norm(got)) === JSON.stringify(norm(ref))) exact++
+    if (JSON.stringify(cellOps(got)) === JSON.stringify(cellOps(ref))) cellLevel++
+    t.same(cellOps(got), cellOps(ref), `${p.name}: same cells inserted/deleted/patched`)
+    t.same(norm(got), norm(ref), `${p.name}: same JSON diff as nbdime`)
   }
-  t.comment(`parity: ${exact}/${pairs.length} exact, ${cellLevel}/${pairs.length} at cell level`);
+  t.comment(`parity: ${exact}/${pairs.length} exact, ${cellLevel}/${pairs.length} at cell level`)
 }

@@ -26,7 +26,10 @@ if (missing && process.env.CI) {
     const server: Server = createServer((req, res) => {
       const page = pages.get(req.url ?? '')
       if (page) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...(page.csp ? { 'content-security-policy': DIFF_PAGE_CSP } : {}) })
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          ...(page.csp ? { 'content-security-policy': DIFF_PAGE_CSP } : {}),
+        })
         res.end(page.html)
         return
       }
@@ -42,23 +45,61 @@ if (missing && process.env.CI) {
     const a = parseNotebook(JSON.stringify(ra), 'a.ipynb')
     const b = parseNotebook(JSON.stringify(rb), 'b.ipynb')
     const diff = diffNotebooks(a, b)
-    pages.set('/notebook', { html: renderNotebookDiffHtml({ base: a, diff, nameA: 'a.ipynb', nameB: 'b.ipynb' }), csp: true })
+    pages.set('/notebook', {
+      html: renderNotebookDiffHtml({ base: a, diff, nameA: 'a.ipynb', nameB: 'b.ipynb' }),
+      csp: true,
+    })
     const push: PushDiff = {
-      repository: `acme/<script>window.__pwned=1</script>`, ref: 'refs/heads/<img src=x onerror=alert(1)>', base: 'a'.repeat(40), head: 'b'.repeat(40),
+      repository: `acme/<script>window.__pwned=1</script>`,
+      ref: 'refs/heads/<img src=x onerror=alert(1)>',
+      base: 'a'.repeat(40),
+      head: 'b'.repeat(40),
       notes: [`<iframe src="${origin}/beacon?note">`],
       files: [
-        { kind: 'notebook', path: 'evil<script>.ipynb', oldPath: null, status: 'modified', base: a, diff, summary: summarize(a, diff) },
-        { kind: 'text', path: 'x.html', oldPath: null, status: 'added', unified: `@@ -0,0 +1 @@\n+<script>window.__pwned=1;fetch('${origin}/beacon?text')</script>` },
-        { kind: 'note', path: 'b.ipynb', oldPath: null, status: 'modified', reason: 'unparsable', note: 'could not parse b.ipynb: <img src=x onerror=alert(1)>', unified: `+<svg onload="fetch('${origin}/beacon?fallback')">` },
+        {
+          kind: 'notebook',
+          path: 'evil<script>.ipynb',
+          oldPath: null,
+          status: 'modified',
+          base: a,
+          diff,
+          summary: summarize(a, diff),
+        },
+        {
+          kind: 'text',
+          path: 'x.html',
+          oldPath: null,
+          status: 'added',
+          unified: `@@ -0,0 +1 @@\n+<script>window.__pwned=1;fetch('${origin}/beacon?text')</script>`,
+        },
+        {
+          kind: 'note',
+          path: 'b.ipynb',
+          oldPath: null,
+          status: 'modified',
+          reason: 'unparsable',
+          note: 'could not parse b.ipynb: <img src=x onerror=alert(1)>',
+          unified: `+<svg onload="fetch('${origin}/beacon?fallback')">`,
+        },
       ],
     }
     pages.set('/push', { html: renderPushDiffHtml(push), csp: true })
     // The control: the same kind of payload with no escaping and no CSP must be caught.
-    pages.set('/control', { html: `<html><body><img src=x onerror="window.__pwned=1;fetch('${origin}/beacon?control')"></body></html>`, csp: false })
+    pages.set('/control', {
+      html: `<html><body><img src=x onerror="window.__pwned=1;fetch('${origin}/beacon?control')"></body></html>`,
+      csp: false,
+    })
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     })
     t.teardown(() => browser.close())
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
@@ -94,7 +135,10 @@ if (missing && process.env.CI) {
 
     const control = await visit('/control')
     t.equal(control.state.pwned, 1, 'control: the detector sees a payload that runs')
-    t.ok(hits.some((h) => h.includes('control')), 'control: the beacon sees a request')
+    t.ok(
+      hits.some((h) => h.includes('control')),
+      'control: the beacon sees a request',
+    )
     hits.length = 0
 
     for (const path of ['/notebook', '/push']) {
@@ -106,7 +150,10 @@ if (missing && process.env.CI) {
       t.same(v.console, [], `${path}: no console errors or dialogs`)
       t.equal(v.state.scripts, 0, `${path}: no <script> element in the DOM`)
       t.equal(v.state.iframes, 0, `${path}: no iframe/object/embed/svg in the DOM`)
-      t.ok(await v.page.locator('img[src^="data:image/png;base64,iVBOR"]').count() >= 4, `${path}: the changed plots and attachments are shown`)
+      t.ok(
+        (await v.page.locator('img[src^="data:image/png;base64,iVBOR"]').count()) >= 4,
+        `${path}: the changed plots and attachments are shown`,
+      )
       if (path === '/notebook') {
         await v.page.locator('label[for=v-side]').click()
         await v.page.screenshot({ path: '/tmp/tamer-diff-notebook.png', fullPage: true })

@@ -31,7 +31,12 @@ export function solidPng(w: number, h: number, [r, g, b]: [number, number, numbe
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())])
   const raw = Buffer.concat(Array.from({ length: h }, () => row))
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]).toString('base64')
+  return Buffer.concat([
+    sig,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]).toString('base64')
 }
 
 export const RED = solidPng(60, 30, [220, 40, 40])
@@ -62,21 +67,72 @@ export function hostilePair(beacon: string): { a: Record<string, unknown>; b: Re
   const svg = `<svg xmlns="http://www.w3.org/2000/svg"><script>${js}</script><image href="${beacon}?svgimg"/></svg>`
   const table = '<table><tr><th>metric</th><td>0.91</td></tr></table>'
   const a = notebook([
-    md('m1', `# Report ${payloads}`, { attachments: { 'x.png': { 'image/png': RED }, 'evil.svg': { 'image/svg+xml': svg } } }),
+    md('m1', `# Report ${payloads}`, {
+      attachments: { 'x.png': { 'image/png': RED }, 'evil.svg': { 'image/svg+xml': svg } },
+    }),
     code('c1', `print("<script>${js}</script>")`, [stream('accuracy: 0.91\n<script>' + js + '</script>\n')], 1),
-    code('c2', 'df', [result({ 'text/html': lines(table + payloads), 'text/plain': ['df'] }, 2)], 2, { tags: [`<script>${js}</script>`] }),
+    code('c2', 'df', [result({ 'text/html': lines(table + payloads), 'text/plain': ['df'] }, 2)], 2, {
+      tags: [`<script>${js}</script>`],
+    }),
     code('c3', 'plot()', [display({ 'image/png': RED, 'text/plain': ['<Figure>'] })], 3),
-    code('c4', 'svg()', [display({ 'image/svg+xml': lines(svg), 'application/javascript': [js], 'text/plain': ['<svg>'] })], 4),
-    code('c5', 'boom()', [error('ValueError', `<img src=x onerror="${js}">`, [`\u001b[0;31mValueError\u001b[0m: <script>${js}</script>`])], 5),
+    code(
+      'c4',
+      'svg()',
+      [display({ 'image/svg+xml': lines(svg), 'application/javascript': [js], 'text/plain': ['<svg>'] })],
+      4,
+    ),
+    code(
+      'c5',
+      'boom()',
+      [error('ValueError', `<img src=x onerror="${js}">`, [`\u001b[0;31mValueError\u001b[0m: <script>${js}</script>`])],
+      5,
+    ),
   ]) as Record<string, unknown>
   const b = notebook([
-    md('m1', `# Report v2 ${payloads}`, { attachments: { 'x.png': { 'image/png': BLUE }, 'evil.svg': { 'image/svg+xml': svg + ' ' } } }),
+    md('m1', `# Report v2 ${payloads}`, {
+      attachments: { 'x.png': { 'image/png': BLUE }, 'evil.svg': { 'image/svg+xml': svg + ' ' } },
+    }),
     code('c1', `print("<script>${js}</script>!")`, [stream('accuracy: 0.93\n<script>' + js + '</script>\n')], 6),
-    code('c2', 'df', [result({ 'text/html': lines(table.replace('0.91', '0.93') + payloads + '<p onclick="x">more</p>'), 'text/plain': ['df2'] }, 7)], 7, { tags: [`<iframe src="javascript:${js}">`] }),
+    code(
+      'c2',
+      'df',
+      [
+        result(
+          {
+            'text/html': lines(table.replace('0.91', '0.93') + payloads + '<p onclick="x">more</p>'),
+            'text/plain': ['df2'],
+          },
+          7,
+        ),
+      ],
+      7,
+      { tags: [`<iframe src="javascript:${js}">`] },
+    ),
     code('c3', 'plot()', [display({ 'image/png': BLUE, 'text/plain': ['<Figure>'] })], 8),
-    code('c4', 'svg()', [display({ 'image/svg+xml': lines(svg + '\n<!-- v2 -->'), 'application/javascript': [js + ';1'], 'text/plain': ['<svg>'] })], 9),
-    code('c5', 'boom()', [error('ValueError', `<svg onload="${js}">`, [`\u001b[0;31mValueError\u001b[0m: <svg onload="${js}">`])], 10),
-    code('c6', `# javascript:${js}`, [display({ 'text/html': [payloads], 'image/png': 'iVBORw0KGgo"><script>' + js + '</script>' })], 11),
+    code(
+      'c4',
+      'svg()',
+      [
+        display({
+          'image/svg+xml': lines(svg + '\n<!-- v2 -->'),
+          'application/javascript': [js + ';1'],
+          'text/plain': ['<svg>'],
+        }),
+      ],
+      9,
+    ),
+    code(
+      'c5',
+      'boom()',
+      [error('ValueError', `<svg onload="${js}">`, [`\u001b[0;31mValueError\u001b[0m: <svg onload="${js}">`])],
+      10,
+    ),
+    code(
+      'c6',
+      `# javascript:${js}`,
+      [display({ 'text/html': [payloads], 'image/png': 'iVBORw0KGgo"><script>' + js + '</script>' })],
+      11,
+    ),
   ]) as Record<string, unknown>
   ;(b['metadata'] as Record<string, unknown>)['title'] = `<script>${js}</script>`
   return { a, b }

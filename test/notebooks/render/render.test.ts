@@ -30,14 +30,20 @@ t.test('applying the diff to A gives B (every scenario and 40 random pairs)', as
 })
 
 const pair = () => {
-  const a = parse(notebook([
-    code('c1', 'x = 1\ny = 2\nprint(x + y)', [stream('accuracy: 0.91\nloss: 0.30\n')], 1),
-    code('c2', 'legacy_loader(path_one)', [], 2),
-  ]), 'a.ipynb')
-  const b = parse(notebook([
-    code('c1', 'x = 1\ny = 3\nprint(x + y)', [stream('accuracy: 0.93\nloss: 0.30\n')], 4),
-    code('c3', 'frame = fetch_remote_frame()', [error('KeyError', "'col'", ['\u001b[31mKeyError\u001b[0m'])], 5),
-  ]), 'b.ipynb')
+  const a = parse(
+    notebook([
+      code('c1', 'x = 1\ny = 2\nprint(x + y)', [stream('accuracy: 0.91\nloss: 0.30\n')], 1),
+      code('c2', 'legacy_loader(path_one)', [], 2),
+    ]),
+    'a.ipynb',
+  )
+  const b = parse(
+    notebook([
+      code('c1', 'x = 1\ny = 3\nprint(x + y)', [stream('accuracy: 0.93\nloss: 0.30\n')], 4),
+      code('c3', 'frame = fetch_remote_frame()', [error('KeyError', "'col'", ['\u001b[31mKeyError\u001b[0m'])], 5),
+    ]),
+    'b.ipynb',
+  )
   return { a, b, d: diffNotebooks(a, b) }
 }
 
@@ -47,7 +53,10 @@ t.test('text: nbdiff-like entries, hunks, no escape codes unless colour is asked
   t.match(plain, /^nbdiff a\.ipynb b\.ipynb\n--- a\.ipynb\n\+\+\+ b\.ipynb\n/)
   t.match(plain, '## replaced /cells/0/execution_count:\n-  1\n+  4\n')
   t.match(plain, '## modified /cells/0/source:\n@@ -1,3 +1,3 @@\n x = 1\n-y = 2\n+y = 3\n print(x + y)\n')
-  t.match(plain, '## modified /cells/0/outputs/0/text:\n@@ -1,2 +1,2 @@\n-accuracy: 0.91\n+accuracy: 0.93\n loss: 0.30\n')
+  t.match(
+    plain,
+    '## modified /cells/0/outputs/0/text:\n@@ -1,2 +1,2 @@\n-accuracy: 0.91\n+accuracy: 0.93\n loss: 0.30\n',
+  )
   t.match(plain, '## inserted before /cells/1:\n+  code cell:\n')
   t.match(plain, '## deleted /cells/1:\n-  code cell:\n')
   t.notMatch(plain, /\x1b/, 'no escape codes, not even from the traceback')
@@ -59,26 +68,53 @@ t.test('text: nbdiff-like entries, hunks, no escape codes unless colour is asked
 
 t.test('markdown: counts, then the changes in notebook order, within the budget', async (t) => {
   const { a, d } = pair()
-  t.same(summarize(a, d), { cellsAdded: 1, cellsRemoved: 1, cellsModified: 1, outputsChanged: 1, sourcesChanged: 1, metadataChanged: false })
+  t.same(summarize(a, d), {
+    cellsAdded: 1,
+    cellsRemoved: 1,
+    cellsModified: 1,
+    outputsChanged: 1,
+    sourcesChanged: 1,
+    metadataChanged: false,
+  })
   const md = renderNotebookSummaryMarkdown('train.ipynb', a, d)
   const lines = md.trim().split('\n')
   t.equal(lines[0], '### `train.ipynb` (modified)')
   t.equal(lines[1], 'Cells: 1 added, 1 removed, 1 modified; outputs changed in 1 cell.')
-  t.same(lines.slice(2), [
-    '- cell 1: source edited (1 line), e.g. `y = 3`',
-    '- cell 1: `accuracy` 0.91 → 0.93',
-    '- added code new cell 2: `frame = fetch_remote_frame()`',
-    "- new cell 2 raises `KeyError: 'col'`",
-    '- removed code cell 2: `legacy_loader(path_one)`',
-  ], 'cell by cell as the notebook reads, source before outputs (issue #11)')
+  t.same(
+    lines.slice(2),
+    [
+      '- cell 1: source edited (1 line), e.g. `y = 3`',
+      '- cell 1: `accuracy` 0.91 → 0.93',
+      '- added code new cell 2: `frame = fetch_remote_frame()`',
+      "- new cell 2 raises `KeyError: 'col'`",
+      '- removed code cell 2: `legacy_loader(path_one)`',
+    ],
+    'cell by cell as the notebook reads, source before outputs (issue #11)',
+  )
   const two = renderNotebookSummaryMarkdown('train.ipynb', a, d, { perNotebook: 2 }).trim().split('\n')
-  t.same(two.slice(2), ['- cell 1: `accuracy` 0.91 → 0.93', "- new cell 2 raises `KeyError: 'col'`", '- … and 3 more changes'], 'over the limit the most telling stay (the error, the metric), still in notebook order')
+  t.same(
+    two.slice(2),
+    ['- cell 1: `accuracy` 0.91 → 0.93', "- new cell 2 raises `KeyError: 'col'`", '- … and 3 more changes'],
+    'over the limit the most telling stay (the error, the metric), still in notebook order',
+  )
   t.same(numberMove('epoch 3: loss=0.25', 'epoch 3: loss=0.21'), { label: 'epoch 3: loss', from: '0.25', to: '0.21' })
   t.equal(numberMove('accuracy: 0.91', 'precision: 0.93'), null)
 
   const big: PushDiff = {
-    repository: 'acme/ds', ref: 'refs/heads/main', base: 'a'.repeat(40), head: 'b'.repeat(40), notes: [],
-    files: Array.from({ length: 50 }, (_, k) => ({ kind: 'notebook' as const, path: `nb${k}.ipynb`, oldPath: null, status: 'modified' as const, base: a, diff: d, summary: summarize(a, d) })),
+    repository: 'acme/ds',
+    ref: 'refs/heads/main',
+    base: 'a'.repeat(40),
+    head: 'b'.repeat(40),
+    notes: [],
+    files: Array.from({ length: 50 }, (_, k) => ({
+      kind: 'notebook' as const,
+      path: `nb${k}.ipynb`,
+      oldPath: null,
+      status: 'modified' as const,
+      base: a,
+      diff: d,
+      summary: summarize(a, d),
+    })),
   }
   const cut = renderPushSummaryMarkdown(big, { budget: 1500 })
   t.ok(cut.length <= 1500, `within budget (${cut.length})`)
@@ -92,15 +128,61 @@ t.test('html: escaped, sanitized, images validated, no script anywhere', async (
   const html = renderNotebookDiffHtml({ base: a, diff: diffNotebooks(a, b), nameA: 'a.ipynb', nameB: 'b.ipynb' })
   t.notMatch(html, /<script/i)
   t.notMatch(html, /\x1b/, 'ANSI stripped')
-  const allowed = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'input', 'header', 'strong', 'span', 'label', 'main', 'section', 'h2', 'h3', 'div', 'details', 'summary', 'table', 'tr', 'td', 'th', 'pre', 'mark', 'img', 'p', 'code', 'ul', 'li', 'b', 'hr', 'figure', 'figcaption', 'tbody', 'thead', 'a'])
+  const allowed = new Set([
+    'html',
+    'head',
+    'meta',
+    'title',
+    'style',
+    'body',
+    'input',
+    'header',
+    'strong',
+    'span',
+    'label',
+    'main',
+    'section',
+    'h2',
+    'h3',
+    'div',
+    'details',
+    'summary',
+    'table',
+    'tr',
+    'td',
+    'th',
+    'pre',
+    'mark',
+    'img',
+    'p',
+    'code',
+    'ul',
+    'li',
+    'b',
+    'hr',
+    'figure',
+    'figcaption',
+    'tbody',
+    'thead',
+    'a',
+  ])
   for (const m of html.matchAll(/<([a-zA-Z][\w-]*)([^>]*)>/g)) {
     const [tag, name, attrs] = m
     if (!allowed.has(name!.toLowerCase())) t.fail(`unexpected element ${tag}`)
-    if (/\son\w+\s*=/i.test(attrs!) || /javascript:/i.test(attrs!) || /\sstyle\s*=/i.test(attrs!)) t.fail(`active attribute in ${tag}`)
-    if (name === 'img') t.match(attrs, /^ alt="image\/(png|jpeg)[^"]*" src="data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+"$/, 'images are validated data: URIs only')
+    if (/\son\w+\s*=/i.test(attrs!) || /javascript:/i.test(attrs!) || /\sstyle\s*=/i.test(attrs!))
+      t.fail(`active attribute in ${tag}`)
+    if (name === 'img')
+      t.match(
+        attrs,
+        /^ alt="image\/(png|jpeg)[^"]*" src="data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+"$/,
+        'images are validated data: URIs only',
+      )
     if (name === 'a') t.match(attrs, /^ href="#file-\d+"$/)
   }
-  t.ok(html.includes(`src="data:image/png;base64,${RED}"`) && html.includes(`src="data:image/png;base64,${BLUE}"`), 'changed plot shown before and after')
+  t.ok(
+    html.includes(`src="data:image/png;base64,${RED}"`) && html.includes(`src="data:image/png;base64,${BLUE}"`),
+    'changed plot shown before and after',
+  )
   t.match(html, /image\/png that is not valid base64 PNG: not shown/)
   t.match(html, /<td>0\.93<\/td>/, 'a sanitized table keeps its cells')
   t.match(html, /&lt;script&gt;window\.__pwned=1/, 'payloads in sources are shown as text')
@@ -115,7 +197,11 @@ t.test('html: embedded images stop at the page budget', async (t) => {
   // A 1 MB base64 blob with a PNG signature passes the renderer's checks (it does not decode).
   const png = 'iVBORw0KGgo' + 'A'.repeat(2 ** 20 + 1)
   const count = Math.ceil(MAX_PAGE_IMAGE_BYTES / png.length) + 3
-  const outputs = Array.from({ length: count }, () => ({ data: { 'image/png': png }, metadata: {}, output_type: 'display_data' }))
+  const outputs = Array.from({ length: count }, () => ({
+    data: { 'image/png': png },
+    metadata: {},
+    output_type: 'display_data',
+  }))
   const a = parse(notebook([]), 'a.ipynb')
   const b = parse(notebook([code('c1', 'plots()', outputs as never, 1)]), 'b.ipynb')
   const html = renderNotebookDiffHtml({ base: a, diff: diffNotebooks(a, b) })

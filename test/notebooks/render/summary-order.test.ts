@@ -12,7 +12,11 @@ import { ascending, cellOrder } from '../../support/summary-cells.js'
 
 t.test('a bare number that moved is shown once; the label is the words before it', async (t) => {
   t.same(numberMove('1000', '1200'), { label: '', from: '1000', to: '1200' })
-  t.same(numberMove('10 epochs: loss 1', '10 epochs: loss 2'), { label: '10 epochs: loss', from: '1', to: '2' }, 'the moved number’s own place, not an earlier "1"')
+  t.same(
+    numberMove('10 epochs: loss 1', '10 epochs: loss 2'),
+    { label: '10 epochs: loss', from: '1', to: '2' },
+    'the moved number’s own place, not an earlier "1"',
+  )
   t.same(numberMove('epoch 3: loss=0.25', 'epoch 3: loss=0.21'), { label: 'epoch 3: loss', from: '0.25', to: '0.21' })
 })
 
@@ -27,10 +31,19 @@ if (pairs.length === 0) {
       const r = await nativeEngine.diff(p.a, p.b, { a: 'a.ipynb', b: 'b.ipynb' }, {})
       if (r.diff.length === 0) continue
       for (const per of [8, 1000]) {
-        const md = renderNotebookSummaryMarkdown(p.name, r.base, r.diff, { perNotebook: per, budget: 1e9 }, r.degraded ?? [])
+        const md = renderNotebookSummaryMarkdown(
+          p.name,
+          r.base,
+          r.diff,
+          { perNotebook: per, budget: 1e9 },
+          r.degraded ?? [],
+        )
         const { old, added } = cellOrder(md)
         listed += old.length + added.length
-        t.ok(ascending(old) && ascending(added), `${p.name} (${per} per notebook): cells in notebook order (${old.join(',')} / new ${added.join(',')})`)
+        t.ok(
+          ascending(old) && ascending(added),
+          `${p.name} (${per} per notebook): cells in notebook order (${old.join(',')} / new ${added.join(',')})`,
+        )
         const twice = md.split('\n').filter((l) => {
           const m = /`([^`]+)` (\S+) → /.exec(l)
           return m !== null && m[1] === m[2]
@@ -38,14 +51,41 @@ if (pairs.length === 0) {
         t.same(twice, [], `${p.name}: no value shown twice`)
       }
       const push: PushDiff = {
-        repository: 'acme-ds/churn-model', ref: 'refs/heads/main', base: 'a'.repeat(40), head: 'b'.repeat(40), notes: [],
-        files: [{ kind: 'notebook', path: 'notebooks/churn.ipynb', oldPath: null, status: 'modified', base: r.base, diff: r.diff, summary: summarize(r.base, r.diff), degraded: r.degraded }],
+        repository: 'acme-ds/churn-model',
+        ref: 'refs/heads/main',
+        base: 'a'.repeat(40),
+        head: 'b'.repeat(40),
+        notes: [],
+        files: [
+          {
+            kind: 'notebook',
+            path: 'notebooks/churn.ipynb',
+            oldPath: null,
+            status: 'modified',
+            base: r.base,
+            diff: r.diff,
+            summary: summarize(r.base, r.diff),
+            degraded: r.degraded,
+          },
+        ],
       }
       const text = renderPushSummaryText(push)
       // Snippets of the notebook ("…") may hold Markdown of its own; everything around them is Tamer's.
-      t.notMatch(text.replace(/".*"/g, '""'), /\*\*|^#+ |`|^_|_$/m, `${p.name}: the plain-text summary has no Markdown marks`)
-      t.match(text, /^acme-ds\/churn-model refs\/heads\/main aaaaaaa…bbbbbbb: 1 file changed\n\nnotebooks\/churn\.ipynb \(modified\)\nCells: /, `${p.name}: plain header and heading`)
-      t.equal(cellOrder(text).old.join(), cellOrder(renderPushSummaryMarkdown(push)).old.join(), `${p.name}: the same cells as the Markdown`)
+      t.notMatch(
+        text.replace(/".*"/g, '""'),
+        /\*\*|^#+ |`|^_|_$/m,
+        `${p.name}: the plain-text summary has no Markdown marks`,
+      )
+      t.match(
+        text,
+        /^acme-ds\/churn-model refs\/heads\/main aaaaaaa…bbbbbbb: 1 file changed\n\nnotebooks\/churn\.ipynb \(modified\)\nCells: /,
+        `${p.name}: plain header and heading`,
+      )
+      t.equal(
+        cellOrder(text).old.join(),
+        cellOrder(renderPushSummaryMarkdown(push)).old.join(),
+        `${p.name}: the same cells as the Markdown`,
+      )
     }
     t.ok(listed > 100, `the corpus lists many cells (${listed})`)
   })

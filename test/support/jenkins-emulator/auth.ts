@@ -91,8 +91,10 @@ export class Auth {
     const invalid = { kind: 'fail', message: `Invalid password/token for user: ${id}` } as const
     if (!user) return invalid
     const who = { id: user.id, fullName: user.fullName ?? user.id }
-    if (user.apiToken !== undefined && same(user.apiToken, secret)) return { kind: 'user', user: who, viaApiToken: true }
-    if (user.password !== undefined && same(user.password, secret)) return { kind: 'user', user: who, viaApiToken: false }
+    if (user.apiToken !== undefined && same(user.apiToken, secret))
+      return { kind: 'user', user: who, viaApiToken: true }
+    if (user.password !== undefined && same(user.password, secret))
+      return { kind: 'user', user: who, viaApiToken: false }
     return invalid
   }
 

@@ -152,7 +152,13 @@ export function buildJson(b: Build, now: number, root: string): Record<string, u
   actions.push({ _class: 'org.jenkinsci.plugins.workflow.job.views.FlowGraphAction' }, {})
   // The junit step's action, as Jenkins lists it once the results are recorded.
   if (b.tests && !building)
-    actions.push({ _class: 'hudson.tasks.junit.TestResultAction', failCount: b.tests.failed, skipCount: b.tests.skipped, totalCount: b.tests.total, urlName: 'testReport' })
+    actions.push({
+      _class: 'hudson.tasks.junit.TestResultAction',
+      failCount: b.tests.failed,
+      skipCount: b.tests.skipped,
+      totalCount: b.tests.total,
+      urlName: 'testReport',
+    })
   // Stapler writes each class level's properties in name order (Run, then WorkflowRun).
   return {
     _class: WORKFLOW_RUN,

@@ -104,9 +104,12 @@ export function createControl(emu: Emulator): EmulatorControl {
     },
     restart() {
       const now = emu.now()
-      for (const i of [...emu.queue.items]) if (i.state === 'left') emu.queue.items.splice(emu.queue.items.indexOf(i), 1)
+      for (const i of [...emu.queue.items])
+        if (i.state === 'left') emu.queue.items.splice(emu.queue.items.indexOf(i), 1)
       emu.auth.expireSessions()
-      emu.auth.cookieName = `JSESSIONID.${Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0')}`
+      emu.auth.cookieName = `JSESSIONID.${Math.floor(Math.random() * 0xffffffff)
+        .toString(16)
+        .padStart(8, '0')}`
       void now
     },
     onRequest(listener) {

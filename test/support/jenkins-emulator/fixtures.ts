@@ -74,7 +74,11 @@ export const PUSH_PARAMS: JobParameter[] = [
 ]
 
 export function pushJobXml(extra: JobParameter[] = []): string {
-  return renderPipelineJobConfigXml({ script: 'echo "hi"', parameters: [...PUSH_PARAMS, ...extra], description: 'push job' })
+  return renderPipelineJobConfigXml({
+    script: 'echo "hi"',
+    parameters: [...PUSH_PARAMS, ...extra],
+    description: 'push job',
+  })
 }
 
 export const TOKEN = basic(DEFAULT_USER.id, DEFAULT_USER.apiToken)
@@ -84,7 +88,10 @@ interface TapLike {
   teardown(fn: () => unknown): void
 }
 
-export async function emulator(t: TapLike, opts: JenkinsEmulatorOptions = {}): Promise<JenkinsEmulator & { call(path: string, o?: RawRequest): Promise<RawResponse> }> {
+export async function emulator(
+  t: TapLike,
+  opts: JenkinsEmulatorOptions = {},
+): Promise<JenkinsEmulator & { call(path: string, o?: RawRequest): Promise<RawResponse> }> {
   const emu = await startJenkinsEmulator(opts)
   t.teardown(() => emu.close())
   return Object.assign(emu, { call: (path: string, o: RawRequest = {}) => raw(emu.url, path, { auth: TOKEN, ...o }) })

@@ -28,7 +28,13 @@ function baseHeaders(ctx: Ctx, info: HeaderInfo): Record<string, string> {
   return { 'X-Jenkins': info.version, 'X-Jenkins-Session': info.sessionHeader, 'X-Content-Type-Options': 'nosniff' }
 }
 
-export function send(ctx: Ctx, info: HeaderInfo, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+export function send(
+  ctx: Ctx,
+  info: HeaderInfo,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
   ctx.res.writeHead(status, { ...baseHeaders(ctx, info), 'Content-Length': String(buf.length), ...headers })
   ctx.res.end(ctx.method === 'HEAD' ? undefined : buf)
@@ -42,7 +48,13 @@ export function sendJson(ctx: Ctx, info: HeaderInfo, value: unknown, headers: Re
   })
 }
 
-export function sendText(ctx: Ctx, info: HeaderInfo, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  ctx: Ctx,
+  info: HeaderInfo,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   send(ctx, info, status, text, { 'Content-Type': 'text/plain;charset=UTF-8', ...headers })
 }
 
@@ -55,7 +67,13 @@ function escapeHtml(s: string): string {
 }
 
 /** Jetty's error page, used for `sendError` (401, crumb 403, 404, 405). */
-export function sendJettyError(ctx: Ctx, info: HeaderInfo, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendJettyError(
+  ctx: Ctx,
+  info: HeaderInfo,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const m = escapeHtml(message)
   const html = `<html>
 <head>
@@ -75,7 +93,11 @@ export function sendJettyError(ctx: Ctx, info: HeaderInfo, status: number, messa
 </body>
 </html>
 `
-  send(ctx, info, status, html, { 'Content-Type': 'text/html;charset=iso-8859-1', 'Cache-Control': 'must-revalidate,no-cache,no-store', ...headers })
+  send(ctx, info, status, html, {
+    'Content-Type': 'text/html;charset=iso-8859-1',
+    'Cache-Control': 'must-revalidate,no-cache,no-store',
+    ...headers,
+  })
 }
 
 /** Header values are Latin-1: typographic quotes arrive as `?` (silas/node-jenkins lib/jenkins.js turns `?` to `"`). */

@@ -58,7 +58,8 @@ const PERMALINKS: Record<string, (b: Build, now: number) => boolean> = {
   lastStableBuild: (b, now) => !isBuilding(b, now) && b.finalResult === 'SUCCESS',
   lastFailedBuild: (b, now) => !isBuilding(b, now) && b.finalResult === 'FAILURE',
   lastUnstableBuild: (b, now) => !isBuilding(b, now) && b.finalResult === 'UNSTABLE',
-  lastUnsuccessfulBuild: (b, now) => !isBuilding(b, now) && (['UNSTABLE', 'FAILURE', 'ABORTED', 'NOT_BUILT'] as BuildResult[]).includes(b.finalResult),
+  lastUnsuccessfulBuild: (b, now) =>
+    !isBuilding(b, now) && (['UNSTABLE', 'FAILURE', 'ABORTED', 'NOT_BUILT'] as BuildResult[]).includes(b.finalResult),
 }
 
 export function findBuild(job: Item, ref: string, now: number): Build | undefined {
@@ -104,7 +105,14 @@ export function childRef(item: Item, now: number, root: string): Record<string, 
  * `tree` that names it shows it; `builds` is getNewBuilds() = getBuilds().limit(100), so a
  * range on `builds` never reaches past the newest 100 (jenkinsci/jenkins core/src/main/java/hudson/model/Job.java).
  */
-export function jobJson(job: Item, now: number, root: string, queue: JenkinsQueue, deep = false, allBuilds = false): Record<string, unknown> {
+export function jobJson(
+  job: Item,
+  now: number,
+  root: string,
+  queue: JenkinsQueue,
+  deep = false,
+  allBuilds = false,
+): Record<string, unknown> {
   const show = (b: Build) => (deep ? buildJson(b, now, root) : buildRef(b, root))
   // Newest first, made only for the range a request asks for.
   const newest = (n: number) => new LazyList(n, (i) => show(job.builds[job.builds.length - 1 - i]!))

@@ -4,7 +4,15 @@
 // Transitions are replayed in time order up to the clock's `now` whenever the
 // emulator is looked at, so a manual clock drives everything.
 import { timeSpanString } from './clock.js'
-import { buildRef, causeAction, createBuild, estimatedDuration, isBuilding, parametersAction, paramsRecord } from './builds.js'
+import {
+  buildRef,
+  causeAction,
+  createBuild,
+  estimatedDuration,
+  isBuilding,
+  parametersAction,
+  paramsRecord,
+} from './builds.js'
 import { colorOf, WORKFLOW_JOB } from './colors.js'
 import { fullName, itemUrl } from './paths.js'
 import type { BuildScenario, Cause, Item, ParamValue, QueueItem } from './types.js'
@@ -52,20 +60,33 @@ export class JenkinsQueue {
   }
 
   /** Queue.schedule2: merge into an identical waiting/blocked/buildable item, else add. */
-  schedule(job: Item, params: ParamValue[] | null, causes: Cause[], now: number, quietSec: number): { item: QueueItem; merged: boolean } {
+  schedule(
+    job: Item,
+    params: ParamValue[] | null,
+    causes: Cause[],
+    now: number,
+    quietSec: number,
+  ): { item: QueueItem; merged: boolean } {
     this.runUntil(now)
     const due = now + quietSec * 1000
     const key = paramKey(params)
     // Pending and left items are not candidates ("Do not include pendings").
-    const existing = this.items.find(
-      (i) => i.job === job && i.state !== 'left' && paramKey(i.params) === key,
-    )
+    const existing = this.items.find((i) => i.job === job && i.state !== 'left' && paramKey(i.params) === key)
     if (existing) {
       existing.causes.push(...causes)
       if (existing.state === 'waiting' && due < existing.due) existing.due = due
       return { item: existing, merged: true }
     }
-    const item: QueueItem = { id: this.nextId++, job, params, causes: [...causes], inQueueSince: now, due, state: 'waiting', cancelled: false }
+    const item: QueueItem = {
+      id: this.nextId++,
+      job,
+      params,
+      causes: [...causes],
+      inQueueSince: now,
+      due,
+      state: 'waiting',
+      cancelled: false,
+    }
     this.items.push(item)
     return { item, merged: false }
   }
@@ -134,9 +155,16 @@ export class JenkinsQueue {
       }
     }
     for (const job of new Set(this.items.map((i) => i.job)))
-      for (const b of job.builds) if (!b.endProcessed && Number.isFinite(b.endAt)) consider(b.endAt, 'end', undefined, b, job)
+      for (const b of job.builds)
+        if (!b.endProcessed && Number.isFinite(b.endAt)) consider(b.endAt, 'end', undefined, b, job)
     if (!best) return undefined
-    const { at, kind, item, build, job } = best as { at: number; kind: Kind; item?: QueueItem; build?: Item['builds'][number]; job?: Item }
+    const { at, kind, item, build, job } = best as {
+      at: number
+      kind: Kind
+      item?: QueueItem
+      build?: Item['builds'][number]
+      job?: Item
+    }
     const i = item!
     switch (kind) {
       case 'wake':
@@ -212,7 +240,9 @@ export class JenkinsQueue {
   }
 
   itemJson(i: QueueItem, now: number, root: string): Record<string, unknown> {
-    const cls = { waiting: 'WaitingItem', blocked: 'BlockedItem', buildable: 'BuildableItem', left: 'LeftItem' }[i.state]
+    const cls = { waiting: 'WaitingItem', blocked: 'BlockedItem', buildable: 'BuildableItem', left: 'LeftItem' }[
+      i.state
+    ]
     const actions: Record<string, unknown>[] = []
     if (i.params) actions.push(parametersAction(i.params))
     actions.push(causeAction(i.causes))
@@ -223,9 +253,7 @@ export class JenkinsQueue {
       buildable: i.state === 'buildable',
       id: i.id,
       inQueueSince: i.inQueueSince,
-      params: (i.params ?? [])
-        .map((p) => `\n${p.name}=${p.type === 'password' ? '****' : String(p.value)}`)
-        .join(''),
+      params: (i.params ?? []).map((p) => `\n${p.name}=${p.type === 'password' ? '****' : String(p.value)}`).join(''),
       stuck: false,
       task: { _class: WORKFLOW_JOB, name: i.job.name, url: itemUrl(root, i.job), color: colorOf(i.job, now) },
       url: `queue/item/${i.id}/`,

@@ -45,15 +45,25 @@ function crumbIssuer(emu: Emulator, ctx: Ctx, rest: string[]): void {
   }
   const crumb = emu.auth.crumb(userId, session)
   if (rest[1] === 'json') {
-    return emu.json(ctx, { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: CRUMB_FIELD }, headers)
+    return emu.json(
+      ctx,
+      { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: CRUMB_FIELD },
+      headers,
+    )
   }
   if (rest[1] === 'xml') {
     const xpath = ctx.query.get('xpath')
     if (xpath === null) {
-      return send(ctx, emu.headerInfo, 200, `<defaultCrumbIssuer _class="hudson.security.csrf.DefaultCrumbIssuer"><crumb>${crumb}</crumb><crumbRequestField>${CRUMB_FIELD}</crumbRequestField></defaultCrumbIssuer>`, {
-        'Content-Type': 'application/xml;charset=UTF-8',
-        ...headers,
-      })
+      return send(
+        ctx,
+        emu.headerInfo,
+        200,
+        `<defaultCrumbIssuer _class="hudson.security.csrf.DefaultCrumbIssuer"><crumb>${crumb}</crumb><crumbRequestField>${CRUMB_FIELD}</crumbRequestField></defaultCrumbIssuer>`,
+        {
+          'Content-Type': 'application/xml;charset=UTF-8',
+          ...headers,
+        },
+      )
     }
     if (xpath.replace(/\s/g, '') === 'concat(//crumbRequestField,":",//crumb)') {
       return sendText(ctx, emu.headerInfo, 200, `${CRUMB_FIELD}:${crumb}`, headers)
@@ -77,8 +87,10 @@ function queueRoutes(emu: Emulator, ctx: Ctx, rest: string[]): void {
     const raw = ctx.params.get('id') ?? ''
     const id = Number(raw)
     const item = emu.queue.get(id, now)
-    if (!item || item.state === 'left') return sendJettyError(ctx, emu.headerInfo, 404, `Provided id (${raw}) not found`)
-    if (!emu.auth.has(ctx.user?.id ?? null, 'Job/Cancel')) return sendJettyError(ctx, emu.headerInfo, 422, `Item for id (${raw}) is not cancellable`)
+    if (!item || item.state === 'left')
+      return sendJettyError(ctx, emu.headerInfo, 404, `Provided id (${raw}) not found`)
+    if (!emu.auth.has(ctx.user?.id ?? null, 'Job/Cancel'))
+      return sendJettyError(ctx, emu.headerInfo, 422, `Item for id (${raw}) is not cancellable`)
     emu.queue.cancel(id, now)
     return sendEmpty(ctx, emu.headerInfo, 204)
   }
@@ -87,7 +99,12 @@ function queueRoutes(emu: Emulator, ctx: Ctx, rest: string[]): void {
     if (!item || !emu.auth.has(ctx.user?.id ?? null, 'Job/Read')) return sendNotFound(ctx, emu.headerInfo)
     const tail = rest.slice(2)
     if (tail.length === 0) {
-      return sendText(ctx, emu.headerInfo, 200, `Queue item exists. For details check, for example, ${ctx.req.url?.split('?')[0]?.replace(/\/?$/, '/')}api/json?tree=cancelled,executable[url]`)
+      return sendText(
+        ctx,
+        emu.headerInfo,
+        200,
+        `Queue item exists. For details check, for example, ${ctx.req.url?.split('?')[0]?.replace(/\/?$/, '/')}api/json?tree=cancelled,executable[url]`,
+      )
     }
     if (isApiJson(tail)) return emu.json(ctx, emu.queue.itemJson(item, now, ctx.root))
     if (tail.length === 1 && tail[0] === 'cancelQueue') {
@@ -162,7 +179,8 @@ function itemRoutes(emu: Emulator, ctx: Ctx): void {
   if (!found) return sendNotFound(ctx, emu.headerInfo)
   if (!emu.auth.has(who, 'Job/Read')) {
     // Discover without Read → 403; neither → the job is hidden (404).
-    if (emu.auth.has(who, 'Job/Discover')) return emu.denied(ctx, 'Job/Read', `Please login to access job ${found.item.name}`)
+    if (emu.auth.has(who, 'Job/Discover'))
+      return emu.denied(ctx, 'Job/Read', `Please login to access job ${found.item.name}`)
     return sendNotFound(ctx, emu.headerInfo)
   }
   const { item, rest } = found
@@ -184,7 +202,10 @@ function itemRoutes(emu: Emulator, ctx: Ctx): void {
     const deep = tree !== null || Number(ctx.query.get('depth') ?? '0') > 0
     return emu.json(ctx, jobJson(item, now, ctx.root, emu.queue, deep, namesTopLevel(tree, 'allBuilds')))
   }
-  if (rest.length === 0) return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>${item.name}</h1></body></html>`, { 'Content-Type': 'text/html;charset=UTF-8' })
+  if (rest.length === 0)
+    return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>${item.name}</h1></body></html>`, {
+      'Content-Type': 'text/html;charset=UTF-8',
+    })
   if (rest.length === 1 && rest[0] === 'build') return build(emu, ctx, item)
   if (rest.length === 1 && rest[0] === 'buildWithParameters') return buildWithParameters(emu, ctx, item)
   if (rest.length === 1 && (rest[0] === 'enable' || rest[0] === 'disable')) {
@@ -201,12 +222,21 @@ function itemRoutes(emu: Emulator, ctx: Ctx): void {
 function buildRoutes(emu: Emulator, ctx: Ctx, b: Build, rest: string[]): void {
   const now = emu.now()
   if (isApiJson(rest)) return emu.json(ctx, buildJson(b, now, ctx.root))
-  if (rest.length === 0) return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>#${b.number}</h1></body></html>`, { 'Content-Type': 'text/html;charset=UTF-8' })
+  if (rest.length === 0)
+    return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>#${b.number}</h1></body></html>`, {
+      'Content-Type': 'text/html;charset=UTF-8',
+    })
   if (rest.length === 1 && rest[0] === 'consoleText') return sendText(ctx, emu.headerInfo, 200, logText(b, now))
   if (rest.length === 1 && (rest[0] === 'buildNumber' || rest[0] === 'buildTimestamp')) {
-    return sendText(ctx, emu.headerInfo, 200, rest[0] === 'buildNumber' ? String(b.number) : new Date(b.startedAt).toISOString())
+    return sendText(
+      ctx,
+      emu.headerInfo,
+      200,
+      rest[0] === 'buildNumber' ? String(b.number) : new Date(b.startedAt).toISOString(),
+    )
   }
-  if (rest.length === 2 && rest[0] === 'logText' && rest[1] === 'progressiveText') return progressiveText(emu, ctx, b, now)
+  if (rest.length === 2 && rest[0] === 'logText' && rest[1] === 'progressiveText')
+    return progressiveText(emu, ctx, b, now)
   if (rest.length === 1 && (rest[0] === 'stop' || rest[0] === 'term' || rest[0] === 'kill')) {
     if (!emu.requirePost(ctx)) return
     if (!emu.auth.has(ctx.user?.id ?? null, 'Job/Cancel')) return emu.denied(ctx, 'Job/Cancel')

@@ -63,7 +63,12 @@ export interface JenkinsEmulator {
   control: EmulatorControl
 }
 
-export const DEFAULT_USER = { id: 'tamer', fullName: 'Tamer Bot', apiToken: 'tamer-api-token', password: 'tamer-password' }
+export const DEFAULT_USER = {
+  id: 'tamer',
+  fullName: 'Tamer Bot',
+  apiToken: 'tamer-api-token',
+  password: 'tamer-password',
+}
 
 export class Emulator implements EmulatorState {
   readonly opts: Required<Omit<JenkinsEmulatorOptions, 'users' | 'anonymousPermissions' | 'csrf' | 'clock'>>
@@ -178,7 +183,8 @@ export class Emulator implements EmulatorState {
   denied(ctx: Ctx, perm: Permission, message?: string): void {
     const headers = {
       'X-You-Are-Authenticated-As': ctx.user?.id ?? 'anonymous',
-      'X-You-Are-In-Group-Disabled': 'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
+      'X-You-Are-In-Group-Disabled':
+        'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
       'X-Required-Permission': PERMISSION_ID[perm],
       'X-Permission-Implied-By': 'hudson.model.Hudson.Administer',
       'Content-Type': 'text/html;charset=UTF-8',
@@ -189,11 +195,22 @@ export class Emulator implements EmulatorState {
       return send(ctx, this.headerInfo, 403, html, headers)
     }
     const text = message ?? `${ctx.user.id} is missing the ${perm} permission`
-    send(ctx, this.headerInfo, 403, `<!DOCTYPE html><html><head><title>Access Denied [Jenkins]</title></head><body><h1>Access Denied</h1><p>${text}</p></body></html>`, headers)
+    send(
+      ctx,
+      this.headerInfo,
+      403,
+      `<!DOCTYPE html><html><head><title>Access Denied [Jenkins]</title></head><body><h1>Access Denied</h1><p>${text}</p></body></html>`,
+      headers,
+    )
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: '' }
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      body: '',
+    }
     this.requests.push(record)
     res.on('finish', () => {
       record.status = res.statusCode
@@ -242,7 +259,8 @@ export class Emulator implements EmulatorState {
         }
       }
       // Jenkins.getTarget(): Overall/Read, checked by Stapler after the filters.
-      if (!this.auth.has(ctx.user?.id ?? null, 'Overall/Read') && ctx.segments[0] !== 'login') return this.denied(ctx, 'Overall/Read')
+      if (!this.auth.has(ctx.user?.id ?? null, 'Overall/Read') && ctx.segments[0] !== 'login')
+        return this.denied(ctx, 'Overall/Read')
       this.now()
       route(this, ctx)
     } catch (err) {

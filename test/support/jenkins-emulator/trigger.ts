@@ -22,7 +22,8 @@ export function parseDelayMs(delay: string): number {
 }
 
 function createValue(def: ParamDefinition, values: string[]): ParamValue {
-  if (values.length > 1) throw new IllegalArgument(`Illegal number of parameter values for ${def.name}: ${values.length}`)
+  if (values.length > 1)
+    throw new IllegalArgument(`Illegal number of parameter values for ${def.name}: ${values.length}`)
   const raw = values[0]
   if (raw === undefined) return { type: def.type, name: def.name, value: def.defaultValue }
   switch (def.type) {
@@ -49,7 +50,13 @@ function causeFor(ctx: Ctx, remote: boolean): Cause {
       note,
     }
   }
-  if (!ctx.user) return { _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by anonymous user', userId: null, userName: 'anonymous' }
+  if (!ctx.user)
+    return {
+      _class: 'hudson.model.Cause$UserIdCause',
+      shortDescription: 'Started by anonymous user',
+      userId: null,
+      userName: 'anonymous',
+    }
   return {
     _class: 'hudson.model.Cause$UserIdCause',
     shortDescription: `Started by user ${ctx.user.fullName}`,
@@ -106,7 +113,8 @@ export function buildWithParameters(emu: Emulator, ctx: Ctx, job: Item): void {
   if (!perm) return
   if (conflictIfDisabled(emu, ctx, job)) return
   if (job.def.parameters.length === 0) {
-    if (emu.opts.legacyNotParameterized500) emu.oops(ctx, 'java.lang.IllegalStateException: This build is not parameterized!')
+    if (emu.opts.legacyNotParameterized500)
+      emu.oops(ctx, 'java.lang.IllegalStateException: This build is not parameterized!')
     else sendText(ctx, emu.headerInfo, 400, `${fullDisplayName(job)} is not parameterized\n`)
     return
   }
@@ -125,9 +133,15 @@ export function build(emu: Emulator, ctx: Ctx, job: Item): void {
   const token = ctx.params.get('token')
   const validToken = job.def.authToken !== undefined && token === job.def.authToken
   if (parameterized && ctx.method !== 'POST' && !validToken) {
-    send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><form method="post" action="build"><h1>This build requires parameters:</h1></form></body></html>`, {
-      'Content-Type': 'text/html;charset=UTF-8',
-    })
+    send(
+      ctx,
+      emu.headerInfo,
+      200,
+      `<!DOCTYPE html><html><body><form method="post" action="build"><h1>This build requires parameters:</h1></form></body></html>`,
+      {
+        'Content-Type': 'text/html;charset=UTF-8',
+      },
+    )
     return
   }
   const perm = checkBuildPermission(emu, ctx, job)
@@ -141,11 +155,14 @@ export function build(emu: Emulator, ctx: Ctx, job: Item): void {
     }
     const json = ctx.params.get('json')
     if (json === null) {
-      const message = [...ctx.params.keys()].length === 0 ? 'Nothing is submitted' : 'This page expects a form submission'
+      const message =
+        [...ctx.params.keys()].length === 0 ? 'Nothing is submitted' : 'This page expects a form submission'
       sendJettyError(ctx, emu.headerInfo, 400, message)
       return
     }
-    const submitted = (JSON.parse(json) as { parameter?: { name: string; value: unknown }[] | { name: string; value: unknown } }).parameter
+    const submitted = (
+      JSON.parse(json) as { parameter?: { name: string; value: unknown }[] | { name: string; value: unknown } }
+    ).parameter
     const list = Array.isArray(submitted) ? submitted : submitted ? [submitted] : []
     const values = job.def.parameters.map((d) => {
       const v = list.find((p) => p.name === d.name)

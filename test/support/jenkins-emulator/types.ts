@@ -52,7 +52,8 @@ export interface BuildScenario {
   tests?: { total: number; failed: number; skipped: number }
 }
 
-export type ScenarioSource = BuildScenario | ((ctx: { job: string; number: number; params: Record<string, string | boolean> }) => BuildScenario)
+export type ScenarioSource =
+  BuildScenario | ((ctx: { job: string; number: number; params: Record<string, string | boolean> }) => BuildScenario)
 
 export interface Item {
   name: string

@@ -17,7 +17,12 @@ export interface NotifyHarness {
   readonly notifier: Notifier
   store: NotifyingStore
   /** push → trigger → run → finished → notices decided and sent */
-  build(result: 'SUCCESS' | 'FAILURE' | 'UNSTABLE' | 'ABORTED', push?: Record<string, unknown>, extraLog?: string[], o?: { notify?: boolean }): Promise<void>
+  build(
+    result: 'SUCCESS' | 'FAILURE' | 'UNSTABLE' | 'ABORTED',
+    push?: Record<string, unknown>,
+    extraLog?: string[],
+    o?: { notify?: boolean },
+  ): Promise<void>
   /** restart app, pipeline and notifier on the same data */
   restart(): Promise<void>
 }
@@ -26,14 +31,22 @@ interface Teardown {
   teardown(fn: () => unknown): void
 }
 
-export async function startNotifyHarness(t: Teardown, notifications: (peers: { smtp: SmtpPeer; http: HttpPeer }) => Record<string, unknown>, o: { summary?: NotebookSummarySource; config?: Record<string, unknown> } = {}): Promise<NotifyHarness> {
+export async function startNotifyHarness(
+  t: Teardown,
+  notifications: (peers: { smtp: SmtpPeer; http: HttpPeer }) => Record<string, unknown>,
+  o: { summary?: NotebookSummarySource; config?: Record<string, unknown> } = {},
+): Promise<NotifyHarness> {
   const smtp = await startSmtpPeer()
   const http = await startHttpPeer()
   const h = await startPipelineApp(t, {
     config: {
       ...o.config,
       links: { secret: 'notify-link-secret' },
-      notifications: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer CI <ci@tamer.example.com>', timeoutMs: 2000 }, maskValues: [LOG_SECRET], ...notifications({ smtp, http }) },
+      notifications: {
+        smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer CI <ci@tamer.example.com>', timeoutMs: 2000 },
+        maskValues: [LOG_SECRET],
+        ...notifications({ smtp, http }),
+      },
     },
     notifier: true,
     io: { notebookSummary: o.summary ?? noNotebookSummary },
@@ -52,7 +65,14 @@ export async function startNotifyHarness(t: Teardown, notifications: (peers: { s
       return h.store as NotifyingStore
     },
     async build(result, push = {}, extraLog = [], bo = {}) {
-      h.jenkins.control.setDefaultScenario({ result, durationMs: 4000, stages: ['Checkout', 'Unit tests'], failingStage: result === 'SUCCESS' ? undefined : 'Unit tests', extraLog, tests: { total: 12, failed: result === 'SUCCESS' ? 0 : 2, skipped: 1 } })
+      h.jenkins.control.setDefaultScenario({
+        result,
+        durationMs: 4000,
+        stages: ['Checkout', 'Unit tests'],
+        failingStage: result === 'SUCCESS' ? undefined : 'Unit tests',
+        extraLog,
+        tests: { total: 12, failed: result === 'SUCCESS' ? 0 : 2, skipped: 1 },
+      })
       await h.push(push)
       for (let i = 0; i < 6; i++) {
         await h.drain()

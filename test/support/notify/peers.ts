@@ -23,7 +23,10 @@ export async function startSmtpPeer(o: { auth?: { user: string; pass: string } }
     authOptional: !auth,
     disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     allowInsecureAuth: Boolean(auth),
-    onAuth: (a, _session, cb) => (auth && a.username === auth.user && a.password === auth.pass ? cb(null, { user: a.username }) : cb(new Error('Invalid username or password'))),
+    onAuth: (a, _session, cb) =>
+      auth && a.username === auth.user && a.password === auth.pass
+        ? cb(null, { user: a.username })
+        : cb(new Error('Invalid username or password')),
     logger: false,
     size: 50 * 1024 * 1024,
     onData(stream, session, callback) {
