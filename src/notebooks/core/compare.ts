@@ -5,12 +5,11 @@
 import { SequenceMatcher, buildB2j, calculateRatio, histogram, histogramOverlap } from './difflib.js'
 import type { JsonObject, JsonValue } from './model.js'
 import { isObject, pyEqual } from './json.js'
-import { codePoints, splitLines } from './text.js'
+import { codePoints } from './text.js'
 
 export const TEXT_MIMEDATA_MAX_COMPARE_LENGTH = 10000
 export const STREAM_MAX_COMPARE_LENGTH = 1000
 
-const BASE64 = /^(?:[a-z0-9+/]{4})*(?:[a-z0-9+/]{2}==|[a-z0-9+/]{3}=)?$/i
 const POINTER = /0x[a-f0-9]{8,16}/i
 const SPLIT_POINTER = new RegExp(POINTER.source, 'gi')
 
@@ -83,7 +82,8 @@ export class Similarity {
     return this.stringsApproximate(xs, ys, 0.95, maxlen)
   }
 
-  private mimedata(mimetype: string, x: JsonValue, y: JsonValue, strict: boolean): boolean {
+  /** `_compare_mimedata`; `bundle` is x's mime bundle (`x === bundle[mimetype]`), for the memo. */
+  private mimedata(mimetype: string, x: JsonValue, y: JsonValue, strict: boolean, bundle?: JsonObject): boolean {
     const mt = mimetype.toLowerCase()
     const text = (a: JsonValue, b: JsonValue): boolean =>
       strict
@@ -99,9 +99,10 @@ export class Similarity {
     }
     if (mt.startsWith('text/')) return text(x, y)
     if (typeof x === 'string' && typeof y === 'string') {
-      // Equal strings are equal either way; only a difference needs the (slow) base64 test.
+      // Equal strings are equal either way; only a difference needs the base64 test, which is
+      // asked of the same image for every pair of cells: memoized per bundle and key.
       if (x === y) return true
-      if (isBase64(x)) return false
+      if (bundle ? base64At(bundle, mimetype, x) : isBase64(x)) return false
       return text(x, y)
     }
     return pyEqual(x, y)
@@ -112,7 +113,7 @@ export class Similarity {
     if (!isObject(x) || !isObject(y)) return false
     if (!sameKeySet(x, y)) return false
     for (const key of Object.keys(x)) {
-      if (!this.mimedata(key, x[key] as JsonValue, y[key] as JsonValue, strict)) return false
+      if (!this.mimedata(key, x[key] as JsonValue, y[key] as JsonValue, strict, x)) return false
     }
     return true
   }
@@ -158,7 +159,8 @@ export class Similarity {
   }
 }
 
-function asText(v: JsonValue | undefined): string {
+/** A text value as nbdime's comparisons read it (a list of lines joined). */
+export function asText(v: JsonValue | undefined): string {
   if (typeof v === 'string') return v
   if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.join('')
   return v === undefined ? '' : JSON.stringify(v)
@@ -171,8 +173,56 @@ function sameKeySet(x: JsonObject, y: JsonObject): boolean {
   return true
 }
 
-/** `_is_base64`: at least 64 chars and base64 once line breaks are removed. */
+/**
+ * `_is_base64` (nbdime/diffing/notebooks.py): at least `minLen` long, and once `splitlines()` has
+ * removed the line breaks, whole groups of four of [A-Za-z0-9+/] with `=` or `==` padding at the
+ * end (its `_base64` regex, IGNORECASE). One pass without copying the string; the regex on the
+ * joined lines is the reference in test/notebooks/core/prefilter.test.ts.
+ */
 export function isBase64(s: string, minLen = 64): boolean {
   if (s.length < minLen) return false
-  return BASE64.test(splitLines(s).join(''))
+  let n = 0 // characters kept (line breaks dropped)
+  let pad = 0 // '=' seen so far; only the last one or two kept characters may be '='
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 128 && BASE64_CHAR[c] === 1) {
+      if (pad > 0) return false
+    } else if (c === 0x3d) {
+      // '=' needs at least two data characters in its group of four before it.
+      if (pad === 0 && n % 4 < 2) return false
+      if (++pad > 2) return false
+    } else if (!isLineBreak(c)) {
+      return false
+    } else {
+      continue
+    }
+    n++
+  }
+  if (n % 4 !== 0) return false
+  return true
+}
+
+const BASE64_CHAR = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1
+
+/** The characters Python's `str.splitlines()` splits on (and drops). */
+function isLineBreak(c: number): boolean {
+  return (
+    (c >= 0x0a && c <= 0x0d) || c === 0x1c || c === 0x1d || c === 0x1e || c === 0x85 || c === 0x2028 || c === 0x2029
+  )
+}
+
+/**
+ * `isBase64(bundle[key])`, computed once per parsed bundle: the answer depends on the string only,
+ * and parsed notebooks are not mutated while diffed. Keyed by the bundle object (strings cannot
+ * key a WeakMap), so it goes with the notebook.
+ */
+const base64Memo = new WeakMap<JsonObject, Map<string, boolean>>()
+function base64At(bundle: JsonObject, key: string, value: string): boolean {
+  // `value` is `bundle[key]` (the caller's contract).
+  let facts = base64Memo.get(bundle)
+  if (!facts) base64Memo.set(bundle, (facts = new Map()))
+  let r = facts.get(key)
+  if (r === undefined) facts.set(key, (r = isBase64(value)))
+  return r
 }

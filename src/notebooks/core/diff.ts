@@ -21,6 +21,7 @@ import {
 } from './sequence.js'
 import { codePoints, fromCodePoints, sortedKeys, splitLinesKeepEnds } from './text.js'
 import { unmatchableIds } from './parse.js'
+import { cellFacts, cellMayMatch } from './prefilter.js'
 
 type Differ = (a: JsonValue, b: JsonValue, path: string) => DiffEntry[]
 
@@ -264,12 +265,18 @@ class NotebookDiffer {
     const src = (c: JsonObject) => c['source'] as JsonValue
     const sameType = (x: JsonObject, y: JsonObject) => pyEqual(x['cell_type'], y['cell_type'])
     const outs = (c: JsonObject) => (Array.isArray(c['outputs']) ? (c['outputs'] as JsonObject[]) : [])
+    // Cheap necessary conditions first (prefilter.ts): most of the N×M pairs end there.
+    const fa = cellFacts(ca, outs)
+    const fb = cellFacts(cb, outs)
+    const ignoreOutputs = this.opts.ignoreOutputs === true
     const approximate = (i: number, j: number) => {
+      if (!cellMayMatch('approximate', fa, i, fb, j)) return false
       const x = ca[i] as JsonObject
       const y = cb[j] as JsonObject
       return sameType(x, y) && sim.textApproximate(src(x), src(y))
     }
     const moderate = (i: number, j: number) => {
+      if (!cellMayMatch('moderate', fa, i, fb, j, ignoreOutputs)) return false
       const x = ca[i] as JsonObject
       const y = cb[j] as JsonObject
       if (!sameType(x, y) || !sim.textApproximate(src(x), src(y))) return false
@@ -283,6 +290,7 @@ class NotebookDiffer {
       return xo.length === yo.length && alignedCount(this.outputSnakes(xo, yo)) === xo.length
     }
     const strict = (i: number, j: number) => {
+      if (!cellMayMatch('strict', fa, i, fb, j)) return false
       const x = ca[i] as JsonObject
       const y = cb[j] as JsonObject
       if (!sameType(x, y) || !sim.textStrict(src(x), src(y))) return false

@@ -1,0 +1,134 @@
+/**
+ * Exact pre-filters for nbdime's cell predicates (`compare_cell_approximate`, `_moderate`,
+ * `_strict` in nbdime/diffing/notebooks.py, release 4.0.4). Without cell ids nbdime evaluates a
+ * predicate on every pair of cells (seq_bruteforce.py); each filter here is a condition that the
+ * predicate itself implies, computed once per cell, so a pair it refuses is a pair the predicate
+ * refuses too and the set of matching pairs (hence the diff) is unchanged. Hash equality only ever
+ * lets a pair through to the full predicate, never decides a match.
+ * test/notebooks/core/prefilter.test.ts checks each filter against the predicate it stands for.
+ */
+import { calculateRatio } from './difflib.js'
+import { asText } from './compare.js'
+import { canonical, hash53, isObject } from './json.js'
+import type { JsonObject, JsonValue } from './model.js'
+import { pyLen, sortedKeys } from './text.js'
+
+/**
+ * Whether `compare_strings_approximate(x, y, threshold)` (nbdime/diffing/generic.py) can hold for
+ * strings of `la` and `lb` code points. It returns False when exactly one is empty, and when
+ * `real_quick_ratio()` — `_calculate_ratio(min(la, lb), la + lb)`, difflib — is below the
+ * threshold: the same expression here. Equal strings pass (ratio 1.0).
+ */
+export function lengthsMaySimilar(la: number, lb: number, threshold: number): boolean {
+  if (la > 0 !== lb > 0) return false
+  return !(calculateRatio(Math.min(la, lb), la + lb) < threshold)
+}
+
+/**
+ * `compare_text_approximate(x, y)` can hold: both shorter than 10 (then it is True without a
+ * comparison), or `compare_strings_approximate(x, y, 0.7)` can.
+ */
+export function textApproximateMayHold(la: number, lb: number): boolean {
+  if (la > 0 !== lb > 0) return false
+  if (la < 10 && lb < 10) return true
+  return lengthsMaySimilar(la, lb, 0.7)
+}
+
+/** `compare_text_strict(x, y)` can hold: equal (so equal lengths), or `compare_strings_approximate(x, y, 0.95)` can. */
+export function textStrictMayHold(la: number, lb: number): boolean {
+  return la === lb || lengthsMaySimilar(la, lb, 0.95)
+}
+
+const strictKeys = new WeakMap<JsonObject, number>()
+
+/**
+ * A hash of what `compare_output_strict(x, y)` requires to be equal: `output_type`, the key set,
+ * every key but `output_type` and `data` (Python `==`, via `canonical`), and the mime types of
+ * `data` (`compare_mimebundle_strict` compares their sets first; two missing or null bundles are
+ * alike). The mime values themselves are compared by the predicate (text may differ a little).
+ * Memoized per parsed output: it is asked once for every cell pair.
+ */
+export function outputStrictKey(o: JsonObject): number {
+  let k = strictKeys.get(o)
+  if (k === undefined) {
+    const parts: string[] = []
+    for (const key of sortedKeys(Object.keys(o))) {
+      const v = o[key] as JsonValue
+      if (key !== 'data') parts.push(`${JSON.stringify(key)}:${canonical(v)}`)
+      else if (v === null) parts.push('"data":none')
+      else if (isObject(v)) parts.push(`"data":${JSON.stringify(sortedKeys(Object.keys(v)))}`)
+      else parts.push('"data":other')
+    }
+    k = hash53(parts.join(','))
+    strictKeys.set(o, k)
+  }
+  return k
+}
+
+/** Per-cell facts the cell predicates look at, computed once per side of a diff. */
+export interface CellFacts {
+  /** `cell_type` as a key equal exactly for Python-equal values (absent: its own key). */
+  type: string[]
+  /** Code points of the cell's source as the predicates read it (`asText`). */
+  sourceLength: Int32Array
+  /** Code cells: the number of outputs (`x["outputs"] or ()`); -1 for other cells. */
+  outputCount: Int32Array
+  /**
+   * Code cells: a hash of the outputs' `outputStrictKey`s in order; 0 for other cells, -1 when an
+   * output is not an object (the predicate's key comparisons then say nothing simple: let it decide).
+   */
+  outputsStrictKey: Float64Array
+}
+
+export function cellFacts(cells: JsonObject[], outputs: (c: JsonObject) => JsonObject[]): CellFacts {
+  const n = cells.length
+  const facts: CellFacts = {
+    type: new Array<string>(n),
+    sourceLength: new Int32Array(n),
+    outputCount: new Int32Array(n),
+    outputsStrictKey: new Float64Array(n),
+  }
+  for (let k = 0; k < n; k++) {
+    const c = cells[k] as JsonObject
+    const t = c['cell_type']
+    facts.type[k] = t === undefined ? '\u0000absent' : canonical(t)
+    facts.sourceLength[k] = pyLen(asText(c['source']))
+    if (t === 'code') {
+      const outs = outputs(c)
+      facts.outputCount[k] = outs.length
+      facts.outputsStrictKey[k] = outs.every(isObject) ? hash53(outs.map(outputStrictKey).join(',')) : -1
+    } else {
+      facts.outputCount[k] = -1
+    }
+  }
+  return facts
+}
+
+/**
+ * Necessary conditions of the three cell predicates for cell `i` of A and `j` of B: the same cell
+ * type, source lengths the text comparison allows, and for code cells the same number of outputs
+ * (moderate: `compare_outputs_approximate` only accepts a diff of patches, i.e. equal counts;
+ * `ignoreOutputs` makes it always hold) or the same strict output keys (strict).
+ */
+export function cellMayMatch(
+  level: 'approximate' | 'moderate' | 'strict',
+  a: CellFacts,
+  i: number,
+  b: CellFacts,
+  j: number,
+  ignoreOutputs = false,
+): boolean {
+  if (a.type[i] !== b.type[j]) return false
+  const la = a.sourceLength[i] as number
+  const lb = b.sourceLength[j] as number
+  if (level === 'strict') {
+    if (!textStrictMayHold(la, lb)) return false
+    if (a.outputCount[i] === -1) return true
+    const ka = a.outputsStrictKey[i] as number
+    const kb = b.outputsStrictKey[j] as number
+    return ka === kb || ka === -1 || kb === -1
+  }
+  if (!textApproximateMayHold(la, lb)) return false
+  if (level === 'approximate' || ignoreOutputs) return true
+  return a.outputCount[i] === b.outputCount[j]
+}
