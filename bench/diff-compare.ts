@@ -1,97 +1,237 @@
 /**
- * `npm run bench:diff`: Tamer's native engine against the real nbdime on the corpus pairs (when
- * ../shared/corpus/notebooks exists) and on generated large pairs. Prints wall time of both, the
- * ratio and Tamer's peak memory. Not a test: figures go in the issue's closing note.
+ * `npm run bench:diff`: Tamer's native engine against the real nbdime, three sets:
  *
- * Native: parse + diff inside a fresh child process (the service's cost; peak RSS is the child's).
- * nbdime: the whole `nbdiff --out` process through the adapter, start-up (~0.25 s) included, as
- * a deployment with `engine: nbdime` would pay it.
+ * real       the corpus' real pairs of 1 MB or more (bench/diff-pairs.ts realPairs), each as whole
+ *            processes — `tamer diff --format json A B` (dist/cli.js, built first) against
+ *            `nbdiff --out F A B`, run in turn R times, medians — and in process (parse + diff in a
+ *            fresh child) and as served (the worker engine). Issue #12's goals are printed next to
+ *            the figures, with the machine's load average (2 cores shared: ratios of runs taken in
+ *            turn are what to compare, not seconds).
+ * corpus     every corpus pair: Tamer in process against `nbdiff` through the adapter.
+ * generated  large generated pairs (2,000 cells with PNGs, 20,000 cells; with and without ids).
+ *
+ * Tamer's peak RSS as a whole process is its own getrusage maximum (written at exit by a
+ * one-line --import); nbdime's is sampled from /proc every 5 ms (Linux), so it can only read low.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { detectNbdime, nbdimeDiff } from '../src/engines/nbdiff.js'
 import { notebookCorpusPairs } from '../test/support/notebook-corpus.js'
-import { largePair } from './diff.js'
+import { largePair, realPairs } from './diff-pairs.js'
+import type { ChildResult } from './diff-child.js'
+
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+const ROOT = join(HERE, '..')
+const CHILD = join(HERE, 'diff-child.ts')
+const CLI = join(ROOT, 'dist', 'cli.js')
+
+export const GOALS = {
+  process: 10,
+  inProcess: 50,
+  rssPerFiles: 3,
+}
+const GOAL_LINE =
+  `goals (issue #12): whole process ≥ ${GOALS.process}× nbdime on every real pair ≥ 1 MB; in process ≥ ${GOALS.inProcess}×; ` +
+  `peak RSS over start-up < ${GOALS.rssPerFiles}× the files, in process and served`
+
+const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
+const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`)
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')
+const median = (xs: number[]) => {
+  const s = [...xs].sort((p, q) => p - q)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+const meets = (ok: boolean) => (ok ? 'yes' : 'NO')
+
+/** Native parse + diff of two files in a fresh child (its peak RSS is the pair's own). */
+async function nativeChild(a: string, b: string, worker = false): Promise<ChildResult> {
+  const r = await execa(process.execPath, [...process.execArgv, CHILD, a, b, ...(worker ? ['--worker'] : [])])
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult
+}
+
+async function nativeTexts(a: string, b: string, worker = false): Promise<ChildResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
+  try {
+    writeFileSync(join(dir, 'a.ipynb'), a)
+    writeFileSync(join(dir, 'b.ipynb'), b)
+    return await nativeChild(join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), worker)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+interface ProcessRun {
+  ms: number
+  peakRss: number
+}
+
+// getrusage's maximum, written by the measured Node process itself as it exits.
+const PEAK_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\ntamer-bench-peak-rss '+process.resourceUsage().maxRSS*1024+'\\n'))`
+
+/**
+ * `tamer diff --format json A B` as a whole process, its JSON on `out`. Stdout is the file itself
+ * (not a pipe): the CLI exits with process.exit, which cuts a pipe's pending output short.
+ */
+async function tamerProcess(a: string, b: string, out: string): Promise<ProcessRun> {
+  const fd = openSync(out, 'w')
+  try {
+    const t0 = performance.now()
+    const child = spawn(process.execPath, ['--import', PEAK_HOOK, CLI, 'diff', '--format', 'json', a, b], {
+      stdio: ['ignore', fd, 'pipe'],
+    })
+    let stderr = ''
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve))
+    const ms = performance.now() - t0
+    if (code !== 0) throw new Error(`tamer diff exited ${code}: ${stderr.slice(0, 200)}`)
+    const peak = /tamer-bench-peak-rss (\d+)/.exec(stderr)
+    return { ms, peakRss: peak ? Number(peak[1]) : NaN }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** `nbdiff --out OUT A B` as a whole process; peak RSS sampled from /proc (Linux). */
+async function nbdimeProcess(
+  command: string,
+  a: string,
+  b: string,
+  out: string,
+  timeoutMs: number,
+): Promise<ProcessRun> {
+  const t0 = performance.now()
+  const child = execa(command, ['--out', out, a, b], {
+    stdin: 'ignore',
+    reject: false,
+    timeout: timeoutMs,
+    cwd: tmpdir(),
+  })
+  let peak = NaN
+  const sample = () => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+      if (m) peak = Math.max(Number.isNaN(peak) ? 0 : peak, Number(m[1]) * 1024)
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  const timer = setInterval(sample, 5)
+  const r = await child
+  clearInterval(timer)
+  const ms = performance.now() - t0
+  if (r.timedOut) throw new Error(`nbdiff timed out after ${timeoutMs / 1000} s`)
+  if (r.exitCode !== 0) throw new Error(`nbdiff exited ${r.exitCode}: ${String(r.stderr).slice(0, 200)}`)
+  return { ms, peakRss: peak }
+}
+
+/** The real set: whole processes in turn, then in process and served. */
+async function realSet(nbdiff: string | null, runs: number, timeoutS: number, build: boolean): Promise<void> {
+  const pairs = realPairs()
+  if (pairs.length === 0) {
+    console.log('real pairs: no corpus on this machine (TAMER_TEST_NOTEBOOK_CORPUS)')
+    return
+  }
+  if (build) {
+    console.log('building dist/ (npm run build) for the whole-process runs …')
+    await execa('npm', ['run', 'build'], { cwd: ROOT })
+  }
+  console.log(`\nReal pairs ≥ 1 MB, ${runs} runs each in turn; load average at start ${load()}`)
+  console.log(GOAL_LINE)
+  const header = [
+    'pair',
+    'files (A+B)',
+    'nbdime (process)',
+    'Tamer (process)',
+    `× (goal ≥ ${GOALS.process})`,
+    'Tamer in process',
+    `× (goal ≥ ${GOALS.inProcess})`,
+    `RSS ÷ files in process / served (goal < ${GOALS.rssPerFiles})`,
+    'peak RSS process: Tamer / nbdime',
+    'same JSON',
+    'load (1 min)',
+  ]
+  const rows: string[][] = [header]
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-real-'))
+  try {
+    for (const p of pairs) {
+      const tamer: ProcessRun[] = []
+      const nb: ProcessRun[] = []
+      const inProc: ChildResult[] = []
+      const served: ChildResult[] = []
+      let same = '—'
+      let nbFailed = ''
+      for (let k = 0; k < runs; k++) {
+        tamer.push(await tamerProcess(p.a, p.b, join(dir, 'tamer.json')))
+        if (nbdiff && !nbFailed) {
+          try {
+            nb.push(await nbdimeProcess(nbdiff, p.a, p.b, join(dir, 'nbdime.json'), timeoutS * 1000))
+          } catch (err) {
+            nbFailed = (err as Error).message.slice(0, 60)
+          }
+        }
+        inProc.push(await nativeChild(p.a, p.b))
+        served.push(await nativeChild(p.a, p.b, true))
+      }
+      if (nb.length) {
+        const t = readFileSync(join(dir, 'tamer.json'), 'utf8')
+        const n = readFileSync(join(dir, 'nbdime.json'), 'utf8')
+        same = JSON.stringify(JSON.parse(t)) === JSON.stringify(JSON.parse(n)) ? 'yes' : 'NO'
+      }
+      const tMs = median(tamer.map((r) => r.ms))
+      const nMs = nb.length ? median(nb.map((r) => r.ms)) : NaN
+      // Ratios run by run (A and B ran in turn), then the median.
+      const processRatio = nb.length ? median(nb.map((r, k) => r.ms / (tamer[k] as ProcessRun).ms)) : NaN
+      const inMs = median(inProc.map((r) => r.parseMs + r.diffMs))
+      const inRatio = nb.length
+        ? median(nb.map((r, k) => r.ms / ((inProc[k] as ChildResult).parseMs + (inProc[k] as ChildResult).diffMs)))
+        : NaN
+      const rssIn = median(inProc.map((r) => r.peakRss - r.baseRss)) / p.bytes
+      const rssServed = median(served.map((r) => r.peakRss - r.baseRss)) / p.bytes
+      const ratio = (x: number, goal: number) => (Number.isNaN(x) ? '—' : `${x.toFixed(1)}× (${meets(x >= goal)})`)
+      rows.push([
+        p.name,
+        mb(p.bytes),
+        nbFailed ? nbFailed : nb.length ? secs(nMs) : '—',
+        secs(tMs),
+        ratio(processRatio, GOALS.process),
+        secs(inMs),
+        ratio(inRatio, GOALS.inProcess),
+        `${rssIn.toFixed(1)}× / ${rssServed.toFixed(1)}× (${meets(rssIn < GOALS.rssPerFiles && rssServed < GOALS.rssPerFiles)})`,
+        `${mb(median(tamer.map((r) => r.peakRss)))} / ${nb.length ? mb(median(nb.map((r) => r.peakRss))) : '—'}`,
+        same,
+        loadavg()[0]!.toFixed(1),
+      ])
+      console.log(rows[rows.length - 1]!.join(' | '))
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  printTable(rows)
+  console.log(`load average at end ${load()}`)
+}
+
+function printTable(rows: string[][]): void {
+  console.log('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|')
+  for (const r of rows.slice(1)) console.log('| ' + r.join(' | ') + ' |')
+}
 
 interface Case {
   name: string
   texts: () => [string, string]
 }
 
-const HERE = fileURLToPath(new URL('.', import.meta.url))
-const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
-const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-
-/**
- * Native parse + diff of the pair in a fresh process; peakRss minus the process's RSS before the
- * pair was read. In process (the pure core, as the CLI runs it) or `worker` (as the server runs
- * it: bytes handed to the worker engine, measured over a warmed-up worker).
- */
-async function nativeChild(
-  a: string,
-  b: string,
-  worker = false,
-): Promise<{ ms: number; peakRss: number; overBase: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
-  try {
-    writeFileSync(join(dir, 'a.ipynb'), a)
-    writeFileSync(join(dir, 'b.ipynb'), b)
-    const args = [
-      join(HERE, 'diff.ts'),
-      '0',
-      '--files',
-      join(dir, 'a.ipynb'),
-      join(dir, 'b.ipynb'),
-      '--json',
-      ...(worker ? ['--worker'] : []),
-    ]
-    const r = await execa(process.execPath, [...process.execArgv, ...args])
-    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-      parseMs: number
-      diffMs: number
-      peakRss: number
-      baseRss: number
-    }
-    return { ms: j.parseMs + j.diffMs, peakRss: j.peakRss, overBase: j.peakRss - j.baseRss }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-function corpusCases(): Case[] {
-  return notebookCorpusPairs().map((p) => ({ name: `corpus ${p.name}`, texts: () => [p.a, p.b] as [string, string] }))
-}
-
-export async function compareEngines(argv: string[]): Promise<void> {
-  const skipSlow = argv.includes('--skip-slow') || process.env['BENCH_SKIP_SLOW'] === '1'
-  const at = argv.indexOf('--nbdime-timeout')
-  const timeoutS =
-    at >= 0 ? Number(argv[at + 1]) : Number(process.env['BENCH_NBDIME_TIMEOUT'] ?? (skipSlow ? 60 : 1800))
-  const found = argv.includes('--no-nbdime') ? null : await detectNbdime()
-  console.log(
-    `nbdime: ${found ? (found.available ? `nbdiff ${found.version}, timeout ${timeoutS} s` : `absent (${found.reason})`) : 'skipped (--no-nbdime)'}`,
-  )
-
-  const large = (cells: number, ids: boolean, png: number): Case => ({
-    name: `${cells} cells, ${ids ? 'ids' : 'no ids'}${png ? `, ${100 / png} % ~100 KB PNG` : ''}`,
-    texts: () => largePair(cells, { ids, pngEvery: png }),
-  })
-  const cases = [
-    ...corpusCases(),
-    large(2000, true, 10),
-    large(2000, false, 10),
-    large(20000, true, 0),
-    large(20000, false, 0),
-    {
-      // nbformat 4.5 without ids: the reader invents one per cell (nbformat does so at random).
-      name: '20000 cells, v4.5 without ids',
-      texts: () => largePair(20000, { ids: false, minor: 5 }),
-    },
-  ]
-
+/** The corpus and generated sets: Tamer in process and served against nbdime through the adapter. */
+async function adapterSet(cases: Case[], nbdimeAvailable: boolean, timeoutS: number): Promise<void> {
+  console.log(`\nload average at start ${load()}`)
+  console.log(GOAL_LINE)
   const rows: string[][] = [
     [
       'pair',
@@ -103,43 +243,82 @@ export async function compareEngines(argv: string[]): Promise<void> {
       '÷ files',
       'served (worker): time',
       'served: RSS over start-up ÷ files',
+      'load (1 min)',
     ],
   ]
   for (const c of cases) {
     const [a, b] = c.texts()
     const files = a.length + b.length
-    const native = await nativeChild(a, b)
-    const served = await nativeChild(a, b, true)
+    const native = await nativeTexts(a, b)
+    const served = await nativeTexts(a, b, true)
+    const nativeMs = native.parseMs + native.diffMs
     let nb = '—'
     let ratio = '—'
-    if (found?.available) {
+    if (nbdimeAvailable) {
       const t0 = performance.now()
       try {
         await nbdimeDiff(a, b, {}, { timeoutMs: timeoutS * 1000 })
         const ms = performance.now() - t0
         nb = secs(ms)
-        ratio = `${(ms / native.ms).toFixed(0)}×`
+        ratio = `${(ms / nativeMs).toFixed(0)}×`
       } catch (err) {
         const timedOut = /timed out/.test((err as Error).message)
         nb = timedOut ? `> ${timeoutS} s` : `failed: ${(err as Error).message.slice(0, 60)}`
-        ratio = timedOut ? `> ${((timeoutS * 1000) / native.ms).toFixed(0)}×` : '—'
+        ratio = timedOut ? `> ${((timeoutS * 1000) / nativeMs).toFixed(0)}×` : '—'
       }
     }
-    const rss = `${mb(native.peakRss)} (${mb(native.overBase)})`
-    const rssRatio = `${(native.overBase / files).toFixed(1)}×`
+    const over = native.peakRss - native.baseRss
     rows.push([
       c.name,
       mb(files),
-      secs(native.ms),
+      secs(nativeMs),
       nb,
       ratio,
-      rss,
-      rssRatio,
-      secs(served.ms),
-      `${(served.overBase / files).toFixed(1)}×`,
+      `${mb(native.peakRss)} (${mb(over)})`,
+      `${(over / files).toFixed(1)}×`,
+      secs(served.diffMs),
+      `${((served.peakRss - served.baseRss) / files).toFixed(1)}×`,
+      loadavg()[0]!.toFixed(1),
     ])
     console.log(rows[rows.length - 1]!.join(' | '))
   }
-  console.log('\n| ' + rows[0]!.join(' | ') + ' |\n|' + rows[0]!.map(() => '---').join('|') + '|')
-  for (const r of rows.slice(1)) console.log('| ' + r.join(' | ') + ' |')
+  printTable(rows)
+}
+
+export async function compareEngines(argv: string[]): Promise<void> {
+  const arg = (name: string) => {
+    const at = argv.indexOf(name)
+    return at >= 0 ? argv[at + 1] : undefined
+  }
+  const skipSlow = argv.includes('--skip-slow') || process.env['BENCH_SKIP_SLOW'] === '1'
+  const timeoutS = Number(arg('--nbdime-timeout') ?? process.env['BENCH_NBDIME_TIMEOUT'] ?? (skipSlow ? 60 : 1800))
+  const runs = Number(arg('--runs') ?? 3)
+  const only = arg('--only')
+  const sets = only ? only.split(',') : ['real', 'corpus', 'generated']
+  const found = argv.includes('--no-nbdime') ? null : await detectNbdime()
+  console.log(
+    `nbdime: ${found ? (found.available ? `nbdiff ${found.version}, timeout ${timeoutS} s` : `absent (${found.reason})`) : 'skipped (--no-nbdime)'}`,
+  )
+  console.log(`load average ${load()} (1, 5, 15 min) on ${cpus().length} cores`)
+  const nbdiff = found?.available ? found.command : null
+
+  if (sets.includes('real')) await realSet(nbdiff, runs, timeoutS, !argv.includes('--no-build'))
+  const cases: Case[] = []
+  if (sets.includes('corpus')) {
+    cases.push(
+      ...notebookCorpusPairs().map((p) => ({ name: `corpus ${p.name}`, texts: () => [p.a, p.b] as [string, string] })),
+    )
+  }
+  if (sets.includes('generated')) {
+    const large = (cells: number, ids: boolean, png: number): Case => ({
+      name: `${cells} cells, ${ids ? 'ids' : 'no ids'}${png ? `, ${100 / png} % ~100 KB PNG` : ''}`,
+      texts: () => largePair(cells, { ids, pngEvery: png }),
+    })
+    cases.push(large(2000, true, 10), large(2000, false, 10), large(20000, true, 0), large(20000, false, 0), {
+      // nbformat 4.5 without ids: the reader invents one per cell (nbformat does so at random).
+      name: '20000 cells, v4.5 without ids',
+      texts: () => largePair(20000, { ids: false, minor: 5 }),
+    })
+  }
+  if (cases.length) await adapterSet(cases, nbdiff !== null, timeoutS)
 }

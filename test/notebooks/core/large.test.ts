@@ -5,7 +5,7 @@
 import t from 'tap'
 import { diffNotebooks, parseNotebook } from '../../../src/notebooks/core/index.js'
 import type { DiffEntry } from '../../../src/notebooks/core/index.js'
-import { largePair } from '../../../bench/diff.js'
+import { largePair } from '../../../bench/diff-pairs.js'
 
 for (const ids of [true, false]) {
   t.test(`20,000 cells ${ids ? 'with' : 'without'} ids`, async (t) => {

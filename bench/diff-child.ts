@@ -1,0 +1,65 @@
+/**
+ * One native diff of a pair of files, measured inside this (fresh) process; prints one JSON line.
+ *   node --import tsx bench/diff-child.ts A B            in process: parse + diff (the core, as the CLI runs it)
+ *   node --import tsx bench/diff-child.ts A B --worker   as served: bytes handed to the worker engine
+ * peakRss is the process's peak; baseRss its RSS before the pair was read (the worker: after a
+ * warm-up diff), so peakRss − baseRss is the pair's own cost. Started by bench/diff-compare.ts.
+ */
+import { readFileSync } from 'node:fs'
+import { diffNotebooks, parseNotebook } from '../src/notebooks/core/index.js'
+import { workerEngine } from '../src/engines/worker-engine.js'
+
+export interface ChildResult {
+  bytes: number
+  parseMs: number
+  diffMs: number
+  peakRss: number
+  baseRss: number
+  entries: number
+}
+
+const [fileA, fileB] = process.argv.slice(2).filter((x) => !x.startsWith('--'))
+if (!fileA || !fileB) {
+  console.error('usage: bench/diff-child.ts A.ipynb B.ipynb [--worker]')
+  process.exit(2)
+}
+const peak = () => process.resourceUsage().maxRSS * 1024
+let result: ChildResult
+if (process.argv.includes('--worker')) {
+  const engine = workerEngine()
+  const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+  await engine.diff(tiny, tiny, { a: 'a', b: 'b' })
+  const baseRss = process.memoryUsage().rss
+  const bytes = [readFileSync(fileA), readFileSync(fileB)] as const
+  const t0 = performance.now()
+  const r = await engine.diff(bytes[0], bytes[1], { a: 'a.ipynb', b: 'b.ipynb' })
+  result = {
+    bytes: bytes[0].length + bytes[1].length,
+    parseMs: 0,
+    diffMs: performance.now() - t0,
+    peakRss: peak(),
+    baseRss,
+    entries: r.diff.length,
+  }
+  await engine.close()
+} else {
+  const baseRss = process.memoryUsage().rss
+  const a = readFileSync(fileA, 'utf8')
+  const b = readFileSync(fileB, 'utf8')
+  const t0 = performance.now()
+  const na = parseNotebook(a, 'a.ipynb')
+  const nb = parseNotebook(b, 'b.ipynb')
+  const t1 = performance.now()
+  const d = diffNotebooks(na, nb)
+  const t2 = performance.now()
+  result = {
+    bytes: a.length + b.length,
+    parseMs: t1 - t0,
+    diffMs: t2 - t1,
+    peakRss: peak(),
+    baseRss,
+    entries: d.length,
+  }
+}
+console.log(JSON.stringify(result))
+process.exit(0)
