@@ -2,7 +2,7 @@
  * nbdime's alignment predicates (`nbdime/diffing/notebooks.py`, `generic.py`), release 4.0.4.
  * Per-string features (code points, histograms, b2j index) and ratios are cached per diff.
  */
-import { SequenceMatcher, buildB2j, calculateRatio, histogram, histogramOverlap } from './difflib.js'
+import { RatioSearch, SequenceMatcher, buildB2j, calculateRatio, histogram, histogramOverlap } from './difflib.js'
 import type { JsonObject, JsonValue } from './model.js'
 import { isObject, pyEqual } from './json.js'
 import { codePoints } from './text.js'
@@ -18,6 +18,8 @@ interface Features {
   hist?: Map<number, number>
   b2j?: Map<number, number[]>
   ratios?: Map<Features, number>
+  /** Ratio searches against other strings, as far as a threshold needed them (`RatioSearch`). */
+  searches?: Map<Features, RatioSearch>
 }
 
 export class Similarity {
@@ -49,6 +51,21 @@ export class Similarity {
     return r
   }
 
+  /**
+   * `SequenceMatcher(None, x, y, autojunk=False).ratio() > threshold`, searching matching blocks
+   * only until the answer is certain (`RatioSearch`); the search is kept for the next threshold.
+   */
+  ratioAbove(x: string, y: string, threshold: number): boolean {
+    const fx = this.feat(x)
+    const fy = this.feat(y)
+    const known = fx.ratios?.get(fy)
+    if (known !== undefined) return known > threshold
+    fy.b2j ??= buildB2j(fy.cp)
+    let search = fx.searches?.get(fy)
+    if (!search) (fx.searches ??= new Map()).set(fy, (search = new RatioSearch(fx.cp, fy.cp)))
+    return search.above(threshold, fy.b2j)
+  }
+
   /** `compare_strings_approximate(x, y, threshold, maxlen)` from nbdime/diffing/generic.py. */
   stringsApproximate(x: string, y: string, threshold = 0.7, maxlen?: number): boolean {
     if (x.length > 0 !== y.length > 0) return false
@@ -62,7 +79,7 @@ export class Similarity {
     fy.hist ??= histogram(fy.cp)
     if (calculateRatio(histogramOverlap(fx.hist, fy.hist), la + lb) < threshold) return false
     if (maxlen !== undefined && la > maxlen && lb > maxlen) return false
-    return this.ratio(x, y) > threshold
+    return this.ratioAbove(x, y, threshold)
   }
 
   /** `compare_text_approximate` (release 4.0.4: both shorter than 10 → similar). */

@@ -43,9 +43,12 @@ export class SequenceMatcher {
   private readonly b2j: Map<number, number[]>
   private matchingBlocks: Match[] | undefined
   private fullbcount: Map<number, number> | undefined
-  // Scratch arrays for findLongestMatch (j2len, indexed by j + 1).
-  private j2len: Int32Array
-  private newj2len: Int32Array
+  // Scratch rows for findLongestMatch: the length of the match ending at b[j - 1] (index j). An
+  // entry counts only where its stamp is the previous row's, so rows alternate and are never
+  // cleared (Python makes a new dict per row). Stamps only grow, across calls too.
+  private lens: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)]
+  private stamps: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)]
+  private tick = 0
 
   constructor(
     readonly a: Seq,
@@ -53,35 +56,46 @@ export class SequenceMatcher {
     options: { autojunk?: boolean; b2j?: Map<number, number[]> } = {},
   ) {
     this.b2j = options.b2j ?? buildB2j(b, options.autojunk ?? false)
-    this.j2len = new Int32Array(0)
-    this.newj2len = new Int32Array(0)
   }
 
   /** `find_longest_match(alo, ahi, blo, bhi)`, with Python's tie-breaking (earliest i, then j). */
   findLongestMatch(alo: number, ahi: number, blo: number, bhi: number): Match {
     const { a, b, b2j } = this
-    if (this.j2len.length < b.length + 1) {
-      this.j2len = new Int32Array(b.length + 1)
-      this.newj2len = new Int32Array(b.length + 1)
+    if (this.lens[0].length < b.length + 1) {
+      this.lens = [new Int32Array(b.length + 1), new Int32Array(b.length + 1)]
+      this.stamps = [new Float64Array(b.length + 1), new Float64Array(b.length + 1)]
     }
-    let j2len = this.j2len
-    let newj2len = this.newj2len
+    let prevLen = this.lens[0]
+    let curLen = this.lens[1]
+    let prevStamp = this.stamps[0]
+    let curStamp = this.stamps[1]
     let besti = alo
     let bestj = blo
     let bestsize = 0
-    // Positions set in j2len / newj2len, so they can be cleared (Python makes a new dict).
-    let touched: number[] = []
-    let newTouched: number[] = []
+    // A stamp that no row of this call has: the first row sees an empty previous row.
+    let tick = ++this.tick
     for (let i = alo; i < ahi; i++) {
+      const prevTick = tick
+      tick++
       const js = b2j.get(a[i] as number)
       if (js !== undefined) {
-        for (let t = 0; t < js.length; t++) {
+        // Positions are ascending: skip those before blo by bisection when there are many.
+        let t = 0
+        if (js.length > 16 && (js[0] as number) < blo) {
+          let hi = js.length
+          while (t < hi) {
+            const mid = (t + hi) >>> 1
+            if ((js[mid] as number) < blo) t = mid + 1
+            else hi = mid
+          }
+        }
+        for (; t < js.length; t++) {
           const j = js[t] as number
           if (j < blo) continue
           if (j >= bhi) break
-          const k = (j2len[j] as number) + 1 // j2len[j] holds length ending at j - 1
-          newj2len[j + 1] = k
-          newTouched.push(j + 1)
+          const k = (prevStamp[j] === prevTick ? (prevLen[j] as number) : 0) + 1
+          curLen[j + 1] = k
+          curStamp[j + 1] = tick
           if (k > bestsize) {
             besti = i - k + 1
             bestj = j - k + 1
@@ -89,16 +103,14 @@ export class SequenceMatcher {
           }
         }
       }
-      for (let t = 0; t < touched.length; t++) j2len[touched[t] as number] = 0
-      const tmp = j2len
-      j2len = newj2len
-      newj2len = tmp
-      const tt = touched
-      touched = newTouched
-      newTouched = tt
-      newTouched.length = 0
+      const l = prevLen
+      prevLen = curLen
+      curLen = l
+      const st = prevStamp
+      prevStamp = curStamp
+      curStamp = st
     }
-    for (let t = 0; t < touched.length; t++) j2len[touched[t] as number] = 0
+    this.tick = tick
     // CPython then extends the match over equal non-junk neighbours (they can be "popular"
     // elements dropped from b2j by autojunk). There is never junk here (isjunk is None), so its
     // second pair of loops, which extend over junk, never runs and is omitted.
@@ -183,6 +195,54 @@ export class SequenceMatcher {
     const la = this.a.length
     const lb = this.b.length
     return calculateRatio(Math.min(la, lb), la + lb)
+  }
+}
+
+/**
+ * Whether `ratio() > threshold`, searching only as many matching blocks as it takes to know.
+ * `get_matching_blocks` splits the sequences around each longest match and searches both sides;
+ * the matches M are the sum of the blocks whatever the order. Blocks found so far bound M from
+ * below, and each region still to search can add at most the shorter of its two sides, so the
+ * answer is the full ratio's as soon as either bound settles it. Resumable for another threshold
+ * (nbdime asks 0.7 and 0.95 of the same pair); the matcher's b2j is the caller's, kept.
+ */
+export class RatioSearch {
+  private found = 0
+  private upTo = 0
+  /** Regions still to search: [alo, ahi, blo, bhi] flattened. */
+  private readonly regions: number[] = []
+
+  constructor(
+    private readonly a: Seq,
+    private readonly b: Seq,
+  ) {
+    this.push(0, a.length, 0, b.length)
+  }
+
+  private push(alo: number, ahi: number, blo: number, bhi: number): void {
+    this.regions.push(alo, ahi, blo, bhi)
+    this.upTo += Math.min(ahi - alo, bhi - blo)
+  }
+
+  above(threshold: number, b2j: Map<number, number[]>): boolean {
+    const length = this.a.length + this.b.length
+    let matcher: SequenceMatcher | undefined
+    for (;;) {
+      if (calculateRatio(this.found, length) > threshold) return true
+      if (!(calculateRatio(this.found + this.upTo, length) > threshold)) return false
+      const bhi = this.regions.pop() as number
+      const blo = this.regions.pop() as number
+      const ahi = this.regions.pop() as number
+      const alo = this.regions.pop() as number
+      this.upTo -= Math.min(ahi - alo, bhi - blo)
+      matcher ??= new SequenceMatcher(this.a, this.b, { b2j })
+      const { a: i, b: j, size: k } = matcher.findLongestMatch(alo, ahi, blo, bhi)
+      if (k) {
+        this.found += k
+        if (alo < i && blo < j) this.push(alo, i, blo, j)
+        if (i + k < ahi && j + k < bhi) this.push(i + k, ahi, j + k, bhi)
+      }
+    }
   }
 }
 

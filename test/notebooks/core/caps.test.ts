@@ -28,19 +28,19 @@ const diff = (a: unknown, b: unknown, o = {}) => diffNotebooksDetailed(parse(a, 
 function countSimilarity(t: { teardown(fn: () => void): void }) {
   const proto = Similarity.prototype
   const approx = proto.stringsApproximate
-  const ratio = proto.ratio
+  const ratio = proto.ratioAbove
   const seen = { tests: 0, longestRatio: 0 }
   proto.stringsApproximate = function (this: Similarity, x: string, y: string, ...rest: [number?, number?]) {
     seen.tests++
     return approx.call(this, x, y, ...rest)
   }
-  proto.ratio = function (this: Similarity, x: string, y: string) {
+  proto.ratioAbove = function (this: Similarity, x: string, y: string, threshold: number) {
     seen.longestRatio = Math.max(seen.longestRatio, x.length, y.length)
-    return ratio.call(this, x, y)
+    return ratio.call(this, x, y, threshold)
   }
   t.teardown(() => {
     proto.stringsApproximate = approx
-    proto.ratio = ratio
+    proto.ratioAbove = ratio
   })
   return seen
 }

@@ -15,7 +15,8 @@ import {
   textApproximateMayHold,
   textStrictMayHold,
 } from '../../../src/notebooks/core/prefilter.js'
-import { pyLen, splitLines } from '../../../src/notebooks/core/text.js'
+import { RatioSearch, SequenceMatcher, buildB2j } from '../../../src/notebooks/core/difflib.js'
+import { codePoints, pyLen, splitLines } from '../../../src/notebooks/core/text.js'
 import { runs } from '../../support/properties.js'
 
 /** nbdime's `_is_base64` as written: the regex on the joined `splitlines()` (IGNORECASE). */
@@ -93,6 +94,24 @@ const pair = fc.oneof(
     return [x, y] as [string, string]
   }),
 )
+
+t.test('RatioSearch answers ratio() > threshold exactly, resumed across thresholds', async (t) => {
+  fc.assert(
+    fc.property(
+      pair,
+      fc.array(fc.constantFrom(0.7, 0.95, 0.5, 0, 0.99), { minLength: 1, maxLength: 3 }),
+      ([x, y], thresholds) => {
+        const a = codePoints(x)
+        const b = codePoints(y)
+        const full = new SequenceMatcher(a, b).ratio()
+        const search = new RatioSearch(a, b)
+        const b2j = buildB2j(b)
+        return thresholds.every((th) => search.above(th, b2j) === full > th)
+      },
+    ),
+    runs(t, 3000),
+  )
+})
 
 t.test('length bounds never refuse what compare_strings_approximate / compare_text_* accept', async (t) => {
   const sim = new Similarity()
