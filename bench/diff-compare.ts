@@ -2,7 +2,7 @@
  * `npm run bench:diff`: Tamer's native engine against the real nbdime, three sets:
  *
  * real       the corpus' real pairs of 1 MB or more (bench/diff-pairs.ts realPairs), each as whole
- *            processes — `tamer diff --format json A B` (dist/cli.js, built first) against
+ *            processes — `tamer diff --format json A B` (package.json's bin, built first) against
  *            `nbdiff --out F A B`, run in turn R times, medians — and in process (parse + diff in a
  *            fresh child) and as served (the worker engine). Issue #12's goals are printed next to
  *            the figures, with the machine's load average (2 cores shared: ratios of runs taken in
@@ -27,7 +27,11 @@ import type { ChildResult } from './diff-child.js'
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const ROOT = join(HERE, '..')
 const CHILD = join(HERE, 'diff-child.ts')
-const CLI = join(ROOT, 'dist', 'cli.js')
+// The `tamer` command as installed: package.json's bin, built into dist/.
+const CLI = join(
+  ROOT,
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { tamer: string } }).bin.tamer,
+)
 
 export const GOALS = {
   process: 10,
