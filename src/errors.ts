@@ -28,7 +28,9 @@ export const PayloadTooLargeError = createError('TAMER_PAYLOAD_TOO_LARGE', 'Body
 export const UnauthorizedError = createError('TAMER_UNAUTHORIZED', 'Missing or invalid bearer token', 401)
 export const NotFoundError = createError('TAMER_NOT_FOUND', '%s not found', 404)
 export const StoreUnavailableError = createError('TAMER_STORE_UNAVAILABLE', 'Store is not writable: %s', 503)
-/** Anything else that fails while answering (a bug, a library's or the system's error): its details go to the log only. */
+/**
+ * Anything else that fails while answering (a bug, a library's or the system's error): its details go to the log only.
+ */
 export const InternalError = createError('TAMER_INTERNAL', 'internal error', 500)
 
 /** Raised while loading config; the CLI turns it into exit code 2. */

@@ -1,4 +1,5 @@
-// Log lines carry the request id and the host's delivery id (hostDeliveryId; Tamer's own is deliveryId); nothing that authenticates is logged.
+// Log lines carry the request id and the host's delivery id (hostDeliveryId; Tamer's own is deliveryId); nothing that
+// authenticates is logged.
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { diffLinksFromConfig } from '../src/links/diff-links.js'

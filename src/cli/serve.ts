@@ -1,5 +1,6 @@
 // `tamer serve`: the checked config (the file, env and *_FILEs, plus the secrets sealed in the
-// store, checked by every domain: src/compose/config.ts), composed (src/compose/), listening; stopped and closed on SIGTERM or SIGINT.
+// store, checked by every domain: src/compose/config.ts), composed (src/compose/), listening; stopped and closed on
+// SIGTERM or SIGINT.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkConfig } from '../compose/config.js'

@@ -113,7 +113,8 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   if (!diffEngine) {
     const made = await serverDiffEngine(config)
     if (made.notice) logger.warn(made.notice)
-    ;((diffEngine = made.engine), (ownEngine = made.engine))
+    diffEngine = made.engine
+    ownEngine = made.engine
   }
   logger.info({ engine: diffEngine.name }, 'notebook diff engine')
   // One service for pages, precompute and notices: each push is diffed once and stored.

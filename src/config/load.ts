@@ -75,7 +75,9 @@ function readYaml(file: string): unknown {
   }
 }
 
-/** Lists in env are comma-separated (or one per line, in a `*_FILE`), so several secrets can be live during a rotation. */
+/**
+ * Lists in env are comma-separated (or one per line, in a `*_FILE`), so several secrets can be live during a rotation.
+ */
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined
   return value
@@ -85,11 +87,12 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 function envOverrides(env: Env): Record<string, unknown> {
-  const out: Record<string, any> = {}
+  type Tree = Record<string, unknown>
+  const out: Tree = {}
   const set = (path: string[], value: unknown) => {
     if (value === undefined) return
     let node = out
-    for (const key of path.slice(0, -1)) node = node[key] ??= {}
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Tree
     node[path[path.length - 1]!] = value
   }
   if (env.TAMER_PORT !== undefined) set(['server', 'port'], parseInteger('TAMER_PORT', env.TAMER_PORT))

@@ -95,7 +95,10 @@ const GitSettings = Type.Object(
         {
           /** An http(s) URL prefix (`https://github.com/acme/`); the longest one covering a clone URL at a `/` boundary is used. */
           url: Type.String({ minLength: 1 }),
-          /** GitHub takes any name with a PAT (`x-access-token` for app tokens); GitLab OAuth tokens need `oauth2`; Bitbucket Cloud access tokens `x-token-auth`. */
+          /**
+           * GitHub takes any name with a PAT (`x-access-token` for app tokens); GitLab OAuth tokens need `oauth2`;
+           * Bitbucket Cloud access tokens `x-token-auth`.
+           */
           username: Type.String({ minLength: 1, default: 'x-access-token' }),
           /** The token (or password); sent as HTTP Basic auth, only to URLs under `url`. */
           password: Type.String({ minLength: 1 }),
@@ -139,7 +142,10 @@ const GitSettings = Type.Object(
       minItems: 1,
       default: ['https'],
     }),
-    /** `host` or `host:port` allowed to resolve to loopback, private or link-local addresses (a self-hosted server inside the network). */
+    /**
+     * `host` or `host:port` allowed to resolve to loopback, private or link-local addresses (a self-hosted server
+     * inside the network).
+     */
     allowPrivateHosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   },
   { additionalProperties: false, default: {} },
@@ -252,11 +258,17 @@ export const ConfigSchema = Type.Object(
         storeMaxBytes: Type.Integer({ minimum: 0, default: 32 * 1024 * 1024 }),
         /** Stored diffs older than this are deleted (a later view makes them again from git); 0 keeps them. */
         storeDays: Type.Integer({ minimum: 0, default: 90 }),
-        /** A notebook not diffed within this is "too large to diff in time" (kept like a diff). Bounds nbdiffTimeoutMs too. */
+        /**
+         * A notebook not diffed within this is "too large to diff in time" (kept like a diff). Bounds nbdiffTimeoutMs
+         * too.
+         */
         timeLimitMs: Type.Integer({ minimum: 100, default: 20_000 }),
         /** Diff worker threads; 0: min(2, available cores). One tenant uses at most all but one. */
         workers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
-        /** Most line pairs compared to align one cell's source or output text; over it the changed block shows removed and added. */
+        /**
+         * Most line pairs compared to align one cell's source or output text; over it the changed block shows removed
+         * and added.
+         */
         maxLinePairs: Type.Integer({ minimum: 0, default: 500_000 }),
         /** Lines longer than this are compared for equality only (a changed one shows removed and added). */
         maxLineChars: Type.Integer({ minimum: 0, default: 10_000 }),

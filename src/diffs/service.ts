@@ -63,7 +63,9 @@ export function pushEventsOf(delivery: Pick<StoredDelivery, 'normalized'>): Push
     : []
 }
 
-/** Engine + a hash of its time limit, the resolved limits and caps + the codec's format, e.g. `native-3f2a9c1b7d04-f2`. */
+/**
+ * Engine + a hash of its time limit, the resolved limits and caps + the codec's format, e.g. `native-3f2a9c1b7d04-f2`.
+ */
 export function pushDiffVariant(engine: DiffEngine, limits: Required<PushDiffLimits>, caps: DiffCaps = {}): string {
   const all: Record<string, number | null> = {
     ...limits,

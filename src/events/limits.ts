@@ -15,7 +15,9 @@ export function limitsFromConfig(config: {
   return { maxEvents: config.pipeline.maxEventsPerDelivery, maxBuilds: config.pipeline.maxBuildsPerDelivery }
 }
 
-/** The first `max` of `items`, and what was skipped (null when nothing was). `earlier`: skipped before by another cap. */
+/**
+ * The first `max` of `items`, and what was skipped (null when nothing was). `earlier`: skipped before by another cap.
+ */
 export function capList<T>(
   items: readonly T[],
   max: number,

@@ -5,7 +5,9 @@ export type ProviderName = 'github' | 'gitlab' | 'bitbucket-cloud' | 'bitbucket-
 
 export interface Person {
   name: string | null
-  /** Null where the host gives none (Bitbucket Cloud actors; GitLab shows `[REDACTED]` for private emails, kept null). */
+  /**
+   * Null where the host gives none (Bitbucket Cloud actors; GitLab shows `[REDACTED]` for private emails, kept null).
+   */
   email: string | null
   username: string | null
 }

@@ -7,7 +7,10 @@ export interface GitCredential {
   url: string
   username: string
   password: string
-  /** Only for these tenants' repositories (`*`: every tenant's); absent: every tenant's, allowed by config only when there are no tenants. */
+  /**
+   * Only for these tenants' repositories (`*`: every tenant's); absent: every tenant's, allowed by config only when
+   * there are no tenants.
+   */
   tenants?: readonly string[]
 }
 

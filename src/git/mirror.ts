@@ -90,7 +90,9 @@ export class MirrorCache {
     return join(this.opts.dir, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}-${name}.git`)
   }
 
-  /** Git in `baseDir` for `url`: the allowed protocols, no redirects, the pinned addresses and the credential, if any. */
+  /**
+   * Git in `baseDir` for `url`: the allowed protocols, no redirects, the pinned addresses and the credential, if any.
+   */
   private git(baseDir: string, url: string, access: Access): SimpleGit {
     // A minimal environment: simple-git refuses variables that can run programs (EDITOR, GIT_SSH_COMMAND …).
     const keep = Object.fromEntries(
@@ -259,7 +261,10 @@ const firstLine = (err: unknown) =>
     .trim()
     .split('\n')[0]
 
-/** Failures worth their own message; what git prints for them (GIT_TERMINAL_PROMPT=0 turns a 401 into "could not read Username"). */
+/**
+ * Failures worth their own message; what git prints for them (GIT_TERMINAL_PROMPT=0 turns a 401 into "could not read
+ * Username").
+ */
 function gitProblem(err: unknown): 'auth' | 'redirect' | undefined {
   const text = String((err as Error).message ?? err)
   if (

@@ -8,7 +8,10 @@ import { bearer, BuildDetail, BuildSummary, errors, Page } from './schemas.js'
 export interface BuildsPluginOptions {
   store: BuildStore
   tokens: ApiTokens
-  /** Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking too). */
+  /**
+   * Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking
+   * too).
+   */
   mask: Mask
 }
 

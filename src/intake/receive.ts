@@ -1,5 +1,6 @@
 // One delivery: identify → verify over the raw bytes → parse → decide the repository → check the
-// secret may sign for it → normalize → cap → admit (rate limit) → commit to the store → onStored. Nothing is stored unless it verified;
+// secret may sign for it → normalize → cap → admit (rate limit) → commit to the store → onStored. Nothing is stored
+// unless it verified;
 // nothing is answered 2xx until it is stored.
 import type { IncomingHttpHeaders } from 'node:http'
 import { BadSignatureError, ProviderNotConfiguredError, RepositoryMismatchError } from '../errors.js'

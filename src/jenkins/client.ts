@@ -261,8 +261,10 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
         }
         // Builds are numbered and stamped when they start, so newest first is also latest start first.
         for (const b of page)
-          if ((b.timestamp === null || b.timestamp >= sinceMs) && !seen.has(b.number))
-            (seen.add(b.number), found.push(b))
+          if ((b.timestamp === null || b.timestamp >= sinceMs) && !seen.has(b.number)) {
+            seen.add(b.number)
+            found.push(b)
+          }
         const oldest = page.at(-1)
         // A build starting between two pages shifts the rest by one: seen twice, never missed.
         if (page.length < pageSize || (oldest?.timestamp ?? Infinity) < sinceMs) return { builds: found, requests }

@@ -22,7 +22,10 @@ export function jobXml(template: Template, job: string): string {
 }
 
 export interface Provisioner {
-  /** Makes sure the job exists with the template's current config. Cached: a job checked once is not checked again until `forget`. */
+  /**
+   * Makes sure the job exists with the template's current config. Cached: a job checked once is not checked again until
+   * `forget`.
+   */
   ensure(job: string, templateName: string): Promise<ProvisionOutcome>
   /** Always asks Jenkins (used by `tamer jobs sync` and after a 404). */
   sync(job: string, templateName: string): Promise<ProvisionOutcome>

@@ -26,7 +26,7 @@ export function checkNotificationsConfig(config: Config): void {
       throw new ConfigError(`notifications.channels.${i}.url`, 'must be an http(s) URL')
   }
   if (n.smtp.url) {
-    let ok = false
+    let ok: boolean
     try {
       ok = ['smtp:', 'smtps:'].includes(new URL(n.smtp.url).protocol)
     } catch {

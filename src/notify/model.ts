@@ -67,7 +67,10 @@ const OUTCOME_WORDS: Record<NoticeOutcome, string> = {
   aborted: 'was aborted',
 }
 
-/** e.g. `acme-ds/churn-model main failed: ds/churn-model/main #7 (Unit tests)`; one line, bounded. A test starts `[TEST]`. */
+/**
+ * e.g. `acme-ds/churn-model main failed: ds/churn-model/main #7 (Unit tests)`; one line, bounded. A test starts
+ * `[TEST]`.
+ */
 export function headline(n: Notice): string {
   const mark = n.test ? '[TEST] ' : ''
   const where = `${n.repository}${n.branch ? ` ${n.branch}` : ''}`

@@ -149,7 +149,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const t = now()
     // Busy builds are in the answer too, so ask for that many more.
     const { due, nextAt } = await store.dueBuilds(t, limit + busy.size)
-    let next = nextAt ?? Infinity
+    const next = nextAt ?? Infinity
     for (const b of due) {
       if (busy.has(b.id)) continue
       // More is due than may run at once: the pass after the next finished step takes it.
@@ -216,7 +216,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       // The report comes from the post block, while the build is still running: it
       // speeds up polling, it does not finish the build (only building:false does).
-      // A build number Tamer did not know is a second run of this DELIVERY_ID (e.g. a human re-ran it): recorded, so it shows.
+      // A build number Tamer did not know is a second run of this DELIVERY_ID (e.g. a human re-ran it): recorded, so it
+      // shows.
       const ownQueueItem = b.buildNumber === body.build_number || (b.state === 'queued' && b.buildNumber === null)
       const run =
         typeof body.build_number === 'number'

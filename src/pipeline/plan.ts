@@ -45,7 +45,10 @@ export function planSettings(config: Config, changedFiles: ChangedFilesSource): 
   }
 }
 
-/** The commit Jenkins builds: a push's full id; a pull request's head (hex, Bitbucket Cloud abbreviates it). Throws BadRevisionError. */
+/**
+ * The commit Jenkins builds: a push's full id; a pull request's head (hex, Bitbucket Cloud abbreviates it). Throws
+ * BadRevisionError.
+ */
 function commitOf(e: TamerEvent): string {
   const sha = e.kind === 'push' ? e.after : (e.source.sha ?? '')
   const ok = e.kind === 'push' ? COMMIT_ID.test(sha) : sha === '' || /^[0-9a-f]{7,64}$/i.test(sha)

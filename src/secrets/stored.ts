@@ -124,7 +124,7 @@ export function provablyDisjoint(a: string, b: string): boolean {
  * again; the domains' checks are the caller's (checkConfig, src/compose/config.ts).
  */
 export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecret[]): Config {
-  const raw = structuredClone(config) as Config & Record<string, any>
+  const raw = structuredClone(config)
   const globsOf = (tenant: string) => config.tenants.find((t) => t.name === tenant)!.repositories
   for (const s of secrets) {
     const problem = specProblem(config, s)
@@ -149,7 +149,8 @@ export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecre
         break
       }
       case 'git':
-        // Without --tenant a credential serves every tenant: said explicitly, as git.credentials requires once tenants exist.
+        // Without --tenant a credential serves every tenant: said explicitly, as git.credentials requires once tenants
+        // exist.
         raw.git.credentials.push({
           url: s.url!,
           username: s.username ?? 'x-access-token',
@@ -159,8 +160,8 @@ export function applyStoredSecrets(config: Config, secrets: readonly OpenedSecre
         break
       case 'scalar': {
         const path = k.path!
-        let node: Record<string, any> = raw
-        for (const key of path.slice(0, -1)) node = node[key]
+        let node = raw as unknown as Record<string, unknown>
+        for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>
         const replaced = node[path[path.length - 1]!] as string
         node[path[path.length - 1]!] = s.value
         // The value it replaces (an old one, often) is still a secret: it stays masked.

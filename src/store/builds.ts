@@ -46,7 +46,10 @@ export interface JenkinsRun {
   queueId: number | null
   buildNumber: number | null
   buildUrl: string | null
-  /** how Tamer first learned of it: its own trigger, the queue item's answer, a search after an uncertain trigger, the template's callback */
+  /**
+   * how Tamer first learned of it: its own trigger, the queue item's answer, a search after an uncertain trigger, the
+   * template's callback
+   */
   source: 'trigger' | 'queue' | 'search' | 'callback'
 }
 
@@ -65,7 +68,10 @@ export interface BuildSubject {
   provider: ProviderName
   /** The event's repository, `owner/name` (a pull request's target). Null only on rows whose delivery named none. */
   repository: string | null
-  /** The ref built: a push's full ref (`refs/heads/x`, `refs/tags/v1`), a pull request's source branch as `refs/heads/…`. */
+  /**
+   * The ref built: a push's full ref (`refs/heads/x`, `refs/tags/v1`), a pull request's source branch as
+   * `refs/heads/…`.
+   */
   ref: string | null
   /** The branch (a pull request's source branch); null for a tag. */
   branch: string | null
@@ -143,7 +149,9 @@ export type BuildPatch = Partial<
     | 'job'
   >
 > & {
-  /** Queue items and builds learned of, recorded with the patch (merged with those already known, never replacing them). */
+  /**
+   * Queue items and builds learned of, recorded with the patch (merged with those already known, never replacing them).
+   */
   runs?: readonly JenkinsRun[]
 }
 
@@ -156,7 +164,9 @@ export interface DeliveryPlan {
   /** the rule evaluation, kept as evidence (`tamer rules test` shows the same) */
   evaluation: unknown
   builds: PlannedBuild[]
-  /** What the per-delivery caps left out (pipeline.maxEventsPerDelivery / maxBuildsPerDelivery); absent when nothing. */
+  /**
+   * What the per-delivery caps left out (pipeline.maxEventsPerDelivery / maxBuildsPerDelivery); absent when nothing.
+   */
   skipped?: DeliverySkips
 }
 

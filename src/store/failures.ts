@@ -14,7 +14,10 @@ const UNAVAILABLE: Record<string, string> = {
 /** How long a host should wait before redelivering when the store cannot commit. */
 export const STORE_RETRY_AFTER_SECONDS = 30
 
-/** The error for a failed write: StoreUnavailableError for the codes above (extended codes included), else a plain Error. */
+/**
+ * The error for a failed write: StoreUnavailableError for the codes above (extended codes included), else a plain
+ * Error.
+ */
 export function storeFailure(message: string, code: string | undefined): Error {
   const primary = code?.match(/^SQLITE_[A-Z]+/)?.[0]
   const why = primary === undefined ? undefined : UNAVAILABLE[primary]

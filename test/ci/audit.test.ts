@@ -62,7 +62,7 @@ t.test('a high advisory fails and is named with its fix', async (t) => {
   t.equal(r.code, 1)
   t.match(
     r.out,
-    /HIGH tar-fs 2\.0\.0 - 2\.1\.3 \(fix: npm audit fix\)\n  tar-fs has a symlink validation bypass https:\/\/github\.com\/advisories\/GHSA-vj76-c3g6-qr5v/,
+    /HIGH tar-fs 2\.0\.0 - 2\.1\.3 \(fix: npm audit fix\)\n {2}tar-fs has a symlink validation bypass https:\/\/github\.com\/advisories\/GHSA-vj76-c3g6-qr5v/,
   )
   t.match(r.out, /HIGH prebuild-install \* \(fix: npm audit fix\) via tar-fs/)
   t.match(r.out, /0 critical, 2 high, 0 moderate, 0 low in 159 production packages/)

@@ -106,10 +106,10 @@ t.test(
 
     const added = await inProcess(['/dev/null', B])
     t.equal(added.exitCode, 0, added.stderr)
-    t.match(added.stdout, /## inserted before \/cells\/0:\n\+  code cell:/, 'an added notebook: every cell inserted')
+    t.match(added.stdout, /## inserted before \/cells\/0:\n\+ {2}code cell:/, 'an added notebook: every cell inserted')
     const deleted = await inProcess([A, '/dev/null'])
     t.equal(deleted.exitCode, 0, deleted.stderr)
-    t.match(deleted.stdout, /## deleted \/cells\/0:\n-  code cell:/)
+    t.match(deleted.stdout, /## deleted \/cells\/0:\n- {2}code cell:/)
     // git's external diff driver: path old-file old-hex old-mode new-file new-hex new-mode.
     let out = ''
     const driver = await runGitDiffDriver(['train.ipynb', '/dev/null', '.', '.', B, 'b'.repeat(40), '100644'], {

@@ -1,6 +1,7 @@
 // Who wakes whom, through the real composition (composeService on real SQLite, the Jenkins
 // emulator, a real SMTP peer): on manual timers nothing scans or waits by itself (the notifier's
-// scan interval is, in effect, infinite), so a unit that acts without drain() was woken by a signal — deliveryStored wakes the pipeline, buildFinished
+// scan interval is, in effect, infinite), so a unit that acts without drain() was woken by a signal — deliveryStored
+// wakes the pipeline, buildFinished
 // wakes the notifier. Remove a subscription in src/compose/index.ts and its test times out.
 import t from 'tap'
 import { startNotifyHarness } from '../support/notify/harness.js'

@@ -123,7 +123,7 @@ if (!(await gitAvailable())) {
       kind: 'text',
       status: 'renamed',
       oldPath: 'old-name.py',
-      unified: /-    return 2\n\+    return 3/,
+      unified: /- {4}return 2\n\+ {4}return 3/,
     })
     t.match(get('gone.txt'), { kind: 'text', status: 'deleted', unified: /-bye/ })
     t.match(get('data.bin'), { kind: 'note', reason: 'binary' })

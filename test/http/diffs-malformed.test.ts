@@ -5,7 +5,6 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { MirrorCache } from '../../src/git/mirror.js'
-import { createLogger } from '../../src/logging.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'

@@ -9,7 +9,6 @@ import {
   FOLDER_XML,
   MINIMAL_XML,
   PASSWORD,
-  TOKEN,
   emulator,
   pushJobXml,
   queueIdOf,

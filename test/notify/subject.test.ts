@@ -70,7 +70,9 @@ const pullRequest = {
   url: null,
 }
 
-/** A database as Tamer left it before migration 11, with builds planned by a rule that overrode BRANCH and COMMIT_SHA. */
+/**
+ * A database as Tamer left it before migration 11, with builds planned by a rule that overrode BRANCH and COMMIT_SHA.
+ */
 function versionTenDatabase(file: string): void {
   const db = new BetterSqlite3(file)
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)')

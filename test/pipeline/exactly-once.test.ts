@@ -26,7 +26,8 @@ for (const late of [false, true]) {
       if (late) h.advance(6 * 60_000) // build started and its LeftItem expired (5 min)
       await h.drain()
       const b = (await h.builds())[0]!
-      // adopted: the queue item while it is queued, else the build found by its DELIVERY_ID parameter (followed at once)
+      // adopted: the queue item while it is queued, else the build found by its DELIVERY_ID parameter (followed at
+      // once)
       t.equal(b.state, late ? 'finished' : 'queued', 'adopted the request Jenkins already had')
       t.equal(b.queueId, 1)
       t.equal(accepted(h), 1, 'no second trigger')

@@ -9,7 +9,7 @@
  */
 import type { Cell, DiffDegradation, DiffEntry, JsonObject, JsonValue, Notebook } from '../core/model.js'
 import { DEGRADED_HEADING, describeDegradation } from './degraded.js'
-import { attachmentsHtml, leafChangesHtml, lineTables, outputHtml, PAGE_CSS, unifiedBlock } from './html-parts.js'
+import { attachmentsHtml, leafChangesHtml, lineTables, outputHtml, PAGE_CSS } from './html-parts.js'
 import { escapeHtml as esc } from './safe.js'
 import {
   entryFor,

@@ -40,7 +40,9 @@ export function renderNotebookSummaryMarkdown(
   )
 }
 
-/** One notebook's block: heading, counts, the changes in notebook order (also in a push's summary, diffs/summary.ts). */
+/**
+ * One notebook's block: heading, counts, the changes in notebook order (also in a push's summary, diffs/summary.ts).
+ */
 export function notebookBlock(
   name: string,
   status: string,
@@ -146,7 +148,10 @@ function outputFindings(p: Paired<JsonObject>, where: string, at: [number, numbe
 
 const NUMBER = /[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g
 
-/** "accuracy: 0.91" → "accuracy: 0.93": same words, different numbers. The label is the words before the first moved number ('' when none). */
+/**
+ * "accuracy: 0.91" → "accuracy: 0.93": same words, different numbers. The label is the words before the first moved
+ * number ('' when none).
+ */
 export function numberMove(a: string, b: string): { label: string; from: string; to: string } | null {
   const sa = stripAnsi(a).trim()
   const sb = stripAnsi(b).trim()

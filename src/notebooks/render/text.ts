@@ -113,7 +113,7 @@ export function hunks(rows: readonly LineRow[], context: number, paint: Paint = 
       k++
       continue
     }
-    let start = Math.max(0, k - context)
+    const start = Math.max(0, k - context)
     let end = k
     // Extend while the next change is within 2·context lines.
     for (;;) {
@@ -152,7 +152,6 @@ export function hunks(rows: readonly LineRow[], context: number, paint: Paint = 
     }
     flush()
     k = stop
-    start = stop
   }
   return out
 }

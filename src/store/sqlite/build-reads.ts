@@ -141,16 +141,14 @@ export function createBuildReads(db: Database): BuildReads {
         seen_at: string
       }
       for (const r of runs.all(JSON.stringify(buildIds)) as RunRow[])
-        out
-          .get(r.build_id)
-          ?.push({
-            job: r.job,
-            queueId: r.queue_id,
-            buildNumber: r.build_number,
-            buildUrl: r.build_url,
-            source: r.source,
-            seenAt: r.seen_at,
-          })
+        out.get(r.build_id)?.push({
+          job: r.job,
+          queueId: r.queue_id,
+          buildNumber: r.build_number,
+          buildUrl: r.build_url,
+          source: r.source,
+          seenAt: r.seen_at,
+        })
       return out
     },
     async findBuildByDeliveryParam(job, deliveryParam) {

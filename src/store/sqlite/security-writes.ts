@@ -37,7 +37,10 @@ export function isSecurityWrite(op: { op: string }): op is SecurityWriteOp {
 
 const buf = (b: Bytes) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
-/** Why a rotation was refused on the writer thread; it crosses to the caller as a string and becomes TAMER_ROTATION_FAILED there. */
+/**
+ * Why a rotation was refused on the writer thread; it crosses to the caller as a string and becomes
+ * TAMER_ROTATION_FAILED there.
+ */
 class RotationRefused extends Error {}
 
 export function createSecurityWrites(db: Database): (op: SecurityWriteOp) => SecurityWriteResult {

@@ -181,7 +181,7 @@ t.test('every renderer says where the diff is coarser', async (t) => {
     /cell 1 source: 2,000 → 2,000 changed lines, too many to align within 10,000 line pairs \(diffs\.maxLinePairs\): shown removed and added/,
   )
   const text = renderNotebookDiffText(base, r.diff, { degraded: r.degraded })
-  t.match(text, /^# Shown coarser than a full diff, to keep it fast:\n#   cell 1 source: 2,000 → 2,000 changed lines/m)
+  t.match(text, /^# Shown coarser than a full diff, to keep it fast:\n# {3}cell 1 source: 2,000 → 2,000 changed lines/m)
   const md = renderNotebookSummaryMarkdown('nb.ipynb', base, r.diff, {}, r.degraded)
   t.match(md, /_Shown coarser than a full diff, to keep it fast: cell 1 source: 2,000 → 2,000 changed lines/)
 })

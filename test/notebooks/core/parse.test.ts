@@ -8,7 +8,7 @@ function parseError(text: string): NotebookParseError {
     parseNotebook(text, 'b.ipynb')
   } catch (e) {
     if (e instanceof NotebookParseError) return e
-    throw new Error(`untyped error: ${String(e)}`)
+    throw new Error(`untyped error: ${String(e)}`, { cause: e })
   }
   throw new Error('no error')
 }

@@ -5,7 +5,7 @@ export interface RawResponse {
   status: number
   headers: Record<string, string | string[] | undefined>
   body: string
-  json<T = any>(): T // eslint-disable-line @typescript-eslint/no-explicit-any
+  json<T = any>(): T
   header(name: string): string | undefined
 }
 

@@ -16,7 +16,6 @@ export interface JenkinsResponseError extends Error {
   res?: { statusCode: number; headers: Record<string, string | string[] | undefined>; body?: unknown }
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface JenkinsClient {
   job: {
     build(opts: { name: string; parameters?: Record<string, string>; token?: string; delay?: string }): Promise<number>
