@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Node 22 LTS, the same major CI tests on (.ci/run).
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node 24, the newest LTS; CI tests it and Node 22 (.ci/run).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

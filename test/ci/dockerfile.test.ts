@@ -114,3 +114,13 @@ t.test('the image runs as a fixed numeric user, and the README’s Kubernetes ex
     if ('runAsGroup' in sc) t.equal(sc['runAsGroup'], gid, `container ${String(get(c, 'name'))}: same gid`)
   }
 })
+
+t.test('the image runs the newest Node major that CI tests, and package.json engines allows it', async (t) => {
+  const image = /^NODE_IMAGE=node:(\d+)-/.exec(docker.find((i) => i.op === 'ARG')?.args ?? '')
+  const tested = [...read('.ci/run').matchAll(/^run_on_node (\d+)$/gm)].map((m) => Number(m[1]))
+  t.ok(image, 'ARG NODE_IMAGE=node:<major>-…')
+  t.ok(tested.length >= 2, 'CI runs the tests on each supported major')
+  t.equal(Number(image?.[1]), Math.max(...tested), 'the image is on the newest major CI tests')
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node
+  t.match(engines, /^>=\s*22\./, 'engines: from Node 22 on')
+})
