@@ -3,14 +3,12 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
-import { execa } from 'execa'
 import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
-import {
-  describeDegradation,
-  renderNotebookDiffHtml,
-  renderNotebookDiffText,
-  renderNotebookSummaryMarkdown,
-} from '../notebooks/render/index.js'
+// The renderers one by one, not the folder's index: the HTML one loads sanitize-html (postcss,
+// htmlparser2), which `tamer diff` in text or Markdown never needs (start-up, issue #11).
+import { describeDegradation } from '../notebooks/render/degraded.js'
+import { renderNotebookSummaryMarkdown } from '../notebooks/render/markdown.js'
+import { renderNotebookDiffText } from '../notebooks/render/text.js'
 import { createDiffEngine, type EngineName } from '../engines/engine.js'
 
 export interface CommandIo {
@@ -120,6 +118,7 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
   } catch (err) {
     // Bad input: say what is wrong, then show a plain-text diff so the reader still sees the change.
     io.stderr(`tamer diff: ${err instanceof NotebookParseError ? err.message : (err as Error).message}\n`)
+    const { execa } = await import('execa')
     const plain = await execa('git', ['diff', '--no-index', '--no-color', '--', pathA, pathB], { reject: false })
     if (plain.stdout) io.stdout(`${plain.stdout}\n`)
     return 1
@@ -130,9 +129,10 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
     // nbdime's format has no place for it: said on stderr, the JSON stays nbdime's.
     for (const d of degraded) io.stderr(`tamer diff: shown coarser: ${describeDegradation(d)}\n`)
     io.stdout(`${JSON.stringify(result.diff, null, 2)}\n`)
-  } else if (o.format === 'html')
+  } else if (o.format === 'html') {
+    const { renderNotebookDiffHtml } = await import('../notebooks/render/html.js')
     io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
-  else if (o.format === 'markdown')
+  } else if (o.format === 'markdown')
     io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff, {}, degraded))
   else {
     const text = renderNotebookDiffText(result.base, result.diff, { color: o.color, nameA, nameB, degraded })

@@ -7,7 +7,8 @@ const USAGE = `Usage: tamer <command> [options]
 
 Commands:
   serve                    Run the webhook receiver, API and build pipeline (default port 8080)
-  rules test <delivery-id> Show which routing rules match a stored delivery, and why
+  rules test <id>          Show which routing rules match a stored delivery, and why
+                           (Tamer's delivery id or the host's delivery GUID)
   jobs sync                Create or update the Jenkins jobs of the rules' templates
   notify test --channel NAME [--to ADDRESS]
                            Send a sample notice through one configured channel (email or a chat name)

@@ -1,4 +1,5 @@
-// `tamer rules test <delivery-id>`: which routing rules match a stored delivery, and why.
+// `tamer rules test <id>`: which routing rules match a stored delivery, and why. The id is Tamer's
+// delivery id or the host's delivery GUID (GitHub's "Recent deliveries", X-GitHub-Delivery).
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkConfig } from '../compose/config.js'
@@ -9,15 +10,25 @@ import { rulesTest } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
 
+export const RULES_USAGE = `Usage: tamer rules test <id> [-c FILE]
+  Shows which routing rules match a stored delivery, and why.
+  <id> is Tamer's delivery id (the API's deliveryId) or the host's delivery GUID
+  (GitHub's "Recent deliveries", X-GitHub-Delivery, X-Gitlab-Event-UUID, X-Request-UUID).
+`
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' } },
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
   })
   const [sub, deliveryId] = positionals
+  if (values.help) {
+    process.stdout.write(RULES_USAGE)
+    return 0
+  }
   if (sub !== 'test' || !deliveryId) {
-    process.stderr.write('Usage: tamer rules test <delivery-id> [-c FILE]\n')
+    process.stderr.write(RULES_USAGE)
     return 1
   }
   const config = checkConfig(

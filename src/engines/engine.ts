@@ -4,7 +4,7 @@ import { diffNotebooksDetailed, parseNotebook } from '../notebooks/core/index.js
 import { detectNbdime, nbdimeDiff, type NbdiffOptions } from './nbdiff.js'
 import { DiffTimeLimitError } from './time-limit.js'
 import type { DiffEngine, EngineName } from './types.js'
-import { workerEngine, type WorkerEngineOptions } from './worker-engine.js'
+import type { WorkerEngineOptions } from './worker-engine.js'
 
 export type { DiffEngine, DiffJobContext, EngineName, NotebookDiffResult } from './types.js'
 
@@ -50,12 +50,14 @@ export async function createDiffEngine(
   name: EngineName,
   opts: NbdiffOptions & { worker?: WorkerEngineOptions } = {},
 ): Promise<{ engine: DiffEngine; notice: string | null }> {
-  const native = () => (opts.worker ? workerEngine(opts.worker) : nativeEngine)
-  if (name === 'native') return { engine: native(), notice: null }
+  // The worker engine (the server's) is loaded only when asked for: the CLI diffs in process.
+  const worker = opts.worker
+  const native = async () => (worker ? (await import('./worker-engine.js')).workerEngine(worker) : nativeEngine)
+  if (name === 'native') return { engine: await native(), notice: null }
   const found = await detectNbdime(opts)
   if (!found.available)
     return {
-      engine: native(),
+      engine: await native(),
       notice: `nbdime engine requested but unavailable (${found.reason}); using the native engine`,
     }
   return { engine: nbdimeEngine({ ...opts, command: found.command }), notice: null }

@@ -5,7 +5,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { execa } from 'execa'
 import { NbdimeFailedError, NbdimeUnavailableError } from '../errors.js'
 import type { DiffEntry, DiffOptions } from '../notebooks/core/index.js'
 
@@ -34,6 +33,7 @@ function env(dir: string): Record<string, string> {
 export async function detectNbdime(opts: NbdiffOptions = {}): Promise<NbdimeDetection> {
   const command = opts.command ?? 'nbdiff'
   try {
+    const { execa } = await import('execa') // ~100 modules: loaded only when nbdime is asked for
     const r = await execa(command, ['--version'], { timeout: 30_000, reject: false, stdin: 'ignore', cwd: tmpdir() })
     if (r.failed || r.exitCode !== 0) {
       const why =
@@ -76,6 +76,7 @@ export async function nbdimeDiff(
     await writeFile(join(dir, 'b.ipynb'), bText)
     // Relative paths with ./ so a name can never be read as an option.
     const args = [...nbdiffFlags(options), '--no-color', '--out', './diff.json', './a.ipynb', './b.ipynb']
+    const { execa } = await import('execa')
     const r = await execa(command, args, {
       cwd: dir,
       env: env(dir),

@@ -16,11 +16,19 @@ export async function rulesTest(
   out: Write,
   changedFiles: ChangedFilesSource = noChangedFiles,
 ): Promise<number> {
-  const d = await store.getDelivery(deliveryId)
-  if (!d) {
-    out(`no delivery ${deliveryId}\n`)
+  // Tamer's id, or the host's delivery GUID (what GitHub's "Recent deliveries" shows).
+  const byHost = await store.deliveriesByHostId(deliveryId)
+  const d = (await store.getDelivery(deliveryId)) ?? (byHost.length === 1 ? byHost[0] : undefined)
+  if (!d && byHost.length > 1) {
+    out(`${byHost.length} deliveries have host delivery id ${deliveryId}; name one by Tamer's id:\n`)
+    for (const h of byHost) out(`  ${h.id} ${h.provider} ${h.eventType} ${h.repository ?? '-'} (${h.receivedAt})\n`)
     return 1
   }
+  if (!d) {
+    out(`no delivery ${deliveryId} (neither Tamer's delivery id nor a host delivery id)\n`)
+    return 1
+  }
+  if (d.id !== deliveryId) out(`host delivery id ${deliveryId} is Tamer's delivery ${d.id}\n`)
   out(`delivery ${d.id}: ${d.provider} ${d.eventType} ${d.repository ?? '-'} (tenant ${d.tenant}, ${d.status})\n`)
   if (d.normalized.kind !== 'events') {
     out(`nothing to route: ${d.normalized.kind === 'ping' ? 'ping' : `ignored (${d.normalized.reason})`}\n`)
@@ -61,19 +69,39 @@ export async function jobsSync(config: Config, store: TamerStore, out: Write, ap
   }
   const provisioner = createProvisioner(client)
   const jobs = new Map<string, string>()
-  // Rules with a fixed job name, then every templated job Tamer has started before.
-  for (const r of config.rules)
-    if (r.template && !/\{/.test(r.job) && !checkJobNamePattern(r.job)) jobs.set(r.job, r.template)
+  // Rules with a fixed job name, then every templated job Tamer has started before. A job named per
+  // event ({repo}, {branch}, …) has no name until an event renders it: the pipeline creates it from
+  // its template right before the first trigger (provisioner.ensure in steps.ts); from then on it is
+  // a known job and synced here. Said per rule, so "nothing to sync" is never silent.
+  const skipped: string[] = []
+  for (const r of config.rules) {
+    if (!r.template) skipped.push(`${r.name}: no template (job ${r.job} is Jenkins's own; Tamer only triggers it)`)
+    else if (/\{/.test(r.job) || checkJobNamePattern(r.job))
+      skipped.push(
+        `${r.name}: job ${r.job} is named per event; Tamer creates it from template ${r.template} when the rule ` +
+          'first triggers, and syncs it here from then on',
+      )
+    else jobs.set(r.job, r.template)
+  }
   for (const k of await store.knownJobs()) if (!jobs.has(k.job)) jobs.set(k.job, k.template)
-  let failed = 0
+  const counts = new Map<string, number>()
   for (const [job, template] of jobs) {
+    let outcome: string
     try {
-      out(`${await provisioner.sync(job, template)} ${job} (${template})\n`)
+      outcome = await provisioner.sync(job, template)
+      out(`${outcome} ${job} (${template})\n`)
     } catch (err) {
-      failed++
+      outcome = 'failed'
       out(`FAILED ${job} (${template}): ${(err as Error).message}\n`)
     }
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1)
   }
-  if (jobs.size === 0) out('no jobs to sync\n')
-  return failed ? 1 : 0
+  for (const s of skipped) out(`skipped rule ${s}\n`)
+  const done = [...counts].map(([outcome, n]) => `${n} ${outcome}`)
+  out(
+    jobs.size === 0
+      ? `no jobs to sync (${config.rules.length} rule(s), ${skipped.length} skipped; no job started yet)\n`
+      : `synced ${jobs.size} job(s): ${done.join(', ')}${skipped.length ? `; ${skipped.length} rule(s) skipped` : ''}\n`,
+  )
+  return counts.get('failed') ? 1 : 0
 }

@@ -46,6 +46,8 @@ export interface DeliveryStore {
   /** Resolves once the delivery is durably committed, or found to be a duplicate. */
   recordDelivery(delivery: NewDelivery): Promise<RecordResult>
   getDelivery(id: string): Promise<StoredDelivery | null>
+  /** The deliveries the host sent with this GUID (one per host, normally; `tamer rules test` looks them up). */
+  deliveriesByHostId(hostDeliveryId: string): Promise<StoredDelivery[]>
   listDeliveries(query: DeliveryQuery): Promise<StoredDelivery[]>
   /**
    * Throws when the store cannot take a write: a real commit, and (`minRoomBytes`) room left to

@@ -2,6 +2,8 @@
 import t from 'tap'
 import { jobsSync, rulesTest } from '../../src/pipeline/commands.js'
 import { testConfig } from '../support/app.js'
+import { githubPush } from '../support/payloads.js'
+import { signedGitHub } from '../support/sign.js'
 import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
 import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
 
@@ -38,6 +40,29 @@ t.test('rules test shows each rule, why it matched or not, and the recorded outc
   t.match(missing.text(), /no delivery no-such-delivery/)
 })
 
+t.test("rules test takes the host's delivery GUID too, and says when several deliveries share it", async (t) => {
+  const h = await startPipelineApp(t, { rules: [DS_RULE], jenkins: null })
+  const guid = '6a1b2c3d-0000-11ef-8e6a-000000000001'
+  const { id } = await h.push({}, guid)
+  await h.drain()
+  const config = testConfig({ rules: [DS_RULE] })
+  const c = collect()
+  t.equal(await rulesTest(config, h.store, guid, c.out), 0, "GitHub's Recent deliveries GUID finds it")
+  t.match(c.text(), new RegExp(`host delivery id ${guid} is Tamer's delivery ${id}`))
+  t.match(c.text(), /MATCH data science/)
+  // The same GUID from another hook (an org hook next to a repository hook): two deliveries to Tamer.
+  const other = signedGitHub('push', githubPush(), { delivery: guid, hookId: '700000001' })
+  t.equal(
+    (await h.app.inject({ method: 'POST', url: '/hooks/github', headers: other.headers, payload: other.body }))
+      .statusCode,
+    202,
+  )
+  const both = collect()
+  t.equal(await rulesTest(config, h.store, guid, both.out), 1)
+  t.match(both.text(), new RegExp(`2 deliveries have host delivery id ${guid}; name one by Tamer's id`))
+  t.match(both.text(), new RegExp(`\\n  ${id} github push acme-ds/churn-model`))
+})
+
 t.test("jobs sync creates the rules' fixed jobs and known jobs, then leaves them alone", async (t) => {
   const h = await startPipelineApp(t, { rules: [DS_RULE, FIXED_RULE] })
   await h.push()
@@ -54,7 +79,29 @@ t.test("jobs sync creates the rules' fixed jobs and known jobs, then leaves them
   const second = collect()
   t.equal(await jobsSync(config, h.store, second.out), 0)
   t.match(second.text(), /unchanged nightly\/churn/)
+  t.match(second.text(), /synced 2 job\(s\): 2 unchanged; 1 rule\(s\) skipped\n/)
   const none = collect()
   t.equal(await jobsSync(testConfig({ rules: [FIXED_RULE] }), h.store, none.out), 2, 'no Jenkins configured')
   t.match(none.text(), /no Jenkins configured/)
+})
+
+t.test('jobs sync with only per-event job names says which rules it skipped and why', async (t) => {
+  const h = await startPipelineApp(t, { rules: [DS_RULE] })
+  const untemplated = { name: 'legacy', events: ['push'], job: 'legacy-build' }
+  const config = testConfig({
+    rules: [DS_RULE, untemplated],
+    jenkins: { url: h.jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken },
+  })
+  const c = collect()
+  t.equal(await jobsSync(config, h.store, c.out), 0)
+  t.match(c.text(), new RegExp(`skipped rule ${DS_RULE.name}: job \\S*\\{[^ ]* is named per event; Tamer creates it`))
+  t.match(c.text(), /skipped rule legacy: no template/)
+  t.match(c.text(), /no jobs to sync \(2 rule\(s\), 2 skipped; no job started yet\)/)
+  // After the first push the pipeline has created the job: from then on sync keeps it up to date.
+  await h.push()
+  await h.drain()
+  const after = collect()
+  t.equal(await jobsSync(config, h.store, after.out), 0)
+  t.match(after.text(), /unchanged ds\/churn-model\/main \(tests-only\)/)
+  t.match(after.text(), /synced 1 job\(s\): 1 unchanged; 2 rule\(s\) skipped/)
 })

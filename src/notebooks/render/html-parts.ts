@@ -4,7 +4,8 @@
  * through the sanitizer; images only as validated PNG/JPEG data: URIs (safe.ts).
  */
 import type { JsonObject, JsonValue } from '../core/model.js'
-import { escapeHtml as esc, imageDataUri, sanitizeNotebookHtml, stripAnsi } from './safe.js'
+import { escapeHtml as esc, imageDataUri, stripAnsi } from './safe.js'
+import { sanitizeNotebookHtml } from './sanitize.js'
 import type { LeafChange, LineRow, Segment } from './view.js'
 
 const trimEol = (s: string) => s.replace(/(?:\r\n|\n|\r)$/, '')

@@ -5,7 +5,7 @@
  * The page's Content-Security-Policy is the second wall: even markup that slipped through cannot
  * load or run anything.
  */
-import sanitizeHtml from 'sanitize-html'
+// The sanitizer itself is sanitize.ts: it loads sanitize-html (postcss, htmlparser2), which only HTML needs.
 
 /** Served with every diff page. No script-src at all; images only as data: URIs; no forms, frames or base. */
 export const DIFF_PAGE_CSP =
@@ -18,8 +18,10 @@ export function escapeHtml(s: string): string {
 }
 
 // CSI/OSC sequences, then any other C0/C1 control character except tab and newline.
+/* eslint-disable no-control-regex -- matching control characters is the point */
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+/* eslint-enable no-control-regex */
 
 /** Tracebacks carry ANSI colours; no escape sequence reaches a page or a terminal. */
 export function stripAnsi(s: string): string {
@@ -51,70 +53,4 @@ export function imageDataUri(mime: string, value: unknown): string | null {
   if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact) || !compact.startsWith(magic))
     return null
   return `data:${mime};base64,${compact}`
-}
-
-/**
- * Notebook HTML (pandas tables, rich reprs) reduced to inert markup: tables and text formatting,
- * no attributes that carry URLs, styles or handlers, no scripts, frames, forms, SVG or MathML.
- */
-export function sanitizeNotebookHtml(html: string): string {
-  return sanitizeHtml(html, {
-    allowedTags: [
-      'table',
-      'thead',
-      'tbody',
-      'tfoot',
-      'tr',
-      'th',
-      'td',
-      'caption',
-      'colgroup',
-      'col',
-      'p',
-      'div',
-      'span',
-      'br',
-      'hr',
-      'pre',
-      'code',
-      'b',
-      'i',
-      'em',
-      'strong',
-      'small',
-      'sub',
-      'sup',
-      'ul',
-      'ol',
-      'li',
-      'dl',
-      'dt',
-      'dd',
-      'h1',
-      'h2',
-      'h3',
-      'h4',
-      'h5',
-      'h6',
-      'blockquote',
-    ],
-    allowedAttributes: { th: ['colspan', 'rowspan'], td: ['colspan', 'rowspan'], col: ['span'], colgroup: ['span'] },
-    allowedSchemes: [],
-    allowProtocolRelative: false,
-    disallowedTagsMode: 'discard',
-    // The text inside dropped <script>/<style>/<textarea> is dropped too, not shown.
-    nonTextTags: [
-      'script',
-      'style',
-      'textarea',
-      'option',
-      'noscript',
-      'iframe',
-      'object',
-      'embed',
-      'svg',
-      'math',
-      'template',
-    ],
-  })
 }

@@ -102,6 +102,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   migrate(db)
   const maxBatch = options.maxBatch ?? 256
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
+  const byHostId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE host_delivery_id = ? ORDER BY seq LIMIT 20`)
   const pageOfDeliveries = createPageQuery(db, DELIVERY_PAGES)
   const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
   const buildReads = createBuildReads(db)
@@ -221,6 +222,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     async getDelivery(id) {
       const row = byId.get(id) as Row | undefined
       return row ? toDelivery(row) : null
+    },
+    async deliveriesByHostId(hostDeliveryId) {
+      return (byHostId.all(hostDeliveryId) as Row[]).map(toDelivery)
     },
     async listDeliveries(q: DeliveryQuery) {
       const rows = pageOfDeliveries(q)

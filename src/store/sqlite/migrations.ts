@@ -296,6 +296,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX notifications_tenant_state_seq ON notifications (tenant, state, seq);
     `,
   },
+  {
+    version: 14,
+    name: 'host-delivery-id',
+    // `tamer rules test <id>` takes the host's GUID too (what GitHub's "Recent deliveries" shows, issue #11).
+    sql: `CREATE INDEX deliveries_host_delivery_id ON deliveries (host_delivery_id, seq);`,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */
