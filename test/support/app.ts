@@ -67,9 +67,10 @@ interface Teardown {
 
 export async function startTestApp(
   t: Teardown,
-  options: { config?: Config; now?: () => Date; maxBatch?: number; io?: ServiceIo } = {},
+  /** `dir`: a data dir with a tamer.db already in it (bench/list.ts); removed in teardown like a new one. */
+  options: { config?: Config; now?: () => Date; maxBatch?: number; io?: ServiceIo; dir?: string } = {},
 ): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'tamer-test-'))
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tamer-test-'))
   const config = options.config ?? testConfig()
   const logs: string[] = []
   const sink = new Writable({

@@ -1,0 +1,241 @@
+// npm run bench:list — the list API at 500k stored deliveries (issue #12, item 5; goal: every
+// documented filter, tenant scope and cursor < 20 ms). Fills a store in a temp dir with one
+// transaction of direct inserts into its own schema (migrations up to the one before the list
+// indexes), times a few pages at the store before them, times the list-indexes migration, then
+// opens the real app on the file and times every filter combination of /api/deliveries,
+// /api/builds and /api/notifications through app.inject, unscoped and with tokens scoped to one
+// and to three tenants, from the top and from a cursor halfway down.
+// BENCH_DELIVERIES (500000) sizes the store: builds are half as many, notifications a tenth;
+// BENCH_REQUESTS (100) requests per case, after one warm-up round of every case.
+import { mkdtempSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import BetterSqlite3 from 'better-sqlite3'
+import { MIGRATIONS, migrate } from '../src/store/sqlite/migrations.js'
+import { DELIVERY_PAGES } from '../src/store/sqlite/page-lists.js'
+import { pageStatements } from '../src/store/sqlite/page-query.js'
+import { normalizeGitHub } from '../src/providers/github/normalize.js'
+import { SECRETS, startTestApp, testConfig } from '../test/support/app.js'
+import { githubPush } from '../test/support/payloads.js'
+
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 500_000)
+const BUILDS = Math.round(DELIVERIES / 2)
+const NOTIFICATIONS = Math.round(DELIVERIES / 10)
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100)
+const GOAL_MS = 20
+
+const TENANTS = 20
+const REPOS = 2000
+const JOBS = 50
+const PROVIDERS = ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] as const
+const DELIVERY_STATUSES = ['pending', 'ping', 'ignored', 'processed', 'failed'] as const
+const BUILD_STATES = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost'] as const
+const NOTIFICATION_STATES = ['pending', 'sending', 'sent', 'dead'] as const
+
+// Deterministic, so runs compare (mulberry32).
+let seed = 12
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+/** Repository r: a few busy ones (repository 0 holds ~2 % of all deliveries), many quiet. */
+const repoOf = () => Math.floor(REPOS * random() ** 2)
+const repoName = (r: number) => `org-${r % TENANTS}/repo-${r}`
+const tenantOf = (r: number) => `t${r % TENANTS}`
+const providerOf = (r: number) => (r % 25 < 17 ? 'github' : r % 25 < 22 ? 'gitlab' : r % 25 < 24 ? 'bitbucket-cloud' : 'bitbucket-server')
+const pick = <T>(weights: [T, number][]): T => {
+  let u = random()
+  for (const [value, w] of weights) if ((u -= w) < 0) return value
+  return weights.at(-1)![0]
+}
+
+/** A push of about 8.5 KB (as bench:intake's) and its normalized events, as intake stores them. */
+function pushTemplate() {
+  const base = githubPush()
+  const commits = Array.from({ length: 9 }, (_, i) => ({
+    ...base.commits[0]!,
+    id: `${i}`.padStart(40, 'f'),
+    message: `Commit ${i}: retrain, re-evaluate and update the notebooks`,
+    added: [`notebooks/exp-${i}.ipynb`, `data/features-${i}.parquet`],
+    modified: ['notebooks/train.ipynb', 'requirements.txt', 'src/model/features.py', 'src/model/train.py'],
+  }))
+  const payload = { ...base, commits }
+  const at = new Date().toISOString()
+  const normalized = normalizeGitHub(payload, { provider: 'github', eventType: 'push', hostDeliveryId: randomUUID(), dedupeKey: 'x' }, { tenantOf: () => 't0', receivedAt: at })
+  return { body: Buffer.from(JSON.stringify(payload)), normalized: JSON.stringify(normalized), name: base.repository.full_name }
+}
+
+function fill(db: BetterSqlite3.Database) {
+  const push = pushTemplate()
+  const headers = JSON.stringify({ 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-hook-id': '1' })
+  const delivery = db.prepare(
+    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
+     VALUES (?, ?, ?, ?, 'push', ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const build = db.prepare(
+    `INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters, delivery_param, state, accepted_at, created_at, updated_at, provider, ref, branch, commit_sha)
+     VALUES (?, ?, 0, 'ds', ?, 'tests-only', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'refs/heads/main', 'main', ?)`,
+  )
+  const notification = db.prepare(
+    `INSERT INTO notifications (id, build_id, tenant, repository, branch, channel, kind, outcome, recipients, subject, payload, state, attempts, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'main', 'mail', 'build', 'failure', '["ada@example.com"]', ?, '{"text":"…"}', ?, 1, ?, ?)`,
+  )
+  const deliveries: { id: string; r: number }[] = []
+  const builds: { id: string; r: number }[] = []
+  /** Deliveries with a build, for ?delivery= (kept small: big live arrays lengthen GC pauses in the timed part). */
+  const planned: { deliveryId: string; r: number }[] = []
+  const t0 = Date.now()
+  db.transaction(() => {
+    for (let i = 0; i < DELIVERIES; i++) {
+      const r = repoOf()
+      const id = randomUUID()
+      const at = new Date(t0 - (DELIVERIES - i) * 1000).toISOString()
+      const status = i >= DELIVERIES - 50 ? 'pending' : pick<string>([['processed', 0.8], ['ignored', 0.15], ['failed', 0.03], ['ping', 0.02]])
+      const name = repoName(r)
+      delivery.run(id, providerOf(r), id, id, tenantOf(r), name, status, headers, push.body, push.normalized.replaceAll(push.name, name), at, at)
+      deliveries.push({ id, r })
+    }
+    for (let i = 0; i < BUILDS; i++) {
+      const d = deliveries[Math.floor((i * DELIVERIES) / BUILDS)]!
+      const id = randomUUID()
+      const at = new Date(t0 - (BUILDS - i) * 2000).toISOString()
+      const state = i >= BUILDS - 100 ? BUILD_STATES[i % 5]! : pick<string>([['finished', 0.9], ['not-triggered', 0.05], ['cancelled', 0.03], ['lost', 0.02]])
+      const job = `ci-${d.r % JOBS}`
+      build.run(id, d.id, job, tenantOf(d.r), repoName(d.r), JSON.stringify({ DELIVERY_ID: id, BRANCH: 'main' }), id, state, t0, at, at, providerOf(d.r), `${i}`.padStart(40, 'a'))
+      builds.push({ id, r: d.r })
+      if (i % 997 === 0) planned.push({ deliveryId: d.id, r: d.r })
+    }
+    for (let i = 0; i < NOTIFICATIONS; i++) {
+      const b = builds[Math.floor((i * BUILDS) / NOTIFICATIONS)]!
+      const at = new Date(t0 - (NOTIFICATIONS - i) * 10_000).toISOString()
+      const state = i >= NOTIFICATIONS - 20 ? NOTIFICATION_STATES[i % 2]! : pick<string>([['sent', 0.96], ['dead', 0.04]])
+      notification.run(randomUUID(), b.id, tenantOf(b.r), repoName(b.r), `${repoName(b.r)}: main failed`, state, at, at)
+    }
+  })()
+  return { planned }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
+}
+
+const fmt = (ms: number) => ms.toFixed(1).padStart(6)
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-list-'))
+  const file = join(dir, 'tamer.db')
+  const listIndexes = MIGRATIONS.find((m) => m.name === 'list-indexes')!
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${dir})`)
+
+  // The fill writes a new file: no WAL and no fsync, the pages go straight to it.
+  let db = new BetterSqlite3(file)
+  db.pragma('journal_mode = DELETE')
+  db.pragma('synchronous = OFF')
+  migrate(db, listIndexes.version - 1)
+  let t0 = performance.now()
+  const { planned } = fill(db)
+  console.log(`filled ${DELIVERIES} deliveries, ${BUILDS} builds, ${NOTIFICATIONS} notifications in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+
+  // Before the list indexes, at the store (no HTTP): the issue's ?provider= query.
+  for (const q of [{ provider: 'github' }, { provider: 'bitbucket-server' }, { status: 'failed' }] as Record<string, string>[]) {
+    const times: number[] = []
+    for (let i = 0; i < 5; i++) {
+      t0 = performance.now()
+      for (const s of pageStatements(DELIVERY_PAGES, { ...q, limit: 51 })) db.prepare(s.sql).all(...s.params)
+      times.push(performance.now() - t0)
+    }
+    console.log(`before migration ${listIndexes.version}, store only, /api/deliveries?${new URLSearchParams(q)}: p50 ${fmt(percentile(times.sort((a, b) => a - b), 50))} ms`)
+  }
+  db.close()
+
+  // As the store opens it: WAL, then the migrations it has not run.
+  db = new BetterSqlite3(file)
+  db.pragma('journal_mode = WAL')
+  t0 = performance.now()
+  migrate(db)
+  console.log(`migration ${listIndexes.version} (${listIndexes.name}) on ${DELIVERIES} deliveries: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+
+  const scoped = { one: ['t3'], three: ['t1', 't7', 't13'] }
+  const config = testConfig({
+    // The bench sends thousands of requests a minute from one address and three tokens.
+    server: { logLevel: 'silent', rateLimit: { apiPerSource: 0, apiPerTenant: 0 } },
+    tenants: Array.from({ length: TENANTS }, (_, k) => ({ name: `t${k}`, repositories: [`org-${k}/**`] })),
+    api: {
+      tokens: [SECRETS.api, { token: 'bench-one-tenant', tenants: scoped.one, name: 'one' }, { token: 'bench-three-tenants', tenants: scoped.three, name: 'three' }],
+    },
+  })
+  const teardowns: (() => unknown)[] = []
+  const h = await startTestApp({ teardown: (fn) => teardowns.push(fn) }, { config, dir })
+  const tokens = { all: SECRETS.api, one: 'bench-one-tenant', three: 'bench-three-tenants' } as const
+
+  // Values each case cycles through: every provider, status and state; busy, middling and quiet
+  // repositories and jobs, and (scoped) the scope's own.
+  const inScope = (tenants: readonly string[] | null, r: number) => tenants === null || tenants.includes(tenantOf(r))
+  const repoValues = (tenants: readonly string[] | null) => [0, 1, 7, 60, 400, 1999, 13, 21, 3, 41].filter((r) => inScope(tenants, r)).concat(tenants ? [Number(tenants[0]!.slice(1))] : []).map(repoName)
+  const deliveryValues = (tenants: readonly string[] | null) => planned.filter((p) => inScope(tenants, p.r)).map((p) => p.deliveryId)
+  const jobValues = ['ci-0', 'ci-3', 'ci-7', 'ci-13', 'ci-49']
+
+  interface Case {
+    path: string
+    filters: Record<string, string[]>
+    scope: keyof typeof tokens
+  }
+  const cases: Case[] = []
+  const combos = <T extends string>(keys: T[]) => keys.reduce<T[][]>((acc, k) => [...acc, ...acc.map((s) => [...s, k])], [[]])
+  for (const scope of ['all', 'one', 'three'] as const) {
+    const tenants = scope === 'all' ? null : scoped[scope]
+    const pools = {
+      '/api/deliveries': { provider: [...PROVIDERS], repository: repoValues(tenants), status: [...DELIVERY_STATUSES] },
+      '/api/builds': { state: [...BUILD_STATES], delivery: deliveryValues(tenants), job: jobValues },
+      '/api/notifications': { state: [...NOTIFICATION_STATES] },
+    } as Record<string, Record<string, string[]>>
+    for (const [path, pool] of Object.entries(pools))
+      for (const keys of combos(Object.keys(pool))) cases.push({ path, filters: Object.fromEntries(keys.map((k) => [k, pool[k]!])), scope })
+  }
+
+  const cursors = { '/api/deliveries': Math.round(DELIVERIES / 2), '/api/builds': Math.round(BUILDS / 2), '/api/notifications': Math.round(NOTIFICATIONS / 2) } as Record<string, number>
+  const request = async (c: Case, cursor: boolean, i: number) => {
+    const query = new URLSearchParams(Object.entries(c.filters).map(([k, values]): [string, string] => [k, values[i % values.length]!]))
+    if (cursor) query.set('cursor', String(cursors[c.path]))
+    const start = performance.now()
+    const res = await h.app.inject({ method: 'GET', url: `${c.path}?${query}`, headers: { authorization: `Bearer ${tokens[c.scope]}` } })
+    const ms = performance.now() - start
+    if (res.statusCode !== 200) throw new Error(`${c.path}?${query}: ${res.statusCode} ${res.body}`)
+    return { ms, items: (res.json().items as unknown[]).length }
+  }
+  // Warm-up: every case's statements prepared and the routes' code compiled before timing.
+  for (const c of cases) for (const cursor of [false, true]) for (let i = 0; i < 3; i++) await request(c, cursor, i)
+
+  const rows: { label: string; p50: number; p90: number; p99: number; items: number }[] = []
+  for (const c of cases)
+    for (const cursor of [false, true]) {
+      const times: number[] = []
+      let items = 0
+      for (let i = 0; i < REQUESTS; i++) {
+        const r = await request(c, cursor, i)
+        times.push(r.ms)
+        items += r.items
+      }
+      times.sort((a, b) => a - b)
+      const filters = Object.keys(c.filters).join('+') || '(none)'
+      const label = `${c.path} ${filters}${cursor ? ' +cursor' : ''} [${c.scope === 'all' ? 'all tenants' : `${scoped[c.scope].length} tenant${c.scope === 'one' ? '' : 's'}`}]`
+      rows.push({ label, p50: percentile(times, 50), p90: percentile(times, 90), p99: percentile(times, 99), items: items / times.length })
+    }
+
+  const width = Math.max(...rows.map((r) => r.label.length))
+  console.log(`\n${'case'.padEnd(width)}   p50 ms  p90 ms  p99 ms  items/page  goal < ${GOAL_MS} ms (p99)`)
+  for (const r of rows) console.log(`${r.label.padEnd(width)}   ${fmt(r.p50)}  ${fmt(r.p90)}  ${fmt(r.p99)}  ${r.items.toFixed(0).padStart(10)}  ${r.p99 < GOAL_MS ? 'ok' : 'SLOW'}`)
+  const slow = rows.filter((r) => r.p99 >= GOAL_MS)
+  const worst = rows.reduce((a, b) => (b.p99 > a.p99 ? b : a))
+  console.log(`\n${rows.length} cases, ${REQUESTS} requests each: ${slow.length} over the goal; worst p99 ${worst.p99.toFixed(1)} ms (${worst.label})`)
+  console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  for (const fn of teardowns.reverse()) await fn()
+}
+
+await main()
