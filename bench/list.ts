@@ -6,8 +6,9 @@
 // /api/builds and /api/notifications through app.inject, unscoped and with tokens scoped to one
 // and to three tenants, from the top and from a cursor halfway down.
 // BENCH_DELIVERIES (500000) sizes the store: builds are half as many, notifications a tenth;
-// BENCH_REQUESTS (100) requests per case, after one warm-up round of every case.
-import { mkdtempSync } from 'node:fs'
+// BENCH_REQUESTS (100) requests per case, after one warm-up round of every case. BENCH_DIR: fill
+// there (or reuse what a run left there) and keep it.
+import { existsSync, mkdtempSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
@@ -86,8 +87,6 @@ function fill(db: BetterSqlite3.Database) {
   )
   const deliveries: { id: string; r: number }[] = []
   const builds: { id: string; r: number }[] = []
-  /** Deliveries with a build, for ?delivery= (kept small: big live arrays lengthen GC pauses in the timed part). */
-  const planned: { deliveryId: string; r: number }[] = []
   const t0 = Date.now()
   db.transaction(() => {
     for (let i = 0; i < DELIVERIES; i++) {
@@ -107,7 +106,6 @@ function fill(db: BetterSqlite3.Database) {
       const job = `ci-${d.r % JOBS}`
       build.run(id, d.id, job, tenantOf(d.r), repoName(d.r), JSON.stringify({ DELIVERY_ID: id, BRANCH: 'main' }), id, state, t0, at, at, providerOf(d.r), `${i}`.padStart(40, 'a'))
       builds.push({ id, r: d.r })
-      if (i % 997 === 0) planned.push({ deliveryId: d.id, r: d.r })
     }
     for (let i = 0; i < NOTIFICATIONS; i++) {
       const b = builds[Math.floor((i * BUILDS) / NOTIFICATIONS)]!
@@ -116,7 +114,6 @@ function fill(db: BetterSqlite3.Database) {
       notification.run(randomUUID(), b.id, tenantOf(b.r), repoName(b.r), `${repoName(b.r)}: main failed`, state, at, at)
     }
   })()
-  return { planned }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -125,19 +122,14 @@ function percentile(sorted: number[], p: number): number {
 
 const fmt = (ms: number) => ms.toFixed(1).padStart(6)
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-list-'))
-  const file = join(dir, 'tamer.db')
-  const listIndexes = MIGRATIONS.find((m) => m.name === 'list-indexes')!
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${dir})`)
-
+function fillAndMigrate(file: string, listIndexes: (typeof MIGRATIONS)[number]) {
   // The fill writes a new file: no WAL and no fsync, the pages go straight to it.
   let db = new BetterSqlite3(file)
   db.pragma('journal_mode = DELETE')
   db.pragma('synchronous = OFF')
   migrate(db, listIndexes.version - 1)
   let t0 = performance.now()
-  const { planned } = fill(db)
+  fill(db)
   console.log(`filled ${DELIVERIES} deliveries, ${BUILDS} builds, ${NOTIFICATIONS} notifications in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 
   // Before the list indexes, at the store (no HTTP): the issue's ?provider= query.
@@ -160,6 +152,16 @@ async function main() {
   console.log(`migration ${listIndexes.version} (${listIndexes.name}) on ${DELIVERIES} deliveries: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
+}
+
+async function main() {
+  const keep = process.env.BENCH_DIR
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'tamer-bench-list-'))
+  const file = join(dir, 'tamer.db')
+  const listIndexes = MIGRATIONS.find((m) => m.name === 'list-indexes')!
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${dir})`)
+  if (keep && existsSync(file)) console.log(`reusing ${file}`)
+  else fillAndMigrate(file, listIndexes)
 
   const scoped = { one: ['t3'], three: ['t1', 't7', 't13'] }
   const config = testConfig({
@@ -172,13 +174,21 @@ async function main() {
   })
   const teardowns: (() => unknown)[] = []
   const h = await startTestApp({ teardown: (fn) => teardowns.push(fn) }, { config, dir })
+  /** Deliveries with builds, for ?delivery=. */
+  const reader = new BetterSqlite3(file, { readonly: true })
+  const planned = reader.prepare('SELECT delivery_id AS deliveryId, tenant FROM builds WHERE seq % 997 = 1').all() as { deliveryId: string; tenant: string }[]
+  reader.close()
   const tokens = { all: SECRETS.api, one: 'bench-one-tenant', three: 'bench-three-tenants' } as const
 
   // Values each case cycles through: every provider, status and state; busy, middling and quiet
-  // repositories and jobs, and (scoped) the scope's own.
+  // repositories and jobs, and (scoped) the scope's own and the busiest one, another tenant's.
   const inScope = (tenants: readonly string[] | null, r: number) => tenants === null || tenants.includes(tenantOf(r))
-  const repoValues = (tenants: readonly string[] | null) => [0, 1, 7, 60, 400, 1999, 13, 21, 3, 41].filter((r) => inScope(tenants, r)).concat(tenants ? [Number(tenants[0]!.slice(1))] : []).map(repoName)
-  const deliveryValues = (tenants: readonly string[] | null) => planned.filter((p) => inScope(tenants, p.r)).map((p) => p.deliveryId)
+  const repoValues = (tenants: readonly string[] | null) =>
+    [0, 1, 7, 60, 400, 1999, 13, 21, 3, 41]
+      .filter((r) => inScope(tenants, r))
+      .concat(tenants ? [Number(tenants[0]!.slice(1)), 0] : [])
+      .map(repoName)
+  const deliveryValues = (tenants: readonly string[] | null) => planned.filter((p) => tenants === null || tenants.includes(p.tenant)).map((p) => p.deliveryId)
   const jobValues = ['ci-0', 'ci-3', 'ci-7', 'ci-13', 'ci-49']
 
   interface Case {
@@ -235,7 +245,8 @@ async function main() {
   const worst = rows.reduce((a, b) => (b.p99 > a.p99 ? b : a))
   console.log(`\n${rows.length} cases, ${REQUESTS} requests each: ${slow.length} over the goal; worst p99 ${worst.p99.toFixed(1)} ms (${worst.label})`)
   console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-  for (const fn of teardowns.reverse()) await fn()
+  if (keep) (await h.app.close(), await h.store.close())
+  else for (const fn of teardowns.reverse()) await fn()
 }
 
 await main()
