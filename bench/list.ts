@@ -31,7 +31,17 @@ const REPOS = 2000
 const JOBS = 50
 const PROVIDERS = ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] as const
 const DELIVERY_STATUSES = ['pending', 'ping', 'ignored', 'processed', 'failed'] as const
-const BUILD_STATES = ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'finished', 'not-triggered', 'cancelled', 'lost'] as const
+const BUILD_STATES = [
+  'pending',
+  'waiting-for-jenkins',
+  'triggering',
+  'queued',
+  'running',
+  'finished',
+  'not-triggered',
+  'cancelled',
+  'lost',
+] as const
 const NOTIFICATION_STATES = ['pending', 'sending', 'sent', 'dead'] as const
 
 // Deterministic, so runs compare (mulberry32).
@@ -47,7 +57,8 @@ function random(): number {
 const repoOf = () => Math.floor(REPOS * random() ** 2)
 const repoName = (r: number) => `org-${r % TENANTS}/repo-${r}`
 const tenantOf = (r: number) => `t${r % TENANTS}`
-const providerOf = (r: number) => (r % 25 < 17 ? 'github' : r % 25 < 22 ? 'gitlab' : r % 25 < 24 ? 'bitbucket-cloud' : 'bitbucket-server')
+const providerOf = (r: number) =>
+  r % 25 < 17 ? 'github' : r % 25 < 22 ? 'gitlab' : r % 25 < 24 ? 'bitbucket-cloud' : 'bitbucket-server'
 const pick = <T>(weights: [T, number][]): T => {
   let u = random()
   for (const [value, w] of weights) if ((u -= w) < 0) return value
@@ -66,13 +77,25 @@ function pushTemplate() {
   }))
   const payload = { ...base, commits }
   const at = new Date().toISOString()
-  const normalized = normalizeGitHub(payload, { provider: 'github', eventType: 'push', hostDeliveryId: randomUUID(), dedupeKey: 'x' }, { tenantOf: () => 't0', receivedAt: at })
-  return { body: Buffer.from(JSON.stringify(payload)), normalized: JSON.stringify(normalized), name: base.repository.full_name }
+  const normalized = normalizeGitHub(
+    payload,
+    { provider: 'github', eventType: 'push', hostDeliveryId: randomUUID(), dedupeKey: 'x' },
+    { tenantOf: () => 't0', receivedAt: at },
+  )
+  return {
+    body: Buffer.from(JSON.stringify(payload)),
+    normalized: JSON.stringify(normalized),
+    name: base.repository.full_name,
+  }
 }
 
 function fill(db: BetterSqlite3.Database) {
   const push = pushTemplate()
-  const headers = JSON.stringify({ 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-hook-id': '1' })
+  const headers = JSON.stringify({
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-github-hook-id': '1',
+  })
   const delivery = db.prepare(
     `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, headers, body, normalized, received_at, updated_at)
      VALUES (?, ?, ?, ?, 'push', ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -93,24 +116,73 @@ function fill(db: BetterSqlite3.Database) {
       const r = repoOf()
       const id = randomUUID()
       const at = new Date(t0 - (DELIVERIES - i) * 1000).toISOString()
-      const status = i >= DELIVERIES - 50 ? 'pending' : pick<string>([['processed', 0.8], ['ignored', 0.15], ['failed', 0.03], ['ping', 0.02]])
+      const status =
+        i >= DELIVERIES - 50
+          ? 'pending'
+          : pick<string>([
+              ['processed', 0.8],
+              ['ignored', 0.15],
+              ['failed', 0.03],
+              ['ping', 0.02],
+            ])
       const name = repoName(r)
-      delivery.run(id, providerOf(r), id, id, tenantOf(r), name, status, headers, push.body, push.normalized.replaceAll(push.name, name), at, at)
+      delivery.run(
+        id,
+        providerOf(r),
+        id,
+        id,
+        tenantOf(r),
+        name,
+        status,
+        headers,
+        push.body,
+        push.normalized.replaceAll(push.name, name),
+        at,
+        at,
+      )
       deliveries.push({ id, r })
     }
     for (let i = 0; i < BUILDS; i++) {
       const d = deliveries[Math.floor((i * DELIVERIES) / BUILDS)]!
       const id = randomUUID()
       const at = new Date(t0 - (BUILDS - i) * 2000).toISOString()
-      const state = i >= BUILDS - 100 ? BUILD_STATES[i % 5]! : pick<string>([['finished', 0.9], ['not-triggered', 0.05], ['cancelled', 0.03], ['lost', 0.02]])
+      const state =
+        i >= BUILDS - 100
+          ? BUILD_STATES[i % 5]!
+          : pick<string>([
+              ['finished', 0.9],
+              ['not-triggered', 0.05],
+              ['cancelled', 0.03],
+              ['lost', 0.02],
+            ])
       const job = `ci-${d.r % JOBS}`
-      build.run(id, d.id, job, tenantOf(d.r), repoName(d.r), JSON.stringify({ DELIVERY_ID: id, BRANCH: 'main' }), id, state, t0, at, at, providerOf(d.r), `${i}`.padStart(40, 'a'))
+      build.run(
+        id,
+        d.id,
+        job,
+        tenantOf(d.r),
+        repoName(d.r),
+        JSON.stringify({ DELIVERY_ID: id, BRANCH: 'main' }),
+        id,
+        state,
+        t0,
+        at,
+        at,
+        providerOf(d.r),
+        `${i}`.padStart(40, 'a'),
+      )
       builds.push({ id, r: d.r })
     }
     for (let i = 0; i < NOTIFICATIONS; i++) {
       const b = builds[Math.floor((i * BUILDS) / NOTIFICATIONS)]!
       const at = new Date(t0 - (NOTIFICATIONS - i) * 10_000).toISOString()
-      const state = i >= NOTIFICATIONS - 20 ? NOTIFICATION_STATES[i % 2]! : pick<string>([['sent', 0.96], ['dead', 0.04]])
+      const state =
+        i >= NOTIFICATIONS - 20
+          ? NOTIFICATION_STATES[i % 2]!
+          : pick<string>([
+              ['sent', 0.96],
+              ['dead', 0.04],
+            ])
       notification.run(randomUUID(), b.id, tenantOf(b.r), repoName(b.r), `${repoName(b.r)}: main failed`, state, at, at)
     }
   })()
@@ -130,17 +202,29 @@ function fillAndMigrate(file: string, listIndexes: (typeof MIGRATIONS)[number]) 
   migrate(db, listIndexes.version - 1)
   let t0 = performance.now()
   fill(db)
-  console.log(`filled ${DELIVERIES} deliveries, ${BUILDS} builds, ${NOTIFICATIONS} notifications in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  console.log(
+    `filled ${DELIVERIES} deliveries, ${BUILDS} builds, ${NOTIFICATIONS} notifications in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  )
 
   // Before the list indexes, at the store (no HTTP): the issue's ?provider= query.
-  for (const q of [{ provider: 'github' }, { provider: 'bitbucket-server' }, { status: 'failed' }] as Record<string, string>[]) {
+  for (const q of [{ provider: 'github' }, { provider: 'bitbucket-server' }, { status: 'failed' }] as Record<
+    string,
+    string
+  >[]) {
     const times: number[] = []
     for (let i = 0; i < 5; i++) {
       t0 = performance.now()
       for (const s of pageStatements(DELIVERY_PAGES, { ...q, limit: 51 })) db.prepare(s.sql).all(...s.params)
       times.push(performance.now() - t0)
     }
-    console.log(`before migration ${listIndexes.version}, store only, /api/deliveries?${new URLSearchParams(q)}: p50 ${fmt(percentile(times.sort((a, b) => a - b), 50))} ms`)
+    console.log(
+      `before migration ${listIndexes.version}, store only, /api/deliveries?${new URLSearchParams(q)}: p50 ${fmt(
+        percentile(
+          times.sort((a, b) => a - b),
+          50,
+        ),
+      )} ms`,
+    )
   }
   db.close()
 
@@ -149,7 +233,9 @@ function fillAndMigrate(file: string, listIndexes: (typeof MIGRATIONS)[number]) 
   db.pragma('journal_mode = WAL')
   t0 = performance.now()
   migrate(db)
-  console.log(`migration ${listIndexes.version} (${listIndexes.name}) on ${DELIVERIES} deliveries: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  console.log(
+    `migration ${listIndexes.version} (${listIndexes.name}) on ${DELIVERIES} deliveries: ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  )
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
 }
@@ -159,7 +245,11 @@ async function main() {
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'tamer-bench-list-'))
   const file = join(dir, 'tamer.db')
   const listIndexes = MIGRATIONS.find((m) => m.name === 'list-indexes')!
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${dir})`)
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (${dir})`,
+  )
   if (keep && existsSync(file)) console.log(`reusing ${file}`)
   else fillAndMigrate(file, listIndexes)
 
@@ -169,14 +259,21 @@ async function main() {
     server: { logLevel: 'silent', rateLimit: { apiPerSource: 0, apiPerTenant: 0 } },
     tenants: Array.from({ length: TENANTS }, (_, k) => ({ name: `t${k}`, repositories: [`org-${k}/**`] })),
     api: {
-      tokens: [SECRETS.api, { token: 'bench-one-tenant', tenants: scoped.one, name: 'one' }, { token: 'bench-three-tenants', tenants: scoped.three, name: 'three' }],
+      tokens: [
+        SECRETS.api,
+        { token: 'bench-one-tenant', tenants: scoped.one, name: 'one' },
+        { token: 'bench-three-tenants', tenants: scoped.three, name: 'three' },
+      ],
     },
   })
   const teardowns: (() => unknown)[] = []
   const h = await startTestApp({ teardown: (fn) => teardowns.push(fn) }, { config, dir })
   /** Deliveries with builds, for ?delivery=. */
   const reader = new BetterSqlite3(file, { readonly: true })
-  const planned = reader.prepare('SELECT delivery_id AS deliveryId, tenant FROM builds WHERE seq % 997 = 1').all() as { deliveryId: string; tenant: string }[]
+  const planned = reader.prepare('SELECT delivery_id AS deliveryId, tenant FROM builds WHERE seq % 997 = 1').all() as {
+    deliveryId: string
+    tenant: string
+  }[]
   reader.close()
   const tokens = { all: SECRETS.api, one: 'bench-one-tenant', three: 'bench-three-tenants' } as const
 
@@ -188,7 +285,8 @@ async function main() {
       .filter((r) => inScope(tenants, r))
       .concat(tenants ? [Number(tenants[0]!.slice(1)), 0] : [])
       .map(repoName)
-  const deliveryValues = (tenants: readonly string[] | null) => planned.filter((p) => tenants === null || tenants.includes(p.tenant)).map((p) => p.deliveryId)
+  const deliveryValues = (tenants: readonly string[] | null) =>
+    planned.filter((p) => tenants === null || tenants.includes(p.tenant)).map((p) => p.deliveryId)
   const jobValues = ['ci-0', 'ci-3', 'ci-7', 'ci-13', 'ci-49']
 
   interface Case {
@@ -197,7 +295,8 @@ async function main() {
     scope: keyof typeof tokens
   }
   const cases: Case[] = []
-  const combos = <T extends string>(keys: T[]) => keys.reduce<T[][]>((acc, k) => [...acc, ...acc.map((s) => [...s, k])], [[]])
+  const combos = <T extends string>(keys: T[]) =>
+    keys.reduce<T[][]>((acc, k) => [...acc, ...acc.map((s) => [...s, k])], [[]])
   for (const scope of ['all', 'one', 'three'] as const) {
     const tenants = scope === 'all' ? null : scoped[scope]
     const pools = {
@@ -206,16 +305,27 @@ async function main() {
       '/api/notifications': { state: [...NOTIFICATION_STATES] },
     } as Record<string, Record<string, string[]>>
     for (const [path, pool] of Object.entries(pools))
-      for (const keys of combos(Object.keys(pool))) cases.push({ path, filters: Object.fromEntries(keys.map((k) => [k, pool[k]!])), scope })
+      for (const keys of combos(Object.keys(pool)))
+        cases.push({ path, filters: Object.fromEntries(keys.map((k) => [k, pool[k]!])), scope })
   }
 
-  const cursors = { '/api/deliveries': Math.round(DELIVERIES / 2), '/api/builds': Math.round(BUILDS / 2), '/api/notifications': Math.round(NOTIFICATIONS / 2) } as Record<string, number>
+  const cursors = {
+    '/api/deliveries': Math.round(DELIVERIES / 2),
+    '/api/builds': Math.round(BUILDS / 2),
+    '/api/notifications': Math.round(NOTIFICATIONS / 2),
+  } as Record<string, number>
   const request = async (c: Case, cursor: boolean, i: number) => {
-    const query = new URLSearchParams(Object.entries(c.filters).map(([k, values]): [string, string] => [k, values[i % values.length]!]))
+    const query = new URLSearchParams(
+      Object.entries(c.filters).map(([k, values]): [string, string] => [k, values[i % values.length]!]),
+    )
     if (cursor) query.set('cursor', String(cursors[c.path]))
     const start = performance.now()
     const cpu0 = process.cpuUsage()
-    const res = await h.app.inject({ method: 'GET', url: `${c.path}?${query}`, headers: { authorization: `Bearer ${tokens[c.scope]}` } })
+    const res = await h.app.inject({
+      method: 'GET',
+      url: `${c.path}?${query}`,
+      headers: { authorization: `Bearer ${tokens[c.scope]}` },
+    })
     const ms = performance.now() - start
     const cpu = process.cpuUsage(cpu0)
     if (res.statusCode !== 200) throw new Error(`${c.path}?${query}: ${res.statusCode} ${res.body}`)
@@ -240,21 +350,41 @@ async function main() {
       cpu.sort((a, b) => a - b)
       const filters = Object.keys(c.filters).join('+') || '(none)'
       const label = `${c.path} ${filters}${cursor ? ' +cursor' : ''} [${c.scope === 'all' ? 'all tenants' : `${scoped[c.scope].length} tenant${c.scope === 'one' ? '' : 's'}`}]`
-      rows.push({ label, p50: percentile(times, 50), p90: percentile(times, 90), p99: percentile(times, 99), cpu99: percentile(cpu, 99), items: items / times.length })
+      rows.push({
+        label,
+        p50: percentile(times, 50),
+        p90: percentile(times, 90),
+        p99: percentile(times, 99),
+        cpu99: percentile(cpu, 99),
+        items: items / times.length,
+      })
     }
 
   const width = Math.max(...rows.map((r) => r.label.length))
   console.log(`\n${'case'.padEnd(width)}   p50 ms  p90 ms  p99 ms  CPU p99  items/page  goal < ${GOAL_MS} ms (p99)`)
-  for (const r of rows) console.log(`${r.label.padEnd(width)}   ${fmt(r.p50)}  ${fmt(r.p90)}  ${fmt(r.p99)}   ${fmt(r.cpu99)}  ${r.items.toFixed(0).padStart(10)}  ${r.p99 < GOAL_MS ? 'ok' : 'SLOW'}`)
+  for (const r of rows)
+    console.log(
+      `${r.label.padEnd(width)}   ${fmt(r.p50)}  ${fmt(r.p90)}  ${fmt(r.p99)}   ${fmt(r.cpu99)}  ${r.items.toFixed(0).padStart(10)}  ${r.p99 < GOAL_MS ? 'ok' : 'SLOW'}`,
+    )
   const slow = rows.filter((r) => r.p99 >= GOAL_MS)
   const worst = rows.reduce((a, b) => (b.p99 > a.p99 ? b : a))
   const worstCpu = rows.reduce((a, b) => (b.cpu99 > a.cpu99 ? b : a))
-  console.log(`\n${rows.length} cases, ${REQUESTS} requests each: ${slow.length} over the goal; worst p99 ${worst.p99.toFixed(1)} ms (${worst.label})`)
+  console.log(
+    `\n${rows.length} cases, ${REQUESTS} requests each: ${slow.length} over the goal; worst p99 ${worst.p99.toFixed(1)} ms (${worst.label})`,
+  )
   // Wall time includes waiting for a core on a loaded machine; CPU time is the request's own work.
-  console.log(`worst CPU p99 ${worstCpu.cpu99.toFixed(1)} ms (${worstCpu.label}); the process's CPU per request, its threads' included`)
-  console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-  if (keep) (await h.app.close(), await h.store.close())
-  else for (const fn of teardowns.reverse()) await fn()
+  console.log(
+    `worst CPU p99 ${worstCpu.cpu99.toFixed(1)} ms (${worstCpu.label}); the process's CPU per request, its threads' included`,
+  )
+  console.log(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  )
+  if (keep) {
+    await h.app.close()
+    await h.store.close()
+  } else for (const fn of teardowns.reverse()) await fn()
 }
 
 await main()

@@ -78,7 +78,8 @@ function planProblems(db: BetterSqlite3.Database, table: string, list: PageList<
           if (bad.length) problems.push(`${shape}: ${bad.join('; ')}`)
           const searches = plan.filter((d) => d.startsWith(`SEARCH ${table} `))
           const arms = sql.split(' UNION ALL ').length
-          if (searches.length !== arms) problems.push(`${shape}: ${searches.length} index searches for ${arms} arms: ${plan.join('; ')}`)
+          if (searches.length !== arms)
+            problems.push(`${shape}: ${searches.length} index searches for ${arms} arms: ${plan.join('; ')}`)
           for (const search of searches) {
             const constraints = /\(([^)]*)\)$/.exec(search)?.[1] ?? ''
             const equal = constraints.split(' AND ').flatMap((c) => /^(\w+)=\?$/.exec(c)?.[1] ?? [])
@@ -154,12 +155,21 @@ t.test('a scope of many tenants pages newest first across statements, each row o
     if (page.length < 40) break
     before = page.at(-1)!.seq
   }
-  t.same(pages, expected.filter((d) => d.provider === 'github').map((d) => d.id))
-  t.same((await store.listDeliveries({ tenants: scope, limit: 10 })).map((d) => d.id), expected.slice(0, 10).map((d) => d.id))
+  t.same(
+    pages,
+    expected.filter((d) => d.provider === 'github').map((d) => d.id),
+  )
+  t.same(
+    (await store.listDeliveries({ tenants: scope, limit: 10 })).map((d) => d.id),
+    expected.slice(0, 10).map((d) => d.id),
+  )
   // A repository narrows the tenant: one search, the scope checked on its rows.
   const ofT2 = all.filter((d) => d.tenant === 't2').map((d) => d.id)
   t.ok(ofT2.length > 1)
-  t.same((await store.listDeliveries({ repository: 'acme/t2', tenants: scope, limit: 100 })).map((d) => d.id), ofT2)
+  t.same(
+    (await store.listDeliveries({ repository: 'acme/t2', tenants: scope, limit: 100 })).map((d) => d.id),
+    ofT2,
+  )
   t.same(await store.listDeliveries({ repository: 'acme/t1', tenants: scope, limit: 100 }), [])
   t.same(await store.listDeliveries({ tenants: [], limit: 10 }), [])
 })

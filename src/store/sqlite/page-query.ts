@@ -59,7 +59,12 @@ export function pageStatements<F extends string>(list: PageList<F>, q: PageQuery
   if (tenants.length === 0) return []
   // Narrowed, the tenant is checked on the narrowing index's rows in one search, not one per tenant.
   if (narrowed.has('tenant'))
-    return [{ sql: `${arm(false)} AND +tenant IN (${tenants.map(() => '?').join(', ')}) ${order}`, params: [...params, ...tenants, q.limit] }]
+    return [
+      {
+        sql: `${arm(false)} AND +tenant IN (${tenants.map(() => '?').join(', ')}) ${order}`,
+        params: [...params, ...tenants, q.limit],
+      },
+    ]
   const statements: PageStatement[] = []
   for (let i = 0; i < tenants.length; i += TENANTS_PER_STATEMENT) {
     const chunk = tenants.slice(i, i + TENANTS_PER_STATEMENT)
