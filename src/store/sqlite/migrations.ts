@@ -278,18 +278,14 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // Every filter combination of /api/deliveries, /api/builds and /api/notifications (and each
     // tenant of a scoped token, page-query.ts) reads an index on (its columns…, seq): newest first
     // with no sort, `limit` rows at any size (issue #12: ?provider= sorted ~490k rows at 500k).
-    // Not searched by: what a repository or a delivery narrows (page-lists.ts narrowedBy); the
-    // repository indexes carry tenant and provider after seq, so SQLite checks them in the index
-    // before it reads a row (another tenant's repository, asked by a scoped token, reads no row of it).
+    // Not indexed: what a repository or a delivery narrows (page-lists.ts narrowedBy).
     sql: `
-      DROP INDEX deliveries_repository_seq;
-      CREATE INDEX deliveries_repository_seq ON deliveries (repository, seq, tenant, provider);
-      CREATE INDEX deliveries_repository_status_seq ON deliveries (repository, status, seq, tenant, provider);
       CREATE INDEX deliveries_provider_seq ON deliveries (provider, seq);
       CREATE INDEX deliveries_provider_status_seq ON deliveries (provider, status, seq);
       CREATE INDEX deliveries_tenant_provider_seq ON deliveries (tenant, provider, seq);
       CREATE INDEX deliveries_tenant_status_seq ON deliveries (tenant, status, seq);
       CREATE INDEX deliveries_tenant_provider_status_seq ON deliveries (tenant, provider, status, seq);
+      CREATE INDEX deliveries_repository_status_seq ON deliveries (repository, status, seq);
       CREATE INDEX builds_state_seq ON builds (state, seq);
       CREATE INDEX builds_job_seq ON builds (job, seq);
       CREATE INDEX builds_job_state_seq ON builds (job, state, seq);
@@ -305,6 +301,19 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'host-delivery-id',
     // `tamer rules test <id>` takes the host's GUID too (what GitHub's "Recent deliveries" shows, issue #11).
     sql: `CREATE INDEX deliveries_host_delivery_id ON deliveries (host_delivery_id, seq);`,
+  },
+  {
+    version: 15,
+    name: 'list-indexes-repository',
+    // What a repository narrows (tenant, provider: page-lists.ts narrowedBy) is checked on the
+    // repository's index entries, not on its rows: tenant and provider follow seq in the index, so
+    // another tenant's busy repository, asked by a scoped token, reads its index range and no row.
+    sql: `
+      DROP INDEX deliveries_repository_seq;
+      DROP INDEX deliveries_repository_status_seq;
+      CREATE INDEX deliveries_repository_seq ON deliveries (repository, seq, tenant, provider);
+      CREATE INDEX deliveries_repository_status_seq ON deliveries (repository, status, seq, tenant, provider);
+    `,
   },
 ]
 
