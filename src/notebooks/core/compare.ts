@@ -119,6 +119,11 @@ export class Similarity {
       // Equal strings are equal either way; only a difference needs the base64 test, which is
       // asked of the same image for every pair of cells: memoized per bundle and key.
       if (x === y) return true
+      // Both over twice the compare cap (so over it in code points too) and unequal: the base64
+      // test would say "equal or not at all", and the text test ends at the cap with False
+      // (compare_strings_approximate's maxlen cut-off comes after its equality check). Either way False.
+      if (x.length > 2 * TEXT_MIMEDATA_MAX_COMPARE_LENGTH && y.length > 2 * TEXT_MIMEDATA_MAX_COMPARE_LENGTH)
+        return false
       if (bundle ? base64At(bundle, mimetype, x) : isBase64(x)) return false
       return text(x, y)
     }

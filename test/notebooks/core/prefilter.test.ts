@@ -280,3 +280,30 @@ t.test('outputStrictKey: equal for outputs compare_output_strict accepts, memoiz
   t.equal(outputStrictKey(a), outputStrictKey(b))
   t.not(outputStrictKey(a), outputStrictKey({ ...a, execution_count: 2 }), 'execution_count is compared strictly')
 })
+
+t.test(
+  'mime data over twice the compare cap: unequal is dissimilar without the base64 test, as nbdime decides it',
+  async (t) => {
+    const sim = new Similarity()
+    // The path nbdime takes (_compare_mimedata_strings): base64 → equal or not; text → the capped comparison.
+    const slow = (x: string, y: string, strict: boolean) =>
+      isBase64(x) ? x === y : strict ? sim.textStrict(x, y, 10_000) : sim.textApproximate(x, y, 10_000)
+    const long = fc
+      .tuple(fc.constantFrom('QUJD', 'ab cd\n', 'é', '\ud83d\ude00', '=', 'x'), fc.integer({ min: 4_990, max: 20_010 }))
+      .map(([unit, n]) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n))
+    fc.assert(
+      fc.property(long, long, fc.boolean(), fc.nat(30), (x, y, strict, cut) => {
+        const y2 = cut ? y.slice(0, y.length - cut) + 'Z'.repeat(cut) : y
+        for (const [a, b] of [
+          [x, y2],
+          [x + x, y2 + y2],
+          [x + x, x + x],
+        ] as const) {
+          if (sim.mimebundle({ 'image/png': a }, { 'image/png': b }, strict) !== slow(a, b, strict)) return false
+        }
+        return true
+      }),
+      runs(t, 25),
+    )
+  },
+)
