@@ -18,10 +18,8 @@ export function escapeHtml(s: string): string {
 }
 
 // CSI/OSC sequences, then any other C0/C1 control character except tab and newline.
-/* eslint-disable no-control-regex -- matching control characters is the point */
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
-/* eslint-enable no-control-regex */
 
 /** Tracebacks carry ANSI colours; no escape sequence reaches a page or a terminal. */
 export function stripAnsi(s: string): string {
