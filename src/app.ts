@@ -27,6 +27,7 @@ import type { PushDiffService } from './diffs/service.js'
 import { buildsPlugin } from './http/builds.js'
 import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
+import { landingPlugin } from './http/landing.js'
 import { STORE_RETRY_AFTER_SECONDS } from './store/failures.js'
 import { hooksPlugin } from './http/hooks.js'
 import { registerOpenApi } from './http/openapi.js'
@@ -147,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiPlugin, { store, tokens: auth, dispatchOf: (id) => store.getDispatch(id) })
   // Ready only with room for the largest delivery twice over (its body, then its events).
   await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
+  await app.register(landingPlugin, { providers: deps.providers, jenkinsConfigured: config.jenkins.url !== '' })
   await app.register(diffsPlugin, {
     store,
     tokens: auth,

@@ -6,8 +6,8 @@ import swagger from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import { ErrorBody, errors } from './schemas.js'
 
-// package.json is two levels up from src/http and from dist/http alike.
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+// package.json is two levels up from src/http and from dist/http alike (the landing page shows it too).
+export const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string
 }
 
