@@ -1,8 +1,8 @@
 /**
  * The notebook pairs of `npm run bench:diff`: generated large pairs (5 % of cells edited, inserted
- * or deleted) and the real pairs of the shared corpus
- * (/work/shared/corpus/notebooks, MANIFEST.md) that issue #12 measures: every real pair of 1 MB
- * or more (A + B). Imports nothing of the other bench files.
+ * or deleted) and the real pairs of the shared corpus (../shared/corpus/notebooks, listed in its
+ * manifest) that issue #12 measures: every real pair of 1 MB or more (A + B). Imports nothing of
+ * the other bench files.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
