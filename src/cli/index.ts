@@ -20,6 +20,8 @@ Commands:
                            Secrets sealed in the store under TAMER_MASTER_KEY (see tamer secrets --help)
   tokens create|list|revoke
                            API tokens stored hashed, with a scope and tenants (see tamer tokens --help)
+  demo [--exit]            The main job end to end on this machine: a notebook push, its diff page,
+                           a failing build on the Jenkins emulator, the failure mail (development installs)
 
 Options:
   -c, --config FILE   YAML config file (also TAMER_CONFIG)
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<Run>> = {
   'git-setup': async () => (await import('./git-setup.js')).run,
   secrets: async () => (await import('./secrets.js')).run,
   tokens: async () => (await import('./tokens.js')).run,
+  demo: async () => (await import('./demo.js')).run,
 }
 
 const diffIo = () => ({

@@ -25,6 +25,7 @@ const LAYERS: string[][] = [
   ['http'],
   ['app'],
   ['compose'],
+  ['demo'],
   ['cli'],
 ]
 const RANK = new Map(LAYERS.flatMap((units, rank) => units.map((u) => [u, rank] as const)))

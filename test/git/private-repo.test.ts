@@ -10,7 +10,7 @@ import { MirrorCache } from '../../src/git/mirror.js'
 import { diffPush } from '../../src/diffs/push-diff.js'
 import { nativeEngine } from '../../src/engines/engine.js'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
-import { serveGit } from './http-server.js'
+import { serveGit } from '../../src/demo/git-http-server.js'
 import { gitAvailable, makeRepo, tempDir } from './repo.js'
 
 const USERNAME = 'x-access-token'

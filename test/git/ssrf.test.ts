@@ -15,7 +15,7 @@ import { MirrorCache } from '../../src/git/mirror.js'
 import { startTestApp, SECRETS, testConfig } from '../support/app.js'
 import { githubPush, SHA_A, SHA_B } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
-import { serveGit } from './http-server.js'
+import { serveGit } from '../../src/demo/git-http-server.js'
 import { gitAvailable, makeRepo, tempDir } from './repo.js'
 
 const auth = { authorization: `Bearer ${SECRETS.api}` }

@@ -13,7 +13,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { composeForTest, testConfig } from '../support/app.js'
 import { githubPullRequest, githubPush, ZERO } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
-import { serveGit } from './http-server.js'
+import { serveGit } from '../../src/demo/git-http-server.js'
 import { gitAvailable, makeRepo, tempDir } from './repo.js'
 import { until } from '../support/until.js'
 

@@ -11,7 +11,7 @@ import { redactBodyCredentials, redactUrlCredentials, withoutCredentials } from 
 import { createLogger } from '../../src/logging.js'
 import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
-import { serveGit } from '../git/http-server.js'
+import { serveGit } from '../../src/demo/git-http-server.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 import { composeForTest, SECRETS, testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'

@@ -1,7 +1,7 @@
 // The real `jenkins` npm client (1.1.0) against the emulator: the traps of
 // src/jenkins/client.ts must show up exactly as they would against Jenkins.
 import t from 'tap'
-import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
+import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { Jenkins, type JenkinsResponseError } from '../support/jenkins-emulator/npm-client.js'
 import { DOC_73_XML, emulator, pushJobXml } from '../support/jenkins-emulator/fixtures.js'
 

@@ -2,7 +2,7 @@
 // headers and JSON shapes as Jenkins sends them. The npm client traps are in
 // emulator-client.test.ts; recordings (when present) in emulator-corpus.test.ts.
 import t from 'tap'
-import { ManualClock } from '../support/jenkins-emulator/index.js'
+import { ManualClock } from '../../src/demo/jenkins-emulator/index.js'
 import { basic } from '../support/jenkins-emulator/http-client.js'
 import {
   DOC_73_XML,

@@ -9,7 +9,7 @@ import {
   templateHash,
   type JobParameter,
 } from '../../src/jenkins/job-config.js'
-import { parseXml, child, childText } from '../support/jenkins-emulator/xml.js'
+import { parseXml, child, childText } from '../../src/demo/jenkins-emulator/xml.js'
 import { DOC_73_XML, emulator } from '../support/jenkins-emulator/fixtures.js'
 
 const PARAMS: JobParameter[] = [

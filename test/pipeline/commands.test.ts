@@ -4,7 +4,7 @@ import { jobsSync, rulesTest } from '../../src/pipeline/commands.js'
 import { testConfig } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
-import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
+import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
 
 // Tags only: the push below does not provision it, so the first sync creates it.

@@ -1,7 +1,7 @@
 // Jenkins faults: every one is retried with backoff, never dropped, and visible in
 // /api/builds as waiting-for-jenkins until Jenkins takes the build.
 import t, { type Test } from 'tap'
-import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
+import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { apiAuth, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
 import { githubPush } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'

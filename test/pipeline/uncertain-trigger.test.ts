@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { dieAfterAccept, dieAfterIntent } from '../support/crash.js'
 import { basic, raw } from '../support/jenkins-emulator/http-client.js'
-import { DEFAULT_USER } from '../support/jenkins-emulator/index.js'
+import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { apiAuth, CALLBACK_SECRET, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
 
 const JOB = 'ds/churn-model/main'

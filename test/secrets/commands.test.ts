@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { execa } from 'execa'
 import t from 'tap'
 import { openSecurityStore } from '../../src/store/sqlite/security-store.js'
-import { startJenkinsEmulator } from '../support/jenkins-emulator/index.js'
+import { startJenkinsEmulator } from '../../src/demo/jenkins-emulator/index.js'
 import { KEY_A, secrets, tempDir, writeConfig } from '../support/operator.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href

@@ -11,8 +11,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SECRETS } from './app.js'
-import { DEFAULT_USER, StallableClock, startJenkinsEmulator, type JenkinsEmulator } from './jenkins-emulator/index.js'
-import type { QueueItem } from './jenkins-emulator/types.js'
+import {
+  DEFAULT_USER,
+  StallableClock,
+  startJenkinsEmulator,
+  type JenkinsEmulator,
+} from '../../src/demo/jenkins-emulator/index.js'
+import type { QueueItem } from '../../src/demo/jenkins-emulator/types.js'
 import { githubPush } from './payloads.js'
 import { signedGitHub } from './sign.js'
 

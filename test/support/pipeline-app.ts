@@ -24,7 +24,7 @@ import {
   startJenkinsEmulator,
   type JenkinsEmulator,
   type JenkinsEmulatorOptions,
-} from './jenkins-emulator/index.js'
+} from '../../src/demo/jenkins-emulator/index.js'
 import { githubPush } from './payloads.js'
 import { signedGitHub } from './sign.js'
 

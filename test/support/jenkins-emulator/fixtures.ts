@@ -1,4 +1,9 @@
-import { startJenkinsEmulator, DEFAULT_USER, type JenkinsEmulator, type JenkinsEmulatorOptions } from './index.js'
+import {
+  startJenkinsEmulator,
+  DEFAULT_USER,
+  type JenkinsEmulator,
+  type JenkinsEmulatorOptions,
+} from '../../../src/demo/jenkins-emulator/index.js'
 import { basic, raw, type RawRequest, type RawResponse } from './http-client.js'
 import { renderPipelineJobConfigXml, type JobParameter } from '../../../src/jenkins/job-config.js'
 

@@ -1,5 +1,6 @@
-// A real smart-HTTP git server for tests: Node's http in front of `git http-backend` (CGI), with
-// optional Basic auth, a log of every request's Authorization header, and an optional redirect.
+// A real smart-HTTP git server (a development tool: `tamer demo` serves its sample repository with
+// it, tests theirs): Node's http in front of `git http-backend` (CGI), with optional Basic auth, a
+// log of every request's Authorization header, and an optional redirect.
 import { spawn } from 'node:child_process'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'

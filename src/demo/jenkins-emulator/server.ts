@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { Auth, NO_VALID_CRUMB, PERMISSION_ID, type Permission, type UserSpec } from './auth.js'
+import { Auth, NO_VALID_CRUMB, PERMISSION_ID, type Permission } from './auth.js'
 import { paramsRecord } from './builds.js'
 import { ManualClock, type EmulatorClock } from './clock.js'
 import { createControl, type EmulatorControl } from './control.js'
@@ -17,35 +17,9 @@ import { JenkinsQueue } from './queue.js'
 import { route } from './routes.js'
 import { applyTree, parseTree } from './tree.js'
 import type { BuildScenario, Item, ParamValue } from './types.js'
+import type { EmulatorCore, JenkinsEmulatorOptions, RecordedRequest, ResolvedOptions } from './core.js'
 
-export interface JenkinsEmulatorOptions {
-  /** default: one user `tamer` with API token `tamer-api-token` and password `tamer-password` */
-  users?: UserSpec[]
-  /** what anonymous requests may do (default: nothing → 403 everywhere) */
-  anonymousPermissions?: Permission[]
-  /** CSRF protection on (default); off → /crumbIssuer/api/json is 404 */
-  csrf?: boolean
-  /** default: a ManualClock — move it with `control.advance(ms)` */
-  clock?: EmulatorClock
-  /** global quiet period in seconds (Jenkins default 5) */
-  quietPeriodSec?: number
-  buildableMs?: number
-  executableGapMs?: number
-  leftItemTtlMs?: number
-  executors?: number
-  defaultScenario?: BuildScenario
-  version?: string
-  /** answer buildWithParameters on a non-parameterized job with the pre-2.524 500 */
-  legacyNotParameterized500?: boolean
-}
-
-export interface RecordedRequest {
-  method: string
-  path: string
-  headers: IncomingMessage['headers']
-  body: string
-  status?: number
-}
+export type { JenkinsEmulatorOptions, RecordedRequest } from './core.js'
 
 export interface EmulatorState {
   readonly root: Item
@@ -70,8 +44,8 @@ export const DEFAULT_USER = {
   password: 'tamer-password',
 }
 
-export class Emulator implements EmulatorState {
-  readonly opts: Required<Omit<JenkinsEmulatorOptions, 'users' | 'anonymousPermissions' | 'csrf' | 'clock'>>
+export class Emulator implements EmulatorState, EmulatorCore {
+  readonly opts: ResolvedOptions
   readonly clock: EmulatorClock
   readonly auth: Auth
   root = newRoot()

@@ -3,7 +3,7 @@
 import { endBuild } from './builds.js'
 import { ManualClock } from './clock.js'
 import { createItem } from './jobs.js'
-import type { Emulator, RecordedRequest } from './server.js'
+import type { EmulatorCore as Emulator, RecordedRequest } from './core.js'
 import type { BuildResult, BuildScenario, Item, ScenarioSource } from './types.js'
 
 export interface EmulatorControl {

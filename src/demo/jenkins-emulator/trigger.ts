@@ -4,7 +4,7 @@
 import type { ParamDefinition } from './config-xml.js'
 import { fullDisplayName, itemUrl } from './paths.js'
 import { redirect, send, sendJettyError, sendText, type Ctx } from './http.js'
-import type { Emulator } from './server.js'
+import type { EmulatorCore as Emulator } from './core.js'
 import type { Cause, Item, ParamValue } from './types.js'
 
 class IllegalArgument extends Error {}
