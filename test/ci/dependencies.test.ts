@@ -16,6 +16,13 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** Only run from sources (src/worker-thread.ts registers tsx in a worker when the caller is a .ts file). */
 const SOURCES_ONLY = new Set(['tsx'])
 
+/**
+ * src/demo/ holds development tools (`tamer demo`), never imported by the service: they may use
+ * devDependencies, loaded by import() (or for types only), so that a production install gets
+ * the demo's own message that it needs them rather than a failure to load `tamer demo`.
+ */
+const DEV_TOOLS = 'src/demo/'
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
     d.isDirectory() ? sourceFiles(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
@@ -30,13 +37,21 @@ const packageOf = (specifier: string) =>
     .join('/')
 
 const imported = new Map<string, string[]>()
+/** Packages src/demo/ loads with import() or for types only, and where. */
+const devToolImports = new Map<string, string[]>()
 for (const file of sourceFiles(join(ROOT, 'src'))) {
   const text = readFileSync(file, 'utf8')
-  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\(\s*|\brequire\(\s*)'([^'.][^']*)'/g)) {
-    const spec = m[1]!
+  const path = file.slice(ROOT.length + 1)
+  for (const m of text.matchAll(
+    /(\bimport\s+type\b[^'"]*?\bfrom\s+|\bfrom\s+|\bimport\(\s*|\brequire\(\s*)'([^'.][^']*)'/g,
+  )) {
+    const spec = m[2]!
     if (spec.startsWith('node:') || builtinModules.includes(spec)) continue
     const name = packageOf(spec)
-    imported.set(name, [...(imported.get(name) ?? []), file.slice(ROOT.length + 1)])
+    const lazy = /^import\s+type\b|^import\(/.test(m[1]!)
+    if (path.startsWith(DEV_TOOLS) && lazy && !(name in pkg.dependencies))
+      devToolImports.set(name, [...(devToolImports.get(name) ?? []), path])
+    else imported.set(name, [...(imported.get(name) ?? []), path])
   }
 }
 
@@ -51,4 +66,10 @@ t.test('everything src/ imports is a dependency, not a devDependency', async (t)
     if (SOURCES_ONLY.has(name)) continue
     t.ok(name in pkg.dependencies, `${name} (imported by ${files.join(', ')}) is in dependencies`)
   }
+})
+
+t.test('src/demo/ loads devDependencies lazily, and only devDependencies it declares', async (t) => {
+  t.ok(devToolImports.has('smtp-server'), 'the mail catcher is found by this scan')
+  for (const [name, files] of devToolImports)
+    t.ok(name in pkg.devDependencies, `${name} (loaded by ${files.join(', ')}) is in devDependencies`)
 })
