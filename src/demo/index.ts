@@ -58,12 +58,14 @@ export const DEMO_SCENARIO: BuildScenario = {
   durationMs: 1500,
   stages: ['Checkout', 'Environment', 'Tests', 'Notebooks'],
   failingStage: 'Tests',
-  extraLog: [
-    '+ python -m pytest --junitxml=reports/junit.xml',
-    'tests/test_model.py::test_auc_gate FAILED',
-    'FAILED tests/test_model.py::test_auc_gate - AssertionError: AUC 0.784 is below the 0.8 gate',
-    '1 failed, 11 passed in 4.21s',
-  ],
+  stageLog: {
+    Tests: [
+      '+ python -m pytest --junitxml=reports/junit.xml',
+      'tests/test_model.py::test_auc_gate FAILED',
+      'FAILED tests/test_model.py::test_auc_gate - AssertionError: AUC 0.784 is below the 0.8 gate',
+      '1 failed, 11 passed in 4.21s',
+    ],
+  },
   tests: { total: 12, failed: 1, skipped: 0 },
 }
 
@@ -287,7 +289,7 @@ export function formatReport(r: DemoReport, o: { keepsRunning: boolean }): strin
     'Tamer demo: a notebook push, end to end, on this machine (SQLite, a local git server,',
     'the Jenkins emulator, a mail catcher). Nothing left 127.0.0.1.',
     '',
-    `Tamer           ${r.url}/`,
+    `Tamer           ${r.url}/  (its landing page: version, hosts, the API)`,
     `Pushed          ${r.repository} main ${r.before.slice(0, 7)}..${r.after.slice(0, 7)} (${NOTEBOOK_PATH}),`,
     `                a signed GitHub push webhook; delivery ${r.deliveryId}`,
     '',

@@ -44,6 +44,9 @@ t.test('the demo runs the whole loop and every printed link answers', async (t) 
   t.match(html, 'AssertionError', 'the new cell’s error output')
   t.equal((await fetch(report.diffUrl.replace(/sig=[^&]+/, 'sig=forged'))).status, 401, 'a forged link does not open')
 
+  // Tamer's landing page answers.
+  t.equal((await fetch(`${report.url}/`)).status, 200, 'the landing page')
+
   // The status: the API with the generated token (and not without it).
   const api = await fetch(`${report.url}/api/builds/${report.build.id}`, {
     headers: { authorization: `Bearer ${report.apiToken}` },

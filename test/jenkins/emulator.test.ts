@@ -738,6 +738,27 @@ t.test('builds: running shape, mid-run result, final results, parameters', async
   t.notOk((await j.call('/job/p/1/api/json')).json().estimatedDuration < 0, 'estimate from history')
 })
 
+t.test("a stage's sh output is printed inside that stage, before its failure", async (t) => {
+  const j = await emulator(t, { quietPeriodSec: 0 })
+  await j.call('/createItem?name=p', { method: 'POST', body: DOC_73_XML, headers: { 'Content-Type': 'text/xml' } })
+  j.control.setScenario('p', {
+    result: 'FAILURE',
+    stages: ['Checkout', 'Tests', 'Deploy'],
+    failingStage: 'Tests',
+    stageLog: { Checkout: ['+ git checkout'], Tests: ['+ pytest', '1 failed'] },
+  })
+  await j.call('/job/p/buildWithParameters', { method: 'POST' })
+  j.control.advance(10_000)
+  const log = (await j.call('/job/p/1/consoleText')).body
+  t.match(
+    log,
+    /\{ \(Checkout\)\n\[Pipeline\] echo\nrunning Checkout\n\[Pipeline\] sh\n\+ git checkout\n\[Pipeline\] \}/,
+  )
+  t.match(log, /\{ \(Tests\)\n\[Pipeline\] echo\nrunning Tests\n\[Pipeline\] sh\n\+ pytest\n1 failed\nERROR: script/)
+  t.match(log, /Stage "Deploy" skipped due to earlier failure\(s\)/)
+  t.ok(log.endsWith('Finished: FAILURE\n'))
+})
+
 t.test('job builds: `builds` is the newest 100, `allBuilds` and its ranges reach every build', async (t) => {
   const clock = new ManualClock(1_700_000_000_000)
   const j = await emulator(t, { clock, quietPeriodSec: 0, defaultScenario: { durationMs: 10 } })

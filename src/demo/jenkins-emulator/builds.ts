@@ -31,10 +31,12 @@ function pipelineLog(job: Item, causes: Cause[], s: BuildScenario, result: Build
     else {
       if (i === 0) lines.push(...(s.extraLog ?? []))
       lines.push('[Pipeline] echo', `running ${stage}`)
+      const sh = s.stageLog?.[stage]
+      if (sh) lines.push('[Pipeline] sh', ...sh)
       if (stage === s.failingStage) {
         if (result === 'UNSTABLE') lines.push('[Pipeline] unstable', `WARNING: ${stage} is unstable`)
         else if (result === 'FAILURE') {
-          lines.push('[Pipeline] sh', 'ERROR: script returned exit code 1')
+          lines.push(...(sh ? [] : ['[Pipeline] sh']), 'ERROR: script returned exit code 1')
           failed = true
         }
       }

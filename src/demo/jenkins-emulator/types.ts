@@ -48,6 +48,8 @@ export interface BuildScenario {
   failingStage?: string
   /** extra lines printed inside the first stage */
   extraLog?: string[]
+  /** what a stage's `sh` step prints, by stage name (the failing stage's lines come before its error) */
+  stageLog?: Record<string, string[]>
   /** JUnit results the build publishes (a TestResultAction once it has finished) */
   tests?: { total: number; failed: number; skipped: number }
 }
