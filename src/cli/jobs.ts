@@ -7,26 +7,25 @@ import { jobsSync } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
+import type { CliIo } from './main.js'
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { config: { type: 'string', short: 'c' } },
   })
   if (positionals[0] !== 'sync') {
-    process.stderr.write('Usage: tamer jobs sync [-c FILE]\n')
+    io.err('Usage: tamer jobs sync [-c FILE]\n')
     return 1
   }
-  const config = checkConfig(
-    await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env),
-  )
-  const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
+  const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: values.config }), io.env))
+  const store = openSqliteStore({ file: resolve(io.cwd, config.dataDir, 'tamer.db') })
   try {
-    const status = await jobsSync(config, store, (s) => process.stdout.write(s))
+    const status = await jobsSync(config, store, io.out)
     // It creates and rewrites Jenkins jobs: an operator action.
     await store.recordAudit({
-      actor: cliActor(process.env),
+      actor: cliActor(io.env),
       action: 'jobs.sync',
       target: config.jenkins.url,
       tenant: null,

@@ -5,8 +5,9 @@ import { loadDraftConfig } from '../config/load.js'
 import { ConfigError } from '../errors.js'
 import { notifyTest } from '../notify/command.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
+import type { CliIo } from './main.js'
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -17,29 +18,22 @@ export async function run(argv: string[]): Promise<number> {
     },
   })
   if (positionals[0] !== 'test') {
-    process.stderr.write('Usage: tamer notify test --channel NAME [--to ADDRESS] [-c FILE]\n')
+    io.err('Usage: tamer notify test --channel NAME [--to ADDRESS] [-c FILE]\n')
     return 1
   }
   if (!v.channel) {
-    process.stderr.write('tamer: notify test needs --channel NAME\n')
+    io.err('tamer: notify test needs --channel NAME\n')
     return 2
   }
   try {
-    const config = checkConfig(
-      await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: v.config }), process.env),
-    )
-    return await notifyTest(
-      config,
-      { channel: v.channel, to: v.to ?? [] },
-      (s) => void process.stdout.write(s),
-      (s) => void process.stderr.write(s),
-    )
+    const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: v.config }), io.env))
+    return await notifyTest(config, { channel: v.channel, to: v.to ?? [] }, io.out, io.err)
   } catch (err) {
     const coded =
       typeof (err as { code?: unknown }).code === 'string' &&
       String((err as { code: string }).code).startsWith('TAMER_')
     if (!(err instanceof ConfigError) && !coded) throw err
-    process.stderr.write(`tamer: ${(err as Error).message}\n`)
+    io.err(`tamer: ${(err as Error).message}\n`)
     return 2
   }
 }

@@ -9,6 +9,7 @@ import { gitChangedFiles } from '../pipeline/changed-files.js'
 import { rulesTest } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
+import type { CliIo } from './main.js'
 
 export const RULES_USAGE = `Usage: tamer rules test <id> [-c FILE]
   Shows which routing rules match a stored delivery, and why.
@@ -16,7 +17,7 @@ export const RULES_USAGE = `Usage: tamer rules test <id> [-c FILE]
   (GitHub's "Recent deliveries", X-GitHub-Delivery, X-Gitlab-Event-UUID, X-Request-UUID).
 `
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -24,20 +25,18 @@ export async function run(argv: string[]): Promise<number> {
   })
   const [sub, deliveryId] = positionals
   if (values.help) {
-    process.stdout.write(RULES_USAGE)
+    io.out(RULES_USAGE)
     return 0
   }
   if (sub !== 'test' || !deliveryId) {
-    process.stderr.write(RULES_USAGE)
+    io.err(RULES_USAGE)
     return 1
   }
-  const config = checkConfig(
-    await withStoredSecretsOf(loadDraftConfig({ env: process.env, file: values.config }), process.env),
-  )
-  const store = openSqliteStore({ file: resolve(config.dataDir, 'tamer.db') })
+  const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: values.config }), io.env))
+  const store = openSqliteStore({ file: resolve(io.cwd, config.dataDir, 'tamer.db') })
   try {
-    const mirrors = mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
-    return await rulesTest(config, store, deliveryId, (s) => process.stdout.write(s), gitChangedFiles(mirrors))
+    const mirrors = mirrorCacheFromConfig(config, resolve(io.cwd, config.dataDir, 'mirrors'))
+    return await rulesTest(config, store, deliveryId, io.out, gitChangedFiles(mirrors))
   } finally {
     await store.close()
   }

@@ -101,4 +101,4 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
 }
 
 /** `tamer secrets …` as the bin runs it: the process's env, stdin and output. */
-export const run = (argv: string[]): Promise<number> => secretsCommand(argv, processCommandIo())
+export const run = (argv: string[], io: CommandIo = processCommandIo()): Promise<number> => secretsCommand(argv, io)

@@ -9,10 +9,11 @@ import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 import { withStoredSecrets } from '../secrets/stored.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
+import type { CliIo } from './main.js'
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
-  const loaded = loadDraftConfig({ env: process.env, file: values.config })
+  const loaded = loadDraftConfig({ env: io.env, file: values.config })
   // The store is opened first: secrets sealed in it (`tamer secrets set`) complete the config.
   const store = openSqliteStore({
     file: resolve(loaded.dataDir, 'tamer.db'),
@@ -21,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   })
   let service
   try {
-    const config = checkConfig(await withStoredSecrets(loaded, store, masterKeysFromEnv(process.env)))
+    const config = checkConfig(await withStoredSecrets(loaded, store, masterKeysFromEnv(io.env)))
     service = await composeService(config, { store })
   } catch (err) {
     await store.close()

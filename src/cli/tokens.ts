@@ -70,4 +70,4 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
 }
 
 /** `tamer tokens …` as the bin runs it: the process's env, stdin and output. */
-export const run = (argv: string[]): Promise<number> => tokensCommand(argv, processCommandIo())
+export const run = (argv: string[], io: CommandIo = processCommandIo()): Promise<number> => tokensCommand(argv, io)

@@ -1,6 +1,6 @@
-// `tamer diff` and `tamer git-setup` as a user runs them: the real CLI in a child process, and a
-// real repository whose `git diff` goes through Tamer afterwards.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// `tamer diff` as a user runs it: in process through main() and the command's own entry point, and
+// once as the real bin in a child process. `tamer git-setup` and `git diff`: git-setup.test.ts.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -8,15 +8,13 @@ import { pathToFileURL } from 'node:url'
 import { execa } from 'execa'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
-import { gitAvailable, makeRepo } from '../git/repo.js'
+import { runTamer } from '../support/cli.js'
 import { detectNbdime } from '../../src/engines/nbdiff.js'
 import { runDiffCommand, runGitDiffDriver } from '../../src/cli/diff.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const CLI = resolve('src/cli/index.ts')
-t.setTimeout(360_000) // a few real Node + tsx start-ups; slow on a loaded machine
-const tamer = (args: string[], cwd = process.cwd()) =>
-  execa(process.execPath, ['--import', TSX, CLI, ...args], { cwd, reject: false })
+const tamer = (args: string[]) => execa(process.execPath, ['--import', TSX, CLI, ...args], { reject: false })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
 const dir = mkdtempSync(join(tmpdir(), 'tamer-cli-'))
@@ -127,31 +125,10 @@ t.test(
 )
 
 t.test('tamer diff as the process a user starts: exit codes and output', async (t) => {
-  const [text, usage] = await Promise.all([tamer(['diff', A, B]), tamer(['diff', A])])
+  // One real process (the bin, its exit status and stdout); the rest in process through main().
+  const [text, usage] = await Promise.all([tamer(['diff', A, B]), runTamer(['diff', A])])
   t.equal(text.exitCode, 0, text.stderr)
   t.match(text.stdout, /## modified \/cells\/0\/source:/)
   t.notMatch(text.stdout, /\x1b/, 'no colour when stdout is not a terminal')
   t.equal(usage.exitCode, 2)
-})
-
-t.test('tamer git-setup makes git diff notebook-aware', async (t) => {
-  if (!(await gitAvailable()))
-    return void (process.env.CI ? t.fail('git is required in CI') : t.skip('no git', () => {}))
-  const repo = await makeRepo()
-  t.teardown(repo.cleanup)
-  repo.write({ 'train.ipynb': readFileSync(A, 'utf8') })
-  await repo.commit('one')
-  repo.write({ 'train.ipynb': readFileSync(B, 'utf8') })
-  await repo.commit('two')
-  const work = join(repo.root, 'work')
-  const setup = await tamer(['git-setup', '--command', `'${process.execPath}' --import '${TSX}' '${CLI}'`], work)
-  t.equal(setup.exitCode, 0, setup.stderr)
-  t.match(readFileSync(join(work, '.gitattributes'), 'utf8'), '*.ipynb\tdiff=tamer\n')
-  t.match(await repo.git('config', 'diff.tamer.command'), /git-diff-driver$/)
-  await tamer(['git-setup', '--command', 'tamer'], work)
-  t.equal(readFileSync(join(work, '.gitattributes'), 'utf8').match(/diff=tamer/g)?.length, 1, 'idempotent')
-  await repo.git('config', 'diff.tamer.command', `'${process.execPath}' --import '${TSX}' '${CLI}' git-diff-driver`)
-  const diff = await repo.git('diff', 'HEAD~1', 'HEAD', '--', 'train.ipynb')
-  t.match(diff, /^nbdiff a\/train\.ipynb b\/train\.ipynb$/m)
-  t.match(diff, /## modified \/cells\/0\/outputs\/0\/text:\n@@ -1 \+1 @@\n-accuracy: 0\.91\n\+accuracy: 0\.93/)
 })

@@ -1,5 +1,4 @@
 // Config: embedded defaults, file + env overrides, errors that name the key; the CLI exits 2.
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +7,7 @@ import t from 'tap'
 import { loadCheckedConfig } from '../../src/compose/config.js'
 import { createTenantResolver } from '../../src/config/tenants.js'
 import { ConfigError } from '../../src/errors.js'
+import { runTamer } from '../support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -208,15 +208,10 @@ t.test('tenant resolution: first matching glob, else the default tenant', async 
   t.equal(tenantOf(null), 'shared')
 })
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 },
-      (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
-    )
-  })
+/** The `tamer` command in process (main(), no Node + tsx start-up per call), with these env additions. */
+async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const r = await runTamer(args, { cwd: ROOT, env: { ...process.env, ...env } })
+  return { code: r.exitCode, stderr: r.stderr }
 }
 
 t.test('tamer serve exits 2 on an invalid config, naming the key', async (t) => {

@@ -1,6 +1,6 @@
-// The real `tamer` command (a child process) with stored secrets (issue #9): `secrets set` reads
-// the value from stdin, and the one-off commands (`jobs sync`, `notify test`, `rules test`) run
-// with the stored secrets as `serve` does.
+// The `tamer` command with stored secrets (issue #9): `secrets set` reads the value from stdin (the
+// real bin, a child process), and the one-off commands (`jobs sync`, `notify test`, `rules test`)
+// run with the stored secrets as `serve` does (main() in process: no tsx start-up per call).
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -8,6 +8,7 @@ import { execa } from 'execa'
 import t from 'tap'
 import { openSecurityStore } from '../../src/store/sqlite/security-store.js'
 import { startJenkinsEmulator } from '../../src/demo/jenkins-emulator/index.js'
+import { runTamer } from '../support/cli.js'
 import { KEY_A, secrets, tempDir, writeConfig } from '../support/operator.js'
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
@@ -23,16 +24,10 @@ t.test('the tamer command: secrets set reads the value from stdin; list, delete'
     { env, input: 'callback-from-stdin-01\n', reject: false },
   )
   t.equal(set.exitCode, 0, set.stderr)
-  const list = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'list', '-c', file], {
-    env,
-    reject: false,
-  })
+  const list = await runTamer(['secrets', 'list', '-c', file], { env })
   t.match(list.stdout, /^cb\tjenkins-callback-secret\tall tenants\tkey=/)
   t.notMatch(list.stdout + list.stderr, 'callback-from-stdin-01')
-  const del = await execa(process.execPath, ['--import', TSX, CLI, 'secrets', 'delete', 'cb', '-c', file], {
-    env,
-    reject: false,
-  })
+  const del = await runTamer(['secrets', 'delete', 'cb', '-c', file], { env })
   t.equal(del.exitCode, 0, del.stderr)
   const store = openSecurityStore(join(dir, 'data', 'tamer.db'))
   t.match(
@@ -56,7 +51,7 @@ t.test('one-off commands run with the stored secrets too: tamer jobs sync with a
       .code,
     0,
   )
-  const sync = await execa(process.execPath, ['--import', TSX, CLI, 'jobs', 'sync', '-c', file], { env, reject: false })
+  const sync = await runTamer(['jobs', 'sync', '-c', file], { env })
   t.equal(sync.exitCode, 0, sync.stderr)
   t.match(sync.stdout, /ds-tests \(tests-only\)/)
   t.ok(jenkins.state.item('ds-tests'), 'Jenkins took the stored token: the job exists')
@@ -71,10 +66,7 @@ t.test('one-off commands run with the stored secrets too: tamer jobs sync with a
     'an operator action',
   )
   await audit.close()
-  const noKey = await execa(process.execPath, ['--import', TSX, CLI, 'jobs', 'sync', '-c', file], {
-    env: { ...process.env, TAMER_MASTER_KEY: '' },
-    reject: false,
-  })
+  const noKey = await runTamer(['jobs', 'sync', '-c', file], { env: { ...process.env, TAMER_MASTER_KEY: '' } })
   t.equal(noKey.exitCode, 2)
   t.match(noKey.stderr, /No master key: 1 stored secret needs TAMER_MASTER_KEY/)
 })

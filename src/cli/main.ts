@@ -1,0 +1,108 @@
+// The `tamer` command (index.ts is the bin that runs it). Only the named subcommand's module is
+// loaded (`tamer diff` starts without Fastify, SQLite or the pipeline): each file here is one
+// subcommand with its own options. Everything it reads and writes goes through `io`, so tests run
+// the command in process, as the README shows it (test/readme/examples.test.ts).
+import { ConfigError } from '../errors.js'
+import { processCommandIo, type CommandIo } from '../security/command-io.js'
+
+const USAGE = `Usage: tamer <command> [options]
+
+Commands:
+  serve                    Run the webhook receiver, API and build pipeline (default port 8080)
+  rules test <id>          Show which routing rules match a stored delivery, and why
+                           (Tamer's delivery id or the host's delivery GUID)
+  jobs sync                Create or update the Jenkins jobs of the rules' templates
+  notify test --channel NAME [--to ADDRESS]
+                           Send a sample notice through one configured channel (email or a chat name)
+  diff A.ipynb B.ipynb     Notebook-aware diff (--format text|json|html|markdown, --engine native|nbdime,
+                           --ignore-outputs …; see tamer diff --help)
+  git-setup [--global]     Make \`git diff\` use Tamer for *.ipynb (diff driver + .gitattributes);
+                           --command CMD says how git starts Tamer (default: tamer if on PATH, else npx --no-install tamer)
+  secrets set|list|delete|rotate
+                           Secrets sealed in the store under TAMER_MASTER_KEY (see tamer secrets --help)
+  tokens create|list|revoke
+                           API tokens stored hashed, with a scope and tenants (see tamer tokens --help)
+  demo [--exit]            The main job end to end on this machine: a notebook push, its diff page,
+                           a failing build on the Jenkins emulator, the failure mail (development installs)
+
+Options:
+  -c, --config FILE   YAML config file (also TAMER_CONFIG)
+  -h, --help          Show this help
+`
+
+/** The process's env, stdin and output, where relative paths start (git-setup), and whether to colour. */
+export interface CliIo extends CommandIo {
+  cwd: string
+  color: boolean
+}
+
+export const processIo = (): CliIo => ({
+  ...processCommandIo(),
+  cwd: process.cwd(),
+  color: process.stdout.isTTY === true,
+})
+
+/** A subcommand gets the arguments after its name; -1 means it keeps running (serve). */
+type Run = (argv: string[], io: CliIo) => Promise<number>
+
+const COMMANDS: Record<string, () => Promise<Run>> = {
+  serve: async () => (await import('./serve.js')).run,
+  rules: async () => (await import('./rules.js')).run,
+  jobs: async () => (await import('./jobs.js')).run,
+  notify: async () => (await import('./notify.js')).run,
+  diff: async () => {
+    const { runDiffCommand } = await import('./diff.js')
+    return (argv, io) => runDiffCommand(argv, diffIo(io))
+  },
+  'git-diff-driver': async () => {
+    const { runGitDiffDriver } = await import('./diff.js')
+    return (argv, io) => runGitDiffDriver(argv, diffIo(io))
+  },
+  'git-setup': async () => (await import('./git-setup.js')).run,
+  secrets: async () => (await import('./secrets.js')).run,
+  tokens: async () => (await import('./tokens.js')).run,
+  demo: async () => (await import('./demo.js')).run,
+}
+
+const diffIo = (io: CliIo) => ({ stdout: io.out, stderr: io.err, color: io.color })
+
+/** The command word: the first argument that is not an option (nor -c's value: `tamer -c FILE serve`). */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '-c' || a === '--config') i++
+    else if (!a.startsWith('-')) return i
+  }
+  return -1
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const at = commandIndex(argv)
+  const name = at >= 0 ? argv[at]! : undefined
+  if (name === undefined) {
+    const help = argv.includes('-h') || argv.includes('--help')
+    ;(help ? io.out : io.err)(USAGE)
+    return help ? 0 : 1
+  }
+  const load = COMMANDS[name]
+  if (!load) {
+    io.err(`tamer: unknown command ${name}\n${USAGE}`)
+    return 1
+  }
+  const run = await load()
+  try {
+    return await run([...argv.slice(0, at), ...argv.slice(at + 1)], io)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`tamer: ${err.message}\n`)
+      return 2
+    }
+    // A stored secret that cannot be opened, a missing master key: say so and stop, as a bad config does.
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('TAMER_')) {
+      io.err(`tamer: ${(err as Error).message} (${code})\n`)
+      return 2
+    }
+    throw err
+  }
+}
