@@ -11,7 +11,7 @@ import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gitSetup } from '../git/setup.js'
-import type { CliIo } from './main.js'
+import type { CliIo } from './io.js'
 
 export const GIT_SETUP_USAGE = `Usage: tamer git-setup [--global] [--command CMD]
   Makes \`git diff\` show *.ipynb with Tamer: diff.tamer.command in git config (the repository's,

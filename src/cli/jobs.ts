@@ -7,7 +7,7 @@ import { jobsSync } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
-import type { CliIo } from './main.js'
+import type { CliIo } from './io.js'
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -3,7 +3,7 @@
 // subcommand with its own options. Everything it reads and writes goes through `io`, so tests run
 // the command in process, as the README shows it (test/readme/examples.test.ts).
 import { ConfigError } from '../errors.js'
-import { processCommandIo, type CommandIo } from '../security/command-io.js'
+import { processIo, type CliIo } from './io.js'
 
 const USAGE = `Usage: tamer <command> [options]
 
@@ -29,18 +29,6 @@ Options:
   -c, --config FILE   YAML config file (also TAMER_CONFIG)
   -h, --help          Show this help
 `
-
-/** The process's env, stdin and output, where relative paths start (git-setup), and whether to colour. */
-export interface CliIo extends CommandIo {
-  cwd: string
-  color: boolean
-}
-
-export const processIo = (): CliIo => ({
-  ...processCommandIo(),
-  cwd: process.cwd(),
-  color: process.stdout.isTTY === true,
-})
 
 /** A subcommand gets the arguments after its name; -1 means it keeps running (serve). */
 type Run = (argv: string[], io: CliIo) => Promise<number>

@@ -5,7 +5,7 @@ import { loadDraftConfig } from '../config/load.js'
 import { ConfigError } from '../errors.js'
 import { notifyTest } from '../notify/command.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
-import type { CliIo } from './main.js'
+import type { CliIo } from './io.js'
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parseArgs({

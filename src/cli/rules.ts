@@ -9,7 +9,7 @@ import { gitChangedFiles } from '../pipeline/changed-files.js'
 import { rulesTest } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
-import type { CliIo } from './main.js'
+import type { CliIo } from './io.js'
 
 export const RULES_USAGE = `Usage: tamer rules test <id> [-c FILE]
   Shows which routing rules match a stored delivery, and why.

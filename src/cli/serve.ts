@@ -9,7 +9,7 @@ import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 import { withStoredSecrets } from '../secrets/stored.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
-import type { CliIo } from './main.js'
+import type { CliIo } from './io.js'
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
