@@ -163,11 +163,9 @@ if (!(await gitAvailable())) {
         /cell 1 source: changed lines over 10,000 characters \(diffs\.maxLineChars\) shown removed and added, not diffed character by character/,
       )
       const summary = await pushDiffSummary(s.store, s.service).summary({ deliveryId: id } as BuildRecord, push)
-      t.match(
-        summary,
-        /Shown coarser than a full diff, to keep it fast: cell 1 source: 20,000 → 20,000 changed lines/,
-        'the notice says it too',
-      )
+      const coarser = /Shown coarser than a full diff, to keep it fast: cell 1 source: 20,000 → 20,000 changed lines/
+      t.match(summary?.text, coarser, 'the notice says it too (plain text)')
+      t.match(summary?.markdown, coarser, 'the notice says it too (Markdown)')
       t.equal(s.engine.calls.length, 2, 'the page and the notice used the kept diff')
 
       // Another process: empty memory, the same store.
@@ -268,9 +266,14 @@ if (!(await gitAvailable())) {
     t.match(page.body, /<span class="badge warn">too large to diff in time<\/span>/)
     const summary = await pushDiffSummary(s.store, s.service).summary({ deliveryId: id } as BuildRecord, push)
     t.match(
-      summary,
-      /### `big\.ipynb` \(modified\)\n\*\*too large to diff in time: not done within 1 s \(diffs\.timeLimitMs\)\*\*/,
+      summary?.text,
+      /too large to diff in time: not done within 1 s \(diffs\.timeLimitMs\)/,
       'the notice names it',
+    )
+    t.match(
+      summary?.markdown,
+      /### `big\.ipynb` \(modified\)\n\*\*too large to diff in time: not done within 1 s \(diffs\.timeLimitMs\)\*\*/,
+      'the notice names it (Markdown)',
     )
     t.same(s.engine.calls, ['alpha:b/big.ipynb'])
 
