@@ -9,6 +9,9 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 export function startModuleWorker(callerUrl: string, name: string, options: WorkerOptions = {}): Worker {
   if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, callerUrl), options)
   const url = new URL(`./${name}.ts`, callerUrl).href
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })`
+  // tsx found from here, not from the working directory an eval worker resolves from (a command
+  // run in another directory, test/support/cli.ts).
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
+  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })`
   return new Worker(bootstrap, { ...options, eval: true })
 }

@@ -15,6 +15,9 @@ export async function runTamer(
 ): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
+  // Relative paths in arguments (`tamer diff a.ipynb b.ipynb`, `-c FILE`) start where the command runs.
+  const before = process.cwd()
+  if (opts.cwd) process.chdir(opts.cwd)
   const exitCode = await main(argv, {
     env: opts.env ?? process.env,
     cwd: opts.cwd ?? process.cwd(),
@@ -22,6 +25,6 @@ export async function runTamer(
     stdin: async () => opts.stdin ?? '',
     out: (s) => void (stdout += s),
     err: (s) => void (stderr += s),
-  })
+  }).finally(() => process.chdir(before))
   return { exitCode, stdout, stderr }
 }
