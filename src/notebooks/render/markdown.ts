@@ -162,8 +162,12 @@ export function numberMove(a: string, b: string): { label: string; from: string;
   if (k < 0) return null
   // Cut at the number's own position: the same digits may occur earlier ("10 epochs: loss 1").
   const label = sa.slice(0, na[k]!.index).replace(/[\s:=]+$/, '')
+  // Only brackets or signs before it ("(12000, 18)"): no words to name the number, so a short
+  // value is shown whole, a long one as its numbers.
+  if (!/\p{L}/u.test(label) && sa.length <= 40) return { label: '', from: sa, to: sb }
   const moved = na.map((x, i) => [x[0], nb[i]!] as const).filter(([x, y]) => x !== y)
-  return { label: label.slice(-60), from: moved.map(([x]) => x).join(', '), to: moved.map(([, y]) => y).join(', ') }
+  const named = /\p{L}/u.test(label) ? label.slice(-60) : ''
+  return { label: named, from: moved.map(([x]) => x).join(', '), to: moved.map(([, y]) => y).join(', ') }
 }
 
 const errorText = (o: JsonObject, m: SummaryMarkup) =>

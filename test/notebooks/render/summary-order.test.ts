@@ -18,6 +18,13 @@ t.test('a bare number that moved is shown once; the label is the words before it
     'the moved number’s own place, not an earlier "1"',
   )
   t.same(numberMove('epoch 3: loss=0.25', 'epoch 3: loss=0.21'), { label: 'epoch 3: loss', from: '0.25', to: '0.21' })
+  t.same(
+    numberMove('(12000, 18)', '(14250, 18)'),
+    { label: '', from: '(12000, 18)', to: '(14250, 18)' },
+    'no words before it: a short value whole, never a bracket as its label',
+  )
+  const long = (n: number) => `[${Array.from({ length: 20 }, (_, i) => (i === 5 ? n : i)).join(', ')}]`
+  t.same(numberMove(long(7), long(9)), { label: '', from: '7', to: '9' }, 'a long one as the numbers that moved')
 })
 
 const pairs = notebookCorpusPairs()
