@@ -4,10 +4,9 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../notebooks/core/index.js'
-// The renderers one by one, not the folder's index: the HTML one loads sanitize-html (postcss,
-// htmlparser2), which `tamer diff` in text or Markdown never needs (start-up, issue #11).
+// The renderers one by one, not the folder's index, the HTML and Markdown ones when asked for: the
+// HTML one loads sanitize-html (postcss, htmlparser2), which a text diff never needs (start-up, issue #11).
 import { describeDegradation } from '../notebooks/render/degraded.js'
-import { renderNotebookSummaryMarkdown } from '../notebooks/render/markdown.js'
 import { renderNotebookDiffText } from '../notebooks/render/text.js'
 import { createDiffEngine, type EngineName } from '../engines/engine.js'
 
@@ -132,9 +131,10 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
   } else if (o.format === 'html') {
     const { renderNotebookDiffHtml } = await import('../notebooks/render/html.js')
     io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
-  } else if (o.format === 'markdown')
+  } else if (o.format === 'markdown') {
+    const { renderNotebookSummaryMarkdown } = await import('../notebooks/render/markdown.js')
     io.stdout(renderNotebookSummaryMarkdown(nameB, result.base, result.diff, {}, degraded))
-  else {
+  } else {
     const text = renderNotebookDiffText(result.base, result.diff, { color: o.color, nameA, nameB, degraded })
     if (text) io.stdout(`${text}\n`)
   }

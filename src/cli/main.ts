@@ -2,7 +2,6 @@
 // loaded (`tamer diff` starts without Fastify, SQLite or the pipeline): each file here is one
 // subcommand with its own options. Everything it reads and writes goes through `io`, so tests run
 // the command in process, as the README shows it (test/readme/examples.test.ts).
-import { ConfigError } from '../errors.js'
 import { processIo, type CliIo } from './io.js'
 
 const USAGE = `Usage: tamer <command> [options]
@@ -81,7 +80,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   try {
     return await run([...argv.slice(0, at), ...argv.slice(at + 1)], io)
   } catch (err) {
-    if (err instanceof ConfigError) {
+    // The catalogue is loaded only on this path: `--help` and `tamer diff` start without @fastify/error.
+    if (err instanceof (await import('../errors.js')).ConfigError) {
       io.err(`tamer: ${err.message}\n`)
       return 2
     }

@@ -1,7 +1,8 @@
 // One way to diff notebook texts, whichever engine a deployment chose. The native engine is the
 // default; `nbdime` runs the real nbdiff and falls back to native, saying so, where it is absent.
 import { diffNotebooksDetailed, parseNotebook } from '../notebooks/core/index.js'
-import { detectNbdime, nbdimeDiff, type NbdiffOptions } from './nbdiff.js'
+// nbdiff.js (execa, the error catalogue) is loaded only when nbdime is asked for: `tamer diff` starts without it.
+import type { NbdiffOptions } from './nbdiff.js'
 import { DiffTimeLimitError } from './time-limit.js'
 import type { DiffEngine, EngineName } from './types.js'
 import type { WorkerEngineOptions } from './worker-engine.js'
@@ -33,6 +34,7 @@ export function nbdimeEngine(opts: NbdiffOptions = {}): DiffEngine {
       const base = parseNotebook(a, names.a)
       parseNotebook(b, names.b)
       try {
+        const { nbdimeDiff } = await import('./nbdiff.js')
         return { base, diff: await nbdimeDiff(a, b, options, { ...opts, timeoutMs: timeLimitMs }) }
       } catch (err) {
         if ((err as { timedOut?: boolean }).timedOut) throw new DiffTimeLimitError(names.b, timeLimitMs)
@@ -54,7 +56,7 @@ export async function createDiffEngine(
   const worker = opts.worker
   const native = async () => (worker ? (await import('./worker-engine.js')).workerEngine(worker) : nativeEngine)
   if (name === 'native') return { engine: await native(), notice: null }
-  const found = await detectNbdime(opts)
+  const found = await (await import('./nbdiff.js')).detectNbdime(opts)
   if (!found.available)
     return {
       engine: await native(),
