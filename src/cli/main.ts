@@ -81,16 +81,6 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return await run([...argv.slice(0, at), ...argv.slice(at + 1)], io)
   } catch (err) {
     // The catalogue is loaded only on this path: `--help` and `tamer diff` start without @fastify/error.
-    if (err instanceof (await import('../errors.js')).ConfigError) {
-      io.err(`tamer: ${err.message}\n`)
-      return 2
-    }
-    // A stored secret that cannot be opened, a missing master key: say so and stop, as a bad config does.
-    const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('TAMER_')) {
-      io.err(`tamer: ${(err as Error).message} (${code})\n`)
-      return 2
-    }
-    throw err
+    return (await import('../security/command-io.js')).commandFailure(io, err)
   }
 }

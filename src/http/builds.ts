@@ -1,7 +1,7 @@
 // GET /api/builds[/:id] behind the same bearer tokens as /api/deliveries, tenant-scoped.
 import type { FastifyPluginAsync } from 'fastify'
 import { maskDeep, type Mask } from '../security/secrets.js'
-import type { BuildRecord, BuildState, BuildStore, RecordedRun } from '../store/builds.js'
+import { BUILD_STATES, type BuildRecord, type BuildState, type BuildStore, type RecordedRun } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 import { bearer, BuildDetail, BuildSummary, errors, Page } from './schemas.js'
 
@@ -15,22 +15,10 @@ export interface BuildsPluginOptions {
   mask: Mask
 }
 
-const STATES: BuildState[] = [
-  'pending',
-  'waiting-for-jenkins',
-  'triggering',
-  'queued',
-  'running',
-  'finished',
-  'not-triggered',
-  'cancelled',
-  'lost',
-]
-
 export const ListQuery = {
   type: 'object',
   properties: {
-    state: { type: 'string', enum: STATES },
+    state: { type: 'string', enum: BUILD_STATES },
     delivery: { type: 'string', minLength: 1, maxLength: 100 },
     job: { type: 'string', minLength: 1, maxLength: 500 },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },

@@ -1,6 +1,7 @@
 // The shapes the HTTP API answers with, for /openapi.json (OpenAPI 3.0: `nullable`, not type
 // lists). They document; they never filter: responses are serialized with JSON.stringify (see
 // openapi.ts), so a field a route adds is sent even before it is written down here.
+import { BUILD_STATES } from '../store/builds.js'
 
 const str = { type: 'string' } as const
 const nstr = { type: 'string', nullable: true } as const
@@ -116,20 +117,7 @@ export const BuildSummary = {
     rule: str,
     job: str,
     template: nstr,
-    state: {
-      type: 'string',
-      enum: [
-        'pending',
-        'waiting-for-jenkins',
-        'triggering',
-        'queued',
-        'running',
-        'finished',
-        'not-triggered',
-        'cancelled',
-        'lost',
-      ],
-    },
+    state: { type: 'string', enum: BUILD_STATES },
     queueId: nint,
     buildNumber: nint,
     buildUrl: nstr,

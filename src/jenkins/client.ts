@@ -205,6 +205,24 @@ function jobNameFromUrl(url: string): string {
   return names.join('/')
 }
 
+/** The client of jenkins.* (null without a URL: builds are routed and recorded, not triggered). */
+export function jenkinsApiFromConfig(j: {
+  url: string | null
+  user: string
+  token: string
+  tokenIsPassword: boolean
+  requestTimeoutMs: number
+}): JenkinsApi | null {
+  if (!j.url) return null
+  return createJenkinsApi({
+    url: j.url,
+    user: j.user,
+    token: j.token,
+    tokenIsPassword: j.tokenIsPassword,
+    timeoutMs: j.requestTimeoutMs,
+  })
+}
+
 export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const baseUrl = s.url.replace(/\/+$/, '')
   const headers: Record<string, string> = {}

@@ -1,6 +1,6 @@
 // `tamer rules test <delivery-id>` and `tamer jobs sync`: the CLI's views of the pipeline.
 import type { Config } from '../config/schema.js'
-import { createJenkinsApi, type JenkinsApi } from '../jenkins/client.js'
+import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { checkJobNamePattern } from '../jenkins/job-name.js'
 import { createProvisioner } from '../jenkins/provision.js'
 import type { TamerStore } from '../store/builds.js'
@@ -52,17 +52,7 @@ export async function rulesTest(
 
 export async function jobsSync(config: Config, store: TamerStore, out: Write, api?: JenkinsApi): Promise<number> {
   const j = config.jenkins
-  const client =
-    api ??
-    (j.url
-      ? createJenkinsApi({
-          url: j.url,
-          user: j.user,
-          token: j.token,
-          tokenIsPassword: j.tokenIsPassword,
-          timeoutMs: j.requestTimeoutMs,
-        })
-      : null)
+  const client = api ?? jenkinsApiFromConfig(j)
   if (!client) {
     out('no Jenkins configured (TAMER_JENKINS_URL)\n')
     return 2

@@ -4,7 +4,7 @@
 // in the store, so after a restart `start()` picks up exactly where it stopped.
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
-import { createJenkinsApi, type JenkinsApi } from '../jenkins/client.js'
+import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
 import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
@@ -65,18 +65,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const now = deps.now ?? Date.now
   const timers = deps.timers ?? realTimers
   const j = config.jenkins
-  const api =
-    deps.api !== undefined
-      ? deps.api
-      : j.url
-        ? createJenkinsApi({
-            url: j.url,
-            user: j.user,
-            token: j.token,
-            tokenIsPassword: j.tokenIsPassword,
-            timeoutMs: j.requestTimeoutMs,
-          })
-        : null
+  const api = deps.api !== undefined ? deps.api : jenkinsApiFromConfig(j)
   const provisioner = api ? createProvisioner(api) : null
   const settings = { ...planSettings(config, deps.changedFiles ?? noChangedFiles), jenkinsConfigured: api !== null }
   const limit = deps.concurrency ?? 32

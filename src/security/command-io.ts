@@ -24,21 +24,28 @@ export function cliActor(env: NodeJS.ProcessEnv, user?: string): string {
   }
 }
 
-/** Config errors exit 2, coded errors print their message and code and exit 2; anything else is a crash. */
+/**
+ * Config errors exit 2, coded errors (a stored secret that cannot be opened, a missing master key)
+ * print their message and code and exit 2; anything else is a crash and is thrown again.
+ */
+export function commandFailure(io: Pick<CommandIo, 'err'>, err: unknown): number {
+  if (err instanceof ConfigError) {
+    io.err(`tamer: ${err.message}\n`)
+    return 2
+  }
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && code.startsWith('TAMER_')) {
+    io.err(`tamer: ${(err as Error).message} (${code})\n`)
+    return 2
+  }
+  throw err
+}
+
 export async function runCommand(io: CommandIo, fn: () => Promise<number>): Promise<number> {
   try {
     return await fn()
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.err(`tamer: ${err.message}\n`)
-      return 2
-    }
-    const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && code.startsWith('TAMER_')) {
-      io.err(`tamer: ${(err as Error).message} (${code})\n`)
-      return 2
-    }
-    throw err
+    return commandFailure(io, err)
   }
 }
 

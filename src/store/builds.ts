@@ -9,16 +9,18 @@ import type { StoredDelivery } from './store.js'
  * queued / running / finished · not-triggered: no Jenkins configured, recorded only ·
  * cancelled: the queue item was cancelled in Jenkins · lost: Jenkins forgot the item and has no build for it.
  */
-export type BuildState =
-  | 'pending'
-  | 'waiting-for-jenkins'
-  | 'triggering'
-  | 'queued'
-  | 'running'
-  | 'finished'
-  | 'not-triggered'
-  | 'cancelled'
-  | 'lost'
+export const BUILD_STATES = [
+  'pending',
+  'waiting-for-jenkins',
+  'triggering',
+  'queued',
+  'running',
+  'finished',
+  'not-triggered',
+  'cancelled',
+  'lost',
+] as const
+export type BuildState = (typeof BUILD_STATES)[number]
 
 export const ACTIVE_BUILD_STATES: readonly BuildState[] = [
   'pending',
