@@ -48,8 +48,15 @@ export async function demoCommand(argv: string[], io: DemoIo, keepRunning: (stop
     )
     return 1
   }
-  const { runDemo, formatReport } = await import('../demo/index.js')
-  const report = await runDemo({ port })
+  const { runDemo, formatReport, DemoError } = await import('../demo/index.js')
+  const report = await runDemo({ port }).catch((err: unknown) => {
+    if (err instanceof DemoError) return err
+    throw err
+  })
+  if (report instanceof DemoError) {
+    io.stderr(`tamer demo: ${report.message}\n`)
+    return 1
+  }
   io.stdout(formatReport(report, { keepsRunning: !values.exit }))
   if (values.exit) {
     await report.close()

@@ -21,6 +21,11 @@ import { realClock, startJenkinsEmulator, type BuildScenario, type JenkinsEmulat
 import { startMailCatcher, type CaughtMail, type MailCatcher } from './mail-catcher.js'
 import { makeSampleRepo, NOTEBOOK_PATH, SAMPLE_AUTHOR, type SampleRepo } from './sample-repo.js'
 
+/** The demo could not show its loop; `tamer demo` prints the message and exits 1. */
+export class DemoError extends Error {
+  override name = 'DemoError'
+}
+
 export interface DemoOptions {
   /** Tamer's port on 127.0.0.1 (default 8080; another free port when that one is taken; 0: any). */
   port?: number
@@ -229,24 +234,25 @@ async function pushWebhook(url: string, repo: SampleRepo, gitUrl: string, secret
     body,
   })
   const answer = (await res.json()) as { id?: string; message?: string }
-  if (res.status !== 202 || !answer.id) throw new Error(`the push was refused: ${res.status} ${answer.message ?? ''}`)
+  if (res.status !== 202 || !answer.id)
+    throw new DemoError(`the push was refused: ${res.status} ${answer.message ?? ''}`)
   return answer.id
 }
 
 async function finishedBuild(service: Service, deliveryId: string): Promise<BuildRecord | null> {
   const [build] = await service.store.listBuilds({ deliveryId, limit: 1 })
-  if (build?.lastError && build.state === 'waiting-for-jenkins') throw new Error(`Jenkins: ${build.lastError}`)
+  if (build?.lastError && build.state === 'waiting-for-jenkins') throw new DemoError(`Jenkins: ${build.lastError}`)
   return build?.state === 'finished' ? build : null
 }
 
 /** The page's signed URL once it answers 200 (202 while the diff is being made). */
 async function diffReady(config: Config, deliveryId: string): Promise<string | null> {
   const url = diffLinksFromConfig(config).urlFor(deliveryId)
-  if (!url) throw new Error('no signed link (links.secret and jenkins.publicUrl are set by the demo)')
+  if (!url) throw new DemoError('no signed link (links.secret and jenkins.publicUrl are set by the demo)')
   const res = await fetch(url)
   await res.arrayBuffer()
   if (res.status === 202) return null
-  if (res.status !== 200) throw new Error(`the diff page answered ${res.status}`)
+  if (res.status !== 200) throw new DemoError(`the diff page answered ${res.status}`)
   return url
 }
 
@@ -254,7 +260,7 @@ async function waitFor<T>(deadline: number, what: string, probe: () => Promise<T
   for (;;) {
     const value = await probe()
     if (value !== null) return value
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    if (Date.now() > deadline) throw new DemoError(`gave up waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }

@@ -145,7 +145,8 @@ t.test('no TAMER_ code is written outside the catalogue', async (t) => {
 t.test('a bare Error thrown in src/ says it is a bug', async (t) => {
   // What can reach a user (an answer, a CLI message, an operator's log) is a catalogue entry or a
   // typed error; a plain Error is left only for invariants, and its message starts with "bug".
-  for (const s of sources) {
+  // The Jenkins emulator (a dev tool the demo starts) fails as the Jenkins it stands in for, not as Tamer.
+  for (const s of sources.filter((s) => !s.file.startsWith('src/demo/jenkins-emulator/'))) {
     for (const m of s.text.matchAll(/throw new Error\(\s*(['"`])([^'"`]{0,40})/g)) {
       t.match(m[2]!, /^bug\b/, `${s.file}: throw new Error(${m[1]}${m[2]}…`)
     }
