@@ -116,6 +116,10 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const checkpointer = startWriter({ file, synchronous, role: 'checkpointer', ...limits })
   writer.unref()
   checkpointer.unref()
+  // A checkpointer that stops leaves the WAL growing until the next start, never a lost write;
+  // without a listener its error would end the whole process.
+  let checkpointerError: Error | null = null
+  checkpointer.on('error', (err) => void (checkpointerError = err))
 
   let queue: Pending[] = []
   let ops: PendingOp[] = []
@@ -290,12 +294,14 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       while (queue.length > 0 || ops.length > 0 || inFlight) await new Promise((r) => setImmediate(r))
       if (!broken) await request({ type: 'close' })
       await writer.terminate()
-      await new Promise<void>((resolve) => {
-        checkpointer.once('message', () => resolve())
-        checkpointer.once('error', () => resolve())
-        checkpointer.once('exit', () => resolve())
-        checkpointer.postMessage({ type: 'close' } satisfies WriterRequest)
-      })
+      // A checkpointer that already stopped would never answer (and never exit again).
+      if (!checkpointerError)
+        await new Promise<void>((resolve) => {
+          checkpointer.once('message', () => resolve())
+          checkpointer.once('error', () => resolve())
+          checkpointer.once('exit', () => resolve())
+          checkpointer.postMessage({ type: 'close' } satisfies WriterRequest)
+        })
       await checkpointer.terminate()
       db.close()
       if (temporary) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })

@@ -71,18 +71,22 @@ db.pragma('cache_size = -65536')
 // database file), so commits never checkpoint; a second thread does, without blocking them.
 db.pragma('wal_autocheckpoint = 0')
 if (options.role === 'checkpointer') runCheckpointer()
+// Only the writer prepares the writes: a checkpointer that did would die with the writer's
+// statements (a table missing while it starts) and take the process down with an unhandled error.
+const isWriter = options.role === 'writer'
 
-const insert = db.prepare(
-  `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
+const insert =
+  isWriter &&
+  db.prepare(
+    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
      headers, body, normalized, received_at, updated_at)
    VALUES (@id, @provider, @dedupeKey, @hostDeliveryId, @eventType, @tenant, @repository, @status,
      @headers, @body, @normalized, @receivedAt, @receivedAt)
    ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id`,
-)
-const existing = db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
-const heartbeat = db.prepare(
-  'INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-)
+  )
+const existing = isWriter && db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
+const heartbeat =
+  isWriter && db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
 
 /**
  * Bytes the database can still grow by: free pages plus what the disk (or max_page_count) allows.
@@ -102,7 +106,7 @@ function roomBytes(): number {
 
 const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
   items.map((d) => {
-    const row = insert.get({
+    const row = (insert as BetterSqlite3.Statement).get({
       id: randomUUID(),
       provider: d.provider,
       dedupeKey: d.dedupeKey,
@@ -119,14 +123,14 @@ const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
     }) as { id: string } | undefined
     return row
       ? { id: row.id, duplicate: false }
-      : { id: existing.get(d.provider, d.dedupeKey) as string, duplicate: true }
+      : { id: (existing as BetterSqlite3.Statement).get(d.provider, d.dedupeKey) as string, duplicate: true }
   }),
 )
 
-const applyBuildWrite = options.role === 'writer' ? createBuildWrites(db) : null
-const applyNotificationWrite = options.role === 'writer' ? createNotificationWrites(db) : null
-const applyPushDiffWrite = options.role === 'writer' ? createPushDiffWrites(db) : null
-const applySecurityWrite = options.role === 'writer' ? createSecurityWrites(db) : null
+const applyBuildWrite = isWriter ? createBuildWrites(db) : null
+const applyNotificationWrite = isWriter ? createNotificationWrites(db) : null
+const applyPushDiffWrite = isWriter ? createPushDiffWrites(db) : null
+const applySecurityWrite = isWriter ? createSecurityWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
     isNotificationWrite(op)
@@ -139,14 +143,14 @@ const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ),
 )
 
-if (options.role === 'writer')
+if (isWriter)
   parentPort!.on('message', (msg: WriterRequest) => {
     let reply: WriterReply
     try {
       if (msg.type === 'batch') reply = { type: 'done', results: commitBatch(msg.items) }
       else if (msg.type === 'ops') reply = { type: 'ops-done', results: commitOps(msg.ops) }
       else if (msg.type === 'heartbeat') {
-        heartbeat.run(new Date().toISOString())
+        ;(heartbeat as BetterSqlite3.Statement).run(new Date().toISOString())
         reply = { type: 'heartbeat', ok: true, roomBytes: roomBytes() }
       } else {
         db.close()
