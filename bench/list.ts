@@ -14,6 +14,8 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import BetterSqlite3 from 'better-sqlite3'
 import { BUILD_STATES } from '../src/store/builds.js'
+import { NOTIFICATION_STATES } from '../src/store/notifications.js'
+import { DELIVERY_STATUSES } from '../src/store/store.js'
 import { MIGRATIONS, migrate } from '../src/store/sqlite/migrations.js'
 import { DELIVERY_PAGES } from '../src/store/sqlite/page-lists.js'
 import { pageStatements } from '../src/store/sqlite/page-query.js'
@@ -31,8 +33,6 @@ const TENANTS = 20
 const REPOS = 2000
 const JOBS = 50
 const PROVIDERS = ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] as const
-const DELIVERY_STATUSES = ['pending', 'ping', 'ignored', 'processed', 'failed'] as const
-const NOTIFICATION_STATES = ['pending', 'sending', 'sent', 'dead'] as const
 
 // Deterministic, so runs compare (mulberry32).
 let seed = 12

@@ -1,6 +1,6 @@
 // GET /api/deliveries[/:id] behind a bearer token.
 import type { FastifyPluginAsync } from 'fastify'
-import type { DeliveryStatus, DeliveryStore, StoredDelivery } from '../store/store.js'
+import { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryStore, type StoredDelivery } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
 import type { DispatchRecord } from '../store/builds.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
@@ -18,7 +18,7 @@ export const ListQuery = {
   properties: {
     provider: { type: 'string', enum: ['github', 'gitlab', 'bitbucket-cloud', 'bitbucket-server'] },
     repository: { type: 'string', minLength: 1 },
-    status: { type: 'string', enum: ['pending', 'ping', 'ignored', 'processed', 'failed'] },
+    status: { type: 'string', enum: DELIVERY_STATUSES },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     cursor: { type: 'integer', minimum: 1 },
   },

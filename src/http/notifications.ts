@@ -5,7 +5,12 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { NotificationNotDeadError } from '../errors.js'
 import type { Mask } from '../security/secrets.js'
-import type { NotificationRecord, NotificationState, NotificationStore } from '../store/notifications.js'
+import {
+  NOTIFICATION_STATES,
+  type NotificationRecord,
+  type NotificationState,
+  type NotificationStore,
+} from '../store/notifications.js'
 import type { AuditEntry } from '../store/security.js'
 import { IdParams, pageOf, requireAccess, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 import { bearer, errors, NotificationSummary, Page } from './schemas.js'
@@ -21,12 +26,10 @@ export interface NotificationsPluginOptions {
   audit: (entry: AuditEntry) => Promise<void>
 }
 
-const STATES: NotificationState[] = ['pending', 'sending', 'sent', 'dead']
-
 export const ListQuery = {
   type: 'object',
   properties: {
-    state: { type: 'string', enum: STATES },
+    state: { type: 'string', enum: NOTIFICATION_STATES },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     cursor: { type: 'integer', minimum: 1 },
   },

@@ -2,6 +2,8 @@
 // lists). They document; they never filter: responses are serialized with JSON.stringify (see
 // openapi.ts), so a field a route adds is sent even before it is written down here.
 import { BUILD_STATES } from '../store/builds.js'
+import { NOTIFICATION_STATES } from '../store/notifications.js'
+import { DELIVERY_STATUSES } from '../store/store.js'
 
 const str = { type: 'string' } as const
 const nstr = { type: 'string', nullable: true } as const
@@ -60,7 +62,7 @@ export const DeliverySummary = {
     hostDeliveryId: nstr,
     tenant: str,
     repository: nstr,
-    status: { type: 'string', enum: ['pending', 'ping', 'ignored', 'processed', 'failed'] },
+    status: { type: 'string', enum: DELIVERY_STATUSES },
     kind: { type: 'string', enum: ['events', 'ping', 'ignored'] },
     receivedAt: time,
     updatedAt: time,
@@ -174,7 +176,7 @@ export const NotificationSummary = {
     outcome: str,
     subject: str,
     recipients: { type: 'integer', description: 'how many' },
-    state: { type: 'string', enum: ['pending', 'sending', 'sent', 'dead'] },
+    state: { type: 'string', enum: NOTIFICATION_STATES },
     attempts: { type: 'integer' },
     nextAttemptAt: ntime,
     lastError: nstr,

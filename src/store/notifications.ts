@@ -10,7 +10,8 @@ export type NoticeOutcome = 'first-failure' | 'still-failing' | 'fixed' | 'unsta
  * or the endpoint answered 2xx · dead: given up (permanent refusal, attempts used up, or a send
  * interrupted by a restart), listed in /api/notifications and re-sendable.
  */
-export type NotificationState = 'pending' | 'sending' | 'sent' | 'dead'
+export const NOTIFICATION_STATES = ['pending', 'sending', 'sent', 'dead'] as const
+export type NotificationState = (typeof NOTIFICATION_STATES)[number]
 
 /** Why a build did or did not notify; kept as evidence and for the still-failing throttle. */
 export interface NoticeDecision {

@@ -1,7 +1,8 @@
 // The one store interface. SQLite is the embedded default.
 import type { Normalized, ProviderName } from '../events/model.js'
 
-export type DeliveryStatus = 'pending' | 'ping' | 'ignored' | 'processed' | 'failed'
+export const DELIVERY_STATUSES = ['pending', 'ping', 'ignored', 'processed', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
 export interface NewDelivery {
   provider: ProviderName
