@@ -96,3 +96,10 @@ export const BadRevisionError = createError('TAMER_BAD_REVISION', 'Not a full co
 // Jenkins jobs (issue #4): what stops a routed build before Jenkins is called.
 export const JobTemplateError = createError('TAMER_JOB_TEMPLATE', 'Cannot make the Jenkins job config: %s', 500)
 export const JobNameUnresolvedError = createError('TAMER_JOB_NAME_UNRESOLVED', '{%s} has no value for this event', 422)
+
+// Commit statuses and PR comments on git hosts (issue #13).
+export const HostNotConfiguredError = createError(
+  'TAMER_HOST_NOT_CONFIGURED',
+  'No reporting.hosts entry gives credentials for %s',
+  500,
+)

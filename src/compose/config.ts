@@ -8,12 +8,14 @@ import type { Config } from '../config/schema.js'
 import { checkGitConfig } from '../git/check-config.js'
 import { checkNotificationsConfig } from '../notify/check-config.js'
 import { checkRulesConfig } from '../pipeline/check-config.js'
+import { checkReportingConfig } from '../reporting/check-config.js'
 
 /** Runs every domain's check of a config that passed the schema; the first problem throws. */
 export function checkConfig(config: Config): Config {
   checkGitConfig(config)
   checkRulesConfig(config)
   checkNotificationsConfig(config)
+  checkReportingConfig(config)
   return config
 }
 

@@ -151,6 +151,69 @@ const GitSettings = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
+/** When the living PR comment is written: never, when a build failed, or on every build (issue #13). */
+const CommentMode = Type.Union([Type.Literal('off'), Type.Literal('failure'), Type.Literal('always')])
+
+/** Credentials Tamer posts commit statuses and PR comments with, per host and tenant (issue #13). */
+const ReportingHost = Type.Object(
+  {
+    provider: Type.Union([
+      Type.Literal('github'),
+      Type.Literal('gitlab'),
+      Type.Literal('bitbucket-cloud'),
+      Type.Literal('bitbucket-server'),
+    ]),
+    /**
+     * The host's API root: `https://api.github.com` (GHES `https://ghe.example.com/api/v3`),
+     * `https://gitlab.com/api/v4`, `https://api.bitbucket.org/2.0`, a Bitbucket Server's base URL.
+     * Absent: the public host's (required for Bitbucket Server).
+     */
+    apiUrl: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Only repositories whose web URL starts with this (`https://ghe.example.com/`); absent: every repository of
+     * the provider (and tenants).
+     */
+    webUrl: Type.Optional(Type.String({ minLength: 1 })),
+    /** A token (GitHub PAT, GitLab access token, Bitbucket app password or access token, Bitbucket Server token). */
+    token: Type.Optional(Type.String({ minLength: 1 })),
+    /** Bitbucket Cloud: the user of an app password (`x-token-auth` for an access token). */
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    /** GitHub App: installation tokens made from the app's private key, refreshed before they expire. */
+    app: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })]),
+          privateKey: Type.String({ minLength: 1 }),
+          /** Absent: looked up per repository (GET /repos/{owner}/{repo}/installation). */
+          installationId: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Only these tenants' repositories (`*`: all); absent: every tenant's. */
+    tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+/** Results where people work: commit statuses and one living PR comment (issue #13). */
+const ReportingSettings = Type.Object(
+  {
+    /** A build not ended this long after it was planned gets the status `error` ("timed out"). */
+    timeoutHours: Type.Number({ exclusiveMinimum: 0, default: 6 }),
+    /** The living PR comment: off, only when a build failed, or always; a rule may override it. */
+    comment: Type.Union([Type.Literal('off'), Type.Literal('failure'), Type.Literal('always')], { default: 'always' }),
+    hosts: Type.Array(ReportingHost, { default: [] }),
+    /** Time limit of one request to a git host. */
+    timeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /** Backoff of a failed post (5xx, 429, timeouts): the base, doubled per attempt up to the max; then dead. */
+    retryBaseMs: Type.Integer({ minimum: 1, default: 5_000 }),
+    retryMaxMs: Type.Integer({ minimum: 1, default: 900_000 }),
+    maxAttempts: Type.Integer({ minimum: 1, default: 10 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
 /** A routing rule: which events start which job. Absent conditions match everything. */
 const Rule = Type.Object(
   {
@@ -172,6 +235,8 @@ const Rule = Type.Object(
     /** Job name pattern, e.g. `ds/{repo}/{branch}`; slashes are folders. */
     job: Type.String({ minLength: 1 }),
     parameters: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+    /** The living PR comment for this rule's builds (issue #13); absent: reporting.comment. */
+    comment: Type.Optional(CommentMode),
   },
   { additionalProperties: false },
 )
@@ -310,6 +375,7 @@ export const ConfigSchema = Type.Object(
     git: GitSettings,
     rules: Type.Array(Rule, { default: [] }),
     notifications: NotificationsSettings,
+    reporting: ReportingSettings,
   },
   { additionalProperties: false },
 )
@@ -318,3 +384,5 @@ export type Config = Static<typeof ConfigSchema>
 export type ApiTokenConfig = Static<typeof ApiToken>
 export type RuleConfig = Static<typeof Rule>
 export type JenkinsConfig = Static<typeof JenkinsSettings>
+export type ReportingConfig = Static<typeof ReportingSettings>
+export type ReportingHostConfig = Static<typeof ReportingHost>

@@ -4,7 +4,7 @@
 // Imports nothing, so every layer may import it.
 
 /** Words in a header or key name that make its value secret. */
-export const SECRET_NAME = /signature|token|authorization|secret|password|cookie|api-key|credential/i
+export const SECRET_NAME = /signature|token|authorization|secret|password|cookie|api-key|credential|private[-_]?key/i
 
 /**
  * The authenticating headers Tamer receives or sends, by exact name, for log redaction (pino
@@ -36,6 +36,7 @@ export const SECRET_KEYS = [
   'password',
   'callbackSecret',
   'credentials',
+  'privateKey',
 ] as const
 
 /** Query parameters whose values open something (a signed link's `sig`, tokens): never logged. */

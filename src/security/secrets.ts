@@ -40,7 +40,7 @@ function urlParts(raw: string): string[] {
  * Every secret value the config holds: webhook secrets and tokens of every host (per-repository
  * ones too), GitLab signing tokens (with and without `whsec_`), API tokens, the Jenkins token and
  * callback secret, the link secret, git credentials, SMTP passwords and URLs, chat webhook URLs
- * and secrets, and `notifications.maskValues`.
+ * and secrets, `reporting.hosts` tokens and GitHub App keys, and `notifications.maskValues`.
  */
 export function secretValues(c: Config): string[] {
   const out: string[] = [...c.notifications.maskValues]
@@ -54,6 +54,7 @@ export function secretValues(c: Config): string[] {
   out.push(c.jenkins.token, c.jenkins.callbackSecret, c.links.secret)
   for (const g of c.git.credentials) out.push(g.password)
   out.push(c.notifications.smtp.password)
+  for (const h of c.reporting.hosts) out.push(h.token ?? '', h.app?.privateKey ?? '')
   if (c.notifications.smtp.url) out.push(...urlParts(c.notifications.smtp.url).slice(1))
   for (const ch of c.notifications.channels) out.push(...urlParts(ch.url), ch.secret)
   out.push(...processSecrets)
