@@ -62,12 +62,14 @@ export interface ServiceIo {
    * tests of intake and the API, which look at what was stored before anything routes or sends it.
    */
   hold?: readonly ('pipeline' | 'notifier')[]
+  /** Where the job templates are read from; the project's jenkinsfiles/ by default. */
+  templatesDir?: string
 }
 
 export interface ServiceSignals {
   /** A new delivery is committed (not told of duplicates). */
   deliveryStored: Signal<[deliveryId: string, delivery: NewDelivery]>
-  /** A build's end is written (state finished). */
+  /** A build's end is written: finished, cancelled, lost or refused (the notifier acts on finished ones). */
   buildFinished: Signal<[buildId: string]>
 }
 
@@ -139,6 +141,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     timers: io.timers,
     api: io.jenkins,
     changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
+    templatesDir: io.templatesDir,
     buildFinished: (buildId) => signals.buildFinished.emit(buildId),
   })
   const notifier = createNotifier({

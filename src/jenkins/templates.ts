@@ -120,5 +120,11 @@ export function loadTemplate(name: string, dir = defaultTemplatesDir()): Templat
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
     throw new JobTemplateError(`invalid template name ${JSON.stringify(name)} (lower-case letters, digits and -)`)
   const file = join(dir, `${name}${TEMPLATE_SUFFIX}`)
-  return { name, file, script: readFileSync(file, 'utf8'), parameters: templateParameters(name) }
+  let script: string
+  try {
+    script = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new JobTemplateError(`cannot read template ${name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  return { name, file, script, parameters: templateParameters(name) }
 }

@@ -3,7 +3,7 @@
 // with the other domains' checks by src/compose/config.ts.
 import { ConfigError } from '../errors.js'
 import { checkJobNamePattern } from '../jenkins/job-name.js'
-import { listTemplates } from '../jenkins/templates.js'
+import { defaultTemplatesDir, listTemplates, templateParameters } from '../jenkins/templates.js'
 import { checkRuleParameters } from './contract.js'
 import type { Config } from '../config/schema.js'
 
@@ -15,7 +15,8 @@ function checkRegex(key: string, source: string): void {
   }
 }
 
-export function checkRulesConfig(config: Config): void {
+/** `templatesDir`: where the job templates are (the project's jenkinsfiles/ unless a test says otherwise). */
+export function checkRulesConfig(config: Config, templatesDir?: string): void {
   let templates: string[] | undefined
   for (const [i, rule] of config.rules.entries()) {
     const key = `rules.${i}`
@@ -26,12 +27,18 @@ export function checkRulesConfig(config: Config): void {
     if (rule.branch !== undefined) checkRegex(`${key}.branch`, rule.branch)
     if (rule.tag !== undefined) checkRegex(`${key}.tag`, rule.tag)
     if (rule.template !== undefined) {
-      templates ??= listTemplates()
+      templates ??= listTemplates(templatesDir ?? defaultTemplatesDir())
       if (!templates.includes(rule.template))
         throw new ConfigError(
           `${key}.template`,
           `no template ${rule.template} in jenkinsfiles/ (have: ${templates.join(', ')})`,
         )
+      // A template file Tamer has no parameter list for would only fail at the first trigger.
+      try {
+        templateParameters(rule.template)
+      } catch (err) {
+        throw new ConfigError(`${key}.template`, (err as Error).message)
+      }
     }
   }
   checkRuleParameters(config.rules)

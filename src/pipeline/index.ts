@@ -26,6 +26,8 @@ export interface PipelineDeps {
   /** default: from config.jenkins (null when no url is configured) */
   api?: JenkinsApi | null
   changedFiles?: ChangedFilesSource
+  /** Where job templates are read from (default: the project's jenkinsfiles/). */
+  templatesDir?: string
   /** at most this many steps talk to Jenkins at once */
   concurrency?: number
   /**
@@ -66,7 +68,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const timers = deps.timers ?? realTimers
   const j = config.jenkins
   const api = deps.api !== undefined ? deps.api : jenkinsApiFromConfig(j)
-  const provisioner = api ? createProvisioner(api) : null
+  const provisioner = api ? createProvisioner(api, deps.templatesDir) : null
   const settings = { ...planSettings(config, deps.changedFiles ?? noChangedFiles), jenkinsConfigured: api !== null }
   const limit = deps.concurrency ?? 32
   const stepDeps: StepDeps | null =

@@ -2,6 +2,7 @@
 // Every step ends with the build's new state written to the store, so a restart
 // continues from there. Jenkins failures never drop a build: it waits and retries.
 import type { Logger } from 'pino'
+import { JobTemplateError } from '../errors.js'
 import { JenkinsCallError, type JenkinsApi } from '../jenkins/client.js'
 import type { Provisioner } from '../jenkins/provision.js'
 import type { BuildPatch, BuildRecord, BuildStore, JenkinsRun } from '../store/builds.js'
@@ -15,7 +16,7 @@ export interface StepDeps {
   now(): number
   /** A child per build is made from it (`{ buildId }`). */
   logger: Logger
-  /** Told after a build's end is written (the notifier subscribes in src/compose/). */
+  /** Told after a build's end is written: finished, cancelled, lost or refused (subscribers in src/compose/). */
   buildFinished(buildId: string): void
   retryBaseMs: number
   retryMaxMs: number
@@ -76,6 +77,13 @@ async function waitForJenkins(
     lastError: describe(err),
     nextAttemptAt: d.now() + backoffMs(d, Math.max(1, attempts)),
   })
+}
+
+/** A job Tamer cannot make from its template: an end, not a wait (retrying reads the same missing file). */
+async function refuse(d: StepDeps, b: BuildRecord, err: unknown): Promise<void> {
+  d.logger.error({ job: b.job, template: b.template, err: describe(err) }, 'cannot make the Jenkins job; build refused')
+  await save(d, b, { state: 'refused', lastError: describe(err), nextAttemptAt: null })
+  d.buildFinished(b.id)
 }
 
 /**
@@ -201,6 +209,7 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
   try {
     if (b.template) await d.provisioner.ensure(b.job, b.template)
   } catch (err) {
+    if (err instanceof JobTemplateError) return refuse(d, b, err)
     return waitForJenkins(d, b, err, 'waiting-for-jenkins', true)
   }
   // The intent is durable before the request leaves: a crash after this point makes the retry look first.
@@ -216,6 +225,7 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
     try {
       await d.provisioner.sync(b.job, b.template)
     } catch (again) {
+      if (again instanceof JobTemplateError) return refuse(d, b, again)
       return waitForJenkins(d, b, again, 'waiting-for-jenkins')
     }
     try {
@@ -237,8 +247,10 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
 export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void> {
   try {
     const item = b.queueId === null || b.queueId < 0 ? null : await d.api.queueItem(b.queueId)
-    if (item?.cancelled)
-      return await save(d, b, { state: 'cancelled', result: 'CANCELLED', nextAttemptAt: null, lastError: null })
+    if (item?.cancelled) {
+      await save(d, b, { state: 'cancelled', result: 'CANCELLED', nextAttemptAt: null, lastError: null })
+      return d.buildFinished(b.id)
+    }
     if (item && item.buildNumber !== null)
       return await save(d, b, {
         state: 'running',
@@ -272,6 +284,7 @@ export async function followQueueStep(d: StepDeps, b: BuildRecord): Promise<void
       lastError: `queue item ${b.queueId} is gone and ${b.job} has no build with DELIVERY_ID ${id}`,
       nextAttemptAt: null,
     })
+    d.buildFinished(b.id)
   } catch (err) {
     await waitForJenkins(d, b, err, b.state)
   }

@@ -7,7 +7,8 @@ import type { StoredDelivery } from './store.js'
  * pending: planned, not sent yet · waiting-for-jenkins: an attempt failed, retried at nextAttemptAt ·
  * triggering: buildWithParameters may have reached Jenkins (a retry looks for it by DELIVERY_ID first) ·
  * queued / running / finished · not-triggered: no Jenkins configured, recorded only ·
- * cancelled: the queue item was cancelled in Jenkins · lost: Jenkins forgot the item and has no build for it.
+ * cancelled: the queue item was cancelled in Jenkins · lost: Jenkins forgot the item and has no build for it ·
+ * refused: Tamer cannot make the job from its template (a template file gone since start): retrying cannot help.
  */
 export const BUILD_STATES = [
   'pending',
@@ -19,6 +20,7 @@ export const BUILD_STATES = [
   'not-triggered',
   'cancelled',
   'lost',
+  'refused',
 ] as const
 export type BuildState = (typeof BUILD_STATES)[number]
 
