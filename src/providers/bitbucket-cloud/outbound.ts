@@ -70,7 +70,7 @@ export class BitbucketCloudClient implements HostClient {
     const body: Record<string, unknown> = {
       key: statusKey(s.context, FIELD_MAX),
       state: STATES[s.state],
-      name: s.context,
+      name: s.context.slice(0, FIELD_MAX),
       description: cutDescription(s.description, FIELD_MAX),
     }
     const url = s.targetUrl ?? this.fallbackUrl
