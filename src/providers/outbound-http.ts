@@ -15,6 +15,8 @@ export interface HostHttpOptions {
   secrets: readonly string[]
   /** For messages: `GitLab`, `Bitbucket Cloud`, … */
   hostName: string
+  /** Where the credential is configured (`reporting.hosts.2`): named when the host refuses it (401/403). */
+  credentialName?: string | null
   /** The host's own words out of an error body (each host shapes its errors differently). */
   errorText: (body: unknown) => string | null
   now?: () => number
@@ -111,7 +113,10 @@ export function createHostHttp(o: HostHttpOptions): HostHttp {
     const said = (res.body !== null ? o.errorText(res.body) : null) ?? oneLine(res.text)
     const retryable = retryableStatus(res.status)
     const after = res.status === 429 || res.status === 503 ? waitFrom(res.headers, now()) : null
-    return failure(`${o.hostName} answered HTTP ${res.status}${said ? `: ${said}` : ''}`, res.status, retryable, after)
+    const which =
+      (res.status === 401 || res.status === 403) && o.credentialName ? ` (the credential of ${o.credentialName})` : ''
+    const message = `${o.hostName} answered HTTP ${res.status}${said ? `: ${said}` : ''}${which}`
+    return failure(message, res.status, retryable, after)
   }
 
   return { request, refused, failure: (m, s, r) => failure(m, s, r), origin }
@@ -157,4 +162,14 @@ export function statusKey(context: string, max: number): string {
 /** `main` for `refs/heads/main` (and `v1` for `refs/tags/v1`): GitLab and Bitbucket Cloud name refs bare. */
 export function shortRef(ref: string): string {
   return ref.replace(/^refs\/(heads|tags)\//, '')
+}
+
+/** What compose gives a host client besides its `reporting.hosts` entry. */
+export interface HostClientSettings {
+  /** The entry's index: a refused credential is named `reporting.hosts.<index>`, never shown. */
+  index: number
+  /** `reporting.timeoutMs`. */
+  timeoutMs: number
+  /** Tamer's public URL (`jenkins.publicUrl`): a status's url where the host wants one and it has none. */
+  publicUrl?: string | null
 }

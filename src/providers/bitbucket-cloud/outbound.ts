@@ -4,10 +4,20 @@
 // default export while its types declare a named `Bitbucket` (the typed import fails at run time);
 // it fetches through node-fetch 2 and prints a banner to stdout when constructed.
 // Facts relied on, with sources: test/support/hosts/bitbucket-cloud-facts.md.
-import { createHostHttp, field, shortRef, statusKey, str, type HostHttp } from '../outbound-http.js'
+import type { ReportingHostConfig } from '../../config/schema.js'
+import {
+  createHostHttp,
+  field,
+  shortRef,
+  statusKey,
+  str,
+  type HostClientSettings,
+  type HostHttp,
+} from '../outbound-http.js'
 import {
   COMMENT_LIMITS,
   cutDescription,
+  notConfiguredClient,
   type CommitState,
   type CommitStatus,
   type HostAnswer,
@@ -26,6 +36,8 @@ export interface BitbucketCloudClientOptions {
   apiUrl: string
   credentials: BitbucketCloudCredentials
   timeoutMs: number
+  /** Where the credential is configured (`reporting.hosts.2`), named when the host refuses it. */
+  credentialName?: string | null
   /** Sent as a status's `url` when it has no target (Bitbucket wants one): Tamer's own page. */
   fallbackUrl?: string | null
 }
@@ -58,6 +70,7 @@ export class BitbucketCloudClient implements HostClient {
     this.http = createHostHttp({
       apiUrl: o.apiUrl,
       timeoutMs: o.timeoutMs,
+      credentialName: o.credentialName ?? null,
       auth: { authorization: basic ? `Basic ${basic}` : `Bearer ${c.kind === 'bearer' ? c.token : ''}` },
       secrets: c.kind === 'basic' ? [c.password, basic ?? ''] : [c.token],
       hostName: 'Bitbucket Cloud',
@@ -146,4 +159,16 @@ export function bitbucketCloudCredentials(
   return username && username !== 'x-token-auth'
     ? { kind: 'basic', username, password: token }
     : { kind: 'bearer', token }
+}
+
+/** The client of one `reporting.hosts` entry of provider `bitbucket-cloud` (apiUrl defaults to api.bitbucket.org's). */
+export function bitbucketCloudClientFor(entry: ReportingHostConfig, s: HostClientSettings): HostClient {
+  if (!entry.token) return notConfiguredClient('bitbucket-cloud')
+  return new BitbucketCloudClient({
+    apiUrl: entry.apiUrl ?? 'https://api.bitbucket.org/2.0',
+    credentials: bitbucketCloudCredentials(entry.username, entry.token),
+    timeoutMs: s.timeoutMs,
+    credentialName: `reporting.hosts.${s.index}`,
+    fallbackUrl: s.publicUrl || null,
+  })
 }

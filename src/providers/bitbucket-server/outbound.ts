@@ -2,10 +2,20 @@
 // on the repository's builds resource (7.4+) or, for an older server, the legacy build-status 1.0;
 // and one living pull-request comment. An HTTP access token (Bearer).
 // Facts relied on, with sources: test/support/hosts/bitbucket-server-facts.md.
-import { createHostHttp, field, statusKey, str, type HostHttp, type HostResponse } from '../outbound-http.js'
+import type { ReportingHostConfig } from '../../config/schema.js'
+import {
+  createHostHttp,
+  field,
+  statusKey,
+  str,
+  type HostClientSettings,
+  type HostHttp,
+  type HostResponse,
+} from '../outbound-http.js'
 import {
   COMMENT_LIMITS,
   cutDescription,
+  notConfiguredClient,
   type CommitState,
   type CommitStatus,
   type HostAnswer,
@@ -19,6 +29,8 @@ export interface BitbucketServerClientOptions {
   /** An HTTP access token (personal, project or repository), sent as Bearer. */
   token: string
   timeoutMs: number
+  /** Where the credential is configured (`reporting.hosts.2`), named when the host refuses it. */
+  credentialName?: string | null
   /** Sent as a status's `url` when it has no target (the field is mandatory): Tamer's own page. */
   fallbackUrl?: string | null
 }
@@ -54,6 +66,7 @@ export class BitbucketServerClient implements HostClient {
     this.http = createHostHttp({
       apiUrl: this.webRoot,
       timeoutMs: o.timeoutMs,
+      credentialName: o.credentialName ?? null,
       auth: { authorization: `Bearer ${o.token}` },
       secrets: [o.token],
       hostName: 'Bitbucket Server',
@@ -180,4 +193,16 @@ function serverErrorText(body: unknown): string | null {
 /** A NoSuchRepository/Project/CommitException: the thing is gone, not the resource. */
 function namesMissingThing(res: HostResponse): boolean {
   return errorsOf(res.body).some((e) => /NoSuch\w*Exception/.test(str(field(e, 'exceptionName')) ?? ''))
+}
+
+/** The client of one `reporting.hosts` entry of provider `bitbucket-server` (apiUrl required: its base URL). */
+export function bitbucketServerClientFor(entry: ReportingHostConfig, s: HostClientSettings): HostClient {
+  if (!entry.token || !entry.apiUrl) return notConfiguredClient('bitbucket-server')
+  return new BitbucketServerClient({
+    apiUrl: entry.apiUrl,
+    token: entry.token,
+    timeoutMs: s.timeoutMs,
+    credentialName: `reporting.hosts.${s.index}`,
+    fallbackUrl: s.publicUrl || null,
+  })
 }

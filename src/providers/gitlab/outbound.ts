@@ -3,10 +3,12 @@
 // REST over fetch rather than @gitbeaker/rest: its request handler retries 429/502 ten times within
 // ~0.3 s ignoring Retry-After, and its errors carry the Request (with the token header) as `cause`.
 // Facts relied on, with sources: test/support/hosts/gitlab-facts.md.
-import { createHostHttp, field, shortRef, str, type HostHttp } from '../outbound-http.js'
+import type { ReportingHostConfig } from '../../config/schema.js'
+import { createHostHttp, field, shortRef, str, type HostClientSettings, type HostHttp } from '../outbound-http.js'
 import {
   COMMENT_LIMITS,
   cutDescription,
+  notConfiguredClient,
   type CommitState,
   type CommitStatus,
   type HostAnswer,
@@ -20,6 +22,8 @@ export interface GitLabClientOptions {
   /** A personal, project or group access token (scope `api`). */
   token: string
   timeoutMs: number
+  /** Where the credential is configured (`reporting.hosts.2`), named when the host refuses it. */
+  credentialName?: string | null
 }
 
 /** GitLab's commit status vocabulary (the `state` enum of the commit status API). */
@@ -50,6 +54,7 @@ export class GitLabClient implements HostClient {
     this.http = createHostHttp({
       apiUrl: o.apiUrl,
       timeoutMs: o.timeoutMs,
+      credentialName: o.credentialName ?? null,
       auth: { 'private-token': o.token },
       secrets: [o.token],
       hostName: 'GitLab',
@@ -139,4 +144,15 @@ function alreadyInState(err: unknown, state: string): boolean {
   if (e.status !== 400 || typeof e.message !== 'string') return false
   const m = /Cannot transition status via :\w+ from :(\w+)/.exec(e.message)
   return m?.[1] === state
+}
+
+/** The client of one `reporting.hosts` entry of provider `gitlab` (apiUrl defaults to gitlab.com's). */
+export function gitlabClientFor(entry: ReportingHostConfig, s: HostClientSettings): HostClient {
+  if (!entry.token) return notConfiguredClient('gitlab')
+  return new GitLabClient({
+    apiUrl: entry.apiUrl ?? 'https://gitlab.com/api/v4',
+    token: entry.token,
+    timeoutMs: s.timeoutMs,
+    credentialName: `reporting.hosts.${s.index}`,
+  })
 }

@@ -1,7 +1,11 @@
 // The Bitbucket Cloud outbound client against its stand-in (a real HTTP server that checks every
 // request against REST 2.0's documented shape): statuses, each answer class, the living comment.
 import t, { type Test } from 'tap'
-import { BitbucketCloudClient, bitbucketCloudCredentials } from '../../../src/providers/bitbucket-cloud/outbound.js'
+import {
+  BitbucketCloudClient,
+  bitbucketCloudClientFor,
+  bitbucketCloudCredentials,
+} from '../../../src/providers/bitbucket-cloud/outbound.js'
 import type { CommitState, CommitStatus } from '../../../src/providers/outbound.js'
 import { BitbucketCloudStandIn } from '../../support/hosts/bitbucket-cloud.js'
 import { closedPortUrl, failureOf } from '../../support/hosts/failure.js'
@@ -198,3 +202,20 @@ t.test('the stand-in refuses what Bitbucket Cloud documents as wrong', async (t)
   t.equal((await post({ key: 'k', state: 'FAILED', url: 'http://x', context: 'c' })).status, 400, 'undocumented field')
   t.equal(bb.violations.length, 3)
 })
+
+hostTest(
+  "bitbucketCloudClientFor: username + app password is Basic; Tamer's URL as fallback; the entry named on 403",
+  async (t, { bb }) => {
+    const client = bitbucketCloudClientFor(
+      { provider: 'bitbucket-cloud', apiUrl: bb.apiUrl, username: 'ada', token: APP_PASSWORD },
+      { index: 1, timeoutMs: 2000, publicUrl: 'https://tamer.example' },
+    )
+    await client.setStatus(status({ targetUrl: null }))
+    const sent = bb.requests.at(-1)!
+    t.equal(sent.headers.authorization, `Basic ${Buffer.from(`ada:${APP_PASSWORD}`).toString('base64')}`)
+    t.match(sent.body, { url: 'https://tamer.example' })
+    const f = await failureOf(client.setStatus(status({ repository: 'acme/readonly' })))
+    t.match(f.message, /\(the credential of reporting\.hosts\.1\)$/)
+    t.equal(bitbucketCloudClientFor({ provider: 'bitbucket-cloud' }, { index: 0, timeoutMs: 2000 }).configured, false)
+  },
+)

@@ -2,7 +2,7 @@
 // checks every request against the documented shapes): the builds resource, the fall back to the
 // legacy build-status 1.0 on an old server, each answer class, and the living comment.
 import t, { type Test } from 'tap'
-import { BitbucketServerClient } from '../../../src/providers/bitbucket-server/outbound.js'
+import { BitbucketServerClient, bitbucketServerClientFor } from '../../../src/providers/bitbucket-server/outbound.js'
 import type { CommitState, CommitStatus } from '../../../src/providers/outbound.js'
 import { BitbucketServerStandIn } from '../../support/hosts/bitbucket-server.js'
 import { closedPortUrl, failureOf } from '../../support/hosts/failure.js'
@@ -250,4 +250,24 @@ t.test('the stand-in refuses what Bitbucket Server documents as wrong', async (t
     '1.0 has no CANCELLED',
   )
   t.equal(bb.violations.length, 3)
+})
+
+hostTest('bitbucketServerClientFor: Bearer token at the base URL; the entry named on 401', async (t, { bb }) => {
+  const client = bitbucketServerClientFor(
+    { provider: 'bitbucket-server', apiUrl: bb.url, token: TOKEN },
+    { index: 0, timeoutMs: 2000, publicUrl: 'https://tamer.example' },
+  )
+  t.equal((await client.setStatus(status({ targetUrl: null }))).status, 204)
+  t.match(bb.requests.at(-1)!.body, { url: 'https://tamer.example' })
+  const revoked = bitbucketServerClientFor(
+    { provider: 'bitbucket-server', apiUrl: bb.url, token: 'BBDC-revokedrevokedrevoked' },
+    { index: 2, timeoutMs: 2000 },
+  )
+  const f = await failureOf(revoked.createComment({ repository: REPO, number: 12 }, 'x'))
+  t.match(f.message, /\(the credential of reporting\.hosts\.2\)$/)
+  t.notMatch(f.message, /revoked/)
+  t.equal(
+    bitbucketServerClientFor({ provider: 'bitbucket-server', token: TOKEN }, { index: 0, timeoutMs: 2000 }).configured,
+    false,
+  )
 })

@@ -1,7 +1,7 @@
 // The GitLab outbound client against the GitLab stand-in (a real HTTP server that checks every
 // request against the documented shape): statuses, each answer class, and the living MR note.
 import t, { type Test } from 'tap'
-import { GitLabClient } from '../../../src/providers/gitlab/outbound.js'
+import { GitLabClient, gitlabClientFor } from '../../../src/providers/gitlab/outbound.js'
 import type { CommitState, CommitStatus } from '../../../src/providers/outbound.js'
 import { closedPortUrl, failureOf } from '../../support/hosts/failure.js'
 import { GitLabStandIn } from '../../support/hosts/gitlab.js'
@@ -213,3 +213,23 @@ t.test('the stand-in itself refuses what GitLab documents as wrong (so a client 
   t.equal((await post({ state: 'failed', ref: 'refs/heads/main' })).status, 400, 'a full ref refused')
   t.equal(gl.violations.length, 3)
 })
+
+hostTest(
+  'gitlabClientFor: a reporting.hosts entry; a refused token names the entry, never the token',
+  async (t, { gl }) => {
+    const revoked = gitlabClientFor(
+      { provider: 'gitlab', apiUrl: gl.apiUrl, token: 'glpat-revoked0000000000' },
+      { index: 3, timeoutMs: 2000 },
+    )
+    t.equal(revoked.configured, true)
+    const f = await failureOf(revoked.setStatus(status()))
+    t.match(f.message, /401 Unauthorized \(the credential of reporting\.hosts\.3\)$/)
+    t.notMatch(f.message, /glpat-revoked/)
+    const client = gitlabClientFor(
+      { provider: 'gitlab', apiUrl: gl.apiUrl, token: TOKEN },
+      { index: 0, timeoutMs: 2000 },
+    )
+    t.equal((await client.setStatus(status())).status, 201)
+    t.equal(gitlabClientFor({ provider: 'gitlab' }, { index: 0, timeoutMs: 2000 }).configured, false, 'no token')
+  },
+)
