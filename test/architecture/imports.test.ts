@@ -22,6 +22,7 @@ const LAYERS: string[][] = [
   ['diffs'],
   ['intake', 'pipeline', 'secrets', 'access'],
   ['notify'],
+  ['reporting'],
   ['http'],
   ['app'],
   ['compose'],
