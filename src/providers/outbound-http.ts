@@ -173,3 +173,20 @@ export interface HostClientSettings {
   /** Tamer's public URL (`jenkins.publicUrl`): a status's url where the host wants one and it has none. */
   publicUrl?: string | null
 }
+
+/**
+ * Bitbucket (Cloud and Server) shows raw HTML as text, so the living comment's hidden marker
+ * `<!-- x -->` is written as a Markdown link reference definition, `[//]: # (x)`, which renders
+ * as nothing (how danger-js marks its Bitbucket comments). Only a comment on a line of its own.
+ */
+const LINE_HTML_COMMENT = /^[ \t]*<!--[ \t]*([^\n()]*?)[ \t]*-->[ \t]*$/gm
+
+export function hideMarkersForBitbucket(body: string): string {
+  return body.replace(LINE_HTML_COMMENT, '[//]: # ($1)')
+}
+
+/** The forms a marker may have on Bitbucket: as given, and as `hideMarkersForBitbucket` wrote it. */
+export function bitbucketMarkerForms(marker: string): string[] {
+  const hidden = hideMarkersForBitbucket(marker)
+  return hidden === marker ? [marker] : [marker, hidden]
+}

@@ -6,8 +6,10 @@
 // Facts relied on, with sources: test/support/hosts/bitbucket-cloud-facts.md.
 import type { ReportingHostConfig } from '../../config/schema.js'
 import {
+  bitbucketMarkerForms,
   createHostHttp,
   field,
+  hideMarkersForBitbucket,
   shortRef,
   statusKey,
   str,
@@ -99,13 +101,15 @@ export class BitbucketCloudClient implements HostClient {
   }
 
   async findComment(pr: PullRequestRef, marker: string): Promise<{ id: string } | null> {
+    const forms = bitbucketMarkerForms(marker)
     let next: string | null = `${comments(pr)}?pagelen=${PAGELEN}`
     for (let n = 0; next && n < MAX_PAGES; n++) {
       const res = await this.http.request('GET', next)
       const values = field(res.body, 'values')
       for (const c of Array.isArray(values) ? values : []) {
         const raw = str(field(field(c, 'content'), 'raw'))
-        if (field(c, 'deleted') !== true && raw?.includes(marker)) return { id: String(field(c, 'id')) }
+        if (field(c, 'deleted') !== true && raw && forms.some((f) => raw.includes(f)))
+          return { id: String(field(c, 'id')) }
       }
       // `next` is a full URL; its absence ends the list.
       next = str(field(res.body, 'next'))
@@ -114,13 +118,13 @@ export class BitbucketCloudClient implements HostClient {
   }
 
   async createComment(pr: PullRequestRef, body: string): Promise<HostAnswer> {
-    const res = await this.http.request('POST', comments(pr), { content: { raw: body } })
+    const res = await this.http.request('POST', comments(pr), { content: { raw: hideMarkersForBitbucket(body) } })
     return commentAnswer(res.status, res.body)
   }
 
   async updateComment(pr: PullRequestRef, commentId: string, body: string): Promise<HostAnswer> {
     const res = await this.http.request('PUT', `${comments(pr)}/${encodeURIComponent(commentId)}`, {
-      content: { raw: body },
+      content: { raw: hideMarkersForBitbucket(body) },
     })
     return commentAnswer(res.status, res.body)
   }

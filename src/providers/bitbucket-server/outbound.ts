@@ -4,8 +4,10 @@
 // Facts relied on, with sources: test/support/hosts/bitbucket-server-facts.md.
 import type { ReportingHostConfig } from '../../config/schema.js'
 import {
+  bitbucketMarkerForms,
   createHostHttp,
   field,
+  hideMarkersForBitbucket,
   statusKey,
   str,
   type HostClientSettings,
@@ -118,6 +120,7 @@ export class BitbucketServerClient implements HostClient {
    * file `path`): COMMENTED activities carry the comment as it is now.
    */
   async findComment(pr: PullRequestRef, marker: string): Promise<{ id: string } | null> {
+    const forms = bitbucketMarkerForms(marker)
     let start: number | null = 0
     for (let n = 0; start !== null && n < MAX_PAGES; n++) {
       const res = await this.http.request('GET', `${prPath(pr)}/activities?start=${start}&limit=${PAGE_LIMIT}`)
@@ -125,7 +128,8 @@ export class BitbucketServerClient implements HostClient {
       for (const a of Array.isArray(values) ? values : []) {
         if (field(a, 'action') !== 'COMMENTED') continue
         const comment = field(a, 'comment')
-        if (str(field(comment, 'text'))?.includes(marker)) return { id: String(field(comment, 'id')) }
+        const text = str(field(comment, 'text'))
+        if (text && forms.some((f) => text.includes(f))) return { id: String(field(comment, 'id')) }
       }
       const next = field(res.body, 'nextPageStart')
       start = field(res.body, 'isLastPage') === false && typeof next === 'number' ? next : null
@@ -134,7 +138,7 @@ export class BitbucketServerClient implements HostClient {
   }
 
   async createComment(pr: PullRequestRef, body: string): Promise<HostAnswer> {
-    const res = await this.http.request('POST', `${prPath(pr)}/comments`, { text: body })
+    const res = await this.http.request('POST', `${prPath(pr)}/comments`, { text: hideMarkersForBitbucket(body) })
     return this.commentAnswer(pr, res)
   }
 
@@ -144,7 +148,7 @@ export class BitbucketServerClient implements HostClient {
     for (let attempt = 0; ; attempt++) {
       const current = await this.http.request('GET', path)
       const version = field(current.body, 'version')
-      const res = await this.http.request('PUT', path, { text: body, version }, [409])
+      const res = await this.http.request('PUT', path, { text: hideMarkersForBitbucket(body), version }, [409])
       if (res.status !== 409) return this.commentAnswer(pr, res)
       // Someone edited it between our read and write; a later attempt reads the new version.
       if (attempt === 1) throw this.http.failure(`${this.http.refused(res).message} (twice)`, 409, true)

@@ -178,7 +178,8 @@ hostTest('the living comment: found across pages by its marker, updated in place
   )
   const updated = await client.updateComment(pr, found!.id, `${marker}\nsecond`)
   t.equal(updated.status, 200)
-  t.equal(bb.comments(REPO, 3).filter((c) => c.raw.includes(marker) && !c.deleted).length, 1)
+  const hidden = '[//]: # (tamer:pr-summary)'
+  t.equal(bb.comments(REPO, 3).filter((c) => c.raw.includes(hidden) && !c.deleted).length, 1)
   t.match(bb.comments(REPO, 3).find((c) => String(c.id) === found!.id)!.raw, /second/)
   t.equal(await client.findComment(pr, '<!-- none -->'), null)
 })
@@ -217,5 +218,20 @@ hostTest(
     const f = await failureOf(client.setStatus(status({ repository: 'acme/readonly' })))
     t.match(f.message, /\(the credential of reporting\.hosts\.1\)$/)
     t.equal(bitbucketCloudClientFor({ provider: 'bitbucket-cloud' }, { index: 0, timeoutMs: 2000 }).configured, false)
+  },
+)
+
+hostTest(
+  'the hidden marker is written as Bitbucket hides it; an old HTML-comment one is still found',
+  async (t, { bb, client }) => {
+    const pr = { repository: REPO, number: 3 }
+    const marker = '<!-- tamer:pr-summary -->'
+    const created = await client.createComment(pr, `${marker}\n## Tamer\nInline <!-- kept --> as is`)
+    const raw = bb.comments(REPO, 3).find((c) => String(c.id) === created.id)!.raw
+    t.equal(raw, '[//]: # (tamer:pr-summary)\n## Tamer\nInline <!-- kept --> as is', 'Bitbucket shows raw HTML as text')
+    t.same(await client.findComment(pr, marker), { id: created.id })
+    bb.comments(REPO, 3).length = 0
+    const [old] = bb.seedComments(REPO, 3, [`${marker}\nwritten before`])
+    t.same(await client.findComment(pr, marker), { id: String(old!.id) })
   },
 )

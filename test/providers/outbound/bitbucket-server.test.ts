@@ -199,8 +199,8 @@ hostTest('the living comment: found across activity pages, updated with its vers
   t.equal(updated.status, 200)
   const put = bb.requests.at(-1)!
   t.equal(put.method, 'PUT')
-  t.match(put.body, { text: `${marker}\nsecond`, version: 0 })
-  t.equal(bb.comments(REPO, 12).filter((c) => c.text.includes(marker)).length, 1)
+  t.match(put.body, { text: '[//]: # (tamer:pr-summary)\nsecond', version: 0 }, 'the marker as Bitbucket hides it')
+  t.equal(bb.comments(REPO, 12).filter((c) => c.text.includes('[//]: # (tamer:pr-summary)')).length, 1)
 
   await client.updateComment(pr, found!.id, `${marker}\nthird`)
   t.match(bb.requests.at(-1)!.body, { version: 1 }, 'the version read just before')
