@@ -44,6 +44,8 @@ import type { NewDelivery } from './store/store.js'
 import { maskOf } from './security/secrets.js'
 import type { ApiAuth } from './http/auth.js'
 import { accessPlugin } from './http/access.js'
+import { metricsHistoryPlugin, metricsIntakePlugin } from './http/metrics.js'
+import type { MetricsGate } from './metrics/gate.js'
 
 export interface AppDeps {
   config: Config
@@ -62,6 +64,8 @@ export interface AppDeps {
   links: DiffLinks
   /** Told of each newly stored delivery, after its commit (the composition root's deliveryStored signal). */
   deliveryStored: (deliveryId: string, delivery: NewDelivery) => void
+  /** Judges and stores the templates' metrics reports (POST /api/jenkins/metrics). */
+  metricsGate: MetricsGate
 }
 
 /** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
@@ -160,6 +164,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const mask = maskOf(config)
   await app.register(buildsPlugin, { store, tokens: auth, mask })
   await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
+  await app.register(metricsIntakePlugin, {
+    gate: deps.metricsGate,
+    secret: config.jenkins.callbackSecret,
+    maxBodyBytes: config.metrics.maxBodyBytes,
+    maxMetrics: config.metrics.maxMetrics,
+  })
+  await app.register(metricsHistoryPlugin, { store, tokens: auth })
   await app.register(notificationsPlugin, {
     store,
     tokens: auth,

@@ -103,3 +103,7 @@ export const HostNotConfiguredError = createError(
   'No reporting.hosts entry gives credentials for %s',
   500,
 )
+
+// Repository settings and metrics (issue #15).
+export const RepoSettingsError = createError('TAMER_REPO_SETTINGS', 'Invalid repository settings: %s', 422)
+export const BadMetricsError = createError('TAMER_BAD_METRICS', 'Metrics report refused: %s', 400)

@@ -25,6 +25,7 @@ import { pushDiffSummary, type NotebookSummarySource } from '../notify/notebook-
 import { createNotifier, type Notifier } from '../notify/notifier.js'
 import { gitChangedFiles, type ChangedFilesSource } from '../pipeline/changed-files.js'
 import { createPipeline, type Pipeline } from '../pipeline/index.js'
+import { createMetricsGate } from '../metrics/gate.js'
 import type { Timers } from '../work/timers.js'
 import { createProviders } from '../providers/index.js'
 import { secretValues } from '../security/secrets.js'
@@ -133,8 +134,10 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     : null
   const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger })
 
+  const metricsGate = createMetricsGate({ config, store, mirrors, logger })
   const pipeline = createPipeline({
     config,
+    settings: metricsGate,
     store,
     logger,
     now,
@@ -167,6 +170,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     pushDiffs,
     links: diffLinksFromConfig(config, now),
     deliveryStored: (id, d) => signals.deliveryStored.emit(id, d),
+    metricsGate,
   })
 
   // Who wakes whom.

@@ -1,6 +1,7 @@
 // The one config schema. Defaults here are the embedded zero-setup defaults.
 import { Type, type Static } from '@sinclair/typebox'
 import { NotificationsSettings } from './notifications-schema.js'
+import { MetricsSettings } from './metrics-schema.js'
 
 const SecretList = Type.Array(Type.String({ minLength: 1 }), { default: [] })
 
@@ -375,6 +376,7 @@ export const ConfigSchema = Type.Object(
     git: GitSettings,
     rules: Type.Array(Rule, { default: [] }),
     notifications: NotificationsSettings,
+    metrics: MetricsSettings,
     reporting: ReportingSettings,
   },
   { additionalProperties: false },

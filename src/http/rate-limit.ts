@@ -22,7 +22,7 @@ export function routeClass(url: string): RouteClass {
   const path = url.split('?')[0]!
   if (path === '/healthz' || path === '/readyz') return 'exempt'
   // Jenkins' build reports are machine-to-machine and signed, like deliveries.
-  if (path.startsWith('/hooks/') || path === '/api/jenkins/callback') return 'hooks'
+  if (path.startsWith('/hooks/') || path === '/api/jenkins/callback' || path === '/api/jenkins/metrics') return 'hooks'
   return 'api'
 }
 

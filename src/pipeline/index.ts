@@ -10,7 +10,7 @@ import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js
 import type { StoredDelivery } from '../store/store.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery } from './plan.js'
-import { followBuildStep, followQueueStep, triggerStep, type StepDeps } from './steps.js'
+import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
 
@@ -26,6 +26,8 @@ export interface PipelineDeps {
   /** default: from config.jenkins (null when no url is configured) */
   api?: JenkinsApi | null
   changedFiles?: ChangedFilesSource
+  /** Reads a build's repository settings (`.tamer.yml`) before its trigger (src/metrics/gate.ts). */
+  settings?: RepoSettingsCheck
   /** Where job templates are read from (default: the project's jenkinsfiles/). */
   templatesDir?: string
   /** at most this many steps talk to Jenkins at once */
@@ -87,6 +89,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           quietPeriodMs: j.quietPeriodSec * 1000,
           uncertainGraceMs: j.uncertainGraceMs,
           mask: settings.mask,
+          settings: deps.settings,
         }
       : null
 

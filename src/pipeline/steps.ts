@@ -2,7 +2,7 @@
 // Every step ends with the build's new state written to the store, so a restart
 // continues from there. Jenkins failures never drop a build: it waits and retries.
 import type { Logger } from 'pino'
-import { JobTemplateError } from '../errors.js'
+import { JobTemplateError, RepoSettingsError } from '../errors.js'
 import { JenkinsCallError, type JenkinsApi } from '../jenkins/client.js'
 import type { Provisioner } from '../jenkins/provision.js'
 import type { BuildPatch, BuildRecord, BuildStore, JenkinsRun } from '../store/builds.js'
@@ -29,6 +29,48 @@ export interface StepDeps {
   logLines?: number
   /** Console tails and Jenkins' errors are masked before they are stored (src/security/secrets.ts). */
   mask?: Mask
+  settings?: RepoSettingsCheck
+}
+
+/** The repository's settings file, read before a build of a template that uses it is triggered. */
+export interface RepoSettingsCheck {
+  reads(b: BuildRecord): boolean
+  /** Throws RepoSettingsError when the file is invalid (the build ends); anything else (git cannot tell) is retried. */
+  settingsOf(b: BuildRecord): Promise<unknown>
+}
+
+/** The stage name an invalid `.tamer.yml` fails, in notices and /api/builds. */
+export const SETTINGS_STAGE = 'Repository settings (.tamer.yml)'
+
+/**
+ * Settings that are invalid end the build before Jenkins runs anything, as a failure that notices tell
+ * (issue #15: no run with guesses); settings git cannot read yet are retried like Jenkins calls.
+ * Returns true when the trigger may go on.
+ */
+async function settingsAllow(d: StepDeps, b: BuildRecord): Promise<boolean> {
+  if (!d.settings?.reads(b) || b.state === 'triggering') return true
+  try {
+    await d.settings.settingsOf(b)
+    return true
+  } catch (err) {
+    if (!(err instanceof RepoSettingsError)) {
+      const attempts = b.attempts + 1
+      d.logger.warn({ job: b.job, attempts, err: describe(err) }, 'repository settings not readable yet; will retry')
+      await save(d, b, { attempts, lastError: describe(err), nextAttemptAt: d.now() + backoffMs(d, attempts) })
+      return false
+    }
+    d.logger.warn({ job: b.job, err: err.message }, 'invalid repository settings; build not started')
+    await save(d, b, {
+      state: 'finished',
+      result: 'FAILURE',
+      failingStage: SETTINGS_STAGE,
+      logTail: `Tamer did not start this build: the repository's settings are invalid.\n${err.message}`,
+      lastError: err.message,
+      nextAttemptAt: null,
+    })
+    d.buildFinished(b.id)
+    return false
+  }
 }
 
 const LOG_LINES = 200
@@ -206,6 +248,7 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
 export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
   // 'triggering': the last buildWithParameters may have reached Jenkins.
   if (b.state === 'triggering' && !(await resolveUncertain(d, b))) return
+  if (!(await settingsAllow(d, b))) return
   try {
     if (b.template) await d.provisioner.ensure(b.job, b.template)
   } catch (err) {

@@ -4,5 +4,6 @@ import type { TamerStore } from './builds.js'
 import type { NotificationStore } from './notifications.js'
 import type { PushDiffStore } from './push-diffs.js'
 import type { SecurityStore } from './security.js'
+import type { MetricsStore } from './metrics.js'
 
-export type ServiceStore = TamerStore & NotificationStore & PushDiffStore & SecurityStore
+export type ServiceStore = TamerStore & NotificationStore & PushDiffStore & SecurityStore & MetricsStore

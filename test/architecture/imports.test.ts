@@ -20,7 +20,7 @@ const LAYERS: string[][] = [
   ['store'],
   ['git', 'engines', 'jenkins', 'providers'],
   ['diffs'],
-  ['intake', 'pipeline', 'secrets', 'access'],
+  ['intake', 'pipeline', 'secrets', 'access', 'metrics'],
   ['notify'],
   ['reporting'],
   ['http'],

@@ -18,6 +18,8 @@ import type { NotificationWriteOp, NotificationWriteResult } from './notificatio
 import { createPushDiffReads } from './push-diff-reads.js'
 import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js'
 import { createSecurityReads } from './security-reads.js'
+import { createMetricsReads } from './metrics-reads.js'
+import type { MetricsWriteOp, MetricsWriteResult } from './metrics-writes.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
 import type { ServiceStore } from '../service-store.js'
 import { withoutUrlCredentials } from '../../security/url-credentials.js'
@@ -109,6 +111,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
   const pushDiffReads = createPushDiffReads(db)
   const securityReads = createSecurityReads(db)
+  const { metricReportBySeq, ...metricsReads } = createMetricsReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const limits = { busyTimeoutMs: options.busyTimeoutMs, maxPageCount: options.maxPageCount }
@@ -181,6 +184,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   function write(op: NotificationWriteOp): Promise<NotificationWriteResult>
   function write(op: PushDiffWriteOp): Promise<PushDiffWriteResult>
   function write(op: SecurityWriteOp): Promise<SecurityWriteResult>
+  function write(op: MetricsWriteOp): Promise<MetricsWriteResult>
   function write(op: WriteOp): Promise<WriteResult> {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
     if (broken) return Promise.reject(broken)
@@ -276,6 +280,11 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     },
     ...securityReads,
     ...securityWrites(write),
+    ...metricsReads,
+    async saveMetricReport(report) {
+      const seq = await write({ op: 'metrics-save', report, at: new Date().toISOString() })
+      return metricReportBySeq(seq)!
+    },
     async checkWritable(check = {}) {
       if (closed) throw new StoreUnavailableError('the store is closed (Tamer is stopping)')
       const reply = await request({ type: 'heartbeat' })

@@ -315,6 +315,31 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX deliveries_repository_status_seq ON deliveries (repository, status, seq, tenant, provider);
     `,
   },
+  {
+    version: 16,
+    name: 'metric-reports',
+    // Issue #15: each metrics report of a build's gate, per repository/branch/commit/build, with its verdict.
+    // History pages read (repository, branch, seq); the baseline, a branch's newest report of a green build.
+    sql: `
+      CREATE TABLE metric_reports (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        build_id TEXT NOT NULL REFERENCES builds (id),
+        tenant TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        branch TEXT,
+        commit_sha TEXT,
+        job TEXT NOT NULL,
+        build_number INTEGER,
+        metrics TEXT NOT NULL,
+        pass INTEGER NOT NULL,
+        verdict TEXT NOT NULL,
+        reported_at TEXT NOT NULL
+      );
+      CREATE INDEX metric_reports_repository_branch_seq ON metric_reports (repository, branch, seq, tenant);
+      CREATE INDEX metric_reports_repository_seq ON metric_reports (repository, seq, tenant);
+      CREATE INDEX metric_reports_build_seq ON metric_reports (build_id, seq);
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

@@ -21,6 +21,7 @@ import {
   type PushDiffWriteOp,
   type PushDiffWriteResult,
 } from './push-diff-writes.js'
+import { createMetricsWrites, isMetricsWrite, type MetricsWriteOp, type MetricsWriteResult } from './metrics-writes.js'
 import {
   createSecurityWrites,
   isSecurityWrite,
@@ -29,8 +30,9 @@ import {
 } from './security-writes.js'
 
 /** Every write besides deliveries: group-committed together, one transaction per list. */
-export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp
-export type WriteResult = BuildWriteResult | NotificationWriteResult | PushDiffWriteResult | SecurityWriteResult
+export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp | MetricsWriteOp
+export type WriteResult =
+  BuildWriteResult | NotificationWriteResult | PushDiffWriteResult | SecurityWriteResult | MetricsWriteResult
 
 export type WriterRequest =
   | { type: 'batch'; items: DeliveryRow[] }
@@ -131,6 +133,7 @@ const applyBuildWrite = isWriter ? createBuildWrites(db) : null
 const applyNotificationWrite = isWriter ? createNotificationWrites(db) : null
 const applyPushDiffWrite = isWriter ? createPushDiffWrites(db) : null
 const applySecurityWrite = isWriter ? createSecurityWrites(db) : null
+const applyMetricsWrite = isWriter ? createMetricsWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
     isNotificationWrite(op)
@@ -139,7 +142,9 @@ const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
         ? applyPushDiffWrite!(op)
         : isSecurityWrite(op)
           ? applySecurityWrite!(op)
-          : applyBuildWrite!(op),
+          : isMetricsWrite(op)
+            ? applyMetricsWrite!(op)
+            : applyBuildWrite!(op),
   ),
 )
 
