@@ -37,7 +37,7 @@ const STATES: Record<CommitState, string> = {
 }
 
 /** The API's documented limit for `description` (and `target_url`). */
-export const GITLAB_DESCRIPTION_MAX = 255
+export const GITLAB_FIELD_MAX = 255
 const PER_PAGE = 100
 /** 100 pages of 100 notes: a merge request with more is not worth reading to the end. */
 const MAX_PAGES = 100
@@ -65,9 +65,10 @@ export class GitLabClient implements HostClient {
 
   async setStatus(s: CommitStatus): Promise<HostAnswer> {
     const state = STATES[s.state]
-    const description = cutDescription(s.description, GITLAB_DESCRIPTION_MAX)
+    const description = cutDescription(s.description, GITLAB_FIELD_MAX)
     const body: Record<string, unknown> = { state, name: s.context, description }
-    if (s.targetUrl) body.target_url = s.targetUrl
+    // GitLab refuses the whole status for a target_url past 255 characters: post it without the link.
+    if (s.targetUrl && s.targetUrl.length <= GITLAB_FIELD_MAX) body.target_url = s.targetUrl
     if (s.ref) body.ref = shortRef(s.ref)
     if (s.pipelineId != null) body.pipeline_id = s.pipelineId
     try {

@@ -233,3 +233,9 @@ hostTest(
     t.equal(gitlabClientFor({ provider: 'gitlab' }, { index: 0, timeoutMs: 2000 }).configured, false, 'no token')
   },
 )
+
+hostTest('a target URL past 255 characters is left out (GitLab would refuse the status)', async (t, { gl, client }) => {
+  const answer = await client.setStatus(status({ targetUrl: `http://jenkins.example/${'j'.repeat(300)}` }))
+  t.equal(answer.status, 201)
+  t.notOk('target_url' in (gl.requests.at(-1)!.body as object))
+})
