@@ -46,6 +46,9 @@ import type { ApiAuth } from './http/auth.js'
 import { accessPlugin } from './http/access.js'
 import { metricsHistoryPlugin, metricsIntakePlugin } from './http/metrics.js'
 import type { MetricsGate } from './metrics/gate.js'
+import { reposPlugin } from './http/repos.js'
+import type { ManualReport, RunAccepted, RunTarget } from './pipeline/runs.js'
+import type { RepositoryKey } from './store/branches.js'
 
 export interface AppDeps {
   config: Config
@@ -66,6 +69,12 @@ export interface AppDeps {
   deliveryStored: (deliveryId: string, delivery: NewDelivery) => void
   /** Judges and stores the templates' metrics reports (POST /api/jenkins/metrics). */
   metricsGate: MetricsGate
+  /** The branch registry and runs (issue #14). */
+  branches: {
+    sync(key: RepositoryKey): Promise<boolean>
+    run(t: RunTarget): Promise<RunAccepted>
+    adoptManual(r: ManualReport): Promise<RunAccepted | null>
+  }
 }
 
 /** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
@@ -163,7 +172,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   const mask = maskOf(config)
   await app.register(buildsPlugin, { store, tokens: auth, mask })
-  await app.register(callbackPlugin, { pipeline, secret: config.jenkins.callbackSecret })
+  await app.register(callbackPlugin, {
+    pipeline,
+    secret: config.jenkins.callbackSecret,
+    manual: async (r) => (await deps.branches.adoptManual(r)) !== null,
+  })
   await app.register(metricsIntakePlugin, {
     gate: deps.metricsGate,
     secret: config.jenkins.callbackSecret,
@@ -176,6 +189,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens: auth,
     mask,
     resend: (id) => notifier.resend(id),
+    audit: (e) => store.recordAudit(e),
+  })
+  await app.register(reposPlugin, {
+    store,
+    tokens: auth,
+    sync: (k) => deps.branches.sync(k),
+    run: (t) => deps.branches.run(t),
     audit: (e) => store.recordAudit(e),
   })
   await app.register(accessPlugin, {

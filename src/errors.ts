@@ -107,3 +107,10 @@ export const HostNotConfiguredError = createError(
 // Repository settings and metrics (issue #15).
 export const RepoSettingsError = createError('TAMER_REPO_SETTINGS', 'Invalid repository settings: %s', 422)
 export const BadMetricsError = createError('TAMER_BAD_METRICS', 'Metrics report refused: %s', 400)
+// Branches, runs and schedules (issue #14).
+export const BranchGoneError = createError(
+  'TAMER_BRANCH_GONE',
+  'Branch %s of %s no longer exists (deleted at %s); nothing was started',
+  409,
+)
+export const RunRequestError = createError('TAMER_BAD_RUN_REQUEST', 'Invalid run request: %s', 400)

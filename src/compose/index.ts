@@ -33,6 +33,10 @@ import type { ServiceStore } from '../store/service-store.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
 import type { NewDelivery } from '../store/store.js'
 import { signal, type Signal } from '../work/signal.js'
+import { createBranchTracker, type BranchTracker } from '../pipeline/branches.js'
+import { adoptManualBuild, requestRun } from '../pipeline/runs.js'
+import { createScheduler, schedulesOf, type Scheduler } from '../pipeline/schedules.js'
+import { realTimers } from '../work/timers.js'
 
 /** What tests (or another host process) may replace; every field has the production default. */
 export interface ServiceIo {
@@ -85,6 +89,9 @@ export interface Service {
   pushDiffs: PushDiffService
   /** null when diffs.precompute is off. */
   precompute: DiffPrecompute | null
+  /** The branch registry (issue #14) and the schedules' runs. */
+  branches: BranchTracker
+  scheduler: Scheduler
   retention: PushDiffRetention
   /** Starts everything (app.ready) and listens on server.host:server.port. */
   listen(): Promise<string>
@@ -158,6 +165,27 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     scanEveryMs: io.notifierScanEveryMs,
   })
 
+  // The branch registry and runs (issue #14): a run is stored like a delivery and told like one.
+  const branches = createBranchTracker({ store, logger, mirrors })
+  const runDeps = { config, store, now, stored: (id: string, d: NewDelivery) => signals.deliveryStored.emit(id, d) }
+  const runs = {
+    sync: (k: Parameters<BranchTracker['sync']>[0]) => branches.sync(k),
+    // The registry first takes every push stored so far, so a branch pushed a moment ago is known.
+    run: async (t: Parameters<typeof requestRun>[1]) => (await branches.catchUp(), requestRun(runDeps, t)),
+    adoptManual: async (r: Parameters<typeof adoptManualBuild>[1]) => (
+      await branches.catchUp(),
+      adoptManualBuild(runDeps, r)
+    ),
+  }
+  const scheduler = createScheduler({
+    schedules: schedulesOf(config),
+    store,
+    run: runs.run,
+    logger,
+    now,
+    timers: io.timers,
+  })
+
   const app = await buildApp({
     config,
     store,
@@ -171,6 +199,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     links: diffLinksFromConfig(config, now),
     deliveryStored: (id, d) => signals.deliveryStored.emit(id, d),
     metricsGate,
+    branches: runs,
   })
 
   // Who wakes whom.
@@ -190,10 +219,34 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     app.addHook('onReady', async () => notifier.start())
   }
   app.addHook('onReady', async () => retention.start())
+  signals.deliveryStored.on(() => branches.wake())
+  app.addHook('onReady', async () => branches.wake())
+  // A tick: what another process stored (`tamer run` writes to the store) is routed within it, and
+  // the remote's branches are listed every branches.syncEveryMinutes.
+  const timers = io.timers ?? realTimers
+  const TICK_MS = 15_000
+  let tick: unknown = null
+  let lastSync = now()
+  let ticking = true
+  const onTick = () => {
+    if (!ticking) return
+    branches.wake()
+    if (!held.has('pipeline')) pipeline.wake()
+    const every = config.branches.syncEveryMinutes * 60_000
+    if (every > 0 && now() - lastSync >= every) {
+      lastSync = now()
+      void branches.syncAll()
+    }
+    tick = timers.set(onTick, TICK_MS)
+  }
+  if (!held.has('pipeline')) app.addHook('onReady', async () => scheduler.start())
+  app.addHook('onReady', async () => void (tick = timers.set(onTick, TICK_MS)))
   // On app.close() too (tests close the app), and before the store closes.
   app.addHook('onClose', async () => {
     retention.stop()
-    await Promise.all([pipeline.stop(), notifier.stop(), precompute?.stop()])
+    ticking = false
+    if (tick !== null) timers.clear(tick)
+    await Promise.all([pipeline.stop(), notifier.stop(), precompute?.stop(), branches.stop(), scheduler.stop()])
   })
 
   let closed = false
@@ -208,6 +261,8 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     pushDiffs,
     precompute,
     retention,
+    branches,
+    scheduler,
     listen: () => app.listen({ host: config.server.host, port: config.server.port }),
     async close() {
       if (closed) return

@@ -215,6 +215,19 @@ const ReportingSettings = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
+/** A cron expression (5 or 6 fields, croner's syntax) in a time zone; checked at config load. */
+const Schedule = Type.Object(
+  {
+    cron: Type.String({ minLength: 1 }),
+    /** IANA zone, e.g. Europe/Berlin; default UTC. */
+    timezone: Type.String({ minLength: 1, default: 'UTC' }),
+    /** The branch to run; default each repository's default branch. */
+    branch: Type.Optional(Type.String({ minLength: 1 })),
+    parameters: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+  },
+  { additionalProperties: false },
+)
+
 /** A routing rule: which events start which job. Absent conditions match everything. */
 const Rule = Type.Object(
   {
@@ -238,8 +251,20 @@ const Rule = Type.Object(
     parameters: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
     /** The living PR comment for this rule's builds (issue #13); absent: reporting.comment. */
     comment: Type.Optional(CommentMode),
+    /** Runs on a clock (issue #14): each known repository the rule matches, on its default branch or `branch`. */
+    schedules: Type.Optional(Type.Array(Schedule, { minItems: 1 })),
   },
   { additionalProperties: false },
+)
+
+/** Branches (issue #14): how often the remote's branches are listed, how many a job's BRANCH choice list holds. */
+const BranchSettings = Type.Object(
+  {
+    /** 0: only on demand (`?refresh=true`) and from pushes. */
+    syncEveryMinutes: Type.Integer({ minimum: 0, default: 60 }),
+    maxChoices: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+  },
+  { additionalProperties: false, default: {} },
 )
 
 /**
@@ -375,6 +400,7 @@ export const ConfigSchema = Type.Object(
     jenkins: JenkinsSettings,
     git: GitSettings,
     rules: Type.Array(Rule, { default: [] }),
+    branches: BranchSettings,
     notifications: NotificationsSettings,
     metrics: MetricsSettings,
     reporting: ReportingSettings,
@@ -385,6 +411,7 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>
 export type ApiTokenConfig = Static<typeof ApiToken>
 export type RuleConfig = Static<typeof Rule>
+export type ScheduleConfig = Static<typeof Schedule>
 export type JenkinsConfig = Static<typeof JenkinsSettings>
 export type ReportingConfig = Static<typeof ReportingSettings>
 export type ReportingHostConfig = Static<typeof ReportingHost>

@@ -59,7 +59,8 @@ export interface PushDiffService {
 
 export function pushEventsOf(delivery: Pick<StoredDelivery, 'normalized'>): PushEvent[] {
   return delivery.normalized.kind === 'events'
-    ? delivery.normalized.events.filter((e): e is PushEvent => e.kind === 'push')
+    ? // A run (issue #14) changes nothing: its before is its after, there is no diff to make.
+      delivery.normalized.events.filter((e): e is PushEvent => e.kind === 'push' && e.run === undefined)
     : []
 }
 

@@ -73,6 +73,25 @@ export interface PushEvent extends EventBase {
    */
   filesKnown: boolean
   pusher: Person
+  /** Set on a run Tamer was asked for (not a push): it starts only the named rule (issue #14). */
+  run?: RunRequest
+}
+
+/**
+ * A run of one rule on a branch's head, asked for through the API or `tamer run`, by a schedule, or
+ * started by hand in Jenkins (then adopted, not triggered). Stored as a push event of that head, so it
+ * takes the push's durable path: routed once, triggered once, followed and notified.
+ */
+export interface RunRequest {
+  by: 'api' | 'cli' | 'schedule' | 'jenkins'
+  /** Who asked: a token's or the CLI's actor, `schedule:<rule>`, `jenkins:<job>#<n>`. */
+  actor: string
+  /** The rule to run (its name). */
+  rule: string
+  /** Parameters to add, among those the rule lets a run set (checked before the run is stored). */
+  parameters: Record<string, string>
+  /** A build started by hand in Jenkins: recorded as running, followed from there. */
+  started?: { job: string; buildNumber: number; buildUrl: string | null }
 }
 
 export interface PullRequestEvent extends EventBase {

@@ -10,12 +10,18 @@ import {
   NotFoundError,
 } from '../errors.js'
 import type { CallbackBody, Pipeline } from '../pipeline/index.js'
+import type { ManualReport } from '../pipeline/runs.js'
 import { equalConstantTime } from '../security/compare.js'
 import { errors } from './schemas.js'
 
 export interface CallbackPluginOptions {
   pipeline: Pipeline
   secret: string
+  /**
+   * A build started by hand in Jenkins (an empty DELIVERY_ID): recorded as a run of the picked branch (issue #14);
+   * false when Tamer knows no build of that job.
+   */
+  manual?: (report: ManualReport) => Promise<boolean>
 }
 
 export function verifyCallbackSignature(secret: string, body: Buffer, header: string | undefined): boolean {
@@ -25,7 +31,7 @@ export function verifyCallbackSignature(secret: string, body: Buffer, header: st
   return equalConstantTime(want, Buffer.from(m[1]!, 'hex'))
 }
 
-function parse(raw: Buffer): CallbackBody {
+function parse(raw: Buffer): CallbackBody & { branch: string | null; commit_sha: string | null } {
   let v: unknown
   try {
     v = JSON.parse(raw.toString('utf8'))
@@ -45,6 +51,8 @@ function parse(raw: Buffer): CallbackBody {
     result: str(o.result),
     failed_stage: str(o.failed_stage),
     duration_ms: num(o.duration_ms),
+    branch: str(o.branch),
+    commit_sha: str(o.commit_sha),
   }
 }
 
@@ -73,6 +81,8 @@ const CallbackSchema = {
       result: { type: 'string', nullable: true },
       failed_stage: { type: 'string', nullable: true },
       duration_ms: { type: 'number', nullable: true },
+      branch: { type: 'string', description: 'BRANCH; with an empty delivery_id, the branch picked by hand' },
+      commit_sha: { type: 'string', description: 'the commit the build checked out' },
     },
   },
   response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...errors },
@@ -92,6 +102,16 @@ export const callbackPlugin: FastifyPluginAsync<CallbackPluginOptions> = async (
       if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
         throw new BadSignatureError('X-Tamer-Signature does not match')
       const body = parse(raw)
+      if (body.delivery_id === '') {
+        // Started by hand in Jenkins with a picked branch: a manual build of that branch's head.
+        const n = body.build_number
+        if (!opts.manual || !body.branch || n === undefined) throw new NotFoundError('build')
+        const report = { job: body.job, buildNumber: n, buildUrl: body.build_url ?? null }
+        if (!(await opts.manual({ ...report, branch: body.branch, commitSha: body.commit_sha })))
+          throw new NotFoundError(`job ${body.job}`)
+        request.log.info({ job: body.job, buildNumber: n }, 'Jenkins callback of a build started by hand')
+        return reply.code(202).send({ accepted: true })
+      }
       if (!(await opts.pipeline.callback(body))) throw new NotFoundError('build')
       request.log.info({ job: body.job, deliveryParam: body.delivery_id, result: body.result }, 'Jenkins callback')
       return reply.code(202).send({ accepted: true })

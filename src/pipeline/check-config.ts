@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js'
 import { checkJobNamePattern } from '../jenkins/job-name.js'
 import { defaultTemplatesDir, listTemplates, templateParameters } from '../jenkins/templates.js'
 import { checkRuleParameters } from './contract.js'
+import { schedulesOf } from './schedules.js'
 import type { Config } from '../config/schema.js'
 
 function checkRegex(key: string, source: string): void {
@@ -42,6 +43,8 @@ export function checkRulesConfig(config: Config, templatesDir?: string): void {
     }
   }
   checkRuleParameters(config.rules)
+  // Cron expressions and time zones (issue #14): a bad one stops the load, naming the rule.
+  schedulesOf(config)
   const j = config.jenkins
   if (j.url) {
     let u: URL

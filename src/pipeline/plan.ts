@@ -94,14 +94,16 @@ export function buildParameters(
     COMMIT_SHA: commitOf(e),
     PROVIDER: e.provider,
     // A signed link, so the build page, mails and chat open it without a token.
-    DIFF_URL: e.kind === 'push' && !e.deleted ? (diffUrl ?? '') : '',
+    DIFF_URL: e.kind === 'push' && !e.deleted && !e.run ? (diffUrl ?? '') : '',
     DELIVERY_ID: deliveryParam(d.id, eventIndex),
     CALLBACK_URL: publicUrl ? `${publicUrl}/api/jenkins/callback` : '',
   }
   // The contract comes last: config load refuses a rule that names one of its parameters, and
   // a rule that got past that (a config not run through checkConfig, src/compose/config.ts) still cannot win.
+  // A run's parameters were checked against what the rule lets a run set (runs.ts) before it was stored.
+  const given = { ...rule.parameters, ...(e.kind === 'push' ? e.run?.parameters : undefined) }
   const fromRule = Object.fromEntries(
-    Object.entries(rule.parameters ?? {}).filter(([name]) => !Object.hasOwn(contract, name.toUpperCase())),
+    Object.entries(given).filter(([name]) => !Object.hasOwn(contract, name.toUpperCase())),
   )
   return { THRESHOLDS: '{}', ...fromRule, ...contract }
 }
@@ -109,6 +111,8 @@ export function buildParameters(
 /** The event a build is for, whichever delivery carried it (see PlannedBuild.eventKey). */
 export function eventKey(e: TamerEvent): string | null {
   const repo = `${e.provider}|${e.repository.fullName}`
+  // Each run is its own event, however often the same head is run.
+  if (e.kind === 'push' && e.run) return `${repo}|${e.ref}|run|${e.hostDeliveryId}`
   if (e.kind === 'push') return `${repo}|${e.ref}|${e.before}|${e.after}`
   return e.source.sha ? `${repo}|pr/${e.number}|${e.action}|${e.source.sha}` : null
 }
@@ -165,6 +169,7 @@ export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise
       ...subjectOf(event),
       parameters,
       state: s.jenkinsConfigured ? 'pending' : 'not-triggered',
+      ...(event.kind === 'push' && event.run?.started && s.jenkinsConfigured ? { started: event.run.started } : {}),
       acceptedAt: Number.isNaN(acceptedAt) ? Date.now() : acceptedAt,
     })
   }

@@ -103,10 +103,17 @@ export async function evaluateRule(
   const v: RuleVerdict = { rule: ruleName(rule, index), index, eventIndex, matched: false, reasons: [] }
   const fail = (reason: string) => (v.reasons.push(reason), v)
   const kind = eventKind(e)
-  const dead = inert(e)
-  if (dead) return fail(`event: ${dead}`)
-  if (!rule.events.includes(kind)) return fail(`event: ${kind} is not one of ${rule.events.join(', ')}`)
-  v.reasons.push(`event: ${kind}`)
+  // A run asked for (issue #14) starts its one rule on its branch, whatever the rule's events, branch and paths say.
+  const run = e.kind === 'push' ? e.run : undefined
+  if (run) {
+    if (run.rule !== v.rule) return fail(`run: ${run.by} run of rule ${run.rule} by ${run.actor}`)
+    v.reasons.push(`run: ${run.by} run by ${run.actor}`)
+  } else {
+    const dead = inert(e)
+    if (dead) return fail(`event: ${dead}`)
+    if (!rule.events.includes(kind)) return fail(`event: ${kind} is not one of ${rule.events.join(', ')}`)
+    v.reasons.push(`event: ${kind}`)
+  }
   if (rule.tenant !== undefined) {
     if (rule.tenant !== e.tenant) return fail(`tenant: ${e.tenant} is not ${rule.tenant}`)
     v.reasons.push(`tenant: ${e.tenant}`)
@@ -116,19 +123,19 @@ export async function evaluateRule(
       return fail(`repository: ${e.repository.fullName} does not match ${rule.repository}`)
     v.reasons.push(`repository: ${e.repository.fullName} matches ${rule.repository}`)
   }
-  if (rule.branch !== undefined) {
+  if (rule.branch !== undefined && !run) {
     const b = branchOf(e)
     if (b === null) return fail(`branch: ${kind} has no branch, rule wants /${rule.branch}/`)
     if (!fullMatch(rule.branch).test(b)) return fail(`branch: ${b} does not match /${rule.branch}/`)
     v.reasons.push(`branch: ${b} matches /${rule.branch}/`)
   }
-  if (rule.tag !== undefined) {
+  if (rule.tag !== undefined && !run) {
     const t = e.kind === 'push' ? e.tag : null
     if (t === null) return fail(`tag: ${kind} has no tag, rule wants /${rule.tag}/`)
     if (!fullMatch(rule.tag).test(t)) return fail(`tag: ${t} does not match /${rule.tag}/`)
     v.reasons.push(`tag: ${t} matches /${rule.tag}/`)
   }
-  if (rule.paths !== undefined) {
+  if (rule.paths !== undefined && !run) {
     const p = await pathVerdict(rule.paths, e, source)
     if (!p.ok) return fail(p.reason)
     v.reasons.push(p.reason)
@@ -139,6 +146,8 @@ export async function evaluateRule(
   } catch (err) {
     return fail(`job: ${rule.job}: ${(err as Error).message}`)
   }
+  // A build started by hand is recorded on the job it ran on.
+  if (run?.started) v.job = run.started.job
   v.template = rule.template ?? null
   v.matched = true
   v.reasons.push(`job: ${v.job}${rule.template ? ` from template ${rule.template}` : ' (existing job)'}`)

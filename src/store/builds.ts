@@ -100,6 +100,8 @@ export interface PlannedBuild extends BuildSubject {
   /** What Jenkins is sent: the contract's parameters (plan.ts) and a rule's own; never read back as facts. */
   parameters: Record<string, string>
   state: 'pending' | 'not-triggered'
+  /** A build started by hand in Jenkins (issue #14): recorded running, with its number, and followed. */
+  started?: { buildNumber: number; buildUrl: string | null }
   /** epoch ms the delivery was accepted (for the dispatch latency) */
   acceptedAt: number
 }

@@ -1,9 +1,10 @@
 // The whole store the service runs on: deliveries, builds, notices, push diffs, tokens, secrets
 // and the audit log. openSqliteStore makes one; buildApp and the composition root take one.
+import type { BranchStore } from './branches.js'
 import type { TamerStore } from './builds.js'
 import type { NotificationStore } from './notifications.js'
 import type { PushDiffStore } from './push-diffs.js'
 import type { SecurityStore } from './security.js'
 import type { MetricsStore } from './metrics.js'
 
-export type ServiceStore = TamerStore & NotificationStore & PushDiffStore & SecurityStore & MetricsStore
+export type ServiceStore = TamerStore & NotificationStore & PushDiffStore & SecurityStore & MetricsStore & BranchStore

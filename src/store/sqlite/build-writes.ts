@@ -77,9 +77,11 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
     // OR IGNORE: the same delivery planned again, or the same event already planned for this
     // job by another delivery (its event_key), both mean "already there".
     `INSERT OR IGNORE INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters, delivery_param,
-       state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at, created_at, updated_at)
+       state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at, created_at, updated_at,
+       build_number, build_url, next_attempt_at)
      VALUES (@id, @deliveryId, @eventIndex, @rule, @job, @template, @tenant, @repository, @parameters, @deliveryParam,
-       @state, @eventKey, @provider, @ref, @branch, @commitSha, @pullRequest, @acceptedAt, @at, @at)`,
+       @state, @eventKey, @provider, @ref, @branch, @commitSha, @pullRequest, @acceptedAt, @at, @at,
+       @buildNumber, @buildUrl, @nextAttemptAt)`,
   )
   const insertDispatch = db.prepare(
     `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped) VALUES (?, ?, ?, ?, ?)
@@ -112,7 +114,11 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
             repository: b.repository,
             parameters: JSON.stringify(b.parameters),
             deliveryParam: b.parameters.DELIVERY_ID ?? '',
-            state: b.state,
+            // A build started by hand in Jenkins is adopted running, and followed from the next pass.
+            state: b.started ? 'running' : b.state,
+            buildNumber: b.started?.buildNumber ?? null,
+            buildUrl: b.started?.buildUrl ?? null,
+            nextAttemptAt: b.started ? 0 : null,
             eventKey: b.eventKey,
             provider: b.provider,
             ref: b.ref,

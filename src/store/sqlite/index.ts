@@ -26,6 +26,9 @@ import { withoutUrlCredentials } from '../../security/url-credentials.js'
 import { toDeliveryRow } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
+import { createBranchReads } from './branch-reads.js'
+import type { BranchWriteOp, BranchWriteResult } from './branch-writes.js'
+import type { RepositoryKey } from '../branches.js'
 import { DELIVERY_COLUMNS as COLUMNS, DELIVERY_PAGES } from './page-lists.js'
 import { storeFailure } from '../failures.js'
 import { StoreUnavailableError } from '../../errors.js'
@@ -112,6 +115,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const pushDiffReads = createPushDiffReads(db)
   const securityReads = createSecurityReads(db)
   const { metricReportBySeq, ...metricsReads } = createMetricsReads(db)
+  const branchReads = createBranchReads(db, toDelivery as (row: never) => StoredDelivery, COLUMNS)
 
   const synchronous = options.synchronous ?? 'FULL'
   const limits = { busyTimeoutMs: options.busyTimeoutMs, maxPageCount: options.maxPageCount }
@@ -185,6 +189,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   function write(op: PushDiffWriteOp): Promise<PushDiffWriteResult>
   function write(op: SecurityWriteOp): Promise<SecurityWriteResult>
   function write(op: MetricsWriteOp): Promise<MetricsWriteResult>
+  function write(op: BranchWriteOp): Promise<BranchWriteResult>
   function write(op: WriteOp): Promise<WriteResult> {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
     if (broken) return Promise.reject(broken)
@@ -284,6 +289,16 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     async saveMetricReport(report) {
       const seq = await write({ op: 'metrics-save', report, at: new Date().toISOString() })
       return metricReportBySeq(seq)!
+    },
+    ...branchReads,
+    async applyBranchChanges(changes, cursor) {
+      return (await write({ op: 'branch-apply', changes, cursor, at: new Date().toISOString() })) as RepositoryKey[]
+    },
+    async applyRemoteListing(listing) {
+      return (await write({ op: 'branch-listing', listing, at: new Date().toISOString() })) === true
+    },
+    async recordScheduleSlot(key, slot) {
+      return (await write({ op: 'branch-slot', key, slot, at: new Date().toISOString() })) === true
     },
     async checkWritable(check = {}) {
       if (closed) throw new StoreUnavailableError('the store is closed (Tamer is stopping)')

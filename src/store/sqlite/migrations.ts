@@ -340,6 +340,49 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX metric_reports_build_seq ON metric_reports (build_id, seq);
     `,
   },
+  {
+    version: 17,
+    name: 'branch-registry',
+    // Issue #14: branches per repository (from pushes and the remote), re-sequenced on each change
+    // so newest-first pages are most recently changed first; the last slot of each schedule; the
+    // last build per branch and rule.
+    sql: `
+      CREATE TABLE repositories (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        default_branch TEXT,
+        synced_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (tenant, provider, repository)
+      );
+      CREATE INDEX repositories_tenant_seq ON repositories (tenant, seq);
+      CREATE INDEX repositories_repository ON repositories (repository);
+      CREATE TABLE branches (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        state TEXT NOT NULL,
+        commit_sha TEXT,
+        author_name TEXT,
+        author_email TEXT,
+        committed_at TEXT,
+        source TEXT NOT NULL,
+        pushed_at TEXT NOT NULL,
+        deleted_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (tenant, provider, repository, branch)
+      );
+      CREATE INDEX branches_repository_seq ON branches (repository, seq, tenant, provider, state);
+      CREATE INDEX branches_repository_state_seq ON branches (repository, state, seq, tenant, provider);
+      CREATE TABLE branch_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), delivery_seq INTEGER NOT NULL);
+      CREATE TABLE schedule_slots (key TEXT PRIMARY KEY, slot TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE INDEX builds_repository_branch_rule_seq ON builds (repository, branch, rule, seq);
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

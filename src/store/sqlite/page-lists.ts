@@ -1,6 +1,7 @@
 // The lists the API pages through (page-query.ts): what each selects and which column each of
 // its query's filters compares. The reads use these; test/store/query-plans.test.ts checks the
 // plan of every filter combination of every list.
+import type { BranchQuery, RepositoryQuery } from '../branches.js'
 import type { BuildQuery } from '../builds.js'
 import type { NotificationQuery } from '../notifications.js'
 import type { AuditQuery } from '../security.js'
@@ -35,4 +36,16 @@ export const NOTIFICATION_PAGES: PageList<Filters<NotificationQuery>> = {
 export const AUDIT_PAGES: PageList<Filters<AuditQuery>> = {
   select: 'SELECT seq, id, at, actor, action, target, tenant, detail FROM audit_log',
   filters: {},
+}
+
+export const REPOSITORY_PAGES: PageList<Filters<RepositoryQuery>> = {
+  select: 'SELECT * FROM repositories',
+  filters: {},
+}
+
+export const BRANCH_PAGES: PageList<Filters<BranchQuery>> = {
+  select: 'SELECT * FROM branches',
+  filters: { repository: 'repository', provider: 'provider', state: 'state' },
+  // A repository's branches are few next to a table's rows; its tenant and provider follow seq in its index.
+  narrowedBy: { repository: ['tenant', 'provider'] },
 }

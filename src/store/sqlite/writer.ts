@@ -28,11 +28,18 @@ import {
   type SecurityWriteOp,
   type SecurityWriteResult,
 } from './security-writes.js'
+import { createBranchWrites, isBranchWrite, type BranchWriteOp, type BranchWriteResult } from './branch-writes.js'
 
 /** Every write besides deliveries: group-committed together, one transaction per list. */
-export type WriteOp = BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp | MetricsWriteOp
+export type WriteOp =
+  BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp | MetricsWriteOp | BranchWriteOp
 export type WriteResult =
-  BuildWriteResult | NotificationWriteResult | PushDiffWriteResult | SecurityWriteResult | MetricsWriteResult
+  | BuildWriteResult
+  | NotificationWriteResult
+  | PushDiffWriteResult
+  | SecurityWriteResult
+  | MetricsWriteResult
+  | BranchWriteResult
 
 export type WriterRequest =
   | { type: 'batch'; items: DeliveryRow[] }
@@ -134,6 +141,7 @@ const applyNotificationWrite = isWriter ? createNotificationWrites(db) : null
 const applyPushDiffWrite = isWriter ? createPushDiffWrites(db) : null
 const applySecurityWrite = isWriter ? createSecurityWrites(db) : null
 const applyMetricsWrite = isWriter ? createMetricsWrites(db) : null
+const applyBranchWrite = isWriter ? createBranchWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
     isNotificationWrite(op)
@@ -144,7 +152,9 @@ const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
           ? applySecurityWrite!(op)
           : isMetricsWrite(op)
             ? applyMetricsWrite!(op)
-            : applyBuildWrite!(op),
+            : isBranchWrite(op)
+              ? applyBranchWrite!(op)
+              : applyBuildWrite!(op),
   ),
 )
 

@@ -1,0 +1,161 @@
+// The branch registry kept current (issue #14): from every stored push (created, updated, deleted;
+// all four hosts normalize to PushEvent), read in delivery order behind a cursor kept in the store,
+// so a restart or a missed signal delays and never loses one; and from the remote, listed through
+// the mirror cache (a fetch with --prune, then the mirror's refs/heads) on demand and on an interval.
+// Branch names are data everywhere: stored, compared and sent as they are, never parsed by a shell.
+import type { Logger } from 'pino'
+import { ZERO_SHA, type PushEvent } from '../events/model.js'
+import type { Mirror } from '../git/mirror.js'
+import type { RemoteSubject } from '../git/remote.js'
+import type { BranchChange, BranchStore, RemoteListing, RepositoryKey } from '../store/branches.js'
+import type { StoredDelivery } from '../store/store.js'
+import { serialPasses } from '../work/passes.js'
+
+/** What the registry needs of the mirror cache (src/git/mirror.ts MirrorCache). */
+export interface BranchMirrors {
+  remoteOf(subject: RemoteSubject): string
+  ensure(cloneUrl: string, want?: readonly string[], opts?: { tenant?: string }): Promise<Mirror>
+}
+
+export interface BranchTrackerDeps {
+  store: BranchStore
+  logger: Logger
+  mirrors: BranchMirrors
+  /** Told when a repository's live branches changed (jobs' choice lists are rewritten then). */
+  branchesChanged?: (key: RepositoryKey) => void
+}
+
+/** The branch changes a stored delivery carries: its pushes to branches (runs are not pushes). */
+export function branchChangesOf(d: Pick<StoredDelivery, 'normalized'>): BranchChange[] {
+  if (d.normalized.kind !== 'events') return []
+  return d.normalized.events
+    .filter((e): e is PushEvent => e.kind === 'push' && e.refType === 'branch' && e.branch !== null && !e.run)
+    .map((e) => {
+      const head = e.commits.find((c) => c.id === e.after)
+      const deleted = e.deleted || e.after === ZERO_SHA
+      return {
+        tenant: e.tenant,
+        provider: e.provider,
+        repository: e.repository.fullName,
+        branch: e.branch!,
+        deleted,
+        commitSha: deleted ? null : e.after,
+        authorName: head?.author.name ?? e.pusher.name,
+        authorEmail: head?.author.email ?? e.pusher.email,
+        committedAt: head?.timestamp ?? null,
+        at: e.receivedAt,
+        defaultBranch: e.repository.defaultBranch,
+      }
+    })
+}
+
+const SEP = '\u0001'
+
+/** The live branches of a bare mirror, with their head commit's author and time. */
+export async function listMirrorBranches(
+  mirror: Mirror,
+): Promise<{ defaultBranch: string | null; branches: RemoteListing['branches'] }> {
+  // NUL-free separators git cannot put in a ref name (git-check-ref-format: no control characters).
+  const format = ['%(refname)', '%(objectname)', '%(authorname)', '%(authoremail)', '%(authordate:iso-strict)'].join(
+    SEP,
+  )
+  const out = await mirror.git.raw(['for-each-ref', `--format=${format}`, 'refs/heads/'])
+  const branches = out
+    .split('\n')
+    .filter((l) => l.startsWith('refs/heads/'))
+    .map((l) => {
+      const [ref, sha, name, email, date] = l.split(SEP)
+      return {
+        branch: ref!.slice('refs/heads/'.length),
+        commitSha: sha || null,
+        authorName: name || null,
+        authorEmail: (email ?? '').replace(/^<|>$/g, '') || null,
+        committedAt: date ? new Date(date).toISOString() : null,
+      }
+    })
+  const head = (await mirror.git.raw(['symbolic-ref', '--quiet', 'HEAD']).catch(() => '')).trim()
+  const defaultBranch = head.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : null
+  return {
+    defaultBranch: defaultBranch && branches.some((b) => b.branch === defaultBranch) ? defaultBranch : null,
+    branches,
+  }
+}
+
+export interface BranchTracker {
+  /** Takes the pushes of every delivery stored since the cursor (a signal or a tick calls it). */
+  wake(): void
+  /** Resolves once every delivery stored so far is in the registry. */
+  catchUp(): Promise<void>
+  /** Lists the remote now; returns whether the live branches changed. Throws GitFailedError or CloneUrlRefusedError. */
+  sync(key: RepositoryKey): Promise<boolean>
+  /** Lists every known repository's remote (the interval); failures are logged. */
+  syncAll(): Promise<void>
+  stop(): Promise<void>
+}
+
+export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
+  const { store, logger } = deps
+  let stopped = false
+  const told = (keys: readonly RepositoryKey[]) => {
+    for (const k of keys) deps.branchesChanged?.(k)
+  }
+
+  async function pass(): Promise<number> {
+    let taken = 0
+    for (;;) {
+      const from = await store.branchCursor()
+      const batch = await store.deliveriesAfter(from, 200)
+      if (batch.length === 0) return taken
+      const changes = batch.flatMap(branchChangesOf)
+      told(await store.applyBranchChanges(changes, batch[batch.length - 1]!.seq))
+      taken += batch.length
+      if (stopped) return taken
+    }
+  }
+  const passes = serialPasses(
+    pass,
+    (err) => logger.error({ err }, 'branch registry pass failed'),
+    () => stopped,
+  )
+
+  async function sync(key: RepositoryKey): Promise<boolean> {
+    const url = deps.mirrors.remoteOf({
+      provider: key.provider,
+      tenant: key.tenant,
+      repository: { fullName: key.repository, cloneUrl: { https: null, ssh: null } },
+    })
+    const mirror = await deps.mirrors.ensure(url, [], { tenant: key.tenant })
+    const listed = await listMirrorBranches(mirror)
+    const changed = await store.applyRemoteListing({ ...key, ...listed, at: new Date().toISOString() })
+    if (changed) told([key])
+    return changed
+  }
+
+  return {
+    wake: () => void passes.run(),
+    async catchUp() {
+      await passes.current()
+      await passes.run()
+    },
+    sync,
+    async syncAll() {
+      const seen: RepositoryKey[] = []
+      for (let before: number | undefined; ;) {
+        const page = await store.listRepositories({ before, limit: 200 })
+        seen.push(...page)
+        if (page.length < 200) break
+        before = page[page.length - 1]!.seq
+      }
+      for (const k of seen) {
+        if (stopped) return
+        await sync(k).catch((err: unknown) =>
+          logger.warn({ repository: k.repository, err: (err as Error).message }, 'listing the remote branches failed'),
+        )
+      }
+    },
+    async stop() {
+      stopped = true
+      await passes.current()
+    },
+  }
+}
