@@ -89,7 +89,7 @@ const RunBody = {
     parameters: {
       type: 'object',
       maxProperties: 50,
-      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100 },
+      description: 'names the rule lets a run set (its parameters and its template optional ones)',
       additionalProperties: { type: 'string', maxLength: 10000 },
     },
   },
