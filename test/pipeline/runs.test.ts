@@ -22,7 +22,7 @@ const RULES = [
 ]
 const operate = { authorization: 'Bearer operate-token' }
 
-async function setUp(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<PipelineHarness> {
+async function setUp(t: { teardown(fn: () => unknown): void }): Promise<PipelineHarness> {
   const h = await startPipelineApp(t, {
     rules: RULES,
     config: {
