@@ -86,6 +86,30 @@ export class GitLabClient implements HostClient {
     }
   }
 
+  /**
+   * The pipeline of the open merge request this commit belongs to, for `CommitStatus.pipelineId`
+   * (a status posted with only the branch as ref lands on a branch pipeline, not the MR's); null
+   * when the commit is in no open merge request or its MR has no pipeline for this commit.
+   */
+  async mergeRequestPipelineId(repository: string, sha: string): Promise<number | null> {
+    const res = await this.http.request(
+      'GET',
+      `${project(repository)}/repository/commits/${encodeURIComponent(sha)}/merge_requests`,
+    )
+    const open = (Array.isArray(res.body) ? res.body : []).filter((mr) => field(mr, 'state') === 'opened')
+    for (const mr of open) {
+      const pipelines = await this.http.request(
+        'GET',
+        `${project(repository)}/merge_requests/${Number(field(mr, 'iid'))}/pipelines`,
+      )
+      const list = Array.isArray(pipelines.body) ? pipelines.body : []
+      // Newest first: the latest pipeline run for this very commit.
+      const hit = list.find((p) => field(p, 'sha') === sha)
+      if (hit && typeof field(hit, 'id') === 'number') return field(hit, 'id') as number
+    }
+    return null
+  }
+
   async findComment(pr: PullRequestRef, marker: string): Promise<{ id: string } | null> {
     let page: string | null = '1'
     for (let n = 0; page && n < MAX_PAGES; n++) {

@@ -239,3 +239,22 @@ hostTest('a target URL past 255 characters is left out (GitLab would refuse the 
   t.equal(answer.status, 201)
   t.notOk('target_url' in (gl.requests.at(-1)!.body as object))
 })
+
+hostTest('the pipeline of the open MR a commit belongs to (for pipeline_id), or null', async (t, { gl, client }) => {
+  const other = 'a'.repeat(40)
+  gl.describeMergeRequest(REPO, 8, { state: 'merged', commits: [SHA], pipelines: [{ id: 50, sha: SHA }] })
+  gl.describeMergeRequest(REPO, 9, {
+    state: 'opened',
+    commits: [other, SHA],
+    pipelines: [
+      { id: 60, sha: other },
+      { id: 61, sha: SHA },
+      { id: 62, sha: SHA },
+    ],
+  })
+  const id = await client.mergeRequestPipelineId(REPO, SHA)
+  t.equal(id, 62, "the open MR's newest pipeline for this commit, not the merged MR's")
+  await client.setStatus(status({ pipelineId: id }))
+  t.match(gl.requests.at(-1)!.body, { pipeline_id: 62 })
+  t.equal(await client.mergeRequestPipelineId(REPO, 'b'.repeat(40)), null, 'in no merge request')
+})

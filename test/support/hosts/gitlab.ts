@@ -61,6 +61,22 @@ export class GitLabStandIn extends StandIn {
     })
   }
 
+  /** Merge requests' state, commits and pipelines (newest last), by project and iid. */
+  readonly mergeRequestInfo = new Map<
+    string,
+    { state: 'opened' | 'closed' | 'merged'; commits: string[]; pipelines: { id: number; sha: string }[] }
+  >()
+
+  /** A merge request with commits and pipelines, as GitLab's MR pipelines list them. */
+  describeMergeRequest(
+    path: string,
+    iid: number,
+    info: { state: 'opened' | 'closed' | 'merged'; commits: string[]; pipelines: { id: number; sha: string }[] },
+  ): void {
+    this.projects.get(path)!.mergeRequests.set(iid, [])
+    this.mergeRequestInfo.set(`${path}!${iid}`, info)
+  }
+
   /** Puts notes on a merge request directly (as other people would have written them). */
   seedNotes(path: string, iid: number, bodies: string[], system = false): GitLabNote[] {
     const notes = this.projects.get(path)!.mergeRequests.get(iid)!
@@ -88,6 +104,11 @@ export class GitLabStandIn extends StandIn {
 
   private route(r: Recorded): Answer {
     const path0 = r.path.startsWith(`${this.root}/`) ? r.path.slice(this.root.length) : ''
+    const mrs =
+      /^\/api\/v4\/projects\/([^/]+)\/(?:repository\/commits\/([^/]+)\/merge_requests|merge_requests\/(\d+)\/pipelines)$/.exec(
+        path0,
+      )
+    if (mrs) return this.mergeRequestReads(r, decodeURIComponent(mrs[1]!), mrs[2], mrs[3])
     const m = /^\/api\/v4\/projects\/([^/]+)\/(statuses\/([^/]+)|merge_requests\/(\d+)\/notes(?:\/(\d+))?)$/.exec(path0)
     if (!m) throw new Violation(`no such GitLab route`, { status: 404, body: { error: '404 Not Found' } })
     if (r.headers['private-token'] !== this.token) return GitLabStandIn.error(401)
@@ -120,6 +141,30 @@ export class GitLabStandIn extends StandIn {
     stringField(body, 'body', 1_000_000, true)
     note.body = body.body as string
     return { status: 200, body: noteJson(note) }
+  }
+
+  /** `GET …/repository/commits/:sha/merge_requests` and `GET …/merge_requests/:iid/pipelines` (newest first). */
+  private mergeRequestReads(r: Recorded, path: string, sha: string | undefined, iid: string | undefined): Answer {
+    expect(r.method === 'GET', `a read takes GET, not ${r.method}`)
+    if (r.headers['private-token'] !== this.token) return GitLabStandIn.error(401)
+    if (!this.projects.has(path)) return GitLabStandIn.error(404)
+    const infos = [...this.mergeRequestInfo].filter(([k]) => k.startsWith(`${path}!`))
+    if (sha !== undefined) {
+      return {
+        status: 200,
+        body: infos
+          .filter(([, i]) => i.commits.includes(sha))
+          .map(([k, i]) => ({ iid: Number(k.split('!')[1]), state: i.state, sha: i.commits.at(-1) })),
+      }
+    }
+    const info = this.mergeRequestInfo.get(`${path}!${iid}`)
+    if (!info) return GitLabStandIn.error(404, '404 Not found')
+    return {
+      status: 200,
+      body: [...info.pipelines]
+        .reverse()
+        .map((p) => ({ id: p.id, sha: p.sha, ref: `refs/merge-requests/${iid}/head`, status: 'running' })),
+    }
   }
 
   private postStatus(path: string, sha: string, body: Record<string, unknown>): Answer {
