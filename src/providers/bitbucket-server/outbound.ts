@@ -83,7 +83,9 @@ export class BitbucketServerClient implements HostClient {
   }
 
   async setStatus(s: CommitStatus): Promise<HostAnswer> {
-    const url = (s.targetUrl ?? this.fallbackUrl ?? '').slice(0, URL_MAX)
+    // The url is mandatory and at most 450 characters: a longer target gives way to Tamer's own page.
+    const target = s.targetUrl && s.targetUrl.length <= URL_MAX ? s.targetUrl : null
+    const url = (target ?? this.fallbackUrl ?? s.targetUrl ?? '').slice(0, URL_MAX)
     if (!url)
       throw this.http.failure('Bitbucket Server needs a url for a build status, and this one has none', null, false)
     const sha = encodeURIComponent(s.sha)

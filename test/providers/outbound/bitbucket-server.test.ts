@@ -271,3 +271,14 @@ hostTest('bitbucketServerClientFor: Bearer token at the base URL; the entry name
     false,
   )
 })
+
+hostTest('a target URL past 450 characters gives way to the fallback URL', async (t, { bb }) => {
+  const client = new BitbucketServerClient({
+    apiUrl: bb.url,
+    token: TOKEN,
+    timeoutMs: 2000,
+    fallbackUrl: 'https://tamer.example/',
+  })
+  await client.setStatus(status({ targetUrl: `http://j/${'u'.repeat(600)}` }))
+  t.match(bb.requests.at(-1)!.body, { url: 'https://tamer.example/' })
+})
