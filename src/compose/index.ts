@@ -26,6 +26,7 @@ import { createNotifier, type Notifier } from '../notify/notifier.js'
 import { gitChangedFiles, type ChangedFilesSource } from '../pipeline/changed-files.js'
 import { createPipeline, type Pipeline } from '../pipeline/index.js'
 import { createMetricsGate } from '../metrics/gate.js'
+import type { Verdict } from '../metrics/evaluate.js'
 import type { Timers } from '../work/timers.js'
 import { createProviders } from '../providers/index.js'
 import { secretValues } from '../security/secrets.js'
@@ -163,6 +164,10 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     channels: io.channels,
     notebookSummary: io.notebookSummary ?? pushDiffSummary(store, pushDiffs),
     scanEveryMs: io.notifierScanEveryMs,
+    metrics: {
+      verdictOf: async (b) => ((await store.latestMetricReport(b.id))?.verdict as Verdict | undefined) ?? null,
+      recipientsOf: async (b) => (metricsGate.reads(b) ? (await metricsGate.settingsOf(b)).notifyTo : []),
+    },
   })
 
   // The branch registry and runs (issue #14): a run is stored like a delivery and told like one.

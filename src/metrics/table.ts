@@ -69,8 +69,15 @@ export function metricTableText(t: MetricTable): string[] {
   return out
 }
 
-/** A cell of a Markdown table: pipes, backslashes, line breaks and markup characters escaped. */
-const md = (s: string) => s.replace(/[\\`*_{}[\]<>()#+!|~]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ')
+/**
+ * A cell of a GitHub-flavoured Markdown table: `|` and emphasis, code and link marks escaped, `<` as an entity (no
+ * HTML tag can open), line breaks flattened (https://github.github.com/gfm/#tables-extension-).
+ */
+const md = (s: string) =>
+  s
+    .replace(/[\\`*_[\]|]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;')
+    .replace(/[\r\n]+/g, ' ')
 
 /** GitHub-flavoured Markdown (the PR comment, Markdown chat). */
 export function metricTableMarkdown(t: MetricTable): string {
@@ -90,4 +97,34 @@ export function metricTableMarkdown(t: MetricTable): string {
   if (reasons.length > 0) lines.push('', ...reasons)
   if (t.more > 0) lines.push('', `… and ${t.more} more metrics`)
   return lines.join('\n')
+}
+
+/** One line per metric for chat cards (Teams facts, Google Chat widgets): `0.785 · drop <= 0.01 · … · FAIL`. */
+export function metricTableFacts(t: MetricTable): { title: string; value: string }[] {
+  return t.rows.map((r) => ({
+    title: r.metric,
+    value: [
+      r.value,
+      r.threshold === '–' ? null : r.threshold,
+      r.baseline === '–' ? null : `default branch ${r.baseline}`,
+      r.delta === '–' ? null : `Δ ${r.delta}`,
+      r.status === '–' ? null : r.status,
+    ]
+      .filter((x) => x !== null)
+      .join(' · '),
+  }))
+}
+
+/** Every string of the table through `mask` (metric names and reasons come from the repository). */
+export function maskMetricTable(t: MetricTable, mask: (s: string) => string): MetricTable {
+  return {
+    ...t,
+    baseline: t.baseline === null ? null : mask(t.baseline),
+    rows: t.rows.map((r) => ({
+      ...r,
+      metric: mask(r.metric),
+      threshold: mask(r.threshold),
+      reason: r.reason === null ? null : mask(r.reason),
+    })),
+  }
 }

@@ -10,6 +10,8 @@ import { oneLine, type MetricGateValue, type Notice, type NoticeCommit } from '.
 import type { NotebookSummaryTexts } from './notebook-summary.js'
 import { branchOf } from './outcome.js'
 import { safeHref } from './render/html-escape.js'
+import type { Verdict } from '../metrics/evaluate.js'
+import { maskMetricTable, metricTable } from '../metrics/table.js'
 
 const MAX_COMMITS = 20
 const MAX_FAILED_TESTS = 20
@@ -28,6 +30,8 @@ export interface NoticeInput {
   notebookSummary: NotebookSummaryTexts | null
   /** A signed link to a delivery's diff page (null when links are not configured), for builds without DIFF_URL */
   diffLink(deliveryId: string): string | null
+  /** Tamer's verdict on the build's metrics, if its gate reported any (src/metrics/gate.ts). */
+  metricVerdict?: Verdict | null
 }
 
 export function eventOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): TamerEvent | null {
@@ -131,7 +135,10 @@ export function buildNotice(i: NoticeInput): Notice {
     logExcerpt: i.outcome === 'fixed' ? '' : logExcerpt(b.logTail, i.logLines, i.secrets),
     tests: b.tests,
     failedTests: failedTestNames(fullLog),
-    metrics: metricGateValues(fullLog),
+    metrics: i.metricVerdict ? [] : metricGateValues(fullLog),
+    metricTable: i.metricVerdict
+      ? maskMetricTable(metricTable(i.metricVerdict), (s) => maskSecrets(s, i.secrets))
+      : null,
     notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary.markdown, i.secrets) : null,
     notebookSummaryText: i.notebookSummary ? maskSecrets(i.notebookSummary.text, i.secrets) : null,
     diffUrl,

@@ -2,6 +2,7 @@
 // Built once from the store (content.ts); channels only format it.
 import type { TestCounts } from '../store/builds.js'
 import type { NoticeOutcome } from '../store/notifications.js'
+import type { MetricTable } from '../metrics/table.js'
 
 export type { NoticeOutcome }
 
@@ -46,6 +47,8 @@ export interface Notice {
   tests: TestCounts | null
   failedTests: string[]
   metrics: MetricGateValue[]
+  /** Tamer's verdict on the build's metrics (issue #15); when present, `metrics` (parsed from the log) is empty. */
+  metricTable?: MetricTable | null
   /** Markdown from the notebook diff, when there is one (chat) */
   notebookSummary: string | null
   /** The same as plain text (a mail's text part, Google Chat's card) */

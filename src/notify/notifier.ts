@@ -10,7 +10,7 @@ import { closeChannels, createChannels, type ChannelRegistry } from './channels/
 import { noNotebookSummary, type NotebookSummarySource } from './notebook-summary.js'
 import { sendNotification, type SenderDeps } from './outbox.js'
 import { diffLinksFromConfig } from '../links/diff-links.js'
-import { planBuild, type PlannerDeps } from './planner.js'
+import { planBuild, type NoticeMetricsSource, type PlannerDeps } from './planner.js'
 import { secretValues } from '../security/secrets.js'
 import { serialPasses } from '../work/passes.js'
 
@@ -29,6 +29,8 @@ export interface NotifierDeps {
   /** With real timers, finished builds are also looked for this often (a wake can be missed). */
   scanEveryMs?: number
   newId?: () => string
+  /** The metric table and `.tamer.yml` recipients of a build (src/metrics/); none by default. */
+  metrics?: NoticeMetricsSource
 }
 
 export interface Notifier {
@@ -63,6 +65,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     now,
     logger,
     newId: deps.newId,
+    metrics: deps.metrics,
   }
   const sender: SenderDeps = {
     store,

@@ -15,6 +15,7 @@ import type { NotebookSummarySource } from './notebook-summary.js'
 import { branchHistory, branchOf, classifyOutcome, threadKeyOf } from './outcome.js'
 import { matchingRules, rulePasses } from './rules.js'
 import type { DiffLinks } from '../links/diff-links.js'
+import type { Verdict } from '../metrics/evaluate.js'
 
 export interface PlannerDeps {
   config: Config
@@ -28,6 +29,14 @@ export interface PlannerDeps {
   /** A child per build (`{ buildId }`), made by the notifier. */
   logger: Logger
   newId?: () => string
+  /** The metric gate's verdict of a build and the recipients its `.tamer.yml` names (issue #15). */
+  metrics?: NoticeMetricsSource
+}
+
+export interface NoticeMetricsSource {
+  verdictOf(b: BuildRecord): Promise<Verdict | null>
+  /** `notify.to` of the build's `.tamer.yml`; [] when it has none or it cannot be read now. */
+  recipientsOf(b: BuildRecord): Promise<string[]>
 }
 
 /** How far back a red branch is searched for its culprits. */
@@ -86,6 +95,8 @@ async function decide(
   const ctx = { build: b, sinceGreen: history.sinceGreen, deliveries }
   const raw: (string | null)[] = []
   for (const r of rules) raw.push(...r.to)
+  // The repository's own recipients join whenever a rule of Tamer's config sends this notice.
+  if (d.metrics) raw.push(...(await d.metrics.recipientsOf(b).catch(() => [])))
   if (rules.some((r) => r.culprits)) raw.push(...culpritAddresses(ctx))
   if (rules.some((r) => r.pusher)) raw.push(pusherAddress(b, deliveries))
   const recipients = recipientList(raw, d.config.notifications.maxRecipients)
@@ -112,6 +123,7 @@ async function decide(
     logLines: d.config.notifications.logLines,
     notebookSummary: summary,
     diffLink: (id) => d.links.urlFor(id),
+    metricVerdict: d.metrics ? await d.metrics.verdictOf(b).catch(() => null) : null,
   })
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {

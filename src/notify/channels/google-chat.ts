@@ -3,6 +3,7 @@
 // Card text fields take a small HTML subset, so everything put there is HTML-escaped.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
+import { metricTableFacts } from '../../metrics/table.js'
 import { escapeHtml } from '../render/html-escape.js'
 import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
@@ -27,6 +28,13 @@ export function googleChatMessage(n: Notice, notificationId: string): Record<str
     sections.push({
       header: 'Failed tests',
       widgets: [{ textParagraph: { text: n.failedTests.map(escapeHtml).join('<br>') } }],
+    })
+  if (n.metricTable)
+    sections.push({
+      header: `Metric gate: ${n.metricTable.pass ? 'passed' : 'failed'}`,
+      widgets: metricTableFacts(n.metricTable).map((f) => ({
+        decoratedText: { topLabel: escapeHtml(f.title), text: escapeHtml(f.value) },
+      })),
     })
   if (n.metrics.length > 0)
     sections.push({

@@ -2,6 +2,7 @@
 // `text` is Markdown; an attachment carries the colour bar and the facts as fields.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
+import { metricTableMarkdown } from '../../metrics/table.js'
 import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeMarkdown, fenced } from './text-format.js'
@@ -26,6 +27,7 @@ export function markdownBody(n: Notice): string {
   }
   if (n.failedTests.length > 0)
     parts.push(`**Failed tests**\n${n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n')}`)
+  if (n.metricTable) parts.push(metricTableMarkdown(n.metricTable))
   if (n.metrics.length > 0)
     parts.push(
       `**Metric gate**\n${n.metrics.map((m) => `- ${m.ok ? 'ok' : '**FAIL**'} ${escapeMarkdown(m.name)} = ${escapeMarkdown(m.value)} (min ${escapeMarkdown(m.min ?? '–')}, max ${escapeMarkdown(m.max ?? '–')})`).join('\n')}`,

@@ -3,6 +3,7 @@
 // text 3,000, 10 fields of 2,000, 50 blocks.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
+import { metricTableText } from '../../metrics/table.js'
 import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeSlack, fenced } from './text-format.js'
@@ -37,6 +38,11 @@ export function slackMessage(n: Notice): Record<string, unknown> {
         type: 'mrkdwn',
         text: cap(`*Failed tests*\n${n.failedTests.map((t) => `• ${escapeSlack(t)}`).join('\n')}`, 3000),
       },
+    })
+  if (n.metricTable)
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: cap(fenced(escapeSlack(metricTableText(n.metricTable).join('\n'))), 3000) },
     })
   if (n.metrics.length > 0)
     blocks.push({

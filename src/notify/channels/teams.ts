@@ -4,6 +4,7 @@
 // schema 1.4 as Workflows post it). TextBlocks render a Markdown subset, so text is escaped.
 import type { ChatChannelConfig } from '../../config/notifications-schema.js'
 import type { NotificationChannel } from '../channel.js'
+import { metricTableFacts } from '../../metrics/table.js'
 import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { postJson } from './http-post.js'
 import { cap, capTail, escapeMarkdown } from './text-format.js'
@@ -46,6 +47,21 @@ export function adaptiveCard(n: Notice): Record<string, unknown> {
     body.push(
       { type: 'TextBlock', text: 'Failed tests', weight: 'Bolder' },
       { type: 'TextBlock', text: n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n'), wrap: true },
+    )
+  if (n.metricTable)
+    body.push(
+      {
+        type: 'TextBlock',
+        text: `Metric gate: ${n.metricTable.pass ? 'passed' : 'failed'}${n.metricTable.baseline ? ` (compared with ${escapeMarkdown(n.metricTable.baseline)})` : ''}`,
+        weight: 'Bolder',
+      },
+      {
+        type: 'FactSet',
+        facts: metricTableFacts(n.metricTable).map((f) => ({
+          title: escapeMarkdown(f.title),
+          value: escapeMarkdown(f.value),
+        })),
+      },
     )
   if (n.metrics.length > 0)
     body.push(

@@ -44,6 +44,22 @@ export function renderEmailHtml(n: Notice): string {
   }
   if (n.failedTests.length > 0)
     parts.push(`<h3>Failed tests</h3><ul>${n.failedTests.map((t) => `<li><code>${e(t)}</code></li>`).join('')}</ul>`)
+  if (n.metricTable) {
+    const t = n.metricTable
+    const color = (s: string) => (s === 'FAIL' ? '#b60205' : s === 'pass' ? '#2ea44f' : '#666')
+    const rows = t.rows.map(
+      (r) =>
+        `<tr><td>${e(r.metric)}</td><td>${e(r.value)}</td><td>${e(r.threshold)}</td><td>${e(r.baseline)}</td><td>${e(r.delta)}</td><td style="color:${color(r.status)}">${e(r.status)}</td></tr>`,
+    )
+    const reasons = t.rows.filter((r) => r.status === 'FAIL' && r.reason).map((r) => `<li>${e(r.reason!)}</li>`)
+    parts.push(
+      `<h3>Metric gate: ${t.pass ? 'passed' : 'failed'}</h3>` +
+        (t.baseline ? `<p>Compared with the default branch's latest green build, ${e(t.baseline)}.</p>` : '') +
+        `<table cellpadding="3"><tr><th>metric</th><th>value</th><th>threshold</th><th>default branch</th><th>delta</th><th></th></tr>${rows.join('')}</table>` +
+        (reasons.length > 0 ? `<ul>${reasons.join('')}</ul>` : '') +
+        (t.more > 0 ? `<p>… and ${t.more} more metrics</p>` : ''),
+    )
+  }
   if (n.metrics.length > 0) {
     const r = n.metrics.map(
       (m) =>

@@ -1,4 +1,5 @@
 // The plain-text notice: the mail's text part and what `notify test` prints.
+import { metricTableText } from '../../metrics/table.js'
 import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 
 export function renderText(n: Notice): string {
@@ -14,6 +15,7 @@ export function renderText(n: Notice): string {
     if (n.moreCommits > 0) out.push(`  … and ${n.moreCommits} more`)
   }
   if (n.failedTests.length > 0) out.push('', 'Failed tests:', ...n.failedTests.map((t) => `  ${t}`))
+  if (n.metricTable) out.push('', ...metricTableText(n.metricTable))
   if (n.metrics.length > 0) {
     out.push('', 'Metric gate:')
     for (const m of n.metrics)

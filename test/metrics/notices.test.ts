@@ -1,0 +1,66 @@
+// The metric table in notices: a branch regressing against the default branch fails at the gate,
+// and the mail (text and HTML, through a real SMTP server) and the chat message (a real HTTP peer)
+// carry Tamer's table next to the notebook summary; `.tamer.yml`'s notify.to joins the recipients.
+import t from 'tap'
+import { gitAvailable } from '../git/repo.js'
+import { startHttpPeer, startSmtpPeer } from '../support/notify/peers.js'
+import { startMetricsHarness } from '../support/metrics.js'
+
+if (!(await gitAvailable())) {
+  if (process.env.CI) t.fail('git is required in CI')
+  else t.skip('git not installed', () => {})
+} else {
+  t.test('mail and chat carry the metric table', async (t) => {
+    const smtp = await startSmtpPeer()
+    const http = await startHttpPeer()
+    t.teardown(async () => {
+      await smtp.close()
+      await http.close()
+    })
+    const m = await startMetricsHarness(t, {
+      notifier: true,
+      config: {
+        notifications: {
+          smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer <ci@tamer.example.com>', timeoutMs: 2000 },
+          channels: [{ name: 'ds-chat', type: 'mattermost', url: `${http.url}/hooks/mm` }],
+          rules: [{ repository: 'acme-ds/*', to: ['lead@example.com'], channels: ['ds-chat'] }],
+        },
+      },
+    })
+    const settings =
+      "metrics:\n  thresholds:\n    accuracy: '>= 0.85'\n    auc: { maxDrop: 0.01 }\nnotify:\n  to: [owner@example.com]\n"
+    const main = await m.push('main', { '.tamer.yml': settings })
+    await m.post(main.build!, { accuracy: 0.9, auc: 0.82 })
+    await m.finish('SUCCESS')
+    const feat = await m.push('feature/z', { 'model.py': 'v2\n' })
+    const r = await m.post(feat.build!, { accuracy: 0.91, auc: 0.8, '<b>x|y</b>': 1 })
+    t.equal(r.body.verdict, 'fail')
+    await m.finish('FAILURE')
+    await m.h.service.notifier.drain()
+
+    t.equal(smtp.mails.length, 1, 'one mail')
+    const mail = smtp.mails[0]!
+    t.same(mail.envelopeTo.sort(), ['lead@example.com', 'owner@example.com'], ".tamer.yml's notify.to joins")
+    const text = mail.parsed.text ?? ''
+    t.match(text, `Metric gate: FAILED (compared with main @ ${main.sha.slice(0, 10)}`)
+    t.match(text, /metric\s+value\s+threshold\s+default branch\s+delta\s+result/)
+    t.match(text, /auc\s+0\.8\s+drop <= 0\.01\s+0\.82\s+-0\.02\s+FAIL/)
+    t.match(text, /accuracy\s+0\.91\s+>= 0\.85\s+0\.9\s+\+0\.01\s+pass/)
+    t.match(text, '  - auc dropped 0.02 from 0.82')
+    const html = String(mail.parsed.html)
+    t.match(html, '<h3>Metric gate: failed</h3>')
+    t.match(html, '<td>auc</td><td>0.8</td><td>drop &lt;= 0.01</td><td>0.82</td><td>-0.02</td>')
+    t.match(html, '&lt;b&gt;x|y&lt;/b&gt;', 'metric names are escaped')
+    t.notMatch(html, '<b>x|y</b>')
+
+    const chat = http.requests.find((x) => x.path === '/hooks/mm')
+    t.ok(chat, 'the chat message was sent')
+    // Mattermost's message is JSON; what it shows is the Markdown inside.
+    const md = JSON.stringify(chat!.body)
+    const shown = (x: string) => JSON.stringify(x).slice(1, -1)
+    t.match(md, shown('**Metric gate: failed**'))
+    t.match(md, shown('| metric | value | threshold | default branch | delta | result |'))
+    t.match(md, shown('| auc | 0.8 | drop &lt;= 0.01 | 0.82 | -0.02 | ❌ fail |'))
+    t.match(md, shown('| &lt;b>x\\|y&lt;/b> | 1 |'), 'pipes and markup in a name cannot break the table')
+  })
+}
