@@ -175,9 +175,15 @@ function alreadyInState(err: unknown, state: string): boolean {
 export function gitlabClientFor(entry: ReportingHostConfig, s: HostClientSettings): HostClient {
   if (!entry.token) return notConfiguredClient('gitlab')
   return new GitLabClient({
-    apiUrl: entry.apiUrl ?? 'https://gitlab.com/api/v4',
+    apiUrl: apiRoot(entry.apiUrl ?? 'https://gitlab.com/api/v4'),
     token: entry.token,
     timeoutMs: s.timeoutMs,
     credentialName: `reporting.hosts.${s.index}`,
   })
+}
+
+/** GitLab's REST API always lives at `<root>/api/v4`: a base URL given without it gets it. */
+function apiRoot(url: string): string {
+  const u = url.replace(/\/+$/, '')
+  return /\/api\/v4$/.test(u) ? u : `${u}/api/v4`
 }

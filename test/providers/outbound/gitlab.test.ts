@@ -258,3 +258,16 @@ hostTest('the pipeline of the open MR a commit belongs to (for pipeline_id), or 
   t.match(gl.requests.at(-1)!.body, { pipeline_id: 62 })
   t.equal(await client.mergeRequestPipelineId(REPO, 'b'.repeat(40)), null, 'in no merge request')
 })
+
+hostTest(
+  'gitlabClientFor: a self-managed base URL without /api/v4 gets it',
+  async (t, { gl }) => {
+    const client = gitlabClientFor(
+      { provider: 'gitlab', apiUrl: `${gl.url}/gitlab/`, token: TOKEN },
+      { index: 0, timeoutMs: 2000 },
+    )
+    t.equal((await client.setStatus(status())).status, 201)
+    t.match(gl.requests.at(-1)!.path, /^\/gitlab\/api\/v4\/projects\//)
+  },
+  '/gitlab',
+)
