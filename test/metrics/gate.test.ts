@@ -134,7 +134,9 @@ if (!(await gitAvailable())) {
   })
 
   t.test('an invalid .tamer.yml ends the build before Jenkins runs it, naming the line', async (t) => {
-    const m = await startMetricsHarness(t)
+    const m = await startMetricsHarness(t, {
+      config: { metrics: { policies: [{ repository: 'acme-ds/*', forbid: ['thresholds.auc'] }] } },
+    })
     const before = m.h.jenkinsRequests().filter((x) => x.includes('buildWithParameters')).length
     const bad = await m.push('main', { '.tamer.yml': 'metrics:\n  thresholds:\n    auc: [0.8\n' })
     t.match(await m.h.store.getBuild(bad.build!.id), {
@@ -148,12 +150,19 @@ if (!(await gitAvailable())) {
       state: 'finished',
       lastError: /\.tamer\.yml line 3, column 10: metrics\.thresholds\.auc: a threshold is '>= 0\.85'/,
     })
+    const forbidden = await m.push('main', { '.tamer.yml': SETTINGS })
+    t.match(await m.h.store.getBuild(forbidden.build!.id), {
+      state: 'finished',
+      result: 'FAILURE',
+      lastError:
+        /\.tamer\.yml line 6, column 10: metrics\.thresholds\.auc: Tamer's config \(metrics\.policies\) does not let/,
+    })
     t.equal(
       m.h.jenkinsRequests().filter((x) => x.includes('buildWithParameters')).length,
       before,
       'Jenkins was never asked to run them',
     )
-    const good = await m.push('main', { '.tamer.yml': SETTINGS })
+    const good = await m.push('main', { '.tamer.yml': "metrics:\n  thresholds:\n    accuracy: '>= 0.85'\n" })
     t.match(await m.h.store.getBuild(good.build!.id), { state: 'queued' }, 'a fixed file builds')
   })
 }

@@ -62,5 +62,17 @@ if (!(await gitAvailable())) {
     t.match(md, shown('| metric | value | threshold | default branch | delta | result |'))
     t.match(md, shown('| auc | 0.8 | drop &lt;= 0.01 | 0.82 | -0.02 | ❌ fail |'))
     t.match(md, shown('| &lt;b>x\\|y&lt;/b> | 1 |'), 'pipes and markup in a name cannot break the table')
+
+    // An invalid .tamer.yml: no run, and the notice says why, with the line.
+    await m.push('feature/bad', { '.tamer.yml': 'metrics:\n  thresholds:\n    auc: "about 0.8"\n' })
+    await m.h.service.notifier.drain()
+    t.equal(smtp.mails.length, 2)
+    const bad = smtp.mails[1]!.parsed
+    t.match(
+      bad.subject,
+      'acme-ds/churn-model feature/bad failed: ds/churn-model/feature-bad (Repository settings (.tamer.yml))',
+    )
+    t.match(bad.text, '.tamer.yml line 3, column 10: metrics.thresholds.auc: a threshold is')
+    t.same(smtp.mails[1]!.envelopeTo, ['lead@example.com'], 'an invalid file names no recipients')
   })
 }
