@@ -210,8 +210,8 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   // Who wakes whom.
   const held = new Set(io.hold ?? [])
   if (!held.has('pipeline')) {
-    signals.deliveryStored.on((_id, d) => {
-      if (d.status === 'pending') pipeline.wake()
+    signals.deliveryStored.on((id, d) => {
+      if (d.status === 'pending') pipeline.deliveryStored(id)
     })
     app.addHook('onReady', async () => pipeline.start())
   }

@@ -55,8 +55,13 @@ export interface Pipeline {
   readonly provisioner: Provisioner | null
   /** Resume: route pending deliveries and drive active builds. */
   start(): void
-  /** Something changed (a delivery was stored, a callback came): look now. */
+  /** Something changed (a callback came, a build is due): look now. */
   wake(): void
+  /**
+   * A pending delivery was committed: it is routed from this id (one read by primary key), so
+   * a pass does not read and parse every pending row again (issue #12: up to 500 per wake).
+   */
+  deliveryStored(deliveryId: string): void
   /** Run every step that is due now, repeatedly, until nothing is due and nothing runs. */
   drain(): Promise<void>
   /** The template's report; false when no build of Tamer's has that DELIVERY_ID on that job. */
@@ -97,6 +102,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const running = new Set<Promise<void>>()
   let timer: unknown = null
   let stopped = false
+  /** Deliveries told of since the last pass, routed by id. */
+  let fresh: string[] = []
+  /**
+   * Whether the next pass scans the store for pending deliveries: at start (a restart resumes what
+   * was stored and not routed) and while a scan finds a full page. The signal is the fast path; the
+   * scan is the one that cannot miss (a route that failed is retried by the scan after a restart).
+   */
+  let scan = true
+  const SCAN_PAGE = 500
+  /** Past this many ids waiting, they are dropped and the store scanned instead (memory stays bounded). */
+  const MAX_TOLD = 10_000
 
   const launch = (key: string, work: () => Promise<void>) => {
     busy.add(key)
@@ -132,11 +148,30 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (const b of builds) if (b.state === 'pending' && !busy.has(b.id)) launch(b.id, () => step(b))
   }
 
+  /** A delivery told of by id: routed as the store has it now (skipped once it is no longer pending). */
+  const routeById = async (id: string) => {
+    const d = await store.getDelivery(id)
+    if (d && d.status === 'pending') await route(d)
+  }
+
   async function pass(): Promise<number> {
     let launched = 0
-    for (const d of await store.pendingDeliveries(500)) {
-      if (busy.has(d.id)) continue
-      launch(d.id, () => route(d))
+    if (scan) {
+      const pending = await store.pendingDeliveries(SCAN_PAGE)
+      // A full page may leave more behind: the pass after the next finished route scans again.
+      scan = pending.length === SCAN_PAGE
+      for (const d of pending) {
+        if (busy.has(d.id)) continue
+        launch(d.id, () => route(d))
+        launched++
+      }
+    }
+    // At most a scan page of routes at once; the rest wait for the next pass.
+    const room = Math.max(0, SCAN_PAGE - busy.size)
+    const told = fresh.splice(0, room)
+    for (const id of told) {
+      if (busy.has(id)) continue
+      launch(id, () => routeById(id))
       launched++
     }
     if (!stepDeps) return launched
@@ -185,6 +220,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       wake()
     },
     wake,
+    deliveryStored(deliveryId) {
+      if (stopped) return
+      if (fresh.length < MAX_TOLD) fresh.push(deliveryId)
+      else {
+        fresh = []
+        scan = true
+      }
+      wake()
+    },
     async drain() {
       for (let round = 0; round < 1000; round++) {
         await passes.current()
