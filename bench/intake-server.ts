@@ -1,6 +1,8 @@
-// One server for bench/intake.ts, in its own process: durable | nostore | bare.
+// The verify-only server of bench/intake.ts, in its own process: the app `tamer serve` composes,
+// from the same config file, with a store that stores nothing (verify + parse + 202: the ceiling
+// of the intake work), or `bare` (a route that answers 202 and reads nothing).
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
@@ -10,24 +12,15 @@ import { openSqliteStore } from '../src/store/sqlite/index.js'
 import { nativeEngine } from '../src/engines/engine.js'
 import type { ServiceStore } from '../src/store/service-store.js'
 
-export const BENCH_SECRET = 'bench-secret'
-const mode = process.argv[2] ?? 'durable'
+const [mode = 'nostore', configFile = ''] = process.argv.slice(2)
 
-/** Verify + parse + 202 with no storage: the ceiling for the intake work (nothing is written or read back). */
+/** Nothing is written or read back; the pipeline is held (there is nothing to route). */
 function nullStore(s: ServiceStore): ServiceStore {
   return { ...s, recordDelivery: async () => ({ id: randomUUID(), duplicate: false }), listDeliveries: async () => [] }
 }
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
-  // Intake alone: the pushes name a remote that does not exist, so no background diffs.
-  // Rate limits far above the load: their counting is measured, never a 429.
-  const rateLimit = { hooksPerSource: 1e9, hooksPerTenant: 1e9 }
-  const config = validateConfig({
-    server: { logLevel: 'silent', rateLimit },
-    providers: { github: { secrets: [BENCH_SECRET] } },
-    diffs: { precompute: false },
-  })
   let app
   let store: ServiceStore | undefined
   if (mode === 'bare') {
@@ -35,28 +28,24 @@ async function main() {
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_r, body, done) => done(null, body))
     app.post('/hooks/github', async (_req, reply) => reply.code(202).send({ id: randomUUID() }))
   } else {
-    const sqlite = openSqliteStore({
-      file: join(dir, 'tamer.db'),
-      synchronous: (process.env.BENCH_SYNC as 'FULL' | 'NORMAL') ?? 'FULL',
-    })
-    store = mode === 'durable' ? sqlite : nullStore(sqlite)
-    // As serve composes it; nothing routes (intake alone is measured).
-    app = (await composeService(config, { store, diffEngine: nativeEngine, hold: ['pipeline', 'notifier'] })).app
+    const config = validateConfig({ ...JSON.parse(readFileSync(configFile, 'utf8')), dataDir: dir })
+    store = openSqliteStore({ file: join(dir, 'tamer.db') })
+    app = (
+      await composeService(config, {
+        store: nullStore(store),
+        diffEngine: nativeEngine,
+        hold: ['pipeline', 'notifier'],
+      })
+    ).app
   }
   await app.listen({ port: 0, host: '127.0.0.1' })
-  const port = (app.server.address() as { port: number }).port
-  process.send?.({ port })
+  process.send?.({ port: (app.server.address() as { port: number }).port })
   process.on('message', async (msg) => {
-    if (msg === 'count' && store) {
-      const n = (await store.listDeliveries({ limit: 1_000_000 })).length
-      process.send?.({ stored: n })
-    }
-    if (msg === 'stop') {
-      await app.close()
-      await store?.close()
-      rmSync(dir, { recursive: true, force: true })
-      process.exit(0)
-    }
+    if (msg !== 'stop') return
+    await app.close()
+    await store?.close()
+    rmSync(dir, { recursive: true, force: true })
+    process.exit(0)
   })
 }
 

@@ -44,7 +44,10 @@ export interface DeliveryQuery {
 }
 
 export interface DeliveryStore {
-  /** Resolves once the delivery is durably committed, or found to be a duplicate. */
+  /**
+   * Resolves once the delivery is durably committed, or found to be a duplicate. The body is the
+   * store's from here: SQLite's writer thread takes its memory without a copy where it can.
+   */
   recordDelivery(delivery: NewDelivery): Promise<RecordResult>
   getDelivery(id: string): Promise<StoredDelivery | null>
   /** The deliveries the host sent with this GUID (one per host, normally; `tamer rules test` looks them up). */

@@ -23,7 +23,7 @@ import type { MetricsWriteOp, MetricsWriteResult } from './metrics-writes.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
 import type { ServiceStore } from '../service-store.js'
 import { withoutUrlCredentials } from '../../security/url-credentials.js'
-import { toDeliveryRow } from './delivery-row.js'
+import { toDeliveryRow, transferableBody, unpackEvents } from './delivery-row.js'
 import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
 import { createBranchReads } from './branch-reads.js'
@@ -67,7 +67,8 @@ interface Row {
   repository: string | null
   status: string
   headers: string
-  normalized: string
+  /** JSON, deflated (TEXT in rows written before: unpackEvents reads both). */
+  normalized: string | Buffer
   received_at: string
   updated_at: string
 }
@@ -85,7 +86,7 @@ function toDelivery(row: Row): StoredDelivery {
     status: row.status as StoredDelivery['status'],
     headers: JSON.parse(row.headers),
     // Rows stored before URL credentials were removed at write time lose them on the way out.
-    normalized: withoutUrlCredentials(JSON.parse(row.normalized)),
+    normalized: withoutUrlCredentials(JSON.parse(unpackEvents(row.normalized))),
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
   }
@@ -137,15 +138,15 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   let broken: Error | null = null
   let closed = false
 
-  const send = (request: WriterRequest, onReply: (reply: WriterReply) => void) => {
+  const send = (request: WriterRequest, transfer: ArrayBuffer[], onReply: (reply: WriterReply) => void) => {
     inFlight = onReply
-    writer.postMessage(request)
+    writer.postMessage(request, transfer)
   }
 
   const pump = () => {
     if (inFlight || broken) return
     const waiter = waiters.shift()
-    if (waiter) return send(waiter.request, waiter.onReply)
+    if (waiter) return send(waiter.request, [], waiter.onReply)
     // Deliveries and build writes take turns, so neither starves the other.
     if (ops.length > 0 && (opsTurn || queue.length === 0)) {
       opsTurn = false
@@ -155,7 +156,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     opsTurn = true
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
-    send({ type: 'batch', items: batch.map((p) => toDeliveryRow(p.delivery)) }, (reply) => {
+    const items = batch.map((p) => toDeliveryRow(p.delivery))
+    const bodies = items.map((d) => transferableBody(d.body)).filter((b): b is ArrayBuffer => b !== null)
+    send({ type: 'batch', items }, bodies, (reply) => {
       if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
       else {
         const err =
@@ -171,7 +174,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     if (ops.length === 0) return
     const batch = ops.slice(0, maxBatch)
     ops = ops.slice(batch.length)
-    send({ type: 'ops', ops: batch.map((p) => p.op) }, (reply) => {
+    send({ type: 'ops', ops: batch.map((p) => p.op) }, [], (reply) => {
       if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
       else {
         const err =

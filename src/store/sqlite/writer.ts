@@ -7,7 +7,8 @@ import { dirname } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { RecordResult } from '../store.js'
-import type { DeliveryRow } from './delivery-row.js'
+import { redactBodyCredentials } from '../../security/url-credentials.js'
+import { packEvents, type DeliveryRow } from './delivery-row.js'
 import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
 import {
   createNotificationWrites,
@@ -125,9 +126,9 @@ const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
       repository: d.repository,
       status: d.status,
       headers: d.headers,
-      // Structured clone turns Buffers into plain Uint8Arrays.
-      body: Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength),
-      normalized: d.normalized,
+      // Structured clone (and transfer) turns Buffers into plain Uint8Arrays.
+      body: redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength)),
+      normalized: packEvents(d.normalized),
       receivedAt: d.receivedAt,
     }) as { id: string } | undefined
     return row
