@@ -15,7 +15,7 @@ t.test(
     const d = signedGitHub('push', P.githubPush(), { delivery: 'log-delivery-1' })
     const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
     const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.reqId)
-    t.ok(lines.length >= 3, 'incoming, stored, completed')
+    t.equal(lines.length, 1, 'one line: the delivery stored (no incoming/completed pair, issue #12)')
     for (const line of lines) {
       t.equal(line.hostDeliveryId, 'log-delivery-1', line.msg)
       t.type(line.reqId, 'string')
@@ -91,3 +91,36 @@ t.test('redactUrl', async (t) => {
   t.equal(redactUrl('/x?si%67=abc&sig&q=1'), '/x?si%67=[redacted]&sig&q=1', 'an encoded name is still recognised')
   t.equal(redactUrl('/x?%E0%A4%A=1'), '/x?%E0%A4%A=1', 'an undecodable name is kept as sent')
 })
+
+t.test(
+  'a delivery logs one line, its outcome, with its ids (not Fastify’s incoming/completed pair as well)',
+  async (t) => {
+    const h = await startTestApp(t)
+    const d = signedGitHub('push', P.githubPush(), { delivery: 'one-line-delivery' })
+    const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+    t.equal(res.statusCode, 202)
+    const bad = signedGitHub('push', P.githubPush(), { delivery: 'one-line-refused' })
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: '/hooks/github',
+      headers: { ...bad.headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      payload: bad.body,
+    })
+    t.equal(refused.statusCode, 401)
+    const lines = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const of = (id: string) => lines.filter((l) => l.hostDeliveryId === id)
+    t.match(of('one-line-delivery'), [
+      { msg: 'delivery stored', deliveryId: res.json().id, statusCode: 202, reqId: String },
+    ])
+    t.equal(of('one-line-delivery').length, 1, 'one line for a stored delivery')
+    t.match(of('one-line-refused'), [{ code: 'TAMER_BAD_SIGNATURE', statusCode: 401 }])
+    t.equal(of('one-line-refused').length, 1, 'one line for a refused one')
+    // Other routes keep Fastify's request lines.
+    await h.app.inject({ method: 'GET', url: '/healthz' })
+    await h.app.inject({ method: 'GET', url: '/nowhere' })
+    t.ok(
+      h.logs.some((l) => l.includes('"incoming request"') && l.includes('/nowhere')),
+      'other requests are still logged',
+    )
+  },
+)

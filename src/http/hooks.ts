@@ -99,13 +99,15 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
           { raw, headers: request.headers, contentType },
           admit ? (tenant) => admit(request, reply, tenant) : undefined,
         )
+        // A ping needs no further work, so it is answered as done; everything else is queued.
+        const statusCode = result.duplicate || result.status === 'ping' ? 200 : 202
+        // The request's one line (app.ts turns Fastify's request logging off for deliveries).
         request.log.info(
-          { deliveryId: result.id, duplicate: result.duplicate },
+          { deliveryId: result.id, duplicate: result.duplicate, statusCode },
           result.duplicate ? 'duplicate delivery' : 'delivery stored',
         )
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })
-        // A ping needs no further work, so it is answered as done; everything else is queued.
-        return reply.code(result.status === 'ping' ? 200 : 202).send({ id: result.id })
+        return reply.code(statusCode).send({ id: result.id })
       },
     )
   }
