@@ -1,5 +1,5 @@
 // The durable inbox: survives restarts, stores each delivery once, even under concurrency.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -146,3 +146,63 @@ t.test('list filters and pagination', async (t) => {
     ['p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0'],
   )
 })
+
+t.test('deliveries and the writes queued meanwhile share one commit; a failing part rolls back alone', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-shared-commit-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'tamer.db')
+  const store = openSqliteStore({ file })
+  const token = {
+    id: 'tok-1',
+    name: 'one',
+    access: 'read' as const,
+    tenants: null,
+    hash: 'a'.repeat(64),
+    createdAt: new Date().toISOString(),
+    createdBy: 'test',
+  }
+  const audit = { actor: 'test', action: 'token.create', target: 'tok-1', tenant: null, detail: {} }
+  await store.createApiToken(token, audit)
+  // An open read transaction keeps the checkpointer from restarting the WAL while commits are counted.
+  const reader = new BetterSqlite3(file, { readonly: true })
+  reader.exec('BEGIN')
+  reader.prepare('SELECT count(*) FROM deliveries').get()
+  const commitsBefore = walCommits(file)
+  // A heartbeat holds the writer, so what follows queues and goes in the next message together.
+  let held = store.checkWritable()
+  const stored = [store.recordDelivery(delivery('shared-1')), store.recordAudit({ ...audit, action: 'x' })]
+  stored.push(store.recordDelivery(delivery('shared-2')))
+  await held
+  await Promise.all(stored)
+  t.equal(walCommits(file) - commitsBefore, 2, 'one commit for the heartbeat, one for the deliveries and the write')
+  // A part that fails rolls back alone: the deliveries of its commit are stored.
+  held = store.checkWritable()
+  const third = store.recordDelivery(delivery('shared-3'))
+  const again = store.createApiToken(token, audit) // the same id: a constraint failure
+  await held
+  t.match(await third, { duplicate: false }, 'the delivery is committed')
+  await t.rejects(again, /UNIQUE|constraint/i, 'the failing write is refused on its own')
+  reader.exec('COMMIT')
+  reader.close()
+  await store.close()
+  const db = new BetterSqlite3(file, { readonly: true })
+  t.equal(db.prepare("SELECT count(*) FROM deliveries WHERE dedupe_key LIKE 'shared-%'").pluck().get(), 3)
+  t.equal(db.prepare('SELECT count(*) FROM api_tokens').pluck().get(), 1, 'the failed write left nothing')
+  db.close()
+})
+
+/**
+ * Commits in the WAL: each ends with a frame whose "database size" field is set; frames left from
+ * before the WAL last restarted carry other salts (https://www.sqlite.org/fileformat.html#the_write_ahead_log).
+ */
+function walCommits(file: string): number {
+  const wal = readFileSync(`${file}-wal`)
+  const pageSize = wal.readUInt32BE(8)
+  const salts = wal.subarray(16, 24)
+  let commits = 0
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    if (!wal.subarray(at + 8, at + 16).equals(salts)) break
+    if (wal.readUInt32BE(at + 4) > 0) commits++
+  }
+  return commits
+}

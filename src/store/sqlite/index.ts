@@ -24,7 +24,7 @@ import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from '
 import type { ServiceStore } from '../service-store.js'
 import { withoutUrlCredentials } from '../../security/url-credentials.js'
 import { toDeliveryRow, transferableBody, unpackEvents } from './delivery-row.js'
-import type { WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
+import type { Outcome, WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
 import { createBranchReads } from './branch-reads.js'
 import type { BranchWriteOp, BranchWriteResult } from './branch-writes.js'
@@ -131,7 +131,6 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
 
   let queue: Pending[] = []
   let ops: PendingOp[] = []
-  let opsTurn = false
   /** Whoever waits for the writer's next reply: a batch, a heartbeat or the close. */
   let inFlight: ((reply: WriterReply) => void) | null = null
   const waiters: { request: WriterRequest; onReply: (reply: WriterReply) => void }[] = []
@@ -147,27 +146,35 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     if (inFlight || broken) return
     const waiter = waiters.shift()
     if (waiter) return send(waiter.request, [], waiter.onReply)
-    // Deliveries and build writes take turns, so neither starves the other.
-    if (ops.length > 0 && (opsTurn || queue.length === 0)) {
-      opsTurn = false
-      return pumpOps()
-    }
-    if (queue.length === 0) return
-    opsTurn = true
+    if (queue.length === 0) return pumpOps()
+    // Deliveries and the build writes queued meanwhile go in one commit (one fsync for both).
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
+    const opsBatch = ops.slice(0, maxBatch)
+    ops = ops.slice(opsBatch.length)
     const items = batch.map((p) => toDeliveryRow(p.delivery))
     const bodies = items.map((d) => transferableBody(d.body)).filter((b): b is ArrayBuffer => b !== null)
-    send({ type: 'batch', items }, bodies, (reply) => {
-      if (reply.type === 'done') batch.forEach((p, i) => p.resolve(reply.results[i]!))
-      else {
-        const err =
-          reply.type === 'failed'
-            ? (broken ?? storeFailure(reply.message, reply.code))
-            : new Error(`bug: unexpected writer reply ${reply.type}`)
-        for (const p of batch) p.reject(err)
+    send({ type: 'batch', items, ops: opsBatch.map((p) => p.op) }, bodies, (reply) => {
+      if (reply.type === 'done') {
+        settle(batch, reply.deliveries)
+        settle(opsBatch, reply.ops)
+        return
       }
+      const err = failureOf(reply)
+      for (const p of batch) p.reject(err)
+      for (const p of opsBatch) p.reject(err)
     })
+  }
+
+  const failureOf = (reply: WriterReply) =>
+    reply.type === 'failed'
+      ? (broken ?? storeFailure(reply.message, reply.code))
+      : new Error(`bug: unexpected writer reply ${reply.type}`)
+
+  function settle<R>(waiting: { resolve: (r: R) => void; reject: (e: unknown) => void }[], outcome: Outcome<R>): void {
+    // An op with nothing to return answers null (as its own commit did).
+    if (outcome.ok) waiting.forEach((p, i) => p.resolve(outcome.results[i] ?? (null as R)))
+    else for (const p of waiting) p.reject(broken ?? storeFailure(outcome.message, outcome.code))
   }
 
   const pumpOps = () => {
@@ -176,13 +183,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     ops = ops.slice(batch.length)
     send({ type: 'ops', ops: batch.map((p) => p.op) }, [], (reply) => {
       if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
-      else {
-        const err =
-          reply.type === 'failed'
-            ? (broken ?? storeFailure(reply.message, reply.code))
-            : new Error(`bug: unexpected writer reply ${reply.type}`)
-        for (const p of batch) p.reject(err)
-      }
+      else for (const p of batch) p.reject(failureOf(reply))
     })
   }
 

@@ -43,14 +43,18 @@ export type WriteResult =
   | BranchWriteResult
 
 export type WriterRequest =
-  | { type: 'batch'; items: DeliveryRow[] }
+  /** Deliveries, and the other writes queued meanwhile: one commit, one fsync, for both. */
+  | { type: 'batch'; items: DeliveryRow[]; ops: WriteOp[] }
   /** Build bookkeeping, group-committed like deliveries: one transaction for the whole list. */
   | { type: 'ops'; ops: WriteOp[] }
   | { type: 'heartbeat' }
   | { type: 'close' }
 
+/** What one part of a shared commit came to: its part rolled back alone when it failed. */
+export type Outcome<T> = { ok: true; results: T[] } | { ok: false; message: string; code?: string }
+
 export type WriterReply =
-  | { type: 'done'; results: RecordResult[] }
+  | { type: 'done'; deliveries: Outcome<RecordResult>; ops: Outcome<WriteResult> }
   | { type: 'ops-done'; results: WriteResult[] }
   /** `code`: SQLite's (extended) result code, e.g. SQLITE_FULL, when SQLite raised it. */
   | { type: 'failed'; message: string; code?: string }
@@ -159,11 +163,34 @@ const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ),
 )
 
+function failure(err: unknown): { message: string; code?: string } {
+  const code = (err as { code?: unknown }).code
+  return { message: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) }
+}
+
+/** A part of the shared commit: a transaction inside another is a savepoint, rolled back alone when it throws. */
+function part<I, T>(commit: (items: I[]) => T[], items: I[]): Outcome<T> {
+  if (items.length === 0) return { ok: true, results: [] }
+  try {
+    return { ok: true, results: commit(items) }
+  } catch (err) {
+    return { ok: false, ...failure(err) }
+  }
+}
+
+// Deliveries and the pipeline's writes queued meanwhile share one commit: alternating commits
+// made a batch wait for another fsync (issue #12). A failure at COMMIT fails both parts.
+const commitBoth = db.transaction((items: DeliveryRow[], ops: WriteOp[]): WriterReply => ({
+  type: 'done',
+  deliveries: part(commitBatch, items),
+  ops: part(commitOps, ops),
+}))
+
 if (isWriter)
   parentPort!.on('message', (msg: WriterRequest) => {
     let reply: WriterReply
     try {
-      if (msg.type === 'batch') reply = { type: 'done', results: commitBatch(msg.items) }
+      if (msg.type === 'batch') reply = commitBoth(msg.items, msg.ops)
       else if (msg.type === 'ops') reply = { type: 'ops-done', results: commitOps(msg.ops) }
       else if (msg.type === 'heartbeat') {
         ;(heartbeat as BetterSqlite3.Statement).run(new Date().toISOString())
@@ -173,8 +200,7 @@ if (isWriter)
         reply = { type: 'closed' }
       }
     } catch (err) {
-      const code = (err as { code?: unknown }).code
-      reply = { type: 'failed', message: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) }
+      reply = { type: 'failed', ...failure(err) }
     }
     parentPort!.postMessage(reply)
   })
