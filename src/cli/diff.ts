@@ -8,7 +8,7 @@ import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../noteboo
 // HTML one loads sanitize-html (postcss, htmlparser2), which a text diff never needs (start-up, issue #11).
 import { describeDegradation } from '../notebooks/render/degraded.js'
 import { renderNotebookDiffText } from '../notebooks/render/text.js'
-import { createDiffEngine, type EngineName } from '../engines/engine.js'
+import { createDiffEngine, keepYoungGenerationSmall, type EngineName } from '../engines/engine.js'
 
 export interface CommandIo {
   stdout: (s: string) => void
@@ -97,7 +97,9 @@ interface DiffFilesOptions {
 }
 
 async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: CommandIo): Promise<number> {
-  const read = async (p: string) => (p === '/dev/null' ? JSON.stringify(EMPTY_NOTEBOOK) : readFile(p, 'utf8'))
+  keepYoungGenerationSmall()
+  // Bytes, not text: the engines parse them in less memory (notebooks/core/bytes.ts).
+  const read = async (p: string) => (p === '/dev/null' ? JSON.stringify(EMPTY_NOTEBOOK) : readFile(p))
   const [ra, rb] = await Promise.allSettled([read(pathA), read(pathB)])
   if (ra.status === 'rejected' || rb.status === 'rejected') {
     const failed = (

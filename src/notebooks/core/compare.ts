@@ -2,7 +2,8 @@
  * nbdime's alignment predicates (`nbdime/diffing/notebooks.py`, `generic.py`), release 4.0.4.
  * Per-string features (code points, histograms, b2j index) and ratios are cached per diff.
  */
-import { RatioSearch, SequenceMatcher, buildB2j, calculateRatio, histogram, histogramOverlap } from './difflib.js'
+import { RatioSearch, SequenceMatcher, buildB2j, calculateRatio } from './difflib.js'
+import { Histogram, lcsLength } from './bounds.js'
 import type { JsonObject, JsonValue } from './model.js'
 import { isObject, pyEqual } from './json.js'
 import { codePoints } from './text.js'
@@ -15,7 +16,7 @@ const SPLIT_POINTER = new RegExp(POINTER.source, 'gi')
 
 interface Features {
   cp: Int32Array
-  hist?: Map<number, number>
+  hist?: Histogram
   b2j?: Map<number, number[]>
   ratios?: Map<Features, number>
   /** Ratio searches against other strings, as far as a threshold needed them (`RatioSearch`). */
@@ -62,7 +63,15 @@ export class Similarity {
     if (known !== undefined) return known > threshold
     fy.b2j ??= buildB2j(fy.cp)
     let search = fx.searches?.get(fy)
-    if (!search) (fx.searches ??= new Map()).set(fy, (search = new RatioSearch(fx.cp, fy.cp)))
+    if (!search) {
+      // difflib's matches are a common subsequence: at most the LCS (bounds.ts), which decides most
+      // unlike pairs. Worth it where it costs under half of difflib's first pass over the pair.
+      fx.hist ??= new Histogram(fx.cp)
+      fy.hist ??= new Histogram(fy.cp)
+      const lcsCost = fy.cp.length * ((fx.cp.length + 31) >>> 5)
+      const cap = lcsCost * 2 <= fx.hist.equalPairs(fy.hist) ? lcsLength(fx.cp, fy.cp) : Infinity
+      ;(fx.searches ??= new Map()).set(fy, (search = new RatioSearch(fx.cp, fy.cp, cap)))
+    }
     return search.above(threshold, fy.b2j)
   }
 
@@ -75,9 +84,9 @@ export class Similarity {
     const la = fx.cp.length
     const lb = fy.cp.length
     if (calculateRatio(Math.min(la, lb), la + lb) < threshold) return false
-    fx.hist ??= histogram(fx.cp)
-    fy.hist ??= histogram(fy.cp)
-    if (calculateRatio(histogramOverlap(fx.hist, fy.hist), la + lb) < threshold) return false
+    fx.hist ??= new Histogram(fx.cp)
+    fy.hist ??= new Histogram(fy.cp)
+    if (calculateRatio(fx.hist.overlap(fy.hist), la + lb) < threshold) return false
     if (maxlen !== undefined && la > maxlen && lb > maxlen) return false
     return this.ratioAbove(x, y, threshold)
   }

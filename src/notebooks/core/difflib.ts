@@ -212,9 +212,11 @@ export class RatioSearch {
   /** Regions still to search: [alo, ahi, blo, bhi] flattened. */
   private readonly regions: number[] = []
 
+  /** `cap`: a known upper bound on the matches (e.g. the LCS length). */
   constructor(
     private readonly a: Seq,
     private readonly b: Seq,
+    private readonly cap = Infinity,
   ) {
     this.push(0, a.length, 0, b.length)
   }
@@ -229,7 +231,7 @@ export class RatioSearch {
     let matcher: SequenceMatcher | undefined
     for (;;) {
       if (calculateRatio(this.found, length) > threshold) return true
-      if (!(calculateRatio(this.found + this.upTo, length) > threshold)) return false
+      if (!(calculateRatio(Math.min(this.found + this.upTo, this.cap), length) > threshold)) return false
       const bhi = this.regions.pop() as number
       const blo = this.regions.pop() as number
       const ahi = this.regions.pop() as number

@@ -10,6 +10,7 @@
 import { hash53, isObject, setFlavor } from './json.js'
 import type { JsonObject, JsonValue, Notebook } from './model.js'
 import { splitLines } from './text.js'
+import { asciiJsonText, decodeUtf8 } from './bytes.js'
 
 export class NotebookParseError extends Error {
   readonly code = 'NOTEBOOK_PARSE_ERROR'
@@ -25,19 +26,45 @@ export class NotebookParseError extends Error {
 /** Cells whose id was invented while reading (never used to align cells). */
 export const unmatchableIds = new WeakSet<object>()
 
-/** Parse notebook JSON text into an nbformat-4 notebook, or throw `NotebookParseError`. */
-export function parseNotebook(text: string, name: string): Notebook {
+/**
+ * Parse a notebook, JSON text or its UTF-8 bytes (what a file holds), into an nbformat-4 notebook,
+ * or throw `NotebookParseError`. Bytes take less memory: see bytes.ts.
+ */
+export function parseNotebook(input: string | Uint8Array, name: string): Notebook {
   const fail = (reason: string): never => {
     throw new NotebookParseError(name, reason)
   }
-  if (typeof text !== 'string') fail('input is not text')
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  let body: string
+  // The file's text as read (for the ids invented from it), and whether `body` is escaped instead.
+  let source: () => string
+  let escaped = false
+  if (input instanceof Uint8Array) {
+    const ascii = asciiJsonText(input)
+    source = () => decodeUtf8(input)
+    escaped = ascii !== null
+    body = ascii ?? withoutBom(source())
+  } else if (typeof input === 'string') {
+    body = withoutBom(input)
+    source = () => input
+  } else {
+    return fail('input is not text')
+  }
   if (body.trim() === '') fail('the file is empty')
   let raw: unknown
   try {
     raw = JSON.parse(body)
   } catch (e) {
-    fail(`not valid JSON (${e instanceof Error ? e.message : String(e)})`)
+    // The escaped text's error positions are not the file's: the message comes from the file's text.
+    const message = (err: unknown) => (err instanceof Error ? err.message : String(err))
+    let why = message(e)
+    if (escaped) {
+      try {
+        JSON.parse(withoutBom(source()))
+      } catch (e2) {
+        why = message(e2)
+      }
+    }
+    fail(`not valid JSON (${why})`)
   }
   if (!isObject(raw)) fail(`not a notebook: the top-level JSON value is ${describe(raw)}, not an object`)
   if (nestedDeeperThan(body, MAX_DEPTH)) fail(`nested deeper than ${MAX_DEPTH} levels`)
@@ -47,8 +74,8 @@ export function parseNotebook(text: string, name: string): Notebook {
   if (typeof major !== 'number' || !Number.isInteger(major)) fail(`not a notebook: "nbformat" is ${describe(major)}`)
   if (typeof minor !== 'number' || !Number.isInteger(minor))
     fail(`not a notebook: "nbformat_minor" is ${describe(minor)}`)
-  if (major === 4) return readV4(nb, minor as number, text, fail)
-  if (major === 3) return upgradeV3(nb, text, fail)
+  if (major === 4) return readV4(nb, minor as number, source, fail)
+  if (major === 3) return upgradeV3(nb, source, fail)
   if (major === 1 || major === 2) {
     if (!('nbformat' in nb)) fail('not a notebook: no "nbformat" version and no "cells"')
     return fail(`nbformat ${major} notebooks are not supported (only 3 and 4)`)
@@ -57,6 +84,8 @@ export function parseNotebook(text: string, name: string): Notebook {
 }
 
 type Fail = (reason: string) => never
+
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
 
 /**
  * Reading, diffing and rendering recurse once per level; JSON.parse does not, so a deeper file
@@ -110,7 +139,7 @@ function rejoinBundle(bundle: JsonValue | undefined): void {
   }
 }
 
-function readV4(nb: JsonObject, minor: number, text: string, fail: Fail): Notebook {
+function readV4(nb: JsonObject, minor: number, text: () => string, fail: Fail): Notebook {
   const cells = nb['cells']
   if (!Array.isArray(cells)) fail('not a notebook: missing the "cells" list')
   const meta = nb['metadata']
@@ -165,7 +194,7 @@ function checkShape(cells: JsonObject[], fail: Fail): void {
 }
 
 /** nbformat's validator: ≥4.5 cells without an id, or with an id seen before, get a new id. */
-function repairIds(cells: JsonObject[], text: string): void {
+function repairIds(cells: JsonObject[], text: () => string): void {
   const seen = new Set<JsonValue>()
   const file = lazyTextHash(text)
   cells.forEach((c, index) => {
@@ -179,9 +208,9 @@ function repairIds(cells: JsonObject[], text: string): void {
 }
 
 /** The file's hash, computed once: hashing the whole text per invented id was quadratic. */
-function lazyTextHash(text: string): () => number {
+function lazyTextHash(text: () => string): () => number {
   let h: number | undefined
-  return () => (h ??= hash53(text))
+  return () => (h ??= hash53(text()))
 }
 
 function inventId(cell: JsonObject, file: () => number, index: number): void {
@@ -231,7 +260,7 @@ function toMimeKeys(d: JsonObject): void {
   }
 }
 
-function upgradeV3(nb: JsonObject, text: string, fail: Fail): Notebook {
+function upgradeV3(nb: JsonObject, text: () => string, fail: Fail): Notebook {
   markFlavor(nb, 'v3')
   const worksheets = nb['worksheets'] ?? []
   if (!Array.isArray(worksheets)) fail('"worksheets" is not a list')

@@ -15,7 +15,14 @@ import {
   textApproximateMayHold,
   textStrictMayHold,
 } from '../../../src/notebooks/core/prefilter.js'
-import { RatioSearch, SequenceMatcher, buildB2j } from '../../../src/notebooks/core/difflib.js'
+import {
+  RatioSearch,
+  SequenceMatcher,
+  buildB2j,
+  histogram,
+  histogramOverlap,
+} from '../../../src/notebooks/core/difflib.js'
+import { Histogram, lcsLength } from '../../../src/notebooks/core/bounds.js'
 import { codePoints, pyLen, splitLines } from '../../../src/notebooks/core/text.js'
 import { runs } from '../../support/properties.js'
 
@@ -110,6 +117,48 @@ t.test('RatioSearch answers ratio() > threshold exactly, resumed across threshol
       },
     ),
     runs(t, 3000),
+  )
+})
+
+/** The longest common subsequence by the textbook table. */
+function lcsTable(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const row = new Array<number>(b.length + 1).fill(0)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = 0
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j] as number
+      row[j] = a[i - 1] === b[j - 1] ? diag + 1 : Math.max(up, row[j - 1] as number)
+      diag = up
+    }
+  }
+  return row[b.length] as number
+}
+
+t.test("bounds.ts: the LCS, an upper bound of difflib's matches; quick_ratio's overlap", async (t) => {
+  // Long inputs too: the bit-parallel LCS carries between 32-bit words.
+  const long = fc.tuple(fc.array(fc.nat(3), { maxLength: 200 }), fc.array(fc.nat(3), { maxLength: 200 }))
+  const texts = pair.map(([x, y]) => [codePoints(x), codePoints(y)] as const)
+  fc.assert(
+    fc.property(fc.oneof(texts, long), ([a, b]) => {
+      const lcs = lcsLength(a, b)
+      let matches = 0
+      for (const m of new SequenceMatcher(a, b).getMatchingBlocks()) matches += m.size
+      const overlap = histogramOverlap(histogram(a), histogram(b))
+      return lcs === lcsTable(a, b) && matches <= lcs && new Histogram(a).overlap(new Histogram(b)) === overlap
+    }),
+    runs(t, 2000),
+  )
+})
+
+t.test('RatioSearch capped by the LCS still answers ratio() > threshold exactly', async (t) => {
+  fc.assert(
+    fc.property(pair, fc.constantFrom(0.7, 0.95, 0.5), ([x, y], th) => {
+      const a = codePoints(x)
+      const b = codePoints(y)
+      const full = new SequenceMatcher(a, b).ratio()
+      return new RatioSearch(a, b, lcsLength(a, b)).above(th, buildB2j(b)) === full > th
+    }),
+    runs(t, 2000),
   )
 })
 

@@ -1,0 +1,102 @@
+// Notebooks parsed from their bytes (src/notebooks/core/bytes.ts: non-ASCII written as \u escapes
+// so the JSON text stays one byte per character) give what the decoded text gives: the same
+// notebook, the same invented ids, the same error.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import * as fc from 'fast-check'
+import t from 'tap'
+import { NotebookParseError, parseNotebook } from '../../../src/notebooks/core/index.js'
+import { asciiJsonText } from '../../../src/notebooks/core/bytes.js'
+import { NOTEBOOK_CORPUS, notebookCorpusPairs } from '../../support/notebook-corpus.js'
+import { runs } from '../../support/properties.js'
+
+const utf8 = (s: string) => new TextEncoder().encode(s)
+/** `bytes` at each of the four alignments (a Buffer from Node's pool starts anywhere). */
+function shifted(bytes: Uint8Array): Uint8Array[] {
+  return [0, 1, 2, 3].map((k) => {
+    const buf = new Uint8Array(bytes.length + k)
+    buf.set(bytes, k)
+    return buf.subarray(k)
+  })
+}
+const outcome = (input: string | Uint8Array) => {
+  try {
+    return JSON.stringify(parseNotebook(input, 'b.ipynb'))
+  } catch (e) {
+    if (e instanceof NotebookParseError) return `error: ${e.message}`
+    throw e
+  }
+}
+const notebook = (source: string, extra = '') =>
+  `{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["${source}"]${extra}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}`
+
+t.test('non-ASCII files: the same notebook from bytes as from text, from one-byte ASCII text', async (t) => {
+  const files = notebookCorpusPairs()
+    .flatMap((p) => [p.a, p.b])
+    .filter((text) => /[^\x00-\x7f]/.test(text))
+    .slice(0, 12)
+  if (files.length === 0) return void t.comment(`no corpus under ${NOTEBOOK_CORPUS}`)
+  for (const text of files) {
+    const bytes = utf8(text)
+    t.match(asciiJsonText(bytes), /^[\x00-\x7f]*$/, 'escaped to ASCII')
+    t.equal(outcome(bytes), outcome(text))
+  }
+})
+
+t.test('edge cases read from bytes as from the decoded text', async (t) => {
+  const bad = (s: string, ...raw: number[]) => {
+    const [pre, post] = s.split('@') as [string, string]
+    return Uint8Array.from([...utf8(pre), ...raw, ...utf8(post)])
+  }
+  const cases: [string, Uint8Array][] = [
+    ['byte-order mark', Uint8Array.from([0xef, 0xbb, 0xbf, ...utf8(notebook('x'))])],
+    ['U+FEFF inside a string, first of its run', utf8(notebook('a\ufeffb ≥ é'))],
+    ['astral and two-byte characters, a non-ASCII key', utf8(notebook('😀 ≥ é ß', ', "Ω": "Ж"'))],
+    ['a stray continuation byte', bad(notebook('a@b'), 0x80)],
+    ['a sequence cut short by a quote', bad(notebook('a@'), 0xe2, 0x89)],
+    ['an encoded surrogate', bad(notebook('a@b'), 0xed, 0xa0, 0x80)],
+    ['past U+10FFFF', bad(notebook('a@b'), 0xf4, 0x90, 0x80, 0x80)],
+    ['an invalid escape: backslash then non-ASCII', utf8(notebook('a\\é'))],
+    ['an escaped backslash then non-ASCII', utf8(notebook('a\\\\é'))],
+    ['non-ASCII outside strings', utf8(notebook('x').replace('"metadata": {}}]', '"metadata": {}}]é'))],
+    ['empty', new Uint8Array(0)],
+    ['only a byte-order mark', Uint8Array.from([0xef, 0xbb, 0xbf])],
+    [
+      'invented ids (nbformat 4.5 without ids)',
+      utf8(notebook('≥').replace('"nbformat_minor": 4', '"nbformat_minor": 5')),
+    ],
+  ]
+  for (const [name, bytes] of cases) {
+    const text = Buffer.from(bytes).toString('utf8')
+    for (const b of shifted(bytes)) t.equal(outcome(b), outcome(text), name)
+  }
+})
+
+t.test('a notebook of the corpus read from a file', async (t) => {
+  const path = join(NOTEBOOK_CORPUS, 'hml2-03-section-headers', 'a.ipynb')
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(path)
+  } catch {
+    return void t.comment(`no ${path}`)
+  }
+  t.equal(outcome(bytes), outcome(bytes.toString('utf8')))
+})
+
+t.test('any bytes: the same outcome from bytes as from the decoded text (property)', async (t) => {
+  // Mostly a valid notebook whose text mixes ASCII, escapes, non-ASCII and broken UTF-8, at any alignment.
+  const piece = fc.oneof(
+    fc.constantFrom('a', ' ', '\\', '\\\\', '"', '\\n', '\\u00e9', 'é', '≥', '😀', '\ufeff', 'abcdefg'),
+    fc.constantFrom([0x80], [0xe2, 0x89], [0xed, 0xa0, 0x80], [0xff], [0xc3]),
+  )
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), fc.nat(3), fc.boolean(), (pieces, shift, bom) => {
+      const body = pieces.flatMap((p) => (typeof p === 'string' ? [...utf8(p)] : p))
+      const [pre, post] = notebook('@').split('@') as [string, string]
+      const bytes = Uint8Array.from([...(bom ? [0xef, 0xbb, 0xbf] : []), ...utf8(pre), ...body, ...utf8(post)])
+      const b = shifted(bytes)[shift] as Uint8Array
+      return outcome(b) === outcome(Buffer.from(bytes).toString('utf8'))
+    }),
+    runs(t, 1000),
+  )
+})
