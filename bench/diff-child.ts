@@ -27,18 +27,19 @@ if (!fileA || !fileB) {
   process.exit(2)
 }
 const peak = () => process.resourceUsage().maxRSS * 1024
+const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
 let result: ChildResult
 if (process.argv.includes('--worker')) {
   const engine = workerEngine()
-  const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
   await engine.diff(tiny, tiny, { a: 'a', b: 'b' })
   const baseRss = process.memoryUsage().rss
   const bytes = [readFileSync(fileA), readFileSync(fileB)] as const
+  const size = bytes[0].length + bytes[1].length
   const c0 = process.cpuUsage()
   const t0 = performance.now()
   const r = await engine.diff(bytes[0], bytes[1], { a: 'a.ipynb', b: 'b.ipynb' })
   result = {
-    bytes: bytes[0].length + bytes[1].length,
+    bytes: size,
     parseMs: 0,
     diffMs: performance.now() - t0,
     peakRss: peak(),

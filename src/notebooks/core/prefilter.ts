@@ -39,11 +39,27 @@ export function textStrictMayHold(la: number, lb: number): boolean {
   return la === lb || lengthsMaySimilar(la, lb, 0.95)
 }
 
+/**
+ * `canonical(v)` with long strings cut to their length and ends: equal (Python `==`) values still
+ * give equal sketches, which is all a necessary condition needs, without hashing whole stream
+ * outputs and tracebacks (a megabyte of log is common).
+ */
+function sketch(v: JsonValue): string {
+  if (typeof v === 'string')
+    return v.length <= 160 ? JSON.stringify(v) : JSON.stringify(`${v.length}:${v.slice(0, 64)}:${v.slice(-64)}`)
+  if (Array.isArray(v)) return `[${v.map(sketch).join(',')}]`
+  if (isObject(v)) {
+    const keys = sortedKeys(Object.keys(v))
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sketch(v[k] as JsonValue)}`).join(',')}}`
+  }
+  return canonical(v)
+}
+
 const strictKeys = new WeakMap<JsonObject, number>()
 
 /**
  * A hash of what `compare_output_strict(x, y)` requires to be equal: `output_type`, the key set,
- * every key but `output_type` and `data` (Python `==`, via `canonical`), and the mime types of
+ * every key but `output_type` and `data` (Python `==`, via `sketch`), and the mime types of
  * `data` (`compare_mimebundle_strict` compares their sets first; two missing or null bundles are
  * alike). The mime values themselves are compared by the predicate (text may differ a little).
  * Memoized per parsed output: it is asked once for every cell pair.
@@ -54,7 +70,7 @@ export function outputStrictKey(o: JsonObject): number {
     const parts: string[] = []
     for (const key of sortedKeys(Object.keys(o))) {
       const v = o[key] as JsonValue
-      if (key !== 'data') parts.push(`${JSON.stringify(key)}:${canonical(v)}`)
+      if (key !== 'data') parts.push(`${JSON.stringify(key)}:${sketch(v)}`)
       else if (v === null) parts.push('"data":none')
       else if (isObject(v)) parts.push(`"data":${JSON.stringify(sortedKeys(Object.keys(v)))}`)
       else parts.push('"data":other')
