@@ -35,17 +35,23 @@ export class Histogram {
 
   /** Size of the multiset intersection (`quick_ratio`'s matches). */
   overlap(o: Histogram): number {
-    const [x, y] = this.present.length <= o.present.length ? [this, o] : [o, this]
+    const x = this.present.length <= o.present.length ? this : o
+    const y = x === this ? o : this
+    const xp = x.present
+    const xa = x.ascii
+    const ya = y.ascii
     let m = 0
-    for (const c of x.present) {
-      const p = x.ascii[c] as number
-      const q = y.ascii[c] as number
+    for (let k = 0; k < xp.length; k++) {
+      const c = xp[k] as number
+      const p = xa[c] as number
+      const q = ya[c] as number
       m += p < q ? p : q
     }
-    if (x.rest && y.rest) {
-      const [s, l] = x.rest.size <= y.rest.size ? [x.rest, y.rest] : [y.rest, x.rest]
-      for (const [c, p] of s) {
-        const q = l.get(c)
+    if (x.rest !== null && y.rest !== null) {
+      const small = x.rest.size <= y.rest.size ? x.rest : y.rest
+      const large = small === x.rest ? y.rest : x.rest
+      for (const [c, p] of small) {
+        const q = large.get(c)
         if (q !== undefined) m += p < q ? p : q
       }
     }

@@ -10,6 +10,8 @@ import { codePoints } from './text.js'
 
 export const TEXT_MIMEDATA_MAX_COMPARE_LENGTH = 10000
 export const STREAM_MAX_COMPARE_LENGTH = 1000
+/** Strings this short (code points) skip the histogram and LCS bounds. */
+const SHORT = 48
 
 const POINTER = /0x[a-f0-9]{8,16}/i
 const SPLIT_POINTER = new RegExp(POINTER.source, 'gi')
@@ -66,10 +68,14 @@ export class Similarity {
     if (!search) {
       // difflib's matches are a common subsequence: at most the LCS (bounds.ts), which decides most
       // unlike pairs. Worth it where it costs under half of difflib's first pass over the pair.
-      fx.hist ??= new Histogram(fx.cp)
-      fy.hist ??= new Histogram(fy.cp)
-      const lcsCost = fy.cp.length * ((fx.cp.length + 31) >>> 5)
-      const cap = lcsCost * 2 <= fx.hist.equalPairs(fy.hist) ? lcsLength(fx.cp, fy.cp) : Infinity
+      // Short strings: difflib's search is cheap already.
+      let cap = Infinity
+      if (fx.cp.length * fy.cp.length >= SHORT * SHORT) {
+        fx.hist ??= new Histogram(fx.cp)
+        fy.hist ??= new Histogram(fy.cp)
+        const lcsCost = fy.cp.length * ((fx.cp.length + 31) >>> 5)
+        if (lcsCost * 2 <= fx.hist.equalPairs(fy.hist)) cap = lcsLength(fx.cp, fy.cp)
+      }
       ;(fx.searches ??= new Map()).set(fy, (search = new RatioSearch(fx.cp, fy.cp, cap)))
     }
     return search.above(threshold, fy.b2j)
@@ -84,9 +90,13 @@ export class Similarity {
     const la = fx.cp.length
     const lb = fy.cp.length
     if (calculateRatio(Math.min(la, lb), la + lb) < threshold) return false
-    fx.hist ??= new Histogram(fx.cp)
-    fy.hist ??= new Histogram(fy.cp)
-    if (calculateRatio(fx.hist.overlap(fy.hist), la + lb) < threshold) return false
+    // quick_ratio's bound, where a histogram costs less than the search it may spare (short lines
+    // are most strings; difflib is quick on them).
+    if (la + lb >= 2 * SHORT) {
+      fx.hist ??= new Histogram(fx.cp)
+      fy.hist ??= new Histogram(fy.cp)
+      if (calculateRatio(fx.hist.overlap(fy.hist), la + lb) < threshold) return false
+    }
     if (maxlen !== undefined && la > maxlen && lb > maxlen) return false
     return this.ratioAbove(x, y, threshold)
   }
