@@ -145,6 +145,9 @@ async function burstWithKills() {
     `  uncertain triggers ${r.uncertainTriggers}: ${r.looks} looks, ${r.lookRequests} Jenkins requests = ${per} extra requests per uncertain trigger; ${r.reposts} sent again after two misses`,
   )
   console.log(`  ${r.seconds.toFixed(1)} s in all (mostly the four start-ups of tamer serve)`)
+  // The soak of test/pipeline/burst-kill.test.ts: a delivery built twice, lost or not listed fails the bench.
+  if (r.builtTwice || r.lost || r.builtUnacknowledged || r.records !== r.acknowledged || r.recordsNotOneRun)
+    process.exitCode = 1
 }
 
 main()

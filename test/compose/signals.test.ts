@@ -32,5 +32,10 @@ t.test('a finished build wakes the notifier: its notice goes out without a scan 
   await until('the notice to be mailed', () => n.smtp.mails.length > 0)
   t.equal(n.smtp.mails.length, 1, 'one mail')
   t.match(n.smtp.mails[0]!.parsed.subject, /failed/)
-  t.match((await n.store.listNotifications({ limit: 5 }))[0], { state: 'sent', buildId: build!.id })
+  // The mail arrives before the notifier records it as sent: wait for the record, not a moment.
+  const [notice] = await until('the notice to be recorded as sent', async () => {
+    const list = await n.store.listNotifications({ limit: 5 })
+    return list[0]?.state === 'sent' ? list : null
+  })
+  t.match(notice, { state: 'sent', buildId: build!.id })
 })

@@ -93,6 +93,9 @@ class TamerProcess {
   readonly logs: string[] = []
   readonly stderr: string[] = []
   starts = 0
+  /** resolves once the running process answers /healthz; a new, pending one from each kill */
+  private markUp!: () => void
+  up: Promise<void> = new Promise((r) => (this.markUp = r))
 
   constructor(
     readonly configFile: string,
@@ -131,7 +134,7 @@ class TamerProcess {
         (r) => r.ok,
         () => false,
       )
-      if (ok) return
+      if (ok) return this.markUp()
       await sleep(100)
     }
   }
@@ -139,6 +142,7 @@ class TamerProcess {
   /** SIGKILL, synchronously: nothing more runs in Tamer after this call. */
   killNow(): void {
     this.child?.kill('SIGKILL')
+    this.up = new Promise((r) => (this.markUp = r))
   }
 
   async stop(): Promise<void> {
@@ -239,7 +243,9 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
         if (await send(i)) continue
         failedSends++
         queue.push(i)
+        // Down or starting: send again once it answers, not thousands of times into a closed port.
         await sleep(50)
+        await tamer.up
       }
     }
 
