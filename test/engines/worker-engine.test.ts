@@ -6,6 +6,9 @@ import { workerEngine } from '../../src/engines/worker-engine.js'
 import { NotebookParseError } from '../../src/notebooks/core/index.js'
 import { randomPairs, scenarios } from '../notebooks/fixtures.js'
 
+// Two 20,000-cell pairs and a 40,000-line one: about 15 s of CPU, past tap's 120 s on a loaded machine.
+t.setTimeout(300_000)
+
 const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x, null, 1) + '\n')
 const names = { a: 'a/nb.ipynb', b: 'b/nb.ipynb' }
 
