@@ -38,10 +38,13 @@ export interface Verdict {
 }
 
 const show = (n: number) => String(Number(n.toPrecision(12)))
+/** Own keys only: a metric named `toString` or `__proto__` is a metric, not Object.prototype's. */
+const own = <T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined =>
+  o && Object.hasOwn(o, k) ? o[k] : undefined
 
 function judge(name: string, value: MetricValue | undefined, t: Threshold, base: Baseline | null): MetricResult {
   const threshold = describeThreshold(t)
-  const baseline = base?.metrics[name] ?? null
+  const baseline = own(base?.metrics, name) ?? null
   const r: MetricResult = { name, value: null, threshold, baseline, delta: null, pass: false, reason: null }
   if (value === undefined) return { ...r, reason: `${name} is missing from the metrics (threshold ${threshold})` }
   if (typeof value !== 'number')
@@ -76,13 +79,13 @@ export function evaluateMetrics(
 ): Verdict {
   const results: MetricResult[] = Object.keys(thresholds)
     .sort()
-    .map((name) => judge(name, metrics[name], thresholds[name]!, base))
+    .map((name) => judge(name, own(metrics, name), own(thresholds, name)!, base))
   // Metrics without a threshold are listed (value, baseline, delta) but judge nothing.
   for (const name of Object.keys(metrics).sort()) {
-    if (name in thresholds) continue
-    const v = metrics[name]!
+    if (Object.hasOwn(thresholds, name)) continue
+    const v = own(metrics, name)!
     const value = typeof v === 'number' ? v : null
-    const baseline = base?.metrics[name] ?? null
+    const baseline = own(base?.metrics, name) ?? null
     results.push({
       name,
       value,

@@ -60,7 +60,8 @@ export function readMetricsReport(raw: Buffer, maxMetrics: number): MetricsRepor
   const m = o.metrics
   if (typeof m !== 'object' || m === null || Array.isArray(m))
     throw new BadMetricsError('metrics must be a JSON object of metric names to numbers')
-  const metrics: Record<string, MetricValue> = {}
+  // No prototype: a metric named `__proto__` or `constructor` is a plain entry.
+  const metrics: Record<string, MetricValue> = Object.create(null)
   const add = (prefix: string, x: Record<string, unknown>, depth: number) => {
     for (const [k, val] of Object.entries(x)) {
       const name = prefix ? `${prefix}.${k}` : k

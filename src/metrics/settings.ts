@@ -65,7 +65,7 @@ export function parseRepoSettings(text: string): RepoSettings {
     throw new RepoSettingsError(`${SETTINGS_FILE} ${at(where)}: ${name}: ${problem}`)
   }
   const s = data as { metrics?: { thresholds?: Record<string, unknown> }; notify?: { to?: string[] } }
-  const thresholds: Record<string, Threshold> = {}
+  const thresholds: Record<string, Threshold> = Object.create(null)
   for (const [k, v] of Object.entries(s.metrics?.thresholds ?? {})) {
     const t = toThreshold(v)
     if (!t)

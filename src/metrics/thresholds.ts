@@ -62,7 +62,7 @@ export function thresholdsFromParameter(text: string | undefined): Record<string
     return {}
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return {}
-  const out: Record<string, Threshold> = {}
+  const out: Record<string, Threshold> = Object.create(null)
   for (const [k, x] of Object.entries(v)) {
     const t = toThreshold(x)
     if (t) out[k] = t

@@ -18,6 +18,7 @@ SECRETS = {
     "/hooks/github": os.environ["FUZZ_GITHUB_SECRET"],
     "/hooks/bitbucket": os.environ["FUZZ_BITBUCKET_SECRET"],
     "/api/jenkins/callback": os.environ["FUZZ_CALLBACK_SECRET"],
+    "/api/jenkins/metrics": os.environ["FUZZ_CALLBACK_SECRET"],
 }
 GITLAB_TOKEN = os.environ["FUZZ_GITLAB_TOKEN"]
 
@@ -102,7 +103,7 @@ def _name_event(path, body, headers):
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
     path = case.operation.path
-    if case.operation.method.upper() != "POST" or not (path.startswith("/hooks/") or path == "/api/jenkins/callback"):
+    if case.operation.method.upper() != "POST" or not (path.startswith("/hooks/") or path.startswith("/api/jenkins/")):
         return
     body = case.body if not isinstance(case.body, NotSet) else None
     if body is None:
