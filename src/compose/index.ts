@@ -3,6 +3,7 @@
 // whom is written down here and nowhere else:
 //   deliveryStored (intake, after the commit) → the pipeline routes it; precompute diffs its pushes
 //   buildFinished (the pipeline's step that writes a build's end) → the notifier decides and sends
+//   buildChanged (any write of a build by the pipeline) → the reporter posts commit statuses and the PR comment
 // Each unit also finds its work by scanning the store, so a missed signal delays, never loses.
 import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -29,6 +30,9 @@ import { createMetricsGate } from '../metrics/gate.js'
 import type { Verdict } from '../metrics/evaluate.js'
 import type { Timers } from '../work/timers.js'
 import { createProviders } from '../providers/index.js'
+import { hostRegistryFromConfig, type HostRegistry } from '../reporting/hosts.js'
+import { pushNotebookDiffs } from '../reporting/notebook-diffs.js'
+import { createReporter, type Reporter } from '../reporting/reporter.js'
 import { secretValues } from '../security/secrets.js'
 import type { ServiceStore } from '../store/service-store.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
@@ -67,7 +71,11 @@ export interface ServiceIo {
    * Units built (their routes answer) but neither started nor subscribed to signals: for the
    * tests of intake and the API, which look at what was stored before anything routes or sends it.
    */
-  hold?: readonly ('pipeline' | 'notifier')[]
+  hold?: readonly ('pipeline' | 'notifier' | 'reporter')[]
+  /** Where commit statuses and PR comments go (default: reporting.hosts). */
+  hosts?: HostRegistry
+  /** How often the reporter also scans active builds with real timers (default 30 s). */
+  reporterScanEveryMs?: number
   /** Where the job templates are read from; the project's jenkinsfiles/ by default. */
   templatesDir?: string
 }
@@ -77,6 +85,8 @@ export interface ServiceSignals {
   deliveryStored: Signal<[deliveryId: string, delivery: NewDelivery]>
   /** A build's end is written: finished, cancelled, lost or refused (the notifier acts on finished ones). */
   buildFinished: Signal<[buildId: string]>
+  /** A build was planned or any of its fields written (state, Jenkins' numbers, results). */
+  buildChanged: Signal<[buildId: string]>
 }
 
 export interface Service {
@@ -87,6 +97,7 @@ export interface Service {
   signals: ServiceSignals
   pipeline: Pipeline
   notifier: Notifier
+  reporter: Reporter
   pushDiffs: PushDiffService
   /** null when diffs.precompute is off. */
   precompute: DiffPrecompute | null
@@ -115,7 +126,26 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   const signals: ServiceSignals = {
     deliveryStored: signal(onSignalError('deliveryStored')),
     buildFinished: signal(onSignalError('buildFinished')),
+    buildChanged: signal(onSignalError('buildChanged')),
   }
+  // The pipeline's writes of builds, observed: each one tells buildChanged after it is committed.
+  const observedStore = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'updateBuild')
+        return async (id: string, patch: Parameters<ServiceStore['updateBuild']>[1]) => {
+          await target.updateBuild(id, patch)
+          signals.buildChanged.emit(id)
+        }
+      if (prop === 'planDelivery')
+        return async (plan: Parameters<ServiceStore['planDelivery']>[0]) => {
+          const builds = await target.planDelivery(plan)
+          for (const b of builds) signals.buildChanged.emit(b.id)
+          return builds
+        }
+      const v = Reflect.get(target, prop, receiver) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
 
   const mirrors = io.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   // Native diffs run in worker threads here (a big notebook must not stall webhook intake).
@@ -146,7 +176,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   const pipeline = createPipeline({
     config,
     settings: metricsGate,
-    store,
+    store: observedStore,
     logger,
     now,
     timers: io.timers,
@@ -190,6 +220,17 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     now,
     timers: io.timers,
   })
+  const reporter = createReporter({
+    config,
+    store,
+    hosts: io.hosts ?? hostRegistryFromConfig(config, { logger }),
+    links: diffLinksFromConfig(config, now),
+    notebookDiffs: pushNotebookDiffs(store, pushDiffs),
+    logger,
+    now,
+    timers: io.timers,
+    scanEveryMs: io.reporterScanEveryMs,
+  })
 
   const app = await buildApp({
     config,
@@ -223,6 +264,10 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     signals.buildFinished.on(() => notifier.wake())
     app.addHook('onReady', async () => notifier.start())
   }
+  if (!held.has('reporter')) {
+    signals.buildChanged.on((id) => reporter.wake(id))
+    app.addHook('onReady', async () => reporter.start())
+  }
   app.addHook('onReady', async () => retention.start())
   signals.deliveryStored.on(() => branches.wake())
   app.addHook('onReady', async () => branches.wake())
@@ -251,7 +296,14 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     retention.stop()
     ticking = false
     if (tick !== null) timers.clear(tick)
-    await Promise.all([pipeline.stop(), notifier.stop(), precompute?.stop(), branches.stop(), scheduler.stop()])
+    await Promise.all([
+      pipeline.stop(),
+      notifier.stop(),
+      reporter.stop(),
+      precompute?.stop(),
+      branches.stop(),
+      scheduler.stop(),
+    ])
   })
 
   let closed = false
@@ -263,6 +315,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     signals,
     pipeline,
     notifier,
+    reporter,
     pushDiffs,
     precompute,
     retention,

@@ -2,11 +2,12 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { maskDeep, type Mask } from '../security/secrets.js'
 import { BUILD_STATES, type BuildRecord, type BuildState, type BuildStore, type RecordedRun } from '../store/builds.js'
+import type { HostPostStore } from '../store/host-posts.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 import { bearer, BuildDetail, BuildSummary, errors, Page } from './schemas.js'
 
 export interface BuildsPluginOptions {
-  store: BuildStore
+  store: BuildStore & Pick<HostPostStore, 'hostPostsOfBuild'>
   tokens: ApiTokens
   /**
    * Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking
@@ -130,7 +131,29 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
         logTail: b.logTail === null ? null : mask(b.logTail),
         triggeredAt: iso(b.triggeredAt),
         acceptedAt: iso(b.acceptedAt),
+        // What was posted where (issue #13): each commit status and comment update, and the host's answer.
+        posts: (await opts.store.hostPostsOfBuild(b.id)).map((p) => ({
+          provider: p.provider,
+          repository: p.repository,
+          kind: p.kind,
+          target: p.target,
+          state: p.state,
+          attempts: p.attempts,
+          lastError: p.lastError === null ? null : mask(p.lastError),
+          answer: maskDeep(p.answer, mask),
+          posted: maskDeep(postedOf(p.kind, p.payload), mask),
+          updatedAt: p.updatedAt,
+        })),
       }
     },
   )
+}
+
+/** What an entry posts, for the API: a status's fields, or the comment's length (its body is on the host). */
+function postedOf(kind: string, payload: unknown): Record<string, unknown> {
+  const p = (payload ?? {}) as Record<string, unknown>
+  if (kind === 'status')
+    return { state: p.state, context: p.context, description: p.description, targetUrl: p.targetUrl, sha: p.sha }
+  const pr = (p.pr ?? {}) as { number?: number }
+  return { pullRequest: pr.number ?? null, bodyChars: typeof p.body === 'string' ? p.body.length : 0 }
 }

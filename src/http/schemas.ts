@@ -160,6 +160,25 @@ export const BuildDetail = {
     logTail: { ...nstr, description: 'the last console lines, secrets masked' },
     triggeredAt: ntime,
     acceptedAt: ntime,
+    posts: {
+      type: 'array',
+      description: 'commit statuses and PR comment updates posted to the git host for this build, with its answers',
+      items: {
+        type: 'object',
+        properties: {
+          provider: str,
+          repository: str,
+          kind: { type: 'string', enum: ['status', 'comment'] },
+          target: str,
+          state: { type: 'string', enum: ['pending', 'sending', 'sent', 'dead', 'superseded'] },
+          attempts: { type: 'integer' },
+          lastError: nstr,
+          answer: { type: 'object', nullable: true, additionalProperties: true },
+          posted: { type: 'object', additionalProperties: true },
+          updatedAt: str,
+        },
+      },
+    },
   },
 } as const
 

@@ -7,8 +7,10 @@
 import { createAppAuth } from '@octokit/auth-app'
 import { Octokit } from '@octokit/core'
 import type { Logger } from 'pino'
+import type { ReportingHostConfig } from '../../config/schema.js'
 import {
   COMMENT_LIMITS,
+  notConfiguredClient,
   cutDescription,
   HostRequestFailure,
   type CommitState,
@@ -285,4 +287,24 @@ export function createGitHubClient(options: GitHubClientOptions): HostClient {
       }
     },
   }
+}
+
+/** The client of one `reporting.hosts` entry of provider `github` (apiUrl defaults to api.github.com). */
+export function githubClientFor(
+  entry: ReportingHostConfig,
+  s: { index: number; timeoutMs: number; logger?: Logger; fetch?: typeof fetch },
+): HostClient {
+  const credentials: GitHubCredentials | null = entry.app
+    ? { app: { id: entry.app.id, privateKey: entry.app.privateKey, installationId: entry.app.installationId } }
+    : entry.token
+      ? { token: entry.token }
+      : null
+  if (!credentials) return notConfiguredClient('github')
+  return createGitHubClient({
+    baseUrl: entry.apiUrl,
+    credentials,
+    timeoutMs: s.timeoutMs,
+    logger: s.logger,
+    fetch: s.fetch,
+  })
 }

@@ -15,6 +15,8 @@ import type { BuildWriteOp, BuildWriteResult } from './build-writes.js'
 import { migrate } from './migrations.js'
 import { createNotificationReads } from './notification-reads.js'
 import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
+import { createHostPostReads } from './host-post-reads.js'
+import type { HostPostWriteOp, HostPostWriteResult } from './host-post-writes.js'
 import { createPushDiffReads } from './push-diff-reads.js'
 import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js'
 import { createSecurityReads } from './security-reads.js'
@@ -117,6 +119,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const securityReads = createSecurityReads(db)
   const { metricReportBySeq, ...metricsReads } = createMetricsReads(db)
   const branchReads = createBranchReads(db, toDelivery as (row: never) => StoredDelivery, COLUMNS)
+  const hostPostReads = createHostPostReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const limits = { busyTimeoutMs: options.busyTimeoutMs, maxPageCount: options.maxPageCount }
@@ -194,6 +197,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   function write(op: SecurityWriteOp): Promise<SecurityWriteResult>
   function write(op: MetricsWriteOp): Promise<MetricsWriteResult>
   function write(op: BranchWriteOp): Promise<BranchWriteResult>
+  function write(op: HostPostWriteOp): Promise<HostPostWriteResult>
   function write(op: WriteOp): Promise<WriteResult> {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
     if (broken) return Promise.reject(broken)
@@ -272,6 +276,16 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     },
     async abandonInterruptedSends(reason, at) {
       return (await write({ op: 'notice-abandon', reason, at: new Date(at).toISOString() })) as number
+    },
+    ...hostPostReads,
+    async recordHostPosts(posts) {
+      return (await write({ op: 'post-record', posts, at: new Date().toISOString() })) as number
+    },
+    async updateHostPost(id, from, patch) {
+      return (await write({ op: 'post-update', id, from, patch, at: new Date().toISOString() })) === true
+    },
+    async resumeInterruptedHostPosts(at) {
+      return (await write({ op: 'post-resume', at: new Date(at).toISOString() })) as number
     },
     ...pushDiffReads,
     async savePushDiff(d) {

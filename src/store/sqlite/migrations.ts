@@ -383,6 +383,37 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX builds_repository_branch_rule_seq ON builds (repository, branch, rule, seq);
     `,
   },
+  {
+    version: 18,
+    name: 'host-posts',
+    // The outbox of commit statuses and PR comments (issue #13): one row per decided post; the
+    // unique key makes deciding again harmless, `version` orders the posts of one target.
+    sql: `
+      CREATE TABLE host_posts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        build_id TEXT,
+        tenant TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        credential TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_error TEXT,
+        answer TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (provider, repository, target, version)
+      );
+      CREATE INDEX host_posts_state ON host_posts (state, next_attempt_at);
+      CREATE INDEX host_posts_build ON host_posts (build_id, seq);
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

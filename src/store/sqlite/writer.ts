@@ -17,6 +17,12 @@ import {
   type NotificationWriteResult,
 } from './notification-writes.js'
 import {
+  createHostPostWrites,
+  isHostPostWrite,
+  type HostPostWriteOp,
+  type HostPostWriteResult,
+} from './host-post-writes.js'
+import {
   createPushDiffWrites,
   isPushDiffWrite,
   type PushDiffWriteOp,
@@ -33,7 +39,13 @@ import { createBranchWrites, isBranchWrite, type BranchWriteOp, type BranchWrite
 
 /** Every write besides deliveries: group-committed together, one transaction per list. */
 export type WriteOp =
-  BuildWriteOp | NotificationWriteOp | PushDiffWriteOp | SecurityWriteOp | MetricsWriteOp | BranchWriteOp
+  | BuildWriteOp
+  | NotificationWriteOp
+  | PushDiffWriteOp
+  | SecurityWriteOp
+  | MetricsWriteOp
+  | BranchWriteOp
+  | HostPostWriteOp
 export type WriteResult =
   | BuildWriteResult
   | NotificationWriteResult
@@ -41,6 +53,7 @@ export type WriteResult =
   | SecurityWriteResult
   | MetricsWriteResult
   | BranchWriteResult
+  | HostPostWriteResult
 
 export type WriterRequest =
   /** Deliveries, and the other writes queued meanwhile: one commit, one fsync, for both. */
@@ -147,6 +160,7 @@ const applyPushDiffWrite = isWriter ? createPushDiffWrites(db) : null
 const applySecurityWrite = isWriter ? createSecurityWrites(db) : null
 const applyMetricsWrite = isWriter ? createMetricsWrites(db) : null
 const applyBranchWrite = isWriter ? createBranchWrites(db) : null
+const applyHostPostWrite = isWriter ? createHostPostWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
     isNotificationWrite(op)
@@ -159,7 +173,9 @@ const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
             ? applyMetricsWrite!(op)
             : isBranchWrite(op)
               ? applyBranchWrite!(op)
-              : applyBuildWrite!(op),
+              : isHostPostWrite(op)
+                ? applyHostPostWrite!(op)
+                : applyBuildWrite!(op),
   ),
 )
 

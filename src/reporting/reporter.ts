@@ -1,0 +1,260 @@
+// The reporter (issue #13): turns builds into commit statuses and the living PR comment, stored as
+// outbox entries (the decision) and posted by outbox.ts, in passes like the notifier. It is woken
+// with the id of a build whose state changed (compose/: the buildChanged signal) and also scans
+// the active and latest builds now and then, which finds what a missed signal or a restart left,
+// and times out builds that never end. It never blocks the pipeline: it only reads builds.
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import type { PushDiff } from '../diffs/model.js'
+import type { PullRequestEvent, TamerEvent } from '../events/model.js'
+import type { DiffLinks } from '../links/diff-links.js'
+import { COMMENT_LIMITS, type CommitStatus } from '../providers/outbound.js'
+import { secretValues } from '../security/secrets.js'
+import type { BuildRecord, TamerStore } from '../store/builds.js'
+import type { HostPostStore, NewHostPost } from '../store/host-posts.js'
+import { serialPasses } from '../work/passes.js'
+import { realTimers, type Timers } from '../work/timers.js'
+import { commentBody } from './comment.js'
+import { failed, statusOf, statusVersion } from './decide.js'
+import type { HostRegistry } from './hosts.js'
+import { sendHostPost, type PostDeps } from './outbox.js'
+
+export type ReportingStore = TamerStore & HostPostStore
+
+/** The notebook diff a build's commit brought (null: none, or not a notebook change). */
+export interface NotebookDiffSource {
+  diffOf(build: BuildRecord, event: TamerEvent): Promise<PushDiff | null>
+}
+
+export interface ReporterDeps {
+  config: Config
+  store: ReportingStore
+  hosts: HostRegistry
+  links: DiffLinks
+  notebookDiffs: NotebookDiffSource
+  logger: Logger
+  now?: () => number
+  timers?: Timers
+  /** With real timers, active builds are also looked at this often (time-outs, missed signals). */
+  scanEveryMs?: number
+}
+
+export interface Reporter {
+  start(): Promise<void>
+  /** A build's state changed (or anything: no id scans). */
+  wake(buildId?: string): void
+  drain(): Promise<void>
+  stop(): Promise<void>
+}
+
+const DIFF_CONTEXT = 'tamer/notebook-diff'
+
+function notebookCount(d: PushDiff): number {
+  return d.files.filter((f) => f.kind === 'notebook' || (f.kind === 'note' && f.reason === 'time-limit')).length
+}
+
+export function createReporter(deps: ReporterDeps): Reporter {
+  const { config, store, hosts, logger } = deps
+  const now = deps.now ?? Date.now
+  const timers = deps.timers ?? realTimers
+  const r = config.reporting
+  const timeoutMs = r.timeoutHours * 3_600_000
+  const sender: PostDeps = {
+    store,
+    hosts,
+    now,
+    logger,
+    secrets: secretValues(config),
+    retryBaseMs: r.retryBaseMs,
+    retryMaxMs: r.retryMaxMs,
+    maxAttempts: r.maxAttempts,
+  }
+  const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 30_000)
+  const dirty = new Set<string>()
+  let scanDue = true
+  const warned = new Set<string>()
+  let timer: unknown = null
+  let stopped = false
+
+  const commentMode = (b: BuildRecord) => config.rules.find((x) => (x.name ?? x.job) === b.rule)?.comment ?? r.comment
+
+  async function eventOf(b: BuildRecord): Promise<TamerEvent | null> {
+    const d = await store.getDelivery(b.deliveryId)
+    return d?.normalized.kind === 'events' ? (d.normalized.events[b.eventIndex] ?? null) : null
+  }
+
+  async function decide(b: BuildRecord): Promise<NewHostPost[]> {
+    if (!b.repository || !b.commitSha) return []
+    const event = await eventOf(b)
+    const webUrl = event?.repository.webUrl ?? null
+    const target = hosts.clientFor(b.provider, b.tenant, webUrl)
+    if (!target) {
+      const key = `${b.provider}:${b.repository}`
+      if (!warned.has(key)) {
+        warned.add(key)
+        logger.warn(
+          { provider: b.provider, repository: b.repository },
+          'no reporting.hosts entry covers this repository: its commit statuses and PR comment are skipped',
+        )
+      }
+      return []
+    }
+    const entry = (kind: 'status' | 'comment', t: string, version: number, payload: unknown): NewHostPost => ({
+      id: randomUUID(),
+      buildId: b.id,
+      tenant: b.tenant,
+      provider: b.provider,
+      repository: b.repository!,
+      kind,
+      target: t,
+      version,
+      payload,
+      credential: target.credential,
+    })
+    const out: NewHostPost[] = []
+    const s = statusOf(b, now(), timeoutMs)
+    if (!s) return []
+    const status: CommitStatus & { webUrl: string | null } = {
+      repository: b.repository,
+      sha: b.commitSha,
+      context: `tamer/${b.rule}`,
+      state: s.state,
+      description: s.description,
+      targetUrl: b.buildUrl,
+      ref: b.branch,
+      webUrl,
+    }
+    out.push(entry('status', `${b.commitSha} ${status.context}`, statusVersion(b, s.rank), status))
+
+    const diff = event ? await deps.notebookDiffs.diffOf(b, event).catch(() => null) : null
+    const link = deps.links.urlFor(b.deliveryId)
+    if (diff && notebookCount(diff) > 0 && link) {
+      const n = notebookCount(diff)
+      const diffStatus = {
+        ...status,
+        context: DIFF_CONTEXT,
+        state: 'success' as const,
+        description: `${n} notebook${n === 1 ? '' : 's'} changed: open the notebook diff`,
+        targetUrl: link,
+      }
+      // One per commit: the first delivery's diff page is as good as a later one's.
+      out.push(entry('status', `${b.commitSha} ${DIFF_CONTEXT}`, 1, diffStatus))
+    }
+
+    if (b.pullRequest !== null && event?.kind === 'pull_request') {
+      const siblings = (await store.listBuilds({ deliveryId: b.deliveryId, limit: 200 })).filter(
+        (x) => x.eventIndex === b.eventIndex,
+      )
+      const shown = siblings
+        .filter((x) => commentMode(x) !== 'off')
+        .filter((x) => commentMode(x) === 'always' || failed(x))
+        .sort((x, y) => x.seq - y.seq)
+      if (shown.length > 0) {
+        const pr = event as PullRequestEvent
+        const body = commentBody({
+          pr: { number: pr.number, title: pr.title, source: pr.source.branch, target: pr.target.branch },
+          sha: b.commitSha,
+          builds: shown,
+          diff,
+          diffLink: link,
+          limit: target.client.commentLimit ?? COMMENT_LIMITS[b.provider],
+          now: now(),
+          timeoutMs,
+        })
+        // Later deliveries outrank earlier ones; within one, every step of every build counts.
+        const first = Math.min(...siblings.map((x) => x.seq))
+        const progress = siblings.reduce((sum, x) => sum + (statusOf(x, now(), timeoutMs)?.rank ?? 0), 0)
+        out.push(
+          entry('comment', `pr:${b.pullRequest}`, first * 4096 + progress, {
+            pr: { repository: b.repository, number: b.pullRequest },
+            body,
+            webUrl,
+          }),
+        )
+      }
+    }
+    return out
+  }
+
+  async function pass(): Promise<number> {
+    let done = 0
+    const ids = [...dirty]
+    dirty.clear()
+    const builds: BuildRecord[] = []
+    for (const id of ids) {
+      const b = await store.getBuild(id)
+      if (b) builds.push(b)
+    }
+    if (scanDue) {
+      scanDue = false
+      builds.push(...(await store.activeBuilds()), ...(await store.listBuilds({ limit: 100 })))
+    }
+    const seen = new Set<string>()
+    for (const b of builds) {
+      if (seen.has(b.id)) continue
+      seen.add(b.id)
+      try {
+        const posts = await decide(b)
+        if (posts.length > 0) done += await store.recordHostPosts(posts)
+      } catch (err) {
+        logger.error({ err, buildId: b.id }, 'status decision failed')
+      }
+    }
+    const { due, nextAt } = await store.dueHostPosts(now(), 50)
+    // One at a time: posts of one commit keep their order, and a host's rate limits are kinder to it.
+    for (const p of due) await sendHostPost(sender, p)
+    done += due.length
+    if (timer !== null) timers.clear(timer)
+    timer = null
+    if (!stopped) {
+      const next = Math.min(nextAt ?? Infinity, scanEveryMs === null ? Infinity : now() + scanEveryMs)
+      if (Number.isFinite(next))
+        timer = timers.set(
+          () => {
+            timer = null
+            if (next !== nextAt) scanDue = true
+            wake()
+          },
+          Math.max(0, next - now()),
+        )
+    }
+    return done
+  }
+
+  const passes = serialPasses(
+    pass,
+    (err) => logger.error({ err }, 'reporter pass failed'),
+    () => stopped,
+  )
+
+  function wake(buildId?: string): void {
+    if (stopped) return
+    if (buildId) dirty.add(buildId)
+    else scanDue = true
+    void passes.run()
+  }
+
+  return {
+    async start() {
+      const resumed = await store.resumeInterruptedHostPosts(now())
+      if (resumed > 0) logger.warn({ count: resumed }, 'posts interrupted by a restart are posted again')
+      wake()
+    },
+    wake,
+    async drain() {
+      for (let round = 0; round < 1000; round++) {
+        await passes.current()
+        scanDue = true
+        if ((await passes.run()) === 0 && !passes.current()) return
+      }
+      throw new Error('bug: the reporter did not settle in 1000 passes')
+    },
+    async stop() {
+      stopped = true
+      if (timer !== null) timers.clear(timer)
+      timer = null
+      await passes.current()
+    },
+  }
+}
