@@ -13,6 +13,8 @@ Commands:
   jobs sync                Create or update the Jenkins jobs of the rules' templates
   notify test --channel NAME [--to ADDRESS]
                            Send a sample notice through one configured channel (email or a chat name)
+  status test --repo HOST:OWNER/REPO --sha SHA
+                           Post a test commit status with the configured credential; print the host's answer
   diff A.ipynb B.ipynb     Notebook-aware diff (--format text|json|html|markdown, --engine native|nbdime,
                            --ignore-outputs …; see tamer diff --help)
   git-setup [--global]     Make \`git diff\` use Tamer for *.ipynb (diff driver + .gitattributes);
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Run>> = {
   rules: async () => (await import('./rules.js')).run,
   jobs: async () => (await import('./jobs.js')).run,
   notify: async () => (await import('./notify.js')).run,
+  status: async () => (await import('./status.js')).run,
   diff: async () => {
     const { runDiffCommand } = await import('./diff.js')
     return (argv, io) => runDiffCommand(argv, diffIo(io))
