@@ -13,7 +13,7 @@ import { scenarios } from '../notebooks/fixtures.js'
 const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x))
 
 // One detection for the file: every nbdiff start costs ~2 s of CPU here (Python imports), and the
-// file runs nbdiff a dozen times, so a loaded machine needs more than tap's default 120 s.
+// file runs nbdiff eight times, so a loaded machine needs more than tap's default 120 s.
 const installed = detectNbdime()
 t.setTimeout(360_000)
 
@@ -53,10 +53,12 @@ t.test('the real nbdiff', async (t) => {
   }
   t.equal(found.version, '4.0.4', 'the release the corpus references came from')
 
+  // One pair here: every nbdiff start costs ~2.5 s of CPU, and test/notebooks/core/parity.test.ts
+  // runs five more through this adapter against its batch, which it compares with the native engine.
   const pairs = scenarios()
     .filter((p) => !p.randomIds && !p.flags)
-    .slice(0, 5)
-  t.ok(pairs.length >= 5)
+    .slice(0, 1)
+  t.equal(pairs.length, 1)
   const strip = (d: DiffEntry[]) => JSON.parse(JSON.stringify(d)) as unknown
   await Promise.all(
     pairs.map(async (p) => {

@@ -29,24 +29,6 @@ export async function nbdiffVersion(): Promise<string | undefined> {
   }
 }
 
-/** nbdime's JSON diff of two notebook texts. */
-export async function nbdiff(aText: string, bText: string, flags: string[] = []): Promise<DiffEntry[]> {
-  const files = await mkdtemp(join(tmpdir(), 'tamer-nb-'))
-  const cwd = await mkdtemp(join(tmpdir(), 'tamer-nbcwd-'))
-  try {
-    const a = join(files, 'a.ipynb')
-    const b = join(files, 'b.ipynb')
-    const out = join(files, 'diff.json')
-    await writeFile(a, aText)
-    await writeFile(b, bText)
-    await run([...flags, '--out', out, a, b], cwd)
-    return JSON.parse(await readFile(out, 'utf8')) as DiffEntry[]
-  } finally {
-    await rm(files, { recursive: true, force: true })
-    await rm(cwd, { recursive: true, force: true })
-  }
-}
-
 /**
  * Many pairs through nbdime's CLI entry point in ONE Python process: `nbdime.nbdiffapp.main`
  * with the same argv as `nbdiff` (its import alone takes ~2 s here). The notebook differs that
