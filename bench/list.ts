@@ -16,6 +16,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { BUILD_STATES } from '../src/store/builds.js'
 import { NOTIFICATION_STATES } from '../src/store/notifications.js'
 import { DELIVERY_STATUSES } from '../src/store/store.js'
+import { packEvents } from '../src/store/sqlite/delivery-row.js'
 import { MIGRATIONS, migrate } from '../src/store/sqlite/migrations.js'
 import { DELIVERY_PAGES } from '../src/store/sqlite/page-lists.js'
 import { pageStatements } from '../src/store/sqlite/page-query.js'
@@ -81,6 +82,12 @@ function pushTemplate() {
 
 function fill(db: BetterSqlite3.Database) {
   const push = pushTemplate()
+  // Deflated, as the writer stores them (one per repository name: 2,000, not 500,000, deflates).
+  const packed = new Map<string, Buffer>()
+  const eventsOf = (name: string) => {
+    if (!packed.has(name)) packed.set(name, packEvents(push.normalized.replaceAll(push.name, name)))
+    return packed.get(name)!
+  }
   const headers = JSON.stringify({
     'content-type': 'application/json',
     'x-github-event': 'push',
@@ -116,20 +123,7 @@ function fill(db: BetterSqlite3.Database) {
               ['ping', 0.02],
             ])
       const name = repoName(r)
-      delivery.run(
-        id,
-        providerOf(r),
-        id,
-        id,
-        tenantOf(r),
-        name,
-        status,
-        headers,
-        push.body,
-        push.normalized.replaceAll(push.name, name),
-        at,
-        at,
-      )
+      delivery.run(id, providerOf(r), id, id, tenantOf(r), name, status, headers, push.body, eventsOf(name), at, at)
       deliveries.push({ id, r })
     }
     for (let i = 0; i < BUILDS; i++) {
