@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -106,8 +107,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // A delivery logs one line, its outcome (hooks.ts: stored or duplicate; sendError: a refusal), not
     // Fastify's incoming/completed pair besides: three lines a delivery were ~8 % of intake's CPU
-    // (issue #12). https://fastify.dev/docs/latest/Reference/Server/#disablerequestlogging
-    disableRequestLogging: (req) => req.method === 'POST' && (req.url ?? '').startsWith('/hooks/'),
+    // (issue #12). https://fastify.dev/docs/latest/Reference/Server/#logcontroller (the top-level
+    // disableRequestLogging is deprecated, FSTDEP023).
+    logController: new LogController({
+      disableRequestLogging: (req) => req.method === 'POST' && req.url.startsWith('/hooks/'),
+    }),
     // Never hang on a client that stops sending half way.
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
