@@ -38,7 +38,8 @@ import type { ServiceStore } from '../store/service-store.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
 import type { NewDelivery } from '../store/store.js'
 import { signal, type Signal } from '../work/signal.js'
-import { createBranchTracker, type BranchTracker } from '../pipeline/branches.js'
+import { createBranchTracker, jobContexts, type BranchTracker } from '../pipeline/branches.js'
+import type { RepositoryKey } from '../store/branches.js'
 import { adoptManualBuild, requestRun } from '../pipeline/runs.js'
 import { createScheduler, schedulesOf, type Scheduler } from '../pipeline/schedules.js'
 import { realTimers } from '../work/timers.js'
@@ -173,7 +174,24 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger })
 
   const metricsGate = createMetricsGate({ config, store, mirrors, logger })
+  // A job's BRANCH choices and defaults for the repository it builds (issue #14).
+  const jobContextOf = jobContexts({
+    store,
+    maxChoices: config.branches.maxChoices,
+    publicUrl: config.jenkins.publicUrl,
+    remoteOf: (k: RepositoryKey) => {
+      try {
+        return mirrors.remoteOf({ ...k, repository: { fullName: k.repository, cloneUrl: { https: null, ssh: null } } })
+      } catch {
+        return null
+      }
+    },
+  })
   const pipeline = createPipeline({
+    jobContext: async (b) =>
+      b.repository === null
+        ? undefined
+        : jobContextOf({ tenant: b.tenant, provider: b.provider, repository: b.repository }, b.branch),
     config,
     settings: metricsGate,
     store: observedStore,
@@ -201,7 +219,25 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   })
 
   // The branch registry and runs (issue #14): a run is stored like a delivery and told like one.
-  const branches = createBranchTracker({ store, logger, mirrors })
+  // Branches appeared or disappeared: the repository's templated jobs get the new choice list.
+  const rewriteJobs = async (k: RepositoryKey) => {
+    const provisioner = pipeline.provisioner
+    if (!provisioner) return
+    const ctx = await jobContextOf(k, null)
+    for (const { job, template } of await store.jobsOf(k))
+      await provisioner
+        .sync(job, template, ctx)
+        .catch((err: unknown) =>
+          logger.warn({ job, err: (err as Error).message }, 'rewriting the branch choices failed'),
+        )
+  }
+  const branches = createBranchTracker({
+    store,
+    logger,
+    mirrors,
+    branchesChanged: (k) =>
+      void rewriteJobs(k).catch((err: unknown) => logger.error({ err }, 'rewriting the branch choices failed')),
+  })
   const runDeps = { config, store, now, stored: (id: string, d: NewDelivery) => signals.deliveryStored.emit(id, d) }
   const runs = {
     sync: (k: Parameters<BranchTracker['sync']>[0]) => branches.sync(k),

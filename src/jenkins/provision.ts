@@ -1,7 +1,13 @@
 // Jobs from templates: created on first use and by `tamer jobs sync`, inside folders
 // where the name has slashes, rewritten only when the template hash changed.
 import type { JenkinsApi } from './client.js'
-import { escapeXml, jobNeedsRewrite, renderPipelineJobConfigXml } from './job-config.js'
+import {
+  escapeXml,
+  jobNeedsRewrite,
+  renderPipelineJobConfigXml,
+  templateHash,
+  type JobParameter,
+} from './job-config.js'
 import { loadTemplate, type Template } from './templates.js'
 
 export type ProvisionOutcome = 'created' | 'updated' | 'unchanged'
@@ -13,10 +19,37 @@ const folderXml = (name: string) => `<?xml version='1.1' encoding='UTF-8'?>
 </com.cloudbees.hudson.plugins.folder.Folder>
 `
 
-export function jobXml(template: Template, job: string): string {
+/**
+ * What a job's parameters hold for its repository (issue #14): BRANCH as a choice list of the live
+ * branches (Jenkins' own ChoiceParameterDefinition, the first choice its default: no plugin), and
+ * the defaults a build started by hand needs (REPO_URL, PROVIDER, CALLBACK_URL).
+ */
+export interface JobContext {
+  branches: readonly string[]
+  defaults: Readonly<Record<string, string>>
+}
+
+/** The template's parameters, with a job context applied. */
+export function jobParameters(template: Pick<Template, 'parameters'>, ctx?: JobContext): JobParameter[] {
+  return template.parameters.map((p) => {
+    if (!ctx) return p
+    if (p.name === 'BRANCH' && ctx.branches.length > 0)
+      return {
+        ...p,
+        type: 'choice',
+        choices: [...ctx.branches],
+        default: ctx.branches[0],
+        description: 'Branch to build: the default branch first, then the most recently pushed (kept by Tamer)',
+      }
+    const d = ctx.defaults[p.name]
+    return d === undefined ? p : { ...p, default: d }
+  })
+}
+
+export function jobXml(template: Template, job: string, ctx?: JobContext): string {
   return renderPipelineJobConfigXml({
     script: template.script,
-    parameters: template.parameters,
+    parameters: jobParameters(template, ctx),
     description: `Managed by Tamer from jenkinsfiles/${template.name}.Jenkinsfile (job ${job}); edits here are overwritten.`,
   })
 }
@@ -26,9 +59,9 @@ export interface Provisioner {
    * Makes sure the job exists with the template's current config. Cached: a job checked once is not checked again until
    * `forget`.
    */
-  ensure(job: string, templateName: string): Promise<ProvisionOutcome>
-  /** Always asks Jenkins (used by `tamer jobs sync` and after a 404). */
-  sync(job: string, templateName: string): Promise<ProvisionOutcome>
+  ensure(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome>
+  /** Always asks Jenkins (used by `tamer jobs sync`, after a 404, and when a repository's branches change). */
+  sync(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome>
   forget(job: string): void
 }
 
@@ -67,28 +100,33 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
     }
   }
 
-  async function sync(job: string, templateName: string): Promise<ProvisionOutcome> {
+  /** What a job was verified against: the template and the hash of its parameters (choices included). */
+  const signature = (t: Template, ctx?: JobContext) =>
+    `${t.name}:${templateHash({ script: t.script, parameters: jobParameters(t, ctx) })}`
+
+  async function sync(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome> {
     const t = template(templateName)
     await ensureFolders(job)
     const current = await api.getConfig(job)
+    const wanted = { script: t.script, parameters: jobParameters(t, ctx) }
     let outcome: ProvisionOutcome = 'unchanged'
     if (current === null) {
-      await api.createItem(job, jobXml(t, job))
+      await api.createItem(job, jobXml(t, job, ctx))
       outcome = 'created'
-    } else if (jobNeedsRewrite(current, t)) {
-      await api.updateConfig(job, jobXml(t, job))
+    } else if (jobNeedsRewrite(current, wanted)) {
+      await api.updateConfig(job, jobXml(t, job, ctx))
       outcome = 'updated'
     }
-    verified.set(job, templateName)
+    verified.set(job, signature(t, ctx))
     return outcome
   }
 
   return {
-    ensure(job, templateName) {
-      if (verified.get(job) === templateName) return Promise.resolve('unchanged')
+    ensure(job, templateName, ctx) {
+      if (verified.get(job) === signature(template(templateName), ctx)) return Promise.resolve('unchanged')
       let p = inFlight.get(job)
       if (!p) {
-        p = sync(job, templateName).finally(() => inFlight.delete(job))
+        p = sync(job, templateName, ctx).finally(() => inFlight.delete(job))
         inFlight.set(job, p)
       }
       return p

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino'
 import { ZERO_SHA, type PushEvent } from '../events/model.js'
 import type { Mirror } from '../git/mirror.js'
+import type { JobContext } from '../jenkins/provision.js'
 import type { RemoteSubject } from '../git/remote.js'
 import type { BranchChange, BranchStore, RemoteListing, RepositoryKey } from '../store/branches.js'
 import type { StoredDelivery } from '../store/store.js'
@@ -157,5 +158,38 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
       stopped = true
       await passes.current()
     },
+  }
+}
+
+export interface JobContextDeps {
+  store: Pick<BranchStore, 'branchChoices'>
+  /** branches.maxChoices */
+  maxChoices: number
+  /** jenkins.publicUrl, for CALLBACK_URL's default */
+  publicUrl: string
+  /** REPO_URL's default: the repository on its configured host, or null when none is configured. */
+  remoteOf: (key: RepositoryKey) => string | null
+}
+
+/**
+ * A job's parameters for a repository (issue #14): BRANCH's choices (default branch first, then
+ * most recently pushed, capped), with `branch` among them when given (the build's own, which
+ * Jenkins refuses unless it is a choice), and the defaults a build started by hand runs with.
+ */
+export function jobContexts(deps: JobContextDeps) {
+  return async (key: RepositoryKey, branch: string | null): Promise<JobContext> => {
+    let choices = await deps.store.branchChoices(key, deps.maxChoices)
+    if (branch !== null && branch !== '' && !choices.includes(branch))
+      choices = (choices.length === 0 ? [branch] : [choices[0]!, branch, ...choices.slice(1)]).slice(0, deps.maxChoices)
+    const repoUrl = deps.remoteOf(key)
+    const publicUrl = deps.publicUrl.replace(/\/+$/, '')
+    return {
+      branches: choices,
+      defaults: {
+        ...(repoUrl ? { REPO_URL: repoUrl } : {}),
+        PROVIDER: key.provider,
+        ...(publicUrl ? { CALLBACK_URL: `${publicUrl}/api/jenkins/callback` } : {}),
+      },
+    }
   }
 }

@@ -37,6 +37,8 @@ export interface PipelineDeps {
    * ones): every finished step wakes the pipeline, and a pass reads the store.
    */
   wakeCoalesceMs?: number
+  /** A job's BRANCH choices and defaults for a build's repository (issue #14; the composition root gives it). */
+  jobContext?: StepDeps['jobContext']
 }
 
 export interface CallbackBody {
@@ -95,6 +97,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           uncertainGraceMs: j.uncertainGraceMs,
           mask: settings.mask,
           settings: deps.settings,
+          jobContext: deps.jobContext,
         }
       : null
 

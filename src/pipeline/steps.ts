@@ -4,7 +4,7 @@
 import type { Logger } from 'pino'
 import { JobTemplateError, RepoSettingsError } from '../errors.js'
 import { JenkinsCallError, type JenkinsApi } from '../jenkins/client.js'
-import type { Provisioner } from '../jenkins/provision.js'
+import type { JobContext, Provisioner } from '../jenkins/provision.js'
 import type { BuildPatch, BuildRecord, BuildStore, JenkinsRun } from '../store/builds.js'
 import type { Mask } from '../security/secrets.js'
 import { backoffMs } from '../work/backoff.js'
@@ -30,6 +30,8 @@ export interface StepDeps {
   /** Console tails and Jenkins' errors are masked before they are stored (src/security/secrets.ts). */
   mask?: Mask
   settings?: RepoSettingsCheck
+  /** The job's branch choices and defaults for this build's repository (issue #14); none: the template's own. */
+  jobContext?: (b: BuildRecord) => Promise<JobContext | undefined>
 }
 
 /** The repository's settings file, read before a build of a template that uses it is triggered. */
@@ -249,8 +251,10 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
   // 'triggering': the last buildWithParameters may have reached Jenkins.
   if (b.state === 'triggering' && !(await resolveUncertain(d, b))) return
   if (!(await settingsAllow(d, b))) return
+  let ctx: JobContext | undefined
   try {
-    if (b.template) await d.provisioner.ensure(b.job, b.template)
+    ctx = await d.jobContext?.(b)
+    if (b.template) await d.provisioner.ensure(b.job, b.template, ctx)
   } catch (err) {
     if (err instanceof JobTemplateError) return refuse(d, b, err)
     return waitForJenkins(d, b, err, 'waiting-for-jenkins', true)
@@ -266,7 +270,7 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
     // Job vanished (a 404: nothing was queued): provision it again and retry once, right away.
     d.provisioner.forget(b.job)
     try {
-      await d.provisioner.sync(b.job, b.template)
+      await d.provisioner.sync(b.job, b.template, ctx)
     } catch (again) {
       if (again instanceof JobTemplateError) return refuse(d, b, again)
       return waitForJenkins(d, b, again, 'waiting-for-jenkins')
