@@ -4,6 +4,9 @@ import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { checkJobNamePattern } from '../jenkins/job-name.js'
 import { createProvisioner } from '../jenkins/provision.js'
 import type { TamerStore } from '../store/builds.js'
+import type { BranchStore } from '../store/branches.js'
+import { remoteOf } from '../git/remote.js'
+import { jobContexts } from './branches.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery } from './plan.js'
 
@@ -50,7 +53,12 @@ export async function rulesTest(
   return 0
 }
 
-export async function jobsSync(config: Config, store: TamerStore, out: Write, api?: JenkinsApi): Promise<number> {
+export async function jobsSync(
+  config: Config,
+  store: TamerStore & Partial<Pick<BranchStore, 'branchChoices'>>,
+  out: Write,
+  api?: JenkinsApi,
+): Promise<number> {
   const j = config.jenkins
   const client = api ?? jenkinsApiFromConfig(j)
   if (!client) {
@@ -74,11 +82,34 @@ export async function jobsSync(config: Config, store: TamerStore, out: Write, ap
     else jobs.set(r.job, r.template)
   }
   for (const k of await store.knownJobs()) if (!jobs.has(k.job)) jobs.set(k.job, k.template)
+  // A job that built a repository keeps that repository's branch choices and defaults (issue #14).
+  const contextOf = store.branchChoices
+    ? jobContexts({
+        store: { branchChoices: store.branchChoices.bind(store) },
+        maxChoices: config.branches.maxChoices,
+        publicUrl: j.publicUrl,
+        remoteOf: (k) => {
+          try {
+            return remoteOf(
+              { ...k, repository: { fullName: k.repository, cloneUrl: { https: null, ssh: null } } },
+              config.git.hosts,
+            )
+          } catch {
+            return null
+          }
+        },
+      })
+    : null
   const counts = new Map<string, number>()
   for (const [job, template] of jobs) {
     let outcome: string
     try {
-      outcome = await provisioner.sync(job, template)
+      const [last] = await store.listBuilds({ job, limit: 1 })
+      const ctx =
+        contextOf && last?.repository
+          ? await contextOf({ tenant: last.tenant, provider: last.provider, repository: last.repository }, null)
+          : undefined
+      outcome = await provisioner.sync(job, template, ctx)
       out(`${outcome} ${job} (${template})\n`)
     } catch (err) {
       outcome = 'failed'

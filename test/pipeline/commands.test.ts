@@ -69,7 +69,13 @@ t.test("jobs sync creates the rules' fixed jobs and known jobs, then leaves them
   await h.drain() // provisions ds/churn-model/main on first use
   const config = testConfig({
     rules: [DS_RULE, FIXED_RULE],
-    jenkins: { url: h.jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken },
+    // The same publicUrl as the service's: the jobs' CALLBACK_URL default comes from it (issue #14).
+    jenkins: {
+      url: h.jenkins.url,
+      user: DEFAULT_USER.id,
+      token: DEFAULT_USER.apiToken,
+      publicUrl: 'https://tamer.example.com',
+    },
   })
   const first = collect()
   t.equal(await jobsSync(config, h.store, first.out), 0)
@@ -90,7 +96,13 @@ t.test('jobs sync with only per-event job names says which rules it skipped and 
   const untemplated = { name: 'legacy', events: ['push'], job: 'legacy-build' }
   const config = testConfig({
     rules: [DS_RULE, untemplated],
-    jenkins: { url: h.jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken },
+    // The same publicUrl as the service's: the jobs' CALLBACK_URL default comes from it (issue #14).
+    jenkins: {
+      url: h.jenkins.url,
+      user: DEFAULT_USER.id,
+      token: DEFAULT_USER.apiToken,
+      publicUrl: 'https://tamer.example.com',
+    },
   })
   const c = collect()
   t.equal(await jobsSync(config, h.store, c.out), 0)
