@@ -41,15 +41,17 @@ function keptUser(scheme: string, userinfo: string, separator: RegExp): string |
 
 /** Every URL credential in a text masked away (the scheme and host stay, so the text still reads). */
 export function redactUrlCredentials(text: string): string {
-  return text
-    .replace(IN_TEXT, (_m, scheme: string, slashes: string, userinfo: string) => {
-      const user = keptUser(scheme, userinfo, /:/)
-      return `${scheme}:${slashes}${user === null ? '' : `${user}@`}`
-    })
-    .replace(IN_FORM, (_m, scheme: string, userinfo: string) => {
-      const user = keptUser(scheme, userinfo, /%3A/i)
-      return `${scheme}%3A%2F%2F${user === null ? '' : `${user}%40`}`
-    })
+  const once = text.replace(IN_TEXT, (_m, scheme: string, slashes: string, userinfo: string) => {
+    const user = keptUser(scheme, userinfo, /:/)
+    return `${scheme}:${slashes}${user === null ? '' : `${user}@`}`
+  })
+  // An IN_FORM match ends in %40: a text without it (nearly every JSON body) skips that scan, which
+  // was 23 % of the writer thread's time at 1 MB bodies (issue #12).
+  if (!once.includes('%40')) return once
+  return once.replace(IN_FORM, (_m, scheme: string, userinfo: string) => {
+    const user = keptUser(scheme, userinfo, /%3A/i)
+    return `${scheme}%3A%2F%2F${user === null ? '' : `${user}%40`}`
+  })
 }
 
 /** The raw bytes of a delivery with URL credentials removed; the same buffer when there are none. */
