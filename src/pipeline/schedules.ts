@@ -117,7 +117,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const t = now()
     let stored = 0
     for (const s of deps.schedules) {
-      const latest = s.cron.previousRuns(1, new Date(t + 1))[0]
+      // croner counts in whole seconds and looks strictly before its reference: a second later takes the slot at t.
+      const latest = s.cron.previousRuns(1, new Date(t + 1000))[0]
       if (!latest) continue
       const slot = latest.toISOString()
       const last = await deps.store.scheduleSlot(s.key)
