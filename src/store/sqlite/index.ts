@@ -87,8 +87,12 @@ function toDelivery(row: Row): StoredDelivery {
     repository: row.repository,
     status: row.status as StoredDelivery['status'],
     headers: JSON.parse(row.headers),
-    // Rows stored before URL credentials were removed at write time lose them on the way out.
-    normalized: withoutUrlCredentials(JSON.parse(unpackEvents(row.normalized))),
+    // Rows stored before URL credentials were removed at write time (TEXT) lose them on the way out;
+    // deflated ones were written after (toDeliveryRow), so they skip that walk of every string.
+    normalized:
+      typeof row.normalized === 'string'
+        ? withoutUrlCredentials(JSON.parse(row.normalized))
+        : JSON.parse(unpackEvents(row.normalized)),
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
   }
