@@ -11,6 +11,8 @@ Commands:
   rules test <id>          Show which routing rules match a stored delivery, and why
                            (Tamer's delivery id or the host's delivery GUID)
   jobs sync                Create or update the Jenkins jobs of the rules' templates
+  run <repo> <branch> [--rule NAME]
+                           Run a rule's job on a branch's head now (tamer serve starts it; see --help)
   notify test --channel NAME [--to ADDRESS]
                            Send a sample notice through one configured channel (email or a chat name)
   status test --repo HOST:OWNER/REPO --sha SHA
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Run>> = {
   serve: async () => (await import('./serve.js')).run,
   rules: async () => (await import('./rules.js')).run,
   jobs: async () => (await import('./jobs.js')).run,
+  run: async () => (await import('./run.js')).run,
   notify: async () => (await import('./notify.js')).run,
   status: async () => (await import('./status.js')).run,
   diff: async () => {
