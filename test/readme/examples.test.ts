@@ -38,6 +38,8 @@ const EXAMPLES: Record<string, Example> = {
     exit: 0,
     says: new RegExp(`^host delivery id ${GUID} is Tamer's delivery `, 'm'),
   },
+  // The examples' store has no push of acme/churn-model: the command refuses it like the API (404).
+  'npx tamer run acme/churn-model main --rule nightly': { exit: 2, says: /TAMER_NOT_FOUND/ },
   'npx tamer jobs sync': { exit: 0, says: /^created nightly\/churn \(data-science\)$/m },
   'npx tamer notify test --channel email --to you@example.com': {
     cannot: 'needs a mail server: test/notify/ sends the same sample through a real SMTP server',
