@@ -168,7 +168,7 @@ export function createGitHubClient(options: GitHubClientOptions): HostClient {
 
   async function octokitFor(owner: string, repo: string): Promise<Octokit> {
     if (tokenOctokit) return tokenOctokit
-    if (!('app' in creds) || !appOctokit) throw new Error('unreachable: no credentials')
+    if (!('app' in creds) || !appOctokit) throw new Error('bug: a GitHub client without credentials')
     let id = creds.app.installationId ?? installationOf.get(`${owner}/${repo}`)
     if (id === undefined) {
       // The app's JWT asks which installation covers the repository
