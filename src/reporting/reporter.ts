@@ -11,7 +11,7 @@ import type { PullRequestEvent, TamerEvent } from '../events/model.js'
 import type { DiffLinks } from '../links/diff-links.js'
 import { COMMENT_LIMITS, type CommitStatus } from '../providers/outbound.js'
 import { secretValues } from '../security/secrets.js'
-import type { BuildRecord, TamerStore } from '../store/builds.js'
+import { ACTIVE_BUILD_STATES, type BuildRecord, type TamerStore } from '../store/builds.js'
 import type { HostPostStore, NewHostPost } from '../store/host-posts.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
@@ -74,6 +74,9 @@ export function createReporter(deps: ReporterDeps): Reporter {
   const dirty = new Set<string>()
   let scanDue = true
   const warned = new Set<string>()
+  // A build decided at this updatedAt needs no second look unless it is active (it may time out):
+  // the scans then cost what changed, not every diff lookup of the latest 100 builds.
+  const decided = new Map<string, string>()
   let timer: unknown = null
   let stopped = false
 
@@ -194,9 +197,12 @@ export function createReporter(deps: ReporterDeps): Reporter {
     for (const b of builds) {
       if (seen.has(b.id)) continue
       seen.add(b.id)
+      if (!ACTIVE_BUILD_STATES.includes(b.state) && decided.get(b.id) === b.updatedAt) continue
       try {
         const posts = await decide(b)
         if (posts.length > 0) done += await store.recordHostPosts(posts)
+        if (decided.size > 10_000) decided.clear()
+        decided.set(b.id, b.updatedAt)
       } catch (err) {
         logger.error({ err, buildId: b.id }, 'status decision failed')
       }
