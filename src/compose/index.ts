@@ -129,25 +129,6 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     buildFinished: signal(onSignalError('buildFinished')),
     buildChanged: signal(onSignalError('buildChanged')),
   }
-  // The pipeline's writes of builds, observed: each one tells buildChanged after it is committed.
-  const observedStore = new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'updateBuild')
-        return async (id: string, patch: Parameters<ServiceStore['updateBuild']>[1]) => {
-          await target.updateBuild(id, patch)
-          signals.buildChanged.emit(id)
-        }
-      if (prop === 'planDelivery')
-        return async (plan: Parameters<ServiceStore['planDelivery']>[0]) => {
-          const builds = await target.planDelivery(plan)
-          for (const b of builds) signals.buildChanged.emit(b.id)
-          return builds
-        }
-      const v = Reflect.get(target, prop, receiver) as unknown
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
-    },
-  })
-
   const mirrors = io.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   // Native diffs run in worker threads here (a big notebook must not stall webhook intake).
   let ownEngine: { close(): Promise<void> } | null = null
@@ -194,7 +175,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
         : jobContextOf({ tenant: b.tenant, provider: b.provider, repository: b.repository }, b.branch),
     config,
     settings: metricsGate,
-    store: observedStore,
+    store,
     logger,
     now,
     timers: io.timers,
@@ -202,6 +183,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
     templatesDir: io.templatesDir,
     buildFinished: (buildId) => signals.buildFinished.emit(buildId),
+    buildChanged: (buildId) => signals.buildChanged.emit(buildId),
   })
   const notifier = createNotifier({
     config,

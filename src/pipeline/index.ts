@@ -21,6 +21,8 @@ export interface PipelineDeps {
   logger: Logger
   /** Told after a build's end is written (the composition root wakes the notifier with it). */
   buildFinished?: (buildId: string) => void
+  /** Told after every write of a build the pipeline commits: planned, each step, a callback (the reporter listens). */
+  buildChanged?: (buildId: string) => void
   now?: () => number
   timers?: Timers
   /** default: from config.jenkins (null when no url is configured) */
@@ -75,6 +77,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const { config, store, logger } = deps
   const now = deps.now ?? Date.now
   const timers = deps.timers ?? realTimers
+  const buildChanged = deps.buildChanged ?? (() => {})
   const j = config.jenkins
   const api = deps.api !== undefined ? deps.api : jenkinsApiFromConfig(j)
   const provisioner = api ? createProvisioner(api, deps.templatesDir) : null
@@ -89,6 +92,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           now,
           logger,
           buildFinished: deps.buildFinished ?? (() => {}),
+          buildChanged,
           retryBaseMs: j.retryBaseMs,
           retryMaxMs: j.retryMaxMs,
           pollInitialMs: j.pollInitialMs,
@@ -144,6 +148,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const route = async (d: StoredDelivery) => {
     const { plan } = await routeDelivery(d, settings)
     const builds = await store.planDelivery(plan)
+    for (const b of builds) buildChanged(b.id)
     logger
       .child({ deliveryId: d.id })
       .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
@@ -280,6 +285,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           : {}),
         ...(b.state === 'queued' || b.state === 'running' ? { nextAttemptAt: now() } : {}),
       })
+      buildChanged(b.id)
       wake()
       return true
     },

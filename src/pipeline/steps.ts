@@ -18,6 +18,8 @@ export interface StepDeps {
   logger: Logger
   /** Told after a build's end is written: finished, cancelled, lost or refused (subscribers in src/compose/). */
   buildFinished(buildId: string): void
+  /** Told after every write of a build (src/reporting/ posts commit statuses from it). */
+  buildChanged(buildId: string): void
   retryBaseMs: number
   retryMaxMs: number
   pollInitialMs: number
@@ -104,6 +106,7 @@ async function save(d: StepDeps, b: BuildRecord, patch: BuildPatch): Promise<voi
   if (d.mask && patch.lastError) patch.lastError = d.mask(patch.lastError)
   Object.assign(b, patch)
   await d.store.updateBuild(b.id, patch)
+  d.buildChanged(b.id)
 }
 
 async function waitForJenkins(
