@@ -149,10 +149,15 @@ export function createReporter(deps: ReporterDeps): Reporter {
       const siblings = (await store.listBuilds({ deliveryId: b.deliveryId, limit: 200 })).filter(
         (x) => x.eventIndex === b.eventIndex,
       )
-      const shown = siblings
-        .filter((x) => commentMode(x) !== 'off')
-        .filter((x) => commentMode(x) === 'always' || failed(x))
-        .sort((x, y) => x.seq - y.seq)
+      const visible = siblings.filter((x) => commentMode(x) !== 'off')
+      let shown = visible.filter((x) => commentMode(x) === 'always' || failed(x))
+      // `comment: failure` opens the comment on a failure; once it exists it follows every later build,
+      // or a pull request fixed since would go on showing the failure.
+      if (shown.length < visible.length) {
+        const commented = await store.newestHostPostVersion(b.provider, b.repository, `pr:${b.pullRequest}`)
+        if (commented !== null) shown = visible
+      }
+      shown.sort((x, y) => x.seq - y.seq)
       if (shown.length > 0) {
         const pr = event as PullRequestEvent
         const body = commentBody({

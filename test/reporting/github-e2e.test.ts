@@ -2,7 +2,7 @@
 // the Jenkins emulator, statuses and the PR comment posted to the GitHub stand-in (which checks
 // every request against GitHub's OpenAPI description).
 import t from 'tap'
-import { githubPullRequest, SHA_B, SHA_C } from '../support/payloads.js'
+import { githubPullRequest, SHA_A, SHA_B, SHA_C } from '../support/payloads.js'
 import { apiAuth, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
 import { signedGitHub } from '../support/sign.js'
 import { GitHubStandIn } from '../support/hosts/github.js'
@@ -119,6 +119,45 @@ t.test('a pull request: one comment, the next push updates it in place', async (
   t.match(stand.comments[0]!.body, new RegExp(SHA_B.slice(0, 12)))
   t.equal(stand.statusesOf(REPO, SHA_C, 'tamer/train').at(-1)!.state, 'failure')
   t.equal(stand.statusesOf(REPO, SHA_B, 'tamer/train').at(-1)!.state, 'success')
+  t.same(stand.violations, [])
+})
+
+t.test('comment: failure — no comment while green, one on the failure, then it follows the fix', async (t) => {
+  const stand = await new GitHubStandIn({ repositories: [REPO], tokens: [TOKEN] }).start()
+  t.teardown(() => stand.close())
+  const h = await startPipelineApp(t, {
+    rules: [{ ...RULE, comment: 'failure' }],
+    config: {
+      reporting: { hosts: [{ provider: 'github', apiUrl: stand.url, token: TOKEN }] },
+      links: { secret: 'e2e-link-secret' },
+    },
+  })
+  const send = async (payload: unknown) => {
+    const d = signedGitHub('pull_request', payload)
+    const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+    t.equal(res.statusCode, 202)
+  }
+  const green = { result: 'SUCCESS' as const, durationMs: 2000, stages: ['Checkout'] }
+  h.jenkins.control.setDefaultScenario(green)
+  await send(githubPullRequest('opened'))
+  await settle(h)
+  t.equal(stand.comments.length, 0, 'a green build opens no comment')
+
+  runFailing(h)
+  const broken = githubPullRequest('synchronize')
+  broken.pull_request.head.sha = SHA_B
+  await send(broken)
+  await settle(h)
+  t.equal(stand.comments.length, 1, 'the failure opens it')
+  t.match(stand.comments[0]!.body, /\| train \| ❌ failure/)
+
+  h.jenkins.control.setDefaultScenario(green)
+  const fixed = githubPullRequest('synchronize')
+  fixed.pull_request.head.sha = SHA_A
+  await send(fixed)
+  await settle(h)
+  t.equal(stand.comments.length, 1, 'still one comment')
+  t.match(stand.comments[0]!.body, /\| train \| ✅ success/, 'it shows the fix, not the old failure')
   t.same(stand.violations, [])
 })
 
