@@ -104,7 +104,20 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
   const signature = (t: Template, ctx?: JobContext) =>
     `${t.name}:${templateHash({ script: t.script, parameters: jobParameters(t, ctx) })}`
 
-  async function sync(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome> {
+  // One conversation with Jenkins per job at a time: a trigger's ensure and a rewrite of the branch
+  // choices (issue #14) both found no job and both created it, and the second got 400 "already exists".
+  const jobChains = new Map<string, Promise<unknown>>()
+  function oneAtATime(job: string, work: () => Promise<ProvisionOutcome>): Promise<ProvisionOutcome> {
+    const p = (jobChains.get(job) ?? Promise.resolve()).then(work)
+    const tail = p.catch(() => {})
+    jobChains.set(job, tail)
+    void tail.then(() => {
+      if (jobChains.get(job) === tail) jobChains.delete(job)
+    })
+    return p
+  }
+
+  async function syncNow(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome> {
     const t = template(templateName)
     await ensureFolders(job)
     const current = await api.getConfig(job)
@@ -126,12 +139,15 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
       if (verified.get(job) === signature(template(templateName), ctx)) return Promise.resolve('unchanged')
       let p = inFlight.get(job)
       if (!p) {
-        p = sync(job, templateName, ctx).finally(() => inFlight.delete(job))
+        const wanted = signature(template(templateName), ctx)
+        p = oneAtATime(job, async () =>
+          verified.get(job) === wanted ? 'unchanged' : syncNow(job, templateName, ctx),
+        ).finally(() => inFlight.delete(job))
         inFlight.set(job, p)
       }
       return p
     },
-    sync,
+    sync: (job, templateName, ctx) => oneAtATime(job, () => syncNow(job, templateName, ctx)),
     forget(job) {
       for (const k of [...verified.keys()]) if (k === job || job.startsWith(`${k}/`)) verified.delete(k)
     },
