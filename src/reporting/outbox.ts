@@ -10,6 +10,7 @@
 // answer (a refused credential named by its config entry, never shown); 5xx, 429, rate limits and
 // time-outs are retried with backoff, Retry-After honoured.
 import type { Logger } from 'pino'
+import { GitLabClient } from '../providers/gitlab/outbound.js'
 import { HostRequestFailure, type CommitStatus, type HostAnswer, type PullRequestRef } from '../providers/outbound.js'
 import { maskSecrets } from '../security/secrets.js'
 import type { HostPostRecord, HostPostStore } from '../store/host-posts.js'
@@ -40,7 +41,16 @@ async function post(p: HostPostRecord, d: PostDeps): Promise<HostAnswer> {
   )
   if (!target)
     throw new HostRequestFailure(`no reporting.hosts entry covers ${p.repository} any more`, null, false, null)
-  if (p.kind === 'status') return target.client.setStatus(p.payload as CommitStatus)
+  if (p.kind === 'status') {
+    const status = p.payload as CommitStatus
+    // GitLab puts a status given only its branch on the branch's pipeline; a commit of an open merge request
+    // belongs on the MR's (issue #13). A failed lookup posts without it: the status still lands.
+    if (target.client instanceof GitLabClient && status.pipelineId === undefined) {
+      const pipelineId = await target.client.mergeRequestPipelineId(status.repository, status.sha).catch(() => null)
+      return target.client.setStatus({ ...status, pipelineId })
+    }
+    return target.client.setStatus(status)
+  }
   const { pr, body } = p.payload as { pr: PullRequestRef; body: string }
   const found = await target.client.findComment(pr, COMMENT_MARKER)
   return found ? target.client.updateComment(pr, found.id, body) : target.client.createComment(pr, body)

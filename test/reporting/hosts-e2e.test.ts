@@ -82,6 +82,39 @@ t.test('GitLab: pending, then failed with the Jenkins build as target', async (t
   t.same(stand.violations, [])
 })
 
+t.test('GitLab: a commit of an open merge request gets its statuses on the MR pipeline', async (t) => {
+  const stand = await new GitLabStandIn(TOKEN).start()
+  t.teardown(() => stand.close())
+  stand.addProject('mike/diaspora', { mergeRequests: [4] })
+  stand.describeMergeRequest('mike/diaspora', 4, {
+    state: 'opened',
+    commits: [SHA_B],
+    pipelines: [
+      { id: 70, sha: SHA_B },
+      { id: 71, sha: SHA_B },
+    ],
+  })
+  const { status } = await failingPush(
+    t,
+    { provider: 'gitlab', apiUrl: stand.apiUrl, token: TOKEN },
+    'mike/*',
+    async (h) => {
+      const d = signedGitLab('Push Hook', gitlabPush())
+      return (await h.app.inject({ method: 'POST', url: '/hooks/gitlab', headers: d.headers, payload: d.body }))
+        .statusCode
+    },
+  )
+  t.equal(status, 202)
+  const posted = bodies(stand.requests, new RegExp(`/statuses/${SHA_B}$`))
+  t.ok(posted.length >= 2, `${posted.length} posts`)
+  t.ok(
+    posted.every((b) => b.pipeline_id === 71),
+    "every status on the MR's newest pipeline for the commit",
+  )
+  t.equal(posted.at(-1)!.state, 'failed')
+  t.same(stand.violations, [])
+})
+
 t.test('Bitbucket Cloud: INPROGRESS, then FAILED with the Jenkins build as URL', async (t) => {
   const stand = await new BitbucketCloudStandIn({ basic: `tamer-bot:${TOKEN}` }).start()
   t.teardown(() => stand.close())
