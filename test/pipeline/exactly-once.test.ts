@@ -20,7 +20,8 @@ for (const late of [false, true]) {
       const h = await startPipelineApp(t, { wrapStore: kill.wrap, emulator: { quietPeriodSec: 5 } })
       await h.push()
       await kill.dead
-      await h.restart()
+      // Held: the pipeline would resume the build at once, before this look at what the crash left.
+      await h.restart({ holdPipeline: true })
       t.match((await h.builds())[0], { state: 'triggering', attempts: 1, queueId: null })
       t.equal(accepted(h), 1, 'Jenkins accepted it')
       if (late) h.advance(6 * 60_000) // build started and its LeftItem expired (5 min)

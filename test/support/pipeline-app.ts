@@ -53,7 +53,11 @@ export interface PipelineHarness {
   push(over?: Record<string, unknown>, delivery?: string): Promise<{ statusCode: number; id: string }>
   builds(): Promise<BuildRecord[]>
   /** Stop app and pipeline (a crash, as far as Jenkins can tell) and start both again on the same data. */
-  restart(opts?: { store?: (s: ServiceStore) => ServiceStore }): Promise<void>
+  /**
+   * `holdPipeline`: the new pipeline is built but not started, so the test sees what the crash left before
+   * anything resumes it (drain() still drives it).
+   */
+  restart(opts?: { store?: (s: ServiceStore) => ServiceStore; holdPipeline?: boolean }): Promise<void>
   jenkinsRequests(): string[]
 }
 
@@ -96,7 +100,7 @@ export async function startPipelineApp(
       cb()
     },
   })
-  const open = async (wrap?: (s: ServiceStore) => ServiceStore) => {
+  const open = async (wrap?: (s: ServiceStore) => ServiceStore, holdPipeline = false) => {
     const raw = openSqliteStore({ file: join(dir, 'tamer.db') })
     const service = await composeService(config, {
       store: wrap ? wrap(raw) : raw,
@@ -106,7 +110,7 @@ export async function startPipelineApp(
       // In process (no worker threads per test); the payloads' commits are not in any repository.
       diffEngine: nativeEngine,
       changedFiles: noChangedFiles,
-      hold: o.notifier ? [] : ['notifier'],
+      hold: [...(o.notifier ? [] : ['notifier' as const]), ...(holdPipeline ? ['pipeline' as const] : [])],
       ...o.io,
     })
     await service.app.ready()
@@ -143,7 +147,7 @@ export async function startPipelineApp(
     async restart(r = {}) {
       await cur.app.close().catch(() => {})
       await cur.raw.close()
-      cur = await open(r.store)
+      cur = await open(r.store, r.holdPipeline)
     },
     jenkinsRequests: () =>
       jenkins.state.requests.map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status ?? ''}`.trim()),
