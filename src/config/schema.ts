@@ -171,10 +171,10 @@ const ReportingHost = Type.Object(
      */
     apiUrl: Type.Optional(Type.String({ minLength: 1 })),
     /**
-     * Only repositories whose web URL starts with this (`https://ghe.example.com/`); absent: every repository of
-     * the provider (and tenants).
+     * Only these repositories (`owner/name` globs, `acme/*`), matched against the signed delivery's repository;
+     * absent: every repository of the provider (and tenants). Never a URL from a payload: it picks a credential.
      */
-    webUrl: Type.Optional(Type.String({ minLength: 1 })),
+    repositories: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     /** A token (GitHub PAT, GitLab access token, Bitbucket app password or access token, Bitbucket Server token). */
     token: Type.Optional(Type.String({ minLength: 1 })),
     /** Bitbucket Cloud: the user of an app password (`x-token-auth` for an access token). */

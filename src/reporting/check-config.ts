@@ -12,10 +12,7 @@ export function checkReportingConfig(config: Config): void {
     if (!h.app && !h.token) throw new ConfigError(key, 'needs a token (or, on GitHub, an app)')
     if (h.provider === 'bitbucket-server' && !h.apiUrl)
       throw new ConfigError(`${key}.apiUrl`, "is required for bitbucket-server (the server's base URL)")
-    for (const [field, value] of [
-      ['apiUrl', h.apiUrl],
-      ['webUrl', h.webUrl],
-    ] as const) {
+    for (const [field, value] of [['apiUrl', h.apiUrl]] as const) {
       if (value === undefined) continue
       let ok: boolean
       try {

@@ -25,7 +25,11 @@ export async function statusTest(
     return 2
   }
   const repository = m[2]!
-  const target = (o.hosts ?? hostRegistryFromConfig(config)).clientFor(provider, o.tenant ?? config.defaultTenant, null)
+  const target = (o.hosts ?? hostRegistryFromConfig(config)).clientFor(
+    provider,
+    o.tenant ?? config.defaultTenant,
+    repository,
+  )
   if (!target) {
     err(`tamer: no reporting.hosts entry covers ${provider} repositories (see *Statuses and PR comments*)\n`)
     return 2

@@ -1,6 +1,8 @@
 // Which reporting.hosts entry posts for a repository (issue #13): the first of its provider whose
-// tenants and webUrl cover it. Each entry's client is made once, by its provider's factory.
+// tenants and repositories cover it. Each entry's client is made once, by its provider's factory.
+// Chosen only by the signed repository and its tenant: nothing a payload says picks a credential.
 import type { Logger } from 'pino'
+import picomatch from 'picomatch'
 import type { Config, ReportingHostConfig } from '../config/schema.js'
 import type { ProviderName } from '../events/model.js'
 import { bitbucketCloudClientFor } from '../providers/bitbucket-cloud/outbound.js'
@@ -17,7 +19,8 @@ export interface HostTarget {
 
 export interface HostRegistry {
   /** null: no entry covers the repository (nothing is posted for it). */
-  clientFor(provider: ProviderName, tenant: string, webUrl: string | null): HostTarget | null
+  /** `repository`: the build's (signed) `owner/name`; null only for `tamer status test` without one. */
+  clientFor(provider: ProviderName, tenant: string, repository: string | null): HostTarget | null
 }
 
 type Factory = (entry: ReportingHostConfig, s: { index: number; timeoutMs: number; publicUrl?: string }) => HostClient
@@ -35,13 +38,14 @@ export function hostRegistryFromConfig(
 ): HostRegistry {
   const made = new Map<number, HostClient>()
   const entries = config.reporting.hosts
+  const covers = entries.map((h) => (h.repositories ? picomatch(h.repositories, { nocase: true, dot: true }) : null))
   return {
-    clientFor(provider, tenant, webUrl) {
+    clientFor(provider, tenant, repository) {
       const index = entries.findIndex(
-        (h) =>
+        (h, i) =>
           h.provider === provider &&
           (!h.tenants || h.tenants.includes('*') || h.tenants.includes(tenant)) &&
-          (!h.webUrl || (webUrl !== null && webUrl.startsWith(h.webUrl))),
+          (covers[i] === null || (repository !== null && covers[i]!(repository))),
       )
       if (index < 0) return null
       let client = o.clients?.[index] ?? made.get(index)

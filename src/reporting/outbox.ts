@@ -34,11 +34,7 @@ export interface PostDeps {
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000
 
 async function post(p: HostPostRecord, d: PostDeps): Promise<HostAnswer> {
-  const target = d.hosts.clientFor(
-    p.provider as ProviderName,
-    p.tenant,
-    (p.payload as { webUrl?: string }).webUrl ?? null,
-  )
+  const target = d.hosts.clientFor(p.provider as ProviderName, p.tenant, p.repository)
   if (!target)
     throw new HostRequestFailure(`no reporting.hosts entry covers ${p.repository} any more`, null, false, null)
   if (p.kind === 'status') {

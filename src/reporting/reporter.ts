@@ -90,8 +90,7 @@ export function createReporter(deps: ReporterDeps): Reporter {
   async function decide(b: BuildRecord): Promise<NewHostPost[]> {
     if (!b.repository || !b.commitSha) return []
     const event = await eventOf(b)
-    const webUrl = event?.repository.webUrl ?? null
-    const target = hosts.clientFor(b.provider, b.tenant, webUrl)
+    const target = hosts.clientFor(b.provider, b.tenant, b.repository)
     if (!target) {
       const key = `${b.provider}:${b.repository}`
       if (!warned.has(key)) {
@@ -118,7 +117,7 @@ export function createReporter(deps: ReporterDeps): Reporter {
     const out: NewHostPost[] = []
     const s = statusOf(b, now(), timeoutMs)
     if (!s) return []
-    const status: CommitStatus & { webUrl: string | null } = {
+    const status: CommitStatus = {
       repository: b.repository,
       sha: b.commitSha,
       context: `tamer/${b.rule}`,
@@ -126,7 +125,6 @@ export function createReporter(deps: ReporterDeps): Reporter {
       description: s.description,
       targetUrl: b.buildUrl,
       ref: b.branch,
-      webUrl,
     }
     out.push(entry('status', `${b.commitSha} ${status.context}`, statusVersion(b, s.rank), status))
 
@@ -177,7 +175,6 @@ export function createReporter(deps: ReporterDeps): Reporter {
           entry('comment', `pr:${b.pullRequest}`, first * 4096 + progress, {
             pr: { repository: b.repository, number: b.pullRequest },
             body,
-            webUrl,
           }),
         )
       }

@@ -4,6 +4,7 @@
 import t from 'tap'
 import { validateCheckedConfig } from '../../src/compose/config.js'
 import { maskOf } from '../../src/security/secrets.js'
+import { hostRegistryFromConfig } from '../../src/reporting/hosts.js'
 
 const TOKEN = 'reporting-token-value-123456'
 
@@ -39,4 +40,28 @@ t.test('a host entry needs exactly one credential its host takes', async (t) => 
   t.equal(ok.reporting.timeoutHours, 6)
   t.equal(ok.reporting.comment, 'always')
   t.equal(maskOf(ok)(`Bearer ${TOKEN} and abc`).includes(TOKEN), false, 'the token is masked')
+})
+
+t.test('the entry is picked by the signed repository and tenant only, never by a URL', async (t) => {
+  const config = validateCheckedConfig({
+    reporting: {
+      hosts: [
+        { provider: 'github', token: TOKEN, repositories: ['acme/*'] },
+        {
+          provider: 'github',
+          token: `${TOKEN}-ghe`,
+          apiUrl: 'https://ghe.example.com/api/v3',
+          repositories: ['Platform/*'],
+        },
+      ],
+    },
+  })
+  const hosts = hostRegistryFromConfig(config)
+  t.equal(hosts.clientFor('github', 'default', 'acme/churn')?.credential, 'reporting.hosts.0')
+  t.equal(hosts.clientFor('github', 'default', 'platform/svc')?.credential, 'reporting.hosts.1', 'globs ignore case')
+  t.equal(hosts.clientFor('github', 'default', 'other/x'), null, 'no entry covers it')
+  t.equal(hosts.clientFor('gitlab', 'default', 'acme/churn'), null, 'another provider')
+  t.throws(() =>
+    validateCheckedConfig({ reporting: { hosts: [{ provider: 'github', token: TOKEN, webUrl: 'https://x/' }] } }),
+  )
 })
