@@ -50,6 +50,9 @@ import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
 import type { ManualReport, RunAccepted, RunTarget } from './pipeline/runs.js'
 import type { RepositoryKey } from './store/branches.js'
+import { consolePlugin } from './console/plugin.js'
+import type { BuildFeed } from './console/build-feed.js'
+import { schedulesOf } from './pipeline/schedules.js'
 
 export interface AppDeps {
   config: Config
@@ -76,6 +79,8 @@ export interface AppDeps {
     run(t: RunTarget): Promise<RunAccepted>
     adoptManual(r: ManualReport): Promise<RunAccepted | null>
   }
+  /** Tells the console's build pages of build changes (the composition root feeds it buildChanged). */
+  buildFeed: BuildFeed
 }
 
 /** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
@@ -205,6 +210,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sync: (k) => deps.branches.sync(k),
     run: (t) => deps.branches.run(t),
     audit: (e) => store.recordAudit(e),
+  })
+  await app.register(consolePlugin, {
+    store,
+    auth,
+    configTokens: config.api.tokens,
+    sessionSecret: config.console.sessionSecret,
+    sessionHours: config.console.sessionHours,
+    https: config.jenkins.publicUrl.startsWith('https:'),
+    tenants: [...new Set([...config.tenants.map((t) => t.name), config.defaultTenant])],
+    config,
+    schedules: schedulesOf(config),
+    mask,
+    feed: deps.buildFeed,
+    pushDiffs: deps.pushDiffs,
+    pageWaitMs: config.diffs.pageWaitMs,
+    run: (t) => deps.branches.run(t),
+    resend: (id) => notifier.resend(id),
+    audit: (e) => store.recordAudit(e),
+    now: deps.now,
   })
   await app.register(accessPlugin, {
     store,

@@ -27,6 +27,8 @@ export const UnsupportedMediaTypeError = createError(
 export const PayloadTooLargeError = createError('TAMER_PAYLOAD_TOO_LARGE', 'Body is larger than %s bytes', 413)
 export const UnauthorizedError = createError('TAMER_UNAUTHORIZED', 'Missing or invalid bearer token', 401)
 export const NotFoundError = createError('TAMER_NOT_FOUND', '%s not found', 404)
+/** A console form without its session's CSRF token, or posted from another site (issue #14). */
+export const CsrfError = createError('TAMER_CSRF', 'Form not accepted: %s; reload the page and try again', 403)
 export const StoreUnavailableError = createError('TAMER_STORE_UNAVAILABLE', 'Store is not writable: %s', 503)
 /**
  * Anything else that fails while answering (a bug, a library's or the system's error): its details go to the log only.

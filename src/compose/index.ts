@@ -3,7 +3,8 @@
 // whom is written down here and nowhere else:
 //   deliveryStored (intake, after the commit) → the pipeline routes it; precompute diffs its pushes
 //   buildFinished (the pipeline's step that writes a build's end) → the notifier decides and sends
-//   buildChanged (any write of a build by the pipeline) → the reporter posts commit statuses and the PR comment
+//   buildChanged (any write of a build by the pipeline) → the reporter posts commit statuses and the PR comment;
+//     the console's open build pages are told (their event streams read the build again)
 // Each unit also finds its work by scanning the store, so a missed signal delays, never loses.
 import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -43,6 +44,7 @@ import type { RepositoryKey } from '../store/branches.js'
 import { adoptManualBuild, requestRun } from '../pipeline/runs.js'
 import { createScheduler, schedulesOf, type Scheduler } from '../pipeline/schedules.js'
 import { realTimers } from '../work/timers.js'
+import { createBuildFeed } from '../console/build-feed.js'
 
 /** What tests (or another host process) may replace; every field has the production default. */
 export interface ServiceIo {
@@ -250,6 +252,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     scanEveryMs: io.reporterScanEveryMs,
   })
 
+  const buildFeed = createBuildFeed()
   const app = await buildApp({
     config,
     store,
@@ -264,6 +267,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     deliveryStored: (id, d) => signals.deliveryStored.emit(id, d),
     metricsGate,
     branches: runs,
+    buildFeed,
   })
 
   // Who wakes whom.
@@ -282,6 +286,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     signals.buildFinished.on(() => notifier.wake())
     app.addHook('onReady', async () => notifier.start())
   }
+  signals.buildChanged.on((id) => buildFeed.changed(id))
   if (!held.has('reporter')) {
     signals.buildChanged.on((id) => reporter.wake(id))
     app.addHook('onReady', async () => reporter.start())

@@ -377,6 +377,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The web console at /ui/ (issue #14): sessions made from an API token. */
+    console: Type.Object(
+      {
+        /** HMAC key of the session cookie; empty: a random key per process (sessions end at a restart). */
+        sessionSecret: Type.String({ default: '' }),
+        /** How long a console session lasts. */
+        sessionHours: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     tenants: Type.Array(
       Type.Object(
         {

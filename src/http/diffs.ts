@@ -132,15 +132,7 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
           .header('retry-after', String(IN_PROGRESS_RETRY_SECONDS))
           .send(renderDiffInProgressHtml(IN_PROGRESS_RETRY_SECONDS, opts.timeLimitMs))
       }
-      // Several pushes in one delivery (rare: system hooks) share one page.
-      const page: PushDiff =
-        pushes.length === 1
-          ? pushes[0]!
-          : {
-              ...pushes[0]!,
-              files: pushes.flatMap((p) => p.files.map((f) => ({ ...f, path: `${p.ref ?? ''}: ${f.path}` }))),
-              notes: pushes.flatMap((p) => p.notes),
-            }
+      const page = onePage(pushes)
       return reply
         .header('content-type', 'text/html; charset=utf-8')
         .header('content-security-policy', DIFF_PAGE_CSP)
@@ -150,4 +142,15 @@ export const diffsPlugin: FastifyPluginAsync<DiffsPluginOptions> = async (app, o
         .send(renderPushDiffHtml(page))
     },
   )
+}
+
+/** Several pushes in one delivery (rare: system hooks) share one page (here and in the console). */
+export function onePage(pushes: readonly PushDiff[]): PushDiff {
+  return pushes.length === 1
+    ? pushes[0]!
+    : {
+        ...pushes[0]!,
+        files: pushes.flatMap((p) => p.files.map((f) => ({ ...f, path: `${p.ref ?? ''}: ${f.path}` }))),
+        notes: pushes.flatMap((p) => p.notes),
+      }
 }

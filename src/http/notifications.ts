@@ -30,6 +30,7 @@ export const ListQuery = {
   type: 'object',
   properties: {
     state: { type: 'string', enum: NOTIFICATION_STATES },
+    build: { type: 'string', minLength: 1, maxLength: 100 },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     cursor: { type: 'integer', minimum: 1 },
   },
@@ -64,7 +65,7 @@ function summary(n: NotificationRecord, mask: Mask) {
 export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions> = async (app, opts) => {
   app.addHook('onRequest', requireBearer(opts.tokens))
 
-  app.get<{ Querystring: { state?: NotificationState; limit: number; cursor?: number } }>(
+  app.get<{ Querystring: { state?: NotificationState; build?: string; limit: number; cursor?: number } }>(
     '/api/notifications',
     {
       schema: {
@@ -79,6 +80,7 @@ export const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions>
       const q = request.query
       const items = await opts.store.listNotifications({
         state: q.state,
+        buildId: q.build,
         tenants: request.scope?.tenants,
         before: q.cursor,
         limit: q.limit + 1,

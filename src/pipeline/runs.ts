@@ -117,6 +117,28 @@ function runEvent(repo: RepositoryRecord, branch: BranchRecord, runId: string, a
   }
 }
 
+/**
+ * The rules a run on this branch may start (their tenant and repository conditions; not events, branch
+ * or paths), with the job each renders for it. The console lists them per branch.
+ */
+export async function applicableRules(
+  config: Pick<Config, 'rules'>,
+  repo: RepositoryRecord,
+  branch: BranchRecord,
+  runId = 'probe',
+  at = new Date(0).toISOString(),
+  by: Pick<RunTarget, 'by' | 'actor'> = { by: 'api', actor: 'probe' },
+): Promise<{ rule: RuleConfig; index: number; name: string; job: string }[]> {
+  const applicable = []
+  for (const [index, rule] of config.rules.entries()) {
+    const name = ruleName(rule, index)
+    const probe = runEvent(repo, branch, runId, at, { by: by.by, actor: by.actor, rule: name, parameters: {} })
+    const v = await evaluateRule(rule, index, probe, 0, noChangedFiles)
+    if (v.matched && v.job !== undefined) applicable.push({ rule, index, name, job: v.job })
+  }
+  return applicable
+}
+
 /** Checks a run against the registry and the rules, then stores it. Coded errors say what is wrong. */
 export async function requestRun(deps: RunDeps, t: RunTarget): Promise<RunAccepted> {
   const repo = await findRepository(deps.store, t.repository, t.tenants, t.provider)
@@ -124,15 +146,7 @@ export async function requestRun(deps: RunDeps, t: RunTarget): Promise<RunAccept
   const branch = { ...known, commitSha: t.commitSha ?? known.commitSha }
   const at = new Date(deps.now()).toISOString()
   const runId = t.key ?? `${t.by}:${randomUUID()}`
-  const rules = deps.config.rules.map((r, i) => ({ rule: r, index: i, name: ruleName(r, i) }))
-  const probe = (name: string) =>
-    runEvent(repo, branch, runId, at, { by: t.by, actor: t.actor, rule: name, parameters: {} })
-  // The rules that apply to this repository (tenant and repository conditions), with the job each renders.
-  const applicable = []
-  for (const r of rules) {
-    const v = await evaluateRule(r.rule, r.index, probe(r.name), 0, noChangedFiles)
-    if (v.matched && v.job !== undefined) applicable.push({ ...r, job: v.job })
-  }
+  const applicable = await applicableRules(deps.config, repo, branch, runId, at, t)
   const names = applicable.map((r) => r.name).join(', ') || 'none'
   let chosen
   if (t.rule !== undefined) {

@@ -10,6 +10,7 @@
 //   jenkins-token            no        no     jenkins.token (replaces the config's)
 //   jenkins-callback-secret  no        no     jenkins.callbackSecret (replaces the config's)
 //   link-secret              no        no     links.secret (replaces the config's)
+//   session-secret           no        no     console.sessionSecret (replaces the config's)
 //   smtp-password            no        no     notifications.smtp.password (replaces the config's)
 //
 // API tokens are not here: they are stored hashed (`tamer tokens`), never sealed.
@@ -44,6 +45,7 @@ export const SECRET_KINDS: Record<string, KindSpec> = {
   'jenkins-token': { target: 'scalar', tenant: false, url: false, path: ['jenkins', 'token'] },
   'jenkins-callback-secret': { target: 'scalar', tenant: false, url: false, path: ['jenkins', 'callbackSecret'] },
   'link-secret': { target: 'scalar', tenant: false, url: false, path: ['links', 'secret'] },
+  'session-secret': { target: 'scalar', tenant: false, url: false, path: ['console', 'sessionSecret'] },
   'smtp-password': { target: 'scalar', tenant: false, url: false, path: ['notifications', 'smtp', 'password'] },
 }
 

@@ -64,6 +64,8 @@ export type NotificationPatch = Partial<
 
 export interface NotificationQuery {
   state?: NotificationState
+  /** One build's notices (the console's delivery and build pages). */
+  buildId?: string
   tenants?: readonly string[]
   before?: number
   limit: number

@@ -24,6 +24,7 @@ const LAYERS: string[][] = [
   ['notify'],
   ['reporting'],
   ['http'],
+  ['console'],
   ['app'],
   ['compose'],
   ['demo'],

@@ -35,7 +35,7 @@ const LISTS = [
     table: 'notifications',
     list: NOTIFICATION_PAGES as PageList<string>,
     route: NotificationListQuery,
-    routeNames: {},
+    routeNames: { build: 'buildId' },
   },
   { table: 'audit_log', list: AUDIT_PAGES as PageList<string>, route: AuditQuery, routeNames: {} },
 ] as const

@@ -414,6 +414,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX host_posts_build ON host_posts (build_id, seq);
     `,
   },
+  {
+    version: 19,
+    name: 'notifications-build',
+    // A build's notices, newest first (the console's delivery and build pages; GET /api/notifications?build=).
+    sql: `CREATE INDEX notifications_build_seq ON notifications (build_id, seq);`,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

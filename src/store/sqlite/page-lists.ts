@@ -30,7 +30,9 @@ export const BUILD_PAGES: PageList<Filters<BuildQuery>> = {
 
 export const NOTIFICATION_PAGES: PageList<Filters<NotificationQuery>> = {
   select: 'SELECT * FROM notifications',
-  filters: { state: 'state' },
+  filters: { state: 'state', buildId: 'build_id' },
+  // A build has a few notices (one per notification rule and channel).
+  narrowedBy: { build_id: ['tenant', 'state'] },
 }
 
 export const AUDIT_PAGES: PageList<Filters<AuditQuery>> = {

@@ -1,0 +1,178 @@
+// The web console at /ui/ (issue #14): server-rendered pages over the same store reads as the API, behind
+// a session made from an API token (session.ts), with the same tenant scoping (a scoped token's session
+// sees only its tenants; another tenant's record is a 404) and the same scopes (forms that change state
+// need operate). Every form carries the session's CSRF token; a post without it is 403 before anything
+// runs. Pages send CONSOLE_CSP: Tamer's own script and style sheet only, nothing inline.
+import { randomBytes } from 'node:crypto'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { ApiTokenConfig } from '../config/schema.js'
+import { CsrfError, InternalError, UnauthorizedError } from '../errors.js'
+import type { ApiAuth } from '../http/auth.js'
+import type { ServiceStore } from '../store/service-store.js'
+import { ASSETS } from './assets.js'
+import { CONSOLE_CSP, html } from './html.js'
+import { page } from './layout.js'
+import { loginPage } from './pages/login.js'
+import { registerPages, type PageDeps } from './routes.js'
+import {
+  cookieValue,
+  csrfMatches,
+  newSession,
+  SESSION_COOKIE,
+  sessionCodec,
+  sessionCookie,
+  tokenHash,
+  type Session,
+} from './session.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console session of this request (set by the console's preHandler). */
+    consoleSession?: Session
+  }
+}
+
+export interface ConsolePluginOptions extends Omit<PageDeps, 'store'> {
+  store: ServiceStore
+  auth: ApiAuth
+  /** The config's tokens: a session made from one lives while the config names it. */
+  configTokens: readonly ApiTokenConfig[]
+  /** console.sessionSecret; empty: a random key for this process. */
+  sessionSecret: string
+  sessionHours: number
+  /** Tamer is served over https (jenkins.publicUrl): session cookies are Secure. */
+  https: boolean
+}
+
+const PUBLIC = new Set(['/ui/login'])
+
+/** Only paths inside the console are followed after sign-in (no open redirect). */
+const safeNext = (next: unknown) =>
+  typeof next === 'string' && next.startsWith('/ui/') && !next.startsWith('/ui//') && !/[\\\r\n]/.test(next)
+    ? next
+    : '/ui/deliveries'
+
+export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (app, opts) => {
+  const codec = sessionCodec(opts.sessionSecret || randomBytes(32))
+  if (!opts.sessionSecret)
+    app.log.warn('console.sessionSecret is not set: console sessions end when Tamer restarts (TAMER_SESSION_SECRET)')
+  const configHashes = new Set(opts.configTokens.map((t) => tokenHash(typeof t === 'string' ? t : t.token)))
+  const now = () => opts.now().getTime()
+
+  /** The session when its cookie is valid and its token still live (a revoked token ends it). */
+  async function sessionOf(request: FastifyRequest): Promise<Session | null> {
+    const s = codec.decode(cookieValue(request.headers.cookie, SESSION_COOKIE), now())
+    if (!s) return null
+    if (configHashes.has(s.tokenHash)) return s
+    return s.actor.startsWith('token:') && (await opts.store.findApiToken(s.tokenHash)) ? s : null
+  }
+
+  // Forms post application/x-www-form-urlencoded; in this scope only (the hooks keep their raw bodies).
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  )
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/ui/diffs/')) reply.header('content-security-policy', CONSOLE_CSP)
+    if (!request.url.startsWith('/ui/static/')) reply.header('cache-control', 'no-store').header('vary', 'Cookie')
+    return payload
+  })
+
+  app.addHook('preHandler', async (request, reply) => {
+    const path = request.url.split('?')[0]!
+    if (PUBLIC.has(path) || path.startsWith('/ui/static/')) return
+    const session = await sessionOf(request)
+    if (!session) {
+      if (request.method === 'GET' && !path.endsWith('/events'))
+        return reply.redirect(`/ui/login?next=${encodeURIComponent(request.url)}`, 303)
+      throw new UnauthorizedError()
+    }
+    request.consoleSession = session
+    // Before any handler: a forged post changes nothing.
+    if (request.method === 'POST') {
+      const body = (request.body ?? {}) as Record<string, unknown>
+      if (!csrfMatches(session, body._csrf)) throw new CsrfError('the form token is missing or wrong')
+    }
+  })
+
+  // Errors as pages: a coded refusal shows its message and code; anything else is 500, its details logged.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const coded = error.code?.startsWith('TAMER_') && error.statusCode !== undefined && error.statusCode < 600
+    const status = coded ? error.statusCode! : error.statusCode === 400 ? 400 : 500
+    if (status >= 500) request.log.error({ err: error }, 'console request failed')
+    else request.log.info({ code: error.code, statusCode: status }, error.message)
+    const shown = status >= 500 ? new InternalError() : error
+    return sendPage(reply.code(status), errorPage(status, shown, request.consoleSession ?? null, request.url))
+  })
+
+  const head = { hide: true }
+  app.get<{ Params: { name: string } }>('/ui/static/:name', { schema: head }, async (request, reply) => {
+    const asset = ASSETS[request.params.name as keyof typeof ASSETS]
+    if (!asset) return reply.callNotFound()
+    reply.header('etag', asset.etag).header('cache-control', 'public, max-age=3600')
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send()
+    return reply.type(asset.type).send(asset.body)
+  })
+
+  app.get('/ui', { schema: head }, async (_request, reply) => reply.redirect('/ui/deliveries', 303))
+  app.get('/ui/', { schema: head }, async (_request, reply) => reply.redirect('/ui/deliveries', 303))
+
+  app.get<{ Querystring: { next?: string } }>('/ui/login', { schema: head }, async (request, reply) =>
+    sendPage(reply, loginPage({ next: safeNext(request.query.next) })),
+  )
+
+  app.post<{ Body: { token?: string; next?: string } }>('/ui/login', { schema: head }, async (request, reply) => {
+    // Sign-in has no session to bind a token to yet: a post from another site is refused by its origin.
+    const origin = request.headers.origin
+    const site = request.headers['sec-fetch-site']
+    if (
+      (origin && new URL(origin).host !== request.headers.host) ||
+      (site && site !== 'same-origin' && site !== 'none')
+    )
+      throw new CsrfError('sign-in from another site')
+    const token = String(request.body?.token ?? '').trim()
+    const next = safeNext(request.body?.next)
+    let scope
+    try {
+      scope = await opts.auth({ headers: { authorization: `Bearer ${token}` } } as FastifyRequest)
+    } catch {
+      return sendPage(reply.code(401), loginPage({ next, error: 'That token is not valid (or was revoked).' }))
+    }
+    const session = newSession(scope, token, now(), opts.sessionHours)
+    reply.header(
+      'set-cookie',
+      sessionCookie(codec.encode(session), {
+        secure: opts.https || request.protocol === 'https',
+        maxAgeSeconds: opts.sessionHours * 3600,
+      }),
+    )
+    return reply.redirect(next, 303)
+  })
+
+  app.post('/ui/logout', { schema: head }, async (request, reply) => {
+    reply.header(
+      'set-cookie',
+      sessionCookie('', { secure: opts.https || request.protocol === 'https', maxAgeSeconds: 0 }),
+    )
+    return reply.redirect('/ui/login', 303)
+  })
+
+  await registerPages(app, opts)
+  app.addHook('onClose', async () => opts.feed.closeAll())
+}
+
+export function sendPage(reply: FastifyReply, body: { value: string }) {
+  return reply.type('text/html; charset=utf-8').send(body.value)
+}
+
+function errorPage(status: number, err: { code?: string; message: string }, session: Session | null, url: string) {
+  const signIn = status === 401 ? html`<p><a href="${`/ui/login?next=${encodeURIComponent(url)}`}">Sign in</a></p>` : ''
+  return page(
+    { title: `${status}`, session },
+    html`<h1>${status === 404 ? 'Not found' : status === 409 ? 'Conflict' : status === 403 ? 'Refused' : 'Error'}</h1>
+      <p class="error" role="alert">${err.message} ${err.code ? html`<code>${err.code}</code>` : ''}</p>
+      ${signIn}`,
+  )
+}
