@@ -71,7 +71,34 @@ export const DEMO_SCENARIO: BuildScenario = {
       '1 failed, 11 passed in 4.21s',
     ],
   },
-  tests: { total: 12, failed: 1, skipped: 0 },
+  // What the template's `junit` step records from pytest's --junitxml (pytest writes the module as classname).
+  tests: {
+    suites: [
+      {
+        name: 'pytest',
+        cases: [
+          ...['test_schema', 'test_no_leakage', 'test_split_sizes', 'test_feature_types', 'test_tenure_buckets'].map(
+            (name) => ({ className: 'tests.test_data', name, status: 'PASSED' as const }),
+          ),
+          ...[
+            'test_fit',
+            'test_predict_shape',
+            'test_predict_range',
+            'test_seed',
+            'test_save_load',
+            'test_calibration',
+          ].map((name) => ({ className: 'tests.test_model', name, status: 'PASSED' as const })),
+          {
+            className: 'tests.test_model',
+            name: 'test_auc_gate',
+            status: 'FAILED' as const,
+            errorDetails: 'AssertionError: AUC 0.784 is below the 0.8 gate\nassert 0.784 >= 0.8',
+            errorStackTrace: '    def test_auc_gate():\n>       assert auc >= 0.8, f"AUC {auc} is below the 0.8 gate"',
+          },
+        ],
+      },
+    ],
+  },
 }
 
 export const DEMO_RECIPIENT = 'ds-team@example.com'

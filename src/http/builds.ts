@@ -65,7 +65,7 @@ function summary(b: BuildRecord, mask: Mask, runs: readonly RecordedRun[] = []) 
     result: b.result,
     durationMs: b.durationMs,
     failingStage: b.failingStage,
-    tests: b.tests,
+    tests: b.tests === null ? null : maskDeep(b.tests, mask),
     attempts: b.attempts,
     nextAttemptAt: iso(b.nextAttemptAt),
     lastError: b.lastError === null ? null : mask(b.lastError),

@@ -96,7 +96,17 @@ export const DeliveryDetail = {
 const tests = {
   type: 'object',
   nullable: true,
-  properties: { total: { type: 'integer' }, failed: { type: 'integer' }, skipped: { type: 'integer' } },
+  description: "from Jenkins' JUnit report (testReport); null when the build recorded none",
+  properties: {
+    total: { type: 'integer' },
+    failed: { type: 'integer' },
+    skipped: { type: 'integer' },
+    failures: {
+      type: 'array',
+      description: 'the failed tests (at most 20): className.name and the first line of the error',
+      items: { type: 'object', properties: { name: { type: 'string' }, error: { type: 'string', nullable: true } } },
+    },
+  },
 } as const
 
 export const BuildSummary = {

@@ -6,6 +6,7 @@
 //    header (which it builds from baseUrl) never carries them.
 import { createRequire } from 'node:module'
 import type { TestCounts } from '../store/builds.js'
+import { CASES_TREE, COUNTS_TREE, countsOf, failuresOf } from './test-report.js'
 
 export type JenkinsFailure =
   'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'not-found' | 'server' | 'rejected'
@@ -60,7 +61,6 @@ export interface BuildInfo {
   durationMs: number
   url: string | null
   params: Record<string, string>
-  tests: TestCounts | null
 }
 
 export interface JenkinsApi {
@@ -77,6 +77,11 @@ export interface JenkinsApi {
    */
   buildsSince(job: string, sinceMs: number, pageSize?: number): Promise<{ builds: BuildInfo[]; requests: number }>
   build(job: string, number: number): Promise<BuildInfo>
+  /**
+   * The build's JUnit report (`testReport/api/json`, see ./test-report.ts): counts and the failed tests.
+   * null when the build recorded none (Jenkins answers 404: a build without tests is normal).
+   */
+  testReport(job: string, number: number): Promise<TestCounts | null>
   logTail(job: string, number: number, lines: number): Promise<string>
   /** null when the item does not exist. */
   getConfig(job: string): Promise<string | null>
@@ -102,6 +107,8 @@ interface NpmJenkins {
     config(name: string, xml?: string): Promise<string | undefined>
   }
   queue: { item(id: number): Promise<any>; list(opts?: { tree?: string }): Promise<any[]> }
+  /** papi's request method, which the client's own methods use (https://github.com/silas/node-papi). */
+  _get(req: Record<string, unknown>, ...middleware: ((ctx: any, next: any) => void)[]): Promise<any>
   build: {
     get(opts: { name: string; number: number; tree?: string }): Promise<any>
     log(opts: {
@@ -114,6 +121,8 @@ interface NpmJenkins {
 }
 const require = createRequire(import.meta.url)
 const NpmJenkinsClient = require('jenkins') as new (opts: Record<string, unknown>) => NpmJenkins
+/** The client's own `/job/a/job/b` path of a job (lib/utils.js), for the one URL it has no method for. */
+const { folderPath } = require('jenkins/lib/utils') as { folderPath(name: string): { path(): unknown } }
 
 function classify(err: unknown): JenkinsCallError {
   if (err instanceof JenkinsCallError) return err
@@ -158,15 +167,6 @@ function paramsOf(actions: unknown): Record<string, string> {
   return out
 }
 
-function testsOf(actions: unknown): TestCounts | null {
-  for (const a of Array.isArray(actions) ? actions : []) {
-    const r = a as { _class?: string; totalCount?: number; failCount?: number; skipCount?: number } | null
-    if (r && typeof r.totalCount === 'number' && /TestResultAction|AggregatedTestResultAction/.test(r._class ?? ''))
-      return { total: r.totalCount, failed: r.failCount ?? 0, skipped: r.skipCount ?? 0 }
-  }
-  return null
-}
-
 function buildInfo(b: any): BuildInfo {
   return {
     number: Number(b.number),
@@ -179,7 +179,6 @@ function buildInfo(b: any): BuildInfo {
     durationMs: typeof b.duration === 'number' ? b.duration : 0,
     url: typeof b.url === 'string' ? b.url : null,
     params: paramsOf(b.actions),
-    tests: testsOf(b.actions),
   }
 }
 
@@ -233,8 +232,7 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
     crumbIssuer: s.tokenIsPassword === true,
     timeout: s.timeoutMs ?? 10_000,
   })
-  const BUILD_TREE =
-    'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value],_class,totalCount,failCount,skipCount]'
+  const BUILD_TREE = 'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value]]'
   const SEARCH_TREE = 'number,queueId,timestamp,building,result,url,actions[parameters[name,value]]'
 
   return {
@@ -290,6 +288,30 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
     },
     async build(job, number) {
       return buildInfo(await call(() => j.build.get({ name: job, number, tree: BUILD_TREE })))
+    },
+    async testReport(job, number) {
+      const report = (tree: string) =>
+        call(() =>
+          j._get(
+            {
+              name: 'build.testReport',
+              path: '{folder}/{number}/testReport/api/json',
+              params: { folder: folderPath(job).path(), number },
+              query: { tree },
+            },
+            (ctx: { err?: Error; res?: { body?: unknown } }, next: (err: unknown, value?: unknown) => void) =>
+              ctx.err ? next(ctx.err) : next(false, ctx.res?.body),
+          ),
+        )
+      let counts: TestCounts
+      try {
+        counts = countsOf(await report(COUNTS_TREE))
+      } catch (err) {
+        if (err instanceof JenkinsCallError && err.kind === 'not-found') return null
+        throw err
+      }
+      if (counts.failed === 0) return { ...counts, failures: [] }
+      return { ...counts, failures: failuresOf(await report(CASES_TREE)) }
     },
     async logTail(job, number, lines) {
       const log = await call(() => j.build.log({ name: job, number, start: 0, meta: true }))

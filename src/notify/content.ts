@@ -89,7 +89,10 @@ export function metricGateValues(log: string): MetricGateValue[] {
   return [...out.values()].slice(0, 30)
 }
 
-/** pytest's short summary (`FAILED tests/test_x.py::test_y - …`), the names JUnit counts cannot give. */
+/**
+ * pytest's short summary (`FAILED tests/test_x.py::test_y - …`). A fallback only, for a build without a JUnit
+ * report (a template that publishes none, or a row recorded before Tamer read the report): failedTests.
+ */
 export function failedTestNames(log: string): string[] {
   const out = new Set<string>()
   for (const line of log.split('\n')) {
@@ -97,6 +100,15 @@ export function failedTestNames(log: string): string[] {
     if (m) out.add(oneLine(m[1]!, 200))
   }
   return [...out].slice(0, MAX_FAILED_TESTS)
+}
+
+/** The failed tests of the build's JUnit report (`name: first error line`); the log's summary only without one. */
+function failedTests(b: BuildRecord, maskedLog: string, secrets: readonly string[]): string[] {
+  const failures = b.tests?.failures
+  if (!failures) return failedTestNames(maskedLog)
+  return failures
+    .slice(0, MAX_FAILED_TESTS)
+    .map((f) => oneLine(maskSecrets(f.error ? `${f.name}: ${f.error}` : f.name, secrets), 300))
 }
 
 export function buildNotice(i: NoticeInput): Notice {
@@ -134,7 +146,7 @@ export function buildNotice(i: NoticeInput): Notice {
         : null,
     logExcerpt: i.outcome === 'fixed' ? '' : logExcerpt(b.logTail, i.logLines, i.secrets),
     tests: b.tests,
-    failedTests: failedTestNames(fullLog),
+    failedTests: failedTests(b, fullLog, i.secrets),
     metrics: i.metricVerdict ? [] : metricGateValues(fullLog),
     metricTable: i.metricVerdict
       ? maskMetricTable(metricTable(i.metricVerdict), (s) => maskSecrets(s, i.secrets))

@@ -104,6 +104,12 @@ export function failingStageFromLog(log: string): string | null {
 async function save(d: StepDeps, b: BuildRecord, patch: BuildPatch): Promise<void> {
   if (d.mask && patch.logTail) patch.logTail = d.mask(patch.logTail)
   if (d.mask && patch.lastError) patch.lastError = d.mask(patch.lastError)
+  // A test's name or error message may print a secret as well as the log does.
+  if (d.mask && patch.tests?.failures) {
+    const mask = d.mask
+    const failures = patch.tests.failures.map((f) => ({ name: mask(f.name), error: f.error && mask(f.error) }))
+    patch.tests = { ...patch.tests, failures }
+  }
   Object.assign(b, patch)
   await d.store.updateBuild(b.id, patch)
   d.buildChanged(b.id)
@@ -348,12 +354,14 @@ export async function followBuildStep(d: StepDeps, b: BuildRecord): Promise<void
     if (info.building)
       return await save(d, b, { buildUrl: info.url, lastError: null, nextAttemptAt: d.now() + pollDelay(d, b) })
     const tail = await d.api.logTail(b.job, b.buildNumber!, d.logLines ?? LOG_LINES)
+    // The JUnit report, read once the build is over (null: the build recorded none, which is normal).
+    const tests = await d.api.testReport(b.job, b.buildNumber!)
     await save(d, b, {
       state: 'finished',
       result: info.result,
       durationMs: info.durationMs,
       buildUrl: info.url,
-      tests: info.tests,
+      tests,
       logTail: tail,
       failingStage: b.callback?.failedStage ?? (info.result === 'SUCCESS' ? null : failingStageFromLog(tail)),
       lastError: null,

@@ -41,6 +41,25 @@ function row(b: BuildRecord, now: number, timeoutMs: number): string {
   return `| ${escapeMarkdown(b.rule)} | ${state} | ${b.failingStage ? escapeMarkdown(b.failingStage) : ''} | ${tests} | ${link} |`
 }
 
+/** Failed tests shown per build; the rest are counted. */
+const FAILED_TESTS_SHOWN = 10
+
+/** The failed tests of the builds' JUnit reports: name and first error line, escaped (test output is anyone's text). */
+function failedTests(builds: readonly BuildRecord[]): string[] {
+  const out: string[] = []
+  for (const b of builds) {
+    const failures = b.tests?.failures ?? []
+    if (failures.length === 0) continue
+    out.push(`**Failed tests (${escapeMarkdown(b.rule)})**`, '')
+    for (const f of failures.slice(0, FAILED_TESTS_SHOWN))
+      out.push(`- ${escapeMarkdown(f.name)}${f.error ? `: ${escapeMarkdown(f.error)}` : ''}`)
+    const more = (b.tests?.failed ?? 0) - Math.min(failures.length, FAILED_TESTS_SHOWN)
+    if (more > 0) out.push(`- and ${more} more`)
+    out.push('')
+  }
+  return out
+}
+
 export function commentBody(c: CommentInput): string {
   const title = c.pr.title ? ` ${escapeMarkdown(c.pr.title)}` : ''
   const branches =
@@ -54,6 +73,7 @@ export function commentBody(c: CommentInput): string {
     '|---|---|---|---|---|',
     ...c.builds.map((b) => row(b, c.now, c.timeoutMs)),
     '',
+    ...failedTests(c.builds),
   ].join('\n')
   const linkLine = c.diffLink ? `\n[Full notebook diff](<${c.diffLink}>)\n` : ''
   if (!c.diff) return head + linkLine

@@ -20,10 +20,27 @@ export function statusVersion(b: BuildRecord, rank: number): number {
   return b.seq * RANKS + rank
 }
 
+/**
+ * The shortest limit of a status description among the hosts (GitHub's 140; GitLab and Bitbucket take 255):
+ * a description is made to fit it, the failed test cut first, so every host shows the same words.
+ */
+export const DESCRIPTION_BUDGET = 140
+
 function testsLine(b: BuildRecord): string {
   const t = b.tests
   if (!t) return ''
   return t.failed > 0 ? `; ${t.failed} of ${t.total} tests failed` : `; ${t.total} tests passed`
+}
+
+/** `base`, then the first failed test of the JUnit report and its error line, within DESCRIPTION_BUDGET. */
+function withFirstFailure(base: string, b: BuildRecord): string {
+  const f = b.tests?.failures?.[0]
+  if (!f) return base
+  const more = (b.tests?.failed ?? 0) > 1 ? ` (+${(b.tests?.failed ?? 0) - 1} more)` : ''
+  const room = DESCRIPTION_BUDGET - base.length - more.length - 2
+  if (room < 12) return base
+  const text = f.error ? `${f.name}: ${f.error}` : f.name
+  return `${base}: ${text.length <= room ? text : `${text.slice(0, room - 1)}…`}${more}`
 }
 
 /** null: nothing to post (Jenkins not configured: the build is only recorded). */
@@ -36,8 +53,10 @@ export function statusOf(b: BuildRecord, now: number, timeoutMs: number): Status
       const r = (b.result ?? '').toUpperCase()
       const stage = b.failingStage ? ` at stage ${b.failingStage}` : ''
       if (r === 'SUCCESS') return { state: 'success', description: `Passed${testsLine(b)}`, rank: 5 }
-      if (r === 'UNSTABLE') return { state: 'failure', description: `Unstable${stage}${testsLine(b)}`, rank: 5 }
-      if (r === 'FAILURE') return { state: 'failure', description: `Failed${stage}${testsLine(b)}`, rank: 5 }
+      if (r === 'UNSTABLE')
+        return { state: 'failure', description: withFirstFailure(`Unstable${stage}${testsLine(b)}`, b), rank: 5 }
+      if (r === 'FAILURE')
+        return { state: 'failure', description: withFirstFailure(`Failed${stage}${testsLine(b)}`, b), rank: 5 }
       if (r === 'ABORTED') return { state: 'cancelled', description: 'Cancelled: aborted in Jenkins', rank: 5 }
       return { state: 'error', description: `Jenkins ended the build with ${r || 'no result'}`, rank: 5 }
     }

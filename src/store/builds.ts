@@ -32,10 +32,21 @@ export const ACTIVE_BUILD_STATES: readonly BuildState[] = [
   'running',
 ]
 
+/** A failed test case of Jenkins' JUnit report (src/jenkins/test-report.ts). */
+export interface FailedTest {
+  /** `className.name`, as Jenkins shows a case (CaseResult.getFullName) */
+  name: string
+  /** the first line of its error message (`errorDetails`), null when the report has none */
+  error: string | null
+}
+
+/** From Jenkins' JUnit report; passed = total - failed - skipped. */
 export interface TestCounts {
   total: number
   failed: number
   skipped: number
+  /** The failed tests, at most 20; absent on builds recorded before Tamer read the report's cases. */
+  failures?: FailedTest[]
 }
 
 export interface CallbackReport {

@@ -62,7 +62,11 @@ t.test('the demo runs the whole loop and every printed link answers', async (t) 
   // The failure mail, as the catcher received it.
   t.match(report.mail.parsed.subject, /demo\/churn-model main failed/)
   t.ok(report.mail.envelopeTo.includes(DEMO_RECIPIENT), 'sent to the rule’s recipient')
-  t.match(report.mail.parsed.text, 'tests/test_model.py::test_auc_gate', 'the failed test is named')
+  t.match(
+    report.mail.parsed.text,
+    'tests.test_model.test_auc_gate: AssertionError: AUC 0.784 is below the 0.8 gate',
+    "the failed test is named, with its error, from Jenkins' JUnit report",
+  )
   t.match(report.mail.parsed.text, 'notebooks/churn.ipynb', 'with the notebook summary')
 
   // What is printed: the links above, the token in one curl line, how to stop.

@@ -117,3 +117,30 @@ t.test('text from a pull request cannot link, mention or inject HTML', async (t)
   t.notMatch(e, /www\.evil/)
   t.notMatch(e, /\n/)
 })
+
+t.test(
+  "the JUnit report's failed tests: listed per rule with their error line, escaped, the rest counted",
+  async (t) => {
+    const failures = Array.from({ length: 12 }, (_, i) => ({
+      name: `tests.test_model.test_${i}`,
+      error: i === 0 ? 'AssertionError: see [docs](https://evil.example.com) @admins <img src=x>' : null,
+    }))
+    const body = commentBody({
+      pr: { number: 42, title: null, source: null, target: null },
+      sha: null,
+      builds: [{ ...build, tests: { total: 30, failed: 14, skipped: 0, failures } } as BuildRecord],
+      diff: null,
+      diffLink: null,
+      limit: 65_536,
+      now: 0,
+      timeoutMs: 3_600_000,
+    })
+    t.match(body, '**Failed tests (train)**')
+    t.match(body, /^- tests\\\.test\\_model\\\.test\\_0: AssertionError: see \\\[docs\\\]/m)
+    t.notMatch(body, /\]\(https/, 'an error message cannot make a link')
+    t.notMatch(body, /@admins/, 'nor a mention')
+    t.notMatch(body, /(?<!\\)<img/, 'nor HTML')
+    t.equal(body.split('\n').filter((l) => /^- tests/.test(l)).length, 10, 'ten shown')
+    t.match(body, '- and 4 more')
+  },
+)

@@ -6,6 +6,7 @@ import { PARAM_VALUE_CLASS } from './config-xml.js'
 import { fullDisplayName, itemUrl, fullName } from './paths.js'
 import type { Build, BuildResult, BuildScenario, Cause, Item, ParamValue } from './types.js'
 import { RESULT_ORDINAL } from './types.js'
+import { reportOf } from './test-report.js'
 
 export const WORKFLOW_RUN = 'org.jenkinsci.plugins.workflow.job.WorkflowRun'
 const DEFAULT_DURATION_MS = 2000
@@ -153,14 +154,16 @@ export function buildJson(b: Build, now: number, root: string): Record<string, u
   actions.push({ _class: 'org.jenkinsci.plugins.workflow.libs.LibrariesAction' }, {}, {})
   actions.push({ _class: 'org.jenkinsci.plugins.workflow.job.views.FlowGraphAction' }, {})
   // The junit step's action, as Jenkins lists it once the results are recorded.
-  if (b.tests && !building)
+  if (b.tests && !building) {
+    const r = reportOf(b.tests)
     actions.push({
       _class: 'hudson.tasks.junit.TestResultAction',
-      failCount: b.tests.failed,
-      skipCount: b.tests.skipped,
-      totalCount: b.tests.total,
+      failCount: r.failCount,
+      skipCount: r.skipCount,
+      totalCount: r.failCount + r.skipCount + r.passCount,
       urlName: 'testReport',
     })
+  }
   // Stapler writes each class level's properties in name order (Run, then WorkflowRun).
   return {
     _class: WORKFLOW_RUN,

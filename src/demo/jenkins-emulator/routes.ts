@@ -9,6 +9,7 @@ import type { EmulatorCore as Emulator } from './core.js'
 import { build, buildWithParameters } from './trigger.js'
 import { parseTree } from './tree.js'
 import type { Build, Item } from './types.js'
+import { reportOf, testReportJson } from './test-report.js'
 
 /** Whether `?tree=` names this top-level property (a malformed tree is answered 400 later). */
 function namesTopLevel(tree: string | null, key: string): boolean {
@@ -227,6 +228,14 @@ function buildRoutes(emu: Emulator, ctx: Ctx, b: Build, rest: string[]): void {
       'Content-Type': 'text/html;charset=UTF-8',
     })
   if (rest.length === 1 && rest[0] === 'consoleText') return sendText(ctx, emu.headerInfo, 200, logText(b, now))
+  // The junit step's report: only once recorded (here: when the build has ended), else not a URL (404).
+  if (rest[0] === 'testReport' && b.tests && !isBuilding(b, now)) {
+    if (isApiJson(rest.slice(1))) return emu.json(ctx, testReportJson(reportOf(b.tests), b.endAt))
+    if (rest.length === 1)
+      return send(ctx, emu.headerInfo, 200, '<!DOCTYPE html><html><body><h1>Test Result</h1></body></html>', {
+        'Content-Type': 'text/html;charset=UTF-8',
+      })
+  }
   if (rest.length === 1 && (rest[0] === 'buildNumber' || rest[0] === 'buildTimestamp')) {
     return sendText(
       ctx,

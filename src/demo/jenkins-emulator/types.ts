@@ -50,9 +50,27 @@ export interface BuildScenario {
   extraLog?: string[]
   /** what a stage's `sh` step prints, by stage name (the failing stage's lines come before its error) */
   stageLog?: Record<string, string[]>
-  /** JUnit results the build publishes (a TestResultAction once it has finished) */
-  tests?: { total: number; failed: number; skipped: number }
+  /**
+   * JUnit results the build publishes once it has finished (a TestResultAction and `testReport`, ./test-report.ts):
+   * counts (cases made up to match) or suites of cases. None: no report, `testReport` is 404.
+   */
+  tests?: BuildTests
 }
+
+/** A test case of a JUnit report (junit-plugin's CaseResult; ./test-report.ts). */
+export interface JUnitCase {
+  className: string
+  name: string
+  status: 'PASSED' | 'SKIPPED' | 'FAILED' | 'FIXED' | 'REGRESSION'
+  /** the failure's message */
+  errorDetails?: string | null
+  errorStackTrace?: string | null
+  /** seconds */
+  duration?: number
+}
+
+export type BuildTests =
+  { total: number; failed: number; skipped: number } | { suites: { name: string; cases: JUnitCase[] }[] }
 
 export type ScenarioSource =
   BuildScenario | ((ctx: { job: string; number: number; params: Record<string, string | boolean> }) => BuildScenario)
@@ -87,7 +105,7 @@ export interface Build {
   log: LogLine[]
   /** the end has been processed by the queue simulation */
   endProcessed: boolean
-  tests?: { total: number; failed: number; skipped: number }
+  tests?: BuildTests
 }
 
 export type QueueState = 'waiting' | 'blocked' | 'buildable' | 'left'
