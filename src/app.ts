@@ -48,6 +48,8 @@ import { accessPlugin } from './http/access.js'
 import { metricsHistoryPlugin, metricsIntakePlugin } from './http/metrics.js'
 import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
+import { prometheusPlugin, registerDeliveryMetrics } from './http/prometheus.js'
+import type { ServiceMetrics } from './observability/metrics.js'
 import type { ManualReport, RunAccepted, RunTarget } from './pipeline/runs.js'
 import type { RepositoryKey } from './store/branches.js'
 import { consolePlugin } from './console/plugin.js'
@@ -81,6 +83,8 @@ export interface AppDeps {
   }
   /** Tells the console's build pages of build changes (the composition root feeds it buildChanged). */
   buildFeed: BuildFeed
+  /** The Prometheus metrics (GET /metrics; deliveries counted at intake). */
+  metrics: ServiceMetrics
 }
 
 /** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
@@ -156,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const admit = await registerRateLimits(app, config.server.rateLimit, auth)
   // Before the routes too: it documents each one as it is added (GET /openapi.json).
   await registerOpenApi(app)
+  registerDeliveryMetrics(app, deps.metrics)
 
   // The delivery is durable when deliveryStored is told; nothing it sets off holds the webhook's answer back.
   const intake = {
@@ -164,6 +169,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now: deps.now,
     maxEvents: limitsFromConfig(config).maxEvents,
     onStored: deps.deliveryStored,
+    recorded: (d: NewDelivery, duplicate: boolean, seconds: number) => {
+      deps.metrics.delivery(d.provider, d.eventType, duplicate ? 'duplicate' : 'stored')
+      deps.metrics.storeCommit(seconds)
+    },
   }
   await app.register(hooksPlugin, {
     intake,
@@ -174,6 +183,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiPlugin, { store, tokens: auth, dispatchOf: (id) => store.getDispatch(id) })
   // Ready only with room for the largest delivery twice over (its body, then its events).
   await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
+  if (config.prometheus.enabled)
+    await app.register(prometheusPlugin, { metrics: deps.metrics, token: config.prometheus.token })
   await app.register(landingPlugin, { providers: deps.providers, jenkinsConfigured: config.jenkins.url !== '' })
   await app.register(diffsPlugin, {
     store,

@@ -19,8 +19,9 @@ import { pushDiffServiceFromConfig, pushEventsOf, type PushDiffService } from '.
 import { mirrorCacheFromConfig, type MirrorCache } from '../git/mirror.js'
 import { createApiAuth } from '../http/auth.js'
 import { diffLinksFromConfig } from '../links/diff-links.js'
-import type { JenkinsApi } from '../jenkins/client.js'
+import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { createLogger } from '../logging.js'
+import { createServiceMetrics, type ServiceMetrics } from '../observability/metrics.js'
 import type { DiffEngine } from '../engines/engine.js'
 import type { ChannelRegistry } from '../notify/channels/index.js'
 import { pushDiffSummary, type NotebookSummarySource } from '../notify/notebook-summary.js'
@@ -108,6 +109,8 @@ export interface Service {
   branches: BranchTracker
   scheduler: Scheduler
   retention: PushDiffRetention
+  /** The Prometheus metrics (GET /metrics), told by each unit through the callbacks given here. */
+  metrics: ServiceMetrics
   /** Starts everything (app.ready) and listens on server.host:server.port. */
   listen(): Promise<string>
   /** Stops the units and the app, then closes what was opened here (the store, the diff engine). */
@@ -131,6 +134,8 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     buildFinished: signal(onSignalError('buildFinished')),
     buildChanged: signal(onSignalError('buildChanged')),
   }
+  // Each unit tells what it did through a callback given here; the queues are read on each scrape.
+  const metrics = createServiceMetrics({ store, now })
   const mirrors = io.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   // Native diffs run in worker threads here (a big notebook must not stall webhook intake).
   let ownEngine: { close(): Promise<void> } | null = null
@@ -143,7 +148,13 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   }
   logger.info({ engine: diffEngine.name }, 'notebook diff engine')
   // One service for pages, precompute and notices: each push is diffed once and stored.
-  const pushDiffs = pushDiffServiceFromConfig(config, { mirrors, engine: diffEngine, store, logger })
+  const pushDiffs = pushDiffServiceFromConfig(config, {
+    mirrors,
+    engine: diffEngine,
+    store,
+    logger,
+    made: (outcome, seconds, bytes) => metrics.diff(outcome, seconds, bytes),
+  })
   const workers = diffWorkers(config)
   const precompute = config.diffs.precompute
     ? createDiffPrecompute({
@@ -181,7 +192,11 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     logger,
     now,
     timers: io.timers,
-    api: io.jenkins,
+    api:
+      io.jenkins !== undefined
+        ? io.jenkins
+        : jenkinsApiFromConfig(config.jenkins, (op, outcome, s) => metrics.request('jenkins', op, outcome, s)),
+    stepDone: (step, outcome, seconds, retry) => metrics.step(step, outcome, seconds, retry),
     changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
     templatesDir: io.templatesDir,
     buildFinished: (buildId) => signals.buildFinished.emit(buildId),
@@ -196,6 +211,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     channels: io.channels,
     notebookSummary: io.notebookSummary ?? pushDiffSummary(store, pushDiffs),
     scanEveryMs: io.notifierScanEveryMs,
+    sent: (kind, outcome, s) => metrics.request(kind === 'email' ? 'smtp' : 'chat', kind, outcome, s),
     metrics: {
       verdictOf: async (b) => ((await store.latestMetricReport(b.id))?.verdict as Verdict | undefined) ?? null,
       recipientsOf: async (b) => (metricsGate.reads(b) ? (await metricsGate.settingsOf(b)).notifyTo : []),
@@ -250,6 +266,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     now,
     timers: io.timers,
     scanEveryMs: io.reporterScanEveryMs,
+    posted: (provider, outcome, s) => metrics.request('git-host', provider, outcome, s),
   })
 
   const buildFeed = createBuildFeed()
@@ -268,6 +285,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     metricsGate,
     branches: runs,
     buildFeed,
+    metrics,
   })
 
   // Who wakes whom.
@@ -344,6 +362,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     retention,
     branches,
     scheduler,
+    metrics,
     listen: () => app.listen({ host: config.server.host, port: config.server.port }),
     async close() {
       if (closed) return

@@ -387,6 +387,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** GET /metrics, Prometheus' text format (issue #16). */
+    prometheus: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Bearer token the scraper must send; empty: /metrics is open (keep it off the public ingress). */
+        token: Type.String({ default: '' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     tenants: Type.Array(
       Type.Object(
         {

@@ -37,6 +37,8 @@ export interface PushDiffServiceDeps {
   /** Caps of the native engine's line alignment and character diffs (defaults: the core's). */
   caps?: DiffCaps
   logger: WarnLogger
+  /** Told after each diff made (not read back): how it ended, its time and serialized size (for /metrics). */
+  made?: (outcome: 'ok' | 'error', seconds: number, bytes: number | null) => void
 }
 
 export type DiffCaps = Pick<DiffOptions, 'maxLinePairs' | 'maxLineChars'>
@@ -136,6 +138,15 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
   }
 
   const compute = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<Remembered> => {
+    const started = performance.now()
+    const made = await make(delivery, pushes).catch((err: unknown) => {
+      deps.made?.('error', (performance.now() - started) / 1000, null)
+      throw err
+    })
+    deps.made?.('ok', (performance.now() - started) / 1000, Number.isFinite(made.bytes) ? made.bytes : null)
+    return made
+  }
+  const make = async (delivery: StoredDelivery, pushes: PushEvent[]): Promise<Remembered> => {
     const diffs = await Promise.all(
       pushes.map((p) => {
         // The URL derived for the push's repository on a configured host, never the payload's own.
@@ -256,7 +267,13 @@ export function createPushDiffService(deps: PushDiffServiceDeps): PushDiffServic
 /** The service as the composition root (src/compose/) sets it up from `diffs.*`. */
 export function pushDiffServiceFromConfig(
   config: Pick<Config, 'diffs'>,
-  o: { mirrors: MirrorCache; engine: DiffEngine; store: PushDiffStore | null; logger: WarnLogger },
+  o: {
+    mirrors: MirrorCache
+    engine: DiffEngine
+    store: PushDiffStore | null
+    logger: WarnLogger
+    made?: PushDiffServiceDeps['made']
+  },
 ): PushDiffService {
   return createPushDiffService({
     ...o,

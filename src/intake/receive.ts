@@ -17,6 +17,8 @@ export interface IntakeDeps {
   maxEvents: number
   /** Told of each newly stored delivery, after its commit (not of duplicates). */
   onStored?(id: string, delivery: NewDelivery): void
+  /** Told of each commit, duplicates too, with the time recordDelivery took (for /metrics). */
+  recorded?(delivery: NewDelivery, duplicate: boolean, commitSeconds: number): void
 }
 
 export interface IntakeRequest {
@@ -77,7 +79,9 @@ export async function receiveDelivery(
     normalized,
     receivedAt,
   }
+  const started = performance.now()
   const result = await deps.store.recordDelivery(stored)
+  deps.recorded?.(stored, result.duplicate, (performance.now() - started) / 1000)
   if (!result.duplicate) deps.onStored?.(result.id, stored)
   return { ...result, hostDeliveryId: delivery.hostDeliveryId, status }
 }

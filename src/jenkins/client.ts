@@ -96,7 +96,11 @@ export interface JenkinsClientSettings {
   /** a password needs a crumb before every POST; an API token does not */
   tokenIsPassword?: boolean
   timeoutMs?: number
+  /** Told after each call with its name, `ok` or the failure's kind, and its time (for /metrics). */
+  observe?: JenkinsObserver
 }
+
+export type JenkinsObserver = (op: string, outcome: string, seconds: number) => void
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 interface NpmJenkins {
@@ -205,15 +209,19 @@ function jobNameFromUrl(url: string): string {
 }
 
 /** The client of jenkins.* (null without a URL: builds are routed and recorded, not triggered). */
-export function jenkinsApiFromConfig(j: {
-  url: string | null
-  user: string
-  token: string
-  tokenIsPassword: boolean
-  requestTimeoutMs: number
-}): JenkinsApi | null {
+export function jenkinsApiFromConfig(
+  j: {
+    url: string | null
+    user: string
+    token: string
+    tokenIsPassword: boolean
+    requestTimeoutMs: number
+  },
+  observe?: JenkinsObserver,
+): JenkinsApi | null {
   if (!j.url) return null
   return createJenkinsApi({
+    observe,
     url: j.url,
     user: j.user,
     token: j.token,
@@ -235,7 +243,7 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const BUILD_TREE = 'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value]]'
   const SEARCH_TREE = 'number,queueId,timestamp,building,result,url,actions[parameters[name,value]]'
 
-  return {
+  const api: JenkinsApi = {
     async trigger(job, parameters) {
       try {
         return { queueId: await j.job.build({ name: job, parameters }), merged: false }
@@ -334,4 +342,23 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
       await call(() => j.job.config(job, xml))
     },
   }
+  return s.observe ? observed(api, s.observe) : api
+}
+
+/** The same calls, each timed and told to `observe` with its outcome. */
+function observed(api: JenkinsApi, observe: JenkinsObserver): JenkinsApi {
+  const out = {} as Record<string, unknown>
+  for (const [op, fn] of Object.entries(api) as [string, (...a: unknown[]) => Promise<unknown>][])
+    out[op] = async (...args: unknown[]) => {
+      const started = performance.now()
+      try {
+        const r = await fn(...args)
+        observe(op, 'ok', (performance.now() - started) / 1000)
+        return r
+      } catch (err) {
+        observe(op, err instanceof JenkinsCallError ? err.kind : 'error', (performance.now() - started) / 1000)
+        throw err
+      }
+    }
+  return out as unknown as JenkinsApi
 }

@@ -31,6 +31,8 @@ export interface NotifierDeps {
   newId?: () => string
   /** The metric table and `.tamer.yml` recipients of a build (src/metrics/); none by default. */
   metrics?: NoticeMetricsSource
+  /** Told after each send (src/notify/outbox.ts); for /metrics. */
+  sent?: SenderDeps['sent']
 }
 
 export interface Notifier {
@@ -76,6 +78,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     retryBaseMs: n.retryBaseMs,
     retryMaxMs: n.retryMaxMs,
     maxAttempts: n.maxAttempts,
+    sent: deps.sent,
   }
   const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 10_000)
 

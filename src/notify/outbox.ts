@@ -22,6 +22,8 @@ export interface SenderDeps {
   retryBaseMs: number
   retryMaxMs: number
   maxAttempts: number
+  /** Told after each send with the channel's kind, how it ended and the channel's time (for /metrics). */
+  sent?: (kind: string, outcome: 'sent' | 'retry' | 'dead', seconds: number) => void
 }
 
 /** A server's Retry-After is honoured even beyond retryMaxMs, up to a day. */
@@ -40,8 +42,12 @@ export async function sendNotification(d: SenderDeps, n: NotificationRecord): Pr
   const log = d.logger.child({ notificationId: n.id })
   const attempts = n.attempts + 1
   if (!(await d.store.updateNotification(n.id, 'pending', { state: 'sending', attempts }))) return
+  const started = performance.now()
+  const told = (outcome: 'sent' | 'retry' | 'dead') =>
+    d.sent?.(channel.kind, outcome, (performance.now() - started) / 1000)
   try {
     const receipt = await channel.send(n.payload, { notificationId: n.id, recipients: n.recipients })
+    told('sent')
     await d.store.updateNotification(n.id, 'sending', {
       state: 'sent',
       acceptedBy: receipt.acceptedBy,
@@ -53,6 +59,7 @@ export async function sendNotification(d: SenderDeps, n: NotificationRecord): Pr
   } catch (err) {
     const f = err instanceof SendFailure ? err : new SendFailure((err as Error).message ?? String(err), true)
     const lastError = maskSecrets(f.message, d.secrets).slice(0, 500)
+    told(!f.retryable || attempts >= d.maxAttempts ? 'dead' : 'retry')
     if (!f.retryable || attempts >= d.maxAttempts) {
       await d.store.updateNotification(n.id, 'sending', { state: 'dead', lastError, nextAttemptAt: null })
       log.warn({ channel: n.channel, attempts, err: lastError }, 'notice given up: dead letter')

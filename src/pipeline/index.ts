@@ -41,6 +41,11 @@ export interface PipelineDeps {
   wakeCoalesceMs?: number
   /** A job's BRANCH choices and defaults for a build's repository (issue #14; the composition root gives it). */
   jobContext?: StepDeps['jobContext']
+  /**
+   * Told after each step (route, trigger, follow-queue, follow-build) with how it ended and its time; `retry` when it
+   * ran on a build whose earlier attempt failed (waiting-for-jenkins). For /metrics.
+   */
+  stepDone?: (step: string, outcome: 'ok' | 'error', seconds: number, retry: boolean) => void
 }
 
 export interface CallbackBody {
@@ -133,6 +138,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     running.add(p)
   }
 
+  const timed = async (name: string, retry: boolean, work: () => Promise<void>) => {
+    const started = performance.now()
+    let outcome: 'ok' | 'error' = 'error'
+    try {
+      await work()
+      outcome = 'ok'
+    } finally {
+      deps.stepDone?.(name, outcome, (performance.now() - started) / 1000, retry)
+    }
+  }
+
   const step = async (snapshot: BuildRecord) => {
     if (!stepDeps) return
     // A pass's list can be a moment old; the step works on what the store says now.
@@ -140,12 +156,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
     if ((b.nextAttemptAt ?? 0) > now()) return
     const d = { ...stepDeps, logger: logger.child({ buildId: b.id }) }
-    if (b.state === 'queued') return followQueueStep(d, b)
-    if (b.state === 'running') return followBuildStep(d, b)
-    return triggerStep(d, b)
+    if (b.state === 'queued') return timed('follow-queue', false, () => followQueueStep(d, b))
+    if (b.state === 'running') return timed('follow-build', false, () => followBuildStep(d, b))
+    return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
   }
 
-  const route = async (d: StoredDelivery) => {
+  const route = (d: StoredDelivery) => timed('route', false, () => routeOnce(d))
+  const routeOnce = async (d: StoredDelivery) => {
     const { plan } = await routeDelivery(d, settings)
     const builds = await store.planDelivery(plan)
     for (const b of builds) buildChanged(b.id)

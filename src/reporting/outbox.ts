@@ -28,6 +28,8 @@ export interface PostDeps {
   retryBaseMs: number
   retryMaxMs: number
   maxAttempts: number
+  /** Told after each request to the host with its provider, how it ended and its time (for /metrics). */
+  posted?: (provider: string, outcome: 'sent' | 'retry' | 'dead', seconds: number) => void
 }
 
 /** A host's Retry-After is honoured even beyond retryMaxMs, up to a day. */
@@ -61,8 +63,12 @@ export async function sendHostPost(d: PostDeps, p: HostPostRecord): Promise<void
   }
   const attempts = p.attempts + 1
   if (!(await d.store.updateHostPost(p.id, 'pending', { state: 'sending', attempts }))) return
+  const started = performance.now()
+  const told = (outcome: 'sent' | 'retry' | 'dead') =>
+    d.posted?.(p.provider, outcome, (performance.now() - started) / 1000)
   try {
     const answer = await post(p, d)
+    told('sent')
     await d.store.updateHostPost(p.id, 'sending', { state: 'sent', answer, lastError: null, nextAttemptAt: null })
     log.info({ provider: p.provider, kind: p.kind, target: p.target, attempts }, 'posted to the git host')
   } catch (err) {
@@ -72,6 +78,7 @@ export async function sendHostPost(d: PostDeps, p: HostPostRecord): Promise<void
         : new HostRequestFailure((err as Error).message ?? String(err), null, true, null)
     const named = f.status === 401 || f.status === 403 ? `${p.credential} was refused: ${f.message}` : f.message
     const lastError = maskSecrets(named, d.secrets).slice(0, 500)
+    told(!f.retryable || attempts >= d.maxAttempts ? 'dead' : 'retry')
     if (!f.retryable || attempts >= d.maxAttempts) {
       await d.store.updateHostPost(p.id, 'sending', { state: 'dead', lastError, nextAttemptAt: null })
       log.warn({ provider: p.provider, target: p.target, attempts, err: lastError }, 'host post given up: dead letter')

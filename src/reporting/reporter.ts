@@ -38,6 +38,8 @@ export interface ReporterDeps {
   timers?: Timers
   /** With real timers, active builds are also looked at this often (time-outs, missed signals). */
   scanEveryMs?: number
+  /** Told after each post to a git host (src/reporting/outbox.ts); for /metrics. */
+  posted?: PostDeps['posted']
 }
 
 export interface Reporter {
@@ -69,6 +71,7 @@ export function createReporter(deps: ReporterDeps): Reporter {
     retryBaseMs: r.retryBaseMs,
     retryMaxMs: r.retryMaxMs,
     maxAttempts: r.maxAttempts,
+    posted: deps.posted,
   }
   const scanEveryMs = deps.scanEveryMs ?? (deps.timers ? null : 30_000)
   const dirty = new Set<string>()

@@ -51,7 +51,7 @@ export function secretValues(c: Config): string[] {
   for (const r of p.gitlab.repositories) out.push(...r.tokens)
   for (const s of signing) out.push(s, s.replace(/^whsec_/, ''))
   for (const t of c.api.tokens) out.push(typeof t === 'string' ? t : t.token)
-  out.push(c.jenkins.token, c.jenkins.callbackSecret, c.links.secret, c.console.sessionSecret)
+  out.push(c.jenkins.token, c.jenkins.callbackSecret, c.links.secret, c.console.sessionSecret, c.prometheus.token)
   for (const g of c.git.credentials) out.push(g.password)
   out.push(c.notifications.smtp.password)
   for (const h of c.reporting.hosts) out.push(h.token ?? '', h.app?.privateKey ?? '')

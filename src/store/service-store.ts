@@ -8,6 +8,7 @@ import type { NotificationStore } from './notifications.js'
 import type { PushDiffStore } from './push-diffs.js'
 import type { SecurityStore } from './security.js'
 import type { MetricsStore } from './metrics.js'
+import type { OpsStore } from './ops.js'
 
 export type ServiceStore = TamerStore &
   NotificationStore &
@@ -15,4 +16,5 @@ export type ServiceStore = TamerStore &
   SecurityStore &
   MetricsStore &
   BranchStore &
-  HostPostStore
+  HostPostStore &
+  OpsStore

@@ -18,7 +18,7 @@ const LAYERS: string[][] = [
   ['notebooks/core'],
   ['notebooks/render'],
   ['store'],
-  ['git', 'engines', 'jenkins', 'providers'],
+  ['git', 'engines', 'jenkins', 'providers', 'observability'],
   ['diffs'],
   ['intake', 'pipeline', 'secrets', 'access', 'metrics'],
   ['notify'],

@@ -16,6 +16,7 @@ import { migrate } from './migrations.js'
 import { createNotificationReads } from './notification-reads.js'
 import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
 import { createHostPostReads } from './host-post-reads.js'
+import { createOpsReads } from './ops-reads.js'
 import type { HostPostWriteOp, HostPostWriteResult } from './host-post-writes.js'
 import { createPushDiffReads } from './push-diff-reads.js'
 import type { PushDiffWriteOp, PushDiffWriteResult } from './push-diff-writes.js'
@@ -124,6 +125,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const { metricReportBySeq, ...metricsReads } = createMetricsReads(db)
   const branchReads = createBranchReads(db, toDelivery as (row: never) => StoredDelivery, COLUMNS)
   const hostPostReads = createHostPostReads(db)
+  const opsReads = createOpsReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const limits = { busyTimeoutMs: options.busyTimeoutMs, maxPageCount: options.maxPageCount }
@@ -282,6 +284,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       return (await write({ op: 'notice-abandon', reason, at: new Date(at).toISOString() })) as number
     },
     ...hostPostReads,
+    ...opsReads,
     async recordHostPosts(posts) {
       return (await write({ op: 'post-record', posts, at: new Date().toISOString() })) as number
     },
