@@ -75,7 +75,7 @@ export interface BurstResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
@@ -87,7 +87,7 @@ function freePort(): Promise<number> {
 }
 
 /** `tamer serve --config FILE` through tsx, stdout kept as log lines. */
-class TamerProcess {
+export class TamerProcess {
   child: ChildProcess | null = null
   exited: Promise<void> = Promise.resolve()
   readonly logs: string[] = []

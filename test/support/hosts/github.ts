@@ -93,7 +93,11 @@ export class GitHubStandIn {
   readonly issued = new Map<string, { installation: number; expiresAt: number }>()
   url = ''
   private nextId = 1000
-  private readonly scripted: { answer: GitHubAnswer | 'hang'; match?: (r: GitHubRequest) => boolean }[] = []
+  private readonly scripted: {
+    answer: GitHubAnswer | 'hang' | 'apply-then-hang'
+    match?: (r: GitHubRequest) => boolean
+  }[] = []
+  private listener: ((r: GitHubRequest, applied: boolean) => void) | null = null
   private readonly hanging = new Set<ServerResponse>()
   private readonly server = createServer((req, res) => void this.serve(req, res))
   private readonly now: () => number
@@ -114,9 +118,18 @@ export class GitHubStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
-  /** The next request `match` accepts (default: any) gets this answer; then GitHub's own again. */
-  script(answer: GitHubAnswer | 'hang', match?: (r: GitHubRequest) => boolean): void {
+  /**
+   * The next request `match` accepts (default: any) gets this answer; then GitHub's own again. `hang`: never
+   * answered, nothing done; `apply-then-hang`: done as GitHub would (recorded), then never answered (the answer
+   * lost on the way back).
+   */
+  script(answer: GitHubAnswer | 'hang' | 'apply-then-hang', match?: (r: GitHubRequest) => boolean): void {
     this.scripted.push(match ? { answer, match } : { answer })
+  }
+
+  /** Called with each request once handled, before its answer leaves (`applied`: GitHub acted on it). */
+  onRequest(listener: ((r: GitHubRequest, applied: boolean) => void) | null): void {
+    this.listener = listener
   }
 
   /** The statuses of one commit and context, oldest first. */
@@ -161,13 +174,22 @@ export class GitHubStandIn {
         answer = { status: 422, body: { message: 'Invalid request.', errors: problems, documentation_url: DOCS } }
       } else {
         const i = this.scripted.findIndex((s) => !s.match || s.match(r))
-        answer = i >= 0 ? this.scripted.splice(i, 1)[0]!.answer : this.handle(route, r)
+        const scripted = i >= 0 ? this.scripted.splice(i, 1)[0]!.answer : this.handle(route, r)
+        if (scripted === 'apply-then-hang') {
+          this.handle(route, r)
+          this.listener?.(r, true)
+          this.hanging.add(res)
+          return
+        }
+        answer = scripted
       }
     }
     if (answer === 'hang') {
+      this.listener?.(r, false)
       this.hanging.add(res)
       return
     }
+    this.listener?.(r, answer.status < 300)
     if (typeof route !== 'string' && answer.status < 300)
       for (const p of responseProblems(route, answer.status, answer.body))
         this.violations.push(`stand-in's own answer to ${r.method} ${route.template}: ${p}`)
