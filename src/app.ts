@@ -50,6 +50,9 @@ import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
 import { prometheusPlugin, registerDeliveryMetrics } from './http/prometheus.js'
 import type { ServiceMetrics } from './observability/metrics.js'
+import { signoffPagesPlugin, signoffRequestPlugin } from './http/signoff.js'
+import type { SignoffLinks } from './links/signoff-links.js'
+import type { SignoffService } from './signoff/service.js'
 import type { ManualReport, RunAccepted, RunTarget } from './pipeline/runs.js'
 import type { RepositoryKey } from './store/branches.js'
 import { consolePlugin } from './console/plugin.js'
@@ -75,6 +78,8 @@ export interface AppDeps {
   deliveryStored: (deliveryId: string, delivery: NewDelivery) => void
   /** Judges and stores the templates' metrics reports (POST /api/jenkins/metrics). */
   metricsGate: MetricsGate
+  /** Sign-off through Tamer (issue #15): the template's request, the parties' links and their pages. */
+  signoff: { service: SignoffService; links: SignoffLinks }
   /** The branch registry and runs (issue #14). */
   branches: {
     sync(key: RepositoryKey): Promise<boolean>
@@ -208,6 +213,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxMetrics: config.metrics.maxMetrics,
   })
   await app.register(metricsHistoryPlugin, { store, tokens: auth })
+  await app.register(signoffRequestPlugin, { service: deps.signoff.service, secret: config.jenkins.callbackSecret })
+  await app.register(signoffPagesPlugin, {
+    service: deps.signoff.service,
+    store,
+    links: deps.signoff.links,
+    secureCookie: config.jenkins.publicUrl.startsWith('https:'),
+  })
   await app.register(notificationsPlugin, {
     store,
     tokens: auth,

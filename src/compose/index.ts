@@ -46,6 +46,8 @@ import { adoptManualBuild, requestRun } from '../pipeline/runs.js'
 import { createScheduler, schedulesOf, type Scheduler } from '../pipeline/schedules.js'
 import { realTimers } from '../work/timers.js'
 import { createBuildFeed } from '../console/build-feed.js'
+import { createSignoffLinks } from '../links/signoff-links.js'
+import { createSignoffService, type SignoffService } from '../signoff/service.js'
 
 /** What tests (or another host process) may replace; every field has the production default. */
 export interface ServiceIo {
@@ -105,6 +107,8 @@ export interface Service {
   pushDiffs: PushDiffService
   /** null when diffs.precompute is off. */
   precompute: DiffPrecompute | null
+  /** Sign-off through Tamer (issue #15). */
+  signoff: SignoffService
   /** The branch registry (issue #14) and the schedules' runs. */
   branches: BranchTracker
   scheduler: Scheduler
@@ -270,6 +274,22 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   })
 
   const buildFeed = createBuildFeed()
+  // Sign-off through Tamer (issue #15): requests go out through the notifier's outbox; a decision that
+  // settles a sign-off tells Jenkins at once, and a sweep retries what Jenkins did not take.
+  const signoffLinks = createSignoffLinks({ secret: config.links.secret, publicUrl: config.jenkins.publicUrl, now })
+  const signoff = createSignoffService({
+    config,
+    store,
+    settingsOf: (b) => metricsGate.settingsOf(b),
+    jenkins: pipeline.api,
+    links: signoffLinks,
+    logger: logger.child({ unit: 'signoff' }),
+    now,
+    timers: io.timers ?? realTimers,
+    wakeNotifier: () => notifier.wake(),
+    changed: (buildId) => signals.buildChanged.emit(buildId),
+  })
+
   const app = await buildApp({
     config,
     store,
@@ -283,6 +303,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     links: diffLinksFromConfig(config, now),
     deliveryStored: (id, d) => signals.deliveryStored.emit(id, d),
     metricsGate,
+    signoff: { service: signoff, links: signoffLinks },
     branches: runs,
     buildFeed,
     metrics,
@@ -310,6 +331,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     app.addHook('onReady', async () => reporter.start())
   }
   app.addHook('onReady', async () => retention.start())
+  if (!held.has('pipeline')) app.addHook('onReady', async () => signoff.start())
   signals.deliveryStored.on(() => branches.wake())
   app.addHook('onReady', async () => branches.wake())
   // A tick: what another process stored (`tamer run` writes to the store) is routed within it, and
@@ -335,6 +357,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   // On app.close() too (tests close the app), and before the store closes.
   app.addHook('onClose', async () => {
     retention.stop()
+    signoff.stop()
     ticking = false
     if (tick !== null) timers.clear(tick)
     await Promise.all([
@@ -360,6 +383,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     pushDiffs,
     precompute,
     retention,
+    signoff,
     branches,
     scheduler,
     metrics,

@@ -26,6 +26,13 @@ export const ThresholdSchema = Type.Union([
 
 export const Thresholds = Type.Record(Type.String({ pattern: METRIC_NAME_PATTERN }), ThresholdSchema)
 
+/** Sign-off parties per environment (issue #15): `production: [ada@example.com, risk@example.com]`. */
+export const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$'
+export const SignoffParties = Type.Record(
+  Type.String({ pattern: ENVIRONMENT_PATTERN }),
+  Type.Array(Type.String({ pattern: '^[^\\s@<>,]+@[^\\s@<>,]+$', maxLength: 254 }), { minItems: 1, maxItems: 20 }),
+)
+
 const MetricsPolicy = Type.Object(
   {
     /** Which builds it covers; absent: all. `repository` is a glob, `rule` a routing rule's name. */
@@ -34,8 +41,10 @@ const MetricsPolicy = Type.Object(
     rule: Type.Optional(Type.String({ minLength: 1 })),
     /** Defaults a repository's `.tamer.yml` adds to or overrides (unless forbidden below). */
     thresholds: Type.Optional(Thresholds),
-    /** What `.tamer.yml` may not set: `thresholds` (all), `thresholds.<metric>`, `notify`. */
-    forbid: Type.Optional(Type.Array(Type.String({ pattern: '^(thresholds|thresholds\\..+|notify)$' }))),
+    /** Default sign-off parties per environment; `.tamer.yml`'s `signoff` replaces an environment's list. */
+    signoff: Type.Optional(SignoffParties),
+    /** What `.tamer.yml` may not set: `thresholds` (all), `thresholds.<metric>`, `notify`, `signoff`. */
+    forbid: Type.Optional(Type.Array(Type.String({ pattern: '^(thresholds|thresholds\\..+|notify|signoff)$' }))),
   },
   { additionalProperties: false },
 )
@@ -49,6 +58,8 @@ export const MetricsSettings = Type.Object(
     /** Builds of these templates read `.tamer.yml` at the pushed commit before they are triggered. */
     templates: Type.Array(Type.String({ minLength: 1 }), { default: ['data-science'] }),
     policies: Type.Array(MetricsPolicy, { default: [] }),
+    /** How long a sign-off request's links work (and Tamer waits for every party). */
+    signoffTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 72 }),
   },
   { additionalProperties: false, default: {} },
 )

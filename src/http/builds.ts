@@ -3,11 +3,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import { maskDeep, type Mask } from '../security/secrets.js'
 import { BUILD_STATES, type BuildRecord, type BuildState, type BuildStore, type RecordedRun } from '../store/builds.js'
 import type { HostPostStore } from '../store/host-posts.js'
+import type { SignoffStore } from '../store/signoffs.js'
+import { signoffLine } from '../notify/signoff-state.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 import { bearer, BuildDetail, BuildSummary, errors, Page } from './schemas.js'
 
 export interface BuildsPluginOptions {
-  store: BuildStore & Pick<HostPostStore, 'hostPostsOfBuild'>
+  store: BuildStore & Pick<HostPostStore, 'hostPostsOfBuild'> & Pick<SignoffStore, 'signoffsOfBuild'>
   tokens: ApiTokens
   /**
    * Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking
@@ -143,6 +145,21 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
           answer: maskDeep(p.answer, mask),
           posted: maskDeep(postedOf(p.kind, p.payload), mask),
           updatedAt: p.updatedAt,
+        })),
+        // The decision trail of the deployment's sign-offs (issue #15).
+        signoffs: (await opts.store.signoffsOfBuild(b.id)).map((s) => ({
+          id: s.id,
+          environment: s.environment,
+          inputId: s.inputId,
+          state: s.state,
+          summary: signoffLine(s),
+          parties: s.parties,
+          createdAt: s.createdAt,
+          expiresAt: new Date(s.expiresAt).toISOString(),
+          decidedAt: s.decidedAt,
+          jenkinsAction: s.jenkinsAction,
+          jenkinsActedAt: s.jenkinsActedAt,
+          jenkinsError: s.jenkinsError === null ? null : mask(s.jenkinsError),
         })),
       }
     },

@@ -189,6 +189,38 @@ export const BuildDetail = {
         },
       },
     },
+    signoffs: {
+      type: 'array',
+      description:
+        "the deployment's sign-offs (issue #15): who was asked, who decided what and when, what Jenkins was told",
+      items: {
+        type: 'object',
+        properties: {
+          id: str,
+          environment: str,
+          inputId: str,
+          state: { type: 'string', enum: ['waiting', 'approved', 'rejected'] },
+          summary: str,
+          parties: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                party: str,
+                decision: { type: 'string', enum: ['approved', 'rejected'], nullable: true },
+                decidedAt: nstr,
+              },
+            },
+          },
+          createdAt: str,
+          expiresAt: str,
+          decidedAt: nstr,
+          jenkinsAction: { type: 'string', enum: ['proceed', 'abort'], nullable: true },
+          jenkinsActedAt: nstr,
+          jenkinsError: nstr,
+        },
+      },
+    },
   },
 } as const
 

@@ -87,6 +87,16 @@ export interface JenkinsApi {
   getConfig(job: string): Promise<string | null>
   createItem(job: string, xml: string): Promise<void>
   updateConfig(job: string, xml: string): Promise<void>
+  /**
+   * The build's pending `input` steps: `GET <build>/wfapi/pendingInputActions` (pipeline-stage-view-plugin,
+   * PendingInputActionsExt: `[{id, message, proceedUrl, abortUrl, …}]`; [] when none is pending).
+   */
+  pendingInputs(job: string, number: number): Promise<{ id: string; message: string }[]>
+  /**
+   * Settles a pending input: `POST <build>/input/<ID>/proceedEmpty` or `…/abort` (pipeline-input-step-plugin
+   * InputStepExecution). A user outside the step's `submitter` gets 400 with X-Error ('rejected').
+   */
+  settleInput(job: string, number: number, inputId: string, action: 'proceed' | 'abort'): Promise<void>
 }
 
 export interface JenkinsClientSettings {
@@ -243,7 +253,54 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const BUILD_TREE = 'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value]]'
   const SEARCH_TREE = 'number,queueId,timestamp,building,result,url,actions[parameters[name,value]]'
 
+  // The npm client has no input steps: these two go over fetch, with the same credentials and time limit.
+  const buildPath = (job: string, number: number) =>
+    `${baseUrl}/${job
+      .split('/')
+      .map((p) => `job/${encodeURIComponent(p)}`)
+      .join('/')}/${number}`
+  async function raw(method: 'GET' | 'POST', url: string): Promise<Response> {
+    const h: Record<string, string> = { ...headers }
+    if (method === 'POST' && s.tokenIsPassword) {
+      // A password needs a crumb, valid with the session cookie it came with (DefaultCrumbIssuer).
+      const res = await raw('GET', `${baseUrl}/crumbIssuer/api/json`)
+      const c = (await res.json()) as { crumb?: string; crumbRequestField?: string }
+      if (c.crumb && c.crumbRequestField) h[c.crumbRequestField] = c.crumb
+      const cookie = res.headers.get('set-cookie')?.split(';')[0]
+      if (cookie) h.cookie = cookie
+    }
+    let res: Response
+    try {
+      res = await fetch(url, {
+        method,
+        headers: h,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(s.timeoutMs ?? 10_000),
+      })
+    } catch (err) {
+      const e = err as { name?: string; cause?: { code?: string }; message?: string }
+      if (e.name === 'TimeoutError')
+        throw new JenkinsCallError('timeout', null, `${method} timed out`, method === 'POST')
+      const code = e.cause?.code ?? ''
+      throw new JenkinsCallError('unreachable', null, `${code || e.message}`, !NEVER_SENT.has(code))
+    }
+    if (res.status >= 200 && res.status < 300) return res
+    const why = res.headers.get('x-error') ?? `${method} answered ${res.status}`
+    await res.body?.cancel()
+    throw classify({ message: why, res: { statusCode: res.status } })
+  }
+
   const api: JenkinsApi = {
+    async pendingInputs(job, number) {
+      const list = (await (await raw('GET', `${buildPath(job, number)}/wfapi/pendingInputActions`)).json()) as unknown
+      return (Array.isArray(list) ? list : [])
+        .filter((i): i is { id: string; message?: unknown } => typeof i?.id === 'string')
+        .map((i) => ({ id: i.id, message: typeof i.message === 'string' ? i.message : '' }))
+    },
+    async settleInput(job, number, inputId, action) {
+      const url = `${buildPath(job, number)}/input/${encodeURIComponent(inputId)}/${action === 'proceed' ? 'proceedEmpty' : 'abort'}`
+      await (await raw('POST', url)).body?.cancel()
+    },
     async trigger(job, parameters) {
       try {
         return { queueId: await j.job.build({ name: job, parameters }), merged: false }

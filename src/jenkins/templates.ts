@@ -47,10 +47,16 @@ const DATA_SCIENCE_PARAMETERS: readonly JobParameter[] = [
     description: 'Metrics JSON written by the repository evaluation',
   },
   {
+    name: 'DEPLOY_ENVIRONMENT',
+    type: 'string',
+    default: 'production',
+    description: "Environment the deploy stage signs off and deploys to (with Tamer: .tamer.yml's signoff.<name>)",
+  },
+  {
     name: 'SIGNOFF_SUBMITTERS',
     type: 'string',
     default: '',
-    description: 'Users/groups allowed to approve a deployment (comma separated)',
+    description: 'Without Tamer: users/groups allowed to approve a deployment (comma separated)',
   },
   {
     name: 'DOCKER_IMAGE',

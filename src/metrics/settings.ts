@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import picomatch from 'picomatch'
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml'
-import { Thresholds, type MetricsPolicyConfig } from '../config/metrics-schema.js'
+import { SignoffParties, Thresholds, type MetricsPolicyConfig } from '../config/metrics-schema.js'
 import { RepoSettingsError } from '../errors.js'
 import { THRESHOLD_FORMS, thresholdsFromParameter, toThreshold, type Threshold } from './thresholds.js'
 
@@ -24,6 +24,8 @@ export const RepoSettingsSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** who signs off a deployment, per environment: `production: [ada@example.com, …]` (every one must approve) */
+    signoff: Type.Optional(SignoffParties),
   },
   { additionalProperties: false },
 )
@@ -31,9 +33,14 @@ export const RepoSettingsSchema = Type.Object(
 export interface RepoSettings {
   thresholds: Record<string, Threshold>
   notifyTo: string[]
+  /** sign-off parties per environment (mail addresses, lower-cased, each once) */
+  signoff: Record<string, string[]>
 }
 
-export const NO_SETTINGS: RepoSettings = { thresholds: {}, notifyTo: [] }
+export const NO_SETTINGS: RepoSettings = { thresholds: {}, notifyTo: [], signoff: {} }
+
+/** Parties are mail addresses: compared and stored lower-cased, each once. */
+const partiesOf = (list: readonly string[]) => [...new Set(list.map((p) => p.trim().toLowerCase()))]
 
 /** Reads `.tamer.yml`'s text; throws RepoSettingsError naming the line. */
 export function parseRepoSettings(text: string): RepoSettings {
@@ -64,7 +71,11 @@ export function parseRepoSettings(text: string): RepoSettings {
           : error.message
     throw new RepoSettingsError(`${SETTINGS_FILE} ${at(where)}: ${name}: ${problem}`)
   }
-  const s = data as { metrics?: { thresholds?: Record<string, unknown> }; notify?: { to?: string[] } }
+  const s = data as {
+    metrics?: { thresholds?: Record<string, unknown> }
+    notify?: { to?: string[] }
+    signoff?: Record<string, string[]>
+  }
   const thresholds: Record<string, Threshold> = Object.create(null)
   for (const [k, v] of Object.entries(s.metrics?.thresholds ?? {})) {
     const t = toThreshold(v)
@@ -74,7 +85,9 @@ export function parseRepoSettings(text: string): RepoSettings {
       )
     thresholds[k] = t
   }
-  return { thresholds, notifyTo: s.notify?.to ?? [] }
+  const signoff: Record<string, string[]> = Object.create(null)
+  for (const [env, list] of Object.entries(s.signoff ?? {})) signoff[env] = partiesOf(list)
+  return { thresholds, notifyTo: s.notify?.to ?? [], signoff }
 }
 
 /** Where the settings of one build come from. */
@@ -110,6 +123,8 @@ export function effectiveSettings(
       if (t) thresholds[k] = t
     }
   const forbidden = new Set(covering.flatMap((p) => p.forbid ?? []))
+  const signoff: Record<string, string[]> = Object.create(null)
+  for (const p of covering) for (const [env, list] of Object.entries(p.signoff ?? {})) signoff[env] = partiesOf(list)
   if (file) {
     const lines = new LineCounter()
     const doc = parseDocument(file.text, { lineCounter: lines })
@@ -128,8 +143,13 @@ export function effectiveSettings(
       throw new RepoSettingsError(
         `${SETTINGS_FILE} ${at(['notify'])}: notify: Tamer's config (metrics.policies) does not let this repository name recipients`,
       )
+    if (Object.keys(own.signoff).length > 0 && forbidden.has('signoff'))
+      throw new RepoSettingsError(
+        `${SETTINGS_FILE} ${at(['signoff'])}: signoff: Tamer's config (metrics.policies) does not let this repository name its sign-off parties`,
+      )
+    Object.assign(signoff, own.signoff)
   }
-  return { thresholds, notifyTo: own.notifyTo }
+  return { thresholds, notifyTo: own.notifyTo, signoff }
 }
 
 /** Where the node at `path` starts (its key's position with `atKey`), or its nearest ancestor's. */

@@ -9,6 +9,7 @@ import type { PushDiffStore } from './push-diffs.js'
 import type { SecurityStore } from './security.js'
 import type { MetricsStore } from './metrics.js'
 import type { OpsStore } from './ops.js'
+import type { SignoffStore } from './signoffs.js'
 
 export type ServiceStore = TamerStore &
   NotificationStore &
@@ -17,4 +18,5 @@ export type ServiceStore = TamerStore &
   MetricsStore &
   BranchStore &
   HostPostStore &
-  OpsStore
+  OpsStore &
+  SignoffStore

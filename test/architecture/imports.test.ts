@@ -22,7 +22,7 @@ const LAYERS: string[][] = [
   ['diffs'],
   ['intake', 'pipeline', 'secrets', 'access', 'metrics'],
   ['notify'],
-  ['reporting'],
+  ['reporting', 'signoff'],
   ['http'],
   ['console'],
   ['app'],

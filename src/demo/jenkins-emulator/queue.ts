@@ -14,6 +14,7 @@ import {
   paramsRecord,
 } from './builds.js'
 import { colorOf, WORKFLOW_JOB } from './colors.js'
+import { pauseAtInput } from './input.js'
 import { fullName, itemUrl } from './paths.js'
 import type { BuildScenario, Cause, Item, ParamValue, QueueItem } from './types.js'
 
@@ -194,6 +195,7 @@ export class JenkinsQueue {
             const number = i.job.nextBuildNumber
             const scenario = this.scenarioFor(i.job, number, i.params)
             i.build = createBuild(i.job, i.id, i.params, i.causes, at, scenario)
+            if (scenario.input) pauseAtInput(i.build, scenario.input)
           },
         }
       case 'forget':

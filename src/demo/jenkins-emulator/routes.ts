@@ -2,6 +2,7 @@
 // root, crumb issuer, queue, items (folders nest as /job/a/job/b/), builds.
 import { buildJson, endBuild, isBuilding, logText } from './builds.js'
 import { CRUMB_FIELD } from './auth.js'
+import { abort, canSubmit, pendingInput, pendingInputActionsJson, proceed } from './input.js'
 import { checkGoodName, createItem, findBuild, folderJson, jobJson, updateConfig } from './jobs.js'
 import { itemUrl } from './paths.js'
 import { redirect, send, sendEmpty, sendFailure, sendJettyError, sendNotFound, sendText, type Ctx } from './http.js'
@@ -227,6 +228,9 @@ function buildRoutes(emu: Emulator, ctx: Ctx, b: Build, rest: string[]): void {
     return send(ctx, emu.headerInfo, 200, `<!DOCTYPE html><html><body><h1>#${b.number}</h1></body></html>`, {
       'Content-Type': 'text/html;charset=UTF-8',
     })
+  if (rest.length === 2 && rest[0] === 'wfapi' && rest[1] === 'pendingInputActions')
+    return emu.json(ctx, pendingInputActionsJson(b, now, ctx.root))
+  if (rest[0] === 'input' && rest.length === 3) return inputRoutes(emu, ctx, b, rest[1]!, rest[2]!)
   if (rest.length === 1 && rest[0] === 'consoleText') return sendText(ctx, emu.headerInfo, 200, logText(b, now))
   // The junit step's report: only once recorded (here: when the build has ended), else not a URL (404).
   if (rest[0] === 'testReport' && b.tests && !isBuilding(b, now)) {
@@ -254,6 +258,42 @@ function buildRoutes(emu: Emulator, ctx: Ctx, b: Build, rest: string[]): void {
     return redirect(ctx, emu.headerInfo, 302, ctx.req.headers.referer ?? '.')
   }
   sendNotFound(ctx, emu.headerInfo)
+}
+
+/**
+ * `<build>/input/<ID>/proceedEmpty|abort` (InputAction.getDynamic → InputStepExecution, @RequirePOST):
+ * an id not pending is 404 (getDynamic answers null); a user who may not settle it gets hudson.model.Failure,
+ * 400 with X-Error, never 403. See input-facts.md.
+ */
+function inputRoutes(emu: Emulator, ctx: Ctx, b: Build, id: string, action: string): void {
+  const i = pendingInput(b, emu.now())
+  if (!i || i.id !== id || (action !== 'proceedEmpty' && action !== 'abort')) return sendNotFound(ctx, emu.headerInfo)
+  if (!emu.requirePost(ctx)) return
+  const who = ctx.user?.id ?? null
+  const submitter = canSubmit(i, who, emu.auth.has(who, 'Job/Build'))
+  const by = ctx.user ?? { id: 'anonymous', fullName: 'anonymous' }
+  if (action === 'proceedEmpty') {
+    if (!submitter)
+      return sendFailure(
+        ctx,
+        emu.headerInfo,
+        i.submitter !== null
+          ? `You need to be ${i.submitter} to submit this.`
+          : 'You need to have Job/Build permissions to submit this.',
+      )
+    proceed(b, emu.now(), by)
+    return sendEmpty(ctx, emu.headerInfo, 200)
+  }
+  if (!submitter && !emu.auth.has(who, 'Job/Cancel'))
+    return sendFailure(
+      ctx,
+      emu.headerInfo,
+      i.submitter !== null
+        ? `You need to be '${i.submitter}' (or have Job/Cancel permissions) to cancel this.`
+        : 'You need to have Job/Cancel permissions to cancel this.',
+    )
+  abort(b, emu.now(), by)
+  sendEmpty(ctx, emu.headerInfo, 200)
 }
 
 /**

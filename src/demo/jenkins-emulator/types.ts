@@ -55,6 +55,21 @@ export interface BuildScenario {
    * counts (cases made up to match) or suites of cases. None: no report, `testReport` is 404.
    */
   tests?: BuildTests
+  /** the Pipeline stops at an `input` step this long after it started, until proceedEmpty or abort (input.ts) */
+  input?: InputScenario
+}
+
+/** An `input` step (jenkinsci/pipeline-input-step-plugin InputStep.java): id, message, ok text, submitters. */
+export interface InputScenario {
+  /** as given to `input id: …`; Jenkins capitalizes its first letter (InputStep.setId) */
+  id: string
+  message: string
+  /** the proceed button's text (default Proceed) */
+  ok?: string
+  /** comma-separated user ids or groups; none: anyone with Job/Build */
+  submitter?: string
+  /** when the step is reached, ms after the build started (default 0) */
+  atMs?: number
 }
 
 /** A test case of a JUnit report (junit-plugin's CaseResult; ./test-report.ts). */
@@ -106,6 +121,21 @@ export interface Build {
   /** the end has been processed by the queue simulation */
   endProcessed: boolean
   tests?: BuildTests
+  /** a pending or settled `input` step (input.ts) */
+  input?: PendingInput
+}
+
+export interface PendingInput {
+  id: string
+  message: string
+  ok: string
+  submitter: string | null
+  /** when the step is reached */
+  at: number
+  /** log lines after the step, as offsets from it, and the run time left: replayed on proceed */
+  held: { offset: number; text: string }[]
+  remainingMs: number
+  outcome: null | { kind: 'proceed' | 'abort'; by: string; at: number }
 }
 
 export type QueueState = 'waiting' | 'blocked' | 'buildable' | 'left'

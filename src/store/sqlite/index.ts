@@ -31,6 +31,9 @@ import type { Outcome, WriteOp, WriteResult, WriterOptions, WriterReply, WriterR
 import { createPageQuery } from './page-query.js'
 import { createBranchReads } from './branch-reads.js'
 import type { BranchWriteOp, BranchWriteResult } from './branch-writes.js'
+import { createSignoffReads } from './signoff-reads.js'
+import type { SignoffWriteOp, SignoffWriteResult } from './signoff-writes.js'
+import type { DecideOutcome } from '../signoffs.js'
 import type { RepositoryKey } from '../branches.js'
 import { DELIVERY_COLUMNS as COLUMNS, DELIVERY_PAGES } from './page-lists.js'
 import { storeFailure } from '../failures.js'
@@ -126,6 +129,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const branchReads = createBranchReads(db, toDelivery as (row: never) => StoredDelivery, COLUMNS)
   const hostPostReads = createHostPostReads(db)
   const opsReads = createOpsReads(db)
+  const signoffReads = createSignoffReads(db)
 
   const synchronous = options.synchronous ?? 'FULL'
   const limits = { busyTimeoutMs: options.busyTimeoutMs, maxPageCount: options.maxPageCount }
@@ -204,6 +208,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   function write(op: MetricsWriteOp): Promise<MetricsWriteResult>
   function write(op: BranchWriteOp): Promise<BranchWriteResult>
   function write(op: HostPostWriteOp): Promise<HostPostWriteResult>
+  function write(op: SignoffWriteOp): Promise<SignoffWriteResult>
   function write(op: WriteOp): Promise<WriteResult> {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
     if (broken) return Promise.reject(broken)
@@ -314,6 +319,23 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     async saveMetricReport(report) {
       const seq = await write({ op: 'metrics-save', report, at: new Date().toISOString() })
       return metricReportBySeq(seq)!
+    },
+    ...signoffReads,
+    async createSignoff(signoff, notices, audit) {
+      const r = (await write({ op: 'signoff-create', signoff, notices, audit, at: new Date().toISOString() })) as {
+        id: string
+        created: boolean
+      }
+      return { signoff: (await signoffReads.getSignoff(r.id))!, created: r.created }
+    },
+    async decideSignoff(id, party, decision, audit) {
+      const at = new Date().toISOString()
+      const outcome = (await write({ op: 'signoff-decide', id, party, decision, audit, at })) as DecideOutcome
+      return { outcome, signoff: await signoffReads.getSignoff(id) }
+    },
+    async recordSignoffAction(id, r) {
+      const at = new Date().toISOString()
+      await write({ op: 'signoff-action', id, action: r.action, error: r.error, audit: r.action ? r.audit : null, at })
     },
     ...branchReads,
     async applyBranchChanges(changes, cursor) {

@@ -420,6 +420,41 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // A build's notices, newest first (the console's delivery and build pages; GET /api/notifications?build=).
     sql: `CREATE INDEX notifications_build_seq ON notifications (build_id, seq);`,
   },
+  {
+    version: 20,
+    name: 'signoffs',
+    // Sign-off through Tamer (issue #15): one row per build and Jenkins input, one per party and its
+    // decision (made once: a replayed link finds it set), and what Tamer then told Jenkins.
+    sql: `
+      CREATE TABLE signoffs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        build_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        repository TEXT,
+        environment TEXT NOT NULL,
+        input_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        state TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        jenkins_action TEXT,
+        jenkins_acted_at TEXT,
+        jenkins_error TEXT,
+        UNIQUE (build_id, input_id)
+      );
+      CREATE INDEX signoffs_unsettled ON signoffs (state, jenkins_action, seq);
+      CREATE TABLE signoff_parties (
+        signoff_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        party TEXT NOT NULL,
+        decision TEXT,
+        decided_at TEXT,
+        PRIMARY KEY (signoff_id, party)
+      );
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

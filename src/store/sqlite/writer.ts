@@ -36,6 +36,7 @@ import {
   type SecurityWriteResult,
 } from './security-writes.js'
 import { createBranchWrites, isBranchWrite, type BranchWriteOp, type BranchWriteResult } from './branch-writes.js'
+import { createSignoffWrites, isSignoffWrite, type SignoffWriteOp, type SignoffWriteResult } from './signoff-writes.js'
 
 /** Every write besides deliveries: group-committed together, one transaction per list. */
 export type WriteOp =
@@ -46,6 +47,7 @@ export type WriteOp =
   | MetricsWriteOp
   | BranchWriteOp
   | HostPostWriteOp
+  | SignoffWriteOp
 export type WriteResult =
   | BuildWriteResult
   | NotificationWriteResult
@@ -54,6 +56,7 @@ export type WriteResult =
   | MetricsWriteResult
   | BranchWriteResult
   | HostPostWriteResult
+  | SignoffWriteResult
 
 export type WriterRequest =
   /** Deliveries, and the other writes queued meanwhile: one commit, one fsync, for both. */
@@ -161,6 +164,7 @@ const applySecurityWrite = isWriter ? createSecurityWrites(db) : null
 const applyMetricsWrite = isWriter ? createMetricsWrites(db) : null
 const applyBranchWrite = isWriter ? createBranchWrites(db) : null
 const applyHostPostWrite = isWriter ? createHostPostWrites(db) : null
+const applySignoffWrite = isWriter ? createSignoffWrites(db) : null
 const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
   ops.map((op) =>
     isNotificationWrite(op)
@@ -175,7 +179,9 @@ const commitOps = db.transaction((ops: WriteOp[]): WriteResult[] =>
               ? applyBranchWrite!(op)
               : isHostPostWrite(op)
                 ? applyHostPostWrite!(op)
-                : applyBuildWrite!(op),
+                : isSignoffWrite(op)
+                  ? applySignoffWrite!(op)
+                  : applyBuildWrite!(op),
   ),
 )
 
