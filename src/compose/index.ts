@@ -47,6 +47,7 @@ import { createScheduler, schedulesOf, type Scheduler } from '../pipeline/schedu
 import { realTimers } from '../work/timers.js'
 import { createBuildFeed } from '../console/build-feed.js'
 import { createSignoffLinks } from '../links/signoff-links.js'
+import { signoffLine } from '../notify/signoff-state.js'
 import { createSignoffService, type SignoffService } from '../signoff/service.js'
 
 /** What tests (or another host process) may replace; every field has the production default. */
@@ -219,6 +220,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     metrics: {
       verdictOf: async (b) => ((await store.latestMetricReport(b.id))?.verdict as Verdict | undefined) ?? null,
       recipientsOf: async (b) => (metricsGate.reads(b) ? (await metricsGate.settingsOf(b)).notifyTo : []),
+      signoffsOf: async (b) => (await store.signoffsOfBuild(b.id)).map(signoffLine),
     },
   })
 

@@ -32,6 +32,8 @@ export interface NoticeInput {
   diffLink(deliveryId: string): string | null
   /** Tamer's verdict on the build's metrics, if its gate reported any (src/metrics/gate.ts). */
   metricVerdict?: Verdict | null
+  /** The build's sign-off state, one line each (issue #15). */
+  signoffs?: string[]
 }
 
 export function eventOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): TamerEvent | null {
@@ -151,6 +153,7 @@ export function buildNotice(i: NoticeInput): Notice {
     metricTable: i.metricVerdict
       ? maskMetricTable(metricTable(i.metricVerdict), (s) => maskSecrets(s, i.secrets))
       : null,
+    signoffs: i.signoffs ?? [],
     notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary.markdown, i.secrets) : null,
     notebookSummaryText: i.notebookSummary ? maskSecrets(i.notebookSummary.text, i.secrets) : null,
     diffUrl,

@@ -49,6 +49,8 @@ export interface Notice {
   metrics: MetricGateValue[]
   /** Tamer's verdict on the build's metrics (issue #15); when present, `metrics` (parsed from the log) is empty. */
   metricTable?: MetricTable | null
+  /** The deployment's sign-off state, one line per sign-off: who approved when, who is waited on (issue #15). */
+  signoffs?: string[]
   /** Markdown from the notebook diff, when there is one (chat) */
   notebookSummary: string | null
   /** The same as plain text (a mail's text part, Google Chat's card) */

@@ -37,6 +37,8 @@ export interface NoticeMetricsSource {
   verdictOf(b: BuildRecord): Promise<Verdict | null>
   /** `notify.to` of the build's `.tamer.yml`; [] when it has none or it cannot be read now. */
   recipientsOf(b: BuildRecord): Promise<string[]>
+  /** The build's sign-off state, one line per sign-off (src/notify/signoff-state.ts); none by default. */
+  signoffsOf?(b: BuildRecord): Promise<string[]>
 }
 
 /** How far back a red branch is searched for its culprits. */
@@ -124,6 +126,7 @@ async function decide(
     notebookSummary: summary,
     diffLink: (id) => d.links.urlFor(id),
     metricVerdict: d.metrics ? await d.metrics.verdictOf(b).catch(() => null) : null,
+    signoffs: (await d.metrics?.signoffsOf?.(b).catch(() => [])) ?? [],
   })
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {

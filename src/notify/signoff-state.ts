@@ -15,6 +15,6 @@ export function signoffLine(s: SignoffRecord): string {
   if (approved.length > 0)
     parts.push(`approved by ${approved.map((p) => `${p.party} (${minute(p.decidedAt!)})`).join(', ')}`)
   if (s.state === 'waiting' && waiting.length > 0) parts.push(`waiting on ${waiting.map((p) => p.party).join(', ')}`)
-  const verdict = s.state === 'waiting' ? '' : ` ${s.state === 'approved' ? 'APPROVED' : 'REJECTED'}:`
+  const verdict = s.state === 'waiting' ? ':' : ` ${s.state === 'approved' ? 'APPROVED' : 'REJECTED'}:`
   return `${s.environment} sign-off${verdict} ${parts.join('; ')}`
 }

@@ -16,11 +16,13 @@ import type { HostPostStore, NewHostPost } from '../store/host-posts.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
 import { commentBody } from './comment.js'
+import type { SignoffStore } from '../store/signoffs.js'
+import { signoffLine } from '../notify/signoff-state.js'
 import { failed, statusOf, statusVersion } from './decide.js'
 import type { HostRegistry } from './hosts.js'
 import { sendHostPost, type PostDeps } from './outbox.js'
 
-export type ReportingStore = TamerStore & HostPostStore
+export type ReportingStore = TamerStore & HostPostStore & Pick<SignoffStore, 'signoffsOfBuild'>
 
 /** The notebook diff a build's commit brought (null: none, or not a notebook change). */
 export interface NotebookDiffSource {
@@ -161,6 +163,9 @@ export function createReporter(deps: ReporterDeps): Reporter {
       shown.sort((x, y) => x.seq - y.seq)
       if (shown.length > 0) {
         const pr = event as PullRequestEvent
+        // Each sign-off decision changes the comment: it counts as progress, so the new body is posted.
+        const signoffs = (await Promise.all(shown.map((x) => store.signoffsOfBuild(x.id)))).flat()
+        const decisions = signoffs.reduce((n, s) => n + s.parties.filter((p) => p.decision !== null).length, 0)
         const body = commentBody({
           pr: { number: pr.number, title: pr.title, source: pr.source.branch, target: pr.target.branch },
           sha: b.commitSha,
@@ -170,10 +175,11 @@ export function createReporter(deps: ReporterDeps): Reporter {
           limit: target.client.commentLimit ?? COMMENT_LIMITS[b.provider],
           now: now(),
           timeoutMs,
+          signoffs: signoffs.map(signoffLine),
         })
         // Later deliveries outrank earlier ones; within one, every step of every build counts.
         const first = Math.min(...siblings.map((x) => x.seq))
-        const progress = siblings.reduce((sum, x) => sum + (statusOf(x, now(), timeoutMs)?.rank ?? 0), 0)
+        const progress = siblings.reduce((sum, x) => sum + (statusOf(x, now(), timeoutMs)?.rank ?? 0), 0) + decisions
         out.push(
           entry('comment', `pr:${b.pullRequest}`, first * 4096 + progress, {
             pr: { repository: b.repository, number: b.pullRequest },

@@ -35,7 +35,11 @@ async function start(t: Teardown, smtp: SmtpPeer, config: Record<string, unknown
       ...config,
       links: { secret: LINK_SECRET },
       api: { tokens: [{ token: ADMIN, scope: 'admin', name: 'admin' }] },
-      notifications: { smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer <ci@tamer.example.com>' } },
+      notifications: {
+        smtp: { host: '127.0.0.1', port: smtp.port, from: 'Tamer <ci@tamer.example.com>' },
+        // The team hears of an aborted deployment, with its sign-off state.
+        rules: [{ name: 'aborted', on: ['aborted'], to: ['team@example.com'] }],
+      },
     },
   })
   // The template's deploy stage: the build pauses at Tamer's input, Tamer's user being its only submitter.
@@ -295,6 +299,13 @@ if (!(await gitAvailable())) {
       await m.h.drain()
     }
     t.match(await m.h.store.getBuild(first.build.id), { state: 'finished', result: 'ABORTED' })
+    await m.h.service.notifier.drain()
+    const notice = smtp.mails.find((x) => x.envelopeTo.includes('team@example.com'))
+    t.ok(notice, 'the aborted build was noticed')
+    t.match(
+      notice?.parsed.text,
+      /Sign-off:\n {2}production sign-off REJECTED: rejected by bob@example\.com \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/,
+    )
 
     // A second build's sign-off, its links opened after they expired.
     const second = await requestSignoff(t, m, 'release/1', smtp)
