@@ -77,8 +77,14 @@ export const CONSOLE_JS = `'use strict';
 })();
 `
 
+/** So that browsers do not ask for /favicon.ico (a 404) on every page. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0969da"/>' +
+  '<path d="M4 4h8v2H9v6H7V6H4z" fill="#fff"/></svg>'
+
 const etag = (s: string) => `"${createHash('sha256').update(s).digest('base64url').slice(0, 16)}"`
 export const ASSETS = {
   'console.css': { body: CONSOLE_CSS, type: 'text/css; charset=utf-8', etag: etag(CONSOLE_CSS) },
   'console.js': { body: CONSOLE_JS, type: 'text/javascript; charset=utf-8', etag: etag(CONSOLE_JS) },
+  'favicon.svg': { body: FAVICON, type: 'image/svg+xml', etag: etag(FAVICON) },
 } as const

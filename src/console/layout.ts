@@ -40,6 +40,7 @@ export function page(o: PageOptions, body: Part): Html {
         <meta name="referrer" content="same-origin" />
         ${o.refresh ? html`<meta http-equiv="refresh" content="${o.refresh}" />` : ''}
         <title>${o.title} · Tamer</title>
+        <link rel="icon" href="/ui/static/favicon.svg" />
         <link rel="stylesheet" href="/ui/static/console.css" />
         <script src="/ui/static/console.js" defer></script>
       </head>
