@@ -173,3 +173,95 @@ t.test('a scope of many tenants pages newest first across statements, each row o
   t.same(await store.listDeliveries({ repository: 'acme/t1', tenants: scope, limit: 100 }), [])
   t.same(await store.listDeliveries({ tenants: [], limit: 10 }), [])
 })
+
+t.test('every read of every console page searches an index, never scans or sorts a table', async (t) => {
+  // Every statement the store runs while the console answers, recorded at better-sqlite3's Statement (the
+  // store prepares them on the main thread; writes go to the writer thread), then explained on the same
+  // database with the same parameters.
+  const { startPipelineApp } = await import('../support/pipeline-app.js')
+  const { SECRETS } = await import('../support/app.js')
+  const h = await startPipelineApp(t, {
+    rules: [
+      {
+        name: 'data science',
+        repository: 'acme-ds/*',
+        events: ['push'],
+        template: 'tests-only',
+        job: 'ds/{repo}/{branch}',
+        schedules: [{ cron: '0 2 * * *' }],
+      },
+    ],
+    config: {
+      api: {
+        tokens: [
+          { token: SECRETS.api, scope: 'operate' },
+          { token: 'scoped-token', tenants: ['default', 'x', 'y'] },
+        ],
+      },
+    },
+  })
+  await h.push()
+  await h.drain()
+  await h.service.branches.catchUp()
+  const [build] = await h.builds()
+  t.ok(build, 'a build to show')
+
+  const Statement = Object.getPrototypeOf(new BetterSqlite3(':memory:').prepare('SELECT 1')) as {
+    all: (...a: unknown[]) => unknown
+    get: (...a: unknown[]) => unknown
+  }
+  const seen: { sql: string; params: unknown[]; db: BetterSqlite3.Database }[] = []
+  let recording = false
+  for (const m of ['all', 'get'] as const) {
+    const original = Statement[m]
+    Statement[m] = function (this: { source: string; database: BetterSqlite3.Database }, ...params: unknown[]) {
+      if (recording) seen.push({ sql: this.source, params, db: this.database })
+      return original.apply(this, params)
+    }
+    t.teardown(() => void (Statement[m] = original))
+  }
+  const pages = [
+    '/ui/deliveries',
+    '/ui/deliveries?provider=github&status=processed',
+    '/ui/deliveries?tenant=default&repository=acme-ds%2Fchurn-model',
+    `/ui/deliveries/${build!.deliveryId}`,
+    '/ui/builds',
+    '/ui/builds?state=running&job=x',
+    `/ui/builds/${build!.id}`,
+    '/ui/repos',
+    `/ui/repos/${encodeURIComponent('acme-ds/churn-model')}/branches`,
+    `/ui/repos/${encodeURIComponent('acme-ds/churn-model')}/branches?state=deleted&cursor=5`,
+    '/ui/schedules',
+    '/ui/dead-letters',
+  ]
+  for (const token of [SECRETS.api, 'scoped-token']) {
+    const login = await h.app.inject({ method: 'POST', url: '/ui/login', payload: { token } })
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!
+    for (const url of pages) {
+      recording = true
+      const res = await h.app.inject({ url, headers: { cookie } })
+      recording = false
+      t.equal(res.statusCode, 200, url)
+    }
+  }
+  const problems: string[] = []
+  const statements = new Map(seen.map((s) => [s.sql, s]))
+  const someDb = seen[0]!.db
+  const tables = new Set(
+    someDb.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+  )
+  // Sorts of rows already bounded by what was asked: the runs of the builds shown (ids in json_each), the
+  // last build of each rule on the branches shown (one row per rule).
+  const bounded = [/IN \(SELECT value FROM json_each\(\?\)\)/, /GROUP BY rule\) AS last/]
+  for (const { sql, params, db } of statements.values()) {
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail)
+    const bad = plan.filter(
+      (d) =>
+        (/^SCAN (\w+)/.test(d) && tables.has(/^SCAN (\w+)/.exec(d)![1]!)) ||
+        (/TEMP B-TREE/.test(d) && !bounded.some((b) => b.test(sql))),
+    )
+    if (bad.length) problems.push(`${sql}: ${bad.join('; ')}`)
+  }
+  t.ok(statements.size >= 10, `${statements.size} distinct statements`)
+  t.same(problems, [])
+})
