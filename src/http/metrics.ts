@@ -6,6 +6,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { BadSignatureError, CallbackNotConfiguredError, NotFoundError, PayloadTooLargeError } from '../errors.js'
 import type { MetricsGate } from '../metrics/gate.js'
 import { readMetricsReport } from '../metrics/report.js'
+import { metricChart } from '../metrics/chart-data.js'
+import { findRepository } from '../pipeline/runs.js'
+import type { BranchStore } from '../store/branches.js'
 import type { MetricReport, MetricsStore } from '../store/metrics.js'
 import { pageOf, requireBearer, type ApiTokens } from './auth.js'
 import { verifyCallbackSignature } from './jenkins-callback.js'
@@ -118,7 +121,7 @@ export const metricsIntakePlugin: FastifyPluginAsync<MetricsIntakeOptions> = asy
 }
 
 export interface MetricsHistoryOptions {
-  store: MetricsStore
+  store: MetricsStore & Pick<BranchStore, 'findRepositories'>
   tokens: ApiTokens
 }
 
@@ -194,6 +197,48 @@ export const metricsHistoryPlugin: FastifyPluginAsync<MetricsHistoryOptions> = a
         limit: q.limit + 1,
       })
       return pageOf(rows, q.limit, view)
+    },
+  )
+  // The chart (issue #15 item 2): the branch's metric beside the default branch's, threshold lines
+  // across, an SVG from src/metrics/chart.ts. Another tenant's repository is a 404, like a missing one.
+  app.get<{ Params: { repo: string }; Querystring: { branch?: string; metric?: string } }>(
+    '/api/repos/:repo/metrics.svg',
+    {
+      schema: {
+        summary: 'A metric over commits on a branch and the default branch, with threshold lines (SVG)',
+        tags: ['api'],
+        security: bearer,
+        params: {
+          type: 'object',
+          properties: { repo: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: ['repo'],
+        },
+        querystring: {
+          type: 'object',
+          properties: {
+            branch: { type: 'string', minLength: 1, maxLength: 255 },
+            metric: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'string', description: 'image/svg+xml' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const repo = await findRepository(opts.store, request.params.repo, request.scope?.tenants)
+      const branch = request.query.branch ?? repo.defaultBranch ?? 'main'
+      const { svg } = await metricChart(opts.store, {
+        tenant: repo.tenant,
+        repository: repo.repository,
+        branch,
+        defaultBranch: repo.defaultBranch,
+        metric: request.query.metric,
+      })
+      return reply
+        .type('image/svg+xml; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'")
+        .header('x-content-type-options', 'nosniff')
+        .send(svg)
     },
   )
 }
