@@ -33,6 +33,7 @@ async function setUp(t: { teardown(fn: () => unknown): void }): Promise<Pipeline
           SECRETS.api,
           { token: 'operate-token', scope: 'operate' },
           { token: 'risk-operate', scope: 'operate', tenants: ['risk'] },
+          { token: 'admin-token', scope: 'admin' },
         ],
       },
     },
@@ -114,6 +115,22 @@ t.test('sign-in exchanges an API token for a signed session cookie', async (t) =
   })
   t.equal(crossSite.statusCode, 403)
   t.notOk(crossSite.headers['set-cookie'])
+
+  // A session of a stored token ends when the token is revoked.
+  const admin = { authorization: 'Bearer admin-token' }
+  const made = await h.app.inject({
+    method: 'POST',
+    url: '/api/tokens',
+    headers: admin,
+    payload: { name: 'ui', scope: 'read' },
+  })
+  t.equal(made.statusCode, 201)
+  const stored = await signIn(h, made.json().token)
+  t.equal((await h.app.inject({ url: '/ui/builds', headers: { cookie: stored.cookie } })).statusCode, 200)
+  const revoked = await h.app.inject({ method: 'DELETE', url: `/api/tokens/${made.json().id}`, headers: admin })
+  t.equal(revoked.statusCode, 204)
+  const after = await h.app.inject({ url: '/ui/builds', headers: { cookie: stored.cookie } })
+  t.equal(after.statusCode, 303, 'a revoked token signs its sessions out')
 
   const css = await h.app.inject({ url: '/ui/static/console.css' })
   t.equal(css.statusCode, 200)
