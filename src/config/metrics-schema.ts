@@ -31,6 +31,8 @@ export const ENVIRONMENT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$'
 export const SignoffParties = Type.Record(
   Type.String({ pattern: ENVIRONMENT_PATTERN }),
   Type.Array(Type.String({ pattern: '^[^\\s@<>,]+@[^\\s@<>,]+$', maxLength: 254 }), { minItems: 1, maxItems: 20 }),
+  // Without it a key outside the pattern would pass unchecked (TypeBox puts the pattern in patternProperties).
+  { additionalProperties: false },
 )
 
 const MetricsPolicy = Type.Object(
