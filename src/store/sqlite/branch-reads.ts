@@ -40,7 +40,7 @@ interface BranchRow {
   updated_at: string
 }
 
-const toBranch = (r: BranchRow): BranchRecord => ({
+export const toBranch = (r: BranchRow): BranchRecord => ({
   seq: r.seq,
   tenant: r.tenant,
   provider: r.provider as BranchRecord['provider'],

@@ -48,7 +48,7 @@ interface Row {
   updated_at: string
 }
 
-function toBuild(r: Row): BuildRecord {
+export function toBuild(r: Row): BuildRecord {
   return {
     id: r.id,
     seq: r.seq,

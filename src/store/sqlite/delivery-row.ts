@@ -1,7 +1,7 @@
 // What crosses from the event loop to the writer thread for one delivery.
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { withoutUrlCredentials } from '../../security/url-credentials.js'
-import type { NewDelivery } from '../store.js'
+import type { NewDelivery, StoredDelivery } from '../store.js'
 
 /**
  * A delivery as it crosses to the writer thread: headers and events already JSON, since
@@ -43,4 +43,45 @@ export function packEvents(json: string): Buffer {
 /** Rows written before events were deflated hold them as TEXT. */
 export function unpackEvents(stored: string | Buffer): string {
   return typeof stored === 'string' ? stored : inflateRawSync(stored).toString('utf8')
+}
+
+/** A row of deliveries as both engines read it (the columns of DELIVERY_COLUMNS). */
+export interface DeliveryRecordRow {
+  seq: number
+  id: string
+  provider: string
+  dedupe_key: string
+  host_delivery_id: string | null
+  event_type: string
+  tenant: string
+  repository: string | null
+  status: string
+  headers: string
+  /** JSON, deflated (TEXT in rows written before: unpackEvents reads both). */
+  normalized: string | Buffer
+  received_at: string
+  updated_at: string
+}
+
+export function toDelivery(row: DeliveryRecordRow): StoredDelivery {
+  return {
+    seq: row.seq,
+    id: row.id,
+    provider: row.provider as StoredDelivery['provider'],
+    dedupeKey: row.dedupe_key,
+    hostDeliveryId: row.host_delivery_id,
+    eventType: row.event_type,
+    tenant: row.tenant,
+    repository: row.repository,
+    status: row.status as StoredDelivery['status'],
+    headers: JSON.parse(row.headers),
+    // Rows stored before URL credentials were removed at write time (TEXT) lose them on the way out;
+    // deflated ones were written after (toDeliveryRow), so they skip that walk of every string.
+    normalized:
+      typeof row.normalized === 'string'
+        ? withoutUrlCredentials(JSON.parse(row.normalized))
+        : JSON.parse(unpackEvents(row.normalized)),
+    receivedAt: row.received_at,
+    updatedAt: row.updated_at,
+  }
 }

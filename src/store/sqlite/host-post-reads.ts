@@ -23,7 +23,7 @@ interface Row {
   updated_at: string
 }
 
-function toPost(r: Row): HostPostRecord {
+export function toPost(r: Row): HostPostRecord {
   return {
     seq: r.seq,
     id: r.id,

@@ -25,8 +25,7 @@ import { createMetricsReads } from './metrics-reads.js'
 import type { MetricsWriteOp, MetricsWriteResult } from './metrics-writes.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
 import type { ServiceStore } from '../service-store.js'
-import { withoutUrlCredentials } from '../../security/url-credentials.js'
-import { toDeliveryRow, transferableBody, unpackEvents } from './delivery-row.js'
+import { toDelivery, toDeliveryRow, transferableBody, type DeliveryRecordRow as Row } from './delivery-row.js'
 import type { Outcome, WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
 import { createBranchReads } from './branch-reads.js'
@@ -60,46 +59,6 @@ interface PendingOp {
   op: WriteOp
   resolve: (r: WriteResult) => void
   reject: (e: unknown) => void
-}
-
-interface Row {
-  seq: number
-  id: string
-  provider: string
-  dedupe_key: string
-  host_delivery_id: string | null
-  event_type: string
-  tenant: string
-  repository: string | null
-  status: string
-  headers: string
-  /** JSON, deflated (TEXT in rows written before: unpackEvents reads both). */
-  normalized: string | Buffer
-  received_at: string
-  updated_at: string
-}
-
-function toDelivery(row: Row): StoredDelivery {
-  return {
-    seq: row.seq,
-    id: row.id,
-    provider: row.provider as StoredDelivery['provider'],
-    dedupeKey: row.dedupe_key,
-    hostDeliveryId: row.host_delivery_id,
-    eventType: row.event_type,
-    tenant: row.tenant,
-    repository: row.repository,
-    status: row.status as StoredDelivery['status'],
-    headers: JSON.parse(row.headers),
-    // Rows stored before URL credentials were removed at write time (TEXT) lose them on the way out;
-    // deflated ones were written after (toDeliveryRow), so they skip that walk of every string.
-    normalized:
-      typeof row.normalized === 'string'
-        ? withoutUrlCredentials(JSON.parse(row.normalized))
-        : JSON.parse(unpackEvents(row.normalized)),
-    receivedAt: row.received_at,
-    updatedAt: row.updated_at,
-  }
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`

@@ -28,7 +28,7 @@ interface Row {
   updated_at: string
 }
 
-function toNotification(r: Row): NotificationRecord {
+export function toNotification(r: Row): NotificationRecord {
   return {
     seq: r.seq,
     id: r.id,
@@ -62,7 +62,7 @@ interface DecisionRow {
   decided_at: number
 }
 
-const toDecision = (r: DecisionRow): NoticeDecision => ({
+export const toDecision = (r: DecisionRow): NoticeDecision => ({
   buildId: r.build_id,
   threadKey: r.thread_key,
   outcome: r.outcome as NoticeDecision['outcome'],

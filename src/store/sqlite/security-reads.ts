@@ -40,7 +40,7 @@ interface AuditRow {
   detail: string
 }
 
-const toSecret = (r: SecretRow): StoredSecret => ({
+export const toSecret = (r: SecretRow): StoredSecret => ({
   name: r.name,
   kind: r.kind,
   tenant: r.tenant,
@@ -54,7 +54,7 @@ const toSecret = (r: SecretRow): StoredSecret => ({
   updatedAt: r.updated_at,
 })
 
-const toToken = (r: TokenRow): ApiTokenRecord => ({
+export const toToken = (r: TokenRow): ApiTokenRecord => ({
   id: r.id,
   name: r.name,
   access: r.access as AccessLevel,
@@ -65,7 +65,7 @@ const toToken = (r: TokenRow): ApiTokenRecord => ({
   revokedAt: r.revoked_at,
 })
 
-const toAudit = (r: AuditRow): AuditRecord => ({
+export const toAudit = (r: AuditRow): AuditRecord => ({
   seq: r.seq,
   id: r.id,
   at: r.at,

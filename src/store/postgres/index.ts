@@ -1,0 +1,330 @@
+// PostgreSQL store (issue #16): the whole ServiceStore on one database that several replicas may
+// share. Migrations run once under an advisory lock (migrations.ts). Writes group-commit like
+// SQLite's writer thread: every delivery and write that queues while a commit is in flight joins
+// the next transaction, each in its own savepoint so a failing one rolls back alone; a promise
+// resolves only after COMMIT returned. Deliveries are deduplicated by the UNIQUE (provider,
+// dedupe_key) constraint with INSERT … ON CONFLICT DO NOTHING: two replicas storing the same
+// redelivery store it once, and the second reads the first's id.
+// https://www.postgresql.org/docs/15/sql-insert.html#SQL-ON-CONFLICT
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import { DatabaseUnreachableError, RotationError, StoreUnavailableError } from '../../errors.js'
+import { redactBodyCredentials } from '../../security/url-credentials.js'
+import type { BuildRecord } from '../builds.js'
+import type { RepositoryKey } from '../branches.js'
+import type { ServiceStore } from '../service-store.js'
+import type { NewDelivery, RecordResult } from '../store.js'
+import { packEvents, toDeliveryRow } from '../sqlite/delivery-row.js'
+import { securityWrites } from '../sqlite/security-writes.js'
+import type { WriteOp, WriteResult } from '../sqlite/writer.js'
+import { isUnavailable, pgFailure } from './failures.js'
+import { migratePostgres } from './migrations.js'
+import { createPgReads, metricReportBySeq } from './reads.js'
+import { applyWrite, RotationRefused } from './writes.js'
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` (libpq's URL form); the password is never logged. */
+  url: string
+  /** Most deliveries (and, separately, other writes) in one commit. */
+  maxBatch?: number
+  /** Connections in the pool (reads share it with the writer's one transaction at a time). */
+  poolSize?: number
+  /** How long connecting may take before the store is reported unreachable. */
+  connectTimeoutMs?: number
+}
+
+/** `host:port/database` of a URL, without user or password, for messages. */
+export function describeDatabase(url: string): string {
+  try {
+    const u = new URL(url)
+    const host = u.hostname || u.searchParams.get('host') || 'localhost'
+    return `${host}:${u.port || '5432'}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`
+  } catch {
+    return 'the configured database URL (not a valid URL)'
+  }
+}
+
+/** BIGINT (int8) as a JS number, as SQLite gives integers: seqs and epoch ms stay far below 2^53. */
+const INT8 = 20
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid as never, format as never)) as typeof pg.types.getTypeParser,
+}
+
+interface Waiting<R> {
+  resolve: (r: R) => void
+  reject: (e: unknown) => void
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<ServiceStore> {
+  const target = describeDatabase(options.url)
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 8,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: 'tamer',
+    types,
+  })
+  // An idle connection the server drops must not end the process; the next query reconnects.
+  pool.on('error', () => {})
+  let client: pg.PoolClient
+  try {
+    client = await pool.connect()
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw new DatabaseUnreachableError(target, reasonOf(err))
+  }
+  try {
+    await migratePostgres(client)
+  } catch (err) {
+    client.release(true)
+    await pool.end().catch(() => {})
+    throw err
+  }
+  client.release()
+
+  const maxBatch = options.maxBatch ?? 256
+  const reads = createPgReads(pool)
+  let deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
+  let ops: (Waiting<WriteResult> & { op: WriteOp })[] = []
+  let running: Promise<void> | null = null
+  let closed = false
+
+  const pump = () => {
+    if (running || (deliveries.length === 0 && ops.length === 0)) return
+    running = commitBatch().finally(() => {
+      running = null
+      pump()
+    })
+  }
+
+  /** One transaction: the deliveries queued and the writes queued, each part in a savepoint. */
+  async function commitBatch(): Promise<void> {
+    const batch = deliveries.splice(0, maxBatch)
+    const opsBatch = ops.splice(0, maxBatch)
+    const everyone = [...batch, ...opsBatch]
+    let conn: pg.PoolClient
+    try {
+      conn = await pool.connect()
+    } catch (err) {
+      for (const w of everyone) w.reject(pgFailure(err))
+      return
+    }
+    const settled: (() => void)[] = []
+    let failed: unknown = null
+    try {
+      await conn.query('BEGIN')
+      if (batch.length > 0) {
+        const part = await savepoint(conn, () => insertDeliveries(conn, batch.map((p) => p.delivery)))
+        if (part.ok) batch.forEach((p, i) => settled.push(() => p.resolve(part.value[i]!)))
+        else for (const p of batch) settled.push(() => p.reject(part.error))
+      }
+      for (const p of opsBatch) {
+        const part = await savepoint(conn, () => applyWrite(conn, p.op))
+        settled.push(part.ok ? () => p.resolve(part.value) : () => p.reject(part.error))
+      }
+      await conn.query('COMMIT')
+    } catch (err) {
+      failed = err
+      await conn.query('ROLLBACK').catch(() => {})
+    } finally {
+      // A connection that failed mid-transaction is not given to anyone else.
+      conn.release(failed !== null && isUnavailable(failed) ? (failed as Error) : undefined)
+    }
+    if (failed !== null) for (const w of everyone) w.reject(pgFailure(failed))
+    else for (const s of settled) s()
+  }
+
+  const write = (op: WriteOp): Promise<WriteResult> => {
+    if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
+    return new Promise<WriteResult>((resolve, reject) => {
+      ops.push({ op, resolve, reject })
+      pump()
+    })
+  }
+  const now = () => new Date().toISOString()
+
+  const security = securityWrites(async (op) => {
+    try {
+      return (await write(op)) as never
+    } catch (err) {
+      if (err instanceof RotationRefused) throw new RotationError(err.message)
+      throw err
+    }
+  })
+
+  return {
+    ...reads,
+    ...security,
+    recordDelivery(delivery) {
+      if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
+      return new Promise<RecordResult>((resolve, reject) => {
+        deliveries.push({ delivery, resolve, reject })
+        pump()
+      })
+    },
+    async planDelivery(plan) {
+      const ids = ((await write({ op: 'plan', plan, at: now() })) as string[] | null) ?? []
+      const builds = await Promise.all(ids.map((id) => reads.getBuild(id)))
+      return builds.filter((b): b is BuildRecord => b !== null)
+    },
+    async updateBuild(id, patch) {
+      await write({ op: 'update', id, patch, at: now() })
+    },
+    async recordDecision(decision, notices, at) {
+      return (await write({ op: 'notice-decide', decision, notices, at: new Date(at).toISOString() })) === true
+    },
+    async updateNotification(id, from, patch) {
+      return (await write({ op: 'notice-update', id, from, patch, at: now() })) === true
+    },
+    async abandonInterruptedSends(reason, at) {
+      return (await write({ op: 'notice-abandon', reason, at: new Date(at).toISOString() })) as number
+    },
+    async recordHostPosts(posts) {
+      return (await write({ op: 'post-record', posts, at: now() })) as number
+    },
+    async updateHostPost(id, from, patch) {
+      return (await write({ op: 'post-update', id, from, patch, at: now() })) === true
+    },
+    async resumeInterruptedHostPosts(at) {
+      return (await write({ op: 'post-resume', at: new Date(at).toISOString() })) as number
+    },
+    async savePushDiff(d) {
+      await write({
+        op: 'diff-save',
+        deliveryId: d.deliveryId,
+        variant: d.variant,
+        payload: d.payload,
+        rawBytes: d.rawBytes,
+        at: now(),
+      })
+    },
+    async prunePushDiffs(before) {
+      return ((await write({ op: 'diff-prune', before })) as number | null) ?? 0
+    },
+    async saveMetricReport(report) {
+      const seq = (await write({ op: 'metrics-save', report, at: now() })) as number
+      return (await metricReportBySeq(pool, seq))!
+    },
+    async applyBranchChanges(changes, cursor) {
+      return (await write({ op: 'branch-apply', changes, cursor, at: now() })) as RepositoryKey[]
+    },
+    async applyRemoteListing(listing) {
+      return (await write({ op: 'branch-listing', listing, at: now() })) === true
+    },
+    async recordScheduleSlot(key, slot) {
+      return (await write({ op: 'branch-slot', key, slot, at: now() })) === true
+    },
+    async checkWritable() {
+      // A real commit. Free disk is the database server's to watch (minRoomBytes applies to SQLite).
+      if (closed) throw new StoreUnavailableError('the store is closed (Tamer is stopping)')
+      try {
+        await pool.query(
+          'INSERT INTO heartbeat (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+          [now()],
+        )
+      } catch (err) {
+        throw pgFailure(err)
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      // Everything already queued is committed before the pool closes.
+      while (running || deliveries.length > 0 || ops.length > 0) await (running ?? Promise.resolve())
+      await pool.end()
+    },
+  }
+}
+
+/** What went wrong connecting, without the URL (it may hold the password). */
+function reasonOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown }
+  const code = typeof e.code === 'string' ? e.code : null
+  const message = typeof e.message === 'string' && e.message ? e.message : String(err)
+  return code && !message.includes(code) ? `${message} (${code})` : message
+}
+
+type Part<T> = { ok: true; value: T } | { ok: false; error: unknown }
+
+/** Runs `fn` in a savepoint: its failure rolls back its part alone (unless the connection itself failed). */
+async function savepoint<T>(conn: pg.PoolClient, fn: () => Promise<T>): Promise<Part<T>> {
+  await conn.query('SAVEPOINT part')
+  try {
+    const value = await fn()
+    await conn.query('RELEASE SAVEPOINT part')
+    return { ok: true, value }
+  } catch (error) {
+    if (isUnavailable(error)) throw error
+    await conn.query('ROLLBACK TO SAVEPOINT part')
+    return { ok: false, error: pgFailure(error) }
+  }
+}
+
+const COLUMNS_PER_ROW = 12
+
+/**
+ * The deliveries in one INSERT … ON CONFLICT DO NOTHING, rows in key order (two replicas' batches
+ * then take the unique index's locks in the same order and cannot deadlock); keys already stored
+ * (by another replica, an earlier batch or a row before in this one) answer with the stored id.
+ */
+async function insertDeliveries(conn: pg.PoolClient, batch: NewDelivery[]): Promise<RecordResult[]> {
+  const keyOf = (d: { provider: string; dedupeKey: string }) => `${d.provider}\n${d.dedupeKey}`
+  const order = batch
+    .map((d, i) => ({ d, i, key: keyOf(d) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  const params: unknown[] = []
+  const values: string[] = []
+  for (const { d } of order) {
+    const row = toDeliveryRow(d)
+    const at = params.length
+    params.push(
+      randomUUID(),
+      row.provider,
+      row.dedupeKey,
+      row.hostDeliveryId,
+      row.eventType,
+      row.tenant,
+      row.repository,
+      row.status,
+      row.headers,
+      redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength)),
+      packEvents(row.normalized),
+      row.receivedAt,
+    )
+    const n = Array.from({ length: COLUMNS_PER_ROW }, (_, k) => `$${at + k + 1}`)
+    values.push(`(${n.join(', ')}, $${at + COLUMNS_PER_ROW})`)
+  }
+  const inserted = await conn.query<{ id: string; provider: string; dedupe_key: string }>(
+    `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
+       headers, body, normalized, received_at, updated_at)
+     VALUES ${values.join(', ')}
+     ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id, provider, dedupe_key`,
+    params,
+  )
+  const fresh = new Map(inserted.rows.map((r) => [keyOf({ provider: r.provider, dedupeKey: r.dedupe_key }), r.id]))
+  const known = new Map<string, string>()
+  const results: RecordResult[] = new Array(batch.length)
+  for (const { d, i } of order) {
+    const key = keyOf(d)
+    const id = fresh.get(key)
+    if (id !== undefined && !known.has(key)) {
+      known.set(key, id)
+      results[i] = { id, duplicate: false }
+      continue
+    }
+    let stored = known.get(key)
+    if (stored === undefined) {
+      const { rows } = await conn.query<{ id: string }>(
+        'SELECT id FROM deliveries WHERE provider = $1 AND dedupe_key = $2',
+        [d.provider, d.dedupeKey],
+      )
+      stored = rows[0]!.id
+      known.set(key, stored)
+    }
+    results[i] = { id: stored, duplicate: true }
+  }
+  return results
+}

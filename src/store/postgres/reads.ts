@@ -1,0 +1,450 @@
+// Every read of the PostgreSQL store, on the pool: the same queries as SQLite's *-reads.ts, in
+// PostgreSQL's dialect, and the same row mappers (the columns and their JS types are the same:
+// BIGINT comes back as a number, see index.ts).
+import { ACTIVE_BUILD_STATES, type BuildRecord, type DispatchRecord, type RecordedRun } from '../builds.js'
+import type { BranchBuild, RepositoryKey, RepositoryRecord } from '../branches.js'
+import type { MetricReport } from '../metrics.js'
+import type { ServiceStore } from '../service-store.js'
+import type { StoredDelivery } from '../store.js'
+import type { StoredPushDiff } from '../push-diffs.js'
+import { toBuild } from '../sqlite/build-reads.js'
+import { toBranch } from '../sqlite/branch-reads.js'
+import { toDelivery } from '../sqlite/delivery-row.js'
+import { toPost } from '../sqlite/host-post-reads.js'
+import { toMetricReport } from '../sqlite/metrics-reads.js'
+import { toDecision, toNotification } from '../sqlite/notification-reads.js'
+import {
+  AUDIT_PAGES,
+  BRANCH_PAGES,
+  BUILD_PAGES,
+  DELIVERY_COLUMNS,
+  DELIVERY_PAGES,
+  NOTIFICATION_PAGES,
+  REPOSITORY_PAGES,
+} from '../sqlite/page-lists.js'
+import { toAudit, toSecret, toToken } from '../sqlite/security-reads.js'
+import { createPgPageQuery } from './pages.js'
+import { all, one, scalar, type Queryable } from './sql.js'
+
+/** What the store reads; the writes are in writes.ts. */
+export type PgReads = Omit<
+  ServiceStore,
+  | 'recordDelivery'
+  | 'checkWritable'
+  | 'close'
+  | 'planDelivery'
+  | 'updateBuild'
+  | 'recordDecision'
+  | 'updateNotification'
+  | 'abandonInterruptedSends'
+  | 'recordHostPosts'
+  | 'updateHostPost'
+  | 'resumeInterruptedHostPosts'
+  | 'savePushDiff'
+  | 'prunePushDiffs'
+  | 'putSecret'
+  | 'deleteSecret'
+  | 'resealSecrets'
+  | 'createApiToken'
+  | 'revokeApiToken'
+  | 'recordAudit'
+  | 'saveMetricReport'
+  | 'applyBranchChanges'
+  | 'applyRemoteListing'
+  | 'recordScheduleSlot'
+>
+
+const ACTIVE = [...ACTIVE_BUILD_STATES]
+const METRIC_COLUMNS =
+  'm.seq, m.build_id, m.tenant, m.repository, m.branch, m.commit_sha, m.job, m.build_number, m.metrics, m.pass, m.verdict, m.reported_at'
+
+export function metricReportBySeq(db: Queryable, seq: number): Promise<MetricReport | null> {
+  return one(db, `SELECT ${METRIC_COLUMNS} FROM metric_reports m WHERE m.seq = $1`, [seq]).then((r) =>
+    r ? toMetricReport(r as never) : null,
+  )
+}
+
+export function createPgReads(db: Queryable): PgReads {
+  const deliveries = (rows: unknown[]): StoredDelivery[] => rows.map((r) => toDelivery(r as never))
+  const builds = (rows: unknown[]): BuildRecord[] => rows.map((r) => toBuild(r as never))
+  const pageOfDeliveries = createPgPageQuery(db, DELIVERY_PAGES)
+  const pageOfBuilds = createPgPageQuery(db, BUILD_PAGES)
+  const pageOfNotifications = createPgPageQuery(db, NOTIFICATION_PAGES)
+  const pageOfAudit = createPgPageQuery(db, AUDIT_PAGES)
+  const pageOfRepos = createPgPageQuery(db, REPOSITORY_PAGES)
+  const pageOfBranches = createPgPageQuery(db, BRANCH_PAGES)
+
+  type RepoRow = {
+    seq: number
+    tenant: string
+    provider: string
+    repository: string
+    default_branch: string | null
+    synced_at: string | null
+    updated_at: string
+  }
+  const toRepo = async (r: RepoRow): Promise<RepositoryRecord> => ({
+    seq: r.seq,
+    tenant: r.tenant,
+    provider: r.provider as RepositoryRecord['provider'],
+    repository: r.repository,
+    defaultBranch: r.default_branch,
+    branches: Number(
+      await scalar(
+        db,
+        `SELECT count(*) FROM branches WHERE repository = $1 AND state = 'live' AND tenant = $2 AND provider = $3`,
+        [r.repository, r.tenant, r.provider],
+      ),
+    ),
+    syncedAt: r.synced_at,
+    updatedAt: r.updated_at,
+  })
+  const reposNamed = (repository: string) =>
+    all<RepoRow>(db, 'SELECT * FROM repositories WHERE repository = $1 ORDER BY seq DESC', [repository])
+  const keyArgs = (k: RepositoryKey) => [k.repository, k.tenant, k.provider]
+
+  return {
+    // Deliveries
+    async getDelivery(id) {
+      const r = await one(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`, [id])
+      return r ? toDelivery(r as never) : null
+    },
+    async deliveriesByHostId(hostDeliveryId) {
+      return deliveries(
+        await all(
+          db,
+          `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE host_delivery_id = $1 ORDER BY seq LIMIT 20`,
+          [hostDeliveryId],
+        ),
+      )
+    },
+    async listDeliveries(q) {
+      return deliveries(await pageOfDeliveries(q))
+    },
+    async pendingDeliveries(limit) {
+      return deliveries(
+        await all(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT $1`, [
+          limit,
+        ]),
+      )
+    },
+
+    // Builds
+    async getBuild(id) {
+      const r = await one(db, 'SELECT * FROM builds WHERE id = $1', [id])
+      return r ? toBuild(r as never) : null
+    },
+    async listBuilds(q) {
+      return builds(await pageOfBuilds(q))
+    },
+    async activeBuilds() {
+      return builds(await all(db, 'SELECT * FROM builds WHERE state = ANY($1::text[]) ORDER BY seq', [ACTIVE]))
+    },
+    async dueBuilds(now, limit) {
+      const due = await all(
+        db,
+        `SELECT * FROM builds WHERE state = ANY($1::text[]) AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+         ORDER BY coalesce(next_attempt_at, 0), seq LIMIT $3`,
+        [ACTIVE, now, limit],
+      )
+      const next = await scalar<number>(
+        db,
+        'SELECT min(next_attempt_at) FROM builds WHERE state = ANY($1::text[]) AND next_attempt_at > $2',
+        [ACTIVE, now],
+      )
+      return { due: builds(due), nextAt: next ?? null }
+    },
+    async runsOf(buildIds) {
+      const out = new Map<string, RecordedRun[]>(buildIds.map((id) => [id, []]))
+      if (buildIds.length === 0) return out
+      type RunRow = {
+        build_id: string
+        job: string
+        queue_id: number | null
+        build_number: number | null
+        build_url: string | null
+        source: RecordedRun['source']
+        seen_at: string
+      }
+      const rows = await all<RunRow>(
+        db,
+        `SELECT build_id, job, queue_id, build_number, build_url, source, seen_at FROM build_runs
+         WHERE build_id = ANY($1::text[]) ORDER BY seq`,
+        [[...buildIds]],
+      )
+      for (const r of rows)
+        out.get(r.build_id)?.push({
+          job: r.job,
+          queueId: r.queue_id,
+          buildNumber: r.build_number,
+          buildUrl: r.build_url,
+          source: r.source,
+          seenAt: r.seen_at,
+        })
+      return out
+    },
+    async findBuildByDeliveryParam(job, deliveryParam) {
+      const r = await one(db, 'SELECT * FROM builds WHERE job = $1 AND delivery_param = $2 ORDER BY seq LIMIT 1', [
+        job,
+        deliveryParam,
+      ])
+      return r ? toBuild(r as never) : null
+    },
+    async getDispatch(deliveryId): Promise<DispatchRecord | null> {
+      const r = await one<{
+        delivery_id: string
+        outcome: string
+        evaluation: string
+        decided_at: string
+        skipped: string | null
+      }>(db, 'SELECT * FROM dispatches WHERE delivery_id = $1', [deliveryId])
+      if (!r) return null
+      return {
+        deliveryId: r.delivery_id,
+        outcome: r.outcome as DispatchRecord['outcome'],
+        evaluation: JSON.parse(r.evaluation),
+        decidedAt: r.decided_at,
+        skipped: r.skipped === null ? null : JSON.parse(r.skipped),
+      }
+    },
+    async knownJobs() {
+      return all(db, 'SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
+    },
+
+    // Notifications
+    async undecidedBuilds(limit) {
+      return builds(
+        await all(
+          db,
+          `SELECT b.* FROM builds b LEFT JOIN notice_decisions d ON d.build_id = b.id
+           WHERE b.state = 'finished' AND d.build_id IS NULL ORDER BY b.seq LIMIT $1`,
+          [limit],
+        ),
+      )
+    },
+    async lastNotifiedDecision(threadKey) {
+      const r = await one(
+        db,
+        'SELECT * FROM notice_decisions WHERE thread_key = $1 AND notified = 1 ORDER BY decided_at DESC, seq DESC LIMIT 1',
+        [threadKey],
+      )
+      return r ? toDecision(r as never) : null
+    },
+    async decisionsAfter(threadKey, buildId) {
+      return Number(
+        await scalar(
+          db,
+          `SELECT count(*) FROM notice_decisions WHERE thread_key = $1
+           AND seq > (SELECT seq FROM notice_decisions WHERE build_id = $2)`,
+          [threadKey, buildId],
+        ),
+      )
+    },
+    async dueNotifications(now, limit) {
+      const due = await all(
+        db,
+        `SELECT * FROM notifications WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+         ORDER BY coalesce(next_attempt_at, 0), seq LIMIT $2`,
+        [now, limit],
+      )
+      const next = await scalar<number>(
+        db,
+        `SELECT min(next_attempt_at) FROM notifications WHERE state = 'pending' AND next_attempt_at > $1`,
+        [now],
+      )
+      return { due: due.map((r) => toNotification(r as never)), nextAt: next ?? null }
+    },
+    async getNotification(id) {
+      const r = await one(db, 'SELECT * FROM notifications WHERE id = $1', [id])
+      return r ? toNotification(r as never) : null
+    },
+    async listNotifications(q) {
+      return (await pageOfNotifications(q)).map((r) => toNotification(r as never))
+    },
+
+    // Host posts
+    async dueHostPosts(now, limit) {
+      const due = await all(
+        db,
+        `SELECT * FROM host_posts WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+         ORDER BY seq LIMIT $2`,
+        [now, limit],
+      )
+      const next = await scalar<number>(
+        db,
+        `SELECT min(next_attempt_at) FROM host_posts WHERE state = 'pending' AND next_attempt_at > $1`,
+        [now],
+      )
+      return { due: due.map((r) => toPost(r as never)), nextAt: next ?? null }
+    },
+    async newestHostPostVersion(provider, repository, target) {
+      return scalar<number>(
+        db,
+        `SELECT max(version) FROM host_posts WHERE provider = $1 AND repository = $2 AND target = $3
+         AND state IN ('pending', 'sending', 'sent')`,
+        [provider, repository, target],
+      )
+    },
+    async hostPostsOfBuild(buildId) {
+      return (await all(db, 'SELECT * FROM host_posts WHERE build_id = $1 ORDER BY seq', [buildId])).map((r) =>
+        toPost(r as never),
+      )
+    },
+
+    // Push diffs
+    async getPushDiff(deliveryId, variant): Promise<StoredPushDiff | null> {
+      const r = await one<{ delivery_id: string; variant: string; payload: Buffer; raw_bytes: number; created_at: string }>(
+        db,
+        'SELECT delivery_id, variant, payload, raw_bytes, created_at FROM push_diffs WHERE delivery_id = $1 AND variant = $2',
+        [deliveryId, variant],
+      )
+      return r
+        ? {
+            deliveryId: r.delivery_id,
+            variant: r.variant,
+            payload: r.payload,
+            rawBytes: r.raw_bytes,
+            createdAt: r.created_at,
+          }
+        : null
+    },
+
+    // Security
+    async listSecrets() {
+      return (await all(db, 'SELECT * FROM secrets ORDER BY name')).map((r) => toSecret(r as never))
+    },
+    async findApiToken(hash) {
+      const r = await one(db, 'SELECT * FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL', [hash])
+      return r ? toToken(r as never) : null
+    },
+    async listApiTokens() {
+      return (await all(db, 'SELECT * FROM api_tokens ORDER BY created_at, id')).map((r) => toToken(r as never))
+    },
+    async listAudit(q) {
+      return (await pageOfAudit(q)).map((r) => toAudit(r as never))
+    },
+
+    // Metrics
+    async listMetricReports(q) {
+      const params: unknown[] = [q.repository]
+      const where = ['m.repository = $1']
+      const arg = (v: unknown) => `$${params.push(v)}`
+      if (q.branch !== undefined) where.push(`m.branch = ${arg(q.branch)}`)
+      if (q.before !== undefined) where.push(`m.seq < ${arg(q.before)}`)
+      if (q.tenants) {
+        if (q.tenants.length === 0) return []
+        where.push(`m.tenant = ANY(${arg([...q.tenants])}::text[])`)
+      }
+      const rows = await all(
+        db,
+        `SELECT ${METRIC_COLUMNS} FROM metric_reports m WHERE ${where.join(' AND ')} ORDER BY m.seq DESC LIMIT ${arg(q.limit)}`,
+        params,
+      )
+      return rows.map((r) => toMetricReport(r as never))
+    },
+    async latestMetricReport(buildId) {
+      const r = await one(
+        db,
+        `SELECT ${METRIC_COLUMNS} FROM metric_reports m WHERE m.build_id = $1 ORDER BY m.seq DESC LIMIT 1`,
+        [buildId],
+      )
+      return r ? toMetricReport(r as never) : null
+    },
+    async latestGreenMetricReport(tenant, repository, branch, exceptBuildId) {
+      const r = await one(
+        db,
+        `SELECT ${METRIC_COLUMNS} FROM metric_reports m JOIN builds b ON b.id = m.build_id
+         WHERE m.tenant = $1 AND m.repository = $2 AND m.branch = $3 AND m.build_id <> $4
+           AND b.state = 'finished' AND b.result = 'SUCCESS'
+         ORDER BY m.seq DESC LIMIT 1`,
+        [tenant, repository, branch, exceptBuildId],
+      )
+      return r ? toMetricReport(r as never) : null
+    },
+
+    // Branches
+    async branchCursor() {
+      return (await scalar<number>(db, 'SELECT delivery_seq FROM branch_cursor WHERE id = 1')) ?? 0
+    },
+    async deliveriesAfter(seq, limit) {
+      return deliveries(
+        await all(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit]),
+      )
+    },
+    async listRepositories(q) {
+      return Promise.all(((await pageOfRepos(q)) as RepoRow[]).map(toRepo))
+    },
+    async findRepositories(repository) {
+      return Promise.all((await reposNamed(repository)).map(toRepo))
+    },
+    async listBranches(q) {
+      return (await pageOfBranches(q)).map((r) => toBranch(r as never))
+    },
+    async getBranch(k, name) {
+      const r = await one(
+        db,
+        'SELECT * FROM branches WHERE tenant = $1 AND provider = $2 AND repository = $3 AND branch = $4',
+        [k.tenant, k.provider, k.repository, name],
+      )
+      return r ? toBranch(r as never) : null
+    },
+    async branchChoices(k, limit) {
+      const defaultBranch =
+        (await reposNamed(k.repository)).find((r) => r.tenant === k.tenant && r.provider === k.provider)
+          ?.default_branch ?? ''
+      const rows = await all<{ branch: string }>(
+        db,
+        `SELECT branch FROM branches WHERE repository = $1 AND state = 'live' AND tenant = $2 AND provider = $3
+         ORDER BY branch = $4 DESC, pushed_at DESC, branch LIMIT $5`,
+        [...keyArgs(k), defaultBranch, limit],
+      )
+      return rows.map((r) => r.branch)
+    },
+    async lastBuilds(k, names) {
+      const out = new Map<string, BranchBuild[]>()
+      for (const name of names) {
+        const rows = await all<{
+          rule: string
+          id: string
+          job: string
+          state: string
+          result: string | null
+          commit_sha: string | null
+          created_at: string
+        }>(
+          db,
+          `SELECT b.rule, b.id, b.job, b.state, b.result, b.commit_sha, b.created_at FROM builds b
+           JOIN (SELECT rule, max(seq) AS seq FROM builds
+                 WHERE repository = $1 AND branch = $2 AND tenant = $3 AND provider = $4 GROUP BY rule) AS last
+             ON last.seq = b.seq
+           ORDER BY b.rule`,
+          [k.repository, name, k.tenant, k.provider],
+        )
+        out.set(
+          name,
+          rows.map((r) => ({
+            rule: r.rule,
+            buildId: r.id,
+            job: r.job,
+            state: r.state,
+            result: r.result,
+            commitSha: r.commit_sha,
+            createdAt: r.created_at,
+          })),
+        )
+      }
+      return out
+    },
+    async jobsOf(k) {
+      return all(
+        db,
+        `SELECT DISTINCT job, template FROM builds WHERE repository = $1 AND tenant = $2 AND provider = $3
+         AND template IS NOT NULL ORDER BY job`,
+        keyArgs(k),
+      )
+    },
+    async scheduleSlot(key) {
+      return scalar<string>(db, 'SELECT slot FROM schedule_slots WHERE key = $1', [key])
+    },
+  }
+}

@@ -1,0 +1,22 @@
+// What the PostgreSQL reads and writes run on: the pool (reads, each its own statement) or the
+// writer's client inside its transaction. Both are pg's `query`.
+import type { QueryResult, QueryResultRow } from 'pg'
+
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
+}
+
+/** The first row's first column, or null. */
+export async function scalar<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T | null> {
+  const { rows } = await db.query(sql, params)
+  const row = rows[0] as Record<string, unknown> | undefined
+  return row ? (Object.values(row)[0] as T) : null
+}
+
+export async function one<R>(db: Queryable, sql: string, params: unknown[] = []): Promise<R | null> {
+  return ((await db.query(sql, params)).rows[0] as R | undefined) ?? null
+}
+
+export async function all<R>(db: Queryable, sql: string, params: unknown[] = []): Promise<R[]> {
+  return (await db.query(sql, params)).rows as R[]
+}

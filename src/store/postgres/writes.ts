@@ -1,0 +1,525 @@
+// Every write of the PostgreSQL store but deliveries, as one function over the writer's client
+// inside its transaction: the ops and results of SQLite's *-writes.ts, the same statements in
+// PostgreSQL's dialect, so both engines answer alike (the contract suite, test/store/contract/).
+import { randomUUID } from 'node:crypto'
+import type { JenkinsRun } from '../builds.js'
+import type { BranchChange, BranchHead, RemoteListing, RepositoryKey } from '../branches.js'
+import type { AuditEntry } from '../security.js'
+import type { WriteOp, WriteResult } from '../sqlite/writer.js'
+import type { BuildWriteOp } from '../sqlite/build-writes.js'
+import type { NotificationWriteOp } from '../sqlite/notification-writes.js'
+import type { HostPostWriteOp } from '../sqlite/host-post-writes.js'
+import type { SecurityWriteOp } from '../sqlite/security-writes.js'
+import type { BranchWriteOp } from '../sqlite/branch-writes.js'
+import { one, scalar, type Queryable } from './sql.js'
+
+/** Why a rotation was refused; the caller turns the message into TAMER_ROTATION_FAILED. */
+export class RotationRefused extends Error {}
+
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+/** `UPDATE table SET a = $…, updated_at = $… WHERE …` from a patch's defined keys. */
+function setClause(
+  patch: Record<string, unknown>,
+  columns: Record<string, string>,
+  params: unknown[],
+  encode: (key: string, value: unknown) => unknown = (_k, v) => v,
+): string {
+  const sets: string[] = []
+  for (const key of Object.keys(patch).sort()) {
+    const column = columns[key]
+    if (column === undefined || patch[key] === undefined) continue
+    sets.push(`${column} = $${params.push(encode(key, patch[key]))}`)
+  }
+  return sets.join(', ')
+}
+
+const BUILD_COLUMNS: Record<string, string> = {
+  state: 'state',
+  queueId: 'queue_id',
+  buildNumber: 'build_number',
+  buildUrl: 'build_url',
+  result: 'result',
+  durationMs: 'duration_ms',
+  failingStage: 'failing_stage',
+  logTail: 'log_tail',
+  tests: 'tests',
+  callback: 'callback',
+  attempts: 'attempts',
+  nextAttemptAt: 'next_attempt_at',
+  lastError: 'last_error',
+  triggeredAt: 'triggered_at',
+  missedAt: 'missed_at',
+  job: 'job',
+}
+const NOTICE_COLUMNS: Record<string, string> = {
+  state: 'state',
+  attempts: 'attempts',
+  nextAttemptAt: 'next_attempt_at',
+  lastError: 'last_error',
+  acceptedBy: 'accepted_by',
+  sentAt: 'sent_at',
+}
+const POST_COLUMNS: Record<string, string> = {
+  state: 'state',
+  attempts: 'attempts',
+  nextAttemptAt: 'next_attempt_at',
+  lastError: 'last_error',
+  answer: 'answer',
+}
+
+async function recordRun(db: Queryable, buildId: string, run: JenkinsRun, at: string): Promise<void> {
+  const job = await scalar<string>(db, 'SELECT job FROM builds WHERE id = $1', [buildId])
+  if (job === null || (run.queueId === null && run.buildNumber === null)) return
+  type RunRow = { seq: number; queue_id: number | null; build_number: number | null }
+  const q =
+    run.queueId === null
+      ? null
+      : await one<RunRow>(db, 'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = $1 AND queue_id = $2', [
+          buildId,
+          run.queueId,
+        ])
+  const n =
+    run.buildNumber === null
+      ? null
+      : await one<RunRow>(
+          db,
+          'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = $1 AND job = $2 AND build_number = $3',
+          [buildId, job, run.buildNumber],
+        )
+  const fill = (seq: number, queueId: number | null, buildNumber: number | null, buildUrl: string | null) =>
+    db.query(
+      `UPDATE build_runs SET queue_id = coalesce(queue_id, $2), build_number = coalesce(build_number, $3),
+         build_url = coalesce($4, build_url), updated_at = $5 WHERE seq = $1`,
+      [seq, queueId, buildNumber, buildUrl, at],
+    )
+  // Known once by its queue id (the trigger's answer) and once by its number (a callback): one run.
+  let row = q ?? n
+  if (q && n && q.seq !== n.seq) {
+    const [keep, gone] = q.seq < n.seq ? [q, n] : [n, q]
+    await db.query('DELETE FROM build_runs WHERE seq = $1', [gone.seq])
+    await fill(keep.seq, gone.queue_id, gone.build_number, null)
+    row = keep
+  }
+  if (row) await fill(row.seq, run.queueId, run.buildNumber, run.buildUrl)
+  else
+    await db.query(
+      `INSERT INTO build_runs (build_id, job, queue_id, build_number, build_url, source, seen_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+      [buildId, job, run.queueId, run.buildNumber, run.buildUrl, run.source, at],
+    )
+}
+
+async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult> {
+  if (op.op === 'plan') {
+    const { plan, at } = op
+    const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
+    const dispatched = await db.query(
+      `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (delivery_id) DO NOTHING`,
+      [plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped],
+    )
+    // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
+    if ((dispatched.rowCount ?? 0) > 0) {
+      let inserted = 0
+      for (const b of plan.builds) {
+        const r = await db.query(
+          // The same delivery planned again, or the same event already planned for this job by another
+          // delivery (its event_key): both mean "already there".
+          `INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters,
+             delivery_param, state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at,
+             created_at, updated_at, build_number, build_url, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
+           ON CONFLICT DO NOTHING`,
+          [
+            randomUUID(),
+            b.deliveryId,
+            b.eventIndex,
+            b.rule,
+            b.job,
+            b.template,
+            b.tenant,
+            b.repository,
+            JSON.stringify(b.parameters),
+            b.parameters.DELIVERY_ID ?? '',
+            // A build started by hand in Jenkins is adopted running, and followed from the next pass.
+            b.started ? 'running' : b.state,
+            b.eventKey,
+            b.provider,
+            b.ref,
+            b.branch,
+            b.commitSha,
+            b.pullRequest,
+            b.acceptedAt,
+            at,
+            b.started?.buildNumber ?? null,
+            b.started?.buildUrl ?? null,
+            b.started ? 0 : null,
+          ],
+        )
+        inserted += r.rowCount ?? 0
+      }
+      if (plan.builds.length > 0 && inserted === 0)
+        await db.query('UPDATE dispatches SET outcome = $1 WHERE delivery_id = $2', [
+          'already planned by another delivery',
+          plan.deliveryId,
+        ])
+    }
+    await db.query(`UPDATE deliveries SET status = 'processed', updated_at = $1 WHERE id = $2 AND status = 'pending'`, [
+      at,
+      plan.deliveryId,
+    ])
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM builds WHERE delivery_id = $1 ORDER BY seq', [
+      plan.deliveryId,
+    ])
+    return rows.map((r) => r.id)
+  }
+  for (const run of op.patch.runs ?? []) await recordRun(db, op.id, run, op.at)
+  const params: unknown[] = [op.id, op.at]
+  const sets = setClause(op.patch as Record<string, unknown>, BUILD_COLUMNS, params, (k, v) =>
+    k === 'tests' || k === 'callback' ? (v === null ? null : JSON.stringify(v)) : v,
+  )
+  await db.query(`UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1`, params)
+  return null
+}
+
+async function noticeWrite(db: Queryable, op: NotificationWriteOp): Promise<WriteResult> {
+  if (op.op === 'notice-decide') {
+    const d = op.decision
+    // The decision row is the guard: a build is decided, and its notices stored, once.
+    const r = await db.query(
+      `INSERT INTO notice_decisions (build_id, thread_key, outcome, notified, reason, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (build_id) DO NOTHING`,
+      [d.buildId, d.threadKey, d.outcome, d.notified ? 1 : 0, d.reason, d.decidedAt],
+    )
+    if ((r.rowCount ?? 0) === 0) return false
+    for (const n of op.notices)
+      await db.query(
+        `INSERT INTO notifications (id, build_id, tenant, repository, branch, channel, kind, outcome, recipients,
+           subject, payload, state, attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12, $12)`,
+        [
+          n.id,
+          n.buildId,
+          n.tenant,
+          n.repository,
+          n.branch,
+          n.channel,
+          n.kind,
+          n.outcome,
+          JSON.stringify(n.recipients),
+          n.subject,
+          JSON.stringify(n.payload),
+          op.at,
+        ],
+      )
+    return true
+  }
+  if (op.op === 'notice-abandon')
+    return (
+      (
+        await db.query(
+          `UPDATE notifications SET state = 'dead', last_error = $1, next_attempt_at = NULL, updated_at = $2
+           WHERE state = 'sending'`,
+          [op.reason, op.at],
+        )
+      ).rowCount ?? 0
+    )
+  const params: unknown[] = [op.id, op.from, op.at]
+  const sets = setClause(op.patch as Record<string, unknown>, NOTICE_COLUMNS, params)
+  const r = await db.query(
+    `UPDATE notifications SET ${sets ? `${sets}, ` : ''}updated_at = $3 WHERE id = $1 AND state = $2`,
+    params,
+  )
+  return (r.rowCount ?? 0) > 0
+}
+
+async function hostPostWrite(db: Queryable, op: HostPostWriteOp): Promise<WriteResult> {
+  if (op.op === 'post-record') {
+    let n = 0
+    for (const p of op.posts) {
+      const r = await db.query(
+        `INSERT INTO host_posts (id, build_id, tenant, provider, repository, kind, target, version, payload, credential,
+           state, attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11)
+         ON CONFLICT (provider, repository, target, version) DO NOTHING`,
+        [
+          p.id,
+          p.buildId,
+          p.tenant,
+          p.provider,
+          p.repository,
+          p.kind,
+          p.target,
+          p.version,
+          JSON.stringify(p.payload),
+          p.credential,
+          op.at,
+        ],
+      )
+      n += r.rowCount ?? 0
+    }
+    return n
+  }
+  if (op.op === 'post-resume')
+    return (
+      (
+        await db.query(
+          `UPDATE host_posts SET state = 'pending', next_attempt_at = NULL, updated_at = $1 WHERE state = 'sending'`,
+          [op.at],
+        )
+      ).rowCount ?? 0
+    )
+  const params: unknown[] = [op.id, op.from, op.at]
+  const sets = setClause(op.patch as Record<string, unknown>, POST_COLUMNS, params, (k, v) =>
+    k === 'answer' ? JSON.stringify(v) : v,
+  )
+  const r = await db.query(
+    `UPDATE host_posts SET ${sets ? `${sets}, ` : ''}updated_at = $3 WHERE id = $1 AND state = $2`,
+    params,
+  )
+  return (r.rowCount ?? 0) > 0
+}
+
+async function audit(db: Queryable, a: AuditEntry, at: string): Promise<void> {
+  await db.query(
+    'INSERT INTO audit_log (id, at, actor, action, target, tenant, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [randomUUID(), at, a.actor, a.action, a.target, a.tenant, JSON.stringify(a.detail)],
+  )
+}
+
+async function securityWrite(db: Queryable, op: SecurityWriteOp): Promise<WriteResult> {
+  switch (op.op) {
+    case 'security-secret-put': {
+      const s = op.secret
+      await db.query(
+        `INSERT INTO secrets (name, kind, tenant, url, username, key_id, iv, ciphertext, tag, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+         ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, tenant = excluded.tenant, url = excluded.url,
+           username = excluded.username, key_id = excluded.key_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           tag = excluded.tag, updated_at = excluded.updated_at`,
+        [s.name, s.kind, s.tenant, s.url, s.username, s.keyId, buf(s.iv), buf(s.ciphertext), buf(s.tag), op.at],
+      )
+      await audit(db, op.audit, op.at)
+      return null
+    }
+    case 'security-secret-delete': {
+      const gone = ((await db.query('DELETE FROM secrets WHERE name = $1', [op.name])).rowCount ?? 0) > 0
+      if (gone) await audit(db, op.audit, op.at)
+      return gone
+    }
+    case 'security-secret-reseal': {
+      // All or nothing: a refusal throws, and the op's savepoint (index.ts) undoes every row.
+      const count = Number(await scalar(db, 'SELECT count(*) FROM secrets'))
+      if (count !== op.rows.length)
+        throw new RotationRefused('the store holds secrets the rotation did not read; run it again')
+      for (const r of op.rows) {
+        const s = r.sealed
+        const changed = await db.query(
+          `UPDATE secrets SET key_id = $2, iv = $3, ciphertext = $4, tag = $5, updated_at = $6
+           WHERE name = $1 AND ciphertext = $7`,
+          [r.name, s.keyId, buf(s.iv), buf(s.ciphertext), buf(s.tag), op.at, buf(r.before)],
+        )
+        if (changed.rowCount !== 1)
+          throw new RotationRefused(`secret ${r.name} changed while the rotation ran; run it again`)
+      }
+      await audit(db, op.audit, op.at)
+      return op.rows.length
+    }
+    case 'security-token-create': {
+      const t = op.token
+      await db.query(
+        `INSERT INTO api_tokens (id, name, access, tenants, hash, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [t.id, t.name, t.access, t.tenants === null ? null : JSON.stringify(t.tenants), t.hash, t.createdAt, t.createdBy],
+      )
+      await audit(db, op.audit, op.at)
+      return null
+    }
+    case 'security-token-revoke': {
+      const r = await db.query('UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
+        op.at,
+        op.id,
+      ])
+      const revoked = (r.rowCount ?? 0) > 0
+      if (revoked) await audit(db, op.audit, op.at)
+      return revoked
+    }
+    case 'security-audit':
+      await audit(db, op.audit, op.at)
+      return null
+  }
+}
+
+type Key = [string, string, string]
+const keyOf = (k: RepositoryKey): Key => [k.tenant, k.provider, k.repository]
+
+/** Branch registry writes: a changed row is deleted and inserted again, so it takes a new seq (newest-first pages). */
+async function branchWrite(db: Queryable, op: BranchWriteOp): Promise<WriteResult> {
+  const putBranch = (
+    k: RepositoryKey,
+    name: string,
+    state: 'live' | 'deleted',
+    head: BranchHead,
+    source: 'push' | 'remote',
+    pushedAt: string,
+    deletedAt: string | null,
+    at: string,
+  ) =>
+    db.query(
+      `INSERT INTO branches (tenant, provider, repository, branch, state, commit_sha, author_name, author_email,
+         committed_at, source, pushed_at, deleted_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        ...keyOf(k),
+        name,
+        state,
+        head.commitSha,
+        head.authorName,
+        head.authorEmail,
+        head.committedAt,
+        source,
+        pushedAt,
+        deletedAt,
+        at,
+      ],
+    )
+  type BranchRow = { seq: number; state: string; commit_sha: string | null; pushed_at: string }
+  const branchRow = (k: RepositoryKey, name: string) =>
+    one<BranchRow>(
+      db,
+      `SELECT seq, state, commit_sha, pushed_at FROM branches
+       WHERE tenant = $1 AND provider = $2 AND repository = $3 AND branch = $4`,
+      [...keyOf(k), name],
+    )
+  const dropBranch = (seq: number) => db.query('DELETE FROM branches WHERE seq = $1', [seq])
+
+  /** The repository row, taken to the top (new seq), its default branch kept unless a new one is known. */
+  async function touchRepo(k: RepositoryKey, at: string, defaultBranch: string | null, synced = false) {
+    const old = await one<{ default_branch: string | null; synced_at: string | null }>(
+      db,
+      'DELETE FROM repositories WHERE tenant = $1 AND provider = $2 AND repository = $3 RETURNING default_branch, synced_at',
+      keyOf(k),
+    )
+    await db.query(
+      `INSERT INTO repositories (tenant, provider, repository, default_branch, synced_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [...keyOf(k), defaultBranch ?? old?.default_branch ?? null, synced ? at : (old?.synced_at ?? null), at],
+    )
+  }
+
+  async function applyOne(c: BranchChange, at: string): Promise<boolean> {
+    const k: RepositoryKey = { tenant: c.tenant, provider: c.provider, repository: c.repository }
+    const old = await branchRow(k, c.branch)
+    await touchRepo(k, at, c.defaultBranch)
+    if (c.deleted) {
+      if (old?.state === 'deleted') return false
+      if (old) await dropBranch(old.seq)
+      const none = { commitSha: null, authorName: null, authorEmail: null, committedAt: null }
+      await putBranch(k, c.branch, 'deleted', none, 'push', c.at, c.at, at)
+      return old !== null
+    }
+    if (old) await dropBranch(old.seq)
+    await putBranch(k, c.branch, 'live', c, 'push', c.at, null, at)
+    return old?.state !== 'live'
+  }
+
+  async function applyListing(l: RemoteListing, at: string): Promise<boolean> {
+    const k: RepositoryKey = { tenant: l.tenant, provider: l.provider, repository: l.repository }
+    await touchRepo(k, at, l.defaultBranch, true)
+    let changed = false
+    const listed = new Set(l.branches.map((b) => b.branch))
+    for (const b of l.branches) {
+      const old = await branchRow(k, b.branch)
+      if (old?.state === 'live' && old.commit_sha === b.commitSha) continue
+      if (old) await dropBranch(old.seq)
+      // A branch first seen on the remote was pushed when its head was made, as far as Tamer knows.
+      const pushedAt = old?.state === 'live' ? old.pushed_at : (b.committedAt ?? l.at)
+      await putBranch(k, b.branch, 'live', b, 'remote', pushedAt, null, at)
+      if (old?.state !== 'live') changed = true
+    }
+    const { rows } = await db.query<{ seq: number; branch: string }>(
+      `SELECT seq, branch FROM branches WHERE tenant = $1 AND provider = $2 AND repository = $3 AND state = 'live'`,
+      keyOf(k),
+    )
+    for (const { seq, branch } of rows) {
+      if (listed.has(branch)) continue
+      await db.query(`UPDATE branches SET state = 'deleted', deleted_at = $2, updated_at = $2 WHERE seq = $1`, [seq, at])
+      changed = true
+    }
+    return changed
+  }
+
+  if (op.op === 'branch-slot') {
+    const r = await db.query(
+      `INSERT INTO schedule_slots (key, slot, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET slot = excluded.slot, updated_at = excluded.updated_at
+       WHERE excluded.slot > schedule_slots.slot`,
+      [op.key, op.slot, op.at],
+    )
+    return (r.rowCount ?? 0) > 0
+  }
+  if (op.op === 'branch-listing') return applyListing(op.listing, op.at)
+  const changed = new Map<string, RepositoryKey>()
+  for (const c of op.changes)
+    if (await applyOne(c, op.at))
+      changed.set(`${c.tenant}\n${c.provider}\n${c.repository}`, {
+        tenant: c.tenant,
+        provider: c.provider,
+        repository: c.repository,
+      })
+  if (op.cursor !== null)
+    await db.query(
+      `INSERT INTO branch_cursor (id, delivery_seq) VALUES (1, $1)
+       ON CONFLICT (id) DO UPDATE SET delivery_seq = greatest(branch_cursor.delivery_seq, excluded.delivery_seq)`,
+      [op.cursor],
+    )
+  return [...changed.values()]
+}
+
+/** Applies one op on `db` (the writer's client, inside a transaction). */
+export async function applyWrite(db: Queryable, op: WriteOp): Promise<WriteResult> {
+  const kind = op.op
+  if (kind.startsWith('notice-')) return noticeWrite(db, op as NotificationWriteOp)
+  if (kind.startsWith('post-')) return hostPostWrite(db, op as HostPostWriteOp)
+  if (kind.startsWith('security-')) return securityWrite(db, op as SecurityWriteOp)
+  if (kind.startsWith('branch-')) return branchWrite(db, op as BranchWriteOp)
+  if (kind === 'diff-save') {
+    const d = op as Extract<WriteOp, { op: 'diff-save' }>
+    await db.query(
+      `INSERT INTO push_diffs (delivery_id, variant, payload, raw_bytes, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (delivery_id, variant) DO UPDATE SET payload = excluded.payload, raw_bytes = excluded.raw_bytes,
+         created_at = excluded.created_at`,
+      [d.deliveryId, d.variant, buf(d.payload), d.rawBytes, d.at],
+    )
+    return null
+  }
+  if (kind === 'diff-prune') {
+    const d = op as Extract<WriteOp, { op: 'diff-prune' }>
+    return (await db.query('DELETE FROM push_diffs WHERE created_at < $1', [d.before])).rowCount ?? 0
+  }
+  if (kind === 'metrics-save') {
+    const { report: r, at } = op as Extract<WriteOp, { op: 'metrics-save' }>
+    const seq = await scalar<number>(
+      db,
+      `INSERT INTO metric_reports (build_id, tenant, repository, branch, commit_sha, job, build_number, metrics, pass,
+         verdict, reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
+      [
+        r.buildId,
+        r.tenant,
+        r.repository,
+        r.branch,
+        r.commitSha,
+        r.job,
+        r.buildNumber,
+        JSON.stringify(r.metrics),
+        r.pass ? 1 : 0,
+        JSON.stringify(r.verdict),
+        at,
+      ],
+    )
+    return seq!
+  }
+  return buildWrite(db, op as BuildWriteOp)
+}
