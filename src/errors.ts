@@ -31,7 +31,11 @@ export const NotFoundError = createError('TAMER_NOT_FOUND', '%s not found', 404)
 export const CsrfError = createError('TAMER_CSRF', 'Form not accepted: %s; reload the page and try again', 403)
 export const StoreUnavailableError = createError('TAMER_STORE_UNAVAILABLE', 'Store is not writable: %s', 503)
 /** PostgreSQL (store.engine postgres) cannot be reached at start: names host and port, never the password. */
-export const DatabaseUnreachableError = createError('TAMER_DATABASE_UNREACHABLE', 'Cannot reach PostgreSQL at %s: %s', 503)
+export const DatabaseUnreachableError = createError(
+  'TAMER_DATABASE_UNREACHABLE',
+  'Cannot reach PostgreSQL at %s: %s',
+  503,
+)
 /** The database was migrated by a newer Tamer than this one: refused rather than half understood. */
 export const SchemaTooNewError = createError('TAMER_SCHEMA_TOO_NEW', 'The store was migrated by a newer Tamer: %s', 500)
 /**

@@ -1,12 +1,11 @@
 // `tamer jobs sync`: create or update the Jenkins jobs of the rules' templates (in the audit log).
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkConfig } from '../compose/config.js'
 import { loadDraftConfig } from '../config/load.js'
 import { jobsSync } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
-import { openSqliteStore } from '../store/sqlite/index.js'
+import { openStore } from '../store/open.js'
 import type { CliIo } from './io.js'
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -20,7 +19,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1
   }
   const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: values.config }), io.env))
-  const store = openSqliteStore({ file: resolve(io.cwd, config.dataDir, 'tamer.db') })
+  const store = await openStore(config, { cwd: io.cwd })
   try {
     const status = await jobsSync(config, store, io.out)
     // It creates and rewrites Jenkins jobs: an operator action.

@@ -8,7 +8,7 @@ import { mirrorCacheFromConfig } from '../git/mirror.js'
 import { gitChangedFiles } from '../pipeline/changed-files.js'
 import { rulesTest } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
-import { openSqliteStore } from '../store/sqlite/index.js'
+import { openStore } from '../store/open.js'
 import type { CliIo } from './io.js'
 
 export const RULES_USAGE = `Usage: tamer rules test <id> [-c FILE]
@@ -33,7 +33,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1
   }
   const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: values.config }), io.env))
-  const store = openSqliteStore({ file: resolve(io.cwd, config.dataDir, 'tamer.db') })
+  const store = await openStore(config, { cwd: io.cwd })
   try {
     const mirrors = mirrorCacheFromConfig(config, resolve(io.cwd, config.dataDir, 'mirrors'))
     return await rulesTest(config, store, deliveryId, io.out, gitChangedFiles(mirrors))

@@ -10,7 +10,7 @@ import { createBranchTracker } from '../pipeline/branches.js'
 import { requestRun } from '../pipeline/runs.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
-import { openSqliteStore } from '../store/sqlite/index.js'
+import { openStore } from '../store/open.js'
 import { mirrorCacheFromConfig } from '../git/mirror.js'
 import { createLogger } from '../logging.js'
 import type { CliIo } from './io.js'
@@ -44,7 +44,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     parameters[p.slice(0, at)] = p.slice(at + 1)
   }
   const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: values.config }), io.env))
-  const store = openSqliteStore({ file: resolve(io.cwd, config.dataDir, 'tamer.db') })
+  const store = await openStore(config, { cwd: io.cwd })
   try {
     // The registry takes the pushes stored so far first (what a running server may not have taken yet).
     const tracker = createBranchTracker({

@@ -1,11 +1,10 @@
 // `tamer secrets set|list|delete|rotate`: secrets sealed in the store under TAMER_MASTER_KEY.
 // A value is read from standard input, never from the command line (which `ps` shows to every
 // user of the machine), and `list` never prints one. Every change is in the audit log.
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
-import { openSecurityStore } from '../store/sqlite/security-store.js'
+import { openSecurityStoreOf } from '../store/open.js'
 import { cliActor, type CommandIo, processCommandIo, runCommand } from '../security/command-io.js'
 import {
   checkSetRequest,
@@ -62,7 +61,7 @@ export async function secretsCommand(argv: string[], io: CommandIo): Promise<num
     const value = sub === 'set' ? (await io.stdin()).replace(/\r?\n$/, '') : ''
     // Refused before the store is opened.
     if (sub === 'set') checkSetRequest(config, keys, spec, value)
-    const store = openSecurityStore(resolve(config.dataDir, 'tamer.db'))
+    const store = (await openSecurityStoreOf(config))!
     try {
       const actor = cliActor(io.env, io.user)
       if (sub === 'list') {

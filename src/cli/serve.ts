@@ -1,25 +1,20 @@
 // `tamer serve`: the checked config (the file, env and *_FILEs, plus the secrets sealed in the
 // store, checked by every domain: src/compose/config.ts), composed (src/compose/), listening; stopped and closed on
 // SIGTERM or SIGINT.
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkConfig } from '../compose/config.js'
 import { composeService } from '../compose/index.js'
 import { loadDraftConfig } from '../config/load.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 import { withStoredSecrets } from '../secrets/stored.js'
-import { openSqliteStore } from '../store/sqlite/index.js'
+import { openStore } from '../store/open.js'
 import type { CliIo } from './io.js'
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
   const loaded = loadDraftConfig({ env: io.env, file: values.config })
   // The store is opened first: secrets sealed in it (`tamer secrets set`) complete the config.
-  const store = openSqliteStore({
-    file: resolve(loaded.dataDir, 'tamer.db'),
-    synchronous: loaded.store.sqlite.synchronous,
-    maxBatch: loaded.store.sqlite.maxBatch,
-  })
+  const store = await openStore(loaded)
   let service
   try {
     const config = checkConfig(await withStoredSecrets(loaded, store, masterKeysFromEnv(io.env)))

@@ -1,11 +1,10 @@
 // `tamer tokens create|list|revoke`: API tokens stored hashed, with a scope and tenants. `create`
 // prints the token once; nothing can show it again. Every change is in the audit log.
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadDraftConfig } from '../config/load.js'
 import { cliActor, processCommandIo, runCommand, type CommandIo } from '../security/command-io.js'
 import type { AccessLevel } from '../store/security.js'
-import { openSecurityStore } from '../store/sqlite/security-store.js'
+import { openSecurityStoreOf } from '../store/open.js'
 import { checkTokenRequest, createToken, describeToken, revokeToken } from '../access/tokens.js'
 
 export const TOKENS_USAGE = `Usage:
@@ -36,7 +35,7 @@ export async function tokensCommand(argv: string[], io: CommandIo): Promise<numb
     const config = loadDraftConfig({ env: io.env, file: v.config })
     const request = { name: v.name ?? '', access: (v.scope ?? 'read') as AccessLevel, tenants: v.tenant ?? null }
     if (sub === 'create') checkTokenRequest(request, [...config.tenants.map((t) => t.name), config.defaultTenant])
-    const store = openSecurityStore(resolve(config.dataDir, 'tamer.db'))
+    const store = (await openSecurityStoreOf(config))!
     try {
       const actor = cliActor(io.env, io.user)
       if (sub === 'create') {

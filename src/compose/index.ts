@@ -37,7 +37,7 @@ import { pushNotebookDiffs } from '../reporting/notebook-diffs.js'
 import { createReporter, type Reporter } from '../reporting/reporter.js'
 import { secretValues } from '../security/secrets.js'
 import type { ServiceStore } from '../store/service-store.js'
-import { openSqliteStore } from '../store/sqlite/index.js'
+import { openStore } from '../store/open.js'
 import type { NewDelivery } from '../store/store.js'
 import { signal, type Signal } from '../work/signal.js'
 import { createBranchTracker, jobContexts, type BranchTracker } from '../pipeline/branches.js'
@@ -125,13 +125,7 @@ export interface Service {
 export async function composeService(config: Config, io: ServiceIo = {}): Promise<Service> {
   const logger = io.logger ?? createLogger(config.server.logLevel, undefined, { secrets: secretValues(config) })
   const now = io.now ?? Date.now
-  const store =
-    io.store ??
-    openSqliteStore({
-      file: resolve(config.dataDir, 'tamer.db'),
-      synchronous: config.store.sqlite.synchronous,
-      maxBatch: config.store.sqlite.maxBatch,
-    })
+  const store = io.store ?? (await openStore(config))
   const onSignalError = (name: string) => (err: unknown) =>
     logger.error({ err, signal: name }, 'a signal listener failed')
   const signals: ServiceSignals = {

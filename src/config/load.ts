@@ -99,6 +99,7 @@ function envOverrides(env: Env): Record<string, unknown> {
   set(['server', 'host'], env.TAMER_HOST)
   set(['server', 'logLevel'], env.TAMER_LOG_LEVEL)
   set(['dataDir'], env.TAMER_DATA_DIR)
+  set(['store', 'url'], env.TAMER_DATABASE_URL)
   set(['providers', 'github', 'secrets'], list(env.TAMER_GITHUB_SECRET))
   set(['providers', 'gitlab', 'tokens'], list(env.TAMER_GITLAB_TOKEN))
   set(['providers', 'gitlab', 'signingTokens'], list(env.TAMER_GITLAB_SIGNING_TOKEN))

@@ -318,7 +318,21 @@ export const ConfigSchema = Type.Object(
     dataDir: Type.String({ minLength: 1, default: './data' }),
     store: Type.Object(
       {
-        driver: Type.Literal('sqlite', { default: 'sqlite' }),
+        /** sqlite: the embedded default (one replica); postgres: store.url (replicas may share it). */
+        engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
+        /** The old name of `engine`, from when SQLite was the only one; still read. */
+        driver: Type.Optional(Type.Literal('sqlite')),
+        /** postgres: `postgres://user:password@host:5432/tamer` (libpq URL); TAMER_DATABASE_URL. */
+        url: Type.Optional(Type.String({ minLength: 1 })),
+        postgres: Type.Object(
+          {
+            /** Most deliveries (and, apart, other writes) committed in one transaction (group commit). */
+            maxBatch: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
+            /** Connections of this replica's pool. */
+            poolSize: Type.Integer({ minimum: 2, maximum: 100, default: 8 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
         sqlite: Type.Object(
           {
             /** FULL: an acknowledged delivery survives power loss, not only a crash. */

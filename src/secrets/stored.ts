@@ -14,8 +14,6 @@
 //   smtp-password            no        no     notifications.smtp.password (replaces the config's)
 //
 // API tokens are not here: they are stored hashed (`tamer tokens`), never sealed.
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { validateConfig } from '../config/load.js'
 import { credentialPrefixProblem } from '../config/credential-url.js'
 import type { Config } from '../config/schema.js'
@@ -23,7 +21,7 @@ import { MasterKeyMissingError, RotationError, SecretRequestError } from '../err
 import type { MasterKey, MasterKeys } from '../security/master-key.js'
 import { seal, unseal } from '../security/seal.js'
 import type { AuditEntry, SecurityStore, StoredSecret } from '../store/security.js'
-import { openSecurityStore } from '../store/sqlite/security-store.js'
+import { openSecurityStoreOf } from '../store/open.js'
 import { masterKeysFromEnv } from '../security/master-key.js'
 
 type Target = 'github' | 'bitbucket' | 'gitlab-token' | 'gitlab-signing' | 'git' | 'scalar'
@@ -210,9 +208,8 @@ export async function openStoredSecrets(
  * plus the stored secrets, read over a short-lived connection; no database yet, nothing stored.
  */
 export async function withStoredSecretsOf(config: Config, env: NodeJS.ProcessEnv): Promise<Config> {
-  const file = resolve(config.dataDir, 'tamer.db')
-  if (!existsSync(file)) return validateConfig(config)
-  const store = openSecurityStore(file)
+  const store = await openSecurityStoreOf(config, { ifExists: true })
+  if (!store) return validateConfig(config)
   try {
     return await withStoredSecrets(config, store, masterKeysFromEnv(env))
   } finally {

@@ -56,6 +56,7 @@ export function secretValues(c: Config): string[] {
   out.push(c.notifications.smtp.password)
   for (const h of c.reporting.hosts) out.push(h.token ?? '', h.app?.privateKey ?? '')
   if (c.notifications.smtp.url) out.push(...urlParts(c.notifications.smtp.url).slice(1))
+  if (c.store.url) out.push(...urlParts(c.store.url).slice(1))
   for (const ch of c.notifications.channels) out.push(...urlParts(ch.url), ch.secret)
   out.push(...processSecrets)
   return [...new Set(out)].filter((s) => s.length >= MIN_LENGTH)

@@ -87,8 +87,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const maxBatch = options.maxBatch ?? 256
   const reads = createPgReads(pool)
-  let deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
-  let ops: (Waiting<WriteResult> & { op: WriteOp })[] = []
+  const deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
+  const ops: (Waiting<WriteResult> & { op: WriteOp })[] = []
   let running: Promise<void> | null = null
   let closed = false
 
@@ -117,7 +117,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     try {
       await conn.query('BEGIN')
       if (batch.length > 0) {
-        const part = await savepoint(conn, () => insertDeliveries(conn, batch.map((p) => p.delivery)))
+        const part = await savepoint(conn, () =>
+          insertDeliveries(
+            conn,
+            batch.map((p) => p.delivery),
+          ),
+        )
         if (part.ok) batch.forEach((p, i) => settled.push(() => p.resolve(part.value[i]!)))
         else for (const p of batch) settled.push(() => p.reject(part.error))
       }

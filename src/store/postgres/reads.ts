@@ -111,11 +111,9 @@ export function createPgReads(db: Queryable): PgReads {
     },
     async deliveriesByHostId(hostDeliveryId) {
       return deliveries(
-        await all(
-          db,
-          `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE host_delivery_id = $1 ORDER BY seq LIMIT 20`,
-          [hostDeliveryId],
-        ),
+        await all(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE host_delivery_id = $1 ORDER BY seq LIMIT 20`, [
+          hostDeliveryId,
+        ]),
       )
     },
     async listDeliveries(q) {
@@ -293,7 +291,13 @@ export function createPgReads(db: Queryable): PgReads {
 
     // Push diffs
     async getPushDiff(deliveryId, variant): Promise<StoredPushDiff | null> {
-      const r = await one<{ delivery_id: string; variant: string; payload: Buffer; raw_bytes: number; created_at: string }>(
+      const r = await one<{
+        delivery_id: string
+        variant: string
+        payload: Buffer
+        raw_bytes: number
+        created_at: string
+      }>(
         db,
         'SELECT delivery_id, variant, payload, raw_bytes, created_at FROM push_diffs WHERE delivery_id = $1 AND variant = $2',
         [deliveryId, variant],

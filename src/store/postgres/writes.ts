@@ -75,10 +75,11 @@ async function recordRun(db: Queryable, buildId: string, run: JenkinsRun, at: st
   const q =
     run.queueId === null
       ? null
-      : await one<RunRow>(db, 'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = $1 AND queue_id = $2', [
-          buildId,
-          run.queueId,
-        ])
+      : await one<RunRow>(
+          db,
+          'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = $1 AND queue_id = $2',
+          [buildId, run.queueId],
+        )
   const n =
     run.buildNumber === null
       ? null
@@ -331,7 +332,15 @@ async function securityWrite(db: Queryable, op: SecurityWriteOp): Promise<WriteR
       await db.query(
         `INSERT INTO api_tokens (id, name, access, tenants, hash, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [t.id, t.name, t.access, t.tenants === null ? null : JSON.stringify(t.tenants), t.hash, t.createdAt, t.createdBy],
+        [
+          t.id,
+          t.name,
+          t.access,
+          t.tenants === null ? null : JSON.stringify(t.tenants),
+          t.hash,
+          t.createdAt,
+          t.createdBy,
+        ],
       )
       await audit(db, op.audit, op.at)
       return null
@@ -444,7 +453,10 @@ async function branchWrite(db: Queryable, op: BranchWriteOp): Promise<WriteResul
     )
     for (const { seq, branch } of rows) {
       if (listed.has(branch)) continue
-      await db.query(`UPDATE branches SET state = 'deleted', deleted_at = $2, updated_at = $2 WHERE seq = $1`, [seq, at])
+      await db.query(`UPDATE branches SET state = 'deleted', deleted_at = $2, updated_at = $2 WHERE seq = $1`, [
+        seq,
+        at,
+      ])
       changed = true
     }
     return changed
