@@ -1,69 +1,18 @@
-// Stored push diffs in SQLite: bytes round-trip per (delivery, variant), a save replaces, the
-// row survives a restart, and a database from before migration 5 gains the table and keeps its data.
+// Stored push diffs in SQLite: a database from before migration 5 gains the table and keeps its data.
+// (The round trip, replace and restart run on both engines: test/store/contract/records.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js'
-import type { NewDelivery } from '../../src/store/store.js'
-
-function delivery(key: string): NewDelivery {
-  return {
-    provider: 'github',
-    dedupeKey: key,
-    hostDeliveryId: key,
-    eventType: 'push',
-    tenant: 'default',
-    repository: 'acme/r',
-    status: 'processed',
-    headers: {},
-    body: Buffer.from('{}'),
-    normalized: { kind: 'ignored', reason: 'test' },
-    receivedAt: new Date().toISOString(),
-  }
-}
 
 function tempFile(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-push-diffs-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return join(dir, 'tamer.db')
 }
-
-t.test('bytes round-trip per delivery and variant; a save replaces; a restart keeps them', async (t) => {
-  const file = tempFile(t)
-  const store = openSqliteStore({ file })
-  const { id } = await store.recordDelivery(delivery('a'))
-  const payload = randomBytes(3 * 2 ** 20)
-  t.equal(await store.getPushDiff(id, 'native-x-f1'), null, 'nothing stored yet')
-  // Queued with a build write, so both go to the writer in one ops batch.
-  await Promise.all([
-    store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload, rawBytes: 9_000_000 }),
-    store.updateBuild('no-such-build', { attempts: 1 }),
-  ])
-  const got = await store.getPushDiff(id, 'native-x-f1')
-  t.ok(got && payload.equals(got.payload), 'the same bytes come back')
-  t.match(got, { deliveryId: id, variant: 'native-x-f1', rawBytes: 9_000_000, createdAt: /^\d{4}-\d\d-\d\dT/ })
-  t.equal(await store.getPushDiff(id, 'nbdime-x-f1'), null, 'another variant is a miss')
-  t.equal(await store.getPushDiff('other-delivery', 'native-x-f1'), null, 'another delivery is a miss')
-
-  await store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload: Buffer.from('mended'), rawBytes: 6 })
-  t.equal((await store.getPushDiff(id, 'native-x-f1'))?.payload.toString(), 'mended', 'a save replaces the row')
-  await store.close()
-
-  const reopened = openSqliteStore({ file })
-  t.teardown(() => reopened.close())
-  t.equal((await reopened.getPushDiff(id, 'native-x-f1'))?.payload.toString(), 'mended', 'survives a restart')
-  await t.rejects(
-    (async () => {
-      await store.savePushDiff({ deliveryId: id, variant: 'v', payload: Buffer.from('x'), rawBytes: 1 })
-    })(),
-    /closed/,
-    'a closed store refuses the write',
-  )
-})
 
 t.test('a version 4 database gains push_diffs (migration 5) and keeps its deliveries', async (t) => {
   const file = tempFile(t)

@@ -75,6 +75,8 @@ export async function startPipelineApp(
     config?: Record<string, unknown>
     /** Run the notifier too (started, woken by buildFinished); held otherwise. */
     notifier?: boolean
+    /** Opens the store (again after a restart); default: SQLite in the harness's temp dir. */
+    openStore?: () => Promise<ServiceStore>
     io?: ServiceIo
   } = {},
 ): Promise<PipelineHarness> {
@@ -101,7 +103,7 @@ export async function startPipelineApp(
     },
   })
   const open = async (wrap?: (s: ServiceStore) => ServiceStore, holdPipeline = false) => {
-    const raw = openSqliteStore({ file: join(dir, 'tamer.db') })
+    const raw = o.openStore ? await o.openStore() : openSqliteStore({ file: join(dir, 'tamer.db') })
     const service = await composeService(config, {
       store: wrap ? wrap(raw) : raw,
       logger: createLogger('info', sink),

@@ -94,7 +94,12 @@ eachEngine(t, 'a delivery is planned once; an event once per job; patches and re
     createdAt: /^\d{4}-/,
   })
   t.equal((await store.getDelivery(deliveryId))?.status, 'processed')
-  const again = await store.planDelivery({ deliveryId, outcome: 'triggered', evaluation: [], builds: [planned(deliveryId)] })
+  const again = await store.planDelivery({
+    deliveryId,
+    outcome: 'triggered',
+    evaluation: [],
+    builds: [planned(deliveryId)],
+  })
   t.same(
     again.map((b) => b.id),
     [build.id],

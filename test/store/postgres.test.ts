@@ -1,0 +1,118 @@
+// What is PostgreSQL's own (issue #16): replicas sharing one database store a redelivery once;
+// migrations run once however many replicas start together; a database from a newer Tamer is
+// refused naming both versions; an unreachable server is named by host and port, never with the
+// password, and `tamer serve` exits 2.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import t from 'tap'
+import { openPostgresStore } from '../../src/store/postgres/index.js'
+import { PG_SCHEMA_VERSION } from '../../src/store/postgres/migrations.js'
+import { openStore } from '../../src/store/open.js'
+import { runTamer } from '../support/cli.js'
+import { freshDatabase } from '../support/postgres.js'
+import { delivery } from './contract/engines.js'
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+t.test('two replicas record the same deliveries at once: each stored once, the other answer a duplicate', async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  const a = await openPostgresStore({ url, maxBatch: 16 })
+  const b = await openPostgresStore({ url, maxBatch: 16 })
+  t.teardown(async () => {
+    await a.close()
+    await b.close()
+  })
+  const keys = Array.from({ length: 60 }, (_, i) => `shared-${i}`)
+  // Opposite orders: the batches take the unique index's locks in key order, so neither deadlocks.
+  const [fromA, fromB] = await Promise.all([
+    Promise.all(keys.map((k) => a.recordDelivery(delivery(k)))),
+    Promise.all([...keys].reverse().map((k) => b.recordDelivery(delivery(k)))),
+  ])
+  fromB.reverse()
+  for (let i = 0; i < keys.length; i++) {
+    t.equal(fromA[i]!.id, fromB[i]!.id, `${keys[i]}: one id`)
+    t.equal([fromA[i]!.duplicate, fromB[i]!.duplicate].filter((d) => !d).length, 1, `${keys[i]}: stored once`)
+  }
+  t.equal((await a.listDeliveries({ limit: 1000 })).length, keys.length)
+  // One delivery, each replica once, many times over: never two rows, always one duplicate.
+  for (let i = 0; i < 20; i++) {
+    const d = delivery(`race-${i}`)
+    const results = await Promise.all([a.recordDelivery(d), b.recordDelivery({ ...d })])
+    t.equal(results[0].id, results[1].id)
+    t.same(results.map((r) => r.duplicate).sort(), [false, true], `race-${i}: one duplicate: true`)
+  }
+})
+
+t.test('replicas starting together migrate once; the version is recorded', async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })))
+  for (const s of stores) await s.close()
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  t.teardown(() => c.end())
+  const { rows } = await c.query('SELECT version, name FROM schema_migrations ORDER BY version')
+  t.same(
+    rows.map((r) => r.version),
+    [PG_SCHEMA_VERSION],
+  )
+})
+
+t.test('a database migrated by a newer Tamer is refused, naming both versions', async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  await (await openPostgresStore({ url })).close()
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  await c.query(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')`)
+  await c.end()
+  await t.rejects(openPostgresStore({ url }), {
+    code: 'TAMER_SCHEMA_TOO_NEW',
+    message: new RegExp(`version 999.*up to version ${PG_SCHEMA_VERSION}`),
+  })
+})
+
+t.test('PostgreSQL unreachable: the error names host and port, never the password; serve exits 2', async (t) => {
+  const port = await closedPort()
+  const url = `postgres://tamer:hunter2-very-secret@127.0.0.1:${port}/tamer`
+  const config = {
+    dataDir: '/nonexistent',
+    store: { engine: 'postgres' as const, url, sqlite: { synchronous: 'FULL' as const, maxBatch: 1 } },
+  }
+  const err = await openStore({ ...config, store: { ...config.store, postgres: { maxBatch: 1, poolSize: 2 } } }).then(
+    () => null,
+    (e: Error & { code?: string }) => e,
+  )
+  t.match(err, { code: 'TAMER_DATABASE_UNREACHABLE', message: new RegExp(`127\\.0\\.0\\.1:${port}/tamer`) })
+  t.notMatch(err?.message, /hunter2/)
+
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-pg-serve-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'tamer.yaml'), 'store:\n  engine: postgres\n')
+  const res = await runTamer(['serve', '-c', join(dir, 'tamer.yaml')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, TAMER_DATABASE_URL: url, TAMER_DATA_DIR: dir },
+  })
+  t.equal(res.exitCode, 2)
+  t.match(res.stderr, new RegExp(`Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}.*TAMER_DATABASE_UNREACHABLE`))
+  t.notMatch(res.stderr + res.stdout, /hunter2/)
+
+  writeFileSync(join(dir, 'tamer.yaml'), 'store:\n  engine: postgres\n')
+  const missing = await runTamer(['serve', '-c', join(dir, 'tamer.yaml')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, TAMER_DATA_DIR: dir },
+  })
+  t.equal(missing.exitCode, 2)
+  t.match(missing.stderr, /store\.url: is required when store\.engine is postgres/)
+})
