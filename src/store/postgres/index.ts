@@ -12,6 +12,7 @@ import { DatabaseUnreachableError, RotationError, StoreUnavailableError } from '
 import { redactBodyCredentials } from '../../security/url-credentials.js'
 import type { BuildRecord } from '../builds.js'
 import type { RepositoryKey } from '../branches.js'
+import type { DecideOutcome } from '../signoffs.js'
 import type { ServiceStore } from '../service-store.js'
 import type { NewDelivery, RecordResult } from '../store.js'
 import { packEvents, toDeliveryRow } from '../sqlite/delivery-row.js'
@@ -212,6 +213,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async saveMetricReport(report) {
       const seq = (await write({ op: 'metrics-save', report, at: now() })) as number
       return (await metricReportBySeq(pool, seq))!
+    },
+    async createSignoff(signoff, notices, audit) {
+      const r = (await write({ op: 'signoff-create', signoff, notices, audit, at: now() })) as {
+        id: string
+        created: boolean
+      }
+      return { signoff: (await reads.getSignoff(r.id))!, created: r.created }
+    },
+    async decideSignoff(id, party, decision, audit) {
+      const outcome = (await write({ op: 'signoff-decide', id, party, decision, audit, at: now() })) as DecideOutcome
+      return { outcome, signoff: await reads.getSignoff(id) }
+    },
+    async recordSignoffAction(id, r) {
+      await write({
+        op: 'signoff-action',
+        id,
+        action: r.action,
+        error: r.error,
+        audit: r.action ? r.audit : null,
+        at: now(),
+      })
     },
     async applyBranchChanges(changes, cursor) {
       return (await write({ op: 'branch-apply', changes, cursor, at: now() })) as RepositoryKey[]

@@ -276,6 +276,42 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX host_posts_build ON host_posts (build_id, seq);
     `),
   },
+  {
+    version: 2,
+    name: 'signoffs',
+    // SQLite's 19 and 20: a build's notices newest first (the console), and sign-off through Tamer
+    // (issue #15): one row per build and Jenkins input, one per party and its decision.
+    sql: bytewise(`
+      CREATE INDEX notifications_build_seq ON notifications (build_id, seq);
+      CREATE TABLE signoffs (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        build_id TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        repository TEXT,
+        environment TEXT NOT NULL,
+        input_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        state TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        jenkins_action TEXT,
+        jenkins_acted_at TEXT,
+        jenkins_error TEXT,
+        UNIQUE (build_id, input_id)
+      );
+      CREATE INDEX signoffs_unsettled ON signoffs (state, jenkins_action, seq);
+      CREATE TABLE signoff_parties (
+        signoff_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        party TEXT NOT NULL,
+        decision TEXT,
+        decided_at TEXT,
+        PRIMARY KEY (signoff_id, party)
+      );
+    `),
+  },
 ]
 
 /** The schema version this code knows. */

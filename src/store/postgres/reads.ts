@@ -24,6 +24,7 @@ import {
 } from '../sqlite/page-lists.js'
 import { toAudit, toSecret, toToken } from '../sqlite/security-reads.js'
 import { createPgPageQuery } from './pages.js'
+import { createPgOpsReads, createPgSignoffReads } from './signoffs.js'
 import { all, one, scalar, type Queryable } from './sql.js'
 
 /** What the store reads; the writes are in writes.ts. */
@@ -52,6 +53,9 @@ export type PgReads = Omit<
   | 'applyBranchChanges'
   | 'applyRemoteListing'
   | 'recordScheduleSlot'
+  | 'createSignoff'
+  | 'decideSignoff'
+  | 'recordSignoffAction'
 >
 
 const ACTIVE = [...ACTIVE_BUILD_STATES]
@@ -104,6 +108,8 @@ export function createPgReads(db: Queryable): PgReads {
   const keyArgs = (k: RepositoryKey) => [k.repository, k.tenant, k.provider]
 
   return {
+    ...createPgOpsReads(db),
+    ...createPgSignoffReads(db),
     // Deliveries
     async getDelivery(id) {
       const r = await one(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`, [id])

@@ -12,6 +12,8 @@ import type { HostPostWriteOp } from '../sqlite/host-post-writes.js'
 import type { SecurityWriteOp } from '../sqlite/security-writes.js'
 import type { BranchWriteOp } from '../sqlite/branch-writes.js'
 import { one, scalar, type Queryable } from './sql.js'
+import { signoffWrite } from './signoffs.js'
+import type { SignoffWriteOp } from '../sqlite/signoff-writes.js'
 
 /** Why a rotation was refused; the caller turns the message into TAMER_ROTATION_FAILED. */
 export class RotationRefused extends Error {}
@@ -496,6 +498,7 @@ export async function applyWrite(db: Queryable, op: WriteOp): Promise<WriteResul
   if (kind.startsWith('post-')) return hostPostWrite(db, op as HostPostWriteOp)
   if (kind.startsWith('security-')) return securityWrite(db, op as SecurityWriteOp)
   if (kind.startsWith('branch-')) return branchWrite(db, op as BranchWriteOp)
+  if (kind.startsWith('signoff-')) return signoffWrite(db, op as SignoffWriteOp)
   if (kind === 'diff-save') {
     const d = op as Extract<WriteOp, { op: 'diff-save' }>
     await db.query(

@@ -243,3 +243,61 @@ eachEngine(t, 'push diffs: bytes round-trip per delivery and variant; a save rep
   t.equal(await store.prunePushDiffs('2999-01-01T00:00:00Z'), 1)
   t.equal(await store.getPushDiff(id, 'native-x-f1'), null)
 })
+
+eachEngine(
+  t,
+  'sign-offs: created once per build and input, each party decides once; queue stats',
+  async (t, engine) => {
+    const store = await engine.open()
+    const build = await finishedBuild(store, 'so', 'SUCCESS')
+    const signoff = {
+      id: 'so-1',
+      buildId: build.id,
+      tenant: 'default',
+      repository: 'acme/r',
+      environment: 'prod',
+      inputId: 'TamerSignoff',
+      message: 'Deploy?',
+      parties: ['a@example.com', 'b@example.com'],
+      expiresAt: 9_000_000_000_000,
+    }
+    const created = await store.createSignoff(signoff, [], audit('signoff.request'))
+    t.match(created, {
+      created: true,
+      signoff: { id: 'so-1', state: 'waiting', parties: [{ party: 'a@example.com' }, {}] },
+    })
+    t.match(await store.createSignoff({ ...signoff, id: 'so-2' }, [], audit('signoff.request')), {
+      created: false,
+      signoff: { id: 'so-1' },
+    })
+    t.match(await store.decideSignoff('so-1', 'a@example.com', 'approved', audit('signoff.approve')), {
+      outcome: 'recorded',
+      signoff: { state: 'waiting' },
+    })
+    t.match(await store.decideSignoff('so-1', 'a@example.com', 'rejected', audit('x')), { outcome: 'already-used' })
+    t.match(await store.decideSignoff('so-1', 'c@example.com', 'approved', audit('x')), { outcome: 'not-a-party' })
+    t.match(await store.decideSignoff('so-1', 'b@example.com', 'approved', audit('signoff.approve')), {
+      outcome: 'recorded',
+      signoff: { state: 'approved', decidedAt: /^\d{4}-/ },
+    })
+    t.same(
+      (await store.unsettledSignoffs(10)).map((s) => s.id),
+      ['so-1'],
+    )
+    await store.recordSignoffAction('so-1', { action: 'proceed', error: null, audit: audit('signoff.proceed') })
+    t.same(await store.unsettledSignoffs(10), [])
+    t.match(await store.signoffsOfBuild(build.id), [{ id: 'so-1', jenkinsAction: 'proceed' }])
+
+    await store.recordDelivery(delivery('queued'))
+    const stats = await store.queueStats()
+    t.match(
+      stats.find((s) => s.queue === 'deliveries' && s.state === 'pending'),
+      { depth: 1, oldestAt: /^\d{4}-/ },
+    )
+    t.match(
+      stats.find((s) => s.queue === 'builds' && s.state === 'running'),
+      { depth: 0, oldestAt: null },
+    )
+    t.same(await store.deadLetters(10), [])
+  },
+)

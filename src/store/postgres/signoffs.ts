@@ -1,0 +1,234 @@
+// Sign-offs (issue #15) and operations' reads (issue #16) on PostgreSQL: the statements of SQLite's
+// signoff-reads.ts, signoff-writes.ts and ops-reads.ts. A decision locks its sign-off's row
+// (FOR UPDATE), so two replicas taking two parties' last approvals settle it once.
+import { randomUUID } from 'node:crypto'
+import type { DeadLetter, OpsStore, QueueStat } from '../ops.js'
+import type { AuditEntry } from '../security.js'
+import type { SignoffParty, SignoffRecord, SignoffStore } from '../signoffs.js'
+import type { SignoffWriteOp, SignoffWriteResult } from '../sqlite/signoff-writes.js'
+import { all, one, scalar, type Queryable } from './sql.js'
+
+interface Row {
+  id: string
+  build_id: string
+  tenant: string
+  repository: string | null
+  environment: string
+  input_id: string
+  message: string
+  state: SignoffRecord['state']
+  expires_at: number
+  created_at: string
+  decided_at: string | null
+  jenkins_action: SignoffRecord['jenkinsAction']
+  jenkins_acted_at: string | null
+  jenkins_error: string | null
+}
+
+const COLUMNS = `id, build_id, tenant, repository, environment, input_id, message, state, expires_at, created_at,
+  decided_at, jenkins_action, jenkins_acted_at, jenkins_error`
+
+export function createPgSignoffReads(
+  db: Queryable,
+): Pick<SignoffStore, 'getSignoff' | 'signoffsOfBuild' | 'unsettledSignoffs'> {
+  const toRecord = async (r: Row): Promise<SignoffRecord> => ({
+    id: r.id,
+    buildId: r.build_id,
+    tenant: r.tenant,
+    repository: r.repository,
+    environment: r.environment,
+    inputId: r.input_id,
+    message: r.message,
+    state: r.state,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+    decidedAt: r.decided_at,
+    jenkinsAction: r.jenkins_action,
+    jenkinsActedAt: r.jenkins_acted_at,
+    jenkinsError: r.jenkins_error,
+    parties: (
+      await all<{ party: string; decision: SignoffParty['decision']; decided_at: string | null }>(
+        db,
+        'SELECT party, decision, decided_at FROM signoff_parties WHERE signoff_id = $1 ORDER BY position',
+        [r.id],
+      )
+    ).map((p) => ({ party: p.party, decision: p.decision, decidedAt: p.decided_at })),
+  })
+  return {
+    async getSignoff(id) {
+      const r = await one<Row>(db, `SELECT ${COLUMNS} FROM signoffs WHERE id = $1`, [id])
+      return r ? toRecord(r) : null
+    },
+    async signoffsOfBuild(buildId) {
+      return Promise.all(
+        (await all<Row>(db, `SELECT ${COLUMNS} FROM signoffs WHERE build_id = $1 ORDER BY seq`, [buildId])).map(
+          toRecord,
+        ),
+      )
+    },
+    async unsettledSignoffs(limit) {
+      const rows = await all<Row>(
+        db,
+        `SELECT ${COLUMNS} FROM signoffs WHERE state IN ('approved', 'rejected') AND jenkins_action IS NULL
+         ORDER BY seq LIMIT $1`,
+        [limit],
+      )
+      return Promise.all(rows.map(toRecord))
+    },
+  }
+}
+
+async function audit(db: Queryable, a: AuditEntry, at: string): Promise<void> {
+  await db.query(
+    'INSERT INTO audit_log (id, at, actor, action, target, tenant, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [randomUUID(), at, a.actor, a.action, a.target, a.tenant, JSON.stringify(a.detail)],
+  )
+}
+
+export async function signoffWrite(db: Queryable, op: SignoffWriteOp): Promise<SignoffWriteResult> {
+  if (op.op === 'signoff-create') {
+    const s = op.signoff
+    const inserted = await scalar<string>(
+      db,
+      `INSERT INTO signoffs (id, build_id, tenant, repository, environment, input_id, message, state, expires_at,
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9)
+       ON CONFLICT (build_id, input_id) DO NOTHING RETURNING id`,
+      [s.id, s.buildId, s.tenant, s.repository, s.environment, s.inputId, s.message, s.expiresAt, op.at],
+    )
+    if (inserted === null) {
+      const before = await scalar<string>(db, 'SELECT id FROM signoffs WHERE build_id = $1 AND input_id = $2', [
+        s.buildId,
+        s.inputId,
+      ])
+      return { id: before!, created: false }
+    }
+    for (const [i, p] of s.parties.entries())
+      await db.query('INSERT INTO signoff_parties (signoff_id, position, party) VALUES ($1, $2, $3)', [s.id, i, p])
+    for (const n of op.notices)
+      await db.query(
+        `INSERT INTO notifications (id, build_id, tenant, repository, branch, channel, kind, outcome, recipients,
+           subject, payload, state, attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12, $12)`,
+        [
+          n.id,
+          n.buildId,
+          n.tenant,
+          n.repository,
+          n.branch,
+          n.channel,
+          n.kind,
+          n.outcome,
+          JSON.stringify(n.recipients),
+          n.subject,
+          JSON.stringify(n.payload),
+          op.at,
+        ],
+      )
+    await audit(db, op.audit, op.at)
+    return { id: s.id, created: true }
+  }
+  if (op.op === 'signoff-decide') {
+    const state = await scalar<string>(db, 'SELECT state FROM signoffs WHERE id = $1 FOR UPDATE', [op.id])
+    const row = await one<{ decision: string | null }>(
+      db,
+      'SELECT decision FROM signoff_parties WHERE signoff_id = $1 AND party = $2',
+      [op.id, op.party],
+    )
+    if (state === null) return 'closed'
+    if (!row) return 'not-a-party'
+    if (row.decision !== null) return 'already-used'
+    if (state !== 'waiting') return 'closed'
+    await db.query(
+      'UPDATE signoff_parties SET decision = $1, decided_at = $2 WHERE signoff_id = $3 AND party = $4 AND decision IS NULL',
+      [op.decision, op.at, op.id, op.party],
+    )
+    await audit(db, op.audit, op.at)
+    const settle = (to: string) =>
+      db.query("UPDATE signoffs SET state = $1, decided_at = $2 WHERE id = $3 AND state = 'waiting'", [
+        to,
+        op.at,
+        op.id,
+      ])
+    if (op.decision === 'rejected') await settle('rejected')
+    else {
+      const open = await scalar(
+        db,
+        "SELECT count(*) FROM signoff_parties WHERE signoff_id = $1 AND (decision IS NULL OR decision <> 'approved')",
+        [op.id],
+      )
+      if (Number(open) === 0) await settle('approved')
+    }
+    return 'recorded'
+  }
+  if (op.action !== null) {
+    const r = await db.query(
+      `UPDATE signoffs SET jenkins_action = $1, jenkins_acted_at = $2, jenkins_error = NULL
+       WHERE id = $3 AND jenkins_action IS NULL`,
+      [op.action, op.at, op.id],
+    )
+    if ((r.rowCount ?? 0) > 0 && op.audit) await audit(db, op.audit, op.at)
+  } else
+    await db.query('UPDATE signoffs SET jenkins_error = $1 WHERE id = $2 AND jenkins_action IS NULL', [op.error, op.id])
+  return null
+}
+
+/** The queue, its table, the column of its age, and the states its rows wait (or died) in (as ops-reads.ts). */
+const QUEUES: { queue: QueueStat['queue']; table: string; since: string; status: string; states: string[] }[] = [
+  { queue: 'deliveries', table: 'deliveries', since: 'received_at', status: 'status', states: ['pending'] },
+  {
+    queue: 'builds',
+    table: 'builds',
+    since: 'created_at',
+    status: 'state',
+    states: ['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running', 'refused'],
+  },
+  {
+    queue: 'notifications',
+    table: 'notifications',
+    since: 'created_at',
+    status: 'state',
+    states: ['pending', 'sending', 'dead'],
+  },
+  {
+    queue: 'host-posts',
+    table: 'host_posts',
+    since: 'created_at',
+    status: 'state',
+    states: ['pending', 'sending', 'dead'],
+  },
+]
+
+export function createPgOpsReads(db: Queryable): OpsStore {
+  return {
+    async queueStats() {
+      const out: QueueStat[] = []
+      for (const q of QUEUES)
+        for (const state of q.states) {
+          const r = await one<{ depth: number; oldest_at: string | null }>(
+            db,
+            `SELECT count(*) AS depth, min(${q.since}) AS oldest_at FROM ${q.table} WHERE ${q.status} = $1`,
+            [state],
+          )
+          out.push({ queue: q.queue, state, depth: Number(r?.depth ?? 0), oldestAt: r?.oldest_at ?? null })
+        }
+      return out
+    },
+    async deadLetters(limit) {
+      const select = (sql: string) => all<DeadLetter>(db, sql, [limit])
+      return [
+        ...(await select(
+          `SELECT 'notification' AS kind, id, tenant, channel AS target, attempts, last_error AS "lastError",
+             updated_at AS "updatedAt" FROM notifications WHERE state = 'dead' ORDER BY seq LIMIT $1`,
+        )),
+        ...(await select(
+          `SELECT 'host-post' AS kind, id, tenant, target, attempts, last_error AS "lastError", updated_at AS "updatedAt"
+             FROM host_posts WHERE state = 'dead' ORDER BY seq LIMIT $1`,
+        )),
+        ...(await select(
+          `SELECT 'build' AS kind, id, tenant, job AS target, attempts, last_error AS "lastError",
+             updated_at AS "updatedAt" FROM builds WHERE state = 'refused' ORDER BY seq LIMIT $1`,
+        )),
+      ]
+    },
+  }
+}
