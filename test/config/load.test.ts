@@ -24,7 +24,7 @@ t.test('embedded defaults run with zero setup', async (t) => {
   t.equal(c.server.port, 8080)
   t.equal(c.server.host, '0.0.0.0')
   t.equal(c.dataDir, './data')
-  t.equal(c.store.driver, 'sqlite')
+  t.equal(c.store.engine, 'sqlite')
   t.equal(c.store.sqlite.synchronous, 'FULL')
   t.same(c.providers.github.secrets, [])
   t.same(c.api.tokens, [])
