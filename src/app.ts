@@ -48,6 +48,7 @@ import { accessPlugin } from './http/access.js'
 import { metricsHistoryPlugin, metricsIntakePlugin } from './http/metrics.js'
 import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
+import { replayDelivery } from './pipeline/replay.js'
 import { prometheusPlugin, registerDeliveryMetrics } from './http/prometheus.js'
 import type { ServiceMetrics } from './observability/metrics.js'
 import { signoffPagesPlugin, signoffRequestPlugin } from './http/signoff.js'
@@ -90,6 +91,8 @@ export interface AppDeps {
   buildFeed: BuildFeed
   /** The Prometheus metrics (GET /metrics; deliveries counted at intake). */
   metrics: ServiceMetrics
+  /** True while the service drains before exit (/readyz answers 503). */
+  draining: () => boolean
 }
 
 /** Fastify's router refuses longer path parameters (ids are at most 100 characters anyway). */
@@ -185,9 +188,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBodyBytes: config.server.maxBodyBytes,
     admit,
   })
-  await app.register(apiPlugin, { store, tokens: auth, dispatchOf: (id) => store.getDispatch(id) })
+  await app.register(apiPlugin, {
+    store,
+    tokens: auth,
+    dispatchOf: (id) => store.getDispatch(id),
+    replay: (r) => replayDelivery({ store, now: () => deps.now().getTime(), stored: deps.deliveryStored }, r),
+    audit: (e) => store.recordAudit(e),
+  })
   // Ready only with room for the largest delivery twice over (its body, then its events).
-  await app.register(healthPlugin, { store, minRoomBytes: 2 * config.server.maxBodyBytes })
+  await app.register(healthPlugin, {
+    store,
+    minRoomBytes: 2 * config.server.maxBodyBytes,
+    draining: deps.draining,
+  })
   if (config.prometheus.enabled)
     await app.register(prometheusPlugin, { metrics: deps.metrics, token: config.prometheus.token })
   await app.register(landingPlugin, { providers: deps.providers, jenkinsConfigured: config.jenkins.url !== '' })

@@ -125,3 +125,6 @@ export const BranchGoneError = createError(
   409,
 )
 export const RunRequestError = createError('TAMER_BAD_RUN_REQUEST', 'Invalid run request: %s', 400)
+// Operations (issue #16).
+export const NotReplayableError = createError('TAMER_NOT_REPLAYABLE', 'Delivery %s cannot be replayed: %s', 409)
+export const DrainingError = createError('TAMER_DRAINING', 'Tamer is shutting down: %s', 503)

@@ -23,6 +23,9 @@ Commands:
                            --command CMD says how git starts Tamer (default: tamer if on PATH, else npx --no-install tamer)
   secrets set|list|delete|rotate
                            Secrets sealed in the store under TAMER_MASTER_KEY (see tamer secrets --help)
+  replay <delivery-id>     Run a stored delivery's pipeline again, as a new delivery (audited)
+  dead-letters [--retry]   List the notices, host posts and builds given up on; --retry puts them back
+  migrate                  Bring the store's schema up to date and exit
   tokens create|list|revoke
                            API tokens stored hashed, with a scope and tenants (see tamer tokens --help)
   demo [--exit]            The main job end to end on this machine: a notebook push, its diff page,
@@ -55,6 +58,9 @@ const COMMANDS: Record<string, () => Promise<Run>> = {
   secrets: async () => (await import('./secrets.js')).run,
   tokens: async () => (await import('./tokens.js')).run,
   demo: async () => (await import('./demo.js')).run,
+  replay: async () => (await import('./replay.js')).run,
+  'dead-letters': async () => (await import('./dead-letters.js')).run,
+  migrate: async () => (await import('./migrate.js')).run,
 }
 
 const diffIo = (io: CliIo) => ({ stdout: io.out, stderr: io.err, color: io.color })

@@ -24,10 +24,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     throw err
   }
   const { logger } = service
+  // Graceful stop: /readyz answers 503 while requests are still served (server.drainDelayMs), then the
+  // listener closes after the requests in flight, the units stop after their steps in flight (all state
+  // is in the store, so a step cut short is resumed by the next start), and the store closes. Bounded
+  // by server.shutdownTimeoutMs (Kubernetes' default grace period is 30 s before its SIGKILL).
+  let stopping = false
   const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down')
+    if (stopping) return
+    stopping = true
+    const { drainDelayMs, shutdownTimeoutMs } = service.config.server
+    logger.info({ signal, drainDelayMs, shutdownTimeoutMs }, 'draining: /readyz answers 503')
+    setTimeout(() => {
+      logger.error({ shutdownTimeoutMs }, 'shutdown took too long: exiting now')
+      process.exit(1)
+    }, shutdownTimeoutMs)
+    await service.drain()
+    logger.info('closing: no new connections; finishing what is in flight')
     await service.close()
     await store.close()
+    logger.info('stopped')
     process.exit(0)
   }
   process.once('SIGTERM', () => void shutdown('SIGTERM'))

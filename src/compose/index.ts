@@ -118,6 +118,11 @@ export interface Service {
   metrics: ServiceMetrics
   /** Starts everything (app.ready) and listens on server.host:server.port. */
   listen(): Promise<string>
+  /**
+   * The first half of a graceful stop (SIGTERM): /readyz answers 503 at once, requests are still served
+   * for server.drainDelayMs (load balancers take the instance out), then close() finishes the rest.
+   */
+  drain(): Promise<void>
   /** Stops the units and the app, then closes what was opened here (the store, the diff engine). */
   close(): Promise<void>
 }
@@ -135,6 +140,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   }
   // Each unit tells what it did through a callback given here; the queues are read on each scrape.
   const metrics = createServiceMetrics({ store, now })
+  let draining = false
   const mirrors = io.mirrors ?? mirrorCacheFromConfig(config, resolve(config.dataDir, 'mirrors'))
   // Native diffs run in worker threads here (a big notebook must not stall webhook intake).
   let ownEngine: { close(): Promise<void> } | null = null
@@ -303,6 +309,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     branches: runs,
     buildFeed,
     metrics,
+    draining: () => draining,
   })
 
   // Who wakes whom.
@@ -340,7 +347,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   const onTick = () => {
     if (!ticking) return
     branches.wake()
-    if (!held.has('pipeline')) pipeline.wake()
+    if (!held.has('pipeline')) pipeline.rescan()
     const every = config.branches.syncEveryMinutes * 60_000
     if (every > 0 && now() - lastSync >= every) {
       lastSync = now()
@@ -384,6 +391,10 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     scheduler,
     metrics,
     listen: () => app.listen({ host: config.server.host, port: config.server.port }),
+    async drain() {
+      draining = true
+      if (config.server.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.server.drainDelayMs))
+    },
     async close() {
       if (closed) return
       closed = true

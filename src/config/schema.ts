@@ -310,6 +310,10 @@ export const ConfigSchema = Type.Object(
           { default: 'info' },
         ),
         rateLimit: RateLimitSettings,
+        /** On SIGTERM, /readyz answers 503 this long before the listener closes (load balancers stop sending). */
+        drainDelayMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 5_000 }),
+        /** On SIGTERM, the process exits (code 1) if draining and closing take longer than this. */
+        shutdownTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 25_000 }),
       },
       { additionalProperties: false, default: {} },
     ),

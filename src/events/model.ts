@@ -46,6 +46,11 @@ interface EventBase {
   tenant: string
   repository: Repository
   receivedAt: string
+  /**
+   * Set on a replay (`tamer replay`, issue #16): `of` is Tamer's id of the delivery replayed, `key` this replay's
+   * own, so it is planned as a new event; the branch registry skips replayed pushes.
+   */
+  replay?: { of: string; key: string }
 }
 
 export interface PushEvent extends EventBase {

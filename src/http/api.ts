@@ -1,9 +1,11 @@
-// GET /api/deliveries[/:id] behind a bearer token.
+// GET /api/deliveries[/:id] behind a bearer token; POST /api/deliveries/:id/replay (operate) runs one's pipeline again.
 import type { FastifyPluginAsync } from 'fastify'
 import { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryStore, type StoredDelivery } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
 import type { DispatchRecord } from '../store/builds.js'
-import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
+import { IdParams, pageOf, requireAccess, requireBearer, visibleTo, type ApiTokens } from './auth.js'
+import type { ReplayAccepted, ReplayRequest } from '../pipeline/replay.js'
+import type { AuditEntry } from '../store/security.js'
 import { bearer, DeliveryDetail, DeliverySummary, errors, Page } from './schemas.js'
 
 export interface ApiPluginOptions {
@@ -11,7 +13,20 @@ export interface ApiPluginOptions {
   tokens: ApiTokens
   /** How the pipeline routed a delivery. */
   dispatchOf: (deliveryId: string) => Promise<DispatchRecord | null>
+  /** Stores a replay of a delivery (src/pipeline/replay.ts). */
+  replay: (r: ReplayRequest) => Promise<ReplayAccepted>
+  audit: (entry: AuditEntry) => Promise<void>
 }
+
+const ReplayAcceptedSchema = {
+  type: 'object',
+  properties: {
+    deliveryId: { type: 'string', description: "the replay's id (a new delivery)" },
+    replayOf: { type: 'string' },
+    duplicate: { type: 'boolean', description: 'this Idempotency-Key made this replay before' },
+    tenant: { type: 'string' },
+  },
+} as const
 
 export const ListQuery = {
   type: 'object',
@@ -96,6 +111,44 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
         builds: dispatch?.skipped?.builds ?? null,
       }
       return { ...summary(d), headers: d.headers, normalized: d.normalized, skipped }
+    },
+  )
+  app.post<{ Params: { id: string } }>(
+    '/api/deliveries/:id/replay',
+    {
+      schema: {
+        summary: "Run a delivery's pipeline again, as a new delivery (new builds, notices and statuses)",
+        description:
+          '`Idempotency-Key` makes a retried request the same replay. 409 TAMER_NOT_REPLAYABLE for a ping or an ignored delivery.',
+        tags: ['api'],
+        security: bearer,
+        params: IdParams,
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: { 202: ReplayAcceptedSchema, ...errors },
+      },
+      preHandler: requireAccess('operate'),
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key']
+      const actor = request.scope!.actor
+      const accepted = await opts.replay({
+        deliveryId: request.params.id,
+        tenants: request.scope?.tenants,
+        actor,
+        ...(typeof key === 'string' ? { key: `api:${key}` } : {}),
+      })
+      if (!accepted.duplicate)
+        await opts.audit({
+          actor,
+          action: 'delivery.replay',
+          target: accepted.replayOf,
+          tenant: accepted.tenant,
+          detail: { deliveryId: accepted.deliveryId },
+        })
+      return reply.code(202).send(accepted)
     },
   )
 }

@@ -1,6 +1,6 @@
 // /healthz: the process is up. /readyz: the store commits a write and has room for a delivery.
 import type { FastifyPluginAsync } from 'fastify'
-import { StoreUnavailableError } from '../errors.js'
+import { DrainingError, StoreUnavailableError } from '../errors.js'
 import type { DeliveryStore } from '../store/store.js'
 import { errors, Status } from './schemas.js'
 
@@ -8,6 +8,8 @@ export interface HealthPluginOptions {
   store: DeliveryStore
   /** Free room the store must have to be ready (a full disk still commits a one-row heartbeat). */
   minRoomBytes?: number
+  /** True once a SIGTERM started the drain: /readyz answers 503 so load balancers stop sending. */
+  draining?: () => boolean
 }
 
 // Probes come every few seconds (Kubernetes, Docker's HEALTHCHECK): at `warn` a healthy probe logs
@@ -36,6 +38,7 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
       },
     },
     async () => {
+      if (opts.draining?.()) throw new DrainingError('draining before exit (SIGTERM)')
       try {
         await opts.store.checkWritable({ minRoomBytes: opts.minRoomBytes })
       } catch (err) {

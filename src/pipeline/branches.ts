@@ -30,7 +30,9 @@ export interface BranchTrackerDeps {
 export function branchChangesOf(d: Pick<StoredDelivery, 'normalized'>): BranchChange[] {
   if (d.normalized.kind !== 'events') return []
   return d.normalized.events
-    .filter((e): e is PushEvent => e.kind === 'push' && e.refType === 'branch' && e.branch !== null && !e.run)
+    .filter(
+      (e): e is PushEvent => e.kind === 'push' && e.refType === 'branch' && e.branch !== null && !e.run && !e.replay,
+    )
     .map((e) => {
       const head = e.commits.find((c) => c.id === e.after)
       const deleted = e.deleted || e.after === ZERO_SHA

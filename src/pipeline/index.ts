@@ -66,6 +66,8 @@ export interface Pipeline {
   start(): void
   /** Something changed (a callback came, a build is due): look now. */
   wake(): void
+  /** Look now, and scan the store for pending deliveries: another process (`tamer run`, `tamer replay`) stored them. */
+  rescan(): void
   /**
    * A pending delivery was committed: it is routed from this id (one read by primary key), so
    * a pass does not read and parse every pending row again (issue #12: up to 500 per wake).
@@ -245,6 +247,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       wake()
     },
     wake,
+    rescan() {
+      scan = true
+      wake()
+    },
     deliveryStored(deliveryId) {
       if (stopped) return
       if (fresh.length < MAX_TOLD) fresh.push(deliveryId)

@@ -111,6 +111,8 @@ export function buildParameters(
 /** The event a build is for, whichever delivery carried it (see PlannedBuild.eventKey). */
 export function eventKey(e: TamerEvent): string | null {
   const repo = `${e.provider}|${e.repository.fullName}`
+  // Each replay is its own event too: run again on purpose.
+  if (e.replay) return `${repo}|replay|${e.replay.key}`
   // Each run is its own event, however often the same head is run.
   if (e.kind === 'push' && e.run) return `${repo}|${e.ref}|run|${e.hostDeliveryId}`
   if (e.kind === 'push') return `${repo}|${e.ref}|${e.before}|${e.after}`

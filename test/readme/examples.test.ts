@@ -58,6 +58,10 @@ const EXAMPLES: Record<string, Example> = {
   'npx tamer tokens list': { exit: 0, says: /risk dashboard/ },
   // An id from the README, not one this store made: the answer for an unknown id.
   'npx tamer tokens revoke 3f9c0a1e5b7d2c44': { exit: 1, says: /^tamer: no live token 3f9c0a1e5b7d2c44$/m },
+  // An id from the README, not one this store made (test/operations/replay.test.ts replays real ones).
+  'npx tamer replay 0b6f6a1e-9d7e-4c1b-8f0e-2a6d1c3e5f70': { exit: 2, says: /TAMER_NOT_FOUND/ },
+  'npx tamer dead-letters --retry': { exit: 0, says: /^0 of 0 put back to pending/m },
+  'npx tamer migrate': { exit: 0, says: /^store migrated: sqlite \S+tamer\.db$/m },
 }
 
 /** The `npx tamer …` lines of the README's code blocks: continuations joined, comments and pipes dropped. */

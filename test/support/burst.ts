@@ -162,7 +162,7 @@ function writeConfig(
 ): string {
   const file = join(dir, 'tamer.yaml')
   const config = {
-    server: { host: '127.0.0.1', port, logLevel: 'info' },
+    server: { host: '127.0.0.1', port, logLevel: 'info', drainDelayMs: 0 },
     dataDir: join(dir, 'data'),
     providers: { github: { secrets: [SECRETS.github] } },
     api: { tokens: [SECRETS.api] },

@@ -59,6 +59,8 @@ export interface PipelineHarness {
    */
   restart(opts?: { store?: (s: ServiceStore) => ServiceStore; holdPipeline?: boolean }): Promise<void>
   jenkinsRequests(): string[]
+  /** The data dir: the store is <dir>/tamer.db (for `tamer` commands run against it). */
+  dir: string
 }
 
 interface Teardown {
@@ -136,6 +138,7 @@ export async function startPipelineApp(
     jenkins,
     clock,
     logs,
+    dir,
     advance: (ms) => jenkins.control.advance(ms),
     drain: () => cur.pipeline.drain(),
     async push(over = {}, delivery) {
