@@ -3,17 +3,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import t, { type Test } from 'tap'
 import { nonBlockingSink } from '../src/log-output.js'
 import { SECRETS } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub } from './support/sign.js'
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+import { TS_HOOKS as TSX } from './support/ts-hooks.js'
 const CLI = resolve('src/cli/index.ts')
 
 async function freePort(): Promise<number> {

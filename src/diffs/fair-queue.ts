@@ -18,7 +18,11 @@ export class FairQueue<T> {
   private arrivals = 0
   private count = 0
 
-  constructor(private readonly perKey = Infinity) {}
+  private readonly perKey: number
+
+  constructor(perKey = Infinity) {
+    this.perKey = perKey
+  }
 
   /** Items waiting (not running). */
   get size(): number {

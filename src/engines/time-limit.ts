@@ -2,12 +2,17 @@
 // the same pair would take as long again, so the push diff keeps it ("too large to diff in time").
 
 export class DiffTimeLimitError extends Error {
+  readonly notebook: string
+  readonly limitMs: number
+
   constructor(
     /** The pair's B name, e.g. `b/train.ipynb`. */
-    readonly notebook: string,
-    readonly limitMs: number,
+    notebook: string,
+    limitMs: number,
   ) {
     super(`could not diff ${notebook}: gave up after ${limitMs} ms`)
+    this.notebook = notebook
+    this.limitMs = limitMs
     this.name = 'DiffTimeLimitError'
   }
 }

@@ -70,7 +70,11 @@ export interface Mirror {
 
 export class MirrorCache {
   private readonly locks = new Map<string, Promise<unknown>>()
-  constructor(private readonly opts: MirrorCacheOptions) {}
+  private readonly opts: MirrorCacheOptions
+
+  constructor(opts: MirrorCacheOptions) {
+    this.opts = opts
+  }
 
   /** The URL an event's repository is fetched from (never the payload's own). Throws CloneUrlRefusedError. */
   remoteOf(subject: RemoteSubject): string {

@@ -12,18 +12,25 @@ export type JenkinsFailure =
   'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'not-found' | 'server' | 'rejected'
 
 export class JenkinsCallError extends Error {
+  readonly kind: JenkinsFailure
+  readonly status: number | null
+  readonly mayHaveArrived: boolean
+
   constructor(
-    readonly kind: JenkinsFailure,
-    readonly status: number | null,
+    kind: JenkinsFailure,
+    status: number | null,
     message: string,
     /**
      * Whether a POST that failed this way may still have been acted on: no answer at all
      * (timeout, connection reset) or a gateway's 502/503/504. Jenkins' own answers and a
      * connection that never opened mean it was not.
      */
-    readonly mayHaveArrived = false,
+    mayHaveArrived = false,
   ) {
     super(message)
+    this.kind = kind
+    this.status = status
+    this.mayHaveArrived = mayHaveArrived
     this.name = 'JenkinsCallError'
   }
 }

@@ -38,14 +38,21 @@ export interface HostAnswer {
 
 /** A refused or failed request: retryable on 5xx/429/timeouts/connection errors, dead on other 4xx. */
 export class HostRequestFailure extends Error {
+  readonly status: number | null
+  readonly retryable: boolean
+  readonly retryAfterMs: number | null
+
   constructor(
     message: string,
-    readonly status: number | null,
-    readonly retryable: boolean,
+    status: number | null,
+    retryable: boolean,
     /** From Retry-After / X-RateLimit-Reset / GitHub secondary rate limits. */
-    readonly retryAfterMs: number | null,
+    retryAfterMs: number | null,
   ) {
     super(message)
+    this.status = status
+    this.retryable = retryable
+    this.retryAfterMs = retryAfterMs
     this.name = 'HostRequestFailure'
   }
 }

@@ -1,10 +1,8 @@
 // `tamer diff` as a user runs it: in process through main() and the command's own entry point, and
 // once as the real bin in a child process. `tamer git-setup` and `git diff`: git-setup.test.ts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { execa } from 'execa'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
@@ -12,7 +10,7 @@ import { runTamer } from '../support/cli.js'
 import { detectNbdime } from '../../src/engines/nbdiff.js'
 import { runDiffCommand, runGitDiffDriver } from '../../src/cli/diff.js'
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
 const CLI = resolve('src/cli/index.ts')
 const tamer = (args: string[]) => execa(process.execPath, ['--import', TSX, CLI, ...args], { reject: false })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)

@@ -2,14 +2,12 @@
 // writing, and an exit that does not wait for the pipe cut the output at the pipe's 64 KiB.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
 const CLI = resolve('src/cli/index.ts')
 t.setTimeout(120_000) // one Node + tsx start-up; slow on a loaded machine
 

@@ -2,16 +2,14 @@
 // the checkout that ran the setup, so moving or deleting that checkout leaves `git diff` working.
 // A real repository; the real `git diff`, which starts the real bin through a `tamer` on PATH.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { delimiter, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { execa } from 'execa'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 import { runTamer } from '../support/cli.js'
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
 const CLI = resolve('src/cli/index.ts')
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 

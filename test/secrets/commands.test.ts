@@ -1,9 +1,7 @@
 // The `tamer` command with stored secrets (issue #9): `secrets set` reads the value from stdin (the
 // real bin, a child process), and the one-off commands (`jobs sync`, `notify test`, `rules test`)
 // run with the stored secrets as `serve` does (main() in process: no tsx start-up per call).
-import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { execa } from 'execa'
 import t from 'tap'
 import { openSecurityStore } from '../../src/store/sqlite/security-store.js'
@@ -11,7 +9,7 @@ import { startJenkinsEmulator } from '../../src/demo/jenkins-emulator/index.js'
 import { runTamer } from '../support/cli.js'
 import { KEY_A, secrets, tempDir, writeConfig } from '../support/operator.js'
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
 const CLI = resolve('src/cli/index.ts')
 
 t.test('the tamer command: secrets set reads the value from stdin; list, delete', async (t) => {

@@ -18,6 +18,7 @@ import {
   type JenkinsEmulator,
 } from '../../src/demo/jenkins-emulator/index.js'
 import type { QueueItem } from '../../src/demo/jenkins-emulator/types.js'
+import { TS_HOOKS } from './ts-hooks.js'
 import { githubPush } from './payloads.js'
 import { signedGitHub } from './sign.js'
 
@@ -97,10 +98,13 @@ export class TamerProcess {
   private markUp!: () => void
   up: Promise<void> = new Promise((r) => (this.markUp = r))
 
-  constructor(
-    readonly configFile: string,
-    readonly base: string,
-  ) {}
+  readonly configFile: string
+  readonly base: string
+
+  constructor(configFile: string, base: string) {
+    this.configFile = configFile
+    this.base = base
+  }
 
   async start(): Promise<void> {
     // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
@@ -111,7 +115,7 @@ export class TamerProcess {
     )
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', this.configFile],
+      ['--import', TS_HOOKS, 'src/cli/index.ts', 'serve', '--config', this.configFile],
       { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     )
     this.child = child

@@ -71,10 +71,13 @@ export class Auth {
   readonly sessions = new Map<string, string>()
   crumbIssuerEnabled = true
 
-  constructor(
-    readonly users: UserSpec[],
-    public anonymousPermissions: Permission[],
-  ) {}
+  readonly users: UserSpec[]
+  anonymousPermissions: Permission[]
+
+  constructor(users: UserSpec[], anonymousPermissions: Permission[]) {
+    this.users = users
+    this.anonymousPermissions = anonymousPermissions
+  }
 
   /** BasicHeaderProcessor: only Basic; bad credentials fail before routing. */
   authenticate(req: IncomingMessage): AuthOutcome {

@@ -52,11 +52,16 @@ export class JenkinsQueue {
   nextId = 1
   #cursor: number
 
+  readonly timing: QueueTiming
+  private readonly scenarioFor: (job: Item, number: number, params: ParamValue[] | null) => BuildScenario
+
   constructor(
-    readonly timing: QueueTiming,
-    private readonly scenarioFor: (job: Item, number: number, params: ParamValue[] | null) => BuildScenario,
+    timing: QueueTiming,
+    scenarioFor: (job: Item, number: number, params: ParamValue[] | null) => BuildScenario,
     start: number,
   ) {
+    this.timing = timing
+    this.scenarioFor = scenarioFor
     this.#cursor = start
   }
 

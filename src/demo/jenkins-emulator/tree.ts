@@ -6,10 +6,13 @@
  * costs N-M builds, as Jenkins loads only the builds a range asks for.
  */
 export class LazyList {
-  constructor(
-    readonly length: number,
-    private readonly at: (i: number) => unknown,
-  ) {}
+  readonly length: number
+  private readonly at: (i: number) => unknown
+
+  constructor(length: number, at: (i: number) => unknown) {
+    this.length = length
+    this.at = at
+  }
   slice(from = 0, to = this.length): unknown[] {
     const out: unknown[] = []
     for (let i = Math.max(0, from); i < Math.min(to, this.length); i++) out.push(this.at(i))

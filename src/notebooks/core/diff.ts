@@ -66,7 +66,10 @@ class NotebookDiffer {
   private readonly at: (string | number)[] = []
   readonly degraded: DiffDegradation[] = []
 
-  constructor(private readonly opts: DiffOptions) {
+  private readonly opts: DiffOptions
+
+  constructor(opts: DiffOptions) {
+    this.opts = opts
     this.limit = opts.exactAlignmentLimit ?? DEFAULT_EXACT_LIMIT
     this.maxLinePairs = opts.maxLinePairs ?? DEFAULT_MAX_LINE_PAIRS
     this.maxLineChars = opts.maxLineChars ?? DEFAULT_MAX_LINE_CHARS

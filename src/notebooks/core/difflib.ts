@@ -50,11 +50,12 @@ export class SequenceMatcher {
   private stamps: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)]
   private tick = 0
 
-  constructor(
-    readonly a: Seq,
-    readonly b: Seq,
-    options: { autojunk?: boolean; b2j?: Map<number, number[]> } = {},
-  ) {
+  readonly a: Seq
+  readonly b: Seq
+
+  constructor(a: Seq, b: Seq, options: { autojunk?: boolean; b2j?: Map<number, number[]> } = {}) {
+    this.a = a
+    this.b = b
     this.b2j = options.b2j ?? buildB2j(b, options.autojunk ?? false)
   }
 
@@ -213,11 +214,14 @@ export class RatioSearch {
   private readonly regions: number[] = []
 
   /** `cap`: a known upper bound on the matches (e.g. the LCS length). */
-  constructor(
-    private readonly a: Seq,
-    private readonly b: Seq,
-    private readonly cap = Infinity,
-  ) {
+  private readonly a: Seq
+  private readonly b: Seq
+  private readonly cap: number
+
+  constructor(a: Seq, b: Seq, cap = Infinity) {
+    this.a = a
+    this.b = b
+    this.cap = cap
     this.push(0, a.length, 0, b.length)
   }
 

@@ -14,11 +14,13 @@ import { asciiJsonText, decodeUtf8 } from './bytes.js'
 
 export class NotebookParseError extends Error {
   readonly code = 'NOTEBOOK_PARSE_ERROR'
-  constructor(
-    readonly notebook: string,
-    readonly reason: string,
-  ) {
+  readonly notebook: string
+  readonly reason: string
+
+  constructor(notebook: string, reason: string) {
     super(`could not parse ${notebook}: ${reason}`)
+    this.notebook = notebook
+    this.reason = reason
     this.name = 'NotebookParseError'
   }
 }

@@ -25,12 +25,18 @@ export type Snake = [i: number, j: number, n: number]
  * bounded passes a budget and gets `PairBudgetSpent` instead of minutes of work.
  */
 export class PairBudget {
+  tests: number
+  equal: number
+
   constructor(
     /** Similarity tests (predicate calls) left. */
-    public tests: number,
+    tests: number,
     /** Pairs of equal items left (cheap each, but every one is held in memory by the LCS). */
-    public equal: number,
-  ) {}
+    equal: number,
+  ) {
+    this.tests = tests
+    this.equal = equal
+  }
 
   takeTests(n: number): void {
     if (n > this.tests) throw new PairBudgetSpent()

@@ -32,11 +32,14 @@ export class BitbucketCloudStandIn extends StandIn {
   private nextId = 5000
 
   /** `user:password` for Basic, or a token for Bearer. */
-  constructor(private readonly accepts: { basic?: string; bearer?: string }) {
+  private readonly accepts: { basic?: string; bearer?: string }
+
+  constructor(accepts: { basic?: string; bearer?: string }) {
     super(
       (r) => this.route(r),
       (message) => BitbucketCloudStandIn.error(400, message),
     )
+    this.accepts = accepts
   }
 
   get apiUrl(): string {

@@ -45,15 +45,20 @@ export class BitbucketServerStandIn extends StandIn {
   readonly statuses = new Map<string, { via: 'builds' | 'legacy'; body: Record<string, unknown> }>()
   private nextId = 9000
 
+  private readonly token: string
+  readonly version: 'current' | 'legacy'
+
   constructor(
-    private readonly token: string,
+    token: string,
     /** `legacy`: a server before 7.4, without the repository builds resource. */
-    readonly version: 'current' | 'legacy' = 'current',
+    version: 'current' | 'legacy' = 'current',
   ) {
     super(
       (r) => this.route(r),
       (message) => BitbucketServerStandIn.error(400, message),
     )
+    this.token = token
+    this.version = version
   }
 
   addRepository(name: string, o: { readOnly?: boolean; pullRequests?: number[] } = {}): void {

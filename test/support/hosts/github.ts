@@ -102,7 +102,10 @@ export class GitHubStandIn {
   private readonly server = createServer((req, res) => void this.serve(req, res))
   private readonly now: () => number
 
-  constructor(private readonly o: GitHubStandInOptions) {
+  private readonly o: GitHubStandInOptions
+
+  constructor(o: GitHubStandInOptions) {
+    this.o = o
     this.now = o.now ?? Date.now
   }
 

@@ -39,15 +39,20 @@ export class GitLabStandIn extends StandIn {
   readonly statuses = new Map<string, { id: number; status: string; description: string; target_url: string | null }>()
   private nextId = 1000
 
+  readonly token: string
+  readonly root: string
+
   constructor(
-    readonly token: string,
+    token: string,
     /** A self-managed GitLab under a relative URL root (`/gitlab`): its API is `<root>/api/v4`. */
-    readonly root = '',
+    root = '',
   ) {
     super(
       (r) => this.route(r),
       (message) => ({ status: 400, body: { error: message } }),
     )
+    this.token = token
+    this.root = root
   }
 
   get apiUrl(): string {

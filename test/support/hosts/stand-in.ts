@@ -33,11 +33,11 @@ export interface Scripted {
 
 export class Violation extends Error {
   /** How the host answers this one, when not its 400 (an unknown route: 404). */
-  constructor(
-    message: string,
-    readonly answer?: Answer,
-  ) {
+  readonly answer?: Answer
+
+  constructor(message: string, answer?: Answer) {
     super(message)
+    this.answer = answer
   }
 }
 
@@ -49,11 +49,17 @@ export class StandIn {
   private server = createServer((req, res) => void this.serve(req, res))
   url = ''
 
+  private readonly handle: Handler
+  private readonly badRequest: (message: string) => Answer
+
   constructor(
-    private readonly handle: Handler,
+    handle: Handler,
     /** The host's error body for a violation (its 400 shape). */
-    private readonly badRequest: (message: string) => Answer,
-  ) {}
+    badRequest: (message: string) => Answer,
+  ) {
+    this.handle = handle
+    this.badRequest = badRequest
+  }
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))

@@ -1,0 +1,30 @@
+// Runs the TypeScript tree on Node's own type stripping (Node 22.18+, 24): the only help Node
+// needs is to find `./x.ts` where the source says `./x.js` (TypeScript's NodeNext convention).
+// In-thread, synchronous hooks (module.registerHooks) cost far less per process than a loader on
+// its own thread (tsx's): test files and the CLI children the tests start pay this once each.
+// https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
+// https://nodejs.org/api/typescript.html#type-stripping
+// Older Node (no registerHooks or no stripping) falls back to tsx.
+import { existsSync } from 'node:fs'
+import module from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+if (typeof module.registerHooks === 'function' && process.features.typescript) {
+  module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const parent = context.parentURL
+      if (
+        parent?.startsWith('file:') &&
+        parent.endsWith('.ts') &&
+        specifier.endsWith('.js') &&
+        (specifier.startsWith('./') || specifier.startsWith('../'))
+      ) {
+        const ts = new URL(`${specifier.slice(0, -3)}.ts`, parent)
+        if (existsSync(fileURLToPath(ts))) return nextResolve(ts.href, context)
+      }
+      return nextResolve(specifier, context)
+    },
+  })
+} else {
+  await import('tsx')
+}
