@@ -5,7 +5,11 @@ import { escapeHtml } from '../notebooks/render/safe.js'
 
 /** Markup made by `html` (its values escaped): the only thing interpolated without escaping. */
 export class Html {
-  constructor(readonly value: string) {}
+  readonly value: string
+
+  constructor(value: string) {
+    this.value = value
+  }
   toString(): string {
     return this.value
   }
