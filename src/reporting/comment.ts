@@ -22,6 +22,8 @@ export interface CommentInput {
   limit: number
   now: number
   timeoutMs: number
+  /** The shown builds' metric tables, Markdown already escaped (metrics/table.ts metricTableMarkdown; #15). */
+  metrics?: string[]
   /** The shown builds' sign-off state, one line each (src/notify/signoff-state.ts; issue #15). */
   signoffs?: string[]
 }
@@ -76,6 +78,7 @@ export function commentBody(c: CommentInput): string {
     ...c.builds.map((b) => row(b, c.now, c.timeoutMs)),
     '',
     ...failedTests(c.builds),
+    ...(c.metrics ?? []).flatMap((m) => [m, '']),
     ...(c.signoffs?.length ? ['**Sign-off**', '', ...c.signoffs.map((l) => `- ${escapeMarkdown(l)}`), ''] : []),
   ].join('\n')
   const linkLine = c.diffLink ? `\n[Full notebook diff](<${c.diffLink}>)\n` : ''

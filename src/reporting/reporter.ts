@@ -17,12 +17,18 @@ import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
 import { commentBody } from './comment.js'
 import type { SignoffStore } from '../store/signoffs.js'
+import type { MetricsStore } from '../store/metrics.js'
+import type { Verdict } from '../metrics/evaluate.js'
+import { metricTable, metricTableMarkdown } from '../metrics/table.js'
 import { signoffLine } from '../notify/signoff-state.js'
-import { failed, statusOf, statusVersion } from './decide.js'
+import { DESCRIPTION_BUDGET, failed, statusOf, statusVersion } from './decide.js'
 import type { HostRegistry } from './hosts.js'
 import { sendHostPost, type PostDeps } from './outbox.js'
 
-export type ReportingStore = TamerStore & HostPostStore & Pick<SignoffStore, 'signoffsOfBuild'>
+export type ReportingStore = TamerStore &
+  HostPostStore &
+  Pick<SignoffStore, 'signoffsOfBuild'> &
+  Pick<MetricsStore, 'latestMetricReport'>
 
 /** The notebook diff a build's commit brought (null: none, or not a notebook change). */
 export interface NotebookDiffSource {
@@ -53,6 +59,18 @@ export interface Reporter {
 }
 
 const DIFF_CONTEXT = 'tamer/notebook-diff'
+const METRICS_CONTEXT = 'tamer/metrics'
+
+/** The metric gate in a status description: `Metric gate passed: auc 0.81 (main 0.8, +0.01)` or the first failure. */
+function metricsDescription(v: Verdict): string {
+  const text = v.pass
+    ? `Metric gate passed: ${v.results
+        .filter((r) => r.threshold !== null && r.value !== null)
+        .map((r) => `${r.name} ${Number(r.value!.toPrecision(4))}`)
+        .join(', ')}`
+    : `Metric gate failed: ${v.reasons.join('; ')}`
+  return text.length > DESCRIPTION_BUDGET ? `${text.slice(0, DESCRIPTION_BUDGET - 1)}…` : text
+}
 
 function notebookCount(d: PushDiff): number {
   return d.files.filter((f) => f.kind === 'notebook' || (f.kind === 'note' && f.reason === 'time-limit')).length
@@ -133,6 +151,20 @@ export function createReporter(deps: ReporterDeps): Reporter {
     }
     out.push(entry('status', `${b.commitSha} ${status.context}`, statusVersion(b, s.rank), status))
 
+    // The metric gate's verdict as its own status (issue #15 item 5), a new version per report.
+    const metrics = await store.latestMetricReport(b.id).catch(() => null)
+    if (metrics) {
+      const v = metrics.verdict as Verdict
+      out.push(
+        entry('status', `${b.commitSha} ${METRICS_CONTEXT}`, metrics.seq, {
+          ...status,
+          context: METRICS_CONTEXT,
+          state: metrics.pass ? ('success' as const) : ('failure' as const),
+          description: metricsDescription(v),
+        }),
+      )
+    }
+
     const diff = event ? await deps.notebookDiffs.diffOf(b, event).catch(() => null) : null
     const link = deps.links.urlFor(b.deliveryId)
     if (diff && notebookCount(diff) > 0 && link) {
@@ -166,6 +198,7 @@ export function createReporter(deps: ReporterDeps): Reporter {
         // Each sign-off decision changes the comment: it counts as progress, so the new body is posted.
         const signoffs = (await Promise.all(shown.map((x) => store.signoffsOfBuild(x.id)))).flat()
         const decisions = signoffs.reduce((n, s) => n + s.parties.filter((p) => p.decision !== null).length, 0)
+        const tables = await Promise.all(shown.map((x) => store.latestMetricReport(x.id).catch(() => null)))
         const body = commentBody({
           pr: { number: pr.number, title: pr.title, source: pr.source.branch, target: pr.target.branch },
           sha: b.commitSha,
@@ -176,10 +209,14 @@ export function createReporter(deps: ReporterDeps): Reporter {
           now: now(),
           timeoutMs,
           signoffs: signoffs.map(signoffLine),
+          metrics: tables.flatMap((r) => (r ? [metricTableMarkdown(metricTable(r.verdict as Verdict))] : [])),
         })
         // Later deliveries outrank earlier ones; within one, every step of every build counts.
         const first = Math.min(...siblings.map((x) => x.seq))
-        const progress = siblings.reduce((sum, x) => sum + (statusOf(x, now(), timeoutMs)?.rank ?? 0), 0) + decisions
+        const progress =
+          siblings.reduce((sum, x) => sum + (statusOf(x, now(), timeoutMs)?.rank ?? 0), 0) +
+          decisions +
+          tables.filter((r) => r !== null).length
         out.push(
           entry('comment', `pr:${b.pullRequest}`, first * 4096 + progress, {
             pr: { repository: b.repository, number: b.pullRequest },
