@@ -227,7 +227,10 @@ export function demoConfig(p: DemoParts): Config {
   })
 }
 
-/** A push of the sample repository's second commit, as GitHub sends it, signed with the webhook secret (the console test sends it too). */
+/**
+ * A push of the sample repository's second commit, as GitHub sends it, signed with the webhook secret
+ * (the console test sends it too).
+ */
 export async function pushWebhook(url: string, repo: SampleRepo, gitUrl: string, secret: string): Promise<string> {
   const [owner, name] = repo.fullName.split('/') as [string, string]
   const payload = {
