@@ -41,7 +41,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 1
   }
   const config = loadDraftConfig({ env: io.env, file: values.config })
-  const store = openCommandStore(config, io)
+  const store = await openCommandStore(config, io)
   try {
     const letters = await store.deadLetters(limit)
     if (values.json) io.out(JSON.stringify(letters, null, 2) + '\n')

@@ -8,7 +8,7 @@ import { commandStoreName, openCommandStore } from './store.js'
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } })
   const config = loadDraftConfig({ env: io.env, file: values.config })
-  const store = openCommandStore(config, io)
+  const store = await openCommandStore(config, io)
   await store.close()
   io.out(`store migrated: ${commandStoreName(config, io)}\n`)
   return 0

@@ -21,7 +21,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 1
   }
   const config = loadDraftConfig({ env: io.env, file: values.config })
-  const store = openCommandStore(config, io)
+  const store = await openCommandStore(config, io)
   try {
     const actor = cliActor(io.env)
     const r = await replayDelivery({ store, now: Date.now, stored: () => {} }, { deliveryId: positionals[0]!, actor })

@@ -1,18 +1,17 @@
-// The store a one-shot command opens (replay, dead-letters, migrate): the one `tamer serve` runs on.
-// Opening it runs the migrations. When the PostgreSQL engine lands (issue #16), its factory goes here.
-import { resolve } from 'node:path'
+// The store a one-shot command opens (replay, dead-letters, migrate): the one `tamer serve` runs on
+// (store.engine: SQLite in dataDir, or PostgreSQL). Opening it runs the migrations.
 import type { Config } from '../config/schema.js'
 import type { ServiceStore } from '../store/service-store.js'
-import { openSqliteStore } from '../store/sqlite/index.js'
+import { engineOf, openStore, sqliteFile } from '../store/open.js'
 import type { CliIo } from './io.js'
 
-export function openCommandStore(config: Pick<Config, 'dataDir' | 'store'>, io: Pick<CliIo, 'cwd'>): ServiceStore {
-  return openSqliteStore({
-    file: resolve(io.cwd, config.dataDir, 'tamer.db'),
-    synchronous: config.store.sqlite.synchronous,
-  })
+export function openCommandStore(
+  config: Pick<Config, 'dataDir' | 'store'>,
+  io: Pick<CliIo, 'cwd'>,
+): Promise<ServiceStore> {
+  return openStore(config, { cwd: io.cwd })
 }
 
-/** Where that store is, for messages. */
-export const commandStoreName = (config: Pick<Config, 'dataDir'>, io: Pick<CliIo, 'cwd'>) =>
-  `sqlite ${resolve(io.cwd, config.dataDir, 'tamer.db')}`
+/** Which store that is, for messages (never the database URL: it may hold a password). */
+export const commandStoreName = (config: Pick<Config, 'dataDir' | 'store'>, io: Pick<CliIo, 'cwd'>) =>
+  engineOf(config) === 'sqlite' ? `sqlite ${sqliteFile(config, { cwd: io.cwd })}` : 'postgres'
