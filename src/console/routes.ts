@@ -19,7 +19,8 @@ import type { DeliveryStatus } from '../store/store.js'
 import type { ProviderName } from '../events/model.js'
 import { ForbiddenError, NotificationNotDeadError } from '../errors.js'
 import type { BuildFeed } from './build-feed.js'
-import { path } from './html.js'
+import { Html, path } from './html.js'
+import { metricChart } from '../metrics/chart-data.js'
 import { buildPage, buildsPage, liveFields } from './pages/builds.js'
 import { deadLettersPage } from './pages/dead-letters.js'
 import { deliveriesPage, deliveryPage, PROVIDERS } from './pages/deliveries.js'
@@ -277,13 +278,24 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
     required: ['repo'],
     properties: { repo: { type: 'string', minLength: 1, maxLength: 100 } },
   }
-  app.get<{ Params: { repo: string }; Querystring: { state?: 'live' | 'deleted' | ''; cursor?: number } }>(
+  app.get<{
+    Params: { repo: string }
+    Querystring: { state?: 'live' | 'deleted' | ''; cursor?: number; chart?: string; metric?: string }
+  }>(
     '/ui/repos/:repo/branches',
     {
       schema: {
         hide,
         params: RepoParams,
-        querystring: { type: 'object', properties: { state: anyOf(['live', 'deleted']), cursor } },
+        querystring: {
+          type: 'object',
+          properties: {
+            state: anyOf(['live', 'deleted']),
+            cursor,
+            chart: { type: 'string', maxLength: 255 },
+            metric: { type: 'string', maxLength: 200 },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -306,7 +318,19 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
       // The same rules apply to every branch of a repository (tenant and repository conditions only).
       const rules = shown[0] ? (await applicableRules(deps.config, repo, shown[0])).map((r) => r.name) : []
       const next = rows.length > PAGE_SIZE ? shown[shown.length - 1]!.seq : null
-      return send(reply, branchesPage(s, repo, state, shown, builds, rules, allows(s.access, 'operate'), next))
+      // The metric chart (issue #15 item 2): `?chart=<branch>` beside the default branch, inline SVG
+      // (src/metrics/chart.ts escapes every label; presentation attributes only, so CONSOLE_CSP holds).
+      const chart = await metricChart(store, {
+        tenant: repo.tenant,
+        repository: repo.repository,
+        branch: request.query.chart || repo.defaultBranch || 'main',
+        defaultBranch: repo.defaultBranch,
+        metric: request.query.metric || undefined,
+      })
+      return send(
+        reply,
+        branchesPage(s, repo, state, shown, builds, rules, allows(s.access, 'operate'), next, new Html(chart.svg)),
+      )
     },
   )
 

@@ -162,6 +162,17 @@ t.test('names and messages are shown as text, never as markup', async (t) => {
   t.notMatch(branches.body, '<img src=x')
   t.match(branches.body, `action="${runUrl(NASTY)}"`, 'the branch is one percent-encoded path segment')
   t.match(branches.body, `action="${runUrl(MARKUP)}"`)
+  // The metric chart (issue #15 item 2) inline under the console's CSP; no reports yet: says so.
+  t.match(branches.body, /<figure class="metric-chart"><svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+  t.match(branches.body, /no metrics yet/)
+  t.match(branches.headers['content-security-policy'], /img-src 'self'/)
+  const charted = await h.app.inject({
+    url: `/ui/repos/${enc(REPO)}/branches?chart=${enc('<img src=x onerror=alert(1)>')}`,
+    headers: { cookie },
+  })
+  t.equal(charted.statusCode, 200)
+  t.match(charted.body, /aria-label="metrics on &lt;img src=x onerror=alert\(1\)&gt;/, 'the branch label escaped')
+  t.notMatch(charted.body, '<img src=x')
 
   const filtered = await h.app.inject({
     url: `/ui/deliveries?repository=${enc('<b>x</b>')}&provider=gitlab`,

@@ -53,6 +53,7 @@ export function branchesPage(
   rules: readonly string[],
   canRun: boolean,
   next: number | null,
+  chart: Html | null = null,
 ): Html {
   const base = path('/ui/repos', repo.repository) + '/branches'
   const runForm = (b: BranchRecord) =>
@@ -111,6 +112,12 @@ export function branchesPage(
               </table>
             </div>`
           : html`<p>No ${state} branches.</p>`
+      }
+      ${
+        chart
+          ? html`<h2>Metrics</h2>
+              <figure class="metric-chart">${chart}</figure>`
+          : ''
       }
       ${canRun ? '' : html`<p class="muted">Running tests needs a token with the operate scope.</p>`}
       ${pager(base, { state: state === 'deleted' ? 'deleted' : undefined }, next)}`,
