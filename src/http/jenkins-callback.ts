@@ -12,7 +12,7 @@ import {
 import type { CallbackBody, Pipeline } from '../pipeline/index.js'
 import type { ManualReport } from '../pipeline/runs.js'
 import { equalConstantTime } from '../security/compare.js'
-import { errors } from './schemas.js'
+import { errors, JenkinsSignature } from './schemas.js'
 
 export interface CallbackPluginOptions {
   pipeline: Pipeline
@@ -60,16 +60,7 @@ function parse(raw: Buffer): CallbackBody & { branch: string | null; commit_sha:
 const CallbackSchema = {
   summary: "A build's end, from the templates' post block",
   tags: ['jenkins'],
-  headers: {
-    type: 'object',
-    required: ['x-tamer-signature'],
-    properties: {
-      'x-tamer-signature': {
-        type: 'string',
-        description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>',
-      },
-    },
-  },
+  headers: JenkinsSignature,
   body: {
     type: 'object',
     required: ['delivery_id', 'job'],

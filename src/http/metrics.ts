@@ -12,7 +12,7 @@ import type { BranchStore } from '../store/branches.js'
 import type { MetricReport, MetricsStore } from '../store/metrics.js'
 import { pageOf, requireBearer, type ApiTokens } from './auth.js'
 import { verifyCallbackSignature } from './jenkins-callback.js'
-import { bearer, errors, Page } from './schemas.js'
+import { bearer, errors, JenkinsSignature, Page } from './schemas.js'
 
 const num = { type: 'number', nullable: true } as const
 const str = { type: 'string', nullable: true } as const
@@ -76,16 +76,7 @@ export const metricsIntakePlugin: FastifyPluginAsync<MetricsIntakeOptions> = asy
       schema: {
         summary: "A build's metrics, from the data-science template's gate; answers the verdict",
         tags: ['jenkins'],
-        headers: {
-          type: 'object',
-          required: ['x-tamer-signature'],
-          properties: {
-            'x-tamer-signature': {
-              type: 'string',
-              description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>',
-            },
-          },
-        },
+        headers: JenkinsSignature,
         body: {
           type: 'object',
           required: ['delivery_id', 'job', 'metrics'],

@@ -46,6 +46,18 @@ const skipped = {
   properties: { kept: { type: 'integer' }, skipped: { type: 'integer' }, reason: str },
 } as const
 
+/** The header the templates sign their posts to Tamer with (callback, metrics, sign-off). */
+export const JenkinsSignature = {
+  type: 'object',
+  required: ['x-tamer-signature'],
+  properties: {
+    'x-tamer-signature': {
+      type: 'string',
+      description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>',
+    },
+  },
+} as const
+
 export const Accepted = {
   description: 'Stored (202), or already stored or a ping (200)',
   type: 'object',

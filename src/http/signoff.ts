@@ -11,7 +11,7 @@ import { signoffLine } from '../notify/signoff-state.js'
 import { SIGNOFF_INPUT_ID, type SignoffService } from '../signoff/service.js'
 import type { SignoffRecord, SignoffStore } from '../store/signoffs.js'
 import { verifyCallbackSignature } from './jenkins-callback.js'
-import { errors } from './schemas.js'
+import { errors, JenkinsSignature } from './schemas.js'
 
 export interface SignoffRequestOptions {
   service: SignoffService
@@ -29,16 +29,7 @@ export const signoffRequestPlugin: FastifyPluginAsync<SignoffRequestOptions> = a
       schema: {
         summary: "The deploy stage waits on a Jenkins input: Tamer asks the sign-off parties (the template's call)",
         tags: ['jenkins'],
-        headers: {
-          type: 'object',
-          required: ['x-tamer-signature'],
-          properties: {
-            'x-tamer-signature': {
-              type: 'string',
-              description: 'sha256=<HMAC-SHA256 of the exact body with jenkins.callbackSecret, hex>',
-            },
-          },
-        },
+        headers: JenkinsSignature,
         body: {
           type: 'object',
           required: ['delivery_id', 'job', 'environment'],

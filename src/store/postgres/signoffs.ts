@@ -4,56 +4,22 @@
 import { randomUUID } from 'node:crypto'
 import type { DeadLetter, OpsStore, QueueStat } from '../ops.js'
 import type { AuditEntry } from '../security.js'
-import type { SignoffParty, SignoffRecord, SignoffStore } from '../signoffs.js'
+import type { SignoffStore } from '../signoffs.js'
+import {
+  SIGNOFF_COLUMNS as COLUMNS,
+  SIGNOFF_PARTIES_SQL,
+  toSignoffRecord,
+  type SignoffPartyRow,
+  type SignoffRow as Row,
+} from '../signoff-rows.js'
 import type { SignoffWriteOp, SignoffWriteResult } from '../sqlite/signoff-writes.js'
 import { all, one, scalar, type Queryable } from './sql.js'
-
-interface Row {
-  id: string
-  build_id: string
-  tenant: string
-  repository: string | null
-  environment: string
-  input_id: string
-  message: string
-  state: SignoffRecord['state']
-  expires_at: number
-  created_at: string
-  decided_at: string | null
-  jenkins_action: SignoffRecord['jenkinsAction']
-  jenkins_acted_at: string | null
-  jenkins_error: string | null
-}
-
-const COLUMNS = `id, build_id, tenant, repository, environment, input_id, message, state, expires_at, created_at,
-  decided_at, jenkins_action, jenkins_acted_at, jenkins_error`
 
 export function createPgSignoffReads(
   db: Queryable,
 ): Pick<SignoffStore, 'getSignoff' | 'signoffsOfBuild' | 'unsettledSignoffs'> {
-  const toRecord = async (r: Row): Promise<SignoffRecord> => ({
-    id: r.id,
-    buildId: r.build_id,
-    tenant: r.tenant,
-    repository: r.repository,
-    environment: r.environment,
-    inputId: r.input_id,
-    message: r.message,
-    state: r.state,
-    expiresAt: r.expires_at,
-    createdAt: r.created_at,
-    decidedAt: r.decided_at,
-    jenkinsAction: r.jenkins_action,
-    jenkinsActedAt: r.jenkins_acted_at,
-    jenkinsError: r.jenkins_error,
-    parties: (
-      await all<{ party: string; decision: SignoffParty['decision']; decided_at: string | null }>(
-        db,
-        'SELECT party, decision, decided_at FROM signoff_parties WHERE signoff_id = $1 ORDER BY position',
-        [r.id],
-      )
-    ).map((p) => ({ party: p.party, decision: p.decision, decidedAt: p.decided_at })),
-  })
+  const toRecord = async (r: Row) =>
+    toSignoffRecord(r, await all<SignoffPartyRow>(db, SIGNOFF_PARTIES_SQL('$1'), [r.id]))
   return {
     async getSignoff(id) {
       const r = await one<Row>(db, `SELECT ${COLUMNS} FROM signoffs WHERE id = $1`, [id])
