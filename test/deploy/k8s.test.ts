@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml'
 const ROOT = resolve(import.meta.dirname, '../..')
 const DIR = join(ROOT, 'deploy/k8s')
 const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml'))
- 
+
 type Doc = Record<string, any>
 const docs: { file: string; doc: Doc }[] = files.flatMap((file) =>
   parseAllDocuments(readFileSync(join(DIR, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as Doc })),
