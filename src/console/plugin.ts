@@ -54,8 +54,9 @@ const safeNext = (next: unknown) =>
 
 export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (app, opts) => {
   const codec = sessionCodec(opts.sessionSecret || randomBytes(32))
+  // A notice, not a warning: nothing is at risk, a restart only asks console users to sign in again.
   if (!opts.sessionSecret)
-    app.log.warn('console.sessionSecret is not set: console sessions end when Tamer restarts (TAMER_SESSION_SECRET)')
+    app.log.info('console.sessionSecret is not set: console sessions end when Tamer restarts (TAMER_SESSION_SECRET)')
   const configHashes = new Set(opts.configTokens.map((t) => tokenHash(typeof t === 'string' ? t : t.token)))
   const now = () => opts.now().getTime()
 

@@ -2,7 +2,7 @@
 // the code (a code change must not reinstall and recompile them), runs as a fixed numeric user
 // (Kubernetes' runAsNonRoot can only verify a numeric USER), and the README's Kubernetes example
 // runs as those same ids.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parseAllDocuments } from 'yaml'
@@ -96,22 +96,27 @@ t.test('the image runs as a fixed numeric user, and the README’s Kubernetes ex
   const bin = (JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin['tamer']
   t.same(JSON.parse(entry?.args ?? '[]'), ['node', bin], 'the entry point is the `tamer` command package.json names')
 
-  const readme = read('README.md')
-  const kubernetes = readme.slice(readme.indexOf('### Kubernetes'))
-  const block = /```yaml\n([\s\S]*?)```/.exec(kubernetes)?.[1] ?? ''
-  const docs = parseAllDocuments(block).map((d) => d.toJS() as unknown)
-  const set = docs.find((d) => ['StatefulSet', 'Deployment'].includes(get(d, 'kind') as string))
-  t.ok(set, 'the README has a Kubernetes workload')
-  const pod = get(set, 'spec', 'template', 'spec')
-  t.match(
-    get(pod, 'securityContext'),
-    { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid },
-    'the pod runs as the image’s ids',
-  )
-  for (const c of (get(pod, 'containers') ?? []) as unknown[]) {
-    const sc = (get(c, 'securityContext') ?? {}) as Record<string, unknown>
-    if ('runAsUser' in sc) t.equal(sc['runAsUser'], uid, `container ${String(get(c, 'name'))}: same uid`)
-    if ('runAsGroup' in sc) t.equal(sc['runAsGroup'], gid, `container ${String(get(c, 'name'))}: same gid`)
+  // The workloads operators apply (deploy/k8s/, which the README's Kubernetes section points at).
+  const workloads = readdirSync(join(ROOT, 'deploy/k8s'))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(read(`deploy/k8s/${f}`)).map((d) => d.toJS() as unknown))
+    .filter((d) => ['StatefulSet', 'Deployment'].includes(get(d, 'kind') as string))
+  t.ok(workloads.length >= 2, 'deploy/k8s/ has the Deployment and the StatefulSet')
+  for (const set of workloads) {
+    const kind = String(get(set, 'kind'))
+    const pod = get(set, 'spec', 'template', 'spec')
+    t.match(
+      get(pod, 'securityContext'),
+      { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid },
+      `${kind}: the pod runs as the image’s ids`,
+    )
+    const containers = [get(pod, 'initContainers') ?? [], get(pod, 'containers') ?? []].flat() as unknown[]
+    for (const c of containers) {
+      const sc = (get(c, 'securityContext') ?? {}) as Record<string, unknown>
+      const name = `${kind} container ${String(get(c, 'name'))}`
+      if ('runAsUser' in sc) t.equal(sc['runAsUser'], uid, `${name}: same uid`)
+      if ('runAsGroup' in sc) t.equal(sc['runAsGroup'], gid, `${name}: same gid`)
+    }
   }
 })
 
