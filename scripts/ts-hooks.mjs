@@ -10,6 +10,10 @@ import module from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 if (typeof module.registerHooks === 'function' && process.features.typescript) {
+  // V8's code cache on disk: on Node 24 it covers the stripped TypeScript too and halves the CPU of
+  // loading the service's module graph (~1.4 s → ~0.75 s here); NODE_COMPILE_CACHE overrides the place.
+  // https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
+  module.enableCompileCache?.()
   module.registerHooks({
     resolve(specifier, context, nextResolve) {
       const parent = context.parentURL
