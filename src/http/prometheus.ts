@@ -43,7 +43,13 @@ export const prometheusPlugin: FastifyPluginAsync<PrometheusPluginOptions> = asy
       schema: {
         summary: "The service's metrics in Prometheus' text format (a bearer token when prometheus.token is set)",
         tags: ['health'],
-        response: { 200: { type: 'string' }, ...errors },
+        response: {
+          200: {
+            description: "Prometheus' text exposition format",
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

@@ -158,18 +158,14 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
     reply: FastifyReply,
     id: string,
     f: LinkFields,
-  ): Promise<{ s: SignoffRecord; party: string; decision: 'approved' | 'rejected' } | FastifyReply> {
+  ): Promise<{ s: SignoffRecord; party: string; decision: 'approved' | 'rejected' } | null> {
+    // A refusal is answered here; the caller sees null and answers nothing more.
+    const refuse = (status: number, title: string, html: string) => (page(reply, status, title, html), null)
     const check = opts.links.check(f, id)
     if (check === 'bad-signature')
-      return page(
-        reply,
-        403,
-        'This link is not valid',
-        p('It was changed or was not made by Tamer. Nothing was recorded.'),
-      )
+      return refuse(403, 'This link is not valid', p('It was changed or was not made by Tamer. Nothing was recorded.'))
     if (check === 'expired')
-      return page(
-        reply,
+      return refuse(
         410,
         'This link has expired',
         p(
@@ -177,26 +173,24 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
         ),
       )
     const s = await opts.store.getSignoff(id)
-    if (!s) return page(reply, 404, 'No such sign-off', p('Nothing was recorded.'))
+    if (!s) return refuse(404, 'No such sign-off', p('Nothing was recorded.'))
     const party = f.party!
     const mine = s.parties.find((x) => x.party === party)
     if (!mine)
-      return page(
-        reply,
+      return refuse(
         403,
         'You are not a party of this sign-off',
         p(`${party} is not among its parties. Nothing was recorded.`),
       )
     if (mine.decision !== null)
-      return page(
-        reply,
+      return refuse(
         409,
         'This link was already used',
         p(`${party} chose to ${verb(mine.decision)} at ${mine.decidedAt}. A decision is made once; nothing changed.`) +
           p(signoffLine(s)),
       )
     if (s.state !== 'waiting')
-      return page(reply, 409, 'This sign-off is already decided', p(signoffLine(s)) + p('Nothing was recorded.'))
+      return refuse(409, 'This sign-off is already decided', p(signoffLine(s)) + p('Nothing was recorded.'))
     return { s, party, decision: f.decision as 'approved' | 'rejected' }
   }
 
@@ -212,7 +206,11 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
             description: 'the confirm page, with a form and its CSRF cookie',
             content: { 'text/html': { schema: { type: 'string' } } },
           },
-          ...errors,
+          '4xx': {
+            description: 'a refusal, as an HTML page',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          '5xx': errors['5xx'],
         },
 
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] },
@@ -230,7 +228,7 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
     async (request, reply) => {
       const id = request.params.id
       const r = await open(reply, id, request.query)
-      if (!('s' in r)) return r
+      if (!r) return reply
       const q = request.query
       const l = { signoffId: id, party: r.party, decision: r.decision, exp: q.exp! }
       const csrf = opts.links.csrfFor(l)
@@ -268,7 +266,11 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
         tags: ['pages'],
         response: {
           200: { description: 'the decision recorded', content: { 'text/html': { schema: { type: 'string' } } } },
-          ...errors,
+          '4xx': {
+            description: 'a refusal, as an HTML page',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          '5xx': errors['5xx'],
         },
 
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } }, required: ['id'] },
@@ -287,7 +289,7 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
           p('Its CSRF token is missing or does not match. Nothing was recorded: open the link from the mail again.'),
         )
       const r = await open(reply, id, f)
-      if (!('s' in r)) return r
+      if (!r) return reply
       const done = await opts.service.decide(id, r.party, r.decision)
       if (done.outcome !== 'recorded' || !done.signoff)
         return page(reply, 409, 'Nothing was recorded', p(`The sign-off answered: ${done.outcome}.`))

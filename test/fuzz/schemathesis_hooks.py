@@ -19,6 +19,7 @@ SECRETS = {
     "/hooks/bitbucket": os.environ["FUZZ_BITBUCKET_SECRET"],
     "/api/jenkins/callback": os.environ["FUZZ_CALLBACK_SECRET"],
     "/api/jenkins/metrics": os.environ["FUZZ_CALLBACK_SECRET"],
+    "/api/jenkins/signoff": os.environ["FUZZ_CALLBACK_SECRET"],
 }
 GITLAB_TOKEN = os.environ["FUZZ_GITLAB_TOKEN"]
 
