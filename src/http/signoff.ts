@@ -206,9 +206,10 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
             description: 'the confirm page, with a form and its CSRF cookie',
             content: { 'text/html': { schema: { type: 'string' } } },
           },
+          // The link's refusals are pages for a person; a malformed request is the usual coded JSON.
           '4xx': {
-            description: 'a refusal, as an HTML page',
-            content: { 'text/html': { schema: { type: 'string' } } },
+            description: 'a refused link (HTML page) or a malformed request (TamerError)',
+            content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: errors['4xx'] } },
           },
           '5xx': errors['5xx'],
         },
@@ -266,9 +267,10 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
         tags: ['pages'],
         response: {
           200: { description: 'the decision recorded', content: { 'text/html': { schema: { type: 'string' } } } },
+          // The link's refusals are pages for a person; a malformed request is the usual coded JSON.
           '4xx': {
-            description: 'a refusal, as an HTML page',
-            content: { 'text/html': { schema: { type: 'string' } } },
+            description: 'a refused link (HTML page) or a malformed request (TamerError)',
+            content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: errors['4xx'] } },
           },
           '5xx': errors['5xx'],
         },
