@@ -50,7 +50,7 @@ import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
 import { replayDelivery } from './pipeline/replay.js'
 import { prometheusPlugin, registerDeliveryMetrics } from './http/prometheus.js'
-import type { ServiceMetrics } from './observability/metrics.js'
+import { deliveryEventLabel, type ServiceMetrics } from './observability/metrics.js'
 import { signoffPagesPlugin, signoffRequestPlugin } from './http/signoff.js'
 import type { SignoffLinks } from './links/signoff-links.js'
 import type { SignoffService } from './signoff/service.js'
@@ -178,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxEvents: limitsFromConfig(config).maxEvents,
     onStored: deps.deliveryStored,
     recorded: (d: NewDelivery, duplicate: boolean, seconds: number) => {
-      deps.metrics.delivery(d.provider, d.eventType, duplicate ? 'duplicate' : 'stored')
+      deps.metrics.delivery(d.provider, deliveryEventLabel(d), duplicate ? 'duplicate' : 'stored')
       deps.metrics.storeCommit(seconds)
     },
   }

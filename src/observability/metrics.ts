@@ -5,17 +5,27 @@
 // https://prometheus.io/docs/practices/naming/ (a `_total` counter, `_seconds`, `_bytes`).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { OpsStore } from '../store/ops.js'
+import type { NewDelivery } from '../store/store.js'
 
 /** How a delivery's request ended at intake. */
 export type DeliveryOutcome =
   'stored' | 'duplicate' | 'unauthorized' | 'bad-request' | 'rate-limited' | 'unavailable' | 'error'
+
+/**
+ * A stored delivery's `event` label: the kind it normalized to (`push`, `pull_request`, `ping`, `ignored`,
+ * `none`), never its event header, which no provider's signature covers (a captured body re-sent with a new
+ * header and delivery id is stored again) and which would otherwise mint a new series per value, kept forever.
+ */
+export function deliveryEventLabel(d: Pick<NewDelivery, 'normalized'>): string {
+  return d.normalized.kind === 'events' ? (d.normalized.events[0]?.kind ?? 'none') : d.normalized.kind
+}
 
 /** Who Tamer talks to: Jenkins, a mail server, a chat webhook, a git host's API. */
 export type Peer = 'jenkins' | 'smtp' | 'chat' | 'git-host'
 
 export interface ServiceMetrics {
   readonly registry: Registry
-  /** One delivery: provider, its event type (`unverified` for a refusal) and how it ended. */
+  /** One delivery: provider, its kind (deliveryEventLabel; `unverified` for a refusal) and how it ended. */
   delivery(provider: string, event: string, outcome: DeliveryOutcome): void
   /** One webhook request's time to its answer: the route's host and `accepted` or the refusal. */
   intake(host: string, outcome: string, seconds: number): void

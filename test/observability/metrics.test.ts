@@ -112,3 +112,16 @@ t.test('prometheus.token: /metrics wants that bearer token; prometheus.enabled: 
   const off = await startPipelineApp(t, { config: { prometheus: { enabled: false } }, jenkins: null })
   t.equal((await off.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
 })
+
+t.test('a signed body re-sent with a made-up event header adds no label value: the header is not signed', async (t) => {
+  const h = await startPipelineApp(t, { io: { hold: ['pipeline', 'notifier'] }, jenkins: null })
+  const captured = signedGitHub('push', githubPush({}), { delivery: 'label-1' })
+  for (const [i, event] of ['x'.repeat(200), 'y'.repeat(200)].entries()) {
+    const headers = { ...captured.headers, 'x-github-event': event, 'x-github-delivery': `label-${i + 2}` }
+    const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers, payload: captured.body })
+    t.equal(res.statusCode, 202, 'the signature holds: the body is the signed one')
+  }
+  const m = (await h.app.inject({ method: 'GET', url: '/metrics' })).body
+  t.notMatch(m, /xxxxxxxx|yyyyyyyy/, 'no label value from an unsigned header')
+  t.equal(sample(m, 'tamer_deliveries_total', { provider: 'github', event: 'ignored', outcome: 'stored' }), 2)
+})
