@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
 import { CsrfError, InternalError, UnauthorizedError } from '../errors.js'
-import type { ApiAuth } from '../http/auth.js'
+import { configTokenScopes, storedTokenScope, type ApiAuth } from '../http/auth.js'
 import type { ServiceStore } from '../store/service-store.js'
 import { ASSETS } from './assets.js'
 import { CONSOLE_CSP, html } from './html.js'
@@ -57,15 +57,21 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
   // A notice, not a warning: nothing is at risk, a restart only asks console users to sign in again.
   if (!opts.sessionSecret)
     app.log.info('console.sessionSecret is not set: console sessions end when Tamer restarts (TAMER_SESSION_SECRET)')
-  const configHashes = new Set(opts.configTokens.map((t) => tokenHash(typeof t === 'string' ? t : t.token)))
+  const configScopes = new Map(configTokenScopes(opts.configTokens).map((e) => [tokenHash(e.token), e.scope]))
   const now = () => opts.now().getTime()
 
-  /** The session when its cookie is valid and its token still live (a revoked token ends it). */
+  /**
+   * The session when its cookie is valid and its token still live (a revoked token ends it). What it may
+   * see and do is the live token's, not what the cookie recorded at sign-in: a token narrowed in the
+   * config (tenants, scope) narrows its open sessions at once, as it does its API requests.
+   */
   async function sessionOf(request: FastifyRequest): Promise<Session | null> {
     const s = codec.decode(cookieValue(request.headers.cookie, SESSION_COOKIE), now())
     if (!s) return null
-    if (configHashes.has(s.tokenHash)) return s
-    return s.actor.startsWith('token:') && (await opts.store.findApiToken(s.tokenHash)) ? s : null
+    const configured = configScopes.get(s.tokenHash)
+    if (configured) return { ...s, ...configured }
+    const record = s.actor.startsWith('token:') ? await opts.store.findApiToken(s.tokenHash) : null
+    return record ? { ...s, ...storedTokenScope(record) } : null
   }
 
   // Forms post application/x-www-form-urlencoded; in this scope only (the hooks keep their raw bodies).

@@ -34,18 +34,24 @@ export type StoredTokenLookup = (hash: string) => Promise<ApiTokenRecord | null>
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest()
 
-export function createApiAuth(tokens: readonly ApiTokenConfig[], stored: StoredTokenLookup | null = null): ApiAuth {
-  const entries = tokens.map((t, i) => {
+/** The config's tokens with the scope each gives (here and for the console's sessions). */
+export function configTokenScopes(tokens: readonly ApiTokenConfig[]): { token: string; scope: TokenScope }[] {
+  return tokens.map((t, i) => {
     const e = typeof t === 'string' ? { token: t } : t
     return {
       token: e.token,
-      scope: {
-        tenants: e.tenants,
-        access: e.scope ?? 'read',
-        actor: `config:${e.name ?? `api.tokens[${i}]`}`,
-      } satisfies TokenScope,
+      scope: { tenants: e.tenants, access: e.scope ?? 'read', actor: `config:${e.name ?? `api.tokens[${i}]`}` },
     }
   })
+}
+
+/** The scope a stored token (`tamer tokens create`) gives. */
+export function storedTokenScope(record: ApiTokenRecord): TokenScope {
+  return { tenants: record.tenants ?? undefined, access: record.access, actor: `token:${record.id} (${record.name})` }
+}
+
+export function createApiAuth(tokens: readonly ApiTokenConfig[], stored: StoredTokenLookup | null = null): ApiAuth {
+  const entries = configTokenScopes(tokens)
   return async (request) => {
     const header = request.headers.authorization ?? ''
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
@@ -60,7 +66,7 @@ export function createApiAuth(tokens: readonly ApiTokenConfig[], stored: StoredT
     const digest = sha256(given)
     const record = stored ? await stored(digest.toString('hex')) : null
     if (!record || !equalConstantTime(Buffer.from(record.hash, 'hex'), digest)) throw new UnauthorizedError()
-    return { tenants: record.tenants ?? undefined, access: record.access, actor: `token:${record.id} (${record.name})` }
+    return storedTokenScope(record)
   }
 }
 
