@@ -1,12 +1,21 @@
 // Every read of the PostgreSQL store, on the pool: the same queries as SQLite's *-reads.ts, in
 // PostgreSQL's dialect, and the same row mappers (the columns and their JS types are the same:
 // BIGINT comes back as a number, see index.ts).
-import { ACTIVE_BUILD_STATES, type BuildRecord, type DispatchRecord, type RecordedRun } from '../builds.js'
+import { ACTIVE_BUILD_STATES, type BuildRecord, type DispatchRecord } from '../builds.js'
+import {
+  runsByBuild,
+  toBranchBuild,
+  toDispatch,
+  type DispatchRow,
+  type LastBuildRow,
+  type RunRow,
+} from '../build-rows.js'
 import type { BranchBuild, RepositoryKey, RepositoryRecord } from '../branches.js'
 import type { MetricReport } from '../metrics.js'
 import type { ServiceStore } from '../service-store.js'
 import type { StoredDelivery } from '../store.js'
 import type { StoredPushDiff } from '../push-diffs.js'
+import { PUSH_DIFF_COLUMNS, toPushDiff, type PushDiffRow } from '../push-diff-rows.js'
 import { toBuild } from '../sqlite/build-reads.js'
 import { toBranch } from '../sqlite/branch-reads.js'
 import { toDelivery } from '../sqlite/delivery-row.js'
@@ -159,33 +168,14 @@ export function createPgReads(db: Queryable): PgReads {
       return { due: builds(due), nextAt: next ?? null }
     },
     async runsOf(buildIds) {
-      const out = new Map<string, RecordedRun[]>(buildIds.map((id) => [id, []]))
-      if (buildIds.length === 0) return out
-      type RunRow = {
-        build_id: string
-        job: string
-        queue_id: number | null
-        build_number: number | null
-        build_url: string | null
-        source: RecordedRun['source']
-        seen_at: string
-      }
+      if (buildIds.length === 0) return runsByBuild(buildIds, [])
       const rows = await all<RunRow>(
         db,
         `SELECT build_id, job, queue_id, build_number, build_url, source, seen_at FROM build_runs
          WHERE build_id = ANY($1::text[]) ORDER BY seq`,
         [[...buildIds]],
       )
-      for (const r of rows)
-        out.get(r.build_id)?.push({
-          job: r.job,
-          queueId: r.queue_id,
-          buildNumber: r.build_number,
-          buildUrl: r.build_url,
-          source: r.source,
-          seenAt: r.seen_at,
-        })
-      return out
+      return runsByBuild(buildIds, rows)
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = await one(db, 'SELECT * FROM builds WHERE job = $1 AND delivery_param = $2 ORDER BY seq LIMIT 1', [
@@ -195,21 +185,8 @@ export function createPgReads(db: Queryable): PgReads {
       return r ? toBuild(r as never) : null
     },
     async getDispatch(deliveryId): Promise<DispatchRecord | null> {
-      const r = await one<{
-        delivery_id: string
-        outcome: string
-        evaluation: string
-        decided_at: string
-        skipped: string | null
-      }>(db, 'SELECT * FROM dispatches WHERE delivery_id = $1', [deliveryId])
-      if (!r) return null
-      return {
-        deliveryId: r.delivery_id,
-        outcome: r.outcome as DispatchRecord['outcome'],
-        evaluation: JSON.parse(r.evaluation),
-        decidedAt: r.decided_at,
-        skipped: r.skipped === null ? null : JSON.parse(r.skipped),
-      }
+      const r = await one<DispatchRow>(db, 'SELECT * FROM dispatches WHERE delivery_id = $1', [deliveryId])
+      return r ? toDispatch(r) : null
     },
     async knownJobs() {
       return all(db, 'SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
@@ -297,26 +274,12 @@ export function createPgReads(db: Queryable): PgReads {
 
     // Push diffs
     async getPushDiff(deliveryId, variant): Promise<StoredPushDiff | null> {
-      const r = await one<{
-        delivery_id: string
-        variant: string
-        payload: Buffer
-        raw_bytes: number
-        created_at: string
-      }>(
+      const r = await one<PushDiffRow>(
         db,
-        'SELECT delivery_id, variant, payload, raw_bytes, created_at FROM push_diffs WHERE delivery_id = $1 AND variant = $2',
+        `SELECT ${PUSH_DIFF_COLUMNS} FROM push_diffs WHERE delivery_id = $1 AND variant = $2`,
         [deliveryId, variant],
       )
-      return r
-        ? {
-            deliveryId: r.delivery_id,
-            variant: r.variant,
-            payload: r.payload,
-            rawBytes: r.raw_bytes,
-            createdAt: r.created_at,
-          }
-        : null
+      return r ? toPushDiff(r) : null
     },
 
     // Security
@@ -413,15 +376,7 @@ export function createPgReads(db: Queryable): PgReads {
     async lastBuilds(k, names) {
       const out = new Map<string, BranchBuild[]>()
       for (const name of names) {
-        const rows = await all<{
-          rule: string
-          id: string
-          job: string
-          state: string
-          result: string | null
-          commit_sha: string | null
-          created_at: string
-        }>(
+        const rows = await all<LastBuildRow>(
           db,
           `SELECT b.rule, b.id, b.job, b.state, b.result, b.commit_sha, b.created_at FROM builds b
            JOIN (SELECT rule, max(seq) AS seq FROM builds
@@ -430,18 +385,7 @@ export function createPgReads(db: Queryable): PgReads {
            ORDER BY b.rule`,
           [k.repository, name, k.tenant, k.provider],
         )
-        out.set(
-          name,
-          rows.map((r) => ({
-            rule: r.rule,
-            buildId: r.id,
-            job: r.job,
-            state: r.state,
-            result: r.result,
-            commitSha: r.commit_sha,
-            createdAt: r.created_at,
-          })),
-        )
+        out.set(name, rows.map(toBranchBuild))
       }
       return out
     },

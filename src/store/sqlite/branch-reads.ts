@@ -10,6 +10,7 @@ import type {
   RepositoryRecord,
 } from '../branches.js'
 import type { StoredDelivery } from '../store.js'
+import { toBranchBuild, type LastBuildRow } from '../build-rows.js'
 import { createPageQuery } from './page-query.js'
 import { BRANCH_PAGES, REPOSITORY_PAGES } from './page-lists.js'
 
@@ -132,30 +133,8 @@ export function createBranchReads(
     },
     async lastBuilds(k, names) {
       const out = new Map<string, BranchBuild[]>()
-      for (const name of names) {
-        type Row = {
-          rule: string
-          id: string
-          job: string
-          state: string
-          result: string | null
-          commit_sha: string | null
-          created_at: string
-        }
-        const rows = latest.all(k.repository, name, k.tenant, k.provider) as Row[]
-        out.set(
-          name,
-          rows.map((r) => ({
-            rule: r.rule,
-            buildId: r.id,
-            job: r.job,
-            state: r.state,
-            result: r.result,
-            commitSha: r.commit_sha,
-            createdAt: r.created_at,
-          })),
-        )
-      }
+      for (const name of names)
+        out.set(name, (latest.all(k.repository, name, k.tenant, k.provider) as LastBuildRow[]).map(toBranchBuild))
       return out
     },
     async jobsOf(k) {

@@ -6,8 +6,8 @@ import {
   type BuildRecord,
   type BuildStore,
   type DispatchRecord,
-  type RecordedRun,
 } from '../builds.js'
+import { runsByBuild, toDispatch, type DispatchRow, type RunRow } from '../build-rows.js'
 import { createPageQuery } from './page-query.js'
 import { BUILD_PAGES } from './page-lists.js'
 
@@ -129,44 +129,16 @@ export function createBuildReads(db: Database): BuildReads {
       return { due: rows.map(toBuild), nextAt: next ?? null }
     },
     async runsOf(buildIds) {
-      const out = new Map<string, RecordedRun[]>(buildIds.map((id) => [id, []]))
-      if (buildIds.length === 0) return out
-      type RunRow = {
-        build_id: string
-        job: string
-        queue_id: number | null
-        build_number: number | null
-        build_url: string | null
-        source: RecordedRun['source']
-        seen_at: string
-      }
-      for (const r of runs.all(JSON.stringify(buildIds)) as RunRow[])
-        out.get(r.build_id)?.push({
-          job: r.job,
-          queueId: r.queue_id,
-          buildNumber: r.build_number,
-          buildUrl: r.build_url,
-          source: r.source,
-          seenAt: r.seen_at,
-        })
-      return out
+      if (buildIds.length === 0) return runsByBuild(buildIds, [])
+      return runsByBuild(buildIds, runs.all(JSON.stringify(buildIds)) as RunRow[])
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = byParam.get(job, deliveryParam) as Row | undefined
       return r ? toBuild(r) : null
     },
     async getDispatch(deliveryId): Promise<DispatchRecord | null> {
-      const r = dispatch.get(deliveryId) as
-        | { delivery_id: string; outcome: string; evaluation: string; decided_at: string; skipped: string | null }
-        | undefined
-      if (!r) return null
-      return {
-        deliveryId: r.delivery_id,
-        outcome: r.outcome as DispatchRecord['outcome'],
-        evaluation: JSON.parse(r.evaluation),
-        decidedAt: r.decided_at,
-        skipped: r.skipped === null ? null : JSON.parse(r.skipped),
-      }
+      const r = dispatch.get(deliveryId) as DispatchRow | undefined
+      return r ? toDispatch(r) : null
     },
     async knownJobs() {
       return known.all() as { job: string; template: string }[]
