@@ -4,6 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import type { JenkinsRun } from '../builds.js'
 import type { BranchChange, BranchHead, RemoteListing, RepositoryKey } from '../branches.js'
+import {
+  BUILD_PATCH_COLUMNS,
+  buildPatchValue,
+  NOTICE_PATCH_COLUMNS,
+  POST_PATCH_COLUMNS,
+  postPatchValue,
+} from '../patch-columns.js'
 import type { AuditEntry } from '../security.js'
 import type { WriteOp, WriteResult } from '../sqlite/writer.js'
 import type { BuildWriteOp } from '../sqlite/build-writes.js'
@@ -34,40 +41,6 @@ function setClause(
     sets.push(`${column} = $${params.push(encode(key, patch[key]))}`)
   }
   return sets.join(', ')
-}
-
-const BUILD_COLUMNS: Record<string, string> = {
-  state: 'state',
-  queueId: 'queue_id',
-  buildNumber: 'build_number',
-  buildUrl: 'build_url',
-  result: 'result',
-  durationMs: 'duration_ms',
-  failingStage: 'failing_stage',
-  logTail: 'log_tail',
-  tests: 'tests',
-  callback: 'callback',
-  attempts: 'attempts',
-  nextAttemptAt: 'next_attempt_at',
-  lastError: 'last_error',
-  triggeredAt: 'triggered_at',
-  missedAt: 'missed_at',
-  job: 'job',
-}
-const NOTICE_COLUMNS: Record<string, string> = {
-  state: 'state',
-  attempts: 'attempts',
-  nextAttemptAt: 'next_attempt_at',
-  lastError: 'last_error',
-  acceptedBy: 'accepted_by',
-  sentAt: 'sent_at',
-}
-const POST_COLUMNS: Record<string, string> = {
-  state: 'state',
-  attempts: 'attempts',
-  nextAttemptAt: 'next_attempt_at',
-  lastError: 'last_error',
-  answer: 'answer',
 }
 
 async function recordRun(db: Queryable, buildId: string, run: JenkinsRun, at: string): Promise<void> {
@@ -179,9 +152,7 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult>
   }
   for (const run of op.patch.runs ?? []) await recordRun(db, op.id, run, op.at)
   const params: unknown[] = [op.id, op.at]
-  const sets = setClause(op.patch as Record<string, unknown>, BUILD_COLUMNS, params, (k, v) =>
-    k === 'tests' || k === 'callback' ? (v === null ? null : JSON.stringify(v)) : v,
-  )
+  const sets = setClause(op.patch as Record<string, unknown>, BUILD_PATCH_COLUMNS, params, buildPatchValue)
   await db.query(`UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1`, params)
   return null
 }
@@ -229,7 +200,7 @@ async function noticeWrite(db: Queryable, op: NotificationWriteOp): Promise<Writ
       ).rowCount ?? 0
     )
   const params: unknown[] = [op.id, op.from, op.at]
-  const sets = setClause(op.patch as Record<string, unknown>, NOTICE_COLUMNS, params)
+  const sets = setClause(op.patch as Record<string, unknown>, NOTICE_PATCH_COLUMNS, params)
   const r = await db.query(
     `UPDATE notifications SET ${sets ? `${sets}, ` : ''}updated_at = $3 WHERE id = $1 AND state = $2`,
     params,
@@ -274,9 +245,7 @@ async function hostPostWrite(db: Queryable, op: HostPostWriteOp): Promise<WriteR
       ).rowCount ?? 0
     )
   const params: unknown[] = [op.id, op.from, op.at]
-  const sets = setClause(op.patch as Record<string, unknown>, POST_COLUMNS, params, (k, v) =>
-    k === 'answer' ? JSON.stringify(v) : v,
-  )
+  const sets = setClause(op.patch as Record<string, unknown>, POST_PATCH_COLUMNS, params, postPatchValue)
   const r = await db.query(
     `UPDATE host_posts SET ${sets ? `${sets}, ` : ''}updated_at = $3 WHERE id = $1 AND state = $2`,
     params,

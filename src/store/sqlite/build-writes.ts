@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { BuildPatch, DeliveryPlan, JenkinsRun } from '../builds.js'
+import { BUILD_PATCH_COLUMNS, buildPatchValue, type BuildColumn } from '../patch-columns.js'
 
 export type BuildWriteOp =
   { op: 'plan'; plan: DeliveryPlan; at: string } | { op: 'update'; id: string; patch: BuildPatch; at: string }
@@ -9,27 +10,8 @@ export type BuildWriteOp =
 /** plan → ids of the delivery's builds; update → null. */
 export type BuildWriteResult = string[] | null
 
-type Column = Exclude<keyof BuildPatch, 'runs'>
-
-const COLUMN: Record<Column, string> = {
-  state: 'state',
-  queueId: 'queue_id',
-  buildNumber: 'build_number',
-  buildUrl: 'build_url',
-  result: 'result',
-  durationMs: 'duration_ms',
-  failingStage: 'failing_stage',
-  logTail: 'log_tail',
-  tests: 'tests',
-  callback: 'callback',
-  attempts: 'attempts',
-  nextAttemptAt: 'next_attempt_at',
-  lastError: 'last_error',
-  triggeredAt: 'triggered_at',
-  missedAt: 'missed_at',
-  job: 'job',
-}
-const JSON_COLUMNS = new Set<Column>(['tests', 'callback'])
+type Column = BuildColumn
+const COLUMN = BUILD_PATCH_COLUMNS
 
 interface RunRow {
   seq: number
@@ -145,10 +127,7 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
       updates.set(sig, stmt)
     }
     const values: Record<string, unknown> = { id: op.id, at: op.at }
-    for (const k of keys) {
-      const v = op.patch[k]
-      values[k] = JSON_COLUMNS.has(k) ? (v === null ? null : JSON.stringify(v)) : v
-    }
+    for (const k of keys) values[k] = buildPatchValue(k, op.patch[k])
     stmt.run(values)
     return null
   }

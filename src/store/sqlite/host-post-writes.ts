@@ -1,5 +1,6 @@
 // Host post writes (issue #13), run on the writer thread inside its transactions (see writer.ts).
 import type { Database } from 'better-sqlite3'
+import { POST_PATCH_COLUMNS, postPatchValue } from '../patch-columns.js'
 import type { HostPostPatch, HostPostState, NewHostPost } from '../host-posts.js'
 
 export type HostPostWriteOp =
@@ -14,13 +15,7 @@ export function isHostPostWrite(op: { op: string }): op is HostPostWriteOp {
   return op.op.startsWith('post-')
 }
 
-const COLUMN: Record<keyof HostPostPatch, string> = {
-  state: 'state',
-  attempts: 'attempts',
-  nextAttemptAt: 'next_attempt_at',
-  lastError: 'last_error',
-  answer: 'answer',
-}
+const COLUMN = POST_PATCH_COLUMNS
 
 export function createHostPostWrites(db: Database): (op: HostPostWriteOp) => HostPostWriteResult {
   const insert = db.prepare(
@@ -52,7 +47,7 @@ export function createHostPostWrites(db: Database): (op: HostPostWriteOp) => Hos
       updates.set(sig, stmt)
     }
     const values: Record<string, unknown> = { id: op.id, from: op.from, at: op.at }
-    for (const k of keys) values[k] = k === 'answer' ? JSON.stringify(op.patch.answer) : op.patch[k]
+    for (const k of keys) values[k] = postPatchValue(k, op.patch[k])
     return stmt.run(values).changes > 0
   }
 }

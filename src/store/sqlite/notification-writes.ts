@@ -1,5 +1,6 @@
 // Notification writes, run on the writer thread inside its transactions (see writer.ts).
 import type { Database } from 'better-sqlite3'
+import { NOTICE_PATCH_COLUMNS } from '../patch-columns.js'
 import type { NewNotification, NoticeDecision, NotificationPatch, NotificationState } from '../notifications.js'
 
 export type NotificationWriteOp =
@@ -14,14 +15,7 @@ export function isNotificationWrite(op: { op: string }): op is NotificationWrite
   return op.op.startsWith('notice-')
 }
 
-const COLUMN: Record<keyof NotificationPatch, string> = {
-  state: 'state',
-  attempts: 'attempts',
-  nextAttemptAt: 'next_attempt_at',
-  lastError: 'last_error',
-  acceptedBy: 'accepted_by',
-  sentAt: 'sent_at',
-}
+const COLUMN = NOTICE_PATCH_COLUMNS
 
 export function createNotificationWrites(db: Database): (op: NotificationWriteOp) => NotificationWriteResult {
   const insertDecision = db.prepare(
