@@ -234,9 +234,15 @@ eachEngine(t, 'push diffs: bytes round-trip per delivery and variant; a save rep
   t.ok(got && payload.equals(got.payload), 'the same bytes come back')
   t.match(got, { deliveryId: id, variant: 'native-x-f1', rawBytes: 9_000_000, createdAt: /^\d{4}-\d\d-\d\dT/ })
   t.equal(await store.getPushDiff(id, 'nbdime-x-f1'), null, 'another variant is a miss')
+  t.equal(await store.getPushDiff('other-delivery', 'native-x-f1'), null, 'another delivery is a miss')
   await store.savePushDiff({ deliveryId: id, variant: 'native-x-f1', payload: Buffer.from('mended'), rawBytes: 6 })
   t.equal((await store.getPushDiff(id, 'native-x-f1'))?.payload.toString(), 'mended', 'a save replaces the row')
   await store.close()
+  await t.rejects(
+    store.savePushDiff({ deliveryId: id, variant: 'v', payload: Buffer.from('x'), rawBytes: 1 }),
+    /closed/,
+    'a closed store refuses the write',
+  )
   store = await engine.open()
   t.equal((await store.getPushDiff(id, 'native-x-f1'))?.payload.toString(), 'mended', 'survives a restart')
   t.equal(await store.prunePushDiffs('2000-01-01T00:00:00Z'), 0)
