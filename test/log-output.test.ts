@@ -2,7 +2,6 @@
 // a full device or in a pipe nobody reads, still answers, and still exits on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import t, { type Test } from 'tap'
@@ -10,17 +9,9 @@ import { nonBlockingSink } from '../src/log-output.js'
 import { SECRETS } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub } from './support/sign.js'
-
+import { freePort } from './support/free-port.js'
 import { TS_HOOKS as TSX } from './support/ts-hooks.js'
 const CLI = resolve('src/cli/index.ts')
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  await new Promise((r) => server.close(r))
-  return port
-}
 
 async function poll<T>(what: string, budgetMs: number, f: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + budgetMs

@@ -6,7 +6,6 @@
 // and re-sends the dead letter. Screenshots go to $TAMER_SCREENSHOTS_DIR (a temp dir by default).
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -18,20 +17,12 @@ import { realClock, startJenkinsEmulator } from '../../src/demo/jenkins-emulator
 import { makeSampleRepo, NOTEBOOK_PATH } from '../../src/demo/sample-repo.js'
 import { createLogger } from '../../src/logging.js'
 import { startHttpPeer } from '../support/notify/peers.js'
+import { freePort } from '../support/free-port.js'
 import { until } from '../support/until.js'
 
 const CHROMIUM = process.env.TAMER_CHROMIUM ?? '/usr/bin/chromium'
 const missing = !existsSync(CHROMIUM)
 const SHOTS = process.env.TAMER_SCREENSHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'tamer-screenshots-'))
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer()
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 
 if (missing && process.env.CI) {
   t.fail(`Chromium not found at ${CHROMIUM}: CI must run \`apt-get install -y chromium\` (or set TAMER_CHROMIUM)`)

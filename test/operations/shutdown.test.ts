@@ -2,23 +2,15 @@
 // once while deliveries are still taken (server.drainDelayMs), then the process exits 0 within its bound.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import t from 'tap'
 import { SECRETS } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
+import { freePort } from '../support/free-port.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-
-const freePort = () =>
-  new Promise<number>((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => ok(port))
-    })
-  })
 
 t.test('SIGTERM: not ready at once, deliveries still taken while draining, exit 0 within the bound', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-shutdown-'))

@@ -16,7 +16,7 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs'
-import { createServer } from 'node:net'
+import { freePort } from './free-port.js'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -52,17 +52,6 @@ function own(path: string): void {
   const id = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()
   const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()
   chownSync(path, Number(id), Number(gid))
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 /** initdb once per machine (~2 s); each test process copies the result (~0.1 s). */
