@@ -35,7 +35,7 @@ import { createProviders } from '../providers/index.js'
 import { hostRegistryFromConfig, type HostRegistry } from '../reporting/hosts.js'
 import { pushNotebookDiffs } from '../reporting/notebook-diffs.js'
 import { createReporter, type Reporter } from '../reporting/reporter.js'
-import { secretValues } from '../security/secrets.js'
+import { maskOf, secretValues } from '../security/secrets.js'
 import type { ServiceStore } from '../store/service-store.js'
 import { openStore } from '../store/open.js'
 import type { NewDelivery } from '../store/store.js'
@@ -200,7 +200,10 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     api:
       io.jenkins !== undefined
         ? io.jenkins
-        : jenkinsApiFromConfig(config.jenkins, (op, outcome, s) => metrics.request('jenkins', op, outcome, s)),
+        : jenkinsApiFromConfig(config.jenkins, {
+            observe: (op, outcome, s) => metrics.request('jenkins', op, outcome, s),
+            mask: maskOf(config),
+          }),
     stepDone: (step, outcome, seconds, retry) => metrics.step(step, outcome, seconds, retry),
     changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
     templatesDir: io.templatesDir,

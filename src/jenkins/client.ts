@@ -115,6 +115,8 @@ export interface JenkinsClientSettings {
   timeoutMs?: number
   /** Told after each call with its name, `ok` or the failure's kind, and its time (for /metrics). */
   observe?: JenkinsObserver
+  /** Masks the config's secrets in test names and error lines before they are cut to length (./test-report.ts). */
+  mask?: (text: string) => string
 }
 
 export type JenkinsObserver = (op: string, outcome: string, seconds: number) => void
@@ -234,11 +236,11 @@ export function jenkinsApiFromConfig(
     tokenIsPassword: boolean
     requestTimeoutMs: number
   },
-  observe?: JenkinsObserver,
+  o: Pick<JenkinsClientSettings, 'observe' | 'mask'> = {},
 ): JenkinsApi | null {
   if (!j.url) return null
   return createJenkinsApi({
-    observe,
+    ...o,
     url: j.url,
     user: j.user,
     token: j.token,
@@ -383,7 +385,7 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
         throw err
       }
       if (counts.failed === 0) return { ...counts, failures: [] }
-      return { ...counts, failures: failuresOf(await report(CASES_TREE)) }
+      return { ...counts, failures: failuresOf(await report(CASES_TREE), s.mask) }
     },
     async logTail(job, number, lines) {
       const log = await call(() => j.build.log({ name: job, number, start: 0, meta: true }))

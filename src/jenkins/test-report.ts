@@ -7,6 +7,10 @@
 // report of thousands of cases costs one request of a few bytes).
 import type { FailedTest, TestCounts } from '../store/builds.js'
 
+/** The config's secrets masked (src/security/secrets.ts maskOf). */
+type Mask = (text: string) => string
+const unmasked: Mask = (text) => text
+
 export const COUNTS_TREE = 'failCount,passCount,skipCount'
 export const CASES_TREE = 'suites[cases[className,name,status,errorDetails]]'
 
@@ -35,15 +39,18 @@ export function countsOf(body: unknown): TestCounts {
   return { total: count(r.passCount) + failed + skipped, failed, skipped }
 }
 
-/** The first non-blank line of an error message, bounded. */
-export function firstLine(text: unknown): string | null {
+/** The first non-blank line of an error message, masked, then bounded. */
+export function firstLine(text: unknown, mask: Mask = unmasked): string | null {
   if (typeof text !== 'string') return null
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '')
-  return line === undefined ? null : oneLine(line, 300)
+  return line === undefined ? null : oneLine(mask(line), 300)
 }
 
-/** The failed cases of a report (`CASES_TREE`), in report order, at most MAX_FAILURES. */
-export function failuresOf(body: unknown): FailedTest[] {
+/**
+ * The failed cases of a report (`CASES_TREE`), in report order, at most MAX_FAILURES. Each text is masked
+ * before it is cut: a secret the cut went through would keep a prefix no mask recognises afterwards.
+ */
+export function failuresOf(body: unknown, mask: Mask = unmasked): FailedTest[] {
   const out: FailedTest[] = []
   const suites = (body as { suites?: unknown } | null)?.suites
   for (const s of Array.isArray(suites) ? suites : []) {
@@ -53,7 +60,7 @@ export function failuresOf(body: unknown): FailedTest[] {
       if (!FAILING.has(String(k.status))) continue
       const name = typeof k.name === 'string' && k.name ? k.name : '(?)'
       const full = typeof k.className === 'string' && k.className ? `${k.className}.${name}` : name
-      out.push({ name: oneLine(full, 200), error: firstLine(k.errorDetails) })
+      out.push({ name: oneLine(mask(full), 200), error: firstLine(k.errorDetails, mask) })
       if (out.length >= MAX_FAILURES) return out
     }
   }

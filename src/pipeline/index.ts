@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
 import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
+import { maskOf } from '../security/secrets.js'
 import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
 import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
@@ -86,7 +87,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const timers = deps.timers ?? realTimers
   const buildChanged = deps.buildChanged ?? (() => {})
   const j = config.jenkins
-  const api = deps.api !== undefined ? deps.api : jenkinsApiFromConfig(j)
+  const api = deps.api !== undefined ? deps.api : jenkinsApiFromConfig(j, { mask: maskOf(config) })
   const provisioner = api ? createProvisioner(api, deps.templatesDir) : null
   const settings = { ...planSettings(config, deps.changedFiles ?? noChangedFiles), jenkinsConfigured: api !== null }
   const limit = deps.concurrency ?? 32

@@ -125,3 +125,26 @@ t.test('a build without a JUnit report (404): no counts, no error, the notice fa
   t.match(text, /Failed tests:\s+tests\/test_log_only\.py::test_from_the_log/)
   t.notMatch(text, /Tests:/)
 })
+
+t.test('a secret cut through by the error line bound is masked first: no prefix of it is kept', async (t) => {
+  const { stand, n, run } = await setup(t)
+  const line = `AssertionError: ${'x'.repeat(270)} ${MASKED} and more`
+  const name = `test_login[${'p'.repeat(170)}-${MASKED}]`
+  await run(
+    failing({
+      tests: {
+        suites: [
+          { name: 'pytest', cases: [{ className: 'tests.test_auth', name, status: 'FAILED', errorDetails: line }] },
+        ],
+      },
+    }),
+  )
+  const [build] = await n.h.builds()
+  const api = (await n.h.app.inject({ url: `/api/builds/${build!.id}`, headers: apiAuth() })).json()
+  const [f] = api.tests.failures
+  t.ok(f.error.length <= 300 && f.name.length <= 200, 'still bounded')
+  t.match(f.error, /\*\*\*\*/, 'the secret is masked where it was')
+  t.notMatch(JSON.stringify(api.tests), 'junit-leaked', 'no prefix of the secret')
+  t.notMatch(stand.statusesOf(REPO, SHA_B, CONTEXT).at(-1)!.description, 'junit-leaked')
+  t.notOk(n.smtp.mails[0]!.raw.includes('junit-leaked'), 'nor in the mail')
+})
