@@ -13,6 +13,7 @@ import {
   type SignoffRow as Row,
 } from '../signoff-rows.js'
 import type { SignoffWriteOp, SignoffWriteResult } from '../sqlite/signoff-writes.js'
+import { insertNotices } from './notices.js'
 import { all, one, scalar, type Queryable } from './sql.js'
 
 export function createPgSignoffReads(
@@ -70,26 +71,7 @@ export async function signoffWrite(db: Queryable, op: SignoffWriteOp): Promise<S
     }
     for (const [i, p] of s.parties.entries())
       await db.query('INSERT INTO signoff_parties (signoff_id, position, party) VALUES ($1, $2, $3)', [s.id, i, p])
-    for (const n of op.notices)
-      await db.query(
-        `INSERT INTO notifications (id, build_id, tenant, repository, branch, channel, kind, outcome, recipients,
-           subject, payload, state, attempts, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12, $12)`,
-        [
-          n.id,
-          n.buildId,
-          n.tenant,
-          n.repository,
-          n.branch,
-          n.channel,
-          n.kind,
-          n.outcome,
-          JSON.stringify(n.recipients),
-          n.subject,
-          JSON.stringify(n.payload),
-          op.at,
-        ],
-      )
+    await insertNotices(db, op.notices, op.at)
     await audit(db, op.audit, op.at)
     return { id: s.id, created: true }
   }

@@ -18,6 +18,7 @@ import type { NotificationWriteOp } from '../sqlite/notification-writes.js'
 import type { HostPostWriteOp } from '../sqlite/host-post-writes.js'
 import type { SecurityWriteOp } from '../sqlite/security-writes.js'
 import type { BranchWriteOp } from '../sqlite/branch-writes.js'
+import { insertNotices } from './notices.js'
 import { one, scalar, type Queryable } from './sql.js'
 import { signoffWrite } from './signoffs.js'
 import type { SignoffWriteOp } from '../sqlite/signoff-writes.js'
@@ -167,26 +168,7 @@ async function noticeWrite(db: Queryable, op: NotificationWriteOp): Promise<Writ
       [d.buildId, d.threadKey, d.outcome, d.notified ? 1 : 0, d.reason, d.decidedAt],
     )
     if ((r.rowCount ?? 0) === 0) return false
-    for (const n of op.notices)
-      await db.query(
-        `INSERT INTO notifications (id, build_id, tenant, repository, branch, channel, kind, outcome, recipients,
-           subject, payload, state, attempts, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12, $12)`,
-        [
-          n.id,
-          n.buildId,
-          n.tenant,
-          n.repository,
-          n.branch,
-          n.channel,
-          n.kind,
-          n.outcome,
-          JSON.stringify(n.recipients),
-          n.subject,
-          JSON.stringify(n.payload),
-          op.at,
-        ],
-      )
+    await insertNotices(db, op.notices, op.at)
     return true
   }
   if (op.op === 'notice-abandon')
