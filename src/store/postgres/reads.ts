@@ -96,22 +96,29 @@ export function createPgReads(db: Queryable): PgReads {
     synced_at: string | null
     updated_at: string
   }
-  const toRepo = async (r: RepoRow): Promise<RepositoryRecord> => ({
-    seq: r.seq,
-    tenant: r.tenant,
-    provider: r.provider as RepositoryRecord['provider'],
-    repository: r.repository,
-    defaultBranch: r.default_branch,
-    branches: Number(
-      await scalar(
-        db,
-        `SELECT count(*) FROM branches WHERE repository = $1 AND state = 'live' AND tenant = $2 AND provider = $3`,
-        [r.repository, r.tenant, r.provider],
-      ),
-    ),
-    syncedAt: r.synced_at,
-    updatedAt: r.updated_at,
-  })
+  /** The page's repositories, each with its live branches counted: one count query for the whole page. */
+  const toRepos = async (rows: RepoRow[]): Promise<RepositoryRecord[]> => {
+    if (rows.length === 0) return []
+    const keyOf = (r: { tenant: string; provider: string; repository: string }) =>
+      `${r.tenant}\n${r.provider}\n${r.repository}`
+    const counts = await all<{ tenant: string; provider: string; repository: string; n: number }>(
+      db,
+      `SELECT tenant, provider, repository, count(*)::int AS n FROM branches
+       WHERE repository = ANY($1::text[]) AND state = 'live' GROUP BY tenant, provider, repository`,
+      [[...new Set(rows.map((r) => r.repository))]],
+    )
+    const live = new Map(counts.map((c) => [keyOf(c), c.n]))
+    return rows.map((r) => ({
+      seq: r.seq,
+      tenant: r.tenant,
+      provider: r.provider as RepositoryRecord['provider'],
+      repository: r.repository,
+      defaultBranch: r.default_branch,
+      branches: live.get(keyOf(r)) ?? 0,
+      syncedAt: r.synced_at,
+      updatedAt: r.updated_at,
+    }))
+  }
   const reposNamed = (repository: string) =>
     all<RepoRow>(db, 'SELECT * FROM repositories WHERE repository = $1 ORDER BY seq DESC', [repository])
   const keyArgs = (k: RepositoryKey) => [k.repository, k.tenant, k.provider]
@@ -345,10 +352,10 @@ export function createPgReads(db: Queryable): PgReads {
       )
     },
     async listRepositories(q) {
-      return Promise.all(((await pageOfRepos(q)) as RepoRow[]).map(toRepo))
+      return toRepos((await pageOfRepos(q)) as RepoRow[])
     },
     async findRepositories(repository) {
-      return Promise.all((await reposNamed(repository)).map(toRepo))
+      return toRepos(await reposNamed(repository))
     },
     async listBranches(q) {
       return (await pageOfBranches(q)).map((r) => toBranch(r as never))
@@ -374,19 +381,20 @@ export function createPgReads(db: Queryable): PgReads {
       return rows.map((r) => r.branch)
     },
     async lastBuilds(k, names) {
-      const out = new Map<string, BranchBuild[]>()
-      for (const name of names) {
-        const rows = await all<LastBuildRow>(
-          db,
-          `SELECT b.rule, b.id, b.job, b.state, b.result, b.commit_sha, b.created_at FROM builds b
-           JOIN (SELECT rule, max(seq) AS seq FROM builds
-                 WHERE repository = $1 AND branch = $2 AND tenant = $3 AND provider = $4 GROUP BY rule) AS last
-             ON last.seq = b.seq
-           ORDER BY b.rule`,
-          [k.repository, name, k.tenant, k.provider],
-        )
-        out.set(name, rows.map(toBranchBuild))
-      }
+      // Every branch asked for in one query (not one per branch): each branch's newest build of each rule.
+      const out = new Map<string, BranchBuild[]>(names.map((name) => [name, []]))
+      if (names.length === 0) return out
+      const rows = await all<LastBuildRow & { branch: string }>(
+        db,
+        `SELECT b.branch, b.rule, b.id, b.job, b.state, b.result, b.commit_sha, b.created_at FROM builds b
+         JOIN (SELECT branch, rule, max(seq) AS seq FROM builds
+               WHERE repository = $1 AND branch = ANY($2::text[]) AND tenant = $3 AND provider = $4
+               GROUP BY branch, rule) AS last
+           ON last.seq = b.seq
+         ORDER BY b.rule`,
+        [k.repository, [...names], k.tenant, k.provider],
+      )
+      for (const r of rows) out.get(r.branch)?.push(toBranchBuild(r))
       return out
     },
     async jobsOf(k) {

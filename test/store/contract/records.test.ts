@@ -213,6 +213,12 @@ eachEngine(t, 'the branch registry: pushes, the remote listing, choices and sche
     dev: [{ rule: 'r', job: 'j', state: 'finished', result: 'SUCCESS' }],
     main: [],
   })
+  // Another tenant's repository of the same name: each counts its own live branches.
+  await store.applyBranchChanges([{ ...change('x', '2026-01-06T00:00:00Z'), tenant: 'other' }], null)
+  t.match(await store.findRepositories('acme/r'), [
+    { tenant: 'other', branches: 1 },
+    { tenant: 'default', branches: 2 },
+  ])
   t.same(await store.jobsOf(key), [])
   t.equal(await store.recordScheduleSlot('nightly', '2026-01-02T00:00:00.000Z'), true)
   t.equal(await store.recordScheduleSlot('nightly', '2026-01-01T00:00:00.000Z'), false, 'never moves back')
