@@ -134,10 +134,7 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
     // Sign-in has no session to bind a token to yet: a post from another site is refused by its origin.
     const origin = request.headers.origin
     const site = request.headers['sec-fetch-site']
-    if (
-      (origin && new URL(origin).host !== request.headers.host) ||
-      (site && site !== 'same-origin' && site !== 'none')
-    )
+    if ((origin && hostOf(origin) !== request.headers.host) || (site && site !== 'same-origin' && site !== 'none'))
       throw new CsrfError('sign-in from another site')
     const token = String(request.body?.token ?? '').trim()
     const next = safeNext(request.body?.next)
@@ -168,6 +165,15 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
 
   await registerPages(app, opts)
   app.addHook('onClose', async () => opts.feed.closeAll())
+}
+
+/** An Origin header's host; null for `Origin: null` (sandboxed frames, some redirects) or anything not a URL. */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host
+  } catch {
+    return null
+  }
 }
 
 export function sendPage(reply: FastifyReply, body: { value: string }) {

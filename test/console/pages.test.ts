@@ -115,6 +115,15 @@ t.test('sign-in exchanges an API token for a signed session cookie', async (t) =
   })
   t.equal(crossSite.statusCode, 403)
   t.notOk(crossSite.headers['set-cookie'])
+  // An opaque origin (a sandboxed frame sends `Origin: null`) is another site too, not a 500.
+  const opaque = await h.app.inject({
+    method: 'POST',
+    url: '/ui/login',
+    headers: { origin: 'null' },
+    payload: { token: SECRETS.api },
+  })
+  t.equal(opaque.statusCode, 403)
+  t.notOk(opaque.headers['set-cookie'])
 
   // A session of a stored token ends when the token is revoked.
   const admin = { authorization: 'Bearer admin-token' }
