@@ -5,6 +5,7 @@
 // to a cookie the page set (SameSite=Strict, double submit).
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { BadSignatureError, BadSignoffError, CallbackNotConfiguredError, MalformedBodyError } from '../errors.js'
+import { cookieValue } from '../console/session.js'
 import type { SignoffLinks } from '../links/signoff-links.js'
 import { escapeHtml } from '../notify/render/html-escape.js'
 import { signoffLine } from '../notify/signoff-state.js'
@@ -137,14 +138,6 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
 
 const p = (text: string) => `<p>${escapeHtml(text)}</p>`
 const verb = (d: string) => (d === 'approved' ? 'approve' : 'reject')
-
-function cookieOf(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(/;\s*/)) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq) === COOKIE) return part.slice(eq + 1)
-  }
-  return undefined
-}
 
 export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async (app, opts) => {
   app.addContentTypeParser(
@@ -283,7 +276,7 @@ export const signoffPagesPlugin: FastifyPluginAsync<SignoffPagesOptions> = async
       const f = (request.body ?? {}) as LinkFields & { csrf?: string }
       const l = { signoffId: id, party: f.party ?? '', decision: f.decision ?? '', exp: f.exp ?? '' }
       // Before anything is looked up: a POST that did not come from the confirm page acts on nothing.
-      if (!opts.links.csrfValid(l, cookieOf(request.headers.cookie), f.csrf))
+      if (!opts.links.csrfValid(l, cookieValue(request.headers.cookie, COOKIE), f.csrf))
         return page(
           reply,
           403,
