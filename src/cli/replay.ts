@@ -3,7 +3,7 @@
 // routes it within its tick (15 s), as it does what `tamer run` stores.
 import { parseArgs } from 'node:util'
 import { loadDraftConfig } from '../config/load.js'
-import { replayDelivery } from '../pipeline/replay.js'
+import { replayAudit, replayDelivery } from '../pipeline/replay.js'
 import { cliActor } from '../security/command-io.js'
 import type { CliIo } from './io.js'
 import { openCommandStore } from './store.js'
@@ -25,13 +25,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const actor = cliActor(io.env)
     const r = await replayDelivery({ store, now: Date.now, stored: () => {} }, { deliveryId: positionals[0]!, actor })
-    await store.recordAudit({
-      actor,
-      action: 'delivery.replay',
-      target: r.replayOf,
-      tenant: r.tenant,
-      detail: { deliveryId: r.deliveryId },
-    })
+    await store.recordAudit(replayAudit(r, actor))
     io.out(`replay of ${r.replayOf} stored as delivery ${r.deliveryId}; tamer serve routes it within 15 s\n`)
     return 0
   } finally {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { checkConfig } from '../compose/config.js'
 import { loadDraftConfig } from '../config/load.js'
 import { createBranchTracker } from '../pipeline/branches.js'
-import { requestRun } from '../pipeline/runs.js'
+import { requestRun, runAudit } from '../pipeline/runs.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
 import { openStore } from '../store/open.js'
@@ -58,13 +58,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       { config, store, now: Date.now },
       { repository, branch, rule: values.rule, job: values.job, parameters, by: 'cli', actor },
     )
-    await store.recordAudit({
-      actor,
-      action: 'branch.run',
-      target: `${a.repository}@${a.branch}`,
-      tenant: a.tenant,
-      detail: { deliveryId: a.deliveryId, rule: a.rule, job: a.job, commit: a.commitSha },
-    })
+    await store.recordAudit(runAudit(a, actor))
     io.out(
       `run ${a.deliveryId}: rule ${a.rule}, job ${a.job}, ${a.repository} ${JSON.stringify(a.branch)} at ${a.commitSha}\n` +
         'tamer serve starts it within 15 s; follow it with GET /api/builds?delivery=' +

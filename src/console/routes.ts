@@ -8,7 +8,14 @@ import { renderDiffInProgressHtml, renderPushDiffHtml } from '../diffs/page.js'
 import { allows, IdParams, visibleTo } from '../http/auth.js'
 import { IN_PROGRESS_RETRY_SECONDS, onePage } from '../http/diffs.js'
 import { DIFF_PAGE_CSP } from '../notebooks/render/safe.js'
-import { applicableRules, findRepository, liveBranch, type RunAccepted, type RunTarget } from '../pipeline/runs.js'
+import {
+  applicableRules,
+  findRepository,
+  liveBranch,
+  runAudit,
+  type RunAccepted,
+  type RunTarget,
+} from '../pipeline/runs.js'
 import type { Schedule } from '../pipeline/schedules.js'
 import type { Mask } from '../security/secrets.js'
 import { ACTIVE_BUILD_STATES, type BuildRecord } from '../store/builds.js'
@@ -362,19 +369,7 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
         by: 'api',
         actor: s.actor,
       })
-      await deps.audit({
-        actor: s.actor,
-        action: 'branch.run',
-        target: `${accepted.repository}@${accepted.branch}`,
-        tenant: accepted.tenant,
-        detail: {
-          deliveryId: accepted.deliveryId,
-          rule: accepted.rule,
-          job: accepted.job,
-          commit: accepted.commitSha,
-          via: 'console',
-        },
-      })
+      await deps.audit(runAudit(accepted, s.actor, 'console'))
       return reply.redirect(path('/ui/deliveries', accepted.deliveryId), 303)
     },
   )

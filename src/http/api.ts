@@ -4,7 +4,7 @@ import { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryStore, type Stored
 import type { ProviderName } from '../events/model.js'
 import type { DispatchRecord } from '../store/builds.js'
 import { IdParams, pageOf, requireAccess, requireBearer, visibleTo, type ApiTokens } from './auth.js'
-import type { ReplayAccepted, ReplayRequest } from '../pipeline/replay.js'
+import { replayAudit, type ReplayAccepted, type ReplayRequest } from '../pipeline/replay.js'
 import type { AuditEntry } from '../store/security.js'
 import { bearer, DeliveryDetail, DeliverySummary, errors, Page } from './schemas.js'
 
@@ -140,14 +140,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (app, opts)
         actor,
         ...(typeof key === 'string' ? { key: `api:${key}` } : {}),
       })
-      if (!accepted.duplicate)
-        await opts.audit({
-          actor,
-          action: 'delivery.replay',
-          target: accepted.replayOf,
-          tenant: accepted.tenant,
-          detail: { deliveryId: accepted.deliveryId },
-        })
+      if (!accepted.duplicate) await opts.audit(replayAudit(accepted, actor))
       return reply.code(202).send(accepted)
     },
   )

@@ -4,7 +4,7 @@
 // are data, compared as stored and never parsed further. Tenant-scoped like every /api route.
 import type { FastifyPluginAsync } from 'fastify'
 import type { ProviderName } from '../events/model.js'
-import { findRepository, type RunAccepted, type RunTarget } from '../pipeline/runs.js'
+import { findRepository, runAudit, type RunAccepted, type RunTarget } from '../pipeline/runs.js'
 import type { BranchRecord, BranchStore, RepositoryKey, RepositoryRecord } from '../store/branches.js'
 import type { AuditEntry } from '../store/security.js'
 import { pageOf, requireAccess, requireBearer, type ApiTokens } from './auth.js'
@@ -247,19 +247,7 @@ export const reposPlugin: FastifyPluginAsync<ReposPluginOptions> = async (app, o
         actor: request.scope!.actor,
         ...(typeof key === 'string' ? { key: `api:${key}` } : {}),
       })
-      if (!accepted.duplicate)
-        await opts.audit({
-          actor: request.scope!.actor,
-          action: 'branch.run',
-          target: `${accepted.repository}@${accepted.branch}`,
-          tenant: accepted.tenant,
-          detail: {
-            deliveryId: accepted.deliveryId,
-            rule: accepted.rule,
-            job: accepted.job,
-            commit: accepted.commitSha,
-          },
-        })
+      if (!accepted.duplicate) await opts.audit(runAudit(accepted, request.scope!.actor))
       return reply.code(202).send(accepted)
     },
   )

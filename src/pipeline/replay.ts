@@ -5,6 +5,7 @@
 // (`replay`): an old push replayed must not move a branch's head back.
 import { randomUUID } from 'node:crypto'
 import { NotFoundError, NotReplayableError } from '../errors.js'
+import type { AuditEntry } from '../store/security.js'
 import type { DeliveryStore, NewDelivery } from '../store/store.js'
 
 export interface ReplayDeps {
@@ -30,6 +31,17 @@ export interface ReplayAccepted {
   replayOf: string
   duplicate: boolean
   tenant: string
+}
+
+/** The audit log's entry of a replay (API and CLI). */
+export function replayAudit(r: ReplayAccepted, actor: string): AuditEntry {
+  return {
+    actor,
+    action: 'delivery.replay',
+    target: r.replayOf,
+    tenant: r.tenant,
+    detail: { deliveryId: r.deliveryId },
+  }
 }
 
 export async function replayDelivery(deps: ReplayDeps, r: ReplayRequest): Promise<ReplayAccepted> {

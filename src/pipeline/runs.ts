@@ -10,6 +10,7 @@ import { COMMIT_ID, type ProviderName, type PushEvent, type RunRequest } from '.
 import { templateParameters } from '../jenkins/templates.js'
 import type { BranchRecord, BranchStore, RepositoryRecord } from '../store/branches.js'
 import type { BuildStore } from '../store/builds.js'
+import type { AuditEntry } from '../store/security.js'
 import type { DeliveryStore, NewDelivery } from '../store/store.js'
 import { noChangedFiles } from './changed-files.js'
 import { CONTRACT_PARAMETERS } from './contract.js'
@@ -45,6 +46,17 @@ export interface RunAccepted {
   commitSha: string
   rule: string
   job: string
+}
+
+/** The audit log's entry of a run, wherever it was asked for (API, console, CLI); `via` says which. */
+export function runAudit(a: RunAccepted, actor: string, via?: string): AuditEntry {
+  return {
+    actor,
+    action: 'branch.run',
+    target: `${a.repository}@${a.branch}`,
+    tenant: a.tenant,
+    detail: { deliveryId: a.deliveryId, rule: a.rule, job: a.job, commit: a.commitSha, ...(via ? { via } : {}) },
+  }
 }
 
 export interface RunDeps {
