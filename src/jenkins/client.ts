@@ -130,8 +130,9 @@ interface NpmJenkins {
     config(name: string, xml?: string): Promise<string | undefined>
   }
   queue: { item(id: number): Promise<any>; list(opts?: { tree?: string }): Promise<any[]> }
-  /** papi's request method, which the client's own methods use (https://github.com/silas/node-papi). */
+  /** papi's request methods, which the client's own methods use (https://github.com/silas/node-papi). */
   _get(req: Record<string, unknown>, ...middleware: ((ctx: any, next: any) => void)[]): Promise<any>
+  _post(req: Record<string, unknown>, ...middleware: ((ctx: any, next: any) => void)[]): Promise<any>
   build: {
     get(opts: { name: string; number: number; tree?: string }): Promise<any>
     log(opts: {
@@ -144,7 +145,7 @@ interface NpmJenkins {
 }
 const require = createRequire(import.meta.url)
 const NpmJenkinsClient = require('jenkins') as new (opts: Record<string, unknown>) => NpmJenkins
-/** The client's own `/job/a/job/b` path of a job (lib/utils.js), for the one URL it has no method for. */
+/** The client's own `/job/a/job/b` path of a job (lib/utils.js), for the URLs it has no method for. */
 const { folderPath } = require('jenkins/lib/utils') as { folderPath(name: string): { path(): unknown } }
 
 function classify(err: unknown): JenkinsCallError {
@@ -262,53 +263,35 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const BUILD_TREE = 'number,queueId,timestamp,building,result,duration,url,actions[parameters[name,value]]'
   const SEARCH_TREE = 'number,queueId,timestamp,building,result,url,actions[parameters[name,value]]'
 
-  // The npm client has no input steps: these two go over fetch, with the same credentials and time limit.
-  const buildPath = (job: string, number: number) =>
-    `${baseUrl}/${job
-      .split('/')
-      .map((p) => `job/${encodeURIComponent(p)}`)
-      .join('/')}/${number}`
-  async function raw(method: 'GET' | 'POST', url: string): Promise<Response> {
-    const h: Record<string, string> = { ...headers }
-    if (method === 'POST' && s.tokenIsPassword) {
-      // A password needs a crumb, valid with the session cookie it came with (DefaultCrumbIssuer).
-      const res = await raw('GET', `${baseUrl}/crumbIssuer/api/json`)
-      const c = (await res.json()) as { crumb?: string; crumbRequestField?: string }
-      if (c.crumb && c.crumbRequestField) h[c.crumbRequestField] = c.crumb
-      const cookie = res.headers.get('set-cookie')?.split(';')[0]
-      if (cookie) h.cookie = cookie
-    }
-    let res: Response
-    try {
-      res = await fetch(url, {
-        method,
-        headers: h,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(s.timeoutMs ?? 10_000),
-      })
-    } catch (err) {
-      const e = err as { name?: string; cause?: { code?: string }; message?: string }
-      if (e.name === 'TimeoutError')
-        throw new JenkinsCallError('timeout', null, `${method} timed out`, method === 'POST')
-      const code = e.cause?.code ?? ''
-      throw new JenkinsCallError('unreachable', null, `${code || e.message}`, !NEVER_SENT.has(code))
-    }
-    if (res.status >= 200 && res.status < 300) return res
-    const why = res.headers.get('x-error') ?? `${method} answered ${res.status}`
-    await res.body?.cancel()
-    throw classify({ message: why, res: { statusCode: res.status } })
-  }
+  // A build's URL the npm client has no method for, over its own request method (papi): the same
+  // credentials, crumb (with its session cookie), time limit and errors as every other call.
+  type Req = { name: string; path: string; params?: Record<string, unknown>; query?: Record<string, string> }
+  const bodyOf = (ctx: { err?: Error; res?: { body?: unknown } }, next: (err: unknown, value?: unknown) => void) =>
+    ctx.err ? next(ctx.err) : next(false, ctx.res?.body)
+  const ofBuild = (method: '_get' | '_post', job: string, number: number, r: Req): Promise<unknown> =>
+    call(() =>
+      j[method](
+        { ...r, path: `{folder}/{number}${r.path}`, params: { folder: folderPath(job).path(), number, ...r.params } },
+        bodyOf,
+      ),
+    )
 
   const api: JenkinsApi = {
     async pendingInputs(job, number) {
-      const list = (await (await raw('GET', `${buildPath(job, number)}/wfapi/pendingInputActions`)).json()) as unknown
+      const list = await ofBuild('_get', job, number, {
+        name: 'build.pendingInputs',
+        path: '/wfapi/pendingInputActions',
+      })
       return (Array.isArray(list) ? list : [])
         .filter((i): i is { id: string; message?: unknown } => typeof i?.id === 'string')
         .map((i) => ({ id: i.id, message: typeof i.message === 'string' ? i.message : '' }))
     },
     async settleInput(job, number, inputId, action) {
-      const url = `${buildPath(job, number)}/input/${encodeURIComponent(inputId)}/${action === 'proceed' ? 'proceedEmpty' : 'abort'}`
-      await (await raw('POST', url)).body?.cancel()
+      await ofBuild('_post', job, number, {
+        name: 'build.settleInput',
+        path: '/input/{id}/{action}',
+        params: { id: inputId, action: action === 'proceed' ? 'proceedEmpty' : 'abort' },
+      })
     },
     async trigger(job, parameters) {
       try {
@@ -365,18 +348,7 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
     },
     async testReport(job, number) {
       const report = (tree: string) =>
-        call(() =>
-          j._get(
-            {
-              name: 'build.testReport',
-              path: '{folder}/{number}/testReport/api/json',
-              params: { folder: folderPath(job).path(), number },
-              query: { tree },
-            },
-            (ctx: { err?: Error; res?: { body?: unknown } }, next: (err: unknown, value?: unknown) => void) =>
-              ctx.err ? next(ctx.err) : next(false, ctx.res?.body),
-          ),
-        )
+        ofBuild('_get', job, number, { name: 'build.testReport', path: '/testReport/api/json', query: { tree } })
       let counts: TestCounts
       try {
         counts = countsOf(await report(COUNTS_TREE))
