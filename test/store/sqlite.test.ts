@@ -7,27 +7,10 @@ import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js'
-import type { NewDelivery } from '../../src/store/store.js'
 import { startTestApp } from '../support/app.js'
 import * as P from '../support/payloads.js'
 import { signedGitHub, signedGitLab } from '../support/sign.js'
-
-function delivery(key: string, over: Partial<NewDelivery> = {}): NewDelivery {
-  return {
-    provider: 'github',
-    dedupeKey: key,
-    hostDeliveryId: key,
-    eventType: 'push',
-    tenant: 'default',
-    repository: 'acme/r',
-    status: 'pending',
-    headers: { 'x-github-event': 'push' },
-    body: Buffer.from('{}'),
-    normalized: { kind: 'ignored', reason: 'test' },
-    receivedAt: new Date().toISOString(),
-    ...over,
-  }
-}
+import { delivery } from './contract/engines.js'
 
 t.test('deliveries survive a restart, none doubled, redelivery after restart is a duplicate', async (t) => {
   const h = await startTestApp(t)
