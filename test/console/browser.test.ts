@@ -19,8 +19,8 @@ import { createLogger } from '../../src/logging.js'
 import { startHttpPeer } from '../support/notify/peers.js'
 import { freePort } from '../support/free-port.js'
 import { until } from '../support/until.js'
+import { CHROMIUM, launchChromium } from '../support/chromium.js'
 
-const CHROMIUM = process.env.TAMER_CHROMIUM ?? '/usr/bin/chromium'
 const missing = !existsSync(CHROMIUM)
 const SHOTS = process.env.TAMER_SCREENSHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'tamer-screenshots-'))
 
@@ -34,7 +34,6 @@ if (missing && process.env.CI) {
   )
 } else {
   t.test('sign in, find a push, open its diff, run a branch, watch it fail live, re-send a dead letter', async (t) => {
-    const { chromium } = await import('playwright-core')
     const dir = mkdtempSync(join(tmpdir(), 'tamer-console-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     mkdirSync(SHOTS, { recursive: true })
@@ -112,18 +111,7 @@ if (missing && process.env.CI) {
 
     const deliveryId = await pushWebhook(url, repo, git.url, secrets.github)
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     // A viewer in another zone than the server's UTC, on a phone-sized screen.
     const context = await browser.newContext({ timezoneId: 'Asia/Kolkata', viewport: { width: 412, height: 900 } })
     const page = await context.newPage()

@@ -10,8 +10,8 @@ import type { PushDiff } from '../../../src/diffs/model.js'
 import { renderPushDiffHtml } from '../../../src/diffs/page.js'
 import { DIFF_PAGE_CSP, renderNotebookDiffHtml, summarize } from '../../../src/notebooks/render/index.js'
 import { hostilePair } from './fixtures.js'
+import { CHROMIUM, launchChromium } from '../../support/chromium.js'
 
-const CHROMIUM = process.env.TAMER_CHROMIUM ?? '/usr/bin/chromium'
 const missing = !existsSync(CHROMIUM)
 
 if (missing && process.env.CI) {
@@ -20,7 +20,6 @@ if (missing && process.env.CI) {
   t.test('headless Chromium', { skip: `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)` }, () => {})
 } else {
   t.test('nothing from a notebook runs or loads in the diff page', async (t) => {
-    const { chromium } = await import('playwright-core')
     const hits: string[] = []
     const pages = new Map<string, { html: string; csp: boolean }>()
     const server: Server = createServer((req, res) => {
@@ -90,18 +89,7 @@ if (missing && process.env.CI) {
       csp: false,
     })
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
-    t.teardown(() => browser.close())
+    const browser = await launchChromium(t)
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     // Page-side code as strings: the test is compiled without the DOM library.
     await context.addInitScript({
