@@ -3,15 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { nonBlockingSink } from '../src/log-output.js'
 import { SECRETS } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub } from './support/sign.js'
 import { freePort } from './support/free-port.js'
-import { TS_HOOKS as TSX } from './support/ts-hooks.js'
-const CLI = resolve('src/cli/index.ts')
+import { childEnv, tamerArgv } from './support/ts-hooks.js'
 
 async function poll<T>(what: string, budgetMs: number, f: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + budgetMs
@@ -35,15 +34,14 @@ async function serve(t: Test, stdout: number | 'pipe') {
   // No diffs in the background: the payload's repository is not reachable from here.
   writeFileSync(config, 'diffs:\n  precompute: false\n')
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--config', config], {
-    env: {
-      ...process.env,
+  const child = spawn(process.execPath, tamerArgv('serve', '--config', config), {
+    env: childEnv({
       TAMER_PORT: String(port),
       TAMER_HOST: '127.0.0.1',
       TAMER_DATA_DIR: dir,
       TAMER_GITHUB_SECRET: SECRETS.github,
       TAMER_API_TOKEN: SECRETS.api,
-    },
+    }),
     stdio: ['ignore', stdout, 'pipe'],
   })
   let stderr = ''

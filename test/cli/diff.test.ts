@@ -2,7 +2,7 @@
 // once as the real bin in a child process. `tamer git-setup` and `git diff`: git-setup.test.ts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { execa } from 'execa'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
@@ -10,9 +10,9 @@ import { runTamer } from '../support/cli.js'
 import { detectNbdime } from '../../src/engines/nbdiff.js'
 import { runDiffCommand, runGitDiffDriver } from '../../src/cli/diff.js'
 
-import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
-const CLI = resolve('src/cli/index.ts')
-const tamer = (args: string[]) => execa(process.execPath, ['--import', TSX, CLI, ...args], { reject: false })
+import { childEnv, tamerArgv } from '../support/ts-hooks.js'
+const tamer = (args: string[]) =>
+  execa(process.execPath, tamerArgv(...args), { env: childEnv(), extendEnv: false, reject: false })
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
 const dir = mkdtempSync(join(tmpdir(), 'tamer-cli-'))

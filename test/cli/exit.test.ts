@@ -3,12 +3,11 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
+import { childEnv, tamerArgv } from '../support/ts-hooks.js'
 
-import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
-const CLI = resolve('src/cli/index.ts')
 t.setTimeout(120_000) // one Node + tsx start-up; slow on a loaded machine
 
 t.test('a reader that starts late still gets every byte of a diff of over half a megabyte', async (t) => {
@@ -17,8 +16,9 @@ t.test('a reader that starts late still gets every byte of a diff of over half a
   const lines = (tag: string) => Array.from({ length: 40_000 }, (_, i) => `${tag} line ${i}\n`).join('')
   writeFileSync(join(dir, 'a.ipynb'), JSON.stringify(notebook([code('c1', 'run()', [stream(lines('old'))], 1)])))
   writeFileSync(join(dir, 'b.ipynb'), JSON.stringify(notebook([code('c1', 'run()', [stream(lines('new'))], 1)])))
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'diff', '--format', 'json', 'a.ipynb', 'b.ipynb'], {
+  const child = spawn(process.execPath, tamerArgv('diff', '--format', 'json', 'a.ipynb', 'b.ipynb'), {
     cwd: dir,
+    env: childEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const exited = new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))

@@ -2,33 +2,32 @@
 // the checkout that ran the setup, so moving or deleting that checkout leaves `git diff` working.
 // A real repository; the real `git diff`, which starts the real bin through a `tamer` on PATH.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { delimiter, join, resolve } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { execa } from 'execa'
 import t from 'tap'
 import { code, notebook, stream } from '../notebooks/fixtures.js'
 import { gitAvailable, makeRepo, tempDir } from '../git/repo.js'
 import { runTamer } from '../support/cli.js'
 
-import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
-const CLI = resolve('src/cli/index.ts')
+import { childEnv, tamerArgv } from '../support/ts-hooks.js'
 const nb = (src: string, out: string) => JSON.stringify(notebook([code('c1', src, [stream(out)], 1)]), null, 1)
 
 /** A folder with a `tamer` that starts this checkout's bin: what `npm i -g` or `npm link` puts on PATH. */
 function installTamer(dir: string): string {
   mkdirSync(dir, { recursive: true })
   const bin = join(dir, 'tamer')
-  writeFileSync(bin, `#!/bin/sh\nexec '${process.execPath}' --import '${TSX}' '${CLI}' "$@"\n`)
+  writeFileSync(
+    bin,
+    `#!/bin/sh\nexec '${process.execPath}' ${tamerArgv()
+      .map((a) => `'${a}'`)
+      .join(' ')} "$@"\n`,
+  )
   chmodSync(bin, 0o755)
   return dir
 }
 
 // Neither ~/.gitconfig nor /etc/gitconfig of this machine: only what the setup wrote.
-const gitEnv = (path: string) => ({
-  ...process.env,
-  PATH: path,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-})
+const gitEnv = (path: string) => childEnv({ PATH: path, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' })
 
 t.test('git-setup writes `tamer` when it is on PATH; git diff keeps working after that install moves', async (t) => {
   if (!(await gitAvailable()))

@@ -9,6 +9,7 @@ import { SECRETS } from '../support/app.js'
 import { githubPush } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
 import { freePort } from '../support/free-port.js'
+import { childEnv, tamerArgv } from '../support/ts-hooks.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -27,14 +28,9 @@ t.test('SIGTERM: not ready at once, deliveries still taken while draining, exit 
       diffs: { precompute: false },
     }),
   )
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith('TAMER_') && !k.startsWith('TAP') && k !== 'NODE_OPTIONS',
-    ),
-  )
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--config', config], {
+  const child = spawn(process.execPath, tamerArgv('serve', '--config', config), {
     cwd: ROOT,
-    env,
+    env: childEnv({}, ['TAMER_']),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let logs = ''

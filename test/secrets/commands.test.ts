@@ -1,7 +1,7 @@
 // The `tamer` command with stored secrets (issue #9): `secrets set` reads the value from stdin (the
 // real bin, a child process), and the one-off commands (`jobs sync`, `notify test`, `rules test`)
 // run with the stored secrets as `serve` does (main() in process: no tsx start-up per call).
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { execa } from 'execa'
 import t from 'tap'
 import { openSecurityStore } from '../../src/store/sqlite/security-store.js'
@@ -9,8 +9,7 @@ import { startJenkinsEmulator } from '../../src/demo/jenkins-emulator/index.js'
 import { runTamer } from '../support/cli.js'
 import { KEY_A, secrets, tempDir, writeConfig } from '../support/operator.js'
 
-import { TS_HOOKS as TSX } from '../support/ts-hooks.js'
-const CLI = resolve('src/cli/index.ts')
+import { childEnv, tamerArgv } from '../support/ts-hooks.js'
 
 t.test('the tamer command: secrets set reads the value from stdin; list, delete', async (t) => {
   const dir = tempDir(t)
@@ -18,8 +17,13 @@ t.test('the tamer command: secrets set reads the value from stdin; list, delete'
   const env = { ...process.env, TAMER_MASTER_KEY: KEY_A, TAMER_ACTOR: 'bob' }
   const set = await execa(
     process.execPath,
-    ['--import', TSX, CLI, 'secrets', 'set', 'cb', '--kind', 'jenkins-callback-secret', '--config', file],
-    { env, input: 'callback-from-stdin-01\n', reject: false },
+    tamerArgv('secrets', 'set', 'cb', '--kind', 'jenkins-callback-secret', '--config', file),
+    {
+      env: childEnv({ TAMER_MASTER_KEY: KEY_A, TAMER_ACTOR: 'bob' }),
+      extendEnv: false,
+      input: 'callback-from-stdin-01\n',
+      reject: false,
+    },
   )
   t.equal(set.exitCode, 0, set.stderr)
   const list = await runTamer(['secrets', 'list', '-c', file], { env })

@@ -18,7 +18,7 @@ import {
   type JenkinsEmulator,
 } from '../../src/demo/jenkins-emulator/index.js'
 import type { QueueItem } from '../../src/demo/jenkins-emulator/types.js'
-import { TS_HOOKS } from './ts-hooks.js'
+import { childEnv, tamerArgv } from './ts-hooks.js'
 import { githubPush } from './payloads.js'
 import { signedGitHub } from './sign.js'
 
@@ -97,16 +97,11 @@ export class TamerProcess {
 
   async start(): Promise<void> {
     // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([k]) => !k.startsWith('TAMER_') && !k.startsWith('TAP') && k !== 'NODE_OPTIONS',
-      ),
-    )
-    const child = spawn(
-      process.execPath,
-      ['--import', TS_HOOKS, 'src/cli/index.ts', 'serve', '--config', this.configFile],
-      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    const child = spawn(process.execPath, tamerArgv('serve', '--config', this.configFile), {
+      cwd: REPO_ROOT,
+      env: childEnv({}, ['TAMER_']),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     this.child = child
     this.starts++
     this.exited = new Promise((r) => child.once('exit', () => r()))
