@@ -45,6 +45,7 @@ import type { RepositoryKey } from '../store/branches.js'
 import { adoptManualBuild, requestRun } from '../pipeline/runs.js'
 import { createScheduler, schedulesOf, type Scheduler } from '../pipeline/schedules.js'
 import { realTimers } from '../work/timers.js'
+import { createLeaseKeeper } from '../work/leases.js'
 import { createBuildFeed } from '../console/build-feed.js'
 import { createSignoffLinks } from '../links/signoff-links.js'
 import { signoffLine } from '../notify/signoff-state.js'
@@ -186,7 +187,17 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
       }
     },
   })
+  // Shared work (PostgreSQL, issue #16): this replica's claims, kept alive by a heartbeat, given back at shutdown.
+  const leases = store.sharedWork
+    ? createLeaseKeeper({
+        store,
+        now,
+        leaseMs: config.store.postgres.leaseMs,
+        logger: logger.child({ unit: 'leases' }),
+      })
+    : undefined
   const pipeline = createPipeline({
+    leases,
     jobContext: async (b) =>
       b.repository === null
         ? undefined
@@ -211,6 +222,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     buildChanged: (buildId) => signals.buildChanged.emit(buildId),
   })
   const notifier = createNotifier({
+    leases,
     config,
     store,
     logger,
@@ -266,6 +278,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     timers: io.timers,
   })
   const reporter = createReporter({
+    leases,
     config,
     store,
     hosts: io.hosts ?? hostRegistryFromConfig(config, { logger }),
@@ -336,6 +349,16 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     signals.buildChanged.on((id) => reporter.wake(id))
     app.addHook('onReady', async () => reporter.start())
   }
+  if (leases) {
+    app.addHook('onReady', async () => leases.start())
+    // Work another replica committed (NOTIFY): the unit that does that kind looks at once.
+    const unlisten = store.onWork((kinds) => {
+      if (!held.has('pipeline') && (kinds.includes('delivery') || kinds.includes('build'))) pipeline.rescan()
+      if (!held.has('notifier') && kinds.includes('notice')) notifier.wake()
+      if (!held.has('reporter') && kinds.includes('host-post')) reporter.wake()
+    })
+    app.addHook('onClose', async () => unlisten())
+  }
   app.addHook('onReady', async () => retention.start())
   if (!held.has('pipeline')) app.addHook('onReady', async () => signoff.start())
   signals.deliveryStored.on(() => branches.wake())
@@ -374,6 +397,11 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
       branches.stop(),
       scheduler.stop(),
     ])
+    // Nothing runs any more: what this replica held is free for the others now, not when its leases end.
+    if (leases) {
+      const released = await leases.stop().catch((err: unknown) => (logger.warn({ err }, 'leases not released'), 0))
+      logger.info({ released }, 'work leases released')
+    }
   })
 
   let closed = false

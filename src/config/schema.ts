@@ -334,6 +334,11 @@ export const ConfigSchema = Type.Object(
             maxBatch: Type.Integer({ minimum: 1, maximum: 5000, default: 256 }),
             /** Connections of this replica's pool. */
             poolSize: Type.Integer({ minimum: 2, maximum: 100, default: 8 }),
+            /**
+             * How long a replica's claim on a piece of work lasts without its heartbeat: a killed
+             * replica's work is taken over this long after it died (src/store/leases.ts).
+             */
+            leaseMs: Type.Integer({ minimum: 200, maximum: 600_000, default: 30_000 }),
           },
           { additionalProperties: false, default: {} },
         ),

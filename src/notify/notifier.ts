@@ -13,8 +13,10 @@ import { diffLinksFromConfig } from '../links/diff-links.js'
 import { planBuild, type NoticeMetricsSource, type PlannerDeps } from './planner.js'
 import { secretValues } from '../security/secrets.js'
 import { serialPasses } from '../work/passes.js'
+import type { LeaseKeeper } from '../work/leases.js'
+import type { WorkLeaseStore } from '../store/leases.js'
 
-export type NotifyingStore = TamerStore & NotificationStore
+export type NotifyingStore = TamerStore & NotificationStore & WorkLeaseStore
 
 export interface NotifierDeps {
   config: Config
@@ -33,6 +35,8 @@ export interface NotifierDeps {
   metrics?: NoticeMetricsSource
   /** Told after each send (src/notify/outbox.ts); for /metrics. */
   sent?: SenderDeps['sent']
+  /** This replica's leases: on shared work (PostgreSQL) notices are claimed, so one replica sends each. */
+  leases?: LeaseKeeper
 }
 
 export interface Notifier {
@@ -84,6 +88,26 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   let timer: unknown = null
   let stopped = false
+  const leases = deps.leases && store.sharedWork ? deps.leases : null
+  let swept = now()
+
+  /** One notice, claimed on shared work and given back once its send ended. */
+  const send = async (x: NotificationRecord) => {
+    try {
+      await sendNotification(sender, x)
+    } finally {
+      if (leases)
+        await store.releaseWork('notice', x.id, leases.owner).catch((err: unknown) => logger.warn({ err }, 'lease'))
+    }
+  }
+
+  /** Shared work: a send left `sending` by a replica that died is a dead letter once its lease ended. */
+  const sweep = async () => {
+    if (!leases || now() - swept < leases.leaseMs) return
+    swept = now()
+    const abandoned = await store.abandonInterruptedSends(INTERRUPTED, now())
+    if (abandoned > 0) logger.warn({ count: abandoned }, 'notices interrupted mid-send by a replica that stopped')
+  }
 
   async function pass(): Promise<number> {
     let done = 0
@@ -94,10 +118,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       )
       done++
     }
-    const { due, nextAt } = await store.dueNotifications(now(), 50)
+    await sweep()
+    const { due, nextAt } = leases
+      ? await store.claimDueNotifications(leases.lease(), 50)
+      : await store.dueNotifications(now(), 50)
     // One peer at a time per channel would be kinder; a handful in parallel keeps a slow one from holding the rest.
-    for (let i = 0; i < due.length; i += 4)
-      await Promise.all(due.slice(i, i + 4).map((x) => sendNotification(sender, x)))
+    for (let i = 0; i < due.length; i += 4) await Promise.all(due.slice(i, i + 4).map(send))
     done += due.length
     if (timer !== null) timers.clear(timer)
     timer = null

@@ -9,15 +9,22 @@ import { maskOf } from '../security/secrets.js'
 import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
 import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js'
 import type { StoredDelivery } from '../store/store.js'
+import type { WorkLeaseStore } from '../store/leases.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
+import type { LeaseKeeper } from '../work/leases.js'
 
 export interface PipelineDeps {
   config: Config
-  store: TamerStore
+  store: TamerStore & WorkLeaseStore
+  /**
+   * This replica's leases: on a store whose work is shared (PostgreSQL), deliveries and builds are
+   * claimed (src/store/leases.ts) instead of read, so two replicas never run the same step.
+   */
+  leases?: LeaseKeeper
   /** Children per unit of work: `{ deliveryId }` while routing, `{ buildId }` while driving a build. */
   logger: Logger
   /** Told after a build's end is written (the composition root wakes the notifier with it). */
@@ -113,6 +120,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         }
       : null
 
+  const leases = deps.leases && store.sharedWork ? deps.leases : null
+  /** Leased work done: given back at once (a failed route keeps its lease: retried once this replica is gone). */
+  const release = (kind: 'delivery' | 'build', id: string) =>
+    leases
+      ? store
+          .releaseWork(kind, id, leases.owner)
+          .catch((err: unknown) => logger.warn({ err, id }, 'lease not released'))
+      : undefined
+
   const busy = new Set<string>()
   const running = new Set<Promise<void>>()
   let timer: unknown = null
@@ -172,6 +188,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     logger
       .child({ deliveryId: d.id })
       .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
+    // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends).
+    if (leases) return void (await release('delivery', d.id))
     // Straight on to the trigger, without waiting for the next pass.
     for (const b of builds) if (b.state === 'pending' && !busy.has(b.id)) launch(b.id, () => step(b))
   }
@@ -182,7 +200,47 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (d && d.status === 'pending') await route(d)
   }
 
+  /** A pass on shared work: claim pending deliveries and due builds, run them, give each back when done. */
+  async function sharedPass(keeper: LeaseKeeper): Promise<number> {
+    let launched = 0
+    if (scan) {
+      const room = Math.max(0, SCAN_PAGE - busy.size)
+      const claimed = room > 0 ? await store.claimPendingDeliveries(keeper.lease(), room) : []
+      scan = claimed.length === room
+      for (const d of claimed) {
+        if (busy.has(d.id)) continue
+        launch(d.id, () => route(d))
+        launched++
+      }
+    }
+    let next = Infinity
+    if (stepDeps) {
+      const { due, nextAt } = await store.claimDueBuilds(keeper.lease(), Math.max(0, limit - running.size))
+      next = nextAt ?? Infinity
+      for (const b of due) {
+        if (busy.has(b.id)) continue
+        launch(b.id, () => step(b).finally(() => release('build', b.id)))
+        launched++
+      }
+    }
+    // Polling is the fallback for wake-ups that never came (LISTEN down, a replica killed mid-route).
+    const poll = now() + keeper.leaseMs
+    if (timer !== null) timers.clear(timer)
+    timer = stopped
+      ? null
+      : timers.set(
+          () => {
+            timer = null
+            if (next > poll) scan = true
+            wake()
+          },
+          Math.max(0, Math.min(next, poll) - now()),
+        )
+    return launched
+  }
+
   async function pass(): Promise<number> {
+    if (leases) return sharedPass(leases)
     let launched = 0
     if (scan) {
       const pending = await store.pendingDeliveries(SCAN_PAGE)
@@ -254,6 +312,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
     deliveryStored(deliveryId) {
       if (stopped) return
+      // Shared work: any replica may route it; this one's next pass claims it with the others pending.
+      if (leases) return void ((scan = true), wake())
       if (fresh.length < MAX_TOLD) fresh.push(deliveryId)
       else {
         fresh = []

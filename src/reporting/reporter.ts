@@ -24,11 +24,14 @@ import { signoffLine } from '../notify/signoff-state.js'
 import { DESCRIPTION_BUDGET, failed, statusOf, statusVersion } from './decide.js'
 import type { HostRegistry } from './hosts.js'
 import { sendHostPost, type PostDeps } from './outbox.js'
+import type { LeaseKeeper } from '../work/leases.js'
+import type { WorkLeaseStore } from '../store/leases.js'
 
 export type ReportingStore = TamerStore &
   HostPostStore &
   Pick<SignoffStore, 'signoffsOfBuild'> &
-  Pick<MetricsStore, 'latestMetricReport'>
+  Pick<MetricsStore, 'latestMetricReport'> &
+  WorkLeaseStore
 
 /** The notebook diff a build's commit brought (null: none, or not a notebook change). */
 export interface NotebookDiffSource {
@@ -48,6 +51,8 @@ export interface ReporterDeps {
   scanEveryMs?: number
   /** Told after each post to a git host (src/reporting/outbox.ts); for /metrics. */
   posted?: PostDeps['posted']
+  /** This replica's leases: on shared work (PostgreSQL) posts are claimed, so one replica posts each. */
+  leases?: LeaseKeeper
 }
 
 export interface Reporter {
@@ -228,6 +233,18 @@ export function createReporter(deps: ReporterDeps): Reporter {
     return out
   }
 
+  const leases = deps.leases && store.sharedWork ? deps.leases : null
+  let swept = now()
+  /** Shared work: posts left `sending` by a replica that died are pending again once its lease ended. */
+  const claimPosts = async (keeper: LeaseKeeper) => {
+    if (now() - swept >= keeper.leaseMs) {
+      swept = now()
+      const resumed = await store.resumeInterruptedHostPosts(now())
+      if (resumed > 0) logger.warn({ count: resumed }, 'posts interrupted by a replica that stopped are posted again')
+    }
+    return store.claimDueHostPosts(keeper.lease(), 50)
+  }
+
   async function pass(): Promise<number> {
     let done = 0
     const ids = [...dirty]
@@ -255,9 +272,18 @@ export function createReporter(deps: ReporterDeps): Reporter {
         logger.error({ err, buildId: b.id }, 'status decision failed')
       }
     }
-    const { due, nextAt } = await store.dueHostPosts(now(), 50)
+    const { due, nextAt } = leases ? await claimPosts(leases) : await store.dueHostPosts(now(), 50)
     // One at a time: posts of one commit keep their order, and a host's rate limits are kinder to it.
-    for (const p of due) await sendHostPost(sender, p)
+    for (const p of due) {
+      try {
+        await sendHostPost(sender, p)
+      } finally {
+        if (leases)
+          await store
+            .releaseWork('host-post', p.id, leases.owner)
+            .catch((err: unknown) => logger.warn({ err }, 'lease'))
+      }
+    }
     done += due.length
     if (timer !== null) timers.clear(timer)
     timer = null

@@ -10,6 +10,7 @@ import type { SecurityStore } from './security.js'
 import type { MetricsStore } from './metrics.js'
 import type { OpsStore } from './ops.js'
 import type { SignoffStore } from './signoffs.js'
+import type { WorkLeaseStore } from './leases.js'
 
 export type ServiceStore = TamerStore &
   NotificationStore &
@@ -19,4 +20,5 @@ export type ServiceStore = TamerStore &
   BranchStore &
   HostPostStore &
   OpsStore &
-  SignoffStore
+  SignoffStore &
+  WorkLeaseStore

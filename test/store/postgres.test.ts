@@ -91,7 +91,10 @@ t.test('PostgreSQL unreachable: the error names host and port, never the passwor
     dataDir: '/nonexistent',
     store: { engine: 'postgres' as const, url, sqlite: { synchronous: 'FULL' as const, maxBatch: 1 } },
   }
-  const err = await openStore({ ...config, store: { ...config.store, postgres: { maxBatch: 1, poolSize: 2 } } }).then(
+  const err = await openStore({
+    ...config,
+    store: { ...config.store, postgres: { maxBatch: 1, poolSize: 2, leaseMs: 30_000 } },
+  }).then(
     () => null,
     (e: Error & { code?: string }) => e,
   )

@@ -21,6 +21,8 @@ import type { WriteOp, WriteResult } from '../sqlite/writer.js'
 import { isUnavailable, pgFailure } from './failures.js'
 import { migratePostgres } from './migrations.js'
 import { createPgReads, metricReportBySeq } from './reads.js'
+import { createPgLeases, WORK_CHANNEL } from './leases.js'
+import type { WorkKind } from '../leases.js'
 import { applyWrite, RotationRefused } from './writes.js'
 
 export interface PostgresStoreOptions {
@@ -88,6 +90,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const maxBatch = options.maxBatch ?? 256
   const reads = createPgReads(pool)
+  const leases = createPgLeases(pool, options.url, types)
   const deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
   const ops: (Waiting<WriteResult> & { op: WriteOp })[] = []
   let running: Promise<void> | null = null
@@ -114,6 +117,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return
     }
     const settled: (() => void)[] = []
+    const kinds = new Set<WorkKind>()
     let failed: unknown = null
     try {
       await conn.query('BEGIN')
@@ -126,11 +130,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         )
         if (part.ok) batch.forEach((p, i) => settled.push(() => p.resolve(part.value[i]!)))
         else for (const p of batch) settled.push(() => p.reject(part.error))
+        if (part.ok && batch.some((p, i) => p.delivery.status === 'pending' && !part.value[i]!.duplicate))
+          kinds.add('delivery')
       }
       for (const p of opsBatch) {
         const part = await savepoint(conn, () => applyWrite(conn, p.op))
         settled.push(part.ok ? () => p.resolve(part.value) : () => p.reject(part.error))
+        const kind = part.ok ? workOf(p.op) : null
+        if (kind) kinds.add(kind)
       }
+      // Other replicas hear of new work when it commits (NOTIFY is delivered at COMMIT, never on a rollback).
+      if (kinds.size > 0) await conn.query('SELECT pg_notify($1, $2)', [WORK_CHANNEL, [...kinds].join(',')])
       await conn.query('COMMIT')
     } catch (err) {
       failed = err
@@ -164,6 +174,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...reads,
     ...security,
+    ...leases,
     recordDelivery(delivery) {
       if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
       return new Promise<RecordResult>((resolve, reject) => {
@@ -186,7 +197,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return (await write({ op: 'notice-update', id, from, patch, at: now() })) === true
     },
     async abandonInterruptedSends(reason, at) {
-      return (await write({ op: 'notice-abandon', reason, at: new Date(at).toISOString() })) as number
+      // Only sends no live replica holds: another replica's send in flight is its own to finish.
+      const r = await pool
+        .query(
+          `UPDATE notifications SET state = 'dead', last_error = $1, next_attempt_at = NULL, updated_at = $2,
+             lease_owner = NULL, lease_until = NULL
+           WHERE state = 'sending' AND (lease_until IS NULL OR lease_until <= $3)`,
+          [reason, new Date(at).toISOString(), at],
+        )
+        .catch((err: unknown) => Promise.reject(pgFailure(err)))
+      return r.rowCount ?? 0
     },
     async recordHostPosts(posts) {
       return (await write({ op: 'post-record', posts, at: now() })) as number
@@ -195,7 +215,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return (await write({ op: 'post-update', id, from, patch, at: now() })) === true
     },
     async resumeInterruptedHostPosts(at) {
-      return (await write({ op: 'post-resume', at: new Date(at).toISOString() })) as number
+      const r = await pool
+        .query(
+          `UPDATE host_posts SET state = 'pending', next_attempt_at = NULL, updated_at = $1,
+             lease_owner = NULL, lease_until = NULL
+           WHERE state = 'sending' AND (lease_until IS NULL OR lease_until <= $2)`,
+          [new Date(at).toISOString(), at],
+        )
+        .catch((err: unknown) => Promise.reject(pgFailure(err)))
+      return r.rowCount ?? 0
     },
     async savePushDiff(d) {
       await write({
@@ -261,9 +289,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       closed = true
       // Everything already queued is committed before the pool closes.
       while (running || deliveries.length > 0 || ops.length > 0) await (running ?? Promise.resolve())
+      await leases.stopListening()
       await pool.end()
     },
   }
+}
+
+/** The work a write makes for some replica to pick up (told to the others with NOTIFY). */
+function workOf(op: WriteOp): WorkKind | null {
+  if (op.op === 'plan') return 'build'
+  if (op.op === 'notice-decide' || op.op === 'signoff-create') return 'notice'
+  if (op.op === 'post-record') return 'host-post'
+  // A dead letter put back (`tamer dead-letters --retry`, a resend): pending again.
+  if ((op.op === 'notice-update' || op.op === 'post-update') && op.patch.state === 'pending')
+    return op.op === 'notice-update' ? 'notice' : 'host-post'
+  return null
 }
 
 /** What went wrong connecting, without the URL (it may hold the password). */

@@ -312,6 +312,21 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `),
   },
+  {
+    version: 3,
+    name: 'work leases',
+    // Work shared between replicas (src/store/leases.ts): who holds a row's work and until when
+    // (epoch ms). Only held rows are indexed, for the heartbeat's renewal and the release at shutdown.
+    sql: bytewise(
+      ['deliveries', 'builds', 'notifications', 'host_posts']
+        .map(
+          (t) => `
+      ALTER TABLE ${t} ADD COLUMN lease_owner TEXT, ADD COLUMN lease_until BIGINT;
+      CREATE INDEX ${t}_lease_owner ON ${t} (lease_owner) WHERE lease_owner IS NOT NULL;`,
+        )
+        .join(''),
+    ),
+  },
 ]
 
 /** The schema version this code knows. */

@@ -13,6 +13,7 @@ import {
 import type { BranchBuild, RepositoryKey, RepositoryRecord } from '../branches.js'
 import type { MetricReport } from '../metrics.js'
 import type { ServiceStore } from '../service-store.js'
+import type { WorkLeaseStore } from '../leases.js'
 import type { StoredDelivery } from '../store.js'
 import type { StoredPushDiff } from '../push-diffs.js'
 import { PUSH_DIFF_COLUMNS, toPushDiff, type PushDiffRow } from '../push-diff-rows.js'
@@ -39,6 +40,7 @@ import { all, one, scalar, type Queryable } from './sql.js'
 /** What the store reads; the writes are in writes.ts. */
 export type PgReads = Omit<
   ServiceStore,
+  | keyof WorkLeaseStore
   | 'recordDelivery'
   | 'checkWritable'
   | 'close'

@@ -25,6 +25,8 @@ import { createMetricsReads } from './metrics-reads.js'
 import type { MetricsWriteOp, MetricsWriteResult } from './metrics-writes.js'
 import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from './security-writes.js'
 import type { ServiceStore } from '../service-store.js'
+import type { WorkLeaseStore } from '../leases.js'
+import { singleProcessLeases } from './leases.js'
 import { toDelivery, toDeliveryRow, transferableBody, type DeliveryRecordRow as Row } from './delivery-row.js'
 import type { Outcome, WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
@@ -201,7 +203,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       pump()
     })
 
-  return {
+  const store: Omit<ServiceStore, keyof WorkLeaseStore> = {
     recordDelivery(delivery) {
       if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
       if (broken) return Promise.reject(broken)
@@ -337,4 +339,5 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       if (temporary) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
     },
   }
+  return { ...store, ...singleProcessLeases(store) }
 }

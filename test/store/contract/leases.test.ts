@@ -1,0 +1,173 @@
+// Work leases (issue #16, src/store/leases.ts) on both engines: on PostgreSQL a claimed item is
+// nobody else's until its lease ends or is released, two replicas claiming at once never get the
+// same item, and a replica's heartbeat, release and shutdown act on its own leases only; on SQLite
+// (one process) a claim is the plain due read. Clocks are passed in: no test waits for a lease to end.
+import t from 'tap'
+import type { Lease } from '../../../src/store/leases.js'
+import type { ServiceStore } from '../../../src/store/service-store.js'
+import { delivery, eachEngine } from './engines.js'
+
+const lease = (owner: string, now: number, ms = 1_000): Lease => ({ owner, now, until: now + ms })
+
+async function planBuild(store: ServiceStore, key: string): Promise<string> {
+  const { id } = await store.recordDelivery(delivery(key))
+  const [b] = await store.planDelivery({
+    deliveryId: id,
+    outcome: 'triggered',
+    evaluation: [],
+    builds: [
+      {
+        deliveryId: id,
+        eventIndex: 0,
+        rule: 'r',
+        job: 'j',
+        template: null,
+        tenant: 'default',
+        repository: 'acme/r',
+        parameters: { DELIVERY_ID: id },
+        state: 'pending',
+        eventKey: null,
+        provider: 'github',
+        ref: 'refs/heads/main',
+        branch: 'main',
+        commitSha: null,
+        pullRequest: null,
+        acceptedAt: 0,
+      },
+    ],
+  })
+  return b!.id
+}
+
+const ids = (xs: { id: string }[]) => xs.map((x) => x.id)
+
+eachEngine(t, 'a claimed build is held until its lease ends or it is released', async (t, engine) => {
+  const store = await engine.open()
+  const a = await planBuild(store, 'a')
+  const b = await planBuild(store, 'b')
+  await store.updateBuild(a, { nextAttemptAt: 2_000 })
+  await store.updateBuild(b, { nextAttemptAt: 1_000 })
+  const first = await store.claimDueBuilds(lease('r1', 5_000), 10)
+  t.same(ids(first.due), [b, a], 'most overdue first, as dueBuilds')
+  if (!store.sharedWork) {
+    // One process: nothing to hold against anyone; the claim is the due read, every time.
+    t.equal(engine.name, 'sqlite')
+    t.same(ids((await store.claimDueBuilds(lease('r2', 5_000), 10)).due), [b, a])
+    await store.releaseWork('build', a, 'r1')
+    t.equal(await store.releaseLeases('r1'), 0)
+    return
+  }
+  const other = await store.claimDueBuilds(lease('r2', 5_500), 10)
+  t.same(other.due, [], "another replica gets none of r1's")
+  t.equal(other.nextAt, 6_000, "and learns when r1's lease ends")
+  await store.releaseWork('build', a, 'r2')
+  t.same((await store.claimDueBuilds(lease('r2', 5_500), 10)).due, [], "a release by another owner is not r1's")
+  await store.releaseWork('build', a, 'r1')
+  t.same(ids((await store.claimDueBuilds(lease('r2', 5_500), 10)).due), [a], 'released: free at once')
+  t.same(
+    ids((await store.claimDueBuilds(lease('r3', 6_000), 10)).due),
+    [b],
+    "r1's lease on the other ended unfinished (r1 died): claimable again",
+  )
+  t.match(await store.getBuild(b), { state: 'pending', nextAttemptAt: 1_000 }, 'the build itself is untouched')
+})
+
+eachEngine(t, 'heartbeat and shutdown act on their own leases', async (t, engine) => {
+  const store = await engine.open()
+  if (!store.sharedWork) return void t.pass('one process: no leases to keep')
+  for (const k of ['d1', 'd2', 'd3']) await store.recordDelivery(delivery(k))
+  t.equal((await store.claimPendingDeliveries(lease('r1', 1_000), 2)).length, 2)
+  t.equal((await store.claimPendingDeliveries(lease('r2', 1_000), 5)).length, 1, 'the one r1 did not take')
+  await store.renewLeases('r1', 10_000)
+  t.same(
+    (await store.claimPendingDeliveries(lease('r3', 5_000), 5)).map((d) => d.dedupeKey),
+    ['d3'],
+    "r1's two renewed to 10 000; r2's one ended at 2 000",
+  )
+  t.equal(await store.releaseLeases('r1'), 2, 'a graceful shutdown gives back its two')
+  t.equal((await store.claimPendingDeliveries(lease('r3', 5_000), 5)).length, 2, 'free for the others at once')
+})
+
+eachEngine(t, "a restart leaves a live replica's send alone, and takes over a dead one's", async (t, engine) => {
+  const store = await engine.open()
+  if (!store.sharedWork) return void t.pass('one process: every send left `sending` is a crash (builds.test.ts)')
+  const build = await planBuild(store, 'n')
+  const notice = (id: string) => ({
+    id,
+    buildId: build,
+    tenant: 'default',
+    repository: 'acme/r',
+    branch: 'main',
+    channel: 'email',
+    kind: 'email',
+    outcome: 'first-failure',
+    recipients: ['a@example.com'],
+    subject: 'failed',
+    payload: {},
+  })
+  const decision = { buildId: build, threadKey: 'k', outcome: null, notified: true, reason: '', decidedAt: 1 }
+  await store.recordDecision(decision, [notice('live'), notice('dead')], 1)
+  t.same(ids((await store.claimDueNotifications(lease('alive', 1_000, 10_000), 1)).due), ['live'])
+  t.same(ids((await store.claimDueNotifications(lease('killed', 1_000, 1_000), 1)).due), ['dead'])
+  for (const id of ['live', 'dead']) await store.updateNotification(id, 'pending', { state: 'sending', attempts: 1 })
+  t.equal(await store.abandonInterruptedSends('interrupted', 5_000), 1, "only the one whose replica's lease ended")
+  t.match(await store.getNotification('live'), { state: 'sending' })
+  t.match(await store.getNotification('dead'), { state: 'dead', lastError: 'interrupted' })
+  await store.recordHostPosts([
+    {
+      id: 'p',
+      buildId: build,
+      tenant: 'default',
+      provider: 'github',
+      repository: 'acme/r',
+      kind: 'status',
+      target: 'abc ctx',
+      version: 1,
+      payload: {},
+      credential: 'reporting.hosts.0',
+    },
+  ])
+  t.same(ids((await store.claimDueHostPosts(lease('killed', 1_000, 1_000), 5)).due), ['p'])
+  await store.updateHostPost('p', 'pending', { state: 'sending', attempts: 1 })
+  t.equal(await store.resumeInterruptedHostPosts(1_500), 0, 'held: its replica may still be posting')
+  t.equal(await store.resumeInterruptedHostPosts(2_000), 1, 'lease ended: posted again (posts are idempotent)')
+  t.same(ids((await store.claimDueHostPosts(lease('alive', 2_000), 5)).due), ['p'])
+})
+
+eachEngine(t, 'two replicas claiming at once never get the same item', async (t, engine) => {
+  if (engine.name !== 'postgres') return void t.pass('SQLite: one process')
+  const r1 = await engine.open()
+  const r2 = await engine.open()
+  const n = 150
+  await Promise.all(Array.from({ length: n }, (_, i) => r1.recordDelivery(delivery(`c${i}`))))
+  const got = { r1: [] as string[], r2: [] as string[] }
+  const drain = async (store: ServiceStore, name: 'r1' | 'r2') => {
+    for (;;) {
+      const claimed = await store.claimPendingDeliveries(lease(name, Date.now(), 60_000), 7)
+      if (claimed.length === 0) return
+      got[name].push(...ids(claimed))
+    }
+  }
+  await Promise.all([drain(r1, 'r1'), drain(r2, 'r2'), drain(r1, 'r1'), drain(r2, 'r2')])
+  const all = [...got.r1, ...got.r2]
+  t.equal(all.length, n, 'every item claimed once')
+  t.equal(new Set(all).size, n, 'none twice')
+  t.ok(got.r1.length > 0 && got.r2.length > 0, `both claimed (${got.r1.length} and ${got.r2.length})`)
+})
+
+eachEngine(t, "another replica's commit of new work wakes the listeners (LISTEN/NOTIFY)", async (t, engine) => {
+  if (engine.name !== 'postgres') return void t.pass('SQLite: one process wakes its units directly')
+  const listening = await engine.open()
+  const heard: string[] = []
+  let ready!: () => void
+  const first = new Promise<void>((r) => (ready = r))
+  const unlisten = listening.onWork((kinds) => (heard.push(...kinds), ready()))
+  await first // the (re)connection's own wake: every kind
+  heard.length = 0
+  const writer = await engine.open()
+  const got = new Promise<void>((resolve) => listening.onWork((k) => k.includes('delivery') && resolve()))
+  await writer.recordDelivery(delivery('wake'))
+  await got
+  t.ok(heard.includes('delivery'), `heard ${heard.join(',')}`)
+  unlisten()
+})
