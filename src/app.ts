@@ -46,6 +46,8 @@ import { maskOf } from './security/secrets.js'
 import type { ApiAuth } from './http/auth.js'
 import { accessPlugin } from './http/access.js'
 import { metricsHistoryPlugin, metricsIntakePlugin } from './http/metrics.js'
+import { parityIntakePlugin } from './http/parity.js'
+import { createParityGate } from './parity/gate.js'
 import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
 import { replayDelivery } from './pipeline/replay.js'
@@ -226,6 +228,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxMetrics: config.metrics.maxMetrics,
   })
   await app.register(metricsHistoryPlugin, { store, tokens: auth })
+  await app.register(parityIntakePlugin, {
+    gate: createParityGate({ store, metrics: deps.metricsGate, logger: app.log }),
+    secret: config.jenkins.callbackSecret,
+    maxBodyBytes: config.metrics.parityMaxBodyBytes,
+  })
   await app.register(signoffRequestPlugin, { service: deps.signoff.service, secret: config.jenkins.callbackSecret })
   await app.register(signoffPagesPlugin, {
     service: deps.signoff.service,

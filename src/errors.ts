@@ -117,6 +117,7 @@ export const HostNotConfiguredError = createError(
 // Repository settings and metrics (issue #15).
 export const RepoSettingsError = createError('TAMER_REPO_SETTINGS', 'Invalid repository settings: %s', 422)
 export const BadMetricsError = createError('TAMER_BAD_METRICS', 'Metrics report refused: %s', 400)
+export const BadParityError = createError('TAMER_BAD_PARITY', 'Parity report refused: %s', 400)
 export const BadSignoffError = createError('TAMER_BAD_SIGNOFF', 'Sign-off request refused: %s', 422)
 // Branches, runs and schedules (issue #14).
 export const BranchGoneError = createError(

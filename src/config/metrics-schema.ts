@@ -55,6 +55,9 @@ export const MetricsSettings = Type.Object(
   {
     /** Larger metrics reports are refused with 413 before they are read. */
     maxBodyBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+    /** Larger parity reports (the image's predictions and pip freeze) are refused with 413; also the most
+     *  Tamer reads of a reference predictions or packages file. */
+    parityMaxBodyBytes: Type.Integer({ minimum: 1024, default: 16 * 1_048_576 }),
     /** Most metrics in one report. */
     maxMetrics: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     /** Builds of these templates read `.tamer.yml` at the pushed commit before they are triggered. */

@@ -39,11 +39,19 @@ export interface MetricsGate {
   settingsOf(b: BuildRecord): Promise<RepoSettings>
   /** Judges and stores a report; null when no build of Tamer's has that DELIVERY_ID on that job. */
   report(r: MetricsReport): Promise<GateAnswer | null>
+  /**
+   * A file of the build's repository at its commit, through the mirror of the signed repository (at most
+   * metrics.parityMaxBodyBytes); null when the commit has no such file or the build has no commit.
+   */
+  repoFile(b: BuildRecord, path: string): Promise<Buffer | null>
 }
 
 export function createMetricsGate(deps: MetricsGateDeps): MetricsGate {
   const { store, mirrors } = deps
   const files = deps.files ?? repoFileReader(mirrors, { maxBytes: MAX_SETTINGS_BYTES })
+  // Reference predictions are data: their own limit, and few kept in memory (a commit's never change).
+  const dataFiles = repoFileReader(mirrors, { maxBytes: deps.config.metrics.parityMaxBodyBytes, cacheEntries: 4 })
+  const hasCommit = (b: BuildRecord) => !!b.commitSha && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(b.commitSha)
 
   async function eventOf(b: BuildRecord): Promise<TamerEvent | null> {
     const d = await store.getDelivery(b.deliveryId)
@@ -60,12 +68,11 @@ export function createMetricsGate(deps: MetricsGateDeps): MetricsGate {
       thresholdsParameter: b.parameters.THRESHOLDS,
     }
     const policies = deps.config.metrics.policies
-    if (!e || !b.commitSha || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(b.commitSha))
-      return effectiveSettings(null, subject, policies)
+    if (!e || !hasCommit(b)) return effectiveSettings(null, subject, policies)
     const cloneUrl = mirrors.remoteOf(e)
     let bytes: Buffer | null
     try {
-      bytes = await files.read({ cloneUrl, tenant: b.tenant, commit: b.commitSha, path: SETTINGS_FILE })
+      bytes = await files.read({ cloneUrl, tenant: b.tenant, commit: b.commitSha!, path: SETTINGS_FILE })
     } catch (err) {
       if (err instanceof RepoFileTooLargeError) throw new RepoSettingsError(err.message)
       throw err
@@ -76,6 +83,11 @@ export function createMetricsGate(deps: MetricsGateDeps): MetricsGate {
   return {
     reads: (b) => b.template !== null && deps.config.metrics.templates.includes(b.template),
     settingsOf: (b) => settingsOf(b),
+    async repoFile(b, path) {
+      const e = await eventOf(b)
+      if (!e || !hasCommit(b)) return null
+      return dataFiles.read({ cloneUrl: mirrors.remoteOf(e), tenant: b.tenant, commit: b.commitSha!, path })
+    },
     async report(r) {
       const build = await store.findBuildByDeliveryParam(r.job, r.deliveryId)
       if (!build) return null

@@ -3,7 +3,7 @@
 // against one TypeBox schema, then joined with Tamer's own `metrics.policies` for the build's
 // tenant, repository and rule. A policy's thresholds are defaults; what it forbids, the file may not
 // set. Anything wrong is a RepoSettingsError whose message starts `.tamer.yml line N:`.
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import picomatch from 'picomatch'
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml'
@@ -12,6 +12,31 @@ import { RepoSettingsError } from '../errors.js'
 import { THRESHOLD_FORMS, thresholdsFromParameter, toThreshold, type Threshold } from './thresholds.js'
 
 export const SETTINGS_FILE = '.tamer.yml'
+
+/** A file of the repository: a relative path that stays inside it. */
+const RepoPath = Type.String({ pattern: '^(?![/\\\\])(?!.*(^|/)\\.\\.(/|$))[^\\0\\n\\r]{1,300}$' })
+const ColumnName = Type.String({ minLength: 1, maxLength: 200 })
+
+/** The dev/prod parity gate (issue #15 item 3; README: *Dev/prod parity gate*). */
+export const ParitySettingsSchema = Type.Object(
+  {
+    /** the reference input set, read by `command` inside the built image */
+    input: RepoPath,
+    /** the predictions the development run produced on `input` (CSV with a header row) */
+    predictions: RepoPath,
+    /** run inside the image with TAMER_PARITY_INPUT and TAMER_PARITY_OUTPUT set; writes CSV to the latter */
+    command: Type.String({ minLength: 1, maxLength: 2000 }),
+    /** score columns and their absolute tolerance; every other column is compared exactly (labels) */
+    scores: Type.Optional(Type.Record(ColumnName, Type.Number({ minimum: 0 }), { maxProperties: 200 })),
+    /** a column naming each row (an id): shown in the differences, and tells another order from other rows */
+    key: Type.Optional(ColumnName),
+    /** the development environment's package versions: `pip freeze` output, a pinned lock, or `conda list` */
+    packages: Type.Optional(RepoPath),
+  },
+  { additionalProperties: false },
+)
+
+export type ParitySettings = Static<typeof ParitySettingsSchema>
 
 /** The schema of `.tamer.yml` (README: *Repository settings*). */
 export const RepoSettingsSchema = Type.Object(
@@ -26,6 +51,7 @@ export const RepoSettingsSchema = Type.Object(
     ),
     /** who signs off a deployment, per environment: `production: [ada@example.com, …]` (every one must approve) */
     signoff: Type.Optional(SignoffParties),
+    parity: Type.Optional(ParitySettingsSchema),
   },
   { additionalProperties: false },
 )
@@ -35,9 +61,11 @@ export interface RepoSettings {
   notifyTo: string[]
   /** sign-off parties per environment (mail addresses, lower-cased, each once) */
   signoff: Record<string, string[]>
+  /** the dev/prod parity gate, when the repository asks for one */
+  parity: ParitySettings | null
 }
 
-export const NO_SETTINGS: RepoSettings = { thresholds: {}, notifyTo: [], signoff: {} }
+export const NO_SETTINGS: RepoSettings = { thresholds: {}, notifyTo: [], signoff: {}, parity: null }
 
 /** Parties are mail addresses: compared and stored lower-cased, each once. */
 const partiesOf = (list: readonly string[]) => [...new Set(list.map((p) => p.trim().toLowerCase()))]
@@ -68,13 +96,16 @@ export function parseRepoSettings(text: string): RepoSettings {
         ? `a threshold is ${THRESHOLD_FORMS}`
         : unknownKey
           ? 'unknown key (the keys are in the README, *Repository settings and the metric gate*)'
-          : error.message
+          : path[0] === 'parity' && error.schema === RepoPath
+            ? 'must be a path inside the repository (relative, without ..)'
+            : error.message
     throw new RepoSettingsError(`${SETTINGS_FILE} ${at(where)}: ${name}: ${problem}`)
   }
   const s = data as {
     metrics?: { thresholds?: Record<string, unknown> }
     notify?: { to?: string[] }
     signoff?: Record<string, string[]>
+    parity?: ParitySettings
   }
   const thresholds: Record<string, Threshold> = Object.create(null)
   for (const [k, v] of Object.entries(s.metrics?.thresholds ?? {})) {
@@ -87,7 +118,7 @@ export function parseRepoSettings(text: string): RepoSettings {
   }
   const signoff: Record<string, string[]> = Object.create(null)
   for (const [env, list] of Object.entries(s.signoff ?? {})) signoff[env] = partiesOf(list)
-  return { thresholds, notifyTo: s.notify?.to ?? [], signoff }
+  return { thresholds, notifyTo: s.notify?.to ?? [], signoff, parity: s.parity ?? null }
 }
 
 /** Where the settings of one build come from. */
@@ -149,7 +180,7 @@ export function effectiveSettings(
       )
     Object.assign(signoff, own.signoff)
   }
-  return { thresholds, notifyTo: own.notifyTo, signoff }
+  return { thresholds, notifyTo: own.notifyTo, signoff, parity: own.parity }
 }
 
 /** Where the node at `path` starts (its key's position with `atKey`), or its nearest ancestor's. */

@@ -30,6 +30,25 @@ export interface MetricReportQuery {
   limit: number
 }
 
+/** A build's dev/prod parity result (issue #15 item 3): what src/parity/ compared, opaque here. */
+export interface NewParityReport {
+  buildId: string
+  tenant: string
+  repository: string
+  branch: string | null
+  commitSha: string | null
+  job: string
+  buildNumber: number | null
+  pass: boolean
+  /** the ParityResult as answered (src/parity/result.ts) */
+  result: unknown
+}
+
+export interface ParityReport extends NewParityReport {
+  seq: number
+  reportedAt: string
+}
+
 export interface MetricsStore {
   saveMetricReport(report: NewMetricReport): Promise<MetricReport>
   /** Newest first. */
@@ -45,4 +64,7 @@ export interface MetricsStore {
     branch: string,
     exceptBuildId: string,
   ): Promise<MetricReport | null>
+  saveParityReport(report: NewParityReport): Promise<ParityReport>
+  /** The latest parity result of a build. */
+  latestParityReport(buildId: string): Promise<ParityReport | null>
 }

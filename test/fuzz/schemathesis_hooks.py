@@ -20,6 +20,8 @@ SECRETS = {
     "/api/jenkins/callback": os.environ["FUZZ_CALLBACK_SECRET"],
     "/api/jenkins/metrics": os.environ["FUZZ_CALLBACK_SECRET"],
     "/api/jenkins/signoff": os.environ["FUZZ_CALLBACK_SECRET"],
+    "/api/jenkins/parity": os.environ["FUZZ_CALLBACK_SECRET"],
+    "/api/jenkins/parity/plan": os.environ["FUZZ_CALLBACK_SECRET"],
 }
 GITLAB_TOKEN = os.environ["FUZZ_GITLAB_TOKEN"]
 

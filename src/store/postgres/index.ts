@@ -242,6 +242,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const seq = (await write({ op: 'metrics-save', report, at: now() })) as number
       return (await metricReportBySeq(pool, seq))!
     },
+    async saveParityReport(report) {
+      const at = now()
+      const seq = Number(await write({ op: 'metrics-parity-save', report, at }))
+      return { ...report, seq, reportedAt: at }
+    },
     async createSignoff(signoff, notices, audit) {
       const r = (await write({ op: 'signoff-create', signoff, notices, audit, at: now() })) as {
         id: string

@@ -327,6 +327,27 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
         .join(''),
     ),
   },
+  {
+    version: 4,
+    name: 'parity-reports',
+    // SQLite's 21: the dev/prod parity gate's results (issue #15 item 3).
+    sql: bytewise(`
+      CREATE TABLE parity_reports (
+        seq BIGSERIAL PRIMARY KEY,
+        build_id TEXT NOT NULL REFERENCES builds (id),
+        tenant TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        branch TEXT,
+        commit_sha TEXT,
+        job TEXT NOT NULL,
+        build_number BIGINT,
+        pass INTEGER NOT NULL,
+        result TEXT NOT NULL,
+        reported_at TEXT NOT NULL
+      );
+      CREATE INDEX parity_reports_build_seq ON parity_reports (build_id, seq);
+    `),
+  },
 ]
 
 /** The schema version this code knows. */

@@ -21,7 +21,7 @@ import { toBuild } from '../sqlite/build-reads.js'
 import { toBranch } from '../sqlite/branch-reads.js'
 import { toDelivery } from '../sqlite/delivery-row.js'
 import { toPost } from '../sqlite/host-post-reads.js'
-import { toMetricReport } from '../sqlite/metrics-reads.js'
+import { PARITY_COLUMNS, toMetricReport, toParityReport } from '../sqlite/metrics-reads.js'
 import { toDecision, toNotification } from '../sqlite/notification-reads.js'
 import {
   AUDIT_PAGES,
@@ -61,6 +61,7 @@ export type PgReads = Omit<
   | 'revokeApiToken'
   | 'recordAudit'
   | 'saveMetricReport'
+  | 'saveParityReport'
   | 'applyBranchChanges'
   | 'applyRemoteListing'
   | 'recordScheduleSlot'
@@ -307,6 +308,14 @@ export function createPgReads(db: Queryable): PgReads {
     },
 
     // Metrics
+    async latestParityReport(buildId) {
+      const r = await one(
+        db,
+        `SELECT ${PARITY_COLUMNS} FROM parity_reports WHERE build_id = $1 ORDER BY seq DESC LIMIT 1`,
+        [buildId],
+      )
+      return r ? toParityReport(r as never) : null
+    },
     async listMetricReports(q) {
       const params: unknown[] = [q.repository]
       const where = ['m.repository = $1']

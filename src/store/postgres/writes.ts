@@ -487,5 +487,27 @@ export async function applyWrite(db: Queryable, op: WriteOp): Promise<WriteResul
     )
     return seq!
   }
+  if (kind === 'metrics-parity-save') {
+    const { report: r, at } = op as Extract<WriteOp, { op: 'metrics-parity-save' }>
+    const seq = await scalar<number>(
+      db,
+      `INSERT INTO parity_reports (build_id, tenant, repository, branch, commit_sha, job, build_number, pass, result,
+         reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
+      [
+        r.buildId,
+        r.tenant,
+        r.repository,
+        r.branch,
+        r.commitSha,
+        r.job,
+        r.buildNumber,
+        r.pass ? 1 : 0,
+        JSON.stringify(r.result),
+        at,
+      ],
+    )
+    return seq!
+  }
   return buildWrite(db, op as BuildWriteOp)
 }

@@ -281,6 +281,11 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       const seq = await write({ op: 'metrics-save', report, at: new Date().toISOString() })
       return metricReportBySeq(seq)!
     },
+    async saveParityReport(report) {
+      const at = new Date().toISOString()
+      const seq = await write({ op: 'metrics-parity-save', report, at })
+      return { ...report, seq, reportedAt: at }
+    },
     ...signoffReads,
     async createSignoff(signoff, notices, audit) {
       const r = (await write({ op: 'signoff-create', signoff, notices, audit, at: new Date().toISOString() })) as {

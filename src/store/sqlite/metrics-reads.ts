@@ -1,7 +1,7 @@
 // Metrics report reads (issue #15): a repository's reports per branch, newest first, and the
 // default branch's latest green one (the baseline of relative thresholds).
 import type { Database } from 'better-sqlite3'
-import type { MetricReport, MetricsStore } from '../metrics.js'
+import type { MetricReport, MetricsStore, ParityReport } from '../metrics.js'
 
 interface Row {
   seq: number
@@ -36,7 +36,38 @@ export const toMetricReport = (r: Row): MetricReport => ({
   reportedAt: r.reported_at,
 })
 
-export function createMetricsReads(db: Database): Omit<MetricsStore, 'saveMetricReport'> & {
+interface ParityRow {
+  seq: number
+  build_id: string
+  tenant: string
+  repository: string
+  branch: string | null
+  commit_sha: string | null
+  job: string
+  build_number: number | null
+  pass: number
+  result: string
+  reported_at: string
+}
+
+export const PARITY_COLUMNS =
+  'seq, build_id, tenant, repository, branch, commit_sha, job, build_number, pass, result, reported_at'
+
+export const toParityReport = (r: ParityRow): ParityReport => ({
+  seq: Number(r.seq),
+  buildId: r.build_id,
+  tenant: r.tenant,
+  repository: r.repository,
+  branch: r.branch,
+  commitSha: r.commit_sha,
+  job: r.job,
+  buildNumber: r.build_number === null ? null : Number(r.build_number),
+  pass: r.pass === 1,
+  result: JSON.parse(r.result),
+  reportedAt: r.reported_at,
+})
+
+export function createMetricsReads(db: Database): Omit<MetricsStore, 'saveMetricReport' | 'saveParityReport'> & {
   metricReportBySeq(seq: number): MetricReport | null
 } {
   const bySeq = db.prepare(`SELECT ${COLUMNS} FROM metric_reports m WHERE m.seq = ?`)
@@ -49,7 +80,14 @@ export function createMetricsReads(db: Database): Omit<MetricsStore, 'saveMetric
        AND b.state = 'finished' AND b.result = 'SUCCESS'
      ORDER BY m.seq DESC LIMIT 1`,
   )
+  const latestParity = db.prepare(
+    `SELECT ${PARITY_COLUMNS} FROM parity_reports WHERE build_id = ? ORDER BY seq DESC LIMIT 1`,
+  )
   return {
+    async latestParityReport(buildId) {
+      const r = latestParity.get(buildId) as ParityRow | undefined
+      return r ? toParityReport(r) : null
+    },
     metricReportBySeq(seq) {
       const r = bySeq.get(seq) as Row | undefined
       return r ? toMetricReport(r) : null

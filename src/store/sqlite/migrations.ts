@@ -455,6 +455,27 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 21,
+    name: 'parity-reports',
+    // The dev/prod parity gate (issue #15 item 3): each result of a build's parity stage, with its comparison.
+    sql: `
+      CREATE TABLE parity_reports (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        build_id TEXT NOT NULL REFERENCES builds (id),
+        tenant TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        branch TEXT,
+        commit_sha TEXT,
+        job TEXT NOT NULL,
+        build_number INTEGER,
+        pass INTEGER NOT NULL,
+        result TEXT NOT NULL,
+        reported_at TEXT NOT NULL
+      );
+      CREATE INDEX parity_reports_build_seq ON parity_reports (build_id, seq);
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

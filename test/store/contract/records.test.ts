@@ -157,6 +157,14 @@ eachEngine(t, 'metric reports: newest first, and the branch baseline of a green 
   t.equal((await store.latestMetricReport(red.id))?.pass, false)
   t.equal((await store.latestGreenMetricReport('default', 'acme/r', 'main', red.id))?.buildId, green.id)
   t.equal(await store.latestGreenMetricReport('default', 'acme/r', 'main', green.id), null)
+
+  // Parity results (issue #15 item 3): the latest per build, the result kept as given.
+  t.equal(await store.latestParityReport(red.id), null)
+  const { metrics: _m, verdict: _v, ...parity } = report(red.id, 0, false)
+  await store.saveParityReport({ ...parity, result: { pass: false, reasons: ['row count: 3 in the reference'] } })
+  const latest = await store.saveParityReport({ ...parity, pass: true, result: { pass: true, reasons: [] } })
+  t.match(latest, { seq: Number, buildId: red.id, pass: true, reportedAt: /^\d{4}-/ })
+  t.same(await store.latestParityReport(red.id), latest)
 })
 
 eachEngine(t, 'the branch registry: pushes, the remote listing, choices and schedule slots', async (t, engine) => {
