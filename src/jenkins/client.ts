@@ -144,9 +144,9 @@ interface NpmJenkins {
   }
 }
 const require = createRequire(import.meta.url)
-const NpmJenkinsClient = require('jenkins') as new (opts: Record<string, unknown>) => NpmJenkins
+type NpmJenkinsClient = new (opts: Record<string, unknown>) => NpmJenkins
 /** The client's own `/job/a/job/b` path of a job (lib/utils.js), for the URLs it has no method for. */
-const { folderPath } = require('jenkins/lib/utils') as { folderPath(name: string): { path(): unknown } }
+type FolderPath = (name: string) => { path(): unknown }
 
 function classify(err: unknown): JenkinsCallError {
   if (err instanceof JenkinsCallError) return err
@@ -254,6 +254,9 @@ export function createJenkinsApi(s: JenkinsClientSettings): JenkinsApi {
   const baseUrl = s.url.replace(/\/+$/, '')
   const headers: Record<string, string> = {}
   if (s.user) headers.authorization = `Basic ${Buffer.from(`${s.user}:${s.token}`).toString('base64')}`
+  // Required here, when Jenkins is configured, not with every process that composes the pipeline.
+  const NpmJenkinsClient = require('jenkins') as NpmJenkinsClient
+  const { folderPath } = require('jenkins/lib/utils') as { folderPath: FolderPath }
   const j = new NpmJenkinsClient({
     baseUrl,
     headers,

@@ -1,13 +1,18 @@
 // The sanitizer for notebook `text/html` outputs (see safe.ts for the rest of the wall). Apart from
 // safe.ts because sanitize-html loads postcss and htmlparser2: the text and Markdown renderers, and
-// `tamer diff`, start without them.
-import sanitizeHtml from 'sanitize-html'
+// `tamer diff`, start without them; and loaded on the first HTML output, not with the service.
+import { createRequire } from 'node:module'
+import type SanitizeHtml from 'sanitize-html'
+
+const require = createRequire(import.meta.url)
+let sanitizeHtml: typeof SanitizeHtml | undefined
 
 /**
  * Notebook HTML (pandas tables, rich reprs) reduced to inert markup: tables and text formatting,
  * no attributes that carry URLs, styles or handlers, no scripts, frames, forms, SVG or MathML.
  */
 export function sanitizeNotebookHtml(html: string): string {
+  sanitizeHtml ??= require('sanitize-html') as typeof SanitizeHtml
   return sanitizeHtml(html, {
     allowedTags: [
       'table',

@@ -2,7 +2,8 @@
 // In-Reply-To/References to one root per branch thread, so a mail client shows a branch's
 // notices as one conversation.
 import { createHash } from 'node:crypto'
-import nodemailer from 'nodemailer'
+import { createRequire } from 'node:module'
+import type Nodemailer from 'nodemailer'
 import type { SmtpConfig } from '../../config/notifications-schema.js'
 import { SendFailure, type NotificationChannel } from '../channel.js'
 import { headline, type Notice } from '../model.js'
@@ -92,7 +93,11 @@ function classify(err: SmtpError): SendFailure {
   return new SendFailure(what, true)
 }
 
+// Loaded when SMTP is configured, not by every process that composes the notifier (nodemailer is ~40 modules).
+const require = createRequire(import.meta.url)
+
 export function createEmailChannel(c: SmtpConfig): NotificationChannel {
+  const nodemailer = require('nodemailer') as typeof Nodemailer
   const transport = nodemailer.createTransport(transportOptions(c) as never)
   return {
     name: 'email',
