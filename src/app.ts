@@ -59,6 +59,7 @@ import type { SignoffService } from './signoff/service.js'
 import type { ManualReport, RunAccepted, RunTarget } from './pipeline/runs.js'
 import type { RepositoryKey } from './store/branches.js'
 import { consolePlugin } from './console/plugin.js'
+import { redirectUrlOf } from './console/oidc-config.js'
 import type { BuildFeed } from './console/build-feed.js'
 import { schedulesOf } from './pipeline/schedules.js'
 
@@ -261,6 +262,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionSecret: config.console.sessionSecret,
     sessionHours: config.console.sessionHours,
     https: config.jenkins.publicUrl.startsWith('https:'),
+    oidc: config.console.oidc.issuer ? { config: config.console.oidc, redirectUrl: redirectUrlOf(config) } : null,
     tenants: [...new Set([...config.tenants.map((t) => t.name), config.defaultTenant])],
     config,
     schedules: schedulesOf(config),

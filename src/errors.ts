@@ -29,6 +29,20 @@ export const UnauthorizedError = createError('TAMER_UNAUTHORIZED', 'Missing or i
 export const NotFoundError = createError('TAMER_NOT_FOUND', '%s not found', 404)
 /** A console form without its session's CSRF token, or posted from another site (issue #14). */
 export const CsrfError = createError('TAMER_CSRF', 'Form not accepted: %s; reload the page and try again', 403)
+/** Console sign-in with OIDC (issue #14): the provider's answer did not complete a sign-in this Tamer started. */
+export const OidcSignInError = createError('TAMER_OIDC_SIGN_IN', 'Single sign-on did not complete: %s', 403)
+/** Console sign-in with OIDC: the ID token's claims match none of `console.oidc.grants`. */
+export const OidcNoGrantError = createError(
+  'TAMER_OIDC_NO_GRANT',
+  '%s is not allowed into this console: no grant of console.oidc.grants matches; ask its operator',
+  403,
+)
+/** Console sign-in with OIDC: the provider's discovery document or token endpoint cannot be reached. */
+export const OidcUnavailableError = createError(
+  'TAMER_OIDC_UNAVAILABLE',
+  'The sign-in provider cannot be reached: %s',
+  502,
+)
 export const StoreUnavailableError = createError('TAMER_STORE_UNAVAILABLE', 'Store is not writable: %s', 503)
 /** PostgreSQL (store.engine postgres) cannot be reached at start: names host and port, never the password. */
 export const DatabaseUnreachableError = createError(

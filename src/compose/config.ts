@@ -9,6 +9,7 @@ import { checkGitConfig } from '../git/check-config.js'
 import { checkNotificationsConfig } from '../notify/check-config.js'
 import { checkRulesConfig } from '../pipeline/check-config.js'
 import { checkReportingConfig } from '../reporting/check-config.js'
+import { checkOidcConfig } from '../console/oidc-config.js'
 
 /** Runs every domain's check of a config that passed the schema; the first problem throws. */
 export function checkConfig(config: Config): Config {
@@ -16,6 +17,7 @@ export function checkConfig(config: Config): Config {
   checkRulesConfig(config)
   checkNotificationsConfig(config)
   checkReportingConfig(config)
+  checkOidcConfig(config)
   return config
 }
 

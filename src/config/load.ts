@@ -107,6 +107,7 @@ function envOverrides(env: Env): Record<string, unknown> {
   set(['api', 'tokens'], list(env.TAMER_API_TOKEN))
   set(['links', 'secret'], env.TAMER_LINK_SECRET)
   set(['console', 'sessionSecret'], env.TAMER_SESSION_SECRET)
+  set(['console', 'oidc', 'clientSecret'], env.TAMER_OIDC_CLIENT_SECRET)
   set(['prometheus', 'token'], env.TAMER_METRICS_TOKEN)
   set(['diffs', 'engine'], env.TAMER_DIFF_ENGINE)
   set(['jenkins', 'url'], env.TAMER_JENKINS_URL)

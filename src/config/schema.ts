@@ -407,6 +407,40 @@ export const ConfigSchema = Type.Object(
         sessionSecret: Type.String({ default: '' }),
         /** How long a console session lasts. */
         sessionHours: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+        /** Sign-in with OpenID Connect (src/console/oidc.ts); off while `issuer` is empty. */
+        oidc: Type.Object(
+          {
+            /** The provider's issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
+            issuer: Type.String({ default: '' }),
+            clientId: Type.String({ default: '' }),
+            /** A secret: masked everywhere (security/secrets.ts); TAMER_OIDC_CLIENT_SECRET. */
+            clientSecret: Type.String({ default: '' }),
+            /** Registered at the provider; empty: `<jenkins.publicUrl>/ui/oidc/callback`. */
+            redirectUrl: Type.String({ default: '' }),
+            scopes: Type.String({ default: 'openid email profile' }),
+            /** The sign-in button's text. */
+            label: Type.String({ default: 'Sign in with single sign-on' }),
+            /** The first grant whose claim matches decides the session's tenants and scope; none: 403. */
+            grants: Type.Array(
+              Type.Object(
+                {
+                  /** An ID token claim, e.g. `groups` or `email`. */
+                  claim: Type.String({ minLength: 1 }),
+                  /** Equal to the claim (or one of its values); `*@example.com` matches by suffix. */
+                  value: Type.String({ minLength: 1 }),
+                  /** Omitted: every tenant. */
+                  tenants: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+                  scope: Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')], {
+                    default: 'read',
+                  }),
+                },
+                { additionalProperties: false },
+              ),
+              { default: [] },
+            ),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -16,8 +16,11 @@ export interface PageOptions {
   /** Which NAV entry is this page's section. */
   section?: (typeof NAV)[number]['href']
   session?: Session | null
-  /** Seconds after which the page reloads itself (a run whose builds are not planned yet). */
-  refresh?: number
+  /**
+   * Seconds after which the page reloads itself (a run whose builds are not planned yet), or `0;url=…`: a
+   * page that moves on at once (after an OIDC sign-in: oidc.ts signedInPage).
+   */
+  refresh?: number | string
 }
 
 export function page(o: PageOptions, body: Part): Html {

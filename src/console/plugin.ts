@@ -13,6 +13,8 @@ import { ASSETS } from './assets.js'
 import { CONSOLE_CSP, html } from './html.js'
 import { page } from './layout.js'
 import { loginPage } from './pages/login.js'
+import type { OidcConfig } from './oidc-config.js'
+import { registerOidc, signedInPage, type OidcRoutes } from './oidc.js'
 import { registerPages, type PageDeps } from './routes.js'
 import {
   cookieValue,
@@ -42,9 +44,11 @@ export interface ConsolePluginOptions extends Omit<PageDeps, 'store'> {
   sessionHours: number
   /** Tamer is served over https (jenkins.publicUrl): session cookies are Secure. */
   https: boolean
+  /** console.oidc when its issuer is set, and the callback URL (oidc-config.ts redirectUrlOf); null: off. */
+  oidc?: { config: OidcConfig; redirectUrl: string } | null
 }
 
-const PUBLIC = new Set(['/ui/login'])
+const PUBLIC = new Set(['/ui/login', '/ui/oidc/start', '/ui/oidc/callback'])
 
 /** Only paths inside the console are followed after sign-in (no open redirect). */
 const safeNext = (next: unknown) =>
@@ -53,7 +57,8 @@ const safeNext = (next: unknown) =>
     : '/ui/deliveries'
 
 export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (app, opts) => {
-  const codec = sessionCodec(opts.sessionSecret || randomBytes(32))
+  const key = opts.sessionSecret || randomBytes(32)
+  const codec = sessionCodec(key)
   // A notice, not a warning: nothing is at risk, a restart only asks console users to sign in again.
   if (!opts.sessionSecret)
     app.log.info('console.sessionSecret is not set: console sessions end when Tamer restarts (TAMER_SESSION_SECRET)')
@@ -68,6 +73,8 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
   async function sessionOf(request: FastifyRequest): Promise<Session | null> {
     const s = codec.decode(cookieValue(request.headers.cookie, SESSION_COOKIE), now())
     if (!s) return null
+    // An OIDC session holds the scope its grant gave at sign-in, for sessionHours; it ends when OIDC is off.
+    if (s.actor.startsWith('oidc:')) return opts.oidc ? s : null
     const configured = configScopes.get(s.tokenHash)
     if (configured) return { ...s, ...configured }
     const record = s.actor.startsWith('token:') ? await opts.store.findApiToken(s.tokenHash) : null
@@ -126,8 +133,28 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
   app.get('/ui', { schema: head }, async (_request, reply) => reply.redirect('/ui/deliveries', 303))
   app.get('/ui/', { schema: head }, async (_request, reply) => reply.redirect('/ui/deliveries', 303))
 
+  const secure = (request: FastifyRequest) => opts.https || request.protocol === 'https'
+  const signIn = (reply: FastifyReply, session: Session, request: FastifyRequest) =>
+    reply.header(
+      'set-cookie',
+      sessionCookie(codec.encode(session), { secure: secure(request), maxAgeSeconds: opts.sessionHours * 3600 }),
+    )
+  const oidcLabel = opts.oidc?.config.label
+  let oidc: OidcRoutes | null = null
+  if (opts.oidc)
+    oidc = registerOidc(app, {
+      ...opts.oidc,
+      key,
+      sessionHours: opts.sessionHours,
+      secure,
+      safeNext,
+      now,
+      // A page, not a redirect: see signedInPage.
+      signIn: (reply, session, next) => sendPage(signIn(reply, session, reply.request), signedInPage(next)),
+    })
+
   app.get<{ Querystring: { next?: string } }>('/ui/login', { schema: head }, async (request, reply) =>
-    sendPage(reply, loginPage({ next: safeNext(request.query.next) })),
+    sendPage(reply, loginPage({ next: safeNext(request.query.next), oidcLabel })),
   )
 
   app.post<{ Body: { token?: string; next?: string } }>('/ui/login', { schema: head }, async (request, reply) => {
@@ -142,24 +169,24 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (ap
     try {
       scope = await opts.auth({ headers: { authorization: `Bearer ${token}` } } as FastifyRequest)
     } catch {
-      return sendPage(reply.code(401), loginPage({ next, error: 'That token is not valid (or was revoked).' }))
+      return sendPage(
+        reply.code(401),
+        loginPage({ next, error: 'That token is not valid (or was revoked).', oidcLabel }),
+      )
     }
-    const session = newSession(scope, token, now(), opts.sessionHours)
-    reply.header(
-      'set-cookie',
-      sessionCookie(codec.encode(session), {
-        secure: opts.https || request.protocol === 'https',
-        maxAgeSeconds: opts.sessionHours * 3600,
-      }),
-    )
-    return reply.redirect(next, 303)
+    return signIn(reply, newSession(scope, token, now(), opts.sessionHours), request).redirect(next, 303)
   })
 
   app.post('/ui/logout', { schema: head }, async (request, reply) => {
-    reply.header(
-      'set-cookie',
-      sessionCookie('', { secure: opts.https || request.protocol === 'https', maxAgeSeconds: 0 }),
-    )
+    reply.header('set-cookie', sessionCookie('', { secure: secure(request), maxAgeSeconds: 0 }))
+    // Tamer's session ends here; the provider's own session is the provider's: its end-session page is
+    // offered as a link (a redirect after a form post to another origin would break CSP form-action).
+    const endSession = request.consoleSession?.actor.startsWith('oidc:') ? oidc?.endSessionUrl() : null
+    if (endSession) {
+      const url = new URL(endSession)
+      url.searchParams.set('client_id', opts.oidc!.config.clientId)
+      return sendPage(reply, loginPage({ next: '/ui/deliveries', oidcLabel, signedOut: url.href }))
+    }
     return reply.redirect('/ui/login', 303)
   })
 
@@ -181,7 +208,8 @@ export function sendPage(reply: FastifyReply, body: { value: string }) {
 }
 
 function errorPage(status: number, err: { code?: string; message: string }, session: Session | null, url: string) {
-  const signIn = status === 401 ? html`<p><a href="${`/ui/login?next=${encodeURIComponent(url)}`}">Sign in</a></p>` : ''
+  const again = err.code?.startsWith('TAMER_OIDC_') ? '/ui/login' : `/ui/login?next=${encodeURIComponent(url)}`
+  const signIn = status === 401 || again === '/ui/login' ? html`<p><a href="${again}">Sign in</a></p>` : ''
   return page(
     { title: `${status}`, session },
     html`<h1>${status === 404 ? 'Not found' : status === 409 ? 'Conflict' : status === 403 ? 'Refused' : 'Error'}</h1>

@@ -11,6 +11,7 @@
 //   jenkins-callback-secret  no        no     jenkins.callbackSecret (replaces the config's)
 //   link-secret              no        no     links.secret (replaces the config's)
 //   session-secret           no        no     console.sessionSecret (replaces the config's)
+//   oidc-client-secret       no        no     console.oidc.clientSecret (replaces the config's)
 //   smtp-password            no        no     notifications.smtp.password (replaces the config's)
 //
 // API tokens are not here: they are stored hashed (`tamer tokens`), never sealed.
@@ -44,6 +45,7 @@ export const SECRET_KINDS: Record<string, KindSpec> = {
   'jenkins-callback-secret': { target: 'scalar', tenant: false, url: false, path: ['jenkins', 'callbackSecret'] },
   'link-secret': { target: 'scalar', tenant: false, url: false, path: ['links', 'secret'] },
   'session-secret': { target: 'scalar', tenant: false, url: false, path: ['console', 'sessionSecret'] },
+  'oidc-client-secret': { target: 'scalar', tenant: false, url: false, path: ['console', 'oidc', 'clientSecret'] },
   'smtp-password': { target: 'scalar', tenant: false, url: false, path: ['notifications', 'smtp', 'password'] },
 }
 

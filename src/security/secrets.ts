@@ -39,8 +39,9 @@ function urlParts(raw: string): string[] {
 /**
  * Every secret value the config holds: webhook secrets and tokens of every host (per-repository
  * ones too), GitLab signing tokens (with and without `whsec_`), API tokens, the Jenkins token and
- * callback secret, the link secret, git credentials, SMTP passwords and URLs, chat webhook URLs
- * and secrets, `reporting.hosts` tokens and GitHub App keys, and `notifications.maskValues`.
+ * callback secret, the link secret, the console's OIDC client secret, git credentials, SMTP passwords
+ * and URLs, chat webhook URLs and secrets, `reporting.hosts` tokens and GitHub App keys, and
+ * `notifications.maskValues`.
  */
 export function secretValues(c: Config): string[] {
   const out: string[] = [...c.notifications.maskValues]
@@ -52,6 +53,7 @@ export function secretValues(c: Config): string[] {
   for (const s of signing) out.push(s, s.replace(/^whsec_/, ''))
   for (const t of c.api.tokens) out.push(typeof t === 'string' ? t : t.token)
   out.push(c.jenkins.token, c.jenkins.callbackSecret, c.links.secret, c.console.sessionSecret, c.prometheus.token)
+  out.push(c.console.oidc.clientSecret)
   for (const g of c.git.credentials) out.push(g.password)
   out.push(c.notifications.smtp.password)
   for (const h of c.reporting.hosts) out.push(h.token ?? '', h.app?.privateKey ?? '')
