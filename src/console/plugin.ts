@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiTokenConfig } from '../config/schema.js'
-import { CsrfError, InternalError, UnauthorizedError } from '../errors.js'
+import {
+  CsrfError,
+  InternalError,
+  OidcNoGrantError,
+  OidcSignInError,
+  OidcUnavailableError,
+  UnauthorizedError,
+} from '../errors.js'
 import { configTokenScopes, storedTokenScope, type ApiAuth } from '../http/auth.js'
 import type { ServiceStore } from '../store/service-store.js'
 import { ASSETS } from './assets.js'
@@ -208,8 +215,10 @@ export function sendPage(reply: FastifyReply, body: { value: string }) {
 }
 
 function errorPage(status: number, err: { code?: string; message: string }, session: Session | null, url: string) {
-  const again = err.code?.startsWith('TAMER_OIDC_') ? '/ui/login' : `/ui/login?next=${encodeURIComponent(url)}`
-  const signIn = status === 401 || again === '/ui/login' ? html`<p><a href="${again}">Sign in</a></p>` : ''
+  // A failed single sign-on starts again from the sign-in page (not back to its callback).
+  const oidc = [OidcSignInError, OidcNoGrantError, OidcUnavailableError].some((e) => err instanceof e)
+  const again = oidc ? '/ui/login' : `/ui/login?next=${encodeURIComponent(url)}`
+  const signIn = status === 401 || oidc ? html`<p><a href="${again}">Sign in</a></p>` : ''
   return page(
     { title: `${status}`, session },
     html`<h1>${status === 404 ? 'Not found' : status === 409 ? 'Conflict' : status === 403 ? 'Refused' : 'Error'}</h1>
