@@ -14,8 +14,17 @@ if (typeof module.registerHooks === 'function' && process.features.typescript) {
   // loading the service's module graph (~1.4 s → ~0.75 s here); NODE_COMPILE_CACHE overrides the place.
   // https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
   module.enableCompileCache?.()
+  // tap gives each test process its process-info loader (which files a test loaded, for coverage and
+  // `--changed`). With coverage off (package.json's tap config) nothing reads what it records, yet it
+  // reads every module again and keeps its line lengths — on Node 22 through a loader thread — which
+  // about doubles the CPU of loading the service. `npm test` (scripts/tap.mjs) loads these hooks
+  // through NODE_OPTIONS, ahead of tap's own --import flags, so that import resolves to nothing.
+  // https://github.com/tapjs/processinfo#readme
+  const skipProcessInfo = process.env.TAP_DISABLE_COVERAGE === '1'
   module.registerHooks({
     resolve(specifier, context, nextResolve) {
+      if (skipProcessInfo && specifier.endsWith('/@tapjs/processinfo/dist/esm/import.mjs'))
+        return { url: 'data:text/javascript,', shortCircuit: true }
       const parent = context.parentURL
       if (
         parent?.startsWith('file:') &&

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// npm test's tap run: tap with scripts/ts-hooks.mjs in NODE_OPTIONS, which Node loads before the
+// --import flags tap puts on each test's command line, so the hooks can leave out tap's process-info
+// loader (why: scripts/ts-hooks.mjs). Arguments go to tap as given; its exit status is ours.
+import { spawn } from 'node:child_process'
+
+const hooks = new URL('./ts-hooks.mjs', import.meta.url).href
+const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${hooks}`.trim() }
+const child = spawn('tap', process.argv.slice(2), { stdio: 'inherit', env })
+child.on('error', (err) => {
+  console.error(`could not start tap: ${err.message}`)
+  process.exitCode = 1
+})
+child.on('exit', (code, signal) => {
+  process.exitCode = code ?? (signal ? 1 : 0)
+})
