@@ -98,7 +98,9 @@ interface Server {
 /** `tamer serve`, as `npm start` runs it, from the source (the checkout's dist/ may be older). */
 async function startServe(configFile: string, dataDir: string): Promise<Server> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'serve'], {
+  // BENCH_SERVE_ARGS: extra Node flags for the durable server only (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
+  const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'src/cli/index.ts'), 'serve'], {
     cwd: root,
     env: { ...process.env, TAMER_CONFIG: configFile, TAMER_DATA_DIR: dataDir, TAMER_PORT: String(port) },
     // Its info logs go where a service's usually go, a file descriptor that takes them as fast as written.

@@ -50,6 +50,7 @@ import { createBuildFeed } from '../console/build-feed.js'
 import { createSignoffLinks } from '../links/signoff-links.js'
 import { signoffLine } from '../notify/signoff-state.js'
 import { createSignoffService, type SignoffService } from '../signoff/service.js'
+import { withoutUrlCredentials } from '../security/url-credentials.js'
 
 /** What tests (or another host process) may replace; every field has the production default. */
 export interface ServiceIo {
@@ -330,9 +331,18 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
 
   // Who wakes whom.
   const held = new Set(io.hold ?? [])
+  // A delivery's events as the store keeps them (both engines drop URL credentials), for the pipeline and the
+  // branch registry, which take them from the signal instead of reading the delivery back; computed once.
+  const clean = new WeakMap<NewDelivery, NewDelivery['normalized']>()
+  const storedEvents = (d: NewDelivery) => {
+    let n = clean.get(d)
+    if (!n) clean.set(d, (n = withoutUrlCredentials(d.normalized)))
+    return n
+  }
   if (!held.has('pipeline')) {
     signals.deliveryStored.on((id, d) => {
-      if (d.status === 'pending') pipeline.deliveryStored(id)
+      // Routed from the events as stored (both stores drop URL credentials from them), not read back.
+      if (d.status === 'pending') pipeline.deliveryStored(id, { ...d, normalized: storedEvents(d) })
     })
     app.addHook('onReady', async () => pipeline.start())
   }
@@ -361,7 +371,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   }
   app.addHook('onReady', async () => retention.start())
   if (!held.has('pipeline')) app.addHook('onReady', async () => signoff.start())
-  signals.deliveryStored.on(() => branches.wake())
+  signals.deliveryStored.on((id, d) => (branches.stored(id, { normalized: storedEvents(d) }), branches.wake()))
   app.addHook('onReady', async () => branches.wake())
   // A tick: what another process stored (`tamer run` writes to the store) is routed within it, and
   // the remote's branches are listed every branches.syncEveryMinutes.

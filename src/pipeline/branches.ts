@@ -87,6 +87,11 @@ export async function listMirrorBranches(
 export interface BranchTracker {
   /** Takes the pushes of every delivery stored since the cursor (a signal or a tick calls it). */
   wake(): void
+  /**
+   * A delivery was committed, with its events as stored: its pushes are kept until the cursor passes
+   * it, so the registry does not read back and parse the delivery it was just told of (issue #12).
+   */
+  stored(deliveryId: string, delivery: Pick<StoredDelivery, 'normalized'>): void
   /** Resolves once every delivery stored so far is in the registry. */
   catchUp(): Promise<void>
   /** Lists the remote now; returns whether the live branches changed. Throws GitFailedError or CloneUrlRefusedError. */
@@ -103,15 +108,35 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
     for (const k of keys) deps.branchesChanged?.(k)
   }
 
+  /** The pushes of deliveries told of and not yet behind the cursor; cleared when full (then read back). */
+  const known = new Map<string, BranchChange[]>()
+  const MAX_KNOWN = 10_000
+
   async function pass(): Promise<number> {
     let taken = 0
     for (;;) {
       const from = await store.branchCursor()
-      const batch = await store.deliveriesAfter(from, 200)
-      if (batch.length === 0) return taken
-      const changes = batch.flatMap(branchChangesOf)
-      told(await store.applyBranchChanges(changes, batch[batch.length - 1]!.seq))
-      taken += batch.length
+      const ids = await store.deliveryIdsAfter(from, 200)
+      if (ids.length === 0) return taken
+      // The deliveries told of, in order up to the first that was not (committed by another process,
+      // or its signal not yet here): those are read back, unless a signal is likely on its way.
+      let n = 0
+      while (n < ids.length && known.has(ids[n]!.id)) n++
+      if (n > 0) {
+        const changes = ids.slice(0, n).flatMap((r) => known.get(r.id)!)
+        told(await store.applyBranchChanges(changes, ids[n - 1]!.seq))
+        for (const r of ids.slice(0, n)) known.delete(r.id)
+        taken += n
+        // The rest's signals may come next (the writer commits the next batch before this thread hears of it);
+        // a signal or the tick wakes this again, and then what is still unknown is read back.
+        if (n < ids.length) return taken
+      } else {
+        const batch = await store.deliveriesAfter(from, 200)
+        if (batch.length === 0) return taken
+        told(await store.applyBranchChanges(batch.flatMap(branchChangesOf), batch[batch.length - 1]!.seq))
+        for (const d of batch) known.delete(d.id)
+        taken += batch.length
+      }
       if (stopped) return taken
     }
   }
@@ -136,6 +161,10 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
 
   return {
     wake: () => void passes.run(),
+    stored(deliveryId, delivery) {
+      if (known.size >= MAX_KNOWN) known.clear()
+      known.set(deliveryId, branchChangesOf(delivery))
+    },
     async catchUp() {
       await passes.current()
       await passes.run()

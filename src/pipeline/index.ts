@@ -8,10 +8,10 @@ import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { maskOf } from '../security/secrets.js'
 import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
 import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js'
-import type { StoredDelivery } from '../store/store.js'
+import type { NewDelivery } from '../store/store.js'
 import type { WorkLeaseStore } from '../store/leases.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
-import { planSettings, routeDelivery } from './plan.js'
+import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
@@ -77,10 +77,11 @@ export interface Pipeline {
   /** Look now, and scan the store for pending deliveries: another process (`tamer run`, `tamer replay`) stored them. */
   rescan(): void
   /**
-   * A pending delivery was committed: it is routed from this id (one read by primary key), so
-   * a pass does not read and parse every pending row again (issue #12: up to 500 per wake).
+   * A pending delivery was committed: it is routed from what intake committed (`delivery`, its events as
+   * stored), or else from this id (one read by primary key), so a pass does not read and parse every pending
+   * row again (issue #12: up to 500 per wake), nor read back the one it was just told of.
    */
-  deliveryStored(deliveryId: string): void
+  deliveryStored(deliveryId: string, delivery?: Pick<NewDelivery, 'normalized' | 'receivedAt'>): void
   /** Run every step that is due now, repeatedly, until nothing is due and nothing runs. */
   drain(): Promise<void>
   /** The template's report; false when no build of Tamer's has that DELIVERY_ID on that job. */
@@ -133,8 +134,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const running = new Set<Promise<void>>()
   let timer: unknown = null
   let stopped = false
-  /** Deliveries told of since the last pass, routed by id. */
-  let fresh: string[] = []
+  /** Deliveries told of since the last pass: routed from memory while few wait, by id past that. */
+  let fresh: { id: string; delivery?: RoutableDelivery }[] = []
   /**
    * Whether the next pass scans the store for pending deliveries: at start (a restart resumes what
    * was stored and not routed) and while a scan finds a full page. The signal is the fast path; the
@@ -144,6 +145,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const SCAN_PAGE = 500
   /** Past this many ids waiting, they are dropped and the store scanned instead (memory stays bounded). */
   const MAX_TOLD = 10_000
+  /** Past this many waiting, only the id is kept (events can be megabytes) and the delivery is read back. */
+  const MAX_KEPT = 256
 
   const launch = (key: string, work: () => Promise<void>) => {
     busy.add(key)
@@ -180,8 +183,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
   }
 
-  const route = (d: StoredDelivery) => timed('route', false, () => routeOnce(d))
-  const routeOnce = async (d: StoredDelivery) => {
+  const route = (d: RoutableDelivery) => timed('route', false, () => routeOnce(d))
+  const routeOnce = async (d: RoutableDelivery) => {
     const { plan } = await routeDelivery(d, settings)
     const builds = await store.planDelivery(plan)
     for (const b of builds) buildChanged(b.id)
@@ -255,9 +258,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // At most a scan page of routes at once; the rest wait for the next pass.
     const room = Math.max(0, SCAN_PAGE - busy.size)
     const told = fresh.splice(0, room)
-    for (const id of told) {
+    for (const { id, delivery } of told) {
       if (busy.has(id)) continue
-      launch(id, () => routeById(id))
+      // A delivery routed already (e.g. by a scan) is planned once: the plan's write is a no-op then.
+      launch(id, () => (delivery ? route(delivery) : routeById(id)))
       launched++
     }
     if (!stepDeps) return launched
@@ -310,11 +314,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       scan = true
       wake()
     },
-    deliveryStored(deliveryId) {
+    deliveryStored(deliveryId, delivery) {
       if (stopped) return
       // Shared work: any replica may route it; this one's next pass claims it with the others pending.
       if (leases) return void ((scan = true), wake())
-      if (fresh.length < MAX_TOLD) fresh.push(deliveryId)
+      if (fresh.length < MAX_TOLD)
+        fresh.push({
+          id: deliveryId,
+          ...(delivery && fresh.length < MAX_KEPT
+            ? { delivery: { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt } }
+            : {}),
+        })
       else {
         fresh = []
         scan = true

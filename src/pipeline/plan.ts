@@ -79,7 +79,7 @@ export function subjectOf(e: TamerEvent): BuildSubject {
 }
 
 export function buildParameters(
-  d: StoredDelivery,
+  d: Pick<StoredDelivery, 'id'>,
   e: TamerEvent,
   eventIndex: number,
   rule: RuleConfig,
@@ -124,7 +124,10 @@ export interface RoutedDelivery {
   verdicts: RuleVerdict[]
 }
 
-export async function routeDelivery(d: StoredDelivery, s: PlanSettings): Promise<RoutedDelivery> {
+/** What routing reads of a delivery: a stored row, or the delivery intake just committed (its events as stored). */
+export type RoutableDelivery = Pick<StoredDelivery, 'id' | 'normalized' | 'receivedAt'>
+
+export async function routeDelivery(d: RoutableDelivery, s: PlanSettings): Promise<RoutedDelivery> {
   // Intake already capped the stored events; a delivery stored before the cap (or under a
   // larger one) is capped here too.
   const capped = capEvents(d.normalized, s.limits.maxEvents)

@@ -39,12 +39,39 @@ function keptUser(scheme: string, userinfo: string, separator: RegExp): string |
   return userinfo.split(separator)[0]!
 }
 
+const AT = 0x40
+const SLASH = 0x2f
+const BACKSLASH = 0x5c
+const COLON = 0x3a
+
+/**
+ * Whether IN_TEXT can match at all: a match ends in an `@` whose userinfo (no `/` and no `@`, 1–2048
+ * characters) follows `://` or `:\/\/`. A necessary condition checked from each `@` backwards, so a body
+ * whose `@`s are all e-mail addresses skips the regex, which tries a scheme at every word start: at
+ * 1 MB push bodies that was a fifth of the writer thread's time (issue #12).
+ */
+export function mayHoldUrlCredentials(text: string): boolean {
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let k = at - 1
+    const stop = Math.max(0, at - 2049)
+    while (k >= stop && text.charCodeAt(k) !== SLASH && text.charCodeAt(k) !== AT) k--
+    // k is the slash the userinfo follows; it needs at least one character.
+    if (k < 1 || k === at - 1 || text.charCodeAt(k) !== SLASH) continue
+    const c = (i: number) => (i >= 0 ? text.charCodeAt(i) : -1)
+    if (c(k - 1) === SLASH && c(k - 2) === COLON) return true
+    if (c(k - 1) === BACKSLASH && c(k - 2) === SLASH && c(k - 3) === BACKSLASH && c(k - 4) === COLON) return true
+  }
+  return false
+}
+
 /** Every URL credential in a text masked away (the scheme and host stay, so the text still reads). */
 export function redactUrlCredentials(text: string): string {
-  const once = text.replace(IN_TEXT, (_m, scheme: string, slashes: string, userinfo: string) => {
-    const user = keptUser(scheme, userinfo, /:/)
-    return `${scheme}:${slashes}${user === null ? '' : `${user}@`}`
-  })
+  const once = !mayHoldUrlCredentials(text)
+    ? text
+    : text.replace(IN_TEXT, (_m, scheme: string, slashes: string, userinfo: string) => {
+        const user = keptUser(scheme, userinfo, /:/)
+        return `${scheme}:${slashes}${user === null ? '' : `${user}@`}`
+      })
   // An IN_FORM match ends in %40: a text without it (nearly every JSON body) skips that scan, which
   // was 23 % of the writer thread's time at 1 MB bodies (issue #12).
   if (!once.includes('%40')) return once
@@ -62,14 +89,28 @@ export function redactBodyCredentials(body: Buffer): Buffer {
   return clean === text ? body : Buffer.from(clean, 'latin1')
 }
 
-/** A JSON value with every string that holds URL credentials cleaned (for stored events). */
+/**
+ * A JSON value with every string that holds URL credentials cleaned (for stored events). What holds
+ * none is returned as it is, not copied: events are walked on every delivery, and a 1 MB push's copy
+ * was garbage the moment it was serialized (issue #12).
+ */
 export function withoutUrlCredentials<T>(value: T): T {
   if (typeof value === 'string') return (value.includes('@') ? redactUrlCredentials(value) : value) as T
-  if (Array.isArray(value)) return value.map(withoutUrlCredentials) as T
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null
+    for (let i = 0; i < value.length; i++) {
+      const v = withoutUrlCredentials(value[i])
+      if (v !== value[i]) (out ??= value.slice())[i] = v
+    }
+    return (out ?? value) as T
+  }
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = withoutUrlCredentials(v)
-    return out as T
+    let out: Record<string, unknown> | null = null
+    for (const [k, v] of Object.entries(value)) {
+      const clean = withoutUrlCredentials(v)
+      if (clean !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = clean
+    }
+    return (out ?? value) as T
   }
   return value
 }

@@ -93,6 +93,8 @@ export interface BranchStore {
   branchCursor(): Promise<number>
   /** Deliveries after `seq`, oldest first: the registry reads their pushes. */
   deliveriesAfter(seq: number, limit: number): Promise<import('./store.js').StoredDelivery[]>
+  /** The same deliveries' seq and id only (the registry has the pushes of those it was told of). */
+  deliveryIdsAfter(seq: number, limit: number): Promise<{ seq: number; id: string }[]>
   /** Most recently changed first. */
   listRepositories(q: RepositoryQuery): Promise<RepositoryRecord[]>
   /** The repositories of this name (one per tenant and provider, normally one). */

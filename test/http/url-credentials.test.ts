@@ -6,8 +6,15 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import fc from 'fast-check'
 import t from 'tap'
-import { redactBodyCredentials, redactUrlCredentials, withoutCredentials } from '../../src/security/url-credentials.js'
+import {
+  mayHoldUrlCredentials,
+  redactBodyCredentials,
+  redactUrlCredentials,
+  withoutCredentials,
+  withoutUrlCredentials,
+} from '../../src/security/url-credentials.js'
 import { createLogger } from '../../src/logging.js'
 import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -52,6 +59,49 @@ t.test('credentials leave URLs; users of other schemes stay; nothing else change
   t.match(decodeURIComponent(clean), '"ssh":"ssh://git@h/x"')
   const plain = Buffer.from('{"a":"https://github.com/x"}')
   t.equal(redactBodyCredentials(plain), plain, 'a body without credentials is the same buffer')
+})
+
+t.test('the pre-check before the scan skips only texts the scan would leave as they are (issue #12)', async (t) => {
+  // The scan as it was: every text through the regex, whatever the pre-check says.
+  const IN_TEXT = /\b([a-z][a-z0-9+.-]{0,30}):(\/\/|\\\/\\\/)([^\s"'<>/\\@]{1,2048})@/gi
+  const piece = fc.constantFrom(
+    'https',
+    'ssh',
+    'x',
+    ':',
+    '//',
+    '\\/\\/',
+    ':\\/',
+    '/',
+    '\\',
+    '@',
+    'u',
+    'user:pw',
+    ' ',
+    '"',
+    'a.b',
+    '-',
+    '%40',
+  )
+  fc.assert(
+    fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 24 }), (parts) => {
+      const text = parts.join('')
+      return mayHoldUrlCredentials(text) || text.replace(IN_TEXT, '<gone>') === text
+    }),
+    { numRuns: 3000 },
+  )
+  t.pass('3,000 generated texts: the pre-check skipped none the scan would change')
+  t.ok(mayHoldUrlCredentials('"clone_url":"https://x-access-token:t@github.com/a"'))
+  t.ok(mayHoldUrlCredentials('"u":"https:\\/\\/t@gitlab.com"'))
+  t.notOk(mayHoldUrlCredentials('{"email":"ada@example.com","url":"https://github.com/a"}'))
+  t.ok(mayHoldUrlCredentials(`ssh://${'u'.repeat(2048)}@h`), 'the longest userinfo the scan takes')
+  const events = { a: [{ url: 'https://github.com/x', mail: 'ada@example.com' }], n: 1 }
+  t.equal(withoutUrlCredentials(events), events, 'events without credentials are not copied')
+  const dirty = { a: [{ url: `https://u:${TOKEN}@github.com/x` }, { b: 1 }], n: 1 }
+  const cleaned = withoutUrlCredentials(dirty)
+  t.same(cleaned, { a: [{ url: 'https://github.com/x' }, { b: 1 }], n: 1 })
+  t.equal(cleaned.a[1], dirty.a[1], 'unchanged parts are shared')
+  t.equal(dirty.a[0]!.url, `https://u:${TOKEN}@github.com/x`, 'the input is left as it was')
 })
 
 /** Files under `dir` that contain `secret` anywhere (the SQLite file and its WAL included). */

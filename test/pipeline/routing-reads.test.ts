@@ -6,16 +6,26 @@ import t from 'tap'
 import type { ServiceStore } from '../../src/store/service-store.js'
 import { startPipelineApp } from '../support/pipeline-app.js'
 
-const counted = (reads: { scans: number; rows: number }) => (s: ServiceStore) =>
-  ({
-    ...s,
-    pendingDeliveries: async (limit: number) => {
-      const rows = await s.pendingDeliveries(limit)
-      reads.scans++
-      reads.rows += rows.length
-      return rows
-    },
-  }) satisfies ServiceStore
+/** Deliveries read back one by one, and by the branch registry's cursor. */
+interface ReadBacks {
+  byId: number
+  after: number
+}
+
+const counted =
+  (reads: { scans: number; rows: number }, backs: ReadBacks = { byId: 0, after: 0 }) =>
+  (s: ServiceStore) =>
+    ({
+      ...s,
+      pendingDeliveries: async (limit: number) => {
+        const rows = await s.pendingDeliveries(limit)
+        reads.scans++
+        reads.rows += rows.length
+        return rows
+      },
+      getDelivery: async (id: string) => (backs.byId++, s.getDelivery(id)),
+      deliveriesAfter: async (seq: number, limit: number) => (backs.after++, s.deliveriesAfter(seq, limit)),
+    }) satisfies ServiceStore
 
 t.test('deliveries told of by intake are routed without rescanning the pending rows', async (t) => {
   const reads = { scans: 0, rows: 0 }
@@ -34,13 +44,38 @@ t.test('deliveries told of by intake are routed without rescanning the pending r
   t.same(reads, before, 'no pending row was read again after the start')
 })
 
+t.test('a delivery intake just stored is routed and its branch registered without reading it back', async (t) => {
+  // No rule matches, so nothing else (reporter, gate, notices) reads the delivery: only routing and the registry
+  // could. Each read back was an inflate and a JSON parse of its events on the main thread (issue #12).
+  const reads = { scans: 0, rows: 0 }
+  const backs = { byId: 0, after: 0 }
+  const h = await startPipelineApp(t, { rules: [], wrapStore: counted(reads, backs) })
+  await h.drain()
+  const N = 30
+  const ids: string[] = []
+  for (let i = 0; i < N; i++) ids.push((await h.push({ after: i.toString(16).padStart(40, 'c') })).id)
+  await h.drain()
+  // The registry runs on its own signal: wait for it to take the last push.
+  const last = (N - 1).toString(16).padStart(40, 'c')
+  const heads = async () =>
+    (await h.store.listBranches({ repository: 'acme-ds/churn-model', limit: 10 })).map((b) => b.commitSha)
+  for (let i = 0; i < 200 && (await heads())[0] !== last; i++) await new Promise((r) => setTimeout(r, 25))
+  t.same(await heads(), [last], 'the registry has the branch pushed, at its last push')
+  t.same(backs, { byId: 0, after: 0 }, 'no delivery was read back, by id or behind the cursor')
+  for (const id of ids) t.equal((await h.store.getDelivery(id))?.status, 'processed', `${id} was routed`)
+})
+
 t.test('after a restart the pending deliveries no signal told of are found by the scan', async (t) => {
   const reads = { scans: 0, rows: 0 }
-  // The pipeline of the first process finds nothing: it stops before it routes what was stored.
+  // The pipeline of the first process finds nothing, and its plans never commit: it stops before it routes what
+  // was stored.
   const blind = (s: ServiceStore): ServiceStore => ({
     ...s,
     getDelivery: async () => null,
     pendingDeliveries: async () => [],
+    planDelivery: async () => {
+      throw new Error('the process stopped before the plan committed')
+    },
   })
   const h = await startPipelineApp(t, { rules: [], wrapStore: blind })
   const ids: string[] = []

@@ -362,6 +362,10 @@ export function createPgReads(db: Queryable): PgReads {
         await all(db, `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit]),
       )
     },
+    async deliveryIdsAfter(seq, limit) {
+      const rows = await all(db, 'SELECT seq, id FROM deliveries WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])
+      return (rows as { seq: number | string; id: string }[]).map((r) => ({ seq: Number(r.seq), id: r.id }))
+    },
     async listRepositories(q) {
       return toRepos((await pageOfRepos(q)) as RepoRow[])
     },

@@ -92,6 +92,7 @@ export function createBranchReads(
   )
   const cursor = db.prepare('SELECT delivery_seq FROM branch_cursor WHERE id = 1').pluck()
   const after = db.prepare(`SELECT ${deliveryColumns} FROM deliveries WHERE seq > ? ORDER BY seq LIMIT ?`)
+  const idsAfter = db.prepare('SELECT seq, id FROM deliveries WHERE seq > ? ORDER BY seq LIMIT ?')
   const slot = db.prepare('SELECT slot FROM schedule_slots WHERE key = ?').pluck()
 
   const toRepo = (r: RepoRow): RepositoryRecord => ({
@@ -114,6 +115,9 @@ export function createBranchReads(
     },
     async deliveriesAfter(seq, limit) {
       return (after.all(seq, limit) as never[]).map(toDelivery)
+    },
+    async deliveryIdsAfter(seq, limit) {
+      return idsAfter.all(seq, limit) as { seq: number; id: string }[]
     },
     async listRepositories(q: RepositoryQuery) {
       return (pageOfRepos(q) as RepoRow[]).map(toRepo)
