@@ -30,6 +30,7 @@ import { callbackPlugin } from './http/jenkins-callback.js'
 import { healthPlugin } from './http/health.js'
 import { landingPlugin } from './http/landing.js'
 import { STORE_RETRY_AFTER_SECONDS } from './store/failures.js'
+import { BUSY_RETRY_AFTER_SECONDS, registerInFlightBudget } from './http/in-flight.js'
 import { hooksPlugin } from './http/hooks.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
@@ -149,10 +150,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const err = translate(error, config.server.maxBodyBytes, request.headers['content-type']?.split(';')[0])
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    // A refusal under load is not a failure of Tamer's: one line at warn, not a stack per request.
+    if (err.code === 'TAMER_BUSY') request.log.warn({ code: err.code, statusCode }, err.message)
+    else if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: err.code, statusCode }, err.message)
     // The store cannot commit now (disk full, locked): the host should deliver again later.
     if (err.code === 'TAMER_STORE_UNAVAILABLE') void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS))
+    if (err.code === 'TAMER_BUSY') void reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS))
     return reply.code(statusCode).send({
       statusCode,
       code: err.code,
@@ -169,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before every route: headers on every answer (errors too), limits before any work.
   await registerSecurityHeaders(app)
   const admit = await registerRateLimits(app, config.server.rateLimit, auth)
+  registerInFlightBudget(app, config.server.maxInFlightBytes)
   // Before the routes too: it documents each one as it is added (GET /openapi.json).
   await registerOpenApi(app)
   registerDeliveryMetrics(app, deps.metrics)

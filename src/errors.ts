@@ -95,6 +95,12 @@ export const NotificationNotDeadError = createError(
 
 // Hardening (issue #9).
 export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requests %s; retry in %s s', 429)
+/** Past server.maxInFlightBytes (src/http/in-flight.ts): answered with Retry-After, nothing stored. */
+export const BusyError = createError(
+  'TAMER_BUSY',
+  'Too many deliveries in flight (%s bytes of server.maxInFlightBytes %s); retry in %s s',
+  503,
+)
 
 // Secrets at rest, API tokens and the audit log (issue #9).
 export const ForbiddenError = createError('TAMER_FORBIDDEN', 'This token has the %s scope; this needs %s', 403)

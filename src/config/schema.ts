@@ -305,6 +305,11 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         /** GitHub and GitLab both cap deliveries at 25 MB. */
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 25 * 1024 * 1024 }),
+        /**
+         * Bytes of deliveries being read, verified and stored at once; past it 503 TAMER_BUSY with Retry-After
+         * (issue #12: memory grew with the backlog). 0 turns it off; one delivery alone always gets in.
+         */
+        maxInFlightBytes: Type.Integer({ minimum: 0, default: 64 * 1024 * 1024 }),
         logLevel: Type.Union(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },
