@@ -96,19 +96,19 @@ interface Server {
 }
 
 /** `tamer serve`, as `npm start` runs it, from the source (the checkout's dist/ may be older). */
-async function startServe(configFile: string, dataDir: string): Promise<Server> {
+async function startServe(configFile: string, dataDir: string, tree = root, name = 'durable'): Promise<Server> {
   const port = await freePort()
   // BENCH_SERVE_ARGS: extra Node flags for the durable server only (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
   const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(root, 'src/cli/index.ts'), 'serve'], {
-    cwd: root,
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(tree, 'src/cli/index.ts'), 'serve'], {
+    cwd: tree,
     env: { ...process.env, TAMER_CONFIG: configFile, TAMER_DATA_DIR: dataDir, TAMER_PORT: String(port) },
     // Its info logs go where a service's usually go, a file descriptor that takes them as fast as written.
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const url = `http://127.0.0.1:${port}`
   await waitUp(url)
-  return { name: 'durable (tamer serve)', child, url }
+  return { name: `${name} (tamer serve)`, child, url }
 }
 
 async function startVerifyOnly(configFile: string): Promise<Server> {
@@ -169,25 +169,30 @@ async function main() {
   )
   const durable = await startServe(configFile, join(dir, 'data'))
   const verify = await startVerifyOnly(configFile)
-  const servers = [verify, durable]
+  // BENCH_BEFORE=<a checkout of an older commit>: its `tamer serve` too, taking turns with the others in the same run.
+  const beforeTree = process.env.BENCH_BEFORE
+  const before = beforeTree ? await startServe(configFile, join(dir, 'data-before'), beforeTree, 'before') : null
+  const durables = before ? [before, durable] : [durable]
+  const servers = [verify, ...durables]
   let durable2xx = 0
   for (const s of servers) {
     const w = await closedLoop(s.url, body, 2) // warm-up, not reported
     if (s === durable) durable2xx += w.twoxx
   }
 
-  // 1. Throughput, the two servers in turn, so a slower minute of this shared machine weighs on both.
-  const rps: Record<string, number[]> = { [verify.name]: [], [durable.name]: [] }
-  const ratios: number[] = []
+  // 1. Throughput, the servers in turn, so a slower minute of this shared machine weighs on each.
+  const rps: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.name, []]))
+  const ratios: Record<string, number[]> = Object.fromEntries(durables.map((s) => [s.name, []]))
   const loads: string[] = []
   for (let round = 0; round < ROUNDS; round++) {
-    const v = await closedLoop(verify.url, body, SECONDS)
-    const d = await closedLoop(durable.url, body, SECONDS)
-    durable2xx += d.twoxx
-    if (v.bad + d.bad > 0) console.log(`  round ${round + 1}: ${v.bad} + ${d.bad} answers not 2xx`)
-    rps[verify.name]!.push(v.rps)
-    rps[durable.name]!.push(d.rps)
-    ratios.push(d.rps / v.rps)
+    const got: Record<string, Awaited<ReturnType<typeof closedLoop>>> = {}
+    for (const s of servers) {
+      got[s.name] = await closedLoop(s.url, body, SECONDS)
+      rps[s.name]!.push(got[s.name]!.rps)
+      if (got[s.name]!.bad > 0) console.log(`  round ${round + 1}: ${s.name}: ${got[s.name]!.bad} answers not 2xx`)
+    }
+    durable2xx += got[durable.name]!.twoxx
+    for (const d of durables) ratios[d.name]!.push(got[d.name]!.rps / got[verify.name]!.rps)
     loads.push(load())
   }
   console.log(`\n1. throughput, closed loop (${CONNECTIONS} connections)    deliveries/s per round     median`)
@@ -195,9 +200,10 @@ async function main() {
     console.log(
       `   ${s.name.padEnd(42)}${rps[s.name]!.map((x) => x.toFixed(0).padStart(7)).join('')}${median(rps[s.name]!).toFixed(0).padStart(9)}`,
     )
-  console.log(
-    `   durable ÷ verify-only per round: ${ratios.map((x) => `${(x * 100).toFixed(0)} %`).join(', ')}; median ${(median(ratios) * 100).toFixed(0)} % (goal ≥ 85 %)`,
-  )
+  for (const d of durables)
+    console.log(
+      `   ${d.name.split(' (')[0]} ÷ verify-only per round: ${ratios[d.name]!.map((x) => `${(x * 100).toFixed(0)} %`).join(', ')}; median ${(median(ratios[d.name]!) * 100).toFixed(0)} % (goal ≥ 85 %)`,
+    )
   console.log(`   load average (1, 5, 15 min) after each round: ${loads.join(' | ')}`)
 
   // 2. Latency at fixed rates, open loop.
@@ -224,12 +230,18 @@ async function main() {
     fixed[`${s.name} big`] = r
     row(`${s.name.split(' (')[0]!}, 1 MB`, BIG_RATE, r, `${peakRssMb(s.child.pid!).toFixed(0)} MB`)
   }
-  const after = rssMb(durable.child.pid!)
-  const d1000 = fixed[durable.name]!
-  const dBig = fixed[`${durable.name} big`]!
-  console.log(
-    `   durable: p99 ${d1000.p99.toFixed(1)} ms at ${RATE}/s (goal < 25 ms); 1 MB at ${BIG_RATE}/s p99 ${dBig.p99.toFixed(1)} ms (goal < 100 ms), RSS ${after.toFixed(0)} MB after it (goal: bounded)`,
-  )
+  for (const d of durables) {
+    const after = rssMb(d.child.pid!)
+    const d1000 = fixed[d.name]!
+    const dBig = fixed[`${d.name} big`]!
+    console.log(
+      `   ${d.name.split(' (')[0]}: p99 ${d1000.p99.toFixed(1)} ms at ${RATE}/s (goal < 25 ms); 1 MB at ${BIG_RATE}/s p99 ${dBig.p99.toFixed(1)} ms (goal < 100 ms), ${twoxx(dBig)} of ${dBig.sent} taken, RSS ${after.toFixed(0)} MB after it (goal: bounded)`,
+    )
+  }
+  if (before) {
+    before.child.kill('SIGTERM')
+    await new Promise((r) => before.child.once('exit', r))
+  }
 
   // 3. What was stored: every 2xx once, and how many bytes each delivery took.
   verify.child.send('stop')
