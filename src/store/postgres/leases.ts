@@ -145,19 +145,28 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
       )
     },
     async renewLeases(owner, until) {
-      await Promise.all(
-        Object.values(TABLES).map((t) =>
-          pool.query(`UPDATE ${t} SET lease_until = $2 WHERE lease_owner = $1`, [owner, until]),
-        ),
-      )
+      // Rows the writer's open transaction holds are skipped for this beat (the next one renews them): locking
+      // many rows in another order than that transaction would deadlock with it.
+      for (const t of Object.values(TABLES))
+        await pool.query(
+          `UPDATE ${t} SET lease_until = $2
+           WHERE seq IN (SELECT seq FROM ${t} WHERE lease_owner = $1 FOR UPDATE SKIP LOCKED)`,
+          [owner, until],
+        )
     },
     async releaseLeases(owner) {
-      const counts = await Promise.all(
-        Object.values(TABLES).map((t) =>
-          pool.query(`UPDATE ${t} SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [owner]),
-        ),
-      )
-      return counts.reduce((sum, r) => sum + (r.rowCount ?? 0), 0)
+      let released = 0
+      // Row by row in seq order (the writer is stopped by then; another replica's claims skip locked rows).
+      for (const t of Object.values(TABLES))
+        released +=
+          (
+            await pool.query(
+              `UPDATE ${t} SET lease_owner = NULL, lease_until = NULL
+               WHERE seq IN (SELECT seq FROM ${t} WHERE lease_owner = $1 ORDER BY seq FOR UPDATE)`,
+              [owner],
+            )
+          ).rowCount ?? 0
+      return released
     },
     onWork(l) {
       listeners.add(l)
