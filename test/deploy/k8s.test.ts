@@ -46,6 +46,8 @@ t.test('the pods run as the Dockerfile user, probe the real routes and drain wit
   const workloads = [...kind('Deployment'), ...kind('StatefulSet')]
   t.equal(workloads.length, 2, 'the PostgreSQL Deployment and the one-replica SQLite StatefulSet')
   t.equal(kind('StatefulSet')[0]!.spec.replicas, 1, 'SQLite: one writer')
+  t.ok(kind('Deployment')[0]!.spec.replicas >= 2, 'PostgreSQL: replicas share the work (leases)')
+  t.equal(kind('PodDisruptionBudget')[0]!.spec.minAvailable, 1, 'a drain leaves one replica serving')
   for (const w of workloads) {
     const pod = w.spec.template.spec
     t.equal(String(pod.securityContext.runAsUser), uid, `${w.kind}: runAsUser is the image's uid`)
