@@ -5,6 +5,8 @@
 import t from 'tap'
 import type { Lease } from '../../../src/store/leases.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
+import pino from 'pino'
+import { createLeaseKeeper } from '../../../src/work/leases.js'
 import { delivery, eachEngine } from './engines.js'
 
 const lease = (owner: string, now: number, ms = 1_000): Lease => ({ owner, now, until: now + ms })
@@ -170,4 +172,30 @@ eachEngine(t, "another replica's commit of new work wakes the listeners (LISTEN/
   await got
   t.ok(heard.includes('delivery'), `heard ${heard.join(',')}`)
   unlisten()
+})
+
+eachEngine(t, "a replica's keeper renews its leases and gives them all back when it stops", async (t, engine) => {
+  if (engine.name !== 'postgres') return void t.pass('SQLite: one process, nothing to give back')
+  const store = await engine.open()
+  let clock = 1_000
+  let beat!: () => void
+  const beaten = new Promise<void>((r) => (beat = r))
+  const keeper = createLeaseKeeper({
+    store: {
+      renewLeases: (owner, until) => store.renewLeases(owner, until).then(() => beat()),
+      releaseLeases: (owner) => store.releaseLeases(owner),
+    },
+    leaseMs: 300,
+    logger: pino({ level: 'silent' }),
+    now: () => clock,
+  })
+  for (const k of ['k1', 'k2']) await store.recordDelivery(delivery(k))
+  t.equal((await store.claimPendingDeliveries(keeper.lease(), 5)).length, 2, 'claimed until 1 300')
+  clock = 2_000
+  keeper.start()
+  await beaten
+  const other = () => store.claimPendingDeliveries(lease('other', 2_000), 5)
+  t.same(await other(), [], 'the heartbeat moved their end to 2 300: still held')
+  t.equal(await keeper.stop(), 2, 'stopping (a graceful shutdown) gives back both')
+  t.equal((await other()).length, 2, 'free for the others at once')
 })
