@@ -101,7 +101,7 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
       const rows =
         tenants && tenants.length === 0
           ? []
-          : await store.listDeliveries({
+          : await store.listDeliverySummaries({
               provider: opt(q.provider),
               repository: opt(q.repository),
               status: opt(q.status),

@@ -4,7 +4,7 @@
 import type { PushEvent, TamerEvent } from '../../events/model.js'
 import type { BuildRecord, DispatchRecord } from '../../store/builds.js'
 import type { NotificationRecord } from '../../store/notifications.js'
-import { DELIVERY_STATUSES, type StoredDelivery } from '../../store/store.js'
+import { DELIVERY_STATUSES, type DeliverySummary, type StoredDelivery } from '../../store/store.js'
 import { html, path, time, type Html } from '../html.js'
 import { badge, page, pager, resultBadge } from '../layout.js'
 import type { Session } from '../session.js'
@@ -30,7 +30,7 @@ export function deliveriesPage(
   session: Session,
   f: DeliveryFilters,
   tenants: readonly string[],
-  rows: StoredDelivery[],
+  rows: DeliverySummary[],
   next: number | null,
 ): Html {
   const params = { tenant: f.tenant, repository: f.repository, provider: f.provider, status: f.status }

@@ -19,7 +19,7 @@ import type { StoredPushDiff } from '../push-diffs.js'
 import { PUSH_DIFF_COLUMNS, toPushDiff, type PushDiffRow } from '../push-diff-rows.js'
 import { toBuild } from '../sqlite/build-reads.js'
 import { toBranch } from '../sqlite/branch-reads.js'
-import { toDelivery } from '../sqlite/delivery-row.js'
+import { toDelivery, toDeliverySummary } from '../sqlite/delivery-row.js'
 import { toPost } from '../sqlite/host-post-reads.js'
 import { PARITY_COLUMNS, toMetricReport, toParityReport } from '../sqlite/metrics-reads.js'
 import { toDecision, toNotification } from '../sqlite/notification-reads.js'
@@ -29,6 +29,7 @@ import {
   BUILD_PAGES,
   DELIVERY_COLUMNS,
   DELIVERY_PAGES,
+  DELIVERY_SUMMARY_PAGES,
   NOTIFICATION_PAGES,
   REPOSITORY_PAGES,
 } from '../sqlite/page-lists.js'
@@ -84,6 +85,7 @@ export function createPgReads(db: Queryable): PgReads {
   const deliveries = (rows: unknown[]): StoredDelivery[] => rows.map((r) => toDelivery(r as never))
   const builds = (rows: unknown[]): BuildRecord[] => rows.map((r) => toBuild(r as never))
   const pageOfDeliveries = createPgPageQuery(db, DELIVERY_PAGES)
+  const pageOfSummaries = createPgPageQuery(db, DELIVERY_SUMMARY_PAGES)
   const pageOfBuilds = createPgPageQuery(db, BUILD_PAGES)
   const pageOfNotifications = createPgPageQuery(db, NOTIFICATION_PAGES)
   const pageOfAudit = createPgPageQuery(db, AUDIT_PAGES)
@@ -143,6 +145,9 @@ export function createPgReads(db: Queryable): PgReads {
     },
     async listDeliveries(q) {
       return deliveries(await pageOfDeliveries(q))
+    },
+    async listDeliverySummaries(q) {
+      return (await pageOfSummaries(q)).map((r) => toDeliverySummary(r as never))
     },
     async pendingDeliveries(limit) {
       return deliveries(

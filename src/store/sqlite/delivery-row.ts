@@ -1,7 +1,7 @@
 // What crosses from the event loop to the writer thread for one delivery.
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { withoutUrlCredentials } from '../../security/url-credentials.js'
-import type { NewDelivery, StoredDelivery } from '../store.js'
+import type { DeliverySummary, NewDelivery, StoredDelivery } from '../store.js'
 
 /**
  * A delivery as it crosses to the writer thread: headers and events already JSON, since
@@ -61,6 +61,23 @@ export interface DeliveryRecordRow {
   normalized: string | Buffer
   received_at: string
   updated_at: string
+}
+
+/** A row of DELIVERY_SUMMARY_COLUMNS as a list shows it. */
+export function toDeliverySummary(row: Omit<DeliveryRecordRow, 'headers' | 'normalized'>): DeliverySummary {
+  return {
+    seq: row.seq,
+    id: row.id,
+    provider: row.provider as DeliverySummary['provider'],
+    dedupeKey: row.dedupe_key,
+    hostDeliveryId: row.host_delivery_id,
+    eventType: row.event_type,
+    tenant: row.tenant,
+    repository: row.repository,
+    status: row.status as DeliverySummary['status'],
+    receivedAt: row.received_at,
+    updatedAt: row.updated_at,
+  }
 }
 
 export function toDelivery(row: DeliveryRecordRow): StoredDelivery {

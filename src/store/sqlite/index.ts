@@ -27,7 +27,13 @@ import { securityWrites, type SecurityWriteOp, type SecurityWriteResult } from '
 import type { ServiceStore } from '../service-store.js'
 import type { WorkLeaseStore } from '../leases.js'
 import { singleProcessLeases } from './leases.js'
-import { toDelivery, toDeliveryRow, transferableBody, type DeliveryRecordRow as Row } from './delivery-row.js'
+import {
+  toDelivery,
+  toDeliveryRow,
+  toDeliverySummary,
+  transferableBody,
+  type DeliveryRecordRow as Row,
+} from './delivery-row.js'
 import type { Outcome, WriteOp, WriteResult, WriterOptions, WriterReply, WriterRequest } from './writer.js'
 import { createPageQuery } from './page-query.js'
 import { createBranchReads } from './branch-reads.js'
@@ -36,7 +42,7 @@ import { createSignoffReads } from './signoff-reads.js'
 import type { SignoffWriteOp, SignoffWriteResult } from './signoff-writes.js'
 import type { DecideOutcome } from '../signoffs.js'
 import type { RepositoryKey } from '../branches.js'
-import { DELIVERY_COLUMNS as COLUMNS, DELIVERY_PAGES } from './page-lists.js'
+import { DELIVERY_COLUMNS as COLUMNS, DELIVERY_PAGES, DELIVERY_SUMMARY_PAGES } from './page-lists.js'
 import { storeFailure } from '../failures.js'
 import { StoreUnavailableError } from '../../errors.js'
 
@@ -81,6 +87,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE id = ?`)
   const byHostId = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE host_delivery_id = ? ORDER BY seq LIMIT 20`)
   const pageOfDeliveries = createPageQuery(db, DELIVERY_PAGES)
+  const pageOfSummaries = createPageQuery(db, DELIVERY_SUMMARY_PAGES)
   const pendingRows = db.prepare(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT ?`)
   const buildReads = createBuildReads(db)
   const { undecidedBuildIds, ...notificationReads } = createNotificationReads(db)
@@ -222,6 +229,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     async listDeliveries(q: DeliveryQuery) {
       const rows = pageOfDeliveries(q)
       return (rows as Row[]).map(toDelivery)
+    },
+    async listDeliverySummaries(q: DeliveryQuery) {
+      return (pageOfSummaries(q) as Row[]).map(toDeliverySummary)
     },
     async pendingDeliveries(limit) {
       return (pendingRows.all(limit) as Row[]).map(toDelivery)

@@ -21,6 +21,16 @@ export const DELIVERY_PAGES: PageList<Filters<DeliveryQuery>> = {
   narrowedBy: { repository: ['tenant', 'provider'] },
 }
 
+/** The columns of a DeliverySummary: DELIVERY_COLUMNS without headers and events. */
+export const DELIVERY_SUMMARY_COLUMNS =
+  'seq, id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status, received_at, updated_at'
+
+/** The same pages as DELIVERY_PAGES (same filters, indexes and order), of summaries. */
+export const DELIVERY_SUMMARY_PAGES: PageList<Filters<DeliveryQuery>> = {
+  ...DELIVERY_PAGES,
+  select: `SELECT ${DELIVERY_SUMMARY_COLUMNS} FROM deliveries`,
+}
+
 export const BUILD_PAGES: PageList<Filters<BuildQuery>> = {
   select: 'SELECT * FROM builds',
   filters: { deliveryId: 'delivery_id', state: 'state', job: 'job' },

@@ -95,6 +95,20 @@ eachEngine(t, 'list filters and pagination', async (t, engine) => {
     ['p4', 'p5', 'p6'],
     'the branch registry reads oldest first after a seq',
   )
+  // Summaries (the console's list): the same rows for every query, without headers and events.
+  for (const q of [
+    { limit: 10 },
+    { limit: 10, provider: 'gitlab' as const },
+    { limit: 10, status: 'ignored' as const },
+    { limit: 10, repository: 'r0', tenants: ['b'] },
+    { limit: 10, tenants: ['a'] },
+    { limit: 10, tenants: [] },
+    { limit: 4, before: first[3]!.seq },
+  ]) {
+    const full = (await store.listDeliveries(q)).map(({ headers: _h, normalized: _n, ...summary }) => summary)
+    t.same(await store.listDeliverySummaries(q), full, JSON.stringify(q))
+  }
+  t.notOk('normalized' in (await store.listDeliverySummaries({ limit: 1 }))[0]!)
 })
 
 eachEngine(t, 'URL credentials are never stored, in the events or the body', async (t, engine) => {
