@@ -6,7 +6,7 @@
 // same session cookie as a token sign-in. The provider is discovered at the first sign-in, not at start.
 import { createHmac } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import * as oidc from 'openid-client'
+import type * as OidcClient from 'openid-client'
 import { OidcNoGrantError, OidcSignInError, OidcUnavailableError } from '../errors.js'
 import { equalConstantTime } from '../security/compare.js'
 import { html } from './html.js'
@@ -80,15 +80,21 @@ export function registerOidc(app: FastifyInstance, opts: OidcOptions): OidcRoute
   const { config: c } = opts
   const codec = flowCodec(opts.key)
   const issuer = new URL(c.issuer)
-  let discovered: Promise<oidc.Configuration> | null = null
+  // Loaded at the first sign-in, not by every process that composes the service (as nodemailer is).
+  let oidc: typeof OidcClient
+  let discovered: Promise<OidcClient.Configuration> | null = null
   let endSession: string | null = null
   /** The provider's metadata, read once; a failed discovery is tried again at the next sign-in. */
   const provider = () =>
-    (discovered ??= oidc
-      .discovery(issuer, c.clientId, undefined, c.clientSecret ? oidc.ClientSecretPost(c.clientSecret) : oidc.None(), {
-        // Plain http only for a provider on this machine (checked in oidc-config.ts); 10 s like a page load.
-        execute: isLoopback(issuer) && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-        timeout: 10,
+    (discovered ??= import('openid-client')
+      .then((lib) => {
+        oidc = lib
+        const auth = c.clientSecret ? oidc.ClientSecretPost(c.clientSecret) : oidc.None()
+        return oidc.discovery(issuer, c.clientId, undefined, auth, {
+          // Plain http only for a provider on this machine (checked in oidc-config.ts); 10 s like a page load.
+          execute: isLoopback(issuer) && issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+          timeout: 10,
+        })
       })
       .then((cfg) => {
         endSession = cfg.serverMetadata().end_session_endpoint ?? null
