@@ -30,6 +30,7 @@ import { gitChangedFiles, type ChangedFilesSource } from '../pipeline/changed-fi
 import { createPipeline, type Pipeline } from '../pipeline/index.js'
 import { createMetricsGate } from '../metrics/gate.js'
 import type { Verdict } from '../metrics/evaluate.js'
+import type { ParityResult } from '../parity/result.js'
 import type { Timers } from '../work/timers.js'
 import { createProviders } from '../providers/index.js'
 import { hostRegistryFromConfig, type HostRegistry } from '../reporting/hosts.js'
@@ -237,6 +238,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
       verdictOf: async (b) => ((await store.latestMetricReport(b.id))?.verdict as Verdict | undefined) ?? null,
       recipientsOf: async (b) => (metricsGate.reads(b) ? (await metricsGate.settingsOf(b)).notifyTo : []),
       signoffsOf: async (b) => (await store.signoffsOfBuild(b.id)).map(signoffLine),
+      parityOf: async (b) => ((await store.latestParityReport(b.id))?.result as ParityResult | undefined) ?? null,
     },
   })
 

@@ -5,11 +5,16 @@ import { BUILD_STATES, type BuildRecord, type BuildState, type BuildStore, type 
 import type { HostPostStore } from '../store/host-posts.js'
 import type { SignoffStore } from '../store/signoffs.js'
 import { signoffLine } from '../notify/signoff-state.js'
+import { paritySummary, type ParityResult } from '../parity/result.js'
+import type { MetricsStore } from '../store/metrics.js'
 import { IdParams, pageOf, requireBearer, visibleTo, type ApiTokens } from './auth.js'
 import { bearer, BuildDetail, BuildSummary, errors, Page } from './schemas.js'
 
 export interface BuildsPluginOptions {
-  store: BuildStore & Pick<HostPostStore, 'hostPostsOfBuild'> & Pick<SignoffStore, 'signoffsOfBuild'>
+  store: BuildStore &
+    Pick<HostPostStore, 'hostPostsOfBuild'> &
+    Pick<SignoffStore, 'signoffsOfBuild'> &
+    Partial<Pick<MetricsStore, 'latestParityReport'>>
   tokens: ApiTokens
   /**
    * Log tails, errors and parameters come from Jenkins and git: masked again when shown (rows stored before masking
@@ -126,6 +131,7 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
     async (request) => {
       const b = visibleTo(await opts.store.getBuild(request.params.id), request.scope?.tenants, 'build')
       const mask = opts.mask
+      const parity = (await opts.store.latestParityReport?.(b.id)) ?? null
       return {
         ...summary(b, mask, (await opts.store.runsOf([b.id])).get(b.id)),
         parameters: maskDeep(b.parameters, mask),
@@ -161,6 +167,13 @@ export const buildsPlugin: FastifyPluginAsync<BuildsPluginOptions> = async (app,
           jenkinsActedAt: s.jenkinsActedAt,
           jenkinsError: s.jenkinsError === null ? null : mask(s.jenkinsError),
         })),
+        // The dev/prod parity gate's latest result (issue #15 item 3).
+        parity: parity && {
+          verdict: parity.pass ? 'pass' : 'fail',
+          summary: paritySummary(parity.result as ParityResult),
+          reportedAt: parity.reportedAt,
+          ...maskDeep(parity.result as ParityResult, mask),
+        },
       }
     },
   )

@@ -2,6 +2,7 @@
 // lists). They document; they never filter: responses are serialized with JSON.stringify (see
 // openapi.ts), so a field a route adds is sent even before it is written down here.
 import { BUILD_STATES } from '../store/builds.js'
+import { ParityResultSchema } from './parity-schema.js'
 import { NOTIFICATION_STATES } from '../store/notifications.js'
 import { DELIVERY_STATUSES } from '../store/store.js'
 
@@ -231,6 +232,18 @@ export const BuildDetail = {
           jenkinsActedAt: nstr,
           jenkinsError: nstr,
         },
+      },
+    },
+    parity: {
+      type: 'object',
+      nullable: true,
+      description:
+        'the latest dev/prod parity result (issue #15 item 3): the largest differences and the package-version diff',
+      properties: {
+        verdict: { type: 'string', enum: ['pass', 'fail'] },
+        summary: str,
+        reportedAt: str,
+        ...ParityResultSchema.properties,
       },
     },
   },

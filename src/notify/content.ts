@@ -11,6 +11,8 @@ import type { NotebookSummaryTexts } from './notebook-summary.js'
 import { branchOf } from './outcome.js'
 import { safeHref } from './render/html-escape.js'
 import type { Verdict } from '../metrics/evaluate.js'
+import { parityText } from '../parity/lines.js'
+import type { ParityResult } from '../parity/result.js'
 import { maskMetricTable, metricTable } from '../metrics/table.js'
 
 const MAX_COMMITS = 20
@@ -34,6 +36,8 @@ export interface NoticeInput {
   metricVerdict?: Verdict | null
   /** The build's sign-off state, one line each (issue #15). */
   signoffs?: string[]
+  /** The dev/prod parity result, if the build's parity stage reported one (issue #15 item 3). */
+  parity?: ParityResult | null
 }
 
 export function eventOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): TamerEvent | null {
@@ -154,6 +158,7 @@ export function buildNotice(i: NoticeInput): Notice {
       ? maskMetricTable(metricTable(i.metricVerdict), (s) => maskSecrets(s, i.secrets))
       : null,
     signoffs: i.signoffs ?? [],
+    parity: i.parity ? parityText(i.parity).map((l) => maskSecrets(l, i.secrets)) : null,
     notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary.markdown, i.secrets) : null,
     notebookSummaryText: i.notebookSummary ? maskSecrets(i.notebookSummary.text, i.secrets) : null,
     diffUrl,

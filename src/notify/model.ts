@@ -51,6 +51,8 @@ export interface Notice {
   metricTable?: MetricTable | null
   /** The deployment's sign-off state, one line per sign-off: who approved when, who is waited on (issue #15). */
   signoffs?: string[]
+  /** The dev/prod parity result as lines, headline first (src/parity/lines.ts; issue #15 item 3). */
+  parity?: string[] | null
   /** Markdown from the notebook diff, when there is one (chat) */
   notebookSummary: string | null
   /** The same as plain text (a mail's text part, Google Chat's card) */

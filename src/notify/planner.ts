@@ -16,6 +16,7 @@ import { branchHistory, branchOf, classifyOutcome, threadKeyOf } from './outcome
 import { matchingRules, rulePasses } from './rules.js'
 import type { DiffLinks } from '../links/diff-links.js'
 import type { Verdict } from '../metrics/evaluate.js'
+import type { ParityResult } from '../parity/result.js'
 
 export interface PlannerDeps {
   config: Config
@@ -39,6 +40,8 @@ export interface NoticeMetricsSource {
   recipientsOf(b: BuildRecord): Promise<string[]>
   /** The build's sign-off state, one line per sign-off (src/notify/signoff-state.ts); none by default. */
   signoffsOf?(b: BuildRecord): Promise<string[]>
+  /** The build's latest dev/prod parity result (issue #15 item 3); none by default. */
+  parityOf?(b: BuildRecord): Promise<ParityResult | null>
 }
 
 /** How far back a red branch is searched for its culprits. */
@@ -127,6 +130,7 @@ async function decide(
     diffLink: (id) => d.links.urlFor(id),
     metricVerdict: d.metrics ? await d.metrics.verdictOf(b).catch(() => null) : null,
     signoffs: (await d.metrics?.signoffsOf?.(b).catch(() => [])) ?? [],
+    parity: (await d.metrics?.parityOf?.(b).catch(() => null)) ?? null,
   })
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {

@@ -19,6 +19,8 @@ import { commentBody } from './comment.js'
 import type { SignoffStore } from '../store/signoffs.js'
 import type { MetricsStore } from '../store/metrics.js'
 import type { Verdict } from '../metrics/evaluate.js'
+import { parityMarkdown } from '../parity/lines.js'
+import { paritySummary, type ParityResult } from '../parity/result.js'
 import { metricTable, metricTableMarkdown } from '../metrics/table.js'
 import { signoffLine } from '../notify/signoff-state.js'
 import { DESCRIPTION_BUDGET, failed, statusOf, statusVersion } from './decide.js'
@@ -30,7 +32,7 @@ import type { WorkLeaseStore } from '../store/leases.js'
 export type ReportingStore = TamerStore &
   HostPostStore &
   Pick<SignoffStore, 'signoffsOfBuild'> &
-  Pick<MetricsStore, 'latestMetricReport'> &
+  Pick<MetricsStore, 'latestMetricReport' | 'latestParityReport'> &
   WorkLeaseStore
 
 /** The notebook diff a build's commit brought (null: none, or not a notebook change). */
@@ -65,6 +67,8 @@ export interface Reporter {
 
 const DIFF_CONTEXT = 'tamer/notebook-diff'
 const METRICS_CONTEXT = 'tamer/metrics'
+/** Its own status, like tamer/metrics: a branch protection rule can require it by name. */
+const PARITY_CONTEXT = 'tamer/parity'
 
 /** The metric gate in a status description: `Metric gate passed: auc 0.81 (main 0.8, +0.01)` or the first failure. */
 function metricsDescription(v: Verdict): string {
@@ -170,6 +174,20 @@ export function createReporter(deps: ReporterDeps): Reporter {
       )
     }
 
+    // The dev/prod parity result as its own status (issue #15 item 3), a new version per report.
+    const parity = await store.latestParityReport(b.id).catch(() => null)
+    if (parity) {
+      const summary = paritySummary(parity.result as ParityResult)
+      out.push(
+        entry('status', `${b.commitSha} ${PARITY_CONTEXT}`, parity.seq, {
+          ...status,
+          context: PARITY_CONTEXT,
+          state: parity.pass ? ('success' as const) : ('failure' as const),
+          description: summary.length > DESCRIPTION_BUDGET ? `${summary.slice(0, DESCRIPTION_BUDGET - 1)}…` : summary,
+        }),
+      )
+    }
+
     const diff = event ? await deps.notebookDiffs.diffOf(b, event).catch(() => null) : null
     const link = deps.links.urlFor(b.deliveryId)
     if (diff && notebookCount(diff) > 0 && link) {
@@ -204,6 +222,7 @@ export function createReporter(deps: ReporterDeps): Reporter {
         const signoffs = (await Promise.all(shown.map((x) => store.signoffsOfBuild(x.id)))).flat()
         const decisions = signoffs.reduce((n, s) => n + s.parties.filter((p) => p.decision !== null).length, 0)
         const tables = await Promise.all(shown.map((x) => store.latestMetricReport(x.id).catch(() => null)))
+        const parities = await Promise.all(shown.map((x) => store.latestParityReport(x.id).catch(() => null)))
         const body = commentBody({
           pr: { number: pr.number, title: pr.title, source: pr.source.branch, target: pr.target.branch },
           sha: b.commitSha,
@@ -214,14 +233,18 @@ export function createReporter(deps: ReporterDeps): Reporter {
           now: now(),
           timeoutMs,
           signoffs: signoffs.map(signoffLine),
-          metrics: tables.flatMap((r) => (r ? [metricTableMarkdown(metricTable(r.verdict as Verdict))] : [])),
+          metrics: [
+            ...tables.flatMap((r) => (r ? [metricTableMarkdown(metricTable(r.verdict as Verdict))] : [])),
+            ...parities.flatMap((r) => (r ? [parityMarkdown(r.result as ParityResult)] : [])),
+          ],
         })
         // Later deliveries outrank earlier ones; within one, every step of every build counts.
         const first = Math.min(...siblings.map((x) => x.seq))
         const progress =
           siblings.reduce((sum, x) => sum + (statusOf(x, now(), timeoutMs)?.rank ?? 0), 0) +
           decisions +
-          tables.filter((r) => r !== null).length
+          tables.filter((r) => r !== null).length +
+          parities.filter((r) => r !== null).length
         out.push(
           entry('comment', `pr:${b.pullRequest}`, first * 4096 + progress, {
             pr: { repository: b.repository, number: b.pullRequest },

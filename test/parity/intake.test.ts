@@ -5,23 +5,7 @@ import t from 'tap'
 import { gitAvailable } from '../git/repo.js'
 import { sign, startMetricsHarness, type MetricsHarness } from '../support/metrics.js'
 import type { BuildRecord } from '../../src/store/builds.js'
-
-export const PARITY_SETTINGS = `parity:
-  input: parity/input.csv
-  predictions: parity/predictions.csv
-  command: python predict.py "$TAMER_PARITY_INPUT" "$TAMER_PARITY_OUTPUT"
-  key: id
-  scores: { proba: 0.0001 }
-  packages: requirements.lock
-`
-export const REFERENCE = 'id,label,proba\n1,churn,0.91\n2,stay,0.12\n3,stay,0.40\n'
-export const DEV_FREEZE = 'numpy==1.26.4\nscikit-learn==1.4.2\npandas==2.2.1\n'
-export const PARITY_FILES = {
-  '.tamer.yml': PARITY_SETTINGS,
-  'parity/input.csv': 'id,tenure,plan\n1,3,basic\n2,40,pro\n3,12,basic\n',
-  'parity/predictions.csv': REFERENCE,
-  'requirements.lock': DEV_FREEZE,
-}
+import { PARITY_FILES, PARITY_SETTINGS, REFERENCE } from '../support/parity.js'
 
 async function post(m: MetricsHarness, path: string, b: BuildRecord, extra: Record<string, unknown>) {
   const cur = (await m.h.store.getBuild(b.id))!

@@ -28,6 +28,7 @@ export function markdownBody(n: Notice): string {
   if (n.failedTests.length > 0)
     parts.push(`**Failed tests**\n${n.failedTests.map((t) => `- ${escapeMarkdown(t)}`).join('\n')}`)
   if (n.metricTable) parts.push(metricTableMarkdown(n.metricTable))
+  if (n.parity?.length) parts.push(`**${escapeMarkdown(n.parity[0]!)}**\n${fenced(n.parity.slice(1).join('\n'))}`)
   if (n.metrics.length > 0)
     parts.push(
       `**Metric gate**\n${n.metrics.map((m) => `- ${m.ok ? 'ok' : '**FAIL**'} ${escapeMarkdown(m.name)} = ${escapeMarkdown(m.value)} (min ${escapeMarkdown(m.min ?? '–')}, max ${escapeMarkdown(m.max ?? '–')})`).join('\n')}`,

@@ -44,6 +44,11 @@ export function slackMessage(n: Notice): Record<string, unknown> {
       type: 'section',
       text: { type: 'mrkdwn', text: cap(fenced(escapeSlack(metricTableText(n.metricTable).join('\n'))), 3000) },
     })
+  if (n.parity?.length)
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: cap(fenced(escapeSlack(n.parity.join('\n'))), 3000) },
+    })
   if (n.metrics.length > 0)
     blocks.push({
       type: 'section',

@@ -45,6 +45,13 @@ export function renderEmailHtml(n: Notice): string {
   if (n.failedTests.length > 0)
     parts.push(`<h3>Failed tests</h3><ul>${n.failedTests.map((t) => `<li><code>${e(t)}</code></li>`).join('')}</ul>`)
   if (n.signoffs?.length) parts.push(`<h3>Sign-off</h3><ul>${n.signoffs.map((l) => `<li>${e(l)}</li>`).join('')}</ul>`)
+  if (n.parity?.length) {
+    const [head, ...lines] = n.parity
+    parts.push(
+      `<h3>${e(head!)}</h3>` +
+        (lines.length > 0 ? `<pre style="white-space:pre-wrap;font-size:13px">${e(lines.join('\n'))}</pre>` : ''),
+    )
+  }
   if (n.metricTable) {
     const t = n.metricTable
     const color = (s: string) => (s === 'FAIL' ? '#b60205' : s === 'pass' ? '#2ea44f' : '#666')

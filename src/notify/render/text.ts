@@ -17,6 +17,7 @@ export function renderText(n: Notice): string {
   if (n.failedTests.length > 0) out.push('', 'Failed tests:', ...n.failedTests.map((t) => `  ${t}`))
   if (n.metricTable) out.push('', ...metricTableText(n.metricTable))
   if (n.signoffs?.length) out.push('', 'Sign-off:', ...n.signoffs.map((l) => `  ${l}`))
+  if (n.parity?.length) out.push('', ...n.parity)
   if (n.metrics.length > 0) {
     out.push('', 'Metric gate:')
     for (const m of n.metrics)
