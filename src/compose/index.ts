@@ -31,6 +31,7 @@ import { createPipeline, type Pipeline } from '../pipeline/index.js'
 import { createMetricsGate } from '../metrics/gate.js'
 import type { Verdict } from '../metrics/evaluate.js'
 import type { ParityResult } from '../parity/result.js'
+import { metricChart } from '../metrics/chart-data.js'
 import type { Timers } from '../work/timers.js'
 import { createProviders } from '../providers/index.js'
 import { hostRegistryFromConfig, type HostRegistry } from '../reporting/hosts.js'
@@ -239,6 +240,20 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
       recipientsOf: async (b) => (metricsGate.reads(b) ? (await metricsGate.settingsOf(b)).notifyTo : []),
       signoffsOf: async (b) => (await store.signoffsOfBuild(b.id)).map(signoffLine),
       parityOf: async (b) => ((await store.latestParityReport(b.id))?.result as ParityResult | undefined) ?? null,
+      chartOf: async (b) => {
+        if (!b.branch || !(await store.latestMetricReport(b.id))) return null
+        const d = await store.getDelivery(b.deliveryId)
+        const e = d?.normalized.kind === 'events' ? d.normalized.events[b.eventIndex] : undefined
+        const repository = b.repository ?? e?.repository.fullName
+        if (!repository) return null
+        const { svg } = await metricChart(store, {
+          tenant: b.tenant,
+          repository,
+          branch: b.branch,
+          defaultBranch: e?.repository.defaultBranch ?? null,
+        })
+        return svg
+      },
     },
   })
 

@@ -38,6 +38,8 @@ export interface NoticeInput {
   signoffs?: string[]
   /** The dev/prod parity result, if the build's parity stage reported one (issue #15 item 3). */
   parity?: ParityResult | null
+  /** The metric chart of the build's branch, when its gate reported metrics. */
+  chartSvg?: string | null
 }
 
 export function eventOf(b: BuildRecord, deliveries: ReadonlyMap<string, StoredDelivery>): TamerEvent | null {
@@ -159,6 +161,7 @@ export function buildNotice(i: NoticeInput): Notice {
       : null,
     signoffs: i.signoffs ?? [],
     parity: i.parity ? parityText(i.parity).map((l) => maskSecrets(l, i.secrets)) : null,
+    chartSvg: i.metricVerdict ? (i.chartSvg ?? null) : null,
     notebookSummary: i.notebookSummary ? maskSecrets(i.notebookSummary.markdown, i.secrets) : null,
     notebookSummaryText: i.notebookSummary ? maskSecrets(i.notebookSummary.text, i.secrets) : null,
     diffUrl,

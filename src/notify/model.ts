@@ -53,6 +53,8 @@ export interface Notice {
   signoffs?: string[]
   /** The dev/prod parity result as lines, headline first (src/parity/lines.ts; issue #15 item 3). */
   parity?: string[] | null
+  /** The build's metric chart (SVG, src/metrics/chart.ts): mail attaches it as an inline PNG next to the table. */
+  chartSvg?: string | null
   /** Markdown from the notebook diff, when there is one (chat) */
   notebookSummary: string | null
   /** The same as plain text (a mail's text part, Google Chat's card) */

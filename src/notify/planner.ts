@@ -42,6 +42,8 @@ export interface NoticeMetricsSource {
   signoffsOf?(b: BuildRecord): Promise<string[]>
   /** The build's latest dev/prod parity result (issue #15 item 3); none by default. */
   parityOf?(b: BuildRecord): Promise<ParityResult | null>
+  /** The metric chart (SVG) of the build's branch beside the default branch; none by default. */
+  chartOf?(b: BuildRecord): Promise<string | null>
 }
 
 /** How far back a red branch is searched for its culprits. */
@@ -131,6 +133,7 @@ async function decide(
     metricVerdict: d.metrics ? await d.metrics.verdictOf(b).catch(() => null) : null,
     signoffs: (await d.metrics?.signoffsOf?.(b).catch(() => [])) ?? [],
     parity: (await d.metrics?.parityOf?.(b).catch(() => null)) ?? null,
+    chartSvg: (await d.metrics?.chartOf?.(b).catch(() => null)) ?? null,
   })
   const notices: NewNotification[] = []
   const add = (channelName: string, to: string[]) => {

@@ -1,10 +1,34 @@
 // The metric table in notices: a branch regressing against the default branch fails at the gate,
 // and the mail (text and HTML, through a real SMTP server) and the chat message (a real HTTP peer)
 // carry Tamer's table next to the notebook summary; `.tamer.yml`'s notify.to joins the recipients.
+import { inflateSync } from 'node:zlib'
 import t from 'tap'
+import { CHART_CID } from '../../src/metrics/chart-png.js'
 import { gitAvailable } from '../git/repo.js'
 import { startHttpPeer, startSmtpPeer } from '../support/notify/peers.js'
 import { startMetricsHarness } from '../support/metrics.js'
+
+/** Width and height of a PNG after checking its signature and inflating its image data to the size they imply. */
+function decodePng(b: Buffer): { width: number; height: number } {
+  if (!b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error('no PNG')
+  let at = 8
+  let ihdr: Buffer | null = null
+  const idat: Buffer[] = []
+  while (at < b.length) {
+    const len = b.readUInt32BE(at)
+    const type = b.toString('latin1', at + 4, at + 8)
+    const data = b.subarray(at + 8, at + 8 + len)
+    if (type === 'IHDR') ihdr = data
+    if (type === 'IDAT') idat.push(data)
+    at += 12 + len
+  }
+  const width = ihdr!.readUInt32BE(0)
+  const height = ihdr!.readUInt32BE(4)
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[ihdr![9]!]!
+  const rowBytes = 1 + Math.ceil((width * channels * ihdr![8]!) / 8)
+  if (inflateSync(Buffer.concat(idat)).length !== height * rowBytes) throw new Error('image data of another size')
+  return { width, height }
+}
 
 if (!(await gitAvailable())) {
   if (process.env.CI) t.fail('git is required in CI')
@@ -51,6 +75,16 @@ if (!(await gitAvailable())) {
     t.match(html, '<h3>Metric gate: failed</h3>')
     t.match(html, '<td>auc</td><td>0.8</td><td>drop &lt;= 0.01</td><td>0.82</td><td>-0.02</td>')
     t.match(html, '&lt;b&gt;x|y&lt;/b&gt;', 'metric names are escaped')
+
+    // The chart as an inline PNG (most mail clients show no SVG): referenced by Content-ID, and a PNG
+    // that decodes: signature, IHDR at the chart's size, every IDAT row inflated (RFC 2083).
+    // (mailparser resolves the cid: reference to the attachment's data: URL, so finding one proves the link)
+    t.match(html, /<img src="data:image\/png;base64,[A-Za-z0-9+/=]+" width="640" height="280" alt="Metric chart">/)
+    const png = mail.parsed.attachments.find((a) => a.cid === CHART_CID)
+    t.ok(png, 'the chart is attached')
+    t.equal(png!.contentType, 'image/png')
+    t.equal(png!.contentDisposition, 'inline')
+    t.same(decodePng(png!.content), { width: 640, height: 280 })
     t.notMatch(html, '<b>x|y</b>')
 
     const chat = http.requests.find((x) => x.path === '/hooks/mm')

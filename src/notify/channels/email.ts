@@ -9,6 +9,7 @@ import { SendFailure, type NotificationChannel } from '../channel.js'
 import { headline, type Notice } from '../model.js'
 import { renderEmailHtml } from '../render/email-html.js'
 import { renderText } from '../render/text.js'
+import { CHART_CID, svgToPng } from '../../metrics/chart-png.js'
 
 export interface EmailPayload {
   from: string
@@ -19,6 +20,8 @@ export interface EmailPayload {
   messageId: string
   inReplyTo: string
   references: string
+  /** The metric chart, attached as an inline PNG when sent (absent on payloads stored before). */
+  chartSvg?: string | null
 }
 
 /** SMTP is configured when a url or a host is. */
@@ -47,6 +50,17 @@ export function emailPayload(
     messageId: `<${c.notificationId}@${domainOf(c.from)}>`,
     inReplyTo: root,
     references: root,
+    chartSvg: n.metricTable ? (n.chartSvg ?? null) : null,
+  }
+}
+
+/** The chart as an inline attachment; a chart that cannot be drawn leaves the mail without it, sent all the same. */
+async function chartAttachment(svg: string | null | undefined) {
+  if (!svg) return []
+  try {
+    return [{ filename: 'metrics.png', content: await svgToPng(svg), contentType: 'image/png', cid: CHART_CID }]
+  } catch {
+    return []
   }
 }
 
@@ -124,6 +138,7 @@ export function createEmailChannel(c: SmtpConfig): NotificationChannel {
           messageId: p.messageId,
           inReplyTo: p.inReplyTo,
           references: p.references,
+          attachments: await chartAttachment(p.chartSvg),
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         })
         // Some recipients refused, others taken: the mail went out; the refusals are on record.

@@ -2,6 +2,8 @@
 // every piece of text escaped, links only to http(s).
 import { facts, headline, shortSha, TEST_NOTICE_NOTE, type Notice } from '../model.js'
 import { escapeHtml as e, safeHref } from './html-escape.js'
+import { CHART_CID } from '../../metrics/chart-png.js'
+import { CHART_HEIGHT, CHART_WIDTH } from '../../metrics/chart.js'
 
 const COLOR: Record<Notice['outcome'], string> = {
   'first-failure': '#d93f0b',
@@ -65,7 +67,11 @@ export function renderEmailHtml(n: Notice): string {
         (t.baseline ? `<p>Compared with the default branch's latest green build, ${e(t.baseline)}.</p>` : '') +
         `<table cellpadding="3"><tr><th>metric</th><th>value</th><th>threshold</th><th>default branch</th><th>delta</th><th></th></tr>${rows.join('')}</table>` +
         (reasons.length > 0 ? `<ul>${reasons.join('')}</ul>` : '') +
-        (t.more > 0 ? `<p>… and ${t.more} more metrics</p>` : ''),
+        (t.more > 0 ? `<p>… and ${t.more} more metrics</p>` : '') +
+        // The chart travels as an inline PNG attachment (src/notify/channels/email.ts).
+        (n.chartSvg
+          ? `<p><img src="cid:${CHART_CID}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" alt="Metric chart"></p>`
+          : ''),
     )
   }
   if (n.metrics.length > 0) {
