@@ -146,7 +146,7 @@ async function closedLoop(url: string, body: Buffer, seconds: number) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const twoxx = (r: OpenLoopResult) => (r.statuses[202] ?? 0) + (r.statuses[200] ?? 0)
-const others = (r: OpenLoopResult) => r.sent - twoxx(r)
+const others = (r: OpenLoopResult) => `${r.sent - twoxx(r)}${r.statuses[503] ? ` (${r.statuses[503]} × 503)` : ''}`
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-intake-'))
@@ -213,7 +213,7 @@ async function main() {
   )
   const row = (name: string, rate: number, r: OpenLoopResult, rss = '') =>
     console.log(
-      `   ${name.padEnd(28)}${String(rate).padStart(8)}${r.achieved.toFixed(0).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${r.max.toFixed(0).padStart(10)}${String(others(r)).padStart(9)}${rss.padStart(10)}  ${load()}`,
+      `   ${name.padEnd(28)}${String(rate).padStart(8)}${r.achieved.toFixed(0).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${r.max.toFixed(0).padStart(10)}${others(r).padStart(9)}${rss.padStart(10)}  ${load()}`,
     )
   const at = async (s: Server, b: Buffer, rate: number, seconds: number) =>
     openLoop({ url: `${s.url}/hooks/github`, rate, seconds, body: b, headers: headersFor(b) })
