@@ -8,7 +8,8 @@ import { toThreshold } from '../../src/metrics/thresholds.js'
 import { commentBody } from '../../src/reporting/comment.js'
 import { gitAvailable } from '../git/repo.js'
 import { GitHubStandIn } from '../support/hosts/github.js'
-import { FULL_NAME, startMetricsHarness } from '../support/metrics.js'
+import { FULL_NAME, sign, startMetricsHarness } from '../support/metrics.js'
+import { PARITY_FILES, PARITY_SETTINGS, REFERENCE } from '../support/parity.js'
 
 const TOKEN = 'ghp_metricsStandInToken0123456789abcdefgh'
 
@@ -52,15 +53,35 @@ if (!(await gitAvailable())) {
     const m = await startMetricsHarness(t, {
       config: { reporting: { hosts: [{ provider: 'github', apiUrl: stand.url, token: TOKEN }] } },
     })
-    const settings = "metrics:\n  thresholds:\n    auc: '>= 0.85'\n"
-    const main1 = await m.push('main', { '.tamer.yml': settings, 'model.py': 'v1\n' })
+    const settings = "metrics:\n  thresholds:\n    auc: '>= 0.85'\n" + PARITY_SETTINGS
+    const main1 = await m.push('main', { ...PARITY_FILES, '.tamer.yml': settings, 'model.py': 'v1\n' })
     await m.post(main1.build!, { auc: 0.8 })
+    // The parity stage's post (issue #15 item 3): one row fewer than the reference.
+    const b = (await m.h.store.getBuild(main1.build!.id))!
+    const body = JSON.stringify({
+      delivery_id: b.parameters.DELIVERY_ID,
+      job: b.job,
+      predictions: REFERENCE.split('\n').slice(0, 3).join('\n'),
+    })
+    const res = await m.h.app.inject({
+      method: 'POST',
+      url: '/api/jenkins/parity',
+      headers: { 'content-type': 'application/json', 'x-tamer-signature': sign(body) },
+      payload: body,
+    })
+    t.equal(res.json().verdict, 'fail')
     await m.finish('FAILURE')
     await m.h.service.reporter.drain()
     const s = stand.statusesOf(FULL_NAME, main1.sha, 'tamer/metrics')
     t.ok(s.length >= 1, 'a tamer/metrics status')
     t.match(s.at(-1), { state: 'failure', description: 'Metric gate failed: auc 0.8 is below the minimum >= 0.85' })
     t.ok(stand.statusesOf(FULL_NAME, main1.sha, 'tamer/ds').length >= 1, 'beside the build status')
+    const p = stand.statusesOf(FULL_NAME, main1.sha, 'tamer/parity')
+    t.ok(p.length >= 1, 'a tamer/parity status of its own')
+    t.match(p.at(-1), {
+      state: 'failure',
+      description: 'Parity failed: row count: 3 in the reference, 2 from the image',
+    })
     t.same(stand.violations, [])
   })
 }
