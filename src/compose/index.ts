@@ -324,6 +324,8 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     timers: io.timers ?? realTimers,
     wakeNotifier: () => notifier.wake(),
     changed: (buildId) => signals.buildChanged.emit(buildId),
+    channels: notifier.channels,
+    secrets: secretValues(config),
   })
 
   const app = await buildApp({

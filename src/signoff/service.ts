@@ -20,6 +20,8 @@ import type { NewNotification } from '../store/notifications.js'
 import type { DecideOutcome, SignoffDecision, SignoffRecord, SignoffStore } from '../store/signoffs.js'
 import type { Timers } from '../work/timers.js'
 import { signoffMail } from './mail.js'
+import { signoffChatChannels, signoffChatNotices } from './chat.js'
+import type { ChannelRegistry } from '../notify/channels/index.js'
 
 /** The input step's id the templates use (Jenkins capitalizes an id's first letter: InputStep.setId). */
 export const SIGNOFF_INPUT_ID = 'TamerSignoff'
@@ -47,6 +49,10 @@ export interface SignoffDeps {
   wakeNotifier(): void
   /** The build's sign-off changed (the PR comment shows it). */
   changed(buildId: string): void
+  /** The notifier's channels: the build's chat channels get a "sign-off needed" notice (src/signoff/chat.ts). */
+  channels?: ChannelRegistry
+  /** Masked in chat notices (src/security/secrets.ts). */
+  secrets?: readonly string[]
   /** How often settling Jenkins inputs is retried (default 30 s). */
   retryEveryMs?: number
 }
@@ -174,6 +180,25 @@ export function createSignoffService(d: SignoffDeps): SignoffService {
           subject: payload.subject,
           payload,
         })
+      }
+      // Chat gets who must approve, never the links: those are bound to a party, and a channel cannot prove who clicks.
+      if (d.channels) {
+        const base = config.jenkins.publicUrl.replace(/\/+$/, '')
+        const chat = signoffChatNotices(
+          {
+            build: withNumber,
+            environment: r.environment,
+            message: r.message,
+            parties,
+            expiresAt,
+            consoleUrl: base ? `${base}/ui/builds/${encodeURIComponent(build.id)}` : null,
+            secrets: d.secrets ?? [],
+          },
+          signoffChatChannels(config.notifications, d.channels, build),
+          d.channels,
+          randomUUID,
+        )
+        notices.push(...chat)
       }
       const { signoff, created } = await store.createSignoff(
         {
