@@ -3,10 +3,13 @@
 // --import flags tap puts on each test's command line, so the hooks can leave out tap's process-info
 // loader (why: scripts/ts-hooks.mjs). Arguments go to tap as given; its exit status is ours.
 import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
 const hooks = new URL('./ts-hooks.mjs', import.meta.url).href
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${hooks}`.trim() }
-const child = spawn('tap', process.argv.slice(2), { stdio: 'inherit', env })
+// tap's own bin (its package.json "bin"), so this runs outside npm too (no node_modules/.bin on PATH).
+const tap = fileURLToPath(new URL('../node_modules/tap/dist/esm/run.mjs', import.meta.url))
+const child = spawn(process.execPath, [tap, ...process.argv.slice(2)], { stdio: 'inherit', env })
 child.on('error', (err) => {
   console.error(`could not start tap: ${err.message}`)
   process.exitCode = 1
