@@ -12,7 +12,8 @@ import { equalConstantTime } from '../security/compare.js'
 import { html } from './html.js'
 import { page } from './layout.js'
 import { grantFor, isLoopback, type OidcConfig } from './oidc-config.js'
-import { cookieValue, newSession, type Session } from './session.js'
+import { cookieValue } from '../http/cookies.js'
+import { newSession, type Session } from './session.js'
 
 export const FLOW_COOKIE = 'tamer_oidc'
 const FLOW_MINUTES = 10

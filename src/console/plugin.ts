@@ -23,8 +23,8 @@ import { loginPage } from './pages/login.js'
 import type { OidcConfig } from './oidc-config.js'
 import { registerOidc, signedInPage, type OidcRoutes } from './oidc.js'
 import { registerPages, type PageDeps } from './routes.js'
+import { cookieValue } from '../http/cookies.js'
 import {
-  cookieValue,
   csrfMatches,
   newSession,
   SESSION_COOKIE,

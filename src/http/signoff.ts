@@ -5,7 +5,7 @@
 // to a cookie the page set (SameSite=Strict, double submit).
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { BadSignatureError, BadSignoffError, CallbackNotConfiguredError, MalformedBodyError } from '../errors.js'
-import { cookieValue } from '../console/session.js'
+import { cookieValue } from './cookies.js'
 import type { SignoffLinks } from '../links/signoff-links.js'
 import { escapeHtml } from '../notify/render/html-escape.js'
 import { signoffLine } from '../notify/signoff-state.js'

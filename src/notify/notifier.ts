@@ -13,7 +13,7 @@ import { diffLinksFromConfig } from '../links/diff-links.js'
 import { planBuild, type NoticeMetricsSource, type PlannerDeps } from './planner.js'
 import { secretValues } from '../security/secrets.js'
 import { serialPasses } from '../work/passes.js'
-import type { LeaseKeeper } from '../work/leases.js'
+import type { LeaseKeeper } from '../store/lease-keeper.js'
 import type { WorkLeaseStore } from '../store/leases.js'
 
 export type NotifyingStore = TamerStore & NotificationStore & WorkLeaseStore

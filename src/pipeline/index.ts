@@ -15,7 +15,7 @@ import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
-import type { LeaseKeeper } from '../work/leases.js'
+import type { LeaseKeeper } from '../store/lease-keeper.js'
 
 export interface PipelineDeps {
   config: Config

@@ -26,7 +26,7 @@ import { signoffLine } from '../notify/signoff-state.js'
 import { DESCRIPTION_BUDGET, failed, statusOf, statusVersion } from './decide.js'
 import type { HostRegistry } from './hosts.js'
 import { sendHostPost, type PostDeps } from './outbox.js'
-import type { LeaseKeeper } from '../work/leases.js'
+import type { LeaseKeeper } from '../store/lease-keeper.js'
 import type { WorkLeaseStore } from '../store/leases.js'
 
 export type ReportingStore = TamerStore &

@@ -1,11 +1,11 @@
-// This replica's leases on shared work (src/store/leases.ts): its name, the lease each claim asks
+// This replica's leases on shared work (leases.ts): its name, the lease each claim asks
 // for, a heartbeat that keeps the leases of the work in hand from ending while it runs, and, on a
 // graceful shutdown, every lease given back so the other replicas take the work at once instead of
 // when the leases would have ended.
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import type { Lease, WorkLeaseStore } from '../store/leases.js'
+import type { Lease, WorkLeaseStore } from './leases.js'
 
 export interface LeaseKeeper {
   readonly owner: string

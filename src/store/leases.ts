@@ -14,7 +14,7 @@ export const WORK_KINDS = ['delivery', 'build', 'notice', 'host-post'] as const
 export type WorkKind = (typeof WORK_KINDS)[number]
 
 export interface Lease {
-  /** This replica's name for its claims (one per process, src/work/leases.ts). */
+  /** This replica's name for its claims (one per process, store/lease-keeper.ts). */
   owner: string
   /** The clock of the claim, epoch ms: rows whose lease ends by then are free. */
   now: number

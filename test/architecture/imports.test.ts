@@ -21,6 +21,7 @@ const LAYERS: string[][] = [
   ['git', 'engines', 'jenkins', 'providers', 'observability'],
   ['diffs'],
   ['intake', 'pipeline', 'secrets', 'access', 'metrics'],
+  ['parity'],
   ['notify'],
   ['reporting', 'signoff'],
   ['http'],

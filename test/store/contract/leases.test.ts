@@ -6,7 +6,7 @@ import t from 'tap'
 import type { Lease } from '../../../src/store/leases.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
 import pino from 'pino'
-import { createLeaseKeeper } from '../../../src/work/leases.js'
+import { createLeaseKeeper } from '../../../src/store/lease-keeper.js'
 import { delivery, eachEngine } from './engines.js'
 
 const lease = (owner: string, now: number, ms = 1_000): Lease => ({ owner, now, until: now + ms })
