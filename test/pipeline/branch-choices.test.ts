@@ -8,6 +8,7 @@ import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { CALLBACK_SECRET, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
 import { SHA_C, ZERO } from '../support/payloads.js'
 import { hmacHex } from '../support/sign.js'
+import { until } from '../support/until.js'
 
 const NASTY = 'feature/ü; rm -rf ~'
 const JOB = 'tests/churn-model'
@@ -19,21 +20,28 @@ function branchParam(h: PipelineHarness) {
   return h.jenkins.state.item(JOB)!.def.parameters.find((p) => p.name === 'BRANCH')!
 }
 
-async function settle(h: PipelineHarness) {
+/**
+ * The rewrite runs off the registry's signal, after the push is routed: wait until the job the emulator
+ * holds lists `choices` (every request answered was not enough: the rewrite's own request may not be
+ * sent yet on a loaded machine), then let the pipeline take what the rewrite held back.
+ */
+async function settle(h: PipelineHarness, choices: string[]) {
   await h.drain()
   await h.service.branches.catchUp()
-  // The rewrite runs off the registry's signal; wait for the emulator to have it.
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 20))
-    if (h.jenkins.state.requests.every((r) => r.status !== undefined)) break
-  }
+  await until(`BRANCH choices ${JSON.stringify(choices)}`, () => {
+    const p = h.jenkins.state.item(JOB)?.def.parameters.find((x) => x.name === 'BRANCH')
+    return (
+      JSON.stringify(p?.choices) === JSON.stringify(choices) &&
+      h.jenkins.state.requests.every((r) => r.status !== undefined)
+    )
+  })
   await h.drain()
 }
 
 t.test('BRANCH is a choice list of the live branches, rewritten as they come and go', async (t) => {
   const h = await startPipelineApp(t, { rules: RULES })
   await h.push()
-  await settle(h)
+  await settle(h, ['main'])
   let p = branchParam(h)
   t.equal(p.type, 'choice', 'a ChoiceParameterDefinition')
   t.same(p.choices, ['main'])
@@ -44,7 +52,7 @@ t.test('BRANCH is a choice list of the live branches, rewritten as they come and
 
   await h.push({ ref: `refs/heads/${NASTY}`, before: ZERO, after: SHA_C, created: true, commits: [] })
   await h.push({ ref: 'refs/heads/dev', before: ZERO, after: SHA_C, created: true, commits: [] })
-  await settle(h)
+  await settle(h, ['main', 'dev', NASTY])
   p = branchParam(h)
   t.same(p.choices, ['main', 'dev', NASTY], 'default branch first, then the most recently pushed')
   t.equal(p.defaultValue, 'main')
@@ -52,7 +60,7 @@ t.test('BRANCH is a choice list of the live branches, rewritten as they come and
   t.same(params, ['main', NASTY, 'dev'], 'each push built its branch (Jenkins took each as a choice)')
 
   await h.push({ ref: 'refs/heads/dev', before: SHA_C, after: ZERO, deleted: true, commits: [] })
-  await settle(h)
+  await settle(h, ['main', NASTY])
   t.same(branchParam(h).choices, ['main', NASTY], 'a deleted branch leaves the list')
   const defaults = Object.fromEntries(h.jenkins.state.item(JOB)!.def.parameters.map((x) => [x.name, x.defaultValue]))
   t.match(defaults, {
@@ -67,7 +75,7 @@ t.test('a build started by hand with a picked branch is recorded and followed', 
   const h = await startPipelineApp(t, { rules: RULES })
   await h.push()
   await h.push({ ref: `refs/heads/${NASTY}`, before: ZERO, after: SHA_C, created: true, commits: [] })
-  await settle(h)
+  await settle(h, ['main', NASTY])
   // Both push builds started (a trigger that met a job rewrite in flight waits for its retry).
   for (let i = 0; i < 20 && (await h.builds()).some((b) => b.buildNumber === null); i++) {
     h.advance(2_100)
