@@ -71,7 +71,7 @@ function claimValues(v: unknown): string[] {
 /**
  * The first grant whose claim matches decides (in the config's order, so a narrow grant listed before a
  * wide one wins); null: none matches. An `email` is only taken when the provider has not said it is
- * unverified (OIDC Core §5.1 `email_verified`: https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims).
+ * unverified (OpenID Connect Core 1.0, section 5.1, `email_verified`: https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims).
  */
 export function grantFor(claims: Record<string, unknown>, grants: OidcConfig['grants']): GrantedScope | null {
   for (const [i, g] of grants.entries()) {

@@ -43,7 +43,7 @@ interface Flow {
  * The flow cookie is SameSite=Lax, not Strict like the session's: the provider sends the browser back
  * with a top-level cross-site GET, and a Strict cookie is not sent on any cross-site request, so the
  * callback could never find its state; Lax cookies are sent on top-level GET navigations
- * (RFC 6265bis §8.8.2: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-8.8.2).
+ * (RFC 6265bis, section 8.8.2: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-8.8.2).
  * It holds nothing that signs anyone in by itself (the code is single use and bound to the verifier),
  * lives ten minutes, is scoped to /ui/oidc and is cleared by the callback.
  */
@@ -196,7 +196,7 @@ export function registerOidc(app: FastifyInstance, opts: OidcOptions): OidcRoute
 /**
  * The page the callback answers with: the session cookie is SameSite=Strict, and a redirect answering a
  * cross-site navigation stays cross-site for the browser (the site for cookies is computed over the whole
- * redirect chain: RFC 6265bis §5.2.1, https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-5.2.1),
+ * redirect chain: RFC 6265bis, section 5.2.1, https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-5.2.1),
  * so a 303 to the console would arrive without the new cookie. A page that moves on by itself (a meta
  * refresh, allowed by the console's CSP) starts a same-site navigation, which carries it.
  */
