@@ -2,7 +2,8 @@
 // build's failures (notification rules matched by tenant/repository/branch, as src/notify/planner.ts
 // picks them) get one message per request, stored in the outbox with the parties' mails. It says what
 // is to be deployed, who must approve and until when, and links the build's page. It never carries the
-// approve/reject links: they are bound to a party, and a channel cannot prove who clicks.
+// approve/reject links: they are bound to a party, and a channel cannot prove who clicks. When the
+// sign-off is decided (every party approved, or one rejected), the same channels hear the outcome.
 import type { ChatChannelConfig, NotificationsConfig } from '../config/notifications-schema.js'
 import type { ChannelRegistry } from '../notify/channels/index.js'
 import { cap, escapeMarkdown, escapeSlack } from '../notify/channels/text-format.js'
@@ -12,6 +13,7 @@ import { matchingRules } from '../notify/rules.js'
 import { maskSecrets } from '../security/secrets.js'
 import type { BuildRecord } from '../store/builds.js'
 import type { NewNotification } from '../store/notifications.js'
+import type { SignoffDecision } from '../store/signoffs.js'
 
 export interface SignoffChatInput {
   build: BuildRecord
@@ -22,6 +24,8 @@ export interface SignoffChatInput {
   /** Tamer's console page of the build (`<jenkins.publicUrl>/ui/builds/<id>`); null without a public URL. */
   consoleUrl: string | null
   secrets: readonly string[]
+  /** The outcome notice instead of the request: how it was decided and by whom. */
+  decided?: { state: SignoffDecision; by: string }
 }
 
 /** What every chat format shows, masked and on one line each. */
@@ -33,6 +37,8 @@ interface SignoffFacts {
 }
 
 const NOTE = 'Every party must approve; one rejection stops the deployment. Each party decides through their own mail.'
+const APPROVED = 'Every party approved: Tamer lets Jenkins proceed with the deployment.'
+const REJECTED = 'A party rejected it: Tamer aborts the deployment in Jenkins.'
 
 function factsOf(i: SignoffChatInput): SignoffFacts {
   const b = i.build
@@ -47,14 +53,20 @@ function factsOf(i: SignoffChatInput): SignoffFacts {
     ['Build', m(build)],
     ['Jenkins asks', m(i.message, 500)],
     ['Approvers', m(i.parties.join(', '), 1000)],
-    ['Expires', new Date(i.expiresAt).toISOString()],
+    i.decided
+      ? [i.decided.state === 'approved' ? 'Approved by' : 'Rejected by', m(i.decided.by, 1000)]
+      : ['Expires', new Date(i.expiresAt).toISOString()],
   ]
   const links: [string, string][] = []
   const consoleUrl = safeHref(i.consoleUrl)
   const jenkinsUrl = safeHref(b.buildUrl)
   if (consoleUrl) links.push(['Open in Tamer', consoleUrl])
   if (jenkinsUrl) links.push(['Open in Jenkins', jenkinsUrl])
-  return { title: m(`Sign-off needed: deploy ${where} to ${i.environment} (${build})`, 250), facts, note: NOTE, links }
+  const state = i.decided?.state
+  const title =
+    state === 'approved' ? 'Sign-off approved' : state === 'rejected' ? 'Sign-off rejected' : 'Sign-off needed'
+  const note = !state ? NOTE : state === 'approved' ? APPROVED : REJECTED
+  return { title: m(`${title}: deploy ${where} to ${i.environment} (${build})`, 250), facts, note, links }
 }
 
 function slack(f: SignoffFacts): Record<string, unknown> {
@@ -131,7 +143,7 @@ function googleChat(f: SignoffFacts, notificationId: string): Record<string, unk
 function webhook(f: SignoffFacts, i: SignoffChatInput, notificationId: string): Record<string, unknown> {
   return {
     id: notificationId,
-    type: 'signoff.requested',
+    type: i.decided ? `signoff.${i.decided.state}` : 'signoff.requested',
     test: false,
     headline: f.title,
     signoff: {
@@ -142,6 +154,7 @@ function webhook(f: SignoffFacts, i: SignoffChatInput, notificationId: string): 
       environment: i.environment,
       message: f.facts.find(([k]) => k === 'Jenkins asks')?.[1] ?? '',
       parties: i.parties,
+      ...(i.decided ? { state: i.decided.state, decidedBy: i.decided.by } : {}),
       expiresAt: new Date(i.expiresAt).toISOString(),
       links: Object.fromEntries(f.links.map(([text, url]) => [text, url])),
     },
@@ -193,7 +206,7 @@ export function signoffChatNotices(
       branch: i.build.branch,
       channel: ch.name,
       kind: ch.kind,
-      outcome: 'signoff-request',
+      outcome: i.decided ? `signoff-${i.decided.state}` : 'signoff-request',
       recipients: [],
       subject: f.title,
       payload: RENDER[ch.kind](f, i, id),

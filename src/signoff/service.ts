@@ -20,7 +20,7 @@ import type { NewNotification } from '../store/notifications.js'
 import type { DecideOutcome, SignoffDecision, SignoffRecord, SignoffStore } from '../store/signoffs.js'
 import type { Timers } from '../work/timers.js'
 import { signoffMail } from './mail.js'
-import { signoffChatChannels, signoffChatNotices } from './chat.js'
+import { signoffChatChannels, signoffChatNotices, type SignoffChatInput } from './chat.js'
 import type { ChannelRegistry } from '../notify/channels/index.js'
 
 /** The input step's id the templates use (Jenkins capitalizes an id's first letter: InputStep.setId). */
@@ -131,6 +131,26 @@ export function createSignoffService(d: SignoffDeps): SignoffService {
     }, retryEveryMs)
   }
 
+  /** The build's chat channels' notices (src/signoff/chat.ts): the request, or with `decided` its outcome. */
+  function chatNotices(
+    build: BuildRecord,
+    s: Pick<SignoffChatInput, 'environment' | 'message' | 'parties' | 'expiresAt' | 'decided'>,
+  ): NewNotification[] {
+    if (!d.channels) return []
+    const base = config.jenkins.publicUrl.replace(/\/+$/, '')
+    return signoffChatNotices(
+      {
+        ...s,
+        build,
+        consoleUrl: base ? `${base}/ui/builds/${encodeURIComponent(build.id)}` : null,
+        secrets: d.secrets ?? [],
+      },
+      signoffChatChannels(config.notifications, d.channels, build),
+      d.channels,
+      randomUUID,
+    )
+  }
+
   return {
     async request(r) {
       const build = await store.findBuildByDeliveryParam(r.job, r.deliveryId)
@@ -182,24 +202,7 @@ export function createSignoffService(d: SignoffDeps): SignoffService {
         })
       }
       // Chat gets who must approve, never the links: those are bound to a party, and a channel cannot prove who clicks.
-      if (d.channels) {
-        const base = config.jenkins.publicUrl.replace(/\/+$/, '')
-        const chat = signoffChatNotices(
-          {
-            build: withNumber,
-            environment: r.environment,
-            message: r.message,
-            parties,
-            expiresAt,
-            consoleUrl: base ? `${base}/ui/builds/${encodeURIComponent(build.id)}` : null,
-            secrets: d.secrets ?? [],
-          },
-          signoffChatChannels(config.notifications, d.channels, build),
-          d.channels,
-          randomUUID,
-        )
-        notices.push(...chat)
-      }
+      notices.push(...chatNotices(withNumber, { environment: r.environment, message: r.message, parties, expiresAt }))
       const { signoff, created } = await store.createSignoff(
         {
           id,
@@ -230,14 +233,30 @@ export function createSignoffService(d: SignoffDeps): SignoffService {
     },
     async decide(signoffId, party, decision) {
       const before = await store.getSignoff(signoffId)
-      const r = await store.decideSignoff(signoffId, party, decision, {
-        actor: `party:${party}`,
-        action: decision === 'approved' ? 'signoff.approve' : 'signoff.reject',
-        target: signoffId,
-        tenant: before?.tenant ?? null,
-        detail: { buildId: before?.buildId ?? null, environment: before?.environment ?? null },
-      })
+      // The outcome for the chat channels, stored by the store only if this decision settles the sign-off.
+      const b = before ? await store.getBuild(before.buildId) : null
+      const outcome = (state: SignoffDecision, by: string) =>
+        b && before
+          ? chatNotices(b, { ...before, parties: before.parties.map((p) => p.party), decided: { state, by } })
+          : []
+      const r = await store.decideSignoff(
+        signoffId,
+        party,
+        decision,
+        {
+          actor: `party:${party}`,
+          action: decision === 'approved' ? 'signoff.approve' : 'signoff.reject',
+          target: signoffId,
+          tenant: before?.tenant ?? null,
+          detail: { buildId: before?.buildId ?? null, environment: before?.environment ?? null },
+        },
+        {
+          approved: outcome('approved', before?.parties.map((p) => p.party).join(', ') ?? party),
+          rejected: outcome('rejected', party),
+        },
+      )
       if (r.outcome === 'recorded' && r.signoff) {
+        if (r.signoff.state !== 'waiting') d.wakeNotifier()
         d.changed(r.signoff.buildId)
         await settle(r.signoff)
         return { outcome: r.outcome, signoff: await store.getSignoff(signoffId) }

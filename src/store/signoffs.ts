@@ -68,12 +68,16 @@ export interface SignoffStore {
   getSignoff(id: string): Promise<SignoffRecord | null>
   /** Oldest first. */
   signoffsOfBuild(buildId: string): Promise<SignoffRecord[]>
-  /** One party's decision, once, with its audit entry; settles the sign-off on the last approval or a rejection. */
+  /**
+   * One party's decision, once, with its audit entry; settles the sign-off on the last approval or a rejection,
+   * and then (in the same transaction) stores `settled[state]`, the notices announcing it.
+   */
   decideSignoff(
     id: string,
     party: string,
     decision: SignoffDecision,
     audit: AuditEntry,
+    settled?: Record<SignoffDecision, NewNotification[]>,
   ): Promise<{ outcome: DecideOutcome; signoff: SignoffRecord | null }>
   /** What Tamer told Jenkins (with its audit entry), or why it could not yet. */
   recordSignoffAction(

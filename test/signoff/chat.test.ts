@@ -115,5 +115,35 @@ if (!(await gitAvailable())) {
     await m.h.service.notifier.drain()
     t.equal(http.requests.length, 5, 'no second chat message')
     t.equal(smtp.mails.length, 2, 'no second mail')
+
+    // Both parties approve through their mailed links: the channels hear the outcome once, on the last approval.
+    for (const [i, mail] of smtp.mails.entries()) {
+      const link = new URL(/Approve:\s+(\S+)/.exec(mail.parsed.text!)![1]!)
+      const page = await m.h.app.inject({ method: 'GET', url: link.pathname + link.search })
+      const form: Record<string, string> = {}
+      for (const x of page.body.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g))
+        form[x[1]!] = x[2]!
+          .replace(/&amp;/g, '&')
+          .replace(/&#39;/g, "'")
+          .replace(/&quot;/g, '"')
+      const cookie = String(page.headers['set-cookie']).split(';')[0]!
+      const done = await m.h.app.inject({
+        method: 'POST',
+        url: link.pathname,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        payload: new URLSearchParams(form).toString(),
+      })
+      t.equal(done.statusCode, 200, done.body.slice(0, 300))
+      await m.h.service.notifier.drain()
+      t.equal(http.requests.length, i === 0 ? 5 : 10, i === 0 ? 'one approval: nothing yet' : 'approved: one each')
+    }
+    for (const r of http.requests.slice(5)) {
+      t.match(r.raw.replace(/\\/g, ''), /Sign-off approved/, `${r.path}: the outcome`)
+      t.notMatch(r.raw, /\/signoff\/|sig=|decision=/, `${r.path}: no link`)
+    }
+    t.match(http.requests.find((r) => r.path === '/webhook' && r.body.type === 'signoff.approved')?.body, {
+      signoff: { state: 'approved' },
+    })
+    t.equal(smtp.mails.length, 2, 'chat only: no outcome mail')
   })
 }

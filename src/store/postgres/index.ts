@@ -254,8 +254,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
       return { signoff: (await reads.getSignoff(r.id))!, created: r.created }
     },
-    async decideSignoff(id, party, decision, audit) {
-      const outcome = (await write({ op: 'signoff-decide', id, party, decision, audit, at: now() })) as DecideOutcome
+    async decideSignoff(id, party, decision, audit, settled) {
+      const at = now()
+      const outcome = (await write({ op: 'signoff-decide', id, party, decision, audit, at, settled })) as DecideOutcome
       return { outcome, signoff: await reads.getSignoff(id) }
     },
     async recordSignoffAction(id, r) {

@@ -97,15 +97,16 @@ export async function signoffWrite(db: Queryable, op: SignoffWriteOp): Promise<S
         op.at,
         op.id,
       ])
-    if (op.decision === 'rejected') await settle('rejected')
-    else {
-      const open = await scalar(
-        db,
-        "SELECT count(*) FROM signoff_parties WHERE signoff_id = $1 AND (decision IS NULL OR decision <> 'approved')",
-        [op.id],
-      )
-      if (Number(open) === 0) await settle('approved')
-    }
+    const open =
+      op.decision === 'rejected'
+        ? 0
+        : await scalar(
+            db,
+            "SELECT count(*) FROM signoff_parties WHERE signoff_id = $1 AND (decision IS NULL OR decision <> 'approved')",
+            [op.id],
+          )
+    if (Number(open) === 0 && ((await settle(op.decision)).rowCount ?? 0) > 0)
+      await insertNotices(db, op.settled?.[op.decision] ?? [], op.at)
     return 'recorded'
   }
   if (op.action !== null) {

@@ -304,9 +304,9 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       }
       return { signoff: (await signoffReads.getSignoff(r.id))!, created: r.created }
     },
-    async decideSignoff(id, party, decision, audit) {
+    async decideSignoff(id, party, decision, audit, settled) {
       const at = new Date().toISOString()
-      const outcome = (await write({ op: 'signoff-decide', id, party, decision, audit, at })) as DecideOutcome
+      const outcome = (await write({ op: 'signoff-decide', id, party, decision, audit, at, settled })) as DecideOutcome
       return { outcome, signoff: await signoffReads.getSignoff(id) }
     },
     async recordSignoffAction(id, r) {

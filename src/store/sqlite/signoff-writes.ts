@@ -9,7 +9,16 @@ import type { DecideOutcome, NewSignoff, SignoffDecision } from '../signoffs.js'
 
 export type SignoffWriteOp =
   | { op: 'signoff-create'; signoff: NewSignoff; notices: NewNotification[]; audit: AuditEntry; at: string }
-  | { op: 'signoff-decide'; id: string; party: string; decision: SignoffDecision; audit: AuditEntry; at: string }
+  | {
+      op: 'signoff-decide'
+      id: string
+      party: string
+      decision: SignoffDecision
+      audit: AuditEntry
+      at: string
+      /** stored when this decision settles the sign-off, by the state it settles to */
+      settled?: Record<SignoffDecision, NewNotification[]>
+    }
   | {
       op: 'signoff-action'
       id: string
@@ -45,6 +54,10 @@ export function createSignoffWrites(db: Database): (op: SignoffWriteOp) => Signo
   )
   const audit = (a: AuditEntry, at: string) =>
     void insertAudit.run({ ...a, id: randomUUID(), at, detail: JSON.stringify(a.detail) })
+  const notices = (list: readonly NewNotification[], at: string) => {
+    for (const n of list)
+      insertNotice.run({ ...n, recipients: JSON.stringify(n.recipients), payload: JSON.stringify(n.payload), at })
+  }
   const stateOf = db.prepare('SELECT state FROM signoffs WHERE id = ?').pluck()
   const partyDecision = db.prepare('SELECT decision FROM signoff_parties WHERE signoff_id = ? AND party = ?')
   const decide = db.prepare(
@@ -68,13 +81,7 @@ export function createSignoffWrites(db: Database): (op: SignoffWriteOp) => Signo
       if (before) return { id: before, created: false }
       insert.run({ ...s, at: op.at })
       s.parties.forEach((p, i) => insertParty.run(s.id, i, p))
-      for (const n of op.notices)
-        insertNotice.run({
-          ...n,
-          recipients: JSON.stringify(n.recipients),
-          payload: JSON.stringify(n.payload),
-          at: op.at,
-        })
+      notices(op.notices, op.at)
       audit(op.audit, op.at)
       return { id: s.id, created: true }
     }
@@ -87,8 +94,8 @@ export function createSignoffWrites(db: Database): (op: SignoffWriteOp) => Signo
       if (state !== 'waiting') return 'closed'
       decide.run(op.decision, op.at, op.id, op.party)
       audit(op.audit, op.at)
-      if (op.decision === 'rejected') settle.run('rejected', op.at, op.id)
-      else if ((undecided.get(op.id) as number) === 0) settle.run('approved', op.at, op.id)
+      const to = op.decision === 'rejected' || (undecided.get(op.id) as number) === 0 ? op.decision : null
+      if (to && settle.run(to, op.at, op.id).changes > 0) notices(op.settled?.[to] ?? [], op.at)
       return 'recorded'
     }
     if (op.action !== null) {

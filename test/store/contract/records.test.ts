@@ -290,16 +290,40 @@ eachEngine(
       created: false,
       signoff: { id: 'so-1' },
     })
-    t.match(await store.decideSignoff('so-1', 'a@example.com', 'approved', audit('signoff.approve')), {
+    // The outcome's notices are stored only by the decision that settles the sign-off, for the state it settles to.
+    const outcomeNotice = (id: string) => ({
+      id,
+      buildId: build.id,
+      tenant: 'default',
+      repository: 'acme/r',
+      branch: 'main',
+      channel: 'team',
+      kind: 'slack',
+      outcome: 'signoff-approved',
+      recipients: [],
+      subject: id,
+      payload: { text: id },
+    })
+    const settled = (n: string) => ({
+      approved: [outcomeNotice(`${n}-approved`)],
+      rejected: [outcomeNotice(`${n}-rejected`)],
+    })
+    t.match(await store.decideSignoff('so-1', 'a@example.com', 'approved', audit('signoff.approve'), settled('a')), {
       outcome: 'recorded',
       signoff: { state: 'waiting' },
     })
+    t.same(await store.listNotifications({ buildId: build.id, limit: 10 }), [], 'not settled: no outcome notice')
     t.match(await store.decideSignoff('so-1', 'a@example.com', 'rejected', audit('x')), { outcome: 'already-used' })
     t.match(await store.decideSignoff('so-1', 'c@example.com', 'approved', audit('x')), { outcome: 'not-a-party' })
-    t.match(await store.decideSignoff('so-1', 'b@example.com', 'approved', audit('signoff.approve')), {
+    t.match(await store.decideSignoff('so-1', 'b@example.com', 'approved', audit('signoff.approve'), settled('b')), {
       outcome: 'recorded',
       signoff: { state: 'approved', decidedAt: /^\d{4}-/ },
     })
+    t.match(
+      (await store.listNotifications({ buildId: build.id, limit: 10 })).map((n) => [n.id, n.state]),
+      [['b-approved', 'pending']],
+      'the settling decision stored its outcome notice, in the same write',
+    )
     t.same(
       (await store.unsettledSignoffs(10)).map((s) => s.id),
       ['so-1'],
