@@ -1,17 +1,10 @@
 // POST /api/jenkins/callback: the templates' post block reports a build's end,
 // signed `X-Tamer-Signature: sha256=<HMAC-SHA256 of the exact body>`.
-import { createHmac } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
-import {
-  BadPayloadError,
-  BadSignatureError,
-  CallbackNotConfiguredError,
-  MalformedBodyError,
-  NotFoundError,
-} from '../errors.js'
+import { BadPayloadError, MalformedBodyError, NotFoundError } from '../errors.js'
 import type { CallbackBody, Pipeline } from '../pipeline/index.js'
 import type { ManualReport } from '../pipeline/runs.js'
-import { equalConstantTime } from '../security/compare.js'
+import { keepRawBodies, signedBody } from './jenkins-signed.js'
 import { errors, JenkinsSignature } from './schemas.js'
 
 export interface CallbackPluginOptions {
@@ -22,13 +15,6 @@ export interface CallbackPluginOptions {
    * false when Tamer knows no build of that job.
    */
   manual?: (report: ManualReport) => Promise<boolean>
-}
-
-export function verifyCallbackSignature(secret: string, body: Buffer, header: string | undefined): boolean {
-  const m = /^sha256=([0-9a-f]{64})$/i.exec(header?.trim() ?? '')
-  if (!m) return false
-  const want = createHmac('sha256', secret).update(body).digest()
-  return equalConstantTime(want, Buffer.from(m[1]!, 'hex'))
 }
 
 function parse(raw: Buffer): CallbackBody & { branch: string | null; commit_sha: string | null } {
@@ -80,19 +66,12 @@ const CallbackSchema = {
 }
 
 export const callbackPlugin: FastifyPluginAsync<CallbackPluginOptions> = async (app, opts) => {
-  // The signature covers the exact bytes.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body))
+  keepRawBodies(app, 64 * 1024)
   app.post(
     '/api/jenkins/callback',
     { schema: CallbackSchema, validatorCompiler: () => () => true },
     async (request, reply) => {
-      if (!opts.secret) throw new CallbackNotConfiguredError()
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      const header = request.headers['x-tamer-signature']
-      if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
-        throw new BadSignatureError('X-Tamer-Signature does not match')
-      const body = parse(raw)
+      const body = parse(signedBody(opts.secret, request))
       if (body.delivery_id === '') {
         // Started by hand in Jenkins with a picked branch: a manual build of that branch's head.
         const n = body.build_number

@@ -3,7 +3,7 @@
 // with jenkins.callbackSecret), and gets the verdict back: pass/fail with reasons, which the gate
 // prints and fails on. GET /api/repos/:repo/metrics: a repository's reports, newest first, per branch.
 import type { FastifyPluginAsync } from 'fastify'
-import { BadSignatureError, CallbackNotConfiguredError, NotFoundError, PayloadTooLargeError } from '../errors.js'
+import { NotFoundError } from '../errors.js'
 import type { MetricsGate } from '../metrics/gate.js'
 import { readMetricsReport } from '../metrics/report.js'
 import { metricChart } from '../metrics/chart-data.js'
@@ -11,7 +11,7 @@ import { findRepository } from '../pipeline/runs.js'
 import type { BranchStore } from '../store/branches.js'
 import type { MetricReport, MetricsStore } from '../store/metrics.js'
 import { pageOf, requireBearer, type ApiTokens } from './auth.js'
-import { verifyCallbackSignature } from './jenkins-callback.js'
+import { keepRawBodies, signedBody } from './jenkins-signed.js'
 import { bearer, errors, JenkinsSignature, Page } from './schemas.js'
 
 const num = { type: 'number', nullable: true } as const
@@ -61,15 +61,7 @@ export interface MetricsIntakeOptions {
 }
 
 export const metricsIntakePlugin: FastifyPluginAsync<MetricsIntakeOptions> = async (app, opts) => {
-  // The signature covers the exact bytes; a body over the limit is refused before it is read.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) =>
-    done(null, body),
-  )
-  app.addHook('onRequest', async (request) => {
-    const length = Number(request.headers['content-length'] ?? 0)
-    if (length > opts.maxBodyBytes) throw new PayloadTooLargeError(opts.maxBodyBytes)
-  })
+  keepRawBodies(app, opts.maxBodyBytes, { announced413: true })
   app.post(
     '/api/jenkins/metrics',
     {
@@ -97,12 +89,7 @@ export const metricsIntakePlugin: FastifyPluginAsync<MetricsIntakeOptions> = asy
       validatorCompiler: () => () => true,
     },
     async (request) => {
-      if (!opts.secret) throw new CallbackNotConfiguredError()
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      const header = request.headers['x-tamer-signature']
-      if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
-        throw new BadSignatureError('X-Tamer-Signature does not match')
-      const report = readMetricsReport(raw, opts.maxMetrics)
+      const report = readMetricsReport(signedBody(opts.secret, request), opts.maxMetrics)
       const answer = await opts.gate.report(report)
       if (!answer) throw new NotFoundError('build')
       const v = answer.verdict

@@ -4,15 +4,9 @@
 // parity section at the build's commit); POST /api/jenkins/parity takes the image's predictions and
 // `pip freeze` and answers the comparison, which the template's stage prints and fails on.
 import type { FastifyPluginAsync } from 'fastify'
-import {
-  BadParityError,
-  BadSignatureError,
-  CallbackNotConfiguredError,
-  NotFoundError,
-  PayloadTooLargeError,
-} from '../errors.js'
+import { BadParityError, NotFoundError } from '../errors.js'
 import type { ParityGate } from '../parity/gate.js'
-import { verifyCallbackSignature } from './jenkins-callback.js'
+import { keepRawBodies, signedBody } from './jenkins-signed.js'
 import { ParityResultSchema } from './parity-schema.js'
 import { errors, JenkinsSignature } from './schemas.js'
 
@@ -43,22 +37,7 @@ function readBody(raw: Buffer): Record<string, unknown> {
 }
 
 export const parityIntakePlugin: FastifyPluginAsync<ParityIntakeOptions> = async (app, opts) => {
-  // The signature covers the exact bytes; a body over the limit is refused before it is read.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) =>
-    done(null, body),
-  )
-  app.addHook('onRequest', async (request) => {
-    const length = Number(request.headers['content-length'] ?? 0)
-    if (length > opts.maxBodyBytes) throw new PayloadTooLargeError(opts.maxBodyBytes)
-  })
-  const signed = (raw: unknown, header: string | string[] | undefined): Buffer => {
-    if (!opts.secret) throw new CallbackNotConfiguredError()
-    const body = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0)
-    if (!verifyCallbackSignature(opts.secret, body, Array.isArray(header) ? header[0] : header))
-      throw new BadSignatureError('X-Tamer-Signature does not match')
-    return body
-  }
+  keepRawBodies(app, opts.maxBodyBytes, { announced413: true })
 
   app.post(
     '/api/jenkins/parity/plan',
@@ -84,7 +63,7 @@ export const parityIntakePlugin: FastifyPluginAsync<ParityIntakeOptions> = async
       validatorCompiler: () => () => true,
     },
     async (request) => {
-      const o = readBody(signed(request.body, request.headers['x-tamer-signature']))
+      const o = readBody(signedBody(opts.secret, request))
       const plan = await opts.gate.plan({ deliveryId: o.delivery_id as string, job: o.job as string })
       if (!plan) throw new NotFoundError('build')
       const p = plan.parity
@@ -124,7 +103,7 @@ export const parityIntakePlugin: FastifyPluginAsync<ParityIntakeOptions> = async
       validatorCompiler: () => () => true,
     },
     async (request) => {
-      const o = readBody(signed(request.body, request.headers['x-tamer-signature']))
+      const o = readBody(signedBody(opts.secret, request))
       if (typeof o.predictions !== 'string') throw new BadParityError('predictions must be the CSV text, a string')
       if (o.packages !== undefined && o.packages !== null && typeof o.packages !== 'string')
         throw new BadParityError("packages must be the image's pip freeze output, a string")

@@ -4,14 +4,14 @@
 // previews fetch links). POST /signoff/:id: that page's form acts, with a CSRF token bound to the link and
 // to a cookie the page set (SameSite=Strict, double submit).
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
-import { BadSignatureError, BadSignoffError, CallbackNotConfiguredError, MalformedBodyError } from '../errors.js'
+import { BadSignoffError, MalformedBodyError } from '../errors.js'
 import { cookieValue } from './cookies.js'
 import type { SignoffLinks } from '../links/signoff-links.js'
 import { escapeHtml } from '../notify/render/html-escape.js'
 import { signoffLine } from '../notify/signoff-state.js'
 import { SIGNOFF_INPUT_ID, type SignoffService } from '../signoff/service.js'
 import type { SignoffRecord, SignoffStore } from '../store/signoffs.js'
-import { verifyCallbackSignature } from './jenkins-callback.js'
+import { keepRawBodies, signedBody } from './jenkins-signed.js'
 import { errors, JenkinsSignature } from './schemas.js'
 
 export interface SignoffRequestOptions {
@@ -22,8 +22,7 @@ export interface SignoffRequestOptions {
 const ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$/
 
 export const signoffRequestPlugin: FastifyPluginAsync<SignoffRequestOptions> = async (app, opts) => {
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body))
+  keepRawBodies(app, 16 * 1024)
   app.post(
     '/api/jenkins/signoff',
     {
@@ -63,11 +62,7 @@ export const signoffRequestPlugin: FastifyPluginAsync<SignoffRequestOptions> = a
       validatorCompiler: () => () => true,
     },
     async (request) => {
-      if (!opts.secret) throw new CallbackNotConfiguredError()
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      const header = request.headers['x-tamer-signature']
-      if (!verifyCallbackSignature(opts.secret, raw, Array.isArray(header) ? header[0] : header))
-        throw new BadSignatureError('X-Tamer-Signature does not match')
+      const raw = signedBody(opts.secret, request)
       let o: Record<string, unknown>
       try {
         o = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
