@@ -2,6 +2,8 @@
 // the repository commits (`pip freeze` output or a pinned requirements lock, or `conda list`), and the
 // image's `pip freeze` as the parity stage ran it. Names are compared normalized as PyPI does (PEP 503:
 // https://peps.python.org/pep-0503/#normalized-names), so `Scikit_Learn` and `scikit-learn` are one.
+import { redactUrlCredentials } from '../security/url-credentials.js'
+
 export interface PackageChange {
   name: string
   /** null: not installed there */
@@ -25,7 +27,8 @@ export function readPackages(text: string): Map<string, string> {
     }
     m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*@\s*(\S+)/.exec(line)
     if (m) {
-      out.set(normalize(m[1]!), `@ ${m[2]!}`)
+      // a URL installed from can carry a token (`pip freeze` prints it): never shown or stored
+      out.set(normalize(m[1]!), `@ ${redactUrlCredentials(m[2]!)}`)
       continue
     }
     // conda list: `name  version  build  channel`

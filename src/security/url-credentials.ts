@@ -2,7 +2,8 @@
 // events or bodies, not in API answers, not in Jenkins parameters. Tokens for git come from
 // git.credentials only. RFC 3986 §3.2.1: userinfo is `user[:password]@` before the host.
 
-const HTTP = /^https?:$/i
+// http(s), and pip's VCS URLs over it (`git+https:`, PEP 440 direct references): a bare user there is a token.
+const HTTP = /^(?:[a-z]+\+)?https?:$/i
 
 /**
  * `url` without its credentials: http(s) URLs lose the whole userinfo (a bare token is a valid
@@ -35,7 +36,7 @@ const IN_FORM = /(?<![a-z])([a-z][a-z0-9+.-]{0,30})%3A%2F%2F((?:[^\s&%@/]|%(?!2F
 
 /** What stays of a userinfo: nothing for http(s), the user name for other schemes. */
 function keptUser(scheme: string, userinfo: string, separator: RegExp): string | null {
-  if (/^https?$/i.test(scheme)) return null
+  if (/^(?:[a-z]+\+)?https?$/i.test(scheme)) return null
   return userinfo.split(separator)[0]!
 }
 

@@ -147,6 +147,8 @@ t.test('package versions: pip freeze, a lock with hashes, conda list, PEP 503 na
     { name: 'mylib', dev: '@ git+https://example.com/mylib@v1', image: null },
     { name: 'scipy', dev: null, image: '1.13.0' },
   ])
+  const secretRef = readPackages('priv @ git+https://ghp_TOKEN123@github.com/acme/priv@v2\nx @ https://u:pw@h/x.whl\n')
+  t.same(Object.fromEntries(secretRef), { priv: '@ git+https://github.com/acme/priv@v2', x: '@ https://h/x.whl' })
   const conda = readPackages(
     '# packages in environment at /opt/conda:\n#\n# Name Version Build Channel\nnumpy  1.26.4  py311h  conda-forge\n',
   )
