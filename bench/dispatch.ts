@@ -5,6 +5,9 @@
 // serve` as a child process, SIGKILLed three times during a burst of signed pushes and
 // restarted, sends without an answer redelivered; prints how often each acknowledged
 // delivery was built and what resolving the uncertain triggers cost in Jenkins requests.
+// BURST_ENGINES=sqlite,postgres runs the burst on each engine (PostgreSQL: a fresh database on
+// TAMER_TEST_DATABASE_URL's server, test/support/postgres.ts), every build UNSTABLE with its notice
+// counted at a webhook receiver (issue #16's crash proof at full size: BURST=500).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,16 +20,19 @@ import { githubPush } from '../test/support/payloads.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { SECRETS } from '../test/support/app.js'
 import { runBurst } from '../test/support/burst.js'
+import { freshDatabase } from '../test/support/postgres.js'
 
 const PUSHES = Number(process.env.PUSHES ?? 1000)
 const CONCURRENCY = 50
 const BURST = Number(process.env.BURST ?? 300)
+const BURST_ENGINES = (process.env.BURST_ENGINES ?? 'sqlite').split(',')
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
 }
 
 async function main() {
+  if (PUSHES === 0) return // the burst with kills alone
   const jenkins = await startJenkinsEmulator({
     clock: realClock,
     quietPeriodSec: 0,
@@ -132,7 +138,17 @@ async function main() {
   rmSync(dir, { recursive: true, force: true })
 }
 
-async function burstWithKills() {
+async function burstWithKills(engine: string) {
+  const drops: (() => unknown)[] = []
+  const databaseUrl =
+    engine === 'postgres'
+      ? await freshDatabase({
+          teardown: (fn) => drops.push(fn),
+          skip: (msg) => console.log(`  postgres skipped: ${msg}`),
+          fail: (msg) => console.log(msg),
+        })
+      : undefined
+  if (engine === 'postgres' && !databaseUrl) return
   const r = await runBurst({
     deliveries: BURST,
     inFlight: 20,
@@ -141,9 +157,15 @@ async function burstWithKills() {
       { atAcked: 0.5, on: 'now' },
       { atAcked: 0.75, on: 'trigger-answered' },
     ],
+    databaseUrl: databaseUrl ?? undefined,
+    notices: BURST_ENGINES.length > 1 || engine !== 'sqlite',
+  }).finally(async () => {
+    for (const d of drops) await d()
   })
   console.log(
-    `bench:dispatch burst with kills — ${r.deliveries} pushes, 20 in flight, one templated job; tamer serve SIGKILLed ${r.kills} times and restarted`,
+    `bench:dispatch burst with kills [${engine}] — ${r.deliveries} pushes, 20 in flight, one templated job; tamer serve SIGKILLed ${r.kills} times and restarted; load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
   )
   console.log(
     '  (Jenkins stand-in: 1 s quiet period, 1 s queue→build gap, 150 ms builds, `builds` = newest 100, standing still while Tamer restarts',
@@ -160,14 +182,24 @@ async function burstWithKills() {
   console.log(
     `  uncertain triggers ${r.uncertainTriggers}: ${r.looks} looks, ${r.lookRequests} Jenkins requests = ${per} extra requests per uncertain trigger; ${r.reposts} sent again after two misses`,
   )
+  const n = r.notices
+  if (n)
+    console.log(
+      `  notices (every build UNSTABLE): ${n.decided} decided, ${n.buildsNotOneNotice} builds without exactly one; received once ${n.receivedOnce}, twice ${n.receivedTwice}, never ${n.unreceived} (dead ${n.dead}), strays ${n.strays}`,
+    )
   console.log(`  ${r.seconds.toFixed(1)} s in all (mostly the four start-ups of tamer serve)`)
   // The soak of test/pipeline/burst-kill.test.ts: a delivery built twice, lost or not listed fails the bench.
   if (r.builtTwice || r.lost || r.builtUnacknowledged || r.records !== r.acknowledged || r.recordsNotOneRun)
     process.exitCode = 1
+  if (n && (n.receivedOnce !== r.acknowledged || n.receivedTwice || n.strays || n.buildsNotOneNotice))
+    process.exitCode = 1
 }
 
 main()
-  .then(() => (process.env.BURST === '0' ? undefined : burstWithKills()))
+  .then(async () => {
+    if (process.env.BURST === '0') return
+    for (const engine of BURST_ENGINES) await burstWithKills(engine)
+  })
   .then(() => process.exit(0))
   .catch((err) => {
     console.error(err)

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import { freePort } from './free-port.js'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -45,6 +46,13 @@ export interface BurstOptions {
   jenkins?: { quietPeriodSec?: number; executableGapMs?: number; buildMs?: number }
   /** Tamer's jenkins.uncertainGraceMs (default 1 s) */
   uncertainGraceMs?: number
+  /** The child's store: PostgreSQL at this (fresh) database; SQLite in the data dir without it. */
+  databaseUrl?: string
+  /**
+   * Every build ends UNSTABLE and a notification rule sends each one's notice to a webhook channel:
+   * a real HTTP receiver counts what arrives by the outbox id (X-Tamer-Notification).
+   */
+  notices?: boolean
   progress?: (msg: string) => void
 }
 
@@ -71,6 +79,19 @@ export interface BurstResult {
   lookRequests: number
   /** uncertain triggers posted again after two misses */
   reposts: number
+  /** With `notices`: what Tamer decided (its notices, one per build) and what the receiver got. */
+  notices?: {
+    decided: number
+    /** finished builds of acknowledged deliveries without exactly one decided notice */
+    buildsNotOneNotice: number
+    receivedOnce: number
+    receivedTwice: number
+    /** decided, never received: `dead` (interrupted mid-send by a kill, never sent twice) or lost */
+    unreceived: number
+    dead: number
+    /** received, never decided */
+    strays: number
+  }
   seconds: number
 }
 
@@ -147,11 +168,23 @@ function writeConfig(
   jenkins: JenkinsEmulator,
   quietPeriodSec: number,
   uncertainGraceMs: number,
+  o: { databaseUrl?: string; noticeUrl?: string },
 ): string {
   const file = join(dir, 'tamer.yaml')
   const config = {
     server: { host: '127.0.0.1', port, logLevel: 'info', drainDelayMs: 0 },
     dataDir: join(dir, 'data'),
+    ...(o.databaseUrl ? { store: { engine: 'postgres', url: o.databaseUrl, postgres: { leaseMs: 2_000 } } } : {}),
+    ...(o.noticeUrl
+      ? {
+          notifications: {
+            channels: [{ name: 'receiver', type: 'webhook', url: o.noticeUrl }],
+            rules: [{ on: ['unstable'], channels: ['receiver'] }],
+            retryBaseMs: 200,
+            retryMaxMs: 1_000,
+          },
+        }
+      : {}),
     providers: { github: { secrets: [SECRETS.github] } },
     api: { tokens: [SECRETS.api] },
     jenkins: {
@@ -188,12 +221,33 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     quietPeriodSec,
     buildableMs: BUILDABLE_MS,
     executableGapMs: o.jenkins?.executableGapMs ?? 1_000,
-    defaultScenario: { durationMs: o.jenkins?.buildMs ?? 150 },
+    defaultScenario: { durationMs: o.jenkins?.buildMs ?? 150, ...(o.notices ? { result: 'UNSTABLE' as const } : {}) },
   })
+  // The notice receiver: every POST it got, by the outbox id the webhook channel sends.
+  const received = new Map<string, number>()
+  let receiver: Server | null = null
+  if (o.notices) {
+    receiver = createServer((req, res) => {
+      const id = String(req.headers['x-tamer-notification'] ?? '')
+      req.resume()
+      req.on('end', () => {
+        received.set(id, (received.get(id) ?? 0) + 1)
+        res.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r))
+  }
+  const noticeUrl = receiver ? `http://127.0.0.1:${(receiver.address() as { port: number }).port}/notices` : undefined
   const dir = mkdtempSync(join(tmpdir(), 'tamer-burst-'))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const tamer = new TamerProcess(writeConfig(dir, port, jenkins, quietPeriodSec, o.uncertainGraceMs ?? 1_000), base)
+  const tamer = new TamerProcess(
+    writeConfig(dir, port, jenkins, quietPeriodSec, o.uncertainGraceMs ?? 1_000, {
+      databaseUrl: o.databaseUrl,
+      noticeUrl,
+    }),
+    base,
+  )
   const auth = { authorization: `Bearer ${SECRETS.api}` }
   try {
     await tamer.start()
@@ -293,7 +347,11 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     for (;;) {
       const tamerBusy =
         (await count('/api/deliveries?status=pending&limit=1')) +
-        (await Promise.all(ACTIVE.map((s) => count(`/api/builds?state=${s}&limit=1`)))).reduce((a, b) => a + b, 0)
+        (await Promise.all(ACTIVE.map((s) => count(`/api/builds?state=${s}&limit=1`)))).reduce((a, b) => a + b, 0) +
+        (o.notices
+          ? (await count('/api/notifications?state=pending&limit=1')) +
+            (await count('/api/notifications?state=sending&limit=1'))
+          : 0)
       const now = clock.now()
       const jenkinsBusy =
         jenkins.state.queue.active(now).length +
@@ -315,15 +373,34 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     const times = [...acked].map((id) => runs.get(id) ?? 0)
 
     // What Tamer lists.
-    type Listed = { deliveryId: string; runs: unknown[] }
-    const listed: Listed[] = []
-    for (let cursor: number | null = null; ;) {
-      const page = (await (
-        await fetch(`${base}/api/builds?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })
-      ).json()) as { items: Listed[]; nextCursor: number | null }
-      listed.push(...page.items)
-      if (!page.nextCursor) break
-      cursor = page.nextCursor
+    const all = async <T>(path: string): Promise<T[]> => {
+      const out: T[] = []
+      for (let cursor: number | null = null; ;) {
+        const page = (await (
+          await fetch(`${base}${path}?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })
+        ).json()) as { items: T[]; nextCursor: number | null }
+        out.push(...page.items)
+        if (!page.nextCursor) return out
+        cursor = page.nextCursor
+      }
+    }
+    type Listed = { id: string; deliveryId: string; runs: unknown[] }
+    const listed = await all<Listed>('/api/builds')
+    let notices: BurstResult['notices']
+    if (o.notices) {
+      const decided = await all<{ id: string; buildId: string; state: string }>('/api/notifications')
+      const ids = new Set(decided.map((n) => n.id))
+      const perBuild = new Map<string, number>()
+      for (const n of decided) perBuild.set(n.buildId, (perBuild.get(n.buildId) ?? 0) + 1)
+      notices = {
+        decided: decided.length,
+        buildsNotOneNotice: listed.filter((b) => acked.has(b.deliveryId) && perBuild.get(b.id) !== 1).length,
+        receivedOnce: decided.filter((n) => received.get(n.id) === 1).length,
+        receivedTwice: decided.filter((n) => (received.get(n.id) ?? 0) > 1).length,
+        unreceived: decided.filter((n) => !received.has(n.id)).length,
+        dead: decided.filter((n) => n.state === 'dead').length,
+        strays: [...received.keys()].filter((id) => !ids.has(id)).length,
+      }
     }
 
     const looks = tamer.logs
@@ -345,11 +422,13 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
       looks: looks.length,
       lookRequests: looks.reduce((s, l) => s + l.requests, 0),
       reposts: tamer.logs.filter((l) => l.includes('no trace of the uncertain trigger')).length,
+      ...(notices ? { notices } : {}),
       seconds: (Date.now() - started) / 1000,
     }
   } finally {
     await tamer.stop()
     await jenkins.close()
+    receiver?.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
