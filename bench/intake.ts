@@ -151,12 +151,18 @@ const others = (r: OpenLoopResult) => `${r.sent - twoxx(r)}${r.statuses[503] ? `
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-intake-'))
   const configFile = join(dir, 'tamer.json')
-  // JSON is YAML. Rate limits off (their counting is measured, never a 429); the pushes name a
+  // JSON is YAML. Rate limits and the per-source in-flight share off (all load comes from one address
+  // here, standing for a host's many; the counting is measured, never a 429); the pushes name a
   // remote that does not exist, so no background diffs.
   writeFileSync(
     configFile,
     JSON.stringify({
-      server: { host: '127.0.0.1', logLevel: 'info', rateLimit: { hooksPerSource: 0, hooksPerTenant: 0 } },
+      server: {
+        host: '127.0.0.1',
+        logLevel: 'info',
+        maxInFlightBytesPerSource: 0,
+        rateLimit: { hooksPerSource: 0, hooksPerTenant: 0 },
+      },
       providers: { github: { secrets: [SECRET] } },
       api: { tokens: ['bench-api-token'] },
       diffs: { precompute: false },

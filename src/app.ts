@@ -173,7 +173,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before every route: headers on every answer (errors too), limits before any work.
   await registerSecurityHeaders(app)
   const admit = await registerRateLimits(app, config.server.rateLimit, auth)
-  registerInFlightBudget(app, config.server.maxInFlightBytes)
+  registerInFlightBudget(app, {
+    maxBytes: config.server.maxInFlightBytes,
+    maxBytesPerSource: config.server.maxInFlightBytesPerSource,
+  })
   // Before the routes too: it documents each one as it is added (GET /openapi.json).
   await registerOpenApi(app)
   registerDeliveryMetrics(app, deps.metrics)

@@ -95,10 +95,10 @@ export const NotificationNotDeadError = createError(
 
 // Hardening (issue #9).
 export const RateLimitedError = createError('TAMER_RATE_LIMITED', 'Too many requests %s; retry in %s s', 429)
-/** Past server.maxInFlightBytes (src/http/in-flight.ts): answered with Retry-After, nothing stored. */
-export const BusyError = createError(
+/** Past server.maxInFlightBytes or a source's share (src/http/in-flight.ts): Retry-After, nothing stored. */
+export const BusyError = createError<'TAMER_BUSY', 503, [number, string, number, number]>(
   'TAMER_BUSY',
-  'Too many deliveries in flight (%s bytes of server.maxInFlightBytes %s); retry in %s s',
+  'Too many deliveries in flight (%s bytes of %s %s); retry in %s s',
   503,
 )
 

@@ -310,6 +310,11 @@ export const ConfigSchema = Type.Object(
          * (issue #12: memory grew with the backlog). 0 turns it off; one delivery alone always gets in.
          */
         maxInFlightBytes: Type.Integer({ minimum: 0, default: 64 * 1024 * 1024 }),
+        /**
+         * The share of it one source address may hold: bodies count before their signature is known, so
+         * without a share one sender of large forged uploads could keep signed deliveries out. 0: no share.
+         */
+        maxInFlightBytesPerSource: Type.Integer({ minimum: 0, default: 32 * 1024 * 1024 }),
         logLevel: Type.Union(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },

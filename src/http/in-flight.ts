@@ -16,17 +16,40 @@ export interface InFlightBudget {
   readonly bytes: number
 }
 
+export interface InFlightLimits {
+  /** `server.maxInFlightBytes`; 0 turns the budget off. */
+  maxBytes: number
+  /**
+   * `server.maxInFlightBytesPerSource`: what one source address may hold of it (0: no share). Bodies
+   * count before their signature is checked, so without a share one sender of large forged uploads
+   * could fill the budget and keep the hosts' signed deliveries out. Keyed like the per-source rate
+   * limit (src/http/rate-limit.ts), by `request.ip`.
+   */
+  maxBytesPerSource: number
+}
+
 const isDelivery = (r: FastifyRequest) => r.method === 'POST' && r.url.startsWith('/hooks/')
 
-/** `maxBytes` 0 turns the budget off. One delivery alone is always let in, whatever its size. */
-export function registerInFlightBudget(app: FastifyInstance, maxBytes: number): InFlightBudget {
+/** One delivery alone is always let in, whatever its size; so is a source's first. */
+export function registerInFlightBudget(app: FastifyInstance, limits: InFlightLimits): InFlightBudget {
+  const { maxBytes, maxBytesPerSource } = limits
   let bytes = 0
-  const held = new WeakMap<FastifyRequest, number>()
+  const bySource = new Map<string, number>()
+  const held = new WeakMap<FastifyRequest, { source: string; size: number }>()
 
   const take = (request: FastifyRequest, size: number) => {
-    if (bytes > 0 && bytes + size > maxBytes) throw new BusyError(bytes, maxBytes, BUSY_RETRY_AFTER_SECONDS)
+    const source = request.ip
+    const sourceBytes = bySource.get(source) ?? 0
+    if (bytes > 0 && bytes + size > maxBytes) {
+      throw new BusyError(bytes, 'server.maxInFlightBytes', maxBytes, BUSY_RETRY_AFTER_SECONDS)
+    }
+    if (maxBytesPerSource > 0 && sourceBytes > 0 && sourceBytes + size > maxBytesPerSource) {
+      throw new BusyError(sourceBytes, 'server.maxInFlightBytesPerSource', maxBytesPerSource, BUSY_RETRY_AFTER_SECONDS)
+    }
     bytes += size
-    held.set(request, (held.get(request) ?? 0) + size)
+    bySource.set(source, sourceBytes + size)
+    const before = held.get(request)
+    held.set(request, { source, size: (before?.size ?? 0) + size })
   }
 
   if (maxBytes > 0) {
@@ -49,10 +72,13 @@ export function registerInFlightBudget(app: FastifyInstance, maxBytes: number): 
   }
 
   function release(request: FastifyRequest) {
-    const size = held.get(request)
-    if (size === undefined) return
+    const h = held.get(request)
+    if (h === undefined) return
     held.delete(request)
-    bytes -= size
+    bytes -= h.size
+    const left = (bySource.get(h.source) ?? 0) - h.size
+    if (left > 0) bySource.set(h.source, left)
+    else bySource.delete(h.source)
   }
 
   return {

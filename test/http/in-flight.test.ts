@@ -3,6 +3,7 @@
 // is answered 503 TAMER_BUSY with Retry-After before its body is read, nothing of it is stored, and
 // the host's redelivery is taken once the backlog is gone. Through the real server on a socket.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { PassThrough } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -88,4 +89,70 @@ t.test('one delivery alone is always taken, whatever its size; 0 turns the budge
   t.equal(res.statusCode, 202, 'a body larger than the budget, with nothing else in flight')
   t.equal(testConfig().server.maxInFlightBytes, 64 * 1024 * 1024, 'the default is 64 MB')
   t.equal(testConfig({ server: { maxInFlightBytes: 0 } }).server.maxInFlightBytes, 0, 'and 0 is allowed (off)')
+})
+
+// Bodies count before their signature is known: without a per-source share, one sender of large
+// forged uploads (announced, then trickled) fills the budget and the host's signed delivery is refused.
+t.test('one source holds at most its share of the budget; another source still gets in', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-in-flight-'))
+  const store = openSqliteStore({ file: join(dir, 'tamer.db') })
+  const MB = 1024 * 1024
+  const compose = (perSource: number) =>
+    composeForTest(
+      testConfig({ server: { logLevel: 'silent', maxInFlightBytes: 40 * MB, maxInFlightBytesPerSource: perSource } }),
+      { store },
+    )
+  const shared = await compose(30 * MB)
+  const unshared = await compose(0)
+  t.teardown(async () => {
+    await shared.app.close()
+    await unshared.app.close()
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const forger = '203.0.113.9'
+  const github = '192.30.252.1'
+
+  // An upload that announces 20 MB and sends nothing until the test ends it (short: a 400 then).
+  const hold = (app: typeof shared.app) => {
+    const body = new PassThrough()
+    const answer = app.inject({
+      method: 'POST',
+      url: '/hooks/github',
+      remoteAddress: forger,
+      headers: { 'content-type': 'application/json', 'content-length': String(20 * MB), 'x-github-event': 'push' },
+      payload: body,
+    })
+    return { answer, end: () => body.end('{}') }
+  }
+  const push = (app: typeof shared.app, after: string) => {
+    const d = signedGitHub('push', githubPush({ after: after.padStart(40, 'e') }))
+    return app.inject({
+      method: 'POST',
+      url: '/hooks/github',
+      remoteAddress: github,
+      headers: d.headers,
+      payload: d.body,
+    })
+  }
+
+  const held = [hold(shared.app)]
+  await new Promise((r) => setImmediate(r))
+  const second = hold(shared.app)
+  const refused = await second.answer
+  t.equal(refused.statusCode, 503, "the forger's second 20 MB is over its 30 MB share")
+  t.match(refused.json(), { code: 'TAMER_BUSY', message: /server\.maxInFlightBytesPerSource/ })
+  t.equal((await push(shared.app, '1')).statusCode, 202, "the host's signed push gets in meanwhile")
+
+  // The same two uploads without a share: the second fills the budget, and the signed push is refused.
+  held.push(hold(unshared.app), hold(unshared.app))
+  await new Promise((r) => setImmediate(r))
+  const crowdedOut = await push(unshared.app, '2')
+  t.equal(crowdedOut.statusCode, 503, 'without the share the forged bytes keep the signed push out')
+  t.match(crowdedOut.json(), { code: 'TAMER_BUSY', message: /server\.maxInFlightBytes / })
+
+  for (const h of held) h.end()
+  for (const h of held) await h.answer.catch(() => undefined)
+  t.equal((await push(shared.app, '3')).statusCode, 202, 'the shares are given back when the uploads end')
+  t.equal((await store.listDeliveries({ limit: 10 })).length, 2, 'only the signed pushes were stored')
 })

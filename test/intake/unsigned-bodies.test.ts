@@ -107,10 +107,11 @@ t.test('unsigned large and deeply nested bodies are refused without being parsed
 t.test(
   'over a real socket: /healthz and a signed delivery are answered while large unsigned bodies arrive',
   async (t) => {
-    // Room for the four 20 MB bodies at once: the in-flight budget's 503 (test/http/in-flight.test.ts) is
-    // a separate answer; here every unsigned body must reach the signature check and be refused there.
+    // Room for the four 20 MB bodies at once, all from this one address: the in-flight budget's 503 and
+    // a source's share (test/http/in-flight.test.ts) are separate answers; here every unsigned body must
+    // reach the signature check and be refused there.
     const h = await startTestApp(t, {
-      config: testConfig({ server: { logLevel: 'info', maxInFlightBytes: 128 << 20 } }),
+      config: testConfig({ server: { logLevel: 'info', maxInFlightBytes: 128 << 20, maxInFlightBytesPerSource: 0 } }),
     })
     await h.app.listen({ port: 0, host: '127.0.0.1' })
     const base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`
