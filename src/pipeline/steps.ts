@@ -10,7 +10,7 @@ import type { Mask } from '../security/secrets.js'
 import { backoffMs } from '../work/backoff.js'
 
 export interface StepDeps {
-  store: Pick<BuildStore, 'updateBuild'>
+  store: Pick<BuildStore, 'updateBuild' | 'heldBuildBefore'>
   api: JenkinsApi
   provisioner: Provisioner
   now(): number
@@ -256,9 +256,28 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
   return true
 }
 
+/** How soon a build held behind an earlier one of its job looks again while that one's retry is under way. */
+const BEHIND_MS = 100
+
+/**
+ * Push order per job (one job per branch) through a Jenkins outage (issue #16): a build does not overtake an
+ * earlier build of its job that Jenkins has not taken because a call failed (waiting for Jenkins, or retrying)
+ * or that is held itself. Builds that never failed are not held: a burst on one branch triggers side by side.
+ * Returns true when the trigger may go on; else the build is held until the earlier one's next attempt (every
+ * replica reads the same rows).
+ */
+async function notOvertaking(d: StepDeps, b: BuildRecord): Promise<boolean> {
+  const earlier = await d.store.heldBuildBefore(b.job, b.seq)
+  if (!earlier) return true
+  const at = Math.max(earlier.nextAttemptAt ?? 0, d.now() + BEHIND_MS)
+  await save(d, b, { nextAttemptAt: at, lastError: `behind the earlier build ${earlier.id} of ${b.job}` })
+  return false
+}
+
 export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
   // 'triggering': the last buildWithParameters may have reached Jenkins.
   if (b.state === 'triggering' && !(await resolveUncertain(d, b))) return
+  if (b.state !== 'triggering' && !(await notOvertaking(d, b))) return
   if (!(await settingsAllow(d, b))) return
   let ctx: JobContext | undefined
   try {

@@ -226,6 +226,12 @@ export interface BuildStore {
   dueBuilds(now: number, limit: number): Promise<{ due: BuildRecord[]; nextAt: number | null }>
   /** Every queue item and build recorded for these builds, oldest first. */
   runsOf(buildIds: readonly string[]): Promise<Map<string, RecordedRun[]>>
+  /**
+   * The latest build of `job` before `seq` that Jenkins has not taken because a call failed or it was held:
+   * waiting for Jenkins, pending with a next attempt set, or triggering again (attempts > 1, or uncertain).
+   * A trigger waits behind it (push order per branch through an outage, src/pipeline/steps.ts).
+   */
+  heldBuildBefore(job: string, seq: number): Promise<{ id: string; nextAttemptAt: number | null } | null>
   /** The build Tamer triggered with this DELIVERY_ID parameter on this job. */
   findBuildByDeliveryParam(job: string, deliveryParam: string): Promise<BuildRecord | null>
   getDispatch(deliveryId: string): Promise<DispatchRecord | null>

@@ -5,6 +5,9 @@ import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { apiAuth, startPipelineApp, type PipelineHarness } from '../support/pipeline-app.js'
 import { githubPush } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
+import { freshDatabase } from '../support/postgres.js'
+import { openPostgresStore } from '../../src/store/postgres/index.js'
+import type { ServiceStore } from '../../src/store/service-store.js'
 
 const JOB = 'ds/churn-model/main'
 const triggers = (h: PipelineHarness) => h.jenkins.state.requests.filter((r) => r.path.includes('/buildWithParameters'))
@@ -147,3 +150,67 @@ t.test('the same push from a repo hook and an org hook: two deliveries, one buil
   t.equal((await h.store.getDispatch(ids[1]!))?.outcome, 'already planned by another delivery')
   t.equal((await h.store.getDelivery(ids[1]!))?.status, 'processed')
 })
+
+// Issue #16's outage, on both engines: Jenkins is down while the first half of a burst on three branches
+// arrives and comes back for the second half. Every build is triggered once, and on each branch (one job per
+// branch) in push order: the second half's builds do not overtake the first half's retries.
+async function outage(t: Test, openStore?: () => Promise<ServiceStore>) {
+  const h = await startPipelineApp(t, openStore ? { openStore } : {})
+  const branches = ['main', 'release/1', 'release/2']
+  const pushes = Array.from({ length: 12 }, (_, i) => ({
+    ref: `refs/heads/${branches[i % 3]}`,
+    after: (i + 1).toString(16).padStart(40, '0'),
+  }))
+  await h.jenkins.control.down()
+  const ids: string[] = []
+  for (const [i, p] of pushes.entries()) {
+    if (i === 6) {
+      // a retry while still down, then Jenkins is back for the second half
+      h.advance(1_000)
+      await h.drain()
+      const first = await h.builds()
+      t.equal(first.length, 6)
+      t.ok(
+        first.every((b) => b.state === 'waiting-for-jenkins' || b.state === 'pending'),
+        'the first half waits for Jenkins',
+      )
+      await h.jenkins.control.up()
+    }
+    const r = await h.push(p, `outage-${i}`)
+    t.equal(r.statusCode, 202)
+    ids.push(r.id)
+    await h.drain()
+  }
+  for (let i = 0; i < 20 && (await h.builds()).some((b) => b.state !== 'queued' && b.state !== 'running'); i++) {
+    h.advance(1_000)
+    await h.drain()
+  }
+  const sent = triggers(h)
+    .filter((r) => r.status === 201)
+    .map((r) => new URLSearchParams(r.body).get('DELIVERY_ID'))
+  const builds = await h.builds()
+  const jobOf = new Map(builds.map((b) => [b.deliveryId, b.job]))
+  t.same([...sent].sort(), [...ids].sort(), 'every delivery triggered exactly once')
+  for (const [i, branch] of branches.entries()) {
+    const mine = ids.filter((_, k) => k % 3 === i)
+    t.equal(new Set(mine.map((id) => jobOf.get(id))).size, 1, `${branch}: one job`)
+    t.same(
+      sent.filter((id) => jobOf.get(id!) === jobOf.get(mine[0]!)),
+      mine,
+      `${branch}: in push order`,
+    )
+  }
+}
+
+t.test('Jenkins down for the first half of a burst [sqlite]: each build once, in push order per branch', (t) =>
+  outage(t),
+)
+
+t.test(
+  'Jenkins down for the first half of a burst [postgres]: each build once, in push order per branch',
+  async (t) => {
+    const url = await freshDatabase(t)
+    if (!url) return
+    await outage(t, () => openPostgresStore({ url }))
+  },
+)

@@ -192,6 +192,19 @@ export function createPgReads(db: Queryable): PgReads {
       )
       return runsByBuild(buildIds, rows)
     },
+    async heldBuildBefore(job, seq) {
+      const r = await one(
+        db,
+        `SELECT id, next_attempt_at FROM builds WHERE job = $1 AND seq < $2 AND state IN ('waiting-for-jenkins', 'pending', 'triggering')
+       AND (state = 'waiting-for-jenkins' OR (state = 'pending' AND next_attempt_at > 0)
+            OR (state = 'triggering' AND (attempts > 1 OR missed_at IS NOT NULL)))
+         ORDER BY seq DESC LIMIT 1`,
+        [job, seq],
+      )
+      if (!r) return null
+      const at = (r as { next_attempt_at: string | number | null }).next_attempt_at
+      return { id: (r as { id: string }).id, nextAttemptAt: at === null ? null : Number(at) }
+    },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = await one(db, 'SELECT * FROM builds WHERE job = $1 AND delivery_param = $2 ORDER BY seq LIMIT 1', [
         job,

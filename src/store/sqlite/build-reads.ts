@@ -103,6 +103,12 @@ export function createBuildReads(db: Database): BuildReads {
   const nextDue = db
     .prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`)
     .pluck()
+  const held = db.prepare(
+    `SELECT id, next_attempt_at FROM builds WHERE job = ? AND seq < ? AND state IN ('waiting-for-jenkins', 'pending', 'triggering')
+       AND (state = 'waiting-for-jenkins' OR (state = 'pending' AND next_attempt_at > 0)
+            OR (state = 'triggering' AND (attempts > 1 OR missed_at IS NOT NULL)))
+     ORDER BY seq DESC LIMIT 1`,
+  )
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
   const pageOfBuilds = createPageQuery(db, BUILD_PAGES)
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
@@ -131,6 +137,10 @@ export function createBuildReads(db: Database): BuildReads {
     async runsOf(buildIds) {
       if (buildIds.length === 0) return runsByBuild(buildIds, [])
       return runsByBuild(buildIds, runs.all(JSON.stringify(buildIds)) as RunRow[])
+    },
+    async heldBuildBefore(job, seq) {
+      const r = held.get(job, seq) as { id: string; next_attempt_at: number | null } | undefined
+      return r ? { id: r.id, nextAttemptAt: r.next_attempt_at } : null
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = byParam.get(job, deliveryParam) as Row | undefined
