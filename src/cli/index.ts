@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The `tamer` bin (package.json "bin"; `npx tamer …` after `npm ci`): runs the command in main.ts.
-import { main } from './main.js'
+import { enableCliCompileCache } from './compile-cache.js'
+
+enableCliCompileCache()
+// Imported after the cache is on, so main.ts and what it loads are compiled through it.
+const { main } = await import('./main.js')
 
 /**
  * Exits once stdout and stderr have handed everything to the OS: process.exit() drops what a pipe has
