@@ -8,6 +8,7 @@ import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../noteboo
 // HTML one loads sanitize-html (postcss, htmlparser2), which a text diff never needs (start-up, issue #11).
 import { describeDegradation } from '../notebooks/render/degraded.js'
 import { renderNotebookDiffText } from '../notebooks/render/text.js'
+import { writePrettyJson } from '../notebooks/render/json.js'
 import { createDiffEngine, keepYoungGenerationSmall, type EngineName } from '../engines/engine.js'
 
 export interface CommandIo {
@@ -129,7 +130,9 @@ async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: 
   if (o.format === 'json') {
     // nbdime's format has no place for it: said on stderr, the JSON stays nbdime's.
     for (const d of degraded) io.stderr(`tamer diff: shown coarser: ${describeDegradation(d)}\n`)
-    io.stdout(`${JSON.stringify(result.diff, null, 2)}\n`)
+    // In chunks, not one string the size of the output (notebooks/render/json.ts).
+    writePrettyJson(result.diff, io.stdout)
+    io.stdout('\n')
   } else if (o.format === 'html') {
     const { renderNotebookDiffHtml } = await import('../notebooks/render/html.js')
     io.stdout(renderNotebookDiffHtml({ base: result.base, diff: result.diff, nameA, nameB, degraded }))
