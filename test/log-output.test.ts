@@ -31,8 +31,9 @@ function exited(child: ChildProcess): Promise<number | null> | number | null {
 async function serve(t: Test, stdout: number | 'pipe') {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-log-'))
   const config = join(dir, 'tamer.yaml')
-  // No diffs in the background: the payload's repository is not reachable from here.
-  writeFileSync(config, 'diffs:\n  precompute: false\n')
+  // No diffs in the background: the payload's repository is not reachable from here. No drain delay:
+  // SIGTERM still logs its drain and stop lines, without 5 s of waiting for a load balancer there is not.
+  writeFileSync(config, 'diffs:\n  precompute: false\nserver:\n  drainDelayMs: 0\n')
   const port = await freePort()
   const child = spawn(process.execPath, tamerArgv('serve', '--config', config), {
     env: childEnv({

@@ -40,7 +40,7 @@ t.test('SIGKILL while a post is at the host: exactly one status and one comment 
   const base = `http://127.0.0.1:${port}`
   const file = join(dir, 'tamer.yaml')
   const config = {
-    server: { host: '127.0.0.1', port, logLevel: 'info' },
+    server: { host: '127.0.0.1', port, logLevel: 'info', drainDelayMs: 0 }, // teardown's SIGTERM: no 5 s drain
     dataDir: join(dir, 'data'),
     providers: { github: { secrets: [SECRETS.github] } },
     api: { tokens: [SECRETS.api] },
