@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { execa } from 'execa'
 import { detectNbdime, nbdimeDiff } from '../src/engines/nbdiff.js'
 import { notebookCorpusPairs } from '../test/support/notebook-corpus.js'
@@ -27,6 +27,15 @@ import type { ChildResult } from './diff-child.js'
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const ROOT = join(HERE, '..')
 const CHILD = join(HERE, 'diff-child.ts')
+/**
+ * The Node the measured processes run on (BENCH_NODE, e.g. the supported 22 or 24; default this
+ * one). Another Node runs the child's TypeScript through its own type stripping and this repo's
+ * hooks (scripts/ts-hooks.mjs), not tsx: tsx's loader thread grows the RSS the figures are over.
+ */
+const NODE = process.env['BENCH_NODE'] ?? process.execPath
+const CHILD_ARGS = process.env['BENCH_NODE']
+  ? ['--import', pathToFileURL(join(ROOT, 'scripts/ts-hooks.mjs')).href]
+  : process.execArgv
 // The `tamer` command as installed: package.json's bin, built into dist/.
 const CLI = join(
   ROOT,
@@ -57,7 +66,7 @@ const meets = (ok: boolean) => (ok ? 'yes' : 'NO')
 
 /** Native parse + diff of two files in a fresh child (its peak RSS is the pair's own). */
 async function nativeChild(a: string, b: string, worker = false): Promise<ChildResult> {
-  const r = await execa(process.execPath, [...process.execArgv, CHILD, a, b, ...(worker ? ['--worker'] : [])])
+  const r = await execa(NODE, [...CHILD_ARGS, CHILD, a, b, ...(worker ? ['--worker'] : [])])
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult
 }
 
@@ -88,7 +97,7 @@ async function tamerProcess(a: string, b: string, out: string): Promise<ProcessR
   const fd = openSync(out, 'w')
   try {
     const t0 = performance.now()
-    const child = spawn(process.execPath, ['--import', PEAK_HOOK, CLI, 'diff', '--format', 'json', a, b], {
+    const child = spawn(NODE, ['--import', PEAK_HOOK, CLI, 'diff', '--format', 'json', a, b], {
       stdio: ['ignore', fd, 'pipe'],
     })
     let stderr = ''
@@ -304,7 +313,7 @@ export async function compareEngines(argv: string[]): Promise<void> {
   console.log(
     `nbdime: ${found ? (found.available ? `nbdiff ${found.version}, timeout ${timeoutS} s` : `absent (${found.reason})`) : 'skipped (--no-nbdime)'}`,
   )
-  console.log(`load average ${load()} (1, 5, 15 min) on ${cpus().length} cores`)
+  console.log(`load average ${load()} (1, 5, 15 min) on ${cpus().length} cores; Node ${NODE}`)
   const nbdiff = found?.available ? found.command : null
 
   if (sets.includes('real')) await realSet(nbdiff, runs, timeoutS, !argv.includes('--no-build'))
