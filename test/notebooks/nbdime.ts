@@ -68,7 +68,7 @@ export async function nbdiffBatch(jobs: BatchJob[]): Promise<DiffEntry[][]> {
       const child = execFile(
         'python3',
         ['-c', BATCH],
-        { cwd, env: ENV, timeout: 120_000, maxBuffer: 64 << 20 },
+        { cwd, env: ENV, timeout: 240_000, maxBuffer: 64 << 20 },
         (err, _o, stderr) => {
           if (err) reject(new Error(`nbdime batch failed: ${stderr || err.message}`))
           else resolve()

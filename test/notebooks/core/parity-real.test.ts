@@ -26,7 +26,9 @@ function ours(a: string, b: string, flags: string[] = []): DiffEntry[] | Error {
   }
 }
 
-// nbdime runs the shipped notebooks in its own process while this one checks the corpus below.
+// nbdime runs the shipped notebooks in its own process while this one checks the corpus below:
+// 300-odd pairs, over a minute on a loaded machine, so more than tap's 120 s for the file.
+t.setTimeout(300_000)
 const version = await nbdimeVersion()
 const live = version === '4.0.4' ? shippedJobs() : []
 const liveRefs = live.length ? nbdiffBatch(live) : null
