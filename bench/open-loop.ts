@@ -14,6 +14,11 @@ export interface OpenLoopOptions {
   headers: (i: number) => Record<string, string>
   /** Sockets at most; requests beyond wait in the agent, still timed from their due time. */
   maxSockets?: number
+  /** Request i's own URL and body (a round-robin over replicas, a distinct push each); default url and body. */
+  urlOf?: (i: number) => string
+  bodyOf?: (i: number) => Buffer
+  /** Told of each answer with its body (read only when this is given) and when it arrived (performance.now()). */
+  onAnswer?: (i: number, status: number, body: string, at: number) => void
 }
 
 export interface OpenLoopResult {
@@ -33,7 +38,7 @@ export function percentile(sorted: number[], p: number): number {
 
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: o.maxSockets ?? 256 })
-  const target = new URL(o.url)
+  const url = new URL(o.url)
   const total = Math.round(o.rate * o.seconds)
   const latencies: number[] = []
   const statuses: Record<number, number> = {}
@@ -43,8 +48,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const answers: Promise<void>[] = []
   const send = (i: number, due: number) =>
     new Promise<void>((resolve) => {
+      const target = o.urlOf ? new URL(o.urlOf(i)) : url
+      const body = o.bodyOf ? o.bodyOf(i) : o.body
+      let text = ''
       const done = (status: number) => {
         const at = performance.now()
+        o.onAnswer?.(i, status, text, at)
         latencies.push(at - due)
         statuses[status] = (statuses[status] ?? 0) + 1
         lastAnswer = Math.max(lastAnswer, at)
@@ -57,16 +66,17 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
           port: target.port,
           path: target.pathname,
           method: 'POST',
-          headers: { ...o.headers(i), 'content-length': String(o.body.length) },
+          headers: { ...o.headers(i), 'content-length': String(body.length) },
         },
         (res) => {
-          res.resume()
+          if (o.onAnswer) res.on('data', (c: Buffer) => (text += c.toString('utf8')))
+          else res.resume()
           res.on('end', () => done(res.statusCode ?? 0))
           res.on('error', () => done(0))
         },
       )
       req.on('error', () => done(0))
-      req.end(o.body)
+      req.end(body)
     })
   while (sent < total) {
     const now = performance.now()
