@@ -17,6 +17,7 @@ async function retry(store: ServiceStore, l: DeadLetter): Promise<boolean> {
   const fresh = { attempts: 0, nextAttemptAt: null, lastError: null }
   if (l.kind === 'notification') return store.updateNotification(l.id, 'dead', { state: 'pending', ...fresh })
   if (l.kind === 'host-post') return store.updateHostPost(l.id, 'dead', { state: 'pending', ...fresh })
+  if (l.kind === 'delivery') return store.retryDelivery(l.id)
   const b = await store.getBuild(l.id)
   if (b?.state !== 'refused') return false
   await store.updateBuild(l.id, { state: 'pending', ...fresh })

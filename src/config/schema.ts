@@ -293,6 +293,8 @@ const PipelineSettings = Type.Object(
     maxEventsPerDelivery: Type.Integer({ minimum: 1, default: 50 }),
     /** Builds one delivery may start. */
     maxBuildsPerDelivery: Type.Integer({ minimum: 1, default: 50 }),
+    /** Routes of one delivery that may throw before it is `failed`, a dead letter (retried with backoff till then). */
+    maxRouteAttempts: Type.Integer({ minimum: 1, default: 5 }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -126,7 +126,7 @@ export function createServiceMetrics(o: ServiceMetricsOptions): ServiceMetrics {
   })
   const dead = new Gauge({
     name: 'tamer_dead_letters',
-    help: 'Work given up on, by queue: dead notices and host posts, refused builds (`tamer dead-letters`)',
+    help: 'Work given up on, by queue: dead notices and host posts, refused builds, failed deliveries (`tamer dead-letters`)',
     labelNames: ['queue'] as const,
     registers,
   })
@@ -134,7 +134,7 @@ export function createServiceMetrics(o: ServiceMetricsOptions): ServiceMetrics {
     const stats = await o.store.queueStats()
     const t = now()
     for (const s of stats) {
-      if (s.state === 'dead' || s.state === 'refused') {
+      if (s.state === 'dead' || s.state === 'refused' || s.state === 'failed') {
         dead.set({ queue: s.queue }, s.depth)
         continue
       }

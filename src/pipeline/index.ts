@@ -15,6 +15,7 @@ import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { realTimers, type Timers } from '../work/timers.js'
+import { backoffMs } from '../work/backoff.js'
 import type { LeaseKeeper } from '../store/lease-keeper.js'
 
 export interface PipelineDeps {
@@ -183,10 +184,39 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
   }
 
-  const route = (d: RoutableDelivery) => timed('route', false, () => routeOnce(d))
+  /**
+   * A route that throws (a poison delivery) is counted on the delivery and tried again after a backoff, until
+   * pipeline.maxRouteAttempts: then it is `failed`, a dead letter, and holds nothing up (issue #16). On shared
+   * work the row is parked (no owner, unclaimable until the backoff ends), so any replica may take the retry.
+   */
+  const failedRoutes = new Map<string, number>()
+  const route = (d: RoutableDelivery) =>
+    timed('route', false, () => routeOnce(d)).catch(async (err: unknown) => {
+      const log = logger.child({ deliveryId: d.id })
+      const message = maskOf(config)(String((err as Error)?.message ?? err)).slice(0, 1000)
+      // The backoff from this process's count (the store's is the one that decides when to give up).
+      const wait = backoffMs(
+        { retryBaseMs: j.retryBaseMs, retryMaxMs: j.retryMaxMs },
+        (failedRoutes.get(d.id) ?? 0) + 1,
+      )
+      const r = await store.routeFailed(d.id, message, config.pipeline.maxRouteAttempts, now() + wait)
+      if (!r || r.failed) failedRoutes.delete(d.id)
+      else failedRoutes.set(d.id, r.attempts)
+      if (!r) return
+      if (r.failed) return log.error({ err, attempts: r.attempts }, 'delivery failed to route; a dead letter now')
+      log.warn({ err, attempts: r.attempts }, 'delivery failed to route; will retry')
+      // Shared work: the row is parked until then; whichever replica claims it next routes it.
+      if (leases) return
+      timers.set(() => {
+        if (stopped) return
+        fresh.push({ id: d.id })
+        wake()
+      }, wait)
+    })
   const routeOnce = async (d: RoutableDelivery) => {
     const { plan } = await routeDelivery(d, settings)
     const builds = await store.planDelivery(plan)
+    failedRoutes.delete(d.id)
     for (const b of builds) buildChanged(b.id)
     logger
       .child({ deliveryId: d.id })

@@ -215,6 +215,19 @@ export interface BuildStore {
   /** In one transaction: the builds, the rule evaluation, and the delivery marked processed. Idempotent. */
   planDelivery(plan: DeliveryPlan): Promise<BuildRecord[]>
   updateBuild(id: string, patch: BuildPatch): Promise<void>
+  /**
+   * A route of this pending delivery threw: one more attempt counted with its error; at `maxAttempts` the
+   * delivery is `failed`, a dead letter (`tamer dead-letters`). Null when it was no longer pending. On shared
+   * work the row's lease is given up and nobody may claim it before `retryAt` (epoch ms, the lease clock).
+   */
+  routeFailed(
+    id: string,
+    lastError: string,
+    maxAttempts: number,
+    retryAt: number,
+  ): Promise<{ attempts: number; failed: boolean } | null>
+  /** A failed delivery back to pending with fresh attempts (`tamer dead-letters --retry`); false when not failed. */
+  retryDelivery(id: string): Promise<boolean>
   getBuild(id: string): Promise<BuildRecord | null>
   listBuilds(query: BuildQuery): Promise<BuildRecord[]>
   /** Builds the pipeline still has to drive (after a restart too). */

@@ -14,12 +14,15 @@ export interface QueueStat {
   oldestAt: string | null
 }
 
-/** A piece of work given up on: a notice or host post that is `dead`, a build that is `refused`. */
+/**
+ * A piece of work given up on: a notice or host post that is `dead`, a build that is `refused`, a delivery
+ * whose route kept throwing (`failed`).
+ */
 export interface DeadLetter {
-  kind: 'notification' | 'host-post' | 'build'
+  kind: 'notification' | 'host-post' | 'build' | 'delivery'
   id: string
   tenant: string
-  /** The channel, the host post's target or the build's job. */
+  /** The channel, the host post's target, the build's job or the delivery's repository. */
   target: string
   attempts: number
   lastError: string | null

@@ -5,7 +5,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import t from 'tap'
+import t, { type Test } from 'tap'
+import { openPostgresStore } from '../../src/store/postgres/index.js'
+import type { ServiceStore } from '../../src/store/service-store.js'
+import { startPipelineApp } from '../support/pipeline-app.js'
+import { freshDatabase } from '../support/postgres.js'
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js'
 import { runTamer } from '../support/cli.js'
 import { startNotifyHarness } from '../support/notify/harness.js'
@@ -56,4 +60,62 @@ t.test('tamer migrate: the schema of this Tamer, then exit', async (t) => {
     'every migration ran',
   )
   t.equal((await runTamer(['migrate'], { env: { TAMER_DATA_DIR: dir } })).exitCode, 0, 'and again: nothing to do')
+})
+
+// Issue #16's poison, on both engines: a delivery whose route always throws (here its plan cannot be written) is
+// tried pipeline.maxRouteAttempts times, each counted on the delivery, then `failed`: a dead letter that
+// `--retry` puts back. The pushes around it are triggered meanwhile, untouched by it.
+const POISON = 'dead'.repeat(10)
+async function poison(t: Test, openStore?: () => Promise<ServiceStore>) {
+  const h = await startPipelineApp(t, {
+    ...(openStore ? { openStore } : {}),
+    config: { pipeline: { maxRouteAttempts: 3 } },
+    wrapStore: (s) => ({
+      ...s,
+      async planDelivery(plan) {
+        if (plan.builds.some((b) => b.commitSha === POISON)) throw new Error('poison: this plan cannot be written')
+        return s.planDelivery(plan)
+      },
+    }),
+  })
+  const before = await h.push({ after: '1'.repeat(40) })
+  const bad = await h.push({ after: POISON })
+  const after = await h.push({ after: '2'.repeat(40) })
+  await h.drain()
+  const jobs = () => h.jenkins.state.requests.filter((r) => r.path.includes('/buildWithParameters')).length
+  t.equal(jobs(), 2, 'the deliveries around the poison are triggered at once')
+  t.same(
+    (await h.builds()).map((b) => b.deliveryId),
+    [before.id, after.id],
+  )
+  t.equal((await h.store.getDelivery(bad.id))?.status, 'pending', 'one failed route: retried later')
+  // The retries fall due (the backoff's timer, which the manual clock's timers leave to the test).
+  for (let i = 0; i < 4; i++) {
+    h.advance(60_000)
+    h.pipeline.rescan()
+    await h.drain()
+  }
+  t.equal((await h.store.getDelivery(bad.id))?.status, 'failed', 'failed after its retries')
+  const letters = await h.store.deadLetters(10)
+  t.match(letters, [{ kind: 'delivery', id: bad.id, target: 'acme-ds/churn-model', attempts: 3 }])
+  t.match(letters[0]!.lastError, /poison: this plan cannot be written/)
+  t.match((await h.app.inject({ url: '/metrics' })).body, /^tamer_dead_letters\{queue="deliveries"\} 1$/m)
+  t.equal(h.logs.filter((l) => l.includes('delivery failed to route')).length, 3, 'three attempts, no more')
+  // Another push still goes straight through.
+  await h.push({ after: '3'.repeat(40) })
+  await h.drain()
+  t.equal(jobs(), 3)
+  t.ok(await h.store.retryDelivery(bad.id), '--retry puts it back')
+  t.match(await h.store.getDelivery(bad.id), { status: 'pending' })
+  t.notOk(await h.store.retryDelivery(bad.id), 'once')
+}
+
+t.test('a poison delivery ends in dead letters after its retries, holding nothing up [sqlite]', async (t) => {
+  await poison(t)
+})
+
+t.test('a poison delivery ends in dead letters after its retries, holding nothing up [postgres]', async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  await poison(t, () => openPostgresStore({ url }))
 })

@@ -190,6 +190,31 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async updateBuild(id, patch) {
       await write({ op: 'update', id, patch, at: now() })
     },
+    async routeFailed(id, lastError, maxAttempts, retryAt) {
+      // Parked: no owner, and a lease end no replica's claim passes before the retry is due.
+      const r = await pool
+        .query<{ attempts: number; status: string }>(
+          `UPDATE deliveries SET attempts = attempts + 1, last_error = $2, updated_at = $3,
+             status = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE status END,
+             lease_owner = NULL, lease_until = $5
+           WHERE id = $1 AND status = 'pending' RETURNING attempts, status`,
+          [id, lastError, now(), maxAttempts, retryAt],
+        )
+        .catch((err: unknown) => Promise.reject(pgFailure(err)))
+      const row = r.rows[0]
+      return row ? { attempts: Number(row.attempts), failed: row.status === 'failed' } : null
+    },
+    async retryDelivery(id) {
+      const r = await pool
+        .query(
+          `UPDATE deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = $2,
+             lease_owner = NULL, lease_until = NULL
+           WHERE id = $1 AND status = 'failed'`,
+          [id, now()],
+        )
+        .catch((err: unknown) => Promise.reject(pgFailure(err)))
+      return (r.rowCount ?? 0) > 0
+    },
     async recordDecision(decision, notices, at) {
       return (await write({ op: 'notice-decide', decision, notices, at: new Date(at).toISOString() })) === true
     },

@@ -348,6 +348,14 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX parity_reports_build_seq ON parity_reports (build_id, seq);
     `),
   },
+  {
+    version: 5,
+    name: 'delivery-attempts',
+    // SQLite's 22: a delivery whose route throws is retried, counted, and `failed` (a dead letter) at the limit.
+    sql: bytewise(`
+      ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0, ADD COLUMN last_error TEXT;
+    `),
+  },
 ]
 
 /** The schema version this code knows. */

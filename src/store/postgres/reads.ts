@@ -47,6 +47,8 @@ export type PgReads = Omit<
   | 'close'
   | 'planDelivery'
   | 'updateBuild'
+  | 'routeFailed'
+  | 'retryDelivery'
   | 'recordDecision'
   | 'updateNotification'
   | 'abandonInterruptedSends'

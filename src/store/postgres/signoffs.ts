@@ -123,7 +123,7 @@ export async function signoffWrite(db: Queryable, op: SignoffWriteOp): Promise<S
 
 /** The queue, its table, the column of its age, and the states its rows wait (or died) in (as ops-reads.ts). */
 const QUEUES: { queue: QueueStat['queue']; table: string; since: string; status: string; states: string[] }[] = [
-  { queue: 'deliveries', table: 'deliveries', since: 'received_at', status: 'status', states: ['pending'] },
+  { queue: 'deliveries', table: 'deliveries', since: 'received_at', status: 'status', states: ['pending', 'failed'] },
   {
     queue: 'builds',
     table: 'builds',
@@ -176,6 +176,11 @@ export function createPgOpsReads(db: Queryable): OpsStore {
         ...(await select(
           `SELECT 'build' AS kind, id, tenant, job AS target, attempts, last_error AS "lastError",
              updated_at AS "updatedAt" FROM builds WHERE state = 'refused' ORDER BY seq LIMIT $1`,
+        )),
+        ...(await select(
+          `SELECT 'delivery' AS kind, id, tenant, coalesce(repository, provider) AS target, attempts,
+             last_error AS "lastError", updated_at AS "updatedAt" FROM deliveries WHERE status = 'failed'
+             ORDER BY seq LIMIT $1`,
         )),
       ]
     },

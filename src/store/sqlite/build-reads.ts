@@ -88,7 +88,10 @@ export function toBuild(r: Row): BuildRecord {
   }
 }
 
-export type BuildReads = Omit<BuildStore, 'planDelivery' | 'updateBuild' | 'pendingDeliveries'>
+export type BuildReads = Omit<
+  BuildStore,
+  'planDelivery' | 'updateBuild' | 'pendingDeliveries' | 'routeFailed' | 'retryDelivery'
+>
 
 export function createBuildReads(db: Database): BuildReads {
   const byId = db.prepare('SELECT * FROM builds WHERE id = ?')

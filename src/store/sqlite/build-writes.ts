@@ -10,6 +10,14 @@ export type BuildWriteOp =
 /** plan → ids of the delivery's builds; update → null. */
 export type BuildWriteResult = string[] | null
 
+/** A delivery's failed routes (SQLite only: PostgreSQL updates the row in one statement). */
+export type RouteWriteOp =
+  | { op: 'route-failed'; id: string; lastError: string; maxAttempts: number; at: string }
+  | { op: 'route-retry'; id: string; at: string }
+
+/** route-failed → the count (null: not pending); route-retry → moved. */
+export type RouteWriteResult = { attempts: number; failed: boolean } | null | boolean
+
 type Column = BuildColumn
 const COLUMN = BUILD_PATCH_COLUMNS
 
@@ -54,7 +62,9 @@ function createRunWrites(db: Database) {
   }
 }
 
-export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWriteResult {
+export function createBuildWrites(
+  db: Database,
+): (op: BuildWriteOp | RouteWriteOp) => BuildWriteResult | RouteWriteResult {
   const insertBuild = db.prepare(
     // OR IGNORE: the same delivery planned again, or the same event already planned for this
     // job by another delivery (its event_key), both mean "already there".
@@ -77,7 +87,23 @@ export function createBuildWrites(db: Database): (op: BuildWriteOp) => BuildWrit
   const updates = new Map<string, ReturnType<Database['prepare']>>()
   const recordRun = createRunWrites(db)
 
+  const routeFailed = db.prepare(
+    `UPDATE deliveries SET attempts = attempts + 1, last_error = @lastError, updated_at = @at,
+       status = CASE WHEN attempts + 1 >= @maxAttempts THEN 'failed' ELSE status END
+     WHERE id = @id AND status = 'pending' RETURNING attempts, status`,
+  )
+  const routeRetry = db.prepare(
+    `UPDATE deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = ?
+     WHERE id = ? AND status = 'failed'`,
+  )
+
   return (op) => {
+    if (op.op === 'route-failed') {
+      const r = routeFailed.get({ id: op.id, lastError: op.lastError, maxAttempts: op.maxAttempts, at: op.at }) as
+        { attempts: number; status: string } | undefined
+      return r ? { attempts: r.attempts, failed: r.status === 'failed' } : null
+    }
+    if (op.op === 'route-retry') return routeRetry.run(op.at, op.id).changes > 0
     if (op.op === 'plan') {
       const { plan, at } = op
       // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.

@@ -11,7 +11,7 @@ import { startModuleWorker } from '../../worker-thread.js'
 import type { DeliveryQuery, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
 import type { BuildRecord } from '../builds.js'
 import { createBuildReads } from './build-reads.js'
-import type { BuildWriteOp, BuildWriteResult } from './build-writes.js'
+import type { BuildWriteOp, BuildWriteResult, RouteWriteOp, RouteWriteResult } from './build-writes.js'
 import { migrate } from './migrations.js'
 import { createNotificationReads } from './notification-reads.js'
 import type { NotificationWriteOp, NotificationWriteResult } from './notification-writes.js'
@@ -170,6 +170,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
 
   /** Build, notification and push-diff writes queue like deliveries and commit in groups on the writer thread. */
   function write(op: BuildWriteOp): Promise<BuildWriteResult>
+  function write(op: RouteWriteOp): Promise<RouteWriteResult>
   function write(op: NotificationWriteOp): Promise<NotificationWriteResult>
   function write(op: PushDiffWriteOp): Promise<PushDiffWriteResult>
   function write(op: SecurityWriteOp): Promise<SecurityWriteResult>
@@ -243,6 +244,17 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     },
     async updateBuild(id, patch) {
       await write({ op: 'update', id, patch, at: new Date().toISOString() })
+    },
+    async routeFailed(id, lastError, maxAttempts) {
+      // One process: the pipeline's own timer brings the retry (retryAt is for replicas' leases).
+      const at = new Date().toISOString()
+      return (await write({ op: 'route-failed', id, lastError, maxAttempts, at })) as {
+        attempts: number
+        failed: boolean
+      } | null
+    },
+    async retryDelivery(id) {
+      return (await write({ op: 'route-retry', id, at: new Date().toISOString() })) === true
     },
     ...buildReads,
     ...notificationReads,

@@ -476,6 +476,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX parity_reports_build_seq ON parity_reports (build_id, seq);
     `,
   },
+  {
+    version: 22,
+    name: 'delivery-attempts',
+    // A delivery whose route throws is retried, counted here, and `failed` (a dead letter) at the limit (issue #16).
+    sql: `
+      ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE deliveries ADD COLUMN last_error TEXT;
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

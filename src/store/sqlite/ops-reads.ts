@@ -5,7 +5,7 @@ import type { DeadLetter, OpsStore, QueueName, QueueStat } from '../ops.js'
 
 /** The queue, its table, the column of its age, and the states its rows wait (or died) in. */
 const QUEUES: { queue: QueueName; table: string; since: string; states: string[] }[] = [
-  { queue: 'deliveries', table: 'deliveries', since: 'received_at', states: ['pending'] },
+  { queue: 'deliveries', table: 'deliveries', since: 'received_at', states: ['pending', 'failed'] },
   {
     queue: 'builds',
     table: 'builds',
@@ -36,6 +36,10 @@ export function createOpsReads(db: Database): OpsStore {
     db.prepare(
       `SELECT 'build' AS kind, id, tenant, job AS target, attempts, last_error AS lastError, updated_at AS updatedAt
         FROM builds WHERE state = 'refused' ORDER BY seq LIMIT ?`,
+    ),
+    db.prepare(
+      `SELECT 'delivery' AS kind, id, tenant, coalesce(repository, provider) AS target, attempts,
+        last_error AS lastError, updated_at AS updatedAt FROM deliveries WHERE status = 'failed' ORDER BY seq LIMIT ?`,
     ),
   ]
   return {

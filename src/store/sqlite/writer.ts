@@ -9,7 +9,13 @@ import BetterSqlite3 from 'better-sqlite3'
 import type { RecordResult } from '../store.js'
 import { redactBodyCredentials } from '../../security/url-credentials.js'
 import { packEvents, type DeliveryRow } from './delivery-row.js'
-import { createBuildWrites, type BuildWriteOp, type BuildWriteResult } from './build-writes.js'
+import {
+  createBuildWrites,
+  type BuildWriteOp,
+  type BuildWriteResult,
+  type RouteWriteOp,
+  type RouteWriteResult,
+} from './build-writes.js'
 import {
   createNotificationWrites,
   isNotificationWrite,
@@ -41,6 +47,7 @@ import { createSignoffWrites, isSignoffWrite, type SignoffWriteOp, type SignoffW
 /** Every write besides deliveries: group-committed together, one transaction per list. */
 export type WriteOp =
   | BuildWriteOp
+  | RouteWriteOp
   | NotificationWriteOp
   | PushDiffWriteOp
   | SecurityWriteOp
@@ -50,6 +57,7 @@ export type WriteOp =
   | SignoffWriteOp
 export type WriteResult =
   | BuildWriteResult
+  | RouteWriteResult
   | NotificationWriteResult
   | PushDiffWriteResult
   | SecurityWriteResult
