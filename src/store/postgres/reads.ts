@@ -197,10 +197,17 @@ export function createPgReads(db: Queryable): PgReads {
     async heldBuildBefore(job, seq) {
       const r = await one(
         db,
-        `SELECT id, next_attempt_at FROM builds WHERE job = $1 AND seq < $2 AND state IN ('waiting-for-jenkins', 'pending', 'triggering')
-       AND (state = 'waiting-for-jenkins' OR (state = 'pending' AND next_attempt_at > 0)
-            OR (state = 'triggering' AND (attempts > 1 OR missed_at IS NOT NULL)))
-         ORDER BY seq DESC LIMIT 1`,
+        // Three index walks over the few rows each can match (SQLite's heldBuildBefore says why).
+        `SELECT id, next_attempt_at FROM (
+           (SELECT seq, id, next_attempt_at FROM builds WHERE job = $1 AND state = 'waiting-for-jenkins' AND seq < $2
+            ORDER BY seq DESC LIMIT 1)
+           UNION ALL
+           (SELECT seq, id, next_attempt_at FROM builds WHERE state = 'pending' AND next_attempt_at > 0 AND job = $1
+              AND seq < $2 ORDER BY seq DESC LIMIT 1)
+           UNION ALL
+           (SELECT seq, id, next_attempt_at FROM builds WHERE job = $1 AND state = 'triggering' AND seq < $2
+              AND (attempts > 1 OR missed_at IS NOT NULL) ORDER BY seq DESC LIMIT 1)
+         ) h ORDER BY seq DESC LIMIT 1`,
         [job, seq],
       )
       if (!r) return null
