@@ -1,21 +1,23 @@
 // npm run bench:dispatch — 1,000 signed pushes through intake → rules → provision →
 // buildWithParameters against the Jenkins emulator (real clock, quiet period 0).
-// Prints the time from delivery accepted to buildWithParameters sent (p50/p99) and the
-// Jenkins HTTP requests per triggered build. Then the burst with kills (issue #17): `tamer
+// Prints the time from delivery accepted to buildWithParameters sent (p50/p99), where that time
+// went (per-stage timestamps of each delivery, taken by wrapping the store: committed, routed,
+// planned, intent committed, request at Jenkins, answer recorded) and the Jenkins HTTP requests per
+// triggered build. BENCH_BEFORE=<a checkout of an older commit>: that tree's service too, the two
+// taking turns in one run (BENCH_ROUNDS each, in fresh processes), with the ratios.
+// Then the burst with kills (issue #17): `tamer
 // serve` as a child process, SIGKILLed three times during a burst of signed pushes and
 // restarted, sends without an answer redelivered; prints how often each acknowledged
 // delivery was built and what resolving the uncertain triggers cost in Jenkins requests.
 // BURST_ENGINES=sqlite,postgres runs the burst on each engine (PostgreSQL: a fresh database on
 // TAMER_TEST_DATABASE_URL's server, test/support/postgres.ts), every build UNSTABLE with its notice
 // counted at a webhook receiver (issue #16's crash proof at full size: BURST=500).
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { composeService } from '../src/compose/index.js'
-import { validateConfig } from '../src/config/load.js'
-import { nativeEngine } from '../src/engines/engine.js'
-import { openSqliteStore } from '../src/store/sqlite/index.js'
-import { DEFAULT_USER, realClock, startJenkinsEmulator } from '../src/demo/jenkins-emulator/index.js'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { ServiceStore } from '../src/store/service-store.js'
 import { githubPush } from '../test/support/payloads.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { SECRETS } from '../test/support/app.js'
@@ -27,12 +29,96 @@ const CONCURRENCY = 50
 const BURST = Number(process.env.BURST ?? 300)
 const BURST_ENGINES = (process.env.BURST_ENGINES ?? 'sqlite').split(',')
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const root = fileURLToPath(new URL('..', import.meta.url))
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
 }
 
-async function main() {
-  if (PUSHES === 0) return // the burst with kills alone
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')
+
+/** The stages of one delivery, in order; each is a Date.now() (acceptedAt is the delivery's receivedAt). */
+const STAGES = [
+  'accepted',
+  'committed',
+  'routed',
+  'planned',
+  'intent',
+  'intent committed',
+  'at Jenkins',
+  'answer seen',
+] as const
+type Stage = (typeof STAGES)[number]
+
+interface RunResult {
+  tree: string
+  load: string
+  intakeMs: number
+  allMs: number
+  p50: number
+  p99: number
+  max: number
+  stampedP50: number
+  stampedP99: number
+  /** stage → [p50, p99] of the time since the stage before it, and of the time since accepted */
+  stages: Record<string, { step: [number, number]; total: [number, number] }>
+  builds: number
+  requests: number
+  triggers: number
+  provisioning: number
+  crumbs: number
+  distinct: number
+  doubled: number
+  retried: Record<string, number>
+}
+
+/**
+ * The store as the service gets it, with each delivery's stage stamped when it passes: recordDelivery answered
+ * (committed), planDelivery asked and answered (routed, planned), the build's intent write asked and answered.
+ */
+function traced(store: ServiceStore, at: Map<string, Partial<Record<Stage, number>>>, buildOf: Map<string, string>) {
+  const stamp = (id: string, stage: Stage) => {
+    const s = at.get(id) ?? {}
+    s[stage] ??= Date.now()
+    at.set(id, s)
+  }
+  return {
+    ...store,
+    async recordDelivery(d) {
+      const r = await store.recordDelivery(d)
+      stamp(r.id, 'committed')
+      return r
+    },
+    async planDelivery(plan) {
+      stamp(plan.deliveryId, 'routed')
+      const builds = await store.planDelivery(plan)
+      stamp(plan.deliveryId, 'planned')
+      for (const b of builds) buildOf.set(b.id, plan.deliveryId)
+      return builds
+    },
+    async updateBuild(id, patch) {
+      const deliveryId = buildOf.get(id)
+      const intent = patch.state === 'triggering' && deliveryId
+      if (intent) stamp(deliveryId, 'intent')
+      if (patch.state === 'queued' && deliveryId) stamp(deliveryId, 'answer seen')
+      await store.updateBuild(id, patch)
+      if (intent) stamp(deliveryId, 'intent committed')
+    },
+  } satisfies ServiceStore
+}
+
+async function runOnce(tree: string): Promise<RunResult> {
+  const from = (path: string) => import(pathToFileURL(join(tree, path)).href)
+  const { composeService } = (await from('src/compose/index.ts')) as typeof import('../src/compose/index.js')
+  const { validateConfig } = (await from('src/config/load.ts')) as typeof import('../src/config/load.js')
+  const { nativeEngine } = (await from('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
+  const { openSqliteStore } = (await from('src/store/sqlite/index.ts')) as typeof import('../src/store/sqlite/index.js')
+  // The same Jenkins emulator for every tree: it is the bench's, not the service's.
+  const { DEFAULT_USER, realClock, startJenkinsEmulator } = await import('../src/demo/jenkins-emulator/index.js')
   const jenkins = await startJenkinsEmulator({
     clock: realClock,
     quietPeriodSec: 0,
@@ -40,7 +126,7 @@ async function main() {
   })
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
   const config = validateConfig({
-    server: { logLevel: 'silent' },
+    server: { logLevel: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' },
     providers: { github: { secrets: [SECRETS.github] } },
     jenkins: { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
     rules: [
@@ -49,6 +135,8 @@ async function main() {
     // Dispatch alone: the pushes name a remote that does not exist, so no background diffs.
     diffs: { precompute: false },
   })
+  const at = new Map<string, Partial<Record<Stage, number>>>()
+  const buildOf = new Map<string, string>()
   // When each buildWithParameters reaches Jenkins, by DELIVERY_ID (the form body or the query).
   const arrived = new Map<string, number>()
   jenkins.control.onRequest((r) => {
@@ -57,7 +145,7 @@ async function main() {
       new URLSearchParams(r.body).get('DELIVERY_ID') ?? new URL(r.path, jenkins.url).searchParams.get('DELIVERY_ID')
     if (id && !arrived.has(id)) arrived.set(id, Date.now())
   })
-  const store = openSqliteStore({ file: join(dir, 'tamer.db') })
+  const store = traced(openSqliteStore({ file: join(dir, 'tamer.db') }), at, buildOf)
   // As serve composes it (no notices to send here; the in-process engine: nothing is diffed).
   const { app } = await composeService(config, { store, diffEngine: nativeEngine, hold: ['notifier'] })
   await app.ready()
@@ -74,56 +162,112 @@ async function main() {
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const accepted = Date.now()
+  // Every trigger arrived at Jenkins (a cheap count: reading 1,000 builds on the service's thread would slow it),
+  // then every answer recorded.
+  while (arrived.size < PUSHES && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 50))
   for (;;) {
     const triggered = (await store.listBuilds({ limit: PUSHES + 1 })).filter(
       (b) => b.state === 'queued' || b.state === 'running',
     )
     if (triggered.length >= PUSHES) break
     if (Date.now() - started > 120_000) throw new Error(`only ${triggered.length} of ${PUSHES} triggered`)
-    // triggeredAt is stamped when the request is sent, so this poll's period does not enter the figures.
+    // The emulator stamps each arrival, so this poll's period does not enter the figures.
     await new Promise((r) => setTimeout(r, 250))
   }
   const done = Date.now()
-  const errs = new Map<string, number>()
-  for (const b of await store.listBuilds({ limit: PUSHES + 1 }))
-    if (b.attempts > 1)
-      errs.set(String(b.lastError ?? b.attempts), (errs.get(String(b.lastError ?? b.attempts)) ?? 0) + 1)
-  if (errs.size) console.log('  retried:', Object.fromEntries(errs))
+  const retried: Record<string, number> = {}
   const builds = await store.listBuilds({ limit: PUSHES + 1 })
+  for (const b of builds)
+    if (b.attempts > 1)
+      retried[String(b.lastError ?? b.attempts)] = (retried[String(b.lastError ?? b.attempts)] ?? 0) + 1
   const lat = builds.map((b) => (arrived.get(b.parameters.DELIVERY_ID!) ?? NaN) - b.acceptedAt).sort((a, b) => a - b)
   const stamped = builds.map((b) => (b.triggeredAt ?? NaN) - b.acceptedAt).sort((a, b) => a - b)
+  // Where the time went: each stage against the one before it (a stage a tree does not pass is skipped).
+  const steps = new Map<Stage, { step: number[]; total: number[] }>()
+  for (const b of builds) {
+    const s: Partial<Record<Stage, number>> = {
+      ...at.get(b.deliveryId),
+      accepted: b.acceptedAt,
+      'at Jenkins': arrived.get(b.parameters.DELIVERY_ID!),
+    }
+    let prev = b.acceptedAt
+    // An intent committed with the plan: the build was planned 'triggering'.
+    if (s.intent === undefined && s.planned !== undefined) s['intent committed'] = s.planned
+    for (const stage of STAGES.slice(1)) {
+      const t = s[stage]
+      if (t === undefined) continue
+      const e = steps.get(stage) ?? { step: [], total: [] }
+      e.step.push(t - prev)
+      e.total.push(t - b.acceptedAt)
+      steps.set(stage, e)
+      prev = t
+    }
+  }
+  const p5099 = (xs: number[]): [number, number] => {
+    const sorted = [...xs].sort((a, b) => a - b)
+    return [pct(sorted, 50), pct(sorted, 99)]
+  }
+  const stages = Object.fromEntries(
+    [...steps].map(([stage, e]) => [stage, { step: p5099(e.step), total: p5099(e.total) }]),
+  )
   const reqs = jenkins.state.requests
-  const triggers = reqs.filter((r) => r.path.includes('/buildWithParameters')).length
-  const provisioning = reqs.filter((r) => r.path.includes('config.xml') || r.path.includes('createItem')).length
-  const crumbs = reqs.filter((r) => r.path.includes('crumbIssuer')).length
-  const other = reqs.length - triggers - provisioning - crumbs
-
   // Exactly once in effect: every DELIVERY_ID is in exactly one queue item (or build) in Jenkins.
   const perDelivery = new Map<string, number>()
   for (const item of jenkins.state.queue.items) {
     const id = item.params?.find((p) => p.name === 'DELIVERY_ID')?.value
     if (typeof id === 'string') perDelivery.set(id, (perDelivery.get(id) ?? 0) + 1)
   }
-  const doubled = [...perDelivery.values()].filter((n) => n > 1).length
+  const result: RunResult = {
+    tree,
+    load: load(),
+    intakeMs: accepted - started,
+    allMs: done - started,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    max: lat.at(-1) ?? NaN,
+    stampedP50: pct(stamped, 50),
+    stampedP99: pct(stamped, 99),
+    stages,
+    builds: builds.length,
+    requests: reqs.length,
+    triggers: reqs.filter((r) => r.path.includes('/buildWithParameters')).length,
+    provisioning: reqs.filter((r) => r.path.includes('config.xml') || r.path.includes('createItem')).length,
+    crumbs: reqs.filter((r) => r.path.includes('crumbIssuer')).length,
+    distinct: perDelivery.size,
+    doubled: [...perDelivery.values()].filter((n) => n > 1).length,
+    retried,
+  }
+  await app.close()
+  await store.close()
+  await jenkins.close()
+  rmSync(dir, { recursive: true, force: true })
+  return result
+}
 
+function report(r: RunResult) {
   console.log(`bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main)`)
-  console.log(`  intake of all pushes: ${accepted - started} ms; all triggered after ${done - started} ms`)
+  if (Object.keys(r.retried).length) console.log('  retried:', r.retried)
+  console.log(`  intake of all pushes: ${r.intakeMs} ms; all triggered after ${r.allMs} ms`)
   console.log(
-    `  accepted → buildWithParameters at Jenkins: p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat.at(-1)} ms (goal: p99 < 100 ms); load ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')}`,
+    `  accepted → buildWithParameters at Jenkins: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (goal: p99 < 100 ms); load ${r.load}`,
   )
   console.log(
-    `  (accepted → triggeredAt, stamped before the intent is committed: p50 ${pct(stamped, 50)} ms, p99 ${pct(stamped, 99)} ms)`,
+    `  (accepted → triggeredAt, stamped before the intent is committed: p50 ${r.stampedP50} ms, p99 ${r.stampedP99} ms)`,
+  )
+  console.log('  where the time went, per delivery (ms; since the stage before / since accepted):')
+  for (const [stage, e] of Object.entries(r.stages))
+    console.log(
+      `    ${stage.padEnd(18)} p50 ${String(e.step[0]).padStart(5)}  p99 ${String(e.step[1]).padStart(5)}   |  p50 ${String(e.total[0]).padStart(5)}  p99 ${String(e.total[1]).padStart(5)}`,
+    )
+  console.log(
+    `  Jenkins: ${r.distinct} distinct DELIVERY_IDs queued or built, ${r.doubled} of them more than once (goal: 0)`,
+  )
+  const other = r.requests - r.triggers - r.provisioning - r.crumbs
+  console.log(
+    `  Jenkins requests: ${r.requests} total for ${r.builds} builds = ${(r.requests / r.builds).toFixed(3)} per build (goal: 1.0 and one-off provisioning)`,
   )
   console.log(
-    `  Jenkins: ${perDelivery.size} distinct DELIVERY_IDs queued or built, ${doubled} of them more than once (goal: 0)`,
-  )
-  console.log(
-    `  Jenkins requests: ${reqs.length} total for ${builds.length} builds = ${(reqs.length / builds.length).toFixed(3)} per build (goal: 1.0 and one-off provisioning)`,
-  )
-  console.log(
-    `    buildWithParameters ${triggers}, provisioning (config.xml/createItem, once per job and folder) ${provisioning}, crumb ${crumbs}, other ${other}`,
+    `    buildWithParameters ${r.triggers}, provisioning (config.xml/createItem, once per job and folder) ${r.provisioning}, crumb ${r.crumbs}, other ${other}`,
   )
   console.log(
     '  minimum the API allows: 1 request per build (one POST buildWithParameters; an API token needs no crumb),',
@@ -131,11 +275,57 @@ async function main() {
   console.log(
     '  plus one-off provisioning per job; following a build to its result needs >= 1 queue-item GET and >= 1 build GET more.',
   )
+}
 
-  await app.close()
-  await store.close()
-  await jenkins.close()
-  rmSync(dir, { recursive: true, force: true })
+/** One run of `tree` in a fresh process (so the trees share no module cache or heap). */
+function runChild(tree: string): RunResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    cwd: root,
+    env: { ...process.env, BENCH_CHILD_TREE: tree, BURST: '0' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  })
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+  if (!line) throw new Error(`no result from the run of ${tree}:\n${out}`)
+  return JSON.parse(line.slice('RESULT '.length)) as RunResult
+}
+
+async function main() {
+  if (PUSHES === 0) return // the burst with kills alone
+  const child = process.env.BENCH_CHILD_TREE
+  if (child) return void console.log(`RESULT ${JSON.stringify(await runOnce(child))}`)
+  const beforeTree = process.env.BENCH_BEFORE
+  if (!beforeTree) return report(await runOnce(root))
+  // Interleaved: before, after, after, before, … so a slower minute of this shared machine weighs on both.
+  const runs: RunResult[] = []
+  for (let round = 0; round < ROUNDS; round++)
+    for (const tree of round % 2 === 0 ? [beforeTree, root] : [root, beforeTree]) {
+      const r = runChild(tree)
+      runs.push(r)
+      console.log(
+        `  ${tree === root ? 'after ' : 'before'}: p50 ${r.p50} ms, p99 ${r.p99} ms; all triggered after ${r.allMs} ms; ${(r.requests / r.builds).toFixed(3)} requests per build, ${r.doubled} sent twice; load ${r.load}`,
+      )
+    }
+  for (const [name, tree] of [
+    ['before', beforeTree],
+    ['after', root],
+  ] as const) {
+    console.log(`\n${name} (${tree}), its last run:`)
+    report(runs.filter((r) => r.tree === tree).at(-1)!)
+  }
+  const med = (tree: string, f: (r: RunResult) => number) => {
+    const xs = runs
+      .filter((r) => r.tree === tree)
+      .map(f)
+      .sort((a, b) => a - b)
+    return xs[Math.floor(xs.length / 2)]!
+  }
+  const p99 = [med(beforeTree, (r) => r.p99), med(root, (r) => r.p99)] as const
+  const all = [med(beforeTree, (r) => r.allMs), med(root, (r) => r.allMs)] as const
+  console.log(
+    `\nmedians over ${ROUNDS} runs each: p99 ${p99[0]} → ${p99[1]} ms (${(p99[0] / p99[1]).toFixed(1)}× lower); all triggered ${all[0]} → ${all[1]} ms`,
+  )
 }
 
 async function burstWithKills(engine: string) {
@@ -197,7 +387,7 @@ async function burstWithKills(engine: string) {
 
 main()
   .then(async () => {
-    if (process.env.BURST === '0') return
+    if (process.env.BURST === '0' || process.env.BENCH_BEFORE) return
     for (const engine of BURST_ENGINES) await burstWithKills(engine)
   })
   .then(() => process.exit(0))

@@ -34,7 +34,7 @@ export interface GateAnswer {
 
 export interface MetricsGate {
   /** Whether Tamer reads this build's `.tamer.yml` before triggering it (metrics.templates). */
-  reads(b: BuildRecord): boolean
+  reads(b: Pick<BuildRecord, 'template'>): boolean
   /** The build's settings; RepoSettingsError when `.tamer.yml` is invalid, GitFailedError when git cannot tell. */
   settingsOf(b: BuildRecord): Promise<RepoSettings>
   /** Judges and stores a report; null when no build of Tamer's has that DELIVERY_ID on that job. */

@@ -7,7 +7,8 @@ import type { Config } from '../config/schema.js'
 import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { maskOf } from '../security/secrets.js'
 import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
-import type { BuildRecord, CallbackReport, TamerStore } from '../store/builds.js'
+import { randomUUID } from 'node:crypto'
+import type { BuildRecord, CallbackReport, DeliveryPlan, TamerStore } from '../store/builds.js'
 import type { NewDelivery } from '../store/store.js'
 import type { WorkLeaseStore } from '../store/leases.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
@@ -133,6 +134,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   const busy = new Set<string>()
   const running = new Set<Promise<void>>()
+  /** Build steps running (routes are not counted): at most `limit` talk to Jenkins at once. */
+  const stepping = new Set<string>()
+  /**
+   * Builds a route just planned, oldest first, waiting for a step slot. A burst's routes used to start
+   * every trigger at once (hundreds of requests to Jenkins, the later ones seconds late, issue #12).
+   */
+  const ready: { b: BuildRecord; intent: boolean }[] = []
+  const waiting = new Set<string>()
   let timer: unknown = null
   let stopped = false
   /** Deliveries told of since the last pass: routed from memory while few wait, by id past that. */
@@ -148,17 +157,35 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const MAX_TOLD = 10_000
   /** Past this many waiting, only the id is kept (events can be megabytes) and the delivery is read back. */
   const MAX_KEPT = 256
+  /** Past this many planned builds waiting for a slot, the oldest are left to the passes (due in the store). */
+  const MAX_READY = 10_000
 
-  const launch = (key: string, work: () => Promise<void>) => {
+  /** A step's slot, given back when it is done with Jenkins or when it ends (the build stays busy until then). */
+  const freeSlot = (key: string) => {
+    if (stepping.delete(key)) stepReady()
+  }
+  const launch = (key: string, work: () => Promise<void>, isStep = false) => {
     busy.add(key)
+    if (isStep) stepping.add(key)
     const p = work()
       .catch((err: unknown) => logger.error({ err, key }, 'pipeline step failed'))
       .finally(() => {
         busy.delete(key)
         running.delete(p)
+        if (isStep) freeSlot(key)
         if (!stopped) wake()
       })
     running.add(p)
+  }
+
+  /** Starts waiting builds while a step slot is free. */
+  const stepReady = () => {
+    while (!stopped && stepping.size < limit && ready.length > 0) {
+      const { b, intent } = ready.shift()!
+      waiting.delete(b.id)
+      if (busy.has(b.id)) continue
+      launch(b.id, () => (intent ? send(b) : step(b)), true)
+    }
   }
 
   const timed = async (name: string, retry: boolean, work: () => Promise<void>) => {
@@ -178,10 +205,34 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const b = await store.getBuild(snapshot.id)
     if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
     if ((b.nextAttemptAt ?? 0) > now()) return
-    const d = { ...stepDeps, logger: logger.child({ buildId: b.id }) }
+    const d = { ...stepDeps, logger: logger.child({ buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
     if (b.state === 'queued') return timed('follow-queue', false, () => followQueueStep(d, b))
     if (b.state === 'running') return timed('follow-build', false, () => followBuildStep(d, b))
     return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
+  }
+
+  /** A build whose intent its plan committed: straight to the request (a restart finds it 'triggering', uncertain). */
+  const send = async (b: BuildRecord) => {
+    if (!stepDeps) return
+    const d = { ...stepDeps, logger: logger.child({ buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
+    return timed('trigger', false, () => triggerStep(d, b, { intentCommitted: true }))
+  }
+
+  /**
+   * The trigger's intent goes into the plan's commit when nothing has to be read before it: Jenkins is
+   * configured, the work is this process's alone, and the template reads no repository settings.
+   */
+  const withIntents = (plan: DeliveryPlan): Set<string> => {
+    const ids = new Set<string>()
+    if (!stepDeps || leases) return ids
+    const at = now()
+    plan.builds = plan.builds.map((b) => {
+      if (b.state !== 'pending' || b.started || deps.settings?.reads(b)) return b
+      const id = randomUUID()
+      ids.add(id)
+      return { ...b, intent: { id, at } }
+    })
+    return ids
   }
 
   /**
@@ -215,7 +266,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     })
   const routeOnce = async (d: RoutableDelivery) => {
     const { plan } = await routeDelivery(d, settings)
-    const builds = await store.planDelivery(plan)
+    const intents = withIntents(plan)
+    // A pass may read them as due the moment the writer commits, before this route hears back: they are its to send.
+    for (const id of intents) waiting.add(id)
+    let builds: BuildRecord[]
+    try {
+      builds = await store.planDelivery(plan)
+    } catch (err) {
+      for (const id of intents) waiting.delete(id)
+      throw err
+    }
     failedRoutes.delete(d.id)
     for (const b of builds) buildChanged(b.id)
     logger
@@ -223,8 +283,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
     // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends).
     if (leases) return void (await release('delivery', d.id))
-    // Straight on to the trigger, without waiting for the next pass.
-    for (const b of builds) if (b.state === 'pending' && !busy.has(b.id)) launch(b.id, () => step(b))
+    // Straight on to the trigger when a step slot is free, without waiting for a pass to read the build again.
+    // Only the builds this plan inserted with their intent are sent as such (a plan made again returns the
+    // builds of the first, whose trigger may be out already).
+    for (const id of intents) waiting.delete(id)
+    for (const b of builds) {
+      const intent = intents.has(b.id) && b.state === 'triggering'
+      if ((intent || b.state === 'pending') && !busy.has(b.id) && !waiting.has(b.id)) {
+        ready.push({ b, intent })
+        waiting.add(b.id)
+      }
+    }
+    // Past the cap the oldest are left to the passes: they are due in the store (an intent as an uncertain trigger).
+    if (ready.length > MAX_READY) for (const { b } of ready.splice(0, ready.length - MAX_READY)) waiting.delete(b.id)
+    stepReady()
   }
 
   /** A delivery told of by id: routed as the store has it now (skipped once it is no longer pending). */
@@ -295,15 +367,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       launched++
     }
     if (!stepDeps) return launched
+    // Every slot taken, or builds just planned waiting for one: the next finished step starts one, and its wake
+    // brings the pass that reads what else is due (every pass read limit + busy rows, issue #12).
+    if (stepping.size >= limit || ready.length > 0) return launched
     const t = now()
-    // Busy builds are in the answer too, so ask for that many more.
-    const { due, nextAt } = await store.dueBuilds(t, limit + busy.size)
+    // Builds being stepped are in the answer too, so ask for that many more.
+    const { due, nextAt } = await store.dueBuilds(t, limit + stepping.size)
     const next = nextAt ?? Infinity
     for (const b of due) {
-      if (busy.has(b.id)) continue
+      if (busy.has(b.id) || waiting.has(b.id)) continue
       // More is due than may run at once: the pass after the next finished step takes it.
-      if (running.size >= limit) break
-      launch(b.id, () => step(b))
+      if (stepping.size >= limit) break
+      launch(b.id, () => step(b), true)
       launched++
     }
     if (timer !== null) timers.clear(timer)

@@ -34,11 +34,13 @@ export interface StepDeps {
   settings?: RepoSettingsCheck
   /** The job's branch choices and defaults for this build's repository (issue #14); none: the template's own. */
   jobContext?: (b: BuildRecord) => Promise<JobContext | undefined>
+  /** Told when this step is done talking to Jenkins (before its last write): its slot can go to the next build. */
+  doneWithJenkins?: () => void
 }
 
 /** The repository's settings file, read before a build of a template that uses it is triggered. */
 export interface RepoSettingsCheck {
-  reads(b: BuildRecord): boolean
+  reads(b: Pick<BuildRecord, 'template'>): boolean
   /** Throws RepoSettingsError when the file is invalid (the build ends); anything else (git cannot tell) is retried. */
   settingsOf(b: BuildRecord): Promise<unknown>
 }
@@ -274,21 +276,31 @@ async function notOvertaking(d: StepDeps, b: BuildRecord): Promise<boolean> {
   return false
 }
 
-export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
+export async function triggerStep(
+  d: StepDeps,
+  b: BuildRecord,
+  /**
+   * The intent was committed with the plan, by the route that sends it now (nothing was sent yet; the route
+   * checked that no earlier build of the job is held, and the template reads no repository settings).
+   */
+  o: { intentCommitted?: boolean } = {},
+): Promise<void> {
+  const intent = o.intentCommitted === true
   // 'triggering': the last buildWithParameters may have reached Jenkins.
-  if (b.state === 'triggering' && !(await resolveUncertain(d, b))) return
-  if (b.state !== 'triggering' && !(await notOvertaking(d, b))) return
-  if (!(await settingsAllow(d, b))) return
+  if (!intent && b.state === 'triggering' && !(await resolveUncertain(d, b))) return
+  if (!intent && b.state !== 'triggering' && !(await notOvertaking(d, b))) return
+  if (!intent && !(await settingsAllow(d, b))) return
   let ctx: JobContext | undefined
   try {
     ctx = await d.jobContext?.(b)
     if (b.template) await d.provisioner.ensure(b.job, b.template, ctx)
   } catch (err) {
     if (err instanceof JobTemplateError) return refuse(d, b, err)
-    return waitForJenkins(d, b, err, 'waiting-for-jenkins', true)
+    // Nothing was sent: the intent's attempt is the one that failed.
+    return waitForJenkins(d, b, err, 'waiting-for-jenkins', !intent)
   }
   // The intent is durable before the request leaves: a crash after this point makes the retry look first.
-  await save(d, b, { state: 'triggering', attempts: b.attempts + 1, triggeredAt: d.now(), missedAt: null })
+  if (!intent) await save(d, b, { state: 'triggering', attempts: b.attempts + 1, triggeredAt: d.now(), missedAt: null })
   let result: { queueId: number; merged: boolean }
   try {
     result = await d.api.trigger(b.job, b.parameters)
@@ -309,6 +321,7 @@ export async function triggerStep(d: StepDeps, b: BuildRecord): Promise<void> {
       return waitForJenkins(d, b, again, stateAfterFailedTrigger(again))
     }
   }
+  d.doneWithJenkins?.()
   d.logger.info({ job: b.job, queueId: result.queueId, merged: result.merged }, 'build requested')
   await save(d, b, {
     state: 'queued',

@@ -121,7 +121,6 @@ export function createReporter(deps: ReporterDeps): Reporter {
 
   async function decide(b: BuildRecord): Promise<NewHostPost[]> {
     if (!b.repository || !b.commitSha) return []
-    const event = await eventOf(b)
     const target = hosts.clientFor(b.provider, b.tenant, b.repository)
     if (!target) {
       const key = `${b.provider}:${b.repository}`
@@ -149,6 +148,8 @@ export function createReporter(deps: ReporterDeps): Reporter {
     const out: NewHostPost[] = []
     const s = statusOf(b, now(), timeoutMs)
     if (!s) return []
+    // Read back only for a repository with a host to post to (a burst of builds read every delivery, issue #12).
+    const event = await eventOf(b)
     const status: CommitStatus = {
       repository: b.repository,
       sha: b.commitSha,

@@ -113,6 +113,12 @@ export interface PlannedBuild extends BuildSubject {
   state: 'pending' | 'not-triggered'
   /** A build started by hand in Jenkins (issue #14): recorded running, with its number, and followed. */
   started?: { buildNumber: number; buildUrl: string | null }
+  /**
+   * The trigger's intent, committed with the plan (issue #12: one commit less between a delivery and its
+   * trigger): stored with this id as 'triggering' (attempts 1, triggeredAt `at`). The route that planned it
+   * sends it; to anyone else (a pass after the route failed, a restart) it is an uncertain trigger.
+   */
+  intent?: { id: string; at: number }
   /** epoch ms the delivery was accepted (for the dispatch latency) */
   acceptedAt: number
 }

@@ -105,11 +105,12 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult>
           // delivery (its event_key): both mean "already there".
           `INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters,
              delivery_param, state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at,
-             created_at, updated_at, build_number, build_url, next_attempt_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
+             created_at, updated_at, build_number, build_url, next_attempt_at, attempts, triggered_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22,
+             $23, $24)
            ON CONFLICT DO NOTHING`,
           [
-            randomUUID(),
+            b.intent?.id ?? randomUUID(),
             b.deliveryId,
             b.eventIndex,
             b.rule,
@@ -120,7 +121,7 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult>
             JSON.stringify(b.parameters),
             b.parameters.DELIVERY_ID ?? '',
             // A build started by hand in Jenkins is adopted running, and followed from the next pass.
-            b.started ? 'running' : b.state,
+            b.started ? 'running' : b.intent ? 'triggering' : b.state,
             b.eventKey,
             b.provider,
             b.ref,
@@ -132,6 +133,8 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult>
             b.started?.buildNumber ?? null,
             b.started?.buildUrl ?? null,
             b.started ? 0 : null,
+            b.intent && !b.started ? 1 : 0,
+            b.intent && !b.started ? b.intent.at : null,
           ],
         )
         inserted += r.rowCount ?? 0

@@ -70,10 +70,10 @@ export function createBuildWrites(
     // job by another delivery (its event_key), both mean "already there".
     `INSERT OR IGNORE INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters, delivery_param,
        state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at, created_at, updated_at,
-       build_number, build_url, next_attempt_at)
+       build_number, build_url, next_attempt_at, attempts, triggered_at)
      VALUES (@id, @deliveryId, @eventIndex, @rule, @job, @template, @tenant, @repository, @parameters, @deliveryParam,
        @state, @eventKey, @provider, @ref, @branch, @commitSha, @pullRequest, @acceptedAt, @at, @at,
-       @buildNumber, @buildUrl, @nextAttemptAt)`,
+       @buildNumber, @buildUrl, @nextAttemptAt, @attempts, @triggeredAt)`,
   )
   const insertDispatch = db.prepare(
     `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped) VALUES (?, ?, ?, ?, ?)
@@ -112,7 +112,7 @@ export function createBuildWrites(
         let inserted = 0
         for (const b of plan.builds) {
           inserted += insertBuild.run({
-            id: randomUUID(),
+            id: b.intent?.id ?? randomUUID(),
             deliveryId: b.deliveryId,
             eventIndex: b.eventIndex,
             rule: b.rule,
@@ -123,10 +123,12 @@ export function createBuildWrites(
             parameters: JSON.stringify(b.parameters),
             deliveryParam: b.parameters.DELIVERY_ID ?? '',
             // A build started by hand in Jenkins is adopted running, and followed from the next pass.
-            state: b.started ? 'running' : b.state,
+            state: b.started ? 'running' : b.intent ? 'triggering' : b.state,
             buildNumber: b.started?.buildNumber ?? null,
             buildUrl: b.started?.buildUrl ?? null,
             nextAttemptAt: b.started ? 0 : null,
+            attempts: b.intent && !b.started ? 1 : 0,
+            triggeredAt: b.intent && !b.started ? b.intent.at : null,
             eventKey: b.eventKey,
             provider: b.provider,
             ref: b.ref,
