@@ -20,6 +20,17 @@ function crashWhen(when: 'after-accept' | 'after-intent'): Crash {
       pendingDeliveries: async (limit) => (isDead ? [] : s.pendingDeliveries(limit)),
       dueBuilds: async (now, limit) => (isDead ? { due: [], nextAt: null } : s.dueBuilds(now, limit)),
       getBuild: async (id) => (isDead ? null : s.getBuild(id)),
+      async planDelivery(plan) {
+        if (isDead) throw new Error('killed')
+        const builds = await s.planDelivery(plan)
+        // after-intent: the intent committed with the plan (src/pipeline/index.ts), the request never leaves.
+        if (when === 'after-intent' && builds.some((b) => b.state === 'triggering')) {
+          isDead = true
+          died()
+          throw new Error('killed between intent and request')
+        }
+        return builds
+      },
       async updateBuild(id, patch) {
         if (isDead) throw new Error('killed')
         // after-accept: Jenkins answered, the write that records the queue item never happens.
