@@ -219,19 +219,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   /**
-   * The trigger's intent goes into the plan's commit when nothing has to be read before it: Jenkins is
-   * configured, the work is this process's alone, and the template reads no repository settings.
+   * The trigger's intent goes into the plan's commit when nothing has to be checked before it: Jenkins is
+   * configured, the work is this process's alone, the template reads no repository settings, and no earlier
+   * build of the job is held (push order through an outage, steps.ts notOvertaking: the trigger step decides).
    */
-  const withIntents = (plan: DeliveryPlan): Set<string> => {
+  const withIntents = async (plan: DeliveryPlan): Promise<Set<string>> => {
     const ids = new Set<string>()
     if (!stepDeps || leases) return ids
     const at = now()
-    plan.builds = plan.builds.map((b) => {
-      if (b.state !== 'pending' || b.started || deps.settings?.reads(b)) return b
+    const builds = []
+    for (const b of plan.builds) {
+      const plain = b.state !== 'pending' || b.started || deps.settings?.reads(b)
+      if (plain || (await store.heldBuildBefore(b.job, Number.MAX_SAFE_INTEGER))) {
+        builds.push(b)
+        continue
+      }
       const id = randomUUID()
       ids.add(id)
-      return { ...b, intent: { id, at } }
-    })
+      builds.push({ ...b, intent: { id, at } })
+    }
+    plan.builds = builds
     return ids
   }
 
@@ -266,7 +273,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     })
   const routeOnce = async (d: RoutableDelivery) => {
     const { plan } = await routeDelivery(d, settings)
-    const intents = withIntents(plan)
+    const intents = await withIntents(plan)
     // A pass may read them as due the moment the writer commits, before this route hears back: they are its to send.
     for (const id of intents) waiting.add(id)
     let builds: BuildRecord[]
