@@ -238,3 +238,24 @@ eachEngine(t, 'host posts: stored once per target and version, moved between sta
     { id: 'p2', state: 'sent', answer: { status: 201, id: 7 } },
   ])
 })
+
+eachEngine(
+  t,
+  "a build planned with its trigger's intent: stored 'triggering' under the intent's id",
+  async (t, engine) => {
+    const store = await engine.open()
+    const id = '00000000-0000-4000-8000-00000000000a'
+    const at = Date.now() - 1000
+    const { build: b } = await planOne(store, 'intent', { intent: { id, at } })
+    t.match(b, { id, state: 'triggering', attempts: 1, triggeredAt: at, missedAt: null, nextAttemptAt: null })
+    const { due } = await store.dueBuilds(Date.now(), 10)
+    t.same(
+      due.map((x) => x.id),
+      [id],
+      'due to whoever did not plan it (an uncertain trigger)',
+    )
+    const { build: plain } = await planOne(store, 'plain')
+    t.match(plain, { state: 'pending', attempts: 0, triggeredAt: null })
+    t.not(plain.id, id)
+  },
+)
