@@ -70,7 +70,7 @@ async function main() {
 
   console.log('\nsummary (goals from issue #16: no loss; p99 < 100 ms on SQLite, < 250 ms on PostgreSQL at 200/s;')
   console.log('         2 replicas >= 1.6x one replica sustained; all on this machine: replicas, PostgreSQL, emulator)')
-  console.log('setup    load          sent  2xx   intake/s  triggers/s  p50 ms  p99 ms  lost  doubled  peak RSS MB')
+  console.log('setup    run           sent  2xx   intake/s  triggers/s  p50 ms  p99 ms  lost  doubled  peak RSS MB')
   for (const r of rows)
     for (const o of r.outcomes)
       console.log(
