@@ -1,9 +1,9 @@
 // What is PostgreSQL's own (issue #16): replicas sharing one database store a redelivery once;
 // migrations run once however many replicas start together; a database from a newer Tamer is
 // refused naming both versions; an unreachable server is named by host and port, never with the
-// password, and `tamer serve` exits 2.
+// password, and `tamer serve` exits 2; a server lost mid-run makes intake answer 503 until it is back.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -14,6 +14,7 @@ import { openStore } from '../../src/store/open.js'
 import { runTamer } from '../support/cli.js'
 import { freshDatabase } from '../support/postgres.js'
 import { delivery } from './contract/engines.js'
+import { startPipelineApp } from '../support/pipeline-app.js'
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve) => {
@@ -120,3 +121,56 @@ t.test('PostgreSQL unreachable: the error names host and port, never the passwor
   t.equal(missing.exitCode, 2)
   t.match(missing.stderr, /store\.url: is required when store\.engine is postgres/)
 })
+
+t.test(
+  'PostgreSQL lost mid-run: intake answers 503 (nothing acknowledged), then recovers without a restart',
+  async (t) => {
+    const url = await freshDatabase(t)
+    if (!url) return
+    // A TCP proxy in front of the server: cutting it drops every connection, as a failover or a network cut does.
+    const target = new URL(url)
+    let up = true
+    const sockets = new Set<Socket>()
+    const proxy = createServer((client) => {
+      if (!up) return void client.destroy()
+      const server = connect(Number(target.port || 5432), target.hostname)
+      for (const s of [client, server]) {
+        sockets.add(s)
+        s.on('error', () => {})
+        s.on('close', () => (sockets.delete(s), client.destroy(), server.destroy()))
+      }
+      client.pipe(server).pipe(client)
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    t.teardown(() => (proxy.close(), sockets.forEach((s) => s.destroy())))
+    const via = new URL(url)
+    via.hostname = '127.0.0.1'
+    via.port = String((proxy.address() as { port: number }).port)
+    const h = await startPipelineApp(t, { jenkins: null, openStore: () => openPostgresStore({ url: via.toString() }) })
+    t.equal((await h.push({ after: '1'.repeat(40) }, 'before-cut')).statusCode, 202)
+
+    up = false
+    for (const s of sockets) s.destroy()
+    const cut = await h.push({ after: '2'.repeat(40) }, 'during-cut')
+    t.equal(cut.statusCode, 503, 'not acknowledged while the database is gone')
+    const ready = await h.app.inject({ url: '/readyz' })
+    t.equal(ready.statusCode, 503, '/readyz fails too')
+
+    up = true
+    let again = 0
+    for (let i = 0; i < 100 && again !== 202; i++) {
+      again = (await h.push({ after: '2'.repeat(40) }, 'during-cut')).statusCode
+      if (again !== 202) await new Promise((r) => setTimeout(r, 100))
+    }
+    t.equal(again, 202, 'the redelivery is stored once the database is back, without a restart')
+    const c = new pg.Client({ connectionString: url })
+    await c.connect()
+    const { rows } = await c.query('SELECT host_delivery_id FROM deliveries ORDER BY seq')
+    await c.end()
+    t.same(
+      rows.map((r: { host_delivery_id: string }) => r.host_delivery_id),
+      ['before-cut', 'during-cut'],
+      'both stored, each once',
+    )
+  },
+)

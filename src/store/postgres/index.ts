@@ -116,6 +116,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       for (const w of everyone) w.reject(pgFailure(err))
       return
     }
+    // The server lost while this connection is checked out: an 'error' event no pool listens for (the
+    // query in flight fails on its own and the batch is answered unavailable).
+    const lost = () => {}
+    conn.on('error', lost)
     const settled: (() => void)[] = []
     const kinds = new Set<WorkKind>()
     let failed: unknown = null
@@ -146,6 +150,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       failed = err
       await conn.query('ROLLBACK').catch(() => {})
     } finally {
+      conn.off('error', lost)
       // A connection that failed mid-transaction is not given to anyone else.
       conn.release(failed !== null && isUnavailable(failed) ? (failed as Error) : undefined)
     }
