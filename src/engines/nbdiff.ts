@@ -13,6 +13,8 @@ export interface NbdiffOptions {
   command?: string
   /** Kill nbdiff after this long (default 120 s: 2,000 cells without ids take ~45 s, 20,000 take minutes). */
   timeoutMs?: number
+  /** Give up on `nbdiff --version` after this long (default 120 s, as long as a diff gets by default). */
+  detectTimeoutMs?: number
 }
 
 export type NbdimeDetection =
@@ -29,17 +31,24 @@ function env(dir: string): Record<string, string> {
   }
 }
 
-/** `nbdiff --version`, said plainly when nbdime is absent or broken. */
+/**
+ * `nbdiff --version`, said plainly when nbdime is absent or broken. Its start-up is most of a small
+ * diff's cost (~3 s of CPU here, importing nbdime's validators): the 30 s it had made a busy machine
+ * (load 14 on 2 cores) fall back to the native engine although nbdime was there and would have run.
+ */
 export async function detectNbdime(opts: NbdiffOptions = {}): Promise<NbdimeDetection> {
   const command = opts.command ?? 'nbdiff'
+  const timeout = opts.detectTimeoutMs ?? 120_000
   try {
     const { execa } = await import('execa') // ~100 modules: loaded only when nbdime is asked for
-    const r = await execa(command, ['--version'], { timeout: 30_000, reject: false, stdin: 'ignore', cwd: tmpdir() })
+    const r = await execa(command, ['--version'], { timeout, reject: false, stdin: 'ignore', cwd: tmpdir() })
     if (r.failed || r.exitCode !== 0) {
       const why =
         r.code === 'ENOENT'
           ? `${command} not found on PATH (pip install nbdime==4.0.4)`
-          : `${command} --version exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`
+          : r.timedOut
+            ? `${command} --version timed out after ${timeout / 1000} s`
+            : `${command} --version exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').pop() ?? ''}`
       return { available: false, command, reason: why }
     }
     const version = /(\d+\.\d+\.\d+\S*)/.exec(String(r.stdout))?.[1] ?? String(r.stdout).trim()

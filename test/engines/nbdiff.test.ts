@@ -17,6 +17,19 @@ const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x))
 const installed = detectNbdime()
 t.setTimeout(360_000)
 
+// A busy machine: nbdiff's own start-up takes long (~3 s of CPU here), which is not "unavailable".
+t.test('detection waits as long as it is told, and says a timeout plainly', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-slow-nbdiff-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const slow = join(dir, 'nbdiff')
+  writeFileSync(slow, '#!/bin/sh\nsleep 2\necho 4.0.4\n', { mode: 0o755 })
+  t.match(await detectNbdime({ command: slow, detectTimeoutMs: 20_000 }), { available: true, version: '4.0.4' })
+  t.match(await detectNbdime({ command: slow, detectTimeoutMs: 300 }), {
+    available: false,
+    reason: /--version timed out after 0\.3 s/,
+  })
+})
+
 t.test('absent nbdime is said plainly, and the native engine serves', async (t) => {
   const d = await detectNbdime({ command: '/nonexistent/nbdiff' })
   t.equal(d.available, false)
