@@ -12,12 +12,13 @@
 // BURST_ENGINES=sqlite,postgres runs the burst on each engine (PostgreSQL: a fresh database on
 // TAMER_TEST_DATABASE_URL's server, test/support/postgres.ts), every build UNSTABLE with its notice
 // counted at a webhook receiver (issue #16's crash proof at full size: BURST=500).
-import { execFileSync } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ServiceStore } from '../src/store/service-store.js'
+import type { FromJenkins, JenkinsStats } from './jenkins-child.js'
 import { githubPush } from '../test/support/payloads.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { SECRETS } from '../test/support/app.js'
@@ -117,13 +118,22 @@ async function runOnce(tree: string): Promise<RunResult> {
   const { validateConfig } = (await from('src/config/load.ts')) as typeof import('../src/config/load.js')
   const { nativeEngine } = (await from('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
   const { openSqliteStore } = (await from('src/store/sqlite/index.ts')) as typeof import('../src/store/sqlite/index.js')
-  // The same Jenkins emulator for every tree: it is the bench's, not the service's.
-  const { DEFAULT_USER, realClock, startJenkinsEmulator } = await import('../src/demo/jenkins-emulator/index.js')
-  const jenkins = await startJenkinsEmulator({
-    clock: realClock,
-    quietPeriodSec: 0,
-    defaultScenario: { durationMs: 60_000 },
+  // The same Jenkins emulator for every tree, in its own process (bench/jenkins-child.ts), as Jenkins is.
+  const { DEFAULT_USER } = await import('../src/demo/jenkins-emulator/index.js')
+  const child = fork(join(root, 'bench/jenkins-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
+  // When each buildWithParameters reached Jenkins, by DELIVERY_ID (stamped there: one clock on one machine).
+  const arrived = new Map<string, number>()
+  let statsOf: ((s: JenkinsStats) => void) | null = null
+  const jenkins = await new Promise<{ url: string }>((resolve) =>
+    child.on('message', (m: FromJenkins) => {
+      if (m.type === 'ready') resolve({ url: m.url })
+      if (m.type === 'arrived') for (const [id, t] of m.ids) if (!arrived.has(id)) arrived.set(id, t)
+      if (m.type === 'stats') statsOf?.(m.stats)
+    }),
+  )
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
   const config = validateConfig({
     server: { logLevel: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' },
@@ -137,14 +147,6 @@ async function runOnce(tree: string): Promise<RunResult> {
   })
   const at = new Map<string, Partial<Record<Stage, number>>>()
   const buildOf = new Map<string, string>()
-  // When each buildWithParameters reaches Jenkins, by DELIVERY_ID (the form body or the query).
-  const arrived = new Map<string, number>()
-  jenkins.control.onRequest((r) => {
-    if (!r.path.includes('/buildWithParameters')) return
-    const id =
-      new URLSearchParams(r.body).get('DELIVERY_ID') ?? new URL(r.path, jenkins.url).searchParams.get('DELIVERY_ID')
-    if (id && !arrived.has(id)) arrived.set(id, Date.now())
-  })
   const store = traced(openSqliteStore({ file: join(dir, 'tamer.db') }), at, buildOf)
   // As serve composes it (no notices to send here; the in-process engine: nothing is diffed).
   const { app } = await composeService(config, { store, diffEngine: nativeEngine, hold: ['notifier'] })
@@ -210,13 +212,11 @@ async function runOnce(tree: string): Promise<RunResult> {
   const stages = Object.fromEntries(
     [...steps].map(([stage, e]) => [stage, { step: p5099(e.step), total: p5099(e.total) }]),
   )
-  const reqs = jenkins.state.requests
   // Exactly once in effect: every DELIVERY_ID is in exactly one queue item (or build) in Jenkins.
-  const perDelivery = new Map<string, number>()
-  for (const item of jenkins.state.queue.items) {
-    const id = item.params?.find((p) => p.name === 'DELIVERY_ID')?.value
-    if (typeof id === 'string') perDelivery.set(id, (perDelivery.get(id) ?? 0) + 1)
-  }
+  const stats = await new Promise<JenkinsStats>((resolve) => {
+    statsOf = resolve
+    child.send('stats')
+  })
   const result: RunResult = {
     tree,
     load: load(),
@@ -229,17 +229,13 @@ async function runOnce(tree: string): Promise<RunResult> {
     stampedP99: pct(stamped, 99),
     stages,
     builds: builds.length,
-    requests: reqs.length,
-    triggers: reqs.filter((r) => r.path.includes('/buildWithParameters')).length,
-    provisioning: reqs.filter((r) => r.path.includes('config.xml') || r.path.includes('createItem')).length,
-    crumbs: reqs.filter((r) => r.path.includes('crumbIssuer')).length,
-    distinct: perDelivery.size,
-    doubled: [...perDelivery.values()].filter((n) => n > 1).length,
+    ...stats,
     retried,
   }
   await app.close()
   await store.close()
-  await jenkins.close()
+  child.send('close')
+  await new Promise((r) => child.once('exit', r))
   rmSync(dir, { recursive: true, force: true })
   return result
 }
