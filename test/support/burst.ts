@@ -343,6 +343,18 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     // Settled: nothing pending or active in Tamer, nothing queued or building in Jenkins.
     const count = async (path: string) =>
       ((await (await fetch(`${base}${path}`, { headers: auth })).json()) as { items: unknown[] }).items.length
+    // What Tamer lists (every page).
+    const all = async <T>(path: string): Promise<T[]> => {
+      const out: T[] = []
+      for (let cursor: number | null = null; ;) {
+        const page = (await (
+          await fetch(`${base}${path}?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })
+        ).json()) as { items: T[]; nextCursor: number | null }
+        out.push(...page.items)
+        if (!page.nextCursor) return out
+        cursor = page.nextCursor
+      }
+    }
     const deadline = Date.now() + 180_000
     for (;;) {
       const tamerBusy =
@@ -356,8 +368,17 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
       const jenkinsBusy =
         jenkins.state.queue.active(now).length +
         (jenkins.state.item(BURST_JOB)?.builds.filter((b) => b.endAt > now).length ?? 0)
-      if (tamerBusy === 0 && jenkinsBusy === 0) break
-      if (Date.now() > deadline) throw new Error('the burst did not settle in 180 s')
+      // A build's notice is decided by the notifier's pass after the build's end is committed (or by its scan
+      // after a restart): settled once there are as many decided as builds ended, or the deadline says otherwise.
+      const undecided =
+        tamerBusy === 0 && jenkinsBusy === 0 && o.notices
+          ? (await all<unknown>('/api/builds')).length - (await all<unknown>('/api/notifications')).length
+          : 0
+      if (tamerBusy === 0 && jenkinsBusy === 0 && undecided <= 0) break
+      if (Date.now() > deadline) {
+        if (undecided > 0) break // counted below as builds without their notice
+        throw new Error('the burst did not settle in 180 s')
+      }
       await sleep(250)
     }
 
@@ -372,18 +393,6 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
     const acked = new Set(ack.values())
     const times = [...acked].map((id) => runs.get(id) ?? 0)
 
-    // What Tamer lists.
-    const all = async <T>(path: string): Promise<T[]> => {
-      const out: T[] = []
-      for (let cursor: number | null = null; ;) {
-        const page = (await (
-          await fetch(`${base}${path}?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth })
-        ).json()) as { items: T[]; nextCursor: number | null }
-        out.push(...page.items)
-        if (!page.nextCursor) return out
-        cursor = page.nextCursor
-      }
-    }
     type Listed = { id: string; deliveryId: string; runs: unknown[] }
     const listed = await all<Listed>('/api/builds')
     let notices: BurstResult['notices']
