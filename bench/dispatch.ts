@@ -55,7 +55,8 @@ const STAGES = [
 ] as const
 type Stage = (typeof STAGES)[number]
 
-interface RunResult {
+/** One run of one tree, with what the emulator counted. */
+interface RunResult extends JenkinsStats {
   tree: string
   load: string
   intakeMs: number
@@ -68,12 +69,6 @@ interface RunResult {
   /** stage → [p50, p99] of the time since the stage before it, and of the time since accepted */
   stages: Record<string, { step: [number, number]; total: [number, number] }>
   builds: number
-  requests: number
-  triggers: number
-  provisioning: number
-  crumbs: number
-  distinct: number
-  doubled: number
   retried: Record<string, number>
 }
 
