@@ -48,8 +48,7 @@ export function registerInFlightBudget(app: FastifyInstance, limits: InFlightLim
     }
     bytes += size
     bySource.set(source, sourceBytes + size)
-    const before = held.get(request)
-    held.set(request, { source, size: (before?.size ?? 0) + size })
+    held.set(request, { source, size }) // once per request: by Content-Length, or (none announced) once read
   }
 
   if (maxBytes > 0) {

@@ -327,8 +327,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     let next = Infinity
     if (stepDeps) {
-      // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) left
-      // none for triggers while deliveries kept coming, so one replica triggered a quarter as fast as SQLite.
+      // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) could
+      // leave none for a planned build while routes were under way (test/pipeline/shared-slots.test.ts).
       const { due, nextAt } = await store.claimDueBuilds(keeper.lease(), Math.max(0, limit - stepping.size))
       next = nextAt ?? Infinity
       for (const b of due) {

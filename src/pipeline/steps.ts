@@ -276,6 +276,15 @@ async function notOvertaking(d: StepDeps, b: BuildRecord): Promise<boolean> {
   return false
 }
 
+/**
+ * The checks before a trigger whose intent the route did not commit: 'triggering' means the last
+ * buildWithParameters may have reached Jenkins (looked for first); otherwise push order; then the settings.
+ */
+async function mayTrigger(d: StepDeps, b: BuildRecord): Promise<boolean> {
+  const ordered = b.state === 'triggering' ? await resolveUncertain(d, b) : await notOvertaking(d, b)
+  return ordered && (await settingsAllow(d, b))
+}
+
 export async function triggerStep(
   d: StepDeps,
   b: BuildRecord,
@@ -286,10 +295,7 @@ export async function triggerStep(
   o: { intentCommitted?: boolean } = {},
 ): Promise<void> {
   const intent = o.intentCommitted === true
-  // 'triggering': the last buildWithParameters may have reached Jenkins.
-  if (!intent && b.state === 'triggering' && !(await resolveUncertain(d, b))) return
-  if (!intent && b.state !== 'triggering' && !(await notOvertaking(d, b))) return
-  if (!intent && !(await settingsAllow(d, b))) return
+  if (!intent && !(await mayTrigger(d, b))) return
   let ctx: JobContext | undefined
   try {
     ctx = await d.jobContext?.(b)
