@@ -156,7 +156,11 @@ export class TamerProcess {
 
   async stop(): Promise<void> {
     this.child?.kill('SIGTERM')
-    await Promise.race([this.exited, sleep(20_000)])
+    // A cleared timer, not a bare sleep: a pending 20 s timer kept every test file that stopped a
+    // child alive for 20 s after its last test (burst-kill, replicas, kill-restart: 60 s of npm test).
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, 20_000)))])
+    clearTimeout(timer)
     this.child?.kill('SIGKILL')
     await this.exited
   }
@@ -334,7 +338,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
         await tamer.start()
         say(`restarted in ${Date.now() - t0} ms`)
         // With nothing uncertain to look for, Tamer reads no queue: Jenkins does not wait long.
-        setTimeout(() => stop === stops && (jenkins.control.onRequest(null), clock.resume()), 3_000)
+        setTimeout(() => stop === stops && (jenkins.control.onRequest(null), clock.resume()), 3_000).unref()
       }
     }
     await Promise.all([killer(), ...Array.from({ length: o.inFlight }, worker)])
