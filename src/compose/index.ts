@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import { buildApp } from '../app.js'
 import type { Config } from '../config/schema.js'
 import { createDiffPrecompute, type DiffPrecompute } from '../diffs/precompute.js'
+import { createSharedDiffPrecompute } from '../diffs/shared-precompute.js'
 import { diffWorkers, serverDiffEngine } from '../diffs/engine.js'
 import { perTenantSlots } from '../diffs/fair-engine.js'
 import { createPushDiffRetention, type PushDiffRetention } from '../diffs/retention.js'
@@ -164,16 +165,6 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     logger,
     made: (outcome, seconds, bytes) => metrics.diff(outcome, seconds, bytes),
   })
-  const workers = diffWorkers(config)
-  const precompute = config.diffs.precompute
-    ? createDiffPrecompute({
-        service: pushDiffs,
-        deliveries: store,
-        logger,
-        concurrency: workers,
-        perTenant: perTenantSlots(workers),
-      })
-    : null
   const retention = createPushDiffRetention({ store, days: config.diffs.storeDays, logger })
 
   const metricsGate = createMetricsGate({ config, store, mirrors, logger })
@@ -199,6 +190,21 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
         logger: logger.child({ unit: 'leases' }),
       })
     : undefined
+  const workers = diffWorkers(config)
+  const precomputeDeps = {
+    service: pushDiffs,
+    deliveries: store,
+    logger,
+    concurrency: workers,
+    perTenant: perTenantSlots(workers),
+  }
+  // Replicas sharing a store share the queue too (leased jobs); one process keeps it in memory.
+  const sharedPrecompute =
+    config.diffs.precompute && leases && store.diffJobs
+      ? createSharedDiffPrecompute({ ...precomputeDeps, jobs: store.diffJobs, leases })
+      : null
+  const precompute: DiffPrecompute | null =
+    sharedPrecompute ?? (config.diffs.precompute ? createDiffPrecompute(precomputeDeps) : null)
   const pipeline = createPipeline({
     leases,
     jobContext: async (b) =>
@@ -385,6 +391,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
       if (!held.has('pipeline') && (kinds.includes('delivery') || kinds.includes('build'))) pipeline.rescan()
       if (!held.has('notifier') && kinds.includes('notice')) notifier.wake()
       if (!held.has('reporter') && kinds.includes('host-post')) reporter.wake()
+      if (kinds.includes('diff')) sharedPrecompute?.wake()
     })
     app.addHook('onClose', async () => unlisten())
   }

@@ -10,7 +10,7 @@ import type { HostPostRecord } from './host-posts.js'
 import type { NotificationRecord } from './notifications.js'
 import type { StoredDelivery } from './store.js'
 
-export const WORK_KINDS = ['delivery', 'build', 'notice', 'host-post'] as const
+export const WORK_KINDS = ['delivery', 'build', 'notice', 'host-post', 'diff'] as const
 export type WorkKind = (typeof WORK_KINDS)[number]
 
 export interface Lease {
@@ -34,6 +34,8 @@ export interface Due<T> {
 export interface WorkLeaseStore {
   /** true when other processes share this store's work (PostgreSQL): the units claim instead of reading. */
   readonly sharedWork: boolean
+  /** Pushes to diff ahead of their first view, shared by the replicas; none where work is not shared. */
+  readonly diffJobs: DiffJobQueue | null
   /** Pending deliveries nobody else holds, oldest first, now held by `lease.owner`. */
   claimPendingDeliveries(lease: Lease, limit: number): Promise<StoredDelivery[]>
   /** Due active builds nobody else holds (most overdue first), now held by `lease.owner`. */
@@ -51,4 +53,37 @@ export interface WorkLeaseStore {
    * unsubscribes. SQLite: never called (one process wakes its units directly).
    */
   onWork(listener: (kinds: WorkKind[]) => void): () => void
+}
+
+// Pushes to diff ahead of their first view (issue #16): a job row per delivery, claimed with a lease
+// like the rest, so two replicas never diff one push and a killed replica's jobs are taken over
+// when its leases end. Only stores whose work is shared have one (PostgreSQL); SQLite's one process
+// keeps the queue in memory (diffs/precompute.ts).
+export interface DiffJob {
+  deliveryId: string
+  tenant: string
+  /** Claims so far, this one included: a diff that ends its replica (out of memory) is not tried forever. */
+  attempts: number
+}
+
+export interface DiffJobQueue {
+  /**
+   * Queues these deliveries (a delivery already queued is left as it is) and tells the other replicas.
+   * Past `limit` waiting jobs, the oldest waiting ones of the tenant with the most are dropped: a
+   * dropped push is diffed on its first view.
+   */
+  queueDiffJobs(jobs: { deliveryId: string; tenant: string }[], limit: number): Promise<void>
+  /**
+   * At most `limit` waiting jobs nobody holds and tried fewer than `maxAttempts` times, now held by
+   * `lease.owner`; tenants take turns (each tenant's oldest first), and none of `busyTenants`. Jobs
+   * nobody holds that were tried `maxAttempts` times are given up in the same statement.
+   */
+  claimDiffJobs(
+    lease: Lease,
+    limit: number,
+    maxAttempts: number,
+    busyTenants: string[],
+  ): Promise<Due<DiffJob> & { givenUp: DiffJob[] }>
+  /** The job is done (diffed, or failed and logged): gone, if `owner` still holds it. */
+  finishDiffJob(deliveryId: string, owner: string): Promise<void>
 }

@@ -14,16 +14,15 @@ import { toDelivery } from '../sqlite/delivery-row.js'
 import { toPost } from '../sqlite/host-post-reads.js'
 import { toNotification } from '../sqlite/notification-reads.js'
 import { DELIVERY_COLUMNS } from '../sqlite/page-lists.js'
-import { scalar, type Queryable } from './sql.js'
-
-/** The channel every replica LISTENs on; the payload is the kinds of work committed, comma-separated. */
-export const WORK_CHANNEL = 'tamer_work'
+import { createPgDiffJobs } from './diff-jobs.js'
+import { scalar, WORK_CHANNEL, type Queryable } from './sql.js'
 
 const TABLES: Record<WorkKind, string> = {
   delivery: 'deliveries',
   build: 'builds',
   notice: 'notifications',
   'host-post': 'host_posts',
+  diff: 'diff_jobs',
 }
 
 const ACTIVE = [...ACTIVE_BUILD_STATES]
@@ -116,6 +115,7 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
 
   return {
     sharedWork: true,
+    diffJobs: createPgDiffJobs(pool),
     async claimPendingDeliveries(lease, limit) {
       const rows = await claim(pool, 'deliveries', `status = 'pending'`, 'seq', lease, limit, [], DELIVERY_COLUMNS)
       return rows.sort(bySeq).map((r) => toDelivery(r as never))

@@ -356,6 +356,25 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0, ADD COLUMN last_error TEXT;
     `),
   },
+  {
+    version: 6,
+    name: 'diff-jobs',
+    // PostgreSQL only (SQLite's one process keeps its queue in memory): pushes to diff ahead of their
+    // first view, leased like the other work so a dead replica's are taken over (postgres/diff-jobs.ts).
+    sql: bytewise(`
+      CREATE TABLE diff_jobs (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        tenant TEXT NOT NULL,
+        tag BIGINT NOT NULL,
+        queued_at BIGINT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until BIGINT
+      );
+      CREATE INDEX diff_jobs_lease_owner ON diff_jobs (lease_owner) WHERE lease_owner IS NOT NULL;
+    `),
+  },
 ]
 
 /** The schema version this code knows. */

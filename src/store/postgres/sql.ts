@@ -2,6 +2,9 @@
 // writer's client inside its transaction. Both are pg's `query`.
 import type { QueryResult, QueryResultRow } from 'pg'
 
+/** The channel every replica LISTENs on (leases.ts); the payload is the kinds of work committed, comma-separated. */
+export const WORK_CHANNEL = 'tamer_work'
+
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
 }

@@ -12,6 +12,7 @@ type Reads = Pick<BuildStore, 'pendingDeliveries' | 'dueBuilds'> &
 export function singleProcessLeases(reads: Reads): WorkLeaseStore {
   return {
     sharedWork: false,
+    diffJobs: null,
     claimPendingDeliveries: (_lease, limit) => reads.pendingDeliveries(limit),
     claimDueBuilds: (lease, limit) => reads.dueBuilds(lease.now, limit),
     claimDueNotifications: (lease, limit) => reads.dueNotifications(lease.now, limit),
