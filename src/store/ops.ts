@@ -3,7 +3,8 @@
 // Interface only; each engine answers from its indexes on state.
 
 /** The durable queues: deliveries to route, builds to drive, notices to send, posts to git hosts. */
-export type QueueName = 'deliveries' | 'builds' | 'notifications' | 'host-posts'
+/** `diffs`: the precompute's jobs where replicas share them (PostgreSQL); SQLite's queue is in memory. */
+export type QueueName = 'deliveries' | 'builds' | 'notifications' | 'host-posts' | 'diffs'
 
 export interface QueueStat {
   queue: QueueName

@@ -227,3 +227,22 @@ t.test('a replica stopping with pushes not yet queued leaves them to the others'
   await until('both diffed by b', () => r.made.length >= 2)
   t.same(r.made.map((m) => `${m.replica}:${m.id}`).sort(), ['b:left-1', 'b:left-2'])
 })
+
+t.test('the jobs are a queue in /metrics: waiting and diffing, with the oldest age', async (t) => {
+  if (!url) return
+  const store = await openPostgresStore({ url: url! })
+  t.teardown(() => store.close())
+  const before = Date.now()
+  await store.diffJobs!.queueDiffJobs(
+    ['m1', 'm2', 'm3'].map((deliveryId) => ({ deliveryId, tenant: 't' })),
+    64,
+  )
+  const now = Date.now()
+  await store.diffJobs!.claimDiffJobs({ owner: 'o', now, until: now + 60_000 }, 1, 3, [])
+  const diffs = (await store.queueStats()).filter((s) => s.queue === 'diffs')
+  t.match(diffs, [
+    { state: 'waiting', depth: 2 },
+    { state: 'diffing', depth: 1 },
+  ])
+  for (const s of diffs) t.ok(Date.parse(s.oldestAt!) >= before - 1, `${s.state}: oldest queued in this test`)
+})

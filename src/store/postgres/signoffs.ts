@@ -160,6 +160,18 @@ export function createPgOpsReads(db: Queryable): OpsStore {
           )
           out.push({ queue: q.queue, state, depth: Number(r?.depth ?? 0), oldestAt: r?.oldest_at ?? null })
         }
+      // Diff jobs have no state column: one held by a live lease is being diffed, any other waits.
+      const jobs = await all<{ diffing: boolean; depth: number; oldest: number | null }>(
+        db,
+        `SELECT lease_until > $1 AS diffing, count(*) AS depth, min(queued_at) AS oldest FROM diff_jobs
+         GROUP BY lease_until > $1`,
+        [Date.now()],
+      )
+      for (const state of ['waiting', 'diffing']) {
+        const r = jobs.find((j) => (j.diffing === true) === (state === 'diffing'))
+        const oldestAt = r?.oldest == null ? null : new Date(Number(r.oldest)).toISOString()
+        out.push({ queue: 'diffs', state, depth: Number(r?.depth ?? 0), oldestAt })
+      }
       return out
     },
     async deadLetters(limit) {
