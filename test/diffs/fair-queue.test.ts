@@ -81,7 +81,9 @@ const small = (x: string) => oneCell([`${x}\n`])
 
 for (const workers of [1, 2]) {
   t.test(`${workers} worker(s): another tenant's notebook goes before the slow tenant's next one`, async (t) => {
-    const inner = workerEngine({ workers, timeoutMs: 2500 })
+    // The limit ends each slow pair (minutes uncapped): both alpha pairs burn it whole, so it is short; the
+    // clock starts once a worker has loaded, and beta's one-line pair needs milliseconds of it.
+    const inner = workerEngine({ workers, timeoutMs: 1500 })
     t.teardown(() => inner.close())
     const rec = recording(inner)
     const engine = fairEngine(rec.engine, { slots: workers })
