@@ -1,21 +1,51 @@
 /**
  * One native diff of a pair of files, measured inside this (fresh) process; prints one JSON line.
- *   node --import tsx bench/diff-child.ts A B            in process: parse + diff of the bytes (as `tamer diff`)
- *   node --import tsx bench/diff-child.ts A B --worker   as served: bytes handed to the worker engine
- * peakRss is the process's peak; baseRss its RSS before the pair was read (the worker: after a
- * warm-up diff), so peakRss − baseRss is the pair's own cost. Started by bench/diff-compare.ts.
+ *   node --import tsx bench/diff-child.ts A B [--warm]           in process: parse + diff of the bytes (`tamer diff`)
+ *   node --import tsx bench/diff-child.ts A B --worker [--warm]  as served: bytes handed to the worker engine
+ * BENCH_SRC_ROOT=<checkout> measures that checkout's code instead of this one's.
+ *
+ * What the memory figure is (issue #12: "peak RSS < 3× the files"): the growth of this process's
+ * resident set over the diff, not the process's whole RSS (a bare Node is ~40 MB, more than any
+ * pair). Just before the files are read, Linux's peak-RSS mark is reset (`echo 5 >
+ * /proc/self/clear_refs`, proc(5)) and the RSS read (baseRss); after the diff, the peak since
+ * (VmHWM, /proc/self/status) is peakRss. peakRss − baseRss is then everything the pair cost at its
+ * worst moment: its bytes, the parsed notebooks, the diff, garbage not yet collected, and the
+ * code V8 compiles for it — all threads (the worker's heap is in the same process). Where /proc
+ * cannot be written, peakRss is getrusage's maximum since start-up, an upper bound (rssHow says
+ * which).
+ *
+ * --warm diffs the same pair once first, then collects garbage, so V8 has compiled the diff code
+ * and the figure is the pair's own (what a running server pays per diff); without it the figure
+ * also holds the one-time cost of compiling the diff code (what one `tamer diff` pays).
  */
-import { readFileSync } from 'node:fs'
-import { diffNotebooks, parseNotebook } from '../src/notebooks/core/index.js'
-import { workerEngine } from '../src/engines/worker-engine.js'
-import { keepYoungGenerationSmall } from '../src/engines/engine.js'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+/**
+ * The checkout whose code is measured: this one, or BENCH_SRC_ROOT (bench/diff-compare.ts sets it
+ * to BENCH_BEFORE's, so both sides are measured the same way).
+ */
+const ROOT = process.env['BENCH_SRC_ROOT'] ?? fileURLToPath(new URL('..', import.meta.url))
+const load = (path: string) => import(pathToFileURL(join(ROOT, path)).href)
+const { diffNotebooks, parseNotebook } = (await load(
+  'src/notebooks/core/index.ts',
+)) as typeof import('../src/notebooks/core/index.js')
+const { workerEngine } = (await load(
+  'src/engines/worker-engine.ts',
+)) as typeof import('../src/engines/worker-engine.js')
+const { keepYoungGenerationSmall } = (await load('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
 
 export interface ChildResult {
   bytes: number
   parseMs: number
   diffMs: number
+  /** Peak RSS since baseRss was read (or since start-up: rssHow). */
   peakRss: number
   baseRss: number
+  rssHow: 'reset' | 'since-start'
   /** CPU time of the whole process (all threads: compilers, GC) over parse + diff. */
   cpuMs: number
   entries: number
@@ -23,16 +53,39 @@ export interface ChildResult {
 
 const [fileA, fileB] = process.argv.slice(2).filter((x) => !x.startsWith('--'))
 if (!fileA || !fileB) {
-  console.error('usage: bench/diff-child.ts A.ipynb B.ipynb [--worker]')
+  console.error('usage: bench/diff-child.ts A.ipynb B.ipynb [--worker] [--warm]')
   process.exit(2)
 }
-const peak = () => process.resourceUsage().maxRSS * 1024
-const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
+const warm = process.argv.includes('--warm')
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+const status = (field: string): number => {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))
+  if (!m) throw new Error(`no ${field}`)
+  return Number(m[1]) * 1024
+}
+let rssHow: ChildResult['rssHow'] = 'reset'
+/** Resets the peak mark and returns the RSS it starts from. */
+function startPeak(): number {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5')
+    return status('VmRSS')
+  } catch {
+    rssHow = 'since-start'
+    return process.memoryUsage().rss
+  }
+}
+const peak = () => (rssHow === 'reset' ? status('VmHWM') : process.resourceUsage().maxRSS * 1024)
+
 let result: ChildResult
 if (process.argv.includes('--worker')) {
   const engine = workerEngine()
+  const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
   await engine.diff(tiny, tiny, { a: 'a', b: 'b' })
-  const baseRss = process.memoryUsage().rss
+  if (warm) await engine.diff(readFileSync(fileA), readFileSync(fileB), { a: 'a.ipynb', b: 'b.ipynb' })
+  gc()
+  const baseRss = startPeak()
   const bytes = [readFileSync(fileA), readFileSync(fileB)] as const
   const size = bytes[0].length + bytes[1].length
   const c0 = process.cpuUsage()
@@ -44,13 +97,16 @@ if (process.argv.includes('--worker')) {
     diffMs: performance.now() - t0,
     peakRss: peak(),
     baseRss,
+    rssHow,
     cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(c0)),
     entries: r.diff.length,
   }
   await engine.close()
 } else {
   keepYoungGenerationSmall() // as `tamer diff` does
-  const baseRss = process.memoryUsage().rss
+  if (warm) diffNotebooks(parseNotebook(readFileSync(fileA), 'a'), parseNotebook(readFileSync(fileB), 'b'))
+  gc()
+  const baseRss = startPeak()
   // Bytes, as `tamer diff` reads them.
   const a = readFileSync(fileA)
   const b = readFileSync(fileB)
@@ -68,6 +124,7 @@ if (process.argv.includes('--worker')) {
     diffMs: t2 - t1,
     peakRss: peak(),
     baseRss,
+    rssHow,
     cpuMs: (cpu.user + cpu.system) / 1000,
     entries: d.length,
   }

@@ -37,10 +37,8 @@ const CHILD_ARGS = process.env['BENCH_NODE']
   ? ['--import', pathToFileURL(join(ROOT, 'scripts/ts-hooks.mjs')).href]
   : process.execArgv
 // The `tamer` command as installed: package.json's bin, built into dist/.
-const CLI = join(
-  ROOT,
-  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { tamer: string } }).bin.tamer,
-)
+const cliOf = (root: string) =>
+  join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { tamer: string } }).bin.tamer)
 
 export const GOALS = {
   process: 10,
@@ -49,7 +47,13 @@ export const GOALS = {
 }
 const GOAL_LINE =
   `goals (issue #12): whole process ≥ ${GOALS.process}× nbdime on every real pair ≥ 1 MB; in process ≥ ${GOALS.inProcess}×; ` +
-  `peak RSS over start-up < ${GOALS.rssPerFiles}× the files, in process and served`
+  `peak RSS < ${GOALS.rssPerFiles}× the files, in process and served`
+/** What the memory figures are (bench/diff-child.ts says how they are taken). */
+const RSS_NOTE =
+  'RSS growth: peak RSS of the diffing process over its RSS just before the files were read (Linux: ' +
+  'peak mark reset via /proc/self/clear_refs), ÷ the files (A+B). cold: a fresh process, so it includes ' +
+  'compiling the diff code (what one `tamer diff` pays); warm: after a warm-up diff of the same pair ' +
+  "(the pair's own cost, what a running server pays); served: the worker engine, warm. Medians of the runs."
 
 const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
 const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`)
@@ -64,18 +68,36 @@ const median = (xs: number[]) => {
 }
 const meets = (ok: boolean) => (ok ? 'yes' : 'NO')
 
-/** Native parse + diff of two files in a fresh child (its peak RSS is the pair's own). */
-async function nativeChild(a: string, b: string, worker = false): Promise<ChildResult> {
-  const r = await execa(NODE, [...CHILD_ARGS, CHILD, a, b, ...(worker ? ['--worker'] : [])])
+/**
+ * BENCH_BEFORE=<checkout>: the same figures for another checkout of Tamer (e.g. main before a
+ * change), taken in turn with this one's in the same run (its dist/ is built too).
+ */
+const BEFORE = process.env['BENCH_BEFORE']
+
+interface ChildOptions {
+  /** As served: through the worker engine. */
+  worker?: boolean
+  /** After a warm-up diff of the same pair (bench/diff-child.ts). */
+  warm?: boolean
+  /** The checkout measured (default this one). */
+  root?: string
+}
+
+/** Native parse + diff of two files in a fresh child; memory as bench/diff-child.ts measures it. */
+async function nativeChild(a: string, b: string, o: ChildOptions = {}): Promise<ChildResult> {
+  const flags = [...(o.worker ? ['--worker'] : []), ...(o.warm ? ['--warm'] : [])]
+  const r = await execa(NODE, [...CHILD_ARGS, CHILD, a, b, ...flags], {
+    env: o.root ? { BENCH_SRC_ROOT: o.root } : {},
+  })
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult
 }
 
-async function nativeTexts(a: string, b: string, worker = false): Promise<ChildResult> {
+async function nativeTexts(a: string, b: string, o: ChildOptions = {}): Promise<ChildResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-'))
   try {
     writeFileSync(join(dir, 'a.ipynb'), a)
     writeFileSync(join(dir, 'b.ipynb'), b)
-    return await nativeChild(join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), worker)
+    return await nativeChild(join(dir, 'a.ipynb'), join(dir, 'b.ipynb'), o)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -93,11 +115,11 @@ const PEAK_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.wri
  * `tamer diff --format json A B` as a whole process, its JSON on `out`. Stdout is the file itself
  * (not a pipe): the CLI exits with process.exit, which cuts a pipe's pending output short.
  */
-async function tamerProcess(a: string, b: string, out: string): Promise<ProcessRun> {
+async function tamerProcess(a: string, b: string, out: string, root = ROOT): Promise<ProcessRun> {
   const fd = openSync(out, 'w')
   try {
     const t0 = performance.now()
-    const child = spawn(NODE, ['--import', PEAK_HOOK, CLI, 'diff', '--format', 'json', a, b], {
+    const child = spawn(NODE, ['--import', PEAK_HOOK, cliOf(root), 'diff', '--format', 'json', a, b], {
       stdio: ['ignore', fd, 'pipe'],
     })
     let stderr = ''
@@ -145,6 +167,18 @@ async function nbdimeProcess(
   return { ms, peakRss: peak }
 }
 
+/** One checkout's runs of a pair. */
+interface Side {
+  label: string
+  root: string
+  tamer: ProcessRun[]
+  /** In process, cold (a fresh process, as `tamer diff`) and warm (after a warm-up diff). */
+  cold: ChildResult[]
+  warm: ChildResult[]
+  /** As served (the worker engine), warm: a running server has compiled the diff code. */
+  served: ChildResult[]
+}
+
 /** The real set: whole processes in turn, then in process and served. */
 async function realSet(nbdiff: string | null, runs: number, timeoutS: number, build: boolean): Promise<void> {
   const pairs = realPairs()
@@ -152,12 +186,16 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
     console.log('real pairs: no corpus on this machine (TAMER_TEST_NOTEBOOK_CORPUS)')
     return
   }
+  const roots = BEFORE ? [ROOT, BEFORE] : [ROOT]
   if (build) {
-    console.log('building dist/ (npm run build) for the whole-process runs …')
-    await execa('npm', ['run', 'build'], { cwd: ROOT })
+    for (const root of roots) {
+      console.log(`building ${root}/dist (npm run build) for the whole-process runs …`)
+      await execa('npm', ['run', 'build'], { cwd: root })
+    }
   }
   console.log(`\nReal pairs ≥ 1 MB, ${runs} runs each in turn; load average at start ${load()}`)
   console.log(GOAL_LINE)
+  console.log(RSS_NOTE)
   const header = [
     'pair',
     'files (A+B)',
@@ -166,7 +204,7 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
     `× (goal ≥ ${GOALS.process})`,
     'Tamer in process (CPU, all threads)',
     `× (goal ≥ ${GOALS.inProcess})`,
-    `RSS ÷ files in process / served (goal < ${GOALS.rssPerFiles})`,
+    `RSS growth ÷ files: in process cold / warm / served (goal < ${GOALS.rssPerFiles})`,
     'peak RSS process: Tamer / nbdime',
     'same JSON',
     'load (1 min)',
@@ -175,14 +213,20 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-real-'))
   try {
     for (const p of pairs) {
-      const tamer: ProcessRun[] = []
+      const sides: Side[] = roots.map((root, k) => ({
+        label: k === 0 ? p.name : `${p.name} (before)`,
+        root,
+        tamer: [],
+        cold: [],
+        warm: [],
+        served: [],
+      }))
       const nb: ProcessRun[] = []
-      const inProc: ChildResult[] = []
-      const served: ChildResult[] = []
       let same = '—'
       let nbFailed = ''
       for (let k = 0; k < runs; k++) {
-        tamer.push(await tamerProcess(p.a, p.b, join(dir, 'tamer.json')))
+        for (const s of sides)
+          s.tamer.push(await tamerProcess(p.a, p.b, join(dir, `tamer${s === sides[0] ? '' : '-before'}.json`), s.root))
         if (nbdiff && !nbFailed) {
           try {
             nb.push(await nbdimeProcess(nbdiff, p.a, p.b, join(dir, 'nbdime.json'), timeoutS * 1000))
@@ -190,40 +234,43 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
             nbFailed = (err as Error).message.slice(0, 60)
           }
         }
-        inProc.push(await nativeChild(p.a, p.b))
-        served.push(await nativeChild(p.a, p.b, true))
+        for (const s of sides) {
+          s.cold.push(await nativeChild(p.a, p.b, { root: s.root }))
+          s.warm.push(await nativeChild(p.a, p.b, { root: s.root, warm: true }))
+          s.served.push(await nativeChild(p.a, p.b, { root: s.root, worker: true, warm: true }))
+        }
       }
-      if (nb.length) {
-        const t = readFileSync(join(dir, 'tamer.json'), 'utf8')
-        const n = readFileSync(join(dir, 'nbdime.json'), 'utf8')
-        same = JSON.stringify(JSON.parse(t)) === JSON.stringify(JSON.parse(n)) ? 'yes' : 'NO'
+      for (const s of sides) {
+        if (nb.length) {
+          const t = readFileSync(join(dir, `tamer${s === sides[0] ? '' : '-before'}.json`), 'utf8')
+          const n = readFileSync(join(dir, 'nbdime.json'), 'utf8')
+          same = JSON.stringify(JSON.parse(t)) === JSON.stringify(JSON.parse(n)) ? 'yes' : 'NO'
+        }
+        const wall = (r: ChildResult) => r.parseMs + r.diffMs
+        const tMs = median(s.tamer.map((r) => r.ms))
+        const nMs = nb.length ? median(nb.map((r) => r.ms)) : NaN
+        // Ratios run by run (A and B ran in turn), then the median.
+        const processRatio = nb.length ? median(nb.map((r, k) => r.ms / (s.tamer[k] as ProcessRun).ms)) : NaN
+        const inRatio = nb.length ? median(nb.map((r, k) => r.ms / wall(s.cold[k] as ChildResult))) : NaN
+        const growth = (rs: ChildResult[]) => median(rs.map((r) => r.peakRss - r.baseRss)) / p.bytes
+        const [cold, warm, served] = [growth(s.cold), growth(s.warm), growth(s.served)]
+        const ratio = (x: number, goal: number) => (Number.isNaN(x) ? '—' : `${x.toFixed(1)}× (${meets(x >= goal)})`)
+        rows.push([
+          s.label,
+          mb(p.bytes),
+          nbFailed ? nbFailed : nb.length ? secs(nMs) : '—',
+          secs(tMs),
+          ratio(processRatio, GOALS.process),
+          `${secs(median(s.cold.map(wall)))} (CPU ${secs(median(s.cold.map((r) => r.cpuMs)))})`,
+          ratio(inRatio, GOALS.inProcess),
+          `${cold.toFixed(1)}× / ${warm.toFixed(1)}× / ${served.toFixed(1)}× ` +
+            `(${meets(cold < GOALS.rssPerFiles)} / ${meets(warm < GOALS.rssPerFiles)} / ${meets(served < GOALS.rssPerFiles)})`,
+          `${mb(median(s.tamer.map((r) => r.peakRss)))} / ${nb.length ? mb(median(nb.map((r) => r.peakRss))) : '—'}`,
+          same,
+          loadavg()[0]!.toFixed(1),
+        ])
+        console.log(rows[rows.length - 1]!.join(' | '))
       }
-      const tMs = median(tamer.map((r) => r.ms))
-      const nMs = nb.length ? median(nb.map((r) => r.ms)) : NaN
-      // Ratios run by run (A and B ran in turn), then the median.
-      const processRatio = nb.length ? median(nb.map((r, k) => r.ms / (tamer[k] as ProcessRun).ms)) : NaN
-      const inMs = median(inProc.map((r) => r.parseMs + r.diffMs))
-      const inCpu = median(inProc.map((r) => r.cpuMs))
-      const inRatio = nb.length
-        ? median(nb.map((r, k) => r.ms / ((inProc[k] as ChildResult).parseMs + (inProc[k] as ChildResult).diffMs)))
-        : NaN
-      const rssIn = median(inProc.map((r) => r.peakRss - r.baseRss)) / p.bytes
-      const rssServed = median(served.map((r) => r.peakRss - r.baseRss)) / p.bytes
-      const ratio = (x: number, goal: number) => (Number.isNaN(x) ? '—' : `${x.toFixed(1)}× (${meets(x >= goal)})`)
-      rows.push([
-        p.name,
-        mb(p.bytes),
-        nbFailed ? nbFailed : nb.length ? secs(nMs) : '—',
-        secs(tMs),
-        ratio(processRatio, GOALS.process),
-        `${secs(inMs)} (CPU ${secs(inCpu)})`,
-        ratio(inRatio, GOALS.inProcess),
-        `${rssIn.toFixed(1)}× / ${rssServed.toFixed(1)}× (${meets(rssIn < GOALS.rssPerFiles && rssServed < GOALS.rssPerFiles)})`,
-        `${mb(median(tamer.map((r) => r.peakRss)))} / ${nb.length ? mb(median(nb.map((r) => r.peakRss))) : '—'}`,
-        same,
-        loadavg()[0]!.toFixed(1),
-      ])
-      console.log(rows[rows.length - 1]!.join(' | '))
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -246,6 +293,7 @@ interface Case {
 async function adapterSet(cases: Case[], nbdimeAvailable: boolean, timeoutS: number): Promise<void> {
   console.log(`\nload average at start ${load()}`)
   console.log(GOAL_LINE)
+  console.log(RSS_NOTE)
   const rows: string[][] = [
     [
       'pair',
@@ -253,10 +301,10 @@ async function adapterSet(cases: Case[], nbdimeAvailable: boolean, timeoutS: num
       'Tamer native',
       'nbdime 4.0.4',
       'ratio',
-      'Tamer peak RSS (over start-up)',
-      '÷ files',
+      'Tamer peak RSS (growth), cold',
+      'growth ÷ files: cold / warm',
       'served (worker): time',
-      'served: RSS over start-up ÷ files',
+      'served: growth ÷ files (warm)',
       'load (1 min)',
     ],
   ]
@@ -264,7 +312,8 @@ async function adapterSet(cases: Case[], nbdimeAvailable: boolean, timeoutS: num
     const [a, b] = c.texts()
     const files = a.length + b.length
     const native = await nativeTexts(a, b)
-    const served = await nativeTexts(a, b, true)
+    const warm = await nativeTexts(a, b, { warm: true })
+    const served = await nativeTexts(a, b, { worker: true, warm: true })
     const nativeMs = native.parseMs + native.diffMs
     let nb = '—'
     let ratio = '—'
@@ -289,7 +338,7 @@ async function adapterSet(cases: Case[], nbdimeAvailable: boolean, timeoutS: num
       nb,
       ratio,
       `${mb(native.peakRss)} (${mb(over)})`,
-      `${(over / files).toFixed(1)}×`,
+      `${(over / files).toFixed(1)}× / ${((warm.peakRss - warm.baseRss) / files).toFixed(1)}×`,
       secs(served.diffMs),
       `${((served.peakRss - served.baseRss) / files).toFixed(1)}×`,
       loadavg()[0]!.toFixed(1),

@@ -2,6 +2,8 @@
  * Benchmark of the native notebook diff against nbdime (issue #12's goals printed with the figures).
  *   npm run bench:diff [-- --only real,corpus,generated] [--runs N] [--skip-slow] [--nbdime-timeout S]
  *                      [--no-nbdime] [--no-build]
+ *   BENCH_NODE=<node>     the Node the measured processes run on;
+ *   BENCH_BEFORE=<checkout>  the same figures for another checkout, in turn in the same run.
  *   node --import tsx bench/diff.ts [cells] [--no-ids] [--png N]   one generated pair, in process
  * The sets and how each is measured: bench/diff-compare.ts; the pairs: bench/diff-pairs.ts; one
  * measured diff in a fresh process: bench/diff-child.ts.
