@@ -1,6 +1,6 @@
 /**
  * One native diff of a pair of files, measured inside this (fresh) process; prints one JSON line.
- *   node --import tsx bench/diff-child.ts A B [--warm]           in process: parse + diff of the bytes (`tamer diff`)
+ *   node --import tsx bench/diff-child.ts A B [--warm]           in process: `tamer diff`'s engine and V8 set-up
  *   node --import tsx bench/diff-child.ts A B --worker [--warm]  as served: bytes handed to the worker engine
  * BENCH_SRC_ROOT=<checkout> measures that checkout's code instead of this one's.
  *
@@ -30,17 +30,17 @@ import { runInNewContext } from 'node:vm'
  */
 const ROOT = process.env['BENCH_SRC_ROOT'] ?? fileURLToPath(new URL('..', import.meta.url))
 const load = (path: string) => import(pathToFileURL(join(ROOT, path)).href)
-const { diffNotebooks, parseNotebook } = (await load(
-  'src/notebooks/core/index.ts',
-)) as typeof import('../src/notebooks/core/index.js')
 const { workerEngine } = (await load(
   'src/engines/worker-engine.ts',
 )) as typeof import('../src/engines/worker-engine.js')
-const { keepYoungGenerationSmall } = (await load('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
+const engineModule = (await load('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
+const { nativeEngine } = engineModule
+// What `tamer diff` sets up before its diff (an older checkout: its young generation only).
+const asTamerDiff = engineModule.tuneForOneDiff ?? engineModule.keepYoungGenerationSmall
 
 export interface ChildResult {
   bytes: number
-  parseMs: number
+  /** Parse + diff, wall time. */
   diffMs: number
   /** Peak RSS since baseRss was read (or since start-up: rssHow). */
   peakRss: number
@@ -93,7 +93,6 @@ if (process.argv.includes('--worker')) {
   const r = await engine.diff(bytes[0], bytes[1], { a: 'a.ipynb', b: 'b.ipynb' })
   result = {
     bytes: size,
-    parseMs: 0,
     diffMs: performance.now() - t0,
     peakRss: peak(),
     baseRss,
@@ -103,30 +102,28 @@ if (process.argv.includes('--worker')) {
   }
   await engine.close()
 } else {
-  keepYoungGenerationSmall() // as `tamer diff` does
-  if (warm) diffNotebooks(parseNotebook(readFileSync(fileA), 'a'), parseNotebook(readFileSync(fileB), 'b'))
+  asTamerDiff()
+  const names = { a: 'a.ipynb', b: 'b.ipynb' }
+  if (warm) await nativeEngine.diff(readFileSync(fileA), readFileSync(fileB), names)
   gc()
   const baseRss = startPeak()
-  // Bytes, as `tamer diff` reads them.
+  // Bytes, as `tamer diff` reads them, through its engine (which may empty them once parsed).
   const a = readFileSync(fileA)
   const b = readFileSync(fileB)
+  const bytes = a.length + b.length
   const c0 = process.cpuUsage()
   const t0 = performance.now()
-  const na = parseNotebook(a, 'a.ipynb')
-  const nb = parseNotebook(b, 'b.ipynb')
+  const r = await nativeEngine.diff(a, b, names)
   const t1 = performance.now()
-  const d = diffNotebooks(na, nb)
-  const t2 = performance.now()
   const cpu = process.cpuUsage(c0)
   result = {
-    bytes: a.length + b.length,
-    parseMs: t1 - t0,
-    diffMs: t2 - t1,
+    bytes,
+    diffMs: t1 - t0,
     peakRss: peak(),
     baseRss,
     rssHow,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    entries: d.length,
+    entries: r.diff.length,
   }
 }
 console.log(JSON.stringify(result))

@@ -9,7 +9,7 @@ import { EMPTY_NOTEBOOK, NotebookParseError, type DiffOptions } from '../noteboo
 import { describeDegradation } from '../notebooks/render/degraded.js'
 import { renderNotebookDiffText } from '../notebooks/render/text.js'
 import { writePrettyJson } from '../notebooks/render/json.js'
-import { createDiffEngine, keepYoungGenerationSmall, type EngineName } from '../engines/engine.js'
+import { createDiffEngine, tuneForOneDiff, type EngineName } from '../engines/engine.js'
 
 export interface CommandIo {
   stdout: (s: string) => void
@@ -98,7 +98,7 @@ interface DiffFilesOptions {
 }
 
 async function diffFiles(pathA: string, pathB: string, o: DiffFilesOptions, io: CommandIo): Promise<number> {
-  keepYoungGenerationSmall()
+  tuneForOneDiff()
   // Bytes, not text: the engines parse them in less memory (notebooks/core/bytes.ts).
   const read = async (p: string) => (p === '/dev/null' ? JSON.stringify(EMPTY_NOTEBOOK) : readFile(p))
   const [ra, rb] = await Promise.allSettled([read(pathA), read(pathB)])

@@ -25,12 +25,39 @@ export function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1')
 }
 
+/**
+ * keepYoungGenerationSmall, and no TurboFan: one diff is over before V8's top tier pays for
+ * itself. Its compiles (on helper threads, with their own zones of memory) cost more CPU than the
+ * faster code saves in a 0.1–1 s diff, and several MB of RSS: bench:diff, the real pairs in one
+ * interleaved run, Maglev alone (V8's mid tier) took less CPU and 4–6 MB less memory (README,
+ * Performance). The tiering manager reads the flag when it decides, so run time is early enough.
+ */
+export function tuneForOneDiff(): void {
+  keepYoungGenerationSmall()
+  setFlagsFromString('--no-turbofan')
+}
+
+/**
+ * Frees a notebook's bytes once parsed, as the worker engine takes them over (types.ts: the
+ * caller's buffer may be emptied): otherwise the caller's reference keeps a whole copy of the file
+ * for the length of the diff (bench:diff, memory of a diff). Only a view that owns its whole buffer
+ * (not a slice of Node's shared pool); `ArrayBuffer#transfer(0)` (ES2024, Node 22+) detaches it
+ * and releases the memory at once, https://tc39.es/ecma262/#sec-arraybuffer.prototype.transfer.
+ */
+function release(x: string | Uint8Array): void {
+  if (typeof x === 'string' || x.byteOffset !== 0 || x.byteLength !== x.buffer.byteLength) return
+  const buffer = x.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
+  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function') buffer.transfer(0)
+}
+
 export const nativeEngine: DiffEngine = {
   name: 'native',
   async diff(aText, bText, names, options = {}) {
     // Bytes as they are: parsed from bytes, a notebook with non-ASCII text costs half the memory (bytes.ts).
     const base = parseNotebook(aText, names.a)
+    release(aText)
     const b = parseNotebook(bText, names.b)
+    release(bText)
     return { base, ...diffNotebooksDetailed(base, b, options) }
   },
 }

@@ -1,0 +1,49 @@
+// The in-process native engine (`tamer diff`'s): it frees a notebook's bytes once parsed when they
+// own their memory (the engine contract lets it empty the caller's buffer), and leaves a slice of
+// Node's shared buffer pool alone, whose neighbours belong to others.
+import t from 'tap'
+import { nativeEngine } from '../../src/engines/engine.js'
+
+const names = { a: 'a.ipynb', b: 'b.ipynb' }
+/** `cells` markdown cells, the last one saying `text`. */
+const notebook = (text: string, cells: number) =>
+  JSON.stringify({
+    cells: Array.from({ length: cells }, (_, k) => ({
+      cell_type: 'markdown',
+      metadata: {},
+      source: k === cells - 1 ? text : `café ≥ ${k}\n`.repeat(500),
+    })),
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 4,
+  })
+// ArrayBuffer#transfer: Node 22 and later (the supported versions); Node 20 keeps the bytes.
+const canRelease = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function'
+
+t.test('bytes that own their buffer are emptied once parsed, and the diff is the same', async (t) => {
+  const a = notebook('one', 4)
+  const b = notebook('two', 4)
+  const want = await nativeEngine.diff(a, b, names)
+  // As `tamer diff` reads a file: bytes in a buffer of their own.
+  const bytesA = new TextEncoder().encode(a)
+  const bytesB = new TextEncoder().encode(b)
+  t.equal(bytesA.byteLength, bytesA.buffer.byteLength, 'a buffer of its own')
+  const got = await nativeEngine.diff(bytesA, bytesB, names)
+  t.same(got, want)
+  if (canRelease) {
+    t.equal(bytesA.byteLength, 0, "A's bytes released")
+    t.equal(bytesB.byteLength, 0, "B's bytes released")
+  }
+})
+
+t.test('a slice of the shared pool is left as it is', async (t) => {
+  const a = notebook('x', 1)
+  const b = notebook('y', 1)
+  const bytesA = Buffer.from(a)
+  const neighbour = Buffer.from('neighbour')
+  t.not(bytesA.byteLength, bytesA.buffer.byteLength, 'from the pool')
+  const got = await nativeEngine.diff(bytesA, Buffer.from(b), names)
+  t.same(got, await nativeEngine.diff(a, b, names))
+  t.equal(bytesA.toString(), a, 'untouched')
+  t.equal(neighbour.toString(), 'neighbour', 'the pool is still whole')
+})
