@@ -11,7 +11,8 @@ import { runsByBuild, toDispatch, type DispatchRow, type RunRow } from '../build
 import { createPageQuery } from './page-query.js'
 import { BUILD_PAGES } from './page-lists.js'
 
-interface Row {
+/** A builds row as SQLite returns it (the writer answers a plan with these). */
+export interface BuildRow {
   seq: number
   id: string
   delivery_id: string
@@ -48,7 +49,7 @@ interface Row {
   updated_at: string
 }
 
-export function toBuild(r: Row): BuildRecord {
+export function toBuild(r: BuildRow): BuildRecord {
   return {
     id: r.id,
     seq: r.seq,
@@ -125,18 +126,18 @@ export function createBuildReads(db: Database): BuildReads {
   const known = db.prepare('SELECT DISTINCT job, template FROM builds WHERE template IS NOT NULL ORDER BY job')
   return {
     async getBuild(id) {
-      const r = byId.get(id) as Row | undefined
+      const r = byId.get(id) as BuildRow | undefined
       return r ? toBuild(r) : null
     },
     async listBuilds(q: BuildQuery) {
       const rows = pageOfBuilds(q)
-      return (rows as Row[]).map(toBuild)
+      return (rows as BuildRow[]).map(toBuild)
     },
     async activeBuilds() {
-      return (active.all(...ACTIVE_BUILD_STATES) as Row[]).map(toBuild)
+      return (active.all(...ACTIVE_BUILD_STATES) as BuildRow[]).map(toBuild)
     },
     async dueBuilds(now, limit) {
-      const rows = due.all(...ACTIVE_BUILD_STATES, now, limit) as Row[]
+      const rows = due.all(...ACTIVE_BUILD_STATES, now, limit) as BuildRow[]
       const next = nextDue.get(...ACTIVE_BUILD_STATES, now) as number | null
       return { due: rows.map(toBuild), nextAt: next ?? null }
     },
@@ -151,7 +152,7 @@ export function createBuildReads(db: Database): BuildReads {
       return r ? { id: r.id, nextAttemptAt: r.next_attempt_at } : null
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
-      const r = byParam.get(job, deliveryParam) as Row | undefined
+      const r = byParam.get(job, deliveryParam) as BuildRow | undefined
       return r ? toBuild(r) : null
     },
     async getDispatch(deliveryId): Promise<DispatchRecord | null> {

@@ -2,13 +2,18 @@
 import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { BuildPatch, DeliveryPlan, JenkinsRun } from '../builds.js'
+import type { BuildRow } from './build-reads.js'
 import { BUILD_PATCH_COLUMNS, buildPatchValue, type BuildColumn } from '../patch-columns.js'
 
 export type BuildWriteOp =
   { op: 'plan'; plan: DeliveryPlan; at: string } | { op: 'update'; id: string; patch: BuildPatch; at: string }
 
-/** plan → ids of the delivery's builds; update → null. */
-export type BuildWriteResult = string[] | null
+/**
+ * plan → the delivery's builds as stored, read in the plan's transaction on the writer thread (the main
+ * thread reading them back after the commit was a read per build on the busy thread, issue #12); PostgreSQL's
+ * writes (postgres/writes.ts) answer their ids. update → null.
+ */
+export type BuildWriteResult = BuildRow[] | string[] | null
 
 /** A delivery's failed routes (SQLite only: PostgreSQL updates the row in one statement). */
 export type RouteWriteOp =
@@ -83,7 +88,7 @@ export function createBuildWrites(
   const markProcessed = db.prepare(
     `UPDATE deliveries SET status = 'processed', updated_at = ? WHERE id = ? AND status = 'pending'`,
   )
-  const idsOf = db.prepare('SELECT id FROM builds WHERE delivery_id = ? ORDER BY seq').pluck()
+  const buildsOf = db.prepare('SELECT * FROM builds WHERE delivery_id = ? ORDER BY seq')
   const updates = new Map<string, ReturnType<Database['prepare']>>()
   const recordRun = createRunWrites(db)
 
@@ -143,7 +148,7 @@ export function createBuildWrites(
           setOutcome.run('already planned by another delivery', plan.deliveryId)
       }
       markProcessed.run(at, plan.deliveryId)
-      return idsOf.all(plan.deliveryId) as string[]
+      return buildsOf.all(plan.deliveryId) as BuildRow[]
     }
     for (const run of op.patch.runs ?? []) recordRun(op.id, run, op.at)
     const keys = (Object.keys(op.patch) as Column[]).filter((k) => k in COLUMN && op.patch[k] !== undefined).sort()

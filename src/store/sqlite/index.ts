@@ -10,7 +10,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { startModuleWorker } from '../../worker-thread.js'
 import type { DeliveryQuery, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
 import type { BuildRecord } from '../builds.js'
-import { createBuildReads } from './build-reads.js'
+import { createBuildReads, toBuild, type BuildRow } from './build-reads.js'
 import type { BuildWriteOp, BuildWriteResult, RouteWriteOp, RouteWriteResult } from './build-writes.js'
 import { migrate } from './migrations.js'
 import { createNotificationReads } from './notification-reads.js'
@@ -112,21 +112,44 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
 
   let queue: Pending[] = []
   let ops: PendingOp[] = []
-  /** Whoever waits for the writer's next reply: a batch, a heartbeat or the close. */
-  let inFlight: ((reply: WriterReply) => void) | null = null
+  /**
+   * Whoever waits for each of the writer's replies, in the order the requests went (it answers in that order).
+   * Two may be in flight: while the writer commits one, the writes queued meanwhile are on their way; waiting
+   * for each reply before sending the next made every write wait for a reply the main thread had not read yet
+   * (a burst's writes waited two or three turns of a busy event loop, issue #12). More than two would only
+   * trade the group commit for more fsyncs.
+   */
+  const inFlight: ((reply: WriterReply) => void)[] = []
+  const MAX_IN_FLIGHT = 2
   const waiters: { request: WriterRequest; onReply: (reply: WriterReply) => void }[] = []
   let broken: Error | null = null
   let closed = false
 
   const send = (request: WriterRequest, transfer: ArrayBuffer[], onReply: (reply: WriterReply) => void) => {
-    inFlight = onReply
+    inFlight.push(onReply)
     writer.postMessage(request, transfer)
   }
 
+  /**
+   * What a turn of the event loop queues goes to the writer at its end, as one request: sent at the first
+   * write, the others of the turn waited for its reply.
+   */
+  let flushing = false
   const pump = () => {
-    if (inFlight || broken) return
+    if (flushing || broken || inFlight.length >= MAX_IN_FLIGHT) return
+    if (waiters.length === 0 && queue.length === 0 && ops.length === 0) return
+    flushing = true
+    setImmediate(flush)
+  }
+  const flush = () => {
+    flushing = false
+    while (!broken && inFlight.length < MAX_IN_FLIGHT && sendNext());
+  }
+
+  /** Sends the next request; false when nothing waits. */
+  const sendNext = (): boolean => {
     const waiter = waiters.shift()
-    if (waiter) return send(waiter.request, [], waiter.onReply)
+    if (waiter) return (send(waiter.request, [], waiter.onReply), true)
     if (queue.length === 0) return pumpOps()
     // Deliveries and the build writes queued meanwhile go in one commit (one fsync for both).
     const batch = queue.slice(0, maxBatch)
@@ -145,6 +168,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       for (const p of batch) p.reject(err)
       for (const p of opsBatch) p.reject(err)
     })
+    return true
   }
 
   const failureOf = (reply: WriterReply) =>
@@ -158,14 +182,15 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     else for (const p of waiting) p.reject(broken ?? storeFailure(outcome.message, outcome.code))
   }
 
-  const pumpOps = () => {
-    if (ops.length === 0) return
+  const pumpOps = (): boolean => {
+    if (ops.length === 0) return false
     const batch = ops.slice(0, maxBatch)
     ops = ops.slice(batch.length)
     send({ type: 'ops', ops: batch.map((p) => p.op) }, [], (reply) => {
       if (reply.type === 'ops-done') batch.forEach((p, i) => p.resolve(reply.results[i] ?? null))
       else for (const p of batch) p.reject(failureOf(reply))
     })
+    return true
   }
 
   /** Build, notification and push-diff writes queue like deliveries and commit in groups on the writer thread. */
@@ -188,15 +213,12 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
   }
 
   writer.on('message', (reply: WriterReply) => {
-    const onReply = inFlight
-    inFlight = null
-    onReply?.(reply)
+    inFlight.shift()?.(reply)
     pump()
   })
   writer.on('error', (err) => {
     broken = new StoreUnavailableError(`the writer thread stopped: ${err.message}`)
-    inFlight?.({ type: 'failed', message: err.message })
-    inFlight = null
+    for (const onReply of inFlight.splice(0)) onReply({ type: 'failed', message: err.message })
     for (const p of queue) p.reject(broken)
     queue = []
     for (const p of ops) p.reject(broken)
@@ -210,6 +232,21 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       waiters.push({ request: req, onReply: resolve })
       pump()
     })
+
+  /**
+   * Each trigger asks for its repository's branch choices (the job's BRANCH parameter, issue #14), two reads on
+   * the main thread per build (issue #12). They change only through this store's branch writes, which clear them
+   * when queued and again when committed (a read in between saw the rows before).
+   */
+  const choices = new Map<string, string[]>()
+  const branchWrite = async <T>(work: () => Promise<T>): Promise<T> => {
+    choices.clear()
+    try {
+      return await work()
+    } finally {
+      choices.clear()
+    }
+  }
 
   const store: Omit<ServiceStore, keyof WorkLeaseStore> = {
     recordDelivery(delivery) {
@@ -238,9 +275,8 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       return (pendingRows.all(limit) as Row[]).map(toDelivery)
     },
     async planDelivery(plan) {
-      const ids = (await write({ op: 'plan', plan, at: new Date().toISOString() })) ?? []
-      const builds = await Promise.all(ids.map((id) => buildReads.getBuild(id)))
-      return builds.filter((b): b is BuildRecord => b !== null)
+      const rows = (await write({ op: 'plan', plan, at: new Date().toISOString() })) as BuildRow[] | null
+      return (rows ?? []).map(toBuild)
     },
     async updateBuild(id, patch) {
       await write({ op: 'update', id, patch, at: new Date().toISOString() })
@@ -326,11 +362,23 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       await write({ op: 'signoff-action', id, action: r.action, error: r.error, audit: r.action ? r.audit : null, at })
     },
     ...branchReads,
+    async branchChoices(k, limit) {
+      const key = `${k.tenant}\n${k.provider}\n${k.repository}\n${limit}`
+      let c = choices.get(key)
+      if (!c) {
+        c = await branchReads.branchChoices(k, limit)
+        if (choices.size >= 10_000) choices.clear()
+        choices.set(key, c)
+      }
+      return [...c]
+    },
     async applyBranchChanges(changes, cursor) {
-      return (await write({ op: 'branch-apply', changes, cursor, at: new Date().toISOString() })) as RepositoryKey[]
+      return branchWrite(() => write({ op: 'branch-apply', changes, cursor, at: new Date().toISOString() })) as Promise<
+        RepositoryKey[]
+      >
     },
     async applyRemoteListing(listing) {
-      return (await write({ op: 'branch-listing', listing, at: new Date().toISOString() })) === true
+      return (await branchWrite(() => write({ op: 'branch-listing', listing, at: new Date().toISOString() }))) === true
     },
     async recordScheduleSlot(key, slot) {
       return (await write({ op: 'branch-slot', key, slot, at: new Date().toISOString() })) === true
@@ -350,7 +398,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       if (closed) return
       closed = true
       // Everything already queued is committed before the writer closes.
-      while (queue.length > 0 || ops.length > 0 || inFlight) await new Promise((r) => setImmediate(r))
+      while (queue.length > 0 || ops.length > 0 || inFlight.length > 0) await new Promise((r) => setImmediate(r))
       if (!broken) await request({ type: 'close' })
       await writer.terminate()
       // A checkpointer that already stopped would never answer (and never exit again).

@@ -196,6 +196,8 @@ eachEngine(t, 'the branch registry: pushes, the remote listing, choices and sche
   t.match(await store.findRepositories('acme/r'), [{ ...key, defaultBranch: 'main', branches: 2 }])
   t.match(await store.getBranch(key, 'feature'), { source: 'push', pushedAt: '2026-01-03T00:00:00Z' })
   t.same(await store.applyBranchChanges([change('feature', '2026-01-04T00:00:00Z', true)], null), [key])
+  // Read again after each change (SQLite keeps the choices a trigger asks for until a branch write).
+  t.same(await store.branchChoices(key, 10), ['main'], 'a deleted branch is no longer a choice')
   t.same(
     (await store.listBranches({ repository: 'acme/r', state: 'deleted', limit: 10 })).map((b) => b.branch),
     ['feature'],
@@ -210,6 +212,7 @@ eachEngine(t, 'the branch registry: pushes, the remote listing, choices and sche
     at: '2026-01-05T00:00:00Z',
   })
   t.equal(listed, true)
+  t.same((await store.branchChoices(key, 10)).sort(), ['dev', 'main'], "the remote's listing is the choices")
   t.same(
     (await store.listBranches({ repository: 'acme/r', state: 'live', limit: 10 })).map((b) => b.branch),
     ['dev', 'main'],
