@@ -432,6 +432,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (stopped) return
       // Shared work: any replica may route it; this one's next pass claims it with the others pending.
       if (leases) return void ((scan = true), wake())
+      // Routed at once while there is room: a wake waits for its timer and a pass, a turn of a busy event
+      // loop each, before the route even starts (issue #12). The pass still takes what waits past the room.
+      if (delivery && fresh.length === 0 && busy.size < SCAN_PAGE) {
+        const d = { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt }
+        // After the caller's turn (intake answers first); busy from now, so a pass's scan skips it.
+        busy.add(deliveryId)
+        return queueMicrotask(() => {
+          busy.delete(deliveryId)
+          if (!stopped && !busy.has(deliveryId)) launch(deliveryId, () => route(d))
+        })
+      }
       if (fresh.length < MAX_TOLD)
         fresh.push({
           id: deliveryId,

@@ -63,7 +63,11 @@ t.test('403 no valid crumb: a password without crumbs is refused and retried; wi
   await h.push()
   await h.drain()
   await waitingInApi(t, h, /forbidden \(HTTP 403\)/)
-  t.match(h.jenkinsRequests().at(-1), /^POST .* 403$/)
+  // The first POST (the branch registry's rewrite of the job may provision again after it, issue #14).
+  t.match(
+    h.jenkinsRequests().find((r) => r.startsWith('POST ')),
+    /^POST .* 403$/,
+  )
 
   const ok = await startPipelineApp(t, { jenkins: { token: DEFAULT_USER.password, tokenIsPassword: true } })
   await ok.push()
