@@ -101,8 +101,18 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
   }
 
   /** What a job was verified against: the template and the hash of its parameters (choices included). */
-  const signature = (t: Template, ctx?: JobContext) =>
-    `${t.name}:${templateHash({ script: t.script, parameters: jobParameters(t, ctx) })}`
+  const signature = (t: Template, ctx?: JobContext) => {
+    // Asked on every trigger: hashing the template's script each time was a JSON copy of it per build (issue #12).
+    const key = `${t.name}\n${ctx ? JSON.stringify(ctx) : ''}`
+    let s = signatures.get(key)
+    if (s === undefined) {
+      s = `${t.name}:${templateHash({ script: t.script, parameters: jobParameters(t, ctx) })}`
+      if (signatures.size >= 10_000) signatures.clear()
+      signatures.set(key, s)
+    }
+    return s
+  }
+  const signatures = new Map<string, string>()
 
   // One conversation with Jenkins per job at a time: a trigger's ensure and a rewrite of the branch
   // choices (issue #14) both found no job and both created it, and the second got 400 "already exists".
