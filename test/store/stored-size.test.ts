@@ -35,11 +35,13 @@ t.test('a push over real HTTP is stored in at most 1.2× its body, and reads bac
   t.teardown(() => db.close())
   const row = db
     .prepare(
-      'SELECT length(headers) AS headers, length(body) AS body, length(normalized) AS events FROM deliveries WHERE id = ?',
+      `SELECT length(headers) AS headers, length(b.body) AS body, length(normalized) AS events, length(d.body) AS inRow
+       FROM deliveries d JOIN delivery_bodies b USING (seq) WHERE id = ?`,
     )
-    .get(id) as { headers: number; body: number; events: number }
+    .get(id) as { headers: number; body: number; events: number; inRow: number }
   const bodyBytes = Buffer.byteLength(d.body)
   t.equal(row.body, bodyBytes, 'the body is stored exactly')
+  t.equal(row.inRow, 0, 'in its own table, not in the row routing updates')
   t.ok(bodyBytes > 6000, `a push of ${bodyBytes} B`)
   const stored = row.headers + row.body + row.events
   t.ok(stored <= 1.2 * bodyBytes, `stored in ${stored} B (${(stored / bodyBytes).toFixed(2)}× the body)`)
@@ -50,6 +52,35 @@ t.test('a push over real HTTP is stored in at most 1.2× its body, and reads bac
   t.equal(events.length, 1)
   t.equal(events[0]!.after, `${1}`.padStart(40, 'c'))
   t.equal(events[0]!.commits.length, 9, 'every commit of the push is in the events read back')
+})
+
+t.test('the body is kept apart from the row: routing the delivery does not write it again', async (t) => {
+  const h = await startTestApp(t)
+  const d = signedGitHub('push', push(3))
+  const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+  t.equal(res.statusCode, 202)
+  const { id } = res.json() as { id: string }
+  // A redelivery is a duplicate: no second body.
+  const again = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+  t.equal(again.statusCode, 200)
+
+  const db = new BetterSqlite3(join(h.dir, 'tamer.db'), { readonly: true })
+  t.teardown(() => db.close())
+  const bodies = () =>
+    db.prepare('SELECT seq, body, rowid FROM delivery_bodies').all() as { seq: number; body: Buffer; rowid: number }[]
+  const [stored, ...more] = bodies()
+  t.equal(more.length, 0, 'one body for the delivery and its redelivery')
+  t.equal(stored!.seq, db.prepare('SELECT seq FROM deliveries WHERE id = ?').pluck().get(id))
+  t.ok(stored!.body.equals(Buffer.from(d.body)), 'the exact bytes')
+  t.equal(db.prepare('SELECT length(body) FROM deliveries WHERE id = ?').pluck().get(id), 0)
+
+  // Routing updates the row (status, updated_at); the body's pages are not part of that write.
+  const pages = db.prepare('SELECT count(*) FROM dbstat WHERE name = ?').pluck()
+  const bodyPages = pages.get('delivery_bodies')
+  await h.store.planDelivery({ deliveryId: id, outcome: 'no rule matched', evaluation: null, builds: [] })
+  t.equal((await h.store.getDelivery(id))!.status, 'processed')
+  t.same(bodies(), [stored], 'the body row as it was')
+  t.equal(pages.get('delivery_bodies'), bodyPages)
 })
 
 t.test('a row written before the events were deflated (TEXT) still reads', async (t) => {

@@ -29,8 +29,8 @@ import type { WorkLeaseStore } from '../leases.js'
 import { singleProcessLeases } from './leases.js'
 import {
   toDelivery,
-  toDeliveryRow,
   toDeliverySummary,
+  toWriterRow,
   transferableBody,
   type DeliveryRecordRow as Row,
 } from './delivery-row.js'
@@ -156,9 +156,15 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     queue = queue.slice(batch.length)
     const opsBatch = ops.slice(0, maxBatch)
     ops = ops.slice(opsBatch.length)
-    const items = batch.map((p) => toDeliveryRow(p.delivery))
-    const bodies = items.map((d) => transferableBody(d.body)).filter((b): b is ArrayBuffer => b !== null)
-    send({ type: 'batch', items, ops: opsBatch.map((p) => p.op) }, bodies, (reply) => {
+    const items = batch.map((p) => toWriterRow(p.delivery))
+    // A Set: an ArrayBuffer listed twice fails the whole postMessage (one body recorded twice).
+    const transfer = new Set<ArrayBuffer>()
+    for (const d of items) {
+      const body = transferableBody(d.body)
+      if (body) transfer.add(body)
+      transfer.add(d.normalized.buffer as ArrayBuffer)
+    }
+    send({ type: 'batch', items, ops: opsBatch.map((p) => p.op) }, [...transfer], (reply) => {
       if (reply.type === 'done') {
         settle(batch, reply.deliveries)
         settle(opsBatch, reply.ops)

@@ -485,6 +485,21 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE deliveries ADD COLUMN last_error TEXT;
     `,
   },
+  {
+    version: 23,
+    name: 'delivery-bodies',
+    // The raw body in its own table, keyed by the delivery's seq (issue #12): SQLite rewrites a whole row,
+    // overflow pages and all, on any UPDATE that changes its size, so routing a delivery ('pending' →
+    // 'processed') wrote its body to the WAL a second time (1 MB bodies: 18 ms of the writer's time per
+    // update, 3 ms without the body). Rows stored before keep theirs in deliveries.body; new rows store X''.
+    // https://sqlite.org/fileformat2.html#ovflpgs
+    sql: `
+      CREATE TABLE delivery_bodies (
+        seq INTEGER PRIMARY KEY,
+        body BLOB NOT NULL
+      );
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

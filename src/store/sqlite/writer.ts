@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { RecordResult } from '../store.js'
 import { redactBodyCredentials } from '../../security/url-credentials.js'
-import { packEvents, type DeliveryRow } from './delivery-row.js'
+import { packEvents, type WriterRow } from './delivery-row.js'
 import {
   createBuildWrites,
   type BuildWriteOp,
@@ -68,7 +68,7 @@ export type WriteResult =
 
 export type WriterRequest =
   /** Deliveries, and the other writes queued meanwhile: one commit, one fsync, for both. */
-  | { type: 'batch'; items: DeliveryRow[]; ops: WriteOp[] }
+  | { type: 'batch'; items: WriterRow[]; ops: WriteOp[] }
   /** Build bookkeeping, group-committed like deliveries: one transaction for the whole list. */
   | { type: 'ops'; ops: WriteOp[] }
   | { type: 'heartbeat' }
@@ -119,9 +119,11 @@ const insert =
     `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
      headers, body, normalized, received_at, updated_at)
    VALUES (@id, @provider, @dedupeKey, @hostDeliveryId, @eventType, @tenant, @repository, @status,
-     @headers, @body, @normalized, @receivedAt, @receivedAt)
-   ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id`,
+     @headers, X'', @normalized, @receivedAt, @receivedAt)
+   ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING seq, id`,
   )
+// The body apart from the row that routing updates (migration 23, delivery-bodies).
+const insertBody = isWriter && db.prepare('INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)')
 const existing = isWriter && db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
 const heartbeat =
   isWriter && db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
@@ -142,7 +144,7 @@ function roomBytes(): number {
   return free + Math.max(0, Math.min(capped, fs.bavail * fs.bsize))
 }
 
-const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
+const commitBatch = db.transaction((items: WriterRow[]): RecordResult[] =>
   items.map((d) => {
     const row = (insert as BetterSqlite3.Statement).get({
       id: randomUUID(),
@@ -154,14 +156,15 @@ const commitBatch = db.transaction((items: DeliveryRow[]): RecordResult[] =>
       repository: d.repository,
       status: d.status,
       headers: d.headers,
-      // Structured clone (and transfer) turns Buffers into plain Uint8Arrays.
-      body: redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength)),
       normalized: packEvents(d.normalized),
       receivedAt: d.receivedAt,
-    }) as { id: string } | undefined
-    return row
-      ? { id: row.id, duplicate: false }
-      : { id: (existing as BetterSqlite3.Statement).get(d.provider, d.dedupeKey) as string, duplicate: true }
+    }) as { seq: number; id: string } | undefined
+    if (!row)
+      return { id: (existing as BetterSqlite3.Statement).get(d.provider, d.dedupeKey) as string, duplicate: true }
+    // Structured clone (and transfer) turns Buffers into plain Uint8Arrays.
+    const body = redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength))
+    ;(insertBody as BetterSqlite3.Statement).run(row.seq, body)
+    return { id: row.id, duplicate: false }
   }),
 )
 
@@ -210,7 +213,7 @@ function part<I, T>(commit: (items: I[]) => T[], items: I[]): Outcome<T> {
 
 // Deliveries and the pipeline's writes queued meanwhile share one commit: alternating commits
 // made a batch wait for another fsync (issue #12). A failure at COMMIT fails both parts.
-const commitBoth = db.transaction((items: DeliveryRow[], ops: WriteOp[]): WriterReply => ({
+const commitBoth = db.transaction((items: WriterRow[], ops: WriteOp[]): WriterReply => ({
   type: 'done',
   deliveries: part(commitBatch, items),
   ops: part(commitOps, ops),
