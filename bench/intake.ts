@@ -270,9 +270,9 @@ async function main() {
   const sizes = db
     .prepare(
       // The body is in delivery_bodies (migration 23); rows from before keep it in deliveries.body.
-      `SELECT avg(length(body)) AS body, avg(length(headers) + length(body) + length(coalesce(normalized, ''))) AS stored
-       FROM (SELECT headers, normalized, coalesce(b.body, d.body) AS body
-             FROM deliveries d LEFT JOIN delivery_bodies b USING (seq)) WHERE length(body) < 100000`,
+      `SELECT avg(size) AS body, avg(length(headers) + length(body) + length(coalesce(normalized, ''))) AS stored
+       FROM (SELECT headers, normalized, coalesce(b.size, length(d.body)) AS size, coalesce(b.body, d.body) AS body
+             FROM deliveries d LEFT JOIN delivery_bodies b USING (seq)) WHERE size < 100000`,
     )
     .get() as { body: number; stored: number }
   const pending = db.prepare(`SELECT count(*) FROM deliveries WHERE status = 'pending'`).pluck().get() as number

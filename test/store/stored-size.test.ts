@@ -4,6 +4,7 @@
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
+import { unpackBody } from '../../src/store/sqlite/delivery-row.js'
 import { startTestApp } from '../support/app.js'
 import { apiAuth as testApiAuth } from '../support/pipeline-app.js'
 import * as P from '../support/payloads.js'
@@ -67,10 +68,16 @@ t.test('the body is kept apart from the row: routing the delivery does not write
   const db = new BetterSqlite3(join(h.dir, 'tamer.db'), { readonly: true })
   t.teardown(() => db.close())
   const bodies = () =>
-    db.prepare('SELECT seq, body, rowid FROM delivery_bodies').all() as { seq: number; body: Buffer; rowid: number }[]
+    db.prepare('SELECT seq, size, deflated, body FROM delivery_bodies').all() as {
+      seq: number
+      size: number
+      deflated: number
+      body: Buffer
+    }[]
   const [stored, ...more] = bodies()
   t.equal(more.length, 0, 'one body for the delivery and its redelivery')
   t.equal(stored!.seq, db.prepare('SELECT seq FROM deliveries WHERE id = ?').pluck().get(id))
+  t.equal(stored!.deflated, 0, 'a 6.8 KB body is stored as it is')
   t.ok(stored!.body.equals(Buffer.from(d.body)), 'the exact bytes')
   t.equal(db.prepare('SELECT length(body) FROM deliveries WHERE id = ?').pluck().get(id), 0)
 
@@ -81,6 +88,44 @@ t.test('the body is kept apart from the row: routing the delivery does not write
   t.equal((await h.store.getDelivery(id))!.status, 'processed')
   t.same(bodies(), [stored], 'the body row as it was')
   t.equal(pages.get('delivery_bodies'), bodyPages)
+})
+
+t.test('a large body is stored deflated and inflates to the exact bytes', async (t) => {
+  const h = await startTestApp(t)
+  const base = push(4)
+  // About 1 MB, like bench:intake's big push: 20 commits of 1,300 added files each.
+  const commits = base.commits
+    .concat(base.commits, base.commits)
+    .slice(0, 20)
+    .map((c, i) => ({
+      ...c,
+      id: `${i}`.padStart(40, 'e'),
+      added: Array.from({ length: 1300 }, (_, j) => `notebooks/generated/exp-${i}-${j}.ipynb`),
+    }))
+  const d = signedGitHub('push', { ...base, commits })
+  const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+  t.equal(res.statusCode, 202)
+  const bodyBytes = Buffer.byteLength(d.body)
+  t.ok(bodyBytes > 1_000_000, `a push of ${bodyBytes} B`)
+  const db = new BetterSqlite3(join(h.dir, 'tamer.db'), { readonly: true })
+  t.teardown(() => db.close())
+  const row = db
+    .prepare(
+      `SELECT b.size, b.deflated, b.body, length(d.normalized) AS events, length(d.headers) AS headers
+       FROM deliveries d JOIN delivery_bodies b USING (seq) WHERE d.id = ?`,
+    )
+    .get((res.json() as { id: string }).id) as {
+    size: number
+    deflated: number
+    body: Buffer
+    events: number
+    headers: number
+  }
+  t.equal(row.size, bodyBytes)
+  t.equal(row.deflated, 1)
+  t.ok(unpackBody(row).equals(Buffer.from(d.body)), 'inflates to the exact bytes')
+  const stored = row.body.length + row.events + row.headers
+  t.ok(stored <= 0.5 * bodyBytes, `stored in ${stored} B (${(stored / bodyBytes).toFixed(2)}× the body)`)
 })
 
 t.test('a row written before the events were deflated (TEXT) still reads', async (t) => {

@@ -493,9 +493,13 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // 'processed') wrote its body to the WAL a second time (1 MB bodies: 18 ms of the writer's time per
     // update, 3 ms without the body). Rows stored before keep theirs in deliveries.body; new rows store X''.
     // https://sqlite.org/fileformat2.html#ovflpgs
+    // `size`: the body's length as received; `deflated`: 1 when `body` is its raw deflate (bodies of
+    // 16 KB and more, delivery-row.ts packBody), 0 when it is the bytes themselves.
     sql: `
       CREATE TABLE delivery_bodies (
         seq INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL,
+        deflated INTEGER NOT NULL,
         body BLOB NOT NULL
       );
     `,

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import type { RecordResult } from '../store.js'
 import { redactBodyCredentials } from '../../security/url-credentials.js'
-import { packEvents, type WriterRow } from './delivery-row.js'
+import { packBody, packEvents, type WriterRow } from './delivery-row.js'
 import {
   createBuildWrites,
   type BuildWriteOp,
@@ -123,7 +123,7 @@ const insert =
    ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING seq, id`,
   )
 // The body apart from the row that routing updates (migration 23, delivery-bodies).
-const insertBody = isWriter && db.prepare('INSERT INTO delivery_bodies (seq, body) VALUES (?, ?)')
+const insertBody = isWriter && db.prepare('INSERT INTO delivery_bodies (seq, size, deflated, body) VALUES (?, ?, ?, ?)')
 const existing = isWriter && db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
 const heartbeat =
   isWriter && db.prepare('INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
@@ -163,7 +163,8 @@ const commitBatch = db.transaction((items: WriterRow[]): RecordResult[] =>
       return { id: (existing as BetterSqlite3.Statement).get(d.provider, d.dedupeKey) as string, duplicate: true }
     // Structured clone (and transfer) turns Buffers into plain Uint8Arrays.
     const body = redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength))
-    ;(insertBody as BetterSqlite3.Statement).run(row.seq, body)
+    const stored = packBody(body)
+    ;(insertBody as BetterSqlite3.Statement).run(row.seq, body.length, stored.deflated, stored.body)
     return { id: row.id, duplicate: false }
   }),
 )
