@@ -208,6 +208,10 @@ function part<I, T>(commit: (items: I[]) => T[], items: I[]): Outcome<T> {
   try {
     return { ok: true, results: commit(items) }
   } catch (err) {
+    // SQLITE_FULL (or an I/O error) in a statement without a statement journal, such as the body's
+    // one-row insert, rolls back the whole transaction, not only this part: then every part failed,
+    // with this error (not COMMIT's "no transaction is active"). https://sqlite.org/c3ref/get_autocommit.html
+    if (!db.inTransaction) throw err
     return { ok: false, ...failure(err) }
   }
 }
