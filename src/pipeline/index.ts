@@ -199,10 +199,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  const step = async (snapshot: BuildRecord) => {
+  const step = async (snapshot: BuildRecord, claimed = false) => {
     if (!stepDeps) return
-    // A pass's list can be a moment old; the step works on what the store says now.
-    const b = await store.getBuild(snapshot.id)
+    // A pass's list can be a moment old; the step works on what the store says now (a row just claimed, under
+    // this replica's lease, is what the store says: its claim returned it).
+    const b = claimed ? snapshot : await store.getBuild(snapshot.id)
     if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
     if ((b.nextAttemptAt ?? 0) > now()) return
     const d = { ...stepDeps, logger: logger.child({ buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
@@ -288,8 +289,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     logger
       .child({ deliveryId: d.id })
       .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
-    // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends).
-    if (leases) return void (await release('delivery', d.id))
+    // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends). The
+    // plan's commit ended the lease on the delivery.
+    if (leases) return
     // Straight on to the trigger when a step slot is free, without waiting for a pass to read the build again.
     // Only the builds this plan inserted with their intent are sent as such (a plan made again returns the
     // builds of the first, whose trigger may be out already).
@@ -333,7 +335,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       next = nextAt ?? Infinity
       for (const b of due) {
         if (busy.has(b.id)) continue
-        launch(b.id, () => step(b).finally(() => release('build', b.id)), true)
+        launch(b.id, () => step(b, true).finally(() => release('build', b.id)), true)
         launched++
       }
     }

@@ -218,7 +218,10 @@ export interface BuildQuery {
 export interface BuildStore {
   /** Deliveries still waiting for routing, oldest first. */
   pendingDeliveries(limit: number): Promise<StoredDelivery[]>
-  /** In one transaction: the builds, the rule evaluation, and the delivery marked processed. Idempotent. */
+  /**
+   * In one transaction: the builds, the rule evaluation, and the delivery marked processed. Idempotent. On
+   * shared work (PostgreSQL) the delivery's lease ends with it: no releaseWork after.
+   */
   planDelivery(plan: DeliveryPlan): Promise<BuildRecord[]>
   updateBuild(id: string, patch: BuildPatch): Promise<void>
   /**

@@ -93,7 +93,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const reads = createPgReads(pool)
   const leases = createPgLeases(pool, options.url, types)
   const deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
-  const ops: (Waiting<WriteResult> & { op: WriteOp })[] = []
+  const ops: (Waiting<WriteResult | BuildRecord[]> & { op: WriteOp })[] = []
   let running: Promise<void> | null = null
   let closed = false
 
@@ -125,9 +125,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const kinds = new Set<WorkKind>()
     let failed: unknown = null
     try {
-      await conn.query('BEGIN')
+      // Each part in its savepoint, in as few round trips as the server allows (issue #16: each query's round
+      // trip, not its work, was the cost): BEGIN with the first savepoint, the release of one part with the
+      // next one's savepoint, NOTIFY with COMMIT, each pair one simple-protocol query.
+      const parts = new Savepoints(conn)
+      await conn.query('BEGIN; SAVEPOINT part')
       if (batch.length > 0) {
-        const part = await savepoint(conn, () =>
+        const part = await parts.run(() =>
           insertDeliveries(
             conn,
             batch.map((p) => p.delivery),
@@ -139,14 +143,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           kinds.add('delivery')
       }
       for (const p of opsBatch) {
-        const part = await savepoint(conn, () => applyWrite(conn, p.op))
+        const part = await parts.run(() => applyWrite(conn, p.op))
         settled.push(part.ok ? () => p.resolve(part.value) : () => p.reject(part.error))
         const kind = part.ok ? workOf(p.op) : null
         if (kind) kinds.add(kind)
       }
       // Other replicas hear of new work when it commits (NOTIFY is delivered at COMMIT, never on a rollback).
-      if (kinds.size > 0) await conn.query('SELECT pg_notify($1, $2)', [WORK_CHANNEL, [...kinds].join(',')])
-      await conn.query('COMMIT')
+      // The payload is WORK_KINDS' names, written into the statement (a simple query takes no parameters).
+      const notify = kinds.size > 0 ? `SELECT pg_notify('${WORK_CHANNEL}', '${[...kinds].join(',')}'); ` : ''
+      await conn.query(`${notify}COMMIT`)
     } catch (err) {
       failed = err
       await conn.query('ROLLBACK').catch(() => {})
@@ -159,9 +164,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     else for (const s of settled) s()
   }
 
-  const write = (op: WriteOp): Promise<WriteResult> => {
+  const write = (op: WriteOp): Promise<WriteResult | BuildRecord[]> => {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
-    return new Promise<WriteResult>((resolve, reject) => {
+    return new Promise<WriteResult | BuildRecord[]>((resolve, reject) => {
       ops.push({ op, resolve, reject })
       pump()
     })
@@ -189,9 +194,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       })
     },
     async planDelivery(plan) {
-      const ids = ((await write({ op: 'plan', plan, at: now() })) as string[] | null) ?? []
-      const builds = await Promise.all(ids.map((id) => reads.getBuild(id)))
-      return builds.filter((b): b is BuildRecord => b !== null)
+      return ((await write({ op: 'plan', plan, at: now() })) as BuildRecord[] | null) ?? []
     },
     async updateBuild(id, patch) {
       await write({ op: 'update', id, patch, at: now() })
@@ -353,17 +356,31 @@ function reasonOf(err: unknown): string {
 
 type Part<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
-/** Runs `fn` in a savepoint: its failure rolls back its part alone (unless the connection itself failed). */
-async function savepoint<T>(conn: pg.PoolClient, fn: () => Promise<T>): Promise<Part<T>> {
-  await conn.query('SAVEPOINT part')
-  try {
-    const value = await fn()
-    await conn.query('RELEASE SAVEPOINT part')
-    return { ok: true, value }
-  } catch (error) {
-    if (isUnavailable(error)) throw error
-    await conn.query('ROLLBACK TO SAVEPOINT part')
-    return { ok: false, error: pgFailure(error) }
+/**
+ * Runs each part in the savepoint `part` (BEGIN made the first): a failing part is rolled back to it, alone
+ * (unless the connection itself failed); after a part that succeeded, the next one releases it and makes a
+ * new one in the same round trip.
+ */
+class Savepoints {
+  private used = false
+  private readonly conn: pg.PoolClient
+  constructor(conn: pg.PoolClient) {
+    this.conn = conn
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<Part<T>> {
+    if (this.used) await this.conn.query('RELEASE SAVEPOINT part; SAVEPOINT part')
+    this.used = false
+    try {
+      const value = await fn()
+      this.used = true
+      return { ok: true, value }
+    } catch (error) {
+      if (isUnavailable(error)) throw error
+      // The savepoint stays, at the state before this part: the next part reuses it.
+      await this.conn.query('ROLLBACK TO SAVEPOINT part')
+      return { ok: false, error: pgFailure(error) }
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import { toPost } from '../sqlite/host-post-reads.js'
 import { toNotification } from '../sqlite/notification-reads.js'
 import { DELIVERY_COLUMNS } from '../sqlite/page-lists.js'
 import { createPgDiffJobs } from './diff-jobs.js'
-import { scalar, WORK_CHANNEL, type Queryable } from './sql.js'
+import { WORK_CHANNEL, type Queryable } from './sql.js'
 
 const TABLES: Record<WorkKind, string> = {
   delivery: 'deliveries',
@@ -58,21 +58,43 @@ const byDue = (a: Record<string, unknown>, b: Record<string, unknown>) =>
 const bySeq = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.seq) - Number(b.seq)
 
 /**
- * The next retry time of `where`'s rows, or the soonest end of another owner's lease on one that is
- * due now: a replica that died holding due work is looked at again when its lease ends.
+ * Claims at most `limit` due rows of `table` matching `where` (parameters from $4 on, as claim's), in
+ * `order`, and in the same statement (one round trip, issue #16) the next time one falls due: the next
+ * retry of `where`'s rows, or the soonest end of another owner's lease on one that is due now (a replica
+ * that died holding due work is looked at again when its lease ends). Every part of a statement reads one
+ * snapshot, from before its UPDATE: the rows claimed here were free in it, so they are not the "other
+ * owner's lease" (as when the two were separate statements, the second after the claim).
  */
-async function nextAt(db: Queryable, table: string, where: string, lease: Lease, params: unknown[]) {
-  const n = params.length
-  return scalar<number>(
-    db,
-    `SELECT min(x) FROM (
-       SELECT min(next_attempt_at) AS x FROM ${table} WHERE ${where} AND next_attempt_at > $${n + 1}
-       UNION ALL
-       SELECT min(lease_until) FROM ${table} WHERE ${where}
-         AND (next_attempt_at IS NULL OR next_attempt_at <= $${n + 1}) AND lease_until > $${n + 1}
-         AND lease_owner <> $${n + 2}) m`,
-    [...params, lease.now, lease.owner],
+async function claimDue(
+  db: Queryable,
+  table: string,
+  where: string,
+  order: string,
+  lease: Lease,
+  limit: number,
+  params: unknown[],
+): Promise<{ rows: Record<string, unknown>[]; nextAt: number | null }> {
+  const n = params.length + 4
+  const due = '(next_attempt_at IS NULL OR next_attempt_at <= $1)'
+  const { rows } = await db.query(
+    `WITH c AS (
+       SELECT seq AS claimed FROM ${table} WHERE ${where} AND ${due} AND ${FREE}
+       ORDER BY ${order} LIMIT $${n} FOR UPDATE SKIP LOCKED),
+     u AS (
+       UPDATE ${table} SET lease_owner = $2, lease_until = $3 FROM c WHERE seq = c.claimed RETURNING ${table}.*),
+     n AS (
+       SELECT min(x) AS claim_next_at FROM (
+         SELECT min(next_attempt_at) AS x FROM ${table} WHERE ${where} AND next_attempt_at > $1
+         UNION ALL
+         SELECT min(lease_until) FROM ${table} WHERE ${where} AND ${due} AND lease_until > $1
+           AND lease_owner <> $2) m)
+     SELECT u.*, n.claim_next_at FROM n LEFT JOIN u ON true`,
+    [lease.now, lease.owner, lease.until, ...params, limit],
   )
+  const next = rows[0]?.claim_next_at
+  const claimed = rows.filter((r) => r.id !== null)
+  for (const r of claimed) delete r.claim_next_at
+  return { rows: claimed, nextAt: next === null || next === undefined ? null : Number(next) }
 }
 
 export interface PgWorkLeases extends WorkLeaseStore {
@@ -85,6 +107,41 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
   let listener: pg.Client | null = null
   let retry: NodeJS.Timeout | null = null
   let closed = false
+
+  /**
+   * Releases queued while one statement is in flight go together in the next: one UPDATE per kind and owner
+   * for many rows, not a round trip per step, notice or post done (issue #16).
+   */
+  const releases: { kind: WorkKind; id: string; owner: string; resolve: () => void; reject: (e: unknown) => void }[] =
+    []
+  let releasing = false
+  const flushReleases = () => {
+    if (releasing || releases.length === 0) return
+    releasing = true
+    const batch = releases.splice(0)
+    const groups = new Map<string, typeof batch>()
+    for (const r of batch) {
+      const key = `${r.kind}\n${r.owner}`
+      groups.set(key, [...(groups.get(key) ?? []), r])
+    }
+    void (async () => {
+      for (const group of groups.values()) {
+        const { kind, owner } = group[0]!
+        try {
+          await pool.query(
+            `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL
+             WHERE id = ANY($1::text[]) AND lease_owner = $2`,
+            [group.map((r) => r.id), owner],
+          )
+          for (const r of group) r.resolve()
+        } catch (err) {
+          for (const r of group) r.reject(err)
+        }
+      }
+      releasing = false
+      flushReleases()
+    })()
+  }
 
   const tell = (payload: string | undefined) => {
     const kinds = (payload ?? '').split(',').filter((k): k is WorkKind => (WORK_KINDS as readonly string[]).includes(k))
@@ -121,28 +178,24 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
       return rows.sort(bySeq).map((r) => toDelivery(r as never))
     },
     async claimDueBuilds(lease, limit): Promise<Due<BuildRecord>> {
-      const where = 'state = ANY($4::text[]) AND (next_attempt_at IS NULL OR next_attempt_at <= $1)'
-      const rows = await claim(pool, 'builds', where, 'coalesce(next_attempt_at, 0), seq', lease, limit, [ACTIVE])
-      const next = await nextAt(pool, 'builds', 'state = ANY($1::text[])', lease, [ACTIVE])
-      return { due: rows.sort(byDue).map((r) => toBuild(r as never)), nextAt: next ?? null }
+      const order = 'coalesce(next_attempt_at, 0), seq'
+      const c = await claimDue(pool, 'builds', 'state = ANY($4::text[])', order, lease, limit, [ACTIVE])
+      return { due: c.rows.sort(byDue).map((r) => toBuild(r as never)), nextAt: c.nextAt }
     },
     async claimDueNotifications(lease, limit) {
-      const where = `state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)`
-      const rows = await claim(pool, 'notifications', where, 'coalesce(next_attempt_at, 0), seq', lease, limit, [])
-      const next = await nextAt(pool, 'notifications', `state = 'pending'`, lease, [])
-      return { due: rows.sort(byDue).map((r) => toNotification(r as never)), nextAt: next ?? null }
+      const order = 'coalesce(next_attempt_at, 0), seq'
+      const c = await claimDue(pool, 'notifications', `state = 'pending'`, order, lease, limit, [])
+      return { due: c.rows.sort(byDue).map((r) => toNotification(r as never)), nextAt: c.nextAt }
     },
     async claimDueHostPosts(lease, limit) {
-      const where = `state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)`
-      const rows = await claim(pool, 'host_posts', where, 'seq', lease, limit, [])
-      const next = await nextAt(pool, 'host_posts', `state = 'pending'`, lease, [])
-      return { due: rows.sort(bySeq).map((r) => toPost(r as never)), nextAt: next ?? null }
+      const c = await claimDue(pool, 'host_posts', `state = 'pending'`, 'seq', lease, limit, [])
+      return { due: c.rows.sort(bySeq).map((r) => toPost(r as never)), nextAt: c.nextAt }
     },
-    async releaseWork(kind, id, owner) {
-      await pool.query(
-        `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
-        [id, owner],
-      )
+    releaseWork(kind, id, owner) {
+      return new Promise<void>((resolve, reject) => {
+        releases.push({ kind, id, owner, resolve, reject })
+        flushReleases()
+      })
     },
     async renewLeases(owner, until) {
       // Rows the writer's open transaction holds are skipped for this beat (the next one renews them): locking

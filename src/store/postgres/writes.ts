@@ -2,7 +2,8 @@
 // inside its transaction: the ops and results of SQLite's *-writes.ts, the same statements in
 // PostgreSQL's dialect, so both engines answer alike (the contract suite, test/store/contract/).
 import { randomUUID } from 'node:crypto'
-import type { JenkinsRun } from '../builds.js'
+import type { BuildRecord, JenkinsRun } from '../builds.js'
+import { toBuild } from '../sqlite/build-reads.js'
 import type { BranchChange, BranchHead, RemoteListing, RepositoryKey } from '../branches.js'
 import {
   BUILD_PATCH_COLUMNS,
@@ -45,25 +46,21 @@ function setClause(
 }
 
 async function recordRun(db: Queryable, buildId: string, run: JenkinsRun, at: string): Promise<void> {
-  const job = await scalar<string>(db, 'SELECT job FROM builds WHERE id = $1', [buildId])
-  if (job === null || (run.queueId === null && run.buildNumber === null)) return
+  if (run.queueId === null && run.buildNumber === null) return
+  // The build's job and its runs known by this queue id or by this build number, in one read.
   type RunRow = { seq: number; queue_id: number | null; build_number: number | null }
-  const q =
-    run.queueId === null
-      ? null
-      : await one<RunRow>(
-          db,
-          'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = $1 AND queue_id = $2',
-          [buildId, run.queueId],
-        )
+  const { rows } = await db.query<RunRow & { job: string; same_job: boolean | null }>(
+    `SELECT b.job, r.seq, r.queue_id, r.build_number, r.job = b.job AS same_job FROM builds b
+       LEFT JOIN build_runs r ON r.build_id = b.id AND (r.queue_id = $2 OR (r.job = b.job AND r.build_number = $3))
+     WHERE b.id = $1 ORDER BY r.seq`,
+    [buildId, run.queueId, run.buildNumber],
+  )
+  const job = rows[0]?.job ?? null
+  if (job === null) return
+  const runs = rows.filter((r) => r.seq !== null)
+  const q = run.queueId === null ? null : (runs.find((r) => r.queue_id === run.queueId) ?? null)
   const n =
-    run.buildNumber === null
-      ? null
-      : await one<RunRow>(
-          db,
-          'SELECT seq, queue_id, build_number FROM build_runs WHERE build_id = $1 AND job = $2 AND build_number = $3',
-          [buildId, job, run.buildNumber],
-        )
+    run.buildNumber === null ? null : (runs.find((r) => r.same_job && r.build_number === run.buildNumber) ?? null)
   const fill = (seq: number, queueId: number | null, buildNumber: number | null, buildUrl: string | null) =>
     db.query(
       `UPDATE build_runs SET queue_id = coalesce(queue_id, $2), build_number = coalesce(build_number, $3),
@@ -87,7 +84,7 @@ async function recordRun(db: Queryable, buildId: string, run: JenkinsRun, at: st
     )
 }
 
-async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult> {
+async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult | BuildRecord[]> {
   if (op.op === 'plan') {
     const { plan, at } = op
     const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
@@ -145,14 +142,16 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult>
           plan.deliveryId,
         ])
     }
-    await db.query(`UPDATE deliveries SET status = 'processed', updated_at = $1 WHERE id = $2 AND status = 'pending'`, [
-      at,
-      plan.deliveryId,
-    ])
-    const { rows } = await db.query<{ id: string }>('SELECT id FROM builds WHERE delivery_id = $1 ORDER BY seq', [
-      plan.deliveryId,
-    ])
-    return rows.map((r) => r.id)
+    // Planned: the route's lease on the delivery ends with it (one statement, not a release after the commit).
+    await db.query(
+      `UPDATE deliveries SET status = CASE WHEN status = 'pending' THEN 'processed' ELSE status END,
+         updated_at = CASE WHEN status = 'pending' THEN $1 ELSE updated_at END, lease_owner = NULL, lease_until = NULL
+       WHERE id = $2 AND (status = 'pending' OR lease_owner IS NOT NULL)`,
+      [at, plan.deliveryId],
+    )
+    // The builds themselves, not their ids to read back one by one after the commit.
+    const { rows } = await db.query('SELECT * FROM builds WHERE delivery_id = $1 ORDER BY seq', [plan.deliveryId])
+    return rows.map((r) => toBuild(r as never))
   }
   for (const run of op.patch.runs ?? []) await recordRun(db, op.id, run, op.at)
   const params: unknown[] = [op.id, op.at]
@@ -446,7 +445,7 @@ async function branchWrite(db: Queryable, op: BranchWriteOp): Promise<WriteResul
 }
 
 /** Applies one op on `db` (the writer's client, inside a transaction). */
-export async function applyWrite(db: Queryable, op: WriteOp): Promise<WriteResult> {
+export async function applyWrite(db: Queryable, op: WriteOp): Promise<WriteResult | BuildRecord[]> {
   const kind = op.op
   if (kind.startsWith('notice-')) return noticeWrite(db, op as NotificationWriteOp)
   if (kind.startsWith('post-')) return hostPostWrite(db, op as HostPostWriteOp)
