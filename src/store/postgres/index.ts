@@ -121,37 +121,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // query in flight fails on its own and the batch is answered unavailable).
     const lost = () => {}
     conn.on('error', lost)
-    const settled: (() => void)[] = []
-    const kinds = new Set<WorkKind>()
+    let settled: (() => void)[] = []
     let failed: unknown = null
     try {
-      // Each part in its savepoint, in as few round trips as the server allows (issue #16: each query's round
-      // trip, not its work, was the cost): BEGIN with the first savepoint, the release of one part with the
-      // next one's savepoint, NOTIFY with COMMIT, each pair one simple-protocol query.
-      const parts = new Savepoints(conn)
-      await conn.query('BEGIN; SAVEPOINT part')
-      if (batch.length > 0) {
-        const part = await parts.run(() =>
-          insertDeliveries(
-            conn,
-            batch.map((p) => p.delivery),
-          ),
-        )
-        if (part.ok) batch.forEach((p, i) => settled.push(() => p.resolve(part.value[i]!)))
-        else for (const p of batch) settled.push(() => p.reject(part.error))
-        if (part.ok && batch.some((p, i) => p.delivery.status === 'pending' && !part.value[i]!.duplicate))
-          kinds.add('delivery')
-      }
-      for (const p of opsBatch) {
-        const part = await parts.run(() => applyWrite(conn, p.op))
-        settled.push(part.ok ? () => p.resolve(part.value) : () => p.reject(part.error))
-        const kind = part.ok ? workOf(p.op) : null
-        if (kind) kinds.add(kind)
-      }
-      // Other replicas hear of new work when it commits (NOTIFY is delivered at COMMIT, never on a rollback).
-      // The payload is WORK_KINDS' names, written into the statement (a simple query takes no parameters).
-      const notify = kinds.size > 0 ? `SELECT pg_notify('${WORK_CHANNEL}', '${[...kinds].join(',')}'); ` : ''
-      await conn.query(`${notify}COMMIT`)
+      // First all parts in one transaction without savepoints (issue #16: each query's round trip, not its work,
+      // was the cost, and a savepoint is one more per part); parts rarely fail, and when one does the whole
+      // transaction is rolled back and run again with each part in its savepoint, so it fails alone.
+      settled = (await runParts(conn, batch, opsBatch, false)) ?? (await runParts(conn, batch, opsBatch, true))!
     } catch (err) {
       failed = err
       await conn.query('ROLLBACK').catch(() => {})
@@ -162,6 +138,58 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
     if (failed !== null) for (const w of everyone) w.reject(pgFailure(failed))
     else for (const s of settled) s()
+  }
+
+  /**
+   * One transaction of the deliveries and writes; resolves to how each is answered once it committed. Careful:
+   * each part in a savepoint (a failing part is rolled back alone), in as few round trips as the server allows:
+   * BEGIN with the first savepoint, a part's release with the next one's savepoint, each pair one query. Not
+   * careful: no savepoints, and a part's failure rolls the transaction back and resolves to null.
+   */
+  async function runParts(
+    conn: pg.PoolClient,
+    batch: typeof deliveries,
+    opsBatch: typeof ops,
+    careful: boolean,
+  ): Promise<(() => void)[] | null> {
+    const settled: (() => void)[] = []
+    const kinds = new Set<WorkKind>()
+    const parts = careful ? new Savepoints(conn) : null
+    const run = async <T>(fn: () => Promise<T>): Promise<Part<T> | null> => {
+      if (parts) return parts.run(fn)
+      try {
+        return { ok: true, value: await fn() }
+      } catch (error) {
+        if (isUnavailable(error)) throw error
+        return null
+      }
+    }
+    await conn.query(careful ? 'BEGIN; SAVEPOINT part' : 'BEGIN')
+    if (batch.length > 0) {
+      const part = await run(() =>
+        insertDeliveries(
+          conn,
+          batch.map((p) => p.delivery),
+        ),
+      )
+      if (!part) return rollback(conn)
+      if (part.ok) batch.forEach((p, i) => settled.push(() => p.resolve(part.value[i]!)))
+      else for (const p of batch) settled.push(() => p.reject(part.error))
+      if (part.ok && batch.some((p, i) => p.delivery.status === 'pending' && !part.value[i]!.duplicate))
+        kinds.add('delivery')
+    }
+    for (const p of opsBatch) {
+      const part = await run(() => applyWrite(conn, p.op))
+      if (!part) return rollback(conn)
+      settled.push(part.ok ? () => p.resolve(part.value) : () => p.reject(part.error))
+      const kind = part.ok ? workOf(p.op) : null
+      if (kind) kinds.add(kind)
+    }
+    // Other replicas hear of new work when it commits (NOTIFY is delivered at COMMIT, never on a rollback).
+    // The payload is WORK_KINDS' names, written into the statement (a simple query takes no parameters).
+    const notify = kinds.size > 0 ? `SELECT pg_notify('${WORK_CHANNEL}', '${[...kinds].join(',')}'); ` : ''
+    await conn.query(`${notify}COMMIT`)
+    return settled
   }
 
   const write = (op: WriteOp): Promise<WriteResult | BuildRecord[]> => {
@@ -355,6 +383,11 @@ function reasonOf(err: unknown): string {
 }
 
 type Part<T> = { ok: true; value: T } | { ok: false; error: unknown }
+
+async function rollback(conn: pg.PoolClient): Promise<null> {
+  await conn.query('ROLLBACK')
+  return null
+}
 
 /**
  * Runs each part in the savepoint `part` (BEGIN made the first): a failing part is rolled back to it, alone
