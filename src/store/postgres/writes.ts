@@ -93,64 +93,70 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult 
        ON CONFLICT (delivery_id) DO NOTHING`,
       [plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped],
     )
+    // Planned: the route's lease on the delivery ends with it (not a release after the commit). The delivery's
+    // update goes with the builds' insert, and the builds come back from it: two statements a plan (issue #16).
+    const processed = `WITH processed AS (
+      UPDATE deliveries SET status = CASE WHEN status = 'pending' THEN 'processed' ELSE status END,
+        updated_at = CASE WHEN status = 'pending' THEN $1 ELSE updated_at END, lease_owner = NULL, lease_until = NULL
+      WHERE id = $2 AND (status = 'pending' OR lease_owner IS NOT NULL))`
     // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
-    if ((dispatched.rowCount ?? 0) > 0) {
-      let inserted = 0
-      for (const b of plan.builds) {
-        const r = await db.query(
-          // The same delivery planned again, or the same event already planned for this job by another
-          // delivery (its event_key): both mean "already there".
-          `INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters,
-             delivery_param, state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at,
-             created_at, updated_at, build_number, build_url, next_attempt_at, attempts, triggered_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22,
-             $23, $24)
-           ON CONFLICT DO NOTHING`,
-          [
-            b.intent?.id ?? randomUUID(),
-            b.deliveryId,
-            b.eventIndex,
-            b.rule,
-            b.job,
-            b.template,
-            b.tenant,
-            b.repository,
-            JSON.stringify(b.parameters),
-            b.parameters.DELIVERY_ID ?? '',
-            // A build started by hand in Jenkins is adopted running, and followed from the next pass.
-            b.started ? 'running' : b.intent ? 'triggering' : b.state,
-            b.eventKey,
-            b.provider,
-            b.ref,
-            b.branch,
-            b.commitSha,
-            b.pullRequest,
-            b.acceptedAt,
-            at,
-            b.started?.buildNumber ?? null,
-            b.started?.buildUrl ?? null,
-            b.started ? 0 : null,
-            b.intent && !b.started ? 1 : 0,
-            b.intent && !b.started ? b.intent.at : null,
-          ],
-        )
-        inserted += r.rowCount ?? 0
-      }
-      if (plan.builds.length > 0 && inserted === 0)
-        await db.query('UPDATE dispatches SET outcome = $1 WHERE delivery_id = $2', [
-          'already planned by another delivery',
-          plan.deliveryId,
-        ])
+    if ((dispatched.rowCount ?? 0) === 0 || plan.builds.length === 0) {
+      const { rows } = await db.query(`${processed} SELECT * FROM builds WHERE delivery_id = $2 ORDER BY seq`, [
+        at,
+        plan.deliveryId,
+      ])
+      return rows.map((r) => toBuild(r as never))
     }
-    // Planned: the route's lease on the delivery ends with it (one statement, not a release after the commit).
-    await db.query(
-      `UPDATE deliveries SET status = CASE WHEN status = 'pending' THEN 'processed' ELSE status END,
-         updated_at = CASE WHEN status = 'pending' THEN $1 ELSE updated_at END, lease_owner = NULL, lease_until = NULL
-       WHERE id = $2 AND (status = 'pending' OR lease_owner IS NOT NULL)`,
-      [at, plan.deliveryId],
+    const params: unknown[] = [at, plan.deliveryId]
+    const values = plan.builds.map((b) => {
+      const row = [
+        b.intent?.id ?? randomUUID(),
+        b.deliveryId,
+        b.eventIndex,
+        b.rule,
+        b.job,
+        b.template,
+        b.tenant,
+        b.repository,
+        JSON.stringify(b.parameters),
+        b.parameters.DELIVERY_ID ?? '',
+        // A build started by hand in Jenkins is adopted running, and followed from the next pass.
+        b.started ? 'running' : b.intent ? 'triggering' : b.state,
+        b.eventKey,
+        b.provider,
+        b.ref,
+        b.branch,
+        b.commitSha,
+        b.pullRequest,
+        b.acceptedAt,
+        b.started?.buildNumber ?? null,
+        b.started?.buildUrl ?? null,
+        b.started ? 0 : null,
+        b.intent && !b.started ? 1 : 0,
+        b.intent && !b.started ? b.intent.at : null,
+      ]
+      const n = row.map((v) => `$${params.push(v)}`)
+      // created_at and updated_at are the plan's time ($1), after accepted_at.
+      return `(${[...n.slice(0, 18), '$1', '$1', ...n.slice(18)].join(', ')})`
+    })
+    const { rows } = await db.query(
+      // The same delivery planned again, or the same event already planned for this job by another delivery
+      // (its event_key): both mean "already there". Rows are inserted in the plan's order (seq).
+      `${processed}
+       INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters,
+         delivery_param, state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at,
+         created_at, updated_at, build_number, build_url, next_attempt_at, attempts, triggered_at)
+       VALUES ${values.join(', ')}
+       ON CONFLICT DO NOTHING RETURNING *`,
+      params,
     )
-    // The builds themselves, not their ids to read back one by one after the commit.
-    const { rows } = await db.query('SELECT * FROM builds WHERE delivery_id = $1 ORDER BY seq', [plan.deliveryId])
+    if (rows.length === 0)
+      await db.query('UPDATE dispatches SET outcome = $1 WHERE delivery_id = $2', [
+        'already planned by another delivery',
+        plan.deliveryId,
+      ])
+    // The builds of a delivery planned for the first time are the rows this insert made (the dispatch row guards).
+    rows.sort((a, b) => Number(a.seq) - Number(b.seq))
     return rows.map((r) => toBuild(r as never))
   }
   for (const run of op.patch.runs ?? []) await recordRun(db, op.id, run, op.at)
@@ -372,20 +378,69 @@ async function branchWrite(db: Queryable, op: BranchWriteOp): Promise<WriteResul
     )
   }
 
-  async function applyOne(c: BranchChange, at: string): Promise<boolean> {
-    const k: RepositoryKey = { tenant: c.tenant, provider: c.provider, repository: c.repository }
-    const old = await branchRow(k, c.branch)
-    await touchRepo(k, at, c.defaultBranch)
-    if (c.deleted) {
-      if (old?.state === 'deleted') return false
-      if (old) await dropBranch(old.seq)
-      const none = { commitSha: null, authorName: null, authorEmail: null, committedAt: null }
-      await putBranch(k, c.branch, 'deleted', none, 'push', c.at, c.at, at)
-      return old !== null
+  /**
+   * A batch of pushes' branch changes with the statements of one change per repository (issue #16: a burst on
+   * one branch wrote its rows once per push, five round trips each, inside the writer's one transaction): each
+   * change is applied in order to the rows as read once, and only the outcome is written, as the changes one by
+   * one would leave it (each branch and repository written last takes the newest seq, in the order of its last
+   * change). Returns the repositories whose set of live branches changed.
+   */
+  async function applyChanges(changes: readonly BranchChange[], at: string): Promise<RepositoryKey[]> {
+    type Put = { state: 'live' | 'deleted'; head: BranchHead; pushedAt: string; deletedAt: string | null }
+    type Branch = { state: string | null; seq: number | null; put: Put | null; last: number }
+    const repos = new Map<string, { k: RepositoryKey; branches: Map<string, Branch>; last: number }>()
+    const defaults = new Map<string, string | null>()
+    changes.forEach((c, i) => {
+      const id = keyOf(c).join('\n')
+      const repo = repos.get(id)
+      if (repo) repo.last = i
+      else
+        repos.set(id, {
+          k: { tenant: c.tenant, provider: c.provider, repository: c.repository },
+          branches: new Map(),
+          last: i,
+        })
+      defaults.set(id, c.defaultBranch ?? defaults.get(id) ?? null)
+    })
+    for (const [id, repo] of repos) {
+      const names = [...new Set(changes.filter((c) => keyOf(c).join('\n') === id).map((c) => c.branch))]
+      const { rows } = await db.query<{ seq: number; branch: string; state: string }>(
+        `SELECT seq, branch, state FROM branches
+         WHERE tenant = $1 AND provider = $2 AND repository = $3 AND branch = ANY($4::text[])`,
+        [...keyOf(repo.k), names],
+      )
+      for (const n of names) repo.branches.set(n, { state: null, seq: null, put: null, last: -1 })
+      for (const r of rows) repo.branches.set(r.branch, { state: r.state, seq: r.seq, put: null, last: -1 })
     }
-    if (old) await dropBranch(old.seq)
-    await putBranch(k, c.branch, 'live', c, 'push', c.at, null, at)
-    return old?.state !== 'live'
+    const changed = new Map<string, RepositoryKey>()
+    changes.forEach((c, i) => {
+      const id = keyOf(c).join('\n')
+      const b = repos.get(id)!.branches.get(c.branch)!
+      let moved: boolean
+      if (c.deleted) {
+        if (b.state === 'deleted') return
+        moved = b.state !== null
+        const none = { commitSha: null, authorName: null, authorEmail: null, committedAt: null }
+        b.put = { state: 'deleted', head: none, pushedAt: c.at, deletedAt: c.at }
+      } else {
+        moved = b.state !== 'live'
+        b.put = { state: 'live', head: c, pushedAt: c.at, deletedAt: null }
+      }
+      b.state = b.put.state
+      b.last = i
+      if (moved) changed.set(id, repos.get(id)!.k)
+    })
+    for (const [id, repo] of [...repos].sort((a, b) => a[1].last - b[1].last))
+      await touchRepo(repo.k, at, defaults.get(id)!)
+    const puts = [...repos.values()]
+      .flatMap((r) => [...r.branches].map(([name, b]) => ({ k: r.k, name, b })))
+      .filter((x) => x.b.put !== null)
+      .sort((x, y) => x.b.last - y.b.last)
+    const gone = puts.map((x) => x.b.seq).filter((seq): seq is number => seq !== null)
+    if (gone.length > 0) await db.query('DELETE FROM branches WHERE seq = ANY($1::bigint[])', [gone])
+    for (const { k, name, b } of puts)
+      await putBranch(k, name, b.put!.state, b.put!.head, 'push', b.put!.pushedAt, b.put!.deletedAt, at)
+    return [...changed.values()]
   }
 
   async function applyListing(l: RemoteListing, at: string): Promise<boolean> {
@@ -427,21 +482,14 @@ async function branchWrite(db: Queryable, op: BranchWriteOp): Promise<WriteResul
     return (r.rowCount ?? 0) > 0
   }
   if (op.op === 'branch-listing') return applyListing(op.listing, op.at)
-  const changed = new Map<string, RepositoryKey>()
-  for (const c of op.changes)
-    if (await applyOne(c, op.at))
-      changed.set(`${c.tenant}\n${c.provider}\n${c.repository}`, {
-        tenant: c.tenant,
-        provider: c.provider,
-        repository: c.repository,
-      })
+  const changed = await applyChanges(op.changes, op.at)
   if (op.cursor !== null)
     await db.query(
       `INSERT INTO branch_cursor (id, delivery_seq) VALUES (1, $1)
        ON CONFLICT (id) DO UPDATE SET delivery_seq = greatest(branch_cursor.delivery_seq, excluded.delivery_seq)`,
       [op.cursor],
     )
-  return [...changed.values()]
+  return changed
 }
 
 /** Applies one op on `db` (the writer's client, inside a transaction). */
