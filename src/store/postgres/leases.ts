@@ -128,12 +128,25 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
       for (const group of groups.values()) {
         const { kind, owner } = group[0]!
         try {
-          await pool.query(
+          // Rows another transaction holds (the writer's, updating them) are skipped, never waited for: locking
+          // many rows while the writer locks them in its own order would deadlock with it. Those few are then
+          // released one by one, as before (a one-row UPDATE holds nothing else while it waits).
+          const { rows } = await pool.query<{ id: string }>(
             `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL
-             WHERE id = ANY($1::text[]) AND lease_owner = $2`,
+             WHERE seq IN (SELECT seq FROM ${TABLES[kind]} WHERE id = ANY($1::text[]) AND lease_owner = $2
+                           FOR UPDATE SKIP LOCKED)
+             RETURNING id`,
             [group.map((r) => r.id), owner],
           )
-          for (const r of group) r.resolve()
+          const done = new Set(rows.map((r) => r.id))
+          for (const r of group) {
+            if (!done.has(r.id))
+              await pool.query(
+                `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+                [r.id, owner],
+              )
+            r.resolve()
+          }
         } catch (err) {
           for (const r of group) r.reject(err)
         }
