@@ -334,7 +334,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const { due, nextAt } = await store.claimDueBuilds(keeper.lease(), Math.max(0, limit - stepping.size))
       next = nextAt ?? Infinity
       for (const b of due) {
-        if (busy.has(b.id)) continue
+        // Claimed while its last step here is still ending (its release landed first): given back, or the
+        // heartbeat would renew a lease nobody works under, and nobody could claim the build again.
+        if (busy.has(b.id)) {
+          void release('build', b.id)
+          continue
+        }
         launch(b.id, () => step(b, true).finally(() => release('build', b.id)), true)
         launched++
       }
