@@ -112,6 +112,17 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
   const known = new Map<string, BranchChange[]>()
   const MAX_KNOWN = 10_000
 
+  /**
+   * The first delivery behind the cursor that no signal told of, as last seen. The writer answers a commit
+   * after this thread's reads can see it, and with two commits in flight (store/sqlite/index.ts) a pass woken by
+   * one commit's signal can see the next commit's rows before their signal: those are read back only if a later
+   * pass (their signal's, or the timer's below) still finds them unknown.
+   */
+  let unknownHead: string | null = null
+  /** catchUp: every delivery stored so far is taken now, read back if no signal told of it. */
+  let readBackNow = 0
+  const LOOK_AGAIN_MS = 200
+
   async function pass(): Promise<number> {
     let taken = 0
     for (;;) {
@@ -131,6 +142,12 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
         // a signal or the tick wakes this again, and then what is still unknown is read back.
         if (n < ids.length) return taken
       } else {
+        const head = ids[0]!.id
+        if (readBackNow === 0 && unknownHead !== head) {
+          unknownHead = head
+          setTimeout(() => !stopped && void passes.run(), LOOK_AGAIN_MS).unref()
+          return taken
+        }
         const batch = await store.deliveriesAfter(from, 200)
         if (batch.length === 0) return taken
         told(await store.applyBranchChanges(batch.flatMap(branchChangesOf), batch[batch.length - 1]!.seq))
@@ -166,8 +183,14 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
       known.set(deliveryId, branchChangesOf(delivery))
     },
     async catchUp() {
-      await passes.current()
-      await passes.run()
+      readBackNow++
+      try {
+        await passes.current()
+        await passes.run()
+        await passes.current()
+      } finally {
+        readBackNow--
+      }
     },
     sync,
     async syncAll() {
