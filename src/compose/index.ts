@@ -357,13 +357,9 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   // Who wakes whom.
   const held = new Set(io.hold ?? [])
   // A delivery's events as the store keeps them (both engines drop URL credentials), for the pipeline and the
-  // branch registry, which take them from the signal instead of reading the delivery back; computed once.
-  const clean = new WeakMap<NewDelivery, NewDelivery['normalized']>()
-  const storedEvents = (d: NewDelivery) => {
-    let n = clean.get(d)
-    if (!n) clean.set(d, (n = withoutUrlCredentials(d.normalized)))
-    return n
-  }
+  // branch registry, which take them from the signal instead of reading the delivery back; withoutUrlCredentials
+  // remembers its answer per events object, so the store's cleaning and these are one walk.
+  const storedEvents = (d: NewDelivery) => withoutUrlCredentials(d.normalized)
   if (!held.has('pipeline')) {
     signals.deliveryStored.on((id, d) => {
       // Routed from the events as stored (both stores drop URL credentials from them), not read back.

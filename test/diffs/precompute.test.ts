@@ -2,11 +2,11 @@
 // `queueLimit`, each failure logged once with a redacted reason, stop() drops what waits. The
 // service here is a recording PushDiffService (the interface precompute talks to); the real
 // one, after a real webhook, is in test/http/diffs-stored.test.ts.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { createDiffPrecompute, redactReason } from '../../src/diffs/precompute.js'
 import type { PushDiffService } from '../../src/diffs/service.js'
 import { createLogger } from '../../src/logging.js'
+import { logSink } from '../support/log-sink.js'
 import type { StoredDelivery } from '../../src/store/store.js'
 
 function recordingService(fail: (id: string) => Error | null = () => null) {
@@ -39,15 +39,6 @@ function recordingService(fail: (id: string) => Error | null = () => null) {
 
 const deliveries = { getDelivery: async (id: string) => (id === 'missing' ? null : ({ id } as StoredDelivery)) }
 const tick = () => new Promise((r) => setImmediate(r))
-
-function logSink() {
-  const logs: string[] = []
-  const logger = createLogger(
-    'info',
-    new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }),
-  )
-  return { logs, logger }
-}
 
 t.test('at most `concurrency` at once; every queued delivery is diffed', async (t) => {
   const r = recordingService()

@@ -4,27 +4,19 @@
 // up, the queue stays bounded, and a stopping replica leaves what it queued to the others. Two
 // stores (two pools) on one real database stand for two replicas; the diff service is a recording
 // PushDiffService, as in precompute.test.ts (the real one is test/http/diffs-stored.test.ts).
-import { Writable } from 'node:stream'
 import pg from 'pg'
 import t from 'tap'
 import { createSharedDiffPrecompute } from '../../src/diffs/shared-precompute.js'
 import type { PushDiffService } from '../../src/diffs/service.js'
-import { createLogger } from '../../src/logging.js'
+import { logSink } from '../support/log-sink.js'
 import { createLeaseKeeper } from '../../src/store/lease-keeper.js'
 import { openPostgresStore } from '../../src/store/postgres/index.js'
 import type { StoredDelivery } from '../../src/store/store.js'
 import { freshDatabase } from '../support/postgres.js'
+import { until } from '../support/until.js'
 
 const deliveries = { getDelivery: async (id: string) => ({ id }) as StoredDelivery }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function until(what: string, ok: () => boolean, ms = 20_000) {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 /** Every diff is recorded with the replica that made it; each takes `ms`. */
 function recorder(ms = 5) {
@@ -40,15 +32,6 @@ function recorder(ms = 5) {
     computing: () => false,
   })
   return { made, service }
-}
-
-function logSink() {
-  const logs: string[] = []
-  const logger = createLogger(
-    'info',
-    new Writable({ write: (c, _e, cb) => (logs.push(...c.toString().split('\n').filter(Boolean)), cb()) }),
-  )
-  return { logs, logger }
 }
 
 let url: string | null = null
