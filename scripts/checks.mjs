@@ -2,8 +2,8 @@
 // npm test's static checks before tap: `npm run typecheck` beside the two halves of `npm run lint`
 // (prettier, eslint). Each is one busy core: run as lint's two steps one after the other beside tsc,
 // two cores took prettier + eslint (~60 s of CPU) while tsc (~40 s) had finished long before; all
-// three at once take about half their sum (issue #11: npm test under 6 minutes). Not beside tap:
-// its two jobs already fill both cores. Each check's output is printed whole when it ends; the exit
+// three at once take about half their sum (issue #11: npm test under 6 minutes). npm test runs this beside
+// tap at a lower priority (scripts/test.mjs). Each check's output is printed whole when it ends; the exit
 // status is the first failure's.
 import { spawn } from 'node:child_process'
 
