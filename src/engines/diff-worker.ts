@@ -33,12 +33,12 @@ const gc = runInNewContext('gc') as () => void
 parentPort?.on('message', (job: DiffJob) => {
   let reply: DiffJobResult
   try {
-    // One side's bytes at a time: garbage as soon as they are parsed (bytes, not decoded text:
-    // a notebook with non-ASCII text parses in half the memory, bytes.ts).
-    const base = parseNotebook(job.a, job.names.a)
+    // One side's bytes at a time, freed once their text is made (bytes, not decoded text: a
+    // notebook with non-ASCII text parses in half the memory, bytes.ts).
+    const base = parseNotebook(job.a, job.names.a, { consume: true })
     job.a = ''
     gc()
-    let b: Notebook | null = parseNotebook(job.b, job.names.b)
+    let b: Notebook | null = parseNotebook(job.b, job.names.b, { consume: true })
     job.b = ''
     gc()
     const { diff, degraded } = diffNotebooksDetailed(base, b, job.options)

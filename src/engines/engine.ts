@@ -37,27 +37,13 @@ export function tuneForOneDiff(): void {
   setFlagsFromString('--no-turbofan')
 }
 
-/**
- * Frees a notebook's bytes once parsed, as the worker engine takes them over (types.ts: the
- * caller's buffer may be emptied): otherwise the caller's reference keeps a whole copy of the file
- * for the length of the diff (bench:diff, memory of a diff). Only a view that owns its whole buffer
- * (not a slice of Node's shared pool); `ArrayBuffer#transfer(0)` (ES2024, Node 22+) detaches it
- * and releases the memory at once, https://tc39.es/ecma262/#sec-arraybuffer.prototype.transfer.
- */
-function release(x: string | Uint8Array): void {
-  if (typeof x === 'string' || x.byteOffset !== 0 || x.byteLength !== x.buffer.byteLength) return
-  const buffer = x.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
-  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function') buffer.transfer(0)
-}
-
 export const nativeEngine: DiffEngine = {
   name: 'native',
   async diff(aText, bText, names, options = {}) {
-    // Bytes as they are: parsed from bytes, a notebook with non-ASCII text costs half the memory (bytes.ts).
-    const base = parseNotebook(aText, names.a)
-    release(aText)
-    const b = parseNotebook(bText, names.b)
-    release(bText)
+    // Bytes as they are: parsed from bytes, a notebook with non-ASCII text costs half the memory, and
+    // the bytes are let go before the text is parsed (bytes.ts; the engine contract lets it empty them).
+    const base = parseNotebook(aText, names.a, { consume: true })
+    const b = parseNotebook(bText, names.b, { consume: true })
     return { base, ...diffNotebooksDetailed(base, b, options) }
   },
 }

@@ -10,7 +10,7 @@
 import { hash53, isObject, setFlavor } from './json.js'
 import type { JsonObject, JsonValue, Notebook } from './model.js'
 import { splitLines } from './text.js'
-import { asciiJsonText, decodeUtf8 } from './bytes.js'
+import { jsonText } from './bytes.js'
 
 export class NotebookParseError extends Error {
   readonly code = 'NOTEBOOK_PARSE_ERROR'
@@ -28,11 +28,19 @@ export class NotebookParseError extends Error {
 /** Cells whose id was invented while reading (never used to align cells). */
 export const unmatchableIds = new WeakSet<object>()
 
+export interface ParseOptions {
+  /**
+   * Bytes only: they may be emptied (bytes.ts releaseBytes) as soon as their JSON text is made,
+   * so a file's bytes are not held while it is parsed (the engines own what they are given).
+   */
+  consume?: boolean
+}
+
 /**
  * Parse a notebook, JSON text or its UTF-8 bytes (what a file holds), into an nbformat-4 notebook,
  * or throw `NotebookParseError`. Bytes take less memory: see bytes.ts.
  */
-export function parseNotebook(input: string | Uint8Array, name: string): Notebook {
+export function parseNotebook(input: string | Uint8Array, name: string, options: ParseOptions = {}): Notebook {
   const fail = (reason: string): never => {
     throw new NotebookParseError(name, reason)
   }
@@ -41,10 +49,7 @@ export function parseNotebook(input: string | Uint8Array, name: string): Noteboo
   let source: () => string
   let escaped = false
   if (input instanceof Uint8Array) {
-    const ascii = asciiJsonText(input)
-    source = () => decodeUtf8(input)
-    escaped = ascii !== null
-    body = ascii ?? withoutBom(source())
+    ;({ body, escaped, source } = jsonText(input, options.consume))
   } else if (typeof input === 'string') {
     body = withoutBom(input)
     source = () => input
