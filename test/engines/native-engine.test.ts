@@ -47,3 +47,58 @@ t.test('a slice of the shared pool is left as it is', async (t) => {
   t.equal(bytesA.toString(), a, 'untouched')
   t.equal(neighbour.toString(), 'neighbour', 'the pool is still whole')
 })
+
+t.test(
+  'a one-shot diff (tuneForOneDiff) collects garbage after a side of 1 MB or more, not after a small one',
+  async (t) => {
+    const { constants, PerformanceObserver } = await import('node:perf_hooks')
+    const { tuneForOneDiff } = await import('../../src/engines/engine.js')
+    // Forced full collections (gc(), not V8's own) seen while `run` diffs.
+    const forced = async (run: () => Promise<unknown>) => {
+      let n = 0
+      const obs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          const d = (e as { detail?: { kind: number; flags: number } }).detail
+          const major = d?.kind === constants.NODE_PERFORMANCE_GC_MAJOR
+          if (major && d!.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) n++
+        }
+      })
+      obs.observe({ entryTypes: ['gc'] })
+      await run()
+      await new Promise((r) => setTimeout(r, 50))
+      obs.disconnect()
+      return n
+    }
+    // Four cells, three of ~400 KB, each of its own letter (unlike cells: the diff is quick), the last saying `text`.
+    const big = (text: string) =>
+      new TextEncoder().encode(
+        JSON.stringify({
+          cells: Array.from({ length: 4 }, (_, k) => ({
+            cell_type: 'markdown',
+            metadata: {},
+            source: k === 3 ? text : `${String.fromCharCode(97 + k).repeat(99)}\n`.repeat(4000),
+          })),
+          metadata: {},
+          nbformat: 4,
+          nbformat_minor: 4,
+        }),
+      )
+    t.ok(big('x').byteLength >= 1_000_000, 'a side over 1 MB')
+    const want = await nativeEngine.diff(big('one'), big('two'), names)
+    const smallWant = await nativeEngine.diff(notebook('one', 4), notebook('two', 4), names)
+    tuneForOneDiff()
+    let got: unknown
+    t.equal(
+      await forced(async () => (got = await nativeEngine.diff(big('one'), big('two'), names))),
+      2,
+      'one per big side',
+    )
+    t.same(got, want, 'the same diff')
+    t.equal(
+      await forced(() => nativeEngine.diff(notebook('one', 4), notebook('two', 4), names)),
+      0,
+      'none for small sides',
+    )
+    t.same(await nativeEngine.diff(notebook('one', 4), notebook('two', 4), names), smallWant)
+  },
+)
