@@ -10,7 +10,10 @@
  * /proc/self/clear_refs`, proc(5)) and the RSS read (baseRss); after the diff, the peak since
  * (VmHWM, /proc/self/status) is peakRss. peakRss − baseRss is then everything the pair cost at its
  * worst moment: its bytes, the parsed notebooks, the diff, garbage not yet collected, and the
- * code V8 compiles for it — all threads (the worker's heap is in the same process). Where /proc
+ * code V8 compiles for it — all threads (the worker's heap is in the same process; served, also A's
+ * notebook rebuilt in this thread from the worker's reply). Not in it: Node's start-up and the
+ * modules loaded before the mark, and writing the output (`tamer diff` streams its JSON in 64 KB
+ * chunks; bench:diff's whole-process peak RSS has everything). Where /proc
  * cannot be written, peakRss is getrusage's maximum since start-up, an upper bound (rssHow says
  * which).
  *
