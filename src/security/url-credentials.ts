@@ -11,6 +11,9 @@ const HTTP = /^(?:[a-z]+\+)?https?:$/i
  * the password. What the URL parser refuses gets the text rule below.
  */
 export function withoutCredentials(url: string): string {
+  // A userinfo ends at an `@` (WHATWG URL's authority state), and the text rule needs one too: without
+  // it the answer is `url` itself, so skip the parse (every event's clone URLs, ~5 % of intake's event loop).
+  if (!url.includes('@')) return url
   let u: URL
   try {
     u = new URL(url)
