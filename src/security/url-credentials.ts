@@ -123,10 +123,15 @@ function cleanValue<T>(value: T): T {
     return (out ?? value) as T
   }
   if (value !== null && typeof value === 'object') {
+    // for…in over own keys, not Object.entries: no [key, value] array per property (the walk of a
+    // 6.8 KB push's events took several times less, measured; it runs on every delivery, issue #12).
+    const obj = value as Record<string, unknown>
     let out: Record<string, unknown> | null = null
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in obj) {
+      if (!Object.hasOwn(obj, k)) continue
+      const v = obj[k]
       const clean = cleanValue(v)
-      if (clean !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = clean
+      if (clean !== v) (out ??= { ...obj })[k] = clean
     }
     return (out ?? value) as T
   }
