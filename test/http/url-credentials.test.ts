@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import fc from 'fast-check'
 import t from 'tap'
 import {
+  bytesMayHoldUrlCredentials,
   mayHoldUrlCredentials,
   redactBodyCredentials,
   redactUrlCredentials,
@@ -91,6 +92,19 @@ t.test('the pre-check before the scan skips only texts the scan would leave as t
     { numRuns: 3000 },
   )
   t.pass('3,000 generated texts: the pre-check skipped none the scan would change')
+  fc.assert(
+    fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 24 }), (parts) => {
+      const bytes = Buffer.from(parts.join(''))
+      const latin1 = bytes.toString('latin1')
+      const before = Buffer.from(redactUrlCredentials(latin1), 'latin1')
+      return (
+        bytesMayHoldUrlCredentials(bytes) === mayHoldUrlCredentials(latin1) &&
+        redactBodyCredentials(bytes).equals(before)
+      )
+    }),
+    { numRuns: 3000 },
+  )
+  t.pass('3,000 generated bodies: the scan over bytes answers as the one over their latin1 text')
   t.ok(mayHoldUrlCredentials('"clone_url":"https://x-access-token:t@github.com/a"'))
   t.ok(mayHoldUrlCredentials('"u":"https:\\/\\/t@gitlab.com"'))
   t.notOk(mayHoldUrlCredentials('{"email":"ada@example.com","url":"https://github.com/a"}'))
