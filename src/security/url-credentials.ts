@@ -14,12 +14,10 @@ export function withoutCredentials(url: string): string {
   // A userinfo ends at an `@` (WHATWG URL's authority state), and the text rule needs one too: without
   // it the answer is `url` itself, so skip the parse (every event's clone URLs, ~5 % of intake's event loop).
   if (!url.includes('@')) return url
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    return redactUrlCredentials(url)
-  }
+  // URL.parse answers null where `new URL` throws: that throw (every push's `git@host:org/x.git`)
+  // cost more than the parse.
+  const u = URL.parse(url)
+  if (u === null) return redactUrlCredentials(url)
   if (!u.username && !u.password) return url
   if (HTTP.test(u.protocol)) u.username = ''
   u.password = ''
