@@ -174,3 +174,29 @@ t.test(
     )
   },
 )
+
+t.test('a write that fails among writes run side by side fails alone; the others are committed', async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  const store = await openPostgresStore({ url })
+  t.teardown(() => store.close())
+  const ids = await Promise.all(['x', 'y', 'z'].map(async (k) => (await store.recordDelivery(delivery(k))).id))
+  const plan = (deliveryId: string) =>
+    store.planDelivery({ deliveryId, outcome: 'no rule matched', evaluation: [], builds: [] })
+  // Queued together, so they share a transaction: the plan of a delivery that was never stored breaks its foreign
+  // key, the transaction is rolled back, and it runs again with each part in its savepoint.
+  const results = await Promise.allSettled([plan(ids[0]!), plan('never-stored'), plan(ids[1]!), plan(ids[2]!)])
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+  )
+  const check = new pg.Client({ connectionString: url })
+  await check.connect()
+  t.teardown(() => check.end())
+  const { rows } = await check.query<{ delivery_id: string }>('SELECT delivery_id FROM dispatches ORDER BY delivery_id')
+  t.same(
+    rows.map((r) => r.delivery_id),
+    [...ids].sort(),
+    'the three stored deliveries are planned; nothing of the failed one',
+  )
+})

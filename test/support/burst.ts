@@ -118,7 +118,9 @@ export class TamerProcess {
 
   async start(): Promise<void> {
     // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
-    const child = spawn(process.execPath, tamerArgv('serve', '--config', this.configFile), {
+    // BENCH_SERVE_ARGS: Node flags for the child (e.g. --cpu-prof), as bench:intake takes them.
+    const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean)
+    const child = spawn(process.execPath, [...extra, ...tamerArgv('serve', '--config', this.configFile)], {
       cwd: REPO_ROOT,
       env: childEnv({}, ['TAMER_']),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,6 +25,7 @@ import { createPgLeases } from './leases.js'
 import { WORK_CHANNEL } from './sql.js'
 import type { WorkKind } from '../leases.js'
 import { applyWrite, RotationRefused } from './writes.js'
+import { inLanes, laneOf } from './lanes.js'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form); the password is never logged. */
@@ -71,20 +72,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     application_name: 'tamer',
     types,
   })
+  // The two writers' connections (below), apart: they pipeline (lanes.ts), which a pool shared by reads must not.
+  const writerPool = new pg.Pool({
+    connectionString: options.url,
+    max: 2,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: 'tamer-writer',
+    types,
+    pipeline: true,
+  } as pg.PoolConfig)
   // An idle connection the server drops must not end the process; the next query reconnects.
   pool.on('error', () => {})
+  writerPool.on('error', () => {})
   let client: pg.PoolClient
   try {
     client = await pool.connect()
   } catch (err) {
-    await pool.end().catch(() => {})
+    await Promise.all([pool.end(), writerPool.end()]).catch(() => {})
     throw new DatabaseUnreachableError(target, reasonOf(err))
   }
   try {
     await migratePostgres(client)
   } catch (err) {
     client.release(true)
-    await pool.end().catch(() => {})
+    await Promise.all([pool.end(), writerPool.end()]).catch(() => {})
     throw err
   }
   client.release()
@@ -92,27 +103,31 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const maxBatch = options.maxBatch ?? 256
   const reads = createPgReads(pool)
   const leases = createPgLeases(pool, options.url, types)
-  const deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
-  const ops: (Waiting<WriteResult | BuildRecord[]> & { op: WriteOp })[] = []
-  let running: Promise<void> | null = null
+  // Two writers, each one transaction at a time on its own pipelined connection: builds' updates (a trigger's
+  // saves, a callback's) and everything else. A trigger's save waited behind the commit of a batch of hundreds
+  // of deliveries and plans, and while it waited it held a step slot (issue #16). The two write different rows
+  // (a plan inserts builds, an update changes an existing one), so they neither wait for nor deadlock with each
+  // other; every caller awaits its write before the next that depends on it.
+  const main = new WriteQueue()
+  const updates = new WriteQueue()
   let closed = false
 
-  const pump = () => {
-    if (running || (deliveries.length === 0 && ops.length === 0)) return
-    running = commitBatch().finally(() => {
-      running = null
-      pump()
+  const pump = (q: WriteQueue) => {
+    if (q.running || q.idle()) return
+    q.running = commitBatch(q).finally(() => {
+      q.running = null
+      pump(q)
     })
   }
 
   /** One transaction: the deliveries queued and the writes queued, each part in a savepoint. */
-  async function commitBatch(): Promise<void> {
-    const batch = deliveries.splice(0, maxBatch)
-    const opsBatch = ops.splice(0, maxBatch)
+  async function commitBatch(q: WriteQueue): Promise<void> {
+    const batch = q.deliveries.splice(0, maxBatch)
+    const opsBatch = q.ops.splice(0, maxBatch)
     const everyone = [...batch, ...opsBatch]
     let conn: pg.PoolClient
     try {
-      conn = await pool.connect()
+      conn = await writerPool.connect()
     } catch (err) {
       for (const w of everyone) w.reject(pgFailure(err))
       return
@@ -142,47 +157,67 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   /**
    * One transaction of the deliveries and writes; resolves to how each is answered once it committed. Careful:
-   * each part in a savepoint (a failing part is rolled back alone), in as few round trips as the server allows:
-   * BEGIN with the first savepoint, a part's release with the next one's savepoint, each pair one query. Not
-   * careful: no savepoints, and a part's failure rolls the transaction back and resolves to null.
+   * each part in a savepoint (a failing part is rolled back alone), one after another, in as few round trips as
+   * the server allows: BEGIN with the first savepoint, a part's release with the next one's savepoint, each pair
+   * one query. Not careful: no savepoints, parts side by side in their lanes on the pipelined connection
+   * (lanes.ts), and a part's failure rolls the transaction back and resolves to null.
    */
   async function runParts(
     conn: pg.PoolClient,
-    batch: typeof deliveries,
-    opsBatch: typeof ops,
+    batch: WriteQueue['deliveries'],
+    opsBatch: WriteQueue['ops'],
     careful: boolean,
   ): Promise<(() => void)[] | null> {
     const settled: (() => void)[] = []
     const kinds = new Set<WorkKind>()
     const parts = careful ? new Savepoints(conn) : null
+    // Once one part failed the transaction is aborted: the parts after it are not sent.
+    let aborted = false
     const run = async <T>(fn: () => Promise<T>): Promise<Part<T> | null> => {
       if (parts) return parts.run(fn)
+      if (aborted) return null
       try {
         return { ok: true, value: await fn() }
       } catch (error) {
         if (isUnavailable(error)) throw error
+        aborted = true
         return null
       }
     }
-    await conn.query(careful ? 'BEGIN; SAVEPOINT part' : 'BEGIN')
-    if (batch.length > 0) {
-      const part = await run(() =>
-        insertDeliveries(
-          conn,
-          batch.map((p) => p.delivery),
-        ),
-      )
+    // Not careful, BEGIN goes out with the first parts instead of taking a round trip of its own.
+    const begin = conn.query(careful ? 'BEGIN; SAVEPOINT part' : 'BEGIN')
+    if (careful) await begin
+    const items: (number | 'deliveries')[] = [...(batch.length > 0 ? ['deliveries' as const] : []), ...opsBatch.keys()]
+    const lane = (item: number | 'deliveries') =>
+      careful ? null : item === 'deliveries' ? 'deliveries' : laneOf(opsBatch[item]!.op)
+    const work = inLanes(items, lane, (item): Promise<Part<RecordResult[] | WriteResult | BuildRecord[]> | null> =>
+      item === 'deliveries'
+        ? run(() =>
+            insertDeliveries(
+              conn,
+              batch.map((p) => p.delivery),
+            ),
+          )
+        : run(() => applyWrite(conn, opsBatch[item]!.op)),
+    )
+    const [began, done] = await Promise.allSettled([begin, work])
+    if (began.status === 'rejected') throw began.reason
+    if (done.status === 'rejected') throw done.reason
+    for (const [k, item] of items.entries()) {
+      const part = done.value[k]
       if (!part) return rollback(conn)
-      if (part.ok) batch.forEach((p, i) => settled.push(() => p.resolve(part.value[i]!)))
-      else for (const p of batch) settled.push(() => p.reject(part.error))
-      if (part.ok && batch.some((p, i) => p.delivery.status === 'pending' && !part.value[i]!.duplicate))
-        kinds.add('delivery')
-    }
-    for (const p of opsBatch) {
-      const part = await run(() => applyWrite(conn, p.op))
-      if (!part) return rollback(conn)
-      settled.push(part.ok ? () => p.resolve(part.value) : () => p.reject(part.error))
-      const kind = part.ok ? workOf(p.op) : null
+      if (item === 'deliveries') {
+        const inserted = part as Part<RecordResult[]>
+        if (inserted.ok) batch.forEach((p, i) => settled.push(() => p.resolve(inserted.value[i]!)))
+        else for (const p of batch) settled.push(() => p.reject(inserted.error))
+        if (inserted.ok && batch.some((p, i) => p.delivery.status === 'pending' && !inserted.value[i]!.duplicate))
+          kinds.add('delivery')
+        continue
+      }
+      const p = opsBatch[item]!
+      const written = part as Part<WriteResult | BuildRecord[]>
+      settled.push(written.ok ? () => p.resolve(written.value) : () => p.reject(written.error))
+      const kind = written.ok ? workOf(p.op) : null
       if (kind) kinds.add(kind)
     }
     // Other replicas hear of new work when it commits (NOTIFY is delivered at COMMIT, never on a rollback).
@@ -194,9 +229,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const write = (op: WriteOp): Promise<WriteResult | BuildRecord[]> => {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
+    const q = op.op === 'update' ? updates : main
     return new Promise<WriteResult | BuildRecord[]>((resolve, reject) => {
-      ops.push({ op, resolve, reject })
-      pump()
+      q.ops.push({ op, resolve, reject })
+      pump(q)
     })
   }
   const now = () => new Date().toISOString()
@@ -217,8 +253,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     recordDelivery(delivery) {
       if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
       return new Promise<RecordResult>((resolve, reject) => {
-        deliveries.push({ delivery, resolve, reject })
-        pump()
+        main.deliveries.push({ delivery, resolve, reject })
+        pump(main)
       })
     },
     async planDelivery(plan) {
@@ -356,9 +392,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (closed) return
       closed = true
       // Everything already queued is committed before the pool closes.
-      while (running || deliveries.length > 0 || ops.length > 0) await (running ?? Promise.resolve())
+      for (const q of [main, updates]) while (q.running || !q.idle()) await (q.running ?? Promise.resolve())
       await leases.stopListening()
-      await pool.end()
+      await Promise.all([pool.end(), writerPool.end()])
     },
   }
 }
@@ -380,6 +416,16 @@ function reasonOf(err: unknown): string {
   const code = typeof e.code === 'string' ? e.code : null
   const message = typeof e.message === 'string' && e.message ? e.message : String(err)
   return code && !message.includes(code) ? `${message} (${code})` : message
+}
+
+/** What one writer has queued for its next transaction, and the transaction in flight. */
+class WriteQueue {
+  readonly deliveries: (Waiting<RecordResult> & { delivery: NewDelivery })[] = []
+  readonly ops: (Waiting<WriteResult | BuildRecord[]> & { op: WriteOp })[] = []
+  running: Promise<void> | null = null
+  idle(): boolean {
+    return this.deliveries.length === 0 && this.ops.length === 0
+  }
 }
 
 type Part<T> = { ok: true; value: T } | { ok: false; error: unknown }
