@@ -411,14 +411,15 @@ export function createPgReads(db: Queryable): PgReads {
       return r ? toBranch(r as never) : null
     },
     async branchChoices(k, limit) {
-      const defaultBranch =
-        (await reposNamed(k.repository)).find((r) => r.tenant === k.tenant && r.provider === k.provider)
-          ?.default_branch ?? ''
+      // The repository's default branch first, read in the same statement (one round trip a trigger, issue #16).
       const rows = await all<{ branch: string }>(
         db,
         `SELECT branch FROM branches WHERE repository = $1 AND state = 'live' AND tenant = $2 AND provider = $3
-         ORDER BY branch = $4 DESC, pushed_at DESC, branch LIMIT $5`,
-        [...keyArgs(k), defaultBranch, limit],
+         ORDER BY branch = coalesce((SELECT default_branch FROM repositories
+                                     WHERE repository = $1 AND tenant = $2 AND provider = $3
+                                     ORDER BY seq DESC LIMIT 1), '') DESC,
+           pushed_at DESC, branch LIMIT $4`,
+        [...keyArgs(k), limit],
       )
       return rows.map((r) => r.branch)
     },
