@@ -273,11 +273,8 @@ export function createReporter(deps: ReporterDeps): Reporter {
     let done = 0
     const ids = [...dirty]
     dirty.clear()
-    const builds: BuildRecord[] = []
-    for (const id of ids) {
-      const b = await store.getBuild(id)
-      if (b) builds.push(b)
-    }
+    // Asked for at once: PostgreSQL reads them in one statement (a round trip per build changed, issue #16).
+    const builds = (await Promise.all(ids.map((id) => store.getBuild(id)))).filter((b): b is BuildRecord => b !== null)
     if (scanDue) {
       scanDue = false
       builds.push(...(await store.activeBuilds()), ...(await store.listBuilds({ limit: 100 })))

@@ -69,3 +69,18 @@ eachEngine(
     }
   },
 )
+
+eachEngine(
+  t,
+  'builds read at once are each answered with their own row (PostgreSQL: one statement)',
+  async (t, engine) => {
+    const store = await engine.open()
+    const [a, b] = await Promise.all(['g', 'h'].map((k) => planOne(store, k)))
+    await store.updateBuild(b!, { attempts: 3 })
+    const got = await Promise.all([a!, 'no-such-build', b!, a!].map((id) => store.getBuild(id)))
+    t.same(
+      got.map((x) => x && [x.id, x.attempts]),
+      [[a, 0], null, [b, 3], [a, 0]],
+    )
+  },
+)
