@@ -7,7 +7,8 @@
 // latency (the 2xx answer → buildWithParameters arriving at the emulator, by DELIVERY_ID), the queues
 // over time (tamer_queue_depth from /metrics), peak RSS per replica (VmHWM), loss and duplicates, and
 // the load average, beside the targets.
-// Knobs: BENCH_SECONDS (60), BENCH_RATE (200/s), BENCH_BURST (5000), BENCH_SETUPS (sqlite,pg1,pg2);
+// Knobs: BENCH_SECONDS (60), BENCH_RATE (200/s), BENCH_BURST (5000), BENCH_SETUPS (sqlite,pg1,pg2),
+// BENCH_SERVE_ARGS (Node flags for the tamer serve children, e.g. --cpu-prof; test/support/burst.ts);
 // PostgreSQL is TAMER_TEST_DATABASE_URL's server (a fresh database per set-up, test/support/postgres.ts).
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
