@@ -187,12 +187,16 @@ async function runOnce(tree: string): Promise<RunResult> {
       accepted: b.acceptedAt,
       'at Jenkins': arrived.get(b.parameters.DELIVERY_ID!),
     }
-    let prev = b.acceptedAt
     // An intent committed with the plan: the build was planned 'triggering'.
     if (s.intent === undefined && s.planned !== undefined) s['intent committed'] = s.planned
-    for (const stage of STAGES.slice(1)) {
-      const t = s[stage]
-      if (t === undefined) continue
+    // Each step since the stage that came before it in time: an early route (SQLite, issue #12) is routed before its
+    // delivery's commit is answered, and planned in that commit.
+    const passed = STAGES.slice(1)
+      .filter((stage) => s[stage] !== undefined)
+      .sort((x, y) => s[x]! - s[y]! || STAGES.indexOf(x) - STAGES.indexOf(y))
+    let prev = b.acceptedAt
+    for (const stage of passed) {
+      const t = s[stage]!
       const e = steps.get(stage) ?? { step: [], total: [] }
       e.step.push(t - prev)
       e.total.push(t - b.acceptedAt)
@@ -205,7 +209,9 @@ async function runOnce(tree: string): Promise<RunResult> {
     return [pct(sorted, 50), pct(sorted, 99)]
   }
   const stages = Object.fromEntries(
-    [...steps].map(([stage, e]) => [stage, { step: p5099(e.step), total: p5099(e.total) }]),
+    [...steps]
+      .sort(([x], [y]) => STAGES.indexOf(x) - STAGES.indexOf(y))
+      .map(([stage, e]) => [stage, { step: p5099(e.step), total: p5099(e.total) }]),
   )
   // Exactly once in effect: every DELIVERY_ID is in exactly one queue item (or build) in Jenkins.
   const stats = await new Promise<JenkinsStats>((resolve) => {

@@ -365,6 +365,11 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
       // Routed from the events as stored (both stores drop URL credentials from them), not read back.
       if (d.status === 'pending') pipeline.deliveryStored(id, { ...d, normalized: storedEvents(d) })
     })
+    // SQLite: routed as it is queued, so its plan shares the delivery's commit (issue #12).
+    const unsubscribe = store.onDeliveryQueued?.((id, d) => {
+      if (d.status === 'pending') pipeline.deliveryQueued(id, { ...d, normalized: storedEvents(d) })
+    })
+    if (unsubscribe) app.addHook('onClose', async () => unsubscribe())
     app.addHook('onReady', async () => pipeline.start())
   }
   if (precompute)

@@ -8,7 +8,13 @@ import { jenkinsApiFromConfig, type JenkinsApi } from '../jenkins/client.js'
 import { maskOf } from '../security/secrets.js'
 import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
 import { randomUUID } from 'node:crypto'
-import type { BuildRecord, CallbackReport, DeliveryPlan, TamerStore } from '../store/builds.js'
+import {
+  DeliveryNotStoredError,
+  type BuildRecord,
+  type CallbackReport,
+  type DeliveryPlan,
+  type TamerStore,
+} from '../store/builds.js'
 import type { NewDelivery } from '../store/store.js'
 import type { WorkLeaseStore } from '../store/leases.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
@@ -84,6 +90,12 @@ export interface Pipeline {
    * row again (issue #12: up to 500 per wake), nor read back the one it was just told of.
    */
   deliveryStored(deliveryId: string, delivery?: Pick<NewDelivery, 'normalized' | 'receivedAt'>): void
+  /**
+   * A pending delivery was queued for its commit (SQLite, store.onDeliveryQueued): routed now, its plan written
+   * `ifStored` so it joins the delivery's own commit, one writer round trip and a turn sooner (issue #12).
+   * deliveryStored then finds it planned; a plan that missed the commit wrote nothing, and is routed as usual.
+   */
+  deliveryQueued(deliveryId: string, delivery: Pick<NewDelivery, 'normalized' | 'receivedAt'>): void
   /** Run every step that is due now, repeatedly, until nothing is due and nothing runs. */
   drain(): Promise<void>
   /** The template's report; false when no build of Tamer's has that DELIVERY_ID on that job. */
@@ -164,7 +176,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const freeSlot = (key: string) => {
     if (stepping.delete(key)) stepReady()
   }
-  const launch = (key: string, work: () => Promise<void>, isStep = false) => {
+  const launch = (key: string, work: () => Promise<void>, isStep = false): Promise<void> => {
     busy.add(key)
     if (isStep) stepping.add(key)
     const p = work()
@@ -176,6 +188,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         if (!stopped) wake()
       })
     running.add(p)
+    return p
   }
 
   /** Starts waiting builds while a step slot is free. */
@@ -250,7 +263,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    */
   const failedRoutes = new Map<string, number>()
   const route = (d: RoutableDelivery) =>
-    timed('route', false, () => routeOnce(d)).catch(async (err: unknown) => {
+    timed('route', false, async () => void (await routeOnce(d))).catch(async (err: unknown) => {
       const log = logger.child({ deliveryId: d.id })
       const message = maskOf(config)(String((err as Error)?.message ?? err)).slice(0, 1000)
       // The backoff from this process's count (the store's is the one that decides when to give up).
@@ -272,9 +285,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         wake()
       }, wait)
     })
-  const routeOnce = async (d: RoutableDelivery) => {
+  /** Returns false when a plan `ifStored` found its delivery not stored (nothing written). */
+  const routeOnce = async (d: RoutableDelivery, ifStored = false): Promise<boolean> => {
     const { plan } = await routeDelivery(d, settings)
     const intents = await withIntents(plan)
+    if (ifStored) plan.ifStored = true
     // A pass may read them as due the moment the writer commits, before this route hears back: they are its to send.
     for (const id of intents) waiting.add(id)
     let builds: BuildRecord[]
@@ -282,6 +297,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       builds = await store.planDelivery(plan)
     } catch (err) {
       for (const id of intents) waiting.delete(id)
+      if (ifStored && err instanceof DeliveryNotStoredError) return false
       throw err
     }
     failedRoutes.delete(d.id)
@@ -291,7 +307,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
     // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends). The
     // plan's commit ended the lease on the delivery.
-    if (leases) return
+    if (leases) return true
     // Straight on to the trigger when a step slot is free, without waiting for a pass to read the build again.
     // Only the builds this plan inserted with their intent are sent as such (a plan made again returns the
     // builds of the first, whose trigger may be out already).
@@ -306,6 +322,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Past the cap the oldest are left to the passes: they are due in the store (an intent as an uncertain trigger).
     if (ready.length > MAX_READY) for (const { b } of ready.splice(0, ready.length - MAX_READY)) waiting.delete(b.id)
     stepReady()
+    return true
+  }
+
+  /**
+   * Early routes (deliveryQueued) by delivery id, each resolving once it ended: whether its plan was written. Its
+   * failures are left to the route after the commit, which counts them (a poison delivery, issue #16).
+   */
+  const early = new Map<string, Promise<boolean>>()
+  const routeEarly = async (d: RoutableDelivery): Promise<boolean> => {
+    const started = performance.now()
+    try {
+      const planned = await routeOnce(d, true)
+      if (planned) deps.stepDone?.('route', 'ok', (performance.now() - started) / 1000, false)
+      return planned
+    } catch (err) {
+      logger.debug({ err, deliveryId: d.id }, 'early route failed; routed again once the delivery is committed')
+      return false
+    }
   }
 
   /** A delivery told of by id: routed as the store has it now (skipped once it is no longer pending). */
@@ -423,6 +457,41 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }, coalesceMs)
   }
 
+  function deliveryStored(deliveryId: string, delivery?: Pick<NewDelivery, 'normalized' | 'receivedAt'>): void {
+    if (stopped) return
+    // Shared work: any replica may route it; this one's next pass claims it with the others pending.
+    if (leases) return void ((scan = true), wake())
+    // Routed early (deliveryQueued): planned in its commit, or routed now as below once that route has ended.
+    const routing = early.get(deliveryId)
+    if (routing) {
+      early.delete(deliveryId)
+      return void routing.then((planned) => planned || deliveryStored(deliveryId, delivery))
+    }
+    // Routed at once while there is room: a wake waits for its timer and a pass, a turn of a busy event
+    // loop each, before the route even starts (issue #12). The pass still takes what waits past the room.
+    if (delivery && fresh.length === 0 && busy.size < SCAN_PAGE) {
+      const d = { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt }
+      // After the caller's turn (intake answers first); busy from now, so a pass's scan skips it.
+      busy.add(deliveryId)
+      return queueMicrotask(() => {
+        busy.delete(deliveryId)
+        if (!stopped && !busy.has(deliveryId)) launch(deliveryId, () => route(d))
+      })
+    }
+    if (fresh.length < MAX_TOLD)
+      fresh.push({
+        id: deliveryId,
+        ...(delivery && fresh.length < MAX_KEPT
+          ? { delivery: { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt } }
+          : {}),
+      })
+    else {
+      fresh = []
+      scan = true
+    }
+    wake()
+  }
+
   return {
     api,
     provisioner,
@@ -435,33 +504,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       scan = true
       wake()
     },
-    deliveryStored(deliveryId, delivery) {
-      if (stopped) return
-      // Shared work: any replica may route it; this one's next pass claims it with the others pending.
-      if (leases) return void ((scan = true), wake())
-      // Routed at once while there is room: a wake waits for its timer and a pass, a turn of a busy event
-      // loop each, before the route even starts (issue #12). The pass still takes what waits past the room.
-      if (delivery && fresh.length === 0 && busy.size < SCAN_PAGE) {
-        const d = { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt }
-        // After the caller's turn (intake answers first); busy from now, so a pass's scan skips it.
-        busy.add(deliveryId)
-        return queueMicrotask(() => {
-          busy.delete(deliveryId)
-          if (!stopped && !busy.has(deliveryId)) launch(deliveryId, () => route(d))
-        })
-      }
-      if (fresh.length < MAX_TOLD)
-        fresh.push({
-          id: deliveryId,
-          ...(delivery && fresh.length < MAX_KEPT
-            ? { delivery: { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt } }
-            : {}),
-        })
-      else {
-        fresh = []
-        scan = true
-      }
-      wake()
+    deliveryStored,
+    deliveryQueued(deliveryId, delivery) {
+      // Shared work is claimed from the store; a delivery already under way or no room: the usual path.
+      if (stopped || leases || busy.has(deliveryId) || busy.size >= SCAN_PAGE || early.size >= MAX_TOLD) return
+      const d = { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt }
+      let planned = false
+      // Resolves once the route ended and left `busy`, so a fallback to the usual path is not skipped as busy.
+      const done = launch(deliveryId, async () => void (planned = await routeEarly(d))).then(() => planned)
+      early.set(deliveryId, done)
+      void done.then((ok) => {
+        if (!ok && early.get(deliveryId) === done) early.delete(deliveryId)
+      })
     },
     async drain() {
       for (let round = 0; round < 1000; round++) {

@@ -191,6 +191,20 @@ export interface DeliveryPlan {
    * What the per-delivery caps left out (pipeline.maxEventsPerDelivery / maxBuildsPerDelivery); absent when nothing.
    */
   skipped?: DeliverySkips
+  /**
+   * Planned before its delivery's commit was answered (SQLite's onDeliveryQueued): written only if the delivery is
+   * stored by then (in the same commit, or one before); otherwise nothing is, and planDelivery rejects with
+   * DeliveryNotStoredError (a duplicate, a batch that failed, or a delivery still queued behind a full batch).
+   */
+  ifStored?: boolean
+}
+
+/** A plan `ifStored` whose delivery was not stored: nothing was written. */
+export class DeliveryNotStoredError extends Error {
+  constructor(deliveryId: string) {
+    super(`delivery ${deliveryId} is not stored (yet): its plan was not written`)
+    this.name = 'DeliveryNotStoredError'
+  }
 }
 
 export interface DeliverySkips {

@@ -52,6 +52,12 @@ export interface DeliveryStore {
    * store's from here: SQLite's writer thread takes its memory without a copy where it can.
    */
   recordDelivery(delivery: NewDelivery): Promise<RecordResult>
+  /**
+   * SQLite only: told of each delivery as it is queued for its commit, with the id it gets unless it turns out a
+   * duplicate, so the pipeline can plan it into the same commit (a plan `ifStored`, issue #12). Returns the
+   * unsubscribe.
+   */
+  onDeliveryQueued?(listener: (id: string, delivery: NewDelivery) => void): () => void
   getDelivery(id: string): Promise<StoredDelivery | null>
   /** The deliveries the host sent with this GUID (one per host, normally; `tamer rules test` looks them up). */
   deliveriesByHostId(hostDeliveryId: string): Promise<StoredDelivery[]>

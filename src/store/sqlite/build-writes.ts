@@ -11,9 +11,9 @@ export type BuildWriteOp =
 /**
  * plan → the delivery's builds as stored, read in the plan's transaction on the writer thread (the main
  * thread reading them back after the commit was a read per build on the busy thread, issue #12); PostgreSQL's
- * writes (postgres/writes.ts) answer their ids. update → null.
+ * writes (postgres/writes.ts) answer their ids; false: a plan `ifStored` whose delivery is not stored. update → null.
  */
-export type BuildWriteResult = BuildRow[] | string[] | null
+export type BuildWriteResult = BuildRow[] | string[] | null | false
 
 /** A delivery's failed routes (SQLite only: PostgreSQL updates the row in one statement). */
 export type RouteWriteOp =
@@ -89,6 +89,7 @@ export function createBuildWrites(
     `UPDATE deliveries SET status = 'processed', updated_at = ? WHERE id = ? AND status = 'pending'`,
   )
   const buildsOf = db.prepare('SELECT * FROM builds WHERE delivery_id = ? ORDER BY seq')
+  const isStored = db.prepare('SELECT 1 FROM deliveries WHERE id = ?').pluck()
   const updates = new Map<string, ReturnType<Database['prepare']>>()
   const recordRun = createRunWrites(db)
 
@@ -111,6 +112,8 @@ export function createBuildWrites(
     if (op.op === 'route-retry') return routeRetry.run(op.at, op.id).changes > 0
     if (op.op === 'plan') {
       const { plan, at } = op
+      // Planned while its delivery was queued: its row is in this commit or an earlier one, or it never will be.
+      if (plan.ifStored && isStored.get(plan.deliveryId) === undefined) return false
       // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
       const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
       if (insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped).changes > 0) {

@@ -31,15 +31,17 @@ export function toDeliveryRow(d: NewDelivery): DeliveryRow {
  * a batch of them, measured, against ~1 ms to encode them here (issue #12). The writer deflates the bytes.
  */
 export interface WriterRow extends Omit<DeliveryRow, 'normalized'> {
+  /** Chosen when it was queued, so work planned behind it can name it (the pipeline's early route). */
+  id: string
   normalized: Uint8Array
 }
 
-export function toWriterRow(d: NewDelivery): WriterRow {
+export function toWriterRow(d: NewDelivery, id: string): WriterRow {
   const row = toDeliveryRow(d)
   // allocUnsafeSlow: never a slice of Node's shared pool, so always transferable.
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(row.normalized))
   bytes.write(row.normalized)
-  return { ...row, normalized: bytes }
+  return { ...row, id, normalized: bytes }
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import { startModuleWorker } from '../../worker-thread.js'
 import type { DeliveryQuery, NewDelivery, RecordResult, StoredDelivery } from '../store.js'
-import type { BuildRecord } from '../builds.js'
+import { DeliveryNotStoredError, type BuildRecord } from '../builds.js'
 import { createBuildReads, toBuild, type BuildRow } from './build-reads.js'
 import type { BuildWriteOp, BuildWriteResult, RouteWriteOp, RouteWriteResult } from './build-writes.js'
 import { migrate } from './migrations.js'
@@ -59,6 +59,8 @@ export interface SqliteStoreOptions {
 
 interface Pending {
   delivery: NewDelivery
+  /** The id its row gets (a duplicate keeps the first one's). */
+  id: string
   resolve: (r: RecordResult) => void
   reject: (e: unknown) => void
 }
@@ -156,7 +158,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     queue = queue.slice(batch.length)
     const opsBatch = ops.slice(0, maxBatch)
     ops = ops.slice(opsBatch.length)
-    const items = batch.map((p) => toWriterRow(p.delivery))
+    const items = batch.map((p) => toWriterRow(p.delivery, p.id))
     // A Set: an ArrayBuffer listed twice fails the whole postMessage (one body recorded twice).
     const transfer = new Set<ArrayBuffer>()
     for (const d of items) {
@@ -254,14 +256,24 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     }
   }
 
+  const queuedListeners = new Set<(id: string, delivery: NewDelivery) => void>()
+
   const store: Omit<ServiceStore, keyof WorkLeaseStore> = {
     recordDelivery(delivery) {
       if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
       if (broken) return Promise.reject(broken)
-      return new Promise<RecordResult>((resolve, reject) => {
-        queue.push({ delivery, resolve, reject })
+      const id = randomUUID()
+      const recorded = new Promise<RecordResult>((resolve, reject) => {
+        queue.push({ delivery, id, resolve, reject })
         pump()
       })
+      // After the caller's synchronous part: what the listeners queue goes behind the delivery, in this turn.
+      if (queuedListeners.size > 0) queueMicrotask(() => queuedListeners.forEach((l) => l(id, delivery)))
+      return recorded
+    },
+    onDeliveryQueued(listener) {
+      queuedListeners.add(listener)
+      return () => void queuedListeners.delete(listener)
     },
     async getDelivery(id) {
       const row = byId.get(id) as Row | undefined
@@ -281,7 +293,8 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       return (pendingRows.all(limit) as Row[]).map(toDelivery)
     },
     async planDelivery(plan) {
-      const rows = (await write({ op: 'plan', plan, at: new Date().toISOString() })) as BuildRow[] | null
+      const rows = (await write({ op: 'plan', plan, at: new Date().toISOString() })) as BuildRow[] | null | false
+      if (rows === false) throw new DeliveryNotStoredError(plan.deliveryId)
       return (rows ?? []).map(toBuild)
     },
     async updateBuild(id, patch) {

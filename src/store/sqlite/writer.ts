@@ -1,7 +1,6 @@
 // The SQLite writer thread. Commits run here so the event loop keeps verifying and
 // parsing deliveries while an fsync is in flight; whatever queued meanwhile becomes
 // the next batch (group commit).
-import { randomUUID } from 'node:crypto'
 import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
@@ -147,7 +146,7 @@ function roomBytes(): number {
 const commitBatch = db.transaction((items: WriterRow[]): RecordResult[] =>
   items.map((d) => {
     const row = (insert as BetterSqlite3.Statement).get({
-      id: randomUUID(),
+      id: d.id,
       provider: d.provider,
       dedupeKey: d.dedupeKey,
       hostDeliveryId: d.hostDeliveryId,
