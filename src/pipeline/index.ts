@@ -507,7 +507,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     deliveryStored,
     deliveryQueued(deliveryId, delivery) {
       // Shared work is claimed from the store; a delivery already under way or no room: the usual path.
-      if (stopped || leases || busy.has(deliveryId) || busy.size >= SCAN_PAGE || early.size >= MAX_TOLD) return
+      if (stopped || leases || busy.has(deliveryId) || busy.size >= SCAN_PAGE) return
+      // One whose deliveryStored never came (stored by a caller that tells no one) is forgotten, oldest first.
+      if (early.size >= MAX_TOLD) early.delete(early.keys().next().value!)
       const d = { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt }
       let planned = false
       // Resolves once the route ended and left `busy`, so a fallback to the usual path is not skipped as busy.

@@ -61,12 +61,15 @@ interface Pending {
   delivery: NewDelivery
   /** The id its row gets (a duplicate keeps the first one's). */
   id: string
+  /** Its place among the writes queued (ordered): a write queued after it never commits before it. */
+  order: number
   resolve: (r: RecordResult) => void
   reject: (e: unknown) => void
 }
 
 interface PendingOp {
   op: WriteOp
+  order: number
   resolve: (r: WriteResult) => void
   reject: (e: unknown) => void
 }
@@ -114,6 +117,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
 
   let queue: Pending[] = []
   let ops: PendingOp[] = []
+  let order = 0
   /**
    * Whoever waits for each of the writer's replies, in the order the requests went (it answers in that order).
    * Two may be in flight: while the writer commits one, the writes queued meanwhile are on their way; waiting
@@ -156,8 +160,13 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     // Deliveries and the build writes queued meanwhile go in one commit (one fsync for both).
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
-    const opsBatch = ops.slice(0, maxBatch)
-    ops = ops.slice(opsBatch.length)
+    // Not the writes queued after a delivery this batch leaves behind: a plan of that delivery (the pipeline's
+    // early route) would find it not stored yet, and be refused.
+    const before = queue[0]?.order ?? Infinity
+    let taken = 0
+    while (taken < ops.length && taken < maxBatch && ops[taken]!.order < before) taken++
+    const opsBatch = ops.slice(0, taken)
+    ops = ops.slice(taken)
     const items = batch.map((p) => toWriterRow(p.delivery, p.id))
     // A Set: an ArrayBuffer listed twice fails the whole postMessage (one body recorded twice).
     const transfer = new Set<ArrayBuffer>()
@@ -215,7 +224,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
     if (broken) return Promise.reject(broken)
     return new Promise<WriteResult>((resolve, reject) => {
-      ops.push({ op, resolve, reject })
+      ops.push({ op, order: order++, resolve, reject })
       pump()
     })
   }
@@ -264,7 +273,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
       if (broken) return Promise.reject(broken)
       const id = randomUUID()
       const recorded = new Promise<RecordResult>((resolve, reject) => {
-        queue.push({ delivery, id, resolve, reject })
+        queue.push({ delivery, id, order: order++, resolve, reject })
         pump()
       })
       // After the caller's synchronous part: what the listeners queue goes behind the delivery, in this turn.
