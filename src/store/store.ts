@@ -4,6 +4,14 @@ import type { Normalized, ProviderName } from '../events/model.js'
 export const DELIVERY_STATUSES = ['pending', 'ping', 'ignored', 'processed', 'failed'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
+/**
+ * A delivery's kind, known from its status without reading its events: intake stores a ping as 'ping', what
+ * Tamer does not act on as 'ignored' and events as 'pending' (receive.ts), and no write turns one into another.
+ */
+export function kindOf(status: DeliveryStatus): Normalized['kind'] {
+  return status === 'ping' || status === 'ignored' ? status : 'events'
+}
+
 export interface NewDelivery {
   provider: ProviderName
   dedupeKey: string

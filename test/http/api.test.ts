@@ -132,3 +132,30 @@ t.test('unknown routes are a JSON 404', async (t) => {
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'TAMER_NOT_FOUND')
 })
+
+t.test("a list item's kind is its stored events' kind, read from its status", async (t) => {
+  const h = await startTestApp(t)
+  const ids = await seed(h)
+  for (const [event, payload] of [
+    ['ping', P.githubPing()],
+    ['issues', { action: 'opened', repository: P.githubPush().repository }],
+  ] as const) {
+    const d = signedGitHub(event, payload)
+    ids.push(
+      (await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })).json().id,
+    )
+  }
+  const items = (await h.app.inject({ method: 'GET', url: '/api/deliveries', headers: auth() })).json().items as {
+    id: string
+    kind: string
+  }[]
+  t.same(
+    items.map((d) => d.kind),
+    ['ignored', 'ping', 'events', 'events', 'events', 'events', 'events', 'events'],
+  )
+  for (const item of items) {
+    const one = (await h.app.inject({ method: 'GET', url: `/api/deliveries/${item.id}`, headers: auth() })).json()
+    t.equal(item.kind, one.normalized.kind, item.id)
+    t.equal(one.kind, one.normalized.kind)
+  }
+})
