@@ -22,7 +22,10 @@ export interface LoadConfigOptions {
 
 type Env = NodeJS.ProcessEnv
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false })
+// Compiled once per process, in every test file and `tamer` child that loads the config: without
+// Ajv's optimizing pass (which only simplifies the generated code; same checks, same errors) about
+// half the CPU: ~0.4 s → ~0.2 s on Node 22, ~0.26 s → ~0.17 s on Node 24. https://ajv.js.org/options.html#code
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, code: { optimize: false } })
 const validate = ajv.compile<Config>(ConfigSchema)
 
 /** The config, checked against the schema and its own keys; src/compose/config.ts adds the domains' checks. */
