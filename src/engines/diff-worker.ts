@@ -28,10 +28,16 @@ export type DiffJobResult =
 // still in the heap when the next is parsed (bench:diff, 20,000 cells: served peak 6.2× → ~3.5×
 // the files). The flag is process-wide; this is the one place that calls gc.
 setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
+const collect = runInNewContext('gc') as () => void
+// Only for a pair of 1 MB or more (A + B; bench:diff's pairs all are): each full collection costs the same
+// whatever the pair (~0.1 s here), and a small pair's garbage makes no peak. Three per small pair were
+// ~300 ms of a 1-20 ms diff, most of the worker's CPU (test/engines/worker-engine.test.ts).
+const COLLECT_FROM_BYTES = 1024 * 1024
+const size = (x: Uint8Array | string) => (typeof x === 'string' ? x.length : x.byteLength)
 
 parentPort?.on('message', (job: DiffJob) => {
   let reply: DiffJobResult
+  const gc = size(job.a) + size(job.b) >= COLLECT_FROM_BYTES ? collect : () => {}
   try {
     // One side's bytes at a time, freed once their text is made (bytes, not decoded text: a
     // notebook with non-ASCII text parses in half the memory, bytes.ts).
