@@ -2,34 +2,17 @@
 // run side by side on a pipelined connection (src/store/postgres/lanes.ts). Whatever runs beside
 // what, one build's writes land in the order they were queued, and every write is answered.
 import t from 'tap'
-import type { PlannedBuild } from '../../../src/store/builds.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
-import { delivery, eachEngine } from './engines.js'
-
-function planned(deliveryId: string): PlannedBuild {
-  return {
-    deliveryId,
-    eventIndex: 0,
-    rule: 'r',
-    job: `j-${deliveryId}`,
-    template: null,
-    tenant: 'default',
-    repository: 'acme/r',
-    parameters: { DELIVERY_ID: deliveryId },
-    state: 'pending',
-    eventKey: null,
-    provider: 'github',
-    ref: 'refs/heads/main',
-    branch: 'main',
-    commitSha: null,
-    pullRequest: null,
-    acceptedAt: Date.now(),
-  }
-}
+import { delivery, eachEngine, planned } from './engines.js'
 
 async function planOne(store: ServiceStore, key: string): Promise<string> {
   const { id } = await store.recordDelivery(delivery(key))
-  const [b] = await store.planDelivery({ deliveryId: id, outcome: 'triggered', evaluation: [], builds: [planned(id)] })
+  const [b] = await store.planDelivery({
+    deliveryId: id,
+    outcome: 'triggered',
+    evaluation: [],
+    builds: [planned(id, { job: `j-${id}` })],
+  })
   return b!.id
 }
 
@@ -55,7 +38,12 @@ eachEngine(
       )
     })
     const plans = fresh.map(({ id }) =>
-      store.planDelivery({ deliveryId: id, outcome: 'triggered', evaluation: [], builds: [planned(id)] }),
+      store.planDelivery({
+        deliveryId: id,
+        outcome: 'triggered',
+        evaluation: [],
+        builds: [planned(id, { job: `j-${id}` })],
+      }),
     )
     await Promise.all(writes)
     t.same(

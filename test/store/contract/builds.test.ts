@@ -3,29 +3,7 @@
 import t from 'tap'
 import type { JenkinsRun, PlannedBuild } from '../../../src/store/builds.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
-import { delivery, eachEngine } from './engines.js'
-
-function planned(deliveryId: string, over: Partial<PlannedBuild> = {}): PlannedBuild {
-  return {
-    deliveryId,
-    eventIndex: 0,
-    rule: 'r',
-    job: 'j',
-    template: null,
-    tenant: 'default',
-    repository: 'acme/r',
-    parameters: { DELIVERY_ID: deliveryId },
-    state: 'pending',
-    eventKey: null,
-    provider: 'github',
-    ref: 'refs/heads/main',
-    branch: 'main',
-    commitSha: null,
-    pullRequest: null,
-    acceptedAt: Date.now(),
-    ...over,
-  }
-}
+import { delivery, eachEngine, planned } from './engines.js'
 
 async function planOne(store: ServiceStore, key: string, over: Partial<PlannedBuild> = {}) {
   const { id } = await store.recordDelivery(delivery(key))

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import type { PlannedBuild } from '../../../src/store/builds.js'
 import type { NewDelivery } from '../../../src/store/store.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
 import { openSqliteStore } from '../../../src/store/sqlite/index.js'
@@ -66,6 +67,29 @@ export function delivery(key: string, over: Partial<NewDelivery> = {}): NewDeliv
     body: Buffer.from('{}'),
     normalized: { kind: 'ignored', reason: 'test' },
     receivedAt: new Date().toISOString(),
+    ...over,
+  }
+}
+
+/** A pending build of rule `r`, job `j`, on acme/r's main branch, for the contract tests' plans. */
+export function planned(deliveryId: string, over: Partial<PlannedBuild> = {}): PlannedBuild {
+  return {
+    deliveryId,
+    eventIndex: 0,
+    rule: 'r',
+    job: 'j',
+    template: null,
+    tenant: 'default',
+    repository: 'acme/r',
+    parameters: { DELIVERY_ID: deliveryId },
+    state: 'pending',
+    eventKey: null,
+    provider: 'github',
+    ref: 'refs/heads/main',
+    branch: 'main',
+    commitSha: null,
+    pullRequest: null,
+    acceptedAt: Date.now(),
     ...over,
   }
 }

@@ -7,7 +7,7 @@ import type { Lease } from '../../../src/store/leases.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
 import pino from 'pino'
 import { createLeaseKeeper } from '../../../src/store/lease-keeper.js'
-import { delivery, eachEngine } from './engines.js'
+import { delivery, eachEngine, planned } from './engines.js'
 
 const lease = (owner: string, now: number, ms = 1_000): Lease => ({ owner, now, until: now + ms })
 
@@ -17,26 +17,7 @@ async function planBuild(store: ServiceStore, key: string): Promise<string> {
     deliveryId: id,
     outcome: 'triggered',
     evaluation: [],
-    builds: [
-      {
-        deliveryId: id,
-        eventIndex: 0,
-        rule: 'r',
-        job: 'j',
-        template: null,
-        tenant: 'default',
-        repository: 'acme/r',
-        parameters: { DELIVERY_ID: id },
-        state: 'pending',
-        eventKey: null,
-        provider: 'github',
-        ref: 'refs/heads/main',
-        branch: 'main',
-        commitSha: null,
-        pullRequest: null,
-        acceptedAt: 0,
-      },
-    ],
+    builds: [planned(id, { acceptedAt: 0 })],
   })
   return b!.id
 }
