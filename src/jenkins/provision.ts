@@ -78,13 +78,29 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
 
   const folderFlights = new Map<string, Promise<void>>()
 
+  /**
+   * Creates `item`, or returns its config when Jenkins refuses because another replica created it since we looked
+   * (issue #16: two replicas' first triggers of a job; the refused one waited for a retry and held its job's later
+   * builds behind it). Rethrows when the item is still missing.
+   */
+  async function createOrFind(item: string, xml: string): Promise<string | null> {
+    try {
+      await api.createItem(item, xml)
+      return null
+    } catch (err) {
+      const found = await api.getConfig(item).catch(() => null)
+      if (found === null) throw err
+      return found
+    }
+  }
+
   // Jobs provisioned at once share their folders: one check and create per folder, or every
   // job but the first gets Jenkins' 400 "already exists" and waits for a retry (issue #9, item 8).
   function ensureFolder(folder: string): Promise<void> {
     let p = folderFlights.get(folder)
     if (!p) {
       p = (async () => {
-        if ((await api.getConfig(folder)) === null) await api.createItem(folder, folderXml(folder))
+        if ((await api.getConfig(folder)) === null) await createOrFind(folder, folderXml(folder))
         verified.set(folder, '(folder)')
       })().finally(() => folderFlights.delete(folder))
       folderFlights.set(folder, p)
@@ -130,13 +146,12 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
   async function syncNow(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome> {
     const t = template(templateName)
     await ensureFolders(job)
-    const current = await api.getConfig(job)
+    let current = await api.getConfig(job)
     const wanted = { script: t.script, parameters: jobParameters(t, ctx) }
     let outcome: ProvisionOutcome = 'unchanged'
-    if (current === null) {
-      await api.createItem(job, jobXml(t, job, ctx))
-      outcome = 'created'
-    } else if (jobNeedsRewrite(current, wanted)) {
+    if (current === null) current = await createOrFind(job, jobXml(t, job, ctx))
+    if (current === null) outcome = 'created'
+    else if (jobNeedsRewrite(current, wanted)) {
       await api.updateConfig(job, jobXml(t, job, ctx))
       outcome = 'updated'
     }

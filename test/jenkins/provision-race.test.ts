@@ -29,3 +29,17 @@ t.test('ensure and sync of a new job at once: one createItem, no refusal', async
   )
   t.equal(await provisioner.ensure(job, 'tests-only'), 'unchanged', 'then verified')
 })
+
+t.test('two replicas ensure a new job at once: the one Jenkins refuses finds it made', async (t) => {
+  const emu = await emulator(t)
+  const api = createJenkinsApi({ url: emu.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken })
+  // Each replica its own provisioner (issue #16): nothing in memory tells one what the other is creating.
+  const job = 'ds/churn-model/main'
+  const outcomes = await Promise.all([
+    createProvisioner(api).ensure(job, 'tests-only'),
+    createProvisioner(api).ensure(job, 'tests-only'),
+  ])
+  t.same(outcomes.sort(), ['created', 'unchanged'], 'one created it, the other found it')
+  const refused = emu.state.requests.filter((r) => (r.status ?? 200) >= 400 && r.method === 'POST')
+  t.ok(refused.length > 0, 'Jenkins refused a create (the race happened)')
+})
