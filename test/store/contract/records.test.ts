@@ -2,9 +2,8 @@
 // reports and the green baseline; the branch registry and schedule slots; stored push diffs.
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import type { PlannedBuild } from '../../../src/store/builds.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
-import { delivery, eachEngine } from './engines.js'
+import { delivery, eachEngine, planned } from './engines.js'
 
 const audit = (action: string, tenant: string | null = null) => ({
   actor: 'test',
@@ -107,24 +106,7 @@ eachEngine(t, 'secrets, tokens and their audit entries', async (t, engine) => {
 
 async function finishedBuild(store: ServiceStore, key: string, result: string, branch = 'main') {
   const { id } = await store.recordDelivery(delivery(key))
-  const b: PlannedBuild = {
-    deliveryId: id,
-    eventIndex: 0,
-    rule: 'r',
-    job: 'j',
-    template: null,
-    tenant: 'default',
-    repository: 'acme/r',
-    parameters: { DELIVERY_ID: id },
-    state: 'pending',
-    eventKey: null,
-    provider: 'github',
-    ref: `refs/heads/${branch}`,
-    branch,
-    commitSha: 'c'.repeat(40),
-    pullRequest: null,
-    acceptedAt: Date.now(),
-  }
+  const b = planned(id, { ref: `refs/heads/${branch}`, branch, commitSha: 'c'.repeat(40) })
   const [build] = await store.planDelivery({ deliveryId: id, outcome: 'triggered', evaluation: [], builds: [b] })
   await store.updateBuild(build!.id, { state: 'finished', result })
   return build!
