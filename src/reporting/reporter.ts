@@ -273,8 +273,8 @@ export function createReporter(deps: ReporterDeps): Reporter {
     let done = 0
     const ids = [...dirty]
     dirty.clear()
-    // Asked for at once: PostgreSQL reads them in one statement (a round trip per build changed, issue #16).
-    const builds = (await Promise.all(ids.map((id) => store.getBuild(id)))).filter((b): b is BuildRecord => b !== null)
+    // One read for all: on PostgreSQL one statement, not a round trip per build changed (issue #16).
+    const builds = await store.getBuilds(ids)
     if (scanDue) {
       scanDue = false
       builds.push(...(await store.activeBuilds()), ...(await store.listBuilds({ limit: 100 })))

@@ -252,6 +252,8 @@ export interface BuildStore {
   /** A failed delivery back to pending with fresh attempts (`tamer dead-letters --retry`); false when not failed. */
   retryDelivery(id: string): Promise<boolean>
   getBuild(id: string): Promise<BuildRecord | null>
+  /** The builds of these ids that exist, in the order asked: one statement on PostgreSQL (issue #16). */
+  getBuilds(ids: readonly string[]): Promise<BuildRecord[]>
   listBuilds(query: BuildQuery): Promise<BuildRecord[]>
   /** Builds the pipeline still has to drive (after a restart too). */
   activeBuilds(): Promise<BuildRecord[]>

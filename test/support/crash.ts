@@ -20,6 +20,7 @@ function crashWhen(when: 'after-accept' | 'after-intent'): Crash {
       pendingDeliveries: async (limit) => (isDead ? [] : s.pendingDeliveries(limit)),
       dueBuilds: async (now, limit) => (isDead ? { due: [], nextAt: null } : s.dueBuilds(now, limit)),
       getBuild: async (id) => (isDead ? null : s.getBuild(id)),
+      getBuilds: async (ids) => (isDead ? [] : s.getBuilds(ids)),
       async planDelivery(plan) {
         if (isDead) throw new Error('killed')
         const builds = await s.planDelivery(plan)

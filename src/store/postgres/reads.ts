@@ -160,7 +160,16 @@ export function createPgReads(db: Queryable): PgReads {
     },
 
     // Builds
-    getBuild: buildsById(db),
+    async getBuild(id) {
+      const r = await one(db, 'SELECT * FROM builds WHERE id = $1', [id])
+      return r ? toBuild(r as never) : null
+    },
+    async getBuilds(ids) {
+      if (ids.length === 0) return []
+      const { rows } = await db.query('SELECT * FROM builds WHERE id = ANY($1::text[])', [ids])
+      const byId = new Map(rows.map((r) => [r.id as string, r]))
+      return ids.flatMap((id) => (byId.has(id) ? [toBuild(byId.get(id) as never)] : []))
+    },
     async listBuilds(q) {
       return builds(await pageOfBuilds(q))
     },
@@ -449,40 +458,4 @@ export function createPgReads(db: Queryable): PgReads {
       return scalar<string>(db, 'SELECT slot FROM schedule_slots WHERE key = $1', [key])
     },
   }
-}
-
-/**
- * getBuild, with the reads asked for in one turn of the event loop made one statement (issue #16: the reporter
- * reads every build a pass was told of; one round trip each was a round trip per build change).
- */
-function buildsById(db: Queryable): (id: string) => Promise<BuildRecord | null> {
-  let asked: Map<string, { resolve: (b: BuildRecord | null) => void; reject: (e: unknown) => void }[]> | null = null
-  const flush = async (batch: NonNullable<typeof asked>) => {
-    try {
-      const ids = [...batch.keys()]
-      const { rows } =
-        ids.length === 1
-          ? await db.query('SELECT * FROM builds WHERE id = $1', ids)
-          : await db.query('SELECT * FROM builds WHERE id = ANY($1::text[])', [ids])
-      const found = new Map(rows.map((r) => [r.id as string, r]))
-      for (const [id, waiting] of batch) {
-        const r = found.get(id)
-        for (const w of waiting) w.resolve(r ? toBuild(r as never) : null)
-      }
-    } catch (err) {
-      for (const waiting of batch.values()) for (const w of waiting) w.reject(err)
-    }
-  }
-  return (id) =>
-    new Promise((resolve, reject) => {
-      if (!asked) {
-        const batch = new Map<string, { resolve: (b: BuildRecord | null) => void; reject: (e: unknown) => void }[]>()
-        asked = batch
-        queueMicrotask(() => {
-          asked = null
-          void flush(batch)
-        })
-      }
-      asked.set(id, [...(asked.get(id) ?? []), { resolve, reject }])
-    })
 }

@@ -129,6 +129,13 @@ export function createBuildReads(db: Database): BuildReads {
       const r = byId.get(id) as BuildRow | undefined
       return r ? toBuild(r) : null
     },
+    // Reads by primary key on this thread, with no round trip to save.
+    async getBuilds(ids) {
+      return ids.flatMap((id) => {
+        const r = byId.get(id) as BuildRow | undefined
+        return r ? [toBuild(r)] : []
+      })
+    },
     async listBuilds(q: BuildQuery) {
       const rows = pageOfBuilds(q)
       return (rows as BuildRow[]).map(toBuild)

@@ -237,3 +237,14 @@ eachEngine(
     t.not(plain.id, id)
   },
 )
+
+eachEngine(t, 'builds read by id together: those that exist, in the order asked', async (t, engine) => {
+  const store = await engine.open()
+  const { build: a } = await planOne(store, 'g1')
+  const { build: b } = await planOne(store, 'g2')
+  t.same(
+    (await store.getBuilds([b.id, 'no-such-build', a.id])).map((x) => x.id),
+    [b.id, a.id],
+  )
+  t.same(await store.getBuilds([]), [])
+})
