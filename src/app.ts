@@ -51,6 +51,7 @@ import { parityIntakePlugin } from './http/parity.js'
 import { createParityGate } from './parity/gate.js'
 import type { MetricsGate } from './metrics/gate.js'
 import { reposPlugin } from './http/repos.js'
+import { sharedValidatorCompiler } from './http/validator-compiler.js'
 import { replayDelivery } from './pipeline/replay.js'
 import { prometheusPlugin, registerDeliveryMetrics } from './http/prometheus.js'
 import { deliveryEventLabel, type ServiceMetrics } from './observability/metrics.js'
@@ -139,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.server.maxBodyBytes,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Fastify's validator compiler, one for all the apps of a process (why: src/http/validator-compiler.ts).
+    schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler } },
     // A malformed or over-long URL is refused by the router before any route: the same coded
     // JSON as every other refusal, not Fastify's own body (found by test/http/openapi.test.ts).
     frameworkErrors: (error, request, reply) => (
