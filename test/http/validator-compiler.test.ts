@@ -99,6 +99,17 @@ t.test('apps share one validator per schema text', async (t) => {
   t.not(other, first, 'another schema, another validator')
 })
 
+t.test('an $id is per app, as with Fastify’s own compiler', async (t) => {
+  const answers: number[] = []
+  for (const required of [['a'], ['b']]) {
+    const app = Fastify({ schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler } } })
+    t.teardown(() => app.close())
+    app.post('/', { schema: { body: { $id: 'Thing', type: 'object', required } } }, async () => 'ok')
+    answers.push((await app.inject({ method: 'POST', url: '/', payload: { a: 1 } })).statusCode)
+  }
+  t.same(answers, [200, 400], "the second app's Thing requires b")
+})
+
 t.test('a header named in capitals is refused at start-up, not left never to match', async (t) => {
   const app = Fastify({ schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler } } })
   t.teardown(() => app.close())
