@@ -13,7 +13,8 @@
 // TAMER_TEST_DATABASE_URL's server, test/support/postgres.ts), every build UNSTABLE with its notice
 // counted at a webhook receiver (issue #16's crash proof at full size: BURST=500).
 import { execFileSync, fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -68,6 +69,18 @@ interface RunResult extends JenkinsStats {
   stampedP99: number
   /** stage → [p50, p99] of the time since the stage before it, and of the time since accepted */
   stages: Record<string, { step: [number, number]; total: [number, number] }>
+  /** deliveries accepted and triggers arriving at Jenkins per second, first to last of each */
+  acceptRate: number
+  triggerRate: number
+  /** the most deliveries accepted and not yet at Jenkins at one time, and when (ms after the first accepted) */
+  backlog: number
+  backlogAtMs: number
+  /** the worst accepted → at Jenkins of each tenth of the pushes, in the order they were accepted */
+  worstByTenth: number[]
+  /** CPU (user + system, ms) from the first push to the last answer recorded: this process (intake, pipeline, the
+   * store's threads, the bench's own sends), and the emulator's */
+  serviceCpuMs: number
+  jenkinsCpuMs: number
   builds: number
   retried: Record<string, number>
 }
@@ -76,7 +89,12 @@ interface RunResult extends JenkinsStats {
  * The store as the service gets it, with each delivery's stage stamped when it passes: recordDelivery answered
  * (committed), planDelivery asked and answered (routed, planned), the build's intent write asked and answered.
  */
-function traced(store: ServiceStore, at: Map<string, Partial<Record<Stage, number>>>, buildOf: Map<string, string>) {
+function traced(
+  store: ServiceStore,
+  at: Map<string, Partial<Record<Stage, number>>>,
+  buildOf: Map<string, string>,
+  answered: Set<string>,
+) {
   const stamp = (id: string, stage: Stage) => {
     const s = at.get(id) ?? {}
     s[stage] ??= Date.now()
@@ -103,6 +121,7 @@ function traced(store: ServiceStore, at: Map<string, Partial<Record<Stage, numbe
       if (patch.state === 'queued' && deliveryId) stamp(deliveryId, 'answer seen')
       await store.updateBuild(id, patch)
       if (intent) stamp(deliveryId, 'intent committed')
+      if (patch.state === 'queued') answered.add(id)
     },
   } satisfies ServiceStore
 }
@@ -122,11 +141,13 @@ async function runOnce(tree: string): Promise<RunResult> {
   // When each buildWithParameters reached Jenkins, by DELIVERY_ID (stamped there: one clock on one machine).
   const arrived = new Map<string, number>()
   let statsOf: ((s: JenkinsStats) => void) | null = null
+  let cpuOf: ((ms: number) => void) | null = null
   const jenkins = await new Promise<{ url: string }>((resolve) =>
     child.on('message', (m: FromJenkins) => {
       if (m.type === 'ready') resolve({ url: m.url })
       if (m.type === 'arrived') for (const [id, t] of m.ids) if (!arrived.has(id)) arrived.set(id, t)
       if (m.type === 'stats') statsOf?.(m.stats)
+      if (m.type === 'cpu') cpuOf?.(m.ms)
     }),
   )
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
@@ -142,11 +163,26 @@ async function runOnce(tree: string): Promise<RunResult> {
   })
   const at = new Map<string, Partial<Record<Stage, number>>>()
   const buildOf = new Map<string, string>()
-  const store = traced(openSqliteStore({ file: join(dir, 'tamer.db') }), at, buildOf)
+  const answered = new Set<string>()
+  const store = traced(openSqliteStore({ file: join(dir, 'tamer.db') }), at, buildOf, answered)
   // As serve composes it (no notices to send here; the in-process engine: nothing is diffed).
   const { app } = await composeService(config, { store, diffEngine: nativeEngine, hold: ['notifier'] })
   await app.ready()
 
+  const jenkinsCpu = () =>
+    new Promise<number>((resolve) => {
+      cpuOf = resolve
+      child.send('cpu')
+    })
+  const jenkinsCpu0 = await jenkinsCpu()
+  // BENCH_CPU_PROF=<dir>: a CPU profile of this process's main thread over the burst alone (not the start-up).
+  const profiler = process.env.BENCH_CPU_PROF ? new Session() : null
+  if (profiler) {
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+  }
+  const cpu0 = process.cpuUsage()
   const started = Date.now()
   let next = 0
   const worker = async () => {
@@ -162,6 +198,17 @@ async function runOnce(tree: string): Promise<RunResult> {
   // Every trigger arrived at Jenkins (a cheap count: reading 1,000 builds on the service's thread would slow it),
   // then every answer recorded.
   while (arrived.size < PUSHES && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 50))
+  while (answered.size < PUSHES && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 5))
+  const cpu = process.cpuUsage(cpu0)
+  const jenkinsCpuMs = (await jenkinsCpu()) - jenkinsCpu0
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop')
+    profiler.disconnect()
+    mkdirSync(process.env.BENCH_CPU_PROF!, { recursive: true })
+    const file = join(process.env.BENCH_CPU_PROF!, `dispatch-${Date.now()}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(profile))
+    console.error(`CPU profile of the burst: ${file}`)
+  }
   for (;;) {
     const triggered = (await store.listBuilds({ limit: PUSHES + 1 })).filter(
       (b) => b.state === 'queued' || b.state === 'running',
@@ -179,6 +226,23 @@ async function runOnce(tree: string): Promise<RunResult> {
       retried[String(b.lastError ?? b.attempts)] = (retried[String(b.lastError ?? b.attempts)] ?? 0) + 1
   const lat = builds.map((b) => (arrived.get(b.parameters.DELIVERY_ID!) ?? NaN) - b.acceptedAt).sort((a, b) => a - b)
   const stamped = builds.map((b) => (b.triggeredAt ?? NaN) - b.acceptedAt).sort((a, b) => a - b)
+  // The queue between intake and Jenkins: +1 when a delivery is accepted, -1 when its trigger arrives.
+  const accepts = builds.map((b) => b.acceptedAt).sort((a, b) => a - b)
+  const arrivals = builds.map((b) => arrived.get(b.parameters.DELIVERY_ID!) ?? NaN).sort((a, b) => a - b)
+  const rate = (ts: number[]) => (ts.length - 1) / Math.max(0.001, (ts.at(-1)! - ts[0]!) / 1000)
+  const byAccepted = builds
+    .map((b) => [b.acceptedAt, (arrived.get(b.parameters.DELIVERY_ID!) ?? NaN) - b.acceptedAt] as const)
+    .sort((a, b) => a[0] - b[0])
+  const tenth = Math.ceil(byAccepted.length / 10)
+  const worstByTenth = Array.from({ length: 10 }, (_, i) =>
+    Math.max(...byAccepted.slice(i * tenth, (i + 1) * tenth).map(([, ms]) => ms)),
+  )
+  let backlog = 0
+  let backlogAtMs = 0
+  for (let i = 0, k = 0; i < accepts.length; i++) {
+    while (k < arrivals.length && arrivals[k]! <= accepts[i]!) k++
+    if (i + 1 - k > backlog) [backlog, backlogAtMs] = [i + 1 - k, accepts[i]! - accepts[0]!]
+  }
   // Where the time went: each stage against the one before it (a stage a tree does not pass is skipped).
   const steps = new Map<Stage, { step: number[]; total: number[] }>()
   for (const b of builds) {
@@ -229,6 +293,13 @@ async function runOnce(tree: string): Promise<RunResult> {
     stampedP50: pct(stamped, 50),
     stampedP99: pct(stamped, 99),
     stages,
+    acceptRate: rate(accepts),
+    triggerRate: rate(arrivals),
+    backlog,
+    backlogAtMs,
+    worstByTenth,
+    serviceCpuMs: (cpu.user + cpu.system) / 1000,
+    jenkinsCpuMs,
     builds: builds.length,
     ...stats,
     retried,
@@ -250,6 +321,14 @@ function report(r: RunResult) {
   )
   console.log(
     `  (accepted → triggeredAt, stamped before the intent is committed: p50 ${r.stampedP50} ms, p99 ${r.stampedP99} ms)`,
+  )
+  console.log(
+    `  accepted ${r.acceptRate.toFixed(0)}/s, at Jenkins ${r.triggerRate.toFixed(0)}/s; at most ${r.backlog} accepted and not yet at Jenkins (${r.backlogAtMs} ms in)`,
+  )
+  console.log(`  worst of each tenth of the pushes, in accepted order (ms): ${r.worstByTenth.join(' ')}`)
+  const per = (ms: number) => ((ms / r.builds) * 1000).toFixed(0)
+  console.log(
+    `  CPU per push: this process ${per(r.serviceCpuMs)} µs (intake, pipeline, store threads, the bench's sends), the emulator ${per(r.jenkinsCpuMs)} µs`,
   )
   console.log('  where the time went, per delivery (ms; since the stage before / since accepted):')
   for (const [stage, e] of Object.entries(r.stages))
@@ -301,7 +380,7 @@ async function main() {
       const r = runChild(tree)
       runs.push(r)
       console.log(
-        `  ${tree === root ? 'after ' : 'before'}: p50 ${r.p50} ms, p99 ${r.p99} ms; all triggered after ${r.allMs} ms; ${(r.requests / r.builds).toFixed(3)} requests per build, ${r.doubled} sent twice; load ${r.load}`,
+        `  ${tree === root ? 'after ' : 'before'}: p50 ${r.p50} ms, p99 ${r.p99} ms; all triggered after ${r.allMs} ms; accepted ${r.acceptRate.toFixed(0)}/s, at Jenkins ${r.triggerRate.toFixed(0)}/s, backlog ≤ ${r.backlog}; CPU per push ${((r.serviceCpuMs / r.builds) * 1000).toFixed(0)} + ${((r.jenkinsCpuMs / r.builds) * 1000).toFixed(0)} µs; ${(r.requests / r.builds).toFixed(3)} requests per build, ${r.doubled} sent twice; load ${r.load}`,
       )
     }
   for (const [name, tree] of [

@@ -14,7 +14,11 @@ export interface JenkinsStats {
 }
 
 export type FromJenkins =
-  { type: 'ready'; url: string } | { type: 'arrived'; ids: [string, number][] } | { type: 'stats'; stats: JenkinsStats }
+  | { type: 'ready'; url: string }
+  | { type: 'arrived'; ids: [string, number][] }
+  | { type: 'stats'; stats: JenkinsStats }
+  /** this process's CPU time so far (user + system, ms) */
+  | { type: 'cpu'; ms: number }
 
 async function main() {
   const jenkins = await startJenkinsEmulator({
@@ -39,6 +43,10 @@ async function main() {
     }, 5)
   })
   process.on('message', async (m: string) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage()
+      send({ type: 'cpu', ms: (user + system) / 1000 })
+    }
     if (m === 'stats') {
       const reqs = jenkins.state.requests
       const perDelivery = new Map<string, number>()
