@@ -234,25 +234,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /**
    * The trigger's intent goes into the plan's commit when nothing has to be checked before it: Jenkins is
-   * configured, the work is this process's alone, the template reads no repository settings, and no earlier
-   * build of the job is held (push order through an outage, steps.ts notOvertaking: the trigger step decides).
+   * configured, the work is this process's alone, and the template reads no repository settings. The store
+   * leaves it out when an earlier build of the job is held at the commit (push order through an outage: the
+   * build is planned pending, and its trigger step decides, steps.ts notOvertaking).
    */
-  const withIntents = async (plan: DeliveryPlan): Promise<Set<string>> => {
+  const withIntents = (plan: DeliveryPlan): Set<string> => {
     const ids = new Set<string>()
     if (!stepDeps || leases) return ids
     const at = now()
-    const builds = []
-    for (const b of plan.builds) {
-      const plain = b.state !== 'pending' || b.started || deps.settings?.reads(b)
-      if (plain || (await store.heldBuildBefore(b.job, Number.MAX_SAFE_INTEGER))) {
-        builds.push(b)
-        continue
-      }
+    plan.builds = plan.builds.map((b) => {
+      if (b.state !== 'pending' || b.started || deps.settings?.reads(b)) return b
       const id = randomUUID()
       ids.add(id)
-      builds.push({ ...b, intent: { id, at } })
-    }
-    plan.builds = builds
+      return { ...b, intent: { id, at } }
+    })
     return ids
   }
 
@@ -288,7 +283,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Returns false when a plan `ifStored` found its delivery not stored (nothing written). */
   const routeOnce = async (d: RoutableDelivery, ifStored = false): Promise<boolean> => {
     const { plan } = await routeDelivery(d, settings)
-    const intents = await withIntents(plan)
+    const intents = withIntents(plan)
     if (ifStored) plan.ifStored = true
     // A pass may read them as due the moment the writer commits, before this route hears back: they are its to send.
     for (const id of intents) waiting.add(id)

@@ -116,7 +116,9 @@ export interface PlannedBuild extends BuildSubject {
   /**
    * The trigger's intent, committed with the plan (issue #12: one commit less between a delivery and its
    * trigger): stored with this id as 'triggering' (attempts 1, triggeredAt `at`). The route that planned it
-   * sends it; to anyone else (a pass after the route failed, a restart) it is an uncertain trigger.
+   * sends it; to anyone else (a pass after the route failed, a restart) it is an uncertain trigger. Unless an
+   * earlier build of its job is held (heldBuildBefore) at the plan's commit: then it is planned 'pending' without
+   * it, and its trigger step keeps push order (checked in the commit, not by a read per build before it).
    */
   intent?: { id: string; at: number }
   /** epoch ms the delivery was accepted (for the dispatch latency) */

@@ -37,6 +37,7 @@ import { toAudit, toSecret, toToken } from '../sqlite/security-reads.js'
 import { createPgPageQuery } from './pages.js'
 import { createPgOpsReads, createPgSignoffReads } from './signoffs.js'
 import { all, one, scalar, type Queryable } from './sql.js'
+import { heldBuildBefore } from './held.js'
 
 /** What the store reads; the writes are in writes.ts. */
 export type PgReads = Omit<
@@ -201,24 +202,7 @@ export function createPgReads(db: Queryable): PgReads {
       return runsByBuild(buildIds, rows)
     },
     async heldBuildBefore(job, seq) {
-      const r = await one(
-        db,
-        // Three index walks over the few rows each can match (SQLite's heldBuildBefore says why).
-        `SELECT id, next_attempt_at FROM (
-           (SELECT seq, id, next_attempt_at FROM builds WHERE job = $1 AND state = 'waiting-for-jenkins' AND seq < $2
-            ORDER BY seq DESC LIMIT 1)
-           UNION ALL
-           (SELECT seq, id, next_attempt_at FROM builds WHERE state = 'pending' AND next_attempt_at > 0 AND job = $1
-              AND seq < $2 ORDER BY seq DESC LIMIT 1)
-           UNION ALL
-           (SELECT seq, id, next_attempt_at FROM builds WHERE job = $1 AND state = 'triggering' AND seq < $2
-              AND (attempts > 1 OR missed_at IS NOT NULL) ORDER BY seq DESC LIMIT 1)
-         ) h ORDER BY seq DESC LIMIT 1`,
-        [job, seq],
-      )
-      if (!r) return null
-      const at = (r as { next_attempt_at: string | number | null }).next_attempt_at
-      return { id: (r as { id: string }).id, nextAttemptAt: at === null ? null : Number(at) }
+      return heldBuildBefore(db, job, seq)
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = await one(db, 'SELECT * FROM builds WHERE job = $1 AND delivery_param = $2 ORDER BY seq LIMIT 1', [

@@ -2,7 +2,7 @@
 // inside its transaction: the ops and results of SQLite's *-writes.ts, the same statements in
 // PostgreSQL's dialect, so both engines answer alike (the contract suite, test/store/contract/).
 import { randomUUID } from 'node:crypto'
-import type { BuildRecord, JenkinsRun } from '../builds.js'
+import type { BuildRecord, JenkinsRun, PlannedBuild } from '../builds.js'
 import { toBuild } from '../sqlite/build-reads.js'
 import type { BranchChange, BranchHead, RemoteListing, RepositoryKey } from '../branches.js'
 import {
@@ -21,6 +21,7 @@ import type { SecurityWriteOp } from '../sqlite/security-writes.js'
 import type { BranchWriteOp } from '../sqlite/branch-writes.js'
 import { insertNotices } from './notices.js'
 import { one, scalar, type Queryable } from './sql.js'
+import { heldBuildBefore } from './held.js'
 import { signoffWrite } from './signoffs.js'
 import type { SignoffWriteOp } from '../sqlite/signoff-writes.js'
 
@@ -107,8 +108,14 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult 
       ])
       return rows.map((r) => toBuild(r as never))
     }
+    // An intent is not committed behind a held build of its job (push order, PlannedBuild.intent): planned pending.
+    const builds: PlannedBuild[] = []
+    for (const b of plan.builds) {
+      const held = b.intent && !b.started && (await heldBuildBefore(db, b.job, Number.MAX_SAFE_INTEGER))
+      builds.push(held ? { ...b, intent: undefined } : b)
+    }
     const params: unknown[] = [at, plan.deliveryId]
-    const values = plan.builds.map((b) => {
+    const values = builds.map((b) => {
       const row = [
         b.intent?.id ?? randomUUID(),
         b.deliveryId,

@@ -89,6 +89,30 @@ export function toBuild(r: BuildRow): BuildRecord {
   }
 }
 
+/**
+ * BuildStore.heldBuildBefore on a connection: the reads' (main thread) and the writer's, which checks it in a plan's
+ * commit before writing a trigger's intent. Three index walks, each over the few rows it can match: a burst's
+ * thousands of pending builds of one job are not read (the held ones are found through (state, next_attempt_at),
+ * fresh ones have none).
+ */
+export function createHeldBuildQuery(
+  db: Database,
+): (job: string, seq: number) => { id: string; nextAttemptAt: number | null } | null {
+  const held = [
+    `SELECT seq, id, next_attempt_at FROM builds WHERE job = @job AND state = 'waiting-for-jenkins' AND seq < @seq`,
+    `SELECT seq, id, next_attempt_at FROM builds INDEXED BY builds_state
+       WHERE state = 'pending' AND next_attempt_at > 0 AND job = @job AND seq < @seq`,
+    `SELECT seq, id, next_attempt_at FROM builds WHERE job = @job AND state = 'triggering' AND seq < @seq
+       AND (attempts > 1 OR missed_at IS NOT NULL)`,
+  ].map((sql) => db.prepare(`${sql} ORDER BY seq DESC LIMIT 1`))
+  type Held = { seq: number; id: string; next_attempt_at: number | null }
+  return (job, seq) => {
+    const found = held.map((s) => s.get({ job, seq }) as Held | undefined).filter((r) => r !== undefined)
+    const r = found.sort((a, b) => b.seq - a.seq)[0]
+    return r ? { id: r.id, nextAttemptAt: r.next_attempt_at } : null
+  }
+}
+
 export type BuildReads = Omit<
   BuildStore,
   'planDelivery' | 'updateBuild' | 'pendingDeliveries' | 'routeFailed' | 'retryDelivery'
@@ -107,15 +131,7 @@ export function createBuildReads(db: Database): BuildReads {
   const nextDue = db
     .prepare(`SELECT min(next_attempt_at) FROM builds WHERE state IN (${states}) AND next_attempt_at > ?`)
     .pluck()
-  // Three index walks, each over the few rows it can match: a burst's thousands of pending builds of one job
-  // are not read per trigger (the held ones are found through (state, next_attempt_at), fresh ones have none).
-  const held = [
-    `SELECT seq, id, next_attempt_at FROM builds WHERE job = @job AND state = 'waiting-for-jenkins' AND seq < @seq`,
-    `SELECT seq, id, next_attempt_at FROM builds INDEXED BY builds_state
-       WHERE state = 'pending' AND next_attempt_at > 0 AND job = @job AND seq < @seq`,
-    `SELECT seq, id, next_attempt_at FROM builds WHERE job = @job AND state = 'triggering' AND seq < @seq
-       AND (attempts > 1 OR missed_at IS NOT NULL)`,
-  ].map((sql) => db.prepare(`${sql} ORDER BY seq DESC LIMIT 1`))
+  const held = createHeldBuildQuery(db)
   const byParam = db.prepare('SELECT * FROM builds WHERE job = ? AND delivery_param = ? ORDER BY seq LIMIT 1')
   const pageOfBuilds = createPageQuery(db, BUILD_PAGES)
   const dispatch = db.prepare('SELECT * FROM dispatches WHERE delivery_id = ?')
@@ -153,10 +169,7 @@ export function createBuildReads(db: Database): BuildReads {
       return runsByBuild(buildIds, runs.all(JSON.stringify(buildIds)) as RunRow[])
     },
     async heldBuildBefore(job, seq) {
-      type Held = { seq: number; id: string; next_attempt_at: number | null }
-      const found = held.map((s) => s.get({ job, seq }) as Held | undefined).filter((r) => r !== undefined)
-      const r = found.sort((a, b) => b.seq - a.seq)[0]
-      return r ? { id: r.id, nextAttemptAt: r.next_attempt_at } : null
+      return held(job, seq)
     },
     async findBuildByDeliveryParam(job, deliveryParam) {
       const r = byParam.get(job, deliveryParam) as BuildRow | undefined

@@ -1,8 +1,8 @@
 // Build writes, run on the writer thread inside its transactions (see writer.ts).
 import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
-import type { BuildPatch, DeliveryPlan, JenkinsRun } from '../builds.js'
-import type { BuildRow } from './build-reads.js'
+import type { BuildPatch, DeliveryPlan, JenkinsRun, PlannedBuild } from '../builds.js'
+import { createHeldBuildQuery, type BuildRow } from './build-reads.js'
 import { BUILD_PATCH_COLUMNS, buildPatchValue, type BuildColumn } from '../patch-columns.js'
 
 export type BuildWriteOp =
@@ -90,6 +90,7 @@ export function createBuildWrites(
   )
   const buildsOf = db.prepare('SELECT * FROM builds WHERE delivery_id = ? ORDER BY seq')
   const isStored = db.prepare('SELECT 1 FROM deliveries WHERE id = ?').pluck()
+  const heldBefore = createHeldBuildQuery(db)
   const updates = new Map<string, ReturnType<Database['prepare']>>()
   const recordRun = createRunWrites(db)
 
@@ -102,6 +103,13 @@ export function createBuildWrites(
     `UPDATE deliveries SET status = 'pending', attempts = 0, last_error = NULL, updated_at = ?
      WHERE id = ? AND status = 'failed'`,
   )
+
+  /** An intent is not committed behind a held build of its job (push order, PlannedBuild.intent): planned pending. */
+  const withoutHeldIntent = (b: PlannedBuild): PlannedBuild => {
+    if (!b.intent || b.started || !heldBefore(b.job, Number.MAX_SAFE_INTEGER)) return b
+    const { intent: _, ...plain } = b
+    return plain
+  }
 
   return (op) => {
     if (op.op === 'route-failed') {
@@ -118,7 +126,8 @@ export function createBuildWrites(
       const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
       if (insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped).changes > 0) {
         let inserted = 0
-        for (const b of plan.builds) {
+        for (const plannedBuild of plan.builds) {
+          const b = withoutHeldIntent(plannedBuild)
           inserted += insertBuild.run({
             id: b.intent?.id ?? randomUUID(),
             deliveryId: b.deliveryId,

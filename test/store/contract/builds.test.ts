@@ -238,6 +238,31 @@ eachEngine(
   },
 )
 
+eachEngine(
+  t,
+  "an intent behind a held build of its job is not committed: planned pending, for its trigger step's order check",
+  async (t, engine) => {
+    const store = await engine.open()
+    const { build: first } = await planOne(store, 'held-first')
+    const at = Date.now() - 1000
+    const intent = (n: number) => ({ id: `00000000-0000-4000-8000-00000000010${n}`, at })
+    await store.updateBuild(first.id, { state: 'waiting-for-jenkins', attempts: 1, nextAttemptAt: Date.now() + 60_000 })
+    const { build: behind } = await planOne(store, 'held-behind', { intent: intent(1) })
+    t.match(
+      behind,
+      { state: 'pending', attempts: 0, triggeredAt: null },
+      'no intent behind a build waiting for Jenkins',
+    )
+    t.not(behind.id, intent(1).id)
+    const { build: otherJob } = await planOne(store, 'held-other', { job: 'k', intent: intent(2) })
+    t.match(otherJob, { id: intent(2).id, state: 'triggering' }, "another job's intent is committed")
+    await store.updateBuild(first.id, { state: 'queued', queueId: 1, nextAttemptAt: null })
+    await store.updateBuild(behind.id, { state: 'queued', queueId: 2 })
+    const { build: after } = await planOne(store, 'held-after', { intent: intent(3) })
+    t.match(after, { id: intent(3).id, state: 'triggering' }, 'committed once nothing earlier of the job is held')
+  },
+)
+
 eachEngine(t, 'builds read by id together: those that exist, in the order asked', async (t, engine) => {
   const store = await engine.open()
   const { build: a } = await planOne(store, 'g1')
