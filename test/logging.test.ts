@@ -3,7 +3,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { diffLinksFromConfig } from '../src/links/diff-links.js'
-import { createLogger, redactUrl } from '../src/logging.js'
+import { createLogger, lazyChild, redactUrl } from '../src/logging.js'
 import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub, signedGitLab } from './support/sign.js'
@@ -124,3 +124,22 @@ t.test(
     )
   },
 )
+
+t.test('a lazy child logs the lines a child does, and is made only for a line at an enabled level', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) })
+  const logger = createLogger('info', sink)
+  let made = 0
+  const child = logger.child.bind(logger)
+  logger.child = ((...a: Parameters<typeof child>) => (made++, child(...a))) as typeof logger.child
+  const lazy = lazyChild(logger, { buildId: 'b1' })
+  lazy.debug({ job: 'j' }, 'below the level')
+  t.equal(made, 0, 'nothing made for a line below the level')
+  lazy.info({ job: 'j' }, 'build requested')
+  lazy.warn({ job: 'j' }, 'again')
+  t.equal(made, 1, 'made once, at its first line')
+  child({ buildId: 'b1' }).info({ job: 'j' }, 'build requested')
+  const [a, , b] = lines.map((l) => ({ ...JSON.parse(l), time: 0 }))
+  t.same(a, b, 'the same line as an eager child')
+  t.equal(a.buildId, 'b1')
+})

@@ -21,6 +21,7 @@ import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
+import { lazyChild } from '../logging.js'
 import { realTimers, type Timers } from '../work/timers.js'
 import { backoffMs } from '../work/backoff.js'
 import type { LeaseKeeper } from '../store/lease-keeper.js'
@@ -219,7 +220,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const b = claimed ? snapshot : await store.getBuild(snapshot.id)
     if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
     if ((b.nextAttemptAt ?? 0) > now()) return
-    const d = { ...stepDeps, logger: logger.child({ buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
+    const d = { ...stepDeps, logger: lazyChild(logger, { buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
     if (b.state === 'queued') return timed('follow-queue', false, () => followQueueStep(d, b))
     if (b.state === 'running') return timed('follow-build', false, () => followBuildStep(d, b))
     return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
@@ -228,7 +229,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** A build whose intent its plan committed: straight to the request (a restart finds it 'triggering', uncertain). */
   const send = async (b: BuildRecord) => {
     if (!stepDeps) return
-    const d = { ...stepDeps, logger: logger.child({ buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
+    const d = { ...stepDeps, logger: lazyChild(logger, { buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
     return timed('trigger', false, () => triggerStep(d, b, { intentCommitted: true }))
   }
 
@@ -259,7 +260,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const failedRoutes = new Map<string, number>()
   const route = (d: RoutableDelivery) =>
     timed('route', false, async () => void (await routeOnce(d))).catch(async (err: unknown) => {
-      const log = logger.child({ deliveryId: d.id })
+      const log = lazyChild(logger, { deliveryId: d.id })
       const message = maskOf(config)(String((err as Error)?.message ?? err)).slice(0, 1000)
       // The backoff from this process's count (the store's is the one that decides when to give up).
       const wait = backoffMs(
@@ -297,9 +298,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     failedRoutes.delete(d.id)
     for (const b of builds) buildChanged(b.id)
-    logger
-      .child({ deliveryId: d.id })
-      .info({ outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
+    lazyChild(logger, { deliveryId: d.id }).info(
+      { outcome: plan.outcome, builds: builds.length },
+      `delivery routed: ${plan.outcome}`,
+    )
     // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends). The
     // plan's commit ended the lease on the delivery.
     if (leases) return true

@@ -41,10 +41,21 @@ function inert(e: TamerEvent): string | null {
 
 const fullMatch = (source: string) => new RegExp(`^(?:${source})$`)
 
+/** Each rule's repository pattern compiled once (compiling it for every delivery was ~2 % of a burst, issue #12). */
+const repositoryMatchers = new Map<string, (name: string) => boolean>()
+
 function repositoryMatches(pattern: string, name: string): boolean {
-  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/'))
-    return new RegExp(pattern.slice(1, -1)).test(name)
-  return picomatch(pattern, { nocase: true, dot: true })(name)
+  let match = repositoryMatchers.get(pattern)
+  if (!match) {
+    if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) {
+      const re = new RegExp(pattern.slice(1, -1))
+      match = (n) => re.test(n)
+    } else match = picomatch(pattern, { nocase: true, dot: true })
+    // The patterns come from the config: a handful; the cap only keeps a misuse from growing it without end.
+    if (repositoryMatchers.size >= 1000) repositoryMatchers.clear()
+    repositoryMatchers.set(pattern, match)
+  }
+  return match(name)
 }
 
 export function branchOf(e: TamerEvent): string | null {
