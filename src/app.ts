@@ -39,6 +39,7 @@ import { limitsFromConfig } from './events/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
 import { hostDeliveryIdFromHeaders } from './intake/headers.js'
+import { lazyChild } from './logging.js'
 import type { WebhookProvider } from './providers/provider.js'
 import type { Pipeline } from './pipeline/index.js'
 import type { ServiceStore } from './store/service-store.js'
@@ -124,8 +125,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The git host's delivery id goes on every line of the request, the first one included, as
     // hostDeliveryId: deliveryId is Tamer's own id of a stored delivery (logged once it is stored).
     childLoggerFactory: (logger, bindings, options, rawRequest) => {
-      const hostDeliveryId = hostDeliveryIdFromHeaders(rawRequest.headers)
-      return logger.child(hostDeliveryId ? { ...bindings, hostDeliveryId } : bindings, options)
+      const withHostId = () => {
+        const hostDeliveryId = hostDeliveryIdFromHeaders(rawRequest.headers)
+        return hostDeliveryId ? { ...bindings, hostDeliveryId } : bindings
+      }
+      // A delivery's request logs through it only when refused (its stored line is the route's, hooks.ts).
+      return rawRequest.method === 'POST' && rawRequest.url?.startsWith('/hooks/')
+        ? lazyChild(logger, withHostId, options)
+        : logger.child(withHostId(), options)
     },
     // A delivery logs one line, its outcome (hooks.ts: stored or duplicate; sendError: a refusal), not
     // Fastify's incoming/completed pair besides: three lines a delivery were ~8 % of intake's CPU

@@ -16,6 +16,8 @@ export interface LogSink extends DestinationStream {
 
 const CHUNK_BYTES = 64 * 1024
 const RETRY_MS = 50
+/** How long a line may wait for others to share its write. */
+const LINGER_MS = 20
 
 export function nonBlockingSink(fd: number, maxHeldBytes = 16 * 1024 * 1024): LogSink {
   // A pipe on fd 1 is blocking until Node opens it as process.stdout (libuv's uv_pipe_open sets
@@ -26,6 +28,12 @@ export function nonBlockingSink(fd: number, maxHeldBytes = 16 * 1024 * 1024): Lo
   let dropped = 0
   /** The chunk being written; `waiting` while it waits to retry after EAGAIN (nothing in the kernel then). */
   let chunk: { data: Buffer; lines: number; waiting: boolean } | null = null
+
+  let scheduled = false
+  const writeHeld = () => {
+    scheduled = false
+    next()
+  }
 
   const drop = (lines: number, bytes: number) => {
     dropped += lines
@@ -79,7 +87,14 @@ export function nonBlockingSink(fd: number, maxHeldBytes = 16 * 1024 * 1024): Lo
       }
       held.push(line)
       heldBytes += bytes
-      next()
+      // Lines go out together, LINGER_MS after the first (or at CHUNK_BYTES): a write per line woke a
+      // thread-pool thread per delivery, ~4 % of the event loop at 200 deliveries/s on 2 busy cores (issue #12).
+      if (chunk) return
+      if (heldBytes >= CHUNK_BYTES) return next()
+      if (!scheduled) {
+        scheduled = true
+        setTimeout(writeHeld, LINGER_MS).unref()
+      }
     },
     flushSync() {
       const pending = [...(chunk?.waiting ? [chunk.data] : []), ...held.map((l) => Buffer.from(l))]

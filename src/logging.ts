@@ -1,7 +1,7 @@
 // pino JSON logs. Anything that authenticates is redacted wherever it appears: by key (the
 // headers and config keys that carry secrets) and by value (every configured secret and known
 // token shape, src/security/secret-fields.ts), so a secret inside an error message is masked too.
-import { pino, type DestinationStream, type Logger } from 'pino'
+import { pino, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino'
 import { stdoutLogSink } from './log-output.js'
 import { SECRET_HEADER_NAMES, SECRET_KEYS, SECRET_QUERY_PARAM } from './security/secret-fields.js'
 import { createMask, maskDeep, type Mask } from './security/secrets.js'
@@ -85,22 +85,43 @@ export function createLogger(level: string, destination?: DestinationStream, opt
   )
 }
 
+/**
+ * A logger for lines whose keys are fixed and hold no secret (ids, names, counts): made once, without the
+ * key redaction, whose wildcard paths (`*.token`, …) are tried over every key of every line. A delivery's
+ * line cost ~3× as much with it (issue #12). Values are still masked where the line is written.
+ */
+export function plainLineLogger<L extends Logger | FastifyLike>(logger: L, bindings: Record<string, unknown> = {}): L {
+  return logger.child(bindings, { redact: [] }) as L
+}
+
+interface FastifyLike {
+  child(bindings: Record<string, unknown>, options?: object): unknown
+}
+
 const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
 const noop = () => {}
 
 /**
- * `parent.child(bindings)`, made on its first line at an enabled level: pino serializes and redacts a child's
- * bindings when it is made, and the pipeline made one per route and per step that then logged nothing at the
- * configured level (~4 % of a burst's main thread with the request loggers, issue #12).
+ * `parent.child(bindings, options)`, made on its first line at an enabled level: pino serializes and redacts a
+ * child's bindings when it is made, and the pipeline made one per route and per step, Fastify one per request,
+ * that then logged nothing at the configured level (~4 % of a burst's main thread, issue #12). `bindings` may be
+ * a function, called when the child is made. With a level of its own in `options`, any line makes it.
  */
-export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
-  let child: Logger | null = null
+export function lazyChild<L extends FastifyLike>(
+  parent: L,
+  bindings: Record<string, unknown> | (() => Record<string, unknown>),
+  options?: ChildLoggerOptions,
+): L {
+  let child: L | null = null
+  const real = (): L => (child ??= parent.child(typeof bindings === 'function' ? bindings() : bindings, options) as L)
   return new Proxy(parent, {
     get(_, key) {
-      if (typeof key === 'string' && LEVEL_METHODS.has(key) && !parent.isLevelEnabled(key)) return noop
-      child ??= parent.child(bindings)
-      const value: unknown = Reflect.get(child, key, child)
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(child) : value
+      if (child === null && options?.level === undefined && typeof key === 'string' && LEVEL_METHODS.has(key))
+        if ((parent as Partial<Logger>).isLevelEnabled?.(key) === false) return noop
+      const c = real()
+      const value: unknown = Reflect.get(c, key, c)
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value
     },
+    set: (_, key, value) => Reflect.set(real(), key, value),
   })
 }

@@ -1,7 +1,7 @@
 // Logging never stops the service (issue #9, item 6): the real `tamer serve`, with its stdout on
 // a full device or in a pipe nobody reads, still answers, and still exits on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -112,4 +112,24 @@ t.test('the sink drops what a failing or stalled stdout does not take, and never
   t.equal(sink.dropped, 100, 'every line dropped: held past the bound, or lost to ENOSPC')
   sink.write('{"last":true}\n')
   t.doesNotThrow(() => sink.flushSync(), 'the exit flush gives up at once')
+})
+
+t.test('lines written apart and together reach the file whole and in order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tamer-sink-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'out.log')
+  const fd = openSync(file, 'w')
+  t.teardown(() => closeSync(fd))
+  const sink = nonBlockingSink(fd)
+  const lines = Array.from({ length: 50 }, (_, i) => `{"n":${i}}\n`)
+  for (const l of lines.slice(0, 25)) sink.write(l)
+  await new Promise((r) => setImmediate(r))
+  for (const l of lines.slice(25)) sink.write(l)
+  const want = lines.join('')
+  const got = await poll('the lines to be written', 10_000, async () => {
+    const text = readFileSync(file, 'utf8')
+    return text.length === want.length ? text : undefined
+  })
+  t.equal(got, want)
+  t.equal(sink.dropped, 0)
 })

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { diffLinksFromConfig } from '../src/links/diff-links.js'
-import { createLogger, lazyChild, redactUrl } from '../src/logging.js'
+import { createLogger, lazyChild, plainLineLogger, redactUrl } from '../src/logging.js'
 import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub, signedGitLab } from './support/sign.js'
@@ -110,7 +110,15 @@ t.test(
     const lines = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>)
     const of = (id: string) => lines.filter((l) => l.hostDeliveryId === id)
     t.match(of('one-line-delivery'), [
-      { msg: 'delivery stored', deliveryId: res.json().id, statusCode: 202, reqId: String },
+      {
+        msg: 'delivery stored',
+        deliveryId: res.json().id,
+        provider: 'github',
+        event: 'push',
+        outcome: 'pending',
+        statusCode: 202,
+        reqId: String,
+      },
     ])
     t.equal(of('one-line-delivery').length, 1, 'one line for a stored delivery')
     t.match(of('one-line-refused'), [{ code: 'TAMER_BAD_SIGNATURE', statusCode: 401 }])
@@ -142,4 +150,35 @@ t.test('a lazy child logs the lines a child does, and is made only for a line at
   const [a, , b] = lines.map((l) => ({ ...JSON.parse(l), time: 0 }))
   t.same(a, b, 'the same line as an eager child')
   t.equal(a.buildId, 'b1')
+})
+
+t.test("a line logger without key redaction still masks every configured secret's value", async (t) => {
+  const lines: string[] = []
+  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }), {
+    secrets: ['plain-line-secret-1'],
+  })
+  plainLineLogger(logger, { provider: 'github' }).info({ deliveryId: 'x-plain-line-secret-1' }, 'delivery stored')
+  t.equal(lines.length, 1)
+  t.notOk(lines[0]!.includes('plain-line-secret-1'), 'the secret is masked')
+  t.match(JSON.parse(lines[0]!), { provider: 'github', msg: 'delivery stored' })
+})
+
+t.test('a lazy child with its bindings from a function: made on its first line, once', async (t) => {
+  const lines: string[] = []
+  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }))
+  let made = 0
+  const lazy = lazyChild(logger, () => (made++, { reqId: 'r1' }))
+  t.equal(made, 0, 'nothing made until something logs')
+  lazy.debug('below the level')
+  lazy.info({ code: 'X' }, 'one')
+  lazy.warn('two')
+  t.equal(made, 1)
+  t.equal(lazy.level, 'info')
+  t.match(
+    lines.map((l) => JSON.parse(l)),
+    [
+      { reqId: 'r1', code: 'X', msg: 'one' },
+      { reqId: 'r1', msg: 'two' },
+    ],
+  )
 })

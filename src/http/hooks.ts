@@ -1,7 +1,9 @@
 // POST /hooks/:provider — thin: the raw body in, receiveDelivery, 202/200 out.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { UnsupportedMediaTypeError } from '../errors.js'
+import { hostDeliveryIdFromHeaders } from '../intake/headers.js'
 import { receiveDelivery, type IntakeDeps } from '../intake/receive.js'
+import { plainLineLogger } from '../logging.js'
 import type { WebhookProvider } from '../providers/provider.js'
 import type { AdmitDelivery } from './rate-limit.js'
 import { Accepted, errors } from './schemas.js'
@@ -61,6 +63,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
   )
 
   for (const provider of opts.providers) {
+    const line = plainLineLogger(app.log, { provider: provider.route })
     app.post(
       `/hooks/${provider.route}`,
       {
@@ -101,9 +104,17 @@ export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: F
         )
         // A ping needs no further work, so it is answered as done; everything else is queued.
         const statusCode = result.duplicate || result.status === 'ping' ? 200 : 202
-        // The request's one line (app.ts turns Fastify's request logging off for deliveries).
-        request.log.info(
-          { deliveryId: result.id, duplicate: result.duplicate, statusCode },
+        // The request's one line (app.ts turns Fastify's request logging off for deliveries), with the
+        // bindings of request.log written as its fields: that child is made only for a refusal (app.ts).
+        line.info(
+          {
+            reqId: request.id,
+            hostDeliveryId: hostDeliveryIdFromHeaders(request.headers),
+            deliveryId: result.id,
+            event: result.eventType,
+            outcome: result.duplicate ? 'duplicate' : result.status,
+            statusCode,
+          },
           result.duplicate ? 'duplicate delivery' : 'delivery stored',
         )
         if (result.duplicate) return reply.code(200).send({ id: result.id, duplicate: true })

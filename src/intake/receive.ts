@@ -34,7 +34,7 @@ export async function receiveDelivery(
   request: IntakeRequest,
   /** Refuses (throws) a verified delivery of `tenant` before it is stored, e.g. a per-tenant rate limit. */
   admit?: (tenant: string) => Promise<void>,
-): Promise<RecordResult & { hostDeliveryId: string | null; status: DeliveryStatus }> {
+): Promise<RecordResult & { hostDeliveryId: string | null; eventType: string; status: DeliveryStatus }> {
   const delivery = provider.identify(request.headers, request.raw)
   // Every configured secret is tried over the raw bytes before the body is parsed, so an
   // unauthenticated request costs an HMAC per secret and nothing more (issue #9, item 4).
@@ -83,5 +83,5 @@ export async function receiveDelivery(
   const result = await deps.store.recordDelivery(stored)
   deps.recorded?.(stored, result.duplicate, (performance.now() - started) / 1000)
   if (!result.duplicate) deps.onStored?.(result.id, stored)
-  return { ...result, hostDeliveryId: delivery.hostDeliveryId, status }
+  return { ...result, hostDeliveryId: delivery.hostDeliveryId, eventType: delivery.eventType, status }
 }

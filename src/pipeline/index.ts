@@ -21,7 +21,7 @@ import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
 import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
-import { lazyChild } from '../logging.js'
+import { lazyChild, plainLineLogger } from '../logging.js'
 import { realTimers, type Timers } from '../work/timers.js'
 import { backoffMs } from '../work/backoff.js'
 import type { LeaseKeeper } from '../store/lease-keeper.js'
@@ -106,6 +106,8 @@ export interface Pipeline {
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { config, store, logger } = deps
+  /** Each delivery's route line: no child per delivery, no key redaction (its keys hold no secret). */
+  const routeLine = plainLineLogger(logger)
   const now = deps.now ?? Date.now
   const timers = deps.timers ?? realTimers
   const buildChanged = deps.buildChanged ?? (() => {})
@@ -298,8 +300,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     failedRoutes.delete(d.id)
     for (const b of builds) buildChanged(b.id)
-    lazyChild(logger, { deliveryId: d.id }).info(
-      { outcome: plan.outcome, builds: builds.length },
+    routeLine.info(
+      { deliveryId: d.id, outcome: plan.outcome, builds: builds.length },
       `delivery routed: ${plan.outcome}`,
     )
     // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends). The
