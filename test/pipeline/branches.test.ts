@@ -161,3 +161,20 @@ t.test('pages, tenants and unknown repositories', async (t) => {
   t.equal(unknown.statusCode, 404)
   t.equal((await h.app.inject({ url: '/api/repos' })).statusCode, 401)
 })
+
+t.test('a push reaches the registry on its own, with no catchUp (the pass after deliveries linger)', async (t) => {
+  const h = await startPipelineApp(t, { rules: [] })
+  const d = signedGitHub(
+    'push',
+    githubPush({ ref: 'refs/heads/on-its-own', before: ZERO, after: SHA_B, created: true }),
+  )
+  const res = await h.app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+  t.equal(res.statusCode, 202)
+  const names = async () => {
+    const r = await h.app.inject({ url: `/api/repos/${enc('acme-ds/churn-model')}/branches`, headers: apiAuth() })
+    return r.statusCode === 200 ? (r.json() as { items: { branch: string }[] }).items.map((b) => b.branch) : []
+  }
+  const end = Date.now() + 30_000
+  while (!(await names()).includes('on-its-own') && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+  t.ok((await names()).includes('on-its-own'), 'the branch is listed')
+})
