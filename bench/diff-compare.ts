@@ -210,6 +210,7 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
     'load (1 min)',
   ]
   const rows: string[][] = [header]
+  await fixedCost(roots, runs)
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-real-'))
   try {
     for (const p of pairs) {
@@ -277,6 +278,24 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
   }
   printTable(rows)
   console.log(`load average at end ${load()}`)
+}
+
+/**
+ * What any one-shot diff pays whatever the pair: a 4-cell pair's cold growth (compiling the diff
+ * code, V8's first pages, the compiler threads' memory). A 1 MB pair's cold ratio holds it too.
+ */
+async function fixedCost(roots: string[], runs: number): Promise<void> {
+  const [a, b] = largePair(4, { ids: false })
+  const growth: number[][] = roots.map(() => [])
+  for (let k = 0; k < runs; k++)
+    for (const [i, root] of roots.entries()) {
+      const r = await nativeTexts(a, b, { root })
+      growth[i]!.push(r.peakRss - r.baseRss)
+    }
+  const said = growth.map((g, i) => `${mb(median(g))}${i ? ' (before)' : ''}`).join(', ')
+  console.log(
+    `cold growth of a 4-cell pair (${((a.length + b.length) / 1024).toFixed(0)} KB), what any \`tamer diff\` pays: ${said}`,
+  )
 }
 
 function printTable(rows: string[][]): void {
