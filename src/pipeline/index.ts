@@ -132,6 +132,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           pollMaxMs: j.pollMaxMs,
           quietPeriodMs: j.quietPeriodSec * 1000,
           uncertainGraceMs: j.uncertainGraceMs,
+          requestTimeoutMs: j.requestTimeoutMs,
           mask: settings.mask,
           settings: deps.settings,
           jobContext: deps.jobContext,

@@ -28,6 +28,8 @@ export interface StepDeps {
   quietPeriodMs: number
   /** how long after the quiet period a missed uncertain trigger is looked for again */
   uncertainGraceMs: number
+  /** The Jenkins client's request timeout: a trigger sent can land at Jenkins until it ends. */
+  requestTimeoutMs?: number
   logLines?: number
   /** Console tails and Jenkins' errors are masked before they are stored (src/security/secrets.ts). */
   mask?: Mask
@@ -240,13 +242,15 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
     })
     return false
   }
-  const settleMs = d.quietPeriodMs + d.uncertainGraceMs
-  if (b.missedAt === null || d.now() < b.missedAt + settleMs) {
-    const missedAt = b.missedAt ?? d.now()
-    const again = new Date(missedAt + settleMs).toISOString()
+  // Never before the uncertain request's own timeout has run out either: its sender (a replica whose lease ended
+  // mid-request on a loaded machine, found by test/pipeline/replicas.test.ts) may still be getting it to Jenkins.
+  const missedAt = b.missedAt ?? d.now()
+  const settledAt = Math.max(missedAt + d.quietPeriodMs + d.uncertainGraceMs, sentUntil(d, b))
+  if (b.missedAt === null || d.now() < settledAt) {
+    const again = new Date(settledAt).toISOString()
     await save(d, b, {
       missedAt,
-      nextAttemptAt: missedAt + settleMs,
+      nextAttemptAt: settledAt,
       lastError: `outcome of the last request unknown and Jenkins does not show it yet; looking again at ${again}`,
     })
     return false
@@ -257,6 +261,9 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
   )
   return true
 }
+
+/** Until when the last request of an uncertain trigger can still reach Jenkins (its sending time plus the timeout). */
+const sentUntil = (d: StepDeps, b: BuildRecord) => (b.triggeredAt ?? 0) + (d.requestTimeoutMs ?? 0)
 
 /** How soon a build held behind an earlier one of its job looks again while that one's retry is under way. */
 const BEHIND_MS = 100

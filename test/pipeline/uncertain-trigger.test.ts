@@ -131,6 +131,33 @@ t.test('a request that never left is posted again after two misses, never after 
   t.match((await apiBuild(h, b.id)).runs, [{ queueId: 1, buildNumber: null, source: 'trigger' }])
 })
 
+t.test(
+  'never posted again before the request timeout after it was sent, whatever the quiet period and grace',
+  async (t) => {
+    // The sender may still be getting it to Jenkins: a replica whose lease ended mid-request on a loaded machine
+    // (test/pipeline/replicas.test.ts, quiet period 1 s + grace 1 s against a 10 s request timeout).
+    const kill = dieAfterIntent()
+    const h = await startPipelineApp(t, {
+      wrapStore: kill.wrap,
+      jenkins: { quietPeriodSec: 0, uncertainGraceMs: 0, requestTimeoutMs: 10_000 },
+    })
+    await h.push()
+    await kill.dead
+    const sent = (await h.builds())[0]!.triggeredAt!
+    await h.restart()
+    const id = (await h.builds())[0]!.parameters.DELIVERY_ID!
+    await h.drain()
+    h.advance(1)
+    await h.drain()
+    t.match((await h.builds())[0], { state: 'triggering', attempts: 1, nextAttemptAt: sent + 10_000 })
+    t.equal(runsInJenkins(h, id), 0, 'not posted while the first request could still land')
+    h.advance(sent + 10_000 - h.clock.now())
+    await h.drain()
+    t.match((await h.builds())[0], { state: 'queued', attempts: 2 })
+    t.equal(runsInJenkins(h, id), 1, 'posted once its time had run out')
+  },
+)
+
 t.test('no answer (timeout) but Jenkins queued it: the retry adopts it instead of posting again', async (t) => {
   // 1 s, not less: the first push's requests (provisioning, crumb, trigger) must be answered in time on a
   // loaded machine (at load 20-30 a 200 ms limit timed out the first trigger itself); the slowed one takes 2 s.
