@@ -2,6 +2,14 @@
 // it before writing a trigger's intent (PlannedBuild.intent).
 import { one, type Queryable } from './sql.js'
 
+/**
+ * A build Jenkins has not taken because a call failed or it was held (BuildStore.heldBuildBefore): the
+ * predicate of the partial index builds_held, word for word, so the planner can prove it and use the index.
+ */
+export const HELD_BUILD =
+  "state = 'waiting-for-jenkins' OR (state = 'pending' AND next_attempt_at > 0) " +
+  "OR (state = 'triggering' AND (attempts > 1 OR missed_at IS NOT NULL))"
+
 export async function heldBuildBefore(
   db: Queryable,
   job: string,
@@ -9,17 +17,8 @@ export async function heldBuildBefore(
 ): Promise<{ id: string; nextAttemptAt: number | null } | null> {
   const r = await one<{ id: string; next_attempt_at: string | number | null }>(
     db,
-    // Three index walks over the few rows each can match (SQLite's createHeldBuildQuery says why).
-    `SELECT id, next_attempt_at FROM (
-       (SELECT seq, id, next_attempt_at FROM builds WHERE job = $1 AND state = 'waiting-for-jenkins' AND seq < $2
-        ORDER BY seq DESC LIMIT 1)
-       UNION ALL
-       (SELECT seq, id, next_attempt_at FROM builds WHERE state = 'pending' AND next_attempt_at > 0 AND job = $1
-          AND seq < $2 ORDER BY seq DESC LIMIT 1)
-       UNION ALL
-       (SELECT seq, id, next_attempt_at FROM builds WHERE job = $1 AND state = 'triggering' AND seq < $2
-          AND (attempts > 1 OR missed_at IS NOT NULL) ORDER BY seq DESC LIMIT 1)
-     ) h ORDER BY seq DESC LIMIT 1`,
+    // One walk of builds_held (migration 7), which holds only such builds: the few an outage leaves.
+    `SELECT id, next_attempt_at FROM builds WHERE job = $1 AND seq < $2 AND (${HELD_BUILD}) ORDER BY seq DESC LIMIT 1`,
     [job, seq],
   )
   if (!r) return null

@@ -3,6 +3,10 @@
 // passed over, never waited for) and stamps them with this replica's name and an expiry. A row
 // whose lease ended is free again, so a killed replica's work is taken over once its lease ends.
 // Wake-ups cross replicas with LISTEN/NOTIFY on one channel; polling stays the fallback.
+// No index covers the lease columns of the tables a trigger passes through (migration 7): a claim, a
+// renewal and a release rewrite the row in place (a HOT update) instead of adding an entry to each of
+// its indexes. The heartbeat and the shutdown find a replica's rows by the ids it claimed.
+// https://www.postgresql.org/docs/15/storage-hot.html
 // https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE
 // https://www.postgresql.org/docs/15/sql-notify.html
 import pg from 'pg'
@@ -24,6 +28,9 @@ const TABLES: Record<WorkKind, string> = {
   'host-post': 'host_posts',
   diff: 'diff_jobs',
 }
+
+/** The kinds whose leases no index covers: found by the ids this process claimed (diff_jobs keeps its index). */
+const BY_ID: WorkKind[] = ['delivery', 'build', 'notice', 'host-post']
 
 const ACTIVE = [...ACTIVE_BUILD_STATES]
 const FREE = '(lease_until IS NULL OR lease_until <= $1)'
@@ -57,13 +64,32 @@ const byDue = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   Number(a.next_attempt_at ?? 0) - Number(b.next_attempt_at ?? 0) || Number(a.seq) - Number(b.seq)
 const bySeq = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.seq) - Number(b.seq)
 
+/** When a row falls due, as SQL: the due test ($1 is the claim's clock) and the time, epoch ms, of one due later. */
+interface DueAt {
+  due: string
+  at: string
+}
+const NEXT_ATTEMPT: DueAt = { due: '(next_attempt_at IS NULL OR next_attempt_at <= $1)', at: 'next_attempt_at' }
+/**
+ * Builds: the key of the partial index builds_due (migration 7), in its order, so a claim reads the first
+ * `limit` due rows instead of sorting every due one (a backlog of hundreds, each claim). `$1 >= 0`: the same rows.
+ */
+const BUILD_DUE: DueAt = { due: 'coalesce(next_attempt_at, 0) <= $1', at: 'coalesce(next_attempt_at, 0)' }
+/**
+ * The active states written into the statement: a partial index is used only where the query's own
+ * condition proves its predicate, which a parameter never does (test/store/postgres-hot.test.ts checks).
+ */
+const ACTIVE_SQL = `state IN (${ACTIVE.map((s) => `'${s}'`).join(', ')})`
+
 /**
  * Claims at most `limit` due rows of `table` matching `where` (parameters from $4 on, as claim's), in
  * `order`, and in the same statement (one round trip, issue #16) the next time one falls due: the next
  * retry of `where`'s rows, or the soonest end of another owner's lease on one that is due now (a replica
  * that died holding due work is looked at again when its lease ends). Every part of a statement reads one
  * snapshot, from before its UPDATE: the rows claimed here were free in it, so they are not the "other
- * owner's lease" (as when the two were separate statements, the second after the claim).
+ * owner's lease" (as when the two were separate statements, the second after the claim). A claim that took
+ * all it asked for leaves the next time unread (null): the steps it started wake the next pass when they end,
+ * and that one reads it; its scan over the due rows is skipped while there is a backlog.
  */
 async function claimDue(
   db: Queryable,
@@ -73,24 +99,27 @@ async function claimDue(
   lease: Lease,
   limit: number,
   params: unknown[],
+  when: DueAt = NEXT_ATTEMPT,
 ): Promise<{ rows: Record<string, unknown>[]; nextAt: number | null }> {
   const n = params.length + 4
-  const due = '(next_attempt_at IS NULL OR next_attempt_at <= $1)'
-  const { rows } = await db.query(
-    `WITH c AS (
-       SELECT seq AS claimed FROM ${table} WHERE ${where} AND ${due} AND ${FREE}
+  const short = `(SELECT count(*) FROM c) < $${n}`
+  const { rows } = await db.query({
+    // Prepared once per connection: planning this statement cost as much as running it (issue #16).
+    name: `claim-${table}`,
+    text: `WITH c AS (
+       SELECT seq AS claimed FROM ${table} WHERE ${where} AND ${when.due} AND ${FREE}
        ORDER BY ${order} LIMIT $${n} FOR UPDATE SKIP LOCKED),
      u AS (
        UPDATE ${table} SET lease_owner = $2, lease_until = $3 FROM c WHERE seq = c.claimed RETURNING ${table}.*),
      n AS (
        SELECT min(x) AS claim_next_at FROM (
-         SELECT min(next_attempt_at) AS x FROM ${table} WHERE ${where} AND next_attempt_at > $1
+         SELECT min(${when.at}) AS x FROM ${table} WHERE ${where} AND ${when.at} > $1 AND ${short}
          UNION ALL
-         SELECT min(lease_until) FROM ${table} WHERE ${where} AND ${due} AND lease_until > $1
-           AND lease_owner <> $2) m)
+         SELECT min(lease_until) FROM ${table} WHERE ${where} AND ${when.due} AND lease_until > $1
+           AND lease_owner <> $2 AND ${short}) m)
      SELECT u.*, n.claim_next_at FROM n LEFT JOIN u ON true`,
-    [lease.now, lease.owner, lease.until, ...params, limit],
-  )
+    values: [lease.now, lease.owner, lease.until, ...params, limit],
+  })
   const next = rows[0]?.claim_next_at
   const claimed = rows.filter((r) => r.id !== null)
   for (const r of claimed) delete r.claim_next_at
@@ -103,6 +132,26 @@ export interface PgWorkLeases extends WorkLeaseStore {
 }
 
 export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWorkLeases {
+  /**
+   * The ids each owner claimed through this store, by kind: what its heartbeat renews and its shutdown gives
+   * back. An id leaves when released here, or when a renewal finds the row no longer held by that owner (its
+   * lease ended in another write: a plan, a parked route, another replica's claim after it expired). Each id
+   * maps to its claim's number, so a renewal forgets only the claims it looked at, not one made again meanwhile.
+   */
+  const held = new Map<string, Map<WorkKind, Map<string, number>>>()
+  let claims = 0
+  const heldOf = (owner: string, kind: WorkKind) => {
+    const kinds = held.get(owner) ?? new Map<WorkKind, Map<string, number>>()
+    held.set(owner, kinds)
+    const ids = kinds.get(kind) ?? new Map<string, number>()
+    kinds.set(kind, ids)
+    return ids
+  }
+  const claimed = <R extends { id: string }>(kind: WorkKind, owner: string, rows: R[]): R[] => {
+    const ids = heldOf(owner, kind)
+    for (const r of rows) ids.set(r.id, ++claims)
+    return rows
+  }
   const listeners = new Set<(kinds: WorkKind[]) => void>()
   let listener: pg.Client | null = null
   let retry: NodeJS.Timeout | null = null
@@ -112,8 +161,15 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
    * Releases queued while one statement is in flight go together in the next: one UPDATE per kind and owner
    * for many rows, not a round trip per step, notice or post done (issue #16).
    */
-  const releases: { kind: WorkKind; id: string; owner: string; resolve: () => void; reject: (e: unknown) => void }[] =
-    []
+  const releases: {
+    kind: WorkKind
+    id: string
+    owner: string
+    /** The claim released (a claim made again before this release answers is not forgotten). */
+    claim: number | undefined
+    resolve: () => void
+    reject: (e: unknown) => void
+  }[] = []
   let releasing = false
   const flushReleases = () => {
     if (releasing || releases.length === 0) return
@@ -140,6 +196,8 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
           )
           const done = new Set(rows.map((r) => r.id))
           for (const r of group) {
+            const ids = held.get(r.owner)?.get(r.kind)
+            if (ids?.get(r.id) === r.claim) ids?.delete(r.id)
             if (!done.has(r.id))
               await pool.query(
                 `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
@@ -188,51 +246,74 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
     diffJobs: createPgDiffJobs(pool),
     async claimPendingDeliveries(lease, limit) {
       const rows = await claim(pool, 'deliveries', `status = 'pending'`, 'seq', lease, limit, [], DELIVERY_COLUMNS)
-      return rows.sort(bySeq).map((r) => toDelivery(r as never))
+      const due = rows.sort(bySeq).map((r) => toDelivery(r as never))
+      return claimed('delivery', lease.owner, due)
     },
     async claimDueBuilds(lease, limit): Promise<Due<BuildRecord>> {
       const order = 'coalesce(next_attempt_at, 0), seq'
-      const c = await claimDue(pool, 'builds', 'state = ANY($4::text[])', order, lease, limit, [ACTIVE])
-      return { due: c.rows.sort(byDue).map((r) => toBuild(r as never)), nextAt: c.nextAt }
+      const c = await claimDue(pool, 'builds', ACTIVE_SQL, order, lease, limit, [], BUILD_DUE)
+      const due = c.rows.sort(byDue).map((r) => toBuild(r as never))
+      return { due: claimed('build', lease.owner, due), nextAt: c.nextAt }
     },
     async claimDueNotifications(lease, limit) {
       const order = 'coalesce(next_attempt_at, 0), seq'
       const c = await claimDue(pool, 'notifications', `state = 'pending'`, order, lease, limit, [])
-      return { due: c.rows.sort(byDue).map((r) => toNotification(r as never)), nextAt: c.nextAt }
+      const due = c.rows.sort(byDue).map((r) => toNotification(r as never))
+      return { due: claimed('notice', lease.owner, due), nextAt: c.nextAt }
     },
     async claimDueHostPosts(lease, limit) {
       const c = await claimDue(pool, 'host_posts', `state = 'pending'`, 'seq', lease, limit, [])
-      return { due: c.rows.sort(bySeq).map((r) => toPost(r as never)), nextAt: c.nextAt }
+      const due = c.rows.sort(bySeq).map((r) => toPost(r as never))
+      return { due: claimed('host-post', lease.owner, due), nextAt: c.nextAt }
     },
     releaseWork(kind, id, owner) {
       return new Promise<void>((resolve, reject) => {
-        releases.push({ kind, id, owner, resolve, reject })
+        releases.push({ kind, id, owner, claim: held.get(owner)?.get(kind)?.get(id), resolve, reject })
         flushReleases()
       })
     },
     async renewLeases(owner, until) {
       // Rows the writer's open transaction holds are skipped for this beat (the next one renews them): locking
-      // many rows in another order than that transaction would deadlock with it.
-      for (const t of Object.values(TABLES))
-        await pool.query(
-          `UPDATE ${t} SET lease_until = $2
-           WHERE seq IN (SELECT seq FROM ${t} WHERE lease_owner = $1 FOR UPDATE SKIP LOCKED)`,
-          [owner, until],
+      // many rows in another order than that transaction would deadlock with it. The SELECT reads the snapshot
+      // from before the UPDATE: the ids still this owner's, skipped or not; the others are forgotten.
+      for (const kind of BY_ID) {
+        const ids = held.get(owner)?.get(kind)
+        if (!ids || ids.size === 0) continue
+        const t = TABLES[kind]
+        const looked = [...ids]
+        const { rows } = await pool.query<{ id: string }>(
+          `WITH r AS (UPDATE ${t} SET lease_until = $2
+             WHERE seq IN (SELECT seq FROM ${t} WHERE id = ANY($3::text[]) AND lease_owner = $1 FOR UPDATE SKIP LOCKED))
+           SELECT id FROM ${t} WHERE id = ANY($3::text[]) AND lease_owner = $1`,
+          [owner, until, looked.map(([id]) => id)],
         )
+        const still = new Set(rows.map((r) => r.id))
+        for (const [id, n] of looked) if (!still.has(id) && ids.get(id) === n) ids.delete(id)
+      }
+      await pool.query(
+        `UPDATE diff_jobs SET lease_until = $2
+         WHERE seq IN (SELECT seq FROM diff_jobs WHERE lease_owner = $1 FOR UPDATE SKIP LOCKED)`,
+        [owner, until],
+      )
     },
     async releaseLeases(owner) {
       let released = 0
       // Row by row in seq order (the writer is stopped by then; another replica's claims skip locked rows).
-      for (const t of Object.values(TABLES))
-        released +=
-          (
-            await pool.query(
-              `UPDATE ${t} SET lease_owner = NULL, lease_until = NULL
-               WHERE seq IN (SELECT seq FROM ${t} WHERE lease_owner = $1 ORDER BY seq FOR UPDATE)`,
-              [owner],
-            )
-          ).rowCount ?? 0
-      return released
+      const release = async (t: string, where: string, params: unknown[]) =>
+        (
+          await pool.query(
+            `UPDATE ${t} SET lease_owner = NULL, lease_until = NULL
+             WHERE seq IN (SELECT seq FROM ${t} WHERE ${where} ORDER BY seq FOR UPDATE)`,
+            params,
+          )
+        ).rowCount ?? 0
+      for (const kind of BY_ID) {
+        const ids = held.get(owner)?.get(kind)
+        if (ids && ids.size > 0)
+          released += await release(TABLES[kind], 'id = ANY($2::text[]) AND lease_owner = $1', [owner, [...ids.keys()]])
+      }
+      held.delete(owner)
+      return released + (await release('diff_jobs', 'lease_owner = $1', [owner]))
     },
     onWork(l) {
       listeners.add(l)

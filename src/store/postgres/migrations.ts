@@ -375,6 +375,35 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX diff_jobs_lease_owner ON diff_jobs (lease_owner) WHERE lease_owner IS NOT NULL;
     `),
   },
+  {
+    version: 7,
+    name: 'hot-leases-due-builds',
+    // A claim and a release changed an indexed column (the partial lease_owner index), so each wrote a new row
+    // version and an entry in every index of the row (a build's 16): a trigger's build had four such updates.
+    // With no index on the lease columns and room left on each page (fillfactor), PostgreSQL rewrites the row in
+    // place, a HOT update (issue #16). The heartbeat finds a replica's rows by the ids it claimed (leases.ts).
+    // builds_delivery is the leading column of UNIQUE (delivery_id, event_index, job), which serves its reads.
+    // builds_due holds the active builds in a claim's order (leases.ts): a claim reads the first few due, where it
+    // sorted every due one of a backlog; its states are ACTIVE_BUILD_STATES (test/store/postgres-hot.test.ts).
+    // builds_held holds only the builds a trigger waits behind (held.ts HELD_BUILD): the push-order check
+    // before each trigger walked every pending build of its job (in a backlog, hundreds) to find none.
+    // https://www.postgresql.org/docs/15/storage-hot.html
+    sql: `
+      DROP INDEX builds_lease_owner;
+      DROP INDEX deliveries_lease_owner;
+      DROP INDEX notifications_lease_owner;
+      DROP INDEX host_posts_lease_owner;
+      DROP INDEX builds_delivery;
+      CREATE INDEX builds_due ON builds ((coalesce(next_attempt_at, 0)), seq)
+        WHERE state IN ('pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running');
+      CREATE INDEX builds_held ON builds (job, seq)
+        WHERE state = 'waiting-for-jenkins' OR (state = 'pending' AND next_attempt_at > 0)
+          OR (state = 'triggering' AND (attempts > 1 OR missed_at IS NOT NULL));
+      ALTER TABLE builds SET (fillfactor = 80);
+      ALTER TABLE notifications SET (fillfactor = 80);
+      ALTER TABLE host_posts SET (fillfactor = 80);
+    `,
+  },
 ]
 
 /** The schema version this code knows. */

@@ -1,12 +1,14 @@
 // What the PostgreSQL reads and writes run on: the pool (reads, each its own statement) or the
 // writer's client inside its transaction. Both are pg's `query`.
-import type { QueryResult, QueryResultRow } from 'pg'
+import type { QueryConfig, QueryResult, QueryResultRow } from 'pg'
 
 /** The channel every replica LISTENs on (leases.ts); the payload is the kinds of work committed, comma-separated. */
 export const WORK_CHANNEL = 'tamer_work'
 
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
+  /** A named statement: prepared once per connection, then only executed. */
+  query<R extends QueryResultRow = QueryResultRow>(q: QueryConfig): Promise<QueryResult<R>>
 }
 
 /** The first row's first column, or null. */
