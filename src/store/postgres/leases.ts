@@ -10,7 +10,7 @@
 // https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE
 // https://www.postgresql.org/docs/15/sql-notify.html
 import pg from 'pg'
-import { ACTIVE_BUILD_STATES, type BuildRecord } from '../builds.js'
+import type { BuildRecord } from '../builds.js'
 import type { Due, Lease, WorkKind, WorkLeaseStore } from '../leases.js'
 import { WORK_KINDS } from '../leases.js'
 import { toBuild } from '../sqlite/build-reads.js'
@@ -19,7 +19,7 @@ import { toPost } from '../sqlite/host-post-reads.js'
 import { toNotification } from '../sqlite/notification-reads.js'
 import { DELIVERY_COLUMNS } from '../sqlite/page-lists.js'
 import { createPgDiffJobs } from './diff-jobs.js'
-import { WORK_CHANNEL, type Queryable } from './sql.js'
+import { ACTIVE_BUILD_SQL, WORK_CHANNEL, type Queryable } from './sql.js'
 
 const TABLES: Record<WorkKind, string> = {
   delivery: 'deliveries',
@@ -32,7 +32,6 @@ const TABLES: Record<WorkKind, string> = {
 /** The kinds whose leases no index covers: found by the ids this process claimed (diff_jobs keeps its index). */
 const BY_ID: WorkKind[] = ['delivery', 'build', 'notice', 'host-post']
 
-const ACTIVE = [...ACTIVE_BUILD_STATES]
 const FREE = '(lease_until IS NULL OR lease_until <= $1)'
 
 /**
@@ -75,11 +74,6 @@ const NEXT_ATTEMPT: DueAt = { due: '(next_attempt_at IS NULL OR next_attempt_at 
  * `limit` due rows instead of sorting every due one (a backlog of hundreds, each claim). `$1 >= 0`: the same rows.
  */
 const BUILD_DUE: DueAt = { due: 'coalesce(next_attempt_at, 0) <= $1', at: 'coalesce(next_attempt_at, 0)' }
-/**
- * The active states written into the statement: a partial index is used only where the query's own
- * condition proves its predicate, which a parameter never does (test/store/postgres-hot.test.ts checks).
- */
-const ACTIVE_SQL = `state IN (${ACTIVE.map((s) => `'${s}'`).join(', ')})`
 
 /**
  * Claims at most `limit` due rows of `table` matching `where` (parameters from $4 on, as claim's), in
@@ -251,7 +245,7 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
     },
     async claimDueBuilds(lease, limit): Promise<Due<BuildRecord>> {
       const order = 'coalesce(next_attempt_at, 0), seq'
-      const c = await claimDue(pool, 'builds', ACTIVE_SQL, order, lease, limit, [], BUILD_DUE)
+      const c = await claimDue(pool, 'builds', ACTIVE_BUILD_SQL, order, lease, limit, [], BUILD_DUE)
       const due = c.rows.sort(byDue).map((r) => toBuild(r as never))
       return { due: claimed('build', lease.owner, due), nextAt: c.nextAt }
     },

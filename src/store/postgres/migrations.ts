@@ -385,6 +385,7 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // builds_delivery is the leading column of UNIQUE (delivery_id, event_index, job), which serves its reads.
     // builds_due holds the active builds in a claim's order (leases.ts): a claim reads the first few due, where it
     // sorted every due one of a backlog; its states are ACTIVE_BUILD_STATES (test/store/postgres-hot.test.ts).
+    // It replaces builds_state (state, next_attempt_at) for the due reads; a state's count reads builds_state_seq.
     // builds_held holds only the builds a trigger waits behind (held.ts HELD_BUILD): the push-order check
     // before each trigger walked every pending build of its job (in a backlog, hundreds) to find none.
     // https://www.postgresql.org/docs/15/storage-hot.html
@@ -394,6 +395,7 @@ export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
       DROP INDEX notifications_lease_owner;
       DROP INDEX host_posts_lease_owner;
       DROP INDEX builds_delivery;
+      DROP INDEX builds_state;
       CREATE INDEX builds_due ON builds ((coalesce(next_attempt_at, 0)), seq)
         WHERE state IN ('pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running');
       CREATE INDEX builds_held ON builds (job, seq)

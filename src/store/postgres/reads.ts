@@ -1,7 +1,7 @@
 // Every read of the PostgreSQL store, on the pool: the same queries as SQLite's *-reads.ts, in
 // PostgreSQL's dialect, and the same row mappers (the columns and their JS types are the same:
 // BIGINT comes back as a number, see index.ts).
-import { ACTIVE_BUILD_STATES, type BuildRecord, type DispatchRecord } from '../builds.js'
+import type { BuildRecord, DispatchRecord } from '../builds.js'
 import {
   runsByBuild,
   toBranchBuild,
@@ -36,7 +36,7 @@ import {
 import { toAudit, toSecret, toToken } from '../sqlite/security-reads.js'
 import { createPgPageQuery } from './pages.js'
 import { createPgOpsReads, createPgSignoffReads } from './signoffs.js'
-import { all, one, scalar, type Queryable } from './sql.js'
+import { ACTIVE_BUILD_SQL, all, one, scalar, type Queryable } from './sql.js'
 import { heldBuildBefore } from './held.js'
 
 /** What the store reads; the writes are in writes.ts. */
@@ -74,7 +74,6 @@ export type PgReads = Omit<
   | 'recordSignoffAction'
 >
 
-const ACTIVE = [...ACTIVE_BUILD_STATES]
 const METRIC_COLUMNS =
   'm.seq, m.build_id, m.tenant, m.repository, m.branch, m.commit_sha, m.job, m.build_number, m.metrics, m.pass, m.verdict, m.reported_at'
 
@@ -175,19 +174,20 @@ export function createPgReads(db: Queryable): PgReads {
       return builds(await pageOfBuilds(q))
     },
     async activeBuilds() {
-      return builds(await all(db, 'SELECT * FROM builds WHERE state = ANY($1::text[]) ORDER BY seq', [ACTIVE]))
+      return builds(await all(db, `SELECT * FROM builds WHERE ${ACTIVE_BUILD_SQL} ORDER BY seq`))
     },
     async dueBuilds(now, limit) {
+      // builds_due's key and predicate, as a claim (leases.ts): the first `limit` due in its order.
       const due = await all(
         db,
-        `SELECT * FROM builds WHERE state = ANY($1::text[]) AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
-         ORDER BY coalesce(next_attempt_at, 0), seq LIMIT $3`,
-        [ACTIVE, now, limit],
+        `SELECT * FROM builds WHERE ${ACTIVE_BUILD_SQL} AND coalesce(next_attempt_at, 0) <= $1
+         ORDER BY coalesce(next_attempt_at, 0), seq LIMIT $2`,
+        [now, limit],
       )
       const next = await scalar<number>(
         db,
-        'SELECT min(next_attempt_at) FROM builds WHERE state = ANY($1::text[]) AND next_attempt_at > $2',
-        [ACTIVE, now],
+        `SELECT min(coalesce(next_attempt_at, 0)) FROM builds WHERE ${ACTIVE_BUILD_SQL} AND coalesce(next_attempt_at, 0) > $1`,
+        [now],
       )
       return { due: builds(due), nextAt: next ?? null }
     },

@@ -1,9 +1,17 @@
 // What the PostgreSQL reads and writes run on: the pool (reads, each its own statement) or the
 // writer's client inside its transaction. Both are pg's `query`.
 import type { QueryConfig, QueryResult, QueryResultRow } from 'pg'
+import { ACTIVE_BUILD_STATES } from '../builds.js'
 
 /** The channel every replica LISTENs on (leases.ts); the payload is the kinds of work committed, comma-separated. */
 export const WORK_CHANNEL = 'tamer_work'
+
+/**
+ * A build is active, with its states written into the statement: a partial index (builds_due, migration 7) is
+ * used only where the query's own condition proves its predicate, which a parameter never does
+ * (test/store/postgres-hot.test.ts checks).
+ */
+export const ACTIVE_BUILD_SQL = `state IN (${ACTIVE_BUILD_STATES.map((s) => `'${s}'`).join(', ')})`
 
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
