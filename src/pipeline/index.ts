@@ -350,6 +350,29 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /** A pass on shared work: claim pending deliveries and due builds, run them, give each back when done. */
   async function sharedPass(keeper: LeaseKeeper): Promise<number> {
+    let next = Infinity
+    try {
+      return await sharedClaims(keeper, (at) => (next = at))
+    } finally {
+      // Polling is the fallback for wake-ups that never came (LISTEN down, a replica killed mid-route), and it
+      // follows a pass whose claim failed too: when that pass was the poll's own, nothing else may wake us.
+      const poll = now() + keeper.leaseMs
+      if (timer !== null) timers.clear(timer)
+      timer = stopped
+        ? null
+        : timers.set(
+            () => {
+              timer = null
+              if (next > poll) scan = true
+              wake()
+            },
+            Math.max(0, Math.min(next, poll) - now()),
+          )
+    }
+  }
+
+  /** Claims pending deliveries and due builds and launches them; tells when the next build falls due. */
+  async function sharedClaims(keeper: LeaseKeeper, nextAt: (at: number) => void): Promise<number> {
     let launched = 0
     if (scan) {
       const room = Math.max(0, SCAN_PAGE - busy.size)
@@ -361,12 +384,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         launched++
       }
     }
-    let next = Infinity
     if (stepDeps) {
       // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) could
       // leave none for a planned build while routes were under way (test/pipeline/shared-slots.test.ts).
-      const { due, nextAt } = await store.claimDueBuilds(keeper.lease(), Math.max(0, limit - stepping.size))
-      next = nextAt ?? Infinity
+      const claimed = await store.claimDueBuilds(keeper.lease(), Math.max(0, limit - stepping.size))
+      nextAt(claimed.nextAt ?? Infinity)
+      const due = claimed.due
       for (const b of due) {
         // Claimed while its last step here is still ending (its release landed first): given back, or the
         // heartbeat would renew a lease nobody works under, and nobody could claim the build again.
@@ -378,19 +401,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         launched++
       }
     }
-    // Polling is the fallback for wake-ups that never came (LISTEN down, a replica killed mid-route).
-    const poll = now() + keeper.leaseMs
-    if (timer !== null) timers.clear(timer)
-    timer = stopped
-      ? null
-      : timers.set(
-          () => {
-            timer = null
-            if (next > poll) scan = true
-            wake()
-          },
-          Math.max(0, Math.min(next, poll) - now()),
-        )
     return launched
   }
 

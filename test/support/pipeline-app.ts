@@ -13,7 +13,7 @@ import { createLogger } from '../../src/logging.js'
 import { nativeEngine } from '../../src/engines/engine.js'
 import { noChangedFiles } from '../../src/pipeline/changed-files.js'
 import type { Pipeline } from '../../src/pipeline/index.js'
-import { manualTimers } from '../../src/work/timers.js'
+import { manualTimers, type Timers } from '../../src/work/timers.js'
 import type { BuildRecord } from '../../src/store/builds.js'
 import type { ServiceStore } from '../../src/store/service-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
@@ -80,6 +80,8 @@ export async function startPipelineApp(
     /** Opens the store (again after a restart); default: SQLite in the harness's temp dir. */
     openStore?: () => Promise<ServiceStore>
     io?: ServiceIo
+    /** What the workers wait with; default: timers that never fire (the test drives every pass). */
+    timers?: Timers
   } = {},
 ): Promise<PipelineHarness> {
   const clock = new ManualClock()
@@ -110,7 +112,7 @@ export async function startPipelineApp(
       store: wrap ? wrap(raw) : raw,
       logger: createLogger('info', sink),
       now: () => clock.now(),
-      timers: manualTimers,
+      timers: o.timers ?? manualTimers,
       // In process (no worker threads per test); the payloads' commits are not in any repository.
       diffEngine: nativeEngine,
       changedFiles: noChangedFiles,
