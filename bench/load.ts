@@ -9,7 +9,10 @@
 // the load average, beside the issue's targets.
 // Knobs: BENCH_SECONDS (60), BENCH_RATE (200/s), BENCH_BURST (5000), BENCH_SETUPS (sqlite,pg1,pg2),
 // BENCH_SERVE_ARGS (Node flags for the tamer serve children, e.g. --cpu-prof; test/support/burst.ts);
-// PostgreSQL is TAMER_TEST_DATABASE_URL's server (a fresh database per set-up, test/support/postgres.ts).
+// BENCH_REPLICA_CPU (each replica in a cgroup of its own with that many CPUs, bench/cpu-limit.ts: scale-out
+// as a deployment with resources.limits.cpu has it; with a BENCH_RATE above what one replica takes, the
+// stream's sustained triggers/s is a replica's capacity); PostgreSQL is TAMER_TEST_DATABASE_URL's server (a
+// fresh database per set-up, test/support/postgres.ts).
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -21,19 +24,26 @@ import { freePort } from '../test/support/free-port.js'
 import { githubPush } from '../test/support/payloads.js'
 import { freshDatabase } from '../test/support/postgres.js'
 import { signedGitHub } from '../test/support/sign.js'
-import { openLoop, percentile } from './open-loop.js'
+import { cpuLimitUnavailable, createCpuGroup, type CpuGroup } from './cpu-limit.js'
+import { claims, claimsBetween, cpuBetween, cpuSnapshot, logSummary } from './load-share.js'
+import { openLoop, percentile, type OpenLoopResult } from './open-loop.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 200)
 const BURST = Number(process.env.BENCH_BURST ?? 5000)
 const SETUPS = (process.env.BENCH_SETUPS ?? 'sqlite,pg1,pg2').split(',')
 const SETTLE_MS = 180_000
+const REPLICA_CPU = Number(process.env.BENCH_REPLICA_CPU ?? 0)
+const STEP = Number(process.env.BENCH_STEP ?? 0)
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 10)
+/** The stream's first seconds are not counted in its sustained rate (start-up, the first job's provisioning). */
+const WARM_S = Math.min(5, SECONDS / 5)
 
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 
 /** Peak resident set of a process (VmHWM), MB. */
 function peakRssMb(pid: number | undefined): number {
@@ -54,6 +64,8 @@ interface Outcome {
   intakePerSec: number
   intakeP99: number
   triggeredPerSec: number
+  /** Triggers per second between WARM_S and the stream's end: what the set-up sustains while it is offered more. */
+  sustainedPerSec: number
   p50: number
   p99: number
   lost: number
@@ -62,30 +74,46 @@ interface Outcome {
   settledMs: number
 }
 
+let limit = 0
 async function main() {
   console.log(
     `bench:load — ${RATE}/s for ${SECONDS} s, then a burst of ${BURST}; set-ups ${SETUPS.join(', ')}; load ${load()}`,
+  )
+  if (REPLICA_CPU > 0) {
+    const why = cpuLimitUnavailable()
+    if (why) console.log(`BENCH_REPLICA_CPU=${REPLICA_CPU} NOT applied: ${why}; every replica runs unlimited`)
+    else limit = REPLICA_CPU
+  }
+  console.log(
+    limit
+      ? `each tamer serve replica limited to ${limit} CPU (a cgroup of its own, CFS quota); PostgreSQL, the ` +
+          `Jenkins emulator and the generator (this process) unlimited`
+      : 'replicas, PostgreSQL, the Jenkins emulator and the generator all unlimited, sharing the cores',
   )
   const rows: { setup: string; outcomes: Outcome[]; rss: number[] }[] = []
   for (const setup of SETUPS) rows.push(await runSetup(setup))
 
   console.log('\nsummary (goals from issue #16: no loss; p99 < 100 ms on SQLite, < 250 ms on PostgreSQL at 200/s;')
   console.log('         2 replicas >= 1.6x one replica sustained; all on this machine: replicas, PostgreSQL, emulator)')
-  console.log('setup    run           sent  2xx   intake/s  triggers/s  p50 ms  p99 ms  lost  doubled  peak RSS MB')
+  console.log(
+    'setup    run           sent  2xx   intake/s  triggers/s  sustained  p50 ms  p99 ms  lost  doubled  peak RSS MB',
+  )
   for (const r of rows)
     for (const o of r.outcomes)
       console.log(
         `${r.setup.padEnd(8)} ${o.name.padEnd(13)} ${String(o.sent).padStart(5)} ${String(o.acked).padStart(5)} ` +
           `${o.intakePerSec.toFixed(0).padStart(8)} ${o.triggeredPerSec.toFixed(0).padStart(11)} ` +
+          `${o.sustainedPerSec.toFixed(0).padStart(10)} ` +
           `${o.p50.toFixed(0).padStart(7)} ${o.p99.toFixed(0).padStart(7)} ${String(o.lost).padStart(5)} ` +
           `${String(o.doubled).padStart(8)}  ${r.rss.join(' + ')}`,
       )
-  const sustained = (s: string) => rows.find((r) => r.setup === s)?.outcomes[0]?.triggeredPerSec
+  const sustained = (s: string) => rows.find((r) => r.setup === s)?.outcomes[0]?.sustainedPerSec
   const one = sustained('pg1')
   const two = sustained('pg2')
   if (one && two)
     console.log(
-      `2 replicas / 1 replica, sustained triggers/s: ${(two / one).toFixed(2)}x (goal >= 1.6x; offered ${RATE}/s)`,
+      `2 replicas / 1 replica, ${STEP > 0 ? `capacity (the best step of ${STEP}/s more each)` : `sustained triggers/s (${WARM_S} s to ${SECONDS} s of the stream)`}: ` +
+        `${(two / one).toFixed(2)}x (goal >= 1.6x; ${limit ? `${limit} CPU per replica` : 'replicas unlimited'})`,
     )
   console.log(`load at the end: ${load()}`)
 }
@@ -116,6 +144,7 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
   })
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-load-'))
   const procs: TamerProcess[] = []
+  const groups: CpuGroup[] = []
   try {
     for (let r = 0; r < replicas; r++) {
       const port = await freePort()
@@ -140,41 +169,72 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
         diffs: { precompute: false },
       }
       writeFileSync(file, JSON.stringify(config)) // JSON is YAML
-      procs.push(new TamerProcess(file, `http://127.0.0.1:${port}`))
+      const group = limit ? createCpuGroup(`${setup}-${r}`, limit) : undefined
+      if (group) groups.push(group)
+      procs.push(new TamerProcess(file, `http://127.0.0.1:${port}`, group && ((pid) => group.add(pid))))
     }
     await Promise.all(procs.map((p) => p.start()))
     console.log(`\n${setup}: ${replicas} × tamer serve ready (${url ? 'PostgreSQL' : 'SQLite'}); load ${load()}`)
     let seq = 0
+    const database = url ? new URL(url).pathname.slice(1) : null
     const outcomes = [
-      await drive(`${RATE}/s × ${SECONDS}s`, procs, arrived, RATE, SECONDS, () => seq++),
+      STEP > 0
+        ? await drive(`steps of ${STEP}/s`, procs, arrived, stepped, () => seq++, { database, groups })
+        : await drive(`${RATE}/s × ${SECONDS}s`, procs, arrived, fixed(RATE, SECONDS), () => seq++, {
+            database,
+            groups,
+          }),
       // The burst: every request due at once (an open loop at a rate no machine meets).
-      await drive(`burst ${BURST}`, procs, arrived, BURST * 1000, BURST / (BURST * 1000), () => seq++),
+      await drive(`burst ${BURST}`, procs, arrived, fixed(BURST * 1000, BURST / (BURST * 1000)), () => seq++),
     ]
     const rss = procs.map((p) => peakRssMb(p.child?.pid))
     console.log(`  peak RSS per replica: ${rss.join(', ')} MB`)
     return { setup, outcomes, rss }
   } finally {
     await Promise.all(procs.map((p) => p.stop()))
+    for (const g of groups) g.remove()
     await jenkins.close()
     for (const d of drops) await d()
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
+interface Segment {
+  rate: number
+  seconds: number
+}
+
+/** The stream's next segment after `done` (their triggers/s measured), or null when the stream is over. */
+type Plan = (done: { rate: number; triggers: number }[]) => Segment | null
+
+/** One segment at `rate` for `seconds` (the fixed stream, the burst). */
+const fixed =
+  (rate: number, seconds: number): Plan =>
+  (done) =>
+    done.length === 0 ? { rate, seconds } : null
+
+/**
+ * Steps of STEP/s more each (STEP, 2 × STEP, …) for STEP_SECONDS each, until two steps in a row trigger less
+ * than 90 % of what they were offered: the set-up is saturated and its best step is its capacity. Stopping
+ * there keeps the backlog small, so the capacity is not that of a store holding an ever longer queue.
+ */
+const stepped: Plan = (done) => {
+  const short = (d: { rate: number; triggers: number }) => d.triggers < 0.9 * d.rate
+  if (done.length >= 2 && short(done.at(-1)!) && short(done.at(-2)!)) return null
+  if (done.length >= 40) return null
+  return { rate: STEP * (done.length + 1), seconds: STEP_SECONDS }
+}
+
 async function drive(
   name: string,
   procs: TamerProcess[],
   arrived: Map<string, number[]>,
-  rate: number,
-  seconds: number,
+  plan: Plan,
   next: () => number,
+  measure?: { database: string | null; groups: CpuGroup[] },
 ): Promise<Outcome> {
-  const total = Math.round(rate * seconds)
-  const pushes = Array.from({ length: total }, () => {
-    const n = next() + 1
-    return signedGitHub('push', githubPush({ after: n.toString(16).padStart(40, '0') }), { delivery: randomUUID() })
-  })
   const ackAt = new Map<string, number>()
+  const logsFrom = procs.map((p) => p.logs.length)
   // Queue depth over time: one replica's /metrics each second (the store is shared).
   const depths: string[] = []
   let sampling = true
@@ -193,26 +253,64 @@ async function drive(
       await sleep(1000)
     }
   })()
+  const claimsBefore = await Promise.all(procs.map(claims))
+  const snap = () => (measure ? cpuSnapshot(procs, measure.database, measure.groups) : null)
+  /** First arrivals at the emulator between two moments (performance.now()), of any delivery. */
+  const triggersBetween = (from: number, to: number) => {
+    let n = 0
+    for (const [, at] of arrived) if (at[0]! >= from && at[0]! < to) n++
+    return n
+  }
   const started = performance.now()
-  const result = await openLoop({
-    url: procs[0]!.base + '/hooks/github',
-    urlOf: (i) => `${procs[i % procs.length]!.base}/hooks/github`,
-    rate,
-    seconds,
-    body: Buffer.alloc(0),
-    bodyOf: (i) => pushes[i]!.body,
-    headers: (i) => pushes[i]!.headers,
-    maxSockets: 512,
-    onAnswer: (_i, status, body, at) => {
-      if (status !== 200 && status !== 202) return
-      try {
-        const id = (JSON.parse(body) as { id?: string }).id
-        if (id) ackAt.set(id, at)
-      } catch {
-        // not JSON: not acknowledged
-      }
-    },
-  })
+  const done: { rate: number; triggers: number; cpu: string }[] = []
+  const loops: Promise<OpenLoopResult>[] = []
+  let offset = 0
+  let sent = 0
+  for (let seg = plan(done); seg; seg = plan(done)) {
+    const total = Math.round(seg.rate * seg.seconds)
+    const pushes = Array.from({ length: total }, () => {
+      const n = next() + 1
+      return signedGitHub('push', githubPush({ after: n.toString(16).padStart(40, '0') }), { delivery: randomUUID() })
+    })
+    const first = offset
+    offset += total
+    sent += total
+    const from = performance.now()
+    // A step's open loop is not awaited: the next step starts on time whatever this one's answers do.
+    loops.push(
+      openLoop({
+        url: procs[0]!.base + '/hooks/github',
+        urlOf: (i) => `${procs[(first + i) % procs.length]!.base}/hooks/github`,
+        rate: seg.rate,
+        seconds: seg.seconds,
+        body: Buffer.alloc(0),
+        bodyOf: (i) => pushes[i]!.body,
+        headers: (i) => pushes[i]!.headers,
+        maxSockets: 512,
+        onAnswer: (_i, status, body, at) => {
+          if (status !== 200 && status !== 202) return
+          try {
+            const id = (JSON.parse(body) as { id?: string }).id
+            if (id) ackAt.set(id, at)
+          } catch {
+            // not JSON: not acknowledged
+          }
+        },
+      }),
+    )
+    if (!measure) break
+    // The first WARM_S of a fixed stream are not counted (start-up, the job's provisioning); a step counts whole.
+    const warm = plan === stepped ? 0 : WARM_S * 1000
+    await sleep(from + warm - performance.now())
+    const a = snap()!
+    await sleep(from + seg.seconds * 1000 - performance.now())
+    const b = snap()!
+    const triggers = (triggersBetween(from + warm, from + seg.seconds * 1000) * 1000) / (seg.seconds * 1000 - warm)
+    done.push({ rate: seg.rate, triggers, cpu: cpuBetween(a, b) })
+    if (plan === stepped)
+      console.log(`    step ${seg.rate}/s: ${triggers.toFixed(0)} triggers/s; CPUs ${done.at(-1)!.cpu}; load ${load()}`)
+  }
+  const results = await Promise.all(loops)
   const intakeDone = performance.now()
   // Settled: every acknowledged delivery has reached Jenkins (or the wait ran out).
   const deadline = Date.now() + SETTLE_MS
@@ -226,14 +324,17 @@ async function drive(
     .sort((a, b) => a - b)
   const acked = new Set(ackAt.keys())
   const mine = [...arrived.keys()].filter((id) => acked.has(id))
+  const statuses: Record<number, number> = {}
+  for (const r of results) for (const [k, v] of Object.entries(r.statuses)) statuses[+k] = (statuses[+k] ?? 0) + v
   const o: Outcome = {
     name,
-    sent: result.sent,
+    sent,
     acked: acked.size,
-    statuses: result.statuses,
-    intakePerSec: result.achieved,
-    intakeP99: result.p99,
+    statuses,
+    intakePerSec: (sent * 1000) / (intakeDone - started),
+    intakeP99: Math.max(...results.map((r) => r.p99)),
     triggeredPerSec: (mine.length * 1000) / (lastArrival - started),
+    sustainedPerSec: done.length > 0 ? Math.max(...done.map((d) => d.triggers)) : NaN,
     p50: percentile(lat, 50),
     p99: percentile(lat, 99),
     lost: [...acked].filter((id) => !arrived.has(id)).length,
@@ -242,14 +343,31 @@ async function drive(
     settledMs: lastArrival - started,
   }
   console.log(`  ${name}: sent ${o.sent}, answers ${JSON.stringify(o.statuses)}; load ${load()}`)
+  const answers =
+    results.length === 1 ? ` (answer p50 ${results[0]!.p50.toFixed(0)} ms, p99 ${results[0]!.p99.toFixed(0)} ms,` : ' ('
   console.log(
-    `    intake ${o.intakePerSec.toFixed(0)}/s (answer p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms, ` +
-      `all answered after ${((intakeDone - started) / 1000).toFixed(1)} s)`,
+    `    intake ${o.intakePerSec.toFixed(0)}/s${answers} all answered after ${((intakeDone - started) / 1000).toFixed(1)} s)`,
   )
   console.log(
     `    triggers ${o.triggeredPerSec.toFixed(0)}/s (the last ${(o.settledMs / 1000).toFixed(1)} s after the first send); ` +
       `2xx → buildWithParameters p50 ${o.p50.toFixed(0)} ms, p99 ${o.p99.toFixed(0)} ms, max ${(lat.at(-1) ?? NaN).toFixed(0)} ms`,
   )
+  if (done.length > 0) {
+    const best = done.reduce((x, d) => (d.triggers > x.triggers ? d : x))
+    console.log(
+      plan === stepped
+        ? `    capacity ${best.triggers.toFixed(0)} triggers/s (the best step, ${best.rate}/s offered)`
+        : `    sustained ${best.triggers.toFixed(0)} triggers/s from ${WARM_S} s to the stream's end; CPUs ${best.cpu}`,
+    )
+  }
+  if (procs.length > 1 || measure)
+    console.log(
+      `    claims per replica (with work / empty): ${claimsBetween(claimsBefore, await Promise.all(procs.map(claims)))}`,
+    )
+  procs.forEach((p, r) => {
+    const logged = logSummary(p, logsFrom[r]!)
+    if (logged) console.log(`    replica ${r} logged: ${logged}`)
+  })
   console.log(`    lost ${o.lost}, triggered twice ${o.doubled} (by DELIVERY_ID)`)
   console.log(`    queue depth (s: deliveries pending / builds not yet in Jenkins): ${o.depths}`)
   return o

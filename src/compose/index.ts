@@ -225,6 +225,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
             mask: maskOf(config),
           }),
     stepDone: (step, outcome, seconds, retry) => metrics.step(step, outcome, seconds, retry),
+    claimed: (queue, rows) => metrics.claim(queue, rows),
     changedFiles: io.changedFiles ?? gitChangedFiles(mirrors, logger),
     templatesDir: io.templatesDir,
     buildFinished: (buildId) => signals.buildFinished.emit(buildId),

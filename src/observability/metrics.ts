@@ -35,6 +35,8 @@ export interface ServiceMetrics {
   step(step: string, outcome: 'ok' | 'error', seconds: number, retry: boolean): void
   /** One request to a peer: op (Jenkins' call, a channel kind, a host's provider) and how it ended. */
   request(peer: Peer, op: string, outcome: string, seconds: number): void
+  /** One claim of shared work (PostgreSQL): its queue and whether it came back with rows or empty. */
+  claim(queue: 'deliveries' | 'builds', rows: number): void
   /** One push diff made: how long and how large (serialized bytes; none when it failed). */
   diff(outcome: 'ok' | 'error', seconds: number, bytes: number | null): void
   /** The text exposition (for GET /metrics). */
@@ -97,6 +99,13 @@ export function createServiceMetrics(o: ServiceMetricsOptions): ServiceMetrics {
     buckets: SLOW,
     registers,
   })
+  // Claims that come back empty are the cost of a wake-up (NOTIFY, a poll) with nothing left for this replica.
+  const claims = new Counter({
+    name: 'tamer_work_claims_total',
+    help: 'Claims of shared work (several replicas on PostgreSQL), by queue and outcome (work or empty)',
+    labelNames: ['queue', 'outcome'] as const,
+    registers,
+  })
   const diffs = new Histogram({
     name: 'tamer_diff_duration_seconds',
     help: 'Push diffs made (git and the notebook diff engine), by outcome',
@@ -155,6 +164,7 @@ export function createServiceMetrics(o: ServiceMetricsOptions): ServiceMetrics {
       if (retry) retries.inc({ step })
     },
     request: (peer, op, outcome, seconds) => requests.observe({ peer, op, outcome }, seconds),
+    claim: (queue, rows) => claims.inc({ queue, outcome: rows > 0 ? 'work' : 'empty' }),
     diff(outcome, seconds, bytes) {
       diffs.observe({ outcome }, seconds)
       if (bytes !== null && Number.isFinite(bytes)) diffBytes.observe(bytes)

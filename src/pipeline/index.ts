@@ -63,6 +63,8 @@ export interface PipelineDeps {
    * ran on a build whose earlier attempt failed (waiting-for-jenkins). For /metrics.
    */
   stepDone?: (step: string, outcome: 'ok' | 'error', seconds: number, retry: boolean) => void
+  /** Told of each claim on shared work: its queue and how many rows it got (0: empty). For /metrics. */
+  claimed?: (queue: 'deliveries' | 'builds', rows: number) => void
 }
 
 export interface CallbackBody {
@@ -377,6 +379,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (scan) {
       const room = Math.max(0, SCAN_PAGE - busy.size)
       const claimed = room > 0 ? await store.claimPendingDeliveries(keeper.lease(), room) : []
+      if (room > 0) deps.claimed?.('deliveries', claimed.length)
       scan = claimed.length === room
       for (const d of claimed) {
         if (busy.has(d.id)) continue
@@ -387,7 +390,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (stepDeps) {
       // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) could
       // leave none for a planned build while routes were under way (test/pipeline/shared-slots.test.ts).
-      const claimed = await store.claimDueBuilds(keeper.lease(), Math.max(0, limit - stepping.size))
+      const slots = Math.max(0, limit - stepping.size)
+      const claimed = await store.claimDueBuilds(keeper.lease(), slots)
+      if (slots > 0) deps.claimed?.('builds', claimed.due.length)
       nextAt(claimed.nextAt ?? Infinity)
       const due = claimed.due
       for (const b of due) {

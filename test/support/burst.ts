@@ -110,10 +110,13 @@ export class TamerProcess {
 
   readonly configFile: string
   readonly base: string
+  /** Told each child's pid as soon as it is spawned (bench:load puts it in a CPU-limited cgroup). */
+  readonly onSpawn?: (pid: number) => void
 
-  constructor(configFile: string, base: string) {
+  constructor(configFile: string, base: string, onSpawn?: (pid: number) => void) {
     this.configFile = configFile
     this.base = base
+    this.onSpawn = onSpawn
   }
 
   async start(): Promise<void> {
@@ -126,6 +129,7 @@ export class TamerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.child = child
+    if (child.pid) this.onSpawn?.(child.pid)
     this.starts++
     this.exited = new Promise((r) => child.once('exit', () => r()))
     let partial = ''

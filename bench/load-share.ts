@@ -1,0 +1,93 @@
+// What bench:load reports beside throughput: how the cores were shared over a window (the replicas, this
+// set-up's PostgreSQL backends, the bench process with the Jenkins emulator, the rest of the machine), the
+// replicas' claims of shared work that came back empty, and the warnings and errors they logged.
+import { readFileSync } from 'node:fs'
+import type { TamerProcess } from '../test/support/burst.js'
+import { backendsCpuSeconds, machineCpuSeconds, processCpuSeconds, type CpuGroup } from './cpu-limit.js'
+
+export interface CpuSnapshot {
+  replicas: number[]
+  pg: number
+  self: number
+  machine: { busy: number; total: number }
+  throttled: { periods: number; throttled: number }[]
+}
+
+export function cpuSnapshot(procs: TamerProcess[], database: string | null, groups: CpuGroup[]): CpuSnapshot {
+  const self = process.cpuUsage()
+  return {
+    replicas: procs.map((p) => processCpuSeconds(p.child?.pid)),
+    pg: database ? backendsCpuSeconds(database) : 0,
+    self: (self.user + self.system) / 1e6,
+    machine: machineCpuSeconds(),
+    throttled: groups.map((g) => g.throttled()),
+  }
+}
+
+const cores = () => readFileSync('/proc/stat', 'utf8').match(/^cpu\d+ /gm)?.length || 1
+
+/** CPUs (CPU seconds per second) each part used between two snapshots, and the share of periods out of quota. */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): string {
+  const wall = (b.machine.total - a.machine.total) / cores()
+  const per = (x: number) => (x / wall).toFixed(2)
+  const used = b.replicas.map((x, i) => x - a.replicas[i]!)
+  const self = b.self - a.self
+  const pg = b.pg - a.pg
+  const rest = b.machine.busy - a.machine.busy - used.reduce((s, x) => s + x, 0) - self - pg
+  const idle = b.machine.total - a.machine.total - (b.machine.busy - a.machine.busy)
+  const throttled = b.throttled.map((t, i) => {
+    const periods = t.periods - a.throttled[i]!.periods
+    return `${periods ? Math.round((100 * (t.throttled - a.throttled[i]!.throttled)) / periods) : 0} %`
+  })
+  return (
+    `replicas ${used.map(per).join(' + ')}` +
+    (throttled.length ? ` (periods out of quota ${throttled.join(', ')})` : '') +
+    `, PostgreSQL backends ${per(pg)}, generator + emulator ${per(self)}, other work ${per(rest)}, idle ${per(idle)}`
+  )
+}
+
+/** A replica's tamer_work_claims_total so far, by `queue/outcome`. */
+export async function claims(p: TamerProcess): Promise<Map<string, number>> {
+  const text = await fetch(`${p.base}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  )
+  const m = new Map<string, number>()
+  for (const [, queue, outcome, n] of text.matchAll(
+    /^tamer_work_claims_total\{queue="(\w+)",outcome="(\w+)"\} (\d+)/gm,
+  ))
+    m.set(`${queue}/${outcome}`, Number(n))
+  return m
+}
+
+/** Claims with work / empty per replica between two readings of claims(). */
+export function claimsBetween(before: Map<string, number>[], after: Map<string, number>[]): string {
+  return after
+    .map((m, r) =>
+      ['deliveries', 'builds']
+        .map((q) => {
+          const n = (o: string) => (m.get(`${q}/${o}`) ?? 0) - (before[r]!.get(`${q}/${o}`) ?? 0)
+          return `${q} ${n('work')}/${n('empty')}`
+        })
+        .join(', '),
+    )
+    .join('; ')
+}
+
+/** The warnings and errors a replica logged from line `from` on, counted by message (the most frequent first). */
+export function logSummary(p: TamerProcess, from: number): string {
+  const counts = new Map<string, number>()
+  for (const line of p.logs.slice(from)) {
+    try {
+      const l = JSON.parse(line) as { level?: number; msg?: string }
+      if ((l.level ?? 0) >= 40) counts.set(l.msg ?? '?', (counts.get(l.msg ?? '?') ?? 0) + 1)
+    } catch {
+      counts.set(line.slice(0, 100), (counts.get(line.slice(0, 100)) ?? 0) + 1)
+    }
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([m, n]) => `${n} × ${m}`)
+    .join('; ')
+}
