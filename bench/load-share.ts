@@ -79,8 +79,11 @@ export function logSummary(p: TamerProcess, from: number): string {
   const counts = new Map<string, number>()
   for (const line of p.logs.slice(from)) {
     try {
-      const l = JSON.parse(line) as { level?: number; msg?: string }
-      if ((l.level ?? 0) >= 40) counts.set(l.msg ?? '?', (counts.get(l.msg ?? '?') ?? 0) + 1)
+      const l = JSON.parse(line) as { level?: number; msg?: string; err?: unknown }
+      // The error's message too (its first 120 characters): what failed, not only that something did.
+      const err = typeof l.err === 'string' ? l.err : (l.err as { message?: string } | undefined)?.message
+      const key = `${l.msg ?? '?'}${err ? ` (${err.slice(0, 120)})` : ''}`
+      if ((l.level ?? 0) >= 40) counts.set(key, (counts.get(key) ?? 0) + 1)
     } catch {
       counts.set(line.slice(0, 100), (counts.get(line.slice(0, 100)) ?? 0) + 1)
     }

@@ -55,6 +55,41 @@ t.test('two replicas record the same deliveries at once: each stored once, the o
   }
 })
 
+t.test("two replicas' branch passes apply the same pushes at once: no failure, applied once", async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  const a = await openPostgresStore({ url })
+  const b = await openPostgresStore({ url })
+  t.teardown(async () => {
+    await a.close()
+    await b.close()
+  })
+  const key = { tenant: 'default', provider: 'github' as const, repository: 'acme/r' }
+  const push = (i: number) => ({
+    ...key,
+    branch: 'main',
+    deleted: false,
+    commitSha: i.toString(16).padStart(40, '0'),
+    authorName: 'Ada',
+    authorEmail: 'ada@example.com',
+    committedAt: null,
+    at: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+    defaultBranch: 'main',
+  })
+  // Each pass of bench:load's two replicas read the same deliveries; both deleted and inserted the repository's
+  // row at once, and one failed on its unique key (its writer's whole batch rolled back and ran again).
+  for (let i = 1; i <= 20; i++) {
+    const both = await Promise.allSettled([a.applyBranchChanges([push(i)], i), b.applyBranchChanges([push(i)], i)])
+    t.same(
+      both.map((r) => r.status),
+      ['fulfilled', 'fulfilled'],
+      `pass ${i}: both passes end without an error`,
+    )
+  }
+  t.equal(await a.branchCursor(), 20)
+  t.match(await a.getBranch(key, 'main'), { deletedAt: null, commitSha: (20).toString(16).padStart(40, '0') })
+})
+
 t.test('replicas starting together migrate once; the version is recorded', async (t) => {
   const url = await freshDatabase(t)
   if (!url) return

@@ -489,6 +489,17 @@ async function branchWrite(db: Queryable, op: BranchWriteOp): Promise<WriteResul
     return (r.rowCount ?? 0) > 0
   }
   if (op.op === 'branch-listing') return applyListing(op.listing, op.at)
+  // Every replica's branch pass reads the same deliveries (issue #16): the cursor's row is locked first, so two
+  // replicas' passes apply one after the other, and the one that waited skips what the other applied (the
+  // cursor it reads is the one committed). At once, both deleted and inserted the same repository row: one
+  // failed on its unique key and made its writer's whole batch roll back and run again.
+  if (op.cursor !== null) {
+    const { rows } = await db.query<{ delivery_seq: string | number }>(
+      `INSERT INTO branch_cursor (id, delivery_seq) VALUES (1, 0)
+       ON CONFLICT (id) DO UPDATE SET delivery_seq = branch_cursor.delivery_seq RETURNING delivery_seq`,
+    )
+    if (Number(rows[0]!.delivery_seq) >= op.cursor) return []
+  }
   const changed = await applyChanges(op.changes, op.at)
   if (op.cursor !== null)
     await db.query(

@@ -146,9 +146,14 @@ export function createBranchWrites(db: Database): (op: BranchWriteOp) => BranchW
     return changed
   }
 
+  const cursorAt = db.prepare('SELECT delivery_seq FROM branch_cursor WHERE id = 1').pluck()
+
   return (op) => {
     if (op.op === 'branch-slot') return slot.run({ key: op.key, slot: op.slot, at: op.at }).changes > 0
     if (op.op === 'branch-listing') return applyListing(op.listing, op.at)
+    // Changes of deliveries the cursor has passed were applied already (as on PostgreSQL, where two replicas'
+    // passes read the same deliveries): applied again, an older push could bring back a branch deleted since.
+    if (op.cursor !== null && Number(cursorAt.get() ?? 0) >= op.cursor) return []
     const changed = new Map<string, RepositoryKey>()
     for (const c of op.changes)
       if (applyOne(c, op.at))

@@ -172,8 +172,12 @@ eachEngine(t, 'the branch registry: pushes, the remote listing, choices and sche
   )
   t.same(changed, [key])
   t.equal(await store.branchCursor(), 7)
-  t.same(await store.applyBranchChanges([change('feature', '2026-01-03T00:00:00Z')], 5), [], 'no new branch')
+  // Deliveries up to the cursor were applied (by another replica's pass, on PostgreSQL): not applied again.
+  t.same(await store.applyBranchChanges([change('feature', '2026-01-03T00:00:00Z', true)], 5), [], 'skipped')
   t.equal(await store.branchCursor(), 7, 'the cursor never moves back')
+  t.match(await store.getBranch(key, 'feature'), { deletedAt: null, pushedAt: '2026-01-02T00:00:00Z' }, 'not deleted')
+  t.same(await store.applyBranchChanges([change('feature', '2026-01-03T00:00:00Z')], 8), [], 'no new branch')
+  t.equal(await store.branchCursor(), 8)
   t.same(await store.branchChoices(key, 10), ['main', 'feature'], 'the default branch first')
   t.match(await store.findRepositories('acme/r'), [{ ...key, defaultBranch: 'main', branches: 2 }])
   t.match(await store.getBranch(key, 'feature'), { source: 'push', pushedAt: '2026-01-03T00:00:00Z' })
