@@ -388,9 +388,11 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   }
   if (leases) {
     app.addHook('onReady', async () => leases.start())
-    // Work another replica committed (NOTIFY): the unit that does that kind looks at once.
-    const unlisten = store.onWork((kinds) => {
-      if (!held.has('pipeline') && (kinds.includes('delivery') || kinds.includes('build'))) pipeline.rescan()
+    // Work another replica committed (NOTIFY): the unit that does that kind looks at once. The pipeline's own
+    // commits woke it already (a stored delivery, a route's end): their echo only made passes whose claims came
+    // back empty (bench:load, tamer_work_claims_total; issue #16).
+    const unlisten = store.onWork((kinds, own) => {
+      if (!held.has('pipeline') && !own && (kinds.includes('delivery') || kinds.includes('build'))) pipeline.rescan()
       if (!held.has('notifier') && kinds.includes('notice')) notifier.wake()
       if (!held.has('reporter') && kinds.includes('host-post')) reporter.wake()
       if (kinds.includes('diff')) sharedPrecompute?.wake()

@@ -49,10 +49,10 @@ export interface WorkLeaseStore {
   /** Graceful shutdown: every lease of `owner` ends now; resolves to how many there were. */
   releaseLeases(owner: string): Promise<number>
   /**
-   * New work committed by any process (PostgreSQL `LISTEN`): the kinds. The function returned
-   * unsubscribes. SQLite: never called (one process wakes its units directly).
+   * New work committed by any process (PostgreSQL `LISTEN`): the kinds, and whether this store's own writer
+   * committed it. The function returned unsubscribes. SQLite: never called (one process wakes its units directly).
    */
-  onWork(listener: (kinds: WorkKind[]) => void): () => void
+  onWork(listener: (kinds: WorkKind[], own: boolean) => void): () => void
 }
 
 // Pushes to diff ahead of their first view (issue #16): a job row per delivery, claimed with a lease

@@ -73,6 +73,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     types,
   })
   // The two writers' connections (below), apart: they pipeline (lanes.ts), which a pool shared by reads must not.
+  /** The server process ids of the writer's connections (leases.ts tells this replica's own NOTIFYs by them). */
+  const writerBackends = new Set<number>()
   const writerPool = new pg.Pool({
     connectionString: options.url,
     max: 2,
@@ -84,6 +86,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle connection the server drops must not end the process; the next query reconnects.
   pool.on('error', () => {})
   writerPool.on('error', () => {})
+  // A closed connection's process id may later be another process's (leases.ts tells own NOTIFYs by it).
+  writerPool.on('remove', (c) => void writerBackends.delete((c as unknown as { processID?: number }).processID ?? 0))
   let client: pg.PoolClient
   try {
     client = await pool.connect()
@@ -102,7 +106,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const maxBatch = options.maxBatch ?? 256
   const reads = createPgReads(pool)
-  const leases = createPgLeases(pool, options.url, types)
+  const leases = createPgLeases(pool, options.url, types, writerBackends)
   // Two writers, each one transaction at a time on its own pipelined connection: builds' updates (a trigger's
   // saves, a callback's) and everything else. A trigger's save waited behind the commit of a batch of hundreds
   // of deliveries and plans, and while it waited it held a step slot (issue #16). The two write different rows
@@ -128,6 +132,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     let conn: pg.PoolClient
     try {
       conn = await writerPool.connect()
+      // pg's Client keeps its server process id (BackendKeyData), untyped in @types/pg.
+      const pid = (conn as unknown as { processID?: number | null }).processID
+      if (pid) writerBackends.add(pid)
     } catch (err) {
       for (const w of everyone) w.reject(pgFailure(err))
       return

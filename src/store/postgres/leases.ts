@@ -125,7 +125,16 @@ export interface PgWorkLeases extends WorkLeaseStore {
   stopListening(): Promise<void>
 }
 
-export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWorkLeases {
+/**
+ * `ownBackends`: the server process ids of this store's writer connections, so a NOTIFY they sent is told as
+ * this replica's own (its units were woken directly; issue #16).
+ */
+export function createPgLeases(
+  pool: pg.Pool,
+  url: string,
+  types: unknown,
+  ownBackends: ReadonlySet<number> = new Set(),
+): PgWorkLeases {
   /**
    * The ids each owner claimed through this store, by kind: what its heartbeat renews and its shutdown gives
    * back. An id leaves when released here, or when a renewal finds the row no longer held by that owner (its
@@ -146,7 +155,7 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
     for (const r of rows) ids.set(r.id, ++claims)
     return rows
   }
-  const listeners = new Set<(kinds: WorkKind[]) => void>()
+  const listeners = new Set<(kinds: WorkKind[], own: boolean) => void>()
   let listener: pg.Client | null = null
   let retry: NodeJS.Timeout | null = null
   let closed = false
@@ -208,9 +217,9 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
     })()
   }
 
-  const tell = (payload: string | undefined) => {
+  const tell = (payload: string | undefined, own = false) => {
     const kinds = (payload ?? '').split(',').filter((k): k is WorkKind => (WORK_KINDS as readonly string[]).includes(k))
-    for (const l of [...listeners]) l(kinds)
+    for (const l of [...listeners]) l(kinds, own)
   }
 
   /** One connection of its own, outside the pool: LISTEN belongs to a session. Lost, it is made again. */
@@ -227,7 +236,7 @@ export function createPgLeases(pool: pg.Pool, url: string, types: unknown): PgWo
     }
     client.on('error', again)
     client.on('end', again)
-    client.on('notification', (m) => tell(m.payload))
+    client.on('notification', (m) => tell(m.payload, ownBackends.has(m.processId)))
     client
       .connect()
       .then(() => client.query(`LISTEN ${WORK_CHANNEL}`))

@@ -148,10 +148,14 @@ eachEngine(t, "another replica's commit of new work wakes the listeners (LISTEN/
   await first // the (re)connection's own wake: every kind
   heard.length = 0
   const writer = await engine.open()
-  const got = new Promise<void>((resolve) => listening.onWork((k) => k.includes('delivery') && resolve()))
+  const got = new Promise<boolean>((resolve) => listening.onWork((k, own) => k.includes('delivery') && resolve(own)))
   await writer.recordDelivery(delivery('wake'))
-  await got
+  t.equal(await got, false, "another replica's commit is not told as the listener's own")
   t.ok(heard.includes('delivery'), `heard ${heard.join(',')}`)
+  // Its own commit is told as such: its units were woken directly (the pipeline skips the echo's rescan).
+  const echo = new Promise<boolean>((resolve) => listening.onWork((k, own) => k.includes('delivery') && resolve(own)))
+  await listening.recordDelivery(delivery('own'))
+  t.equal(await echo, true, "the listener's own commit is told as its own")
   unlisten()
 })
 
