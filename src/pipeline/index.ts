@@ -387,12 +387,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         launched++
       }
     }
-    if (stepDeps) {
+    // Every slot taken: no claim (it read the due builds only to say when the next falls due, a statement per wake
+    // with two replicas, issue #16); the next step to end wakes a pass that claims.
+    if (stepDeps && stepping.size < limit) {
       // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) could
       // leave none for a planned build while routes were under way (test/pipeline/shared-slots.test.ts).
-      const slots = Math.max(0, limit - stepping.size)
+      const slots = limit - stepping.size
       const claimed = await store.claimDueBuilds(keeper.lease(), slots)
-      if (slots > 0) deps.claimed?.('builds', claimed.due.length)
+      deps.claimed?.('builds', claimed.due.length)
       nextAt(claimed.nextAt ?? Infinity)
       const due = claimed.due
       for (const b of due) {
