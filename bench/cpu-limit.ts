@@ -90,7 +90,10 @@ export function createCpuGroup(label: string, cpus: number): CpuGroup {
   if (!hooked) {
     hooked = true
     process.once('exit', () => [...groups].forEach((g) => g.remove()))
+    // Interrupted (Ctrl-C, a timeout's SIGTERM): exit, so the exit hook removes the groups. SIGKILL leaves
+    // them: rmdir /sys/fs/cgroup/cpu/tamer-bench-* once their processes are gone.
     process.once('SIGINT', () => process.exit(130))
+    process.once('SIGTERM', () => process.exit(143))
   }
   return group
 }
