@@ -6,6 +6,7 @@ import { jobsSync } from '../pipeline/commands.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
 import { openStore } from '../store/open.js'
+import { catchUpBranchRegistry } from './branch-registry.js'
 import type { CliIo } from './io.js'
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -21,7 +22,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const config = checkConfig(await withStoredSecretsOf(loadDraftConfig({ env: io.env, file: values.config }), io.env))
   const store = await openStore(config, { cwd: io.cwd })
   try {
-    const status = await jobsSync(config, store, io.out)
+    // The registry takes the pushes stored so far first (what a running server may not have taken yet), or a
+    // job would lose a branch pushed a moment ago from its choices until the server's registry takes it.
+    const status = await jobsSync(config, store, io.out, undefined, () => catchUpBranchRegistry(config, store, io.cwd))
     // It creates and rewrites Jenkins jobs: an operator action.
     await store.recordAudit({
       actor: cliActor(io.env),

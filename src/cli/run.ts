@@ -2,17 +2,14 @@
 // a branch's head (issue #14), through the same durable path as a push: the run is stored in the
 // store like a delivery (exactly once), and `tamer serve` routes, triggers, follows and notifies it
 // within its next tick (15 s). In the audit log.
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkConfig } from '../compose/config.js'
 import { loadDraftConfig } from '../config/load.js'
-import { createBranchTracker } from '../pipeline/branches.js'
 import { requestRun, runAudit } from '../pipeline/runs.js'
 import { withStoredSecretsOf } from '../secrets/stored.js'
 import { cliActor } from '../security/command-io.js'
 import { openStore } from '../store/open.js'
-import { mirrorCacheFromConfig } from '../git/mirror.js'
-import { createLogger } from '../logging.js'
+import { catchUpBranchRegistry } from './branch-registry.js'
 import type { CliIo } from './io.js'
 
 const USAGE = 'Usage: tamer run <owner/repo> <branch> [--rule NAME | --job JOB] [--param NAME=VALUE …] [-c FILE]\n'
@@ -47,12 +44,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const store = await openStore(config, { cwd: io.cwd })
   try {
     // The registry takes the pushes stored so far first (what a running server may not have taken yet).
-    const tracker = createBranchTracker({
-      store,
-      logger: createLogger('silent'),
-      mirrors: mirrorCacheFromConfig(config, resolve(io.cwd, config.dataDir, 'mirrors')),
-    })
-    await tracker.catchUp()
+    await catchUpBranchRegistry(config, store, io.cwd)
     const actor = cliActor(io.env)
     const a = await requestRun(
       { config, store, now: Date.now },

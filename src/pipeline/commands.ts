@@ -58,6 +58,8 @@ export async function jobsSync(
   store: TamerStore & Partial<Pick<BranchStore, 'branchChoices'>>,
   out: Write,
   api?: JenkinsApi,
+  /** The branch registry's catch-up (BranchTracker.catchUp): a job's choices include a branch pushed a moment ago. */
+  catchUp?: () => Promise<void>,
 ): Promise<number> {
   const j = config.jenkins
   const client = api ?? jenkinsApiFromConfig(j)
@@ -81,6 +83,7 @@ export async function jobsSync(
       )
     else jobs.set(r.job, r.template)
   }
+  await catchUp?.()
   for (const k of await store.knownJobs()) if (!jobs.has(k.job)) jobs.set(k.job, k.template)
   // A job that built a repository keeps that repository's branch choices and defaults (issue #14).
   const contextOf = store.branchChoices
