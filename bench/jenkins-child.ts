@@ -1,4 +1,4 @@
-// The Jenkins emulator of bench:dispatch in its own process, as Jenkins is in production: its work (the
+// The Jenkins emulator of bench:dispatch and bench:load in its own process, as Jenkins is in production: its work (the
 // queue's walk on every request) no longer shares the service's event loop. It tells the bench when each
 // buildWithParameters arrives (by DELIVERY_ID) and, when asked, what it received.
 import { realClock, startJenkinsEmulator } from '../src/demo/jenkins-emulator/index.js'

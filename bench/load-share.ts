@@ -1,5 +1,5 @@
 // What bench:load reports beside throughput: how the cores were shared over a window (the replicas, this
-// set-up's PostgreSQL backends, the bench process with the Jenkins emulator, the rest of the machine), the
+// set-up's PostgreSQL backends, the bench process (the generator), the Jenkins emulator's process, the rest), the
 // replicas' claims of shared work that came back empty, and the warnings and errors they logged.
 import { readFileSync } from 'node:fs'
 import type { TamerProcess } from '../test/support/burst.js'
@@ -9,16 +9,23 @@ export interface CpuSnapshot {
   replicas: number[]
   pg: number
   self: number
+  emulator: number
   machine: { busy: number; total: number }
   throttled: { periods: number; throttled: number }[]
 }
 
-export function cpuSnapshot(procs: TamerProcess[], database: string | null, groups: CpuGroup[]): CpuSnapshot {
+export function cpuSnapshot(
+  procs: TamerProcess[],
+  database: string | null,
+  groups: CpuGroup[],
+  emulatorPid: number | undefined,
+): CpuSnapshot {
   const self = process.cpuUsage()
   return {
     replicas: procs.map((p) => processCpuSeconds(p.child?.pid)),
     pg: database ? backendsCpuSeconds(database) : 0,
     self: (self.user + self.system) / 1e6,
+    emulator: processCpuSeconds(emulatorPid),
     machine: machineCpuSeconds(),
     throttled: groups.map((g) => g.throttled()),
   }
@@ -32,8 +39,9 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): string {
   const per = (x: number) => (x / wall).toFixed(2)
   const used = b.replicas.map((x, i) => x - a.replicas[i]!)
   const self = b.self - a.self
+  const emulator = b.emulator - a.emulator
   const pg = b.pg - a.pg
-  const rest = b.machine.busy - a.machine.busy - used.reduce((s, x) => s + x, 0) - self - pg
+  const rest = b.machine.busy - a.machine.busy - used.reduce((s, x) => s + x, 0) - self - emulator - pg
   const idle = b.machine.total - a.machine.total - (b.machine.busy - a.machine.busy)
   const throttled = b.throttled.map((t, i) => {
     const periods = t.periods - a.throttled[i]!.periods
@@ -42,7 +50,7 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): string {
   return (
     `replicas ${used.map(per).join(' + ')}` +
     (throttled.length ? ` (periods out of quota ${throttled.join(', ')})` : '') +
-    `, PostgreSQL backends ${per(pg)}, generator + emulator ${per(self)}, other work ${per(rest)}, idle ${per(idle)}`
+    `, PostgreSQL backends ${per(pg)}, generator ${per(self)}, emulator ${per(emulator)}, other work ${per(rest)}, idle ${per(idle)}`
   )
 }
 

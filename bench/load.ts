@@ -16,8 +16,10 @@
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { DEFAULT_USER, realClock, startJenkinsEmulator } from '../src/demo/jenkins-emulator/index.js'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { fork, type ChildProcess } from 'node:child_process'
+import { DEFAULT_USER } from '../src/demo/jenkins-emulator/index.js'
 import { SECRETS } from '../test/support/app.js'
 import { TamerProcess } from '../test/support/burst.js'
 import { freePort } from '../test/support/free-port.js'
@@ -26,6 +28,7 @@ import { freshDatabase } from '../test/support/postgres.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { cpuLimitUnavailable, createCpuGroup, type CpuGroup } from './cpu-limit.js'
 import { claims, claimsBetween, cpuBetween, cpuSnapshot, logSummary } from './load-share.js'
+import type { FromJenkins } from './jenkins-child.js'
 import { openLoop, percentile, type OpenLoopResult } from './open-loop.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
@@ -87,7 +90,7 @@ async function main() {
   console.log(
     limit
       ? `each tamer serve replica limited to ${limit} CPU (a cgroup of its own, CFS quota); PostgreSQL, the ` +
-          `Jenkins emulator and the generator (this process) unlimited`
+          `Jenkins emulator (a process of its own) and the generator (this process) unlimited`
       : 'replicas, PostgreSQL, the Jenkins emulator and the generator all unlimited, sharing the cores',
   )
   const rows: { setup: string; outcomes: Outcome[]; rss: number[] }[] = []
@@ -130,18 +133,23 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
           fail: (msg) => console.log(msg),
         })
   if (setup !== 'sqlite' && !url) return { setup, outcomes: [], rss: [] }
-  // Builds run a minute: Tamer follows each rarely (pollInitialMs), so the figures are intake → trigger.
-  const jenkins = await startJenkinsEmulator({
-    clock: realClock,
-    quietPeriodSec: 0,
-    defaultScenario: { durationMs: 60_000 },
+  // Builds run a minute: Tamer follows each rarely (pollInitialMs), so the figures are intake → trigger. The
+  // emulator runs in its own process (bench/jenkins-child.ts, as bench:dispatch's), as Jenkins does: in this one
+  // its queue walk shared the generator's event loop, which became the limit of two replicas' capacity.
+  const emulator = fork(join(dirname(fileURLToPath(import.meta.url)), 'jenkins-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
+  // When each buildWithParameters reached Jenkins, by DELIVERY_ID: stamped there (Date.now(), one clock on one
+  // machine), on this process's performance.now() scale.
   const arrived = new Map<string, number[]>()
-  jenkins.control.onRequest((r) => {
-    if (r.method !== 'POST' || !r.path.includes('/buildWithParameters')) return
-    const id = new URLSearchParams(r.body).get('DELIVERY_ID')
-    if (id) arrived.set(id, [...(arrived.get(id) ?? []), performance.now()])
-  })
+  const jenkins = await new Promise<{ url: string }>((resolve) =>
+    emulator.on('message', (m: FromJenkins) => {
+      if (m.type === 'ready') resolve({ url: m.url })
+      if (m.type === 'arrived')
+        for (const [id, t] of m.ids) arrived.set(id, [...(arrived.get(id) ?? []), t - performance.timeOrigin])
+    }),
+  )
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-load-'))
   const procs: TamerProcess[] = []
   const groups: CpuGroup[] = []
@@ -179,10 +187,11 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
     const database = url ? new URL(url).pathname.slice(1) : null
     const outcomes = [
       STEP > 0
-        ? await drive(`steps of ${STEP}/s`, procs, arrived, stepped, () => seq++, { database, groups })
+        ? await drive(`steps of ${STEP}/s`, procs, arrived, stepped, () => seq++, { database, groups, emulator })
         : await drive(`${RATE}/s × ${SECONDS}s`, procs, arrived, fixed(RATE, SECONDS), () => seq++, {
             database,
             groups,
+            emulator,
           }),
       // The burst: every request due at once (an open loop at a rate no machine meets).
       await drive(`burst ${BURST}`, procs, arrived, fixed(BURST * 1000, BURST / (BURST * 1000)), () => seq++),
@@ -193,7 +202,7 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
   } finally {
     await Promise.all(procs.map((p) => p.stop()))
     for (const g of groups) g.remove()
-    await jenkins.close()
+    await stopChild(emulator)
     for (const d of drops) await d()
     rmSync(dir, { recursive: true, force: true })
   }
@@ -242,7 +251,7 @@ async function drive(
   arrived: Map<string, number[]>,
   plan: Plan,
   next: () => number,
-  measure?: { database: string | null; groups: CpuGroup[] },
+  measure?: { database: string | null; groups: CpuGroup[]; emulator: ChildProcess },
 ): Promise<Outcome> {
   const ackAt = new Map<string, number>()
   const logsFrom = procs.map((p) => p.logs.length)
@@ -265,7 +274,7 @@ async function drive(
     }
   })()
   const claimsBefore = await Promise.all(procs.map(claims))
-  const snap = () => (measure ? cpuSnapshot(procs, measure.database, measure.groups) : null)
+  const snap = () => (measure ? cpuSnapshot(procs, measure.database, measure.groups, measure.emulator.pid) : null)
   /** First arrivals at the emulator between two moments (performance.now()), of any delivery. */
   const triggersBetween = (from: number, to: number) => {
     let n = 0
@@ -392,3 +401,12 @@ main()
     console.error(err)
     process.exit(1)
   })
+
+/** Ends the emulator's process and waits for it to be gone. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill()
+  })
+}
