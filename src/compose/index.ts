@@ -401,18 +401,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   }
   app.addHook('onReady', async () => retention.start())
   if (!held.has('pipeline')) app.addHook('onReady', async () => signoff.start())
-  // The registry takes what BRANCH_LINGER_MS of deliveries pushed in one pass (two reads on the event loop, one
-  // write): a pass per delivery also made a commit of its own per delivery on the writer thread (issue #12). Real
-  // timers, as the pass itself is: catchUp() takes what is told and not yet applied.
-  const BRANCH_LINGER_MS = 50
-  let branchWake: unknown = null
-  signals.deliveryStored.on((id, d) => {
-    branches.stored(id, { normalized: storedEvents(d) })
-    branchWake ??= realTimers.set(() => {
-      branchWake = null
-      branches.wake()
-    }, BRANCH_LINGER_MS)
-  })
+  signals.deliveryStored.on((id, d) => (branches.stored(id, { normalized: storedEvents(d) }), branches.wake()))
   app.addHook('onReady', async () => branches.wake())
   // A tick: what another process stored (`tamer run` writes to the store) is routed within it, and
   // the remote's branches are listed every branches.syncEveryMinutes.
@@ -440,7 +429,6 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     signoff.stop()
     ticking = false
     if (tick !== null) timers.clear(tick)
-    if (branchWake !== null) realTimers.clear(branchWake)
     await Promise.all([
       pipeline.stop(),
       notifier.stop(),

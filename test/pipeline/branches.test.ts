@@ -162,7 +162,7 @@ t.test('pages, tenants and unknown repositories', async (t) => {
   t.equal((await h.app.inject({ url: '/api/repos' })).statusCode, 401)
 })
 
-t.test('a push reaches the registry on its own, with no catchUp (the pass after deliveries linger)', async (t) => {
+t.test('a push reaches the registry on its own, with no catchUp (its stored signal wakes a pass)', async (t) => {
   const h = await startPipelineApp(t, { rules: [] })
   const d = signedGitHub(
     'push',
