@@ -24,7 +24,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     // The registry takes the pushes stored so far first (what a running server may not have taken yet), or a
     // job would lose a branch pushed a moment ago from its choices until the server's registry takes it.
-    const status = await jobsSync(config, store, io.out, undefined, () => catchUpBranchRegistry(config, store, io.cwd))
+    const catchUp = () => catchUpBranchRegistry(config, store, io.cwd)
+    const status = await jobsSync(config, store, io.out, { catchUp })
     // It creates and rewrites Jenkins jobs: an operator action.
     await store.recordAudit({
       actor: cliActor(io.env),

@@ -57,12 +57,14 @@ export async function jobsSync(
   config: Config,
   store: TamerStore & Partial<Pick<BranchStore, 'branchChoices'>>,
   out: Write,
-  api?: JenkinsApi,
-  /** The branch registry's catch-up (BranchTracker.catchUp): a job's choices include a branch pushed a moment ago. */
-  catchUp?: () => Promise<void>,
+  opts: {
+    api?: JenkinsApi
+    /** The branch registry's catch-up (BranchTracker.catchUp): a job's choices include a branch pushed a moment ago. */
+    catchUp?: () => Promise<void>
+  } = {},
 ): Promise<number> {
   const j = config.jenkins
-  const client = api ?? jenkinsApiFromConfig(j)
+  const client = opts.api ?? jenkinsApiFromConfig(j)
   if (!client) {
     out('no Jenkins configured (TAMER_JENKINS_URL)\n')
     return 2
@@ -83,7 +85,7 @@ export async function jobsSync(
       )
     else jobs.set(r.job, r.template)
   }
-  await catchUp?.()
+  await opts.catchUp?.()
   for (const k of await store.knownJobs()) if (!jobs.has(k.job)) jobs.set(k.job, k.template)
   // A job that built a repository keeps that repository's branch choices and defaults (issue #14).
   const contextOf = store.branchChoices

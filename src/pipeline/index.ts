@@ -10,6 +10,7 @@ import { createProvisioner, type Provisioner } from '../jenkins/provision.js'
 import { randomUUID } from 'node:crypto'
 import {
   DeliveryNotStoredError,
+  ACTIVE_BUILD_STATES,
   type BuildRecord,
   type CallbackReport,
   type DeliveryPlan,
@@ -218,14 +219,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
+  /** One build's step: its own log bindings, and its slot given back once Jenkins answered. */
+  const stepDepsOf = (base: StepDeps, b: BuildRecord): StepDeps => ({
+    ...base,
+    logger: lazyChild(logger, { buildId: b.id }),
+    doneWithJenkins: () => freeSlot(b.id),
+  })
+
   const step = async (snapshot: BuildRecord, claimed = false) => {
     if (!stepDeps) return
     // A pass's list can be a moment old; the step works on what the store says now (a row just claimed, under
     // this replica's lease, is what the store says: its claim returned it).
     const b = claimed ? snapshot : await store.getBuild(snapshot.id)
-    if (!b || !['pending', 'waiting-for-jenkins', 'triggering', 'queued', 'running'].includes(b.state)) return
+    if (!b || !(ACTIVE_BUILD_STATES as readonly string[]).includes(b.state)) return
     if ((b.nextAttemptAt ?? 0) > now()) return
-    const d = { ...stepDeps, logger: lazyChild(logger, { buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
+    const d = stepDepsOf(stepDeps, b)
     if (b.state === 'queued') return timed('follow-queue', false, () => followQueueStep(d, b))
     if (b.state === 'running') return timed('follow-build', false, () => followBuildStep(d, b))
     return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
@@ -234,8 +242,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** A build whose intent its plan committed: straight to the request (a restart finds it 'triggering', uncertain). */
   const send = async (b: BuildRecord) => {
     if (!stepDeps) return
-    const d = { ...stepDeps, logger: lazyChild(logger, { buildId: b.id }), doneWithJenkins: () => freeSlot(b.id) }
-    return timed('trigger', false, () => triggerStep(d, b, { intentCommitted: true }))
+    return timed('trigger', false, () => triggerStep(stepDepsOf(stepDeps, b), b, { intentCommitted: true }))
   }
 
   /**

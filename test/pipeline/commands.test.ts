@@ -3,7 +3,8 @@ import t from 'tap'
 import { catchUpBranchRegistry } from '../../src/cli/branch-registry.js'
 import { jobsSync, rulesTest } from '../../src/pipeline/commands.js'
 import { testConfig } from '../support/app.js'
-import { githubPush } from '../support/payloads.js'
+import { normalizeGitHub } from '../../src/providers/github/normalize.js'
+import { githubPush, SHA_C, ZERO } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
 import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
@@ -116,7 +117,53 @@ t.test('jobs sync with only per-event job names says which rules it skipped and 
   // As `tamer jobs sync` does (src/cli/jobs.ts): the registry first takes the push (the server's may not yet).
   const after = collect()
   const catchUp = () => catchUpBranchRegistry(config, h.store, h.dir)
-  t.equal(await jobsSync(config, h.store, after.out, undefined, catchUp), 0)
+  t.equal(await jobsSync(config, h.store, after.out, { catchUp }), 0)
   t.match(after.text(), /unchanged ds\/churn-model\/main \(tests-only\)/)
   t.match(after.text(), /synced 1 job\(s\): 1 unchanged; 2 rule\(s\) skipped/)
+})
+
+t.test('jobs sync takes the pushes the server has not registered yet into the branch choices', async (t) => {
+  const h = await startPipelineApp(t, { rules: [DS_RULE] })
+  const config = testConfig({
+    rules: [DS_RULE],
+    jenkins: {
+      url: h.jenkins.url,
+      user: DEFAULT_USER.id,
+      token: DEFAULT_USER.apiToken,
+      publicUrl: 'https://tamer.example.com',
+    },
+  })
+  await h.push()
+  await h.drain()
+  // A branch pushed and stored, and no signal to the server's registry yet (as when `tamer jobs sync` runs a moment
+  // after a push, or another process stored it): no rule matches it, so nothing else reads it either.
+  const payload = githubPush({ ref: 'refs/heads/feature/x', before: ZERO, after: SHA_C, created: true })
+  const meta = {
+    provider: 'github' as const,
+    eventType: 'push',
+    hostDeliveryId: 'unregistered',
+    dedupeKey: 'unregistered',
+  }
+  const receivedAt = new Date().toISOString()
+  await h.store.recordDelivery({
+    ...meta,
+    tenant: 'default',
+    repository: 'acme-ds/churn-model',
+    status: 'pending',
+    headers: {},
+    body: Buffer.from(JSON.stringify(payload)),
+    normalized: normalizeGitHub(payload, meta, { tenantOf: () => 'default', receivedAt }),
+    receivedAt,
+  })
+  await h.drain()
+  const without = collect()
+  t.equal(await jobsSync(config, h.store, without.out), 0)
+  t.match(without.text(), /unchanged ds\/churn-model\/main/, 'without the catch-up the branch is not a choice yet')
+  const withCatchUp = collect()
+  t.equal(
+    await jobsSync(config, h.store, withCatchUp.out, { catchUp: () => catchUpBranchRegistry(config, h.store, h.dir) }),
+    0,
+  )
+  t.match(withCatchUp.text(), /updated ds\/churn-model\/main/)
+  t.match(h.jenkins.state.item('ds/churn-model/main')?.configXml, /feature\/x/, "the branch is among the job's choices")
 })
