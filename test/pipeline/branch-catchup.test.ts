@@ -4,10 +4,10 @@
 import t from 'tap'
 import { createLogger } from '../../src/logging.js'
 import { createBranchTracker } from '../../src/pipeline/branches.js'
-import { normalizeGitHub } from '../../src/providers/github/normalize.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import { tempDir } from '../git/repo.js'
 import { githubPush } from '../support/payloads.js'
+import { storedPush } from '../support/stored-push.js'
 import { until } from '../support/until.js'
 
 t.test('a store the registry never saw is read back after one wait, whatever its size', async (t) => {
@@ -16,19 +16,8 @@ t.test('a store the registry never saw is read back after one wait, whatever its
   const N = 1000
   // Recorded together, so the writer commits them in a few batches (the test's time is not fsyncs).
   const record = (i: number) => {
-    const receivedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()
-    const meta = { provider: 'github' as const, eventType: 'push', hostDeliveryId: `d${i}`, dedupeKey: `d${i}` }
     const payload = githubPush({ ref: `refs/heads/b${i % 50}`, after: i.toString(16).padStart(40, 'a') })
-    return store.recordDelivery({
-      ...meta,
-      tenant: 'default',
-      repository: 'acme-ds/churn-model',
-      status: 'pending',
-      headers: {},
-      body: Buffer.from(JSON.stringify(payload)),
-      normalized: normalizeGitHub(payload, meta, { tenantOf: () => 'default', receivedAt }),
-      receivedAt,
-    })
+    return store.recordDelivery(storedPush(payload, `d${i}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()))
   }
   for (let i = 0; i < N; i += 250) await Promise.all(Array.from({ length: 250 }, (_, j) => record(i + j)))
   // A wait far longer than the test: a second look-again wait would time it out.

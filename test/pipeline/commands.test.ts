@@ -3,9 +3,9 @@ import t from 'tap'
 import { catchUpBranchRegistry } from '../../src/cli/branch-registry.js'
 import { jobsSync, rulesTest } from '../../src/pipeline/commands.js'
 import { testConfig } from '../support/app.js'
-import { normalizeGitHub } from '../../src/providers/github/normalize.js'
 import { githubPush, SHA_C, ZERO } from '../support/payloads.js'
 import { signedGitHub } from '../support/sign.js'
+import { storedPush } from '../support/stored-push.js'
 import { DEFAULT_USER } from '../../src/demo/jenkins-emulator/index.js'
 import { DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
 
@@ -138,23 +138,7 @@ t.test('jobs sync takes the pushes the server has not registered yet into the br
   // A branch pushed and stored, and no signal to the server's registry yet (as when `tamer jobs sync` runs a moment
   // after a push, or another process stored it): no rule matches it, so nothing else reads it either.
   const payload = githubPush({ ref: 'refs/heads/feature/x', before: ZERO, after: SHA_C, created: true })
-  const meta = {
-    provider: 'github' as const,
-    eventType: 'push',
-    hostDeliveryId: 'unregistered',
-    dedupeKey: 'unregistered',
-  }
-  const receivedAt = new Date().toISOString()
-  await h.store.recordDelivery({
-    ...meta,
-    tenant: 'default',
-    repository: 'acme-ds/churn-model',
-    status: 'pending',
-    headers: {},
-    body: Buffer.from(JSON.stringify(payload)),
-    normalized: normalizeGitHub(payload, meta, { tenantOf: () => 'default', receivedAt }),
-    receivedAt,
-  })
+  await h.store.recordDelivery(storedPush(payload, 'unregistered'))
   await h.drain()
   const without = collect()
   t.equal(await jobsSync(config, h.store, without.out), 0)
