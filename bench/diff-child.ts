@@ -17,9 +17,16 @@
  * cannot be written, peakRss is getrusage's maximum since start-up, an upper bound (rssHow says
  * which).
  *
- * --warm diffs the same pair once first, then collects garbage, so V8 has compiled the diff code
- * and the figure is the pair's own (what a running server pays per diff); without it the figure
- * also holds the one-time cost of compiling the diff code (what one `tamer diff` pays).
+ * --warm diffs the same pair WARMUPS times first (BENCH_WARMUPS, default 3), then collects garbage,
+ * so the figure is the pair's own (what a running server pays per diff); without it the figure also
+ * holds the one-time cost of compiling the diff code (what one `tamer diff` pays). Three, not one:
+ * a process's RSS before each diff still rises over its first diffs (glibc raises its mmap
+ * threshold after the first large free, so later buffers come from arenas it keeps; V8's heaps grow
+ * to their working size) and later diffs reuse that memory, so the 2nd diff's growth is mostly the
+ * allocators settling (spl-lecture7, 1.1 MB, 8 diffs in a row: growth ÷ files of the 2nd, 3rd and
+ * 4th diff in process 2.4-3.1x, 2.3-2.7x, 2.2-2.3x, served 1.5-4.3x, 1.7-2.2x, 0.9-2.0x). heldRss
+ * is what the warm-ups left resident (the RSS before the measured diff over the RSS before the
+ * first warm-up), printed beside the growth so that it is not hidden.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -52,6 +59,8 @@ export interface ChildResult {
   /** CPU time of the whole process (all threads: compilers, GC) over parse + diff. */
   cpuMs: number
   entries: number
+  /** --warm: RSS just before the measured diff over the RSS before the first warm-up. */
+  heldRss?: number
 }
 
 const [fileA, fileB] = process.argv.slice(2).filter((x) => !x.startsWith('--'))
@@ -60,6 +69,7 @@ if (!fileA || !fileB) {
   process.exit(2)
 }
 const warm = process.argv.includes('--warm')
+const WARMUPS = Number(process.env['BENCH_WARMUPS'] ?? 3)
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
@@ -81,19 +91,27 @@ function startPeak(): number {
 }
 const peak = () => (rssHow === 'reset' ? status('VmHWM') : process.resourceUsage().maxRSS * 1024)
 
+const names = { a: 'a.ipynb', b: 'b.ipynb' }
+/** --warm: the warm-up diffs; returns the RSS they started from. */
+async function warmUp(diff: (a: Buffer, b: Buffer) => Promise<unknown>): Promise<number> {
+  const rss0 = process.memoryUsage.rss()
+  if (warm) for (let i = 0; i < WARMUPS; i++) await diff(readFileSync(fileA!), readFileSync(fileB!))
+  return rss0
+}
+
 let result: ChildResult
 if (process.argv.includes('--worker')) {
   const engine = workerEngine()
   const tiny = JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 })
   await engine.diff(tiny, tiny, { a: 'a', b: 'b' })
-  if (warm) await engine.diff(readFileSync(fileA), readFileSync(fileB), { a: 'a.ipynb', b: 'b.ipynb' })
+  const rss0 = await warmUp((a, b) => engine.diff(a, b, names))
   gc()
   const baseRss = startPeak()
   const bytes = [readFileSync(fileA), readFileSync(fileB)] as const
   const size = bytes[0].length + bytes[1].length
   const c0 = process.cpuUsage()
   const t0 = performance.now()
-  const r = await engine.diff(bytes[0], bytes[1], { a: 'a.ipynb', b: 'b.ipynb' })
+  const r = await engine.diff(bytes[0], bytes[1], names)
   result = {
     bytes: size,
     diffMs: performance.now() - t0,
@@ -102,12 +120,12 @@ if (process.argv.includes('--worker')) {
     rssHow,
     cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(c0)),
     entries: r.diff.length,
+    ...(warm ? { heldRss: baseRss - rss0 } : {}),
   }
   await engine.close()
 } else {
   asTamerDiff()
-  const names = { a: 'a.ipynb', b: 'b.ipynb' }
-  if (warm) await nativeEngine.diff(readFileSync(fileA), readFileSync(fileB), names)
+  const rss0 = await warmUp((a, b) => nativeEngine.diff(a, b, names))
   gc()
   const baseRss = startPeak()
   // Bytes, as `tamer diff` reads them, through its engine (which may empty them once parsed).
@@ -127,6 +145,7 @@ if (process.argv.includes('--worker')) {
     rssHow,
     cpuMs: (cpu.user + cpu.system) / 1000,
     entries: r.diff.length,
+    ...(warm ? { heldRss: baseRss - rss0 } : {}),
   }
 }
 console.log(JSON.stringify(result))

@@ -52,8 +52,9 @@ const GOAL_LINE =
 const RSS_NOTE =
   'RSS growth: peak RSS of the diffing process over its RSS just before the files were read (Linux: ' +
   'peak mark reset via /proc/self/clear_refs), ÷ the files (A+B). cold: a fresh process, so it includes ' +
-  'compiling the diff code (what one `tamer diff` pays); warm: after a warm-up diff of the same pair ' +
-  "(the pair's own cost, what a running server pays); served: the worker engine, warm. Medians of the runs."
+  `compiling the diff code (what one \`tamer diff\` pays); warm: after ${process.env['BENCH_WARMUPS'] ?? 3} warm-up diffs of the same pair ` +
+  "(the pair's own cost, what a running server pays once its RSS has settled; held: what the warm-ups left " +
+  'resident, in MB); served: the worker engine, warm. Medians of the runs.'
 
 const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`
 const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`)
@@ -77,7 +78,7 @@ const BEFORE = process.env['BENCH_BEFORE']
 interface ChildOptions {
   /** As served: through the worker engine. */
   worker?: boolean
-  /** After a warm-up diff of the same pair (bench/diff-child.ts). */
+  /** After warm-up diffs of the same pair (bench/diff-child.ts). */
   warm?: boolean
   /** The checkout measured (default this one). */
   root?: string
@@ -172,7 +173,7 @@ interface Side {
   label: string
   root: string
   tamer: ProcessRun[]
-  /** In process, cold (a fresh process, as `tamer diff`) and warm (after a warm-up diff). */
+  /** In process, cold (a fresh process, as `tamer diff`) and warm (after warm-up diffs). */
   cold: ChildResult[]
   warm: ChildResult[]
   /** As served (the worker engine), warm: a running server has compiled the diff code. */
@@ -205,6 +206,7 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
     'Tamer in process (CPU, all threads)',
     `× (goal ≥ ${GOALS.inProcess})`,
     `RSS growth ÷ files: in process cold / warm / served (goal < ${GOALS.rssPerFiles})`,
+    'held after warm-ups: warm / served',
     'peak RSS process: Tamer / nbdime',
     'same JSON',
     'load (1 min)',
@@ -266,6 +268,7 @@ async function realSet(nbdiff: string | null, runs: number, timeoutS: number, bu
           ratio(inRatio, GOALS.inProcess),
           `${cold.toFixed(1)}× / ${warm.toFixed(1)}× / ${served.toFixed(1)}× ` +
             `(${meets(cold < GOALS.rssPerFiles)} / ${meets(warm < GOALS.rssPerFiles)} / ${meets(served < GOALS.rssPerFiles)})`,
+          `${mb(median(s.warm.map((r) => r.heldRss ?? NaN)))} / ${mb(median(s.served.map((r) => r.heldRss ?? NaN)))}`,
           `${mb(median(s.tamer.map((r) => r.peakRss)))} / ${nb.length ? mb(median(nb.map((r) => r.peakRss))) : '—'}`,
           same,
           loadavg()[0]!.toFixed(1),
