@@ -49,6 +49,14 @@ function pipelineLog(job: Item, causes: Cause[], s: BuildScenario, result: Build
   return lines
 }
 
+/**
+ * Counts the changes of a build's end made outside the queue's own transitions (a stop, an `input` step paused or
+ * settled): the queue's index of the next build end is found again after one (queue.ts).
+ */
+let endsChanged = 0
+export const endsVersion = () => endsChanged
+export const endChanged = () => void endsChanged++
+
 export function createBuild(
   job: Item,
   queueId: number,
@@ -100,6 +108,7 @@ export function endBuild(b: Build, now: number, result: BuildResult, note?: stri
   b.finalResult = b.midRunResult && b.midRunResult.at <= now ? worse(b.midRunResult.result, result) : result
   if (b.midRunResult && b.midRunResult.at > now) delete b.midRunResult
   b.endAt = now
+  endChanged()
   b.log = result === 'ABORTED' ? kept : [...kept, ...pending.map((l) => ({ ...l, at: now }))]
   if (note) b.log.push({ at: now, text: note })
   b.log.push({ at: now, text: `Finished: ${b.finalResult}` })

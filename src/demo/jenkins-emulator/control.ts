@@ -104,8 +104,7 @@ export function createControl(emu: Emulator): EmulatorControl {
     },
     restart() {
       const now = emu.now()
-      for (const i of [...emu.queue.items])
-        if (i.state === 'left') emu.queue.items.splice(emu.queue.items.indexOf(i), 1)
+      emu.queue.forgetLeft()
       emu.auth.expireSessions()
       emu.auth.cookieName = `JSESSIONID.${Math.floor(Math.random() * 0xffffffff)
         .toString(16)

@@ -1,7 +1,7 @@
 // The Pipeline `input` step, as Jenkins implements it (facts and sources: input-facts.md beside this file):
 // a build reaching the step pauses (still building) until a POST to `<build>/input/<ID>/proceedEmpty`
 // or `<build>/input/<ID>/abort` settles it; `<build>/wfapi/pendingInputActions` lists the pending ones.
-import { endBuild } from './builds.js'
+import { endBuild, endChanged } from './builds.js'
 import { itemUrl } from './paths.js'
 import type { Build, InputScenario } from './types.js'
 
@@ -32,6 +32,7 @@ export function pauseAtInput(b: Build, s: InputScenario): void {
     outcome: null,
   }
   b.endAt = Infinity
+  endChanged()
 }
 
 export function pendingInput(b: Build, now: number): Build['input'] | undefined {
@@ -78,6 +79,7 @@ export function proceed(b: Build, now: number, by: { id: string; fullName: strin
   b.log.push({ at: now, text: `Approved by ${by.fullName}` })
   b.log.push(...i.held.map((l) => ({ at: now + l.offset, text: l.text })))
   b.endAt = now + i.remainingMs
+  endChanged()
 }
 
 /** doAbort: a FlowInterruptedException with a Rejection: the build ends ABORTED. */
@@ -85,5 +87,6 @@ export function abort(b: Build, now: number, by: { id: string; fullName: string 
   const i = b.input!
   i.outcome = { kind: 'abort', by: by.id, at: now }
   b.endAt = now + 1
+  endChanged()
   endBuild(b, now, 'ABORTED', `Rejected by ${by.fullName}`)
 }

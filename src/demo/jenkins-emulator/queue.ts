@@ -8,6 +8,7 @@ import {
   buildRef,
   causeAction,
   createBuild,
+  endsVersion,
   estimatedDuration,
   isBuilding,
   parametersAction,
@@ -16,7 +17,7 @@ import {
 import { colorOf, WORKFLOW_JOB } from './colors.js'
 import { pauseAtInput } from './input.js'
 import { fullName, itemUrl } from './paths.js'
-import type { BuildScenario, Cause, Item, ParamValue, QueueItem } from './types.js'
+import type { Build, BuildScenario, Cause, Item, ParamValue, QueueItem } from './types.js'
 
 export interface QueueTiming {
   /** how long an item stays Buildable before an executor takes it (ms) */
@@ -47,10 +48,29 @@ function paramKey(params: ParamValue[] | null): string {
   return key
 }
 
+/** Left and done with: started or cancelled. Its one transition left is being forgotten. */
+const settled = (i: QueueItem) => i.state === 'left' && (i.cancelled || i.build !== undefined)
+
 export class JenkinsQueue {
+  /** In the order they were scheduled; change them through this class (its indexes follow them). */
   readonly items: QueueItem[] = []
   nextId = 1
   #cursor: number
+
+  // The indexes of the next transition (issue #12: a walk over every item and every build per transition cost a
+  // burst ~1 ms per request at 1,000 items). They pick what the walk picked: the earliest, and between equal
+  // times the first in `items` order, then builds in their job's order, jobs in the order of their first item.
+  /** The items with a transition besides being forgotten (not settled), in `items` order. */
+  readonly #active = new Set<QueueItem>()
+  readonly #byId = new Map<number, QueueItem>()
+  /** Items per job: a job's builds count for 'end' transitions only while it has items in the queue. */
+  readonly #perJob = new Map<Item, number>()
+  /** The settled item forgotten first; null: none; undefined: to be found again. */
+  #forget: QueueItem | null | undefined = null
+  /** The unprocessed build end that comes first; null: none; undefined: to be found again. */
+  #end: Build | null | undefined = null
+  /** endsVersion() when #end was found: a build's end changed outside the queue since then means finding it again. */
+  #endsSeen = endsVersion()
 
   readonly timing: QueueTiming
   private readonly scenarioFor: (job: Item, number: number, params: ParamValue[] | null) => BuildScenario
@@ -76,8 +96,13 @@ export class JenkinsQueue {
     this.runUntil(now)
     const due = now + quietSec * 1000
     const key = paramKey(params)
-    // Pending and left items are not candidates ("Do not include pendings").
-    const existing = this.items.find((i) => i.job === job && i.state !== 'left' && paramKey(i.params) === key)
+    // Pending and left items are not candidates ("Do not include pendings"). Only active items can be in the queue.
+    let existing: QueueItem | undefined
+    for (const i of this.#active)
+      if (i.job === job && i.state !== 'left' && paramKey(i.params) === key) {
+        existing = i
+        break
+      }
     if (existing) {
       existing.causes.push(...causes)
       if (existing.state === 'waiting' && due < existing.due) existing.due = due
@@ -94,12 +119,18 @@ export class JenkinsQueue {
       cancelled: false,
     }
     this.items.push(item)
+    this.#active.add(item)
+    this.#byId.set(item.id, item)
+    const n = this.#perJob.get(job) ?? 0
+    this.#perJob.set(job, n + 1)
+    // A job coming into the queue brings its builds' ends.
+    if (n === 0) this.#end = undefined
     return { item, merged: false }
   }
 
   get(id: number, now: number): QueueItem | undefined {
     this.runUntil(now)
-    return this.items.find((i) => i.id === id)
+    return this.#byId.get(id)
   }
 
   active(now: number): QueueItem[] {
@@ -114,12 +145,69 @@ export class JenkinsQueue {
     item.state = 'left'
     item.cancelled = true
     item.leftAt = now
+    this.#settle(item)
     return true
   }
 
   /** Forget everything about a job (it was deleted). */
   dropJob(job: Item, now: number): void {
     for (const i of this.active(now)) if (i.job === job || isInside(i.job, job)) this.cancel(i.id, now)
+  }
+
+  /** A restart: left items are forgotten at once (started or not). */
+  forgetLeft(): void {
+    for (const i of [...this.items]) if (i.state === 'left') this.#remove(i)
+  }
+
+  #settle(i: QueueItem): void {
+    this.#active.delete(i)
+    const f = this.#forget
+    if (f === undefined) return
+    // The earlier leftAt, or between equal ones the first in `items`.
+    if (f === null || i.leftAt! < f.leftAt! || (i.leftAt === f.leftAt && this.#before(i, f))) this.#forget = i
+  }
+
+  #remove(i: QueueItem): void {
+    this.items.splice(this.items.indexOf(i), 1)
+    this.#active.delete(i)
+    this.#byId.delete(i.id)
+    const n = this.#perJob.get(i.job)! - 1
+    if (n === 0) this.#perJob.delete(i.job)
+    else this.#perJob.set(i.job, n)
+    if (this.#forget === i) this.#forget = undefined
+    // The jobs' order (by their first item) may have changed, or a job left the queue with its builds.
+    this.#end = undefined
+  }
+
+  #before(a: QueueItem, b: QueueItem): boolean {
+    return this.items.indexOf(a) < this.items.indexOf(b)
+  }
+
+  #forgetFirst(): QueueItem | null {
+    if (this.#forget !== undefined) return this.#forget
+    let best: QueueItem | null = null
+    for (const i of this.items) if (settled(i) && (best === null || i.leftAt! < best.leftAt!)) best = i
+    return (this.#forget = best)
+  }
+
+  #endFirst(): Build | null {
+    if (this.#endsSeen !== endsVersion()) this.#end = undefined
+    if (this.#end !== undefined) return this.#end
+    let best: Build | null = null
+    for (const job of new Set(this.items.map((i) => i.job)))
+      for (const b of job.builds)
+        if (!b.endProcessed && Number.isFinite(b.endAt) && (best === null || b.endAt < best.endAt)) best = b
+    this.#endsSeen = endsVersion()
+    return (this.#end = best)
+  }
+
+  /** A build the queue just started: its end joins the index (after the builds before it in its job). */
+  #started(b: Build): void {
+    const e = this.#end
+    if (e === undefined || !Number.isFinite(b.endAt)) return
+    if (e === null || b.endAt < e.endAt) this.#end = b
+    // Equal ends of two jobs: the jobs' order decides; found again by the walk.
+    else if (b.endAt === e.endAt && e.job !== b.job) this.#end = undefined
   }
 
   #busy(at: number): number {
@@ -137,22 +225,24 @@ export class JenkinsQueue {
     return this.items.some((i) => i !== except && i.job === job && i.state === 'left' && !i.cancelled && !i.build)
   }
 
-  /**
-   * The earliest due transition. Only the winner gets a closure: this runs on every request
-   * over every item, and the queue can hold thousands.
-   */
+  /** The earliest due transition. Only the winner gets a closure. */
   #nextEvent(): Event | undefined {
     const t = this.timing
     type Kind = 'wake' | 'take' | 'start' | 'forget' | 'end'
-    let best: { at: number; kind: Kind; item?: QueueItem; build?: Item['builds'][number]; job?: Item } | undefined
-    const consider = (at: number, kind: Kind, item?: QueueItem, build?: Item['builds'][number], job?: Item) => {
-      if (!best || at < best.at) best = { at, kind, item, build, job }
+    let at = Infinity
+    let kind: Kind | undefined
+    let item: QueueItem | undefined
+    const consider = (when: number, k: Kind, i: QueueItem) => {
+      if (when < at) [at, kind, item] = [when, k, i]
     }
-    // One count per pass, not one per buildable item.
+    // One count per pass, not one per buildable item; none without a limit.
     let busy: number | undefined
-    for (const i of this.items) {
+    for (const i of this.#active) {
       if (i.state === 'waiting') consider(i.due, 'wake', i)
-      else if (i.state === 'buildable' && (busy ??= this.#busy(this.#cursor)) < t.executors)
+      else if (
+        i.state === 'buildable' &&
+        (t.executors === Infinity || (busy ??= this.#busy(this.#cursor)) < t.executors)
+      )
         consider(Math.max(this.#cursor, (i.buildableStart ?? i.due) + t.buildableMs), 'take', i)
       else if (i.state === 'left') {
         const leftAt = i.leftAt ?? 0
@@ -160,18 +250,28 @@ export class JenkinsQueue {
         consider(leftAt + t.leftItemTtlMs, 'forget', i)
       }
     }
-    for (const job of new Set(this.items.map((i) => i.job)))
-      for (const b of job.builds)
-        if (!b.endProcessed && Number.isFinite(b.endAt)) consider(b.endAt, 'end', undefined, b, job)
-    if (!best) return undefined
-    const { at, kind, item, build, job } = best as {
-      at: number
-      kind: Kind
-      item?: QueueItem
-      build?: Item['builds'][number]
-      job?: Item
+    const f = this.#forgetFirst()
+    if (f) {
+      const when = f.leftAt! + t.leftItemTtlMs
+      if (when < at || (when === at && this.#before(f, item!))) [at, kind, item] = [when, 'forget', f]
     }
+    const b = this.#endFirst()
+    if (b && b.endAt < at) {
+      const build = b
+      const job = b.job
+      return {
+        at: b.endAt,
+        run: () => {
+          build.endProcessed = true
+          this.#end = undefined
+          const blocked = this.items.find((x) => x.job === job && x.state === 'blocked')
+          if (blocked && !this.#jobOccupied(job, build.endAt)) blocked.state = 'buildable'
+        },
+      }
+    }
+    if (kind === undefined) return undefined
     const i = item!
+    const when = at
     switch (kind) {
       case 'wake':
         return {
@@ -185,12 +285,12 @@ export class JenkinsQueue {
         return {
           at,
           run: () => {
-            if (!i.job.def.concurrentBuild && this.#jobOccupied(i.job, at, i)) {
+            if (!i.job.def.concurrentBuild && this.#jobOccupied(i.job, when, i)) {
               i.state = 'blocked'
               return
             }
             i.state = 'left'
-            i.leftAt = at
+            i.leftAt = when
           },
         }
       case 'start':
@@ -199,21 +299,14 @@ export class JenkinsQueue {
           run: () => {
             const number = i.job.nextBuildNumber
             const scenario = this.scenarioFor(i.job, number, i.params)
-            i.build = createBuild(i.job, i.id, i.params, i.causes, at, scenario)
+            i.build = createBuild(i.job, i.id, i.params, i.causes, when, scenario)
             if (scenario.input) pauseAtInput(i.build, scenario.input)
+            this.#settle(i)
+            this.#started(i.build)
           },
         }
       case 'forget':
-        return { at, run: () => this.items.splice(this.items.indexOf(i), 1) }
-      case 'end':
-        return {
-          at,
-          run: () => {
-            build!.endProcessed = true
-            const blocked = this.items.find((x) => x.job === job && x.state === 'blocked')
-            if (blocked && !this.#jobOccupied(job!, build!.endAt)) blocked.state = 'buildable'
-          },
-        }
+        return { at, run: () => this.#remove(i) }
     }
   }
 
