@@ -4,7 +4,9 @@
 // went (per-stage timestamps of each delivery, taken by wrapping the store: committed, routed,
 // planned, intent committed, request at Jenkins, answer recorded) and the Jenkins HTTP requests per
 // triggered build. BENCH_BEFORE=<a checkout of an older commit>: that tree's service too, the two
-// taking turns in one run (BENCH_ROUNDS each, in fresh processes), with the ratios.
+// taking turns in one run (BENCH_ROUNDS each, in fresh processes), with the ratios. BENCH_TRACE=1: the order in which
+// the event loop ran the commit answers' callbacks, the triggers' writes and the senders' next pushes, and the SQLite
+// writer's requests (size, round trip, the writer's busy time).
 // Then the burst with kills (issue #17): `tamer
 // serve` as a child process, SIGKILLed three times during a burst of signed pushes and
 // restarted, sends without an answer redelivered; prints how often each acknowledged
@@ -13,6 +15,9 @@
 // TAMER_TEST_DATABASE_URL's server, test/support/postgres.ts), every build UNSTABLE with its notice
 // counted at a webhook receiver (issue #16's crash proof at full size: BURST=500).
 import { execFileSync, fork } from 'node:child_process'
+import { subscribe } from 'node:diagnostics_channel'
+import { Socket } from 'node:net'
+import { Worker } from 'node:worker_threads'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -42,6 +47,131 @@ const load = () =>
   loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')
+
+/**
+ * BENCH_TRACE=1: the order in which this process's event loop ran, mid-burst, as runs of one letter: C a delivery's
+ * commit answered (recordDelivery resolved), P a plan answered, Q a trigger's request made, W its bytes written to
+ * the socket, A a 202 seen by a sender, S a sender's next push started, B / O the writer's answer to a batch of
+ * deliveries (with the writes queued meanwhile) / to build writes alone, | the end of a turn.
+ */
+const TRACE = process.env.BENCH_TRACE === '1'
+const trace: string[] = []
+const traceAt: number[] = []
+/** A check-phase callback after marks closes their turn (no spinning: an idle loop would take a core). */
+let turnPending = false
+const mark = TRACE
+  ? (c: string) => {
+      trace.push(c)
+      traceAt.push(performance.now())
+      if (turnPending) return
+      turnPending = true
+      setImmediate(() => {
+        turnPending = false
+        trace.push('|')
+        traceAt.push(performance.now())
+      })
+    }
+  : () => {}
+function traceTurns(jenkinsPort: number) {
+  if (!TRACE) return
+  subscribe('http.client.request.created', () => mark('Q'))
+  const write = Socket.prototype.write
+  Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+    if (this.remotePort === jenkinsPort) mark('W')
+    return (write as (...a: unknown[]) => boolean).apply(this, args)
+  } as typeof write
+}
+/**
+ * The SQLite writer's requests (BENCH_TRACE): each one's kind and size, its round trip (posted → answer read on this
+ * thread), whether another was in flight when it was posted, and the writer thread's busy time between two answers.
+ */
+interface WriterTrip {
+  type: string
+  items: number
+  ops: number
+  behind: boolean
+  ms: number
+  busyMs: number
+}
+const trips: WriterTrip[] = []
+function traceWriter() {
+  if (!TRACE) return
+  const posted = new WeakMap<Worker, { at: number; type: string; items: number; ops: number; behind: boolean }[]>()
+  const busySeen = new WeakMap<Worker, number>()
+  const post = Worker.prototype.postMessage
+  Worker.prototype.postMessage = function (this: Worker, m: unknown, ...rest: unknown[]) {
+    const r = m as { type?: string; items?: unknown[]; ops?: unknown[] }
+    if (r.type === 'batch' || r.type === 'ops') {
+      const q = posted.get(this) ?? []
+      posted.set(this, q)
+      q.push({
+        at: performance.now(),
+        type: r.type,
+        items: r.items?.length ?? 0,
+        ops: r.ops?.length ?? 0,
+        behind: q.length > 0,
+      })
+    }
+    return (post as (...a: unknown[]) => void).call(this, m, ...rest)
+  } as typeof post
+  const emit = Worker.prototype.emit
+  Worker.prototype.emit = function (this: Worker, event: string | symbol, ...args: unknown[]) {
+    if (event === 'message') {
+      const sent = posted.get(this)?.shift()
+      const busy = this.performance.eventLoopUtilization().active
+      if (sent) {
+        trips.push({ ...sent, ms: performance.now() - sent.at, busyMs: busy - (busySeen.get(this) ?? busy) })
+        mark(sent.type === 'batch' ? 'B' : 'O')
+      }
+      busySeen.set(this, busy)
+    }
+    return emit.call(this, event, ...args)
+  } as typeof emit
+}
+
+function printTrace() {
+  if (!TRACE) return
+  const runs: string[] = []
+  for (let i = 0; i < trace.length;) {
+    let j = i
+    while (j < trace.length && trace[j] === trace[i]) j++
+    runs.push(j - i > 1 ? `${trace[i]}${j - i}` : trace[i]!)
+    i = j
+  }
+  const text = runs.join(' ').replace(/(\| )+/g, '| ')
+  const mid = Math.floor(text.length / 2)
+  console.log(`  event-loop order mid-burst:\n    ${text.slice(mid, mid + 1500)}`)
+  // Each commit answer's turn: how long its callbacks ran (to the next macrotask), and the time to the next answer.
+  const turns: { at: number; ms: number; c: number; s: number; w: number }[] = []
+  for (let i = 0; i < trace.length; i++) {
+    if (trace[i] !== 'C' || trace[i - 1] === 'C') continue
+    let j = i
+    const t = { at: traceAt[i]!, ms: 0, c: 0, s: 0, w: 0 }
+    for (; j < trace.length && trace[j] !== '|'; j++) {
+      if (trace[j] === 'C') t.c++
+      if (trace[j] === 'S') t.s++
+      if (trace[j] === 'W') t.w++
+    }
+    t.ms = (traceAt[j - 1] ?? t.at) - t.at
+    turns.push(t)
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
+  const gaps = turns.slice(1).map((t, k) => t.at - turns[k]!.at - turns[k]!.ms)
+  for (const type of ['batch', 'ops']) {
+    const ts = trips.filter((x) => x.type === type)
+    if (ts.length === 0) continue
+    const p = (f: (x: WriterTrip) => number) => {
+      const xs = ts.map(f).sort((a, b) => a - b)
+      return `${pct(xs, 50).toFixed(1)}/${pct(xs, 99).toFixed(1)}`
+    }
+    console.log(
+      `  writer '${type}': ${ts.length} requests, ${ts.filter((x) => x.behind).length} posted behind another; deliveries p50/p99 ${p((x) => x.items)}, writes ${p((x) => x.ops)}; round trip ${p((x) => x.ms)} ms, the writer busy ${p((x) => x.busyMs)} ms`,
+    )
+  }
+  console.log(
+    `  commit answers: ${turns.length}, median ${med(turns.map((t) => t.c))} deliveries, ${med(turns.map((t) => t.w)) / 2} requests written and ${med(turns.map((t) => t.s))} next pushes in their turn, which ran ${med(turns.map((t) => t.ms)).toFixed(1)} ms; then ${med(gaps).toFixed(1)} ms to the next answer (medians)`,
+  )
+}
 
 /** The stages of one delivery, in order; each is a Date.now() (acceptedAt is the delivery's receivedAt). */
 const STAGES = [
@@ -107,12 +237,14 @@ function traced(
     ...store,
     async recordDelivery(d) {
       const r = await store.recordDelivery(d)
+      mark('C')
       stamp(r.id, 'committed')
       return r
     },
     async planDelivery(plan) {
       stamp(plan.deliveryId, 'routed')
       const builds = await store.planDelivery(plan)
+      mark('P')
       stamp(plan.deliveryId, 'planned')
       for (const b of builds) buildOf.set(b.id, plan.deliveryId)
       return builds
@@ -167,6 +299,7 @@ async function runOnce(tree: string): Promise<RunResult> {
   const at = new Map<string, Partial<Record<Stage, number>>>()
   const buildOf = new Map<string, string>()
   const answered = new Set<string>()
+  traceWriter()
   const store = traced(openSqliteStore({ file: join(dir, 'tamer.db') }), at, buildOf, answered)
   // As serve composes it (no notices to send here; the in-process engine: nothing is diffed).
   const { app } = await composeService(config, { store, diffEngine: nativeEngine, hold: ['notifier'] })
@@ -185,6 +318,7 @@ async function runOnce(tree: string): Promise<RunResult> {
     await profiler.post('Profiler.enable')
     await profiler.post('Profiler.start')
   }
+  traceTurns(Number(new URL(jenkins.url).port))
   const cpu0 = process.cpuUsage()
   const started = Date.now()
   let next = 0
@@ -195,9 +329,11 @@ async function runOnce(tree: string): Promise<RunResult> {
     while (next < PUSHES) {
       const i = next++
       const sha = i.toString(16).padStart(40, '0')
+      mark('S')
       const d = signedGitHub('push', githubPush({ after: sha }))
       sentAt.set(sha, Date.now())
       const res = await app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
+      mark('A')
       if (res.statusCode !== 202) throw new Error(`push ${i}: ${res.statusCode}`)
     }
   }
@@ -208,6 +344,7 @@ async function runOnce(tree: string): Promise<RunResult> {
   while (arrived.size < PUSHES && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 50))
   while (answered.size < PUSHES && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 5))
   const cpu = process.cpuUsage(cpu0)
+  printTrace()
   const jenkinsCpuMs = (await jenkinsCpu()) - jenkinsCpu0
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop')
