@@ -6,7 +6,8 @@
 // triggered build. BENCH_BEFORE=<a checkout of an older commit>: that tree's service too, the two
 // taking turns in one run (BENCH_ROUNDS each, in fresh processes), with the ratios. BENCH_TRACE=1: the order in which
 // the event loop ran the commit answers' callbacks, the triggers' writes and the senders' next pushes, and the SQLite
-// writer's requests (size, round trip, the writer's busy time).
+// writer's requests (size, round trip, the writer's busy time), and the CPU of each thread. BENCH_EMULATOR=own: each
+// tree's run against its own tree's emulator (by default every tree meets this tree's).
 // Then the burst with kills (issue #17): `tamer
 // serve` as a child process, SIGKILLed three times during a burst of signed pushes and
 // restarted, sends without an answer redelivered; prints how often each acknowledged
@@ -18,7 +19,7 @@ import { execFileSync, fork } from 'node:child_process'
 import { subscribe } from 'node:diagnostics_channel'
 import { Socket } from 'node:net'
 import { Worker } from 'node:worker_threads'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -127,6 +128,23 @@ function traceWriter() {
     }
     return emit.call(this, event, ...args)
   } as typeof emit
+}
+
+/** CPU time (ms) of each of this process's threads so far, by name and id (Linux /proc; 10 ms ticks). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>()
+  if (!TRACE) return out
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      out.set(`${name} ${tid}`, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100)
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return out
 }
 
 function printTrace() {
@@ -267,9 +285,11 @@ async function runOnce(tree: string): Promise<RunResult> {
   const { validateConfig } = (await from('src/config/load.ts')) as typeof import('../src/config/load.js')
   const { nativeEngine } = (await from('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
   const { openSqliteStore } = (await from('src/store/sqlite/index.ts')) as typeof import('../src/store/sqlite/index.js')
-  // The same Jenkins emulator for every tree, in its own process (bench/jenkins-child.ts), as Jenkins is.
+  // The same Jenkins emulator for every tree, in its own process (bench/jenkins-child.ts), as Jenkins is;
+  // BENCH_EMULATOR=own: each tree's own (to compare emulators in turn: its cost counts against the service).
   const { DEFAULT_USER } = await import('../src/demo/jenkins-emulator/index.js')
-  const child = fork(join(root, 'bench/jenkins-child.ts'), [], {
+  const emulatorTree = process.env.BENCH_EMULATOR === 'own' ? tree : root
+  const child = fork(join(emulatorTree, 'bench/jenkins-child.ts'), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -319,6 +339,7 @@ async function runOnce(tree: string): Promise<RunResult> {
     await profiler.post('Profiler.start')
   }
   traceTurns(Number(new URL(jenkins.url).port))
+  const threads0 = threadCpu()
   const cpu0 = process.cpuUsage()
   const started = Date.now()
   let next = 0
@@ -345,6 +366,13 @@ async function runOnce(tree: string): Promise<RunResult> {
   while (answered.size < PUSHES && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 5))
   const cpu = process.cpuUsage(cpu0)
   printTrace()
+  if (TRACE) {
+    const used = [...threadCpu()]
+      .map(([k, ms]) => [k, ms - (threads0.get(k) ?? 0)] as const)
+      .filter(([, ms]) => ms >= 20)
+      .map(([k, ms]) => `${k.replace(/ \d+$/, '')} ${(ms / PUSHES).toFixed(2)}`)
+    console.log(`  CPU per push by thread over the burst (ms; 10 ms ticks): ${used.join(', ')}`)
+  }
   const jenkinsCpuMs = (await jenkinsCpu()) - jenkinsCpu0
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop')
