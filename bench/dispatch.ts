@@ -53,7 +53,8 @@ const load = () =>
  * BENCH_TRACE=1: the order in which this process's event loop ran, mid-burst, as runs of one letter: C a delivery's
  * commit answered (recordDelivery resolved), P a plan answered, Q a trigger's request made, W its bytes written to
  * the socket, A a 202 seen by a sender, S a sender's next push started, B / O the writer's answer to a batch of
- * deliveries (with the writes queued meanwhile) / to build writes alone, | the end of a turn.
+ * deliveries (with the writes queued meanwhile) / to build writes alone, R a delivery queued for the writer, | the end
+ * of a turn.
  */
 const TRACE = process.env.BENCH_TRACE === '1'
 const trace: string[] = []
@@ -87,6 +88,8 @@ function traceTurns(jenkinsPort: number) {
  * thread), whether another was in flight when it was posted, and the writer thread's busy time between two answers.
  */
 interface WriterTrip {
+  /** when it was posted (performance.now()) */
+  at: number
   type: string
   items: number
   ops: number
@@ -175,6 +178,26 @@ function printTrace() {
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
   const gaps = turns.slice(1).map((t, k) => t.at - turns[k]!.at - turns[k]!.ms)
+  // From the end of a commit answer's turn to the post of the batch that carries its senders' next pushes (a batch
+  // waits while two requests are in flight).
+  const batches = trips.filter((x) => x.type === 'batch')
+  const toPost = turns
+    .map((t) => (batches.find((x) => x.at >= t.at)?.at ?? NaN) - (t.at + t.ms))
+    .filter((ms) => !Number.isNaN(ms))
+  // From a commit answer to the last of its senders' next deliveries queued for the writer (the batch formed).
+  const formed = turns.map((t) => {
+    let n = 0
+    let last = NaN
+    for (let i = traceAt.findIndex((x) => x >= t.at); i >= 0 && i < trace.length && n < t.s; i++)
+      if (trace[i] === 'R') [n, last] = [n + 1, traceAt[i]!]
+    return last - t.at
+  })
+  // The writer's requests in flight as each turn ended (its two slots: a batch posted later waited for one).
+  const inFlightAtEnd = [0, 0, 0]
+  for (const t of turns) {
+    const end = t.at + t.ms
+    inFlightAtEnd[Math.min(2, trips.filter((x) => x.at <= end && x.at + x.ms > end).length)]!++
+  }
   for (const type of ['batch', 'ops']) {
     const ts = trips.filter((x) => x.type === type)
     if (ts.length === 0) continue
@@ -187,7 +210,7 @@ function printTrace() {
     )
   }
   console.log(
-    `  commit answers: ${turns.length}, median ${med(turns.map((t) => t.c))} deliveries, ${med(turns.map((t) => t.w)) / 2} requests written and ${med(turns.map((t) => t.s))} next pushes in their turn, which ran ${med(turns.map((t) => t.ms)).toFixed(1)} ms; then ${med(gaps).toFixed(1)} ms to the next answer (medians)`,
+    `  commit answers: ${turns.length}, median ${med(turns.map((t) => t.c))} deliveries, ${med(turns.map((t) => t.w)) / 2} requests written and ${med(turns.map((t) => t.s))} next pushes in their turn, which ran ${med(turns.map((t) => t.ms)).toFixed(1)} ms; its next pushes all queued for the writer ${med(formed).toFixed(1)} ms after the answer, their batch posted ${med(toPost).toFixed(1)} ms after the turn; ${med(gaps).toFixed(1)} ms from the turn to the next answer (medians); the writer's requests in flight at the turns' ends: 0 in ${inFlightAtEnd[0]}, 1 in ${inFlightAtEnd[1]}, 2 in ${inFlightAtEnd[2]}`,
   )
 }
 
@@ -254,6 +277,7 @@ function traced(
   return {
     ...store,
     async recordDelivery(d) {
+      mark('R')
       const r = await store.recordDelivery(d)
       mark('C')
       stamp(r.id, 'committed')
