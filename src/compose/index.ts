@@ -54,6 +54,7 @@ import { createSignoffLinks } from '../links/signoff-links.js'
 import { signoffLine } from '../notify/signoff-state.js'
 import { createSignoffService, type SignoffService } from '../signoff/service.js'
 import { withoutUrlCredentials } from '../security/url-credentials.js'
+import { isCompacted } from '../events/compact.js'
 
 /** What tests (or another host process) may replace; every field has the production default. */
 export interface ServiceIo {
@@ -363,8 +364,10 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   const storedEvents = (d: NewDelivery) => withoutUrlCredentials(d.normalized)
   if (!held.has('pipeline')) {
     signals.deliveryStored.on((id, d) => {
-      // Routed from the events as stored (both stores drop URL credentials from them), not read back.
-      if (d.status === 'pending') pipeline.deliveryStored(id, { ...d, normalized: storedEvents(d) })
+      // Routed from the events as stored (both stores drop URL credentials from them), not read back; intake's
+      // are compacted by then (routed early, or else read back by id).
+      if (d.status === 'pending')
+        pipeline.deliveryStored(id, isCompacted(d.normalized) ? undefined : { ...d, normalized: storedEvents(d) })
     })
     // SQLite: routed as it is queued, so its plan shares the delivery's commit (issue #12).
     const unsubscribe = store.onDeliveryQueued?.((id, d) => {

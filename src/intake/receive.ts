@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { BadSignatureError, ProviderNotConfiguredError, RepositoryMismatchError } from '../errors.js'
 import type { WebhookProvider } from '../providers/provider.js'
 import { capEvents } from '../events/limits.js'
+import { compactEvents } from '../events/compact.js'
 import type { DeliveryStatus, DeliveryStore, NewDelivery, RecordResult } from '../store/store.js'
 import { storableHeaders } from './headers.js'
 
@@ -28,13 +29,31 @@ export interface IntakeRequest {
   contentType: string
 }
 
+type Received = RecordResult & { hostDeliveryId: string | null; eventType: string; status: DeliveryStatus }
+
 export async function receiveDelivery(
   deps: IntakeDeps,
   provider: WebhookProvider,
   request: IntakeRequest,
   /** Refuses (throws) a verified delivery of `tenant` before it is stored, e.g. a per-tenant rate limit. */
   admit?: (tenant: string) => Promise<void>,
-): Promise<RecordResult & { hostDeliveryId: string | null; eventType: string; status: DeliveryStatus }> {
+): Promise<Received> {
+  // Queued in a function of its own, whose frame (the parsed payload, the full events) ends before the commit
+  // wait: an async function keeps its locals until it returns (issue #12, the 1 MB tail).
+  const { recorded, told, answer } = await queueDelivery(deps, provider, request, admit)
+  const started = performance.now()
+  const result = await recorded
+  deps.recorded?.(told, result.duplicate, (performance.now() - started) / 1000)
+  if (!result.duplicate) deps.onStored?.(result.id, told)
+  return { ...result, ...answer }
+}
+
+async function queueDelivery(
+  deps: IntakeDeps,
+  provider: WebhookProvider,
+  request: IntakeRequest,
+  admit?: (tenant: string) => Promise<void>,
+): Promise<{ recorded: Promise<RecordResult>; told: NewDelivery; answer: Omit<Received, keyof RecordResult> }> {
   const delivery = provider.identify(request.headers, request.raw)
   // Every configured secret is tried over the raw bytes before the body is parsed, so an
   // unauthenticated request costs an HMAC per secret and nothing more (issue #9, item 4).
@@ -79,9 +98,8 @@ export async function receiveDelivery(
     normalized,
     receivedAt,
   }
-  const started = performance.now()
-  const result = await deps.store.recordDelivery(stored)
-  deps.recorded?.(stored, result.duplicate, (performance.now() - started) / 1000)
-  if (!result.duplicate) deps.onStored?.(result.id, stored)
-  return { ...result, hostDeliveryId: delivery.hostDeliveryId, eventType: delivery.eventType, status }
+  const recorded = deps.store.recordDelivery(stored)
+  // Its listeners after the commit get the events without their commit lists (the body is the writer's now).
+  const told = { ...stored, body: Buffer.alloc(0), normalized: compactEvents(normalized) }
+  return { recorded, told, answer: { hostDeliveryId: delivery.hostDeliveryId, eventType: delivery.eventType, status } }
 }

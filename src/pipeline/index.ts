@@ -293,9 +293,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         wake()
       }, wait)
     })
+  const routeOnce = async (d: RoutableDelivery): Promise<boolean> =>
+    writePlan(d.id, (await routeDelivery(d, settings)).plan, false)
   /** Returns false when a plan `ifStored` found its delivery not stored (nothing written). */
-  const routeOnce = async (d: RoutableDelivery, ifStored = false): Promise<boolean> => {
-    const { plan } = await routeDelivery(d, settings)
+  const writePlan = async (deliveryId: string, plan: DeliveryPlan, ifStored: boolean): Promise<boolean> => {
     const intents = withIntents(plan)
     if (ifStored) plan.ifStored = true
     // A pass may read them as due the moment the writer commits, before this route hears back: they are its to send.
@@ -308,12 +309,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (ifStored && err instanceof DeliveryNotStoredError) return false
       throw err
     }
-    failedRoutes.delete(d.id)
+    failedRoutes.delete(deliveryId)
     for (const b of builds) buildChanged(b.id)
-    routeLine.info(
-      { deliveryId: d.id, outcome: plan.outcome, builds: builds.length },
-      `delivery routed: ${plan.outcome}`,
-    )
+    routeLine.info({ deliveryId, outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
     // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends). The
     // plan's commit ended the lease on the delivery.
     if (leases) return true
@@ -339,16 +337,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * failures are left to the route after the commit, which counts them (a poison delivery, issue #16).
    */
   const early = new Map<string, Promise<boolean>>()
-  const routeEarly = async (d: RoutableDelivery): Promise<boolean> => {
+  const routeEarly = async (id: string, queued: { d: RoutableDelivery | null }): Promise<boolean> => {
     const started = performance.now()
     try {
-      const planned = await routeOnce(d, true)
+      const planned = await writePlan(id, await planOf(queued), true)
       if (planned) deps.stepDone?.('route', 'ok', (performance.now() - started) / 1000, false)
       return planned
     } catch (err) {
-      logger.debug({ err, deliveryId: d.id }, 'early route failed; routed again once the delivery is committed')
+      logger.debug({ err, deliveryId: id }, 'early route failed; routed again once the delivery is committed')
       return false
     }
+  }
+  /**
+   * An early route's plan, its events let go once it is made: the plan's commit is the delivery's, and the events
+   * held until it answered (a 1 MB push's ~26,000 paths) were copied by every scavenge meanwhile (issue #12).
+   */
+  const planOf = async (queued: { d: RoutableDelivery | null }) => {
+    const d = queued.d!
+    queued.d = null
+    return (await routeDelivery(d, settings)).plan
   }
 
   /** A delivery told of by id: routed as the store has it now (skipped once it is no longer pending). */
@@ -534,10 +541,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (stopped || leases || busy.has(deliveryId) || busy.size >= SCAN_PAGE) return
       // One whose deliveryStored never came (stored by a caller that tells no one) is forgotten, oldest first.
       if (early.size >= MAX_TOLD) early.delete(early.keys().next().value!)
-      const d = { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt }
+      const queued = { d: { id: deliveryId, normalized: delivery.normalized, receivedAt: delivery.receivedAt } }
       let planned = false
       // Resolves once the route ended and left `busy`, so a fallback to the usual path is not skipped as busy.
-      const done = launch(deliveryId, async () => void (planned = await routeEarly(d))).then(() => planned)
+      const done = launch(deliveryId, async () => void (planned = await routeEarly(deliveryId, queued))).then(
+        () => planned,
+      )
       early.set(deliveryId, done)
       void done.then((ok) => {
         if (!ok && early.get(deliveryId) === done) early.delete(deliveryId)

@@ -58,7 +58,8 @@ export interface SqliteStoreOptions {
 }
 
 interface Pending {
-  delivery: NewDelivery
+  /** Null once it is on its way to the writer: its events are not held until the commit answers (issue #12). */
+  delivery: NewDelivery | null
   /** The id its row gets (a duplicate keeps the first one's). */
   id: string
   /** Its place among the writes queued (ordered): a write queued after it never commits before it. */
@@ -167,7 +168,11 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     while (taken < ops.length && taken < maxBatch && ops[taken]!.order < before) taken++
     const opsBatch = ops.slice(0, taken)
     ops = ops.slice(taken)
-    const items = batch.map((p) => toWriterRow(p.delivery, p.id))
+    const items = batch.map((p) => {
+      const row = toWriterRow(p.delivery!, p.id)
+      p.delivery = null
+      return row
+    })
     // A Set: an ArrayBuffer listed twice fails the whole postMessage (one body recorded twice).
     const transfer = new Set<ArrayBuffer>()
     for (const d of items) {
