@@ -124,6 +124,7 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
   /** catchUp: every delivery stored so far is taken now, read back if no signal told of it. */
   let readBackNow = 0
   const lookAgainMs = deps.lookAgainMs ?? 200
+  const PAGE = 200
 
   async function pass(): Promise<number> {
     let taken = 0
@@ -132,7 +133,7 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
     let readingBack = false
     for (;;) {
       const from = await store.branchCursor()
-      const ids = await store.deliveryIdsAfter(from, 200)
+      const ids = await store.deliveryIdsAfter(from, PAGE)
       if (ids.length === 0) return taken
       // The deliveries told of, in order up to the first that was not (committed by another process,
       // or its signal not yet here): those are read back, unless a signal is likely on its way.
@@ -144,8 +145,10 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
         for (const r of ids.slice(0, n)) known.delete(r.id)
         taken += n
         // The rest's signals may come next (the writer commits the next batch before this thread hears of it);
-        // a signal or the tick wakes this again, and then what is still unknown is read back.
-        if (n < ids.length) return taken
+        // a signal or the tick wakes this again, and then what is still unknown is read back. A page not full
+        // was all there was at the read: what committed since has its own signal on the way (or the tick), so
+        // the pass ends instead of reading the cursor and the page again to find nothing (two reads per commit).
+        if (n < ids.length || ids.length < PAGE) return taken
       } else {
         const head = ids[0]!.id
         if (readBackNow === 0 && !readingBack && unknownHead !== head) {

@@ -12,6 +12,13 @@ interface ReadBacks {
   after: number
 }
 
+/** The branch registry's pages of ids behind its cursor (one per pass that finds work). */
+const paged = (pages: { n: number }) => (s: ServiceStore) =>
+  ({
+    ...s,
+    deliveryIdsAfter: async (seq: number, limit: number) => (pages.n++, s.deliveryIdsAfter(seq, limit)),
+  }) satisfies ServiceStore
+
 const counted =
   (reads: { scans: number; rows: number }, backs: ReadBacks = { byId: 0, after: 0 }) =>
   (s: ServiceStore) =>
@@ -49,7 +56,8 @@ t.test('a delivery intake just stored is routed and its branch registered withou
   // could. Each read back was an inflate and a JSON parse of its events on the main thread (issue #12).
   const reads = { scans: 0, rows: 0 }
   const backs = { byId: 0, after: 0 }
-  const h = await startPipelineApp(t, { rules: [], wrapStore: counted(reads, backs) })
+  const pages = { n: 0 }
+  const h = await startPipelineApp(t, { rules: [], wrapStore: (s) => paged(pages)(counted(reads, backs)(s)) })
   await h.drain()
   const N = 30
   const ids: string[] = []
@@ -62,6 +70,9 @@ t.test('a delivery intake just stored is routed and its branch registered withou
   for (let i = 0; i < 200 && (await heads())[0] !== last; i++) await new Promise((r) => setTimeout(r, 25))
   t.same(await heads(), [last], 'the registry has the branch pushed, at its last push')
   t.same(backs, { byId: 0, after: 0 }, 'no delivery was read back, by id or behind the cursor')
+  // A pass per commit reads one page: it used to read again to find nothing (two reads of the cursor and a page
+  // more per commit on the event loop). One pass at the start, and at most one per push, each its own commit.
+  t.ok(pages.n <= N + 1, `the registry read ${pages.n} pages of ids for ${N} pushes (at most ${N + 1})`)
   for (const id of ids) t.equal((await h.store.getDelivery(id))?.status, 'processed', `${id} was routed`)
 })
 
