@@ -29,6 +29,9 @@ export interface IntakeRequest {
   contentType: string
 }
 
+/** Bodies from this size up are told of with their events compacted (events/compact.ts). */
+const COMPACT_FROM_BYTES = 64 * 1024
+
 type Received = RecordResult & { hostDeliveryId: string | null; eventType: string; status: DeliveryStatus }
 
 export async function receiveDelivery(
@@ -98,8 +101,14 @@ async function queueDelivery(
     normalized,
     receivedAt,
   }
+  const size = request.raw.length
   const recorded = deps.store.recordDelivery(stored)
-  // Its listeners after the commit get the events without their commit lists (the body is the writer's now).
-  const told = { ...stored, body: Buffer.alloc(0), normalized: compactEvents(normalized) }
+  // Its listeners after the commit get a large delivery's events without their commit lists; a small one's are
+  // kept whole (their copy and its walk cost more than the scavenges they would save). The body is the writer's.
+  const told = {
+    ...stored,
+    body: Buffer.alloc(0),
+    normalized: size >= COMPACT_FROM_BYTES ? compactEvents(normalized) : normalized,
+  }
   return { recorded, told, answer: { hostDeliveryId: delivery.hostDeliveryId, eventType: delivery.eventType, status } }
 }
