@@ -35,6 +35,8 @@ export interface GateAnswer {
 export interface MetricsGate {
   /** Whether Tamer reads this build's `.tamer.yml` before triggering it (metrics.templates). */
   reads(b: Pick<BuildRecord, 'template'>): boolean
+  /** The templates `reads` is true for (metrics.templates). */
+  readonly templates: readonly string[]
   /** The build's settings; RepoSettingsError when `.tamer.yml` is invalid, GitFailedError when git cannot tell. */
   settingsOf(b: BuildRecord): Promise<RepoSettings>
   /** Judges and stores a report; null when no build of Tamer's has that DELIVERY_ID on that job. */
@@ -82,6 +84,7 @@ export function createMetricsGate(deps: MetricsGateDeps): MetricsGate {
 
   return {
     reads: (b) => b.template !== null && deps.config.metrics.templates.includes(b.template),
+    templates: deps.config.metrics.templates,
     settingsOf: (b) => settingsOf(b),
     async repoFile(b, path) {
       const e = await eventOf(b)

@@ -17,10 +17,17 @@ import {
   type TamerStore,
 } from '../store/builds.js'
 import type { NewDelivery } from '../store/store.js'
-import type { WorkLeaseStore } from '../store/leases.js'
+import type { ClaimIntent, WorkLeaseStore } from '../store/leases.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
-import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
+import {
+  followBuildStep,
+  followQueueStep,
+  INTENT_FRESH_MS,
+  triggerStep,
+  type RepoSettingsCheck,
+  type StepDeps,
+} from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { lazyChild, plainLineLogger } from '../logging.js'
 import { realTimers, type Timers } from '../work/timers.js'
@@ -239,10 +246,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return timed('trigger', b.state === 'waiting-for-jenkins', () => triggerStep(d, b))
   }
 
-  /** A build whose intent its plan committed: straight to the request (a restart finds it 'triggering', uncertain). */
-  const send = async (b: BuildRecord) => {
+  /**
+   * A build whose intent its plan or its claim committed: straight to the request (a restart, or another replica
+   * once the lease ended, finds it 'triggering', uncertain). A claim's intent is written again first if the
+   * request leaves more than a moment after it (steps.ts INTENT_FRESH_MS).
+   */
+  const send = async (b: BuildRecord, claimed = false) => {
     if (!stepDeps) return
-    return timed('trigger', false, () => triggerStep(stepDepsOf(stepDeps, b), b, { intentCommitted: true }))
+    const o = { intentCommitted: true, ...(claimed ? { intentFreshMs: INTENT_FRESH_MS } : {}) }
+    return timed('trigger', false, () => triggerStep(stepDepsOf(stepDeps, b), b, o))
+  }
+
+  /**
+   * Shared work: a claim writes the trigger's intent of the pending builds it takes (store/leases.ts ClaimIntent),
+   * unless the settings check cannot say which templates it reads (then every trigger's checks run in its step).
+   */
+  const claimIntent = (): ClaimIntent | undefined => {
+    if (deps.settings && !deps.settings.templates) return undefined
+    return { at: now(), exceptTemplates: deps.settings?.templates ?? [] }
   }
 
   /**
@@ -407,18 +428,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) could
       // leave none for a planned build while routes were under way (test/pipeline/shared-slots.test.ts).
       const slots = limit - stepping.size
-      const claimed = await store.claimDueBuilds(keeper.lease(), slots)
+      const claimed = await store.claimDueBuilds(keeper.lease(), slots, claimIntent())
       deps.claimed?.('builds', claimed.due.length)
       nextAt(claimed.nextAt ?? Infinity)
       const due = claimed.due
       for (const b of due) {
+        const intent = claimed.intents?.has(b.id) === true
+        if (intent) buildChanged(b.id)
         // Claimed while its last step here is still ending (its release landed first): given back, or the
-        // heartbeat would renew a lease nobody works under, and nobody could claim the build again.
+        // heartbeat would renew a lease nobody works under, and nobody could claim the build again. An intent so
+        // given back is an uncertain trigger: the next claim looks for it in Jenkins before sending it.
         if (busy.has(b.id)) {
           void release('build', b.id)
           continue
         }
-        launch(b.id, () => step(b, true).finally(() => release('build', b.id)), true)
+        launch(b.id, () => (intent ? send(b, true) : step(b, true)).finally(() => release('build', b.id)), true)
         launched++
       }
     }

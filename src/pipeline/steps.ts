@@ -43,6 +43,8 @@ export interface StepDeps {
 /** The repository's settings file, read before a build of a template that uses it is triggered. */
 export interface RepoSettingsCheck {
   reads(b: Pick<BuildRecord, 'template'>): boolean
+  /** The templates `reads` is true for: a shared claim writes the intent of builds of other templates only. */
+  readonly templates?: readonly string[]
   /** Throws RepoSettingsError when the file is invalid (the build ends); anything else (git cannot tell) is retried. */
   settingsOf(b: BuildRecord): Promise<unknown>
 }
@@ -292,14 +294,23 @@ async function mayTrigger(d: StepDeps, b: BuildRecord): Promise<boolean> {
   return ordered && (await settingsAllow(d, b))
 }
 
+/**
+ * A claim's intent (store/leases.ts ClaimIntent) older than this when its request is about to leave is written
+ * again first: an uncertain trigger is never sent again before its last request's timeout after triggeredAt
+ * (resolveUncertain), so triggeredAt must be when the request left, give or take this, not when it was claimed
+ * (the job's provisioning, a Jenkins request or more, comes between).
+ */
+export const INTENT_FRESH_MS = 1_000
+
 export async function triggerStep(
   d: StepDeps,
   b: BuildRecord,
   /**
-   * The intent was committed with the plan, by the route that sends it now (nothing was sent yet; the route
-   * checked that no earlier build of the job is held, and the template reads no repository settings).
+   * The intent was committed with the plan or the claim, by the process that sends it now (nothing was sent
+   * yet; no earlier build of the job was held, and the template reads no repository settings). `intentFreshMs`:
+   * written again before the request once it is older than that.
    */
-  o: { intentCommitted?: boolean } = {},
+  o: { intentCommitted?: boolean; intentFreshMs?: number } = {},
 ): Promise<void> {
   const intent = o.intentCommitted === true
   if (!intent && !(await mayTrigger(d, b))) return
@@ -314,6 +325,8 @@ export async function triggerStep(
   }
   // The intent is durable before the request leaves: a crash after this point makes the retry look first.
   if (!intent) await save(d, b, { state: 'triggering', attempts: b.attempts + 1, triggeredAt: d.now(), missedAt: null })
+  else if (o.intentFreshMs !== undefined && d.now() - (b.triggeredAt ?? 0) > o.intentFreshMs)
+    await save(d, b, { triggeredAt: d.now() })
   let result: { queueId: number; merged: boolean }
   try {
     result = await d.api.trigger(b.job, b.parameters)

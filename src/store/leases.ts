@@ -31,6 +31,26 @@ export interface Due<T> {
   nextAt: number | null
 }
 
+/**
+ * A build claim that also writes the trigger's intent of the pending builds it takes, as the step's first save
+ * did ('triggering', attempts + 1, triggeredAt `at`; issue #16: two statements and a commit less per trigger):
+ * only for a pending build never held (no next attempt set) with no earlier build of its job held (push order;
+ * heldBuildBefore, read in the claim's statement) and whose template reads no repository settings (read before
+ * the intent). The claimer sends those at once; to anyone else (after a crash, once its lease ended) each is an
+ * uncertain trigger, looked for in Jenkins first.
+ */
+export interface ClaimIntent {
+  /** epoch ms: the builds' triggeredAt */
+  at: number
+  /** Templates whose builds read the repository's settings before their trigger: claimed without an intent. */
+  exceptTemplates: readonly string[]
+}
+
+export interface ClaimedBuilds extends Due<BuildRecord> {
+  /** The builds whose intent this claim committed (now 'triggering'): the claimer's to send. */
+  intents?: ReadonlySet<string>
+}
+
 export interface WorkLeaseStore {
   /** true when other processes share this store's work (PostgreSQL): the units claim instead of reading. */
   readonly sharedWork: boolean
@@ -38,8 +58,11 @@ export interface WorkLeaseStore {
   readonly diffJobs: DiffJobQueue | null
   /** Pending deliveries nobody else holds, oldest first, now held by `lease.owner`. */
   claimPendingDeliveries(lease: Lease, limit: number): Promise<StoredDelivery[]>
-  /** Due active builds nobody else holds (most overdue first), now held by `lease.owner`. */
-  claimDueBuilds(lease: Lease, limit: number): Promise<Due<BuildRecord>>
+  /**
+   * Due active builds nobody else holds (most overdue first), now held by `lease.owner`. With `intent`, a pending
+   * build's trigger intent is committed by the claim itself (PostgreSQL; SQLite claims none): see ClaimIntent.
+   */
+  claimDueBuilds(lease: Lease, limit: number, intent?: ClaimIntent): Promise<ClaimedBuilds>
   claimDueNotifications(lease: Lease, limit: number): Promise<Due<NotificationRecord>>
   claimDueHostPosts(lease: Lease, limit: number): Promise<Due<HostPostRecord>>
   /** The item is done (or given back): free for anyone at once. A lease of another owner is left alone. */

@@ -10,8 +10,7 @@
 // https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE
 // https://www.postgresql.org/docs/15/sql-notify.html
 import pg from 'pg'
-import type { BuildRecord } from '../builds.js'
-import type { Due, Lease, WorkKind, WorkLeaseStore } from '../leases.js'
+import type { ClaimedBuilds, ClaimIntent, Lease, WorkKind, WorkLeaseStore } from '../leases.js'
 import { WORK_KINDS } from '../leases.js'
 import { toBuild } from '../sqlite/build-reads.js'
 import { toDelivery } from '../sqlite/delivery-row.js'
@@ -20,6 +19,7 @@ import { toNotification } from '../sqlite/notification-reads.js'
 import { DELIVERY_COLUMNS } from '../sqlite/page-lists.js'
 import { createPgDiffJobs } from './diff-jobs.js'
 import { ACTIVE_BUILD_SQL, WORK_CHANNEL, type Queryable } from './sql.js'
+import { HELD_BUILD } from './held.js'
 
 const TABLES: Record<WorkKind, string> = {
   delivery: 'deliveries',
@@ -94,17 +94,34 @@ async function claimDue(
   limit: number,
   params: unknown[],
   when: DueAt = NEXT_ATTEMPT,
+  intent?: ClaimIntent,
 ): Promise<{ rows: Record<string, unknown>[]; nextAt: number | null }> {
-  const n = params.length + 4
+  const values: unknown[] = [lease.now, lease.owner, lease.until, ...params, limit]
+  const n = values.length
   const short = `(SELECT count(*) FROM c) < $${n}`
+  // A build's trigger intent with its claim (ClaimIntent): decided on the row as locked, written with the lease.
+  // Only a build never held itself (a pending one with a next attempt was behind an earlier one, and is held in
+  // turn until its own request: its step checks again, so a later build cannot overtake it on the way).
+  const intended = intent
+    ? `state = 'pending' AND coalesce(next_attempt_at, 0) <= 0 AND (template IS NULL OR template <> ALL($${values.push(intent.exceptTemplates)}::text[]))
+         AND NOT EXISTS (SELECT 1 FROM builds h WHERE h.job = builds.job AND h.seq < builds.seq AND (${HELD_BUILD}))`
+    : 'false'
+  const writeIntent = intent
+    ? `, state = CASE WHEN c.intent THEN 'triggering' ELSE state END,
+         attempts = CASE WHEN c.intent THEN attempts + 1 ELSE attempts END,
+         triggered_at = CASE WHEN c.intent THEN $${values.push(intent.at)}::bigint ELSE triggered_at END,
+         missed_at = CASE WHEN c.intent THEN NULL ELSE missed_at END,
+         updated_at = CASE WHEN c.intent THEN $${values.push(new Date(intent.at).toISOString())}::text ELSE updated_at END`
+    : ''
   const { rows } = await db.query({
     // Prepared once per connection: planning this statement cost as much as running it (issue #16).
-    name: `claim-${table}`,
+    name: `claim-${table}${intent ? '-intent' : ''}`,
     text: `WITH c AS (
-       SELECT seq AS claimed FROM ${table} WHERE ${where} AND ${when.due} AND ${FREE}
-       ORDER BY ${order} LIMIT $${n} FOR UPDATE SKIP LOCKED),
+       SELECT seq AS claimed, ${intended} AS intent FROM ${table} WHERE ${where} AND ${when.due} AND ${FREE}
+       ORDER BY ${order} LIMIT $${n} FOR UPDATE OF ${table} SKIP LOCKED),
      u AS (
-       UPDATE ${table} SET lease_owner = $2, lease_until = $3 FROM c WHERE seq = c.claimed RETURNING ${table}.*),
+       UPDATE ${table} SET lease_owner = $2, lease_until = $3${writeIntent} FROM c WHERE seq = c.claimed
+       RETURNING ${table}.*, c.intent AS claim_intent),
      n AS (
        SELECT min(x) AS claim_next_at FROM (
          SELECT min(${when.at}) AS x FROM ${table} WHERE ${where} AND ${when.at} > $1 AND ${short}
@@ -112,11 +129,12 @@ async function claimDue(
          SELECT min(lease_until) FROM ${table} WHERE ${where} AND ${when.due} AND lease_until > $1
            AND lease_owner <> $2 AND ${short}) m)
      SELECT u.*, n.claim_next_at FROM n LEFT JOIN u ON true`,
-    values: [lease.now, lease.owner, lease.until, ...params, limit],
+    values,
   })
   const next = rows[0]?.claim_next_at
   const claimed = rows.filter((r) => r.id !== null)
   for (const r of claimed) delete r.claim_next_at
+  if (!intent) for (const r of claimed) delete r.claim_intent
   return { rows: claimed, nextAt: next === null || next === undefined ? null : Number(next) }
 }
 
@@ -252,11 +270,13 @@ export function createPgLeases(
       const due = rows.sort(bySeq).map((r) => toDelivery(r as never))
       return claimed('delivery', lease.owner, due)
     },
-    async claimDueBuilds(lease, limit): Promise<Due<BuildRecord>> {
+    async claimDueBuilds(lease, limit, intent): Promise<ClaimedBuilds> {
       const order = 'coalesce(next_attempt_at, 0), seq'
-      const c = await claimDue(pool, 'builds', ACTIVE_BUILD_SQL, order, lease, limit, [], BUILD_DUE)
+      const c = await claimDue(pool, 'builds', ACTIVE_BUILD_SQL, order, lease, limit, [], BUILD_DUE, intent)
+      const intents = new Set(c.rows.filter((r) => r.claim_intent === true).map((r) => String(r.id)))
+      for (const r of c.rows) delete r.claim_intent
       const due = c.rows.sort(byDue).map((r) => toBuild(r as never))
-      return { due: claimed('build', lease.owner, due), nextAt: c.nextAt }
+      return { due: claimed('build', lease.owner, due), nextAt: c.nextAt, ...(intent ? { intents } : {}) }
     },
     async claimDueNotifications(lease, limit) {
       const order = 'coalesce(next_attempt_at, 0), seq'

@@ -85,87 +85,159 @@ async function recordRun(db: Queryable, buildId: string, run: JenkinsRun, at: st
     )
 }
 
-async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult | BuildRecord[]> {
-  if (op.op === 'plan') {
-    const { plan, at } = op
-    const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
-    const dispatched = await db.query(
-      `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (delivery_id) DO NOTHING`,
-      [plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped],
-    )
-    // Planned: the route's lease on the delivery ends with it (not a release after the commit). The delivery's
-    // update goes with the builds' insert, and the builds come back from it: two statements a plan (issue #16).
-    const processed = `WITH processed AS (
-      UPDATE deliveries SET status = CASE WHEN status = 'pending' THEN 'processed' ELSE status END,
-        updated_at = CASE WHEN status = 'pending' THEN $1 ELSE updated_at END, lease_owner = NULL, lease_until = NULL
-      WHERE id = $2 AND (status = 'pending' OR lease_owner IS NOT NULL))`
-    // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
-    if ((dispatched.rowCount ?? 0) === 0 || plan.builds.length === 0) {
-      const { rows } = await db.query(`${processed} SELECT * FROM builds WHERE delivery_id = $2 ORDER BY seq`, [
-        at,
-        plan.deliveryId,
-      ])
-      return rows.map((r) => toBuild(r as never))
-    }
-    // An intent is not committed behind a held build of its job (push order, PlannedBuild.intent): planned pending.
-    const builds: PlannedBuild[] = []
-    for (const b of plan.builds) {
-      const held = b.intent && !b.started && (await heldBuildBefore(db, b.job, Number.MAX_SAFE_INTEGER))
-      builds.push(held ? { ...b, intent: undefined } : b)
-    }
-    const params: unknown[] = [at, plan.deliveryId]
-    const values = builds.map((b) => {
-      const row = [
-        b.intent?.id ?? randomUUID(),
-        b.deliveryId,
-        b.eventIndex,
-        b.rule,
-        b.job,
-        b.template,
-        b.tenant,
-        b.repository,
-        JSON.stringify(b.parameters),
-        b.parameters.DELIVERY_ID ?? '',
-        // A build started by hand in Jenkins is adopted running, and followed from the next pass.
-        b.started ? 'running' : b.intent ? 'triggering' : b.state,
-        b.eventKey,
-        b.provider,
-        b.ref,
-        b.branch,
-        b.commitSha,
-        b.pullRequest,
-        b.acceptedAt,
-        b.started?.buildNumber ?? null,
-        b.started?.buildUrl ?? null,
-        b.started ? 0 : null,
-        b.intent && !b.started ? 1 : 0,
-        b.intent && !b.started ? b.intent.at : null,
-      ]
-      const n = row.map((v) => `$${params.push(v)}`)
-      // created_at and updated_at are the plan's time ($1), after accepted_at.
-      return `(${[...n.slice(0, 18), '$1', '$1', ...n.slice(18)].join(', ')})`
-    })
+/** The columns a plan inserts into builds, with their types (a VALUES list read by INSERT … SELECT needs them). */
+const PLANNED_COLUMNS: [string, string][] = [
+  ['id', 'text'],
+  ['delivery_id', 'text'],
+  ['event_index', 'integer'],
+  ['rule', 'text'],
+  ['job', 'text'],
+  ['template', 'text'],
+  ['tenant', 'text'],
+  ['repository', 'text'],
+  ['parameters', 'text'],
+  ['delivery_param', 'text'],
+  ['state', 'text'],
+  ['event_key', 'text'],
+  ['provider', 'text'],
+  ['ref', 'text'],
+  ['branch', 'text'],
+  ['commit_sha', 'text'],
+  ['pull_request', 'bigint'],
+  ['accepted_at', 'bigint'],
+  ['build_number', 'bigint'],
+  ['build_url', 'text'],
+  ['next_attempt_at', 'bigint'],
+  ['attempts', 'integer'],
+  ['triggered_at', 'bigint'],
+]
+
+function plannedRow(b: PlannedBuild): unknown[] {
+  return [
+    b.intent?.id ?? randomUUID(),
+    b.deliveryId,
+    b.eventIndex,
+    b.rule,
+    b.job,
+    b.template,
+    b.tenant,
+    b.repository,
+    JSON.stringify(b.parameters),
+    b.parameters.DELIVERY_ID ?? '',
+    // A build started by hand in Jenkins is adopted running, and followed from the next pass.
+    b.started ? 'running' : b.intent ? 'triggering' : b.state,
+    b.eventKey,
+    b.provider,
+    b.ref,
+    b.branch,
+    b.commitSha,
+    b.pullRequest,
+    b.acceptedAt,
+    b.started?.buildNumber ?? null,
+    b.started?.buildUrl ?? null,
+    b.started ? 0 : null,
+    b.intent && !b.started ? 1 : 0,
+    b.intent && !b.started ? b.intent.at : null,
+  ]
+}
+
+/**
+ * A delivery's plan: its dispatch row (the guard: a delivery is planned once; a second plan, e.g. after a crash
+ * between read and write, is a no-op), its update (the route's lease on it ends with the plan, not a release
+ * after the commit) and its builds, back from their insert. One statement (issue #16: was two, and three plus
+ * one per build before); a plan whose intents must first check for a held build of their job takes more.
+ */
+async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan' }>['plan'], at: string) {
+  const params: unknown[] = [at, plan.deliveryId]
+  const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
+  const dispatch = `INSERT INTO dispatches (delivery_id, outcome, evaluation, decided_at, skipped)
+    VALUES ($2, $${params.push(plan.outcome)}, $${params.push(JSON.stringify(plan.evaluation))}, $1,
+      $${params.push(skipped)})
+    ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id`
+  const processed = `UPDATE deliveries SET status = CASE WHEN status = 'pending' THEN 'processed' ELSE status END,
+      updated_at = CASE WHEN status = 'pending' THEN $1 ELSE updated_at END, lease_owner = NULL, lease_until = NULL
+    WHERE id = $2 AND (status = 'pending' OR lease_owner IS NOT NULL)`
+  const existing = () => db.query('SELECT * FROM builds WHERE delivery_id = $1 ORDER BY seq', [plan.deliveryId])
+  // An intent is not committed behind a held build of its job (push order, PlannedBuild.intent): planned pending.
+  // Checked before the dispatch row is written, as a read of what the plan commits with; nothing held, no change.
+  const builds: PlannedBuild[] = []
+  for (const b of plan.builds) {
+    const held = b.intent && !b.started && (await heldBuildBefore(db, b.job, Number.MAX_SAFE_INTEGER))
+    builds.push(held ? { ...b, intent: undefined } : b)
+  }
+  // No builds to insert: the delivery's builds as stored (none, or those of a plan made before), in the same statement.
+  if (builds.length === 0) {
     const { rows } = await db.query(
-      // The same delivery planned again, or the same event already planned for this job by another delivery
-      // (its event_key): both mean "already there". Rows are inserted in the plan's order (seq).
-      `${processed}
-       INSERT INTO builds (id, delivery_id, event_index, rule, job, template, tenant, repository, parameters,
-         delivery_param, state, event_key, provider, ref, branch, commit_sha, pull_request, accepted_at,
-         created_at, updated_at, build_number, build_url, next_attempt_at, attempts, triggered_at)
-       VALUES ${values.join(', ')}
-       ON CONFLICT DO NOTHING RETURNING *`,
+      `WITH d AS (${dispatch}), processed AS (${processed}) SELECT * FROM builds WHERE delivery_id = $2 ORDER BY seq`,
       params,
     )
-    if (rows.length === 0)
-      await db.query('UPDATE dispatches SET outcome = $1 WHERE delivery_id = $2', [
-        'already planned by another delivery',
-        plan.deliveryId,
-      ])
-    // The builds of a delivery planned for the first time are the rows this insert made (the dispatch row guards).
-    rows.sort((a, b) => Number(a.seq) - Number(b.seq))
     return rows.map((r) => toBuild(r as never))
   }
+  const values = builds.map((b) => {
+    const n = plannedRow(b).map((v, k) => `$${params.push(v)}::${PLANNED_COLUMNS[k]![1]}`)
+    return `(${n.join(', ')})`
+  })
+  const names = PLANNED_COLUMNS.map(([c]) => c).join(', ')
+  // Only a plan whose dispatch row is new inserts builds. The same event already planned for this job by another
+  // delivery (its event_key) means "already there". Rows are inserted in the plan's order (seq); created_at and
+  // updated_at are the plan's time ($1), after accepted_at.
+  const { rows } = await db.query<Record<string, unknown>>(
+    `WITH d AS (${dispatch}), processed AS (${processed}),
+     ins AS (
+       INSERT INTO builds (${names}, created_at, updated_at)
+       SELECT v.*, $1, $1 FROM (VALUES ${values.join(', ')}) v (${names}) WHERE EXISTS (SELECT 1 FROM d)
+       ON CONFLICT DO NOTHING RETURNING *)
+     SELECT (SELECT count(*) FROM d) AS plan_dispatched, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`,
+    params,
+  )
+  if (Number(rows[0]?.plan_dispatched ?? 0) === 0) return (await existing()).rows.map((r) => toBuild(r as never))
+  const inserted = rows.filter((r) => r.id !== null)
+  if (inserted.length === 0)
+    await db.query('UPDATE dispatches SET outcome = $1 WHERE delivery_id = $2', [
+      'already planned by another delivery',
+      plan.deliveryId,
+    ])
+  // The builds of a delivery planned for the first time are the rows this insert made (the dispatch row guards).
+  inserted.sort((a, b) => Number(a.seq) - Number(b.seq))
+  return inserted.map((r) => {
+    delete r.plan_dispatched
+    return toBuild(r as never)
+  })
+}
+
+/**
+ * A trigger's answer and the like: the build's update and its one new run (a queue item, a build number) in one
+ * statement (issue #16: a trigger's last save was three, the run's read, its insert, the update). A run known
+ * already (the same queue item or number) is merged by recordRun, in more. A patch that moves the build to
+ * another job records its run under the old job first, as recordRun does.
+ */
+async function updateWithNewRun(db: Queryable, op: Extract<BuildWriteOp, { op: 'update' }>): Promise<boolean> {
+  const runs = op.patch.runs ?? []
+  const run = runs[0]
+  if (runs.length !== 1 || !run || op.patch.job !== undefined) return false
+  if (run.queueId === null && run.buildNumber === null) return false
+  const params: unknown[] = [op.id, op.at]
+  const sets = setClause(op.patch as Record<string, unknown>, BUILD_PATCH_COLUMNS, params, buildPatchValue)
+  const q = `$${params.push(run.queueId)}::bigint`
+  const n = `$${params.push(run.buildNumber)}::bigint`
+  const { rows } = await db.query<{ known: boolean }>(
+    `WITH b AS (UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING job),
+     known AS (
+       SELECT 1 FROM build_runs r, b WHERE r.build_id = $1 AND (r.queue_id = ${q} OR (r.job = b.job AND r.build_number = ${n}))),
+     ins AS (
+       INSERT INTO build_runs (build_id, job, queue_id, build_number, build_url, source, seen_at, updated_at)
+       SELECT $1, b.job, ${q}, ${n}, $${params.push(run.buildUrl)}::text, $${params.push(run.source)}::text, $2, $2
+       FROM b WHERE NOT EXISTS (SELECT 1 FROM known))
+     SELECT EXISTS (SELECT 1 FROM known) AS known`,
+    params,
+  )
+  if (rows[0]?.known) await recordRun(db, op.id, run, op.at)
+  return true
+}
+
+async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult | BuildRecord[]> {
+  if (op.op === 'plan') return planWrite(db, op.plan, op.at)
+  if (await updateWithNewRun(db, op)) return null
   for (const run of op.patch.runs ?? []) await recordRun(db, op.id, run, op.at)
   const params: unknown[] = [op.id, op.at]
   const sets = setClause(op.patch as Record<string, unknown>, BUILD_PATCH_COLUMNS, params, buildPatchValue)
