@@ -1,22 +1,26 @@
 // What a trigger costs in statements on PostgreSQL (issue #16): a plan is one statement, a claim writes the
 // trigger's intent of the pending builds it takes (push order kept: none behind a held build of the job, none for
 // a template that reads the repository's settings), and a trigger's answer with its run is one statement.
-// Statements are counted as pg's clients send them (transaction control apart).
+// Statements are counted as pg's clients send them (transaction control apart), and each of these is prepared.
 import pg from 'pg'
 import t from 'tap'
 import { openPostgresStore } from '../../src/store/postgres/index.js'
 import { freshDatabase } from '../support/postgres.js'
 import { delivery, planned } from './contract/engines.js'
 
-/** Every statement the process's pg clients send while `fn` runs, but BEGIN, COMMIT and savepoints. */
+/**
+ * Every statement the process's pg clients send while `fn` runs, but BEGIN, COMMIT and savepoints; a prepared
+ * one (named, parsed and planned once per connection: most of a small statement's cost) as `prepared`.
+ */
 async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = []
   const query = pg.Client.prototype.query
   const counting = function (this: pg.Client, ...args: unknown[]) {
     const q = args[0]
     const text = typeof q === 'string' ? q : (q as { text?: string } | null)?.text
+    const name = typeof q === 'string' ? undefined : (q as { name?: string } | null)?.name
     if (typeof text === 'string' && !/^(BEGIN|COMMIT|ROLLBACK|RELEASE|SAVEPOINT|SELECT pg_notify)/.test(text.trim()))
-      seen.push(text)
+      seen.push(name ? 'prepared' : text)
     return (query as (...a: unknown[]) => unknown).apply(this, args)
   }
   pg.Client.prototype.query = counting as typeof query
@@ -43,7 +47,7 @@ t.test('a plan, a claim with its intents and a trigger answer with its run are a
   })
 
   let first: Awaited<ReturnType<typeof store.planDelivery>> = []
-  t.equal((await statementsOf(async () => (first = await store.planDelivery(plan(0))))).length, 1, 'a plan: one')
+  t.same(await statementsOf(async () => (first = await store.planDelivery(plan(0)))), ['prepared'], 'a plan: one')
   t.same(
     first.map((b) => [b.deliveryId, b.state]),
     [[ids[0], 'pending']],
@@ -61,9 +65,9 @@ t.test('a plan, a claim with its intents and a trigger answer with its run are a
   const lease = { owner: 'r1', now: Date.now(), until: Date.now() + 30_000 }
   const intent = { at: lease.now, exceptTemplates: ['reads-settings'] }
   let claimed: Awaited<ReturnType<typeof store.claimDueBuilds>> | null = null
-  t.equal(
-    (await statementsOf(async () => (claimed = await store.claimDueBuilds(lease, 8, intent)))).length,
-    1,
+  t.same(
+    await statementsOf(async () => (claimed = await store.claimDueBuilds(lease, 8, intent))),
+    ['prepared'],
     'a claim with intents: one',
   )
   const b = claimed!.due[0]!
@@ -98,7 +102,14 @@ t.test('a plan, a claim with its intents and a trigger answer with its run are a
     nextAttemptAt: lease.now + 60_000,
     runs: [{ queueId: 7, buildNumber: null, buildUrl: null, source: 'trigger' as const }],
   }
-  t.equal((await statementsOf(() => store.updateBuild(behind!.id, answer))).length, 1, "a trigger's answer: one")
+  t.same(await statementsOf(() => store.updateBuild(behind!.id, answer)), ['prepared'], "a trigger's answer: one")
+  const repo = { tenant: 'default', provider: 'github' as const, repository: 'acme/r' }
+  t.same(
+    await statementsOf(() => store.branchChoices(repo, 10)),
+    ['prepared'],
+    "the job's branch choices, read before each trigger",
+  )
+  t.same(await statementsOf(() => store.releaseWork('build', b.id, 'r1')), ['prepared'], 'a release')
   const started = { queueId: 7, buildNumber: 3, buildUrl: 'https://ci/job/j/3/', source: 'queue' as const }
   await store.updateBuild(behind!.id, { state: 'running', buildNumber: 3, runs: [started] })
   const after = await store.getBuild(behind!.id)

@@ -1,6 +1,6 @@
 // BuildStore.heldBuildBefore on PostgreSQL, for the reads (the pool) and for a plan's transaction, which checks
 // it before writing a trigger's intent (PlannedBuild.intent).
-import { one, type Queryable } from './sql.js'
+import { named, type Queryable } from './sql.js'
 
 /**
  * A build Jenkins has not taken because a call failed or it was held (BuildStore.heldBuildBefore): the
@@ -15,12 +15,14 @@ export async function heldBuildBefore(
   job: string,
   seq: number,
 ): Promise<{ id: string; nextAttemptAt: number | null } | null> {
-  const r = await one<{ id: string; next_attempt_at: string | number | null }>(
-    db,
-    // One walk of builds_held (migration 7), which holds only such builds: the few an outage leaves.
-    `SELECT id, next_attempt_at FROM builds WHERE job = $1 AND seq < $2 AND (${HELD_BUILD}) ORDER BY seq DESC LIMIT 1`,
-    [job, seq],
+  // One walk of builds_held (migration 7), which holds only such builds: the few an outage leaves. Prepared.
+  const { rows } = await db.query<{ id: string; next_attempt_at: string | number | null }>(
+    named(
+      `SELECT id, next_attempt_at FROM builds WHERE job = $1 AND seq < $2 AND (${HELD_BUILD}) ORDER BY seq DESC LIMIT 1`,
+      [job, seq],
+    ),
   )
+  const r = rows[0]
   if (!r) return null
   return { id: r.id, nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at) }
 }

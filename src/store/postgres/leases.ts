@@ -18,7 +18,7 @@ import { toPost } from '../sqlite/host-post-reads.js'
 import { toNotification } from '../sqlite/notification-reads.js'
 import { DELIVERY_COLUMNS } from '../sqlite/page-lists.js'
 import { createPgDiffJobs } from './diff-jobs.js'
-import { ACTIVE_BUILD_SQL, WORK_CHANNEL, type Queryable } from './sql.js'
+import { ACTIVE_BUILD_SQL, named, WORK_CHANNEL, type Queryable } from './sql.js'
 import { HELD_BUILD } from './held.js'
 
 const TABLES: Record<WorkKind, string> = {
@@ -209,11 +209,13 @@ export function createPgLeases(
           // many rows while the writer locks them in its own order would deadlock with it. Those few are then
           // released one by one, as before (a one-row UPDATE holds nothing else while it waits).
           const { rows } = await pool.query<{ id: string }>(
-            `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL
-             WHERE seq IN (SELECT seq FROM ${TABLES[kind]} WHERE id = ANY($1::text[]) AND lease_owner = $2
-                           FOR UPDATE SKIP LOCKED)
-             RETURNING id`,
-            [group.map((r) => r.id), owner],
+            named(
+              `UPDATE ${TABLES[kind]} SET lease_owner = NULL, lease_until = NULL
+               WHERE seq IN (SELECT seq FROM ${TABLES[kind]} WHERE id = ANY($1::text[]) AND lease_owner = $2
+                             FOR UPDATE SKIP LOCKED)
+               RETURNING id`,
+              [group.map((r) => r.id), owner],
+            ),
           )
           const done = new Set(rows.map((r) => r.id))
           for (const r of group) {

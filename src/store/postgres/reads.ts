@@ -36,7 +36,7 @@ import {
 import { toAudit, toSecret, toToken } from '../sqlite/security-reads.js'
 import { createPgPageQuery } from './pages.js'
 import { createPgOpsReads, createPgSignoffReads } from './signoffs.js'
-import { ACTIVE_BUILD_SQL, all, one, scalar, type Queryable } from './sql.js'
+import { ACTIVE_BUILD_SQL, all, named, one, scalar, type Queryable } from './sql.js'
 import { heldBuildBefore } from './held.js'
 
 /** What the store reads; the writes are in writes.ts. */
@@ -402,14 +402,16 @@ export function createPgReads(db: Queryable): PgReads {
     },
     async branchChoices(k, limit) {
       // The repository's default branch first, read in the same statement (one round trip a trigger, issue #16).
-      const rows = await all<{ branch: string }>(
-        db,
-        `SELECT branch FROM branches WHERE repository = $1 AND state = 'live' AND tenant = $2 AND provider = $3
-         ORDER BY branch = coalesce((SELECT default_branch FROM repositories
-                                     WHERE repository = $1 AND tenant = $2 AND provider = $3
-                                     ORDER BY seq DESC LIMIT 1), '') DESC,
-           pushed_at DESC, branch LIMIT $4`,
-        [...keyArgs(k), limit],
+      // Prepared: read before every trigger (sql.ts named).
+      const { rows } = await db.query<{ branch: string }>(
+        named(
+          `SELECT branch FROM branches WHERE repository = $1 AND state = 'live' AND tenant = $2 AND provider = $3
+           ORDER BY branch = coalesce((SELECT default_branch FROM repositories
+                                       WHERE repository = $1 AND tenant = $2 AND provider = $3
+                                       ORDER BY seq DESC LIMIT 1), '') DESC,
+             pushed_at DESC, branch LIMIT $4`,
+          [...keyArgs(k), limit],
+        ),
       )
       return rows.map((r) => r.branch)
     },

@@ -20,7 +20,7 @@ import type { HostPostWriteOp } from '../sqlite/host-post-writes.js'
 import type { SecurityWriteOp } from '../sqlite/security-writes.js'
 import type { BranchWriteOp } from '../sqlite/branch-writes.js'
 import { insertNotices } from './notices.js'
-import { one, scalar, type Queryable } from './sql.js'
+import { named, one, scalar, type Queryable } from './sql.js'
 import { heldBuildBefore } from './held.js'
 import { signoffWrite } from './signoffs.js'
 import type { SignoffWriteOp } from '../sqlite/signoff-writes.js'
@@ -182,13 +182,15 @@ async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan'
   // delivery (its event_key) means "already there". Rows are inserted in the plan's order (seq); created_at and
   // updated_at are the plan's time ($1), after accepted_at.
   const { rows } = await db.query<Record<string, unknown>>(
-    `WITH d AS (${dispatch}), processed AS (${processed}),
-     ins AS (
-       INSERT INTO builds (${names}, created_at, updated_at)
-       SELECT v.*, $1, $1 FROM (VALUES ${values.join(', ')}) v (${names}) WHERE EXISTS (SELECT 1 FROM d)
-       ON CONFLICT DO NOTHING RETURNING *)
-     SELECT (SELECT count(*) FROM d) AS plan_dispatched, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`,
-    params,
+    named(
+      `WITH d AS (${dispatch}), processed AS (${processed}),
+       ins AS (
+         INSERT INTO builds (${names}, created_at, updated_at)
+         SELECT v.*, $1, $1 FROM (VALUES ${values.join(', ')}) v (${names}) WHERE EXISTS (SELECT 1 FROM d)
+         ON CONFLICT DO NOTHING RETURNING *)
+       SELECT (SELECT count(*) FROM d) AS plan_dispatched, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`,
+      params,
+    ),
   )
   if (Number(rows[0]?.plan_dispatched ?? 0) === 0) return (await existing()).rows.map((r) => toBuild(r as never))
   const inserted = rows.filter((r) => r.id !== null)
@@ -221,7 +223,8 @@ async function updateWithNewRun(db: Queryable, op: Extract<BuildWriteOp, { op: '
   const q = `$${params.push(run.queueId)}::bigint`
   const n = `$${params.push(run.buildNumber)}::bigint`
   const { rows } = await db.query<{ known: boolean }>(
-    `WITH b AS (UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING job),
+    named(
+      `WITH b AS (UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING job),
      known AS (
        SELECT 1 FROM build_runs r, b WHERE r.build_id = $1 AND (r.queue_id = ${q} OR (r.job = b.job AND r.build_number = ${n}))),
      ins AS (
@@ -229,7 +232,8 @@ async function updateWithNewRun(db: Queryable, op: Extract<BuildWriteOp, { op: '
        SELECT $1, b.job, ${q}, ${n}, $${params.push(run.buildUrl)}::text, $${params.push(run.source)}::text, $2, $2
        FROM b WHERE NOT EXISTS (SELECT 1 FROM known))
      SELECT EXISTS (SELECT 1 FROM known) AS known`,
-    params,
+      params,
+    ),
   )
   if (rows[0]?.known) await recordRun(db, op.id, run, op.at)
   return true
@@ -241,7 +245,7 @@ async function buildWrite(db: Queryable, op: BuildWriteOp): Promise<WriteResult 
   for (const run of op.patch.runs ?? []) await recordRun(db, op.id, run, op.at)
   const params: unknown[] = [op.id, op.at]
   const sets = setClause(op.patch as Record<string, unknown>, BUILD_PATCH_COLUMNS, params, buildPatchValue)
-  await db.query(`UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1`, params)
+  await db.query(named(`UPDATE builds SET ${sets ? `${sets}, ` : ''}updated_at = $2 WHERE id = $1`, params))
   return null
 }
 
