@@ -264,8 +264,11 @@ async function resolveUncertain(d: StepDeps, b: BuildRecord): Promise<boolean> {
   return true
 }
 
-/** Until when the last request of an uncertain trigger can still reach Jenkins (its sending time plus the timeout). */
-const sentUntil = (d: StepDeps, b: BuildRecord) => (b.triggeredAt ?? 0) + (d.requestTimeoutMs ?? 0)
+/**
+ * Until when the last request of an uncertain trigger can still reach Jenkins: its sending time plus the timeout,
+ * plus INTENT_FRESH_MS, as a claim's intent (triggeredAt) may be that much older than its request.
+ */
+const sentUntil = (d: StepDeps, b: BuildRecord) => (b.triggeredAt ?? 0) + (d.requestTimeoutMs ?? 0) + INTENT_FRESH_MS
 
 /** How soon a build held behind an earlier one of its job looks again while that one's retry is under way. */
 const BEHIND_MS = 100
