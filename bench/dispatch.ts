@@ -1,5 +1,7 @@
 // npm run bench:dispatch — 1,000 signed pushes through intake → rules → provision →
-// buildWithParameters against the Jenkins emulator (real clock, quiet period 0).
+// buildWithParameters against the Jenkins emulator (real clock, quiet period 0), sent over HTTP by 50 senders on
+// keep-alive sockets to `tamer serve` as a child (bench/dispatch-served.ts), as users run it; BENCH_INJECT=1: to the
+// service in this process with `inject` instead (BENCH_TRACE and BENCH_CPU_PROF imply it).
 // Prints the time from delivery accepted to buildWithParameters sent (p50/p99), where that time
 // went (per-stage timestamps of each delivery, taken by wrapping the store: committed, routed,
 // planned, intent committed, request at Jenkins, answer recorded) and the Jenkins HTTP requests per
@@ -31,6 +33,7 @@ import { signedGitHub } from '../test/support/sign.js'
 import { SECRETS } from '../test/support/app.js'
 import { runBurst } from '../test/support/burst.js'
 import { freshDatabase } from '../test/support/postgres.js'
+import { servedBurst, type ServedBurst } from './dispatch-served.js'
 
 const PUSHES = Number(process.env.PUSHES ?? 1000)
 const CONCURRENCY = 50
@@ -57,6 +60,11 @@ const load = () =>
  * of a turn.
  */
 const TRACE = process.env.BENCH_TRACE === '1'
+/**
+ * `tamer serve` as a child over HTTP (bench/dispatch-served.ts), unless BENCH_INJECT=1: the service in this process,
+ * driven with `inject`, which BENCH_TRACE and BENCH_CPU_PROF need (they patch and profile the service's own process).
+ */
+const SERVED = process.env.BENCH_INJECT !== '1' && !TRACE && !process.env.BENCH_CPU_PROF
 const trace: string[] = []
 const traceAt: number[] = []
 /** A check-phase callback after marks closes their turn (no spinning: an idle loop would take a core). */
@@ -214,22 +222,31 @@ function printTrace() {
   )
 }
 
-/** The stages of one delivery, in order; each is a Date.now() (acceptedAt is the delivery's receivedAt). */
+/**
+ * The stages of one delivery, in order; each is a Date.now() (acceptedAt is the delivery's receivedAt). committed,
+ * routed, planned, intent and answer seen are stamped by wrapping the store, so only in this process (BENCH_INJECT);
+ * 202 seen by the sender, the build's row (createdAt) and its last write (updatedAt: the answer recorded) in either.
+ */
 const STAGES = [
   'accepted',
   'committed',
+  '202 seen',
   'routed',
   'planned',
+  'build row',
   'intent',
   'intent committed',
   'at Jenkins',
   'answer seen',
+  'last write',
 ] as const
 type Stage = (typeof STAGES)[number]
 
 /** One run of one tree, with what the emulator counted. */
 interface RunResult extends JenkinsStats {
   tree: string
+  /** `tamer serve` over HTTP, or the service in the bench's process driven with `inject` */
+  mode: 'served' | 'inject'
   load: string
   intakeMs: number
   allMs: number
@@ -303,44 +320,30 @@ function traced(
   } satisfies ServiceStore
 }
 
-async function runOnce(tree: string): Promise<RunResult> {
+/** The burst in this process, driven with `inject` (BENCH_INJECT=1; BENCH_TRACE and BENCH_CPU_PROF need it). */
+async function injectBurst(
+  tree: string,
+  jenkinsUrl: string,
+  at: Map<string, Partial<Record<Stage, number>>>,
+  arrived: Map<string, number>,
+): Promise<ServedBurst> {
   const from = (path: string) => import(pathToFileURL(join(tree, path)).href)
   const { composeService } = (await from('src/compose/index.ts')) as typeof import('../src/compose/index.js')
   const { validateConfig } = (await from('src/config/load.ts')) as typeof import('../src/config/load.js')
   const { nativeEngine } = (await from('src/engines/engine.ts')) as typeof import('../src/engines/engine.js')
   const { openSqliteStore } = (await from('src/store/sqlite/index.ts')) as typeof import('../src/store/sqlite/index.js')
-  // The same Jenkins emulator for every tree, in its own process (bench/jenkins-child.ts), as Jenkins is;
-  // BENCH_EMULATOR=own: each tree's own (to compare emulators in turn: its cost counts against the service).
   const { DEFAULT_USER } = await import('../src/demo/jenkins-emulator/index.js')
-  const emulatorTree = process.env.BENCH_EMULATOR === 'own' ? tree : root
-  const child = fork(join(emulatorTree, 'bench/jenkins-child.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  // When each buildWithParameters reached Jenkins, by DELIVERY_ID (stamped there: one clock on one machine).
-  const arrived = new Map<string, number>()
-  let statsOf: ((s: JenkinsStats) => void) | null = null
-  let cpuOf: ((ms: number) => void) | null = null
-  const jenkins = await new Promise<{ url: string }>((resolve) =>
-    child.on('message', (m: FromJenkins) => {
-      if (m.type === 'ready') resolve({ url: m.url })
-      if (m.type === 'arrived') for (const [id, t] of m.ids) if (!arrived.has(id)) arrived.set(id, t)
-      if (m.type === 'stats') statsOf?.(m.stats)
-      if (m.type === 'cpu') cpuOf?.(m.ms)
-    }),
-  )
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
   const config = validateConfig({
     server: { logLevel: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' },
     providers: { github: { secrets: [SECRETS.github] } },
-    jenkins: { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
+    jenkins: { url: jenkinsUrl, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
     rules: [
       { name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' },
     ],
     // Dispatch alone: the pushes name a remote that does not exist, so no background diffs.
     diffs: { precompute: false },
   })
-  const at = new Map<string, Partial<Record<Stage, number>>>()
   const buildOf = new Map<string, string>()
   const answered = new Set<string>()
   traceWriter()
@@ -349,12 +352,6 @@ async function runOnce(tree: string): Promise<RunResult> {
   const { app } = await composeService(config, { store, diffEngine: nativeEngine, hold: ['notifier'] })
   await app.ready()
 
-  const jenkinsCpu = () =>
-    new Promise<number>((resolve) => {
-      cpuOf = resolve
-      child.send('cpu')
-    })
-  const jenkinsCpu0 = await jenkinsCpu()
   // BENCH_CPU_PROF=<dir>: a CPU profile of this process's main thread over the burst alone (not the start-up).
   const profiler = process.env.BENCH_CPU_PROF ? new Session() : null
   if (profiler) {
@@ -362,7 +359,7 @@ async function runOnce(tree: string): Promise<RunResult> {
     await profiler.post('Profiler.enable')
     await profiler.post('Profiler.start')
   }
-  traceTurns(Number(new URL(jenkins.url).port))
+  traceTurns(Number(new URL(jenkinsUrl).port))
   const threads0 = threadCpu()
   const cpu0 = process.cpuUsage()
   const started = Date.now()
@@ -370,6 +367,7 @@ async function runOnce(tree: string): Promise<RunResult> {
   // When each push was sent, by its commit: "accepted" is stamped after the signature is verified, so a service that
   // left pushes waiting before that (or this closed loop's senders waiting for a 202) would hide it from the figure.
   const sentAt = new Map<string, number>()
+  const answeredAt = new Map<string, number>()
   const worker = async () => {
     while (next < PUSHES) {
       const i = next++
@@ -379,6 +377,7 @@ async function runOnce(tree: string): Promise<RunResult> {
       sentAt.set(sha, Date.now())
       const res = await app.inject({ method: 'POST', url: '/hooks/github', headers: d.headers, payload: d.body })
       mark('A')
+      answeredAt.set(sha, Date.now())
       if (res.statusCode !== 202) throw new Error(`push ${i}: ${res.statusCode}`)
     }
   }
@@ -397,7 +396,6 @@ async function runOnce(tree: string): Promise<RunResult> {
       .map(([k, ms]) => `${k.replace(/ \d+$/, '')} ${(ms / PUSHES).toFixed(2)}`)
     console.log(`  CPU per push by thread over the burst (ms; 10 ms ticks): ${used.join(', ')}`)
   }
-  const jenkinsCpuMs = (await jenkinsCpu()) - jenkinsCpu0
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop')
     profiler.disconnect()
@@ -416,8 +414,53 @@ async function runOnce(tree: string): Promise<RunResult> {
     await new Promise((r) => setTimeout(r, 250))
   }
   const done = Date.now()
-  const retried: Record<string, number> = {}
   const builds = await store.listBuilds({ limit: PUSHES + 1 })
+  await app.close()
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+  return { builds, sentAt, answeredAt, started, accepted, done, serviceCpuMs: (cpu.user + cpu.system) / 1000 }
+}
+
+async function runOnce(tree: string): Promise<RunResult> {
+  // The same Jenkins emulator for every tree, in its own process (bench/jenkins-child.ts), as Jenkins is;
+  // BENCH_EMULATOR=own: each tree's own (to compare emulators in turn: its cost counts against the service).
+  const emulatorTree = process.env.BENCH_EMULATOR === 'own' ? tree : root
+  const child = fork(join(emulatorTree, 'bench/jenkins-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  // When each buildWithParameters reached Jenkins, by DELIVERY_ID (stamped there: one clock on one machine).
+  const arrived = new Map<string, number>()
+  let statsOf: ((s: JenkinsStats) => void) | null = null
+  let cpuOf: ((ms: number) => void) | null = null
+  const jenkins = await new Promise<{ url: string }>((resolve) =>
+    child.on('message', (m: FromJenkins) => {
+      if (m.type === 'ready') resolve({ url: m.url })
+      if (m.type === 'arrived') for (const [id, t] of m.ids) if (!arrived.has(id)) arrived.set(id, t)
+      if (m.type === 'stats') statsOf?.(m.stats)
+      if (m.type === 'cpu') cpuOf?.(m.ms)
+    }),
+  )
+  const jenkinsCpu = () =>
+    new Promise<number>((resolve) => {
+      cpuOf = resolve
+      child.send('cpu')
+    })
+  const at = new Map<string, Partial<Record<Stage, number>>>()
+  const jenkinsCpu0 = await jenkinsCpu()
+  const { builds, sentAt, answeredAt, started, accepted, done, serviceCpuMs } = SERVED
+    ? await servedBurst({
+        tree,
+        jenkinsUrl: jenkins.url,
+        pushes: PUSHES,
+        concurrency: CONCURRENCY,
+        arrivedCount: () => arrived.size,
+      })
+    : await injectBurst(tree, jenkins.url, at, arrived)
+  const jenkinsCpuMs = (await jenkinsCpu()) - jenkinsCpu0
+  const triggered = builds.filter((b) => b.state === 'queued' || b.state === 'running').length
+  if (triggered < PUSHES) throw new Error(`only ${triggered} of ${PUSHES} triggered`)
+  const retried: Record<string, number> = {}
   for (const b of builds)
     if (b.attempts > 1)
       retried[String(b.lastError ?? b.attempts)] = (retried[String(b.lastError ?? b.attempts)] ?? 0) + 1
@@ -449,8 +492,12 @@ async function runOnce(tree: string): Promise<RunResult> {
     const s: Partial<Record<Stage, number>> = {
       ...at.get(b.deliveryId),
       accepted: b.acceptedAt,
+      '202 seen': answeredAt.get(b.commitSha ?? ''),
+      'build row': Date.parse(b.createdAt),
+      'last write': Date.parse(b.updatedAt),
       'at Jenkins': arrived.get(b.parameters.DELIVERY_ID!),
     }
+    for (const k of STAGES) if (!Number.isFinite(s[k])) delete s[k]
     // An intent committed with the plan: the build was planned 'triggering'.
     if (s.intent === undefined && s.planned !== undefined) s['intent committed'] = s.planned
     // Each step since the stage that came before it in time: an early route (SQLite, issue #12) is routed before its
@@ -484,6 +531,7 @@ async function runOnce(tree: string): Promise<RunResult> {
   })
   const result: RunResult = {
     tree,
+    mode: SERVED ? 'served' : 'inject',
     load: load(),
     intakeMs: accepted - started,
     allMs: done - started,
@@ -500,22 +548,21 @@ async function runOnce(tree: string): Promise<RunResult> {
     backlog,
     backlogAtMs,
     worstByTenth,
-    serviceCpuMs: (cpu.user + cpu.system) / 1000,
+    serviceCpuMs,
     jenkinsCpuMs,
     builds: builds.length,
     ...stats,
     retried,
   }
-  await app.close()
-  await store.close()
   child.send('close')
   await new Promise((r) => child.once('exit', r))
-  rmSync(dir, { recursive: true, force: true })
   return result
 }
 
 function report(r: RunResult) {
-  console.log(`bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main)`)
+  console.log(
+    `bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main); ${r.mode === 'served' ? 'tamer serve as a child, over HTTP on keep-alive sockets' : "the service in the bench's process, driven with inject"}`,
+  )
   if (Object.keys(r.retried).length) console.log('  retried:', r.retried)
   console.log(`  intake of all pushes: ${r.intakeMs} ms; all triggered after ${r.allMs} ms`)
   console.log(
@@ -531,7 +578,7 @@ function report(r: RunResult) {
   console.log(`  worst of each tenth of the pushes, in accepted order (ms): ${r.worstByTenth.join(' ')}`)
   const per = (ms: number) => ((ms / r.builds) * 1000).toFixed(0)
   console.log(
-    `  CPU per push: this process ${per(r.serviceCpuMs)} µs (intake, pipeline, store threads, the bench's sends), the emulator ${per(r.jenkinsCpuMs)} µs`,
+    `  CPU per push: ${r.mode === 'served' ? "tamer serve's process" : 'this process'} ${per(r.serviceCpuMs)} µs (intake, pipeline, store threads${r.mode === 'served' ? '' : ", the bench's sends"}), the emulator ${per(r.jenkinsCpuMs)} µs`,
   )
   console.log('  where the time went, per delivery (ms; since the stage before / since accepted):')
   for (const [stage, e] of Object.entries(r.stages))

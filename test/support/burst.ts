@@ -19,7 +19,7 @@ import {
   type JenkinsEmulator,
 } from '../../src/demo/jenkins-emulator/index.js'
 import type { QueueItem } from '../../src/demo/jenkins-emulator/types.js'
-import { childEnv, tamerArgv } from './ts-hooks.js'
+import { childEnv, tamerArgvOf } from './ts-hooks.js'
 import { githubPush } from './payloads.js'
 import { signedGitHub } from './sign.js'
 
@@ -112,19 +112,22 @@ export class TamerProcess {
   readonly base: string
   /** Told each child's pid as soon as it is spawned (bench:load puts it in a CPU-limited cgroup). */
   readonly onSpawn?: (pid: number) => void
+  /** The checkout whose `tamer` runs (bench:dispatch's BENCH_BEFORE tree); this one by default. */
+  readonly tree: string
 
-  constructor(configFile: string, base: string, onSpawn?: (pid: number) => void) {
+  constructor(configFile: string, base: string, onSpawn?: (pid: number) => void, tree = REPO_ROOT) {
     this.configFile = configFile
     this.base = base
     this.onSpawn = onSpawn
+    this.tree = tree
   }
 
   async start(): Promise<void> {
     // The child runs as an operator would start it: no test runner hooks, no TAMER_* from this shell.
     // BENCH_SERVE_ARGS: Node flags for the child (e.g. --cpu-prof), as bench:intake takes them.
     const extra = (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean)
-    const child = spawn(process.execPath, [...extra, ...tamerArgv('serve', '--config', this.configFile)], {
-      cwd: REPO_ROOT,
+    const child = spawn(process.execPath, [...extra, ...tamerArgvOf(this.tree, 'serve', '--config', this.configFile)], {
+      cwd: this.tree,
       env: childEnv({}, ['TAMER_']),
       stdio: ['ignore', 'pipe', 'pipe'],
     })

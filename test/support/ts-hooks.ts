@@ -11,6 +11,13 @@ export const TS_HOOKS = pathToFileURL(resolve(ROOT, 'scripts/ts-hooks.mjs')).hre
 /** The `tamer` bin as a test starts it: `process.execPath` with these arguments. */
 export const TAMER_CLI = resolve(ROOT, 'src/cli/index.ts')
 export const tamerArgv = (...args: string[]): string[] => ['--import', TS_HOOKS, TAMER_CLI, ...args]
+/** The same for another checkout's `tamer` (a bench's before tree), with this tree's hooks. */
+export const tamerArgvOf = (tree: string, ...args: string[]): string[] => [
+  '--import',
+  TS_HOOKS,
+  resolve(tree, 'src/cli/index.ts'),
+  ...args,
+]
 
 /**
  * This process's environment for a Node child, less tap's: tap hands every test NODE_OPTIONS with its
