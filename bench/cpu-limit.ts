@@ -56,12 +56,16 @@ export function cpuLimitUnavailable(): string | null {
 const groups = new Set<CpuGroup>()
 let hooked = false
 
-/** A group of `cpus` CPUs (0.5: 50 ms of every 100 ms period). Removed at exit if the caller did not. */
+/**
+ * A group of `cpus` CPUs (0.5: 50 ms of every 100 ms period); 0: no quota, the weight alone (what the bench gives
+ * PostgreSQL, the emulator and itself, so other work on the machine does not starve them). Removed at exit if the
+ * caller did not.
+ */
 export function createCpuGroup(label: string, cpus: number): CpuGroup {
   const path = join(ROOT, `tamer-bench-${process.pid}-${label}`)
   mkdirSync(path)
   writeFileSync(join(path, 'cpu.cfs_period_us'), String(PERIOD_US))
-  writeFileSync(join(path, 'cpu.cfs_quota_us'), String(Math.round(cpus * PERIOD_US)))
+  writeFileSync(join(path, 'cpu.cfs_quota_us'), cpus > 0 ? String(Math.round(cpus * PERIOD_US)) : '-1')
   writeFileSync(join(path, 'cpu.shares'), String(SHARES))
   const group: CpuGroup = {
     path,
@@ -79,7 +83,11 @@ export function createCpuGroup(label: string, cpus: number): CpuGroup {
       if (!groups.delete(group)) return
       try {
         for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
-          writeFileSync(join(ROOT, 'cgroup.procs'), pid)
+          try {
+            writeFileSync(join(ROOT, 'cgroup.procs'), pid)
+          } catch {
+            // ended since the listing (a backend of a database just dropped)
+          }
         rmdirSync(path)
       } catch (err) {
         console.error(`could not remove ${path}: ${(err as Error).message}`)
@@ -110,20 +118,36 @@ export function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds of the PostgreSQL backends serving one database (their command line names it). */
-export function backendsCpuSeconds(database: string): number {
-  let sum = 0
+/** The PostgreSQL backends serving one database (their command line names it). */
+export function backendPids(database: string): number[] {
+  const pids: number[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      if (!cmd.startsWith('postgres: ') || !cmd.split(' ').includes(database)) continue
-      sum += processCpuSeconds(Number(entry)) || 0
+      if (cmd.startsWith('postgres: ') && cmd.split(' ').includes(database)) pids.push(Number(entry))
     } catch {
       // gone since the listing
     }
   }
-  return sum
+  return pids
+}
+
+/** CPU seconds of the PostgreSQL backends serving one database. */
+export function backendsCpuSeconds(database: string): number {
+  return backendPids(database).reduce((sum, pid) => sum + (processCpuSeconds(pid) || 0), 0)
+}
+
+/** Moves the backends of `database` not in the group yet into it (a pool opens connections as it needs them). */
+export function adoptBackends(group: CpuGroup, database: string): void {
+  const inside = new Set(readFileSync(join(group.path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number))
+  for (const pid of backendPids(database))
+    if (!inside.has(pid))
+      try {
+        group.add(pid)
+      } catch {
+        // ended since the listing
+      }
 }
 
 /** The machine's CPU seconds since boot: busy (all but idle and iowait) and all, over every core. */

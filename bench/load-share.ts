@@ -11,7 +11,7 @@ export interface CpuSnapshot {
   self: number
   emulator: number
   machine: { busy: number; total: number }
-  throttled: { periods: number; throttled: number }[]
+  throttled: { periods: number; throttled: number; throttledMs: number }[]
 }
 
 export function cpuSnapshot(
@@ -43,9 +43,12 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): string {
   const pg = b.pg - a.pg
   const rest = b.machine.busy - a.machine.busy - used.reduce((s, x) => s + x, 0) - self - emulator - pg
   const idle = b.machine.total - a.machine.total - (b.machine.busy - a.machine.busy)
+  // Periods out of quota, and the time held back per second of wall time (cpu.stat's throttled_time, summed over
+  // the cores the group had threads waiting on).
   const throttled = b.throttled.map((t, i) => {
     const periods = t.periods - a.throttled[i]!.periods
-    return `${periods ? Math.round((100 * (t.throttled - a.throttled[i]!.throttled)) / periods) : 0} %`
+    const held = (t.throttledMs - a.throttled[i]!.throttledMs) / wall
+    return `${periods ? Math.round((100 * (t.throttled - a.throttled[i]!.throttled)) / periods) : 0} % held ${held.toFixed(0)} ms/s`
   })
   return (
     `replicas ${used.map(per).join(' + ')}` +
@@ -54,12 +57,23 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): string {
   )
 }
 
-/** A replica's tamer_work_claims_total so far, by `queue/outcome`. */
-export async function claims(p: TamerProcess): Promise<Map<string, number>> {
-  const text = await fetch(`${p.base}/metrics`).then(
+/** A replica's /metrics ('' when it does not answer). Each read restarts its event-loop delay figures (prom-client). */
+export const scrape = (p: TamerProcess): Promise<string> =>
+  fetch(`${p.base}/metrics`).then(
     (r) => r.text(),
     () => '',
   )
+
+/** The event loop's delay since the last scrape (p99 and max, ms), from prom-client's default metrics. */
+export function loopDelay(text: string): { p99: number; max: number } {
+  const get = (name: string) =>
+    1000 * Number(new RegExp(`^tamer_nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN)
+  return { p99: get('p99'), max: get('max') }
+}
+
+/** A replica's tamer_work_claims_total so far, by `queue/outcome`. */
+export async function claims(p: TamerProcess | string): Promise<Map<string, number>> {
+  const text = typeof p === 'string' ? p : await scrape(p)
   const m = new Map<string, number>()
   for (const [, queue, outcome, n] of text.matchAll(
     /^tamer_work_claims_total\{queue="(\w+)",outcome="(\w+)"\} (\d+)/gm,

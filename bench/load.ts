@@ -11,7 +11,8 @@
 // BENCH_SERVE_ARGS (Node flags for the tamer serve children, e.g. --cpu-prof; test/support/burst.ts);
 // BENCH_REPLICA_CPU (each replica in a cgroup of its own with that many CPUs, bench/cpu-limit.ts: scale-out
 // as a deployment with resources.limits.cpu has it; with a BENCH_RATE above what one replica takes, the
-// stream's sustained triggers/s is a replica's capacity); PostgreSQL is TAMER_TEST_DATABASE_URL's server (a
+// stream's sustained triggers/s is a replica's capacity); BENCH_STEP (a stepped stream that finds the
+// capacity, see `stepped`), BENCH_STEP_SECONDS (20); PostgreSQL is TAMER_TEST_DATABASE_URL's server (a
 // fresh database per set-up, test/support/postgres.ts).
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -19,6 +20,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fork, type ChildProcess } from 'node:child_process'
+import pg from 'pg'
 import { DEFAULT_USER } from '../src/demo/jenkins-emulator/index.js'
 import { SECRETS } from '../test/support/app.js'
 import { TamerProcess } from '../test/support/burst.js'
@@ -26,8 +28,8 @@ import { freePort } from '../test/support/free-port.js'
 import { githubPush } from '../test/support/payloads.js'
 import { freshDatabase } from '../test/support/postgres.js'
 import { signedGitHub } from '../test/support/sign.js'
-import { cpuLimitUnavailable, createCpuGroup, type CpuGroup } from './cpu-limit.js'
-import { claims, claimsBetween, cpuBetween, cpuSnapshot, logSummary } from './load-share.js'
+import { adoptBackends, cpuLimitUnavailable, createCpuGroup, type CpuGroup } from './cpu-limit.js'
+import { claims, claimsBetween, cpuBetween, cpuSnapshot, logSummary, loopDelay, scrape } from './load-share.js'
 import type { FromJenkins } from './jenkins-child.js'
 import { openLoop, percentile, type OpenLoopResult } from './open-loop.js'
 
@@ -38,7 +40,11 @@ const SETUPS = (process.env.BENCH_SETUPS ?? 'sqlite,pg1,pg2').split(',')
 const SETTLE_MS = 180_000
 const REPLICA_CPU = Number(process.env.BENCH_REPLICA_CPU ?? 0)
 const STEP = Number(process.env.BENCH_STEP ?? 0)
-const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 10)
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 20)
+/** A step is sustained when this share of its offer triggered within it… */
+const SUSTAIN = 0.95
+/** …and what was sent and not yet triggered at its end is at most this many seconds of its offer. */
+const BACKLOG_S = 1
 /** The stream's first seconds are not counted in its sustained rate (start-up, the first job's provisioning). */
 const WARM_S = Math.min(5, SECONDS / 5)
 
@@ -89,8 +95,9 @@ async function main() {
   }
   console.log(
     limit
-      ? `each tamer serve replica limited to ${limit} CPU (a cgroup of its own, CFS quota); PostgreSQL, the ` +
-          `Jenkins emulator (a process of its own) and the generator (this process) unlimited`
+      ? `each tamer serve replica limited to ${limit} CPU (a cgroup of its own, CFS quota); this set-up's ` +
+          `PostgreSQL backends, the Jenkins emulator (a process of its own) and the generator (this process) ` +
+          `unlimited, in a group of the same weight (so other work on the machine does not starve them)`
       : 'replicas, PostgreSQL, the Jenkins emulator and the generator all unlimited, sharing the cores',
   )
   const rows: { setup: string; outcomes: Outcome[]; rss: number[] }[] = []
@@ -154,6 +161,15 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-load-'))
   const procs: TamerProcess[] = []
   const groups: CpuGroup[] = []
+  // Limited replicas: what serves them (PostgreSQL, Jenkins, the senders) gets their weight too, no quota. On a
+  // machine busy with other work it ran at the weight of one process, and two replicas waited on it more than one.
+  const outside = limit ? createCpuGroup(`${setup}-outside`, 0) : undefined
+  outside?.add(process.pid)
+  if (emulator.pid) outside?.add(emulator.pid)
+  // The queues each second: from PostgreSQL by this process (a replica's /metrics would cost that replica CPU,
+  // one replica of two in pg2 but the only one in pg1); from replica 0's /metrics on SQLite.
+  const db = url ? new pg.Client({ connectionString: url, application_name: 'bench-load' }) : null
+  await db?.connect()
   try {
     for (let r = 0; r < replicas; r++) {
       const port = await freePort()
@@ -186,27 +202,36 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
     console.log(`\n${setup}: ${replicas} × tamer serve ready (${url ? 'PostgreSQL' : 'SQLite'}); load ${load()}`)
     let seq = 0
     const database = url ? new URL(url).pathname.slice(1) : null
+    const queues = db ? () => pgQueues(db) : undefined
+    const measure = { database, groups, emulator, outside }
     const outcomes = [
       STEP > 0
-        ? await drive(`steps of ${STEP}/s`, procs, arrived, stepped, () => seq++, { database, groups, emulator })
-        : await drive(`${RATE}/s × ${SECONDS}s`, procs, arrived, fixed(RATE, SECONDS), () => seq++, {
-            database,
-            groups,
-            emulator,
-          }),
+        ? await drive(`steps of ${STEP}/s`, procs, arrived, stepped, () => seq++, queues, measure)
+        : await drive(`${RATE}/s × ${SECONDS}s`, procs, arrived, fixed(RATE, SECONDS), () => seq++, queues, measure),
       // The burst: every request due at once (an open loop at a rate no machine meets).
-      await drive(`burst ${BURST}`, procs, arrived, fixed(BURST * 1000, BURST / (BURST * 1000)), () => seq++),
+      await drive(`burst ${BURST}`, procs, arrived, fixed(BURST * 1000, BURST / (BURST * 1000)), () => seq++, queues),
     ]
     const rss = procs.map((p) => peakRssMb(p.child?.pid))
     console.log(`  peak RSS per replica: ${rss.join(', ')} MB`)
     return { setup, outcomes, rss }
   } finally {
     await Promise.all(procs.map((p) => p.stop()))
+    await db?.end().catch(() => {})
     for (const g of groups) g.remove()
+    outside?.remove()
     await stopChild(emulator)
     for (const d of drops) await d()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** Deliveries pending / builds not yet in Jenkins, read from the set-up's database. */
+async function pgQueues(db: pg.Client): Promise<[number, number]> {
+  const { rows } = await db.query<{ d: string; b: string }>(
+    `SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS d,
+            (SELECT count(*) FROM builds WHERE state IN ('pending', 'waiting-for-jenkins', 'triggering')) AS b`,
+  )
+  return [Number(rows[0]!.d), Number(rows[0]!.b)]
 }
 
 interface Segment {
@@ -214,8 +239,17 @@ interface Segment {
   seconds: number
 }
 
-/** The stream's next segment after `done` (their triggers/s measured), or null when the stream is over. */
-type Plan = (done: { rate: number; triggers: number }[]) => Segment | null
+/** A segment of the stream measured: its offer, its triggers/s, what was left at its end, whether it kept up. */
+interface Done {
+  rate: number
+  triggers: number
+  /** Sent by the segment's end and not triggered by then (this segment's and earlier ones'). */
+  backlog: number
+  kept: boolean
+}
+
+/** The stream's next segment after `done`, or null when the stream is over. */
+type Plan = (done: Done[]) => Segment | null
 
 /** One segment at `rate` for `seconds` (the fixed stream, the burst). */
 const fixed =
@@ -224,26 +258,33 @@ const fixed =
     done.length === 0 ? { rate, seconds } : null
 
 /**
- * Steps of STEP/s more each (STEP, 2 × STEP, …) for STEP_SECONDS each, until two steps in a row trigger less
- * than 90 % of what they were offered: the set-up is saturated and its best step is its capacity. Stopping
- * there keeps the backlog small, so the capacity is not that of a store holding an ever longer queue.
+ * Steps of STEP/s more each (STEP, 2 × STEP, …) for STEP_SECONDS each, until two steps in a row did not keep
+ * up (`keptUp`): the set-up is saturated. Stopping there keeps the backlog small, so the capacity is not that
+ * of a store holding an ever longer queue. One step short (a pause of a second at a small CPU quota) does not
+ * end the climb; the one after it must keep up on its own, with what the pause left behind cleared.
  */
 const stepped: Plan = (done) => {
-  const short = (d: { rate: number; triggers: number }) => d.triggers < 0.9 * d.rate
-  if (done.length >= 2 && short(done.at(-1)!) && short(done.at(-2)!)) return null
+  if (done.length >= 2 && !done.at(-1)!.kept && !done.at(-2)!.kept) return null
   if (done.length >= 40) return null
   return { rate: STEP * (done.length + 1), seconds: STEP_SECONDS }
 }
 
 /**
- * What a set-up sustains: stepped, the triggers/s of the last step before the first that fell short (below 90 %
- * of its offer), since a later step may count what an earlier one left behind; fixed, the stream's rate.
+ * A step kept up when at least SUSTAIN of its offer triggered within it and at most BACKLOG_S seconds of its
+ * offer was sent and not triggered at its end: a step that counts a backlog it caught up still ends with it
+ * small, and one that keeps up only by letting a queue grow does not count. The same rule for any set-up.
  */
-function sustained(done: { rate: number; triggers: number }[], steps: boolean): number {
+const keptUp = (rate: number, triggers: number, backlog: number) =>
+  triggers >= SUSTAIN * rate && backlog <= BACKLOG_S * rate
+
+/**
+ * What a set-up sustains: stepped, its capacity, the triggers/s of the fastest step that kept up (0 when none
+ * did); fixed, the stream's rate.
+ */
+function sustained(done: Done[], steps: boolean): number {
   if (done.length === 0) return NaN
   if (!steps) return done[0]!.triggers
-  const short = done.findIndex((d) => d.triggers < 0.9 * d.rate)
-  return short === 0 ? done[0]!.triggers : done[(short < 0 ? done.length : short) - 1]!.triggers
+  return Math.max(0, ...done.filter((d) => d.kept).map((d) => d.triggers))
 }
 
 async function drive(
@@ -252,25 +293,31 @@ async function drive(
   arrived: Map<string, number[]>,
   plan: Plan,
   next: () => number,
-  measure?: { database: string | null; groups: CpuGroup[]; emulator: ChildProcess },
+  /** The queues (deliveries pending, builds not yet in Jenkins), when not from replica 0's /metrics. */
+  queues?: () => Promise<[number, number]>,
+  measure?: { database: string | null; groups: CpuGroup[]; emulator: ChildProcess; outside?: CpuGroup },
 ): Promise<Outcome> {
   const ackAt = new Map<string, number>()
   const logsFrom = procs.map((p) => p.logs.length)
-  // Queue depth over time: one replica's /metrics each second (the store is shared).
+  // Queue depth over time, each second: from the store (the store is shared).
   const depths: string[] = []
   let sampling = true
+  const fromMetrics = async (): Promise<[number, number]> => {
+    const text = await scrape(procs[0]!)
+    const depth = (q: string, s: string) =>
+      Number(new RegExp(`^tamer_queue_depth\\{queue="${q}",state="${s}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0)
+    return [
+      depth('deliveries', 'pending'),
+      depth('builds', 'pending') + depth('builds', 'waiting-for-jenkins') + depth('builds', 'triggering'),
+    ]
+  }
   const sampler = (async () => {
     const t0 = performance.now()
     while (sampling) {
-      const text = await fetch(`${procs[0]!.base}/metrics`).then(
-        (r) => r.text(),
-        () => '',
-      )
-      const depth = (q: string, s: string) =>
-        Number(new RegExp(`^tamer_queue_depth\\{queue="${q}",state="${s}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0)
-      const waiting =
-        depth('builds', 'pending') + depth('builds', 'waiting-for-jenkins') + depth('builds', 'triggering')
-      depths.push(`${((performance.now() - t0) / 1000).toFixed(0)}s:${depth('deliveries', 'pending')}/${waiting}`)
+      const [d, b] = await (queues ?? fromMetrics)().catch((): [number, number] => [NaN, NaN])
+      depths.push(`${((performance.now() - t0) / 1000).toFixed(0)}s:${d}/${b}`)
+      // The set-up's PostgreSQL backends keep the weight of what serves the replicas (a pool opens more as it needs).
+      if (measure?.outside && measure.database) adoptBackends(measure.outside, measure.database)
       await sleep(1000)
     }
   })()
@@ -283,7 +330,13 @@ async function drive(
     return n
   }
   const started = performance.now()
-  const done: { rate: number; triggers: number; cpu: string }[] = []
+  const done: (Done & { cpu: string })[] = []
+  /** First arrivals at the emulator up to a moment, of any delivery. */
+  const triggeredBy = (to: number) => {
+    let n = 0
+    for (const [, at] of arrived) if (at[0]! <= to) n++
+    return n
+  }
   const loops: Promise<OpenLoopResult>[] = []
   let offset = 0
   let sent = 0
@@ -324,12 +377,27 @@ async function drive(
     const warm = plan === stepped ? 0 : WARM_S * 1000
     await sleep(from + warm - performance.now())
     const a = snap()!
-    await sleep(from + seg.seconds * 1000 - performance.now())
+    // Read now, each replica's event-loop delay figures start again (prom-client): at the end they are this step's.
+    await Promise.all(procs.map(scrape))
+    const to = from + seg.seconds * 1000
+    // The emulator tells of arrivals in batches every 5 ms: those up to `to` are in by then.
+    await sleep(to + 50 - performance.now())
     const b = snap()!
-    const triggers = (triggersBetween(from + warm, from + seg.seconds * 1000) * 1000) / (seg.seconds * 1000 - warm)
-    done.push({ rate: seg.rate, triggers, cpu: cpuBetween(a, b) })
+    const texts = await Promise.all(procs.map(scrape))
+    const triggers = (triggersBetween(from + warm, to) * 1000) / (seg.seconds * 1000 - warm)
+    const backlog = sent - triggeredBy(to)
+    const kept = keptUp(seg.rate, triggers, backlog)
+    done.push({ rate: seg.rate, triggers, backlog, kept, cpu: cpuBetween(a, b) })
+    const delays = texts.map((t) => {
+      const l = loopDelay(t)
+      return `${l.p99.toFixed(0)}/${l.max.toFixed(0)}`
+    })
     if (plan === stepped)
-      console.log(`    step ${seg.rate}/s: ${triggers.toFixed(0)} triggers/s; CPUs ${done.at(-1)!.cpu}; load ${load()}`)
+      console.log(
+        `    step ${seg.rate}/s: ${triggers.toFixed(0)} triggers/s (${((100 * triggers) / seg.rate).toFixed(0)} %), ` +
+          `${backlog} not triggered at its end: ${kept ? 'kept up' : 'fell short'}; event loop delay p99/max ` +
+          `${delays.join(', ')} ms; CPUs ${done.at(-1)!.cpu}; load ${load()}`,
+      )
   }
   const results = await Promise.all(loops)
   const intakeDone = performance.now()
@@ -375,11 +443,13 @@ async function drive(
   )
   if (done.length > 0) {
     const best = done.reduce((x, d) => (d.triggers > x.triggers ? d : x))
-    const kept = done.find((d) => d.triggers === o.sustainedPerSec)
+    const kept = done.find((d) => d.kept && d.triggers === o.sustainedPerSec)
+    const short = done.filter((d) => !d.kept && (!kept || d.rate < kept.rate)).map((d) => `${d.rate}/s`)
     console.log(
       plan === stepped
-        ? `    capacity ${o.sustainedPerSec.toFixed(0)} triggers/s (the last step kept up with, ${kept?.rate ?? '–'}/s ` +
-            `offered; the peak, ${best.triggers.toFixed(0)} at ${best.rate}/s, may count a backlog caught up)`
+        ? `    capacity ${o.sustainedPerSec.toFixed(0)} triggers/s (the fastest step that kept up: ${kept?.rate ?? '–'}/s ` +
+            `offered, >= ${SUSTAIN * 100} % triggered within it, <= ${BACKLOG_S} s of it left at its end; ` +
+            `short below it: ${short.join(', ') || 'none'}; the peak, ${best.triggers.toFixed(0)} at ${best.rate}/s)`
         : `    sustained ${best.triggers.toFixed(0)} triggers/s from ${WARM_S} s to the stream's end; CPUs ${best.cpu}`,
     )
   }
