@@ -96,8 +96,8 @@ async function main() {
   console.log(
     limit
       ? `each tamer serve replica limited to ${limit} CPU (a cgroup of its own, CFS quota); this set-up's ` +
-          `PostgreSQL backends, the Jenkins emulator (a process of its own) and the generator (this process) ` +
-          `unlimited, in a group of the same weight (so other work on the machine does not starve them)`
+          `PostgreSQL backends, and the Jenkins emulator (a process of its own) with the generator (this process), ` +
+          `unlimited, each in a group of the same weight (so other work on the machine does not starve them)`
       : 'replicas, PostgreSQL, the Jenkins emulator and the generator all unlimited, sharing the cores',
   )
   const rows: { setup: string; outcomes: Outcome[]; rss: number[] }[] = []
@@ -163,7 +163,10 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
   const groups: CpuGroup[] = []
   // Limited replicas: what serves them (PostgreSQL, Jenkins, the senders) gets their weight too, no quota. On a
   // machine busy with other work it ran at the weight of one process, and two replicas waited on it more than one.
+  // PostgreSQL's backends in a group of their own: the emulator's CPU grows with the builds it holds (0.3-0.6 CPU
+  // at 80-120 triggers/s), and in one group they shared one weight.
   const outside = limit ? createCpuGroup(`${setup}-outside`, 0) : undefined
+  const postgres = limit && url ? createCpuGroup(`${setup}-postgres`, 0) : undefined
   outside?.add(process.pid)
   if (emulator.pid) outside?.add(emulator.pid)
   // The queues each second: from PostgreSQL by this process (a replica's /metrics would cost that replica CPU,
@@ -203,7 +206,7 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
     let seq = 0
     const database = url ? new URL(url).pathname.slice(1) : null
     const queues = db ? () => pgQueues(db) : undefined
-    const measure = { database, groups, emulator, outside }
+    const measure = { database, groups, emulator, postgres }
     const outcomes = [
       STEP > 0
         ? await drive(`steps of ${STEP}/s`, procs, arrived, stepped, () => seq++, queues, measure)
@@ -219,6 +222,7 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
     await db?.end().catch(() => {})
     for (const g of groups) g.remove()
     outside?.remove()
+    postgres?.remove()
     await stopChild(emulator)
     for (const d of drops) await d()
     rmSync(dir, { recursive: true, force: true })
@@ -295,7 +299,7 @@ async function drive(
   next: () => number,
   /** The queues (deliveries pending, builds not yet in Jenkins), when not from replica 0's /metrics. */
   queues?: () => Promise<[number, number]>,
-  measure?: { database: string | null; groups: CpuGroup[]; emulator: ChildProcess; outside?: CpuGroup },
+  measure?: { database: string | null; groups: CpuGroup[]; emulator: ChildProcess; postgres?: CpuGroup },
 ): Promise<Outcome> {
   const ackAt = new Map<string, number>()
   const logsFrom = procs.map((p) => p.logs.length)
@@ -317,7 +321,7 @@ async function drive(
       const [d, b] = await (queues ?? fromMetrics)().catch((): [number, number] => [NaN, NaN])
       depths.push(`${((performance.now() - t0) / 1000).toFixed(0)}s:${d}/${b}`)
       // The set-up's PostgreSQL backends keep the weight of what serves the replicas (a pool opens more as it needs).
-      if (measure?.outside && measure.database) adoptBackends(measure.outside, measure.database)
+      if (measure?.postgres && measure.database) adoptBackends(measure.postgres, measure.database)
       await sleep(1000)
     }
   })()

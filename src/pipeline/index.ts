@@ -181,6 +181,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Passes on shared work that scanned for pending deliveries, and the look after another's commit, if one waits. */
   let scans = 0
   let handoff: unknown = null
+  /**
+   * Whether the next shared pass claims builds: every wake but a stored delivery's. Builds become due when a route
+   * or a step ends, at a retry's time or on a callback, each of which wakes; a pass for a stored delivery claimed
+   * builds only to race the replica whose route had just planned them (empty claims, issue #16).
+   */
+  let claimBuilds = true
+  /** When the next build falls due, as the last claim of builds said (Infinity: not before the poll). */
+  let buildsNextAt = Infinity
   /** How long another process's new work is left to it before this replica looks (leases end far later). */
   const HANDOFF_MS = 1_000
   /** Deliveries told of since the last pass: routed from memory while few wait, by id past that. */
@@ -400,9 +408,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /** A pass on shared work: claim pending deliveries and due builds, run them, give each back when done. */
   async function sharedPass(keeper: LeaseKeeper): Promise<number> {
-    let next = Infinity
+    // A pass that claims no builds keeps the time the last claim gave (a retry due soon is not pushed to the poll).
+    let next = buildsNextAt
     try {
-      return await sharedClaims(keeper, (at) => (next = at))
+      return await sharedClaims(keeper, (at) => (next = buildsNextAt = at))
     } finally {
       // Polling is the fallback for wake-ups that never came (LISTEN down, a replica killed mid-route), and it
       // follows a pass whose claim failed too: when that pass was the poll's own, nothing else may wake us.
@@ -438,11 +447,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     // Every slot taken: no claim (it read the due builds only to say when the next falls due, a statement per wake
     // with two replicas, issue #16); the next step to end wakes a pass that claims.
-    if (stepDeps && stepping.size < limit) {
+    if (stepDeps && stepping.size < limit && claimBuilds) {
+      claimBuilds = false
       // Only build steps take the slots: counting the routes too (up to a scan page of them in a burst) could
       // leave none for a planned build while routes were under way (test/pipeline/shared-slots.test.ts).
       const slots = limit - stepping.size
-      const claimed = await store.claimDueBuilds(keeper.lease(), slots, claimIntent())
+      const claimed = await store.claimDueBuilds(keeper.lease(), slots, claimIntent()).catch((err: unknown) => {
+        claimBuilds = true
+        throw err
+      })
       deps.claimed?.('builds', claimed.due.length)
       nextAt(claimed.nextAt ?? Infinity)
       const due = claimed.due
@@ -516,6 +529,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const coalesceMs = deps.wakeCoalesceMs ?? (deps.timers ? 0 : 10)
   let wakeScheduled = false
   function wake(): void {
+    claimBuilds = true
+    schedulePass()
+  }
+  function schedulePass(): void {
     if (stopped) return
     if (coalesceMs === 0) return void runPass()
     if (wakeScheduled) return
@@ -529,7 +546,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   function deliveryStored(deliveryId: string, delivery?: Pick<NewDelivery, 'normalized' | 'receivedAt'>): void {
     if (stopped) return
     // Shared work: any replica may route it; this one's next pass claims it with the others pending.
-    if (leases) return void ((scan = true), wake())
+    if (leases) return void ((scan = true), schedulePass())
     // Routed early (deliveryQueued): planned in its commit, or routed now as below once that route has ended.
     const routing = early.get(deliveryId)
     if (routing) {
@@ -610,6 +627,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           await Promise.all([...running])
           continue
         }
+        // Whatever is due now, builds too (a clock moved by a test announces nothing).
+        claimBuilds = true
         const launched = await runPass()
         if (launched === 0 && running.size === 0 && !passes.current()) return
       }
