@@ -391,12 +391,12 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
   }
   if (leases) {
     app.addHook('onReady', async () => leases.start())
-    // Work another process committed (NOTIFY): the unit that does that kind looks. The pipeline's own commits
-    // woke it already (a stored delivery, a route's end), and another replica's woke that one: claims on either
-    // echo came back empty (bench:load, tamer_work_claims_total; issue #16), so the pipeline looks a moment later.
+    // Work another replica committed (NOTIFY): the unit that does that kind looks at once. The pipeline's own
+    // commits woke it already (a stored delivery, a route's end): their echo only made passes whose claims came
+    // back empty (bench:load, tamer_work_claims_total; issue #16). Another's echo is not left to that one: with
+    // replicas held to 0.1 CPU each, whichever is not held back takes the work (leaving it cost two 100 -> 88/s).
     const unlisten = store.onWork((kinds, own) => {
-      if (!held.has('pipeline') && !own && (kinds.includes('delivery') || kinds.includes('build')))
-        pipeline.othersWork()
+      if (!held.has('pipeline') && !own && (kinds.includes('delivery') || kinds.includes('build'))) pipeline.rescan()
       if (!held.has('notifier') && kinds.includes('notice')) notifier.wake()
       if (!held.has('reporter') && kinds.includes('host-post')) reporter.wake()
       if (kinds.includes('diff')) sharedPrecompute?.wake()

@@ -96,14 +96,6 @@ export interface Pipeline {
   /** Look now, and scan the store for pending deliveries: another process (`tamer run`, `tamer replay`) stored them. */
   rescan(): void
   /**
-   * Another process committed deliveries or builds (shared work, NOTIFY). A replica takes what it commits itself
-   * (its own commits wake it), so claiming at once only raced it, a claim of two that came back empty (issue
-   * #16). This one looks once a moment later, unless a pass of its own looked meanwhile (with a stream, its own
-   * deliveries make passes all the time): what a replica that died before its claim, a saturated one or a
-   * command (`tamer replay`) left is still taken within that moment.
-   */
-  othersWork(): void
-  /**
    * A pending delivery was committed: it is routed from what intake committed (`delivery`, its events as
    * stored), or else from this id (one read by primary key), so a pass does not read and parse every pending
    * row again (issue #12: up to 500 per wake), nor read back the one it was just told of.
@@ -178,9 +170,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const waiting = new Set<string>()
   let timer: unknown = null
   let stopped = false
-  /** Passes on shared work that scanned for pending deliveries, and the look after another's commit, if one waits. */
-  let scans = 0
-  let handoff: unknown = null
   /**
    * Whether the next shared pass claims builds: every wake but a stored delivery's. Builds become due when a route
    * or a step ends, at a retry's time or on a callback, each of which wakes; a pass for a stored delivery claimed
@@ -189,8 +178,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let claimBuilds = true
   /** When the next build falls due, as the last claim of builds said (Infinity: not before the poll). */
   let buildsNextAt = Infinity
-  /** How long another process's new work is left to it before this replica looks (leases end far later). */
-  const HANDOFF_MS = 1_000
   /** Deliveries told of since the last pass: routed from memory while few wait, by id past that. */
   let fresh: { id: string; delivery?: RoutableDelivery }[] = []
   /**
@@ -434,7 +421,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function sharedClaims(keeper: LeaseKeeper, nextAt: (at: number) => void): Promise<number> {
     let launched = 0
     if (scan) {
-      scans++
       const room = Math.max(0, SCAN_PAGE - busy.size)
       const claimed = room > 0 ? await store.claimPendingDeliveries(keeper.lease(), room) : []
       if (room > 0) deps.claimed?.('deliveries', claimed.length)
@@ -591,19 +577,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       wake()
     },
     deliveryStored,
-    othersWork() {
-      if (stopped || handoff !== null) return
-      const since = scans
-      handoff = timers.set(
-        () => {
-          handoff = null
-          if (stopped || scans !== since) return
-          scan = true
-          wake()
-        },
-        Math.min(HANDOFF_MS, leases?.leaseMs ?? 0),
-      )
-    },
     deliveryQueued(deliveryId, delivery) {
       // Shared work is claimed from the store; a delivery already under way or no room: the usual path.
       if (stopped || leases || busy.has(deliveryId) || busy.size >= SCAN_PAGE) return
@@ -677,9 +650,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     async stop() {
       stopped = true
       if (timer !== null) timers.clear(timer)
-      if (handoff !== null) timers.clear(handoff)
       timer = null
-      handoff = null
       await passes.current()
       await Promise.all([...running])
     },
