@@ -81,17 +81,21 @@ export function createCpuGroup(label: string, cpus: number): CpuGroup {
     },
     remove() {
       if (!groups.delete(group)) return
-      try {
-        for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
-          try {
-            writeFileSync(join(ROOT, 'cgroup.procs'), pid)
-          } catch {
-            // ended since the listing (a backend of a database just dropped)
-          }
-        rmdirSync(path)
-      } catch (err) {
-        console.error(`could not remove ${path}: ${(err as Error).message}`)
-      }
+      // A task still exiting (a backend of a database just dropped) keeps the group busy for a moment.
+      for (let attempt = 1; ; attempt++)
+        try {
+          for (const pid of readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+            try {
+              writeFileSync(join(ROOT, 'cgroup.procs'), pid)
+            } catch {
+              // ended since the listing
+            }
+          rmdirSync(path)
+          return
+        } catch (err) {
+          if (attempt < 20) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
+          else return console.error(`could not remove ${path}: ${(err as Error).message}`)
+        }
     },
   }
   groups.add(group)
