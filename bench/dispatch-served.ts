@@ -4,19 +4,18 @@
 // storm of microtasks in a commit answer's turn). The stages the service does not expose are read from its store
 // once it is stopped: accepted (the delivery's receivedAt), the build's row made (createdAt), triggeredAt, and its
 // last write (updatedAt: the trigger's answer recorded; the first poll of a build is a minute away).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { BuildRecord } from '../src/store/builds.js'
-import { DEFAULT_USER } from '../src/demo/jenkins-emulator/index.js'
-import { SECRETS } from '../test/support/app.js'
 import { TamerProcess } from '../test/support/burst.js'
 import { freePort } from '../test/support/free-port.js'
 import { githubPush } from '../test/support/payloads.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { processCpuSeconds } from './cpu-limit.js'
+import { writeServeConfig } from './serve-config.js'
 
 export interface ServedBurst {
   builds: BuildRecord[]
@@ -64,25 +63,13 @@ export async function servedBurst(o: {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
   const port = await freePort()
   const file = join(dir, 'tamer.yaml')
-  const config = {
-    server: {
-      host: '127.0.0.1',
-      port,
-      logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
-      drainDelayMs: 0,
-      rateLimit: { hooksPerSource: 1_000_000, hooksPerTenant: 1_000_000 },
-    },
+  writeServeConfig(file, {
+    port,
     dataDir: join(dir, 'data'),
-    providers: { github: { secrets: [SECRETS.github] } },
-    api: { tokens: [SECRETS.api] },
-    jenkins: { url: o.jenkinsUrl, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 60_000 },
-    rules: [
-      { name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' },
-    ],
-    // Dispatch alone: the pushes name a remote that does not exist, so no background diffs.
-    diffs: { precompute: false },
-  }
-  writeFileSync(file, JSON.stringify(config)) // JSON is YAML
+    jenkinsUrl: o.jenkinsUrl,
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    pollInitialMs: 60_000,
+  })
   const tamer = new TamerProcess(file, `http://127.0.0.1:${port}`, undefined, o.tree)
   try {
     await tamer.start()

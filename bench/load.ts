@@ -15,14 +15,12 @@
 // capacity, see `stepped`), BENCH_STEP_SECONDS (20); PostgreSQL is TAMER_TEST_DATABASE_URL's server (a
 // fresh database per set-up, test/support/postgres.ts).
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fork, type ChildProcess } from 'node:child_process'
 import pg from 'pg'
-import { DEFAULT_USER } from '../src/demo/jenkins-emulator/index.js'
-import { SECRETS } from '../test/support/app.js'
 import { TamerProcess } from '../test/support/burst.js'
 import { freePort } from '../test/support/free-port.js'
 import { githubPush } from '../test/support/payloads.js'
@@ -32,6 +30,7 @@ import { adoptBackends, cpuLimitUnavailable, createCpuGroup, type CpuGroup } fro
 import { claims, claimsBetween, cpuBetween, cpuSnapshot, logSummary, loopDelay, scrape } from './load-share.js'
 import type { FromJenkins } from './jenkins-child.js'
 import { openLoop, percentile, type OpenLoopResult } from './open-loop.js'
+import { writeServeConfig } from './serve-config.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 200)
@@ -183,26 +182,14 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
     for (let r = 0; r < replicas; r++) {
       const port = await freePort()
       const file = join(dir, `tamer-${r}.yaml`)
-      const config = {
-        server: {
-          host: '127.0.0.1',
-          port,
-          logLevel: 'warn',
-          drainDelayMs: 0,
-          rateLimit: { hooksPerSource: 1_000_000, hooksPerTenant: 1_000_000 },
-        },
+      writeServeConfig(file, {
+        port,
         dataDir: join(dir, `data-${r}`),
-        ...(url ? { store: { engine: 'postgres', url } } : {}),
-        providers: { github: { secrets: [SECRETS.github] } },
-        api: { tokens: [SECRETS.api] },
-        jenkins: { url: jenkins.url, user: DEFAULT_USER.id, token: DEFAULT_USER.apiToken, pollInitialMs: 3_600_000 },
-        rules: [
-          { name: 'ds', repository: 'acme-ds/*', events: ['push'], template: 'tests-only', job: 'ds/{repo}/{branch}' },
-        ],
-        // The pushes name a remote that does not exist: no background diffs.
-        diffs: { precompute: false },
-      }
-      writeFileSync(file, JSON.stringify(config)) // JSON is YAML
+        jenkinsUrl: jenkins.url,
+        logLevel: 'warn',
+        pollInitialMs: 3_600_000,
+        ...(url ? { pgUrl: url } : {}),
+      })
       const group = limit ? createCpuGroup(`${setup}-${r}`, limit) : undefined
       if (group) groups.push(group)
       procs.push(new TamerProcess(file, `http://127.0.0.1:${port}`, group && ((pid) => group.add(pid))))
