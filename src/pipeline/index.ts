@@ -421,10 +421,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function sharedClaims(keeper: LeaseKeeper, nextAt: (at: number) => void): Promise<number> {
     let launched = 0
     if (scan) {
+      // Taken before the claim, not set from its answer: a delivery stored while the claim is under way sets it
+      // again, and its pass (queued behind this one) must claim (bench:load saw 58 wait for the poll, 8 s).
+      scan = false
       const room = Math.max(0, SCAN_PAGE - busy.size)
-      const claimed = room > 0 ? await store.claimPendingDeliveries(keeper.lease(), room) : []
+      const claimed =
+        room > 0
+          ? await store.claimPendingDeliveries(keeper.lease(), room).catch((err: unknown) => {
+              scan = true
+              throw err
+            })
+          : []
       if (room > 0) deps.claimed?.('deliveries', claimed.length)
-      scan = claimed.length === room
+      // A full page (or no room) may leave more behind.
+      if (claimed.length === room) scan = true
       for (const d of claimed) {
         if (busy.has(d.id)) continue
         launch(d.id, () => route(d))
@@ -466,9 +476,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (leases) return sharedPass(leases)
     let launched = 0
     if (scan) {
-      const pending = await store.pendingDeliveries(SCAN_PAGE)
+      scan = false // taken before the read, as in sharedClaims
+      const pending = await store.pendingDeliveries(SCAN_PAGE).catch((err: unknown) => {
+        scan = true
+        throw err
+      })
       // A full page may leave more behind: the pass after the next finished route scans again.
-      scan = pending.length === SCAN_PAGE
+      if (pending.length === SCAN_PAGE) scan = true
       for (const d of pending) {
         if (busy.has(d.id)) continue
         launch(d.id, () => route(d))
