@@ -57,9 +57,12 @@ export async function servedBurst(o: {
   jenkinsUrl: string
   pushes: number
   concurrency: number
-  /** how many pushes' triggers have reached the emulator so far */
+  /** how many pushes' triggers have reached the emulator so far (the warm-up's included) */
   arrivedCount: () => number
+  /** pushes sent (and triggered) before the measured burst, to the same job: a provisioned job, a warm process */
+  warmup?: number
 }): Promise<ServedBurst> {
+  const warmup = o.warmup ?? 0
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-dispatch-'))
   const port = await freePort()
   const file = join(dir, 'tamer.yaml')
@@ -79,6 +82,21 @@ export async function servedBurst(o: {
     const hook = new URL('/hooks/github', tamer.base)
     const sentAt = new Map<string, number>()
     const answeredAt = new Map<string, number>()
+    if (warmup > 0) {
+      // Commits of their own (e…), not timed: the measured burst's start the same as without them.
+      let w = 0
+      const warmer = async () => {
+        while (w < warmup) {
+          const d = signedGitHub('push', githubPush({ after: (w++).toString(16).padStart(40, 'e') }))
+          const status = await post(agent, hook, d.headers, d.body)
+          if (status !== 202) throw new Error(`warm-up push: ${status}`)
+        }
+      }
+      await Promise.all(Array.from({ length: o.concurrency }, warmer))
+      const until = Date.now() + 120_000
+      while (o.arrivedCount() < warmup && Date.now() < until) await sleep(20)
+      while ((await notYetQueued(tamer.base)) > 0 && Date.now() < until) await sleep(20)
+    }
     const cpu0 = processCpuSeconds(pid)
     const started = Date.now()
     let next = 0
@@ -98,7 +116,7 @@ export async function servedBurst(o: {
     agent.destroy()
     // Every trigger at Jenkins (counted from the emulator's messages: nothing asked of the service), then every
     // answer recorded (its /metrics, a few times at the end).
-    while (o.arrivedCount() < o.pushes && Date.now() - started < 120_000) await sleep(20)
+    while (o.arrivedCount() < o.pushes + warmup && Date.now() - started < 120_000) await sleep(20)
     while ((await notYetQueued(tamer.base)) > 0 && Date.now() - started < 120_000) await sleep(20)
     const serviceCpuMs = (processCpuSeconds(pid) - cpu0) * 1000
     const done = Date.now()
@@ -108,7 +126,9 @@ export async function servedBurst(o: {
       openSqliteStore: typeof import('../src/store/sqlite/index.js').openSqliteStore
     }
     const store = openSqliteStore({ file: join(dir, 'data', 'tamer.db') })
-    const builds = await store.listBuilds({ limit: o.pushes + 1 })
+    const builds = (await store.listBuilds({ limit: o.pushes + warmup + 1 })).filter((b) =>
+      sentAt.has(b.commitSha ?? ''),
+    )
     await store.close()
     return { builds, sentAt, answeredAt, started, accepted, done, serviceCpuMs }
   } finally {

@@ -41,6 +41,8 @@ const BURST = Number(process.env.BURST ?? 300)
 const BURST_ENGINES = (process.env.BURST_ENGINES ?? 'sqlite').split(',')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+/** BENCH_WARMUP=n (served only): n pushes to the job before the measured burst (a provisioned job, a warm process). */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 0)
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 function pct(sorted: number[], p: number): number {
@@ -455,6 +457,7 @@ async function runOnce(tree: string): Promise<RunResult> {
         pushes: PUSHES,
         concurrency: CONCURRENCY,
         arrivedCount: () => arrived.size,
+        warmup: WARMUP,
       })
     : await injectBurst(tree, jenkins.url, at, arrived)
   const jenkinsCpuMs = (await jenkinsCpu()) - jenkinsCpu0
@@ -550,7 +553,8 @@ async function runOnce(tree: string): Promise<RunResult> {
     worstByTenth,
     serviceCpuMs,
     jenkinsCpuMs,
-    builds: builds.length,
+    // The Jenkins counts cover the warm-up's builds too.
+    builds: builds.length + (SERVED ? WARMUP : 0),
     ...stats,
     retried,
   }
@@ -561,7 +565,7 @@ async function runOnce(tree: string): Promise<RunResult> {
 
 function report(r: RunResult) {
   console.log(
-    `bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main); ${r.mode === 'served' ? 'tamer serve as a child, over HTTP on keep-alive sockets' : "the service in the bench's process, driven with inject"}`,
+    `bench:dispatch — ${PUSHES} pushes, ${CONCURRENCY} concurrent, one templated job (ds/churn-model/main); ${r.mode === 'served' ? `tamer serve as a child, over HTTP on keep-alive sockets${WARMUP ? `, after ${WARMUP} warm-up pushes to the job` : ''}` : "the service in the bench's process, driven with inject"}`,
   )
   if (Object.keys(r.retried).length) console.log('  retried:', r.retried)
   console.log(`  intake of all pushes: ${r.intakeMs} ms; all triggered after ${r.allMs} ms`)
