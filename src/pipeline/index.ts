@@ -20,14 +20,7 @@ import type { NewDelivery } from '../store/store.js'
 import type { ClaimIntent, WorkLeaseStore } from '../store/leases.js'
 import { noChangedFiles, type ChangedFilesSource } from './changed-files.js'
 import { planSettings, routeDelivery, type RoutableDelivery } from './plan.js'
-import {
-  followBuildStep,
-  followQueueStep,
-  INTENT_FRESH_MS,
-  triggerStep,
-  type RepoSettingsCheck,
-  type StepDeps,
-} from './steps.js'
+import { followBuildStep, followQueueStep, triggerStep, type RepoSettingsCheck, type StepDeps } from './steps.js'
 import { serialPasses } from '../work/passes.js'
 import { lazyChild, plainLineLogger } from '../logging.js'
 import { realTimers, type Timers } from '../work/timers.js'
@@ -261,7 +254,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    */
   const send = async (b: BuildRecord, claimed = false) => {
     if (!stepDeps) return
-    const o = { intentCommitted: true, ...(claimed ? { intentFreshMs: INTENT_FRESH_MS } : {}) }
+    const o = { intentCommitted: true, intentClaimed: claimed }
     return timed('trigger', false, () => triggerStep(stepDepsOf(stepDeps, b), b, o))
   }
 

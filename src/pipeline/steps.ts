@@ -310,10 +310,11 @@ export async function triggerStep(
   b: BuildRecord,
   /**
    * The intent was committed with the plan or the claim, by the process that sends it now (nothing was sent
-   * yet; no earlier build of the job was held, and the template reads no repository settings). `intentFreshMs`:
-   * written again before the request once it is older than that.
+   * yet; no earlier build of the job was held, and the template reads no repository settings). `intentClaimed`:
+   * by a shared claim, whose intent is written again before the request once older than INTENT_FRESH_MS (the
+   * margin sentUntil counts in; another process may look for it once the lease ends).
    */
-  o: { intentCommitted?: boolean; intentFreshMs?: number } = {},
+  o: { intentCommitted?: boolean; intentClaimed?: boolean } = {},
 ): Promise<void> {
   const intent = o.intentCommitted === true
   if (!intent && !(await mayTrigger(d, b))) return
@@ -328,7 +329,7 @@ export async function triggerStep(
   }
   // The intent is durable before the request leaves: a crash after this point makes the retry look first.
   if (!intent) await save(d, b, { state: 'triggering', attempts: b.attempts + 1, triggeredAt: d.now(), missedAt: null })
-  else if (o.intentFreshMs !== undefined && d.now() - (b.triggeredAt ?? 0) > o.intentFreshMs)
+  else if (o.intentClaimed === true && d.now() - (b.triggeredAt ?? 0) > INTENT_FRESH_MS)
     await save(d, b, { triggeredAt: d.now() })
   let result: { queueId: number; merged: boolean }
   try {

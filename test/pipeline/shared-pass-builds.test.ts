@@ -21,7 +21,8 @@ t.test('PostgreSQL: a pass for a stored delivery claims no builds', async (t) =>
     wrapStore: (s) => ({
       ...s,
       claimPendingDeliveries: (lease, limit) => (deliveryClaims++, s.claimPendingDeliveries(lease, limit)),
-      claimDueBuilds: (lease, limit) => (buildClaims++, s.claimDueBuilds(lease, limit)),
+      // The claim's intent passed on: the path production takes (a wrapper that dropped it tested the step's).
+      claimDueBuilds: (lease, limit, intent) => (buildClaims++, s.claimDueBuilds(lease, limit, intent)),
       planDelivery: async (plan: DeliveryPlan) => {
         if (holding) await new Promise<void>((r) => held.push(r))
         return s.planDelivery(plan)

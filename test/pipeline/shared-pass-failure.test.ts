@@ -21,8 +21,8 @@ t.test('PostgreSQL: a pass whose claim fails leaves a poll behind it', async (t)
     timers: realTimers,
     wrapStore: (s) => ({
       ...s,
-      claimDueBuilds: async (lease, limit) => {
-        if (!failing) return s.claimDueBuilds(lease, limit)
+      claimDueBuilds: async (lease, limit, intent) => {
+        if (!failing) return s.claimDueBuilds(lease, limit, intent)
         failed++
         throw new Error('the database could not be reached in time')
       },
