@@ -159,7 +159,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * Builds a route just planned, oldest first, waiting for a step slot. A burst's routes used to start
    * every trigger at once (hundreds of requests to Jenkins, the later ones seconds late, issue #12).
    */
-  const ready: { b: BuildRecord; intent: boolean }[] = []
+  const ready: { b: BuildRecord; intent: boolean; held: boolean }[] = []
   const waiting = new Set<string>()
   let timer: unknown = null
   let stopped = false
@@ -209,10 +209,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Starts waiting builds while a step slot is free. */
   const stepReady = () => {
     while (!stopped && stepping.size < limit && ready.length > 0) {
-      const { b, intent } = ready.shift()!
+      const { b, intent, held } = ready.shift()!
       waiting.delete(b.id)
-      if (busy.has(b.id)) continue
-      launch(b.id, () => (intent ? send(b) : step(b)), true)
+      // `held`: under this replica's lease from its plan (shared work), given back once its trigger is done.
+      if (busy.has(b.id)) {
+        if (held) void release('build', b.id)
+        continue
+      }
+      launch(b.id, () => (held ? send(b, true).finally(() => release('build', b.id)) : intent ? send(b) : step(b)), true)
     }
   }
 
@@ -269,14 +273,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /**
    * The trigger's intent goes into the plan's commit when nothing has to be checked before it: Jenkins is
-   * configured, the work is this process's alone, and the template reads no repository settings. The store
-   * leaves it out when an earlier build of the job is held at the commit (push order through an outage: the
-   * build is planned pending, and its trigger step decides, steps.ts notOvertaking).
+   * configured and the template reads no repository settings. The store leaves it out when an earlier build of
+   * the job is held at the commit (push order through an outage: the build is planned pending, and its trigger
+   * step decides, steps.ts notOvertaking). On shared work the plan's lease holds those builds for this replica
+   * (DeliveryPlan.lease), which sends them as a claim's intents are sent.
    */
   const withIntents = (plan: DeliveryPlan): Set<string> => {
     const ids = new Set<string>()
-    if (!stepDeps || leases) return ids
+    if (!stepDeps) return ids
     const at = now()
+    if (leases) plan.lease = leases.lease()
     plan.builds = plan.builds.map((b) => {
       if (b.state !== 'pending' || b.started || deps.settings?.reads(b)) return b
       const id = randomUUID()
@@ -334,22 +340,27 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     failedRoutes.delete(deliveryId)
     for (const b of builds) buildChanged(b.id)
     routeLine.info({ deliveryId, outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
-    // Shared work: the builds go to whichever replica claims them first (this one looks when the route ends). The
-    // plan's commit ended the lease on the delivery.
-    if (leases) return true
     // Straight on to the trigger when a step slot is free, without waiting for a pass to read the build again.
     // Only the builds this plan inserted with their intent are sent as such (a plan made again returns the
-    // builds of the first, whose trigger may be out already).
+    // builds of the first, whose trigger may be out already). Shared work: only those, held under the plan's
+    // lease; the rest go to whichever replica claims them first (this one looks when the route ends). The plan's
+    // commit ended the lease on the delivery.
     for (const id of intents) waiting.delete(id)
     for (const b of builds) {
       const intent = intents.has(b.id) && b.state === 'triggering'
+      if (leases && !intent) continue
       if ((intent || b.state === 'pending') && !busy.has(b.id) && !waiting.has(b.id)) {
-        ready.push({ b, intent })
+        ready.push({ b, intent, held: leases !== null })
         waiting.add(b.id)
-      }
+      } else if (leases) void release('build', b.id)
     }
-    // Past the cap the oldest are left to the passes: they are due in the store (an intent as an uncertain trigger).
-    if (ready.length > MAX_READY) for (const { b } of ready.splice(0, ready.length - MAX_READY)) waiting.delete(b.id)
+    // Past the cap the oldest are left to the passes: they are due in the store (an intent as an uncertain trigger,
+    // a held one once given back).
+    if (ready.length > MAX_READY)
+      for (const { b, held } of ready.splice(0, ready.length - MAX_READY)) {
+        waiting.delete(b.id)
+        if (held) void release('build', b.id)
+      }
     stepReady()
     return true
   }

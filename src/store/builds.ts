@@ -1,6 +1,7 @@
 // The build side of the store: what each delivery was routed to and how every
 // Jenkins run went. Interface only, so a PostgreSQL store can implement it too.
 import type { ProviderName, Skipped } from '../events/model.js'
+import type { Lease } from './leases.js'
 import type { StoredDelivery } from './store.js'
 
 /**
@@ -199,6 +200,13 @@ export interface DeliveryPlan {
    * DeliveryNotStoredError (a duplicate, a batch that failed, or a delivery still queued behind a full batch).
    */
   ifStored?: boolean
+  /**
+   * Shared work (PostgreSQL): the builds this plan commits with their intent are held by this lease from the
+   * commit on, so the replica that planned them sends them without a claim (the other replicas' claims pass them
+   * over; issue #16: a claim per plan, raced by every replica). Once the lease ends unrenewed, each is an
+   * uncertain trigger for whoever claims it.
+   */
+  lease?: Lease
 }
 
 /** A plan `ifStored` whose delivery was not stored: nothing was written. */

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { DatabaseUnreachableError, RotationError, StoreUnavailableError } from '../../errors.js'
 import { redactBodyCredentials } from '../../security/url-credentials.js'
-import type { BuildRecord } from '../builds.js'
+import { ACTIVE_BUILD_STATES, type BuildRecord, type DeliveryPlan } from '../builds.js'
 import type { RepositoryKey } from '../branches.js'
 import type { DecideOutcome } from '../signoffs.js'
 import type { ServiceStore } from '../service-store.js'
@@ -224,7 +224,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const p = opsBatch[item]!
       const written = part as Part<WriteResult | BuildRecord[]>
       settled.push(written.ok ? () => p.resolve(written.value) : () => p.reject(written.error))
-      const kind = written.ok ? workOf(p.op) : null
+      const kind = written.ok ? workOf(p.op, written.value) : null
       if (kind) kinds.add(kind)
     }
     // Other replicas hear of new work when it commits (NOTIFY is delivered at COMMIT, never on a rollback).
@@ -265,7 +265,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       })
     },
     async planDelivery(plan) {
-      return ((await write({ op: 'plan', plan, at: now() })) as BuildRecord[] | null) ?? []
+      const builds = ((await write({ op: 'plan', plan, at: now() })) as BuildRecord[] | null) ?? []
+      // Renewed by the planner's heartbeat and given back at its shutdown, as a claim's rows are.
+      if (plan.lease) leases.adopt('build', plan.lease.owner, heldByPlan(plan, builds))
+      return builds
     },
     async updateBuild(id, patch) {
       await write({ op: 'update', id, patch, at: now() })
@@ -406,9 +409,25 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 }
 
+/**
+ * The builds a plan committed under its lease (DeliveryPlan.lease): inserted with the plan's intent, so
+ * 'triggering' with one of its intent ids (a plan made before returns that plan's builds, and an intent behind a
+ * held build of its job is planned pending without it).
+ */
+function heldByPlan(plan: DeliveryPlan, builds: readonly BuildRecord[]): BuildRecord[] {
+  if (!plan.lease) return []
+  const intents = new Set(plan.builds.map((b) => b.intent?.id))
+  return builds.filter((b) => b.state === 'triggering' && intents.has(b.id))
+}
+
 /** The work a write makes for some replica to pick up (told to the others with NOTIFY). */
-function workOf(op: WriteOp): WorkKind | null {
-  if (op.op === 'plan') return 'build'
+function workOf(op: WriteOp, written: WriteResult | BuildRecord[]): WorkKind | null {
+  if (op.op === 'plan') {
+    // Builds its planner holds are its to send: the others would only claim nothing (issue #16).
+    const builds = (Array.isArray(written) ? written : []) as BuildRecord[]
+    const active = builds.filter((b) => (ACTIVE_BUILD_STATES as readonly string[]).includes(b.state))
+    return active.length > heldByPlan(op.plan, builds).length ? 'build' : null
+  }
   if (op.op === 'notice-decide' || op.op === 'signoff-create') return 'notice'
   if (op.op === 'post-record') return 'host-post'
   // A dead letter put back (`tamer dead-letters --retry`, a resend): pending again.

@@ -139,6 +139,8 @@ async function claimDue(
 }
 
 export interface PgWorkLeases extends WorkLeaseStore {
+  /** Rows a write of this store leased to `owner` (a plan's builds, DeliveryPlan.lease): held as if claimed. */
+  adopt(kind: WorkKind, owner: string, rows: readonly { id: string }[]): void
   /** Stops listening (the store's close). */
   stopListening(): Promise<void>
 }
@@ -265,6 +267,7 @@ export function createPgLeases(
   }
 
   return {
+    adopt: (kind, owner, rows) => void claimed(kind, owner, [...rows]),
     sharedWork: true,
     diffJobs: createPgDiffJobs(pool),
     async claimPendingDeliveries(lease, limit) {

@@ -2,7 +2,7 @@
 // inside its transaction: the ops and results of SQLite's *-writes.ts, the same statements in
 // PostgreSQL's dialect, so both engines answer alike (the contract suite, test/store/contract/).
 import { randomUUID } from 'node:crypto'
-import type { BuildRecord, JenkinsRun, PlannedBuild } from '../builds.js'
+import type { BuildRecord, DeliveryPlan, JenkinsRun, PlannedBuild } from '../builds.js'
 import { toBuild } from '../sqlite/build-reads.js'
 import type { BranchChange, BranchHead, RemoteListing, RepositoryKey } from '../branches.js'
 import {
@@ -110,9 +110,12 @@ const PLANNED_COLUMNS: [string, string][] = [
   ['next_attempt_at', 'bigint'],
   ['attempts', 'integer'],
   ['triggered_at', 'bigint'],
+  ['lease_owner', 'text'],
+  ['lease_until', 'bigint'],
 ]
 
-function plannedRow(b: PlannedBuild): unknown[] {
+function plannedRow(b: PlannedBuild, lease: DeliveryPlan['lease']): unknown[] {
+  const intent = b.intent !== undefined && !b.started
   return [
     b.intent?.id ?? randomUUID(),
     b.deliveryId,
@@ -136,8 +139,11 @@ function plannedRow(b: PlannedBuild): unknown[] {
     b.started?.buildNumber ?? null,
     b.started?.buildUrl ?? null,
     b.started ? 0 : null,
-    b.intent && !b.started ? 1 : 0,
-    b.intent && !b.started ? b.intent.at : null,
+    intent ? 1 : 0,
+    intent ? b.intent!.at : null,
+    // The planner's to send (DeliveryPlan.lease): nobody else claims it while the lease is renewed.
+    intent ? (lease?.owner ?? null) : null,
+    intent ? (lease?.until ?? null) : null,
   ]
 }
 
@@ -174,7 +180,7 @@ async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan'
     return rows.map((r) => toBuild(r as never))
   }
   const values = builds.map((b) => {
-    const n = plannedRow(b).map((v, k) => `$${params.push(v)}::${PLANNED_COLUMNS[k]![1]}`)
+    const n = plannedRow(b, plan.lease).map((v, k) => `$${params.push(v)}::${PLANNED_COLUMNS[k]![1]}`)
     return `(${n.join(', ')})`
   })
   const names = PLANNED_COLUMNS.map(([c]) => c).join(', ')

@@ -55,6 +55,35 @@ eachEngine(t, 'a claimed build is held until its lease ends or it is released', 
   t.match(await store.getBuild(b), { state: 'pending', nextAttemptAt: 1_000 }, 'the build itself is untouched')
 })
 
+eachEngine(t, "a plan's builds with their intent are its lease's: renewed, released, and free once it ends", async (t, engine) => {
+  const store = await engine.open()
+  if (!store.sharedWork) return void t.pass('one process: a plan holds nothing against anyone')
+  const { id } = await store.recordDelivery(delivery('held'))
+  const intent = { id: 'b-intent', at: 1_000 }
+  const builds = await store.planDelivery({
+    deliveryId: id,
+    outcome: 'triggered',
+    evaluation: [],
+    builds: [planned(id, { acceptedAt: 0, intent }), planned(id, { acceptedAt: 0, eventIndex: 1, job: 'other' })],
+    lease: lease('r1', 1_000),
+  })
+  t.match(builds, [{ id: 'b-intent', state: 'triggering', attempts: 1, triggeredAt: 1_000 }, { state: 'pending' }])
+  const other = await store.claimDueBuilds(lease('r2', 1_500), 10)
+  t.same(ids(other.due), [builds[1]!.id], 'another replica claims the one planned without an intent, not the held one')
+  await store.renewLeases('r1', 10_000)
+  t.same(
+    ids((await store.claimDueBuilds(lease('r3', 5_000), 10)).due),
+    [builds[1]!.id],
+    "the planner's heartbeat renews the plan's lease (r2's ended)",
+  )
+  t.equal(await store.releaseLeases('r1'), 1, 'its shutdown gives it back')
+  t.match(
+    (await store.claimDueBuilds(lease('r3', 5_000), 10)).due,
+    [{ id: 'b-intent', state: 'triggering', attempts: 1 }],
+    'then anyone may claim it: an uncertain trigger (its step looks in Jenkins first)',
+  )
+})
+
 eachEngine(t, 'heartbeat and shutdown act on their own leases', async (t, engine) => {
   const store = await engine.open()
   if (!store.sharedWork) return void t.pass('one process: no leases to keep')
