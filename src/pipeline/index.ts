@@ -169,8 +169,23 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * builds only to race the replica whose route had just planned them (empty claims, issue #16).
    */
   let claimBuilds = true
-  /** When the next build falls due, as the last claim of builds said (Infinity: not before the poll). */
+  /** When the next build falls due, as the last claim of builds or a step since said (Infinity: at the poll). */
   let buildsNextAt = Infinity
+  /** Whether the last claim of builds took all it asked for (or none was made, every slot taken): more may be due. */
+  let moreDue = false
+  /**
+   * Shared work: a build's step ended (its record as the step left it). A claim follows only when something may be
+   * due now: this build (a queue item that became a run), or more than the last claim could take. Else its next
+   * attempt is when to look (every step's end used to claim, empty as a rule with two replicas; issue #16).
+   */
+  const stepEnded = (b: BuildRecord) => {
+    if (stopped) return
+    const active = (ACTIVE_BUILD_STATES as readonly string[]).includes(b.state)
+    const at = active ? (b.nextAttemptAt ?? 0) : Infinity
+    if (moreDue || at <= now()) claimBuilds = true
+    else if (at < buildsNextAt) buildsNextAt = at
+    schedulePass()
+  }
   /** Deliveries told of since the last pass: routed from memory while few wait, by id past that. */
   let fresh: { id: string; delivery?: RoutableDelivery }[] = []
   /**
@@ -179,6 +194,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * scan is the one that cannot miss (a route that failed is retried by the scan after a restart).
    */
   let scan = true
+  /** Shared work: the pending deliveries this process stores are held by it from their commit (start()). */
+  let holdingStored = false
   const SCAN_PAGE = 500
   /** Past this many ids waiting, they are dropped and the store scanned instead (memory stays bounded). */
   const MAX_TOLD = 10_000
@@ -191,7 +208,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const freeSlot = (key: string) => {
     if (stepping.delete(key)) stepReady()
   }
-  const launch = (key: string, work: () => Promise<void>, isStep = false): Promise<void> => {
+  /** `then`: what looks next once the work ended (default: a pass that claims builds too). */
+  const launch = (key: string, work: () => Promise<void>, isStep = false, then: () => void = wake): Promise<void> => {
     busy.add(key)
     if (isStep) stepping.add(key)
     const p = work()
@@ -200,7 +218,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         busy.delete(key)
         running.delete(p)
         if (isStep) freeSlot(key)
-        if (!stopped) wake()
+        if (!stopped) then()
       })
     running.add(p)
     return p
@@ -216,7 +234,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         if (held) void release('build', b.id)
         continue
       }
-      launch(b.id, () => (held ? send(b, true).finally(() => release('build', b.id)) : intent ? send(b) : step(b)), true)
+      if (held)
+        launch(
+          b.id,
+          () => send(b, true).finally(() => release('build', b.id)),
+          true,
+          () => stepEnded(b),
+        )
+      else launch(b.id, () => (intent ? send(b) : step(b)), true)
     }
   }
 
@@ -348,7 +373,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (const id of intents) waiting.delete(id)
     for (const b of builds) {
       const intent = intents.has(b.id) && b.state === 'triggering'
-      if (leases && !intent) continue
+      if (leases && !intent) {
+        // Left to the claims (the other replicas were told): this one's next pass claims too.
+        if ((ACTIVE_BUILD_STATES as readonly string[]).includes(b.state)) claimBuilds = true
+        continue
+      }
       if ((intent || b.state === 'pending') && !busy.has(b.id) && !waiting.has(b.id)) {
         ready.push({ b, intent, held: leases !== null })
         waiting.add(b.id)
@@ -397,6 +426,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (d && d.status === 'pending') await route(d)
   }
 
+  /** Routes the deliveries told of (deliveryStored): at most a scan page at once; the rest wait for the next pass. */
+  function launchTold(): number {
+    let launched = 0
+    const room = Math.max(0, SCAN_PAGE - busy.size)
+    const told = fresh.splice(0, room)
+    for (const { id, delivery } of told) {
+      if (busy.has(id)) continue
+      // A delivery routed already (e.g. by a scan) is planned once: the plan's write is a no-op then.
+      launch(id, () => (delivery ? route(delivery) : routeById(id)), false, schedulePass)
+      launched++
+    }
+    return launched
+  }
+
   /** A pass on shared work: claim pending deliveries and due builds, run them, give each back when done. */
   async function sharedPass(keeper: LeaseKeeper): Promise<number> {
     // A pass that claims no builds keeps the time the last claim gave (a retry due soon is not pushed to the poll).
@@ -441,10 +484,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (claimed.length === room) scan = true
       for (const d of claimed) {
         if (busy.has(d.id)) continue
-        launch(d.id, () => route(d))
+        launch(d.id, () => route(d), false, schedulePass)
         launched++
       }
     }
+    // The deliveries this replica stored and holds (holdStoredDeliveries).
+    launched += launchTold()
     // Every slot taken: no claim (it read the due builds only to say when the next falls due, a statement per wake
     // with two replicas, issue #16); the next step to end wakes a pass that claims.
     if (stepDeps && stepping.size < limit && claimBuilds) {
@@ -457,6 +502,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         throw err
       })
       deps.claimed?.('builds', claimed.due.length)
+      moreDue = claimed.due.length >= slots
       nextAt(claimed.nextAt ?? Infinity)
       const due = claimed.due
       for (const b of due) {
@@ -469,7 +515,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           void release('build', b.id)
           continue
         }
-        launch(b.id, () => (intent ? send(b, true) : step(b, true)).finally(() => release('build', b.id)), true)
+        launch(
+          b.id,
+          () => (intent ? send(b, true) : step(b, true)).finally(() => release('build', b.id)),
+          true,
+          () => stepEnded(b),
+        )
         launched++
       }
     }
@@ -489,19 +540,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (pending.length === SCAN_PAGE) scan = true
       for (const d of pending) {
         if (busy.has(d.id)) continue
-        launch(d.id, () => route(d))
+        launch(d.id, () => route(d), false, schedulePass)
         launched++
       }
     }
-    // At most a scan page of routes at once; the rest wait for the next pass.
-    const room = Math.max(0, SCAN_PAGE - busy.size)
-    const told = fresh.splice(0, room)
-    for (const { id, delivery } of told) {
-      if (busy.has(id)) continue
-      // A delivery routed already (e.g. by a scan) is planned once: the plan's write is a no-op then.
-      launch(id, () => (delivery ? route(delivery) : routeById(id)))
-      launched++
-    }
+    launched += launchTold()
     if (!stepDeps) return launched
     // Every slot taken, or builds just planned waiting for one: the next finished step starts one, and its wake
     // brings the pass that reads what else is due (every pass read limit + busy rows, issue #12).
@@ -549,8 +592,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   function deliveryStored(deliveryId: string, delivery?: Pick<NewDelivery, 'normalized' | 'receivedAt'>): void {
     if (stopped) return
-    // Shared work: any replica may route it; this one's next pass claims it with the others pending.
-    if (leases) return void ((scan = true), schedulePass())
+    // Shared work: held by this replica from its commit (holdStoredDeliveries), it is routed as one process routes
+    // what it stored; else any replica may route it, and this one's next pass claims it with the others pending.
+    if (leases && !holdingStored) return void ((scan = true), schedulePass())
     // Routed early (deliveryQueued): planned in its commit, or routed now as below once that route has ended.
     const routing = early.get(deliveryId)
     if (routing) {
@@ -565,7 +609,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       busy.add(deliveryId)
       return queueMicrotask(() => {
         busy.delete(deliveryId)
-        if (!stopped && !busy.has(deliveryId)) launch(deliveryId, () => route(d))
+        if (!stopped && !busy.has(deliveryId)) launch(deliveryId, () => route(d), false, schedulePass)
       })
     }
     if (fresh.length < MAX_TOLD)
@@ -576,10 +620,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           : {}),
       })
     else {
+      // Held ones are given back first: the scan claims only what nobody holds.
+      if (leases) for (const { id } of fresh) void release('delivery', id)
       fresh = []
       scan = true
     }
-    wake()
+    // A stored delivery makes no build due (its plan does): a pass that routes it.
+    schedulePass()
   }
 
   return {
@@ -587,6 +634,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     provisioner,
     start() {
       if (!api) logger.warn('no Jenkins configured (TAMER_JENKINS_URL): builds are routed and recorded, not triggered')
+      // Shared work: what this replica stores, it routes (the others are not woken for it; issue #16).
+      if (leases && store.holdStoredDeliveries) {
+        store.holdStoredDeliveries(() => leases.lease())
+        holdingStored = true
+      }
       wake()
     },
     wake,

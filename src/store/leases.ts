@@ -59,6 +59,13 @@ export interface WorkLeaseStore {
   /** Pending deliveries nobody else holds, oldest first, now held by `lease.owner`. */
   claimPendingDeliveries(lease: Lease, limit: number): Promise<StoredDelivery[]>
   /**
+   * From now on a pending delivery this store records is held from its commit by a lease from `lease()`: the
+   * process that stored it routes it without a claim, and the others are not woken for it (issue #16: every
+   * replica claimed on every delivery's NOTIFY, most of them nothing). Unrenewed (that process died) it is anyone's.
+   * PostgreSQL only.
+   */
+  holdStoredDeliveries?(lease: () => Lease): void
+  /**
    * Due active builds nobody else holds (most overdue first), now held by `lease.owner`. With `intent`, a pending
    * build's trigger intent is committed by the claim itself (PostgreSQL; SQLite claims none): see ClaimIntent.
    */

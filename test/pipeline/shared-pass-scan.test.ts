@@ -17,6 +17,8 @@ t.test('PostgreSQL: a delivery stored during a delivery claim is claimed by the 
     openStore: () => openPostgresStore({ url }),
     wrapStore: (s) => ({
       ...s,
+      // Stored as another process stores them (`tamer run`, a replica whose pipeline is held): claimed, not held.
+      holdStoredDeliveries: undefined,
       claimPendingDeliveries: async (lease, limit) => {
         const claimed = await s.claimPendingDeliveries(lease, limit)
         if (hold) {

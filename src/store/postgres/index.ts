@@ -23,7 +23,7 @@ import { migratePostgres } from './migrations.js'
 import { createPgReads, metricReportBySeq } from './reads.js'
 import { createPgLeases } from './leases.js'
 import { WORK_CHANNEL } from './sql.js'
-import type { WorkKind } from '../leases.js'
+import type { Lease, WorkKind } from '../leases.js'
 import { applyWrite, RotationRefused } from './writes.js'
 import { inLanes, laneOf } from './lanes.js'
 
@@ -115,6 +115,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const main = new WriteQueue()
   const updates = new WriteQueue()
   let closed = false
+  /** This process's lease on the pending deliveries it stores (holdStoredDeliveries), once its pipeline runs. */
+  let holdLease: (() => Lease) | null = null
 
   const pump = (q: WriteQueue) => {
     if (q.running || q.idle()) return
@@ -177,6 +179,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   ): Promise<(() => void)[] | null> {
     const settled: (() => void)[] = []
     const kinds = new Set<WorkKind>()
+    const lease = batch.length > 0 && holdLease ? holdLease() : null
     const parts = careful ? new Savepoints(conn) : null
     // Once one part failed the transaction is aborted: the parts after it are not sent.
     let aborted = false
@@ -203,6 +206,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             insertDeliveries(
               conn,
               batch.map((p) => p.delivery),
+              lease,
             ),
           )
         : run(() => applyWrite(conn, opsBatch[item]!.op)),
@@ -215,10 +219,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (!part) return rollback(conn)
       if (item === 'deliveries') {
         const inserted = part as Part<RecordResult[]>
-        if (inserted.ok) batch.forEach((p, i) => settled.push(() => p.resolve(inserted.value[i]!)))
-        else for (const p of batch) settled.push(() => p.reject(inserted.error))
-        if (inserted.ok && batch.some((p, i) => p.delivery.status === 'pending' && !inserted.value[i]!.duplicate))
-          kinds.add('delivery')
+        if (!inserted.ok) for (const p of batch) settled.push(() => p.reject(inserted.error))
+        else
+          batch.forEach((p, i) => {
+            const r = inserted.value[i]!
+            const fresh = p.delivery.status === 'pending' && !r.duplicate
+            // Held by this process from the commit (holdStoredDeliveries): its heartbeat renews it, as a claim's.
+            if (fresh && lease) settled.push(() => leases.adopt('delivery', lease.owner, [r]))
+            // The others hear only of what nobody holds.
+            else if (fresh) kinds.add('delivery')
+            settled.push(() => p.resolve(r))
+          })
         continue
       }
       const p = opsBatch[item]!
@@ -263,6 +274,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         main.deliveries.push({ delivery, resolve, reject })
         pump(main)
       })
+    },
+    holdStoredDeliveries(lease) {
+      holdLease = lease
     },
     async planDelivery(plan) {
       const builds = ((await write({ op: 'plan', plan, at: now() })) as BuildRecord[] | null) ?? []
@@ -489,14 +503,18 @@ class Savepoints {
   }
 }
 
-const COLUMNS_PER_ROW = 12
+const COLUMNS_PER_ROW = 14
 
 /**
  * The deliveries in one INSERT … ON CONFLICT DO NOTHING, rows in key order (two replicas' batches
  * then take the unique index's locks in the same order and cannot deadlock); keys already stored
  * (by another replica, an earlier batch or a row before in this one) answer with the stored id.
  */
-async function insertDeliveries(conn: pg.PoolClient, batch: NewDelivery[]): Promise<RecordResult[]> {
+async function insertDeliveries(
+  conn: pg.PoolClient,
+  batch: NewDelivery[],
+  lease: Lease | null,
+): Promise<RecordResult[]> {
   const keyOf = (d: { provider: string; dedupeKey: string }) => `${d.provider}\n${d.dedupeKey}`
   const order = batch
     .map((d, i) => ({ d, i, key: keyOf(d) }))
@@ -519,13 +537,16 @@ async function insertDeliveries(conn: pg.PoolClient, batch: NewDelivery[]): Prom
       redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength)),
       packEvents(row.normalized),
       row.receivedAt,
+      // Held by the storing process (holdStoredDeliveries): only what is to be routed.
+      lease && row.status === 'pending' ? lease.owner : null,
+      lease && row.status === 'pending' ? lease.until : null,
     )
     const n = Array.from({ length: COLUMNS_PER_ROW }, (_, k) => `$${at + k + 1}`)
-    values.push(`(${n.join(', ')}, $${at + COLUMNS_PER_ROW})`)
+    values.push(`(${n.join(', ')}, $${at + 12})`)
   }
   const inserted = await conn.query<{ id: string; provider: string; dedupe_key: string }>(
     `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
-       headers, body, normalized, received_at, updated_at)
+       headers, body, normalized, received_at, lease_owner, lease_until, updated_at)
      VALUES ${values.join(', ')}
      ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id, provider, dedupe_key`,
     params,

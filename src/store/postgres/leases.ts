@@ -139,7 +139,7 @@ async function claimDue(
 }
 
 export interface PgWorkLeases extends WorkLeaseStore {
-  /** Rows a write of this store leased to `owner` (a plan's builds, DeliveryPlan.lease): held as if claimed. */
+  /** Rows a write of this store leased to `owner` (DeliveryPlan.lease, holdStoredDeliveries): held as if claimed. */
   adopt(kind: WorkKind, owner: string, rows: readonly { id: string }[]): void
   /** Stops listening (the store's close). */
   stopListening(): Promise<void>

@@ -55,34 +55,65 @@ eachEngine(t, 'a claimed build is held until its lease ends or it is released', 
   t.match(await store.getBuild(b), { state: 'pending', nextAttemptAt: 1_000 }, 'the build itself is untouched')
 })
 
-eachEngine(t, "a plan's builds with their intent are its lease's: renewed, released, and free once it ends", async (t, engine) => {
-  const store = await engine.open()
-  if (!store.sharedWork) return void t.pass('one process: a plan holds nothing against anyone')
-  const { id } = await store.recordDelivery(delivery('held'))
-  const intent = { id: 'b-intent', at: 1_000 }
-  const builds = await store.planDelivery({
-    deliveryId: id,
-    outcome: 'triggered',
-    evaluation: [],
-    builds: [planned(id, { acceptedAt: 0, intent }), planned(id, { acceptedAt: 0, eventIndex: 1, job: 'other' })],
-    lease: lease('r1', 1_000),
-  })
-  t.match(builds, [{ id: 'b-intent', state: 'triggering', attempts: 1, triggeredAt: 1_000 }, { state: 'pending' }])
-  const other = await store.claimDueBuilds(lease('r2', 1_500), 10)
-  t.same(ids(other.due), [builds[1]!.id], 'another replica claims the one planned without an intent, not the held one')
-  await store.renewLeases('r1', 10_000)
-  t.same(
-    ids((await store.claimDueBuilds(lease('r3', 5_000), 10)).due),
-    [builds[1]!.id],
-    "the planner's heartbeat renews the plan's lease (r2's ended)",
-  )
-  t.equal(await store.releaseLeases('r1'), 1, 'its shutdown gives it back')
-  t.match(
-    (await store.claimDueBuilds(lease('r3', 5_000), 10)).due,
-    [{ id: 'b-intent', state: 'triggering', attempts: 1 }],
-    'then anyone may claim it: an uncertain trigger (its step looks in Jenkins first)',
-  )
-})
+eachEngine(
+  t,
+  "a plan's builds with their intent are its lease's: renewed, released, and free once it ends",
+  async (t, engine) => {
+    const store = await engine.open()
+    if (!store.sharedWork) return void t.pass('one process: a plan holds nothing against anyone')
+    const { id } = await store.recordDelivery(delivery('held'))
+    const intent = { id: 'b-intent', at: 1_000 }
+    const builds = await store.planDelivery({
+      deliveryId: id,
+      outcome: 'triggered',
+      evaluation: [],
+      builds: [planned(id, { acceptedAt: 0, intent }), planned(id, { acceptedAt: 0, eventIndex: 1, job: 'other' })],
+      lease: lease('r1', 1_000),
+    })
+    t.match(builds, [{ id: 'b-intent', state: 'triggering', attempts: 1, triggeredAt: 1_000 }, { state: 'pending' }])
+    const other = await store.claimDueBuilds(lease('r2', 1_500), 10)
+    t.same(
+      ids(other.due),
+      [builds[1]!.id],
+      'another replica claims the one planned without an intent, not the held one',
+    )
+    await store.renewLeases('r1', 10_000)
+    t.same(
+      ids((await store.claimDueBuilds(lease('r3', 5_000), 10)).due),
+      [builds[1]!.id],
+      "the planner's heartbeat renews the plan's lease (r2's ended)",
+    )
+    t.equal(await store.releaseLeases('r1'), 1, 'its shutdown gives it back')
+    t.match(
+      (await store.claimDueBuilds(lease('r3', 5_000), 10)).due,
+      [{ id: 'b-intent', state: 'triggering', attempts: 1 }],
+      'then anyone may claim it: an uncertain trigger (its step looks in Jenkins first)',
+    )
+  },
+)
+
+eachEngine(
+  t,
+  'a delivery its store holds is its own: passed over by the others until the lease ends',
+  async (t, engine) => {
+    const store = await engine.open()
+    if (!store.sharedWork || !store.holdStoredDeliveries) return void t.pass('one process: it routes all it stores')
+    await store.recordDelivery(delivery('unheld'))
+    store.holdStoredDeliveries(() => lease('r1', 1_000))
+    const { id } = await store.recordDelivery(delivery('held'))
+    await store.recordDelivery({ ...delivery('ping'), status: 'ping' })
+    t.same(
+      (await store.claimPendingDeliveries(lease('r2', 1_500, 100_000), 10)).map((d) => d.dedupeKey),
+      ['unheld'],
+      "another replica claims the one stored before, not r1's",
+    )
+    await store.renewLeases('r1', 10_000)
+    const held = (ds: { id: string }[]) => ds.filter((d) => d.id === id).length
+    t.equal(held(await store.claimPendingDeliveries(lease('r2', 5_000), 10)), 0, "r1's heartbeat renews it")
+    t.equal(await store.releaseLeases('r1'), 1, 'its shutdown gives it back')
+    t.equal(held(await store.claimPendingDeliveries(lease('r2', 5_000), 10)), 1, 'free for the others at once')
+  },
+)
 
 eachEngine(t, 'heartbeat and shutdown act on their own leases', async (t, engine) => {
   const store = await engine.open()
