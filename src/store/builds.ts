@@ -1,7 +1,7 @@
 // The build side of the store: what each delivery was routed to and how every
 // Jenkins run went. Interface only, so a PostgreSQL store can implement it too.
 import type { ProviderName, Skipped } from '../events/model.js'
-import type { Lease } from './leases.js'
+import type { Lease } from './lease.js'
 import type { StoredDelivery } from './store.js'
 
 /**

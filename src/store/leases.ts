@@ -6,6 +6,7 @@
 // due reads and leases are nothing. Interface only.
 // https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE
 import type { BuildRecord } from './builds.js'
+import type { Lease } from './lease.js'
 import type { HostPostRecord } from './host-posts.js'
 import type { NotificationRecord } from './notifications.js'
 import type { StoredDelivery } from './store.js'
@@ -13,14 +14,7 @@ import type { StoredDelivery } from './store.js'
 export const WORK_KINDS = ['delivery', 'build', 'notice', 'host-post', 'diff'] as const
 export type WorkKind = (typeof WORK_KINDS)[number]
 
-export interface Lease {
-  /** This replica's name for its claims (one per process, store/lease-keeper.ts). */
-  owner: string
-  /** The clock of the claim, epoch ms: rows whose lease ends by then are free. */
-  now: number
-  /** epoch ms the claim ends unless renewed */
-  until: number
-}
+export type { Lease } from './lease.js'
 
 export interface Due<T> {
   due: T[]
