@@ -18,6 +18,12 @@ const CODES: Record<string, string> = {
 /** Node's errors for a socket that cannot connect or was cut. */
 const NETWORK = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/
 
+/** A deadlock or a serialization failure: the transaction was rolled back and may simply be run again. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '40P01' || code === '40001'
+}
+
 /** Whether the error is the network's or the server's state rather than the statement's. */
 export function isUnavailable(err: unknown): boolean {
   return unavailableReason(err) !== null

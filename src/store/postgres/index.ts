@@ -18,7 +18,7 @@ import type { NewDelivery, RecordResult } from '../store.js'
 import { packEvents, toDeliveryRow } from '../sqlite/delivery-row.js'
 import { securityWrites } from '../sqlite/security-writes.js'
 import type { WriteOp, WriteResult } from '../sqlite/writer.js'
-import { isUnavailable, pgFailure } from './failures.js'
+import { isRetryable, isUnavailable, pgFailure } from './failures.js'
 import { migratePostgres } from './migrations.js'
 import { createPgReads, metricReportBySeq } from './reads.js'
 import { createPgLeases } from './leases.js'
@@ -26,6 +26,7 @@ import { WORK_CHANNEL } from './sql.js'
 import type { Lease, WorkKind } from '../leases.js'
 import { applyWrite, RotationRefused } from './writes.js'
 import { inLanes, laneOf } from './lanes.js'
+import { inLockOrder } from './lock-order.js'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq's URL form); the password is never logged. */
@@ -126,10 +127,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     })
   }
 
-  /** One transaction: the deliveries queued and the writes queued, each part in a savepoint. */
+  /**
+   * One transaction: the deliveries queued and the writes queued (in lock order, lock-order.ts), each part in a
+   * savepoint. A deadlock or serialization failure rolls the whole transaction back and runs it again, as
+   * PostgreSQL advises, a bounded number of times before its callers are answered unavailable (503): nothing of
+   * a rolled-back attempt stays, and callers are answered once, from the attempt that committed.
+   * https://www.postgresql.org/docs/15/mvcc-serialization-failure-handling.html
+   */
   async function commitBatch(q: WriteQueue): Promise<void> {
     const batch = q.deliveries.splice(0, maxBatch)
-    const opsBatch = q.ops.splice(0, maxBatch)
+    const opsBatch = inLockOrder(q.ops.splice(0, maxBatch))
     const everyone = [...batch, ...opsBatch]
     let conn: pg.PoolClient
     try {
@@ -148,17 +155,26 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     let settled: (() => void)[] = []
     let failed: unknown = null
     try {
-      // First all parts in one transaction without savepoints (issue #16: each query's round trip, not its work,
-      // was the cost, and a savepoint is one more per part); parts rarely fail, and when one does the whole
-      // transaction is rolled back and run again with each part in its savepoint, so it fails alone.
-      settled = (await runParts(conn, batch, opsBatch, false)) ?? (await runParts(conn, batch, opsBatch, true))!
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // First all parts in one transaction without savepoints (issue #16: each query's round trip, not its
+          // work, was the cost, and a savepoint is one more per part); parts rarely fail, and when one does the
+          // whole transaction is rolled back and run again with each part in its savepoint, so it fails alone.
+          settled = (await runParts(conn, batch, opsBatch, false)) ?? (await runParts(conn, batch, opsBatch, true))!
+          break
+        } catch (err) {
+          await conn.query('ROLLBACK').catch(() => {})
+          if (!isRetryable(err) || attempt >= TRANSACTION_ATTEMPTS) throw err
+          // Apart by a random pause, so two writers that collided do not meet again at once.
+          await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt))
+        }
+      }
     } catch (err) {
       failed = err
-      await conn.query('ROLLBACK').catch(() => {})
     } finally {
       conn.off('error', lost)
       // A connection that failed mid-transaction is not given to anyone else.
-      conn.release(failed !== null && isUnavailable(failed) ? (failed as Error) : undefined)
+      conn.release(failed !== null && isUnavailable(failed) && !isRetryable(failed) ? (failed as Error) : undefined)
     }
     if (failed !== null) for (const w of everyone) w.reject(pgFailure(failed))
     else for (const s of settled) s()
@@ -502,6 +518,9 @@ class Savepoints {
     }
   }
 }
+
+/** How many times a batch's transaction is run when it deadlocks or fails to serialize. */
+const TRANSACTION_ATTEMPTS = 4
 
 const COLUMNS_PER_ROW = 14
 
