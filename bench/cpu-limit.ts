@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import { exitOnInterrupt } from './interrupt.js'
 
 const ROOT = '/sys/fs/cgroup/cpu'
 const PERIOD_US = 100_000
@@ -102,10 +103,9 @@ export function createCpuGroup(label: string, cpus: number): CpuGroup {
   if (!hooked) {
     hooked = true
     process.once('exit', () => [...groups].forEach((g) => g.remove()))
-    // Interrupted (Ctrl-C, a timeout's SIGTERM): exit, so the exit hook removes the groups. SIGKILL leaves
-    // them: rmdir /sys/fs/cgroup/cpu/tamer-bench-* once their processes are gone.
-    process.once('SIGINT', () => process.exit(130))
-    process.once('SIGTERM', () => process.exit(143))
+    // Interrupted (Ctrl-C, a timeout's SIGTERM): the bench's children stopped, then exit, so the exit hook
+    // removes the groups. SIGKILL leaves them: rmdir /sys/fs/cgroup/cpu/tamer-bench-* once their processes are gone.
+    exitOnInterrupt()
   }
   return group
 }

@@ -27,6 +27,7 @@ import { githubPush } from '../test/support/payloads.js'
 import { freshDatabase } from '../test/support/postgres.js'
 import { signedGitHub } from '../test/support/sign.js'
 import { adoptBackends, cpuLimitUnavailable, createCpuGroup, type CpuGroup } from './cpu-limit.js'
+import { isInterrupted, onInterrupt } from './interrupt.js'
 import { claims, claimsBetween, cpuBetween, cpuSnapshot, logSummary, loopDelay, scrape } from './load-share.js'
 import type { FromJenkins } from './jenkins-child.js'
 import { openLoop, percentile, type OpenLoopResult } from './open-loop.js'
@@ -156,13 +157,6 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
   // When each buildWithParameters reached Jenkins, by DELIVERY_ID: stamped there (Date.now(), one clock on one
   // machine), on this process's performance.now() scale.
   const arrived = new Map<string, number[]>()
-  const jenkins = await new Promise<{ url: string }>((resolve) =>
-    emulator.on('message', (m: FromJenkins) => {
-      if (m.type === 'ready') resolve({ url: m.url })
-      if (m.type === 'arrived')
-        for (const [id, t] of m.ids) arrived.set(id, [...(arrived.get(id) ?? []), t - performance.timeOrigin])
-    }),
-  )
   const dir = mkdtempSync(join(tmpdir(), 'tamer-bench-load-'))
   const procs: TamerProcess[] = []
   const groups: CpuGroup[] = []
@@ -172,11 +166,34 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
   // at 80-120 triggers/s), and in one group they shared one weight.
   const outside = limit ? createCpuGroup(`${setup}-outside`, 0) : undefined
   const postgres = limit && url ? createCpuGroup(`${setup}-postgres`, 0) : undefined
+  let db: pg.Client | null = null
+  // Once, whichever comes first: the set-up's end, or a signal ending the bench (bench/interrupt.ts: the replicas,
+  // the emulator and the cgroups outlived a SIGTERM).
+  let stopping: Promise<void> | null = null
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.all(procs.map((p) => p.stop()))
+      await db?.end().catch(() => {})
+      for (const g of groups) g.remove()
+      outside?.remove()
+      postgres?.remove()
+      await stopChild(emulator)
+      for (const d of drops) await d()
+      rmSync(dir, { recursive: true, force: true })
+    })())
+  const unhook = onInterrupt(stop)
+  const jenkins = await new Promise<{ url: string }>((resolve) =>
+    emulator.on('message', (m: FromJenkins) => {
+      if (m.type === 'ready') resolve({ url: m.url })
+      if (m.type === 'arrived')
+        for (const [id, t] of m.ids) arrived.set(id, [...(arrived.get(id) ?? []), t - performance.timeOrigin])
+    }),
+  )
   outside?.add(process.pid)
   if (emulator.pid) outside?.add(emulator.pid)
   // The queues each second: from PostgreSQL by this process (a replica's /metrics would cost that replica CPU,
   // one replica of two in pg2 but the only one in pg1); from replica 0's /metrics on SQLite.
-  const db = url ? new pg.Client({ connectionString: url, application_name: 'bench-load' }) : null
+  db = url ? new pg.Client({ connectionString: url, application_name: 'bench-load' }) : null
   await db?.connect()
   try {
     for (let r = 0; r < replicas; r++) {
@@ -211,14 +228,8 @@ async function runSetup(setup: string): Promise<{ setup: string; outcomes: Outco
     console.log(`  peak RSS per replica: ${rss.join(', ')} MB`)
     return { setup, outcomes, rss }
   } finally {
-    await Promise.all(procs.map((p) => p.stop()))
-    await db?.end().catch(() => {})
-    for (const g of groups) g.remove()
-    outside?.remove()
-    postgres?.remove()
-    await stopChild(emulator)
-    for (const d of drops) await d()
-    rmSync(dir, { recursive: true, force: true })
+    unhook()
+    await stop()
   }
 }
 
@@ -466,6 +477,8 @@ async function drive(
 main()
   .then(() => process.exit())
   .catch((err) => {
+    // Interrupted: the signal's handler exits once the children are stopped (an error here is their stopping).
+    if (isInterrupted()) return
     console.error(err)
     process.exit(1)
   })
