@@ -59,11 +59,16 @@ async function twoBuilds(store: ServiceStore): Promise<[string, string]> {
   return [lo!, hi!]
 }
 
-/** Resolves once `n` sessions of the database wait for a lock (polls pg_stat_activity; fails after 10 s). */
+/**
+ * Resolves once `n` of the stores' writer sessions wait for a row (another transaction's, or a tuple's lock), polling
+ * pg_stat_activity; fails after 10 s. Only rows: a moment's wait to extend a relation is also a 'Lock' wait, and
+ * once counted made the test go on before the writer was blocked where it stages it.
+ */
 async function lockWaits(c: pg.Client, n: number): Promise<void> {
   for (let waited = 0; waited < 10_000; waited += 10) {
     const { rows } = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()
+         AND application_name = 'tamer-writer' AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple')`,
     )
     if (Number(rows[0]!.n) >= n) return
     await new Promise((r) => setTimeout(r, 10))
