@@ -63,6 +63,8 @@ export interface Provisioner {
   /** Always asks Jenkins (used by `tamer jobs sync`, after a 404, and when a repository's branches change). */
   sync(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome>
   forget(job: string): void
+  /** Neither checked by this provisioner yet nor being checked: its first ensure talks to Jenkins. */
+  unseen(job: string): boolean
 }
 
 export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provisioner {
@@ -96,11 +98,12 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
 
   // Jobs provisioned at once share their folders: one check and create per folder, or every
   // job but the first gets Jenkins' 400 "already exists" and waits for a retry (issue #9, item 8).
-  function ensureFolder(folder: string): Promise<void> {
+  // `look`: the folder's config (null: missing), from a look-up already under way.
+  function ensureFolder(folder: string, look: () => Promise<string | null>): Promise<void> {
     let p = folderFlights.get(folder)
     if (!p) {
       p = (async () => {
-        if ((await api.getConfig(folder)) === null) await createOrFind(folder, folderXml(folder))
+        if ((await look()) === null) await createOrFind(folder, folderXml(folder))
         verified.set(folder, '(folder)')
       })().finally(() => folderFlights.delete(folder))
       folderFlights.set(folder, p)
@@ -108,12 +111,21 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
     return p
   }
 
-  async function ensureFolders(job: string): Promise<void> {
+  /**
+   * The job's config and its folders', looked up at once: one round trip to Jenkins, not one per folder and then
+   * the job's (the first burst of a new job waited for six in a row, each a turn of a busy event loop, issue #12).
+   * The folders missing are then created from the top down.
+   */
+  async function lookUp(job: string): Promise<string | null> {
     const parts = job.split('/')
-    for (let i = 1; i < parts.length; i++) {
-      const folder = parts.slice(0, i).join('/')
-      if (!verified.has(folder)) await ensureFolder(folder)
-    }
+    const folders = parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('/'))
+    const looks = new Map<string, Promise<string | null>>()
+    for (const f of folders) if (!verified.has(f) && !folderFlights.has(f)) looks.set(f, api.getConfig(f))
+    const current = api.getConfig(job)
+    // Every look-up is awaited below unless one before it failed: a rejection left unawaited would end the process.
+    for (const look of [...looks.values(), current]) look.catch(() => {})
+    for (const f of folders) if (!verified.has(f)) await ensureFolder(f, () => looks.get(f) ?? api.getConfig(f))
+    return current
   }
 
   /** What a job was verified against: the template and the hash of its parameters (choices included). */
@@ -145,8 +157,7 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
 
   async function syncNow(job: string, templateName: string, ctx?: JobContext): Promise<ProvisionOutcome> {
     const t = template(templateName)
-    await ensureFolders(job)
-    let current = await api.getConfig(job)
+    let current = await lookUp(job)
     const wanted = { script: t.script, parameters: jobParameters(t, ctx) }
     let outcome: ProvisionOutcome = 'unchanged'
     if (current === null) current = await createOrFind(job, jobXml(t, job, ctx))
@@ -173,6 +184,7 @@ export function createProvisioner(api: JenkinsApi, templatesDir?: string): Provi
       return p
     },
     sync: (job, templateName, ctx) => oneAtATime(job, () => syncNow(job, templateName, ctx)),
+    unseen: (job) => !verified.has(job) && !inFlight.has(job) && !jobChains.has(job),
     forget(job) {
       for (const k of [...verified.keys()]) if (k === job || job.startsWith(`${k}/`)) verified.delete(k)
     },

@@ -14,6 +14,7 @@ import {
   type BuildRecord,
   type CallbackReport,
   type DeliveryPlan,
+  type PlannedBuild,
   type TamerStore,
 } from '../store/builds.js'
 import type { NewDelivery } from '../store/store.js'
@@ -348,8 +349,30 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     })
   const routeOnce = async (d: RoutableDelivery): Promise<boolean> =>
     writePlan(d.id, (await routeDelivery(d, settings)).plan, false)
+  /**
+   * A job this process has not provisioned yet is made ready while its plan commits: a trigger cannot leave before
+   * its job exists, and the first burst of a new job (or of a restarted process) waited for that after the commit
+   * (issue #12). A few at once, outside the step slots; the trigger's own ensure joins one under way and reports
+   * what failed. Shared work is left to the replica that claims the build.
+   */
+  let preparing = 0
+  const MAX_PREPARING = 4
+  const prepareJobs = (builds: PlannedBuild[]) => {
+    if (!stepDeps || leases) return
+    for (const b of builds) {
+      const template = b.template
+      if (b.state !== 'pending' || b.started || !template || preparing >= MAX_PREPARING) continue
+      if (!stepDeps.provisioner.unseen(b.job)) continue
+      preparing++
+      void (async () => stepDeps.provisioner.ensure(b.job, template, await deps.jobContext?.(b)))()
+        .catch((err: unknown) => logger.debug({ err, job: b.job }, 'job not provisioned ahead; its trigger tries'))
+        .finally(() => preparing--)
+    }
+  }
+
   /** Returns false when a plan `ifStored` found its delivery not stored (nothing written). */
   const writePlan = async (deliveryId: string, plan: DeliveryPlan, ifStored: boolean): Promise<boolean> => {
+    prepareJobs(plan.builds)
     const intents = withIntents(plan)
     if (ifStored) plan.ifStored = true
     // A pass may read them as due the moment the writer commits, before this route hears back: they are its to send.

@@ -35,7 +35,9 @@ export interface StepDeps {
   mask?: Mask
   settings?: RepoSettingsCheck
   /** The job's branch choices and defaults for this build's repository (issue #14); none: the template's own. */
-  jobContext?: (b: BuildRecord) => Promise<JobContext | undefined>
+  jobContext?: (
+    b: Pick<BuildRecord, 'tenant' | 'provider' | 'repository' | 'branch'>,
+  ) => Promise<JobContext | undefined>
   /** Told when this step is done talking to Jenkins (before its last write): its slot can go to the next build. */
   doneWithJenkins?: () => void
 }
