@@ -103,7 +103,9 @@ export async function servedBurst(o: {
     const sender = async () => {
       while (next < o.pushes) {
         const i = next++
-        const sha = i.toString(16).padStart(40, '0')
+        // From 1: an `after` of all zeros is a branch deletion to the branch registry, which then rewrote the
+        // job's BRANCH choices twice in the burst (without the branch, then with it), holding its triggers meanwhile.
+        const sha = (i + 1).toString(16).padStart(40, '0')
         const d = signedGitHub('push', githubPush({ after: sha }))
         sentAt.set(sha, Date.now())
         const status = await post(agent, hook, d.headers, d.body)

@@ -373,7 +373,9 @@ async function injectBurst(
   const worker = async () => {
     while (next < PUSHES) {
       const i = next++
-      const sha = i.toString(16).padStart(40, '0')
+      // From 1: an `after` of all zeros is a branch deletion to the branch registry, which then rewrote the
+      // job's BRANCH choices twice in the burst (without the branch, then with it), holding its triggers meanwhile.
+      const sha = (i + 1).toString(16).padStart(40, '0')
       mark('S')
       const d = signedGitHub('push', githubPush({ after: sha }))
       sentAt.set(sha, Date.now())
