@@ -636,7 +636,7 @@ async function main() {
       const r = runChild(tree)
       runs.push(r)
       console.log(
-        `  ${tree === root ? 'after ' : 'before'}: p50 ${r.p50} ms, p99 ${r.p99} ms (from sent: ${r.sentP50} / ${r.sentP99} ms); all triggered after ${r.allMs} ms; accepted ${r.acceptRate.toFixed(0)}/s, at Jenkins ${r.triggerRate.toFixed(0)}/s, backlog ≤ ${r.backlog}; CPU per push ${((r.serviceCpuMs / r.builds) * 1000).toFixed(0)} + ${((r.jenkinsCpuMs / r.builds) * 1000).toFixed(0)} µs; ${(r.requests / r.builds).toFixed(3)} requests per build, ${r.doubled} sent twice; load ${r.load}`,
+        `  ${tree === root ? 'after ' : 'before'}: p50 ${r.p50} ms, p99 ${r.p99} ms (from sent: ${r.sentP50} / ${r.sentP99} ms); worst of each tenth ${r.worstByTenth.join(' ')}; all triggered after ${r.allMs} ms; accepted ${r.acceptRate.toFixed(0)}/s, at Jenkins ${r.triggerRate.toFixed(0)}/s, backlog ≤ ${r.backlog}; CPU per push ${((r.serviceCpuMs / r.builds) * 1000).toFixed(0)} + ${((r.jenkinsCpuMs / r.builds) * 1000).toFixed(0)} µs; ${(r.requests / r.builds).toFixed(3)} requests per build, ${r.doubled} sent twice; load ${r.load}`,
       )
     }
   for (const [name, tree] of [

@@ -12,7 +12,7 @@ import type { ChangedFilesSource } from './changed-files.js'
 import { maskDeep, maskOf, type Mask } from '../security/secrets.js'
 import type { CONTRACT_PARAMETERS } from './contract.js'
 import { capEvents, limitsFromConfig, type DeliveryLimits } from '../events/limits.js'
-import { branchOf, evaluateRules, type RuleVerdict } from './rules.js'
+import { branchOf, compileRepositoryPatterns, evaluateRules, type RuleVerdict } from './rules.js'
 
 export interface PlanSettings {
   rules: readonly RuleConfig[]
@@ -32,6 +32,7 @@ export interface PlanSettings {
 export function planSettings(config: Config, changedFiles: ChangedFilesSource): PlanSettings {
   const links = diffLinksFromConfig(config)
   const tenantOf = createTenantResolver(config)
+  compileRepositoryPatterns(config.rules)
   // A push's URL depends only on these (and the configured hosts): derived once per repository, not parsed again
   // for every delivery (~2 % of a burst, issue #12). A refused one throws each time.
   const pushRemotes = new Map<string, string>()

@@ -44,6 +44,11 @@ const fullMatch = (source: string) => new RegExp(`^(?:${source})$`)
 /** Each rule's repository pattern compiled once (compiling it for every delivery was ~2 % of a burst, issue #12). */
 const repositoryMatchers = new Map<string, (name: string) => boolean>()
 
+/** Compiles the rules' repository patterns now (at start), not in the first burst's first route (issue #12). */
+export function compileRepositoryPatterns(rules: readonly Pick<RuleConfig, 'repository'>[]): void {
+  for (const r of rules) if (r.repository !== undefined) repositoryMatches(r.repository, '')
+}
+
 function repositoryMatches(pattern: string, name: string): boolean {
   let match = repositoryMatchers.get(pattern)
   if (!match) {
