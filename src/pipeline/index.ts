@@ -353,12 +353,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * A job this process has not provisioned yet is made ready while its plan commits: a trigger cannot leave before
    * its job exists, and the first burst of a new job (or of a restarted process) waited for that after the commit
    * (issue #12). A few at once, outside the step slots; the trigger's own ensure joins one under way and reports
-   * what failed. Shared work is left to the replica that claims the build.
+   * what failed. On shared work too: the replica that plans a build sends it (DeliveryPlan.lease).
    */
   let preparing = 0
   const MAX_PREPARING = 4
   const prepareJobs = (builds: PlannedBuild[]) => {
-    if (!stepDeps || leases) return
+    if (!stepDeps) return
     for (const b of builds) {
       const template = b.template
       if (b.state !== 'pending' || b.started || !template || preparing >= MAX_PREPARING) continue
