@@ -38,7 +38,7 @@ t.test('a plan, a claim with its intents and a trigger answer with its run are a
   const store = await openPostgresStore({ url })
   t.teardown(() => store.close())
   const ids: string[] = []
-  for (const key of ['a', 'b', 'c', 'd']) ids.push((await store.recordDelivery(delivery(`rt-${key}`))).id)
+  for (const key of ['a', 'b', 'c', 'd', 'e']) ids.push((await store.recordDelivery(delivery(`rt-${key}`))).id)
   const plan = (i: number, over = {}) => ({
     deliveryId: ids[i]!,
     outcome: 'triggered' as const,
@@ -58,6 +58,16 @@ t.test('a plan, a claim with its intents and a trigger answer with its run are a
     [first[0]!.id],
     'planned again: the builds stored',
   )
+  let intended: Awaited<ReturnType<typeof store.planDelivery>> = []
+  const planIntent = { id: '00000000-0000-4000-8000-0000000000a1', at: 1_000 }
+  t.same(
+    await statementsOf(
+      async () => (intended = await store.planDelivery(plan(4, { job: 'intent-job', intent: planIntent }))),
+    ),
+    ['prepared'],
+    "a plan with a trigger's intent: one, its job's held builds looked for in it",
+  )
+  t.match(intended, [{ id: planIntent.id, state: 'triggering' }], 'the intent committed')
   const empty = { deliveryId: ids[3]!, outcome: 'no rule matched' as const, evaluation: [], builds: [] }
   t.same(await store.planDelivery(empty), [], 'a plan without builds')
   t.equal((await store.getDelivery(ids[3]!))?.status, 'processed', 'its delivery processed')

@@ -21,7 +21,7 @@ import type { SecurityWriteOp } from '../sqlite/security-writes.js'
 import type { BranchWriteOp } from '../sqlite/branch-writes.js'
 import { insertNotices } from './notices.js'
 import { named, one, scalar, type Queryable } from './sql.js'
-import { heldBuildBefore } from './held.js'
+import { HELD_BUILD } from './held.js'
 import { signoffWrite } from './signoffs.js'
 import type { SignoffWriteOp } from '../sqlite/signoff-writes.js'
 
@@ -151,7 +151,7 @@ function plannedRow(b: PlannedBuild, lease: DeliveryPlan['lease']): unknown[] {
  * A delivery's plan: its dispatch row (the guard: a delivery is planned once; a second plan, e.g. after a crash
  * between read and write, is a no-op), its update (the route's lease on it ends with the plan, not a release
  * after the commit) and its builds, back from their insert. One statement (issue #16: was two, and three plus
- * one per build before); a plan whose intents must first check for a held build of their job takes more.
+ * one per build before), the check for a held build of an intent's job included.
  */
 async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan' }>['plan'], at: string) {
   const params: unknown[] = [at, plan.deliveryId]
@@ -164,13 +164,7 @@ async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan'
       updated_at = CASE WHEN status = 'pending' THEN $1 ELSE updated_at END, lease_owner = NULL, lease_until = NULL
     WHERE id = $2 AND (status = 'pending' OR lease_owner IS NOT NULL)`
   const existing = () => db.query('SELECT * FROM builds WHERE delivery_id = $1 ORDER BY seq', [plan.deliveryId])
-  // An intent is not committed behind a held build of its job (push order, PlannedBuild.intent): planned pending.
-  // Checked before the dispatch row is written, as a read of what the plan commits with; nothing held, no change.
-  const builds: PlannedBuild[] = []
-  for (const b of plan.builds) {
-    const held = b.intent && !b.started && (await heldBuildBefore(db, b.job, Number.MAX_SAFE_INTEGER))
-    builds.push(held ? { ...b, intent: undefined } : b)
-  }
+  const builds = plan.builds
   // No builds to insert: the delivery's builds as stored (none, or those of a plan made before), in the same statement.
   if (builds.length === 0) {
     const { rows } = await db.query(
@@ -184,6 +178,21 @@ async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan'
     return `(${n.join(', ')})`
   })
   const names = PLANNED_COLUMNS.map(([c]) => c).join(', ')
+  // An intent is not committed behind a held build of its job (push order, PlannedBuild.intent): planned pending,
+  // without it, by the insert itself (it was a statement of its own per build, issue #16). builds_held's predicate
+  // word for word (held.ts), so the planner uses that index; the rows this statement inserts are not in its snapshot.
+  const unheld: Record<string, string> = {
+    // Not the intent's id: that one says "sent by its planner" (the pipeline's and SQLite's reading alike).
+    id: 'gen_random_uuid()::text',
+    state: `'pending'`,
+    attempts: '0',
+    triggered_at: 'NULL',
+    lease_owner: 'NULL',
+    lease_until: 'NULL',
+  }
+  const selected = PLANNED_COLUMNS.map(([c]) =>
+    unheld[c] ? `CASE WHEN h.held THEN ${unheld[c]} ELSE v.${c} END` : `v.${c}`,
+  )
   // Only a plan whose dispatch row is new inserts builds. The same event already planned for this job by another
   // delivery (its event_key) means "already there". Rows are inserted in the plan's order (seq); created_at and
   // updated_at are the plan's time ($1), after accepted_at.
@@ -192,7 +201,10 @@ async function planWrite(db: Queryable, plan: Extract<BuildWriteOp, { op: 'plan'
       `WITH d AS (${dispatch}), processed AS (${processed}),
        ins AS (
          INSERT INTO builds (${names}, created_at, updated_at)
-         SELECT v.*, $1, $1 FROM (VALUES ${values.join(', ')}) v (${names}) WHERE EXISTS (SELECT 1 FROM d)
+         SELECT ${selected.join(', ')}, $1, $1 FROM (VALUES ${values.join(', ')}) v (${names})
+         CROSS JOIN LATERAL (SELECT v.state = 'triggering'
+           AND EXISTS (SELECT 1 FROM builds WHERE job = v.job AND (${HELD_BUILD})) AS held) h
+         WHERE EXISTS (SELECT 1 FROM d)
          ON CONFLICT DO NOTHING RETURNING *)
        SELECT (SELECT count(*) FROM d) AS plan_dispatched, ins.* FROM (SELECT 1) one LEFT JOIN ins ON true`,
       params,
