@@ -60,6 +60,11 @@ export function createBranchWrites(db: Database): (op: BranchWriteOp) => BranchW
   )
 
   const keyArgs = (k: RepositoryKey) => [k.tenant, k.provider, k.repository] as const
+  const keyOf = (c: RepositoryKey): RepositoryKey => ({
+    tenant: c.tenant,
+    provider: c.provider,
+    repository: c.repository,
+  })
 
   /** The repository row, taken to the top (new seq), its default branch kept unless a new one is known. */
   function touchRepo(k: RepositoryKey, at: string, defaultBranch: string | null, synced = false): void {
@@ -96,6 +101,22 @@ export function createBranchWrites(db: Database): (op: BranchWriteOp) => BranchW
     })
   }
 
+  function putDeleted(k: RepositoryKey, c: BranchChange, at: string): void {
+    insertBranch.run({
+      ...k,
+      branch: c.branch,
+      state: 'deleted',
+      commitSha: null,
+      authorName: null,
+      authorEmail: null,
+      committedAt: null,
+      source: 'push',
+      pushedAt: c.at,
+      deletedAt: c.at,
+      at,
+    })
+  }
+
   function applyOne(c: BranchChange, at: string): boolean {
     const k: RepositoryKey = { tenant: c.tenant, provider: c.provider, repository: c.repository }
     const old = branch.get(...keyArgs(k), c.branch) as BranchRow | undefined
@@ -103,24 +124,61 @@ export function createBranchWrites(db: Database): (op: BranchWriteOp) => BranchW
     if (c.deleted) {
       if (old?.state === 'deleted') return false
       if (old) dropBranch.run(old.seq)
-      insertBranch.run({
-        ...k,
-        branch: c.branch,
-        state: 'deleted',
-        commitSha: null,
-        authorName: null,
-        authorEmail: null,
-        committedAt: null,
-        source: 'push',
-        pushedAt: c.at,
-        deletedAt: c.at,
-        at,
-      })
+      putDeleted(k, c, at)
       return old !== undefined
     }
     if (old) dropBranch.run(old.seq)
     put(k, c.branch, c, 'push', c.at, at)
     return old?.state !== 'live'
+  }
+
+  /**
+   * A commit's pushes (one op per pass of the registry, a burst's pushes to a branch in one) with each branch's and
+   * each repository's row written once, as the last push left it: per push, a repository's and a branch's rows were
+   * each read, deleted and inserted again (issue #12). What changed is worked out push by push, as applyOne would;
+   * rows are written in the order of their last change, so their seqs order as if applied one by one.
+   */
+  function applyAll(changes: readonly BranchChange[], at: string): RepositoryKey[] {
+    if (changes.length === 1) return applyOne(changes[0]!, at) ? [keyOf(changes[0]!)] : []
+    const repos = new Map<string, { key: RepositoryKey; defaultBranch: string | null; last: number }>()
+    type Walk = {
+      key: RepositoryKey
+      old: BranchRow | undefined
+      state: string | undefined
+      /** Its last change that writes, and that change's place (the row's seq follows it). */
+      last: BranchChange | null
+      order: number
+    }
+    const branches = new Map<string, Walk>()
+    const changed = new Map<string, RepositoryKey>()
+    changes.forEach((c, i) => {
+      const rk = `${c.tenant}\n${c.provider}\n${c.repository}`
+      let r = repos.get(rk)
+      if (!r) repos.set(rk, (r = { key: keyOf(c), defaultBranch: null, last: i }))
+      r.defaultBranch = c.defaultBranch ?? r.defaultBranch
+      r.last = i
+      let b = branches.get(`${rk}\n${c.branch}`)
+      if (!b) {
+        const old = branch.get(...keyArgs(r.key), c.branch) as BranchRow | undefined
+        branches.set(`${rk}\n${c.branch}`, (b = { key: r.key, old, state: old?.state, last: null, order: i }))
+      }
+      // applyOne's answers: a delete of a deleted branch writes nothing.
+      if (c.deleted && b.state === 'deleted') return
+      const did = c.deleted ? b.state !== undefined : b.state !== 'live'
+      b.state = c.deleted ? 'deleted' : 'live'
+      b.last = c
+      b.order = i
+      if (did) changed.set(rk, r.key)
+    })
+    for (const r of [...repos.values()].sort((x, y) => x.last - y.last)) touchRepo(r.key, at, r.defaultBranch)
+    for (const b of [...branches.values()].sort((x, y) => x.order - y.order)) {
+      const c = b.last
+      if (c === null) continue
+      if (b.old) dropBranch.run(b.old.seq)
+      if (!c.deleted) put(b.key, c.branch, c, 'push', c.at, at)
+      else putDeleted(b.key, c, at)
+    }
+    return [...changed.values()]
   }
 
   function applyListing(l: RemoteListing, at: string): boolean {
@@ -154,15 +212,8 @@ export function createBranchWrites(db: Database): (op: BranchWriteOp) => BranchW
     // Changes of deliveries the cursor has passed were applied already (as on PostgreSQL, where two replicas'
     // passes read the same deliveries): applied again, an older push could bring back a branch deleted since.
     if (op.cursor !== null && Number(cursorAt.get() ?? 0) >= op.cursor) return []
-    const changed = new Map<string, RepositoryKey>()
-    for (const c of op.changes)
-      if (applyOne(c, op.at))
-        changed.set(`${c.tenant}\n${c.provider}\n${c.repository}`, {
-          tenant: c.tenant,
-          provider: c.provider,
-          repository: c.repository,
-        })
+    const changed = applyAll(op.changes, op.at)
     if (op.cursor !== null) cursor.run(op.cursor)
-    return [...changed.values()]
+    return changed
   }
 }

@@ -118,9 +118,12 @@ const insert =
     `INSERT INTO deliveries (id, provider, dedupe_key, host_delivery_id, event_type, tenant, repository, status,
      headers, body, normalized, received_at, updated_at)
    VALUES (@id, @provider, @dedupeKey, @hostDeliveryId, @eventType, @tenant, @repository, @status,
-     @headers, X'', @normalized, @receivedAt, @receivedAt)
+     @headers, X'', @normalized, @receivedAt, @updatedAt)
    ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING seq, id`,
   )
+// A delivery whose plan shares its commit is stored routed; should the plans' part fail, it goes back to pending.
+const unroute =
+  isWriter && db.prepare(`UPDATE deliveries SET status = 'pending', updated_at = received_at WHERE id = ?`)
 // The body apart from the row that routing updates (migration 23, delivery-bodies).
 const insertBody = isWriter && db.prepare('INSERT INTO delivery_bodies (seq, size, deflated, body) VALUES (?, ?, ?, ?)')
 const existing = isWriter && db.prepare('SELECT id FROM deliveries WHERE provider = ? AND dedupe_key = ?').pluck()
@@ -143,29 +146,44 @@ function roomBytes(): number {
   return free + Math.max(0, Math.min(capped, fs.bavail * fs.bsize))
 }
 
-const commitBatch = db.transaction((items: WriterRow[]): RecordResult[] =>
-  items.map((d) => {
-    const row = (insert as BetterSqlite3.Statement).get({
-      id: d.id,
-      provider: d.provider,
-      dedupeKey: d.dedupeKey,
-      hostDeliveryId: d.hostDeliveryId,
-      eventType: d.eventType,
-      tenant: d.tenant,
-      repository: d.repository,
-      status: d.status,
-      headers: d.headers,
-      normalized: packEvents(d.normalized),
-      receivedAt: d.receivedAt,
-    }) as { seq: number; id: string } | undefined
-    if (!row)
-      return { id: (existing as BetterSqlite3.Statement).get(d.provider, d.dedupeKey) as string, duplicate: true }
-    // Structured clone (and transfer) turns Buffers into plain Uint8Arrays.
-    const body = redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength))
-    const stored = packBody(body)
-    ;(insertBody as BetterSqlite3.Statement).run(row.seq, body.length, stored.deflated, stored.body)
-    return { id: row.id, duplicate: false }
-  }),
+/**
+ * The deliveries of a batch whose plan (the pipeline's early route) is among its ops, with the plan's time: a plan
+ * marks its delivery processed, and a row inserted pending and updated in the same commit rewrote the row and the
+ * five indexes that hold its status (issue #12). Inserted processed instead, with the time the plan would set.
+ */
+function plannedIn(ops: WriteOp[]): Map<string, string> {
+  const planned = new Map<string, string>()
+  for (const op of ops) if (op.op === 'plan') planned.set(op.plan.deliveryId, op.at)
+  return planned
+}
+
+const commitBatch = db.transaction(
+  (items: WriterRow[], planned: Map<string, string>, routed: string[]): RecordResult[] =>
+    items.map((d) => {
+      const plannedAt = d.status === 'pending' ? planned.get(d.id) : undefined
+      const row = (insert as BetterSqlite3.Statement).get({
+        id: d.id,
+        provider: d.provider,
+        dedupeKey: d.dedupeKey,
+        hostDeliveryId: d.hostDeliveryId,
+        eventType: d.eventType,
+        tenant: d.tenant,
+        repository: d.repository,
+        status: plannedAt === undefined ? d.status : 'processed',
+        headers: d.headers,
+        normalized: packEvents(d.normalized),
+        receivedAt: d.receivedAt,
+        updatedAt: plannedAt ?? d.receivedAt,
+      }) as { seq: number; id: string } | undefined
+      if (!row)
+        return { id: (existing as BetterSqlite3.Statement).get(d.provider, d.dedupeKey) as string, duplicate: true }
+      if (plannedAt !== undefined) routed.push(row.id)
+      // Structured clone (and transfer) turns Buffers into plain Uint8Arrays.
+      const body = redactBodyCredentials(Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength))
+      const stored = packBody(body)
+      ;(insertBody as BetterSqlite3.Statement).run(row.seq, body.length, stored.deflated, stored.body)
+      return { id: row.id, duplicate: false }
+    }),
 )
 
 const applyBuildWrite = isWriter ? createBuildWrites(db) : null
@@ -217,11 +235,15 @@ function part<I, T>(commit: (items: I[]) => T[], items: I[]): Outcome<T> {
 
 // Deliveries and the pipeline's writes queued meanwhile share one commit: alternating commits
 // made a batch wait for another fsync (issue #12). A failure at COMMIT fails both parts.
-const commitBoth = db.transaction((items: WriterRow[], ops: WriteOp[]): WriterReply => ({
-  type: 'done',
-  deliveries: part(commitBatch, items),
-  ops: part(commitOps, ops),
-}))
+const commitBoth = db.transaction((items: WriterRow[], ops: WriteOp[]): WriterReply => {
+  const planned = items.length > 0 ? plannedIn(ops) : new Map<string, string>()
+  const routed: string[] = []
+  const deliveries = part((batch: WriterRow[]) => commitBatch(batch, planned, routed), items)
+  const written = part(commitOps, ops)
+  // The plans rolled back: their deliveries were not routed, and a pass (or a restart) must find them pending.
+  if (!written.ok && deliveries.ok) for (const id of routed) (unroute as BetterSqlite3.Statement).run(id)
+  return { type: 'done', deliveries, ops: written }
+})
 
 if (isWriter)
   parentPort!.on('message', (msg: WriterRequest) => {
