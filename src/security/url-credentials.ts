@@ -124,12 +124,52 @@ export function withoutUrlCredentials<T>(value: T): T {
   // Events are not changed once normalized, so an answer stays right for its object.
   const known = cleaned.get(value)
   if (known !== undefined) return known as T
-  const clean = cleanValue(value)
+  // Their JSON, which the store writes anyway, is scanned instead of walking every string: the walk was as much
+  // of the event loop as the JSON itself (issue #12).
+  const clean = jsonMayHoldUrlCredentials(jsonOf(value)) ? cleanValue(value) : value
   cleaned.set(value, clean)
   return clean
 }
 
 const cleaned = new WeakMap<object, unknown>()
+const json = new WeakMap<object, string>()
+
+/** JSON.stringify(value), made once per object until takeJson takes it. */
+function jsonOf(value: object): string {
+  let text = json.get(value)
+  if (text === undefined) json.set(value, (text = JSON.stringify(value)))
+  return text
+}
+
+/**
+ * The JSON of events as stored: withoutUrlCredentials's answer, serialized once (its pre-check made it already when
+ * nothing was cleaned). Taken, not kept: the text is not held while the delivery waits for its commit.
+ */
+export function cleanJson(value: object): string {
+  const clean = withoutUrlCredentials(value)
+  const text = jsonOf(clean)
+  json.delete(clean)
+  return text
+}
+
+/**
+ * Whether a JSON text can hold a string that cleanValue would change: a necessary condition, so a text it
+ * answers false for is clean as it is. cleanValue changes a string only if it holds an `@` and either `%40` or a
+ * `/` before that `@` with neither `/` nor `@` between, after `://` or `:\/\/`. JSON escapes none of `/ @ :`
+ * and writes a backslash as two, so in the text such an `@` scans back to a `/` after `://` or after a backslash.
+ * Each scan back stops at the `@` before, so the whole text is read about once.
+ */
+export function jsonMayHoldUrlCredentials(text: string): boolean {
+  if (text.includes('%40')) return true
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let k = at - 1
+    while (k >= 0 && text.charCodeAt(k) !== SLASH && text.charCodeAt(k) !== AT) k--
+    if (k < 1 || text.charCodeAt(k) !== SLASH) continue
+    const before = text.charCodeAt(k - 1)
+    if (before === BACKSLASH || (before === SLASH && text.charCodeAt(k - 2) === COLON)) return true
+  }
+  return false
+}
 
 function cleanValue<T>(value: T): T {
   if (typeof value === 'string') return (value.includes('@') ? redactUrlCredentials(value) : value) as T

@@ -10,6 +10,8 @@ import fc from 'fast-check'
 import t from 'tap'
 import {
   bytesMayHoldUrlCredentials,
+  cleanJson,
+  jsonMayHoldUrlCredentials,
   mayHoldUrlCredentials,
   redactBodyCredentials,
   redactUrlCredentials,
@@ -117,6 +119,65 @@ t.test('the pre-check before the scan skips only texts the scan would leave as t
   t.equal(cleaned.a[1], dirty.a[1], 'unchanged parts are shared')
   t.equal(dirty.a[0]!.url, `https://u:${TOKEN}@github.com/x`, 'the input is left as it was')
 })
+
+t.test(
+  'events whose JSON the pre-check passes are clean as they are, and stored as that JSON (issue #12)',
+  async (t) => {
+    const piece = fc.constantFrom(
+      'https',
+      'ssh://',
+      'https:\\/\\/',
+      ':',
+      '//',
+      '\\/\\/',
+      '/',
+      '\\',
+      '@',
+      'u:pw@',
+      '"',
+      '%40',
+      'a',
+      '\n',
+    )
+    const text = fc.array(fc.oneof(piece, fc.string({ maxLength: 3 })), { maxLength: 12 }).map((p) => p.join(''))
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.integer(),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(text, tie('node'), { maxKeys: 4 }),
+      ),
+    })).node
+    // The walk as it was: every string with an `@` through the scan.
+    const walk = (v: unknown): unknown =>
+      typeof v === 'string'
+        ? v.includes('@')
+          ? redactUrlCredentials(v)
+          : v
+        : Array.isArray(v)
+          ? v.map(walk)
+          : v !== null && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+            : v
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 4 }), (events) => {
+        const json = JSON.stringify(events)
+        const expected = JSON.stringify(walk(events))
+        // Passed by the pre-check only when the walk changes nothing; stored as the walk would have left it.
+        return (jsonMayHoldUrlCredentials(json) || expected === json) && cleanJson(events) === expected
+      }),
+      { numRuns: 3000 },
+    )
+    t.pass('3,000 generated events')
+    t.ok(jsonMayHoldUrlCredentials(JSON.stringify({ u: `https://u:${TOKEN}@github.com/x` })))
+    t.ok(jsonMayHoldUrlCredentials(JSON.stringify({ u: `https:\\/\\/${TOKEN}@gitlab.com` })), 'escaped slashes')
+    t.ok(jsonMayHoldUrlCredentials(JSON.stringify({ u: `git+https%3A%2F%2F${TOKEN}%40host` })), 'form-encoded')
+    t.notOk(jsonMayHoldUrlCredentials('{"url":"https://github.com/a","email":"ada@example.com"}'))
+    const dirty = { a: [{ url: `https://u:${TOKEN}@github.com/x` }] }
+    t.notMatch(cleanJson(dirty), TOKEN, 'what is stored holds no credential')
+  },
+)
 
 /** Files under `dir` that contain `secret` anywhere (the SQLite file and its WAL included). */
 function filesHolding(dir: string, secret: string): string[] {

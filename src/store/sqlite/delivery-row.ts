@@ -1,6 +1,6 @@
 // What crosses from the event loop to the writer thread for one delivery.
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import { withoutUrlCredentials } from '../../security/url-credentials.js'
+import { cleanJson, withoutUrlCredentials } from '../../security/url-credentials.js'
 import type { DeliverySummary, NewDelivery, StoredDelivery } from '../store.js'
 
 /**
@@ -20,7 +20,7 @@ export function toDeliveryRow(d: NewDelivery): DeliveryRow {
   return {
     ...d,
     headers: JSON.stringify(d.headers),
-    normalized: JSON.stringify(withoutUrlCredentials(d.normalized)),
+    normalized: cleanJson(d.normalized),
   }
 }
 
