@@ -5,6 +5,7 @@ import { Writable } from 'node:stream'
 import { diffLinksFromConfig } from '../src/links/diff-links.js'
 import { createLogger, lazyChild, plainLineLogger, redactUrl } from '../src/logging.js'
 import { SECRETS, startTestApp, testConfig } from './support/app.js'
+import { startPipelineApp } from './support/pipeline-app.js'
 import * as P from './support/payloads.js'
 import { signedGitHub, signedGitLab } from './support/sign.js'
 
@@ -25,6 +26,19 @@ t.test(
     t.not(res.json().id, 'log-delivery-1')
   },
 )
+
+t.test('a delivery no rule matched logs one line at info; its route goes to debug (issue #12)', async (t) => {
+  const h = await startPipelineApp(t, { rules: [] })
+  const pushed = await h.push({ after: 'a'.repeat(40) })
+  await h.drain()
+  t.equal((await h.store.getDelivery(pushed.id))?.status, 'processed', 'routed')
+  const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.deliveryId === pushed.id)
+  t.same(
+    lines.map((l) => l.msg),
+    ['delivery stored'],
+    'its outcome is in its dispatch record, not in a line',
+  )
+})
 
 t.test('secrets never reach the logs, even on failures', async (t) => {
   const h = await startTestApp(t)

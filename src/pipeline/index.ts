@@ -387,7 +387,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     failedRoutes.delete(deliveryId)
     for (const b of builds) buildChanged(b.id)
-    routeLine.info({ deliveryId, outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
+    // No rule matched: at debug, since the delivery's dispatch record (its console page) keeps the outcome and the
+    // line was half of what each such delivery logged (issue #12).
+    const level = plan.outcome === 'no rule matched' ? 'debug' : 'info'
+    routeLine[level]({ deliveryId, outcome: plan.outcome, builds: builds.length }, `delivery routed: ${plan.outcome}`)
     // Straight on to the trigger when a step slot is free, without waiting for a pass to read the build again.
     // Only the builds this plan inserted with their intent are sent as such (a plan made again returns the
     // builds of the first, whose trigger may be out already). Shared work: only those, held under the plan's
