@@ -69,6 +69,8 @@ function createRunWrites(db: Database) {
 
 export function createBuildWrites(
   db: Database,
+  /** Whether a delivery was inserted processed in this commit, with this plan of it (writer.ts plannedIn). */
+  storedRouted: (deliveryId: string) => boolean = () => false,
 ): (op: BuildWriteOp | RouteWriteOp) => BuildWriteResult | RouteWriteResult {
   const insertBuild = db.prepare(
     // OR IGNORE: the same delivery planned again, or the same event already planned for this
@@ -120,11 +122,15 @@ export function createBuildWrites(
     if (op.op === 'route-retry') return routeRetry.run(op.at, op.id).changes > 0
     if (op.op === 'plan') {
       const { plan, at } = op
+      // Inserted processed a moment ago in this commit: stored, marked, and no build of it can exist yet (three
+      // statements less per delivery, issue #12).
+      const routedHere = storedRouted(plan.deliveryId)
       // Planned while its delivery was queued: its row is in this commit or an earlier one, or it never will be.
-      if (plan.ifStored && isStored.get(plan.deliveryId) === undefined) return false
+      if (plan.ifStored && !routedHere && isStored.get(plan.deliveryId) === undefined) return false
       // A delivery is planned once; a second plan (e.g. after a crash between read and write) is a no-op.
       const skipped = plan.skipped ? JSON.stringify(plan.skipped) : null
-      if (insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped).changes > 0) {
+      const first = insertDispatch.run(plan.deliveryId, plan.outcome, JSON.stringify(plan.evaluation), at, skipped)
+      if (first.changes > 0) {
         let inserted = 0
         for (const plannedBuild of plan.builds) {
           const b = withoutHeldIntent(plannedBuild)
@@ -159,7 +165,8 @@ export function createBuildWrites(
         if (plan.builds.length > 0 && inserted === 0)
           setOutcome.run('already planned by another delivery', plan.deliveryId)
       }
-      markProcessed.run(at, plan.deliveryId)
+      if (routedHere && first.changes > 0 && plan.builds.length === 0) return []
+      if (!routedHere) markProcessed.run(at, plan.deliveryId)
       return buildsOf.all(plan.deliveryId) as BuildRow[]
     }
     for (const run of op.patch.runs ?? []) recordRun(op.id, run, op.at)

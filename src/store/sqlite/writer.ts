@@ -186,7 +186,9 @@ const commitBatch = db.transaction(
     }),
 )
 
-const applyBuildWrite = isWriter ? createBuildWrites(db) : null
+/** The deliveries the current commit inserted processed (commitBoth), for their plans' writes. */
+let routedNow: ReadonlySet<string> = new Set()
+const applyBuildWrite = isWriter ? createBuildWrites(db, (id) => routedNow.has(id)) : null
 const applyNotificationWrite = isWriter ? createNotificationWrites(db) : null
 const applyPushDiffWrite = isWriter ? createPushDiffWrites(db) : null
 const applySecurityWrite = isWriter ? createSecurityWrites(db) : null
@@ -239,7 +241,13 @@ const commitBoth = db.transaction((items: WriterRow[], ops: WriteOp[]): WriterRe
   const planned = items.length > 0 ? plannedIn(ops) : new Map<string, string>()
   const routed: string[] = []
   const deliveries = part((batch: WriterRow[]) => commitBatch(batch, planned, routed), items)
-  const written = part(commitOps, ops)
+  routedNow = new Set(routed)
+  let written: Outcome<WriteResult>
+  try {
+    written = part(commitOps, ops)
+  } finally {
+    routedNow = new Set()
+  }
   // The plans rolled back: their deliveries were not routed, and a pass (or a restart) must find them pending.
   if (!written.ok && deliveries.ok) for (const id of routed) (unroute as BetterSqlite3.Statement).run(id)
   return { type: 'done', deliveries, ops: written }
