@@ -7,16 +7,7 @@ import { abort, proceed } from '../../src/demo/jenkins-emulator/input.js'
 import { JenkinsQueue } from '../../src/demo/jenkins-emulator/queue.js'
 import type { BuildScenario, Item, ParamValue, QueueItem } from '../../src/demo/jenkins-emulator/types.js'
 import { WalkQueue } from '../support/jenkins-emulator/walk-queue.js'
-
-/** mulberry32: a seeded history can be replayed. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../support/seeded.js'
 
 function jobs(n: number, concurrent: (k: number) => boolean): Item[] {
   return Array.from({ length: n }, (_, k) => ({
@@ -54,7 +45,7 @@ const buildsView = (js: Item[]) =>
 
 for (const seed of [1, 2, 3, 4, 5, 6]) {
   t.test(`history ${seed}: the indexed queue makes the walk's transitions`, async (t) => {
-    const rnd = random(seed)
+    const rnd = seededRandom(seed)
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!
     const concurrent = (k: number) => k % 2 === 0
     const [jobsA, jobsB] = [jobs(3, concurrent), jobs(3, concurrent)]

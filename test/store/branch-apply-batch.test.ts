@@ -8,16 +8,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import t from 'tap'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
 import type { BranchChange, RepositoryKey } from '../../src/store/branches.js'
-
-/** A small deterministic generator (mulberry32), so a failing seed can be run again. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../support/seeded.js'
 
 function history(next: () => number, length: number): BranchChange[] {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!
@@ -68,7 +59,7 @@ t.test('one op per commit writes what one op per push wrote', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tamer-branch-batch-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   for (let seed = 1; seed <= 12; seed++) {
-    const next = random(seed)
+    const next = seededRandom(seed)
     // A registry with some rows already (a live or deleted branch before the commit), then the commit's pushes.
     const before = history(next, 1 + Math.floor(next() * 4))
     const pushes = history(next, 4 + Math.floor(next() * 16))

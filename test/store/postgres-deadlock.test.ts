@@ -9,7 +9,7 @@ import t, { type Test } from 'tap'
 import { openPostgresStore } from '../../src/store/postgres/index.js'
 import type { ServiceStore } from '../../src/store/service-store.js'
 import { freshDatabase } from '../support/postgres.js'
-import { delivery, planned } from './contract/engines.js'
+import { delivery, emailNotice, planned } from './contract/engines.js'
 
 const decision = (buildId: string) => ({
   buildId,
@@ -19,19 +19,7 @@ const decision = (buildId: string) => ({
   reason: 'first failure',
   decidedAt: 1_000,
 })
-const notice = (buildId: string, id: string) => ({
-  id,
-  buildId,
-  tenant: 'default',
-  repository: 'acme/r',
-  branch: 'main',
-  channel: 'email',
-  kind: 'email',
-  outcome: 'first-failure',
-  recipients: ['a@example.com'],
-  subject: 'failed',
-  payload: { text: 'hi' },
-})
+const notice = (buildId: string, id: string) => emailNotice(buildId, id)
 const push = {
   tenant: 'default',
   provider: 'github' as const,

@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { JenkinsRun, PlannedBuild } from '../../../src/store/builds.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
-import { delivery, eachEngine, planned } from './engines.js'
+import { delivery, eachEngine, emailNotice, planned } from './engines.js'
 
 async function planOne(store: ServiceStore, key: string, over: Partial<PlannedBuild> = {}) {
   const { id } = await store.recordDelivery(delivery(key))
@@ -155,19 +155,7 @@ eachEngine(t, 'a finished build is decided once; its notices go through the outb
     reason: 'first failure',
     decidedAt: 1_000,
   }
-  const notice = {
-    id: 'n-1',
-    buildId: build.id,
-    tenant: 'default',
-    repository: 'acme/r',
-    branch: 'main',
-    channel: 'email',
-    kind: 'email',
-    outcome: 'first-failure',
-    recipients: ['a@example.com'],
-    subject: 'failed',
-    payload: { text: 'hi' },
-  }
+  const notice = emailNotice(build.id, 'n-1')
   t.equal(await store.recordDecision(decision, [notice], 1_000), true)
   t.equal(await store.recordDecision(decision, [{ ...notice, id: 'n-2' }], 1_000), false, 'decided once')
   t.same(await store.undecidedBuilds(10), [])

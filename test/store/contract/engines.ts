@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { PlannedBuild } from '../../../src/store/builds.js'
+import type { NewNotification } from '../../../src/store/notifications.js'
 import type { NewDelivery } from '../../../src/store/store.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
 import { openSqliteStore } from '../../../src/store/sqlite/index.js'
@@ -90,6 +91,24 @@ export function planned(deliveryId: string, over: Partial<PlannedBuild> = {}): P
     commitSha: null,
     pullRequest: null,
     acceptedAt: Date.now(),
+    ...over,
+  }
+}
+
+/** A failure e-mail notice of a build, as a notice decision stores it. */
+export function emailNotice(buildId: string, id: string, over: Partial<NewNotification> = {}): NewNotification {
+  return {
+    id,
+    buildId,
+    tenant: 'default',
+    repository: 'acme/r',
+    branch: 'main',
+    channel: 'email',
+    kind: 'email',
+    outcome: 'first-failure',
+    recipients: ['a@example.com'],
+    subject: 'failed',
+    payload: { text: 'hi' },
     ...over,
   }
 }

@@ -7,7 +7,7 @@ import type { Lease } from '../../../src/store/leases.js'
 import type { ServiceStore } from '../../../src/store/service-store.js'
 import pino from 'pino'
 import { createLeaseKeeper } from '../../../src/store/lease-keeper.js'
-import { delivery, eachEngine, planned } from './engines.js'
+import { delivery, eachEngine, emailNotice, planned } from './engines.js'
 
 const lease = (owner: string, now: number, ms = 1_000): Lease => ({ owner, now, until: now + ms })
 
@@ -135,19 +135,7 @@ eachEngine(t, "a restart leaves a live replica's send alone, and takes over a de
   const store = await engine.open()
   if (!store.sharedWork) return void t.pass('one process: every send left `sending` is a crash (builds.test.ts)')
   const build = await planBuild(store, 'n')
-  const notice = (id: string) => ({
-    id,
-    buildId: build,
-    tenant: 'default',
-    repository: 'acme/r',
-    branch: 'main',
-    channel: 'email',
-    kind: 'email',
-    outcome: 'first-failure',
-    recipients: ['a@example.com'],
-    subject: 'failed',
-    payload: {},
-  })
+  const notice = (id: string) => emailNotice(build, id, { payload: {} })
   const decision = { buildId: build, threadKey: 'k', outcome: null, notified: true, reason: '', decidedAt: 1 }
   await store.recordDecision(decision, [notice('live'), notice('dead')], 1)
   t.same(ids((await store.claimDueNotifications(lease('alive', 1_000, 10_000), 1)).due), ['live'])
