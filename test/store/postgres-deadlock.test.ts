@@ -185,3 +185,29 @@ t.test('a deadlocked batch is run again whole: its callers are answered once, fr
   const slots = await watch.query<{ n: string }>('SELECT count(*) AS n FROM schedule_slots')
   t.equal(Number(slots.rows[0]!.n), 1, 'the batch before it committed once')
 })
+
+t.test("a branch pass waiting for the cursor holds up no delivery's commit", async (t) => {
+  const url = await freshDatabase(t)
+  if (!url) return
+  const b = await openPostgresStore({ url })
+  t.teardown(() => b.close())
+  const other = await connected(url, t)
+  const watch = await connected(url, t)
+  // Another replica's branch pass, between taking the cursor and its commit.
+  await other.query('BEGIN')
+  await other.query(
+    `INSERT INTO branch_cursor (id, delivery_seq) VALUES (1, 0)
+     ON CONFLICT (id) DO UPDATE SET delivery_seq = branch_cursor.delivery_seq`,
+  )
+  const applied = b.applyBranchChanges([push], 1)
+  await lockWaits(watch, 1)
+  // Was one transaction with the branch pass, so it waited for the other replica's commit (bench:load: two
+  // replicas stored no faster than one).
+  const stored = await Promise.race([
+    b.recordDelivery(delivery('while-the-cursor-is-held')).then(() => 'stored'),
+    new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5_000)),
+  ])
+  t.equal(stored, 'stored', 'the delivery committed while the branch pass waited')
+  await other.query('COMMIT')
+  t.same(await applied, [{ tenant: 'default', provider: 'github', repository: 'acme/r' }], 'then the pass applied')
+})

@@ -78,7 +78,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const writerBackends = new Set<number>()
   const writerPool = new pg.Pool({
     connectionString: options.url,
-    max: 2,
+    max: 3,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: 'tamer-writer',
     types,
@@ -108,13 +108,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const maxBatch = options.maxBatch ?? 256
   const reads = createPgReads(pool)
   const leases = createPgLeases(pool, options.url, types, writerBackends)
-  // Two writers, each one transaction at a time on its own pipelined connection: builds' updates (a trigger's
-  // saves, a callback's) and everything else. A trigger's save waited behind the commit of a batch of hundreds
-  // of deliveries and plans, and while it waited it held a step slot (issue #16). The two write different rows
-  // (a plan inserts builds, an update changes an existing one), so they neither wait for nor deadlock with each
-  // other; every caller awaits its write before the next that depends on it.
+  // Three writers, each one transaction at a time on its own pipelined connection: builds' updates (a trigger's
+  // saves, a callback's), the branch registry's, and everything else. A trigger's save waited behind the commit of
+  // a batch of hundreds of deliveries and plans, and while it waited it held a step slot (issue #16). Every
+  // replica's branch pass takes the one branch cursor row until its commit: in the batch of deliveries and plans,
+  // one replica's whole batch waited for the other's commit, and two replicas stored no faster than one
+  // (bench:load). The three write different rows (a plan inserts builds, an update changes an existing one, the
+  // registry its own tables), so they neither wait for nor deadlock with each other; every caller awaits its
+  // write before the next that depends on it.
   const main = new WriteQueue()
   const updates = new WriteQueue()
+  const branchWrites = new WriteQueue()
   let closed = false
   /** This process's lease on the pending deliveries it stores (holdStoredDeliveries), once its pipeline runs. */
   let holdLease: (() => Lease) | null = null
@@ -263,7 +267,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const write = (op: WriteOp): Promise<WriteResult | BuildRecord[]> => {
     if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
-    const q = op.op === 'update' ? updates : main
+    const q =
+      op.op === 'update' ? updates : op.op === 'branch-apply' || op.op === 'branch-listing' ? branchWrites : main
     return new Promise<WriteResult | BuildRecord[]>((resolve, reject) => {
       q.ops.push({ op, resolve, reject })
       pump(q)
@@ -432,7 +437,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (closed) return
       closed = true
       // Everything already queued is committed before the pool closes.
-      for (const q of [main, updates]) while (q.running || !q.idle()) await (q.running ?? Promise.resolve())
+      for (const q of [main, updates, branchWrites])
+        while (q.running || !q.idle()) await (q.running ?? Promise.resolve())
       await leases.stopListening()
       await Promise.all([pool.end(), writerPool.end()])
     },
