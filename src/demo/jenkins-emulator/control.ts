@@ -13,8 +13,11 @@ export interface EmulatorControl {
   up(): Promise<void>
   /** delay every response by `ms` (0 = off) */
   slow(ms: number): void
-  /** the next `n` requests answer `status` (default 500, Jenkins' "Oops!" page) */
-  failNext(n: number, status?: number): void
+  /**
+   * the next `n` requests answer `status` (default 500, Jenkins' "Oops!" page); with `path`, only requests whose path
+   * it matches (others, such as a job's config read that happens to come first, go through)
+   */
+  failNext(n: number, status?: number, path?: RegExp): void
   /** sessions lost: every crumb issued so far is rejected */
   expireCrumbs(): void
   /** turn CSRF protection off (crumb issuer → 404) or on */
@@ -62,8 +65,8 @@ export function createControl(emu: Emulator): EmulatorControl {
     slow(ms) {
       emu.slowMs = ms
     },
-    failNext(n, status = 500) {
-      emu.failures = { remaining: n, status }
+    failNext(n, status = 500, path) {
+      emu.failures = { remaining: n, status, path }
     },
     expireCrumbs() {
       emu.auth.expireSessions()

@@ -53,7 +53,7 @@ export interface EmulatorCore {
   slowMs: number
   requestListener: ((r: RecordedRequest) => void) | null
   responseListener: ((r: RecordedRequest) => void) | null
-  failures: { remaining: number; status: number }
+  failures: { remaining: number; status: number; path?: RegExp }
   newQueue(): JenkinsQueue
   now(): number
   item(fullName: string): Item | undefined

@@ -59,7 +59,7 @@ export class Emulator implements EmulatorState, EmulatorCore {
   requestListener: ((r: RecordedRequest) => void) | null = null
   /** called as each response is finished (control.onResponse) */
   responseListener: ((r: RecordedRequest) => void) | null = null
-  failures: { remaining: number; status: number } = { remaining: 0, status: 500 }
+  failures: { remaining: number; status: number; path?: RegExp } = { remaining: 0, status: 500 }
 
   constructor(o: JenkinsEmulatorOptions) {
     this.clock = o.clock ?? new ManualClock()
@@ -213,7 +213,7 @@ export class Emulator implements EmulatorState, EmulatorCore {
       viaApiToken: false,
     }
     try {
-      if (this.failures.remaining > 0) {
+      if (this.failures.remaining > 0 && (this.failures.path?.test(url.pathname) ?? true)) {
         this.failures.remaining--
         if (this.failures.status === 500) return this.oops(ctx, 'java.lang.RuntimeException: emulated failure')
         return sendJettyError(ctx, this.headerInfo, this.failures.status, 'emulated failure')
