@@ -89,6 +89,8 @@ export interface BurstResult {
     /** decided, never received: `dead` (interrupted mid-send by a kill, never sent twice) or lost */
     unreceived: number
     dead: number
+    /** decided, never received and not a dead letter: lost */
+    lost: number
     /** received, never decided */
     strays: number
   }
@@ -421,6 +423,7 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
         receivedTwice: decided.filter((n) => (received.get(n.id) ?? 0) > 1).length,
         unreceived: decided.filter((n) => !received.has(n.id)).length,
         dead: decided.filter((n) => n.state === 'dead').length,
+        lost: decided.filter((n) => !received.has(n.id) && n.state !== 'dead').length,
         strays: [...received.keys()].filter((id) => !ids.has(id)).length,
       }
     }
