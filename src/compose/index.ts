@@ -283,7 +283,7 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     logger,
     mirrors,
     branchesChanged: (k) =>
-      void rewriteJobs(k).catch((err: unknown) => logger.error({ err }, 'rewriting the branch choices failed')),
+      rewriteJobs(k).catch((err: unknown) => logger.error({ err }, 'rewriting the branch choices failed')),
   })
   const runDeps = { config, store, now, stored: (id: string, d: NewDelivery) => signals.deliveryStored.emit(id, d) }
   const runs = {

@@ -22,8 +22,11 @@ export interface BranchTrackerDeps {
   store: BranchStore
   logger: Logger
   mirrors: BranchMirrors
-  /** Told when a repository's live branches changed (jobs' choice lists are rewritten then). */
-  branchesChanged?: (key: RepositoryKey) => void
+  /**
+   * Told when a repository's live branches changed (jobs' choice lists are rewritten then); the work it returns
+   * is what `settled` waits for.
+   */
+  branchesChanged?: (key: RepositoryKey) => void | Promise<unknown>
   /** How long a pass waits for the signal of a delivery it finds unknown before reading it back (200 ms). */
   lookAgainMs?: number
 }
@@ -96,6 +99,8 @@ export interface BranchTracker {
   stored(deliveryId: string, delivery: Pick<StoredDelivery, 'normalized'>): void
   /** Resolves once every delivery stored so far is in the registry. */
   catchUp(): Promise<void>
+  /** catchUp, and then what the changes told of started (the jobs' rewrites) has ended too. */
+  settled(): Promise<void>
   /** Lists the remote now; returns whether the live branches changed. Throws GitFailedError or CloneUrlRefusedError. */
   sync(key: RepositoryKey): Promise<boolean>
   /** Lists every known repository's remote (the interval); failures are logged. */
@@ -106,8 +111,15 @@ export interface BranchTracker {
 export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
   const { store, logger } = deps
   let stopped = false
+  /** The work the branchesChanged calls started, until it ends. */
+  const telling = new Set<Promise<unknown>>()
   const told = (keys: readonly RepositoryKey[]) => {
-    for (const k of keys) deps.branchesChanged?.(k)
+    for (const k of keys) {
+      const work = deps.branchesChanged?.(k)
+      if (!work) continue
+      const p = work.catch(() => {}).finally(() => telling.delete(p))
+      telling.add(p)
+    }
   }
 
   /** The pushes of deliveries told of and not yet behind the cursor; cleared when full (then read back). */
@@ -172,6 +184,17 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
     () => stopped,
   )
 
+  async function catchUp(): Promise<void> {
+    readBackNow++
+    try {
+      await passes.current()
+      await passes.run()
+      await passes.current()
+    } finally {
+      readBackNow--
+    }
+  }
+
   async function sync(key: RepositoryKey): Promise<boolean> {
     const url = deps.mirrors.remoteOf({
       provider: key.provider,
@@ -191,15 +214,10 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
       if (known.size >= MAX_KNOWN) known.clear()
       known.set(deliveryId, branchChangesOf(delivery))
     },
-    async catchUp() {
-      readBackNow++
-      try {
-        await passes.current()
-        await passes.run()
-        await passes.current()
-      } finally {
-        readBackNow--
-      }
+    catchUp,
+    async settled() {
+      await catchUp()
+      while (telling.size > 0) await Promise.all([...telling])
     },
     sync,
     async syncAll() {

@@ -36,3 +36,29 @@ t.test('a store the registry never saw is read back after one wait, whatever its
   t.equal(live.length, 50, 'every branch pushed')
   t.equal(live.find((b) => b.branch === 'b49')?.commitSha, (N - 1).toString(16).padStart(40, 'a'), 'at its last push')
 })
+
+t.test('settled waits for the work the changes told of started (the jobs rewritten), not only the pass', async (t) => {
+  const store = openSqliteStore({ file: `${tempDir(t, 'tamer-settled-')}/tamer.db` })
+  t.teardown(() => store.close())
+  let release = () => {}
+  const rewrites: string[] = []
+  const tracker = createBranchTracker({
+    store,
+    logger: createLogger('silent'),
+    mirrors: { remoteOf: () => '', ensure: () => Promise.reject(new Error('not listed here')) },
+    branchesChanged: (k) =>
+      new Promise<void>((resolve) => {
+        release = () => (rewrites.push(k.repository), resolve())
+      }),
+  })
+  t.teardown(() => tracker.stop())
+  await store.recordDelivery(storedPush(githubPush({ ref: 'refs/heads/new' }), 'd1', new Date().toISOString()))
+  let settled = false
+  const done = tracker.settled().then(() => (settled = true))
+  await until('the change told of', () => (store.branchCursor() as Promise<number>).then((c) => c === 1))
+  await new Promise((r) => setTimeout(r, 20))
+  t.notOk(settled, 'not settled while the rewrite is under way')
+  release()
+  await done
+  t.same(rewrites, ['acme-ds/churn-model'])
+})
