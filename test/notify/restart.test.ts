@@ -4,6 +4,7 @@ import t from 'tap'
 import { createLogger } from '../../src/logging.js'
 import type { NotifyingStore } from '../../src/notify/notifier.js'
 import { startNotifyHarness, SECRETS } from '../support/notify/harness.js'
+import { until } from '../support/until.js'
 
 const rules = { rules: [{ to: ['lead@example.com'] }] }
 
@@ -52,7 +53,7 @@ t.test('killed mid-send: a dead letter after the restart, never sent twice; rese
   })
   await n.build('FAILURE', {}, [], { notify: false })
   void doomed.drain()
-  for (let i = 0; i < 100 && n.smtp.mails.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+  await until('the SMTP server took the mail', () => n.smtp.mails.length > 0)
   t.equal(n.smtp.mails.length, 1, 'the SMTP server took it')
   t.match((await raw.listNotifications({ limit: 5 }))[0], { state: 'sending' })
   // the doomed process is gone; restart() closes the (stopped) service and starts a new one
