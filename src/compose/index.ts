@@ -284,6 +284,8 @@ export async function composeService(config: Config, io: ServiceIo = {}): Promis
     mirrors,
     branchesChanged: (k) =>
       rewriteJobs(k).catch((err: unknown) => logger.error({ err }, 'rewriting the branch choices failed')),
+    // One pass for the commits of 50 ms, not one per commit; nothing waits for it (a run or adopted build catches up).
+    wakeCoalesceMs: io.timers ? 0 : 50,
   })
   const runDeps = { config, store, now, stored: (id: string, d: NewDelivery) => signals.deliveryStored.emit(id, d) }
   const runs = {

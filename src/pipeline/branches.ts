@@ -29,6 +29,11 @@ export interface BranchTrackerDeps {
   branchesChanged?: (key: RepositoryKey) => void | Promise<unknown>
   /** How long a pass waits for the signal of a delivery it finds unknown before reading it back (200 ms). */
   lookAgainMs?: number
+  /**
+   * How long a wake waits to take the deliveries of the commits after it in the same pass (0: a pass at once).
+   * A pass per commit read the cursor and a page and wrote the branch rows in a commit of its own (issue #12).
+   */
+  wakeCoalesceMs?: number
 }
 
 /** The branch changes a stored delivery carries: its pushes to branches (runs are not pushes). */
@@ -208,8 +213,19 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
     return changed
   }
 
+  const coalesceMs = deps.wakeCoalesceMs ?? 0
+  let wakeTimer: ReturnType<typeof setTimeout> | null = null
+  const wake = () => {
+    if (coalesceMs === 0) return void passes.run()
+    if (wakeTimer !== null || stopped) return
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null
+      if (!stopped) void passes.run()
+    }, coalesceMs)
+  }
+
   return {
-    wake: () => void passes.run(),
+    wake,
     stored(deliveryId, delivery) {
       if (known.size >= MAX_KNOWN) known.clear()
       known.set(deliveryId, branchChangesOf(delivery))
@@ -237,6 +253,7 @@ export function createBranchTracker(deps: BranchTrackerDeps): BranchTracker {
     },
     async stop() {
       stopped = true
+      if (wakeTimer !== null) clearTimeout(wakeTimer)
       await passes.current()
     },
   }
