@@ -4,7 +4,8 @@
 // interleaved run on this machine:
 //   1. throughput: closed loop (autocannon, BENCH_CONNECTIONS), the two servers taking turns for BENCH_ROUNDS rounds;
 //   2. latency at fixed rates, open loop (bench/open-loop.ts: timed from each request's due time):
-//      signed 6.8 KB pushes at 1,000/s, and 1 MB pushes at 50/s with the server's peak RSS. Each run
+//      signed 6.8 KB pushes at 1,000/s, and 1 MB pushes at 50/s with the server's peak RSS and its CPU per
+//      delivery by thread (from /proc: it compares trees on a loaded machine where latency does not). Each run
 //      follows 1 s at the same rate that is not reported (the generator's sockets and code warm: from
 //      cold, 1,000/s at a bare 202 route measured p99 3.8 s, warm 96 ms), and a bare route (answers
 //      202, reads nothing) takes the same runs: the ceiling of the generator and this machine.
@@ -13,7 +14,7 @@
 // BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_RATE, BENCH_BIG_RATE size the runs.
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { createHmac, randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -135,6 +136,33 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN
 }
 
+/**
+ * CPU (user + system) of a process so far, ms, by thread kind: the event loop, the worker threads (the SQLite
+ * writer and checkpointer), the others (V8's GC helpers mostly). From /proc, so it holds on a loaded machine
+ * where latency does not.
+ */
+function threadCpuMs(pid: number): Record<string, number> {
+  const kinds: Record<string, number> = {}
+  const tick = 10 // ms per clock tick (USER_HZ 100)
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim()
+      const fields = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      const kind = comm === 'MainThread' ? 'loop' : comm === 'WorkerThread' ? 'workers' : 'other'
+      kinds[kind] = (kinds[kind] ?? 0) + (Number(fields[11]) + Number(fields[12])) * tick
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return kinds
+}
+
+const cpuPer = (before: Record<string, number>, after: Record<string, number>, n: number) => {
+  const d = (k: string) => ((after[k] ?? 0) - (before[k] ?? 0)) / n
+  const total = d('loop') + d('workers') + d('other')
+  return `${total.toFixed(2)} (${d('loop').toFixed(2)}/${d('workers').toFixed(2)}/${d('other').toFixed(2)})`
+}
+
 async function closedLoop(url: string, body: Buffer, seconds: number) {
   const headers = headersFor(body)
   const r = await autocannon({
@@ -220,11 +248,12 @@ async function main() {
   // 2. Latency at fixed rates, open loop.
   console.log('\n2. fixed rate, open loop (latency from each request’s due time)')
   console.log(
-    '   server                        rate/s  achieved    p50 ms    p99 ms    max ms  non-2xx  peak RSS  load',
+    '   server                        rate/s  achieved    p50 ms    p99 ms    max ms  non-2xx  peak RSS' +
+      '  CPU ms/delivery (loop/workers/other)  load',
   )
-  const row = (name: string, rate: number, r: OpenLoopResult, rss = '') =>
+  const row = (name: string, rate: number, r: OpenLoopResult, rss = '', cpu = '') =>
     console.log(
-      `   ${name.padEnd(28)}${String(rate).padStart(8)}${r.achieved.toFixed(0).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${r.max.toFixed(0).padStart(10)}${others(r).padStart(9)}${rss.padStart(10)}  ${load()}`,
+      `   ${name.padEnd(28)}${String(rate).padStart(8)}${r.achieved.toFixed(0).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${r.max.toFixed(0).padStart(10)} ${others(r).padStart(8)}${rss.padStart(10)}  ${cpu.padEnd(36)}${load()}`,
     )
   const at = async (s: Server, b: Buffer, rate: number, seconds: number) =>
     openLoop({ url: `${s.url}/hooks/github`, rate, seconds, body: b, headers: headersFor(b) })
@@ -235,17 +264,26 @@ async function main() {
   }
   for (const s of [bare, ...servers]) {
     await warm(s, body, RATE)
+    const cpu = threadCpuMs(s.child.pid!)
     const r = await at(s, body, RATE, Math.max(SECONDS, 5))
     if (s === durable) durable2xx += twoxx(r)
     fixed[s.name] = r
-    row(s.name.split(' (')[0]!, RATE, r)
+    row(s.name.split(' (')[0]!, RATE, r, '', cpuPer(cpu, threadCpuMs(s.child.pid!), r.sent))
   }
   for (const s of [bare, ...servers]) {
     await warm(s, big, BIG_RATE)
+    const cpu = threadCpuMs(s.child.pid!)
     const r = await at(s, big, BIG_RATE, Math.max(SECONDS, 10))
     if (s === durable) durable2xx += twoxx(r)
     fixed[`${s.name} big`] = r
-    row(`${s.name.split(' (')[0]!}, 1 MB`, BIG_RATE, r, `${peakRssMb(s.child.pid!).toFixed(0)} MB`)
+    const after = threadCpuMs(s.child.pid!)
+    row(
+      `${s.name.split(' (')[0]!}, 1 MB`,
+      BIG_RATE,
+      r,
+      `${peakRssMb(s.child.pid!).toFixed(0)} MB`,
+      cpuPer(cpu, after, r.sent),
+    )
   }
   for (const d of durables) {
     const after = rssMb(d.child.pid!)
