@@ -62,3 +62,28 @@ t.test('settled waits for the work the changes told of started (the jobs rewritt
   await done
   t.same(rewrites, ['acme-ds/churn-model'])
 })
+
+t.test('wakes within wakeCoalesceMs make one pass, which takes every commit of that time', async (t) => {
+  const store = openSqliteStore({ file: `${tempDir(t, 'tamer-coalesce-')}/tamer.db` })
+  t.teardown(() => store.close())
+  let applies = 0
+  const tracker = createBranchTracker({
+    store: { ...store, applyBranchChanges: (...a) => (applies++, store.applyBranchChanges(...a)) },
+    logger: createLogger('silent'),
+    mirrors: { remoteOf: () => '', ensure: () => Promise.reject(new Error('not listed here')) },
+    // Far longer than five commits take, even on a loaded machine: one pass, after the last.
+    wakeCoalesceMs: 2000,
+  })
+  t.teardown(() => tracker.stop())
+  // As tamer serve tells it: each delivery's signal after its own commit, then a wake.
+  for (let i = 0; i < 5; i++) {
+    const d = storedPush(githubPush({ ref: `refs/heads/b${i}` }), `d${i}`)
+    const { id } = await store.recordDelivery(d)
+    tracker.stored(id, d)
+    tracker.wake()
+  }
+  await until('the registry took every delivery', async () => (await store.branchCursor()) === 5)
+  t.equal(applies, 1, 'one write of the branch rows for the five commits (a pass at once made one per commit)')
+  const live = await store.listBranches({ repository: 'acme-ds/churn-model', state: 'live', limit: 100 })
+  t.equal(live.length, 5, 'every branch pushed')
+})
