@@ -21,7 +21,7 @@ import {
 } from './sequence.js'
 import { codePoints, fromCodePoints, sortedKeys, splitLinesKeepEnds } from './text.js'
 import { unmatchableIds } from './parse.js'
-import { cellFacts, cellMayMatch } from './prefilter.js'
+import { cellColumns, cellFacts, cellMayMatch } from './prefilter.js'
 
 type Differ = (a: JsonValue, b: JsonValue, path: string) => DiffEntry[]
 
@@ -315,9 +315,9 @@ class NotebookDiffer {
     const idTokens = (cells: JsonObject[]) =>
       cells.map((c) => (typeof c['id'] === 'string' && !unmatchableIds.has(c) ? ids.idOf(c['id']) : -1))
     const levels: LevelSnakes[] = [
-      predicateSnakes(approximate, contentToken, this.limit),
-      predicateSnakes(moderate, contentToken, this.limit),
-      predicateSnakes(strict, contentToken, this.limit),
+      predicateSnakes(approximate, contentToken, this.limit, undefined, cellColumns('approximate', fa, fb)),
+      predicateSnakes(moderate, contentToken, this.limit, undefined, cellColumns('moderate', fa, fb)),
+      predicateSnakes(strict, contentToken, this.limit, undefined, cellColumns('strict', fa, fb)),
       tokenSnakes(idTokens(ca), idTokens(cb)),
     ]
     const snakes = computeSnakesMultilevel(levels, [0, 0, ca.length, cb.length])

@@ -241,16 +241,35 @@ export function pairsFromTokens(a: ArrayLike<number>, b: ArrayLike<number>, budg
   return { n, m, rowStart, cols }
 }
 
-/** Pairs where `compare(i, j)` holds, evaluated on the whole n×m grid like nbdime does. */
-export function pairsFromPredicate(n: number, m: number, compare: (i: number, j: number) => boolean): Pairs {
+/**
+ * Pairs where `compare(i, j)` holds, evaluated on the whole n×m grid like nbdime does; with
+ * `columns`, only on the columns it gives for each row (a superset of the row's matches, in any
+ * order), which is the same set of pairs.
+ */
+export function pairsFromPredicate(
+  n: number,
+  m: number,
+  compare: (i: number, j: number) => boolean,
+  columns?: (i: number) => number[],
+): Pairs {
   const rowStart = new Int32Array(n + 1)
   const cols: number[] = []
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) if (compare(i, j)) cols.push(j)
+    if (columns) {
+      for (const j of columns(i).sort((x, y) => x - y)) if (compare(i, j)) cols.push(j)
+    } else {
+      for (let j = 0; j < m; j++) if (compare(i, j)) cols.push(j)
+    }
     rowStart[i + 1] = cols.length
   }
   return { n, m, rowStart, cols: Int32Array.from(cols) }
 }
+
+/**
+ * For a rectangle (rows from i0, columns [j0, j1)): the columns where a predicate may hold in each
+ * row, relative to (i0, j0), a superset of its matches in any order (pairsFromPredicate).
+ */
+export type ColumnsOf = (i0: number, j0: number, j1: number) => (i: number) => number[]
 
 /** A level of the multilevel algorithm: snakes (absolute indices) inside the rectangle. */
 export type LevelSnakes = (i0: number, j0: number, i1: number, j1: number) => Snake[]
@@ -297,6 +316,7 @@ export function predicateSnakes(
   exactToken: ((side: 0 | 1, index: number) => number) | undefined,
   limit: number,
   budget?: PairBudget,
+  columnsOf?: ColumnsOf,
 ): LevelSnakes {
   const run = (i0: number, j0: number, i1: number, j1: number, anchored: boolean): Snake[] => {
     const n = i1 - i0
@@ -305,7 +325,7 @@ export function predicateSnakes(
     if (n * m <= limit || !exactToken || anchored) {
       budget?.takeTests(n * m)
       return snakesFromPairs(
-        pairsFromPredicate(n, m, (i, j) => compare(i + i0, j + j0)),
+        pairsFromPredicate(n, m, (i, j) => compare(i + i0, j + j0), columnsOf?.(i0, j0, j1)),
         i0,
         j0,
       )

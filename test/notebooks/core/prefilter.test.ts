@@ -8,6 +8,8 @@ import { Similarity, isBase64 } from '../../../src/notebooks/core/compare.js'
 import { pyEqual } from '../../../src/notebooks/core/json.js'
 import type { JsonObject } from '../../../src/notebooks/core/model.js'
 import {
+  type CellFacts,
+  cellColumns,
   cellFacts,
   cellMayMatch,
   lengthsMaySimilar,
@@ -160,6 +162,31 @@ t.test('RatioSearch capped by the LCS still answers ratio() > threshold exactly'
     }),
     runs(t, 2000),
   )
+})
+
+t.test('stringsApproximate answers as compare_strings_approximate (generic.py) does', async (t) => {
+  // nbdime's function as written: real_quick_ratio, quick_ratio, maxlen, then ratio().
+  const reference = (x: string, y: string, threshold: number, maxlen?: number): boolean => {
+    if (x.length > 0 !== y.length > 0) return false
+    if (x === y) return true
+    const a = codePoints(x)
+    const b = codePoints(y)
+    const total = a.length + b.length
+    if ((2 * Math.min(a.length, b.length)) / total < threshold) return false
+    if ((2 * histogramOverlap(histogram(a), histogram(b))) / total < threshold) return false
+    if (maxlen !== undefined && a.length > maxlen && b.length > maxlen) return false
+    return new SequenceMatcher(a, b).ratio() > threshold
+  }
+  let similar = 0
+  fc.assert(
+    fc.property(pair, fc.constantFrom(0.7, 0.95, 0.5), fc.constantFrom(undefined, 5, 40), ([x, y], th, maxlen) => {
+      const want = reference(x, y, th, maxlen)
+      if (want) similar++
+      return new Similarity().stringsApproximate(x, y, th, maxlen) === want
+    }),
+    runs(t, 3000),
+  )
+  t.ok(similar > 300, `similar pairs: ${similar}`)
 })
 
 t.test('length bounds never refuse what compare_strings_approximate / compare_text_* accept', async (t) => {
@@ -356,3 +383,49 @@ t.test(
     )
   },
 )
+
+t.test('cellColumns lists every pair cellMayMatch lets through, in any rectangle', async (t) => {
+  // Source lengths around the ratios' edges (0, under 10, near 0.7 and 0.95 of each other).
+  const side = fc.array(
+    fc.record({
+      type: fc.constantFrom('"code"', '"markdown"', '\u0000absent'),
+      len: fc.oneof(
+        fc.nat(12),
+        fc.integer({ min: 0, max: 300 }),
+        fc.constantFrom(19, 20, 21, 40, 41, 100, 105, 106, 185, 186),
+      ),
+      outputs: fc.integer({ min: -1, max: 2 }),
+    }),
+    { maxLength: 12 },
+  )
+  const facts = (cells: { type: string; len: number; outputs: number }[]): CellFacts => ({
+    type: cells.map((c) => c.type),
+    sourceLength: Int32Array.from(cells, (c) => c.len),
+    outputCount: Int32Array.from(cells, (c) => c.outputs),
+    outputsStrictKey: Float64Array.from(cells, (c) => c.outputs),
+  })
+  let through = 0
+  fc.assert(
+    fc.property(side, side, fc.nat(), fc.nat(), fc.nat(), (ca, cb, p, q, r) => {
+      const fa = facts(ca)
+      const fb = facts(cb)
+      const i0 = p % (ca.length + 1)
+      const j0 = q % (cb.length + 1)
+      const j1 = j0 + (r % (cb.length - j0 + 1))
+      for (const level of ['approximate', 'moderate', 'strict'] as const) {
+        const columns = cellColumns(level, fa, fb)(i0, j0, j1)
+        for (let i = i0; i < ca.length; i++) {
+          const listed = new Set(columns(i - i0))
+          for (let j = j0; j < j1; j++) {
+            if (!cellMayMatch(level, fa, i, fb, j, true)) continue
+            through++
+            if (!listed.has(j - j0)) return false
+          }
+        }
+      }
+      return true
+    }),
+    runs(t, 3000),
+  )
+  t.ok(through > 1_000, `pairs let through: ${through}`)
+})
