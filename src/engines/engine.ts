@@ -42,15 +42,17 @@ export function tuneForOneDiff(): void {
 let oneDiff = false
 let gc: (() => void) | undefined
 /**
- * In a one-shot diff, a full collection after a side of 1 MB or more: its JSON text (as big as the
- * file) is garbage once parsed, but large objects stay until a full collection, so the next side's
- * text and the diff came on top of it. bench:diff, 3 runs each in turn: hml2-08 (7.2 MB) 2.8-2.9x
- * the files in process cold -> 2.1x, spl-lecture4 (3.3 MB) 4.2-4.3x -> 2.9-3.7x, for 10-20 ms of
- * CPU each; on the ~0.5-0.8 MB sides of the other pairs it gained less than the noise. The worker
- * engine collects after every side (diff-worker.ts); a server's in-process engine never does.
+ * In a one-shot diff, a full collection after a side whose JSON text (what was left of it once the
+ * long strings were taken out, bytes.ts) was 1 MB or more: the text is garbage once parsed, but a
+ * large object stays until a full collection, so the next side's text and the diff came on top of
+ * it (hml2-08, 7.2 MB, whole texts: 2.8-2.9x the files cold -> 2.1x). Image-heavy notebooks leave a
+ * fraction of the file as text, and there each collection cost more than it saved: bench:diff's
+ * child, spl-lecture4 (3.3 MB, texts 0.27 MB a side) 2.8-2.9x the files cold without them, 2.5-2.6x
+ * with them, for 40-50 ms of CPU of ~140 (3 runs each in turn, load ~13). A server's in-process
+ * engine never collects; the worker engine does after every side (diff-worker.ts).
  */
-function afterSide(bytes: number): void {
-  if (!oneDiff || bytes < 1_000_000) return
+function afterSide(textLength: number): void {
+  if (!oneDiff || textLength < 1_000_000) return
   if (!gc) {
     setFlagsFromString('--expose-gc')
     gc = runInNewContext('gc') as () => void
@@ -63,11 +65,12 @@ export const nativeEngine: DiffEngine = {
   async diff(aText, bText, names, options = {}) {
     // Bytes as they are: parsed from bytes, a notebook with non-ASCII text costs half the memory, and
     // the bytes are let go before the text is parsed (bytes.ts; the engine contract lets it empty them).
-    const sizes = [aText.length, bText.length] as const
-    const base = parseNotebook(aText, names.a, { consume: true })
-    afterSide(sizes[0])
-    const b = parseNotebook(bText, names.b, { consume: true })
-    afterSide(sizes[1])
+    let text = 0
+    const parse = { consume: true, onText: (length: number) => (text = length) }
+    const base = parseNotebook(aText, names.a, parse)
+    afterSide(text)
+    const b = parseNotebook(bText, names.b, parse)
+    afterSide(text)
     return { base, ...diffNotebooksDetailed(base, b, options) }
   },
 }

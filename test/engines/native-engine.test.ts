@@ -49,7 +49,7 @@ t.test('a slice of the shared pool is left as it is', async (t) => {
 })
 
 t.test(
-  'a one-shot diff (tuneForOneDiff) collects garbage after a side of 1 MB or more, not after a small one',
+  'a one-shot diff (tuneForOneDiff) collects garbage after a side whose JSON text is 1 MB or more, not after a smaller one',
   async (t) => {
     const { constants, PerformanceObserver } = await import('node:perf_hooks')
     const { tuneForOneDiff } = await import('../../src/engines/engine.js')
@@ -69,21 +69,25 @@ t.test(
       obs.disconnect()
       return n
     }
-    // Four cells, three of ~400 KB, each of its own letter (unlike cells: the diff is quick), the last saying `text`.
-    const big = (text: string) =>
+    // Four cells, three of ~400 KB, each of its own letter (unlike cells: the diff is quick), the last saying
+    // `text`: as 4,000 short lines each (all in the JSON text), or as one long string (taken out of it, bytes.ts).
+    const big = (text: string, lines = true) =>
       new TextEncoder().encode(
         JSON.stringify({
-          cells: Array.from({ length: 4 }, (_, k) => ({
-            cell_type: 'markdown',
-            metadata: {},
-            source: k === 3 ? text : `${String.fromCharCode(97 + k).repeat(99)}\n`.repeat(4000),
-          })),
+          cells: Array.from({ length: 4 }, (_, k) => {
+            const line = `${String.fromCharCode(97 + k).repeat(99)}\n`
+            return {
+              cell_type: 'markdown',
+              metadata: {},
+              source: k === 3 ? text : lines ? Array<string>(4000).fill(line) : line.repeat(4000),
+            }
+          }),
           metadata: {},
           nbformat: 4,
           nbformat_minor: 4,
         }),
       )
-    t.ok(big('x').byteLength >= 1_000_000, 'a side over 1 MB')
+    t.ok(big('x').byteLength >= 1_000_000 && big('x', false).byteLength >= 1_000_000, 'sides over 1 MB')
     const want = await nativeEngine.diff(big('one'), big('two'), names)
     const smallWant = await nativeEngine.diff(notebook('one', 4), notebook('two', 4), names)
     tuneForOneDiff()
@@ -92,6 +96,12 @@ t.test(
       await forced(async () => (got = await nativeEngine.diff(big('one'), big('two'), names))),
       2,
       'one per big side',
+    )
+    t.same(got, want, 'the same diff')
+    t.equal(
+      await forced(async () => (got = await nativeEngine.diff(big('one', false), big('two', false), names))),
+      0,
+      'none where the long strings leave a small text',
     )
     t.same(got, want, 'the same diff')
     t.equal(

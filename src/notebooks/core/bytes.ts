@@ -13,19 +13,30 @@
  *
  * The escaped text is written into one buffer and decoded once (not pieces joined: that held the
  * file about three times over), and the caller's bytes can be let go before the text is parsed:
- * the file's own text, which invented ids and error messages need, is rebuilt from it.
+ * the file's own text, which invented ids and error messages need, is rebuilt from it. Strings of
+ * 4 KB or more (images' base64) are parsed from their own bytes and left out of the text
+ * (longStrings): the text, garbage once parsed, is then a fraction of an image-heavy file.
  */
+
+import { Buffer } from 'node:buffer'
 
 // ignoreBOM: a U+FEFF that starts a run is a character of the file, not a byte-order mark to drop.
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
+/** Strings at least this long (bytes between the quotes) are taken out of the text (longStrings). */
+const LONG = 4096
+
 export interface JsonText {
   /** What to give JSON.parse: ASCII text when `escaped`, else the decoded file without its byte-order mark. */
   body: string
-  /** Whether `body` has escapes in place of the file's non-ASCII characters (its error positions differ). */
+  /** Whether `body` differs from the file's text (escapes, long strings taken out): its error positions differ. */
   escaped: boolean
   /** The file's text as `Buffer#toString('utf8')` reads it, a byte-order mark kept (ids are invented from it). */
   source: () => string
+  /** What JSON.parse made of `body`, with the long strings taken out of it put back in place. */
+  restore: (parsed: unknown) => unknown
+  /** With `consume`: lets the bytes go, if the text has not already (it keeps them while strings are out). */
+  release: () => void
 }
 
 /**
@@ -39,9 +50,13 @@ export function releaseBytes(x: Uint8Array): void {
   if (buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function') buffer.transfer(0)
 }
 
+const same = (parsed: unknown) => parsed
+const nothing = () => {}
+
 /**
  * The JSON text of a notebook file's bytes (see above). With `consume`, the bytes are released
- * (releaseBytes) as soon as the text is made, before it is parsed.
+ * (releaseBytes) as soon as the text is made, before it is parsed, or by `release` when long
+ * strings were taken out (their file text is read from the bytes).
  */
 export function jsonText(bytes: Uint8Array, consume = false): JsonText {
   const n = bytes.length
@@ -56,53 +71,140 @@ export function jsonText(bytes: Uint8Array, consume = false): JsonText {
   if (runs === null) {
     const text = utf8.decode(b)
     done()
-    return { body: bom ? text.slice(1) : text, escaped: false, source: () => text }
+    return { body: bom ? text.slice(1) : text, escaped: false, source: () => text, restore: same, release: nothing }
   }
-  if (runs.length === 0) {
+  const long = longStrings(b, start, runs)
+  if (runs.length === 0 && long.values.length === 0) {
     const body = utf8.decode(b.subarray(start))
     done()
-    return { body, escaped: false, source: () => (bom ? `\ufeff${body}` : body) }
+    return { body, escaped: false, source: () => (bom ? `\ufeff${body}` : body), restore: same, release: nothing }
   }
-  // Each run's characters, their escapes, and where the escapes go in the text.
+  // The edits in file order: [from, to, text in the body]; each run's characters too.
+  const edits: [number, number, string][] = []
   const chars: string[] = []
-  const escapes: string[] = []
-  let size = n - start
-  for (let r = 0; r < runs.length; r += 2) {
-    const s = utf8.decode(b.subarray(runs[r], runs[r + 1]))
-    const e = escapeNonAscii(s)
-    chars.push(s)
-    escapes.push(e)
-    size += e.length - ((runs[r + 1] as number) - (runs[r] as number))
+  for (let r = 0, p = 0; r < runs.length || p < long.spans.length;) {
+    if (p >= long.spans.length || (r < runs.length && (runs[r] as number) < (long.spans[p] as number))) {
+      const s = utf8.decode(b.subarray(runs[r], runs[r + 1]))
+      chars.push(s)
+      edits.push([runs[r] as number, runs[r + 1] as number, escapeNonAscii(s)])
+      r += 2
+    } else {
+      edits.push([long.spans[p] as number, (long.spans[p + 1] as number) + 1, `"\\u0000${p >> 1}"`])
+      p += 2
+    }
   }
+  let size = n - start
+  for (const [from, to, text] of edits) size += text.length - (to - from)
   const out = new Uint8Array(size)
   const at: number[] = []
   let from = start
   let pos = 0
-  for (let r = 0; r < runs.length; r += 2) {
-    const i = runs[r] as number
+  for (const [i, to, text] of edits) {
     out.set(b.subarray(from, i), pos)
     pos += i - from
     at.push(pos)
-    const e = escapes[r >> 1] as string
-    for (let k = 0; k < e.length; k++) out[pos + k] = e.charCodeAt(k)
-    pos += e.length
-    from = runs[r + 1] as number
+    for (let k = 0; k < text.length; k++) out[pos + k] = text.charCodeAt(k)
+    pos += text.length
+    from = to
   }
   out.set(b.subarray(from), pos)
-  done()
   const body = utf8.decode(out)
   releaseBytes(out)
+  if (long.values.length > 0) {
+    const values = long.values
+    return { body, escaped: true, source: () => utf8.decode(b), restore: (v) => putBack(v, values), release: done }
+  }
+  done()
   const source = () => {
     const parts: string[] = bom ? ['\ufeff'] : []
     let p = 0
     at.forEach((q, k) => {
       parts.push(body.slice(p, q), chars[k] as string)
-      p = q + (escapes[k] as string).length
+      p = q + (edits[k] as [number, number, string])[2].length
     })
     parts.push(body.slice(p))
     return parts.join('')
   }
-  return { body, escaped: true, source }
+  return { body, escaped: true, source, restore: same, release: nothing }
+}
+
+/**
+ * The strings of LONG bytes or more (images' base64, mostly) that can be parsed on their own:
+ * [opening quote, closing quote] of each, flat, and their values. A notebook's text is garbage once
+ * parsed, but only a full collection frees a large one; with these strings out of it the text is a
+ * fraction of the file (spl-lecture4: 0.27 of 1.76 MB) and each value is parsed from its own bytes.
+ *
+ * Every quote-free span of LONG bytes or more holds one of the points visited, LONG apart, so
+ * the JSON is not walked string by string. Such a span is a string (not the text between two) when
+ * the file is valid JSON and its opening quote follows no backslash: in a valid file a quote outside
+ * a string opens one. A span taken from an invalid file leaves the text invalid too (its
+ * placeholder starts with a backslash outside any string), and the error is read from the file's
+ * text anyway. Keys, strings with non-ASCII and spans that are not a whole string stay in the text.
+ */
+function longStrings(b: Uint8Array, start: number, runs: number[]): { spans: number[]; values: string[] } {
+  const spans: number[] = []
+  const values: string[] = []
+  const n = b.length
+  if (n - start < LONG + 2) return { spans, values }
+  const buf = Buffer.from(b.buffer, b.byteOffset, n)
+  // Placeholders are strings that start with U+0000, which a file can only write as \u0000.
+  if (buf.indexOf('\\u0000', start, 'latin1') >= 0) return { spans, values }
+  let r = 0
+  for (let s = start; s < n;) {
+    const q1 = b.indexOf(0x22, s)
+    if (q1 < 0) break
+    const q0 = q1 > start ? b.lastIndexOf(0x22, q1 - 1) : -1
+    s = Math.max(s + LONG, q1 + 1)
+    if (q0 < start || q1 - q0 - 1 < LONG || b[q0 - 1] === 0x5c || b[q1 - 1] === 0x5c) continue
+    let k = q1 + 1
+    while (b[k] === 0x20 || b[k] === 0x0a || b[k] === 0x0d || b[k] === 0x09) k++
+    if (b[k] === 0x3a) continue
+    while (r < runs.length && (runs[r + 1] as number) <= q0) r += 2
+    if (r < runs.length && (runs[r] as number) < q1) continue
+    let value: unknown
+    try {
+      value = JSON.parse(buf.toString('latin1', q0, q1 + 1))
+    } catch {
+      continue
+    }
+    spans.push(q0, q1)
+    values.push(value as string)
+  }
+  return { spans, values }
+}
+
+/** `parsed` with each placeholder string ("\u0000" and its index) replaced by its value. */
+function putBack(parsed: unknown, values: string[]): unknown {
+  const value = (s: string) => values[Number(s.slice(1))] as string
+  if (typeof parsed === 'string') return parsed.charCodeAt(0) === 0 ? value(parsed) : parsed
+  let left = values.length
+  const stack: unknown[] = [parsed]
+  while (left > 0 && stack.length > 0) {
+    const v = stack.pop()
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i]
+        if (typeof x === 'string') {
+          if (x.charCodeAt(0) === 0) {
+            v[i] = value(x)
+            left--
+          }
+        } else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>
+      for (const key of Object.keys(o)) {
+        const x = o[key]
+        if (typeof x === 'string') {
+          if (x.charCodeAt(0) === 0) {
+            o[key] = value(x)
+            left--
+          }
+        } else if (typeof x === 'object' && x !== null) stack.push(x)
+      }
+    }
+  }
+  return parsed
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ParseOptions {
    * so a file's bytes are not held while it is parsed (the engines own what they are given).
    */
   consume?: boolean
+  /** Told the length of the JSON text parsed (bytes: what is left once long strings are out, bytes.ts). */
+  onText?: (length: number) => void
 }
 
 /**
@@ -44,22 +46,42 @@ export function parseNotebook(input: string | Uint8Array, name: string, options:
   const fail = (reason: string): never => {
     throw new NotebookParseError(name, reason)
   }
-  let body: string
-  // The file's text as read (for the ids invented from it), and whether `body` is escaped instead.
-  let source: () => string
-  let escaped = false
   if (input instanceof Uint8Array) {
-    ;({ body, escaped, source } = jsonText(input, options.consume))
-  } else if (typeof input === 'string') {
-    body = withoutBom(input)
-    source = () => input
-  } else {
-    return fail('input is not text')
+    const text = jsonText(input, options.consume)
+    options.onText?.(text.body.length)
+    try {
+      return parseText(text.body, text.escaped, text.source, text.restore, fail)
+    } finally {
+      text.release()
+    }
   }
+  if (typeof input !== 'string') return fail('input is not text')
+  options.onText?.(input.length)
+  return parseText(
+    withoutBom(input),
+    false,
+    () => input,
+    (x) => x,
+    fail,
+  )
+}
+
+/**
+ * `body` parsed and read as a notebook. `source`: the file's text as read (for the ids invented
+ * from it); `escaped`: whether `body` differs from it; `restore`: what JSON.parse made of `body`
+ * made whole (bytes.ts takes long strings out).
+ */
+function parseText(
+  body: string,
+  escaped: boolean,
+  source: () => string,
+  restore: (parsed: unknown) => unknown,
+  fail: Fail,
+): Notebook {
   if (body.trim() === '') fail('the file is empty')
   let raw: unknown
   try {
-    raw = JSON.parse(body)
+    raw = restore(JSON.parse(body))
   } catch (e) {
     // The escaped text's error positions are not the file's: the message comes from the file's text.
     const message = (err: unknown) => (err instanceof Error ? err.message : String(err))

@@ -86,6 +86,38 @@ t.test('edge cases read from bytes as from the decoded text', async (t) => {
   }
 })
 
+t.test('long strings (taken out of the text, bytes.ts) read from bytes as from the decoded text', async (t) => {
+  const long = 'iVBORw0KGgo'.repeat(400)
+  const image = (extra = '') =>
+    notebook(
+      'x',
+      `, "outputs": [{"data": {"image/png": "${long}${extra}"}, "metadata": {}, "output_type": "display_data"}]`,
+    )
+  const cases: [string, string][] = [
+    ['an image output', image()],
+    ['an image ending in an escaped newline', image('\\n')],
+    ['two images and non-ASCII around them', image('é').replace('"x"', '"≥ x"')],
+    ['a long source line in a list', notebook(`${long}\\n", "${long}`)],
+    ['a long key', notebook('x', `, "${long}": 1`)],
+    ['a long key, spaces before its colon', notebook('x', `, "${long}" \n\t : 1`)],
+    ['a long value under "__proto__"', notebook('x', `, "__proto__": "${long}"`)],
+    ['a long string with a control character', notebook('x', `, "k": "${long}\u0001"`)],
+    ['a long string with a bad escape', notebook('x', `, "k": "${long}\\q"`)],
+    ['a long string holding an escaped quote', notebook('x', `, "k": "${long}\\"${long}"`)],
+    ['a file that writes U+0000 (no placeholders then)', notebook('x', `, "j": "\\u00000", "k": "${long}"`)],
+    ['a long run outside strings (invalid)', notebook('x', `, "k": "a" ${long} "b"`)],
+    ['a long run after an unclosed string (invalid)', notebook('x', `, "k": "a, "${long}"`)],
+    ['a long top-level string', `"${long}"`],
+    ['a long string in a nested list', notebook('x', `, "k": [[1, ["${long}"]], {"m": "${long}"}]`)],
+  ]
+  for (const [name, text] of cases) {
+    const bytes = utf8(text)
+    for (const b of shifted(bytes)) t.equal(outcome(b), outcome(text), name)
+    t.same(consumed(bytes), { outcome: outcome(text), emptied: true }, `${name}, the bytes let go`)
+  }
+  t.ok(jsonText(utf8(image())).body.length < 1000, 'the image is not in the text')
+})
+
 t.test('a notebook of the corpus read from a file', async (t) => {
   const path = join(NOTEBOOK_CORPUS, 'hml2-03-section-headers', 'a.ipynb')
   let bytes: Buffer
@@ -101,6 +133,8 @@ t.test('any bytes: the same outcome from bytes as from the decoded text (propert
   // Mostly a valid notebook whose text mixes ASCII, escapes, non-ASCII and broken UTF-8, at any alignment.
   const piece = fc.oneof(
     fc.constantFrom('a', ' ', '\\', '\\\\', '"', '\\n', '\\u00e9', 'é', '≥', '😀', '\ufeff', 'abcdefg'),
+    // Long enough to be taken out of the text when it is a whole string (bytes.ts longStrings).
+    fc.constantFrom('A'.repeat(4100), ':'.repeat(4200)),
     fc.constantFrom([0x80], [0xe2, 0x89], [0xed, 0xa0, 0x80], [0xff], [0xc3]),
   )
   fc.assert(
