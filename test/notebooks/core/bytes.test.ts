@@ -97,6 +97,7 @@ t.test('long strings (taken out of the text, bytes.ts) read from bytes as from t
     ['an image output', image()],
     ['an image ending in an escaped newline', image('\\n')],
     ['two images and non-ASCII around them', image('é').replace('"x"', '"≥ x"')],
+    ['an image as a list of lines', image(`", "${long}`)],
     ['a long source line in a list', notebook(`${long}\\n", "${long}`)],
     ['a long key', notebook('x', `, "${long}": 1`)],
     ['a long key, spaces before its colon', notebook('x', `, "${long}" \n\t : 1`)],
