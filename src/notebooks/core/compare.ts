@@ -6,7 +6,7 @@ import { RatioSearch, SequenceMatcher, buildB2j, calculateRatio } from './diffli
 import { Histogram, lcsLength } from './bounds.js'
 import type { JsonObject, JsonValue } from './model.js'
 import { isObject, pyEqual } from './json.js'
-import { codePoints } from './text.js'
+import { codePoints, pyLen } from './text.js'
 
 export const TEXT_MIMEDATA_MAX_COMPARE_LENGTH = 10000
 export const STREAM_MAX_COMPARE_LENGTH = 1000
@@ -27,6 +27,7 @@ interface Features {
 
 export class Similarity {
   private readonly features = new Map<string, Features>()
+  private readonly lengths = new Map<string, number>()
 
   private feat(s: string): Features {
     let f = this.features.get(s)
@@ -142,15 +143,37 @@ export class Similarity {
       // Equal strings are equal either way; only a difference needs the base64 test, which is
       // asked of the same image for every pair of cells: memoized per bundle and key.
       if (x === y) return true
-      // Both over twice the compare cap (so over it in code points too) and unequal: the base64
-      // test would say "equal or not at all", and the text test ends at the cap with False
-      // (compare_strings_approximate's maxlen cut-off comes after its equality check). Either way False.
-      if (x.length > 2 * TEXT_MIMEDATA_MAX_COMPARE_LENGTH && y.length > 2 * TEXT_MIMEDATA_MAX_COMPARE_LENGTH)
-        return false
+      // Unequal, so the base64 test would say False; the text test says False too where the lengths
+      // alone decide it (both over the compare cap, or too unlike): then neither is needed. Images
+      // are most of a notebook's bytes, and their base64 test was a walk over each.
+      if (!this.mimeTextMayHold(x, y, strict)) return false
       if (bundle ? base64At(bundle, mimetype, x) : isBase64(x)) return false
       return text(x, y)
     }
     return pyEqual(x, y)
+  }
+
+  /**
+   * Whether `textStrict` / `textApproximate(x, y, TEXT_MIMEDATA_MAX_COMPARE_LENGTH)` of unequal
+   * strings can hold, from their lengths in code points: compare_strings_approximate's cut-offs
+   * that need nothing else (one empty, real_quick_ratio, both over the cap).
+   */
+  private mimeTextMayHold(x: string, y: string, strict: boolean): boolean {
+    if (x.length > 0 !== y.length > 0) return false
+    const lx = this.codePointCount(x)
+    const ly = this.codePointCount(y)
+    if (!strict && lx < 10 && ly < 10) return true
+    if (lx > TEXT_MIMEDATA_MAX_COMPARE_LENGTH && ly > TEXT_MIMEDATA_MAX_COMPARE_LENGTH) return false
+    return !(calculateRatio(Math.min(lx, ly), lx + ly) < (strict ? 0.95 : 0.7))
+  }
+
+  /** Python `len(s)`, memoized per string (an image is asked of for every pair of cells). */
+  private codePointCount(s: string): number {
+    const f = this.features.get(s)
+    if (f) return f.cp.length
+    let n = this.lengths.get(s)
+    if (n === undefined) this.lengths.set(s, (n = pyLen(s)))
+    return n
   }
 
   mimebundle(x: JsonValue | undefined, y: JsonValue | undefined, strict: boolean): boolean {

@@ -358,7 +358,7 @@ t.test('outputStrictKey: equal for outputs compare_output_strict accepts, memoiz
 })
 
 t.test(
-  'mime data over twice the compare cap: unequal is dissimilar without the base64 test, as nbdime decides it',
+  'mime data that the lengths alone rule out: unequal is dissimilar without the base64 test, as nbdime decides it',
   async (t) => {
     const sim = new Similarity()
     // The path nbdime takes (_compare_mimedata_strings): base64 → equal or not; text → the capped comparison.
@@ -380,6 +380,25 @@ t.test(
         return true
       }),
       runs(t, 25),
+    )
+    // At the cap: 9,999 to 10,001 code points, one character apart (text, not base64: the capped test decides).
+    const text = (n: number) =>
+      Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join('')
+    for (const n of [9_999, 10_000, 10_001])
+      for (const m of [n - 1, n, n + 1]) {
+        const x = text(n)
+        const y = `${text(m).slice(0, m >> 1)} ${text(m).slice((m >> 1) + 1)}`
+        for (const strict of [true, false])
+          t.equal(sim.mimebundle({ 'image/png': x }, { 'image/png': y }, strict), slow(x, y, strict), `${n}, ${m}`)
+      }
+    // Short ones too: empty, under 10 code points, at the ratios' edges (the lengths' own cut-offs).
+    const b64 = fc.constantFrom('', 'QUJD', 'QUJDRA==', 'QUJDREVG'.repeat(9), 'QUJDREVG'.repeat(9).slice(1))
+    fc.assert(
+      fc.property(fc.oneof(pair, fc.tuple(b64, b64)), fc.boolean(), ([x, y], strict) => {
+        const fresh = new Similarity()
+        return fresh.mimebundle({ 'image/png': x }, { 'image/png': y }, strict) === slow(x, y, strict)
+      }),
+      runs(t, 3000),
     )
   },
 )
