@@ -135,11 +135,11 @@ export function jsonText(bytes: Uint8Array, consume = false): JsonText {
  * fraction of the file (spl-lecture4: 0.27 of 1.76 MB) and each value is parsed from its own bytes.
  *
  * Every quote-free span of LONG bytes or more holds one of the points visited, LONG apart, so
- * the JSON is not walked string by string. Such a span is a string (not the text between two) when
- * the file is valid JSON and its opening quote follows no backslash: in a valid file a quote outside
- * a string opens one. A span taken from an invalid file leaves the text invalid too (its
- * placeholder starts with a backslash outside any string), and the error is read from the file's
- * text anyway. Keys, strings with non-ASCII and spans that are not a whole string stay in the text.
+ * the JSON is not walked string by string. Such a span is mostly a string, but it can be the text
+ * between two (a minified list of numbers, with no control character to make it an invalid
+ * string): taken out, it leaves the text invalid (its placeholder then starts with a backslash
+ * outside any string), never valid with another meaning, and the file's own text is parsed instead
+ * (parse.ts). Keys, strings with non-ASCII and spans that are not a whole string stay in the text.
  */
 function longStrings(b: Uint8Array, start: number, runs: number[]): { spans: number[]; values: string[] } {
   const spans: number[] = []

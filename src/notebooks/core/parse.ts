@@ -83,17 +83,20 @@ function parseText(
   try {
     raw = restore(JSON.parse(body))
   } catch (e) {
-    // The escaped text's error positions are not the file's: the message comes from the file's text.
+    // The escaped text's error positions are not the file's: the message comes from the file's text. And
+    // the file's text is what counts: a quote-free stretch of 4 KB that is not a string (a long list of
+    // numbers in a minified file) can be taken out as one (bytes.ts), which leaves `body` invalid.
     const message = (err: unknown) => (err instanceof Error ? err.message : String(err))
     let why = message(e)
     if (escaped) {
       try {
-        JSON.parse(withoutBom(source()))
+        body = withoutBom(source())
+        raw = JSON.parse(body)
       } catch (e2) {
         why = message(e2)
       }
     }
-    fail(`not valid JSON (${why})`)
+    if (raw === undefined) fail(`not valid JSON (${why})`)
   }
   if (!isObject(raw)) fail(`not a notebook: the top-level JSON value is ${describe(raw)}, not an object`)
   if (nestedDeeperThan(body, MAX_DEPTH)) fail(`nested deeper than ${MAX_DEPTH} levels`)

@@ -88,6 +88,7 @@ t.test('edge cases read from bytes as from the decoded text', async (t) => {
 
 t.test('long strings (taken out of the text, bytes.ts) read from bytes as from the decoded text', async (t) => {
   const long = 'iVBORw0KGgo'.repeat(400)
+  const numbers = Array.from({ length: 2000 }, (_, i) => i).join(',')
   const image = (extra = '') =>
     notebook(
       'x',
@@ -107,6 +108,9 @@ t.test('long strings (taken out of the text, bytes.ts) read from bytes as from t
     ['a long string holding an escaped quote', notebook('x', `, "k": "${long}\\"${long}"`)],
     ['a file that writes U+0000 (no placeholders then)', notebook('x', `, "j": "\\u00000", "k": "${long}"`)],
     ['a long run outside strings (invalid)', notebook('x', `, "k": "a" ${long} "b"`)],
+    // Between two quotes, quote-free and with no control character, as a long string is: read as one, it
+    // left the text invalid (a valid file refused).
+    ['a long list of numbers, minified (valid)', notebook('x', `, "n": [${numbers}], "m": "b"`)],
     ['a long run after an unclosed string (invalid)', notebook('x', `, "k": "a, "${long}"`)],
     ['a long top-level string', `"${long}"`],
     ['a long string in a nested list', notebook('x', `, "k": [[1, ["${long}"]], {"m": "${long}"}]`)],
