@@ -133,7 +133,10 @@ t.test('a job whose replicas died mid-diff maxAttempts times is given up with a 
   await dead.diffJobs!.queueDiffJobs([{ deliveryId: 'poison', tenant: 't' }], 64)
   for (let i = 0; i < 3; i++) {
     const now = Date.now() + i * 10
-    const c = await dead.diffJobs!.claimDiffJobs({ owner: `dead-${i}`, now, until: now + 1 }, 1, 3, [])
+    // The last dead claim's lease outlasts b's first claim: b gives the job up when that lease ends (it waited
+    // a whole lease, 30 s, when its claim came first: red at times).
+    const leaseEnd = now + (i === 2 ? 500 : 1)
+    const c = await dead.diffJobs!.claimDiffJobs({ owner: `dead-${i}`, now, until: leaseEnd }, 1, 3, [])
     t.same(
       c.due.map((j) => [j.deliveryId, j.attempts]),
       [['poison', i + 1]],
@@ -143,7 +146,7 @@ t.test('a job whose replicas died mid-diff maxAttempts times is given up with a 
   }
   const b = await replica(t, 'b', r.service('b'))
   b.precompute.wake()
-  await until('the warning', () => b.logs.some((l) => l.includes('given up')))
+  await until('the warning', () => b.logs.some((l) => l.includes('given up')), 10_000)
   await b.precompute.idle()
   t.same(r.made, [], 'not diffed a fourth time')
   const line = JSON.parse(b.logs.find((l) => l.includes('given up'))!) as Record<string, unknown>

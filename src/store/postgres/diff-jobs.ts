@@ -59,6 +59,7 @@ export function createPgDiffJobs(db: Queryable, now: () => number = Date.now): D
 
     async claimDiffJobs(lease, limit, maxAttempts, busyTenants) {
       // One job per tenant per claim (each tenant's lowest tag), lowest tags first; the caller claims again for more.
+      // `next` counts spent jobs too: one held by a dead replica is given up when its lease ends, not a lease later.
       const { rows } = await db.query<JobRow>(
         `WITH spent AS (
            DELETE FROM diff_jobs WHERE attempts >= $4 AND ${FREE} RETURNING id, tenant, attempts),
@@ -75,7 +76,7 @@ export function createPgDiffJobs(db: Queryable, now: () => number = Date.now): D
          SELECT 'claimed' AS what, id, tenant, attempts, tag AS turn, seq FROM claimed
          UNION ALL SELECT 'spent', id, tenant, attempts, NULL, NULL FROM spent
          UNION ALL SELECT 'next', NULL, NULL, NULL, min(lease_until), NULL FROM diff_jobs
-           WHERE lease_until > $1 AND lease_owner <> $2 AND attempts < $4`,
+           WHERE lease_until > $1 AND lease_owner <> $2`,
         [lease.now, lease.owner, lease.until, maxAttempts, busyTenants, limit],
       )
       const claimed = rows
