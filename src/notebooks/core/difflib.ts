@@ -49,18 +49,32 @@ export class SequenceMatcher {
   private lens: [Int32Array, Int32Array] = [new Int32Array(0), new Int32Array(0)]
   private stamps: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)]
   private tick = 0
+  /** b2j holds every element of b (no autojunk): every match is a run of equal elements. */
+  private readonly whole: boolean
 
   readonly a: Seq
   readonly b: Seq
 
+  /** `options.b2j`, when given, must be `buildB2j(b, options.autojunk)`. */
   constructor(a: Seq, b: Seq, options: { autojunk?: boolean; b2j?: Map<number, number[]> } = {}) {
     this.a = a
     this.b = b
+    this.whole = !(options.autojunk ?? false)
     this.b2j = options.b2j ?? buildB2j(b, options.autojunk ?? false)
   }
 
   /** `find_longest_match(alo, ahi, blo, bhi)`, with Python's tie-breaking (earliest i, then j). */
   findLongestMatch(alo: number, ahi: number, blo: number, bhi: number): Match {
+    if (this.whole && ahi - alo >= ANCHORED_MIN && bhi - blo >= ANCHORED_MIN) {
+      let floor = endsRun(this.a, this.b, alo, ahi, blo, bhi)
+      if (floor < ANCHORED_PROBE && ahi - alo >= 2 * ANCHORED_PROBE) {
+        // Rows ANCHORED_PROBE apart find every run that long; a shorter best is a run that exists.
+        const probe = this.anchoredMatch(alo, ahi, blo, bhi, ANCHORED_PROBE)
+        if (probe.size >= ANCHORED_PROBE) return probe
+        floor = Math.max(floor, probe.size)
+      }
+      if (floor >= ANCHORED_MIN) return this.anchoredMatch(alo, ahi, blo, bhi, floor)
+    }
     const { a, b, b2j } = this
     if (this.lens[0].length < b.length + 1) {
       this.lens = [new Int32Array(b.length + 1), new Int32Array(b.length + 1)]
@@ -122,6 +136,45 @@ export class SequenceMatcher {
     }
     while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] === b[bestj + bestsize]) {
       bestsize++
+    }
+    return { a: besti, b: bestj, size: bestsize }
+  }
+
+  /**
+   * `findLongestMatch` when a run of `floor` equal elements is known to be in the region and b2j
+   * has every element: the longest run (length ≥ floor) covers a row alo + floor − 1 + m·floor, so
+   * only those rows are looked up in b2j and each hit is extended both ways along its diagonal
+   * (the row-by-row search visits every row: similar texts, e.g. HTML tables, have long runs, and
+   * their spaces and newlines many positions each). Ties as Python's: the run that ends first in
+   * a (the same length: starts first), then in b.
+   */
+  private anchoredMatch(alo: number, ahi: number, blo: number, bhi: number, floor: number): Match {
+    const { a, b, b2j } = this
+    let besti = alo
+    let bestj = blo
+    let bestsize = 0
+    for (let i = alo + floor - 1; i < ahi; i += floor) {
+      const js = b2j.get(a[i] as number)
+      if (js === undefined) continue
+      for (let t = 0; t < js.length; t++) {
+        const j = js[t] as number
+        if (j < blo) continue
+        if (j >= bhi) break
+        // Back; a run reaching the previous anchor row was measured from there.
+        let back = 0
+        while (back < floor && i - back > alo && j - back > blo && a[i - back - 1] === b[j - back - 1]) back++
+        if (back === floor) continue
+        let end = i + 1
+        while (end < ahi && j - i + end < bhi && a[end] === b[j - i + end]) end++
+        const size = end - i + back
+        const si = i - back
+        const sj = j - back
+        if (size > bestsize || (size === bestsize && (si < besti || (si === besti && sj < bestj)))) {
+          besti = si
+          bestj = sj
+          bestsize = size
+        }
+      }
     }
     return { a: besti, b: bestj, size: bestsize }
   }
@@ -250,6 +303,34 @@ export class RatioSearch {
       }
     }
   }
+}
+
+/** Regions and known runs at least this long take `anchoredMatch`; shorter ones the row-by-row search. */
+const ANCHORED_MIN = 8
+/** Without such a run at the corners, rows this far apart are tried first. */
+const ANCHORED_PROBE = 32
+
+/**
+ * The longest run of equal elements on the region's two corner diagonals (a[alo + t] = b[blo + t],
+ * a[ahi − 1 − t] = b[bhi − 1 − t]): a match the longest one is at least as long as. Similar texts
+ * share their first or last lines.
+ */
+function endsRun(a: Seq, b: Seq, alo: number, ahi: number, blo: number, bhi: number): number {
+  const n = Math.min(ahi - alo, bhi - blo)
+  let best = 0
+  let run = 0
+  for (let t = 0; t < n; t++) {
+    if (a[alo + t] === b[blo + t]) {
+      if (++run > best) best = run
+    } else run = 0
+  }
+  run = 0
+  for (let t = 1; t <= n; t++) {
+    if (a[ahi - t] === b[bhi - t]) {
+      if (++run > best) best = run
+    } else run = 0
+  }
+  return best
 }
 
 /** Element counts of a sequence (the `fullbcount` of `quick_ratio`). */

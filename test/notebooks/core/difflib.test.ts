@@ -200,3 +200,107 @@ t.test('autojunk drops popular elements of b (len >= 200) like CPython', async (
     ],
   )
 })
+
+t.test('find_longest_match on long similar sequences (rows a known run apart) like CPython', async (t) => {
+  // Python 3.11.7, SequenceMatcher(None, a, b, autojunk=False) for each pair below.
+  const row = '    <td>0.1</td>\n'
+  const a = row.repeat(6) + '  <tr>\n    <th>891</th>\n' + row.repeat(6)
+  const b = row.repeat(6) + '  <tr>\n    <th>890</th>\n' + row.repeat(5) + '    <td>0.2</td>\n'
+  const s = new SequenceMatcher(codePoints(a), codePoints(b))
+  t.same(s.findLongestMatch(0, a.length, 0, b.length), { a: 0, b: 0, size: 119 })
+  t.same(s.findLongestMatch(10, a.length, 3, b.length), { a: 10, b: 10, size: 109 })
+  t.same(
+    s.getMatchingBlocks().map((m) => [m.a, m.b, m.size]),
+    [
+      [0, 0, 119],
+      [120, 120, 101],
+      [222, 222, 6],
+      [228, 228, 0],
+    ],
+  )
+  t.equal(s.ratio(), 0.9912280701754386)
+  // Row 15 (D) ends a run from row 7 at b[17] before the longest run's first row at b[23].
+  const a4 = '01234567' + 'wxyz' + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabc' + '!!!'
+  const b4 = '01234567' + '#' + '7wxyzABCD' + '%%' + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabc' + '&&&&&'
+  t.same(new SequenceMatcher(codePoints(a4), codePoints(b4)).findLongestMatch(0, 44, 0, 54), { a: 12, b: 20, size: 29 })
+  // No run at the corners; the same run twice in b: the earliest wins.
+  const p = 'the quick brown fox jumps over the lazy dog, then naps'
+  const a2 = codePoints('x'.repeat(40) + p + 'y'.repeat(40))
+  const b2 = codePoints('z'.repeat(20) + p + 'w'.repeat(10) + p + 'v'.repeat(10))
+  const s2 = new SequenceMatcher(a2, b2)
+  t.same(s2.findLongestMatch(0, a2.length, 0, b2.length), { a: 40, b: 20, size: 54 })
+  t.same(s2.findLongestMatch(0, a2.length, 30, b2.length), { a: 40, b: 84, size: 54 })
+  // Runs shorter than the rows first tried (12), none at the corners.
+  const q = 'abcdefghijkl'
+  const a3 = codePoints('x'.repeat(30) + q + 'y'.repeat(30) + [...q].reverse().join('') + 'x'.repeat(30))
+  const b3 = codePoints('z'.repeat(50) + q + 'w'.repeat(20) + [...q].reverse().join('') + 'v'.repeat(5))
+  t.same(
+    new SequenceMatcher(a3, b3).getMatchingBlocks().map((m) => [m.a, m.b, m.size]),
+    [
+      [30, 50, 12],
+      [72, 82, 12],
+      [114, 99, 0],
+    ],
+  )
+})
+
+/** CPython's find_longest_match without junk, row by row (a dict per row), as the reference. */
+function referenceLongestMatch(a: number[], b: number[], alo: number, ahi: number, blo: number, bhi: number) {
+  const b2j = new Map<number, number[]>()
+  b.forEach((e, j) => b2j.set(e, [...(b2j.get(e) ?? []), j]))
+  let [besti, bestj, bestsize] = [alo, blo, 0]
+  let j2len = new Map<number, number>()
+  for (let i = alo; i < ahi; i++) {
+    const next = new Map<number, number>()
+    for (const j of b2j.get(a[i] as number) ?? []) {
+      if (j < blo) continue
+      if (j >= bhi) break
+      const k = (j2len.get(j - 1) ?? 0) + 1
+      next.set(j, k)
+      if (k > bestsize) [besti, bestj, bestsize] = [i - k + 1, j - k + 1, k]
+    }
+    j2len = next
+  }
+  return { a: besti, b: bestj, size: bestsize }
+}
+
+t.test('find_longest_match equals the row-by-row search on edited copies and unlike sequences', async (t) => {
+  let seed = 12345
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  let differ = 0
+  for (let it = 0; it < 3000; it++) {
+    const alphabet = 1 + rnd(rnd(2) ? 4 : 40)
+    const a = Array.from({ length: rnd(300) }, () => rnd(alphabet))
+    let b: number[]
+    if (rnd(4) > 0) {
+      // An edited copy (long runs, as in similar cells), sometimes shifted so that no corner has one.
+      b = a.slice(rnd(2) ? rnd(20) : 0)
+      for (let e = rnd(8); e > 0; e--) {
+        const fill = Array.from({ length: rnd(20) }, () => rnd(alphabet))
+        b.splice(rnd(b.length + 1), rnd(3) === 0 ? rnd(25) : 1, ...fill)
+      }
+    } else {
+      b = Array.from({ length: rnd(300) }, () => rnd(alphabet))
+    }
+    const s = new SequenceMatcher(a, b)
+    const alo = rnd(4) === 0 ? rnd(a.length + 1) : 0
+    const blo = rnd(4) === 0 ? rnd(b.length + 1) : 0
+    const ahi = alo + rnd(a.length - alo + 1)
+    const bhi = blo + rnd(b.length - blo + 1)
+    for (const [l1, h1, l2, h2] of [
+      [0, a.length, 0, b.length],
+      [alo, ahi, blo, bhi],
+    ] as const) {
+      const got = s.findLongestMatch(l1, h1, l2, h2)
+      const want = referenceLongestMatch(a, b, l1, h1, l2, h2)
+      if (got.a !== want.a || got.b !== want.b || got.size !== want.size) {
+        differ++
+        if (differ <= 3) t.same(got, want, JSON.stringify({ a, b, region: [l1, h1, l2, h2] }))
+      }
+    }
+  }
+  t.equal(differ, 0, 'pairs whose longest match differs from the reference')
+})
