@@ -266,15 +266,21 @@ export class RatioSearch {
   /** Regions still to search: [alo, ahi, blo, bhi] flattened. */
   private readonly regions: number[] = []
 
-  /** `cap`: a known upper bound on the matches (e.g. the LCS length). */
   private readonly a: Seq
   private readonly b: Seq
-  private readonly cap: number
+  private cap = Infinity
+  private capLater: (() => number) | undefined
+  private steps = 0
 
-  constructor(a: Seq, b: Seq, cap = Infinity) {
+  /**
+   * `cap`: a known upper bound on the matches (e.g. the LCS length), or how to compute it once the
+   * first longest match is found (where that is cheaper and may settle the answer on its own).
+   */
+  constructor(a: Seq, b: Seq, cap: number | (() => number) = Infinity) {
     this.a = a
     this.b = b
-    this.cap = cap
+    if (typeof cap === 'function') this.capLater = cap
+    else this.cap = cap
     this.push(0, a.length, 0, b.length)
   }
 
@@ -288,6 +294,10 @@ export class RatioSearch {
     let matcher: SequenceMatcher | undefined
     for (;;) {
       if (calculateRatio(this.found, length) > threshold) return true
+      if (this.capLater && this.steps > 0) {
+        this.cap = this.capLater()
+        this.capLater = undefined
+      }
       if (!(calculateRatio(Math.min(this.found + this.upTo, this.cap), length) > threshold)) return false
       const bhi = this.regions.pop() as number
       const blo = this.regions.pop() as number
@@ -296,6 +306,7 @@ export class RatioSearch {
       this.upTo -= Math.min(ahi - alo, bhi - blo)
       matcher ??= new SequenceMatcher(this.a, this.b, { b2j })
       const { a: i, b: j, size: k } = matcher.findLongestMatch(alo, ahi, blo, bhi)
+      this.steps++
       if (k) {
         this.found += k
         if (alo < i && blo < j) this.push(alo, i, blo, j)

@@ -6,7 +6,7 @@
  * on Python 3.11.7 for each (a, b) below, and pasted here.
  */
 import t from 'tap'
-import { SequenceMatcher } from '../../../src/notebooks/core/difflib.js'
+import { RatioSearch, SequenceMatcher, buildB2j } from '../../../src/notebooks/core/difflib.js'
 import { codePoints } from '../../../src/notebooks/core/text.js'
 
 type Op = [string, number, number, number, number]
@@ -303,4 +303,24 @@ t.test('find_longest_match equals the row-by-row search on edited copies and unl
     }
   }
   t.equal(differ, 0, 'pairs whose longest match differs from the reference')
+})
+
+t.test('RatioSearch with a cap computed after the first match answers as the full ratio', async (t) => {
+  const row = '    <td>0.1</td>\n'
+  const a = codePoints(row.repeat(12) + 'x'.repeat(40))
+  const b = codePoints(row.repeat(12) + 'y'.repeat(40))
+  // Python 3.11.7: ratio 0.8360655737704918, blocks [(0, 0, 204), (244, 244, 0)]
+  const full = new SequenceMatcher(a, b).ratio()
+  t.equal(full, 0.8360655737704918)
+  let asked = 0
+  const lcs = () => (asked++, 204)
+  // The first match (204) settles 0.7 alone: the cap is not computed.
+  t.equal(new RatioSearch(a, b, lcs).above(0.7, buildB2j(b)), true)
+  t.equal(asked, 0)
+  // 0.95 needs 232 matches: after the first match the cap (204) says no.
+  const s = new RatioSearch(a, b, lcs)
+  t.equal(s.above(0.95, buildB2j(b)), false)
+  t.equal(asked, 1)
+  t.equal(s.above(0.8, buildB2j(b)), full > 0.8)
+  t.equal(asked, 1)
 })
