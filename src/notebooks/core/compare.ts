@@ -6,6 +6,7 @@ import { RatioSearch, SequenceMatcher, buildB2j, calculateRatio } from './diffli
 import { Histogram, lcsLength } from './bounds.js'
 import type { JsonObject, JsonValue } from './model.js'
 import { isObject, pyEqual } from './json.js'
+import { textApproximateMayHold, textStrictMayHold } from './lengths.js'
 import { codePoints, pyLen } from './text.js'
 
 export const TEXT_MIMEDATA_MAX_COMPARE_LENGTH = 10000
@@ -172,9 +173,8 @@ export class Similarity {
     if (x.length > long && y.length > long) return false
     const lx = this.codePointCount(x)
     const ly = this.codePointCount(y)
-    if (!strict && lx < 10 && ly < 10) return true
     if (lx > TEXT_MIMEDATA_MAX_COMPARE_LENGTH && ly > TEXT_MIMEDATA_MAX_COMPARE_LENGTH) return false
-    return !(calculateRatio(Math.min(lx, ly), lx + ly) < (strict ? 0.95 : 0.7))
+    return strict ? textStrictMayHold(lx, ly) : textApproximateMayHold(lx, ly)
   }
 
   /** Python `len(s)`, memoized per string (an image is asked of for every pair of cells). */

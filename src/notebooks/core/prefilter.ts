@@ -7,37 +7,11 @@
  * lets a pair through to the full predicate, never decides a match.
  * test/notebooks/core/prefilter.test.ts checks each filter against the predicate it stands for.
  */
-import { calculateRatio } from './difflib.js'
 import { asText } from './compare.js'
 import { canonical, hash53, isObject } from './json.js'
 import type { JsonObject, JsonValue } from './model.js'
+import { textApproximateMayHold, textStrictMayHold } from './lengths.js'
 import { pyLen, sortedKeys } from './text.js'
-
-/**
- * Whether `compare_strings_approximate(x, y, threshold)` (nbdime/diffing/generic.py) can hold for
- * strings of `la` and `lb` code points. It returns False when exactly one is empty, and when
- * `real_quick_ratio()` — `_calculate_ratio(min(la, lb), la + lb)`, difflib — is below the
- * threshold: the same expression here. Equal strings pass (ratio 1.0).
- */
-export function lengthsMaySimilar(la: number, lb: number, threshold: number): boolean {
-  if (la > 0 !== lb > 0) return false
-  return !(calculateRatio(Math.min(la, lb), la + lb) < threshold)
-}
-
-/**
- * `compare_text_approximate(x, y)` can hold: both shorter than 10 (then it is True without a
- * comparison), or `compare_strings_approximate(x, y, 0.7)` can.
- */
-export function textApproximateMayHold(la: number, lb: number): boolean {
-  if (la > 0 !== lb > 0) return false
-  if (la < 10 && lb < 10) return true
-  return lengthsMaySimilar(la, lb, 0.7)
-}
-
-/** `compare_text_strict(x, y)` can hold: equal (so equal lengths), or `compare_strings_approximate(x, y, 0.95)` can. */
-export function textStrictMayHold(la: number, lb: number): boolean {
-  return la === lb || lengthsMaySimilar(la, lb, 0.95)
-}
 
 /**
  * `canonical(v)` with long strings cut to their length and ends: equal (Python `==`) values still

@@ -12,11 +12,9 @@ import {
   cellColumns,
   cellFacts,
   cellMayMatch,
-  lengthsMaySimilar,
   outputStrictKey,
-  textApproximateMayHold,
-  textStrictMayHold,
 } from '../../../src/notebooks/core/prefilter.js'
+import { lengthsMaySimilar, textApproximateMayHold, textStrictMayHold } from '../../../src/notebooks/core/lengths.js'
 import {
   RatioSearch,
   SequenceMatcher,
