@@ -1,6 +1,6 @@
 /** Runs the real `nbdiff` (nbdime 4.0.4) for parity tests: no shell, clean cwd, pinned env. */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DiffEntry, DiffOptions } from '../../src/notebooks/core/index.js'
@@ -29,20 +29,32 @@ export async function nbdimeVersion(): Promise<string | undefined> {
 /**
  * Many pairs through nbdime's CLI entry point in ONE Python process: `nbdime.nbdiffapp.main`
  * with the same argv as `nbdiff` (its import alone takes ~2 s here). The notebook differs that
- * flags reconfigure are reset between runs, as a fresh process would have them.
+ * flags reconfigure are reset between runs, as a fresh process would have them. Each `--out` file is
+ * read back as soon as its run returns and all of them come back on stdout: one CI run found a
+ * batch's first output gone when Node read it after the batch (cause not found), so a missing
+ * output now fails here, at once, naming what the directory still holds.
  */
 const BATCH = `
-import json, sys
+import json, os, sys
 import nbdime
 from nbdime.nbdiffapp import main
 from nbdime.diffing.notebooks import reset_notebook_differ
 if nbdime.__version__ != "4.0.4":
     sys.exit("nbdime 4.0.4 required, found " + nbdime.__version__)
+results = []
 for job in json.load(sys.stdin):
     reset_notebook_differ()
     status = main(job["flags"] + ["--out", job["out"], job["a"], job["b"]])
     if status:
         sys.exit("nbdiff failed for " + job["a"])
+    try:
+        with open(job["out"]) as f:
+            results.append(json.load(f))
+    except FileNotFoundError:
+        folder = os.path.dirname(job["out"])
+        held = sorted(os.listdir(folder)) if os.path.isdir(folder) else "the directory is gone"
+        sys.exit("nbdiff returned 0 but wrote no " + job["out"] + "; the directory holds: " + str(held))
+sys.stdout.write("\\n" + json.dumps(results, separators=(",", ":")))
 `
 
 export interface BatchJob {
@@ -64,19 +76,23 @@ export async function nbdiffBatch(jobs: BatchJob[]): Promise<DiffEntry[][]> {
         return { a, b, out: join(files, `${k}.json`), flags: j.flags ?? [] }
       }),
     )
-    await new Promise<void>((resolve, reject) => {
+    const stdout = await new Promise<string>((resolve, reject) => {
       const child = execFile(
         'python3',
         ['-c', BATCH],
-        { cwd, env: ENV, timeout: 240_000, maxBuffer: 64 << 20 },
-        (err, _o, stderr) => {
+        { cwd, env: ENV, timeout: 240_000, maxBuffer: 1 << 30 },
+        (err, out, stderr) => {
           if (err) reject(new Error(`nbdime batch failed: ${stderr || err.message}`))
-          else resolve()
+          else resolve(out)
         },
       )
       child.stdin?.end(JSON.stringify(spec))
     })
-    return Promise.all(spec.map(async (s) => JSON.parse(await readFile(s.out, 'utf8')) as DiffEntry[]))
+    // The last line: anything nbdime itself printed comes before it.
+    const diffs = JSON.parse(stdout.slice(stdout.lastIndexOf('\n') + 1)) as DiffEntry[][]
+    if (diffs.length !== jobs.length)
+      throw new Error(`nbdime batch gave ${diffs.length} diffs for ${jobs.length} pairs`)
+    return diffs
   } finally {
     await rm(files, { recursive: true, force: true })
     await rm(cwd, { recursive: true, force: true })
