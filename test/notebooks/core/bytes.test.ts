@@ -105,6 +105,14 @@ t.test('long strings (taken out of the text, bytes.ts) read from bytes as from t
     ['a long value under "__proto__"', notebook('x', `, "__proto__": "${long}"`)],
     ['a long string with a control character', notebook('x', `, "k": "${long}\u0001"`)],
     ['a long string with a bad escape', notebook('x', `, "k": "${long}\\q"`)],
+    // Taken from the bytes as they are, escapes decoded only in a short tail (bytes.ts stringValue).
+    ['a control character, then an escaped tail', notebook('x', `, "k": "${long}\t${long}\\n"`)],
+    ['an escaped tail with a control character', notebook('x', `, "k": "${long}\\n\u0001"`)],
+    ['an escaped tail, one-byte characters', notebook('x', `, "k": "${long}\\u00e9\\u00ff\\/\\\\"`)],
+    ['an escaped tail, two-byte characters', notebook('x', `, "k": "${long}\\u2265\\ud83d\\ude00\\n"`)],
+    ['an escape 64 bytes before the end', notebook('x', `, "k": "${long}\\n${'a'.repeat(62)}"`)],
+    ['an escape 65 bytes before the end', notebook('x', `, "k": "${long}\\n${'a'.repeat(63)}"`)],
+    ['escapes all along (base64 in lines)', notebook('x', `, "k": "${`${long.slice(0, 76)}\\n`.repeat(60)}"`)],
     ['a long string holding an escaped quote', notebook('x', `, "k": "${long}\\"${long}"`)],
     ['a file that writes U+0000 (no placeholders then)', notebook('x', `, "j": "\\u00000", "k": "${long}"`)],
     ['a long run outside strings (invalid)', notebook('x', `, "k": "a" ${long} "b"`)],
@@ -137,7 +145,22 @@ t.test('a notebook of the corpus read from a file', async (t) => {
 t.test('any bytes: the same outcome from bytes as from the decoded text (property)', async (t) => {
   // Mostly a valid notebook whose text mixes ASCII, escapes, non-ASCII and broken UTF-8, at any alignment.
   const piece = fc.oneof(
-    fc.constantFrom('a', ' ', '\\', '\\\\', '"', '\\n', '\\u00e9', 'é', '≥', '😀', '\ufeff', 'abcdefg'),
+    fc.constantFrom(
+      'a',
+      ' ',
+      '\\',
+      '\\\\',
+      '"',
+      '\\n',
+      '\\u00e9',
+      '\\u2265',
+      '\t',
+      'é',
+      '≥',
+      '😀',
+      '\ufeff',
+      'abcdefg',
+    ),
     // Long enough to be taken out of the text when it is a whole string (bytes.ts longStrings).
     fc.constantFrom('A'.repeat(4100), ':'.repeat(4200)),
     fc.constantFrom([0x80], [0xe2, 0x89], [0xed, 0xa0, 0x80], [0xff], [0xc3]),
