@@ -152,10 +152,10 @@ function longStrings(b: Uint8Array, start: number, runs: number[]): { spans: num
   const scratch: { buf?: Buffer } = {}
   let r = 0
   for (let s = start; s < n;) {
-    const q1 = b.indexOf(0x22, s)
+    const q1 = buf.indexOf(0x22, s)
     if (q1 < 0) break
     // The last quote before q1 is the last before s: none between them.
-    const q0 = s > start ? b.lastIndexOf(0x22, s - 1) : -1
+    const q0 = s > start ? buf.lastIndexOf(0x22, s - 1) : -1
     s = Math.max(s + LONG, q1 + 1)
     if (q0 < start || q1 - q0 - 1 < LONG || b[q0 - 1] === 0x5c || b[q1 - 1] === 0x5c) continue
     let k = q1 + 1
@@ -181,6 +181,14 @@ const plainLength = (s: string) => {
 }
 /** An escaped tail this short (base64's closing `\n`) is decoded on its own, the rest taken as it is. */
 const TAIL = 64
+/**
+ * V8 allocates what JSON.parse makes from a text of 100 KB or more in its old generation
+ * (JsonParser's kPretenureTreshold), and a string of 128 KB or more as a large object, which a
+ * scavenge promotes without copying it; a string between the two made from bytes would be young
+ * and copied twice by scavenges (hml2-08 holds 8 such images), so those are still parsed.
+ */
+const PRETENURED = 100 * 1024
+const LARGE_OBJECT = 128 * 1024
 
 /**
  * The value of the ASCII JSON string between the quotes at q0 and q1, or undefined if it is not a
@@ -192,6 +200,7 @@ const TAIL = 64
  */
 function stringValue(buf: Buffer, q0: number, q1: number, scratch: { buf?: Buffer }): string | undefined {
   const from = q0 + 1
+  if (q1 - from >= PRETENURED && q1 - from < LARGE_OBJECT) return parsed(buf, q0, q1)
   const head = buf.subarray(from, q1).indexOf(0x5c)
   if (head < 0) {
     const s = buf.toString('latin1', from, q1)
@@ -217,6 +226,10 @@ function stringValue(buf: Buffer, q0: number, q1: number, scratch: { buf?: Buffe
       return plainLength(s) >= head ? s : undefined
     }
   }
+  return parsed(buf, q0, q1)
+}
+
+function parsed(buf: Buffer, q0: number, q1: number): string | undefined {
   try {
     return JSON.parse(buf.toString('latin1', q0, q1 + 1)) as string
   } catch {

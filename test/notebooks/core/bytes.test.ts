@@ -129,6 +129,12 @@ t.test('long strings (taken out of the text, bytes.ts) read from bytes as from t
     t.same(consumed(bytes), { outcome: outcome(text), emptied: true }, `${name}, the bytes let go`)
   }
   t.ok(jsonText(utf8(image())).body.length < 1000, 'the image is not in the text')
+  // 100-128 KB: parsed (V8 keeps what JSON.parse makes of such a text in its old generation), out all the same.
+  for (const size of [110_000, 140_000]) {
+    const big = notebook('x', `, "k": "${'iVBORw0KGgo'.repeat(size / 10)}\\n"`)
+    t.ok(jsonText(utf8(big)).body.length < 1000, `a string of ${size} bytes is not in the text`)
+    t.equal(outcome(utf8(big)), outcome(big), `a string of ${size} bytes read from bytes as from the text`)
+  }
 })
 
 t.test('a notebook of the corpus read from a file', async (t) => {
