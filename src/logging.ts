@@ -114,10 +114,28 @@ export function lazyChild<L extends FastifyLike>(
 ): L {
   let child: L | null = null
   const real = (): L => (child ??= parent.child(typeof bindings === 'function' ? bindings() : bindings, options) as L)
+  // Before it is made, a method is one that makes it when called, not when read: Fastify reads every level
+  // method of a request's logger to check it (validateLogger), which made the child on every delivery.
+  const deferred = new Map<PropertyKey, (...a: unknown[]) => unknown>()
+  const defer = (key: PropertyKey) => {
+    let f = deferred.get(key)
+    if (f === undefined)
+      deferred.set(
+        key,
+        (f = (...a: unknown[]) => {
+          const c = real()
+          return (Reflect.get(c, key, c) as (...a: unknown[]) => unknown).apply(c, a)
+        }),
+      )
+    return f
+  }
   return new Proxy(parent, {
     get(_, key) {
-      if (child === null && options?.level === undefined && typeof key === 'string' && LEVEL_METHODS.has(key))
-        if ((parent as Partial<Logger>).isLevelEnabled?.(key) === false) return noop
+      if (child === null) {
+        if (options?.level === undefined && typeof key === 'string' && LEVEL_METHODS.has(key))
+          if ((parent as Partial<Logger>).isLevelEnabled?.(key) === false) return noop
+        if (typeof Reflect.get(parent, key) === 'function') return defer(key)
+      }
       const c = real()
       const value: unknown = Reflect.get(c, key, c)
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value

@@ -196,3 +196,24 @@ t.test('a lazy child with its bindings from a function: made on its first line, 
     ],
   )
 })
+
+t.test('a lazy child is not made by reading its methods (Fastify checks each of a request logger)', async (t) => {
+  const lines: string[] = []
+  const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }))
+  let made = 0
+  const lazy = lazyChild(logger, () => (made++, { reqId: 'r2' }))
+  for (const m of ['info', 'error', 'debug', 'fatal', 'warn', 'trace', 'child'] as const)
+    t.equal(typeof lazy[m], 'function', m)
+  t.equal(made, 0, 'reading the methods made nothing')
+  const info = lazy.info
+  info({ code: 'Y' }, 'read before, called after')
+  lazy.child({ part: 'p' }).warn('from a child of it')
+  t.equal(made, 1, 'made once, at its first line')
+  t.match(
+    lines.map((l) => JSON.parse(l)),
+    [
+      { reqId: 'r2', code: 'Y', msg: 'read before, called after' },
+      { reqId: 'r2', part: 'p', msg: 'from a child of it' },
+    ],
+  )
+})
