@@ -39,7 +39,7 @@ import { limitsFromConfig } from './events/limits.js'
 import { notificationsPlugin } from './http/notifications.js'
 import type { Notifier } from './notify/notifier.js'
 import { hostDeliveryIdFromHeaders } from './intake/headers.js'
-import { lazyChild } from './logging.js'
+import { LazyRequestLogger } from './logging.js'
 import type { WebhookProvider } from './providers/provider.js'
 import type { Pipeline } from './pipeline/index.js'
 import type { ServiceStore } from './store/service-store.js'
@@ -131,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
       // A delivery's request logs through it only when refused (its stored line is the route's, hooks.ts).
       return rawRequest.method === 'POST' && rawRequest.url?.startsWith('/hooks/')
-        ? lazyChild(logger, withHostId, options)
+        ? new LazyRequestLogger(logger as Logger, withHostId, options)
         : logger.child(withHostId(), options)
     },
     // A delivery logs one line, its outcome (hooks.ts: stored or duplicate; sendError: a refusal), not

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { diffLinksFromConfig } from '../src/links/diff-links.js'
-import { createLogger, lazyChild, plainLineLogger, redactUrl } from '../src/logging.js'
+import { createLogger, LazyRequestLogger, lazyChild, plainLineLogger, redactUrl } from '../src/logging.js'
 import { SECRETS, startTestApp, testConfig } from './support/app.js'
 import { startPipelineApp } from './support/pipeline-app.js'
 import * as P from './support/payloads.js'
@@ -217,3 +217,33 @@ t.test('a lazy child is not made by reading its methods (Fastify checks each of 
     ],
   )
 })
+
+t.test(
+  "a request's lazy logger: its methods read without making a child, made at its first line at an enabled level",
+  async (t) => {
+    const lines: string[] = []
+    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) }))
+    let made = 0
+    const lazy = new LazyRequestLogger(logger, () => (made++, { reqId: 'r3' }))
+    for (const m of ['info', 'error', 'debug', 'fatal', 'warn', 'trace', 'child'] as const)
+      t.equal(typeof lazy[m], 'function', m)
+    t.equal(lazy.level, 'info')
+    lazy.debug('below the level')
+    t.equal(made, 0, 'reading its methods and a line below the level made nothing')
+    lazy.warn({ code: 'Z' }, 'refused')
+    lazy.child({ part: 'q' }).error('from a child of it')
+    lazy.info('again')
+    t.equal(made, 1, 'made once, at its first line')
+    t.match(
+      lines.map((l) => JSON.parse(l)),
+      [
+        { reqId: 'r3', code: 'Z', msg: 'refused', level: 40 },
+        { reqId: 'r3', part: 'q', msg: 'from a child of it', level: 50 },
+        { reqId: 'r3', msg: 'again', level: 30 },
+      ],
+    )
+    const own = new LazyRequestLogger(logger, () => ({ reqId: 'r4' }), { level: 'debug' })
+    own.debug('at its own level')
+    t.match(JSON.parse(lines.at(-1)!), { reqId: 'r4', msg: 'at its own level' }, 'a level of its own is honoured')
+  },
+)
