@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { createLogger } from '../../src/logging.js'
-import { MASK, maskSecrets, secretValues } from '../../src/security/secrets.js'
+import { createMask, MASK, maskDeep, maskSecrets, secretValues } from '../../src/security/secrets.js'
 import { SECRETS, startTestApp, testConfig } from '../support/app.js'
 import { startNotifyHarness } from '../support/notify/harness.js'
 import { apiAuth, DS_RULE, startPipelineApp } from '../support/pipeline-app.js'
@@ -214,3 +214,16 @@ t.test('log lines: configured secrets are masked inside messages and errors, and
   t.match(first.err.message, `bad token ${MASK}`)
   t.equal(JSON.parse(lines[1]!).msg, `quote "${MASK}" and a backslash \\ ${MASK}`)
 })
+
+t.test(
+  'maskDeep copies every key as a key: a `__proto__` from parsed JSON stays one and sets no prototype',
+  async (t) => {
+    const mask = createMask(['proto-secret-1'])
+    const parsed = JSON.parse('{"__proto__":{"polluted":"proto-secret-1"},"a":["x proto-secret-1"],"n":1}') as object
+    const out = maskDeep(parsed, mask) as Record<string, unknown>
+    t.equal(Object.getPrototypeOf(out), Object.prototype, 'the prototype is untouched')
+    t.same(Object.keys(out), ['__proto__', 'a', 'n'])
+    t.notOk(JSON.stringify(out).includes('proto-secret-1'), 'masked inside the __proto__ key too')
+    t.equal((out as { polluted?: unknown }).polluted, undefined)
+  },
+)
