@@ -103,45 +103,68 @@ const noop = () => {}
 
 /**
  * `parent.child(bindings, options)`, made on its first line at an enabled level: pino serializes and redacts a
- * child's bindings when it is made, and the pipeline made one per route and per step, Fastify one per request,
- * that then logged nothing at the configured level (~4 % of a burst's main thread, issue #12). `bindings` may be
- * a function, called when the child is made. With a level of its own in `options`, any line makes it.
+ * child's bindings when it is made, and the pipeline made one per route and per step that then logged nothing at
+ * the configured level (~4 % of a burst's main thread, issue #12). `bindings` may be a function, called when the
+ * child is made. With a level of its own in `options`, any line makes it.
  */
 export function lazyChild<L extends FastifyLike>(
   parent: L,
   bindings: Record<string, unknown> | (() => Record<string, unknown>),
   options?: ChildLoggerOptions,
 ): L {
-  let child: L | null = null
-  const real = (): L => (child ??= parent.child(typeof bindings === 'function' ? bindings() : bindings, options) as L)
-  // Before it is made, a method is one that makes it when called, not when read: Fastify reads every level
-  // method of a request's logger to check it (validateLogger), which made the child on every delivery.
-  const deferred = new Map<PropertyKey, (...a: unknown[]) => unknown>()
-  const defer = (key: PropertyKey) => {
-    let f = deferred.get(key)
+  return new Proxy(parent, new LazyChild(parent, bindings, options))
+}
+
+/**
+ * lazyChild's proxy handler, a class so that making one (per route and per step) makes no closures. Before the
+ * child is made, a method is one that makes it when called, not when read: Fastify reads every level method of a
+ * request's logger to check it (validateLogger), which made the child on every delivery.
+ */
+class LazyChild<L extends FastifyLike> implements ProxyHandler<L> {
+  #child: L | null = null
+  #deferred: Map<PropertyKey, (...a: unknown[]) => unknown> | null = null
+  readonly #parent: L
+  readonly #bindings: Record<string, unknown> | (() => Record<string, unknown>)
+  readonly #options: ChildLoggerOptions | undefined
+  constructor(
+    parent: L,
+    bindings: Record<string, unknown> | (() => Record<string, unknown>),
+    options: ChildLoggerOptions | undefined,
+  ) {
+    this.#parent = parent
+    this.#bindings = bindings
+    this.#options = options
+  }
+  #real(): L {
+    const b = this.#bindings
+    return (this.#child ??= this.#parent.child(typeof b === 'function' ? b() : b, this.#options) as L)
+  }
+  #defer(key: PropertyKey): (...a: unknown[]) => unknown {
+    this.#deferred ??= new Map()
+    let f = this.#deferred.get(key)
     if (f === undefined)
-      deferred.set(
+      this.#deferred.set(
         key,
         (f = (...a: unknown[]) => {
-          const c = real()
+          const c = this.#real()
           return (Reflect.get(c, key, c) as (...a: unknown[]) => unknown).apply(c, a)
         }),
       )
     return f
   }
-  return new Proxy(parent, {
-    get(_, key) {
-      if (child === null) {
-        if (options?.level === undefined && typeof key === 'string' && LEVEL_METHODS.has(key))
-          if ((parent as Partial<Logger>).isLevelEnabled?.(key) === false) return noop
-        if (typeof Reflect.get(parent, key) === 'function') return defer(key)
-      }
-      const c = real()
-      const value: unknown = Reflect.get(c, key, c)
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value
-    },
-    set: (_, key, value) => Reflect.set(real(), key, value),
-  })
+  get(_: L, key: PropertyKey): unknown {
+    if (this.#child === null) {
+      if (this.#options?.level === undefined && typeof key === 'string' && LEVEL_METHODS.has(key))
+        if ((this.#parent as Partial<Logger>).isLevelEnabled?.(key) === false) return noop
+      if (typeof Reflect.get(this.#parent, key) === 'function') return this.#defer(key)
+    }
+    const c = this.#real()
+    const value: unknown = Reflect.get(c, key, c)
+    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value
+  }
+  set(_: L, key: PropertyKey, value: unknown): boolean {
+    return Reflect.set(this.#real(), key, value)
+  }
 }
 
 type LineArgs = [obj: unknown, msg?: string, ...rest: unknown[]]
