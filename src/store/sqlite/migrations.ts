@@ -504,6 +504,19 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 24,
+    name: 'delivery-list-arms',
+    // Every insert writes each index of deliveries (issue #12: 13 B-trees per delivery). A list that does not
+    // filter on status reads one arm per status from the (…, status, seq) index of its other filters, merged in
+    // seq order (page-lists.ts armsBy), so these four, the same columns without status, serve nothing more.
+    sql: `
+      DROP INDEX deliveries_tenant_seq;
+      DROP INDEX deliveries_provider_seq;
+      DROP INDEX deliveries_tenant_provider_seq;
+      DROP INDEX deliveries_repository_seq;
+    `,
+  },
 ]
 
 /** Runs the migrations not applied yet, up to `until` (benches and tests stop earlier). */

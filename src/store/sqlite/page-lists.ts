@@ -5,7 +5,7 @@ import type { BranchQuery, RepositoryQuery } from '../branches.js'
 import type { BuildQuery } from '../builds.js'
 import type { NotificationQuery } from '../notifications.js'
 import type { AuditQuery } from '../security.js'
-import type { DeliveryQuery } from '../store.js'
+import { DELIVERY_STATUSES, type DeliveryQuery } from '../store.js'
 import type { PageList } from './page-query.js'
 
 type Filters<Q> = Exclude<keyof Q, 'tenants' | 'before' | 'limit'>
@@ -19,6 +19,9 @@ export const DELIVERY_PAGES: PageList<Filters<DeliveryQuery>> = {
   // A repository's tenant is tenantOf(repository), and its provider is one host's unless two
   // hosts hold the same org/name: checked row by row among the repository's rows.
   narrowedBy: { repository: ['tenant', 'provider'] },
+  // Five statuses: (tenant, status, seq) serves ?tenant as well, and so on, with four indexes fewer for the writer
+  // to insert into per delivery (migration 24, issue #12).
+  armsBy: { column: 'status', values: DELIVERY_STATUSES },
 }
 
 /** The columns of a DeliverySummary: DELIVERY_COLUMNS without headers and events. */

@@ -14,6 +14,12 @@ export interface PageList<F extends string> {
    * nearly all match (a repository's tenant is tenantOf(repository)), so no index is spent on them.
    */
   narrowedBy?: Partial<Record<string, readonly string[]>>
+  /**
+   * A column of few values whose (…, column, seq) indexes also serve the lists that do not filter on it: one arm
+   * per value, each in seq order, merged, instead of an index without it that every insert writes too. Not for an
+   * unfiltered list (the table's own order serves it).
+   */
+  armsBy?: { column: string; values: readonly string[] }
 }
 
 export type PageQuery<F extends string> = { [K in F]?: string | number } & {
@@ -37,6 +43,7 @@ export interface PageStatement {
  * (SQLITE_MAX_COMPOUND_SELECT); more tenants take several statements, merged here.
  */
 export const TENANTS_PER_STATEMENT = 100
+const MAX_ARMS = 500
 
 /** `seq < ?` always (the top without a cursor): one shape per filter set, and a range search. */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER
@@ -51,28 +58,43 @@ export function pageStatements<F extends string>(list: PageList<F>, q: PageQuery
   const term = (column: string) => `${narrowed.has(column) ? '+' : ''}${column} = ?`
   const where = [...given.map(([, column]) => term(column)), 'seq < ?']
   const params: unknown[] = [...given.map(([field]) => q[field]), q.before ?? NO_CURSOR]
-  const arm = (tenant: boolean) =>
-    `${list.select} WHERE ${[...(tenant ? [term('tenant')] : []), ...where].join(' AND ')}`
-  const order = `ORDER BY seq DESC LIMIT ?`
-  if (!q.tenants) return [{ sql: `${arm(false)} ${order}`, params: [...params, q.limit] }]
+  const split = list.armsBy
+  const values =
+    split && (given.length > 0 || q.tenants) && !given.some(([, column]) => column === split.column)
+      ? split.values
+      : [undefined]
+  /** One arm per value of armsBy (one arm when unsplit), each with the tenant's term when given. */
+  const arms = (tenant: unknown, extra = '', extraParams: unknown[] = []) =>
+    values.map((value) => ({
+      sql: `${list.select} WHERE ${[
+        ...(tenant === undefined ? [] : [term('tenant')]),
+        ...where.slice(0, -1),
+        ...(value === undefined ? [] : [`${split!.column} = ?`]),
+        where.at(-1)!,
+      ].join(' AND ')}${extra}`,
+      params: [
+        ...(tenant === undefined ? [] : [tenant]),
+        ...params.slice(0, -1),
+        ...(value === undefined ? [] : [value]),
+        params.at(-1),
+        ...extraParams,
+      ],
+    }))
+  const statement = (parts: PageStatement[]): PageStatement => ({
+    sql: `${parts.map((a) => a.sql).join(' UNION ALL ')} ORDER BY seq DESC LIMIT ?`,
+    params: [...parts.flatMap((a) => a.params), q.limit],
+  })
+  if (!q.tenants) return [statement(arms(undefined))]
   const tenants = [...new Set(q.tenants)]
   if (tenants.length === 0) return []
   // Narrowed, the tenant is checked on the narrowing index's rows in one search, not one per tenant.
   if (narrowed.has('tenant'))
-    return [
-      {
-        sql: `${arm(false)} AND +tenant IN (${tenants.map(() => '?').join(', ')}) ${order}`,
-        params: [...params, ...tenants, q.limit],
-      },
-    ]
+    return [statement(arms(undefined, ` AND +tenant IN (${tenants.map(() => '?').join(', ')})`, tenants))]
+  // SQLite allows 500 arms (SQLITE_MAX_COMPOUND_SELECT): 100 tenants × 5 delivery statuses.
+  const perStatement = Math.min(TENANTS_PER_STATEMENT, Math.floor(MAX_ARMS / values.length))
   const statements: PageStatement[] = []
-  for (let i = 0; i < tenants.length; i += TENANTS_PER_STATEMENT) {
-    const chunk = tenants.slice(i, i + TENANTS_PER_STATEMENT)
-    statements.push({
-      sql: `${chunk.map(() => arm(true)).join(' UNION ALL ')} ${order}`,
-      params: [...chunk.flatMap((tenant) => [tenant, ...params]), q.limit],
-    })
-  }
+  for (let i = 0; i < tenants.length; i += perStatement)
+    statements.push(statement(tenants.slice(i, i + perStatement).flatMap((tenant) => arms(tenant))))
   return statements
 }
 
