@@ -1,7 +1,21 @@
 // What crosses from the event loop to the writer thread for one delivery.
+import { randomUUID } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { cleanJson, withoutUrlCredentials } from '../../security/url-credentials.js'
 import type { DeliverySummary, NewDelivery, StoredDelivery } from '../store.js'
+
+/**
+ * A new delivery's id: a UUID whose first 48 bits are the time in ms (RFC 9562 version 7; Node 22 has no
+ * crypto.randomUUIDv7), the rest random as randomUUID's. Random ids put each insert into the id index (and the
+ * plan's into dispatches') on a leaf of its own: at 50 deliveries a commit, ~2 more pages each to write to the
+ * WAL and copy back at the checkpoint than ids that go where the last ones went (issue #12).
+ * https://www.rfc-editor.org/rfc/rfc9562#name-uuid-version-7
+ */
+export function newDeliveryId(now = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0')
+  // randomUUID: xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; its variant bits (V) stand, the version becomes 7.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`
+}
 
 /**
  * A delivery as it crosses to the writer thread: headers and events already JSON, since

@@ -28,6 +28,7 @@ import type { ServiceStore } from '../service-store.js'
 import type { WorkLeaseStore } from '../leases.js'
 import { singleProcessLeases } from './leases.js'
 import {
+  newDeliveryId,
   toDelivery,
   toDeliverySummary,
   toWriterRow,
@@ -276,7 +277,7 @@ export function openSqliteStore(options: SqliteStoreOptions): ServiceStore {
     recordDelivery(delivery) {
       if (closed) return Promise.reject(new StoreUnavailableError('the store is closed (Tamer is stopping)'))
       if (broken) return Promise.reject(broken)
-      const id = randomUUID()
+      const id = newDeliveryId()
       const recorded = new Promise<RecordResult>((resolve, reject) => {
         queue.push({ delivery, id, order: order++, resolve, reject })
         pump()
