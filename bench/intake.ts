@@ -176,6 +176,28 @@ async function closedLoop(url: string, body: Buffer, seconds: number) {
   return { rps: r.requests.average, p99: r.latency.p99, twoxx: r['2xx'], bad: r.non2xx + r.errors + r.timeouts }
 }
 
+/** CPU (user + system) of a whole process so far, in clock ticks. */
+function processTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+/**
+ * Waits until a server has finished what a window left it (the requests in flight when it ended, the durable's
+ * commits, checkpoint and routes of them, a collection): its CPU under 10 % over 200 ms, or 5 s. Without it the
+ * next server's window shared the cores with that tail, always the same server's in a fixed order.
+ */
+async function settle(s: Server): Promise<void> {
+  const until = Date.now() + 5000
+  let last = processTicks(s.child.pid!)
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200))
+    const now = processTicks(s.child.pid!)
+    if (now - last <= 2) return
+    last = now
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const twoxx = (r: OpenLoopResult) => (r.statuses[202] ?? 0) + (r.statuses[200] ?? 0)
 const others = (r: OpenLoopResult) => `${r.sent - twoxx(r)}${r.statuses[503] ? ` (${r.statuses[503]} × 503)` : ''}`
@@ -217,6 +239,7 @@ async function main() {
   for (const s of servers) {
     const w = await closedLoop(s.url, body, 2) // warm-up, not reported
     if (s === durable) durable2xx += w.twoxx
+    await settle(s)
   }
 
   // 1. Throughput, the servers in turn, so a slower minute of this shared machine weighs on each.
@@ -225,8 +248,10 @@ async function main() {
   const loads: string[] = []
   for (let round = 0; round < ROUNDS; round++) {
     const got: Record<string, Awaited<ReturnType<typeof closedLoop>>> = {}
-    for (const s of servers) {
+    // Every other round in the reverse order, so no server always runs first, or right after another.
+    for (const s of round % 2 ? [...servers].reverse() : servers) {
       got[s.name] = await closedLoop(s.url, body, SECONDS)
+      await settle(s)
       rps[s.name]!.push(got[s.name]!.rps)
       if (got[s.name]!.bad > 0) console.log(`  round ${round + 1}: ${s.name}: ${got[s.name]!.bad} answers not 2xx`)
     }
@@ -261,6 +286,7 @@ async function main() {
   const warm = async (s: Server, b: Buffer, rate: number) => {
     const w = await at(s, b, rate, 1)
     if (s === durable) durable2xx += twoxx(w)
+    await settle(s)
   }
   for (const s of [bare, ...servers]) {
     await warm(s, body, RATE)
@@ -269,6 +295,7 @@ async function main() {
     if (s === durable) durable2xx += twoxx(r)
     fixed[s.name] = r
     row(s.name.split(' (')[0]!, RATE, r, '', cpuPer(cpu, threadCpuMs(s.child.pid!), r.sent))
+    await settle(s)
   }
   for (const s of [bare, ...servers]) {
     await warm(s, big, BIG_RATE)
@@ -284,6 +311,7 @@ async function main() {
       `${peakRssMb(s.child.pid!).toFixed(0)} MB`,
       cpuPer(cpu, after, r.sent),
     )
+    await settle(s)
   }
   for (const d of durables) {
     const after = rssMb(d.child.pid!)
