@@ -27,7 +27,7 @@ import {
   type PageQuery,
 } from '../../src/store/sqlite/page-query.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
-import type { NewDelivery } from '../../src/store/store.js'
+import { DELIVERY_STATUSES, type NewDelivery } from '../../src/store/store.js'
 
 const LISTS = [
   { table: 'deliveries', list: DELIVERY_PAGES as PageList<string>, route: DeliveryListQuery, routeNames: {} },
@@ -187,6 +187,38 @@ t.test('a scope of many tenants pages newest first across statements, each row o
   )
   t.same(await store.listDeliveries({ repository: 'acme/t1', tenants: scope, limit: 100 }), [])
   t.same(await store.listDeliveries({ tenants: [], limit: 10 }), [])
+})
+
+t.test('a list that does not filter on status reads every status, newest first (one arm each)', async (t) => {
+  const store = openSqliteStore({ file: ':memory:' })
+  t.teardown(() => store.close())
+  const rows = []
+  for (const [i, status] of [...DELIVERY_STATUSES, ...DELIVERY_STATUSES].entries())
+    rows.push(await store.recordDelivery({ ...delivery(3 * i + 1, 't1'), status }))
+  const newestFirst = rows.map((r) => r.id).reverse()
+  t.same(
+    (await store.listDeliveries({ provider: 'github', limit: 20 })).map((d) => d.id),
+    newestFirst,
+  )
+  t.same(
+    (await store.listDeliveries({ tenants: ['t1'], limit: 20 })).map((d) => d.id),
+    newestFirst,
+  )
+  t.same(
+    (await store.listDeliveries({ repository: 'acme/t1', tenants: ['t1', 't2'], limit: 20 })).map((d) => d.id),
+    newestFirst,
+  )
+  // The limit stops the merge across arms, and a cursor continues it.
+  const top = await store.listDeliveries({ tenants: ['t1'], provider: 'github', limit: 3 })
+  t.same(
+    top.map((d) => d.id),
+    newestFirst.slice(0, 3),
+  )
+  const next = await store.listDeliveries({ tenants: ['t1'], provider: 'github', before: top.at(-1)!.seq, limit: 20 })
+  t.same(
+    next.map((d) => d.id),
+    newestFirst.slice(3),
+  )
 })
 
 t.test('every read of every console page searches an index, never scans or sorts a table', async (t) => {
