@@ -176,6 +176,21 @@ async function closedLoop(url: string, body: Buffer, seconds: number) {
   return { rps: r.requests.average, p99: r.latency.p99, twoxx: r['2xx'], bad: r.non2xx + r.errors + r.timeouts }
 }
 
+/**
+ * A process's write calls and bytes written so far (/proc/<pid>/io syscw, wchar: WAL frames, checkpoints and
+ * logs alike). Like the CPU, it compares trees on a loaded machine, where latency does not.
+ */
+function writesSoFar(pid: number): { calls: number; bytes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN)
+  return { calls: field('syscw'), bytes: field('wchar') }
+}
+
+const writesPer = (before: { calls: number; bytes: number }, pid: number, n: number) => {
+  const after = writesSoFar(pid)
+  return `${((after.calls - before.calls) / n).toFixed(1)}, ${((after.bytes - before.bytes) / n / 1024).toFixed(1)}`
+}
+
 /** CPU (user + system) of a whole process so far, in clock ticks. */
 function processTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
@@ -274,11 +289,12 @@ async function main() {
   console.log('\n2. fixed rate, open loop (latency from each request’s due time)')
   console.log(
     '   server                        rate/s  achieved    p50 ms    p99 ms    max ms  non-2xx  peak RSS' +
-      '  CPU ms/delivery (loop/workers/other)  load',
+      '  CPU ms/delivery (loop/workers/other)  writes/delivery (calls, KB)  load',
   )
-  const row = (name: string, rate: number, r: OpenLoopResult, rss = '', cpu = '') =>
+  // The writes are counted until the server has finished the run's tail (its last commits and their checkpoint).
+  const row = (name: string, rate: number, r: OpenLoopResult, rss = '', cpu = '', writes = '') =>
     console.log(
-      `   ${name.padEnd(28)}${String(rate).padStart(8)}${r.achieved.toFixed(0).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${r.max.toFixed(0).padStart(10)} ${others(r).padStart(8)}${rss.padStart(10)}  ${cpu.padEnd(36)}${load()}`,
+      `   ${name.padEnd(28)}${String(rate).padStart(8)}${r.achieved.toFixed(0).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${r.max.toFixed(0).padStart(10)} ${others(r).padStart(8)}${rss.padStart(10)}  ${cpu.padEnd(36)}  ${writes.padEnd(28)}${load()}`,
     )
   const at = async (s: Server, b: Buffer, rate: number, seconds: number) =>
     openLoop({ url: `${s.url}/hooks/github`, rate, seconds, body: b, headers: headersFor(b) })
@@ -291,27 +307,32 @@ async function main() {
   for (const s of [bare, ...servers]) {
     await warm(s, body, RATE)
     const cpu = threadCpuMs(s.child.pid!)
+    const written = writesSoFar(s.child.pid!)
     const r = await at(s, body, RATE, Math.max(SECONDS, 5))
     if (s === durable) durable2xx += twoxx(r)
     fixed[s.name] = r
-    row(s.name.split(' (')[0]!, RATE, r, '', cpuPer(cpu, threadCpuMs(s.child.pid!), r.sent))
+    const cpuEach = cpuPer(cpu, threadCpuMs(s.child.pid!), r.sent)
     await settle(s)
+    row(s.name.split(' (')[0]!, RATE, r, '', cpuEach, writesPer(written, s.child.pid!, r.sent))
   }
   for (const s of [bare, ...servers]) {
     await warm(s, big, BIG_RATE)
     const cpu = threadCpuMs(s.child.pid!)
+    const written = writesSoFar(s.child.pid!)
     const r = await at(s, big, BIG_RATE, Math.max(SECONDS, 10))
     if (s === durable) durable2xx += twoxx(r)
     fixed[`${s.name} big`] = r
     const after = threadCpuMs(s.child.pid!)
+    const rss = `${peakRssMb(s.child.pid!).toFixed(0)} MB`
+    await settle(s)
     row(
       `${s.name.split(' (')[0]!}, 1 MB`,
       BIG_RATE,
       r,
-      `${peakRssMb(s.child.pid!).toFixed(0)} MB`,
+      rss,
       cpuPer(cpu, after, r.sent),
+      writesPer(written, s.child.pid!, r.sent),
     )
-    await settle(s)
   }
   for (const d of durables) {
     const after = rssMb(d.child.pid!)
