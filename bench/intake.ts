@@ -298,48 +298,47 @@ async function main() {
     )
   const at = async (s: Server, b: Buffer, rate: number, seconds: number) =>
     openLoop({ url: `${s.url}/hooks/github`, rate, seconds, body: b, headers: headersFor(b) })
-  const fixed: Record<string, OpenLoopResult> = {}
+  const fixed: Record<string, OpenLoopResult[]> = {}
+  // With a tree before, the two trees take each rate twice, in the order A B B A: the second of two runs read the
+  // worse p99 in most runs, whichever tree took it (the machine's state after a run's writes outlasts its tail).
+  const order = before ? [bare, verify, before, durable, durable, before] : [bare, ...servers]
+  const nth = (key: string, r: OpenLoopResult) => ((fixed[key] ??= []).push(r), fixed[key].length)
   const warm = async (s: Server, b: Buffer, rate: number) => {
     const w = await at(s, b, rate, 1)
     if (s === durable) durable2xx += twoxx(w)
     await settle(s)
   }
-  for (const s of [bare, ...servers]) {
+  const label = (s: Server, n: number, suffix = '') => `${s.name.split(' (')[0]!}${suffix}${n > 1 ? ` (run ${n})` : ''}`
+  for (const s of order) {
     await warm(s, body, RATE)
     const cpu = threadCpuMs(s.child.pid!)
     const written = writesSoFar(s.child.pid!)
     const r = await at(s, body, RATE, Math.max(SECONDS, 5))
     if (s === durable) durable2xx += twoxx(r)
-    fixed[s.name] = r
+    const n = nth(s.name, r)
     const cpuEach = cpuPer(cpu, threadCpuMs(s.child.pid!), r.sent)
     await settle(s)
-    row(s.name.split(' (')[0]!, RATE, r, '', cpuEach, writesPer(written, s.child.pid!, r.sent))
+    row(label(s, n), RATE, r, '', cpuEach, writesPer(written, s.child.pid!, r.sent))
   }
-  for (const s of [bare, ...servers]) {
+  for (const s of order) {
     await warm(s, big, BIG_RATE)
     const cpu = threadCpuMs(s.child.pid!)
     const written = writesSoFar(s.child.pid!)
     const r = await at(s, big, BIG_RATE, Math.max(SECONDS, 10))
     if (s === durable) durable2xx += twoxx(r)
-    fixed[`${s.name} big`] = r
+    const n = nth(`${s.name} big`, r)
     const after = threadCpuMs(s.child.pid!)
     const rss = `${peakRssMb(s.child.pid!).toFixed(0)} MB`
     await settle(s)
-    row(
-      `${s.name.split(' (')[0]!}, 1 MB`,
-      BIG_RATE,
-      r,
-      rss,
-      cpuPer(cpu, after, r.sent),
-      writesPer(written, s.child.pid!, r.sent),
-    )
+    row(label(s, n, ', 1 MB'), BIG_RATE, r, rss, cpuPer(cpu, after, r.sent), writesPer(written, s.child.pid!, r.sent))
   }
   for (const d of durables) {
     const after = rssMb(d.child.pid!)
-    const d1000 = fixed[d.name]!
+    const p99s = (rs: OpenLoopResult[]) => rs.map((r) => r.p99.toFixed(1)).join(' / ')
     const dBig = fixed[`${d.name} big`]!
+    const taken = dBig.map((r) => `${twoxx(r)} of ${r.sent}`).join(', ')
     console.log(
-      `   ${d.name.split(' (')[0]}: p99 ${d1000.p99.toFixed(1)} ms at ${RATE}/s (goal < 25 ms); 1 MB at ${BIG_RATE}/s p99 ${dBig.p99.toFixed(1)} ms (goal < 100 ms), ${twoxx(dBig)} of ${dBig.sent} taken, RSS ${after.toFixed(0)} MB after it (goal: bounded)`,
+      `   ${d.name.split(' (')[0]}: p99 ${p99s(fixed[d.name]!)} ms at ${RATE}/s (goal < 25 ms); 1 MB at ${BIG_RATE}/s p99 ${p99s(dBig)} ms (goal < 100 ms), ${taken} taken, RSS ${after.toFixed(0)} MB after it (goal: bounded)`,
     )
   }
   if (before) {
