@@ -60,8 +60,8 @@ export function toWriterRow(d: NewDelivery, id: string): WriterRow {
 
 /**
  * The body's memory, when it can cross to the writer thread without a copy: a Buffer that is the
- * whole of its own ArrayBuffer (what Fastify's Buffer.concat gives for bodies of 4 KB and more;
- * smaller ones share Node's pool and are copied). Once posted it reads as empty on this thread.
+ * whole of its own ArrayBuffer (intake gives every delivery's body one: src/http/hooks.ts ownMemory;
+ * a slice of Node's shared pool would be cloned whole). Once posted it reads as empty on this thread.
  * https://nodejs.org/api/worker_threads.html#portpostmessagevalue-transferlist
  */
 export function transferableBody(body: Uint8Array): ArrayBuffer | null {
