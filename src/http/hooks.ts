@@ -53,26 +53,13 @@ const HEADERS: Record<WebhookProvider['route'], { required: string[]; properties
   },
 }
 
-/**
- * The body in an ArrayBuffer of its own, so the store can transfer it to its writer thread: Fastify's
- * Buffer.concat puts a body under Buffer.poolSize / 2 (32 KB on Node 24) in a slice of Node's shared pool,
- * and structured clone copies a view's whole ArrayBuffer, 64 KB per 6.8 KB push (~28 µs of the event loop
- * against ~1 µs for this copy, issue #12); the slab also stayed alive for as long as any body in it did.
- */
-function ownMemory(body: Buffer): Buffer {
-  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body
-  const own = Buffer.allocUnsafeSlow(body.byteLength)
-  body.copy(own)
-  return own
-}
-
 export const hooksPlugin: FastifyPluginAsync<HooksPluginOptions> = async (app: FastifyInstance, opts) => {
   // Signatures cover the exact bytes, so bodies stay Buffers; only JSON and (GitHub) form bodies come in.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     ['application/json', 'application/x-www-form-urlencoded'],
     { parseAs: 'buffer' },
-    (_req, body, done) => done(null, ownMemory(body as Buffer)),
+    (_req, body, done) => done(null, body),
   )
 
   for (const provider of opts.providers) {

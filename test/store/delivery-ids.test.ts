@@ -3,7 +3,7 @@
 import t from 'tap'
 import { newDeliveryId } from '../../src/store/sqlite/delivery-row.js'
 import { openSqliteStore } from '../../src/store/sqlite/index.js'
-import type { NewDelivery } from '../../src/store/store.js'
+import { delivery } from './contract/engines.js'
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -24,19 +24,6 @@ t.test('ids are version 7 UUIDs in the order of their times, never the same', as
 t.test('the store gives each new delivery such an id', async (t) => {
   const store = openSqliteStore({ file: ':memory:' })
   t.teardown(() => store.close())
-  const delivery = (key: string): NewDelivery => ({
-    provider: 'github',
-    dedupeKey: key,
-    hostDeliveryId: key,
-    eventType: 'push',
-    tenant: 'default',
-    repository: 'acme/repo',
-    status: 'pending',
-    headers: {},
-    body: Buffer.from('{}'),
-    normalized: { kind: 'ignored', reason: 'test' },
-    receivedAt: new Date().toISOString(),
-  })
   const first = await store.recordDelivery(delivery('a'))
   const again = await store.recordDelivery(delivery('a'))
   t.match(first.id, V7)
